@@ -1,0 +1,48 @@
+# Clientele — the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export CLIENTELE_DATA_DIR ?= $(CURDIR)/.clientele
+export PORT ?= 8000
+
+.PHONY: run test lint typecheck unit cli bench install clean
+
+# The virtualenv is rebuilt whenever a requirements file changes.
+# Chalice pins pip<26.3, so pip is never upgraded past that.
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "pip>=23,<26.3"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## make run — local AWS (moto) on 127.0.0.1, table/bucket/defaults, API on $PORT, schedules and S3 events.
+run: $(STAMP)
+	$(BIN)/python -m devtools.local_stack
+
+## make test — ruff (lint + format check), mypy strict on chalicelib/, the whole pytest suite.
+test: $(STAMP) lint typecheck unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -q
+
+## make cli ARGS="create-admin EMAIL" — the project's command line against the local stack.
+cli: $(STAMP)
+	$(BIN)/python -m devtools.cli $(ARGS)
+
+## make bench — seeds 10,000 customers into moto and prints DynamoDB requests / items read per operation.
+bench: $(STAMP)
+	$(BIN)/python -m devtools.bench
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,120 @@
+"""Customer domain objects: what services work with and responses are built from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Generic, Literal, TypeVar
+
+CustomerStatus = Literal["active", "pending_approval", "disabled"]
+CUSTOMER_STATUSES: tuple[CustomerStatus, ...] = ("active", "pending_approval", "disabled")
+B2B_FIELDS = ("company", "siret", "ape", "website", "outstanding_allowed", "max_payment_days", "risk_rating")
+
+
+def derive_status(*, enabled: bool, approved: bool) -> CustomerStatus:
+    """Approval comes first: a not-yet-approved account is pending whatever its enabled flag."""
+    if not approved:
+        return "pending_approval"
+    return "active" if enabled else "disabled"
+
+
+@dataclass(frozen=True)
+class Customer:
+    id: str
+    email: str
+    first_name: str
+    last_name: str
+    registered_at: datetime
+    created_at: datetime
+    updated_at: datetime
+    title_id: str | None = None
+    birthday: date | None = None
+    enabled: bool = True
+    approved: bool = True
+    newsletter: bool = False
+    optin: bool = False
+    is_guest: bool = False
+    language: str = "en"
+    group_ids: tuple[str, ...] = ()
+    default_group_id: str | None = None
+    last_visit_at: datetime | None = None
+    note: str | None = None
+    merchant_ref: str | None = None
+    b2b: dict[str, Any] = field(default_factory=dict)
+    orders_count: int = 0
+    total_spent: str = "0.00"
+    last_order_at: datetime | None = None
+    password_hash: str | None = None
+    version: int = 0
+
+    @property
+    def status(self) -> CustomerStatus:
+        return derive_status(enabled=self.enabled, approved=self.approved)
+
+
+@dataclass(frozen=True)
+class Connection:
+    at: datetime
+    ip: str
+    user_agent: str | None = None
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    customer: Customer
+    connections: tuple[Connection, ...] = ()
+
+
+SortField = Literal["id", "last_name", "first_name", "email", "registered_at", "last_visit_at", "age"]
+SORT_FIELDS: tuple[SortField, ...] = (
+    "id",
+    "last_name",
+    "first_name",
+    "email",
+    "registered_at",
+    "last_visit_at",
+    "age",
+)
+
+
+@dataclass(frozen=True)
+class CustomerFilters:
+    """The list filters of API.md; None means "not filtered"."""
+
+    id: str | None = None
+    title_id: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    enabled: bool | None = None
+    newsletter: bool | None = None
+    optin: bool | None = None
+    group_id: str | None = None
+    company: str | None = None
+    registered_from: datetime | None = None
+    registered_to: datetime | None = None
+    last_visit_from: datetime | None = None
+    last_visit_to: datetime | None = None
+    birthday_from: date | None = None
+    birthday_to: date | None = None
+    is_guest: bool | None = None
+    status: CustomerStatus | None = None
+
+
+@dataclass(frozen=True)
+class CustomerQuery:
+    filters: CustomerFilters
+    sort: SortField = "id"
+    descending: bool = False
+    limit: int = 50
+    # Repository-specific position, already verified (the service checks the signature).
+    position: dict[str, Any] | None = None
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_position: dict[str, Any] | None

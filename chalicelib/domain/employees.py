@@ -1,0 +1,33 @@
+"""Back-office staff."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+Role = Literal["admin", "support"]
+ROLES: tuple[Role, ...] = ("admin", "support")
+
+
+@dataclass(frozen=True)
+class Employee:
+    id: str
+    email: str
+    first_name: str
+    last_name: str
+    role: Role
+    password_hash: str
+    created_at: datetime
+    updated_at: datetime
+    active: bool = True
+    language: str = "en"
+    version: int = 0
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: decoded from a verified bearer token."""
+
+    subject_id: str
+    role: Role

@@ -1,0 +1,116 @@
+"""Customer persistence shapes."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    VersionAttribute,
+)
+
+from chalicelib.models.base import TableRecord
+
+
+class CustomerRecord(TableRecord, discriminator="CUSTOMER"):
+    """A customer's profile, the head of the customer's item collection.
+
+    Key design:
+      PK = CUSTOMER#<id>  SK = PROFILE                      → #1 customer by id (GetItem);
+                                                            #3 view: Query PK (profile, GROUP#, ADDRESS#,
+                                                            CONNECTION# items) in one request.
+      GSI1  CUSTOMERS / <id>                                → #5 list sorted by id
+      GSI2  CUSTOMERS / <registered_at>#<id>                → #5 sort registration; registered_from/to
+      GSI3  CUSTOMERS / <last_visit_at|!>#<id>              → #5 sort last visit; last_visit_from/to
+      GSI4  CUSTOMERS / <fold(last)>#<fold(first)>#<id>     → #5 sort last name; #7 name search (prefix)
+      GSI5  CUSTOMERS / <fold(first)>#<fold(last)>#<id>     → sort first name; #7 name search (prefix)
+      GSI6  CUSTOMERS / <email>#<id>                        → #5 sort e-mail; #7 e-mail search (prefix)
+      GSI7  CUSTOMERS / <birthday|!>#<id>                   → sort age; age_min/age_max
+      GSI8  CUSTOMERS#STATUS#<status> / <id>                → #6 filter status (pending approval)
+      GSI9  CUSTOMERS#ENABLED#<0|1> / <id>                  → #6 filter enabled
+      GSI10 CUSTOMERS#NEWSLETTER#<0|1> / <id>               → #6 filter newsletter
+      GSI11 CUSTOMERS#OPTIN#<0|1> / <id>                    → #6 filter optin
+      GSI12 CUSTOMERS#GUEST#<0|1> / <id>                    → #6 filter guest
+
+    Write-rate argument for the constant CUSTOMERS partitions: one index partition absorbs about
+    1,000 writes/s. Profile writes come from registrations, back-office edits, logins (last visit)
+    and imports; a shop reaching 1,000 of those per second is far beyond this product's target, and
+    the CSV importer paces its writes below that rate. A throttled index write back-pressures the
+    base write (ProvisionedThroughputExceeded → 503, retried by the client), it never corrupts.
+    If a shop ever needs more, shard the partition (CUSTOMERS#<n>) and merge n queries per page.
+    """
+
+    customer_id = UnicodeAttribute()
+    email = UnicodeAttribute()
+    email_normalised = UnicodeAttribute()
+    first_name = UnicodeAttribute()
+    last_name = UnicodeAttribute()
+    title_id = UnicodeAttribute(null=True)
+    password_hash = UnicodeAttribute(null=True)
+    birthday = UnicodeAttribute(null=True)
+    enabled = BooleanAttribute(default=True)
+    approved = BooleanAttribute(default=True)
+    newsletter = BooleanAttribute(default=False)
+    optin = BooleanAttribute(default=False)
+    is_guest = BooleanAttribute(default=False)
+    status = UnicodeAttribute()
+    language = UnicodeAttribute(default="en")
+    group_ids = ListAttribute(of=UnicodeAttribute, default=list)
+    default_group_id = UnicodeAttribute(null=True)
+    registered_at = UnicodeAttribute()
+    last_visit_at = UnicodeAttribute(null=True)
+    note = UnicodeAttribute(null=True)
+    merchant_ref = UnicodeAttribute(null=True)
+    b2b = MapAttribute[str, object](null=True)
+    orders_count = NumberAttribute(default=0)
+    total_spent = UnicodeAttribute(default="0.00")
+    last_order_at = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    version = VersionAttribute()
+
+
+class EmailRecord(TableRecord, discriminator="CUSTOMER_EMAIL"):
+    """Uniqueness guard and lookup for a customer's e-mail.
+
+    Key design:
+      PK = EMAIL#<normalised email>  SK = EMAIL  → #2 customer by e-mail (GetItem); created, moved
+      and deleted in the same transaction as the profile, so two customers never share an e-mail.
+      `blocked` marks an e-mail kept after a delete with allow_reregistration=false.
+    """
+
+    customer_id = UnicodeAttribute(null=True)
+    blocked = BooleanAttribute(default=False)
+
+
+class GroupMembershipRecord(TableRecord, discriminator="GROUP_MEMBER"):
+    """A customer's membership of a group, carrying the customer's list summary.
+
+    Key design:
+      PK = CUSTOMER#<customer id>  SK = GROUP#<group id>  → #8 a customer's groups (in the view Query)
+      GSI1 GROUP#<group id> / <customer id>               → #8 group members; #6 list filter group_id
+    The summary is rewritten in the same transaction as every profile change, so a members page is
+    one Query with no read of the profiles.
+    """
+
+    customer_id = UnicodeAttribute()
+    group_id = UnicodeAttribute()
+    summary = MapAttribute[str, object]()
+
+
+class ConnectionRecord(TableRecord, discriminator="CONNECTION"):
+    """One storefront sign-in (the view's "last connections", IP search).
+
+    Key design:
+      PK = CUSTOMER#<customer id>  SK = CONNECTION#<at>#<id>  → in the view Query (newest last)
+      GSI4 CONNECTIONS / <ip>#<at>#<customer id>              → #7 search by IP prefix
+    Write-rate argument for the constant CONNECTIONS partition: one write per login; a shop
+    with 1,000 logins/s is beyond the target. Old connections expire through TTL (expires_at).
+    """
+
+    customer_id = UnicodeAttribute()
+    ip = UnicodeAttribute()
+    at = UnicodeAttribute()
+    user_agent = UnicodeAttribute(null=True)

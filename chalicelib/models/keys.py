@@ -1,0 +1,82 @@
+"""Key builders: the only place key strings are assembled. Pure functions, unit-tested.
+
+Sortable parts are ISO-8601 UTC timestamps, zero-padded numbers and time-ordered ids (ULIDs).
+"""
+
+from __future__ import annotations
+
+SEP = "#"
+# Sorts before every digit and letter: rows without a value come first in ascending order.
+MISSING = "!"
+
+CUSTOMERS = "CUSTOMERS"
+PROFILE = "PROFILE"
+CONFIG = "CONFIG"
+EMPLOYEES = "EMPLOYEES"
+CONNECTIONS = "CONNECTIONS"
+
+
+def customer_pk(customer_id: str) -> str:
+    return f"CUSTOMER#{customer_id}"
+
+
+def email_pk(normalised_email: str) -> str:
+    return f"EMAIL#{normalised_email}"
+
+
+def email_sk() -> str:
+    return "EMAIL"
+
+
+def membership_sk(group_id: str) -> str:
+    return f"GROUP#{group_id}"
+
+
+def membership_prefix() -> str:
+    return "GROUP#"
+
+
+def group_members_pk(group_id: str) -> str:
+    return f"GROUP#{group_id}"
+
+
+def connection_sk(at_iso: str, connection_id: str) -> str:
+    return f"CONNECTION#{at_iso}#{connection_id}"
+
+
+def connection_prefix() -> str:
+    return "CONNECTION#"
+
+
+def ip_search_sk(ip: str, at_iso: str, customer_id: str) -> str:
+    return f"{ip}{SEP}{at_iso}{SEP}{customer_id}"
+
+
+def customer_filter_pk(name: str, value: str) -> str:
+    """Partition of one filter value, e.g. CUSTOMERS#NEWSLETTER#1 or CUSTOMERS#STATUS#active."""
+    return f"{CUSTOMERS}#{name.upper()}#{value}"
+
+
+def flag(value: bool) -> str:
+    return "1" if value else "0"
+
+
+def sort_key(*parts: str | None) -> str:
+    """Join sortable parts; missing values become MISSING so every row keeps its place."""
+    return SEP.join(part if part else MISSING for part in parts)
+
+
+def config_sk(kind: str, item_id: str = "") -> str:
+    return f"{kind}#{item_id}" if item_id else kind
+
+
+def employee_pk(employee_id: str) -> str:
+    return f"EMPLOYEE#{employee_id}"
+
+
+def employee_email_pk(normalised_email: str) -> str:
+    return f"EMPLOYEE_EMAIL#{normalised_email}"
+
+
+def throttle_pk(scope: str, subject_hash: str) -> str:
+    return f"THROTTLE#{scope}#{subject_hash}"

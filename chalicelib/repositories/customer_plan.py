@@ -1,0 +1,280 @@
+"""How a customer list query is served: which index, which key condition, what is left to filter.
+
+Pure functions, shared by the DynamoDB repository and the in-memory fake so both order rows alike.
+Index numbers refer to CustomerRecord's `Key design:`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from typing import Literal
+
+from chalicelib.clock import iso
+from chalicelib.domain.customers import Customer, CustomerFilters, CustomerQuery, SortField
+from chalicelib.models import keys
+from chalicelib.text import fold, normalise_email
+
+# Sort field → the profile index ordered by it.
+SORT_INDEX: dict[SortField, int] = {
+    "id": 1,
+    "registered_at": 2,
+    "last_visit_at": 3,
+    "last_name": 4,
+    "first_name": 5,
+    "email": 6,
+    "age": 7,
+}
+# Flag filters → the profile index partitioned by their value (sorted by id).
+FLAG_INDEX: dict[str, int] = {"status": 8, "enabled": 9, "newsletter": 10, "optin": 11, "is_guest": 12}
+_FLAG_KEY = {"is_guest": "guest"}
+# Selectivity order when the caller leaves the order to us: the narrowest index first.
+_PREFERENCE = (
+    "email",
+    "last_name",
+    "first_name",
+    "group_id",
+    "status",
+    "is_guest",
+    "birthday",
+    "registered",
+    "last_visit",
+    "optin",
+    "newsletter",
+    "enabled",
+)
+
+
+@dataclass(frozen=True)
+class KeyRange:
+    """A condition on the index sort key: a prefix, or an inclusive [low, high] range."""
+
+    kind: Literal["prefix", "between"]
+    low: str
+    high: str = ""
+
+
+@dataclass(frozen=True)
+class Plan:
+    source: Literal["get", "index", "members"]
+    index: int = 0
+    partition: str = ""
+    key_range: KeyRange | None = None
+    descending: bool = False
+    # Filters the key condition does not cover, checked on each row read.
+    residual: CustomerFilters = CustomerFilters()
+
+
+def index_sort_keys(customer: Customer) -> dict[int, str]:
+    """GSI sort-key values of a profile, per index number (also the fake's ordering)."""
+    first, last = fold(customer.first_name), fold(customer.last_name)
+    return {
+        1: customer.id,
+        2: keys.sort_key(iso(customer.registered_at), customer.id),
+        3: keys.sort_key(iso(customer.last_visit_at) if customer.last_visit_at else None, customer.id),
+        4: keys.sort_key(last, first, customer.id),
+        5: keys.sort_key(first, last, customer.id),
+        6: keys.sort_key(normalise_email(customer.email), customer.id),
+        7: keys.sort_key(customer.birthday.isoformat() if customer.birthday else None, customer.id),
+        8: customer.id,
+        9: customer.id,
+        10: customer.id,
+        11: customer.id,
+        12: customer.id,
+    }
+
+
+def index_partitions(customer: Customer) -> dict[int, str]:
+    flags = {
+        8: keys.customer_filter_pk("status", customer.status),
+        9: keys.customer_filter_pk("enabled", keys.flag(customer.enabled)),
+        10: keys.customer_filter_pk("newsletter", keys.flag(customer.newsletter)),
+        11: keys.customer_filter_pk("optin", keys.flag(customer.optin)),
+        12: keys.customer_filter_pk("guest", keys.flag(customer.is_guest)),
+    }
+    return {n: keys.CUSTOMERS for n in range(1, 8)} | flags
+
+
+def _time_range(start: datetime | None, end: datetime | None) -> KeyRange:
+    # "~" sorts after "#", digits and letters: the whole second `end` is included.
+    return KeyRange("between", iso(start) if start else "", (iso(end) if end else "9999") + "~")
+
+
+def _date_range(start: date | None, end: date | None) -> KeyRange:
+    return KeyRange("between", start.isoformat() if start else "0", (end.isoformat() if end else "9999") + "~")
+
+
+def _without(filters: CustomerFilters, *names: str) -> CustomerFilters:
+    values = {f.name: getattr(filters, f.name) for f in fields(filters)}
+    for name in names:
+        values[name] = None
+    return CustomerFilters(**values)
+
+
+def _key_condition(filters: CustomerFilters, index: int) -> tuple[KeyRange | None, tuple[str, ...]]:
+    """The key condition a filter gives on a sort index, and the filter names it covers."""
+    if index == 4 and filters.last_name:
+        return KeyRange("prefix", fold(filters.last_name)), ("last_name",)
+    if index == 5 and filters.first_name:
+        return KeyRange("prefix", fold(filters.first_name)), ("first_name",)
+    if index == 6 and filters.email:
+        return KeyRange("prefix", normalise_email(filters.email)), ("email",)
+    if index == 2 and (filters.registered_from or filters.registered_to):
+        return _time_range(filters.registered_from, filters.registered_to), (
+            "registered_from",
+            "registered_to",
+        )
+    if index == 3 and (filters.last_visit_from or filters.last_visit_to):
+        return _time_range(filters.last_visit_from, filters.last_visit_to), (
+            "last_visit_from",
+            "last_visit_to",
+        )
+    if index == 7 and (filters.birthday_from or filters.birthday_to):
+        return _date_range(filters.birthday_from, filters.birthday_to), (
+            "birthday_from",
+            "birthday_to",
+        )
+    return None, ()
+
+
+def _preferred_index(filters: CustomerFilters) -> tuple[str, int] | None:
+    present = {
+        "email": filters.email is not None,
+        "last_name": filters.last_name is not None,
+        "first_name": filters.first_name is not None,
+        "group_id": filters.group_id is not None,
+        "status": filters.status is not None,
+        "is_guest": filters.is_guest is not None,
+        "birthday": filters.birthday_from is not None or filters.birthday_to is not None,
+        "registered": filters.registered_from is not None or filters.registered_to is not None,
+        "last_visit": filters.last_visit_from is not None or filters.last_visit_to is not None,
+        "optin": filters.optin is not None,
+        "newsletter": filters.newsletter is not None,
+        "enabled": filters.enabled is not None,
+    }
+    index_of = {
+        "email": 6,
+        "last_name": 4,
+        "first_name": 5,
+        "group_id": 0,
+        "birthday": 7,
+        "registered": 2,
+        "last_visit": 3,
+    } | FLAG_INDEX
+    for name in _PREFERENCE:
+        if present[name]:
+            return name, index_of[name]
+    return None
+
+
+def plan_customer_query(query: CustomerQuery, *, sort_given: bool) -> Plan:
+    """Choose the index for a list query.
+
+    With an explicit sort, that sort's index is used (exact order), narrowed by the one filter that
+    is a key condition on it. Without one, the most selective filter's index is used and rows come
+    in its order (id order for flag and group filters).
+    """
+    filters = query.filters
+    if filters.id is not None:
+        return Plan(source="get", residual=_without(filters, "id"))
+    # Age ascending is birthday descending.
+    descending = (not query.descending) if query.sort == "age" else query.descending
+    if not sort_given or query.sort == "id":
+        preferred = _preferred_index(filters)
+        if preferred is not None:
+            name, index = preferred
+            if name == "group_id":
+                assert filters.group_id is not None
+                return Plan(
+                    source="members",
+                    partition=keys.group_members_pk(filters.group_id),
+                    descending=query.descending,
+                    residual=_without(filters, "group_id"),
+                )
+            if name in FLAG_INDEX:
+                value = getattr(filters, name)
+                raw = value if isinstance(value, str) else keys.flag(bool(value))
+                return Plan(
+                    source="index",
+                    index=index,
+                    partition=keys.customer_filter_pk(_FLAG_KEY.get(name, name), raw),
+                    descending=query.descending,
+                    residual=_without(filters, name),
+                )
+            if not sort_given:
+                key_range, covered = _key_condition(filters, index)
+                return Plan(
+                    source="index",
+                    index=index,
+                    partition=keys.CUSTOMERS,
+                    key_range=key_range,
+                    descending=query.descending,
+                    residual=_without(filters, *covered),
+                )
+    index = SORT_INDEX[query.sort]
+    key_range, covered = _key_condition(filters, index)
+    return Plan(
+        source="index",
+        index=index,
+        partition=keys.CUSTOMERS,
+        key_range=key_range,
+        descending=descending,
+        residual=_without(filters, *covered),
+    )
+
+
+def matches(customer: Customer, filters: CustomerFilters) -> bool:
+    """Does a customer pass every filter? Text filters are folded prefixes."""
+    checks: list[bool] = []
+    f = filters
+    if f.id is not None:
+        checks.append(customer.id == f.id)
+    if f.title_id is not None:
+        checks.append(customer.title_id == f.title_id)
+    if f.first_name is not None:
+        checks.append(fold(customer.first_name).startswith(fold(f.first_name)))
+    if f.last_name is not None:
+        checks.append(fold(customer.last_name).startswith(fold(f.last_name)))
+    if f.email is not None:
+        checks.append(normalise_email(customer.email).startswith(normalise_email(f.email)))
+    if f.company is not None:
+        company = str(customer.b2b.get("company") or "")
+        checks.append(fold(f.company) in fold(company))
+    for name in ("enabled", "newsletter", "optin", "is_guest"):
+        wanted = getattr(f, name)
+        if wanted is not None:
+            checks.append(getattr(customer, name) == wanted)
+    if f.status is not None:
+        checks.append(customer.status == f.status)
+    if f.group_id is not None:
+        checks.append(f.group_id in customer.group_ids)
+    checks.extend(_in_time_range(customer.registered_at, f.registered_from, f.registered_to))
+    if f.last_visit_from is not None or f.last_visit_to is not None:
+        if customer.last_visit_at is None:
+            checks.append(False)
+        else:
+            checks.extend(_in_time_range(customer.last_visit_at, f.last_visit_from, f.last_visit_to))
+    if f.birthday_from is not None or f.birthday_to is not None:
+        birthday = customer.birthday
+        checks.append(
+            birthday is not None
+            and (f.birthday_from is None or birthday >= f.birthday_from)
+            and (f.birthday_to is None or birthday <= f.birthday_to)
+        )
+    return all(checks)
+
+
+def _in_time_range(value: datetime, start: datetime | None, end: datetime | None) -> list[bool]:
+    # Compared at second precision, like the index keys.
+    moment = iso(value)
+    return [
+        start is None or moment >= iso(start),
+        end is None or moment <= iso(end),
+    ]
+
+
+def order_key(customer: Customer, plan: Plan) -> str:
+    """The value the plan's index orders rows by (the fake sorts with it)."""
+    if plan.source == "members":
+        return customer.id
+    return index_sort_keys(customer)[plan.index]

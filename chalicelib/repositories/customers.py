@@ -1,0 +1,321 @@
+"""Customers in DynamoDB (PynamoDB). Access patterns #1, #2, #3, #5, #6, #7, #8 of DESIGN.md."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.clock import iso, parse_iso
+from chalicelib.domain.customers import Connection as SignIn
+from chalicelib.domain.customers import Customer, CustomerQuery, CustomerView, Page
+from chalicelib.errors import AlreadyExists, Conflict, NotFound
+from chalicelib.models import keys
+from chalicelib.models.base import TableRecord, index_by_number
+from chalicelib.models.customer import (
+    ConnectionRecord,
+    CustomerRecord,
+    EmailRecord,
+    GroupMembershipRecord,
+)
+from chalicelib.repositories.customer_mapping import (
+    from_record,
+    from_summary,
+    to_record,
+    to_summary,
+)
+from chalicelib.repositories.customer_plan import Plan, matches, plan_customer_query
+from chalicelib.repositories.dynamo_errors import dynamo_errors, from_low_level, to_low_level
+from chalicelib.text import fold, normalise_email
+
+# A page may need more reads than rows when filters are left to check row by row; past this many
+# items read, the page is returned short with a cursor rather than keep the caller waiting.
+_MAX_ITEMS_READ_PER_PAGE = 1000
+_CONNECTIONS_KEPT = 10
+_CONNECTION_TTL = timedelta(days=400)
+
+
+class EmailTakenError(AlreadyExists):
+    code = "EmailTaken"
+
+
+class EmailBlockedError(AlreadyExists):
+    code = "EmailBlocked"
+
+
+def _connection() -> Connection:
+    connection: Connection = TableRecord._get_connection().connection
+    return connection
+
+
+def _membership(customer: Customer, group_id: str) -> GroupMembershipRecord:
+    return GroupMembershipRecord(
+        keys.customer_pk(customer.id),
+        keys.membership_sk(group_id),
+        customer_id=customer.id,
+        group_id=group_id,
+        summary=to_summary(customer),
+        gsi1pk=keys.group_members_pk(group_id),
+        gsi1sk=customer.id,
+    )
+
+
+class DynamoCustomerRepository:
+    """Customers, their e-mail items, memberships and connections in the single table."""
+
+    # -- reads ---------------------------------------------------------------------------------
+    def get(self, customer_id: str) -> Customer | None:
+        with dynamo_errors():
+            try:
+                record = CustomerRecord.get(keys.customer_pk(customer_id), keys.PROFILE)
+            except CustomerRecord.DoesNotExist:
+                return None
+        return from_record(record)
+
+    def _email_item(self, email: str) -> EmailRecord | None:
+        with dynamo_errors():
+            try:
+                return EmailRecord.get(keys.email_pk(normalise_email(email)), keys.email_sk())
+            except EmailRecord.DoesNotExist:
+                return None
+
+    def get_by_email(self, email: str) -> Customer | None:
+        item = self._email_item(email)
+        if item is None or item.customer_id is None:
+            return None
+        return self.get(item.customer_id)
+
+    def is_email_blocked(self, email: str) -> bool:
+        item = self._email_item(email)
+        return item is not None and item.blocked
+
+    def view(self, customer_id: str) -> CustomerView | None:
+        profile: Customer | None = None
+        connections: list[SignIn] = []
+        with dynamo_errors():
+            for record in TableRecord.query(keys.customer_pk(customer_id)):
+                if isinstance(record, CustomerRecord):
+                    profile = from_record(record)
+                elif isinstance(record, ConnectionRecord):
+                    connections.append(
+                        SignIn(at=parse_iso(record.at), ip=record.ip, user_agent=record.user_agent)
+                    )
+        if profile is None:
+            return None
+        newest = sorted(connections, key=lambda c: c.at, reverse=True)[:_CONNECTIONS_KEPT]
+        return CustomerView(customer=profile, connections=tuple(newest))
+
+    # -- writes --------------------------------------------------------------------------------
+    def create(self, customer: Customer) -> None:
+        record = to_record(customer)
+        email_item = EmailRecord(
+            keys.email_pk(normalise_email(customer.email)),
+            keys.email_sk(),
+            customer_id=customer.id,
+        )
+        with dynamo_errors(on_cancel=lambda _codes: self._email_error(customer.email)):
+            with TransactWrite(connection=_connection()) as transaction:
+                transaction.save(record, condition=CustomerRecord.pk.does_not_exist())
+                transaction.save(email_item, condition=EmailRecord.pk.does_not_exist())
+                for group_id in customer.group_ids:
+                    transaction.save(_membership(customer, group_id))
+
+    def _email_error(self, email: str) -> Exception:
+        if self.is_email_blocked(email):
+            return EmailBlockedError("This e-mail address is blocked from registering again.")
+        return EmailTakenError("A customer with this e-mail address already exists.")
+
+    def update(self, before: Customer, after: Customer) -> None:
+        record = to_record(after)
+        record.version = before.version
+        email_changed = normalise_email(before.email) != normalise_email(after.email)
+
+        def on_cancel(_codes: list[str]) -> Exception:
+            if email_changed:
+                item = self._email_item(after.email)
+                if item is not None and item.customer_id != after.id:
+                    return self._email_error(after.email)
+            if self.get(after.id) is None:
+                return NotFound("Customer not found.")
+            return Conflict("The customer was changed by someone else; reload and try again.")
+
+        with dynamo_errors(on_cancel=on_cancel):
+            with TransactWrite(connection=_connection()) as transaction:
+                transaction.save(record, condition=CustomerRecord.pk.exists())
+                if email_changed:
+                    old = EmailRecord(keys.email_pk(normalise_email(before.email)), keys.email_sk())
+                    transaction.delete(old, condition=EmailRecord.customer_id == before.id)
+                    new = EmailRecord(
+                        keys.email_pk(normalise_email(after.email)),
+                        keys.email_sk(),
+                        customer_id=after.id,
+                    )
+                    transaction.save(new, condition=EmailRecord.pk.does_not_exist())
+                for group_id in after.group_ids:
+                    transaction.save(_membership(after, group_id))
+                for group_id in set(before.group_ids) - set(after.group_ids):
+                    gone = GroupMembershipRecord(
+                        keys.customer_pk(after.id), keys.membership_sk(group_id)
+                    )
+                    transaction.delete(gone)
+
+    def delete(self, customer: Customer, *, keep_email_blocked: bool) -> None:
+        record = to_record(customer)
+        email_key = keys.email_pk(normalise_email(customer.email))
+
+        def on_cancel(_codes: list[str]) -> Exception:
+            if self.get(customer.id) is None:
+                return NotFound("Customer not found.")
+            return Conflict("The customer was changed by someone else; reload and try again.")
+
+        with dynamo_errors(on_cancel=on_cancel):
+            with TransactWrite(connection=_connection()) as transaction:
+                transaction.delete(record)
+                if keep_email_blocked:
+                    blocked = EmailRecord(email_key, keys.email_sk(), blocked=True)
+                    transaction.save(blocked)
+                else:
+                    transaction.delete(EmailRecord(email_key, keys.email_sk()))
+                for group_id in customer.group_ids:
+                    gone = GroupMembershipRecord(
+                        keys.customer_pk(customer.id), keys.membership_sk(group_id)
+                    )
+                    transaction.delete(gone)
+            # The rest of the collection (connections, later addresses) goes in batches: it can
+            # outgrow one transaction, and nothing reads it once the profile is gone.
+            with TableRecord.batch_write() as batch:
+                for item in TableRecord.query(keys.customer_pk(customer.id)):
+                    batch.delete(item)
+
+    def add_connection(self, customer_id: str, connection: SignIn) -> None:
+        at = iso(connection.at)
+        record = ConnectionRecord(
+            keys.customer_pk(customer_id),
+            keys.connection_sk(at, f"{int(connection.at.timestamp() * 1000) % 1000:03d}"),
+            customer_id=customer_id,
+            ip=connection.ip,
+            at=at,
+            user_agent=connection.user_agent,
+            gsi4pk=keys.CONNECTIONS,
+            gsi4sk=keys.ip_search_sk(connection.ip, at, customer_id),
+            expires_at=connection.at + _CONNECTION_TTL,
+        )
+        with dynamo_errors():
+            record.save()
+
+    # -- lists and search ----------------------------------------------------------------------
+    def list(self, query: CustomerQuery, *, sort_given: bool = True) -> Page[Customer]:
+        plan = plan_customer_query(query, sort_given=sort_given)
+        if plan.source == "get":
+            customer = self.get(query.filters.id or "")
+            rows = [customer] if customer and matches(customer, plan.residual) else []
+            return Page(items=rows, next_position=None)
+        return self._page(plan, query)
+
+    def _page(self, plan: Plan, query: CustomerQuery) -> Page[Customer]:
+        wanted = query.limit
+        filtered = plan.residual != type(plan.residual)()
+        page_size = wanted + 1 if not filtered else min(_MAX_ITEMS_READ_PER_PAGE, wanted * 4 + 1)
+        iterator = self._query(plan, query.position, page_size)
+        rows: list[tuple[Customer, Model]] = []
+        read = 0
+        with dynamo_errors():
+            for record in iterator:
+                read += 1
+                customer = self._customer_of(record)
+                if matches(customer, plan.residual):
+                    rows.append((customer, record))
+                    if len(rows) > wanted:
+                        break
+                if read >= _MAX_ITEMS_READ_PER_PAGE and rows:
+                    break
+            last_key = from_low_level(iterator.last_evaluated_key)
+        if len(rows) > wanted:
+            rows = rows[:wanted]
+            return Page([c for c, _ in rows], self._position(rows[-1][1], plan))
+        return Page([c for c, _ in rows], last_key)
+
+    def _query(self, plan: Plan, position: dict[str, Any] | None, page_size: int) -> Any:
+        start = to_low_level(position) if position else None
+        if plan.source == "members":
+            return GroupMembershipRecord.gsi1.query(
+                plan.partition,
+                scan_index_forward=not plan.descending,
+                page_size=page_size,
+                last_evaluated_key=start,
+            )
+        index = index_by_number(plan.index)
+        condition = None
+        sort_attr = getattr(TableRecord, f"gsi{plan.index}sk")
+        if plan.key_range is not None and plan.key_range.kind == "prefix":
+            condition = sort_attr.startswith(plan.key_range.low)
+        elif plan.key_range is not None:
+            condition = sort_attr.between(plan.key_range.low, plan.key_range.high)
+        return index.query(
+            plan.partition,
+            range_key_condition=condition,
+            scan_index_forward=not plan.descending,
+            page_size=page_size,
+            last_evaluated_key=start,
+        )
+
+    @staticmethod
+    def _customer_of(record: Model) -> Customer:
+        if isinstance(record, GroupMembershipRecord):
+            return from_summary(record.summary.as_dict())
+        assert isinstance(record, CustomerRecord)
+        return from_record(record)
+
+    @staticmethod
+    def _position(record: Model, plan: Plan) -> dict[str, Any]:
+        number = 1 if plan.source == "members" else plan.index
+        return {
+            "PK": record.pk,  # type: ignore[attr-defined]
+            "SK": record.sk,  # type: ignore[attr-defined]
+            f"GSI{number}PK": getattr(record, f"gsi{number}pk"),
+            f"GSI{number}SK": getattr(record, f"gsi{number}sk"),
+        }
+
+    def search(self, text: str, by: str, limit: int) -> list[Customer]:
+        found: dict[str, Customer] = {}
+        if by == "ip":
+            ids: list[str] = []
+            with dynamo_errors():
+                for record in ConnectionRecord.gsi4.query(
+                    keys.CONNECTIONS, TableRecord.gsi4sk.startswith(text.strip()), limit=limit * 3
+                ):
+                    if isinstance(record, ConnectionRecord) and record.customer_id not in ids:
+                        ids.append(record.customer_id)
+            with dynamo_errors():
+                for profile in CustomerRecord.batch_get(
+                    [(keys.customer_pk(i), keys.PROFILE) for i in ids[:limit]]
+                ):
+                    found[profile.customer_id] = from_record(profile)
+            return [found[i] for i in ids if i in found]
+        folded = fold(text)
+        prefixes: list[tuple[int, str]] = [(4, folded), (5, folded)]
+        if " " in folded:
+            first, rest = folded.split(" ", 1)
+            prefixes.append((5, f"{first}{keys.SEP}{rest}"))
+        if by == "all":
+            prefixes.append((6, normalise_email(text)))
+        for number, prefix in prefixes:
+            for record in self._prefix_rows(number, prefix, limit):
+                customer = from_record(record)
+                found.setdefault(customer.id, customer)
+        return sorted(found.values(), key=lambda c: (fold(c.last_name), fold(c.first_name), c.id))[
+            :limit
+        ]
+
+    def _prefix_rows(self, number: int, prefix: str, limit: int) -> Iterator[CustomerRecord]:
+        sort_attr = getattr(TableRecord, f"gsi{number}sk")
+        with dynamo_errors():
+            for record in index_by_number(number).query(
+                keys.CUSTOMERS, sort_attr.startswith(prefix), limit=limit, page_size=limit
+            ):
+                if isinstance(record, CustomerRecord):
+                    yield record

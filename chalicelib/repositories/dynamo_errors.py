@@ -1,0 +1,84 @@
+"""The one place botocore/PynamoDB errors become domain errors (by error code, never by message)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+from pynamodb.exceptions import PynamoDBException, TransactWriteError
+
+from chalicelib.errors import Conflict, ServiceUnavailable
+from chalicelib.observability import logger
+
+_RETRYABLE = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "TransactionConflict",
+    "TransactionInProgressException",
+}
+
+
+def cancellation_codes(error: TransactWriteError) -> list[str]:
+    """Per-item reasons of a cancelled transaction ("None" for items that were fine)."""
+    return [reason.code if reason else "None" for reason in (error.cancellation_reasons or [])]
+
+
+def error_code(error: PynamoDBException) -> str | None:
+    code: str | None = error.cause_response_code
+    return code
+
+
+@contextmanager
+def dynamo_errors(
+    on_cancel: Callable[[list[str]], Exception] | None = None,
+) -> Iterator[None]:
+    """Translate storage failures. `on_cancel` maps a cancelled transaction's reasons to an error."""
+    try:
+        yield
+    except TransactWriteError as error:
+        codes = cancellation_codes(error)
+        if on_cancel is not None and "ConditionalCheckFailed" in codes:
+            raise on_cancel(codes) from None
+        if "TransactionConflict" in codes or error_code(error) in _RETRYABLE:
+            raise Conflict("The record changed at the same time; try again.") from None
+        logger.exception("transaction failed", reasons=codes)
+        raise ServiceUnavailable("Storage is unavailable; try again.") from None
+    except PynamoDBException as error:
+        code = error_code(error)
+        logger.exception("storage error", code=code)
+        raise ServiceUnavailable("Storage is unavailable; try again.") from None
+    except (BotoCoreError, ClientError):
+        logger.exception("storage error")
+        raise ServiceUnavailable("Storage is unavailable; try again.") from None
+
+
+@dataclass
+class ConditionOutcome:
+    passed: bool = True
+
+
+@contextmanager
+def conditional() -> Iterator[ConditionOutcome]:
+    """Turn a failed ConditionExpression on a single-item write into `outcome.passed = False`."""
+    outcome = ConditionOutcome()
+    try:
+        yield outcome
+    except PynamoDBException as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        outcome.passed = False
+
+
+def to_low_level(position: dict[str, Any]) -> dict[str, dict[str, str]]:
+    return {name: {"S": str(value)} for name, value in position.items()}
+
+
+def from_low_level(key: dict[str, dict[str, Any]] | None) -> dict[str, str] | None:
+    if not key:
+        return None
+    return {name: str(next(iter(value.values()))) for name, value in key.items()}

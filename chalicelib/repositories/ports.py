@@ -1,0 +1,85 @@
+"""Repository ports: what services need from storage. DynamoDB and in-memory fakes implement them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+from chalicelib.domain.config import Group, ShopConfig, Title
+from chalicelib.domain.customers import Connection, Customer, CustomerQuery, CustomerView, Page
+from chalicelib.domain.employees import Employee
+
+
+class CustomerRepository(Protocol):
+    def create(self, customer: Customer) -> None:
+        """Store a new customer and claim its e-mail. Raises: AlreadyExists (e-mail taken or blocked)."""
+
+    def get(self, customer_id: str) -> Customer | None:
+        """One customer by id, or None."""
+
+    def get_by_email(self, email: str) -> Customer | None:
+        """One customer by (any-case) e-mail, or None."""
+
+    def is_email_blocked(self, email: str) -> bool:
+        """True when a deleted customer's e-mail was kept blocked."""
+
+    def view(self, customer_id: str) -> CustomerView | None:
+        """Profile, memberships and last connections in one read, or None."""
+
+    def update(self, before: Customer, after: Customer) -> None:
+        """Replace `before` with `after` (version-checked). Raises: Conflict, AlreadyExists, NotFound."""
+
+    def delete(self, customer: Customer, *, keep_email_blocked: bool) -> None:
+        """Delete the customer and its collection. Raises: Conflict, NotFound."""
+
+    def list(self, query: CustomerQuery) -> Page[Customer]:
+        """One page of customers, filtered and sorted, with the position of the next page."""
+
+    def search(self, text: str, by: str, limit: int) -> list[Customer]:
+        """Customers whose names / e-mail / connection IPs start with `text` (folded)."""
+
+    def add_connection(self, customer_id: str, connection: Connection) -> None:
+        """Record a storefront sign-in."""
+
+
+class EmployeeRepository(Protocol):
+    def create(self, employee: Employee) -> None:
+        """Raises: AlreadyExists when the e-mail is taken."""
+
+    def get(self, employee_id: str) -> Employee | None: ...
+
+    def get_by_email(self, email: str) -> Employee | None: ...
+
+    def update(self, before: Employee, after: Employee) -> None:
+        """Raises: Conflict, AlreadyExists, NotFound."""
+
+    def delete(self, employee: Employee) -> None:
+        """Raises: NotFound."""
+
+    def list(self, limit: int, position: dict[str, Any] | None) -> Page[Employee]: ...
+
+    def count(self) -> int:
+        """How many employees exist (bounded read of the EMPLOYEES partition)."""
+
+
+class ConfigRepository(Protocol):
+    def load(self) -> ShopConfig:
+        """The whole shop configuration in one read."""
+
+    def save_settings(self, settings: dict[str, Any], *, only_if_absent: bool = False) -> bool:
+        """Write the settings document; with only_if_absent, returns False when one already exists."""
+
+    def put_title(self, title: Title, *, only_if_absent: bool = False) -> bool: ...
+
+    def delete_title(self, title_id: str) -> None:
+        """Raises: NotFound."""
+
+    def put_group(self, group: Group, *, only_if_absent: bool = False) -> bool: ...
+
+
+class ThrottleRepository(Protocol):
+    def failures(self, scope: str, subject: str, window_start: datetime) -> int: ...
+
+    def add_failure(
+        self, scope: str, subject: str, window_start: datetime, expires_at: datetime
+    ) -> int: ...

@@ -1,0 +1,37 @@
+"""Shared Pydantic pieces: strict request base, list envelope, error bodies."""
+
+from __future__ import annotations
+
+from typing import Annotated, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+T = TypeVar("T")
+
+
+class RequestModel(BaseModel):
+    """Requests forbid unknown fields (no mass assignment) and strip surrounding spaces."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ResponseModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ListResponse(ResponseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+class ErrorResponse(ResponseModel):
+    Code: str
+    Message: str
+    Fields: dict[str, str] | None = None
+
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=255)]
+ShortText = Annotated[str, StringConstraints(max_length=255)]
+Identifier = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+Password = Annotated[str, StringConstraints(min_length=1, max_length=128, strip_whitespace=False)]
+Limit = Annotated[int, Field(ge=1, le=200)]

@@ -1,0 +1,212 @@
+"""Customer contracts (API.md "Customers")."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, EmailStr, Field, StringConstraints, field_validator
+
+from chalicelib.domain.customers import SORT_FIELDS, CustomerStatus
+from chalicelib.schemas.common import (
+    Identifier,
+    Limit,
+    Name,
+    Password,
+    RequestModel,
+    ResponseModel,
+    ShortText,
+)
+
+Language = Literal["en", "fr", "es"]
+RiskRating = Literal["none", "low", "medium", "high"]
+Email = Annotated[EmailStr, StringConstraints(max_length=254)]
+Note = Annotated[str, StringConstraints(max_length=10_000)]
+Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+GroupIds = Annotated[list[Identifier], Field(max_length=50)]
+
+
+class _CustomerFields(RequestModel):
+    title_id: Identifier | None = None
+    birthday: date | None = None
+    enabled: bool | None = None
+    newsletter: bool | None = None
+    optin: bool | None = None
+    status: CustomerStatus | None = None
+    language: Language | None = None
+    group_ids: GroupIds | None = None
+    default_group_id: Identifier | None = None
+    note: Note | None = None
+    company: ShortText | None = None
+    siret: Annotated[str, StringConstraints(max_length=14)] | None = None
+    ape: Annotated[str, StringConstraints(max_length=6)] | None = None
+    website: Annotated[str, StringConstraints(max_length=255)] | None = None
+    outstanding_allowed: Money | None = None
+    max_payment_days: Annotated[int, Field(ge=0, le=3650)] | None = None
+    risk_rating: RiskRating | None = None
+
+    @field_validator("birthday")
+    @classmethod
+    def _not_in_future(cls, value: date | None) -> date | None:
+        if value is not None and value > date.today():
+            raise ValueError("must not be in the future")
+        if value is not None and value.year < 1900:
+            raise ValueError("must be after 1900")
+        return value
+
+
+class CreateCustomerRequest(_CustomerFields):
+    first_name: Name
+    last_name: Name
+    email: Email
+    password: Password | None = None
+    is_guest: bool = False
+    registered_at: AwareDatetime | None = None
+    last_visit_at: AwareDatetime | None = None
+
+
+class UpdateCustomerRequest(_CustomerFields):
+    first_name: Name | None = None
+    last_name: Name | None = None
+    email: Email | None = None
+    password: Password | None = None
+    is_guest: bool | None = None
+
+
+class NoteRequest(RequestModel):
+    note: Note
+
+
+class CustomerResponse(ResponseModel):
+    id: str
+    title_id: str | None
+    first_name: str
+    last_name: str
+    email: str
+    birthday: date | None
+    enabled: bool
+    newsletter: bool
+    optin: bool
+    is_guest: bool
+    status: CustomerStatus
+    language: str
+    group_ids: list[str]
+    default_group_id: str | None
+    registered_at: datetime
+    last_visit_at: datetime | None
+    note: str | None
+    company: str | None = None
+    siret: str | None = None
+    ape: str | None = None
+    website: str | None = None
+    outstanding_allowed: str | None = None
+    max_payment_days: int | None = None
+    risk_rating: str | None = None
+    orders_count: int
+    total_spent: str
+    last_order_at: datetime | None
+    version: int
+
+
+class CustomerStats(ResponseModel):
+    orders_count: int
+    total_spent: str
+    last_order_at: datetime | None
+
+
+class GroupSummary(ResponseModel):
+    id: str
+    name: str
+
+
+class ConnectionResponse(ResponseModel):
+    at: datetime
+    ip: str
+
+
+class OrdersSection(ResponseModel):
+    valid: list[dict[str, object]]
+    invalid: list[dict[str, object]]
+    valid_total: str
+    invalid_total: str
+
+
+class CustomerViewResponse(ResponseModel):
+    profile: CustomerResponse
+    addresses: list[dict[str, object]]
+    groups: list[GroupSummary]
+    carts: list[dict[str, object]]
+    orders: OrdersSection
+    threads: list[dict[str, object]]
+    note: str | None
+    last_connections: list[ConnectionResponse]
+    stats: CustomerStats
+
+
+BoolParam = Literal["0", "1", "true", "false", "yes", "no"]
+SortParam = Literal[
+    "id",
+    "-id",
+    "last_name",
+    "-last_name",
+    "first_name",
+    "-first_name",
+    "email",
+    "-email",
+    "registered_at",
+    "-registered_at",
+    "last_visit_at",
+    "-last_visit_at",
+    "age",
+    "-age",
+]
+assert {s.lstrip("-") for s in SortParam.__args__} == set(SORT_FIELDS)  # type: ignore[attr-defined]
+
+
+class ListCustomersParams(RequestModel):
+    """Query string of GET /admin/customers (and the export)."""
+
+    id: Identifier | None = None
+    title_id: Identifier | None = None
+    first_name: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = None
+    last_name: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = None
+    email: Annotated[str, StringConstraints(min_length=1, max_length=254)] | None = None
+    enabled: BoolParam | None = None
+    newsletter: BoolParam | None = None
+    optin: BoolParam | None = None
+    group_id: Identifier | None = None
+    company: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = None
+    registered_from: AwareDatetime | date | None = None
+    registered_to: AwareDatetime | date | None = None
+    last_visit_from: AwareDatetime | date | None = None
+    last_visit_to: AwareDatetime | date | None = None
+    age_min: Annotated[int, Field(ge=0, le=150)] | None = None
+    age_max: Annotated[int, Field(ge=0, le=150)] | None = None
+    is_guest: BoolParam | None = None
+    status: CustomerStatus | None = None
+    sort: SortParam = "id"
+    limit: Limit = 50
+    cursor: Annotated[str, StringConstraints(max_length=2048)] | None = None
+
+
+class SearchParams(RequestModel):
+    q: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    by: Literal["all", "name", "ip"] = "all"
+    limit: Limit = 50
+
+
+class SearchResultResponse(ResponseModel):
+    id: str
+    title: str | None
+    first_name: str
+    last_name: str
+    email: str
+    birthday: date | None
+    registered_at: datetime
+    orders_count: int
+    enabled: bool
+
+
+class DeleteCustomerParams(RequestModel):
+    allow_reregistration: BoolParam = "true"

@@ -1,0 +1,86 @@
+"""The only reader of the process environment: a validated, cached Settings object.
+
+Every other module asks `get_settings()`; tests change the environment and call
+`get_settings.cache_clear()`.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+Stage = Literal["local", "test", "dev", "prod"]
+
+# Environment variable → Settings field. Infra tests check this list against the deployed template.
+ENVIRONMENT_VARIABLES: dict[str, str] = {
+    "CLIENTELE_STAGE": "stage",
+    "CLIENTELE_TABLE_NAME": "table_name",
+    "CLIENTELE_BUCKET_NAME": "bucket_name",
+    "AWS_REGION": "region",
+    "AWS_ENDPOINT_URL": "endpoint_url",
+    "CLIENTELE_TOKEN_SECRET": "token_secret",
+    "CLIENTELE_TOKEN_SECRET_PARAMETER": "token_secret_parameter",
+    "CLIENTELE_TOKEN_TTL_MINUTES": "token_ttl_minutes",
+    "CLIENTELE_MAX_BODY_BYTES": "max_body_bytes",
+    "CLIENTELE_DATA_DIR": "data_dir",
+    "CLIENTELE_ADMIN_EMAIL": "admin_email",
+    "CLIENTELE_ADMIN_PASSWORD": "admin_password",
+    "CLIENTELE_LOGIN_MAX_FAILURES": "login_max_failures",
+    "CLIENTELE_LOGIN_WINDOW_SECONDS": "login_window_seconds",
+}
+
+
+class SettingsError(RuntimeError):
+    """The environment does not describe a runnable configuration."""
+
+
+class Settings(BaseModel):
+    """Process configuration, validated once."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    stage: Stage = "local"
+    table_name: str = Field(default="clientele", min_length=3, max_length=255)
+    bucket_name: str = Field(default="clientele-local", min_length=3, max_length=63)
+    region: str = "us-east-1"
+    endpoint_url: str | None = None
+    # Signing key for employee/customer tokens and list cursors. Either given directly
+    # (local stack: generated into the data dir) or read from SSM Parameter Store in AWS.
+    token_secret: str | None = Field(default=None, min_length=32)
+    token_secret_parameter: str | None = None
+    token_ttl_minutes: int = Field(default=480, ge=5, le=7 * 24 * 60)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    data_dir: str = ".clientele"
+    admin_email: str | None = None
+    admin_password: str | None = None
+    login_max_failures: int = Field(default=5, ge=1, le=100)
+    login_window_seconds: int = Field(default=900, ge=60)
+
+    @field_validator("endpoint_url", "token_secret_parameter", "admin_email", "admin_password")
+    @classmethod
+    def _empty_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+
+def _read_environment() -> dict[str, str]:
+    values: dict[str, str] = {}
+    for env_name, field in ENVIRONMENT_VARIABLES.items():
+        raw = os.environ.get(env_name)
+        if raw is not None and raw != "":
+            values[field] = raw
+    if "region" not in values and os.environ.get("AWS_DEFAULT_REGION"):
+        values["region"] = os.environ["AWS_DEFAULT_REGION"]
+    return values
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Read and validate the environment once. Raises: SettingsError."""
+    try:
+        return Settings.model_validate(_read_environment())
+    except ValidationError as error:
+        fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in error.errors())
+        raise SettingsError(f"invalid configuration: {fields}") from None
