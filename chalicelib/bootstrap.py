@@ -57,3 +57,31 @@ def ensure_bucket(settings: Settings | None = None) -> bool:
         NotificationConfiguration={"EventBridgeConfiguration": {}},
     )
     return created
+
+
+def seed_defaults() -> None:
+    """Default settings, titles and groups (idempotent)."""
+    from chalicelib.wiring import container
+
+    container().config.seed_defaults()
+
+
+def ensure_first_admin(email: str, password: str) -> bool:
+    """Create the first admin from the environment when no employee exists yet."""
+    from chalicelib.wiring import container
+
+    created = container().employees.ensure_first_admin(email, password)
+    if created:
+        logger.info("first administrator created from the environment")
+    return created
+
+
+def create_admin(email: str) -> str:
+    """Create an administrator with a generated password and return the password (shown once).
+
+    Raises: AlreadyExists.
+    """
+    from chalicelib.wiring import container
+
+    _employee, password = container().employees.create_admin(email)
+    return password

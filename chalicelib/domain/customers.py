@@ -107,6 +107,8 @@ class CustomerQuery:
     sort: SortField = "id"
     descending: bool = False
     limit: int = 50
+    # False when the caller left the order to us: rows then come in the narrowest index's order.
+    sort_given: bool = True
     # Repository-specific position, already verified (the service checks the signature).
     position: dict[str, Any] | None = None
 

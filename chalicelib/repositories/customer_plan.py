@@ -167,14 +167,14 @@ def _preferred_index(filters: CustomerFilters) -> tuple[str, int] | None:
     return None
 
 
-def plan_customer_query(query: CustomerQuery, *, sort_given: bool) -> Plan:
+def plan_customer_query(query: CustomerQuery) -> Plan:
     """Choose the index for a list query.
 
     With an explicit sort, that sort's index is used (exact order), narrowed by the one filter that
     is a key condition on it. Without one, the most selective filter's index is used and rows come
     in its order (id order for flag and group filters).
     """
-    filters = query.filters
+    filters, sort_given = query.filters, query.sort_given
     if filters.id is not None:
         return Plan(source="get", residual=_without(filters, "id"))
     # Age ascending is birthday descending.

@@ -208,8 +208,8 @@ class DynamoCustomerRepository:
             record.save()
 
     # -- lists and search ----------------------------------------------------------------------
-    def list(self, query: CustomerQuery, *, sort_given: bool = True) -> Page[Customer]:
-        plan = plan_customer_query(query, sort_given=sort_given)
+    def list(self, query: CustomerQuery) -> Page[Customer]:
+        plan = plan_customer_query(query)
         if plan.source == "get":
             customer = self.get(query.filters.id or "")
             rows = [customer] if customer and matches(customer, plan.residual) else []

@@ -1,0 +1,22 @@
+"""Clientele: the Chalice application. Middleware and blueprint registration only."""
+
+from __future__ import annotations
+
+from chalice import Chalice, ConvertToMiddleware
+
+from chalicelib.handlers.config import config
+from chalicelib.handlers.customers import customers
+from chalicelib.handlers.openapi import openapi
+from chalicelib.handlers.staff import staff
+from chalicelib.observability import logger, metrics, tracer
+
+app = Chalice(app_name="clientele")
+
+# Powertools wired through Chalice middleware: structured logs with the Lambda context,
+# X-Ray tracing of every handler, metrics flushed at the end of each invocation.
+app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context(clear_state=True)))
+app.register_middleware(ConvertToMiddleware(tracer.capture_lambda_handler))
+app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
+
+for blueprint in (staff, customers, config, openapi):
+    app.register_blueprint(blueprint)

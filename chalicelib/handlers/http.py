@@ -1,0 +1,237 @@
+"""HTTP plumbing shared by every Blueprint: one route decorator that parses and validates the
+request, checks the caller's role, maps domain errors to responses (the one mapping table) and
+records the route for the OpenAPI document.
+
+Chalice turns a view's exception into a response before middleware sees it, so errors are mapped
+here, on the views, not in middleware.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any
+
+from chalice import Blueprint, Response
+from chalice.app import Request
+from pydantic import BaseModel
+
+from chalicelib.domain.employees import Principal, Role
+from chalicelib.errors import (
+    AlreadyExists,
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidCursor,
+    NotFound,
+    RuleViolation,
+    ServiceUnavailable,
+    Throttled,
+    Unauthenticated,
+    ValidationFailed,
+)
+from chalicelib.observability import logger
+from chalicelib.schemas.validation import validate
+from chalicelib.settings import get_settings
+from chalicelib.wiring import container
+
+# Domain error → HTTP status: the one mapping table.
+STATUS_OF: tuple[tuple[type[DomainError], int], ...] = (
+    (ValidationFailed, 400),
+    (InvalidCursor, 400),
+    (Unauthenticated, 401),
+    (Forbidden, 403),
+    (NotFound, 404),
+    (AlreadyExists, 409),
+    (Conflict, 409),
+    (RuleViolation, 422),
+    (Throttled, 429),
+    (ServiceUnavailable, 503),
+)
+
+ADMIN: tuple[Role, ...] = ("admin",)
+STAFF: tuple[Role, ...] = ("admin", "support")
+PUBLIC: tuple[Role, ...] = ()
+
+
+class HttpError(DomainError):
+    """Request-shape problems found before any service runs (body size, content type, JSON)."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    path: str
+    method: str
+    summary: str
+    roles: tuple[Role, ...]
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    response: type[BaseModel] | None
+    status: int
+    content_type: str = "application/json"
+    errors: tuple[int, ...] = ()
+
+
+@dataclass
+class RouteRegistry:
+    routes: list[RouteSpec] = field(default_factory=list)
+
+
+REGISTRY = RouteRegistry()
+
+
+@dataclass(frozen=True)
+class Call:
+    """What a view receives: validated body/query, path params, the caller and the raw request."""
+
+    body: Any
+    query: Any
+    principal: Principal | None
+    request: Request
+    source_ip: str
+
+
+def error_response(status: int, code: str, message: str, **extra: Any) -> Response:
+    body: dict[str, Any] = {"Code": code, "Message": message}
+    headers = {"Content-Type": "application/json"}
+    if "fields" in extra and extra["fields"]:
+        body["Fields"] = extra["fields"]
+    if "retry_after" in extra:
+        headers["Retry-After"] = str(extra["retry_after"])
+    return Response(body=body, status_code=status, headers=headers)
+
+
+def response_for(error: DomainError) -> Response:
+    if isinstance(error, HttpError):
+        return error_response(error.status, error.code, error.message)
+    for error_type, status in STATUS_OF:
+        if isinstance(error, error_type):
+            if isinstance(error, ValidationFailed):
+                return error_response(status, error.code, error.message, fields=error.fields)
+            if isinstance(error, Throttled):
+                return error_response(
+                    status, error.code, error.message, retry_after=error.retry_after_seconds
+                )
+            return error_response(status, error.code, error.message)
+    return error_response(500, "InternalError", "An unexpected error occurred.")
+
+
+def _bearer(request: Request) -> str:
+    header = request.headers.get("authorization") or ""
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("A bearer token is required.")
+    return token.strip()
+
+
+def _principal(request: Request, roles: tuple[Role, ...]) -> Principal | None:
+    if not roles:
+        return None
+    principal = container().auth.authenticate(_bearer(request))
+    if principal.role not in roles:
+        raise Forbidden("Your role does not allow this action.")
+    return principal
+
+
+def _json_body(request: Request) -> Any:
+    raw: bytes = request.raw_body or b""
+    if len(raw) > get_settings().max_body_bytes:
+        raise HttpError(413, "PayloadTooLarge", "The request body is too large.")
+    content_type = (request.headers.get("content-type") or "application/json").lower()
+    if "json" not in content_type:
+        raise HttpError(415, "UnsupportedMediaType", "Send the body as application/json.")
+    if not raw.strip():
+        raise ValidationFailed("A JSON body is required.", {"body": "required"})
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise HttpError(400, "BadRequest", "The body is not valid JSON.") from None
+
+
+def _parse_body(
+    request: Request, model: type[BaseModel] | None, partial_of: type[BaseModel] | None
+) -> Any:
+    if model is not None:
+        return validate(model, _json_body(request))
+    if partial_of is not None:
+        document = _json_body(request)
+        if not isinstance(document, dict):
+            raise ValidationFailed("The body must be a JSON object.", {"body": "must be an object"})
+        return document
+    return None
+
+
+def _query(request: Request, model: type[BaseModel]) -> BaseModel:
+    params = dict(request.query_params or {})
+    return validate(model, params, message="The query parameters are not valid.")
+
+
+def _source_ip(request: Request) -> str:
+    identity = (request.context or {}).get("identity") or {}
+    return str(identity.get("sourceIp") or "0.0.0.0")  # noqa: S104 - a placeholder, not a bind
+
+
+def _to_response(result: Any, status: int) -> Response:
+    if isinstance(result, Response):
+        return result
+    if isinstance(result, BaseModel):
+        result = result.model_dump(mode="json")
+    headers = {"Content-Type": "application/json"}
+    return Response(body=json.dumps(result), status_code=status, headers=headers)
+
+
+def route(
+    blueprint: Blueprint,
+    path: str,
+    method: str,
+    *,
+    summary: str,
+    roles: tuple[Role, ...],
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    response: type[BaseModel] | None = None,
+    status: int = 200,
+    content_type: str = "application/json",
+    partial_of: type[BaseModel] | None = None,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a view: `def view(call: Call, **path_params) -> BaseModel | dict | Response`.
+
+    `partial_of` is for PATCH bodies merged into a document: the view gets the JSON object as is
+    (the service validates the merged result) and the OpenAPI document shows that model.
+    """
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        REGISTRY.routes.append(
+            RouteSpec(
+                path, method, summary, roles, body or partial_of, query, response, status, content_type
+            )
+        )
+
+        @wraps(view)
+        def handler(**path_params: str) -> Response:
+            request: Request = blueprint.current_request
+            try:
+                principal = _principal(request, roles)
+                parsed_body = _parse_body(request, body, partial_of)
+                parsed_query = _query(request, query) if query else None
+                call = Call(parsed_body, parsed_query, principal, request, _source_ip(request))
+                return _to_response(view(call, **path_params), status)
+            except DomainError as error:
+                if isinstance(error, ServiceUnavailable):
+                    logger.warning("dependency unavailable", route=path, method=method)
+                return response_for(error)
+            except Exception:
+                logger.exception("unhandled error", route=path, method=method)
+                return error_response(500, "InternalError", "An unexpected error occurred.")
+
+        blueprint.route(path, methods=[method], cors=False)(handler)
+        return view
+
+    return decorator

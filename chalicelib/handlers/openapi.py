@@ -1,0 +1,102 @@
+"""GET /openapi.json: generated from the route registry and the same Pydantic schemas."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from chalice import Blueprint, Response
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from chalicelib.handlers.http import PUBLIC, REGISTRY, Call, RouteSpec, route
+from chalicelib.schemas.common import ErrorResponse
+
+openapi = Blueprint(__name__)
+
+_ERRORS = {
+    "400": "Invalid request (validation errors list `Fields`)",
+    "401": "Missing or invalid token",
+    "403": "Role not allowed",
+    "404": "Not found",
+    "409": "Conflict",
+    "422": "Rule violation",
+    "429": "Throttled",
+}
+
+
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    required = set(schema.get("required", []))
+    return [
+        {"name": name, "in": "query", "required": name in required, "schema": prop}
+        for name, prop in schema.get("properties", {}).items()
+    ]
+
+
+def _operation(spec: RouteSpec) -> dict[str, Any]:
+    parameters = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in re.findall(r"{(\w+)}", spec.path)
+    ]
+    if spec.query is not None:
+        parameters += _query_parameters(spec.query)
+    success: dict[str, Any] = {"description": "Success"}
+    if spec.response is not None:
+        success["content"] = {spec.content_type: {"schema": _ref(spec.response)}}
+    responses: dict[str, Any] = {str(spec.status): success}
+    error_body = {"content": {"application/json": {"schema": _ref(ErrorResponse)}}}
+    for code, text in _ERRORS.items():
+        if code in ("401", "403") and spec.roles == PUBLIC:
+            continue
+        responses[code] = {"description": text} | error_body
+    operation: dict[str, Any] = {
+        "summary": spec.summary,
+        "operationId": f"{spec.method.lower()}_{re.sub(r'[^a-z0-9]+', '_', spec.path.lower())}".strip(
+            "_"
+        ),
+        "parameters": parameters,
+        "responses": responses,
+    }
+    if spec.roles:
+        operation["security"] = [{"bearer": []}]
+        operation["x-roles"] = list(spec.roles)
+    if spec.body is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _ref(spec.body)}},
+        }
+    return operation
+
+
+def build_openapi() -> dict[str, Any]:
+    models: set[type[BaseModel]] = {ErrorResponse}
+    paths: dict[str, dict[str, Any]] = {}
+    for spec in REGISTRY.routes:
+        models.update(m for m in (spec.body, spec.response) if m is not None)
+        paths.setdefault(spec.path, {})[spec.method.lower()] = _operation(spec)
+    ordered = sorted(models, key=lambda m: m.__name__)
+    _, schema = models_json_schema(
+        [(m, "serialization" if m is not ErrorResponse else "validation") for m in ordered],
+        ref_template="#/components/schemas/{model}",
+    )
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Clientele", "version": "1.0.0"},
+        "paths": dict(sorted(paths.items())),
+        "components": {
+            "schemas": schema.get("$defs", {}),
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }
+
+
+@route(openapi, "/openapi.json", "GET", summary="This document", roles=PUBLIC)
+def openapi_document(call: Call) -> Response:
+    return Response(
+        body=build_openapi(), status_code=200, headers={"Content-Type": "application/json"}
+    )

@@ -1,0 +1,110 @@
+"""Domain objects → response contracts."""
+
+from __future__ import annotations
+
+from chalicelib.domain.config import Title
+from chalicelib.domain.customers import Customer, CustomerView
+from chalicelib.domain.employees import Employee
+from chalicelib.schemas.config import PublicTitleResponse, TitleResponse
+from chalicelib.schemas.customers import (
+    ConnectionResponse,
+    CustomerResponse,
+    CustomerStats,
+    CustomerViewResponse,
+    GroupSummary,
+    OrdersSection,
+    SearchResultResponse,
+)
+from chalicelib.schemas.staff import EmployeeResponse
+
+
+def customer_response(customer: Customer) -> CustomerResponse:
+    b2b = customer.b2b
+    return CustomerResponse(
+        id=customer.id,
+        title_id=customer.title_id,
+        first_name=customer.first_name,
+        last_name=customer.last_name,
+        email=customer.email,
+        birthday=customer.birthday,
+        enabled=customer.enabled,
+        newsletter=customer.newsletter,
+        optin=customer.optin,
+        is_guest=customer.is_guest,
+        status=customer.status,
+        language=customer.language,
+        group_ids=list(customer.group_ids),
+        default_group_id=customer.default_group_id,
+        registered_at=customer.registered_at,
+        last_visit_at=customer.last_visit_at,
+        note=customer.note,
+        company=b2b.get("company"),
+        siret=b2b.get("siret"),
+        ape=b2b.get("ape"),
+        website=b2b.get("website"),
+        outstanding_allowed=b2b.get("outstanding_allowed"),
+        max_payment_days=b2b.get("max_payment_days"),
+        risk_rating=b2b.get("risk_rating"),
+        orders_count=customer.orders_count,
+        total_spent=customer.total_spent,
+        last_order_at=customer.last_order_at,
+        version=customer.version,
+    )
+
+
+def customer_view_response(view: CustomerView, group_names: dict[str, str]) -> CustomerViewResponse:
+    customer = view.customer
+    return CustomerViewResponse(
+        profile=customer_response(customer),
+        addresses=[],
+        groups=[
+            GroupSummary(id=group_id, name=group_names.get(group_id, group_id))
+            for group_id in customer.group_ids
+        ],
+        carts=[],
+        orders=OrdersSection(valid=[], invalid=[], valid_total="0.00", invalid_total="0.00"),
+        threads=[],
+        note=customer.note,
+        last_connections=[ConnectionResponse(at=c.at, ip=c.ip) for c in view.connections],
+        stats=CustomerStats(
+            orders_count=customer.orders_count,
+            total_spent=customer.total_spent,
+            last_order_at=customer.last_order_at,
+        ),
+    )
+
+
+def search_result(customer: Customer, titles: dict[str, str]) -> SearchResultResponse:
+    return SearchResultResponse(
+        id=customer.id,
+        title=titles.get(customer.title_id) if customer.title_id else None,
+        first_name=customer.first_name,
+        last_name=customer.last_name,
+        email=customer.email,
+        birthday=customer.birthday,
+        registered_at=customer.registered_at,
+        orders_count=customer.orders_count,
+        enabled=customer.enabled,
+    )
+
+
+def employee_response(employee: Employee) -> EmployeeResponse:
+    return EmployeeResponse(
+        id=employee.id,
+        email=employee.email,
+        first_name=employee.first_name,
+        last_name=employee.last_name,
+        role=employee.role,
+        active=employee.active,
+        language=employee.language,
+        created_at=employee.created_at,
+        updated_at=employee.updated_at,
+    )
+
+
+def title_response(title: Title) -> TitleResponse:
+    return TitleResponse(id=title.id, name=title.name, gender=title.gender, is_default=title.is_default)
+
+
+def public_title_response(title: Title) -> PublicTitleResponse:
+    return PublicTitleResponse(id=title.id, name=title.name, gender=title.gender)

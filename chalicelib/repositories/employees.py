@@ -1,0 +1,178 @@
+"""Employees and login throttles in DynamoDB (access pattern #15)."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Any
+
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.clock import iso, parse_iso
+from chalicelib.domain.customers import Page
+from chalicelib.domain.employees import Employee
+from chalicelib.errors import AlreadyExists, Conflict, NotFound
+from chalicelib.models import keys
+from chalicelib.models.base import TableRecord
+from chalicelib.models.employee import EmployeeEmailRecord, EmployeeRecord, ThrottleRecord
+from chalicelib.repositories.dynamo_errors import dynamo_errors, from_low_level, to_low_level
+from chalicelib.text import normalise_email
+
+_EMAIL_SK = "EMAIL"
+
+
+def _to_record(employee: Employee) -> EmployeeRecord:
+    record = EmployeeRecord(
+        keys.employee_pk(employee.id),
+        keys.PROFILE,
+        employee_id=employee.id,
+        email=employee.email,
+        first_name=employee.first_name,
+        last_name=employee.last_name,
+        role=employee.role,
+        password_hash=employee.password_hash,
+        active=employee.active,
+        language=employee.language,
+        created_at=iso(employee.created_at),
+        updated_at=iso(employee.updated_at),
+        gsi1pk=keys.EMPLOYEES,
+        gsi1sk=employee.id,
+    )
+    if employee.version:
+        record.version = employee.version
+    return record
+
+
+def _from_record(record: EmployeeRecord) -> Employee:
+    role = record.role if record.role in ("admin", "support") else "support"
+    return Employee(
+        id=record.employee_id,
+        email=record.email,
+        first_name=record.first_name,
+        last_name=record.last_name,
+        role=role,  # type: ignore[arg-type]
+        password_hash=record.password_hash,
+        active=record.active,
+        language=record.language,
+        created_at=parse_iso(record.created_at),
+        updated_at=parse_iso(record.updated_at),
+        version=int(record.version or 0),
+    )
+
+
+def _email_item(email: str, employee_id: str = "") -> EmployeeEmailRecord:
+    return EmployeeEmailRecord(
+        keys.employee_email_pk(normalise_email(email)), _EMAIL_SK, employee_id=employee_id
+    )
+
+
+class DynamoEmployeeRepository:
+    """Employees with an e-mail uniqueness item, kept together by transactions."""
+
+    def create(self, employee: Employee) -> None:
+        with dynamo_errors(
+            on_cancel=lambda _c: AlreadyExists("An employee with this e-mail already exists.")
+        ):
+            with TransactWrite(connection=TableRecord._get_connection().connection) as transaction:
+                transaction.save(_to_record(employee), condition=EmployeeRecord.pk.does_not_exist())
+                transaction.save(
+                    _email_item(employee.email, employee.id),
+                    condition=EmployeeEmailRecord.pk.does_not_exist(),
+                )
+
+    def get(self, employee_id: str) -> Employee | None:
+        with dynamo_errors():
+            try:
+                return _from_record(EmployeeRecord.get(keys.employee_pk(employee_id), keys.PROFILE))
+            except EmployeeRecord.DoesNotExist:
+                return None
+
+    def get_by_email(self, email: str) -> Employee | None:
+        with dynamo_errors():
+            try:
+                item = EmployeeEmailRecord.get(
+                    keys.employee_email_pk(normalise_email(email)), _EMAIL_SK
+                )
+            except EmployeeEmailRecord.DoesNotExist:
+                return None
+        return self.get(item.employee_id)
+
+    def update(self, before: Employee, after: Employee) -> None:
+        record = _to_record(after)
+        record.version = before.version
+        email_changed = normalise_email(before.email) != normalise_email(after.email)
+
+        def on_cancel(_codes: list[str]) -> Exception:
+            if self.get(after.id) is None:
+                return NotFound("Employee not found.")
+            if email_changed and self.get_by_email(after.email) is not None:
+                return AlreadyExists("An employee with this e-mail already exists.")
+            return Conflict("The employee was changed by someone else; reload and try again.")
+
+        with dynamo_errors(on_cancel=on_cancel):
+            with TransactWrite(connection=TableRecord._get_connection().connection) as transaction:
+                transaction.save(record, condition=EmployeeRecord.pk.exists())
+                if email_changed:
+                    transaction.delete(
+                        _email_item(before.email),
+                        condition=EmployeeEmailRecord.employee_id == before.id,
+                    )
+                    transaction.save(
+                        _email_item(after.email, after.id),
+                        condition=EmployeeEmailRecord.pk.does_not_exist(),
+                    )
+
+    def delete(self, employee: Employee) -> None:
+        with dynamo_errors(on_cancel=lambda _c: NotFound("Employee not found.")):
+            with TransactWrite(connection=TableRecord._get_connection().connection) as transaction:
+                transaction.delete(_to_record(employee), condition=EmployeeRecord.pk.exists())
+                transaction.delete(_email_item(employee.email))
+
+    def list(self, limit: int, position: dict[str, Any] | None) -> Page[Employee]:
+        with dynamo_errors():
+            iterator = EmployeeRecord.gsi1.query(
+                keys.EMPLOYEES,
+                limit=limit,
+                page_size=limit,
+                last_evaluated_key=to_low_level(position) if position else None,
+            )
+            rows = [_from_record(r) for r in iterator if isinstance(r, EmployeeRecord)]
+            return Page(rows, from_low_level(iterator.last_evaluated_key))
+
+    def count(self) -> int:
+        with dynamo_errors():
+            result = EmployeeRecord.gsi1.count(keys.EMPLOYEES, limit=1000)
+        return int(result)
+
+
+def _subject_hash(subject: str) -> str:
+    # Throttle keys never hold the e-mail or IP itself (no PII in keys or logs).
+    return hashlib.sha256(subject.encode()).hexdigest()[:32]
+
+
+class DynamoThrottleRepository:
+    """Failed-login counters per subject and time window, expiring through TTL."""
+
+    def failures(self, scope: str, subject: str, window_start: datetime) -> int:
+        with dynamo_errors():
+            try:
+                record = ThrottleRecord.get(
+                    keys.throttle_pk(scope, _subject_hash(subject)), iso(window_start)
+                )
+            except ThrottleRecord.DoesNotExist:
+                return 0
+        return int(record.failures)
+
+    def add_failure(
+        self, scope: str, subject: str, window_start: datetime, expires_at: datetime
+    ) -> int:
+        record = ThrottleRecord(keys.throttle_pk(scope, _subject_hash(subject)), iso(window_start))
+        with dynamo_errors():
+            record.update(
+                actions=[
+                    ThrottleRecord.failures.add(1),
+                    ThrottleRecord.expires_at.set(expires_at),
+                    ThrottleRecord.entity_type.set("THROTTLE"),
+                ]
+            )
+        return int(record.failures)

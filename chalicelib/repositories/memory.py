@@ -1,0 +1,227 @@
+"""In-memory repositories: the fakes unit tests run services against.
+
+They follow the same contract as the DynamoDB ones (tests/contract runs one suite on both),
+including list order, which comes from the same query plan.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from chalicelib.domain.config import Group, ShopConfig, Title
+from chalicelib.domain.customers import Connection, Customer, CustomerQuery, CustomerView, Page
+from chalicelib.domain.employees import Employee
+from chalicelib.errors import AlreadyExists, Conflict, NotFound
+from chalicelib.repositories.customer_plan import matches, order_key, plan_customer_query
+from chalicelib.repositories.customers import EmailBlockedError, EmailTakenError
+from chalicelib.text import fold, normalise_email
+
+
+class MemoryCustomerRepository:
+    def __init__(self) -> None:
+        self.customers: dict[str, Customer] = {}
+        self.emails: dict[str, str | None] = {}  # normalised e-mail → id (None: blocked)
+        self.connections: dict[str, list[Connection]] = {}
+
+    def _claim(self, email: str, customer_id: str) -> None:
+        key = normalise_email(email)
+        if key in self.emails:
+            if self.emails[key] is None:
+                raise EmailBlockedError("This e-mail address is blocked from registering again.")
+            if self.emails[key] != customer_id:
+                raise EmailTakenError("A customer with this e-mail address already exists.")
+        self.emails[key] = customer_id
+
+    def create(self, customer: Customer) -> None:
+        if customer.id in self.customers:
+            raise AlreadyExists("Customer already exists.")
+        self._claim(customer.email, customer.id)
+        self.customers[customer.id] = replace(customer, version=1)
+
+    def get(self, customer_id: str) -> Customer | None:
+        return self.customers.get(customer_id)
+
+    def get_by_email(self, email: str) -> Customer | None:
+        customer_id = self.emails.get(normalise_email(email))
+        return self.customers.get(customer_id) if customer_id else None
+
+    def is_email_blocked(self, email: str) -> bool:
+        key = normalise_email(email)
+        return key in self.emails and self.emails[key] is None
+
+    def view(self, customer_id: str) -> CustomerView | None:
+        customer = self.customers.get(customer_id)
+        if customer is None:
+            return None
+        newest = sorted(self.connections.get(customer_id, []), key=lambda c: c.at, reverse=True)
+        return CustomerView(customer=customer, connections=tuple(newest[:10]))
+
+    def update(self, before: Customer, after: Customer) -> None:
+        current = self.customers.get(before.id)
+        if current is None:
+            raise NotFound("Customer not found.")
+        if current.version != before.version:
+            raise Conflict("The customer was changed by someone else; reload and try again.")
+        if normalise_email(before.email) != normalise_email(after.email):
+            self._claim(after.email, after.id)
+            del self.emails[normalise_email(before.email)]
+        self.customers[after.id] = replace(after, version=before.version + 1)
+
+    def delete(self, customer: Customer, *, keep_email_blocked: bool) -> None:
+        current = self.customers.get(customer.id)
+        if current is None:
+            raise NotFound("Customer not found.")
+        if current.version != customer.version:
+            raise Conflict("The customer was changed by someone else; reload and try again.")
+        del self.customers[customer.id]
+        self.connections.pop(customer.id, None)
+        key = normalise_email(customer.email)
+        if keep_email_blocked:
+            self.emails[key] = None
+        else:
+            self.emails.pop(key, None)
+
+    def add_connection(self, customer_id: str, connection: Connection) -> None:
+        self.connections.setdefault(customer_id, []).append(connection)
+
+    def list(self, query: CustomerQuery) -> Page[Customer]:
+        plan = plan_customer_query(query)
+        rows = [c for c in self.customers.values() if matches(c, query.filters)]
+        rows.sort(key=lambda c: order_key(c, plan), reverse=plan.descending)
+        if query.position is not None:
+            after = str(query.position["after"])
+            if plan.descending:
+                rows = [c for c in rows if order_key(c, plan) < after]
+            else:
+                rows = [c for c in rows if order_key(c, plan) > after]
+        page = rows[: query.limit]
+        more = len(rows) > query.limit
+        return Page(page, {"after": order_key(page[-1], plan)} if more and page else None)
+
+    def search(self, text: str, by: str, limit: int) -> list[Customer]:
+        if by == "ip":
+            prefix = text.strip()
+            hits = [
+                (conn.at, cid)
+                for cid, conns in self.connections.items()
+                for conn in conns
+                if conn.ip.startswith(prefix) and cid in self.customers
+            ]
+            ids = list(dict.fromkeys(cid for _, cid in sorted(hits)))
+            return [self.customers[i] for i in ids[:limit]]
+        folded = fold(text)
+        # Mirrors the DynamoDB search: "first last" is matched as first-word#rest on the
+        # first-name index, like its key "<first>#<last>".
+        full = folded.replace(" ", "#", 1) if " " in folded else None
+        found = [
+            c
+            for c in self.customers.values()
+            if fold(c.last_name).startswith(folded)
+            or fold(c.first_name).startswith(folded)
+            or (full is not None and f"{fold(c.first_name)}#{fold(c.last_name)}".startswith(full))
+            or (by == "all" and normalise_email(c.email).startswith(normalise_email(text)))
+        ]
+        found.sort(key=lambda c: (fold(c.last_name), fold(c.first_name), c.id))
+        return found[:limit]
+
+
+class MemoryEmployeeRepository:
+    def __init__(self) -> None:
+        self.employees: dict[str, Employee] = {}
+
+    def _email_owner(self, email: str) -> str | None:
+        key = normalise_email(email)
+        return next((e.id for e in self.employees.values() if normalise_email(e.email) == key), None)
+
+    def create(self, employee: Employee) -> None:
+        if employee.id in self.employees or self._email_owner(employee.email):
+            raise AlreadyExists("An employee with this e-mail already exists.")
+        self.employees[employee.id] = replace(employee, version=1)
+
+    def get(self, employee_id: str) -> Employee | None:
+        return self.employees.get(employee_id)
+
+    def get_by_email(self, email: str) -> Employee | None:
+        owner = self._email_owner(email)
+        return self.employees.get(owner) if owner else None
+
+    def update(self, before: Employee, after: Employee) -> None:
+        current = self.employees.get(before.id)
+        if current is None:
+            raise NotFound("Employee not found.")
+        if current.version != before.version:
+            raise Conflict("The employee was changed by someone else; reload and try again.")
+        owner = self._email_owner(after.email)
+        if owner not in (None, after.id):
+            raise AlreadyExists("An employee with this e-mail already exists.")
+        self.employees[after.id] = replace(after, version=before.version + 1)
+
+    def delete(self, employee: Employee) -> None:
+        if self.employees.pop(employee.id, None) is None:
+            raise NotFound("Employee not found.")
+
+    def list(self, limit: int, position: dict[str, Any] | None) -> Page[Employee]:
+        rows = sorted(self.employees.values(), key=lambda e: e.id)
+        if position:
+            rows = [e for e in rows if e.id > str(position["after"])]
+        more = len(rows) > limit
+        page = rows[:limit]
+        return Page(page, {"after": page[-1].id} if more else None)
+
+    def count(self) -> int:
+        return len(self.employees)
+
+
+class MemoryConfigRepository:
+    def __init__(self) -> None:
+        self.settings: dict[str, Any] | None = None
+        self.titles: dict[str, Title] = {}
+        self.groups: dict[str, Group] = {}
+
+    def load(self) -> ShopConfig:
+        return ShopConfig(
+            settings=dict(self.settings or {}),
+            titles=tuple(sorted(self.titles.values(), key=lambda t: t.id)),
+            groups=tuple(sorted(self.groups.values(), key=lambda g: g.id)),
+        )
+
+    def save_settings(self, settings: dict[str, Any], *, only_if_absent: bool = False) -> bool:
+        if only_if_absent and self.settings is not None:
+            return False
+        self.settings = dict(settings)
+        return True
+
+    def put_title(self, title: Title, *, only_if_absent: bool = False) -> bool:
+        if only_if_absent and title.id in self.titles:
+            return False
+        self.titles[title.id] = title
+        return True
+
+    def delete_title(self, title_id: str) -> None:
+        if self.titles.pop(title_id, None) is None:
+            raise NotFound("Title not found.")
+
+    def put_group(self, group: Group, *, only_if_absent: bool = False) -> bool:
+        if only_if_absent and group.id in self.groups:
+            return False
+        self.groups[group.id] = group
+        return True
+
+
+class MemoryThrottleRepository:
+    def __init__(self) -> None:
+        self.counts: dict[tuple[str, str, datetime], int] = {}
+        self._ids = itertools.count()
+
+    def failures(self, scope: str, subject: str, window_start: datetime) -> int:
+        return self.counts.get((scope, subject, window_start), 0)
+
+    def add_failure(
+        self, scope: str, subject: str, window_start: datetime, expires_at: datetime
+    ) -> int:
+        key = (scope, subject, window_start)
+        self.counts[key] = self.counts.get(key, 0) + 1
+        return self.counts[key]

@@ -1,0 +1,79 @@
+"""Back-office sign-in: throttled, enumeration-resistant, token-based."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from chalicelib.clock import Clock, utc_now
+from chalicelib.domain.employees import Employee, Principal
+from chalicelib.errors import Throttled, Unauthenticated
+from chalicelib.repositories.ports import EmployeeRepository, ThrottleRepository
+from chalicelib.security.passwords import verify_password
+from chalicelib.security.tokens import TokenSigner
+from chalicelib.text import normalise_email
+
+_BAD_CREDENTIALS = "The e-mail address or password is incorrect."
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    token: str
+    expires_at: datetime
+    employee: Employee
+
+
+class AuthService:
+    def __init__(
+        self,
+        employees: EmployeeRepository,
+        throttles: ThrottleRepository,
+        signer: TokenSigner,
+        *,
+        token_ttl: timedelta,
+        max_failures: int,
+        window: timedelta,
+        clock: Clock = utc_now,
+    ) -> None:
+        self._employees = employees
+        self._throttles = throttles
+        self._signer = signer
+        self._ttl = token_ttl
+        self._max_failures = max_failures
+        self._window = window
+        self._clock = clock
+
+    def _window_start(self, now: datetime) -> datetime:
+        seconds = int(self._window.total_seconds())
+        return datetime.fromtimestamp(int(now.timestamp()) // seconds * seconds, tz=now.tzinfo)
+
+    def login(self, email: str, password: str, ip: str) -> LoginResult:
+        """Raises: Throttled (too many failures for this e-mail or IP), Unauthenticated."""
+        now = self._clock()
+        window_start = self._window_start(now)
+        subjects = (("admin-login-email", normalise_email(email)), ("admin-login-ip", ip))
+        for scope, subject in subjects:
+            if self._throttles.failures(scope, subject, window_start) >= self._max_failures:
+                retry = int((window_start + self._window - now).total_seconds()) + 1
+                raise Throttled("Too many failed sign-in attempts; try again later.", retry)
+        employee = self._employees.get_by_email(email)
+        # verify_password always runs argon2, so unknown e-mails take as long as wrong passwords.
+        valid = verify_password(employee.password_hash if employee else None, password)
+        if employee is None or not valid or not employee.active:
+            expires = window_start + self._window + timedelta(minutes=1)
+            for scope, subject in subjects:
+                self._throttles.add_failure(scope, subject, window_start, expires)
+            raise Unauthenticated(_BAD_CREDENTIALS)
+        token = self._signer.issue(employee.id, employee.role, "clientele:admin", now)
+        return LoginResult(token=token, expires_at=now + self._ttl, employee=employee)
+
+    def authenticate(self, token: str) -> Principal:
+        """The employee behind a bearer token, re-read so role changes apply at once.
+
+        Raises: Unauthenticated.
+        """
+        claims = self._signer.verify(token, "clientele:admin", self._clock())
+        employee = self._employees.get(claims.subject)
+        if employee is None or not employee.active:
+            raise Unauthenticated("The token is no longer valid.")
+        return Principal(subject_id=employee.id, role=employee.role)

@@ -1,0 +1,294 @@
+"""Customers core: create, view, edit, delete, list, search (API.md "Customers")."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from chalicelib.clock import Clock, IdFactory, new_id, utc_now
+from chalicelib.domain.customers import (
+    B2B_FIELDS,
+    Customer,
+    CustomerFilters,
+    CustomerQuery,
+    CustomerStatus,
+    CustomerView,
+    Page,
+)
+from chalicelib.errors import NotFound, ValidationFailed
+from chalicelib.repositories.ports import CustomerRepository
+from chalicelib.schemas.config import ShopSettings
+from chalicelib.schemas.customers import (
+    CreateCustomerRequest,
+    ListCustomersParams,
+    UpdateCustomerRequest,
+)
+from chalicelib.security.cursors import CursorCodec
+from chalicelib.security.passwords import hash_password
+from chalicelib.services.config import ConfigService
+from chalicelib.services.password_policy import check_password
+
+_TRUE = {"1", "true", "yes"}
+
+
+def _flag(value: str | None) -> bool | None:
+    return None if value is None else value in _TRUE
+
+
+def _start(value: datetime | date | None) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.combine(value, time.min, tzinfo=UTC)
+
+
+def _end(value: datetime | date | None) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.combine(value, time(23, 59, 59), tzinfo=UTC)
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February in a non-leap year
+        return day.replace(year=day.year - years, day=28)
+
+
+def _apply_status(
+    enabled: bool, approved: bool, status: CustomerStatus | None
+) -> tuple[bool, bool]:
+    if status == "active":
+        return True, True
+    if status == "disabled":
+        return False, approved
+    if status == "pending_approval":
+        return enabled, False
+    return enabled, approved
+
+
+class CustomerService:
+    def __init__(
+        self,
+        repository: CustomerRepository,
+        config: ConfigService,
+        cursors: CursorCodec,
+        clock: Clock = utc_now,
+        ids: IdFactory = new_id,
+    ) -> None:
+        self._repository = repository
+        self._config = config
+        self._cursors = cursors
+        self._clock = clock
+        self._ids = ids
+
+    # -- rules shared by create and update -----------------------------------------------------
+    def _check_rules(
+        self, customer: Customer, given: set[str], settings: ShopSettings
+    ) -> dict[str, str]:
+        fields: dict[str, str] = {}
+        b2b_given = sorted(given & set(B2B_FIELDS))
+        if b2b_given and not settings.b2b_mode:
+            for name in b2b_given:
+                fields[name] = "B2B fields are accepted only when B2B mode is on"
+        for name in settings.required_fields.customer:
+            value = customer.b2b.get(name) if name in B2B_FIELDS else getattr(customer, name)
+            if value in (None, "", False):
+                fields[name] = "required by the shop's settings"
+        if customer.title_id is not None and not self._config.title_exists(customer.title_id):
+            fields["title_id"] = "unknown title"
+        known_groups = self._config.group_ids()
+        for position, group_id in enumerate(customer.group_ids):
+            if group_id not in known_groups:
+                fields[f"group_ids.{position}"] = "unknown group"
+        if customer.default_group_id not in customer.group_ids:
+            fields["default_group_id"] = "must be one of group_ids"
+        return fields
+
+    @staticmethod
+    def _b2b(request: CreateCustomerRequest | UpdateCustomerRequest, base: dict[str, Any]) -> dict[str, Any]:
+        b2b = dict(base)
+        for name in B2B_FIELDS:
+            if name in request.model_fields_set:
+                value = getattr(request, name)
+                if isinstance(value, Decimal):
+                    value = f"{value:.2f}"
+                if value is None:
+                    b2b.pop(name, None)
+                else:
+                    b2b[name] = value
+        return b2b
+
+    @staticmethod
+    def _groups(
+        group_ids: list[str] | None, default_group_id: str | None, is_guest: bool
+    ) -> tuple[tuple[str, ...], str]:
+        ids = tuple(dict.fromkeys(group_ids)) if group_ids else ("guest" if is_guest else "customer",)
+        return ids, default_group_id or ids[0]
+
+    # -- commands ------------------------------------------------------------------------------
+    def create(self, request: CreateCustomerRequest) -> Customer:
+        """Raises: ValidationFailed, AlreadyExists (EmailTaken / EmailBlocked)."""
+        settings = self._config.settings()
+        now = self._clock()
+        if request.password is not None:
+            check_password(request.password, settings.password_policy)
+        group_ids, default_group = self._groups(
+            request.group_ids, request.default_group_id, request.is_guest
+        )
+        enabled, approved = _apply_status(
+            request.enabled if request.enabled is not None else True, True, request.status
+        )
+        customer = Customer(
+            id=self._ids(),
+            email=request.email,
+            first_name=request.first_name,
+            last_name=request.last_name,
+            title_id=request.title_id,
+            birthday=request.birthday,
+            enabled=enabled,
+            approved=approved,
+            newsletter=bool(request.newsletter),
+            optin=bool(request.optin),
+            is_guest=request.is_guest,
+            language=request.language or "en",
+            group_ids=group_ids,
+            default_group_id=default_group,
+            registered_at=request.registered_at or now,
+            last_visit_at=request.last_visit_at,
+            note=request.note,
+            b2b=self._b2b(request, {}),
+            password_hash=hash_password(request.password) if request.password else None,
+            created_at=now,
+            updated_at=now,
+        )
+        fields = self._check_rules(customer, request.model_fields_set, settings)
+        if fields:
+            raise ValidationFailed("The customer is not valid.", fields)
+        self._repository.create(customer)
+        return replace(customer, version=1)
+
+    def get(self, customer_id: str) -> Customer:
+        """Raises: NotFound."""
+        customer = self._repository.get(customer_id)
+        if customer is None:
+            raise NotFound("Customer not found.")
+        return customer
+
+    def view(self, customer_id: str) -> CustomerView:
+        """Raises: NotFound."""
+        view = self._repository.view(customer_id)
+        if view is None:
+            raise NotFound("Customer not found.")
+        return view
+
+    def update(self, customer_id: str, request: UpdateCustomerRequest) -> Customer:
+        """Raises: NotFound, ValidationFailed, Conflict, AlreadyExists."""
+        before = self.get(customer_id)
+        settings = self._config.settings()
+        given = request.model_fields_set
+        not_null = ("first_name", "last_name", "email", "enabled", "newsletter", "optin", "is_guest")
+        nulls = {n: "must not be null" for n in not_null if n in given and getattr(request, n) is None}
+        if nulls:
+            raise ValidationFailed("The customer is not valid.", nulls)
+        changes: dict[str, Any] = {}
+        for name in (
+            "first_name",
+            "last_name",
+            "email",
+            "title_id",
+            "birthday",
+            "newsletter",
+            "optin",
+            "is_guest",
+            "note",
+        ):
+            if name in given:
+                changes[name] = getattr(request, name)
+        if "language" in given and request.language is not None:
+            changes["language"] = request.language
+        if "password" in given and request.password is not None:
+            check_password(request.password, settings.password_policy)
+            changes["password_hash"] = hash_password(request.password)
+        enabled = request.enabled if request.enabled is not None else before.enabled
+        changes["enabled"], changes["approved"] = _apply_status(
+            enabled, before.approved, request.status
+        )
+        if "group_ids" in given or "default_group_id" in given:
+            group_ids = list(request.group_ids) if request.group_ids else list(before.group_ids)
+            default = request.default_group_id or (
+                before.default_group_id if before.default_group_id in group_ids else None
+            )
+            changes["group_ids"], changes["default_group_id"] = self._groups(
+                group_ids, default, bool(changes.get("is_guest", before.is_guest))
+            )
+        changes["b2b"] = self._b2b(request, before.b2b)
+        after = replace(before, **changes, updated_at=self._clock())
+        fields = self._check_rules(after, given, settings)
+        if fields:
+            raise ValidationFailed("The customer is not valid.", fields)
+        self._repository.update(before, after)
+        return replace(after, version=before.version + 1)
+
+    def set_note(self, customer_id: str, note: str) -> Customer:
+        """Raises: NotFound, Conflict."""
+        before = self.get(customer_id)
+        after = replace(before, note=note or None, updated_at=self._clock())
+        self._repository.update(before, after)
+        return replace(after, version=before.version + 1)
+
+    def delete(self, customer_id: str, *, allow_reregistration: bool) -> None:
+        """Raises: NotFound, Conflict."""
+        customer = self.get(customer_id)
+        self._repository.delete(customer, keep_email_blocked=not allow_reregistration)
+
+    # -- queries -------------------------------------------------------------------------------
+    def _filters(self, params: ListCustomersParams) -> CustomerFilters:
+        today = self._clock().date()
+        # age >= N  ⇔  born on or before today minus N years;  age <= N  ⇔  born after today - (N+1).
+        birthday_to = _years_before(today, params.age_min) if params.age_min is not None else None
+        birthday_from = None
+        if params.age_max is not None:
+            birthday_from = date.fromordinal(_years_before(today, params.age_max + 1).toordinal() + 1)
+        return CustomerFilters(
+            id=params.id,
+            title_id=params.title_id,
+            first_name=params.first_name,
+            last_name=params.last_name,
+            email=params.email,
+            enabled=_flag(params.enabled),
+            newsletter=_flag(params.newsletter),
+            optin=_flag(params.optin),
+            group_id=params.group_id,
+            company=params.company,
+            registered_from=_start(params.registered_from),
+            registered_to=_end(params.registered_to),
+            last_visit_from=_start(params.last_visit_from),
+            last_visit_to=_end(params.last_visit_to),
+            birthday_from=birthday_from,
+            birthday_to=birthday_to,
+            is_guest=_flag(params.is_guest),
+            status=params.status,
+        )
+
+    def list(self, params: ListCustomersParams) -> tuple[list[Customer], str | None]:
+        """One page and the next cursor. Raises: InvalidCursor, ValidationFailed."""
+        if params.age_min is not None and params.age_max is not None and params.age_min > params.age_max:
+            raise ValidationFailed("The filters are not valid.", {"age_min": "must not exceed age_max"})
+        sort_given = "sort" in params.model_fields_set
+        scope = "customers:" + params.model_dump_json(exclude={"cursor", "limit"})
+        position = self._cursors.decode(params.cursor, scope)
+        query = CustomerQuery(
+            filters=self._filters(params),
+            sort=params.sort.lstrip("-"),  # type: ignore[arg-type]
+            descending=params.sort.startswith("-"),
+            limit=params.limit,
+            sort_given=sort_given,
+            position=position,
+        )
+        page: Page[Customer] = self._repository.list(query)
+        return page.items, self._cursors.encode(page.next_position, scope)
+
+    def search(self, text: str, by: str, limit: int) -> list[Customer]:
+        return self._repository.search(text, by, limit)

@@ -1,0 +1,120 @@
+"""Back-office staff: employees CRUD and the first administrator."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from chalicelib.clock import Clock, IdFactory, new_id, utc_now
+from chalicelib.domain.employees import Employee
+from chalicelib.errors import NotFound, RuleViolation
+from chalicelib.repositories.ports import EmployeeRepository
+from chalicelib.schemas.config import PasswordPolicy
+from chalicelib.schemas.staff import CreateEmployeeRequest, UpdateEmployeeRequest
+from chalicelib.security.cursors import CursorCodec
+from chalicelib.security.passwords import generate_password, hash_password
+from chalicelib.services.password_policy import check_password
+
+# Staff accounts open the whole back-office: they get a stricter floor than the shop's policy.
+STAFF_POLICY = PasswordPolicy(min_length=12)
+
+
+class EmployeeService:
+    def __init__(
+        self,
+        repository: EmployeeRepository,
+        cursors: CursorCodec,
+        clock: Clock = utc_now,
+        ids: IdFactory = new_id,
+    ) -> None:
+        self._repository = repository
+        self._cursors = cursors
+        self._clock = clock
+        self._ids = ids
+
+    def create(self, request: CreateEmployeeRequest) -> Employee:
+        """Raises: ValidationFailed (password), AlreadyExists (e-mail)."""
+        check_password(request.password, STAFF_POLICY)
+        now = self._clock()
+        employee = Employee(
+            id=self._ids(),
+            email=request.email,
+            first_name=request.first_name,
+            last_name=request.last_name,
+            role=request.role,
+            password_hash=hash_password(request.password),
+            language=request.language,
+            created_at=now,
+            updated_at=now,
+        )
+        self._repository.create(employee)
+        return replace(employee, version=1)
+
+    def get(self, employee_id: str) -> Employee:
+        """Raises: NotFound."""
+        employee = self._repository.get(employee_id)
+        if employee is None:
+            raise NotFound("Employee not found.")
+        return employee
+
+    def list(self, limit: int, cursor: str | None) -> tuple[list[Employee], str | None]:
+        """Raises: InvalidCursor."""
+        position = self._cursors.decode(cursor, "employees")
+        page = self._repository.list(limit, position)
+        return page.items, self._cursors.encode(page.next_position, "employees")
+
+    def _active_admins(self) -> list[Employee]:
+        admins: list[Employee] = []
+        position: dict[str, Any] | None = None
+        while True:
+            page = self._repository.list(200, position)
+            admins.extend(e for e in page.items if e.role == "admin" and e.active)
+            position = page.next_position
+            if position is None:
+                return admins
+
+    def update(self, employee_id: str, request: UpdateEmployeeRequest) -> Employee:
+        """Raises: NotFound, ValidationFailed, RuleViolation (last admin), Conflict, AlreadyExists."""
+        before = self.get(employee_id)
+        changes: dict[str, Any] = {
+            name: getattr(request, name)
+            for name in ("email", "first_name", "last_name", "role", "active", "language")
+            if name in request.model_fields_set and getattr(request, name) is not None
+        }
+        if request.password is not None:
+            check_password(request.password, STAFF_POLICY)
+            changes["password_hash"] = hash_password(request.password)
+        after = replace(before, **changes, updated_at=self._clock())
+        losing_admin = before.role == "admin" and before.active and not (
+            after.role == "admin" and after.active
+        )
+        if losing_admin and len(self._active_admins()) <= 1:
+            raise RuleViolation("The last active administrator cannot be demoted or disabled.")
+        self._repository.update(before, after)
+        return replace(after, version=before.version + 1)
+
+    def delete(self, employee_id: str) -> None:
+        """Raises: NotFound, RuleViolation (last admin)."""
+        employee = self.get(employee_id)
+        if employee.role == "admin" and employee.active and len(self._active_admins()) <= 1:
+            raise RuleViolation("The last active administrator cannot be deleted.")
+        self._repository.delete(employee)
+
+    def create_admin(self, email: str, password: str | None = None) -> tuple[Employee, str]:
+        """An administrator with the given or a generated password. Raises: AlreadyExists."""
+        password = password or generate_password()
+        request = CreateEmployeeRequest(
+            email=email,
+            first_name="Shop",
+            last_name="Administrator",
+            role="admin",
+            password=password,
+        )
+        return self.create(request), password
+
+    def ensure_first_admin(self, email: str, password: str) -> bool:
+        """Create the first admin only when no employee exists yet. Returns True when created."""
+        if self._repository.count() > 0:
+            return False
+        self.create_admin(email, password)
+        return True

@@ -1,0 +1,102 @@
+"""Composition root: builds repositories and services once per process from Settings.
+
+Handlers ask `container()`; tests install their own with `use_container()`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import lru_cache
+
+from chalicelib.errors import ServiceUnavailable
+from chalicelib.repositories.config import DynamoConfigRepository
+from chalicelib.repositories.customers import DynamoCustomerRepository
+from chalicelib.repositories.employees import DynamoEmployeeRepository, DynamoThrottleRepository
+from chalicelib.repositories.ports import (
+    ConfigRepository,
+    CustomerRepository,
+    EmployeeRepository,
+    ThrottleRepository,
+)
+from chalicelib.security.cursors import CursorCodec
+from chalicelib.security.tokens import TokenSigner
+from chalicelib.services.auth import AuthService
+from chalicelib.services.config import ConfigService
+from chalicelib.services.customers import CustomerService
+from chalicelib.services.employees import EmployeeService
+from chalicelib.settings import Settings, get_settings
+
+
+@dataclass(frozen=True)
+class Container:
+    settings: Settings
+    config: ConfigService
+    customers: CustomerService
+    employees: EmployeeService
+    auth: AuthService
+
+
+def token_secret(settings: Settings) -> str:
+    """The signing key: from the environment locally, from SSM Parameter Store in AWS."""
+    if settings.token_secret:
+        return settings.token_secret
+    if settings.token_secret_parameter:
+        from aws_lambda_powertools.utilities import parameters
+
+        value = parameters.get_parameter(
+            settings.token_secret_parameter, decrypt=True, max_age=300
+        )
+        if isinstance(value, str) and len(value) >= 32:
+            return value
+    raise ServiceUnavailable("The token signing key is not configured.")
+
+
+def build_container(
+    settings: Settings,
+    *,
+    customers: CustomerRepository | None = None,
+    employees: EmployeeRepository | None = None,
+    config: ConfigRepository | None = None,
+    throttles: ThrottleRepository | None = None,
+    secret: str | None = None,
+) -> Container:
+    secret = secret or token_secret(settings)
+    cursors = CursorCodec(secret)
+    employee_repository = employees or DynamoEmployeeRepository()
+    config_service = ConfigService(config or DynamoConfigRepository())
+    ttl = timedelta(minutes=settings.token_ttl_minutes)
+    return Container(
+        settings=settings,
+        config=config_service,
+        customers=CustomerService(customers or DynamoCustomerRepository(), config_service, cursors),
+        employees=EmployeeService(employee_repository, cursors),
+        auth=AuthService(
+            employee_repository,
+            throttles or DynamoThrottleRepository(),
+            TokenSigner(secret, ttl),
+            token_ttl=ttl,
+            max_failures=settings.login_max_failures,
+            window=timedelta(seconds=settings.login_window_seconds),
+        ),
+    )
+
+
+_override: list[Container] = []
+
+
+@lru_cache(maxsize=1)
+def _default_container() -> Container:
+    return build_container(get_settings())
+
+
+def container() -> Container:
+    return _override[-1] if _override else _default_container()
+
+
+def use_container(replacement: Container | None) -> None:
+    """Install (or with None, remove) a container for tests and tools."""
+    _override.clear()
+    if replacement is not None:
+        _override.append(replacement)
+    _default_container.cache_clear()

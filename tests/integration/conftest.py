@@ -1,0 +1,91 @@
+"""Routes and repositories against moto (in-process), with a fresh table per test."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from chalice.test import Client
+from moto import mock_aws
+
+from chalicelib import bootstrap
+from chalicelib.settings import get_settings
+from chalicelib.wiring import build_container, use_container
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    with mock_aws():
+        bootstrap.ensure_table()
+        bootstrap.ensure_bucket()
+        use_container(build_container(get_settings()))
+        bootstrap.seed_defaults()
+        yield
+        use_container(None)
+
+
+@pytest.fixture
+def client(aws: None) -> Iterator[Client]:
+    from app import app
+
+    with Client(app) as test_client:
+        yield test_client
+
+
+class Api:
+    """A small JSON client over chalice.test.Client."""
+
+    def __init__(self, client: Client, token: str | None = None) -> None:
+        self.client = client
+        self.token = token
+
+    def call(self, method: str, path: str, body: Any = None, token: str | None = None, **kw: Any) -> Any:
+        headers = {"Content-Type": "application/json"} | kw.pop("headers", {})
+        bearer = token if token is not None else self.token
+        if bearer:
+            headers["Authorization"] = f"Bearer {bearer}"
+        raw = body if isinstance(body, (str, bytes)) or body is None else json.dumps(body)
+        return self.client.http.request(method, path, headers=headers, body=raw or b"")
+
+    def json(self, method: str, path: str, body: Any = None, **kw: Any) -> tuple[int, Any]:
+        response = self.call(method, path, body, **kw)
+        payload = json.loads(response.body) if response.body else None
+        return response.status_code, payload
+
+
+ADMIN_EMAIL = "owner@example.com"
+SUPPORT_EMAIL = "helpdesk@example.com"
+STAFF_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def anonymous(client: Client) -> Api:
+    return Api(client)
+
+
+def _staff(client: Client, email: str, role: str) -> str:
+    from chalicelib.schemas.staff import CreateEmployeeRequest
+    from chalicelib.wiring import container
+
+    container().employees.create(
+        CreateEmployeeRequest(
+            email=email, first_name="Sam", last_name="Staff", role=role, password=STAFF_PASSWORD
+        )
+    )
+    status, body = Api(client).json(
+        "POST", "/admin/login", {"email": email, "password": STAFF_PASSWORD}
+    )
+    assert status == 200, body
+    return str(body["token"])
+
+
+@pytest.fixture
+def admin(client: Client) -> Api:
+    return Api(client, _staff(client, ADMIN_EMAIL, "admin"))
+
+
+@pytest.fixture
+def support(client: Client, admin: Api) -> Api:
+    return Api(client, _staff(client, SUPPORT_EMAIL, "support"))
