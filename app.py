@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalice import Chalice, ConvertToMiddleware
+from chalice.app import Chalice, ConvertToMiddleware
 
 from chalicelib.handlers.config import config
 from chalicelib.handlers.customers import customers

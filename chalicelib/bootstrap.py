@@ -16,9 +16,8 @@ from chalicelib.settings import Settings, get_settings
 
 
 def table_definition() -> dict[str, Any]:
-    """CreateTable arguments derived from the PynamoDB models (also used by infra/ and its tests)."""
-    schema: dict[str, Any] = TableRecord._get_schema()
-    return schema
+    """CreateTable arguments derived from the PynamoDB models (infra/ and its tests use them)."""
+    return dict(TableRecord._get_schema())
 
 
 def ensure_table() -> bool:
@@ -26,7 +25,10 @@ def ensure_table() -> bool:
     if TableRecord.exists():
         return False
     TableRecord.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
-    client = TableRecord._get_connection().connection.client
+    settings = get_settings()
+    client: Any = boto3.client(
+        "dynamodb", region_name=settings.region, endpoint_url=settings.endpoint_url
+    )
     client.update_time_to_live(
         TableName=TableRecord.Meta.table_name,
         TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"},
@@ -79,7 +81,7 @@ def ensure_first_admin(email: str, password: str) -> bool:
 def create_admin(email: str) -> str:
     """Create an administrator with a generated password and return the password (shown once).
 
-    Raises: AlreadyExists.
+    Raises: AlreadyExistsError.
     """
     from chalicelib.wiring import container
 

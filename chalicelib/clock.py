@@ -18,7 +18,7 @@ def utc_now() -> datetime:
 
 
 def new_id() -> str:
-    """A ULID: 26 chars, lexicographically ordered by creation time, so ids sort in key order."""
+    """A ULID: 26 chars, ordered by creation time, so ids sort in key order."""
     millis = time.time_ns() // 1_000_000
     value = (millis << 80) | int.from_bytes(os.urandom(10), "big")
     chars = []

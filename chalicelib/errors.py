@@ -13,7 +13,7 @@ class DomainError(Exception):
         self.message = message
 
 
-class ValidationFailed(DomainError):
+class InvalidInputError(DomainError):
     """Input broke a rule; `fields` maps a field path to a reason (never the value)."""
 
     code = "ValidationError"
@@ -23,35 +23,35 @@ class ValidationFailed(DomainError):
         self.fields = fields or {}
 
 
-class InvalidCursor(DomainError):
+class InvalidCursorError(DomainError):
     code = "InvalidCursor"
 
 
-class Unauthenticated(DomainError):
+class UnauthenticatedError(DomainError):
     code = "Unauthenticated"
 
 
-class Forbidden(DomainError):
+class ForbiddenError(DomainError):
     code = "Forbidden"
 
 
-class NotFound(DomainError):
+class NotFoundError(DomainError):
     code = "NotFound"
 
 
-class AlreadyExists(DomainError):
+class AlreadyExistsError(DomainError):
     code = "AlreadyExists"
 
 
-class Conflict(DomainError):
+class ConflictError(DomainError):
     code = "Conflict"
 
 
-class RuleViolation(DomainError):
+class RuleViolationError(DomainError):
     code = "RuleViolation"
 
 
-class Throttled(DomainError):
+class ThrottledError(DomainError):
     code = "Throttled"
 
     def __init__(self, message: str, retry_after_seconds: int) -> None:
@@ -59,7 +59,7 @@ class Throttled(DomainError):
         self.retry_after_seconds = retry_after_seconds
 
 
-class ServiceUnavailable(DomainError):
+class ServiceUnavailableError(DomainError):
     """A dependency (DynamoDB, S3) failed in a way the caller may retry."""
 
     code = "ServiceUnavailable"

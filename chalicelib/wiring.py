@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
 
-from chalicelib.errors import ServiceUnavailable
+from chalicelib.errors import ServiceUnavailableError
 from chalicelib.repositories.config import DynamoConfigRepository
 from chalicelib.repositories.customers import DynamoCustomerRepository
 from chalicelib.repositories.employees import DynamoEmployeeRepository, DynamoThrottleRepository
@@ -44,12 +44,10 @@ def token_secret(settings: Settings) -> str:
     if settings.token_secret_parameter:
         from aws_lambda_powertools.utilities import parameters
 
-        value = parameters.get_parameter(
-            settings.token_secret_parameter, decrypt=True, max_age=300
-        )
+        value = parameters.get_parameter(settings.token_secret_parameter, decrypt=True, max_age=300)
         if isinstance(value, str) and len(value) >= 32:
             return value
-    raise ServiceUnavailable("The token signing key is not configured.")
+    raise ServiceUnavailableError("The token signing key is not configured.")
 
 
 def build_container(

@@ -21,5 +21,10 @@ os.environ.update(
         "POWERTOOLS_LOG_LEVEL": "WARNING",
     }
 )
-for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "CLIENTELE_ADMIN_EMAIL", "CLIENTELE_ADMIN_PASSWORD"):
+for name in (
+    "AWS_ENDPOINT_URL",
+    "AWS_PROFILE",
+    "CLIENTELE_ADMIN_EMAIL",
+    "CLIENTELE_ADMIN_PASSWORD",
+):
     os.environ.pop(name, None)

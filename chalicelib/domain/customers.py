@@ -8,7 +8,15 @@ from typing import Any, Generic, Literal, TypeVar
 
 CustomerStatus = Literal["active", "pending_approval", "disabled"]
 CUSTOMER_STATUSES: tuple[CustomerStatus, ...] = ("active", "pending_approval", "disabled")
-B2B_FIELDS = ("company", "siret", "ape", "website", "outstanding_allowed", "max_payment_days", "risk_rating")
+B2B_FIELDS = (
+    "company",
+    "siret",
+    "ape",
+    "website",
+    "outstanding_allowed",
+    "max_payment_days",
+    "risk_rating",
+)
 
 
 def derive_status(*, enabled: bool, approved: bool) -> CustomerStatus:

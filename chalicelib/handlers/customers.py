@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalice import Blueprint, Response
+from chalice.app import Blueprint, Response
 
 from chalicelib.handlers.http import ADMIN, STAFF, Call, route
 from chalicelib.handlers.presenters import customer_response, customer_view_response, search_result
@@ -23,23 +23,44 @@ from chalicelib.wiring import container
 customers = Blueprint(__name__)
 
 
-@route(customers, "/admin/customers", "GET", summary="List customers", roles=STAFF,
-       query=ListCustomersParams, response=CustomerListResponse)
+@route(
+    customers,
+    "/admin/customers",
+    "GET",
+    summary="List customers",
+    roles=STAFF,
+    query=ListCustomersParams,
+    response=CustomerListResponse,
+)
 def list_customers(call: Call) -> CustomerListResponse:
-    rows, cursor = container().customers.list(call.query)
+    rows, cursor = container().customers.list_page(call.query)
     return CustomerListResponse(items=[customer_response(c) for c in rows], next_cursor=cursor)
 
 
-@route(customers, "/admin/customers", "POST", summary="Create a customer", roles=ADMIN,
-       body=CreateCustomerRequest, response=CustomerResponse, status=201)
+@route(
+    customers,
+    "/admin/customers",
+    "POST",
+    summary="Create a customer",
+    roles=ADMIN,
+    body=CreateCustomerRequest,
+    response=CustomerResponse,
+    status=201,
+)
 def create_customer(call: Call) -> CustomerResponse:
     customer = container().customers.create(call.body)
     logger.info("customer created", customer_id=customer.id)
     return customer_response(customer)
 
 
-@route(customers, "/admin/customers/{customer_id}", "GET", summary="Customer view", roles=STAFF,
-       response=CustomerViewResponse)
+@route(
+    customers,
+    "/admin/customers/{customer_id}",
+    "GET",
+    summary="Customer view",
+    roles=STAFF,
+    response=CustomerViewResponse,
+)
 def view_customer(call: Call, customer_id: str) -> CustomerViewResponse:
     services = container()
     view = services.customers.view(customer_id)
@@ -47,16 +68,30 @@ def view_customer(call: Call, customer_id: str) -> CustomerViewResponse:
     return customer_view_response(view, names)
 
 
-@route(customers, "/admin/customers/{customer_id}", "PATCH", summary="Update a customer",
-       roles=ADMIN, body=UpdateCustomerRequest, response=CustomerResponse)
+@route(
+    customers,
+    "/admin/customers/{customer_id}",
+    "PATCH",
+    summary="Update a customer",
+    roles=ADMIN,
+    body=UpdateCustomerRequest,
+    response=CustomerResponse,
+)
 def update_customer(call: Call, customer_id: str) -> CustomerResponse:
     customer = container().customers.update(customer_id, call.body)
     logger.info("customer updated", customer_id=customer.id)
     return customer_response(customer)
 
 
-@route(customers, "/admin/customers/{customer_id}", "DELETE", summary="Delete a customer",
-       roles=ADMIN, query=DeleteCustomerParams, status=204)
+@route(
+    customers,
+    "/admin/customers/{customer_id}",
+    "DELETE",
+    summary="Delete a customer",
+    roles=ADMIN,
+    query=DeleteCustomerParams,
+    status=204,
+)
 def delete_customer(call: Call, customer_id: str) -> Response:
     allow = call.query.allow_reregistration in ("1", "true", "yes")
     container().customers.delete(customer_id, allow_reregistration=allow)
@@ -64,14 +99,28 @@ def delete_customer(call: Call, customer_id: str) -> Response:
     return Response(body="", status_code=204)
 
 
-@route(customers, "/admin/customers/{customer_id}/note", "PUT", summary="Set the private note",
-       roles=ADMIN, body=NoteRequest, response=CustomerResponse)
+@route(
+    customers,
+    "/admin/customers/{customer_id}/note",
+    "PUT",
+    summary="Set the private note",
+    roles=ADMIN,
+    body=NoteRequest,
+    response=CustomerResponse,
+)
 def put_note(call: Call, customer_id: str) -> CustomerResponse:
     return customer_response(container().customers.set_note(customer_id, call.body.note))
 
 
-@route(customers, "/admin/search", "GET", summary="Search customers by name, e-mail or IP",
-       roles=STAFF, query=SearchParams, response=SearchResponse)
+@route(
+    customers,
+    "/admin/search",
+    "GET",
+    summary="Search customers by name, e-mail or IP",
+    roles=STAFF,
+    query=SearchParams,
+    response=SearchResponse,
+)
 def search_customers(call: Call) -> SearchResponse:
     services = container()
     found = services.customers.search(call.query.q, call.query.by, call.query.limit)

@@ -14,23 +14,22 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
 
-from chalice import Blueprint, Response
-from chalice.app import Request
+from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel
 
 from chalicelib.domain.employees import Principal, Role
 from chalicelib.errors import (
-    AlreadyExists,
-    Conflict,
+    AlreadyExistsError,
+    ConflictError,
     DomainError,
-    Forbidden,
-    InvalidCursor,
-    NotFound,
-    RuleViolation,
-    ServiceUnavailable,
-    Throttled,
-    Unauthenticated,
-    ValidationFailed,
+    ForbiddenError,
+    InvalidCursorError,
+    InvalidInputError,
+    NotFoundError,
+    RuleViolationError,
+    ServiceUnavailableError,
+    ThrottledError,
+    UnauthenticatedError,
 )
 from chalicelib.observability import logger
 from chalicelib.schemas.validation import validate
@@ -39,16 +38,16 @@ from chalicelib.wiring import container
 
 # Domain error → HTTP status: the one mapping table.
 STATUS_OF: tuple[tuple[type[DomainError], int], ...] = (
-    (ValidationFailed, 400),
-    (InvalidCursor, 400),
-    (Unauthenticated, 401),
-    (Forbidden, 403),
-    (NotFound, 404),
-    (AlreadyExists, 409),
-    (Conflict, 409),
-    (RuleViolation, 422),
-    (Throttled, 429),
-    (ServiceUnavailable, 503),
+    (InvalidInputError, 400),
+    (InvalidCursorError, 400),
+    (UnauthenticatedError, 401),
+    (ForbiddenError, 403),
+    (NotFoundError, 404),
+    (AlreadyExistsError, 409),
+    (ConflictError, 409),
+    (RuleViolationError, 422),
+    (ThrottledError, 429),
+    (ServiceUnavailableError, 503),
 )
 
 ADMIN: tuple[Role, ...] = ("admin",)
@@ -100,8 +99,8 @@ class Call:
 
 def error_response(status: int, code: str, message: str, **extra: Any) -> Response:
     body: dict[str, Any] = {"Code": code, "Message": message}
-    headers = {"Content-Type": "application/json"}
-    if "fields" in extra and extra["fields"]:
+    headers: dict[str, str | list[str]] = {"Content-Type": "application/json"}
+    if extra.get("fields"):
         body["Fields"] = extra["fields"]
     if "retry_after" in extra:
         headers["Retry-After"] = str(extra["retry_after"])
@@ -113,9 +112,9 @@ def response_for(error: DomainError) -> Response:
         return error_response(error.status, error.code, error.message)
     for error_type, status in STATUS_OF:
         if isinstance(error, error_type):
-            if isinstance(error, ValidationFailed):
+            if isinstance(error, InvalidInputError):
                 return error_response(status, error.code, error.message, fields=error.fields)
-            if isinstance(error, Throttled):
+            if isinstance(error, ThrottledError):
                 return error_response(
                     status, error.code, error.message, retry_after=error.retry_after_seconds
                 )
@@ -127,7 +126,7 @@ def _bearer(request: Request) -> str:
     header = request.headers.get("authorization") or ""
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated("A bearer token is required.")
+        raise UnauthenticatedError("A bearer token is required.")
     return token.strip()
 
 
@@ -136,34 +135,34 @@ def _principal(request: Request, roles: tuple[Role, ...]) -> Principal | None:
         return None
     principal = container().auth.authenticate(_bearer(request))
     if principal.role not in roles:
-        raise Forbidden("Your role does not allow this action.")
+        raise ForbiddenError("Your role does not allow this action.")
     return principal
 
 
 def _json_body(request: Request) -> Any:
-    raw: bytes = request.raw_body or b""
+    raw = request.raw_body or b""
+    if isinstance(raw, str):
+        raw = raw.encode()
     if len(raw) > get_settings().max_body_bytes:
         raise HttpError(413, "PayloadTooLarge", "The request body is too large.")
     content_type = (request.headers.get("content-type") or "application/json").lower()
     if "json" not in content_type:
         raise HttpError(415, "UnsupportedMediaType", "Send the body as application/json.")
     if not raw.strip():
-        raise ValidationFailed("A JSON body is required.", {"body": "required"})
+        raise InvalidInputError("A JSON body is required.", {"body": "required"})
     try:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise HttpError(400, "BadRequest", "The body is not valid JSON.") from None
 
 
-def _parse_body(
-    request: Request, model: type[BaseModel] | None, partial_of: type[BaseModel] | None
-) -> Any:
+def _parse_body(request: Request, model: type[BaseModel] | None, partial_of: type[BaseModel] | None) -> Any:
     if model is not None:
         return validate(model, _json_body(request))
     if partial_of is not None:
         document = _json_body(request)
         if not isinstance(document, dict):
-            raise ValidationFailed("The body must be a JSON object.", {"body": "must be an object"})
+            raise InvalidInputError("The body must be a JSON object.", {"body": "must be an object"})
         return document
     return None
 
@@ -183,7 +182,7 @@ def _to_response(result: Any, status: int) -> Response:
         return result
     if isinstance(result, BaseModel):
         result = result.model_dump(mode="json")
-    headers = {"Content-Type": "application/json"}
+    headers: dict[str, str | list[str]] = {"Content-Type": "application/json"}
     return Response(body=json.dumps(result), status_code=status, headers=headers)
 
 
@@ -210,7 +209,15 @@ def route(
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         REGISTRY.routes.append(
             RouteSpec(
-                path, method, summary, roles, body or partial_of, query, response, status, content_type
+                path,
+                method,
+                summary,
+                roles,
+                body or partial_of,
+                query,
+                response,
+                status,
+                content_type,
             )
         )
 
@@ -224,7 +231,7 @@ def route(
                 call = Call(parsed_body, parsed_query, principal, request, _source_ip(request))
                 return _to_response(view(call, **path_params), status)
             except DomainError as error:
-                if isinstance(error, ServiceUnavailable):
+                if isinstance(error, ServiceUnavailableError):
                     logger.warning("dependency unavailable", route=path, method=method)
                 return response_for(error)
             except Exception:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from chalice import Blueprint, Response
+from chalice.app import Blueprint, Response
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
@@ -56,9 +56,7 @@ def _operation(spec: RouteSpec) -> dict[str, Any]:
         responses[code] = {"description": text} | error_body
     operation: dict[str, Any] = {
         "summary": spec.summary,
-        "operationId": f"{spec.method.lower()}_{re.sub(r'[^a-z0-9]+', '_', spec.path.lower())}".strip(
-            "_"
-        ),
+        "operationId": f"{spec.method.lower()}_{re.sub(r'[^a-z0-9]+', '_', spec.path.lower())}".strip("_"),
         "parameters": parameters,
         "responses": responses,
     }
@@ -97,6 +95,4 @@ def build_openapi() -> dict[str, Any]:
 
 @route(openapi, "/openapi.json", "GET", summary="This document", roles=PUBLIC)
 def openapi_document(call: Call) -> Response:
-    return Response(
-        body=build_openapi(), status_code=200, headers={"Content-Type": "application/json"}
-    )
+    return Response(body=build_openapi(), status_code=200, headers={"Content-Type": "application/json"})

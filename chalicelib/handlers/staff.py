@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalice import Blueprint, Response
+from chalice.app import Blueprint, Response
 
 from chalicelib.handlers.http import ADMIN, PUBLIC, Call, route
 from chalicelib.handlers.presenters import employee_response
@@ -21,8 +21,15 @@ from chalicelib.wiring import container
 staff = Blueprint(__name__)
 
 
-@route(staff, "/admin/login", "POST", summary="Employee sign-in", roles=PUBLIC, body=LoginRequest,
-       response=LoginResponse)
+@route(
+    staff,
+    "/admin/login",
+    "POST",
+    summary="Employee sign-in",
+    roles=PUBLIC,
+    body=LoginRequest,
+    response=LoginResponse,
+)
 def login(call: Call) -> LoginResponse:
     result = container().auth.login(call.body.email, call.body.password, call.source_ip)
     logger.info("employee signed in", employee_id=result.employee.id)
@@ -33,35 +40,69 @@ def login(call: Call) -> LoginResponse:
     )
 
 
-@route(staff, "/admin/employees", "GET", summary="List employees", roles=ADMIN,
-       query=ListEmployeesParams, response=EmployeeListResponse)
+@route(
+    staff,
+    "/admin/employees",
+    "GET",
+    summary="List employees",
+    roles=ADMIN,
+    query=ListEmployeesParams,
+    response=EmployeeListResponse,
+)
 def list_employees(call: Call) -> EmployeeListResponse:
-    rows, cursor = container().employees.list(call.query.limit, call.query.cursor)
+    rows, cursor = container().employees.list_page(call.query.limit, call.query.cursor)
     return EmployeeListResponse(items=[employee_response(e) for e in rows], next_cursor=cursor)
 
 
-@route(staff, "/admin/employees", "POST", summary="Create an employee", roles=ADMIN,
-       body=CreateEmployeeRequest, response=EmployeeResponse, status=201)
+@route(
+    staff,
+    "/admin/employees",
+    "POST",
+    summary="Create an employee",
+    roles=ADMIN,
+    body=CreateEmployeeRequest,
+    response=EmployeeResponse,
+    status=201,
+)
 def create_employee(call: Call) -> EmployeeResponse:
     employee = container().employees.create(call.body)
     logger.info("employee created", employee_id=employee.id, role=employee.role)
     return employee_response(employee)
 
 
-@route(staff, "/admin/employees/{employee_id}", "GET", summary="Get an employee", roles=ADMIN,
-       response=EmployeeResponse)
+@route(
+    staff,
+    "/admin/employees/{employee_id}",
+    "GET",
+    summary="Get an employee",
+    roles=ADMIN,
+    response=EmployeeResponse,
+)
 def get_employee(call: Call, employee_id: str) -> EmployeeResponse:
     return employee_response(container().employees.get(employee_id))
 
 
-@route(staff, "/admin/employees/{employee_id}", "PATCH", summary="Update an employee",
-       roles=ADMIN, body=UpdateEmployeeRequest, response=EmployeeResponse)
+@route(
+    staff,
+    "/admin/employees/{employee_id}",
+    "PATCH",
+    summary="Update an employee",
+    roles=ADMIN,
+    body=UpdateEmployeeRequest,
+    response=EmployeeResponse,
+)
 def update_employee(call: Call, employee_id: str) -> EmployeeResponse:
     return employee_response(container().employees.update(employee_id, call.body))
 
 
-@route(staff, "/admin/employees/{employee_id}", "DELETE", summary="Delete an employee",
-       roles=ADMIN, status=204)
+@route(
+    staff,
+    "/admin/employees/{employee_id}",
+    "DELETE",
+    summary="Delete an employee",
+    roles=ADMIN,
+    status=204,
+)
 def delete_employee(call: Call, employee_id: str) -> Response:
     container().employees.delete(employee_id)
     return Response(body="", status_code=204)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pynamodb.attributes import (
     BooleanAttribute,
+    JSONAttribute,
     ListAttribute,
-    MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
     VersionAttribute,
@@ -63,7 +63,7 @@ class CustomerRecord(TableRecord, discriminator="CUSTOMER"):
     last_visit_at = UnicodeAttribute(null=True)
     note = UnicodeAttribute(null=True)
     merchant_ref = UnicodeAttribute(null=True)
-    b2b = MapAttribute[str, object](null=True)
+    b2b = JSONAttribute(null=True)
     orders_count = NumberAttribute(default=0)
     total_spent = UnicodeAttribute(default="0.00")
     last_order_at = UnicodeAttribute(null=True)
@@ -97,7 +97,7 @@ class GroupMembershipRecord(TableRecord, discriminator="GROUP_MEMBER"):
 
     customer_id = UnicodeAttribute()
     group_id = UnicodeAttribute()
-    summary = MapAttribute[str, object]()
+    summary = JSONAttribute()
 
 
 class ConnectionRecord(TableRecord, discriminator="CONNECTION"):

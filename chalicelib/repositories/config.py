@@ -6,7 +6,7 @@ from typing import Any
 
 from chalicelib.clock import Clock, iso, utc_now
 from chalicelib.domain.config import Group, ShopConfig, Title
-from chalicelib.errors import NotFound
+from chalicelib.errors import NotFoundError
 from chalicelib.models import keys
 from chalicelib.models.config import ConfigRecord
 from chalicelib.repositories.dynamo_errors import conditional, dynamo_errors
@@ -32,9 +32,7 @@ class DynamoConfigRepository:
                 if record.kind == SETTINGS:
                     settings = data
                 elif record.kind == TITLE and record.item_id:
-                    titles.append(
-                        Title(record.item_id, data["name"], data["gender"], record.is_default)
-                    )
+                    titles.append(Title(record.item_id, data["name"], data["gender"], record.is_default))
                 elif record.kind == GROUP and record.item_id:
                     groups.append(Group(record.item_id, data["name"], record.is_default, data))
         return ShopConfig(settings=settings, titles=tuple(titles), groups=tuple(groups))
@@ -63,19 +61,15 @@ class DynamoConfigRepository:
 
     def put_title(self, title: Title, *, only_if_absent: bool = False) -> bool:
         data = {"name": title.name, "gender": title.gender}
-        return self._save(
-            TITLE, title.id, data, default=title.is_default, only_if_absent=only_if_absent
-        )
+        return self._save(TITLE, title.id, data, default=title.is_default, only_if_absent=only_if_absent)
 
     def delete_title(self, title_id: str) -> None:
         record = ConfigRecord(keys.CONFIG, keys.config_sk(TITLE, title_id))
         with dynamo_errors(), conditional() as outcome:
             record.delete(condition=ConfigRecord.pk.exists(), add_version_condition=False)
         if not outcome.passed:
-            raise NotFound("Title not found.")
+            raise NotFoundError("Title not found.")
 
     def put_group(self, group: Group, *, only_if_absent: bool = False) -> bool:
         data = dict(group.data or {}) | {"name": group.name}
-        return self._save(
-            GROUP, group.id, data, default=group.is_default, only_if_absent=only_if_absent
-        )
+        return self._save(GROUP, group.id, data, default=group.is_default, only_if_absent=only_if_absent)

@@ -83,7 +83,7 @@ def to_record(customer: Customer) -> CustomerRecord:
 
 
 def from_record(record: CustomerRecord) -> Customer:
-    b2b = record.b2b.as_dict() if record.b2b is not None else {}
+    b2b: dict[str, Any] = dict(record.b2b or {})
     return Customer(
         id=record.customer_id,
         email=record.email,
@@ -98,7 +98,7 @@ def from_record(record: CustomerRecord) -> Customer:
         optin=record.optin,
         is_guest=record.is_guest,
         language=record.language,
-        group_ids=tuple(record.group_ids or ()),
+        group_ids=tuple(str(g) for g in record.group_ids or ()),
         default_group_id=record.default_group_id,
         registered_at=parse_iso(record.registered_at),
         last_visit_at=parse_iso(record.last_visit_at) if record.last_visit_at else None,

@@ -6,7 +6,7 @@ Index numbers refer to CustomerRecord's `Key design:`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Literal
 
@@ -26,7 +26,13 @@ SORT_INDEX: dict[SortField, int] = {
     "age": 7,
 }
 # Flag filters → the profile index partitioned by their value (sorted by id).
-FLAG_INDEX: dict[str, int] = {"status": 8, "enabled": 9, "newsletter": 10, "optin": 11, "is_guest": 12}
+FLAG_INDEX: dict[str, int] = {
+    "status": 8,
+    "enabled": 9,
+    "newsletter": 10,
+    "optin": 11,
+    "is_guest": 12,
+}
 _FLAG_KEY = {"is_guest": "guest"}
 # Selectivity order when the caller leaves the order to us: the narrowest index first.
 _PREFERENCE = (
@@ -62,7 +68,7 @@ class Plan:
     key_range: KeyRange | None = None
     descending: bool = False
     # Filters the key condition does not cover, checked on each row read.
-    residual: CustomerFilters = CustomerFilters()
+    residual: CustomerFilters = field(default_factory=CustomerFilters)
 
 
 def index_sort_keys(customer: Customer) -> dict[int, str]:
@@ -92,7 +98,7 @@ def index_partitions(customer: Customer) -> dict[int, str]:
         11: keys.customer_filter_pk("optin", keys.flag(customer.optin)),
         12: keys.customer_filter_pk("guest", keys.flag(customer.is_guest)),
     }
-    return {n: keys.CUSTOMERS for n in range(1, 8)} | flags
+    return dict.fromkeys(range(1, 8), keys.CUSTOMERS) | flags
 
 
 def _time_range(start: datetime | None, end: datetime | None) -> KeyRange:
@@ -101,7 +107,9 @@ def _time_range(start: datetime | None, end: datetime | None) -> KeyRange:
 
 
 def _date_range(start: date | None, end: date | None) -> KeyRange:
-    return KeyRange("between", start.isoformat() if start else "0", (end.isoformat() if end else "9999") + "~")
+    return KeyRange(
+        "between", start.isoformat() if start else "0", (end.isoformat() if end else "9999") + "~"
+    )
 
 
 def _without(filters: CustomerFilters, *names: str) -> CustomerFilters:

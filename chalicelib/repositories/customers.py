@@ -13,7 +13,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.clock import iso, parse_iso
 from chalicelib.domain.customers import Connection as SignIn
 from chalicelib.domain.customers import Customer, CustomerQuery, CustomerView, Page
-from chalicelib.errors import AlreadyExists, Conflict, NotFound
+from chalicelib.errors import AlreadyExistsError, ConflictError, NotFoundError
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord, index_by_number
 from chalicelib.models.customer import (
@@ -39,11 +39,11 @@ _CONNECTIONS_KEPT = 10
 _CONNECTION_TTL = timedelta(days=400)
 
 
-class EmailTakenError(AlreadyExists):
+class EmailTakenError(AlreadyExistsError):
     code = "EmailTaken"
 
 
-class EmailBlockedError(AlreadyExists):
+class EmailBlockedError(AlreadyExistsError):
     code = "EmailBlocked"
 
 
@@ -140,8 +140,8 @@ class DynamoCustomerRepository:
                 if item is not None and item.customer_id != after.id:
                     return self._email_error(after.email)
             if self.get(after.id) is None:
-                return NotFound("Customer not found.")
-            return Conflict("The customer was changed by someone else; reload and try again.")
+                return NotFoundError("Customer not found.")
+            return ConflictError("The customer was changed by someone else; reload and try again.")
 
         with dynamo_errors(on_cancel=on_cancel):
             with TransactWrite(connection=_connection()) as transaction:
@@ -158,9 +158,7 @@ class DynamoCustomerRepository:
                 for group_id in after.group_ids:
                     transaction.save(_membership(after, group_id))
                 for group_id in set(before.group_ids) - set(after.group_ids):
-                    gone = GroupMembershipRecord(
-                        keys.customer_pk(after.id), keys.membership_sk(group_id)
-                    )
+                    gone = GroupMembershipRecord(keys.customer_pk(after.id), keys.membership_sk(group_id))
                     transaction.delete(gone)
 
     def delete(self, customer: Customer, *, keep_email_blocked: bool) -> None:
@@ -169,8 +167,8 @@ class DynamoCustomerRepository:
 
         def on_cancel(_codes: list[str]) -> Exception:
             if self.get(customer.id) is None:
-                return NotFound("Customer not found.")
-            return Conflict("The customer was changed by someone else; reload and try again.")
+                return NotFoundError("Customer not found.")
+            return ConflictError("The customer was changed by someone else; reload and try again.")
 
         with dynamo_errors(on_cancel=on_cancel):
             with TransactWrite(connection=_connection()) as transaction:
@@ -181,9 +179,7 @@ class DynamoCustomerRepository:
                 else:
                     transaction.delete(EmailRecord(email_key, keys.email_sk()))
                 for group_id in customer.group_ids:
-                    gone = GroupMembershipRecord(
-                        keys.customer_pk(customer.id), keys.membership_sk(group_id)
-                    )
+                    gone = GroupMembershipRecord(keys.customer_pk(customer.id), keys.membership_sk(group_id))
                     transaction.delete(gone)
             # The rest of the collection (connections, later addresses) goes in batches: it can
             # outgrow one transaction, and nothing reads it once the profile is gone.
@@ -208,7 +204,7 @@ class DynamoCustomerRepository:
             record.save()
 
     # -- lists and search ----------------------------------------------------------------------
-    def list(self, query: CustomerQuery) -> Page[Customer]:
+    def list_page(self, query: CustomerQuery) -> Page[Customer]:
         plan = plan_customer_query(query)
         if plan.source == "get":
             customer = self.get(query.filters.id or "")
@@ -266,7 +262,7 @@ class DynamoCustomerRepository:
     @staticmethod
     def _customer_of(record: Model) -> Customer:
         if isinstance(record, GroupMembershipRecord):
-            return from_summary(record.summary.as_dict())
+            return from_summary(dict(record.summary))
         assert isinstance(record, CustomerRecord)
         return from_record(record)
 
@@ -307,9 +303,7 @@ class DynamoCustomerRepository:
             for record in self._prefix_rows(number, prefix, limit):
                 customer = from_record(record)
                 found.setdefault(customer.id, customer)
-        return sorted(found.values(), key=lambda c: (fold(c.last_name), fold(c.first_name), c.id))[
-            :limit
-        ]
+        return sorted(found.values(), key=lambda c: (fold(c.last_name), fold(c.first_name), c.id))[:limit]
 
     def _prefix_rows(self, number: int, prefix: str, limit: int) -> Iterator[CustomerRecord]:
         sort_attr = getattr(TableRecord, f"gsi{number}sk")

@@ -10,7 +10,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 
-from chalicelib.errors import Conflict, ServiceUnavailable
+from chalicelib.errors import ConflictError, ServiceUnavailableError
 from chalicelib.observability import logger
 
 _RETRYABLE = {
@@ -45,16 +45,16 @@ def dynamo_errors(
         if on_cancel is not None and "ConditionalCheckFailed" in codes:
             raise on_cancel(codes) from None
         if "TransactionConflict" in codes or error_code(error) in _RETRYABLE:
-            raise Conflict("The record changed at the same time; try again.") from None
+            raise ConflictError("The record changed at the same time; try again.") from None
         logger.exception("transaction failed", reasons=codes)
-        raise ServiceUnavailable("Storage is unavailable; try again.") from None
+        raise ServiceUnavailableError("Storage is unavailable; try again.") from None
     except PynamoDBException as error:
         code = error_code(error)
         logger.exception("storage error", code=code)
-        raise ServiceUnavailable("Storage is unavailable; try again.") from None
+        raise ServiceUnavailableError("Storage is unavailable; try again.") from None
     except (BotoCoreError, ClientError):
         logger.exception("storage error")
-        raise ServiceUnavailable("Storage is unavailable; try again.") from None
+        raise ServiceUnavailableError("Storage is unavailable; try again.") from None
 
 
 @dataclass

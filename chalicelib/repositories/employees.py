@@ -11,7 +11,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.clock import iso, parse_iso
 from chalicelib.domain.customers import Page
 from chalicelib.domain.employees import Employee
-from chalicelib.errors import AlreadyExists, Conflict, NotFound
+from chalicelib.errors import AlreadyExistsError, ConflictError, NotFoundError
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord
 from chalicelib.models.employee import EmployeeEmailRecord, EmployeeRecord, ThrottleRecord
@@ -70,15 +70,17 @@ class DynamoEmployeeRepository:
     """Employees with an e-mail uniqueness item, kept together by transactions."""
 
     def create(self, employee: Employee) -> None:
-        with dynamo_errors(
-            on_cancel=lambda _c: AlreadyExists("An employee with this e-mail already exists.")
+        with (
+            dynamo_errors(
+                on_cancel=lambda _c: AlreadyExistsError("An employee with this e-mail already exists.")
+            ),
+            TransactWrite(connection=TableRecord._get_connection().connection) as transaction,
         ):
-            with TransactWrite(connection=TableRecord._get_connection().connection) as transaction:
-                transaction.save(_to_record(employee), condition=EmployeeRecord.pk.does_not_exist())
-                transaction.save(
-                    _email_item(employee.email, employee.id),
-                    condition=EmployeeEmailRecord.pk.does_not_exist(),
-                )
+            transaction.save(_to_record(employee), condition=EmployeeRecord.pk.does_not_exist())
+            transaction.save(
+                _email_item(employee.email, employee.id),
+                condition=EmployeeEmailRecord.pk.does_not_exist(),
+            )
 
     def get(self, employee_id: str) -> Employee | None:
         with dynamo_errors():
@@ -90,9 +92,7 @@ class DynamoEmployeeRepository:
     def get_by_email(self, email: str) -> Employee | None:
         with dynamo_errors():
             try:
-                item = EmployeeEmailRecord.get(
-                    keys.employee_email_pk(normalise_email(email)), _EMAIL_SK
-                )
+                item = EmployeeEmailRecord.get(keys.employee_email_pk(normalise_email(email)), _EMAIL_SK)
             except EmployeeEmailRecord.DoesNotExist:
                 return None
         return self.get(item.employee_id)
@@ -104,10 +104,10 @@ class DynamoEmployeeRepository:
 
         def on_cancel(_codes: list[str]) -> Exception:
             if self.get(after.id) is None:
-                return NotFound("Employee not found.")
+                return NotFoundError("Employee not found.")
             if email_changed and self.get_by_email(after.email) is not None:
-                return AlreadyExists("An employee with this e-mail already exists.")
-            return Conflict("The employee was changed by someone else; reload and try again.")
+                return AlreadyExistsError("An employee with this e-mail already exists.")
+            return ConflictError("The employee was changed by someone else; reload and try again.")
 
         with dynamo_errors(on_cancel=on_cancel):
             with TransactWrite(connection=TableRecord._get_connection().connection) as transaction:
@@ -123,12 +123,12 @@ class DynamoEmployeeRepository:
                     )
 
     def delete(self, employee: Employee) -> None:
-        with dynamo_errors(on_cancel=lambda _c: NotFound("Employee not found.")):
+        with dynamo_errors(on_cancel=lambda _c: NotFoundError("Employee not found.")):
             with TransactWrite(connection=TableRecord._get_connection().connection) as transaction:
                 transaction.delete(_to_record(employee), condition=EmployeeRecord.pk.exists())
                 transaction.delete(_email_item(employee.email))
 
-    def list(self, limit: int, position: dict[str, Any] | None) -> Page[Employee]:
+    def list_page(self, limit: int, position: dict[str, Any] | None) -> Page[Employee]:
         with dynamo_errors():
             iterator = EmployeeRecord.gsi1.query(
                 keys.EMPLOYEES,
@@ -163,16 +163,13 @@ class DynamoThrottleRepository:
                 return 0
         return int(record.failures)
 
-    def add_failure(
-        self, scope: str, subject: str, window_start: datetime, expires_at: datetime
-    ) -> int:
+    def add_failure(self, scope: str, subject: str, window_start: datetime, expires_at: datetime) -> int:
         record = ThrottleRecord(keys.throttle_pk(scope, _subject_hash(subject)), iso(window_start))
         with dynamo_errors():
             record.update(
                 actions=[
                     ThrottleRecord.failures.add(1),
                     ThrottleRecord.expires_at.set(expires_at),
-                    ThrottleRecord.entity_type.set("THROTTLE"),
                 ]
             )
         return int(record.failures)

@@ -14,7 +14,7 @@ from typing import Any
 from chalicelib.domain.config import Group, ShopConfig, Title
 from chalicelib.domain.customers import Connection, Customer, CustomerQuery, CustomerView, Page
 from chalicelib.domain.employees import Employee
-from chalicelib.errors import AlreadyExists, Conflict, NotFound
+from chalicelib.errors import AlreadyExistsError, ConflictError, NotFoundError
 from chalicelib.repositories.customer_plan import matches, order_key, plan_customer_query
 from chalicelib.repositories.customers import EmailBlockedError, EmailTakenError
 from chalicelib.text import fold, normalise_email
@@ -37,7 +37,7 @@ class MemoryCustomerRepository:
 
     def create(self, customer: Customer) -> None:
         if customer.id in self.customers:
-            raise AlreadyExists("Customer already exists.")
+            raise AlreadyExistsError("Customer already exists.")
         self._claim(customer.email, customer.id)
         self.customers[customer.id] = replace(customer, version=1)
 
@@ -62,9 +62,9 @@ class MemoryCustomerRepository:
     def update(self, before: Customer, after: Customer) -> None:
         current = self.customers.get(before.id)
         if current is None:
-            raise NotFound("Customer not found.")
+            raise NotFoundError("Customer not found.")
         if current.version != before.version:
-            raise Conflict("The customer was changed by someone else; reload and try again.")
+            raise ConflictError("The customer was changed by someone else; reload and try again.")
         if normalise_email(before.email) != normalise_email(after.email):
             self._claim(after.email, after.id)
             del self.emails[normalise_email(before.email)]
@@ -73,9 +73,9 @@ class MemoryCustomerRepository:
     def delete(self, customer: Customer, *, keep_email_blocked: bool) -> None:
         current = self.customers.get(customer.id)
         if current is None:
-            raise NotFound("Customer not found.")
+            raise NotFoundError("Customer not found.")
         if current.version != customer.version:
-            raise Conflict("The customer was changed by someone else; reload and try again.")
+            raise ConflictError("The customer was changed by someone else; reload and try again.")
         del self.customers[customer.id]
         self.connections.pop(customer.id, None)
         key = normalise_email(customer.email)
@@ -87,7 +87,7 @@ class MemoryCustomerRepository:
     def add_connection(self, customer_id: str, connection: Connection) -> None:
         self.connections.setdefault(customer_id, []).append(connection)
 
-    def list(self, query: CustomerQuery) -> Page[Customer]:
+    def list_page(self, query: CustomerQuery) -> Page[Customer]:
         plan = plan_customer_query(query)
         rows = [c for c in self.customers.values() if matches(c, query.filters)]
         rows.sort(key=lambda c: order_key(c, plan), reverse=plan.descending)
@@ -138,7 +138,7 @@ class MemoryEmployeeRepository:
 
     def create(self, employee: Employee) -> None:
         if employee.id in self.employees or self._email_owner(employee.email):
-            raise AlreadyExists("An employee with this e-mail already exists.")
+            raise AlreadyExistsError("An employee with this e-mail already exists.")
         self.employees[employee.id] = replace(employee, version=1)
 
     def get(self, employee_id: str) -> Employee | None:
@@ -151,19 +151,19 @@ class MemoryEmployeeRepository:
     def update(self, before: Employee, after: Employee) -> None:
         current = self.employees.get(before.id)
         if current is None:
-            raise NotFound("Employee not found.")
+            raise NotFoundError("Employee not found.")
         if current.version != before.version:
-            raise Conflict("The employee was changed by someone else; reload and try again.")
+            raise ConflictError("The employee was changed by someone else; reload and try again.")
         owner = self._email_owner(after.email)
         if owner not in (None, after.id):
-            raise AlreadyExists("An employee with this e-mail already exists.")
+            raise AlreadyExistsError("An employee with this e-mail already exists.")
         self.employees[after.id] = replace(after, version=before.version + 1)
 
     def delete(self, employee: Employee) -> None:
         if self.employees.pop(employee.id, None) is None:
-            raise NotFound("Employee not found.")
+            raise NotFoundError("Employee not found.")
 
-    def list(self, limit: int, position: dict[str, Any] | None) -> Page[Employee]:
+    def list_page(self, limit: int, position: dict[str, Any] | None) -> Page[Employee]:
         rows = sorted(self.employees.values(), key=lambda e: e.id)
         if position:
             rows = [e for e in rows if e.id > str(position["after"])]
@@ -202,7 +202,7 @@ class MemoryConfigRepository:
 
     def delete_title(self, title_id: str) -> None:
         if self.titles.pop(title_id, None) is None:
-            raise NotFound("Title not found.")
+            raise NotFoundError("Title not found.")
 
     def put_group(self, group: Group, *, only_if_absent: bool = False) -> bool:
         if only_if_absent and group.id in self.groups:
@@ -219,9 +219,7 @@ class MemoryThrottleRepository:
     def failures(self, scope: str, subject: str, window_start: datetime) -> int:
         return self.counts.get((scope, subject, window_start), 0)
 
-    def add_failure(
-        self, scope: str, subject: str, window_start: datetime, expires_at: datetime
-    ) -> int:
+    def add_failure(self, scope: str, subject: str, window_start: datetime, expires_at: datetime) -> int:
         key = (scope, subject, window_start)
         self.counts[key] = self.counts.get(key, 0) + 1
         return self.counts[key]

@@ -1,4 +1,5 @@
-"""Repository ports: what services need from storage. DynamoDB and in-memory fakes implement them."""
+"""Repository ports: what services need from storage. DynamoDB and in-memory fakes implement
+them."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from chalicelib.domain.employees import Employee
 
 class CustomerRepository(Protocol):
     def create(self, customer: Customer) -> None:
-        """Store a new customer and claim its e-mail. Raises: AlreadyExists (e-mail taken or blocked)."""
+        """Store a new customer and claim its e-mail. Raises: AlreadyExistsError (e-mail taken or blocked)."""
 
     def get(self, customer_id: str) -> Customer | None:
         """One customer by id, or None."""
@@ -27,12 +28,15 @@ class CustomerRepository(Protocol):
         """Profile, memberships and last connections in one read, or None."""
 
     def update(self, before: Customer, after: Customer) -> None:
-        """Replace `before` with `after` (version-checked). Raises: Conflict, AlreadyExists, NotFound."""
+        """Replace `before` with `after` (version-checked).
+
+        Raises: ConflictError, AlreadyExistsError, NotFoundError.
+        """
 
     def delete(self, customer: Customer, *, keep_email_blocked: bool) -> None:
-        """Delete the customer and its collection. Raises: Conflict, NotFound."""
+        """Delete the customer and its collection. Raises: ConflictError, NotFoundError."""
 
-    def list(self, query: CustomerQuery) -> Page[Customer]:
+    def list_page(self, query: CustomerQuery) -> Page[Customer]:
         """One page of customers, filtered and sorted, with the position of the next page."""
 
     def search(self, text: str, by: str, limit: int) -> list[Customer]:
@@ -44,19 +48,19 @@ class CustomerRepository(Protocol):
 
 class EmployeeRepository(Protocol):
     def create(self, employee: Employee) -> None:
-        """Raises: AlreadyExists when the e-mail is taken."""
+        """Raises: AlreadyExistsError when the e-mail is taken."""
 
     def get(self, employee_id: str) -> Employee | None: ...
 
     def get_by_email(self, email: str) -> Employee | None: ...
 
     def update(self, before: Employee, after: Employee) -> None:
-        """Raises: Conflict, AlreadyExists, NotFound."""
+        """Raises: ConflictError, AlreadyExistsError, NotFoundError."""
 
     def delete(self, employee: Employee) -> None:
-        """Raises: NotFound."""
+        """Raises: NotFoundError."""
 
-    def list(self, limit: int, position: dict[str, Any] | None) -> Page[Employee]: ...
+    def list_page(self, limit: int, position: dict[str, Any] | None) -> Page[Employee]: ...
 
     def count(self) -> int:
         """How many employees exist (bounded read of the EMPLOYEES partition)."""
@@ -72,7 +76,7 @@ class ConfigRepository(Protocol):
     def put_title(self, title: Title, *, only_if_absent: bool = False) -> bool: ...
 
     def delete_title(self, title_id: str) -> None:
-        """Raises: NotFound."""
+        """Raises: NotFoundError."""
 
     def put_group(self, group: Group, *, only_if_absent: bool = False) -> bool: ...
 
@@ -80,6 +84,4 @@ class ConfigRepository(Protocol):
 class ThrottleRepository(Protocol):
     def failures(self, scope: str, subject: str, window_start: datetime) -> int: ...
 
-    def add_failure(
-        self, scope: str, subject: str, window_start: datetime, expires_at: datetime
-    ) -> int: ...
+    def add_failure(self, scope: str, subject: str, window_start: datetime, expires_at: datetime) -> int: ...

@@ -6,7 +6,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from chalicelib.errors import ValidationFailed
+from chalicelib.errors import InvalidInputError
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -27,8 +27,8 @@ def fields_of(error: ValidationError, prefix: str = "") -> dict[str, str]:
 
 
 def validate(model: type[M], data: Any, *, message: str = "The request is not valid.") -> M:
-    """Raises: ValidationFailed with a reason per field."""
+    """Raises: InvalidInputError with a reason per field."""
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        raise ValidationFailed(message, fields_of(error)) from None
+        raise InvalidInputError(message, fields_of(error)) from None

@@ -8,7 +8,7 @@ from typing import Literal
 
 import jwt
 
-from chalicelib.errors import Unauthenticated
+from chalicelib.errors import UnauthenticatedError
 
 Audience = Literal["clientele:admin", "clientele:store"]
 _ALGORITHM = "HS256"
@@ -38,7 +38,7 @@ class TokenSigner:
         return jwt.encode(claims, self._secret, algorithm=_ALGORITHM)
 
     def verify(self, token: str, audience: Audience, now: datetime) -> TokenClaims:
-        """Raises: Unauthenticated for a forged, expired or wrong-audience token."""
+        """Raises: UnauthenticatedError for a forged, expired or wrong-audience token."""
         try:
             claims = jwt.decode(
                 token,
@@ -48,13 +48,13 @@ class TokenSigner:
                 options={"require": ["sub", "exp", "iat", "aud"], "verify_exp": False},
             )
         except jwt.PyJWTError:
-            raise Unauthenticated("The token is invalid.") from None
+            raise UnauthenticatedError("The token is invalid.") from None
         # Expiry is checked against the injected clock so tests can move time.
         if int(claims["exp"]) <= int(now.timestamp()):
-            raise Unauthenticated("The token has expired.")
+            raise UnauthenticatedError("The token has expired.")
         subject, role = claims.get("sub"), claims.get("role")
         if not isinstance(subject, str) or not isinstance(role, str):
-            raise Unauthenticated("The token is invalid.")
+            raise UnauthenticatedError("The token is invalid.")
         return TokenClaims(
             subject=subject,
             role=role,

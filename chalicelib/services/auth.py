@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from chalicelib.clock import Clock, utc_now
 from chalicelib.domain.employees import Employee, Principal
-from chalicelib.errors import Throttled, Unauthenticated
+from chalicelib.errors import ThrottledError, UnauthenticatedError
 from chalicelib.repositories.ports import EmployeeRepository, ThrottleRepository
 from chalicelib.security.passwords import verify_password
 from chalicelib.security.tokens import TokenSigner
@@ -48,14 +48,14 @@ class AuthService:
         return datetime.fromtimestamp(int(now.timestamp()) // seconds * seconds, tz=now.tzinfo)
 
     def login(self, email: str, password: str, ip: str) -> LoginResult:
-        """Raises: Throttled (too many failures for this e-mail or IP), Unauthenticated."""
+        """Raises: ThrottledError (too many failures for this e-mail or IP), UnauthenticatedError."""
         now = self._clock()
         window_start = self._window_start(now)
         subjects = (("admin-login-email", normalise_email(email)), ("admin-login-ip", ip))
         for scope, subject in subjects:
             if self._throttles.failures(scope, subject, window_start) >= self._max_failures:
                 retry = int((window_start + self._window - now).total_seconds()) + 1
-                raise Throttled("Too many failed sign-in attempts; try again later.", retry)
+                raise ThrottledError("Too many failed sign-in attempts; try again later.", retry)
         employee = self._employees.get_by_email(email)
         # verify_password always runs argon2, so unknown e-mails take as long as wrong passwords.
         valid = verify_password(employee.password_hash if employee else None, password)
@@ -63,17 +63,17 @@ class AuthService:
             expires = window_start + self._window + timedelta(minutes=1)
             for scope, subject in subjects:
                 self._throttles.add_failure(scope, subject, window_start, expires)
-            raise Unauthenticated(_BAD_CREDENTIALS)
+            raise UnauthenticatedError(_BAD_CREDENTIALS)
         token = self._signer.issue(employee.id, employee.role, "clientele:admin", now)
         return LoginResult(token=token, expires_at=now + self._ttl, employee=employee)
 
     def authenticate(self, token: str) -> Principal:
         """The employee behind a bearer token, re-read so role changes apply at once.
 
-        Raises: Unauthenticated.
+        Raises: UnauthenticatedError.
         """
         claims = self._signer.verify(token, "clientele:admin", self._clock())
         employee = self._employees.get(claims.subject)
         if employee is None or not employee.active:
-            raise Unauthenticated("The token is no longer valid.")
+            raise UnauthenticatedError("The token is no longer valid.")
         return Principal(subject_id=employee.id, role=employee.role)

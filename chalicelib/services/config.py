@@ -8,7 +8,7 @@ from typing import Any
 
 from chalicelib.clock import IdFactory, new_id
 from chalicelib.domain.config import Group, ShopConfig, Title
-from chalicelib.errors import NotFound, ValidationFailed
+from chalicelib.errors import InvalidInputError, NotFoundError
 from chalicelib.repositories.ports import ConfigRepository
 from chalicelib.schemas.config import ShopSettings, TitleRequest, UpdateTitleRequest
 from chalicelib.schemas.validation import validate
@@ -72,9 +72,9 @@ class ConfigService:
         return ShopSettings.model_validate(merged)
 
     def patch_settings(self, patch: dict[str, Any]) -> ShopSettings:
-        """Merge a partial settings document. Raises: ValidationFailed."""
+        """Merge a partial settings document. Raises: InvalidInputError."""
         if not isinstance(patch, dict):
-            raise ValidationFailed("The request body must be a JSON object.", {"body": "object"})
+            raise InvalidInputError("The request body must be a JSON object.", {"body": "object"})
         merged = _deep_merge(self.settings().model_dump(mode="json"), patch)
         settings = validate(ShopSettings, merged, message="The settings are not valid.")
         self._repository.save_settings(settings.model_dump(mode="json"))
@@ -86,11 +86,11 @@ class ConfigService:
         return sorted(self._config().titles, key=lambda t: (len(t.id), t.id))
 
     def title(self, title_id: str) -> Title:
-        """Raises: NotFound."""
+        """Raises: NotFoundError."""
         for title in self._config().titles:
             if title.id == title_id:
                 return title
-        raise NotFound("Title not found.")
+        raise NotFoundError("Title not found.")
 
     def title_exists(self, title_id: str) -> bool:
         return any(t.id == title_id for t in self._config().titles)
@@ -102,7 +102,7 @@ class ConfigService:
         return title
 
     def update_title(self, title_id: str, request: UpdateTitleRequest) -> Title:
-        """Raises: NotFound."""
+        """Raises: NotFoundError."""
         current = self.title(title_id)
         updated = Title(
             current.id,
@@ -115,7 +115,7 @@ class ConfigService:
         return updated
 
     def delete_title(self, title_id: str) -> None:
-        """Raises: NotFound."""
+        """Raises: NotFoundError."""
         self._repository.delete_title(title_id)
         self._invalidate()
 

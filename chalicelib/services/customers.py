@@ -17,7 +17,7 @@ from chalicelib.domain.customers import (
     CustomerView,
     Page,
 )
-from chalicelib.errors import NotFound, ValidationFailed
+from chalicelib.errors import InvalidInputError, NotFoundError
 from chalicelib.repositories.ports import CustomerRepository
 from chalicelib.schemas.config import ShopSettings
 from chalicelib.schemas.customers import (
@@ -56,9 +56,7 @@ def _years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
-def _apply_status(
-    enabled: bool, approved: bool, status: CustomerStatus | None
-) -> tuple[bool, bool]:
+def _apply_status(enabled: bool, approved: bool, status: CustomerStatus | None) -> tuple[bool, bool]:
     if status == "active":
         return True, True
     if status == "disabled":
@@ -84,9 +82,7 @@ class CustomerService:
         self._ids = ids
 
     # -- rules shared by create and update -----------------------------------------------------
-    def _check_rules(
-        self, customer: Customer, given: set[str], settings: ShopSettings
-    ) -> dict[str, str]:
+    def _check_rules(self, customer: Customer, given: set[str], settings: ShopSettings) -> dict[str, str]:
         fields: dict[str, str] = {}
         b2b_given = sorted(given & set(B2B_FIELDS))
         if b2b_given and not settings.b2b_mode:
@@ -129,14 +125,12 @@ class CustomerService:
 
     # -- commands ------------------------------------------------------------------------------
     def create(self, request: CreateCustomerRequest) -> Customer:
-        """Raises: ValidationFailed, AlreadyExists (EmailTaken / EmailBlocked)."""
+        """Raises: InvalidInputError, AlreadyExistsError (EmailTaken / EmailBlocked)."""
         settings = self._config.settings()
         now = self._clock()
         if request.password is not None:
             check_password(request.password, settings.password_policy)
-        group_ids, default_group = self._groups(
-            request.group_ids, request.default_group_id, request.is_guest
-        )
+        group_ids, default_group = self._groups(request.group_ids, request.default_group_id, request.is_guest)
         enabled, approved = _apply_status(
             request.enabled if request.enabled is not None else True, True, request.status
         )
@@ -165,33 +159,41 @@ class CustomerService:
         )
         fields = self._check_rules(customer, request.model_fields_set, settings)
         if fields:
-            raise ValidationFailed("The customer is not valid.", fields)
+            raise InvalidInputError("The customer is not valid.", fields)
         self._repository.create(customer)
         return replace(customer, version=1)
 
     def get(self, customer_id: str) -> Customer:
-        """Raises: NotFound."""
+        """Raises: NotFoundError."""
         customer = self._repository.get(customer_id)
         if customer is None:
-            raise NotFound("Customer not found.")
+            raise NotFoundError("Customer not found.")
         return customer
 
     def view(self, customer_id: str) -> CustomerView:
-        """Raises: NotFound."""
+        """Raises: NotFoundError."""
         view = self._repository.view(customer_id)
         if view is None:
-            raise NotFound("Customer not found.")
+            raise NotFoundError("Customer not found.")
         return view
 
     def update(self, customer_id: str, request: UpdateCustomerRequest) -> Customer:
-        """Raises: NotFound, ValidationFailed, Conflict, AlreadyExists."""
+        """Raises: NotFoundError, InvalidInputError, ConflictError, AlreadyExistsError."""
         before = self.get(customer_id)
         settings = self._config.settings()
         given = request.model_fields_set
-        not_null = ("first_name", "last_name", "email", "enabled", "newsletter", "optin", "is_guest")
+        not_null = (
+            "first_name",
+            "last_name",
+            "email",
+            "enabled",
+            "newsletter",
+            "optin",
+            "is_guest",
+        )
         nulls = {n: "must not be null" for n in not_null if n in given and getattr(request, n) is None}
         if nulls:
-            raise ValidationFailed("The customer is not valid.", nulls)
+            raise InvalidInputError("The customer is not valid.", nulls)
         changes: dict[str, Any] = {}
         for name in (
             "first_name",
@@ -212,9 +214,7 @@ class CustomerService:
             check_password(request.password, settings.password_policy)
             changes["password_hash"] = hash_password(request.password)
         enabled = request.enabled if request.enabled is not None else before.enabled
-        changes["enabled"], changes["approved"] = _apply_status(
-            enabled, before.approved, request.status
-        )
+        changes["enabled"], changes["approved"] = _apply_status(enabled, before.approved, request.status)
         if "group_ids" in given or "default_group_id" in given:
             group_ids = list(request.group_ids) if request.group_ids else list(before.group_ids)
             default = request.default_group_id or (
@@ -227,26 +227,26 @@ class CustomerService:
         after = replace(before, **changes, updated_at=self._clock())
         fields = self._check_rules(after, given, settings)
         if fields:
-            raise ValidationFailed("The customer is not valid.", fields)
+            raise InvalidInputError("The customer is not valid.", fields)
         self._repository.update(before, after)
         return replace(after, version=before.version + 1)
 
     def set_note(self, customer_id: str, note: str) -> Customer:
-        """Raises: NotFound, Conflict."""
+        """Raises: NotFoundError, ConflictError."""
         before = self.get(customer_id)
         after = replace(before, note=note or None, updated_at=self._clock())
         self._repository.update(before, after)
         return replace(after, version=before.version + 1)
 
     def delete(self, customer_id: str, *, allow_reregistration: bool) -> None:
-        """Raises: NotFound, Conflict."""
+        """Raises: NotFoundError, ConflictError."""
         customer = self.get(customer_id)
         self._repository.delete(customer, keep_email_blocked=not allow_reregistration)
 
     # -- queries -------------------------------------------------------------------------------
     def _filters(self, params: ListCustomersParams) -> CustomerFilters:
         today = self._clock().date()
-        # age >= N  ⇔  born on or before today minus N years;  age <= N  ⇔  born after today - (N+1).
+        # age >= N: born on or before today - N years; age <= N: born after today - (N + 1) years.
         birthday_to = _years_before(today, params.age_min) if params.age_min is not None else None
         birthday_from = None
         if params.age_max is not None:
@@ -272,10 +272,10 @@ class CustomerService:
             status=params.status,
         )
 
-    def list(self, params: ListCustomersParams) -> tuple[list[Customer], str | None]:
-        """One page and the next cursor. Raises: InvalidCursor, ValidationFailed."""
+    def list_page(self, params: ListCustomersParams) -> tuple[list[Customer], str | None]:
+        """One page and the next cursor. Raises: InvalidCursorError, InvalidInputError."""
         if params.age_min is not None and params.age_max is not None and params.age_min > params.age_max:
-            raise ValidationFailed("The filters are not valid.", {"age_min": "must not exceed age_max"})
+            raise InvalidInputError("The filters are not valid.", {"age_min": "must not exceed age_max"})
         sort_given = "sort" in params.model_fields_set
         scope = "customers:" + params.model_dump_json(exclude={"cursor", "limit"})
         position = self._cursors.decode(params.cursor, scope)
@@ -287,7 +287,7 @@ class CustomerService:
             sort_given=sort_given,
             position=position,
         )
-        page: Page[Customer] = self._repository.list(query)
+        page: Page[Customer] = self._repository.list_page(query)
         return page.items, self._cursors.encode(page.next_position, scope)
 
     def search(self, text: str, by: str, limit: int) -> list[Customer]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from chalicelib.clock import Clock, IdFactory, new_id, utc_now
 from chalicelib.domain.employees import Employee
-from chalicelib.errors import NotFound, RuleViolation
+from chalicelib.errors import NotFoundError, RuleViolationError
 from chalicelib.repositories.ports import EmployeeRepository
 from chalicelib.schemas.config import PasswordPolicy
 from chalicelib.schemas.staff import CreateEmployeeRequest, UpdateEmployeeRequest
@@ -33,7 +33,7 @@ class EmployeeService:
         self._ids = ids
 
     def create(self, request: CreateEmployeeRequest) -> Employee:
-        """Raises: ValidationFailed (password), AlreadyExists (e-mail)."""
+        """Raises: InvalidInputError (password), AlreadyExistsError (e-mail)."""
         check_password(request.password, STAFF_POLICY)
         now = self._clock()
         employee = Employee(
@@ -51,30 +51,32 @@ class EmployeeService:
         return replace(employee, version=1)
 
     def get(self, employee_id: str) -> Employee:
-        """Raises: NotFound."""
+        """Raises: NotFoundError."""
         employee = self._repository.get(employee_id)
         if employee is None:
-            raise NotFound("Employee not found.")
+            raise NotFoundError("Employee not found.")
         return employee
 
-    def list(self, limit: int, cursor: str | None) -> tuple[list[Employee], str | None]:
-        """Raises: InvalidCursor."""
+    def list_page(self, limit: int, cursor: str | None) -> tuple[list[Employee], str | None]:
+        """Raises: InvalidCursorError."""
         position = self._cursors.decode(cursor, "employees")
-        page = self._repository.list(limit, position)
+        page = self._repository.list_page(limit, position)
         return page.items, self._cursors.encode(page.next_position, "employees")
 
     def _active_admins(self) -> list[Employee]:
         admins: list[Employee] = []
         position: dict[str, Any] | None = None
         while True:
-            page = self._repository.list(200, position)
+            page = self._repository.list_page(200, position)
             admins.extend(e for e in page.items if e.role == "admin" and e.active)
             position = page.next_position
             if position is None:
                 return admins
 
     def update(self, employee_id: str, request: UpdateEmployeeRequest) -> Employee:
-        """Raises: NotFound, ValidationFailed, RuleViolation (last admin), Conflict, AlreadyExists."""
+        """Raises: NotFoundError, InvalidInputError, RuleViolationError (last admin),
+        ConflictError, AlreadyExistsError.
+        """
         before = self.get(employee_id)
         changes: dict[str, Any] = {
             name: getattr(request, name)
@@ -85,23 +87,23 @@ class EmployeeService:
             check_password(request.password, STAFF_POLICY)
             changes["password_hash"] = hash_password(request.password)
         after = replace(before, **changes, updated_at=self._clock())
-        losing_admin = before.role == "admin" and before.active and not (
-            after.role == "admin" and after.active
+        losing_admin = (
+            before.role == "admin" and before.active and not (after.role == "admin" and after.active)
         )
         if losing_admin and len(self._active_admins()) <= 1:
-            raise RuleViolation("The last active administrator cannot be demoted or disabled.")
+            raise RuleViolationError("The last active administrator cannot be demoted or disabled.")
         self._repository.update(before, after)
         return replace(after, version=before.version + 1)
 
     def delete(self, employee_id: str) -> None:
-        """Raises: NotFound, RuleViolation (last admin)."""
+        """Raises: NotFoundError, RuleViolationError (last admin)."""
         employee = self.get(employee_id)
         if employee.role == "admin" and employee.active and len(self._active_admins()) <= 1:
-            raise RuleViolation("The last active administrator cannot be deleted.")
+            raise RuleViolationError("The last active administrator cannot be deleted.")
         self._repository.delete(employee)
 
     def create_admin(self, email: str, password: str | None = None) -> tuple[Employee, str]:
-        """An administrator with the given or a generated password. Raises: AlreadyExists."""
+        """An administrator with the given or a generated password. Raises: AlreadyExistsError."""
         password = password or generate_password()
         request = CreateEmployeeRequest(
             email=email,

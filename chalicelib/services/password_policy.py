@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import string
 
-from chalicelib.errors import ValidationFailed
+from chalicelib.errors import InvalidInputError
 from chalicelib.schemas.config import PasswordPolicy
 
 
@@ -17,15 +17,13 @@ def unmet_rule(password: str, policy: PasswordPolicy) -> str | None:
         return "must contain a lower-case letter"
     if policy.require_digit and not any(c.isdigit() for c in password):
         return "must contain a digit"
-    if policy.require_symbol and not any(
-        c in string.punctuation or not c.isalnum() for c in password
-    ):
+    if policy.require_symbol and not any(c in string.punctuation or not c.isalnum() for c in password):
         return "must contain a symbol"
     return None
 
 
 def check_password(password: str, policy: PasswordPolicy, field: str = "password") -> None:
-    """Raises: ValidationFailed naming the unmet rule (never echoing the password)."""
+    """Raises: InvalidInputError naming the unmet rule (never echoing the password)."""
     reason = unmet_rule(password, policy)
     if reason is not None:
-        raise ValidationFailed("The password does not meet the password policy.", {field: reason})
+        raise InvalidInputError("The password does not meet the password policy.", {field: reason})

@@ -74,9 +74,7 @@ def _staff(client: Client, email: str, role: str) -> str:
             email=email, first_name="Sam", last_name="Staff", role=role, password=STAFF_PASSWORD
         )
     )
-    status, body = Api(client).json(
-        "POST", "/admin/login", {"email": email, "password": STAFF_PASSWORD}
-    )
+    status, body = Api(client).json("POST", "/admin/login", {"email": email, "password": STAFF_PASSWORD})
     assert status == 200, body
     return str(body["token"])
 
