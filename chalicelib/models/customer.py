@@ -24,8 +24,8 @@ class CustomerRecord(TableRecord, discriminator="CUSTOMER"):
       GSI1  CUSTOMERS / <id>                                → #5 list sorted by id
       GSI2  CUSTOMERS / <registered_at>#<id>                → #5 sort registration; registered_from/to
       GSI3  CUSTOMERS / <last_visit_at|!>#<id>              → #5 sort last visit; last_visit_from/to
-      GSI4  CUSTOMERS / <fold(last)>#<fold(first)>#<id>     → #5 sort last name; #7 name search (prefix)
-      GSI5  CUSTOMERS / <fold(first)>#<fold(last)>#<id>     → sort first name; #7 name search (prefix)
+      GSI4  CUSTOMERS / <fold(last)>·<fold(first)>·<id>     → #5 sort last name; #7 name search (prefix)
+      GSI5  CUSTOMERS / <fold(first)>·<fold(last)>·<id>     → sort first name; #7 name search (prefix)
       GSI6  CUSTOMERS / <email>#<id>                        → #5 sort e-mail; #7 e-mail search (prefix)
       GSI7  CUSTOMERS / <birthday|!>#<id>                   → sort age; age_min/age_max
       GSI8  CUSTOMERS#STATUS#<status> / <id>                → #6 filter status (pending approval)

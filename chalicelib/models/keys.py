@@ -6,6 +6,9 @@ Sortable parts are ISO-8601 UTC timestamps, zero-padded numbers and time-ordered
 from __future__ import annotations
 
 SEP = "#"
+# Joins the parts of an index sort key. It sorts before every printable character (space
+# included), so "Ana" < "Ana María" and shorter values come first, as in a sorted list.
+FIELD_SEP = "\x01"
 # Sorts before every digit and letter: rows without a value come first in ascending order.
 MISSING = "!"
 
@@ -49,7 +52,7 @@ def connection_prefix() -> str:
 
 
 def ip_search_sk(ip: str, at_iso: str, customer_id: str) -> str:
-    return f"{ip}{SEP}{at_iso}{SEP}{customer_id}"
+    return FIELD_SEP.join((ip, at_iso, customer_id))
 
 
 def customer_filter_pk(name: str, value: str) -> str:
@@ -63,7 +66,7 @@ def flag(value: bool) -> str:
 
 def sort_key(*parts: str | None) -> str:
     """Join sortable parts; missing values become MISSING so every row keeps its place."""
-    return SEP.join(part if part else MISSING for part in parts)
+    return FIELD_SEP.join(part if part else MISSING for part in parts)
 
 
 def config_sk(kind: str, item_id: str = "") -> str:

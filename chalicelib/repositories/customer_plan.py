@@ -103,7 +103,7 @@ def index_partitions(customer: Customer) -> dict[int, str]:
 
 def _time_range(start: datetime | None, end: datetime | None) -> KeyRange:
     # "~" sorts after "#", digits and letters: the whole second `end` is included.
-    return KeyRange("between", iso(start) if start else "", (iso(end) if end else "9999") + "~")
+    return KeyRange("between", iso(start) if start else "0", (iso(end) if end else "9999") + "~")
 
 
 def _date_range(start: date | None, end: date | None) -> KeyRange:
@@ -283,6 +283,6 @@ def _in_time_range(value: datetime, start: datetime | None, end: datetime | None
 
 def order_key(customer: Customer, plan: Plan) -> str:
     """The value the plan's index orders rows by (the fake sorts with it)."""
-    if plan.source == "members":
+    if plan.source in ("members", "get"):
         return customer.id
     return index_sort_keys(customer)[plan.index]

@@ -296,7 +296,7 @@ class DynamoCustomerRepository:
         prefixes: list[tuple[int, str]] = [(4, folded), (5, folded)]
         if " " in folded:
             first, rest = folded.split(" ", 1)
-            prefixes.append((5, f"{first}{keys.SEP}{rest}"))
+            prefixes.append((5, f"{first}{keys.FIELD_SEP}{rest}"))
         if by == "all":
             prefixes.append((6, normalise_email(text)))
         for number, prefix in prefixes:

@@ -15,6 +15,7 @@ from chalicelib.domain.config import Group, ShopConfig, Title
 from chalicelib.domain.customers import Connection, Customer, CustomerQuery, CustomerView, Page
 from chalicelib.domain.employees import Employee
 from chalicelib.errors import AlreadyExistsError, ConflictError, NotFoundError
+from chalicelib.models import keys
 from chalicelib.repositories.customer_plan import matches, order_key, plan_customer_query
 from chalicelib.repositories.customers import EmailBlockedError, EmailTakenError
 from chalicelib.text import fold, normalise_email
@@ -115,13 +116,13 @@ class MemoryCustomerRepository:
         folded = fold(text)
         # Mirrors the DynamoDB search: "first last" is matched as first-word#rest on the
         # first-name index, like its key "<first>#<last>".
-        full = folded.replace(" ", "#", 1) if " " in folded else None
+        full = folded.replace(" ", keys.FIELD_SEP, 1) if " " in folded else None
         found = [
             c
             for c in self.customers.values()
             if fold(c.last_name).startswith(folded)
             or fold(c.first_name).startswith(folded)
-            or (full is not None and f"{fold(c.first_name)}#{fold(c.last_name)}".startswith(full))
+            or (full is not None and keys.sort_key(fold(c.first_name), fold(c.last_name)).startswith(full))
             or (by == "all" and normalise_email(c.email).startswith(normalise_email(text)))
         ]
         found.sort(key=lambda c: (fold(c.last_name), fold(c.first_name), c.id))

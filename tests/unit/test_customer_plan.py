@@ -1,0 +1,67 @@
+from datetime import UTC, date, datetime
+
+from chalicelib.domain.customers import CustomerFilters, CustomerQuery
+from chalicelib.repositories.customer_plan import plan_customer_query
+
+
+def plan(sort: str = "id", descending: bool = False, sort_given: bool = True, **filters: object):
+    query = CustomerQuery(
+        filters=CustomerFilters(**filters),  # type: ignore[arg-type]
+        sort=sort,  # type: ignore[arg-type]
+        descending=descending,
+        sort_given=sort_given,
+    )
+    return plan_customer_query(query)
+
+
+def test_each_sort_uses_its_own_index() -> None:
+    expected = {"id": 1, "registered_at": 2, "last_visit_at": 3, "last_name": 4, "first_name": 5, "email": 6, "age": 7}
+    for sort, index in expected.items():
+        chosen = plan(sort)
+        assert (chosen.source, chosen.index, chosen.partition) == ("index", index, "CUSTOMERS")
+
+
+def test_age_ascending_reads_birthdays_descending() -> None:
+    assert plan("age").descending is True
+    assert plan("age", descending=True).descending is False
+
+
+def test_single_flag_filter_uses_its_partition_in_id_order() -> None:
+    chosen = plan(newsletter=True)
+    assert (chosen.index, chosen.partition) == (10, "CUSTOMERS#NEWSLETTER#1")
+    assert chosen.residual == CustomerFilters()
+    assert plan(status="pending_approval").partition == "CUSTOMERS#STATUS#pending_approval"
+    assert plan(is_guest=False).partition == "CUSTOMERS#GUEST#0"
+    assert plan(enabled=False).partition == "CUSTOMERS#ENABLED#0"
+    assert plan(optin=True).partition == "CUSTOMERS#OPTIN#1"
+
+
+def test_group_filter_reads_memberships() -> None:
+    chosen = plan(group_id="vip")
+    assert (chosen.source, chosen.partition) == ("members", "GROUP#vip")
+
+
+def test_explicit_sort_keeps_its_order_and_narrows_with_a_compatible_filter() -> None:
+    chosen = plan("last_name", last_name="Álv", newsletter=True)
+    assert chosen.index == 4
+    assert chosen.key_range is not None and chosen.key_range.low == "alv"
+    assert chosen.residual == CustomerFilters(newsletter=True)
+
+
+def test_without_sort_the_narrowest_index_is_chosen() -> None:
+    chosen = plan(sort_given=False, email="ana@", newsletter=True)
+    assert chosen.index == 6 and chosen.key_range is not None and chosen.key_range.kind == "prefix"
+    assert chosen.residual == CustomerFilters(newsletter=True)
+
+
+def test_date_ranges_become_key_ranges() -> None:
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    chosen = plan("registered_at", registered_from=start)
+    assert chosen.key_range is not None
+    assert chosen.key_range.low == "2026-01-01T00:00:00Z" and chosen.key_range.high == "9999~"
+    chosen = plan("age", birthday_from=date(1990, 1, 1), birthday_to=date(1999, 12, 31))
+    assert chosen.key_range is not None and chosen.key_range.high == "1999-12-31~"
+
+
+def test_id_filter_is_a_get() -> None:
+    assert plan(id="01A", newsletter=True).source == "get"

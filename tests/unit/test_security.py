@@ -1,0 +1,61 @@
+from datetime import timedelta
+
+import pytest
+
+from chalicelib.errors import InvalidCursorError, UnauthenticatedError
+from chalicelib.security.cursors import CursorCodec
+from chalicelib.security.passwords import hash_password, verify_password
+from chalicelib.security.tokens import TokenSigner
+from tests.factories import FIXED_NOW
+
+SECRET = "s" * 40
+
+
+def test_cursor_round_trip_and_scope_binding() -> None:
+    codec = CursorCodec(SECRET)
+    cursor = codec.encode({"PK": "CUSTOMER#1", "SK": "PROFILE"}, "customers:a")
+    assert cursor is not None
+    assert codec.decode(cursor, "customers:a") == {"PK": "CUSTOMER#1", "SK": "PROFILE"}
+    with pytest.raises(InvalidCursorError):
+        codec.decode(cursor, "customers:b")  # a cursor from another query
+
+
+@pytest.mark.parametrize("forged", ["abc", "!!!!", "x" * 3000, "eyJQSyI6IkNVU1RPTUVSIzEifQ"])
+def test_forged_cursors_are_rejected(forged: str) -> None:
+    with pytest.raises(InvalidCursorError):
+        CursorCodec(SECRET).decode(forged, "customers:a")
+
+
+def test_cursor_signed_with_another_secret_is_rejected() -> None:
+    cursor = CursorCodec("o" * 40).encode({"PK": "x"}, "s")
+    with pytest.raises(InvalidCursorError):
+        CursorCodec(SECRET).decode(cursor, "s")
+
+
+def test_tokens_expire_and_are_bound_to_their_audience() -> None:
+    signer = TokenSigner(SECRET, timedelta(minutes=30))
+    token = signer.issue("emp-1", "admin", "clientele:admin", FIXED_NOW)
+    claims = signer.verify(token, "clientele:admin", FIXED_NOW + timedelta(minutes=29))
+    assert (claims.subject, claims.role) == ("emp-1", "admin")
+    with pytest.raises(UnauthenticatedError):
+        signer.verify(token, "clientele:admin", FIXED_NOW + timedelta(minutes=30))
+    with pytest.raises(UnauthenticatedError):
+        signer.verify(token, "clientele:store", FIXED_NOW)
+
+
+def test_forged_or_tampered_tokens_are_rejected() -> None:
+    signer = TokenSigner(SECRET, timedelta(minutes=30))
+    token = signer.issue("emp-1", "support", "clientele:admin", FIXED_NOW)
+    other = TokenSigner("z" * 40, timedelta(minutes=30))
+    for forged in ("not-a-token", token[:-3] + "abc", other.issue("emp-1", "admin", "clientele:admin", FIXED_NOW)):
+        with pytest.raises(UnauthenticatedError):
+            signer.verify(forged, "clientele:admin", FIXED_NOW)
+
+
+def test_passwords_are_hashed_with_argon2id() -> None:
+    hashed = hash_password("a long passphrase")
+    assert hashed.startswith("$argon2id$")
+    assert verify_password(hashed, "a long passphrase")
+    assert not verify_password(hashed, "another passphrase")
+    assert not verify_password(None, "a long passphrase")
+    assert not verify_password("garbage", "a long passphrase")
