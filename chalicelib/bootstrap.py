@@ -26,9 +26,7 @@ def ensure_table() -> bool:
         return False
     TableRecord.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
     settings = get_settings()
-    client: Any = boto3.client(
-        "dynamodb", region_name=settings.region, endpoint_url=settings.endpoint_url
-    )
+    client: Any = boto3.client("dynamodb", region_name=settings.region, endpoint_url=settings.endpoint_url)
     client.update_time_to_live(
         TableName=TableRecord.Meta.table_name,
         TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"},

@@ -14,7 +14,12 @@ _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
 def utc_now() -> datetime:
-    return datetime.now(UTC)
+    """Now, at second precision: the precision of the API's timestamps and of the sort keys."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def to_second(moment: datetime | None) -> datetime | None:
+    return moment.astimezone(UTC).replace(microsecond=0) if moment else None
 
 
 def new_id() -> str:

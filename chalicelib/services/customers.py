@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from chalicelib.clock import Clock, IdFactory, new_id, utc_now
+from chalicelib.clock import Clock, IdFactory, new_id, to_second, utc_now
 from chalicelib.domain.customers import (
     B2B_FIELDS,
     Customer,
@@ -149,8 +149,8 @@ class CustomerService:
             language=request.language or "en",
             group_ids=group_ids,
             default_group_id=default_group,
-            registered_at=request.registered_at or now,
-            last_visit_at=request.last_visit_at,
+            registered_at=to_second(request.registered_at) or now,
+            last_visit_at=to_second(request.last_visit_at),
             note=request.note,
             b2b=self._b2b(request, {}),
             password_hash=hash_password(request.password) if request.password else None,
