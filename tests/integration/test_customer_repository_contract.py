@@ -196,7 +196,9 @@ FILTERS = [
 ]
 
 
-@pytest.mark.parametrize("filters", FILTERS, ids=lambda f: repr({k: v for k, v in vars(f).items() if v is not None}))
+@pytest.mark.parametrize(
+    "filters", FILTERS, ids=lambda f: repr({k: v for k, v in vars(f).items() if v is not None})
+)
 @pytest.mark.parametrize("sort_given", [False, True])
 def test_filters_return_exactly_the_matching_customers(
     repository: CustomerRepository, filters: CustomerFilters, sort_given: bool

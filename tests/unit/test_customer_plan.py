@@ -15,7 +15,15 @@ def plan(sort: str = "id", descending: bool = False, sort_given: bool = True, **
 
 
 def test_each_sort_uses_its_own_index() -> None:
-    expected = {"id": 1, "registered_at": 2, "last_visit_at": 3, "last_name": 4, "first_name": 5, "email": 6, "age": 7}
+    expected = {
+        "id": 1,
+        "registered_at": 2,
+        "last_visit_at": 3,
+        "last_name": 4,
+        "first_name": 5,
+        "email": 6,
+        "age": 7,
+    }
     for sort, index in expected.items():
         chosen = plan(sort)
         assert (chosen.source, chosen.index, chosen.partition) == ("index", index, "CUSTOMERS")

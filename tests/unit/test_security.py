@@ -47,7 +47,11 @@ def test_forged_or_tampered_tokens_are_rejected() -> None:
     signer = TokenSigner(SECRET, timedelta(minutes=30))
     token = signer.issue("emp-1", "support", "clientele:admin", FIXED_NOW)
     other = TokenSigner("z" * 40, timedelta(minutes=30))
-    for forged in ("not-a-token", token[:-3] + "abc", other.issue("emp-1", "admin", "clientele:admin", FIXED_NOW)):
+    for forged in (
+        "not-a-token",
+        token[:-3] + "abc",
+        other.issue("emp-1", "admin", "clientele:admin", FIXED_NOW),
+    ):
         with pytest.raises(UnauthenticatedError):
             signer.verify(forged, "clientele:admin", FIXED_NOW)
 
