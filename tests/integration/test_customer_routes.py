@@ -209,9 +209,9 @@ def test_list_sorts_accent_insensitively_in_both_directions_and_pages(admin: Api
 def test_list_filters(admin: Api) -> None:
     yes = create(admin, newsletter=True, last_name="Alvarez", birthday="1980-06-01")
     create(admin, newsletter=False, last_name="Berg", birthday="2000-06-01")
-    status, page = admin.json("GET", "/admin/customers?newsletter=1")
+    _, page = admin.json("GET", "/admin/customers?newsletter=1")
     assert [c["id"] for c in page["items"]] == [yes["id"]]
-    status, page = admin.json("GET", "/admin/customers?last_name=alv")
+    _, page = admin.json("GET", "/admin/customers?last_name=alv")
     assert [c["id"] for c in page["items"]] == [yes["id"]]
     _, page = admin.json("GET", "/admin/customers?age_min=40&age_max=50")
     assert [c["id"] for c in page["items"]] == [yes["id"]]
