@@ -299,11 +299,16 @@ class DynamoCustomerRepository:
             prefixes.append((5, f"{first}{keys.FIELD_SEP}{rest}"))
         if by == "all":
             prefixes.append((6, normalise_email(text)))
+        # Indexes are read one after the other, each for what is still missing, so items read stay
+        # close to rows returned: last-name matches first, then first-name, then e-mail matches.
         for number, prefix in prefixes:
-            for record in self._prefix_rows(number, prefix, limit):
+            missing = limit - len(found)
+            if missing <= 0:
+                break
+            for record in self._prefix_rows(number, prefix, missing):
                 customer = from_record(record)
                 found.setdefault(customer.id, customer)
-        return sorted(found.values(), key=lambda c: (fold(c.last_name), fold(c.first_name), c.id))[:limit]
+        return list(found.values())[:limit]
 
     def _prefix_rows(self, number: int, prefix: str, limit: int) -> Iterator[CustomerRecord]:
         sort_attr = getattr(TableRecord, f"gsi{number}sk")

@@ -7,6 +7,7 @@ including list order, which comes from the same query plan.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -114,19 +115,36 @@ class MemoryCustomerRepository:
             ids = list(dict.fromkeys(cid for _, cid in sorted(hits)))
             return [self.customers[i] for i in ids[:limit]]
         folded = fold(text)
-        # Mirrors the DynamoDB search: "first last" is matched as first-word#rest on the
-        # first-name index, like its key "<first>#<last>".
-        full = folded.replace(" ", keys.FIELD_SEP, 1) if " " in folded else None
-        found = [
-            c
-            for c in self.customers.values()
-            if fold(c.last_name).startswith(folded)
-            or fold(c.first_name).startswith(folded)
-            or (full is not None and keys.sort_key(fold(c.first_name), fold(c.last_name)).startswith(full))
-            or (by == "all" and normalise_email(c.email).startswith(normalise_email(text)))
+
+        # Mirrors the DynamoDB search: last-name prefix matches (in last-name order), then first-name
+        # matches, then "first last" as first-word<sep>rest on the first-name key, then e-mails.
+        def ordered(key: Callable[[Customer], str]) -> list[Customer]:
+            return sorted(self.customers.values(), key=key)
+
+        by_last = ordered(lambda c: keys.sort_key(fold(c.last_name), fold(c.first_name), c.id))
+        by_first = ordered(lambda c: keys.sort_key(fold(c.first_name), fold(c.last_name), c.id))
+        passes = [
+            [c for c in by_last if fold(c.last_name).startswith(folded)],
+            [c for c in by_first if fold(c.first_name).startswith(folded)],
         ]
-        found.sort(key=lambda c: (fold(c.last_name), fold(c.first_name), c.id))
-        return found[:limit]
+        if " " in folded:
+            first, rest = folded.split(" ", 1)
+            full = f"{first}{keys.FIELD_SEP}{rest}"
+            passes.append(
+                [c for c in by_first if keys.sort_key(fold(c.first_name), fold(c.last_name)).startswith(full)]
+            )
+        if by == "all":
+            email = normalise_email(text)
+            by_email = ordered(lambda c: keys.sort_key(normalise_email(c.email), c.id))
+            passes.append([c for c in by_email if normalise_email(c.email).startswith(email)])
+        found: dict[str, Customer] = {}
+        for rows in passes:
+            missing = limit - len(found)
+            if missing <= 0:
+                break
+            for customer in rows[:missing]:
+                found.setdefault(customer.id, customer)
+        return list(found.values())[:limit]
 
 
 class MemoryEmployeeRepository:

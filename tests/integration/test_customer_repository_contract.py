@@ -242,3 +242,10 @@ def test_search_by_ip_prefix_and_last_connections(repository: CustomerRepository
     view = repository.view(first.id)
     assert view is not None
     assert [c.ip for c in view.connections] == [f"10.0.0.{m}" for m in range(11, 1, -1)]
+
+
+def test_search_fills_the_limit_with_last_names_first(repository: CustomerRepository) -> None:
+    seed(repository)
+    found = repository.search("m", "name", 3)
+    # Last names starting with "m": Martin, Müller; then first names: María (alvarado), Mario (Martin, already in).
+    assert [c.last_name for c in found] == ["Martin", "Müller", "alvarado"]

@@ -1,0 +1,212 @@
+"""`make bench`: DynamoDB requests and items read per customer operation, on 10,000 customers in moto.
+
+Counts come from botocore's after-call events on PynamoDB's client, so they are what DynamoDB
+would bill and throttle, not timings. Compare with DESIGN.md's access-pattern table.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+os.environ.setdefault("CLIENTELE_STAGE", "test")
+os.environ.setdefault("CLIENTELE_TABLE_NAME", "clientele-bench")
+os.environ.setdefault("CLIENTELE_TOKEN_SECRET", "bench-" + "b" * 40)
+os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
+for _name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+    os.environ[_name] = "bench"
+os.environ["AWS_DEFAULT_REGION"] = os.environ["AWS_REGION"] = "us-east-1"
+os.environ.pop("AWS_ENDPOINT_URL", None)
+
+from moto import mock_aws  # noqa: E402
+
+CUSTOMERS = int(os.environ.get("BENCH_CUSTOMERS", "10000"))
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+FIRST = ["Ana", "Álvaro", "María José", "Élodie", "Zoe", "Jürgen", "Ñuria", "Bob", "Chloé", "Iñigo",
+         "Lucía", "Marc", "Olivia", "Hélène", "Pablo", "Sofía", "Tomás", "Amélie", "Noah", "Inés"]
+LAST = ["García", "Álvarez", "Berg", "Núñez", "Martin", "de la Cruz", "Dubois", "Müller", "López",
+        "Ólafsson", "Smith", "Fernández", "Lefèvre", "Zimmer", "Pérez", "Moreau", "Brown", "Sánchez"]
+
+
+@dataclass
+class Counter:
+    requests: dict[str, int] = field(default_factory=dict)
+    items_read: int = 0
+
+    def reset(self) -> None:
+        self.requests, self.items_read = {}, 0
+
+    def after_call(self, model: Any, parsed: dict[str, Any], **_: Any) -> None:
+        name = model.name
+        self.requests[name] = self.requests.get(name, 0) + 1
+        if name in ("Query", "Scan"):
+            self.items_read += int(parsed.get("ScannedCount", 0))
+        elif name == "GetItem":
+            self.items_read += 1 if parsed.get("Item") else 0
+        elif name == "BatchGetItem":
+            self.items_read += sum(len(v) for v in parsed.get("Responses", {}).values())
+
+
+def seed(rng: random.Random) -> list[str]:
+    from chalicelib.domain.config import Group
+    from chalicelib.domain.customers import Connection, Customer
+    from chalicelib.models import keys
+    from chalicelib.models.base import TableRecord
+    from chalicelib.models.customer import EmailRecord
+    from chalicelib.repositories.config import DynamoConfigRepository
+    from chalicelib.repositories.customer_mapping import to_record
+    from chalicelib.repositories.customers import DynamoCustomerRepository, _membership
+    from chalicelib.text import normalise_email
+
+    DynamoConfigRepository().put_group(Group("vip", "VIP"))
+    ids = []
+    with TableRecord.batch_write() as batch:
+        for number in range(CUSTOMERS):
+            first, last = rng.choice(FIRST), rng.choice(LAST)
+            registered = NOW - timedelta(days=rng.randint(0, 5 * 365), seconds=rng.randint(0, 86400))
+            groups = ("customer", "vip") if rng.random() < 0.1 else ("customer",)
+            customer = Customer(
+                id=f"01BENCH{number:019d}",
+                email=f"{first[:3].lower()}.{number}@example.com",
+                first_name=first,
+                last_name=last,
+                registered_at=registered,
+                created_at=registered,
+                updated_at=registered,
+                birthday=date(rng.randint(1940, 2008), rng.randint(1, 12), rng.randint(1, 28))
+                if rng.random() < 0.8
+                else None,
+                last_visit_at=registered + timedelta(days=rng.randint(0, 300)) if rng.random() < 0.7 else None,
+                newsletter=rng.random() < 0.3,
+                optin=rng.random() < 0.1,
+                is_guest=rng.random() < 0.08,
+                enabled=rng.random() > 0.05,
+                approved=rng.random() > 0.02,
+                group_ids=groups,
+                default_group_id="customer",
+                version=1,
+            )
+            record = to_record(customer)
+            record.version = 1
+            batch.save(record)
+            batch.save(EmailRecord(keys.email_pk(normalise_email(customer.email)), keys.email_sk(),
+                                   customer_id=customer.id))
+            for group_id in groups:
+                batch.save(_membership(customer, group_id))
+            ids.append(customer.id)
+    repository = DynamoCustomerRepository()
+    for number in range(0, CUSTOMERS, 10):
+        ip = f"{rng.randint(1, 223)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
+        repository.add_connection(ids[number], Connection(at=NOW - timedelta(minutes=number), ip=ip))
+    return ids
+
+
+@dataclass
+class Row:
+    operation: str
+    pattern: str
+    expected: str
+    requests: dict[str, int]
+    items_read: int
+    returned: int
+
+
+def main() -> int:
+    rng = random.Random(20261125)
+    with mock_aws():
+        from chalicelib import bootstrap
+        from chalicelib.models.base import TableRecord
+        from chalicelib.schemas.customers import CreateCustomerRequest, ListCustomersParams
+        from chalicelib.settings import get_settings
+        from chalicelib.wiring import build_container, use_container
+
+        bootstrap.ensure_table()
+        services = build_container(get_settings())
+        use_container(services)
+        services.config.seed_defaults()
+        print(f"seeding {CUSTOMERS} customers into moto ...", file=sys.stderr)
+        ids = seed(rng)
+        counter = Counter()
+        TableRecord._get_connection().connection.client.meta.events.register(
+            "after-call.dynamodb", counter.after_call
+        )
+        customers = services.customers
+        services.config.settings()  # configuration is cached per process: measure the operations
+        rows: list[Row] = []
+
+        def measure(operation: str, pattern: str, expected: str, call: Callable[[], int]) -> None:
+            counter.reset()
+            returned = call()
+            rows.append(Row(operation, pattern, expected, dict(counter.requests), counter.items_read, returned))
+
+        target = ids[len(ids) // 2]
+        measure("get customer", "#1", "1 GetItem", lambda: 1 if customers.get(target) else 0)
+        measure("customer view", "#3", "1 Query", lambda: 1 if customers.view(target) else 0)
+        measure(
+            "create customer",
+            "#2 (uniqueness)",
+            "1 TransactWriteItems",
+            lambda: 1 if customers.create(CreateCustomerRequest(first_name="Bench", last_name="Mark",
+                                                                email="bench.new@example.com")) else 0,
+        )
+
+        def page(**params: Any) -> Callable[[], int]:
+            return lambda: len(customers.list_page(ListCustomersParams(**params))[0])
+
+        for sort in ("id", "registered_at", "last_visit_at", "last_name", "first_name", "email", "age"):
+            for prefix in ("", "-"):
+                measure(f"list page sort={prefix}{sort}", "#5", "1 Query", page(sort=f"{prefix}{sort}"))
+        singles: list[tuple[str, dict[str, Any]]] = [
+            ("newsletter=1", {"newsletter": "1"}),
+            ("optin=1", {"optin": "1"}),
+            ("enabled=0", {"enabled": "0"}),
+            ("is_guest=1", {"is_guest": "1"}),
+            ("status=pending_approval", {"status": "pending_approval"}),
+            ("group_id=vip", {"group_id": "vip"}),
+            ("last_name=gar", {"last_name": "gar"}),
+            ("first_name=mar", {"first_name": "mar"}),
+            ("email=ana.1", {"email": "ana.1"}),
+            ("registered_from=2026-01-01", {"registered_from": "2026-01-01"}),
+            ("age_min=30&age_max=40", {"age_min": 30, "age_max": 40}),
+        ]
+        for label, params in singles:
+            measure(f"filtered page {label}", "#6", "1 Query, reads ≈ rows", page(**params))
+        combined: list[tuple[str, dict[str, Any]]] = [
+            ("newsletter=1&optin=1", {"newsletter": "1", "optin": "1"}),
+            ("group_id=vip&newsletter=1", {"group_id": "vip", "newsletter": "1"}),
+            ("newsletter=1&sort=last_name", {"newsletter": "1", "sort": "last_name"}),
+            ("last_name=gar&is_guest=1", {"last_name": "gar", "is_guest": "1"}),
+        ]
+        for label, params in combined:
+            measure(f"combined filters {label}", "#5+#6", "report", page(**params))
+        for label, (q, by) in {
+            "search by=name q=mar": ("mar", "name"),
+            "search by=name q='ana garcia'": ("ana garcia", "name"),
+            "search by=all q=ana.1": ("ana.1", "all"),
+            "search by=ip q=10.": ("10.", "ip"),
+        }.items():
+            measure(label, "#7", "1–2 Queries", lambda q=q, by=by: len(customers.search(q, by, 50)))
+        use_container(None)
+
+    print(f"\nDynamoDB requests and items read per operation ({CUSTOMERS:,} customers, page size 50)\n")
+    header = f"{'operation':<44} {'pattern':<16} {'expected':<22} {'requests':<28} {'read':>5} {'rows':>5} {'read/rows':>9}"
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        requests = ", ".join(f"{n} {op}" for op, n in sorted(row.requests.items()))
+        ratio = f"{row.items_read / row.returned:.2f}" if row.returned else "-"
+        print(f"{row.operation:<44} {row.pattern:<16} {row.expected:<22} {requests:<28} "
+              f"{row.items_read:>5} {row.returned:>5} {ratio:>9}")
+    print("\nEvery HTTP call also does 1 GetItem for the employee behind the token (pattern #15);"
+          "\nshop configuration is one cached Query (#13). Create also reads nothing before writing.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
