@@ -52,6 +52,7 @@ def list_titles(call: Call) -> TitleListResponse:
     body=TitleRequest,
     response=TitleResponse,
     status=201,
+    idempotent=True,
 )
 def create_title(call: Call) -> TitleResponse:
     return title_response(container().config.create_title(call.body))

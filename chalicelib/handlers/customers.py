@@ -46,6 +46,7 @@ def list_customers(call: Call) -> CustomerListResponse:
     body=CreateCustomerRequest,
     response=CustomerResponse,
     status=201,
+    idempotent=True,
 )
 def create_customer(call: Call) -> CustomerResponse:
     customer = container().customers.create(call.body)

@@ -31,6 +31,7 @@ from chalicelib.errors import (
     ThrottledError,
     UnauthenticatedError,
 )
+from chalicelib.handlers.idempotency import replay_or_run
 from chalicelib.observability import logger
 from chalicelib.schemas.validation import validate
 from chalicelib.settings import get_settings
@@ -95,6 +96,7 @@ class Call:
     principal: Principal | None
     request: Request
     source_ip: str
+    lambda_context: Any = None
 
 
 def error_response(status: int, code: str, message: str, **extra: Any) -> Response:
@@ -199,11 +201,14 @@ def route(
     status: int = 200,
     content_type: str = "application/json",
     partial_of: type[BaseModel] | None = None,
+    idempotent: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a view: `def view(call: Call, **path_params) -> BaseModel | dict | Response`.
 
     `partial_of` is for PATCH bodies merged into a document: the view gets the JSON object as is
     (the service validates the merged result) and the OpenAPI document shows that model.
+    `idempotent` routes honour an `Idempotency-Key` header: a retry with the same key and body
+    gets the first answer again instead of doing the write twice.
     """
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -228,7 +233,19 @@ def route(
                 principal = _principal(request, roles)
                 parsed_body = _parse_body(request, body, partial_of)
                 parsed_query = _query(request, query) if query else None
-                call = Call(parsed_body, parsed_query, principal, request, _source_ip(request))
+                call = Call(
+                    parsed_body,
+                    parsed_query,
+                    principal,
+                    request,
+                    _source_ip(request),
+                    blueprint.lambda_context,
+                )
+                key = request.headers.get("idempotency-key") if idempotent else None
+                if key:
+                    return replay_or_run(
+                        key, call, lambda: _to_response(view(call, **path_params), status), method, path
+                    )
                 return _to_response(view(call, **path_params), status)
             except DomainError as error:
                 if isinstance(error, ServiceUnavailableError):

@@ -63,6 +63,7 @@ def list_employees(call: Call) -> EmployeeListResponse:
     body=CreateEmployeeRequest,
     response=EmployeeResponse,
     status=201,
+    idempotent=True,
 )
 def create_employee(call: Call) -> EmployeeResponse:
     employee = container().employees.create(call.body)

@@ -247,5 +247,5 @@ def test_search_by_ip_prefix_and_last_connections(repository: CustomerRepository
 def test_search_fills_the_limit_with_last_names_first(repository: CustomerRepository) -> None:
     seed(repository)
     found = repository.search("m", "name", 3)
-    # Last names starting with "m": Martin, Müller; then first names: María (alvarado), Mario (Martin, already in).
+    # Last names starting with "m": Martin, Müller; then first names: María (alvarado).
     assert [c.last_name for c in found] == ["Martin", "Müller", "alvarado"]

@@ -281,3 +281,27 @@ def test_support_reads_but_cannot_write_customers(support: Api, admin: Api) -> N
     assert support.json("PATCH", f"/admin/customers/{customer['id']}", {"first_name": "X"})[0] == 403
     assert support.json("DELETE", f"/admin/customers/{customer['id']}")[0] == 403
     assert support.json("PUT", f"/admin/customers/{customer['id']}/note", {"note": "x"})[0] == 403
+
+
+def test_a_retried_create_with_the_same_idempotency_key_creates_once(admin: Api) -> None:
+    body = customer_body()
+    headers = {"Idempotency-Key": "retry-1"}
+    first = admin.call("POST", "/admin/customers", body, headers=headers)
+    second = admin.call("POST", "/admin/customers", body, headers=headers)
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert json.loads(first.body)["id"] == json.loads(second.body)["id"]
+    assert second.headers["Idempotent-Replayed"] == "true"
+    _, page = admin.json("GET", f"/admin/customers?email={body['email']}")
+    assert len(page["items"]) == 1
+    reused = admin.call("POST", "/admin/customers", customer_body(), headers=headers)
+    assert reused.status_code == 400
+    assert "Idempotency-Key" in json.loads(reused.body)["Fields"]
+
+
+def test_a_failed_request_is_not_remembered(admin: Api) -> None:
+    headers = {"Idempotency-Key": "retry-2"}
+    body = customer_body(title_id="99")
+    assert admin.call("POST", "/admin/customers", body, headers=headers).status_code == 400
+    assert (
+        admin.call("POST", "/admin/customers", body | {"title_id": "1"}, headers=headers).status_code == 201
+    )

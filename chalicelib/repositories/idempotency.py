@@ -1,0 +1,32 @@
+"""Powertools idempotency records, kept in the single table.
+
+Key design:
+  PK = IDEMPOTENCY  SK = <function>#<md5 of the idempotency key>  (Powertools' composite-key layout)
+  expires_at = TTL. Written once per retried write request; the constant partition takes the
+  write rate of idempotent POSTs, far below a partition's ~1,000 writes/s for one shop.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import boto3
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+from chalicelib.settings import get_settings
+
+IDEMPOTENCY_PARTITION = "IDEMPOTENCY"
+
+
+@lru_cache(maxsize=1)
+def persistence_layer() -> DynamoDBPersistenceLayer:
+    settings = get_settings()
+    client = boto3.client("dynamodb", region_name=settings.region, endpoint_url=settings.endpoint_url)
+    return DynamoDBPersistenceLayer(
+        table_name=settings.table_name,
+        key_attr="PK",
+        sort_key_attr="SK",
+        static_pk_value=IDEMPOTENCY_PARTITION,
+        expiry_attr="expires_at",
+        boto3_client=client,
+    )
