@@ -28,10 +28,48 @@ from moto import mock_aws  # noqa: E402
 
 CUSTOMERS = int(os.environ.get("BENCH_CUSTOMERS", "10000"))
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-FIRST = ["Ana", "Álvaro", "María José", "Élodie", "Zoe", "Jürgen", "Ñuria", "Bob", "Chloé", "Iñigo",
-         "Lucía", "Marc", "Olivia", "Hélène", "Pablo", "Sofía", "Tomás", "Amélie", "Noah", "Inés"]
-LAST = ["García", "Álvarez", "Berg", "Núñez", "Martin", "de la Cruz", "Dubois", "Müller", "López",
-        "Ólafsson", "Smith", "Fernández", "Lefèvre", "Zimmer", "Pérez", "Moreau", "Brown", "Sánchez"]
+FIRST = [
+    "Ana",
+    "Álvaro",
+    "María José",
+    "Élodie",
+    "Zoe",
+    "Jürgen",
+    "Ñuria",
+    "Bob",
+    "Chloé",
+    "Iñigo",
+    "Lucía",
+    "Marc",
+    "Olivia",
+    "Hélène",
+    "Pablo",
+    "Sofía",
+    "Tomás",
+    "Amélie",
+    "Noah",
+    "Inés",
+]
+LAST = [
+    "García",
+    "Álvarez",
+    "Berg",
+    "Núñez",
+    "Martin",
+    "de la Cruz",
+    "Dubois",
+    "Müller",
+    "López",
+    "Ólafsson",
+    "Smith",
+    "Fernández",
+    "Lefèvre",
+    "Zimmer",
+    "Pérez",
+    "Moreau",
+    "Brown",
+    "Sánchez",
+]
 
 
 @dataclass
@@ -82,7 +120,9 @@ def seed(rng: random.Random) -> list[str]:
                 birthday=date(rng.randint(1940, 2008), rng.randint(1, 12), rng.randint(1, 28))
                 if rng.random() < 0.8
                 else None,
-                last_visit_at=registered + timedelta(days=rng.randint(0, 300)) if rng.random() < 0.7 else None,
+                last_visit_at=registered + timedelta(days=rng.randint(0, 300))
+                if rng.random() < 0.7
+                else None,
                 newsletter=rng.random() < 0.3,
                 optin=rng.random() < 0.1,
                 is_guest=rng.random() < 0.08,
@@ -95,8 +135,11 @@ def seed(rng: random.Random) -> list[str]:
             record = to_record(customer)
             record.version = 1
             batch.save(record)
-            batch.save(EmailRecord(keys.email_pk(normalise_email(customer.email)), keys.email_sk(),
-                                   customer_id=customer.id))
+            batch.save(
+                EmailRecord(
+                    keys.email_pk(normalise_email(customer.email)), keys.email_sk(), customer_id=customer.id
+                )
+            )
             for group_id in groups:
                 batch.save(_membership(customer, group_id))
             ids.append(customer.id)
@@ -143,7 +186,9 @@ def main() -> int:
         def measure(operation: str, pattern: str, expected: str, call: Callable[[], int]) -> None:
             counter.reset()
             returned = call()
-            rows.append(Row(operation, pattern, expected, dict(counter.requests), counter.items_read, returned))
+            rows.append(
+                Row(operation, pattern, expected, dict(counter.requests), counter.items_read, returned)
+            )
 
         target = ids[len(ids) // 2]
         measure("get customer", "#1", "1 GetItem", lambda: 1 if customers.get(target) else 0)
@@ -152,8 +197,13 @@ def main() -> int:
             "create customer",
             "#2 (uniqueness)",
             "1 TransactWriteItems",
-            lambda: 1 if customers.create(CreateCustomerRequest(first_name="Bench", last_name="Mark",
-                                                                email="bench.new@example.com")) else 0,
+            lambda: (
+                1
+                if customers.create(
+                    CreateCustomerRequest(first_name="Bench", last_name="Mark", email="bench.new@example.com")
+                )
+                else 0
+            ),
         )
 
         def page(**params: Any) -> Callable[[], int]:
@@ -201,10 +251,14 @@ def main() -> int:
     for row in rows:
         requests = ", ".join(f"{n} {op}" for op, n in sorted(row.requests.items()))
         ratio = f"{row.items_read / row.returned:.2f}" if row.returned else "-"
-        print(f"{row.operation:<44} {row.pattern:<16} {row.expected:<22} {requests:<28} "
-              f"{row.items_read:>5} {row.returned:>5} {ratio:>9}")
-    print("\nEvery HTTP call also does 1 GetItem for the employee behind the token (pattern #15);"
-          "\nshop configuration is one cached Query (#13). Create also reads nothing before writing.")
+        print(
+            f"{row.operation:<44} {row.pattern:<16} {row.expected:<22} {requests:<28} "
+            f"{row.items_read:>5} {row.returned:>5} {ratio:>9}"
+        )
+    print(
+        "\nEvery HTTP call also does 1 GetItem for the employee behind the token (pattern #15);"
+        "\nshop configuration is one cached Query (#13). Create also reads nothing before writing."
+    )
     return 0
 
 

@@ -213,27 +213,32 @@ class DynamoCustomerRepository:
         return self._page(plan, query)
 
     def _page(self, plan: Plan, query: CustomerQuery) -> Page[Customer]:
+        """Read requests of growing size until the page is full (one more row tells if another
+        page exists). Unfiltered pages take one request of limit + 1 items; pages with filters
+        left to check row by row double the request size each time, so items read stay within
+        about twice what the filters need."""
         wanted = query.limit
-        filtered = plan.residual != type(plan.residual)()
-        page_size = wanted + 1 if not filtered else min(_MAX_ITEMS_READ_PER_PAGE, wanted * 4 + 1)
-        iterator = self._query(plan, query.position, page_size)
+        size = wanted + 1
+        start = query.position
         rows: list[tuple[Customer, Model]] = []
         read = 0
         with dynamo_errors():
-            for record in iterator:
-                read += 1
-                customer = self._customer_of(record)
-                if matches(customer, plan.residual):
-                    rows.append((customer, record))
-                    if len(rows) > wanted:
-                        break
-                if read >= _MAX_ITEMS_READ_PER_PAGE and rows:
-                    break
-            last_key = from_low_level(iterator.last_evaluated_key)
-        if len(rows) > wanted:
-            rows = rows[:wanted]
-            return Page([c for c, _ in rows], self._position(rows[-1][1], plan))
-        return Page([c for c, _ in rows], last_key)
+            while True:
+                iterator = self._query(plan, start, size)
+                for record in iterator:
+                    read += 1
+                    customer = self._customer_of(record)
+                    if matches(customer, plan.residual):
+                        rows.append((customer, record))
+                        if len(rows) > wanted:
+                            break
+                if len(rows) > wanted:
+                    kept = rows[:wanted]
+                    return Page([c for c, _ in kept], self._position(kept[-1][1], plan))
+                start = from_low_level(iterator.last_evaluated_key)
+                if start is None or read >= _MAX_ITEMS_READ_PER_PAGE:
+                    return Page([c for c, _ in rows], start)
+                size = min(size * 2, _MAX_ITEMS_READ_PER_PAGE)
 
     def _query(self, plan: Plan, position: dict[str, Any] | None, page_size: int) -> Any:
         start = to_low_level(position) if position else None
@@ -241,6 +246,7 @@ class DynamoCustomerRepository:
             return GroupMembershipRecord.gsi1.query(
                 plan.partition,
                 scan_index_forward=not plan.descending,
+                limit=page_size,
                 page_size=page_size,
                 last_evaluated_key=start,
             )
@@ -255,6 +261,7 @@ class DynamoCustomerRepository:
             plan.partition,
             range_key_condition=condition,
             scan_index_forward=not plan.descending,
+            limit=page_size,
             page_size=page_size,
             last_evaluated_key=start,
         )

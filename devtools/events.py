@@ -1,0 +1,649 @@
+"""Local event runner: what EventBridge would do for the app, on one machine.
+
+`chalice local` serves routes only. This runner, driven from the local stack's main thread,
+- fires every `@app.schedule` handler on its rate or cron expression, and
+- turns each new object in the bucket (presigned-URL uploads included) into the EventBridge
+  "Object Created" event S3 would emit, and invokes every `@app.on_cw_event` handler whose
+  event pattern matches.
+
+Handlers are found generically on the Chalice app (`event_sources` + `handler_map`) and called the
+way Lambda calls them: `handler(event_dict, context)`. Clock, ids and the bucket listing are
+injected so tests drive the runner without time passing or a network.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+from devtools.environment import atomic_write
+
+log = logging.getLogger("devtools.events")
+
+LOCAL_ACCOUNT = "000000000000"
+LOCAL_REGION = "us-east-1"
+DEFAULT_BUDGET_MS = 300_000
+DEFAULT_MEMORY_MB = 128
+# A failed S3 event is tried once when first seen and retried up to 3 times on later polls.
+DEFAULT_MAX_ATTEMPTS = 4
+STATE_FORMAT = 1
+
+Clock = Callable[[], datetime]
+IdFactory = Callable[[], str]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def iso_z(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --------------------------------------------------------------------------------------------
+# Schedule expressions
+
+
+class Schedule(Protocol):
+    def next_after(self, moment: datetime) -> datetime | None:
+        """The first fire time strictly after `moment`, or None if there is none."""
+        ...
+
+
+@dataclass(frozen=True)
+class RateSchedule:
+    interval: timedelta
+
+    def next_after(self, moment: datetime) -> datetime | None:
+        return moment + self.interval
+
+
+_RATE = re.compile(r"rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)", re.IGNORECASE)
+_CRON = re.compile(r"cron\((.*)\)", re.IGNORECASE)
+_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+_MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
+# AWS numbers days of the week 1-7 starting on Sunday.
+_WEEKDAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]
+# Far enough for any real expression (29 February every 4 years, with slack).
+_CRON_SEARCH_DAYS = 366 * 9
+
+
+def parse_schedule(expression: Any) -> Schedule:
+    """A schedule from "rate(...)", "cron(...)" or a chalice Rate/Cron object.
+
+    Raises: ValueError for anything else (including cron features L, W and #).
+    """
+    text = expression.to_string() if hasattr(expression, "to_string") else str(expression)
+    text = text.strip()
+    rate = _RATE.fullmatch(text)
+    if rate:
+        value = int(rate.group(1))
+        if value <= 0:
+            raise ValueError(f"rate must be positive: {text}")
+        unit = rate.group(2).lower().rstrip("s")
+        return RateSchedule(timedelta(seconds=value * _UNIT_SECONDS[unit]))
+    cron = _CRON.fullmatch(text)
+    if cron:
+        return CronSchedule.parse(cron.group(1))
+    raise ValueError(f"unsupported schedule expression: {text}")
+
+
+def _parse_value(token: str, low: int, high: int, names: list[str] | None) -> int:
+    upper = token.upper()
+    if names and upper in names:
+        return names.index(upper) + low
+    if not token.isdigit():
+        raise ValueError(f"unsupported cron value {token!r}")
+    value = int(token)
+    if not low <= value <= high:
+        raise ValueError(f"cron value {value} outside {low}-{high}")
+    return value
+
+
+def _parse_field(text: str, low: int, high: int, names: list[str] | None = None) -> frozenset[int] | None:
+    """One cron field → the set of allowed values; None for `?` (no constraint)."""
+    if text == "?":
+        return None
+    values: set[int] = set()
+    for part in text.split(","):
+        base, _, step_text = part.partition("/")
+        step = int(step_text) if step_text else 1
+        if step_text and (not step_text.isdigit() or step <= 0):
+            raise ValueError(f"bad cron step in {part!r}")
+        if base == "*":
+            start, end = low, high
+        elif "-" in base:
+            first, _, last = base.partition("-")
+            start = _parse_value(first, low, high, names)
+            end = _parse_value(last, low, high, names)
+            if start > end:
+                raise ValueError(f"descending cron range {base!r}")
+        else:
+            start = _parse_value(base, low, high, names)
+            # "5/15" means from 5 to the end of the field in steps of 15.
+            end = high if step_text else start
+        values.update(range(start, end + 1, step))
+    return frozenset(values)
+
+
+@dataclass(frozen=True)
+class CronSchedule:
+    """The 6-field AWS cron subset: `*`, `?`, numbers, names, lists, ranges and steps, in UTC."""
+
+    minutes: frozenset[int]
+    hours: frozenset[int]
+    days_of_month: frozenset[int] | None
+    months: frozenset[int]
+    days_of_week: frozenset[int] | None
+    years: frozenset[int]
+
+    @classmethod
+    def parse(cls, text: str) -> CronSchedule:
+        fields = text.split()
+        if len(fields) != 6:
+            raise ValueError(f"cron needs 6 fields (min hour dom month dow year): {text}")
+        minute, hour, dom, month, dow, year = fields
+        if (dom == "?") == (dow == "?"):
+            # EventBridge rejects both or neither: exactly one day field must be '?'.
+            raise ValueError(f"exactly one of day-of-month and day-of-week must be '?': {text}")
+        if "?" in (minute, hour, month, year):
+            raise ValueError(f"'?' is only allowed in a day field: {text}")
+        return cls(
+            minutes=_required(_parse_field(minute, 0, 59)),
+            hours=_required(_parse_field(hour, 0, 23)),
+            days_of_month=_parse_field(dom, 1, 31),
+            months=_required(_parse_field(month, 1, 12, _MONTHS)),
+            days_of_week=_parse_field(dow, 1, 7, _WEEKDAYS),
+            years=_required(_parse_field(year, 1970, 2199)),
+        )
+
+    def _day_matches(self, day: date) -> bool:
+        if day.year not in self.years or day.month not in self.months:
+            return False
+        if self.days_of_month is not None:
+            return day.day in self.days_of_month
+        aws_weekday = (day.weekday() + 1) % 7 + 1
+        return self.days_of_week is not None and aws_weekday in self.days_of_week
+
+    def next_after(self, moment: datetime) -> datetime | None:
+        start = moment.astimezone(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1)
+        last_year = max(self.years)
+        day = start.date()
+        for _ in range(_CRON_SEARCH_DAYS):
+            if day.year > last_year:
+                return None
+            if self._day_matches(day):
+                found = self._first_time_on(day, start)
+                if found is not None:
+                    return found
+            day += timedelta(days=1)
+        return None
+
+    def _first_time_on(self, day: date, not_before: datetime) -> datetime | None:
+        for hour in sorted(self.hours):
+            for minute in sorted(self.minutes):
+                candidate = datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
+                if candidate >= not_before:
+                    return candidate
+        return None
+
+
+def _required(values: frozenset[int] | None) -> frozenset[int]:
+    assert values is not None  # '?' is rejected for these fields before parsing
+    return values
+
+
+# --------------------------------------------------------------------------------------------
+# Event patterns (the subset of EventBridge matching the app uses)
+
+_SUPPORTED_MATCHERS = {"prefix", "suffix", "exists", "anything-but", "equals-ignore-case"}
+
+
+def validate_pattern(pattern: Mapping[str, Any]) -> None:
+    """Raises: ValueError when the pattern uses a matcher this runner can't evaluate.
+
+    Failing at start-up beats a handler that silently never fires locally.
+    """
+    for key, expected in pattern.items():
+        if isinstance(expected, Mapping):
+            validate_pattern(expected)
+        elif isinstance(expected, list):
+            for matcher in expected:
+                if isinstance(matcher, Mapping) and (
+                    len(matcher) != 1 or next(iter(matcher)) not in _SUPPORTED_MATCHERS
+                ):
+                    raise ValueError(f"unsupported matcher under {key!r}: {sorted(matcher)}")
+        else:
+            raise ValueError(f"pattern values must be lists or objects (under {key!r})")
+
+
+def matches_pattern(pattern: Mapping[str, Any], event: Mapping[str, Any]) -> bool:
+    """EventBridge semantics: every pattern key must match; a list matches if any entry does."""
+    for key, expected in pattern.items():
+        present = key in event
+        actual = event.get(key)
+        if isinstance(expected, Mapping):
+            if not (present and isinstance(actual, Mapping) and matches_pattern(expected, actual)):
+                return False
+        elif not _matches_any(expected, present, actual):
+            return False
+    return True
+
+
+def _matches_any(matchers: list[Any], present: bool, actual: Any) -> bool:
+    values = actual if isinstance(actual, list) else [actual]
+    for matcher in matchers:
+        if isinstance(matcher, Mapping) and "exists" in matcher:
+            if bool(matcher["exists"]) == present:
+                return True
+            continue
+        if present and any(_matches_one(matcher, value) for value in values):
+            return True
+    return False
+
+
+def _equal(expected: Any, value: Any) -> bool:
+    # JSON semantics, not Python's: True is not 1, but 5 and 5.0 are the same number.
+    if isinstance(expected, bool) or isinstance(value, bool) or expected is None or value is None:
+        return expected is value
+    if isinstance(expected, int | float) and isinstance(value, int | float):
+        return expected == value
+    return type(expected) is type(value) and bool(expected == value)
+
+
+def _matches_one(matcher: Any, value: Any) -> bool:
+    if not isinstance(matcher, Mapping):
+        return _equal(matcher, value)
+    (kind, operand), *_ = matcher.items()
+    if kind == "prefix":
+        return isinstance(value, str) and value.startswith(operand)
+    if kind == "suffix":
+        return isinstance(value, str) and value.endswith(operand)
+    if kind == "equals-ignore-case":
+        return isinstance(value, str) and value.casefold() == str(operand).casefold()
+    if kind == "anything-but":
+        if isinstance(operand, Mapping):
+            return not _matches_one(operand, value)
+        excluded = operand if isinstance(operand, list) else [operand]
+        return not any(_equal(item, value) for item in excluded)
+    raise ValueError(f"unsupported matcher {kind!r}")
+
+
+# --------------------------------------------------------------------------------------------
+# Lambda-shaped invocation
+
+
+@dataclass
+class LambdaContext:
+    """The attributes of Lambda's context object that Chalice and Powertools read."""
+
+    function_name: str
+    aws_request_id: str
+    invoked_function_arn: str
+    memory_limit_in_mb: int = DEFAULT_MEMORY_MB
+    function_version: str = "$LATEST"
+    log_group_name: str = ""
+    log_stream_name: str = "local"
+    identity: Any = None
+    client_context: Any = None
+    budget_ms: int = DEFAULT_BUDGET_MS
+    monotonic: Callable[[], float] = time.monotonic
+    _started: float = field(default=0.0, init=False)
+
+    def __post_init__(self) -> None:
+        self._started = self.monotonic()
+        self.log_group_name = self.log_group_name or f"/aws/lambda/{self.function_name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        elapsed_ms = int((self.monotonic() - self._started) * 1000)
+        return max(self.budget_ms - elapsed_ms, 0)
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """One entry of a bucket listing; `etag` without the quotes S3 puts around it."""
+
+    key: str
+    size: int
+    etag: str
+
+
+def scheduled_event(rule: str, moment: datetime, event_id: str, region: str, account: str) -> dict[str, Any]:
+    return {
+        "version": "0",
+        "id": event_id,
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": account,
+        "time": iso_z(moment),
+        "region": region,
+        "resources": [f"arn:aws:events:{region}:{account}:rule/{rule}"],
+        "detail": {},
+    }
+
+
+def object_created_event(
+    bucket: str,
+    obj: StoredObject,
+    moment: datetime,
+    event_id: str,
+    region: str,
+    account: str,
+) -> dict[str, Any]:
+    """The event S3 sends to EventBridge for a PutObject (keys are not URL-encoded here)."""
+    request_id = event_id.replace("-", "")[:16].upper()
+    return {
+        "version": "0",
+        "id": event_id,
+        "detail-type": "Object Created",
+        "source": "aws.s3",
+        "account": account,
+        "time": iso_z(moment),
+        "region": region,
+        "resources": [f"arn:aws:s3:::{bucket}"],
+        "detail": {
+            "version": "0",
+            "bucket": {"name": bucket},
+            "object": {
+                "key": obj.key,
+                "size": obj.size,
+                "etag": obj.etag,
+                # S3's sequencer orders events for one key; a time-based hex string does too.
+                "sequencer": format(int(moment.timestamp() * 1_000_000), "016x"),
+            },
+            "request-id": request_id,
+            "requester": account,
+            "source-ip-address": "127.0.0.1",
+            "reason": "PutObject",
+        },
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# The runner
+
+
+class UnknownScheduleError(LookupError):
+    def __init__(self, name: str, known: list[str]) -> None:
+        super().__init__(name)
+        self.name = name
+        self.known = known
+
+
+@dataclass
+class _ScheduledHandler:
+    name: str
+    schedule: Schedule
+    handler: Callable[..., Any]
+    next_fire: datetime | None = None
+
+
+@dataclass
+class _EventHandler:
+    name: str
+    pattern: Mapping[str, Any]
+    handler: Callable[..., Any]
+
+
+@dataclass
+class _PendingDelivery:
+    event: dict[str, Any]
+    # handler name → attempts made so far, for the handlers that haven't succeeded yet.
+    attempts: dict[str, int]
+
+
+def _describe_failure(error: BaseException) -> str:
+    """Exception type and stack frames, without the message: messages can carry PII."""
+    frames = "".join(traceback.format_tb(error.__traceback__))
+    return f"{type(error).__name__}\n{frames}".rstrip()
+
+
+class EventRunner:
+    """Fires schedules and S3 "Object Created" events at a Chalice app's handlers.
+
+    Call `tick()` regularly (or `run(stop)`); each tick fires the schedules that are due and, once
+    per `poll_interval`, compares the bucket listing with the objects already delivered. Delivered
+    objects are remembered in `state_path` (None: in memory only).
+    """
+
+    def __init__(
+        self,
+        app: Any,
+        *,
+        bucket: str,
+        list_objects: Callable[[], Iterable[StoredObject]],
+        state_path: Path | None,
+        clock: Clock = utc_now,
+        ids: IdFactory = new_id,
+        region: str = LOCAL_REGION,
+        account: str = LOCAL_ACCOUNT,
+        poll_interval: timedelta = timedelta(seconds=1),
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        budget_ms: int = DEFAULT_BUDGET_MS,
+    ) -> None:
+        self._app = app
+        self._bucket = bucket
+        self._list_objects = list_objects
+        self._state_path = state_path
+        self._clock = clock
+        self._ids = ids
+        self._region = region
+        self._account = account
+        self._poll_interval = poll_interval
+        self._max_attempts = max_attempts
+        self._budget_ms = budget_ms
+        self._function_prefix = f"{getattr(app, 'app_name', 'app')}-local"
+        self.schedules, self.event_handlers, self.ignored = _discover(app)
+        self._next_poll: datetime | None = None
+        self._delivered: set[tuple[str, str]] | None = self._load_state()
+        self._pending: dict[tuple[str, str], _PendingDelivery] = {}
+        now = self._clock()
+        for scheduled in self.schedules.values():
+            scheduled.next_fire = scheduled.schedule.next_after(now)
+
+    # -- driving -------------------------------------------------------------------------------
+
+    def tick(self) -> None:
+        now = self._clock()
+        self._fire_due_schedules(now)
+        if self._next_poll is None or now >= self._next_poll:
+            self._next_poll = now + self._poll_interval
+            self.poll_bucket(now)
+
+    def seconds_until_next(self) -> float:
+        now = self._clock()
+        moments = [s.next_fire for s in self.schedules.values() if s.next_fire is not None]
+        moments.append(self._next_poll or now)
+        return max(min((m - now).total_seconds() for m in moments), 0.0)
+
+    def run(self, stop: threading.Event) -> None:
+        """Tick until `stop` is set; sleeps on the event so a signal handler wakes it at once."""
+        while not stop.is_set():
+            self.tick()
+            stop.wait(min(self.seconds_until_next(), self._poll_interval.total_seconds()))
+
+    # -- schedules -----------------------------------------------------------------------------
+
+    def _fire_due_schedules(self, now: datetime) -> None:
+        for scheduled in self.schedules.values():
+            due = scheduled.next_fire
+            if due is None or now < due:
+                continue
+            following = scheduled.schedule.next_after(due)
+            if following is not None and following <= now:
+                # Several runs missed (laptop asleep): fire once, like a late rule, not a burst.
+                following = scheduled.schedule.next_after(now)
+            scheduled.next_fire = following
+            self._invoke_schedule(scheduled, due)
+
+    def run_schedule(self, name: str, moment: datetime | None = None) -> Any:
+        """Invoke one schedule's handler now. Handler errors propagate.
+
+        Raises: UnknownScheduleError listing the known names.
+        """
+        scheduled = self.schedules.get(name)
+        if scheduled is None:
+            raise UnknownScheduleError(name, sorted(self.schedules))
+        event = scheduled_event(name, moment or self._clock(), self._ids(), self._region, self._account)
+        return scheduled.handler(event, self._context(name))
+
+    def _invoke_schedule(self, scheduled: _ScheduledHandler, due: datetime) -> None:
+        event = scheduled_event(scheduled.name, due, self._ids(), self._region, self._account)
+        log.info("schedule %s fired for %s", scheduled.name, event["time"])
+        try:
+            scheduled.handler(event, self._context(scheduled.name))
+        except Exception as error:
+            # Like a failed Lambda: logged, and the next run comes on schedule.
+            log.error("schedule %s failed: %s", scheduled.name, _describe_failure(error))
+
+    # -- S3 objects ----------------------------------------------------------------------------
+
+    def poll_bucket(self, now: datetime | None = None) -> None:
+        now = now or self._clock()
+        try:
+            listing = {(o.key, o.etag): o for o in self._list_objects()}
+        except Exception as error:
+            log.warning("listing bucket failed: %s", type(error).__name__)
+            return
+        if self._delivered is None:
+            # First run on this data directory: what is already there is history, not news.
+            self._delivered = set(listing)
+            self._save_state()
+            return
+        before = set(self._delivered)
+        for ident in list(self._pending):
+            self._deliver(ident)
+        for ident, obj in listing.items():
+            if ident in self._delivered or ident in self._pending:
+                continue
+            self._start_delivery(ident, obj, now)
+        # Forget deleted objects, so the state file stays as small as the bucket.
+        self._delivered &= set(listing) | set(self._pending)
+        if self._delivered != before:
+            self._save_state()
+
+    def _start_delivery(self, ident: tuple[str, str], obj: StoredObject, now: datetime) -> None:
+        event = object_created_event(self._bucket, obj, now, self._ids(), self._region, self._account)
+        matching = [h.name for h in self.event_handlers.values() if matches_pattern(h.pattern, event)]
+        self._pending[ident] = _PendingDelivery(event=event, attempts=dict.fromkeys(matching, 0))
+        self._deliver(ident)
+
+    def _deliver(self, ident: tuple[str, str]) -> None:
+        pending = self._pending[ident]
+        key = ident[0]
+        for name in list(pending.attempts):
+            pending.attempts[name] += 1
+            handler = self.event_handlers[name]
+            try:
+                handler.handler(pending.event, self._context(name))
+            except Exception as error:
+                attempt = pending.attempts[name]
+                log.error(
+                    "handler %s failed for key %s (attempt %d of %d): %s",
+                    name,
+                    key,
+                    attempt,
+                    self._max_attempts,
+                    _describe_failure(error),
+                )
+                if attempt < self._max_attempts:
+                    continue
+                log.error("handler %s gave up on key %s", name, key)
+            else:
+                log.info("handler %s processed key %s", name, key)
+            del pending.attempts[name]
+        if not pending.attempts:
+            del self._pending[ident]
+            assert self._delivered is not None
+            self._delivered.add(ident)
+
+    # -- state file ----------------------------------------------------------------------------
+
+    def _load_state(self) -> set[tuple[str, str]] | None:
+        if self._state_path is None:
+            return None
+        try:
+            raw = json.loads(self._state_path.read_text())
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError):
+            log.warning("ignoring unreadable %s", self._state_path.name)
+            return None
+        if raw.get("format") != STATE_FORMAT or raw.get("bucket") != self._bucket:
+            return None
+        return {(str(key), str(etag)) for key, etag in raw.get("delivered", [])}
+
+    def _save_state(self) -> None:
+        if self._state_path is None:
+            return
+        assert self._delivered is not None
+        body = {
+            "format": STATE_FORMAT,
+            "bucket": self._bucket,
+            "delivered": sorted([key, etag] for key, etag in self._delivered),
+        }
+        atomic_write(self._state_path, json.dumps(body, indent=1).encode())
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _context(self, name: str) -> LambdaContext:
+        function_name = f"{self._function_prefix}-{name}"
+        return LambdaContext(
+            function_name=function_name,
+            aws_request_id=self._ids(),
+            invoked_function_arn=(f"arn:aws:lambda:{self._region}:{self._account}:function:{function_name}"),
+            budget_ms=self._budget_ms,
+        )
+
+
+def invoke_schedule(app: Any, name: str, moment: datetime) -> Any:
+    """Run one `@app.schedule` handler as EventBridge would at `moment` (the CLI's run-schedule).
+
+    Raises: UnknownScheduleError; whatever the handler raises.
+    """
+    runner = EventRunner(app, bucket="", list_objects=tuple, state_path=None)
+    return runner.run_schedule(name, moment)
+
+
+def _discover(
+    app: Any,
+) -> tuple[dict[str, _ScheduledHandler], dict[str, _EventHandler], list[str]]:
+    """Schedules and EventBridge handlers registered on a Chalice app, by handler name.
+
+    Uses the config classes' attributes rather than isinstance so tests can pass a fake app.
+    `handler_map` holds the wrapped handler (middleware included) under the same name.
+    """
+    schedules: dict[str, _ScheduledHandler] = {}
+    handlers: dict[str, _EventHandler] = {}
+    ignored: list[str] = []
+    for source in getattr(app, "event_sources", []):
+        function = app.handler_map[source.name]
+        if hasattr(source, "schedule_expression"):
+            try:
+                schedule = parse_schedule(source.schedule_expression)
+            except ValueError as error:
+                raise ValueError(f"schedule {source.name}: {error}") from None
+            schedules[source.name] = _ScheduledHandler(source.name, schedule, function)
+        elif hasattr(source, "event_pattern"):
+            try:
+                validate_pattern(source.event_pattern)
+            except ValueError as error:
+                raise ValueError(f"event handler {source.name}: {error}") from None
+            handlers[source.name] = _EventHandler(source.name, source.event_pattern, function)
+        else:
+            ignored.append(f"{source.name} ({type(source).__name__})")
+    return schedules, handlers, ignored
