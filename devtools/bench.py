@@ -241,11 +241,14 @@ def main() -> int:
             "search by=all q=ana.1": ("ana.1", "all"),
             "search by=ip q=10.": ("10.", "ip"),
         }.items():
-            measure(label, "#7", "1–2 Queries", lambda q=q, by=by: len(customers.search(q, by, 50)))
+            measure(label, "#7", "1-2 Queries", lambda q=q, by=by: len(customers.search(q, by, 50)))
         use_container(None)
 
     print(f"\nDynamoDB requests and items read per operation ({CUSTOMERS:,} customers, page size 50)\n")
-    header = f"{'operation':<44} {'pattern':<16} {'expected':<22} {'requests':<28} {'read':>5} {'rows':>5} {'read/rows':>9}"
+    header = (
+        f"{'operation':<44} {'pattern':<16} {'expected':<22} {'requests':<28} "
+        f"{'read':>5} {'rows':>5} {'read/rows':>9}"
+    )
     print(header)
     print("-" * len(header))
     for row in rows:
