@@ -76,6 +76,13 @@ def ensure_first_admin(email: str, password: str) -> bool:
     return created
 
 
+def has_employees() -> bool:
+    """Whether anyone can sign in to the back-office yet."""
+    from chalicelib.wiring import container
+
+    return container().employees.any_exist()
+
+
 def create_admin(email: str) -> str:
     """Create an administrator with a generated password and return the password (shown once).
 

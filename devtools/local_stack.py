@@ -84,9 +84,19 @@ class LocalStack:
         bootstrap.seed_defaults()
         settings = get_settings()
         if settings.admin_email and settings.admin_password:
-            self.admin_created = bool(
-                bootstrap.ensure_first_admin(settings.admin_email, settings.admin_password)
-            )
+            from chalicelib.errors import DomainError, InvalidInputError
+
+            try:
+                self.admin_created = bool(
+                    bootstrap.ensure_first_admin(settings.admin_email, settings.admin_password)
+                )
+            except DomainError as error:
+                # A bad CLIENTELE_ADMIN_* must not stop the stack: say what is wrong (field and
+                # reason, never the values) and let the person use `make cli create-admin`.
+                fields = error.fields if isinstance(error, InvalidInputError) else {}
+                reasons = "; ".join(f"{k}: {v}" for k, v in fields.items()) or error.message
+                log.error("first admin not created from CLIENTELE_ADMIN_EMAIL/PASSWORD (%s)", reasons)
+                return
             log.info("first admin %s", "created" if self.admin_created else "already present")
 
     def _start_api(self) -> None:
@@ -157,12 +167,14 @@ class LocalStack:
         ]
         if runner.ignored:
             lines.append(f"  not run here   {', '.join(runner.ignored)}")
-        lines += [
-            "",
-            '  First admin:   make cli ARGS="create-admin you@example.com"',
-            "  Stop:          Ctrl-C (data is kept in the data dir)",
-            "",
-        ]
+        from chalicelib import bootstrap
+
+        lines.append("")
+        if not bootstrap.has_employees():
+            lines.append(
+                '  First admin:   make cli ARGS="create-admin you@example.com"  (nobody can sign in yet)'
+            )
+        lines += ["  Stop:          Ctrl-C (data is kept in the data dir)", ""]
         return "\n".join(lines)
 
 

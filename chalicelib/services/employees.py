@@ -11,6 +11,7 @@ from chalicelib.errors import NotFoundError, RuleViolationError
 from chalicelib.repositories.ports import EmployeeRepository
 from chalicelib.schemas.config import PasswordPolicy
 from chalicelib.schemas.staff import CreateEmployeeRequest, UpdateEmployeeRequest
+from chalicelib.schemas.validation import validate
 from chalicelib.security.cursors import CursorCodec
 from chalicelib.security.passwords import generate_password, hash_password
 from chalicelib.services.password_policy import check_password
@@ -105,14 +106,21 @@ class EmployeeService:
     def create_admin(self, email: str, password: str | None = None) -> tuple[Employee, str]:
         """An administrator with the given or a generated password. Raises: AlreadyExistsError."""
         password = password or generate_password()
-        request = CreateEmployeeRequest(
-            email=email,
-            first_name="Shop",
-            last_name="Administrator",
-            role="admin",
-            password=password,
+        request = validate(
+            CreateEmployeeRequest,
+            {
+                "email": email,
+                "first_name": "Shop",
+                "last_name": "Administrator",
+                "role": "admin",
+                "password": password,
+            },
+            message="The administrator is not valid.",
         )
         return self.create(request), password
+
+    def any_exist(self) -> bool:
+        return self._repository.count() > 0
 
     def ensure_first_admin(self, email: str, password: str) -> bool:
         """Create the first admin only when no employee exists yet. Returns True when created."""
