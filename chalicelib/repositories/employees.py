@@ -170,6 +170,8 @@ class DynamoThrottleRepository:
                 actions=[
                     ThrottleRecord.failures.add(1),
                     ThrottleRecord.expires_at.set(expires_at),
+                    # An update creates the item without the discriminator; every item carries one.
+                    ThrottleRecord.entity_type.set(ThrottleRecord),
                 ]
             )
         return int(record.failures)

@@ -157,3 +157,31 @@ def test_openapi_describes_every_route(anonymous: Api) -> None:
     schema_name = create["requestBody"]["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
     schema = document["components"]["schemas"][schema_name]
     assert schema["additionalProperties"] is False and "email" in schema["required"]
+
+
+def test_every_item_written_carries_an_entity_type(admin: Api, anonymous: Api) -> None:
+    import boto3
+
+    from chalicelib.repositories.idempotency import IDEMPOTENCY_PARTITION
+    from chalicelib.settings import get_settings
+
+    anonymous.json("POST", "/admin/login", {"email": ADMIN_EMAIL, "password": "wrong"})
+    admin.call("POST", "/admin/customers", {"first_name": "A", "last_name": "B", "email": "ab@example.com"})
+    admin.call(
+        "POST",
+        "/admin/customers",
+        {"first_name": "C", "last_name": "D", "email": "cd@example.com"},
+        headers={"Idempotency-Key": "k1"},
+    )
+    items = boto3.client("dynamodb").scan(TableName=get_settings().table_name)["Items"]
+    kinds = {item["entity_type"]["S"] for item in items if item["PK"]["S"] != IDEMPOTENCY_PARTITION}
+    assert kinds >= {
+        "CUSTOMER",
+        "CUSTOMER_EMAIL",
+        "GROUP_MEMBER",
+        "EMPLOYEE",
+        "EMPLOYEE_EMAIL",
+        "THROTTLE",
+        "CONFIG",
+    }
+    assert all("entity_type" in item for item in items if item["PK"]["S"] != IDEMPOTENCY_PARTITION)
