@@ -8,6 +8,7 @@ from chalicelib.handlers.config import config
 from chalicelib.handlers.customers import customers
 from chalicelib.handlers.openapi import openapi
 from chalicelib.handlers.staff import staff
+from chalicelib.handlers.store import store
 from chalicelib.observability import logger, metrics, tracer
 
 app = Chalice(app_name="clientele")
@@ -18,5 +19,5 @@ app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context(clear_s
 app.register_middleware(ConvertToMiddleware(tracer.capture_lambda_handler))
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
 
-for blueprint in (staff, customers, config, openapi):
+for blueprint in (staff, customers, config, store, openapi):
     app.register_blueprint(blueprint)

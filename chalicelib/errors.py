@@ -27,12 +27,30 @@ class InvalidCursorError(DomainError):
     code = "InvalidCursor"
 
 
+class InvalidTokenError(DomainError):
+    """A reset / set-password token that is unknown, used, expired or forged."""
+
+    code = "InvalidToken"
+
+
 class UnauthenticatedError(DomainError):
     code = "Unauthenticated"
 
 
 class ForbiddenError(DomainError):
     code = "Forbidden"
+
+
+class PendingApprovalError(ForbiddenError):
+    code = "PendingApproval"
+
+
+class AccountDisabledError(ForbiddenError):
+    code = "AccountDisabled"
+
+
+class RegistrationDisabledError(ForbiddenError):
+    code = "RegistrationDisabled"
 
 
 class NotFoundError(DomainError):

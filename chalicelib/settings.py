@@ -30,6 +30,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "CLIENTELE_ADMIN_PASSWORD": "admin_password",
     "CLIENTELE_LOGIN_MAX_FAILURES": "login_max_failures",
     "CLIENTELE_LOGIN_WINDOW_SECONDS": "login_window_seconds",
+    "CLIENTELE_MAIL_TRANSPORT": "mail_transport",
 }
 
 
@@ -58,6 +59,14 @@ class Settings(BaseModel):
     admin_password: str | None = None
     login_max_failures: int = Field(default=5, ge=1, le=100)
     login_window_seconds: int = Field(default=900, ge=60)
+    # "ses" in AWS; "outbox" writes .eml files to <data_dir>/outbox (the local stack's default).
+    mail_transport: Literal["ses", "outbox"] | None = None
+
+    @property
+    def effective_mail_transport(self) -> Literal["ses", "outbox"]:
+        if self.mail_transport:
+            return self.mail_transport
+        return "outbox" if self.stage in ("local", "test") else "ses"
 
     @field_validator("endpoint_url", "token_secret_parameter", "admin_email", "admin_password")
     @classmethod

@@ -8,11 +8,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
+from pathlib import Path
 
+from chalicelib.clock import Clock, utc_now
 from chalicelib.errors import ServiceUnavailableError
 from chalicelib.repositories.config import DynamoConfigRepository
 from chalicelib.repositories.customers import DynamoCustomerRepository
 from chalicelib.repositories.employees import DynamoEmployeeRepository, DynamoThrottleRepository
+from chalicelib.repositories.mail import (
+    DynamoSentMailLog,
+    Mailer,
+    OutboxMailer,
+    SentMailLog,
+    SesMailer,
+)
 from chalicelib.repositories.ports import (
     ConfigRepository,
     CustomerRepository,
@@ -21,10 +30,13 @@ from chalicelib.repositories.ports import (
 )
 from chalicelib.security.cursors import CursorCodec
 from chalicelib.security.tokens import TokenSigner
+from chalicelib.services.accounts import AccountService
 from chalicelib.services.auth import AuthService
 from chalicelib.services.config import ConfigService
 from chalicelib.services.customers import CustomerService
 from chalicelib.services.employees import EmployeeService
+from chalicelib.services.notifications import Notifier
+from chalicelib.services.throttle import Throttle
 from chalicelib.settings import Settings, get_settings
 
 
@@ -35,6 +47,7 @@ class Container:
     customers: CustomerService
     employees: EmployeeService
     auth: AuthService
+    accounts: AccountService
 
 
 def token_secret(settings: Settings) -> str:
@@ -57,27 +70,51 @@ def build_container(
     employees: EmployeeRepository | None = None,
     config: ConfigRepository | None = None,
     throttles: ThrottleRepository | None = None,
+    mailer: Mailer | None = None,
+    sent_mail: SentMailLog | None = None,
+    clock: Clock = utc_now,
     secret: str | None = None,
 ) -> Container:
     secret = secret or token_secret(settings)
     cursors = CursorCodec(secret)
+    customer_repository = customers or DynamoCustomerRepository()
     employee_repository = employees or DynamoEmployeeRepository()
-    config_service = ConfigService(config or DynamoConfigRepository())
+    config_service = ConfigService(config or DynamoConfigRepository(clock))
+    customer_service = CustomerService(customer_repository, config_service, cursors, clock)
     ttl = timedelta(minutes=settings.token_ttl_minutes)
+    signer = TokenSigner(secret, ttl)
+    throttle = Throttle(
+        throttles or DynamoThrottleRepository(),
+        max_failures=settings.login_max_failures,
+        window=timedelta(seconds=settings.login_window_seconds),
+        clock=clock,
+    )
+    notifier = Notifier(
+        mailer or default_mailer(settings, clock), sent_mail or DynamoSentMailLog(clock), config_service
+    )
     return Container(
         settings=settings,
         config=config_service,
-        customers=CustomerService(customers or DynamoCustomerRepository(), config_service, cursors),
-        employees=EmployeeService(employee_repository, cursors),
-        auth=AuthService(
-            employee_repository,
-            throttles or DynamoThrottleRepository(),
-            TokenSigner(secret, ttl),
+        customers=customer_service,
+        employees=EmployeeService(employee_repository, cursors, clock),
+        auth=AuthService(employee_repository, throttle, signer, token_ttl=ttl, clock=clock),
+        accounts=AccountService(
+            customer_repository,
+            customer_service,
+            config_service,
+            notifier,
+            throttle,
+            signer,
             token_ttl=ttl,
-            max_failures=settings.login_max_failures,
-            window=timedelta(seconds=settings.login_window_seconds),
+            clock=clock,
         ),
     )
+
+
+def default_mailer(settings: Settings, clock: Clock = utc_now) -> Mailer:
+    if settings.effective_mail_transport == "outbox":
+        return OutboxMailer(Path(settings.data_dir) / "outbox", clock)
+    return SesMailer(settings, clock)
 
 
 _override: list[Container] = []

@@ -53,11 +53,27 @@ class Customer:
     total_spent: str = "0.00"
     last_order_at: datetime | None = None
     password_hash: str | None = None
+    # Customer tokens carry the generation they were issued in; a password reset moves it on,
+    # which revokes every earlier token at once.
+    session_generation: int = 0
     version: int = 0
 
     @property
     def status(self) -> CustomerStatus:
         return derive_status(enabled=self.enabled, approved=self.approved)
+
+
+TokenPurpose = Literal["reset", "set_password"]
+
+
+@dataclass(frozen=True)
+class AccountToken:
+    """A single-use link token; only its hash is ever stored."""
+
+    token_hash: str
+    customer_id: str
+    purpose: TokenPurpose
+    valid_until: datetime
 
 
 @dataclass(frozen=True)

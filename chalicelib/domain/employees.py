@@ -30,4 +30,4 @@ class Principal:
     """Who is calling: decoded from a verified bearer token."""
 
     subject_id: str
-    role: Role
+    role: Role | Literal["customer"]

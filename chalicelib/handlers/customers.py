@@ -127,3 +127,27 @@ def search_customers(call: Call) -> SearchResponse:
     found = services.customers.search(call.query.q, call.query.by, call.query.limit)
     titles = {t.id: t.name for t in services.config.titles()}
     return SearchResponse(items=[search_result(c, titles) for c in found])
+
+
+@route(
+    customers,
+    "/admin/customers/{customer_id}/approve",
+    "POST",
+    summary="Approve a pending account (registration mode `required`); mails the customer",
+    roles=ADMIN,
+    response=CustomerResponse,
+)
+def approve_customer(call: Call, customer_id: str) -> CustomerResponse:
+    return customer_response(container().accounts.approve(customer_id))
+
+
+@route(
+    customers,
+    "/admin/customers/{customer_id}/convert-guest",
+    "POST",
+    summary="Turn a guest into an account; mails a set-password link",
+    roles=ADMIN,
+    response=CustomerResponse,
+)
+def convert_guest(call: Call, customer_id: str) -> CustomerResponse:
+    return customer_response(container().accounts.convert_guest(customer_id))

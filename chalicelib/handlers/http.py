@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
-from typing import Any
+from typing import Any, Literal
 
 from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel
@@ -25,6 +25,7 @@ from chalicelib.errors import (
     ForbiddenError,
     InvalidCursorError,
     InvalidInputError,
+    InvalidTokenError,
     NotFoundError,
     RuleViolationError,
     ServiceUnavailableError,
@@ -41,6 +42,7 @@ from chalicelib.wiring import container
 STATUS_OF: tuple[tuple[type[DomainError], int], ...] = (
     (InvalidInputError, 400),
     (InvalidCursorError, 400),
+    (InvalidTokenError, 400),
     (UnauthenticatedError, 401),
     (ForbiddenError, 403),
     (NotFoundError, 404),
@@ -51,9 +53,11 @@ STATUS_OF: tuple[tuple[type[DomainError], int], ...] = (
     (ServiceUnavailableError, 503),
 )
 
-ADMIN: tuple[Role, ...] = ("admin",)
-STAFF: tuple[Role, ...] = ("admin", "support")
-PUBLIC: tuple[Role, ...] = ()
+Caller = Role | Literal["customer"]
+ADMIN: tuple[Caller, ...] = ("admin",)
+STAFF: tuple[Caller, ...] = ("admin", "support")
+CUSTOMER: tuple[Caller, ...] = ("customer",)
+PUBLIC: tuple[Caller, ...] = ()
 
 
 class HttpError(DomainError):
@@ -70,7 +74,7 @@ class RouteSpec:
     path: str
     method: str
     summary: str
-    roles: tuple[Role, ...]
+    roles: tuple[Caller, ...]
     body: type[BaseModel] | None
     query: type[BaseModel] | None
     response: type[BaseModel] | None
@@ -132,9 +136,13 @@ def _bearer(request: Request) -> str:
     return token.strip()
 
 
-def _principal(request: Request, roles: tuple[Role, ...]) -> Principal | None:
+def _principal(request: Request, roles: tuple[Caller, ...]) -> Principal | None:
     if not roles:
         return None
+    if roles == CUSTOMER:
+        # Customer tokens carry another audience: an employee token is refused here, and a
+        # customer token is refused on /admin.
+        return container().accounts.authenticate(_bearer(request))
     principal = container().auth.authenticate(_bearer(request))
     if principal.role not in roles:
         raise ForbiddenError("Your role does not allow this action.")
@@ -194,7 +202,7 @@ def route(
     method: str,
     *,
     summary: str,
-    roles: tuple[Role, ...],
+    roles: tuple[Caller, ...],
     body: type[BaseModel] | None = None,
     query: type[BaseModel] | None = None,
     response: type[BaseModel] | None = None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from chalicelib.domain.config import Title
 from chalicelib.domain.customers import Customer, CustomerView
 from chalicelib.domain.employees import Employee
+from chalicelib.schemas.accounts import ConnectionRecordResponse, MeResponse, PersonalDataResponse
 from chalicelib.schemas.config import PublicTitleResponse, TitleResponse
 from chalicelib.schemas.customers import (
     ConnectionResponse,
@@ -108,3 +109,38 @@ def title_response(title: Title) -> TitleResponse:
 
 def public_title_response(title: Title) -> PublicTitleResponse:
     return PublicTitleResponse(id=title.id, name=title.name, gender=title.gender)
+
+
+def me_response(customer: Customer) -> MeResponse:
+    b2b = customer.b2b
+    return MeResponse(
+        id=customer.id,
+        title_id=customer.title_id,
+        first_name=customer.first_name,
+        last_name=customer.last_name,
+        email=customer.email,
+        birthday=customer.birthday,
+        newsletter=customer.newsletter,
+        optin=customer.optin,
+        language=customer.language,
+        status=customer.status,
+        is_guest=customer.is_guest,
+        registered_at=customer.registered_at,
+        last_visit_at=customer.last_visit_at,
+        company=b2b.get("company"),
+        siret=b2b.get("siret"),
+        ape=b2b.get("ape"),
+        website=b2b.get("website"),
+    )
+
+
+def personal_data_response(view: CustomerView) -> PersonalDataResponse:
+    return PersonalDataResponse(
+        profile=me_response(view.customer),
+        groups=list(view.customer.group_ids),
+        last_connections=[ConnectionRecordResponse(at=c.at, ip=c.ip) for c in view.connections],
+        addresses=[],
+        carts=[],
+        orders=[],
+        threads=[],
+    )

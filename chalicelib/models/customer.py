@@ -67,6 +67,7 @@ class CustomerRecord(TableRecord, discriminator="CUSTOMER"):
     orders_count = NumberAttribute(default=0)
     total_spent = UnicodeAttribute(default="0.00")
     last_order_at = UnicodeAttribute(null=True)
+    session_generation = NumberAttribute(default=0)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     version = VersionAttribute()
@@ -114,3 +115,30 @@ class ConnectionRecord(TableRecord, discriminator="CONNECTION"):
     ip = UnicodeAttribute()
     at = UnicodeAttribute()
     user_agent = UnicodeAttribute(null=True)
+
+
+class AccountTokenRecord(TableRecord, discriminator="ACCOUNT_TOKEN"):
+    """A single-use account link token (password reset, set password after guest conversion).
+
+    Key design:
+      PK = ACCOUNT_TOKEN#<sha256(token)>  SK = TOKEN  → #15 (GetItem). Only the hash is stored;
+      consumed by a conditional delete in the same transaction as the password change, so a token
+      works once. `valid_until` is checked on read (TTL deletion can lag by days); expires_at lets
+      DynamoDB clean up.
+    """
+
+    customer_id = UnicodeAttribute()
+    purpose = UnicodeAttribute()
+    valid_until = UnicodeAttribute()
+
+
+class SentMailRecord(TableRecord, discriminator="SENT_MAIL"):
+    """Proof that the mail for one event was sent (or is being sent).
+
+    Key design:
+      PK = SENT_MAIL#<sha256(event key)>  SK = MAIL  → GetItem / conditional put. Claimed before the
+      send so a retried request or a redelivered event never mails twice; released if the send fails.
+    """
+
+    status = UnicodeAttribute()
+    at = UnicodeAttribute()

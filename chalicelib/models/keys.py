@@ -83,3 +83,11 @@ def employee_email_pk(normalised_email: str) -> str:
 
 def throttle_pk(scope: str, subject_hash: str) -> str:
     return f"THROTTLE#{scope}#{subject_hash}"
+
+
+def account_token_pk(token_hash: str) -> str:
+    return f"ACCOUNT_TOKEN#{token_hash}"
+
+
+def sent_mail_pk(event_hash: str) -> str:
+    return f"SENT_MAIL#{event_hash}"

@@ -11,12 +11,20 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.clock import iso, parse_iso
+from chalicelib.domain.customers import (
+    AccountToken,
+    Customer,
+    CustomerQuery,
+    CustomerView,
+    Page,
+    TokenPurpose,
+)
 from chalicelib.domain.customers import Connection as SignIn
-from chalicelib.domain.customers import Customer, CustomerQuery, CustomerView, Page
-from chalicelib.errors import AlreadyExistsError, ConflictError, NotFoundError
+from chalicelib.errors import AlreadyExistsError, ConflictError, InvalidTokenError, NotFoundError
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord, index_by_number
 from chalicelib.models.customer import (
+    AccountTokenRecord,
     ConnectionRecord,
     CustomerRecord,
     EmailRecord,
@@ -202,6 +210,49 @@ class DynamoCustomerRepository:
         )
         with dynamo_errors():
             record.save()
+
+    # -- single-use account tokens --------------------------------------------------------------
+    def put_account_token(self, token: AccountToken) -> None:
+        record = AccountTokenRecord(
+            keys.account_token_pk(token.token_hash),
+            "TOKEN",
+            customer_id=token.customer_id,
+            purpose=token.purpose,
+            valid_until=iso(token.valid_until),
+            expires_at=token.valid_until + timedelta(days=1),
+        )
+        with dynamo_errors():
+            record.save()
+
+    def get_account_token(self, token_hash: str) -> AccountToken | None:
+        with dynamo_errors():
+            try:
+                record = AccountTokenRecord.get(keys.account_token_pk(token_hash), "TOKEN")
+            except AccountTokenRecord.DoesNotExist:
+                return None
+        purpose: TokenPurpose = "set_password" if record.purpose == "set_password" else "reset"
+        return AccountToken(token_hash, record.customer_id, purpose, parse_iso(record.valid_until))
+
+    def update_consuming_token(self, before: Customer, after: Customer, token_hash: str) -> None:
+        record = to_record(after)
+        record.version = before.version
+        token = AccountTokenRecord(keys.account_token_pk(token_hash), "TOKEN")
+
+        def on_cancel(_codes: list[str]) -> Exception:
+            if self.get_account_token(token_hash) is None:
+                return InvalidTokenError("The link is invalid or has already been used.")
+            return ConflictError("The account changed at the same time; try again.")
+
+        with dynamo_errors(on_cancel=on_cancel):
+            with TransactWrite(connection=_connection()) as transaction:
+                transaction.delete(token, condition=AccountTokenRecord.customer_id == after.id)
+                transaction.save(record, condition=CustomerRecord.pk.exists())
+                for group_id in after.group_ids:
+                    transaction.save(_membership(after, group_id))
+                for group_id in set(before.group_ids) - set(after.group_ids):
+                    transaction.delete(
+                        GroupMembershipRecord(keys.customer_pk(after.id), keys.membership_sk(group_id))
+                    )
 
     # -- lists and search ----------------------------------------------------------------------
     def list_page(self, query: CustomerQuery) -> Page[Customer]:

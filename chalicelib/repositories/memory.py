@@ -13,9 +13,16 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.domain.config import Group, ShopConfig, Title
-from chalicelib.domain.customers import Connection, Customer, CustomerQuery, CustomerView, Page
+from chalicelib.domain.customers import (
+    AccountToken,
+    Connection,
+    Customer,
+    CustomerQuery,
+    CustomerView,
+    Page,
+)
 from chalicelib.domain.employees import Employee
-from chalicelib.errors import AlreadyExistsError, ConflictError, NotFoundError
+from chalicelib.errors import AlreadyExistsError, ConflictError, InvalidTokenError, NotFoundError
 from chalicelib.models import keys
 from chalicelib.repositories.customer_plan import matches, order_key, plan_customer_query
 from chalicelib.repositories.customers import EmailBlockedError, EmailTakenError
@@ -27,6 +34,7 @@ class MemoryCustomerRepository:
         self.customers: dict[str, Customer] = {}
         self.emails: dict[str, str | None] = {}  # normalised e-mail → id (None: blocked)
         self.connections: dict[str, list[Connection]] = {}
+        self.tokens: dict[str, AccountToken] = {}
 
     def _claim(self, email: str, customer_id: str) -> None:
         key = normalise_email(email)
@@ -88,6 +96,19 @@ class MemoryCustomerRepository:
 
     def add_connection(self, customer_id: str, connection: Connection) -> None:
         self.connections.setdefault(customer_id, []).append(connection)
+
+    def put_account_token(self, token: AccountToken) -> None:
+        self.tokens[token.token_hash] = token
+
+    def get_account_token(self, token_hash: str) -> AccountToken | None:
+        return self.tokens.get(token_hash)
+
+    def update_consuming_token(self, before: Customer, after: Customer, token_hash: str) -> None:
+        token = self.tokens.get(token_hash)
+        if token is None or token.customer_id != after.id:
+            raise InvalidTokenError("The link is invalid or has already been used.")
+        self.update(before, after)
+        del self.tokens[token_hash]
 
     def list_page(self, query: CustomerQuery) -> Page[Customer]:
         plan = plan_customer_query(query)

@@ -7,7 +7,14 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from chalicelib.domain.config import Group, ShopConfig, Title
-from chalicelib.domain.customers import Connection, Customer, CustomerQuery, CustomerView, Page
+from chalicelib.domain.customers import (
+    AccountToken,
+    Connection,
+    Customer,
+    CustomerQuery,
+    CustomerView,
+    Page,
+)
 from chalicelib.domain.employees import Employee
 
 
@@ -44,6 +51,17 @@ class CustomerRepository(Protocol):
 
     def add_connection(self, customer_id: str, connection: Connection) -> None:
         """Record a storefront sign-in."""
+
+    def put_account_token(self, token: AccountToken) -> None:
+        """Store a single-use token (by hash)."""
+
+    def get_account_token(self, token_hash: str) -> AccountToken | None: ...
+
+    def update_consuming_token(self, before: Customer, after: Customer, token_hash: str) -> None:
+        """Apply `after` and delete the token in one transaction.
+
+        Raises: InvalidTokenError (token already used), ConflictError, NotFoundError.
+        """
 
 
 class EmployeeRepository(Protocol):

@@ -109,6 +109,10 @@ class ShopSettings(RequestModel):
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = "EUR"
     shop_email: EmailStr | None = None
     shop_name: Annotated[str, StringConstraints(min_length=1, max_length=128)] = "My shop"
+    # Where the storefront serves its pages; account e-mails link to <storefront_url>/password/reset.
+    storefront_url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$", max_length=255)] = (
+        "https://shop.example.com"
+    )
 
 
 class TitleRequest(RequestModel):

@@ -27,6 +27,14 @@ Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
 GroupIds = Annotated[list[Identifier], Field(max_length=50)]
 
 
+def _not_in_future(value: date | None) -> date | None:
+    if value is not None and value > date.today():
+        raise ValueError("must not be in the future")
+    if value is not None and value.year < 1900:
+        raise ValueError("must be after 1900")
+    return value
+
+
 class _CustomerFields(RequestModel):
     title_id: Identifier | None = None
     birthday: date | None = None
@@ -46,14 +54,7 @@ class _CustomerFields(RequestModel):
     max_payment_days: Annotated[int, Field(ge=0, le=3650)] | None = None
     risk_rating: RiskRating | None = None
 
-    @field_validator("birthday")
-    @classmethod
-    def _not_in_future(cls, value: date | None) -> date | None:
-        if value is not None and value > date.today():
-            raise ValueError("must not be in the future")
-        if value is not None and value.year < 1900:
-            raise ValueError("must be after 1900")
-        return value
+    _birthday = field_validator("birthday")(_not_in_future)
 
 
 class CreateCustomerRequest(_CustomerFields):

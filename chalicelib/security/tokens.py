@@ -20,6 +20,7 @@ class TokenClaims:
     role: str
     audience: Audience
     issued_at: datetime
+    generation: int = 0
 
 
 class TokenSigner:
@@ -27,10 +28,13 @@ class TokenSigner:
         self._secret = secret
         self._ttl = ttl
 
-    def issue(self, subject: str, role: str, audience: Audience, now: datetime) -> str:
+    def issue(
+        self, subject: str, role: str, audience: Audience, now: datetime, *, generation: int = 0
+    ) -> str:
         claims = {
             "sub": subject,
             "role": role,
+            "gen": generation,
             "aud": audience,
             "iat": int(now.timestamp()),
             "exp": int((now + self._ttl).timestamp()),
@@ -52,12 +56,13 @@ class TokenSigner:
         # Expiry is checked against the injected clock so tests can move time.
         if int(claims["exp"]) <= int(now.timestamp()):
             raise UnauthenticatedError("The token has expired.")
-        subject, role = claims.get("sub"), claims.get("role")
-        if not isinstance(subject, str) or not isinstance(role, str):
+        subject, role, generation = claims.get("sub"), claims.get("role"), claims.get("gen", 0)
+        if not isinstance(subject, str) or not isinstance(role, str) or not isinstance(generation, int):
             raise UnauthenticatedError("The token is invalid.")
         return TokenClaims(
             subject=subject,
             role=role,
             audience=audience,
             issued_at=datetime.fromtimestamp(int(claims["iat"]), tz=now.tzinfo),
+            generation=generation,
         )

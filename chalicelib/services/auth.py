@@ -7,10 +7,11 @@ from datetime import datetime, timedelta
 
 from chalicelib.clock import Clock, utc_now
 from chalicelib.domain.employees import Employee, Principal
-from chalicelib.errors import ThrottledError, UnauthenticatedError
-from chalicelib.repositories.ports import EmployeeRepository, ThrottleRepository
+from chalicelib.errors import UnauthenticatedError
+from chalicelib.repositories.ports import EmployeeRepository
 from chalicelib.security.passwords import verify_password
 from chalicelib.security.tokens import TokenSigner
+from chalicelib.services.throttle import Throttle
 from chalicelib.text import normalise_email
 
 _BAD_CREDENTIALS = "The e-mail address or password is incorrect."
@@ -27,42 +28,28 @@ class AuthService:
     def __init__(
         self,
         employees: EmployeeRepository,
-        throttles: ThrottleRepository,
+        throttle: Throttle,
         signer: TokenSigner,
         *,
         token_ttl: timedelta,
-        max_failures: int,
-        window: timedelta,
         clock: Clock = utc_now,
     ) -> None:
         self._employees = employees
-        self._throttles = throttles
+        self._throttle = throttle
         self._signer = signer
         self._ttl = token_ttl
-        self._max_failures = max_failures
-        self._window = window
         self._clock = clock
-
-    def _window_start(self, now: datetime) -> datetime:
-        seconds = int(self._window.total_seconds())
-        return datetime.fromtimestamp(int(now.timestamp()) // seconds * seconds, tz=now.tzinfo)
 
     def login(self, email: str, password: str, ip: str) -> LoginResult:
         """Raises: ThrottledError (too many failures for this e-mail or IP), UnauthenticatedError."""
         now = self._clock()
-        window_start = self._window_start(now)
         subjects = (("admin-login-email", normalise_email(email)), ("admin-login-ip", ip))
-        for scope, subject in subjects:
-            if self._throttles.failures(scope, subject, window_start) >= self._max_failures:
-                retry = int((window_start + self._window - now).total_seconds()) + 1
-                raise ThrottledError("Too many failed sign-in attempts; try again later.", retry)
+        self._throttle.check(subjects)
         employee = self._employees.get_by_email(email)
         # verify_password always runs argon2, so unknown e-mails take as long as wrong passwords.
         valid = verify_password(employee.password_hash if employee else None, password)
         if employee is None or not valid or not employee.active:
-            expires = window_start + self._window + timedelta(minutes=1)
-            for scope, subject in subjects:
-                self._throttles.add_failure(scope, subject, window_start, expires)
+            self._throttle.fail(subjects)
             raise UnauthenticatedError(_BAD_CREDENTIALS)
         token = self._signer.issue(employee.id, employee.role, "clientele:admin", now)
         return LoginResult(token=token, expires_at=now + self._ttl, employee=employee)

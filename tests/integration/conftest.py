@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,16 +13,23 @@ from chalice.test import Client
 from moto import mock_aws
 
 from chalicelib import bootstrap
+from chalicelib.repositories.mail import MemoryMailer
 from chalicelib.settings import get_settings
 from chalicelib.wiring import build_container, use_container
 
 
 @pytest.fixture
-def aws() -> Iterator[None]:
+def mailbox() -> MemoryMailer:
+    """Mail the app sends during a test (the real sent-mail log still dedupes in DynamoDB)."""
+    return MemoryMailer()
+
+
+@pytest.fixture
+def aws(mailbox: MemoryMailer) -> Iterator[None]:
     with mock_aws():
         bootstrap.ensure_table()
         bootstrap.ensure_bucket()
-        use_container(build_container(get_settings()))
+        use_container(build_container(get_settings(), mailer=mailbox))
         bootstrap.seed_defaults()
         yield
         use_container(None)
@@ -87,3 +96,22 @@ def admin(client: Client) -> Api:
 @pytest.fixture
 def support(client: Client, admin: Api) -> Api:
     return Api(client, _staff(client, SUPPORT_EMAIL, "support"))
+
+
+@pytest.fixture
+def app_logs() -> Iterator[io.StringIO]:
+    """Everything the app logs at DEBUG and above during the test, formatted as in Lambda."""
+    from chalicelib.observability import logger
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logger.registered_formatter)
+    stdlib_logger = logging.getLogger(logger.name)
+    previous = stdlib_logger.level
+    stdlib_logger.addHandler(handler)
+    stdlib_logger.setLevel(logging.DEBUG)
+    try:
+        yield stream
+    finally:
+        stdlib_logger.removeHandler(handler)
+        stdlib_logger.setLevel(previous)

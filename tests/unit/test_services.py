@@ -26,6 +26,7 @@ from chalicelib.services.auth import AuthService
 from chalicelib.services.config import ConfigService
 from chalicelib.services.customers import CustomerService
 from chalicelib.services.employees import EmployeeService
+from chalicelib.services.throttle import Throttle
 from tests.factories import FixedClock, sequential_ids
 
 SECRET = "k" * 40
@@ -61,13 +62,12 @@ def staff(employees: MemoryEmployeeRepository, clock: FixedClock) -> EmployeeSer
 
 @pytest.fixture
 def auth(employees: MemoryEmployeeRepository, clock: FixedClock) -> AuthService:
+    throttle = Throttle(MemoryThrottleRepository(), max_failures=3, window=timedelta(minutes=15), clock=clock)
     return AuthService(
         employees,
-        MemoryThrottleRepository(),
+        throttle,
         TokenSigner(SECRET, timedelta(hours=8)),
         token_ttl=timedelta(hours=8),
-        max_failures=3,
-        window=timedelta(minutes=15),
         clock=clock,
     )
 

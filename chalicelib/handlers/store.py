@@ -1,0 +1,125 @@
+"""Storefront accounts: register, sign in, password reset, own profile."""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint, Response
+
+from chalicelib.handlers.http import CUSTOMER, PUBLIC, Call, route
+from chalicelib.handlers.presenters import me_response, personal_data_response
+from chalicelib.schemas.accounts import (
+    ForgotPasswordRequest,
+    MeResponse,
+    PersonalDataResponse,
+    RegisterRequest,
+    ResetPasswordRequest,
+    StoreLoginRequest,
+    StoreSessionResponse,
+    UpdateMeRequest,
+)
+from chalicelib.services.accounts import Session
+from chalicelib.wiring import container
+
+store = Blueprint(__name__)
+
+
+def _session(session: Session) -> StoreSessionResponse:
+    return StoreSessionResponse(
+        token=session.token, expires_at=session.expires_at, customer=me_response(session.customer)
+    )
+
+
+@route(
+    store,
+    "/store/register",
+    "POST",
+    summary="Create a customer account (honours the registration mode)",
+    roles=PUBLIC,
+    body=RegisterRequest,
+    response=StoreSessionResponse,
+    status=201,
+    idempotent=True,
+)
+def register(call: Call) -> StoreSessionResponse:
+    return _session(container().accounts.register(call.body))
+
+
+@route(
+    store,
+    "/store/login",
+    "POST",
+    summary="Customer sign-in",
+    roles=PUBLIC,
+    body=StoreLoginRequest,
+    response=StoreSessionResponse,
+)
+def login(call: Call) -> StoreSessionResponse:
+    agent = call.request.headers.get("user-agent")
+    session = container().accounts.login(call.body.email, call.body.password, call.source_ip, agent)
+    return _session(session)
+
+
+@route(
+    store,
+    "/store/password/forgot",
+    "POST",
+    summary="Mail a password-reset link (always 202)",
+    roles=PUBLIC,
+    body=ForgotPasswordRequest,
+    status=202,
+    idempotent=True,
+)
+def forgot_password(call: Call) -> Response:
+    container().accounts.forgot_password(call.body.email)
+    return Response(
+        body={"Message": "If an account exists for this address, a reset link is on its way."},
+        status_code=202,
+        headers={"Content-Type": "application/json"},
+    )
+
+
+@route(
+    store,
+    "/store/password/reset",
+    "POST",
+    summary="Set a new password with a reset link's token",
+    roles=PUBLIC,
+    body=ResetPasswordRequest,
+    status=204,
+)
+def reset_password(call: Call) -> Response:
+    container().accounts.reset_password(call.body.token, call.body.password)
+    return Response(body="", status_code=204)
+
+
+@route(store, "/store/me", "GET", summary="Own profile", roles=CUSTOMER, response=MeResponse)
+def get_me(call: Call) -> MeResponse:
+    assert call.principal is not None
+    return me_response(container().accounts.me(call.principal.subject_id))
+
+
+@route(
+    store,
+    "/store/me",
+    "PATCH",
+    summary="Change own profile (e-mail and password need current_password)",
+    roles=CUSTOMER,
+    body=UpdateMeRequest,
+    response=MeResponse,
+)
+def update_me(call: Call) -> MeResponse:
+    assert call.principal is not None
+    customer = container().accounts.update_me(call.principal.subject_id, call.body, call.source_ip)
+    return me_response(customer)
+
+
+@route(
+    store,
+    "/store/me/personal-data",
+    "GET",
+    summary="Everything the shop holds about me",
+    roles=CUSTOMER,
+    response=PersonalDataResponse,
+)
+def my_personal_data(call: Call) -> PersonalDataResponse:
+    assert call.principal is not None
+    return personal_data_response(container().accounts.personal_data(call.principal.subject_id))

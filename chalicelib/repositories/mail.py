@@ -1,0 +1,137 @@
+"""Mail transports (SES in AWS, .eml files in the local outbox, a list in tests) and the sent-mail
+log that makes each event mail at most once."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+from typing import Any, Protocol
+
+import boto3
+
+from chalicelib.clock import Clock, iso, utc_now
+from chalicelib.domain.mail import OutboundMail
+from chalicelib.errors import ServiceUnavailableError
+from chalicelib.models import keys
+from chalicelib.models.customer import SentMailRecord
+from chalicelib.observability import logger
+from chalicelib.repositories.dynamo_errors import conditional, dynamo_errors
+from chalicelib.settings import Settings
+
+
+def to_mime(mail: OutboundMail, now: datetime) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = mail.sender
+    message["To"] = mail.to
+    message["Subject"] = mail.subject
+    message["Date"] = format_datetime(now)
+    domain = mail.sender.rpartition("@")[2] or "clientele.local"
+    message["Message-ID"] = mail.headers.get("Message-ID") or make_msgid(domain=domain)
+    for name, value in mail.headers.items():
+        if name != "Message-ID":
+            message[name] = value
+    message.set_content(mail.text)
+    if mail.html is not None:
+        message.add_alternative(mail.html, subtype="html")
+    return message
+
+
+class Mailer(Protocol):
+    def send(self, mail: OutboundMail) -> str:
+        """Send one mail; returns its Message-ID. Raises: ServiceUnavailableError."""
+
+
+class SesMailer:
+    """Raw MIME through SES v2 (keeps our Message-ID and threading headers intact)."""
+
+    def __init__(self, settings: Settings, clock: Clock = utc_now) -> None:
+        self._client: Any = boto3.client(
+            "sesv2", region_name=settings.region, endpoint_url=settings.endpoint_url
+        )
+        self._clock = clock
+
+    def send(self, mail: OutboundMail) -> str:
+        message = to_mime(mail, self._clock())
+        try:
+            self._client.send_email(
+                FromEmailAddress=mail.sender,
+                Destination={"ToAddresses": [mail.to]},
+                Content={"Raw": {"Data": message.as_bytes()}},
+            )
+        except Exception:
+            logger.exception("mail not sent")
+            raise ServiceUnavailableError("Mail could not be sent; try again.") from None
+        return str(message["Message-ID"])
+
+
+class OutboxMailer:
+    """Local stack: each mail becomes an .eml file in $CLIENTELE_DATA_DIR/outbox/."""
+
+    def __init__(self, directory: Path, clock: Clock = utc_now) -> None:
+        self._directory = directory
+        self._clock = clock
+
+    def send(self, mail: OutboundMail) -> str:
+        now = self._clock()
+        message = to_mime(mail, now)
+        self._directory.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256(str(message["Message-ID"]).encode()).hexdigest()[:12]
+        path = self._directory / f"{now.strftime('%Y%m%dT%H%M%S')}-{digest}.eml"
+        path.write_bytes(message.as_bytes())
+        path.chmod(0o600)
+        return str(message["Message-ID"])
+
+
+class MemoryMailer:
+    def __init__(self) -> None:
+        self.sent: list[OutboundMail] = []
+
+    def send(self, mail: OutboundMail) -> str:
+        self.sent.append(mail)
+        return f"<{len(self.sent)}@memory>"
+
+
+class SentMailLog(Protocol):
+    def claim(self, event_key: str) -> bool:
+        """Reserve the right to send the mail of one event; False if it was already taken."""
+
+    def release(self, event_key: str) -> None:
+        """Give the claim back after a failed send, so a retry can send."""
+
+
+def _event_hash(event_key: str) -> str:
+    return hashlib.sha256(event_key.encode()).hexdigest()
+
+
+class DynamoSentMailLog:
+    def __init__(self, clock: Clock = utc_now) -> None:
+        self._clock = clock
+
+    def claim(self, event_key: str) -> bool:
+        record = SentMailRecord(
+            keys.sent_mail_pk(_event_hash(event_key)), "MAIL", status="sent", at=iso(self._clock())
+        )
+        with dynamo_errors(), conditional() as outcome:
+            record.save(condition=SentMailRecord.pk.does_not_exist())
+        return outcome.passed
+
+    def release(self, event_key: str) -> None:
+        with dynamo_errors():
+            SentMailRecord(keys.sent_mail_pk(_event_hash(event_key)), "MAIL").delete()
+
+
+class MemorySentMailLog:
+    def __init__(self) -> None:
+        self.keys: set[str] = set()
+
+    def claim(self, event_key: str) -> bool:
+        if event_key in self.keys:
+            return False
+        self.keys.add(event_key)
+        return True
+
+    def release(self, event_key: str) -> None:
+        self.keys.discard(event_key)

@@ -1,0 +1,109 @@
+"""Storefront account contracts (API.md "Storefront accounts")."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import StringConstraints, field_validator
+
+from chalicelib.domain.customers import CustomerStatus
+from chalicelib.schemas.common import Identifier, Name, Password, RequestModel, ResponseModel, ShortText
+from chalicelib.schemas.customers import Email, Language, _not_in_future
+
+
+class RegisterRequest(RequestModel):
+    first_name: Name
+    last_name: Name
+    email: Email
+    password: Password
+    title_id: Identifier | None = None
+    birthday: date | None = None
+    newsletter: bool = False
+    optin: bool = False
+    language: Language = "en"
+    company: ShortText | None = None
+    siret: Annotated[str, StringConstraints(max_length=14)] | None = None
+    ape: Annotated[str, StringConstraints(max_length=6)] | None = None
+    website: Annotated[str, StringConstraints(max_length=255)] | None = None
+
+    _birthday = field_validator("birthday")(_not_in_future)
+
+
+class StoreLoginRequest(RequestModel):
+    email: Annotated[str, StringConstraints(min_length=1, max_length=254)]
+    password: Password
+    cart_token: Annotated[str, StringConstraints(max_length=512)] | None = None
+
+
+class ForgotPasswordRequest(RequestModel):
+    email: Annotated[str, StringConstraints(min_length=1, max_length=254)]
+
+
+class ResetPasswordRequest(RequestModel):
+    token: Annotated[str, StringConstraints(min_length=1, max_length=512)]
+    password: Password
+
+
+class UpdateMeRequest(RequestModel):
+    """What a customer may change about themself: no status, groups, note or B2B risk fields."""
+
+    title_id: Identifier | None = None
+    first_name: Name | None = None
+    last_name: Name | None = None
+    birthday: date | None = None
+    newsletter: bool | None = None
+    optin: bool | None = None
+    language: Language | None = None
+    email: Email | None = None
+    password: Password | None = None
+    current_password: Password | None = None
+    company: ShortText | None = None
+    siret: Annotated[str, StringConstraints(max_length=14)] | None = None
+    ape: Annotated[str, StringConstraints(max_length=6)] | None = None
+    website: Annotated[str, StringConstraints(max_length=255)] | None = None
+
+    _birthday = field_validator("birthday")(_not_in_future)
+
+
+class MeResponse(ResponseModel):
+    id: str
+    title_id: str | None
+    first_name: str
+    last_name: str
+    email: str
+    birthday: date | None
+    newsletter: bool
+    optin: bool
+    language: str
+    status: CustomerStatus
+    is_guest: bool
+    registered_at: datetime
+    last_visit_at: datetime | None
+    company: str | None = None
+    siret: str | None = None
+    ape: str | None = None
+    website: str | None = None
+
+
+class StoreSessionResponse(ResponseModel):
+    token: str | None
+    expires_at: datetime | None
+    customer: MeResponse
+
+
+class ConnectionRecordResponse(ResponseModel):
+    at: datetime
+    ip: str
+
+
+class PersonalDataResponse(ResponseModel):
+    """Everything held about a customer; sections filled by later features are present and empty."""
+
+    profile: MeResponse
+    groups: list[str]
+    last_connections: list[ConnectionRecordResponse]
+    addresses: list[dict[str, object]]
+    carts: list[dict[str, object]]
+    orders: list[dict[str, object]]
+    threads: list[dict[str, object]]

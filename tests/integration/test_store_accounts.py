@@ -1,0 +1,243 @@
+"""Storefront accounts end to end through the routes (moto), mail captured in memory."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from chalicelib.repositories.mail import MemoryMailer
+from tests.integration.conftest import Api
+
+PASSWORD = "Correct-horse-42"
+
+
+def register(api: Api, **fields: object) -> tuple[int, dict]:
+    body = {"first_name": "Léa", "last_name": "Martin", "email": "lea@example.com", "password": PASSWORD}
+    return api.json("POST", "/store/register", body | fields)
+
+
+def login(
+    api: Api, email: str = "lea@example.com", password: str = PASSWORD, **kw: object
+) -> tuple[int, dict]:
+    return api.json("POST", "/store/login", {"email": email, "password": password}, **kw)
+
+
+def link_token(mail_text: str) -> str:
+    match = re.search(r"/password/reset\?token=([A-Za-z0-9_\-]+)", mail_text)
+    assert match, "no reset link in the mail"
+    return match.group(1)
+
+
+def as_customer(anonymous: Api, token: str) -> Api:
+    return Api(anonymous.client, token)
+
+
+# -- registration modes ----------------------------------------------------------------------------
+def test_optional_registration_signs_the_customer_in(anonymous: Api) -> None:
+    status, session = register(anonymous)
+    assert status == 201, session
+    assert session["customer"]["status"] == "active" and session["token"]
+    me = as_customer(anonymous, session["token"])
+    status, profile = me.json("GET", "/store/me")
+    assert status == 200 and profile["email"] == "lea@example.com"
+    assert "note" not in profile and "group_ids" not in profile
+
+
+def test_disabled_registration_is_403(admin: Api, anonymous: Api) -> None:
+    admin.json("PATCH", "/admin/settings", {"registration_mode": "disabled"})
+    status, body = register(anonymous)
+    assert (status, body["Code"]) == (403, "RegistrationDisabled")
+
+
+def test_required_mode_waits_for_approval_then_mails_once(
+    admin: Api, anonymous: Api, mailbox: MemoryMailer
+) -> None:
+    admin.json("PATCH", "/admin/settings", {"registration_mode": "required"})
+    status, session = register(anonymous, language="es")
+    assert status == 201 and session["token"] is None
+    assert session["customer"]["status"] == "pending_approval"
+    status, body = login(anonymous)
+    assert (status, body["Code"]) == (403, "PendingApproval")
+    customer_id = session["customer"]["id"]
+    assert admin.json("POST", f"/admin/customers/{customer_id}/approve")[1]["status"] == "active"
+    assert admin.json("POST", f"/admin/customers/{customer_id}/approve")[0] == 200
+    assert [m.subject for m in mailbox.sent] == ["Tu cuenta en My shop ha sido aprobada"]
+    assert login(anonymous)[0] == 200
+    assert admin.json("POST", "/admin/customers/nope/approve")[0] == 404
+
+
+def test_registration_validates_and_honours_the_policy(admin: Api, anonymous: Api) -> None:
+    admin.json("PATCH", "/admin/settings", {"password_policy": {"min_length": 10, "require_symbol": True}})
+    status, body = register(anonymous, password="Abcdefghij1")
+    assert status == 400 and body["Fields"] == {"password": "must contain a symbol"}
+    assert register(anonymous, status="active")[0] == 400  # no mass assignment
+    assert register(anonymous, email="nope")[0] == 400
+    assert register(anonymous)[0] == 201
+    assert register(anonymous)[1]["Code"] == "EmailTaken"
+
+
+# -- sign-in -----------------------------------------------------------------------------------------
+def test_unknown_email_and_wrong_password_look_the_same(anonymous: Api) -> None:
+    register(anonymous)
+    assert login(anonymous, email="ghost@example.com") == login(anonymous, password="Wrong-password-1")
+    assert login(anonymous, email="ghost@example.com")[0] == 401
+
+
+def test_failed_sign_ins_are_throttled_per_account(anonymous: Api) -> None:
+    register(anonymous)
+    for _ in range(5):
+        assert login(anonymous, password="Wrong-password-1")[0] == 401
+    response = anonymous.call("POST", "/store/login", {"email": "lea@example.com", "password": PASSWORD})
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) > 0
+
+
+def test_sign_in_records_the_visit_and_the_ip(admin: Api, anonymous: Api) -> None:
+    customer_id = register(anonymous)[1]["customer"]["id"]
+    status, session = login(anonymous)
+    assert status == 200 and session["customer"]["last_visit_at"]
+    _, view = admin.json("GET", f"/admin/customers/{customer_id}")
+    assert len(view["last_connections"]) == 1
+    ip = view["last_connections"][0]["ip"]
+    _, found = admin.json("GET", f"/admin/search?by=ip&q={ip}")
+    assert [c["id"] for c in found["items"]] == [customer_id]
+
+
+def test_disabled_accounts_cannot_sign_in(admin: Api, anonymous: Api) -> None:
+    session = register(anonymous)[1]
+    admin.json("PATCH", f"/admin/customers/{session['customer']['id']}", {"enabled": False})
+    assert login(anonymous)[1]["Code"] == "AccountDisabled"
+    assert login(anonymous, password="Wrong-password-1")[0] == 401
+    assert as_customer(anonymous, session["token"]).json("GET", "/store/me")[0] == 401
+
+
+def test_token_audiences_are_separate(admin: Api, anonymous: Api) -> None:
+    token = register(anonymous)[1]["token"]
+    assert as_customer(anonymous, token).json("GET", "/admin/customers")[0] == 401
+    assert admin.json("GET", "/store/me")[0] == 401
+    assert anonymous.json("GET", "/store/me")[0] == 401
+
+
+# -- password reset ----------------------------------------------------------------------------------
+def test_forgot_and_reset_password(anonymous: Api, mailbox: MemoryMailer) -> None:
+    old_token = register(anonymous)[1]["token"]
+    unknown = anonymous.json("POST", "/store/password/forgot", {"email": "ghost@example.com"})
+    known = anonymous.json("POST", "/store/password/forgot", {"email": "LEA@example.com"})
+    assert unknown == known and known[0] == 202
+    assert len(mailbox.sent) == 1
+    mail = mailbox.sent[0]
+    assert mail.to == "lea@example.com" and "Reset your password" in mail.subject
+    token = link_token(mail.text)
+    assert token in (mail.html or "")
+    status, body = anonymous.json("POST", "/store/password/reset", {"token": token, "password": "short"})
+    assert status == 400 and "password" in body["Fields"]
+    assert (
+        anonymous.call(
+            "POST", "/store/password/reset", {"token": token, "password": "New-passw0rd!"}
+        ).status_code
+        == 204
+    )
+    # single use, forged, and the old session is revoked
+    status, body = anonymous.json(
+        "POST", "/store/password/reset", {"token": token, "password": "Other-passw0rd!"}
+    )
+    assert (status, body["Code"]) == (400, "InvalidToken")
+    assert (
+        anonymous.json("POST", "/store/password/reset", {"token": "forged", "password": "Other-passw0rd!"})[0]
+        == 400
+    )
+    assert as_customer(anonymous, old_token).json("GET", "/store/me")[0] == 401
+    assert login(anonymous)[0] == 401
+    assert login(anonymous, password="New-passw0rd!")[0] == 200
+
+
+def test_a_retried_forgot_request_mails_once(anonymous: Api, mailbox: MemoryMailer) -> None:
+    register(anonymous)
+    headers = {"Idempotency-Key": "forgot-1"}
+    for _ in range(2):
+        assert (
+            anonymous.json("POST", "/store/password/forgot", {"email": "lea@example.com"}, headers=headers)[0]
+            == 202
+        )
+    assert len(mailbox.sent) == 1
+
+
+# -- guests -------------------------------------------------------------------------------------------
+def test_registering_with_a_guest_email_converts_the_guest(admin: Api, anonymous: Api) -> None:
+    _, guest = admin.json(
+        "POST",
+        "/admin/customers",
+        {"first_name": "G", "last_name": "Uest", "email": "lea@example.com", "is_guest": True},
+    )
+    status, session = register(anonymous)
+    assert status == 201
+    assert session["customer"]["id"] == guest["id"] and session["customer"]["is_guest"] is False
+    _, profile = admin.json("GET", f"/admin/customers/{guest['id']}")
+    assert profile["profile"]["group_ids"] == ["customer"]
+
+
+def test_convert_guest_mails_a_set_password_link(admin: Api, anonymous: Api, mailbox: MemoryMailer) -> None:
+    _, guest = admin.json(
+        "POST",
+        "/admin/customers",
+        {
+            "first_name": "Zoé",
+            "last_name": "G",
+            "email": "zoe@example.com",
+            "is_guest": True,
+            "language": "fr",
+        },
+    )
+    status, converted = admin.json("POST", f"/admin/customers/{guest['id']}/convert-guest")
+    assert status == 200 and converted["is_guest"] is False
+    assert admin.json("POST", f"/admin/customers/{guest['id']}/convert-guest")[0] == 409
+    assert admin.json("POST", "/admin/customers/nope/convert-guest")[0] == 404
+    assert [m.subject for m in mailbox.sent] == ["Votre compte My shop est prêt"]
+    token = link_token(mailbox.sent[0].text)
+    assert (
+        anonymous.call(
+            "POST", "/store/password/reset", {"token": token, "password": "Zoe-passw0rd!"}
+        ).status_code
+        == 204
+    )
+    assert login(anonymous, email="zoe@example.com", password="Zoe-passw0rd!")[0] == 200
+
+
+# -- own profile ---------------------------------------------------------------------------------------
+def test_own_profile_changes(anonymous: Api) -> None:
+    me = as_customer(anonymous, register(anonymous)[1]["token"])
+    status, profile = me.json("PATCH", "/store/me", {"first_name": "Lea", "newsletter": True})
+    assert status == 200 and (profile["first_name"], profile["newsletter"]) == ("Lea", True)
+    for forbidden in ({"status": "active"}, {"group_ids": ["vip"]}, {"note": "x"}, {"risk_rating": "low"}):
+        assert me.json("PATCH", "/store/me", forbidden)[0] == 400, forbidden
+    status, body = me.json("PATCH", "/store/me", {"email": "new@example.com"})
+    assert status == 400 and "current_password" in body["Fields"]
+    status, profile = me.json(
+        "PATCH", "/store/me", {"email": "new@example.com", "current_password": PASSWORD}
+    )
+    assert status == 200 and profile["email"] == "new@example.com"
+    register(anonymous, email="other@example.com")
+    status, body = me.json("PATCH", "/store/me", {"email": "OTHER@example.com", "current_password": PASSWORD})
+    assert status == 409
+
+
+def test_own_personal_data(anonymous: Api) -> None:
+    token = register(anonymous)[1]["token"]
+    login(anonymous)
+    status, data = as_customer(anonymous, token).json("GET", "/store/me/personal-data")
+    assert status == 200
+    assert data["profile"]["email"] == "lea@example.com"
+    assert data["groups"] == ["customer"] and len(data["last_connections"]) == 1
+    assert set(data) >= {"addresses", "carts", "orders", "threads"}
+
+
+def test_no_pii_or_secret_in_logs(anonymous: Api, mailbox: MemoryMailer, app_logs: io.StringIO) -> None:
+    register(anonymous)
+    login(anonymous)
+    login(anonymous, password="Wrong-password-1")
+    anonymous.json("POST", "/store/password/forgot", {"email": "lea@example.com"})
+    token = link_token(mailbox.sent[0].text)
+    anonymous.json("POST", "/store/password/reset", {"token": token, "password": "New-passw0rd!"})
+    logs = app_logs.getvalue()
+    assert "customer signed in" in logs and "password reset" in logs  # the log was captured
+    for secret in ("lea@example.com", "Léa", "Martin", PASSWORD, "New-passw0rd!", token):
+        assert secret not in logs

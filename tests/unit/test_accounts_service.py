@@ -1,0 +1,184 @@
+"""Account rules that need a clock: link expiry, throttles, revocation; mail rendering."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from chalicelib.domain.mail import OutboundMail
+from chalicelib.errors import InvalidTokenError, UnauthenticatedError
+from chalicelib.repositories.mail import MemoryMailer, MemorySentMailLog, OutboxMailer
+from chalicelib.repositories.memory import (
+    MemoryConfigRepository,
+    MemoryCustomerRepository,
+    MemoryThrottleRepository,
+)
+from chalicelib.schemas.accounts import RegisterRequest
+from chalicelib.security.cursors import CursorCodec
+from chalicelib.security.tokens import TokenSigner
+from chalicelib.services.accounts import AccountService
+from chalicelib.services.config import ConfigService
+from chalicelib.services.customers import CustomerService
+from chalicelib.services.mail_templates import render
+from chalicelib.services.notifications import Notifier
+from chalicelib.services.throttle import Throttle
+from tests.factories import FixedClock, sequential_ids
+
+SECRET = "k" * 40
+PASSWORD = "Correct-horse-42"
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock()
+
+
+@pytest.fixture
+def mailer() -> MemoryMailer:
+    return MemoryMailer()
+
+
+@pytest.fixture
+def accounts(clock: FixedClock, mailer: MemoryMailer) -> AccountService:
+    config = ConfigService(MemoryConfigRepository(), monotonic=lambda: 0.0)
+    config.seed_defaults()
+    repository = MemoryCustomerRepository()
+    customers = CustomerService(repository, config, CursorCodec(SECRET), clock, sequential_ids())
+    throttle = Throttle(MemoryThrottleRepository(), max_failures=3, window=timedelta(minutes=15), clock=clock)
+    return AccountService(
+        repository,
+        customers,
+        config,
+        Notifier(mailer, MemorySentMailLog(), config),
+        throttle,
+        TokenSigner(SECRET, timedelta(hours=8)),
+        token_ttl=timedelta(hours=8),
+        clock=clock,
+    )
+
+
+def register(accounts: AccountService, **fields: object) -> str:
+    body = {"first_name": "Ana", "last_name": "Ruiz", "email": "ana@example.com", "password": PASSWORD}
+    session = accounts.register(RegisterRequest.model_validate(body | fields))
+    assert session.token is not None
+    return session.token
+
+
+def reset_link_token(mailer: MemoryMailer) -> str:
+    match = re.search(r"token=([A-Za-z0-9_\-]+)", mailer.sent[-1].text)
+    assert match
+    return match.group(1)
+
+
+def test_reset_links_expire_after_an_hour(
+    accounts: AccountService, mailer: MemoryMailer, clock: FixedClock
+) -> None:
+    register(accounts)
+    accounts.forgot_password("ana@example.com")
+    token = reset_link_token(mailer)
+    clock.advance(minutes=60)
+    with pytest.raises(InvalidTokenError):
+        accounts.reset_password(token, "New-passw0rd!")
+
+
+def test_reset_revokes_earlier_tokens_only(
+    accounts: AccountService, mailer: MemoryMailer, clock: FixedClock
+) -> None:
+    before = register(accounts)
+    accounts.forgot_password("ana@example.com")
+    accounts.reset_password(reset_link_token(mailer), "New-passw0rd!")
+    with pytest.raises(UnauthenticatedError):
+        accounts.authenticate(before)
+    after = accounts.login("ana@example.com", "New-passw0rd!", "10.0.0.1").token
+    assert after is not None and accounts.authenticate(after).role == "customer"
+
+
+def test_customer_tokens_expire(accounts: AccountService, clock: FixedClock) -> None:
+    token = register(accounts)
+    clock.advance(hours=8)
+    with pytest.raises(UnauthenticatedError):
+        accounts.authenticate(token)
+
+
+def test_reset_mails_are_capped_per_address(
+    accounts: AccountService, mailer: MemoryMailer, clock: FixedClock
+) -> None:
+    register(accounts)
+    for _ in range(5):
+        accounts.forgot_password("ana@example.com")
+    assert len(mailer.sent) == 3
+    clock.advance(minutes=15)
+    accounts.forgot_password("ana@example.com")
+    assert len(mailer.sent) == 4
+
+
+@pytest.mark.parametrize(
+    ("language", "subject"),
+    [
+        ("en", "Reset your password at Tienda <Ñ>"),
+        ("fr", "Réinitialisez votre mot de passe sur Tienda <Ñ>"),
+        ("es", "Restablece tu contraseña en Tienda <Ñ>"),
+        ("de", "Reset your password at Tienda <Ñ>"),
+    ],
+)
+def test_templates_in_three_languages_escape_html(language: str, subject: str) -> None:
+    context = {
+        "shop_name": "Tienda <Ñ>",
+        "shop_email": "",
+        "first_name": "<script>",
+        "last_name": "x",
+        "link": "https://shop.example.com/password/reset?token=abc",
+        "valid_minutes": 60,
+    }
+    rendered = render("password_reset", language, context)
+    assert rendered.subject == subject
+    assert (
+        "<script>" in rendered.text and "&lt;script&gt;" in rendered.html and "<script>" not in rendered.html
+    )
+    assert "token=abc" in rendered.text and "token=abc" in rendered.html
+
+
+def test_outbox_writes_a_readable_eml(tmp_path: Path, clock: FixedClock) -> None:
+    OutboxMailer(tmp_path, clock).send(
+        OutboundMail(
+            to="ana@example.com", sender="shop@example.com", subject="Hola", text="Texto ñ", html="<p>ñ</p>"
+        )
+    )
+    (path,) = tmp_path.glob("*.eml")
+    message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    assert (message["To"], message["Subject"]) == ("ana@example.com", "Hola")
+    assert message["Message-ID"].endswith("@example.com>")
+    assert message.get_body(("plain",)).get_content().strip() == "Texto ñ"  # type: ignore[union-attr]
+    assert "ñ" in message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+
+
+def test_a_failed_send_releases_the_claim(clock: FixedClock) -> None:
+    class Broken(MemoryMailer):
+        def send(self, mail: OutboundMail) -> str:
+            raise RuntimeError("smtp down")
+
+    config = ConfigService(MemoryConfigRepository(), monotonic=lambda: 0.0)
+    config.seed_defaults()
+    log = MemorySentMailLog()
+    from chalicelib.domain.customers import Customer
+
+    customer = Customer(
+        id="c1",
+        email="a@example.com",
+        first_name="A",
+        last_name="B",
+        registered_at=clock(),
+        created_at=clock(),
+        updated_at=clock(),
+    )
+    with pytest.raises(RuntimeError):
+        Notifier(Broken(), log, config).send_to_customer("event-1", customer, "account_approved", {})
+    working = MemoryMailer()
+    assert Notifier(working, log, config).send_to_customer("event-1", customer, "account_approved", {})
+    assert not Notifier(working, log, config).send_to_customer("event-1", customer, "account_approved", {})
+    assert len(working.sent) == 1
