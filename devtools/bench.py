@@ -92,7 +92,7 @@ class Counter:
 
 
 def seed(rng: random.Random) -> list[str]:
-    from chalicelib.domain.config import Group
+    from chalicelib.domain.config import ConfigEntry
     from chalicelib.domain.customers import Connection, Customer
     from chalicelib.models import keys
     from chalicelib.models.base import TableRecord
@@ -102,7 +102,7 @@ def seed(rng: random.Random) -> list[str]:
     from chalicelib.repositories.customers import DynamoCustomerRepository, _membership
     from chalicelib.text import normalise_email
 
-    DynamoConfigRepository().put_group(Group("vip", "VIP"))
+    DynamoConfigRepository().put_entry(ConfigEntry("GROUP", "vip", {"name": "VIP"}))
     ids = []
     with TableRecord.batch_write() as batch:
         for number in range(CUSTOMERS):

@@ -1,11 +1,26 @@
-"""Shop configuration: settings and social titles (groups, contacts later)."""
+"""Shop configuration: settings and the configuration entries (titles, groups, contacts, order
+messages) that all live in the CONFIG partition."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Gender = Literal["male", "female", "neutral"]
+ConfigKind = Literal["TITLE", "GROUP", "CONTACT", "ORDER_MESSAGE"]
+DeleteOutcome = Literal["deleted", "missing", "in_use"]
+
+
+@dataclass(frozen=True)
+class ConfigEntry:
+    """One configuration item. `data` is the validated document of its kind; `count` is the
+    usage counter kept in the same writes that change it (a group's members, a contact's threads)."""
+
+    kind: ConfigKind
+    id: str
+    data: dict[str, Any] = field(default_factory=dict)
+    is_default: bool = False
+    count: int = 0
 
 
 @dataclass(frozen=True)
@@ -15,13 +30,12 @@ class Title:
     gender: Gender
     is_default: bool = False
 
+    @classmethod
+    def from_entry(cls, entry: ConfigEntry) -> Title:
+        return cls(entry.id, str(entry.data["name"]), entry.data["gender"], entry.is_default)
 
-@dataclass(frozen=True)
-class Group:
-    id: str
-    name: str
-    is_default: bool = False
-    data: dict[str, Any] | None = None
+    def to_entry(self) -> ConfigEntry:
+        return ConfigEntry("TITLE", self.id, {"name": self.name, "gender": self.gender}, self.is_default)
 
 
 @dataclass(frozen=True)
@@ -29,5 +43,10 @@ class ShopConfig:
     """Everything in the CONFIG partition, read with one Query."""
 
     settings: dict[str, Any]
-    titles: tuple[Title, ...]
-    groups: tuple[Group, ...]
+    entries: tuple[ConfigEntry, ...] = ()
+
+    def of(self, kind: ConfigKind) -> list[ConfigEntry]:
+        return [e for e in self.entries if e.kind == kind]
+
+    def get(self, kind: ConfigKind, entry_id: str) -> ConfigEntry | None:
+        return next((e for e in self.entries if e.kind == kind and e.id == entry_id), None)

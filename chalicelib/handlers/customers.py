@@ -65,7 +65,7 @@ def create_customer(call: Call) -> CustomerResponse:
 def view_customer(call: Call, customer_id: str) -> CustomerViewResponse:
     services = container()
     view = services.customers.view(customer_id)
-    names = {g.id: g.name for g in services.config.groups()}
+    names = services.config.group_names()
     return customer_view_response(view, names)
 
 

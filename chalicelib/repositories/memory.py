@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from chalicelib.domain.config import Group, ShopConfig, Title
+from chalicelib.domain.config import ConfigEntry, ConfigKind, DeleteOutcome, ShopConfig
 from chalicelib.domain.customers import (
     AccountToken,
     Connection,
@@ -218,15 +218,11 @@ class MemoryEmployeeRepository:
 class MemoryConfigRepository:
     def __init__(self) -> None:
         self.settings: dict[str, Any] | None = None
-        self.titles: dict[str, Title] = {}
-        self.groups: dict[str, Group] = {}
+        self.entries: dict[tuple[str, str], ConfigEntry] = {}
 
     def load(self) -> ShopConfig:
-        return ShopConfig(
-            settings=dict(self.settings or {}),
-            titles=tuple(sorted(self.titles.values(), key=lambda t: t.id)),
-            groups=tuple(sorted(self.groups.values(), key=lambda g: g.id)),
-        )
+        ordered = tuple(self.entries[key] for key in sorted(self.entries))
+        return ShopConfig(settings=dict(self.settings or {}), entries=ordered)
 
     def save_settings(self, settings: dict[str, Any], *, only_if_absent: bool = False) -> bool:
         if only_if_absent and self.settings is not None:
@@ -234,21 +230,26 @@ class MemoryConfigRepository:
         self.settings = dict(settings)
         return True
 
-    def put_title(self, title: Title, *, only_if_absent: bool = False) -> bool:
-        if only_if_absent and title.id in self.titles:
+    def put_entry(self, entry: ConfigEntry, *, only_if_absent: bool = False) -> bool:
+        key = (entry.kind, entry.id)
+        if only_if_absent and key in self.entries:
             return False
-        self.titles[title.id] = title
+        count = self.entries[key].count if key in self.entries else 0
+        self.entries[key] = replace(entry, count=count)
         return True
 
-    def delete_title(self, title_id: str) -> None:
-        if self.titles.pop(title_id, None) is None:
-            raise NotFoundError("Title not found.")
+    def delete_entry(self, kind: ConfigKind, entry_id: str, *, only_if_unused: bool) -> DeleteOutcome:
+        entry = self.entries.get((kind, entry_id))
+        if entry is None:
+            return "missing"
+        if only_if_unused and entry.count > 0:
+            return "in_use"
+        del self.entries[(kind, entry_id)]
+        return "deleted"
 
-    def put_group(self, group: Group, *, only_if_absent: bool = False) -> bool:
-        if only_if_absent and group.id in self.groups:
-            return False
-        self.groups[group.id] = group
-        return True
+    def adjust_count(self, kind: ConfigKind, entry_id: str, delta: int) -> None:
+        entry = self.entries[(kind, entry_id)]
+        self.entries[(kind, entry_id)] = replace(entry, count=entry.count + delta)
 
 
 class MemoryThrottleRepository:

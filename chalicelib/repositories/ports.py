@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
-from chalicelib.domain.config import Group, ShopConfig, Title
+from chalicelib.domain.config import ConfigEntry, ConfigKind, DeleteOutcome, ShopConfig
 from chalicelib.domain.customers import (
     AccountToken,
     Connection,
@@ -89,14 +89,13 @@ class ConfigRepository(Protocol):
         """The whole shop configuration in one read."""
 
     def save_settings(self, settings: dict[str, Any], *, only_if_absent: bool = False) -> bool:
-        """Write the settings document; with only_if_absent, returns False when one already exists."""
+        """Write the settings document; with only_if_absent, False when one already exists."""
 
-    def put_title(self, title: Title, *, only_if_absent: bool = False) -> bool: ...
+    def put_entry(self, entry: ConfigEntry, *, only_if_absent: bool = False) -> bool:
+        """Create or replace an entry's document, keeping its usage counter."""
 
-    def delete_title(self, title_id: str) -> None:
-        """Raises: NotFoundError."""
-
-    def put_group(self, group: Group, *, only_if_absent: bool = False) -> bool: ...
+    def delete_entry(self, kind: ConfigKind, entry_id: str, *, only_if_unused: bool) -> DeleteOutcome:
+        """Delete an entry; with only_if_unused, not while its usage counter is above zero."""
 
 
 class ThrottleRepository(Protocol):

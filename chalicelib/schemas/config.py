@@ -141,3 +141,153 @@ class PublicTitleResponse(ResponseModel):
 class GroupNameResponse(ResponseModel):
     id: str
     name: Name
+
+
+# -- localized names -----------------------------------------------------------------------------
+LanguageCode = Literal["en", "fr", "es"]
+ShortName = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
+Description = Annotated[str, StringConstraints(max_length=1000)]
+
+
+def _unique_categories(value: list[CategoryReduction]) -> list[CategoryReduction]:
+    seen = [item.category_id for item in value]
+    if len(seen) != len(set(seen)):
+        raise ValueError("each category may appear once")
+    return value
+
+
+# -- groups ----------------------------------------------------------------------------------------
+class CategoryReduction(RequestModel):
+    category_id: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+    reduction_percent: Percent
+
+
+class GroupRequest(RequestModel):
+    name: ShortName
+    names: dict[LanguageCode, ShortName] = Field(default_factory=dict)
+    reduction_percent: Percent = Decimal("0")
+    price_display: Literal["tax_incl", "tax_excl"] = "tax_incl"
+    show_prices: bool = True
+    category_reductions: Annotated[list[CategoryReduction], Field(max_length=500)] = Field(
+        default_factory=list
+    )
+
+    _categories = field_validator("category_reductions")(_unique_categories)
+
+
+class UpdateGroupRequest(RequestModel):
+    name: ShortName | None = None
+    names: dict[LanguageCode, ShortName] | None = None
+    reduction_percent: Percent | None = None
+    price_display: Literal["tax_incl", "tax_excl"] | None = None
+    show_prices: bool | None = None
+    category_reductions: Annotated[list[CategoryReduction], Field(max_length=500)] | None = None
+
+    @field_validator("category_reductions")
+    @classmethod
+    def _unique(cls, value: list[CategoryReduction] | None) -> list[CategoryReduction] | None:
+        return None if value is None else _unique_categories(value)
+
+
+class CategoryReductionResponse(ResponseModel):
+    category_id: str
+    reduction_percent: str
+
+
+class GroupResponse(ResponseModel):
+    id: str
+    name: str
+    names: dict[str, str]
+    reduction_percent: str
+    price_display: Literal["tax_incl", "tax_excl"]
+    show_prices: bool
+    category_reductions: list[CategoryReductionResponse]
+    is_default: bool
+    member_count: int
+
+
+class DeleteGroupParams(RequestModel):
+    reassign_to: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+
+
+class PricingParams(RequestModel):
+    customer_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    category_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+
+
+class PricingResponse(ResponseModel):
+    customer_id: str | None
+    group_id: str
+    category_id: str | None
+    reduction_percent: str
+    reduction_source: Literal["group", "category"]
+    price_display: Literal["tax_incl", "tax_excl"]
+    show_prices: bool
+
+
+# -- contacts --------------------------------------------------------------------------------------
+class ContactRequest(RequestModel):
+    name: ShortName
+    names: dict[LanguageCode, ShortName] = Field(default_factory=dict)
+    email: EmailStr | None = None
+    save_messages: bool = True
+    description: Description = ""
+    descriptions: dict[LanguageCode, Description] = Field(default_factory=dict)
+    hidden: bool = False
+
+
+class UpdateContactRequest(RequestModel):
+    name: ShortName | None = None
+    names: dict[LanguageCode, ShortName] | None = None
+    email: EmailStr | None = None
+    save_messages: bool | None = None
+    description: Description | None = None
+    descriptions: dict[LanguageCode, Description] | None = None
+    hidden: bool | None = None
+
+
+class ContactResponse(ResponseModel):
+    id: str
+    name: str
+    names: dict[str, str]
+    email: str | None
+    save_messages: bool
+    description: str
+    descriptions: dict[str, str]
+    hidden: bool
+    is_default: bool
+    thread_count: int
+
+
+class PublicContactResponse(ResponseModel):
+    id: str
+    name: str
+    description: str
+
+
+class LanguageParams(RequestModel):
+    language: LanguageCode = "en"
+
+
+# -- order messages --------------------------------------------------------------------------------
+MessageText = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+
+
+class OrderMessageRequest(RequestModel):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    message: MessageText
+    messages: dict[LanguageCode, MessageText] = Field(default_factory=dict)
+
+
+class UpdateOrderMessageRequest(RequestModel):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
+    message: MessageText | None = None
+    messages: dict[LanguageCode, MessageText] | None = None
+
+
+class OrderMessageResponse(ResponseModel):
+    id: str
+    name: str
+    message: str
+    messages: dict[str, str]

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from chalicelib.schemas.common import ListResponse, ResponseModel
-from chalicelib.schemas.config import PublicTitleResponse, TitleResponse
+from chalicelib.schemas.config import (
+    ContactResponse,
+    GroupResponse,
+    OrderMessageResponse,
+    PublicContactResponse,
+    PublicTitleResponse,
+    TitleResponse,
+)
 from chalicelib.schemas.customers import CustomerResponse, SearchResultResponse
 from chalicelib.schemas.staff import EmployeeResponse
 
@@ -26,3 +33,23 @@ class TitleListResponse(ResponseModel):
 
 class PublicTitleListResponse(ResponseModel):
     items: list[PublicTitleResponse]
+
+
+class GroupListResponse(ResponseModel):
+    items: list[GroupResponse]
+
+
+class ContactListResponse(ResponseModel):
+    items: list[ContactResponse]
+
+
+class PublicContactListResponse(ResponseModel):
+    items: list[PublicContactResponse]
+
+
+class OrderMessageListResponse(ResponseModel):
+    items: list[OrderMessageResponse]
+
+
+class MemberListResponse(ListResponse[CustomerResponse]):
+    pass

@@ -1,4 +1,4 @@
-"""Shop configuration: settings, social titles, default groups."""
+"""Shop configuration: settings, social titles, customer groups, contacts, order messages."""
 
 from __future__ import annotations
 
@@ -6,29 +6,85 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from pydantic import BaseModel
+
 from chalicelib.clock import IdFactory, new_id
-from chalicelib.domain.config import Group, ShopConfig, Title
-from chalicelib.errors import InvalidInputError, NotFoundError
+from chalicelib.domain.config import ConfigEntry, ConfigKind, ShopConfig, Title
+from chalicelib.errors import InvalidInputError, NotFoundError, RuleViolationError
 from chalicelib.repositories.ports import ConfigRepository
-from chalicelib.schemas.config import ShopSettings, TitleRequest, UpdateTitleRequest
+from chalicelib.schemas.config import (
+    ContactRequest,
+    GroupRequest,
+    OrderMessageRequest,
+    ShopSettings,
+    TitleRequest,
+    UpdateTitleRequest,
+)
 from chalicelib.schemas.validation import validate
 
 # PrestaShop's default titles keep their numeric ids (1 = Mr, 2 = Mrs) so its CSV files import.
 DEFAULT_TITLES = (Title("1", "Mr", "male", True), Title("2", "Mrs", "female", True))
-DEFAULT_GROUPS = (
-    Group("visitor", "Visitor", True, {"reduction_percent": "0", "price_display": "tax_incl"}),
-    Group("guest", "Guest", True, {"reduction_percent": "0", "price_display": "tax_incl"}),
-    Group("customer", "Customer", True, {"reduction_percent": "0", "price_display": "tax_incl"}),
+DEFAULT_GROUP_IDS = ("visitor", "guest", "customer")
+DEFAULT_GROUPS: tuple[ConfigEntry, ...] = tuple(
+    ConfigEntry(
+        "GROUP",
+        group_id,
+        GroupRequest(name=names["en"], names=names).model_dump(mode="json"),
+        True,
+    )
+    for group_id, names in (
+        ("visitor", {"en": "Visitor", "fr": "Visiteur", "es": "Visitante"}),
+        ("guest", {"en": "Guest", "fr": "Invité", "es": "Invitado"}),
+        ("customer", {"en": "Customer", "fr": "Client", "es": "Cliente"}),
+    )
+)
+DEFAULT_CONTACTS: tuple[ConfigEntry, ...] = (
+    ConfigEntry(
+        "CONTACT",
+        "customer-service",
+        ContactRequest(
+            name="Customer service",
+            names={"en": "Customer service", "fr": "Service client", "es": "Servicio al cliente"},
+            description="For any question about a product or an order",
+            descriptions={
+                "en": "For any question about a product or an order",
+                "fr": "Pour toute question sur un produit ou une commande",
+                "es": "Para cualquier pregunta sobre un producto o un pedido",
+            },
+        ).model_dump(mode="json"),
+        True,
+    ),
+    ConfigEntry(
+        "CONTACT",
+        "webmaster",
+        ContactRequest(
+            name="Webmaster",
+            names={"en": "Webmaster", "fr": "Webmaster", "es": "Webmaster"},
+            description="If a technical problem occurs on this website",
+            descriptions={
+                "en": "If a technical problem occurs on this website",
+                "fr": "En cas de problème technique sur ce site",
+                "es": "Si se produce un problema técnico en este sitio web",
+            },
+        ).model_dump(mode="json"),
+        True,
+    ),
 )
 # Configuration is read on most requests and changes a few times a day: keep it briefly per process.
 _CACHE_SECONDS = 5.0
+_LABELS: dict[ConfigKind, str] = {
+    "TITLE": "Title",
+    "GROUP": "Group",
+    "CONTACT": "Contact",
+    "ORDER_MESSAGE": "Order message",
+}
 
 
-def _deep_merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+def deep_merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in patch.items():
         if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _deep_merge(merged[key], value)
+            merged[key] = deep_merge(merged[key], value)
         else:
             merged[key] = value
     return merged
@@ -52,76 +108,120 @@ class ConfigService:
             self._cached = (now, self._repository.load())
         return self._cached[1]
 
-    def _invalidate(self) -> None:
+    def invalidate(self) -> None:
+        """Forget the cached configuration (after this process changed it)."""
         self._cached = None
 
     def seed_defaults(self) -> None:
-        """Create the default settings, titles and groups where missing (safe to run again)."""
+        """Create the default settings, titles, groups and contacts where missing (idempotent)."""
         self._repository.save_settings(ShopSettings().model_dump(mode="json"), only_if_absent=True)
-        for title in DEFAULT_TITLES:
-            self._repository.put_title(title, only_if_absent=True)
-        for group in DEFAULT_GROUPS:
-            self._repository.put_group(group, only_if_absent=True)
-        self._invalidate()
+        for entry in (*(t.to_entry() for t in DEFAULT_TITLES), *DEFAULT_GROUPS, *DEFAULT_CONTACTS):
+            self._repository.put_entry(entry, only_if_absent=True)
+        self.invalidate()
 
     # -- settings ------------------------------------------------------------------------------
     def settings(self) -> ShopSettings:
         """Stored settings over the defaults, so settings added later get their default value."""
-        stored = self._config().settings
-        merged = _deep_merge(ShopSettings().model_dump(mode="json"), stored)
+        merged = deep_merge(ShopSettings().model_dump(mode="json"), self._config().settings)
         return ShopSettings.model_validate(merged)
 
     def patch_settings(self, patch: dict[str, Any]) -> ShopSettings:
         """Merge a partial settings document. Raises: InvalidInputError."""
-        if not isinstance(patch, dict):
-            raise InvalidInputError("The request body must be a JSON object.", {"body": "object"})
-        merged = _deep_merge(self.settings().model_dump(mode="json"), patch)
+        merged = deep_merge(self.settings().model_dump(mode="json"), patch)
         settings = validate(ShopSettings, merged, message="The settings are not valid.")
         self._repository.save_settings(settings.model_dump(mode="json"))
-        self._invalidate()
+        self.invalidate()
         return settings
+
+    # -- generic entries -----------------------------------------------------------------------
+    def entries(self, kind: ConfigKind) -> list[ConfigEntry]:
+        return sorted(self._config().of(kind), key=lambda e: (not e.is_default, len(e.id), e.id))
+
+    def entry(self, kind: ConfigKind, entry_id: str) -> ConfigEntry:
+        """Raises: NotFoundError."""
+        found = self._config().get(kind, entry_id)
+        if found is None:
+            raise NotFoundError(f"{_LABELS[kind]} not found.")
+        return found
+
+    def fresh_entry(self, kind: ConfigKind, entry_id: str) -> ConfigEntry:
+        """The entry as stored now (bypassing the cache), e.g. for an exact counter."""
+        self.invalidate()
+        return self.entry(kind, entry_id)
+
+    def exists(self, kind: ConfigKind, entry_id: str) -> bool:
+        return self._config().get(kind, entry_id) is not None
+
+    def create_entry(self, kind: ConfigKind, request: BaseModel) -> ConfigEntry:
+        entry = ConfigEntry(kind, self._ids(), request.model_dump(mode="json"))
+        self._repository.put_entry(entry)
+        self.invalidate()
+        return entry
+
+    def update_entry(
+        self, kind: ConfigKind, entry_id: str, patch: BaseModel, model: type[BaseModel]
+    ) -> ConfigEntry:
+        """Apply the fields given in `patch` and validate the result with `model`.
+
+        Raises: NotFoundError, InvalidInputError.
+        """
+        current = self.entry(kind, entry_id)
+        changes = patch.model_dump(mode="json", exclude_unset=True)
+        nulls = {name: "must not be null" for name, value in changes.items() if value is None}
+        if nulls:
+            raise InvalidInputError(f"The {_LABELS[kind].lower()} is not valid.", nulls)
+        document = validate(model, current.data | changes).model_dump(mode="json")
+        updated = ConfigEntry(kind, entry_id, document, current.is_default, current.count)
+        self._repository.put_entry(updated)
+        self.invalidate()
+        return updated
+
+    def delete_entry(self, kind: ConfigKind, entry_id: str, *, in_use_message: str | None = None) -> None:
+        """Raises: NotFoundError, RuleViolationError (still used, when `in_use_message` is given)."""
+        outcome = self._repository.delete_entry(kind, entry_id, only_if_unused=in_use_message is not None)
+        self.invalidate()
+        if outcome == "missing":
+            raise NotFoundError(f"{_LABELS[kind]} not found.")
+        if outcome == "in_use":
+            raise RuleViolationError(in_use_message or "This entry is in use.")
 
     # -- titles --------------------------------------------------------------------------------
     def titles(self) -> list[Title]:
-        return sorted(self._config().titles, key=lambda t: (len(t.id), t.id))
+        return [Title.from_entry(e) for e in self.entries("TITLE")]
 
     def title(self, title_id: str) -> Title:
         """Raises: NotFoundError."""
-        for title in self._config().titles:
-            if title.id == title_id:
-                return title
-        raise NotFoundError("Title not found.")
+        return Title.from_entry(self.entry("TITLE", title_id))
 
     def title_exists(self, title_id: str) -> bool:
-        return any(t.id == title_id for t in self._config().titles)
+        return self.exists("TITLE", title_id)
 
     def create_title(self, request: TitleRequest) -> Title:
-        title = Title(self._ids(), request.name, request.gender)
-        self._repository.put_title(title)
-        self._invalidate()
-        return title
+        return Title.from_entry(self.create_entry("TITLE", request))
 
     def update_title(self, title_id: str, request: UpdateTitleRequest) -> Title:
         """Raises: NotFoundError."""
-        current = self.title(title_id)
-        updated = Title(
-            current.id,
-            request.name if request.name is not None else current.name,
-            request.gender if request.gender is not None else current.gender,
-            current.is_default,
-        )
-        self._repository.put_title(updated)
-        self._invalidate()
-        return updated
+        return Title.from_entry(self.update_entry("TITLE", title_id, request, TitleRequest))
 
     def delete_title(self, title_id: str) -> None:
         """Raises: NotFoundError."""
-        self._repository.delete_title(title_id)
-        self._invalidate()
+        self.delete_entry("TITLE", title_id)
 
-    # -- groups --------------------------------------------------------------------------------
-    def groups(self) -> list[Group]:
-        return list(self._config().groups)
-
+    # -- groups, contacts, order messages --------------------------------------------------------
     def group_ids(self) -> set[str]:
-        return {g.id for g in self._config().groups}
+        return {e.id for e in self._config().of("GROUP")}
+
+    def group_names(self, language: str = "en") -> dict[str, str]:
+        return {
+            e.id: str(e.data.get("names", {}).get(language) or e.data["name"])
+            for e in self._config().of("GROUP")
+        }
+
+    def create_group(self, request: GroupRequest) -> ConfigEntry:
+        return self.create_entry("GROUP", request)
+
+    def create_contact(self, request: ContactRequest) -> ConfigEntry:
+        return self.create_entry("CONTACT", request)
+
+    def create_order_message(self, request: OrderMessageRequest) -> ConfigEntry:
+        return self.create_entry("ORDER_MESSAGE", request)

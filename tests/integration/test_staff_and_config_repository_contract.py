@@ -11,7 +11,7 @@ import pytest
 from moto import mock_aws
 
 from chalicelib import bootstrap
-from chalicelib.domain.config import Group, Title
+from chalicelib.domain.config import ConfigEntry, Title
 from chalicelib.domain.employees import Employee
 from chalicelib.errors import AlreadyExistsError, ConflictError, NotFoundError
 from chalicelib.repositories.config import DynamoConfigRepository
@@ -115,16 +115,13 @@ def test_configuration_is_one_document_with_conditional_seeding(repos: dict[str,
     config = repos["config"]
     assert config.save_settings({"shop_name": "A"}, only_if_absent=True) is True
     assert config.save_settings({"shop_name": "B"}, only_if_absent=True) is False
-    assert config.put_title(Title("1", "Mr", "male", True), only_if_absent=True) is True
-    assert config.put_title(Title("1", "Sr", "male", True), only_if_absent=True) is False
-    config.put_title(Title("9", "Dr", "neutral"))
-    config.put_group(Group("vip", "VIP", False, {"reduction_percent": "5"}))
+    assert config.put_entry(Title("1", "Mr", "male", True).to_entry(), only_if_absent=True) is True
+    assert config.put_entry(Title("1", "Sr", "male", True).to_entry(), only_if_absent=True) is False
+    config.put_entry(Title("9", "Dr", "neutral").to_entry())
+    config.put_entry(ConfigEntry("GROUP", "vip", {"name": "VIP", "reduction_percent": "5"}))
     loaded = config.load()
     assert loaded.settings == {"shop_name": "A"}
-    assert sorted((t.id, t.name) for t in loaded.titles) == [("1", "Mr"), ("9", "Dr")]
-    assert [(g.id, g.name, (g.data or {}).get("reduction_percent")) for g in loaded.groups] == [
-        ("vip", "VIP", "5")
-    ]
-    config.delete_title("9")
-    with pytest.raises(NotFoundError):
-        config.delete_title("9")
+    assert sorted((t.id, t.data["name"]) for t in loaded.of("TITLE")) == [("1", "Mr"), ("9", "Dr")]
+    assert [(g.id, g.data["reduction_percent"], g.count) for g in loaded.of("GROUP")] == [("vip", "5", 0)]
+    assert config.delete_entry("TITLE", "9", only_if_unused=False) == "deleted"
+    assert config.delete_entry("TITLE", "9", only_if_unused=False) == "missing"
