@@ -20,9 +20,16 @@ from chalicelib.domain.customers import (
     TokenPurpose,
 )
 from chalicelib.domain.customers import Connection as SignIn
-from chalicelib.errors import AlreadyExistsError, ConflictError, InvalidTokenError, NotFoundError
+from chalicelib.errors import (
+    AlreadyExistsError,
+    ConflictError,
+    InvalidInputError,
+    InvalidTokenError,
+    NotFoundError,
+)
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord, index_by_number
+from chalicelib.models.config import ConfigRecord
 from chalicelib.models.customer import (
     AccountTokenRecord,
     ConnectionRecord,
@@ -30,6 +37,7 @@ from chalicelib.models.customer import (
     EmailRecord,
     GroupMembershipRecord,
 )
+from chalicelib.repositories.config import DynamoConfigRepository
 from chalicelib.repositories.customer_mapping import (
     from_record,
     from_summary,
@@ -37,7 +45,7 @@ from chalicelib.repositories.customer_mapping import (
     to_summary,
 )
 from chalicelib.repositories.customer_plan import Plan, matches, plan_customer_query
-from chalicelib.repositories.dynamo_errors import dynamo_errors, from_low_level, to_low_level
+from chalicelib.repositories.dynamo_errors import dynamo_errors, from_low_level, run_transaction, to_low_level
 from chalicelib.text import fold, normalise_email
 
 # A page may need more reads than rows when filters are left to check row by row; past this many
@@ -118,6 +126,34 @@ class DynamoCustomerRepository:
         return CustomerView(customer=profile, connections=tuple(newest))
 
     # -- writes --------------------------------------------------------------------------------
+    @staticmethod
+    def _membership_writes(
+        transaction: TransactWrite, customer_id: str, before: tuple[str, ...], after: Customer | None
+    ) -> None:
+        """Memberships follow the profile in the same transaction, and so do the groups' member
+        counters: +1 for each group joined, -1 for each left (the group must still exist)."""
+        now = set(after.group_ids) if after else set()
+        for group_id in after.group_ids if after else ():
+            transaction.save(_membership(after, group_id))  # type: ignore[arg-type]
+        for group_id in set(before) - now:
+            transaction.delete(
+                GroupMembershipRecord(keys.customer_pk(customer_id), keys.membership_sk(group_id))
+            )
+        for group_id, delta in [(g, 1) for g in sorted(now - set(before))] + [
+            (g, -1) for g in sorted(set(before) - now)
+        ]:
+            counter = ConfigRecord(keys.CONFIG, keys.config_sk("GROUP", group_id))
+            transaction.update(
+                counter, actions=[ConfigRecord.usage_count.add(delta)], condition=ConfigRecord.pk.exists()
+            )
+
+    def _missing_group(self, group_ids: tuple[str, ...]) -> Exception | None:
+        known = {e.id for e in DynamoConfigRepository().load().of("GROUP")}
+        missing = [g for g in group_ids if g not in known]
+        if missing:
+            return InvalidInputError("The customer is not valid.", {"group_ids": "unknown group"})
+        return None
+
     def create(self, customer: Customer) -> None:
         record = to_record(customer)
         email_item = EmailRecord(
@@ -125,12 +161,19 @@ class DynamoCustomerRepository:
             keys.email_sk(),
             customer_id=customer.id,
         )
-        with dynamo_errors(on_cancel=lambda _codes: self._email_error(customer.email)):
-            with TransactWrite(connection=_connection()) as transaction:
-                transaction.save(record, condition=CustomerRecord.pk.does_not_exist())
-                transaction.save(email_item, condition=EmailRecord.pk.does_not_exist())
-                for group_id in customer.group_ids:
-                    transaction.save(_membership(customer, group_id))
+
+        def build(transaction: TransactWrite) -> None:
+            transaction.save(record, condition=CustomerRecord.pk.does_not_exist())
+            transaction.save(email_item, condition=EmailRecord.pk.does_not_exist())
+            self._membership_writes(transaction, customer.id, (), customer)
+
+        def on_cancel(_codes: list[str]) -> Exception:
+            item = self._email_item(customer.email)
+            if item is not None:
+                return self._email_error(customer.email)
+            return self._missing_group(customer.group_ids) or ConflictError("Try again.")
+
+        run_transaction(build, on_cancel)
 
     def _email_error(self, email: str) -> Exception:
         if self.is_email_blocked(email):
@@ -138,62 +181,67 @@ class DynamoCustomerRepository:
         return EmailTakenError("A customer with this e-mail address already exists.")
 
     def update(self, before: Customer, after: Customer) -> None:
+        self._update(before, after, None)
+
+    def update_consuming_token(self, before: Customer, after: Customer, token_hash: str) -> None:
+        self._update(before, after, token_hash)
+
+    def _update(self, before: Customer, after: Customer, token_hash: str | None) -> None:
         record = to_record(after)
         record.version = before.version
         email_changed = normalise_email(before.email) != normalise_email(after.email)
 
+        def build(transaction: TransactWrite) -> None:
+            if token_hash is not None:
+                token = AccountTokenRecord(keys.account_token_pk(token_hash), "TOKEN")
+                transaction.delete(token, condition=AccountTokenRecord.customer_id == after.id)
+            transaction.save(record, condition=CustomerRecord.pk.exists())
+            if email_changed:
+                old = EmailRecord(keys.email_pk(normalise_email(before.email)), keys.email_sk())
+                transaction.delete(old, condition=EmailRecord.customer_id == before.id)
+                new = EmailRecord(
+                    keys.email_pk(normalise_email(after.email)), keys.email_sk(), customer_id=after.id
+                )
+                transaction.save(new, condition=EmailRecord.pk.does_not_exist())
+            self._membership_writes(transaction, after.id, before.group_ids, after)
+
         def on_cancel(_codes: list[str]) -> Exception:
+            if token_hash is not None and self.get_account_token(token_hash) is None:
+                return InvalidTokenError("The link is invalid or has already been used.")
             if email_changed:
                 item = self._email_item(after.email)
                 if item is not None and item.customer_id != after.id:
                     return self._email_error(after.email)
             if self.get(after.id) is None:
                 return NotFoundError("Customer not found.")
-            return ConflictError("The customer was changed by someone else; reload and try again.")
+            missing = self._missing_group(after.group_ids)
+            return missing or ConflictError("The customer was changed by someone else; reload and try again.")
 
-        with dynamo_errors(on_cancel=on_cancel):
-            with TransactWrite(connection=_connection()) as transaction:
-                transaction.save(record, condition=CustomerRecord.pk.exists())
-                if email_changed:
-                    old = EmailRecord(keys.email_pk(normalise_email(before.email)), keys.email_sk())
-                    transaction.delete(old, condition=EmailRecord.customer_id == before.id)
-                    new = EmailRecord(
-                        keys.email_pk(normalise_email(after.email)),
-                        keys.email_sk(),
-                        customer_id=after.id,
-                    )
-                    transaction.save(new, condition=EmailRecord.pk.does_not_exist())
-                for group_id in after.group_ids:
-                    transaction.save(_membership(after, group_id))
-                for group_id in set(before.group_ids) - set(after.group_ids):
-                    gone = GroupMembershipRecord(keys.customer_pk(after.id), keys.membership_sk(group_id))
-                    transaction.delete(gone)
+        run_transaction(build, on_cancel)
 
     def delete(self, customer: Customer, *, keep_email_blocked: bool) -> None:
         record = to_record(customer)
         email_key = keys.email_pk(normalise_email(customer.email))
+
+        def build(transaction: TransactWrite) -> None:
+            transaction.delete(record)
+            if keep_email_blocked:
+                transaction.save(EmailRecord(email_key, keys.email_sk(), blocked=True))
+            else:
+                transaction.delete(EmailRecord(email_key, keys.email_sk()))
+            self._membership_writes(transaction, customer.id, customer.group_ids, None)
 
         def on_cancel(_codes: list[str]) -> Exception:
             if self.get(customer.id) is None:
                 return NotFoundError("Customer not found.")
             return ConflictError("The customer was changed by someone else; reload and try again.")
 
-        with dynamo_errors(on_cancel=on_cancel):
-            with TransactWrite(connection=_connection()) as transaction:
-                transaction.delete(record)
-                if keep_email_blocked:
-                    blocked = EmailRecord(email_key, keys.email_sk(), blocked=True)
-                    transaction.save(blocked)
-                else:
-                    transaction.delete(EmailRecord(email_key, keys.email_sk()))
-                for group_id in customer.group_ids:
-                    gone = GroupMembershipRecord(keys.customer_pk(customer.id), keys.membership_sk(group_id))
-                    transaction.delete(gone)
-            # The rest of the collection (connections, later addresses) goes in batches: it can
-            # outgrow one transaction, and nothing reads it once the profile is gone.
-            with TableRecord.batch_write() as batch:
-                for item in TableRecord.query(keys.customer_pk(customer.id)):
-                    batch.delete(item)
+        run_transaction(build, on_cancel)
+        # The rest of the collection (connections, addresses) goes in batches: it can outgrow one
+        # transaction, and nothing reads it once the profile is gone.
+        with dynamo_errors(), TableRecord.batch_write() as batch:
+            for item in TableRecord.query(keys.customer_pk(customer.id)):
+                batch.delete(item)
 
     def add_connection(self, customer_id: str, connection: SignIn) -> None:
         at = iso(connection.at)
@@ -232,27 +280,6 @@ class DynamoCustomerRepository:
                 return None
         purpose: TokenPurpose = "set_password" if record.purpose == "set_password" else "reset"
         return AccountToken(token_hash, record.customer_id, purpose, parse_iso(record.valid_until))
-
-    def update_consuming_token(self, before: Customer, after: Customer, token_hash: str) -> None:
-        record = to_record(after)
-        record.version = before.version
-        token = AccountTokenRecord(keys.account_token_pk(token_hash), "TOKEN")
-
-        def on_cancel(_codes: list[str]) -> Exception:
-            if self.get_account_token(token_hash) is None:
-                return InvalidTokenError("The link is invalid or has already been used.")
-            return ConflictError("The account changed at the same time; try again.")
-
-        with dynamo_errors(on_cancel=on_cancel):
-            with TransactWrite(connection=_connection()) as transaction:
-                transaction.delete(token, condition=AccountTokenRecord.customer_id == after.id)
-                transaction.save(record, condition=CustomerRecord.pk.exists())
-                for group_id in after.group_ids:
-                    transaction.save(_membership(after, group_id))
-                for group_id in set(before.group_ids) - set(after.group_ids):
-                    transaction.delete(
-                        GroupMembershipRecord(keys.customer_pk(after.id), keys.membership_sk(group_id))
-                    )
 
     # -- lists and search ----------------------------------------------------------------------
     def list_page(self, query: CustomerQuery) -> Page[Customer]:

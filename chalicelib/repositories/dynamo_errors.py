@@ -9,8 +9,10 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.errors import ConflictError, ServiceUnavailableError
+from chalicelib.models.base import TableRecord
 from chalicelib.observability import logger
 
 _RETRYABLE = {
@@ -55,6 +57,28 @@ def dynamo_errors(
     except (BotoCoreError, ClientError):
         logger.exception("storage error")
         raise ServiceUnavailableError("Storage is unavailable; try again.") from None
+
+
+def run_transaction(
+    build: Callable[[TransactWrite], None],
+    on_cancel: Callable[[list[str]], Exception] | None = None,
+    attempts: int = 3,
+) -> None:
+    """Run one TransactWriteItems built by `build`, again when it only lost a race with another
+    transaction on a shared item (a group's member counter), and translate failures."""
+    for attempt in range(1, attempts + 1):
+        try:
+            connection = TableRecord._get_connection().connection
+            with TransactWrite(connection=connection) as transaction:
+                build(transaction)
+            return
+        except TransactWriteError as error:
+            codes = cancellation_codes(error)
+            conflict_only = "TransactionConflict" in codes and "ConditionalCheckFailed" not in codes
+            if conflict_only and attempt < attempts:
+                continue
+            with dynamo_errors(on_cancel=on_cancel):
+                raise
 
 
 @dataclass

@@ -22,7 +22,13 @@ from chalicelib.domain.customers import (
     Page,
 )
 from chalicelib.domain.employees import Employee
-from chalicelib.errors import AlreadyExistsError, ConflictError, InvalidTokenError, NotFoundError
+from chalicelib.errors import (
+    AlreadyExistsError,
+    ConflictError,
+    InvalidInputError,
+    InvalidTokenError,
+    NotFoundError,
+)
 from chalicelib.models import keys
 from chalicelib.repositories.customer_plan import matches, order_key, plan_customer_query
 from chalicelib.repositories.customers import EmailBlockedError, EmailTakenError
@@ -30,7 +36,9 @@ from chalicelib.text import fold, normalise_email
 
 
 class MemoryCustomerRepository:
-    def __init__(self) -> None:
+    def __init__(self, config: MemoryConfigRepository | None = None) -> None:
+        # With a config fake, group member counters move like the DynamoDB ones.
+        self.config = config
         self.customers: dict[str, Customer] = {}
         self.emails: dict[str, str | None] = {}  # normalised e-mail → id (None: blocked)
         self.connections: dict[str, list[Connection]] = {}
@@ -45,10 +53,23 @@ class MemoryCustomerRepository:
                 raise EmailTakenError("A customer with this e-mail address already exists.")
         self.emails[key] = customer_id
 
+    def _move_members(self, before: tuple[str, ...], after: tuple[str, ...]) -> None:
+        if self.config is None:
+            return
+        known = {key[1] for key in self.config.entries if key[0] == "GROUP"}
+        if any(g not in known for g in set(after) - set(before)):
+            raise InvalidInputError("The customer is not valid.", {"group_ids": "unknown group"})
+        for group_id in set(after) - set(before):
+            self.config.adjust_count("GROUP", group_id, 1)
+        for group_id in set(before) - set(after):
+            if ("GROUP", group_id) in self.config.entries:
+                self.config.adjust_count("GROUP", group_id, -1)
+
     def create(self, customer: Customer) -> None:
         if customer.id in self.customers:
             raise AlreadyExistsError("Customer already exists.")
         self._claim(customer.email, customer.id)
+        self._move_members((), customer.group_ids)
         self.customers[customer.id] = replace(customer, version=1)
 
     def get(self, customer_id: str) -> Customer | None:
@@ -78,6 +99,7 @@ class MemoryCustomerRepository:
         if normalise_email(before.email) != normalise_email(after.email):
             self._claim(after.email, after.id)
             del self.emails[normalise_email(before.email)]
+        self._move_members(before.group_ids, after.group_ids)
         self.customers[after.id] = replace(after, version=before.version + 1)
 
     def delete(self, customer: Customer, *, keep_email_blocked: bool) -> None:
@@ -87,6 +109,7 @@ class MemoryCustomerRepository:
         if current.version != customer.version:
             raise ConflictError("The customer was changed by someone else; reload and try again.")
         del self.customers[customer.id]
+        self._move_members(customer.group_ids, ())
         self.connections.pop(customer.id, None)
         key = normalise_email(customer.email)
         if keep_email_blocked:

@@ -10,27 +10,48 @@ import pytest
 from moto import mock_aws
 
 from chalicelib import bootstrap
+from chalicelib.domain.config import ConfigEntry
 from chalicelib.domain.customers import Connection, Customer, CustomerFilters, CustomerQuery
-from chalicelib.errors import ConflictError
+from chalicelib.errors import ConflictError, InvalidInputError
+from chalicelib.repositories.config import DynamoConfigRepository
 from chalicelib.repositories.customers import (
     DynamoCustomerRepository,
     EmailBlockedError,
     EmailTakenError,
 )
-from chalicelib.repositories.memory import MemoryCustomerRepository
-from chalicelib.repositories.ports import CustomerRepository
+from chalicelib.repositories.memory import MemoryConfigRepository, MemoryCustomerRepository
+from chalicelib.repositories.ports import ConfigRepository, CustomerRepository
 from chalicelib.text import fold
 from tests.factories import FIXED_NOW
 
+GROUPS = ("customer", "guest", "vip")
+
 
 @pytest.fixture(params=["memory", "dynamodb"])
-def repository(request: pytest.FixtureRequest) -> Iterator[CustomerRepository]:
+def configuration(request: pytest.FixtureRequest) -> Iterator[ConfigRepository]:
     if request.param == "memory":
-        yield MemoryCustomerRepository()
+        config: ConfigRepository = MemoryConfigRepository()
+        for group_id in GROUPS:
+            config.put_entry(ConfigEntry("GROUP", group_id, {"name": group_id}))
+        yield config
         return
     with mock_aws():
         bootstrap.ensure_table()
-        yield DynamoCustomerRepository()
+        config = DynamoConfigRepository()
+        for group_id in GROUPS:
+            config.put_entry(ConfigEntry("GROUP", group_id, {"name": group_id}))
+        yield config
+
+
+@pytest.fixture
+def repository(configuration: ConfigRepository) -> CustomerRepository:
+    if isinstance(configuration, MemoryConfigRepository):
+        return MemoryCustomerRepository(configuration)
+    return DynamoCustomerRepository()
+
+
+def member_counts(configuration: ConfigRepository) -> dict[str, int]:
+    return {g.id: g.count for g in configuration.load().of("GROUP")}
 
 
 def make(number: int, **overrides: object) -> Customer:
@@ -249,3 +270,21 @@ def test_search_fills_the_limit_with_last_names_first(repository: CustomerReposi
     found = repository.search("m", "name", 3)
     # Last names starting with "m": Martin, Müller; then first names: María (alvarado).
     assert [c.last_name for c in found] == ["Martin", "Müller", "alvarado"]
+
+
+def test_member_counters_follow_every_change(
+    repository: CustomerRepository, configuration: ConfigRepository
+) -> None:
+    first, second = make(1), make(2, group_ids=("customer", "vip"))
+    repository.create(first)
+    repository.create(second)
+    assert member_counts(configuration) == {"customer": 2, "guest": 0, "vip": 1}
+    stored = replace(first, version=1)
+    repository.update(stored, replace(stored, group_ids=("vip",), default_group_id="vip"))
+    assert member_counts(configuration) == {"customer": 1, "guest": 0, "vip": 2}
+    repository.delete(replace(second, version=1), keep_email_blocked=False)
+    assert member_counts(configuration) == {"customer": 0, "guest": 0, "vip": 1}
+    with pytest.raises(InvalidInputError):
+        repository.create(make(3, group_ids=("nope",)))
+    assert repository.get(make(3).id) is None
+    assert member_counts(configuration) == {"customer": 0, "guest": 0, "vip": 1}
