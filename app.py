@@ -6,7 +6,9 @@ from chalice.app import Chalice, ConvertToMiddleware
 
 from chalicelib.handlers.config import config
 from chalicelib.handlers.customers import customers
+from chalicelib.handlers.groups import groups
 from chalicelib.handlers.openapi import openapi
+from chalicelib.handlers.shop import shop
 from chalicelib.handlers.staff import staff
 from chalicelib.handlers.store import store
 from chalicelib.observability import logger, metrics, tracer
@@ -19,5 +21,5 @@ app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context(clear_s
 app.register_middleware(ConvertToMiddleware(tracer.capture_lambda_handler))
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
 
-for blueprint in (staff, customers, config, store, openapi):
+for blueprint in (staff, customers, config, groups, shop, store, openapi):
     app.register_blueprint(blueprint)

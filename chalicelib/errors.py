@@ -69,6 +69,18 @@ class RuleViolationError(DomainError):
     code = "RuleViolation"
 
 
+class DefaultGroupError(RuleViolationError):
+    code = "DefaultGroup"
+
+
+class GroupHasMembersError(RuleViolationError):
+    code = "GroupHasMembers"
+
+
+class ContactInUseError(RuleViolationError):
+    code = "ContactInUse"
+
+
 class ThrottledError(DomainError):
     code = "Throttled"
 

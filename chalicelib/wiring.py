@@ -35,6 +35,7 @@ from chalicelib.services.auth import AuthService
 from chalicelib.services.config import ConfigService
 from chalicelib.services.customers import CustomerService
 from chalicelib.services.employees import EmployeeService
+from chalicelib.services.groups import GroupService
 from chalicelib.services.notifications import Notifier
 from chalicelib.services.throttle import Throttle
 from chalicelib.settings import Settings, get_settings
@@ -48,6 +49,7 @@ class Container:
     employees: EmployeeService
     auth: AuthService
     accounts: AccountService
+    groups: GroupService
 
 
 def token_secret(settings: Settings) -> str:
@@ -98,6 +100,7 @@ def build_container(
         customers=customer_service,
         employees=EmployeeService(employee_repository, cursors, clock),
         auth=AuthService(employee_repository, throttle, signer, token_ttl=ttl, clock=clock),
+        groups=GroupService(config_service, customer_service),
         accounts=AccountService(
             customer_repository,
             customer_service,

@@ -30,6 +30,13 @@ class ErrorResponse(ResponseModel):
     Fields: dict[str, str] | None = None
 
 
+class PageParams(RequestModel):
+    """?limit=&cursor= of a paginated list."""
+
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+    cursor: Annotated[str, StringConstraints(max_length=2048)] | None = None
+
+
 Name = Annotated[str, StringConstraints(min_length=1, max_length=255)]
 ShortText = Annotated[str, StringConstraints(max_length=255)]
 Identifier = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]

@@ -135,7 +135,7 @@ class ConfigService:
 
     # -- generic entries -----------------------------------------------------------------------
     def entries(self, kind: ConfigKind) -> list[ConfigEntry]:
-        return sorted(self._config().of(kind), key=lambda e: (not e.is_default, len(e.id), e.id))
+        return sorted(self._config().of(kind), key=lambda e: (not e.is_default, e.id))
 
     def entry(self, kind: ConfigKind, entry_id: str) -> ConfigEntry:
         """Raises: NotFoundError."""

@@ -288,3 +288,32 @@ def test_member_counters_follow_every_change(
         repository.create(make(3, group_ids=("nope",)))
     assert repository.get(make(3).id) is None
     assert member_counts(configuration) == {"customer": 0, "guest": 0, "vip": 1}
+
+
+def test_interleaved_membership_changes_keep_counters_exact(
+    repository: CustomerRepository, configuration: ConfigRepository
+) -> None:
+    import random
+
+    rng = random.Random(7)
+    customers = [make(n) for n in range(1, 9)]
+    for customer in customers:
+        repository.create(customer)
+    for _ in range(60):
+        # Two writers read the same customer, then both write: the second one must lose (409)
+        # instead of moving a counter its write doesn't make true.
+        target = rng.choice(customers)
+        stale = repository.get(target.id)
+        assert stale is not None
+        first = tuple(sorted(rng.sample(GROUPS, rng.randint(1, 3))))
+        second = tuple(sorted(rng.sample(GROUPS, rng.randint(1, 3))))
+        repository.update(stale, replace(stale, group_ids=first, default_group_id=first[0]))
+        with pytest.raises(ConflictError):
+            repository.update(stale, replace(stale, group_ids=second, default_group_id=second[0]))
+    truth = dict.fromkeys(GROUPS, 0)
+    for customer in customers:
+        stored = repository.get(customer.id)
+        assert stored is not None
+        for group_id in stored.group_ids:
+            truth[group_id] += 1
+    assert member_counts(configuration) == truth

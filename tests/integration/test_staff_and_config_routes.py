@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from app import app
@@ -138,7 +140,7 @@ def _admin_routes() -> list[tuple[str, str, tuple[str, ...]]]:
 def test_every_admin_route_needs_a_token_and_the_right_role(
     support: Api, anonymous: Api, method: str, path: str, roles: tuple[str, ...]
 ) -> None:
-    concrete = path.replace("{customer_id}", "x").replace("{employee_id}", "x").replace("{title_id}", "x")
+    concrete = re.sub(r"{\w+}", "x", path)
     assert anonymous.json(method, concrete, {})[0] == 401
     status = support.json(method, concrete, {})[0]
     if "support" in roles:

@@ -1,0 +1,151 @@
+"""Customer groups, their members, and the storefront pricing they imply."""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint, Response
+
+from chalicelib.domain.employees import Principal
+from chalicelib.errors import ForbiddenError, UnauthenticatedError
+from chalicelib.handlers.http import ADMIN, PUBLIC, STAFF, Call, route
+from chalicelib.handlers.presenters import customer_response, group_response, pricing_response
+from chalicelib.schemas.common import PageParams
+from chalicelib.schemas.config import (
+    DeleteGroupParams,
+    GroupRequest,
+    GroupResponse,
+    PricingParams,
+    PricingResponse,
+    UpdateGroupRequest,
+)
+from chalicelib.schemas.customers import CustomerResponse
+from chalicelib.schemas.lists import GroupListResponse, MemberListResponse
+from chalicelib.wiring import container
+
+groups = Blueprint(__name__)
+
+
+@route(
+    groups, "/admin/groups", "GET", summary="List customer groups", roles=STAFF, response=GroupListResponse
+)
+def list_groups(call: Call) -> GroupListResponse:
+    return GroupListResponse(items=[group_response(g) for g in container().groups.list_groups()])
+
+
+@route(
+    groups,
+    "/admin/groups",
+    "POST",
+    summary="Create a customer group",
+    roles=ADMIN,
+    body=GroupRequest,
+    response=GroupResponse,
+    status=201,
+    idempotent=True,
+)
+def create_group(call: Call) -> GroupResponse:
+    return group_response(container().groups.create(call.body))
+
+
+@route(groups, "/admin/groups/{group_id}", "GET", summary="Get a group", roles=STAFF, response=GroupResponse)
+def get_group(call: Call, group_id: str) -> GroupResponse:
+    return group_response(container().groups.get(group_id))
+
+
+@route(
+    groups,
+    "/admin/groups/{group_id}",
+    "PATCH",
+    summary="Update a group",
+    roles=ADMIN,
+    body=UpdateGroupRequest,
+    response=GroupResponse,
+)
+def update_group(call: Call, group_id: str) -> GroupResponse:
+    return group_response(container().groups.update(group_id, call.body))
+
+
+@route(
+    groups,
+    "/admin/groups/{group_id}",
+    "DELETE",
+    summary="Delete a group (422 for defaults and groups with members unless ?reassign_to=)",
+    roles=ADMIN,
+    query=DeleteGroupParams,
+    status=204,
+)
+def delete_group(call: Call, group_id: str) -> Response:
+    container().groups.delete(group_id, call.query.reassign_to)
+    return Response(body="", status_code=204)
+
+
+@route(
+    groups,
+    "/admin/groups/{group_id}/members",
+    "GET",
+    summary="Members of a group, paginated",
+    roles=STAFF,
+    query=PageParams,
+    response=MemberListResponse,
+)
+def list_members(call: Call, group_id: str) -> MemberListResponse:
+    rows, cursor = container().groups.members(group_id, call.query.limit, call.query.cursor)
+    return MemberListResponse(items=[customer_response(c) for c in rows], next_cursor=cursor)
+
+
+@route(
+    groups,
+    "/admin/groups/{group_id}/members/{customer_id}",
+    "PUT",
+    summary="Add a customer to a group (idempotent)",
+    roles=ADMIN,
+    response=CustomerResponse,
+)
+def add_member(call: Call, group_id: str, customer_id: str) -> CustomerResponse:
+    return customer_response(container().groups.add_member(group_id, customer_id))
+
+
+@route(
+    groups,
+    "/admin/groups/{group_id}/members/{customer_id}",
+    "DELETE",
+    summary="Remove a customer from a group (idempotent)",
+    roles=ADMIN,
+    status=204,
+)
+def remove_member(call: Call, group_id: str, customer_id: str) -> Response:
+    container().groups.remove_member(group_id, customer_id)
+    return Response(body="", status_code=204)
+
+
+def _pricing_caller(call: Call) -> Principal | None:
+    header = call.request.headers.get("authorization")
+    if not header:
+        return None
+    token = header.partition(" ")[2].strip()
+    services = container()
+    try:
+        return services.accounts.authenticate(token)
+    except UnauthenticatedError:
+        return services.auth.authenticate(token)
+
+
+@route(
+    groups,
+    "/store/pricing",
+    "GET",
+    summary="The reduction and price display that apply (customer token, staff token + customer_id, "
+    "or none for visitors)",
+    roles=PUBLIC,
+    query=PricingParams,
+    response=PricingResponse,
+)
+def store_pricing(call: Call) -> PricingResponse:
+    caller = _pricing_caller(call)
+    customer_id = call.query.customer_id
+    if caller is not None and caller.role == "customer":
+        if customer_id not in (None, caller.subject_id):
+            raise ForbiddenError("A customer sees only their own pricing.")
+        customer_id = caller.subject_id
+    elif customer_id is not None and caller is None:
+        raise UnauthenticatedError("A staff token is needed to price for a given customer.")
+    return pricing_response(container().groups.pricing(customer_id, call.query.category_id))
