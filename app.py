@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chalice.app import Chalice, ConvertToMiddleware
 
+from chalicelib.handlers.addresses import addresses
 from chalicelib.handlers.config import config
 from chalicelib.handlers.customers import customers
 from chalicelib.handlers.groups import groups
@@ -21,5 +22,5 @@ app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context(clear_s
 app.register_middleware(ConvertToMiddleware(tracer.capture_lambda_handler))
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
 
-for blueprint in (staff, customers, config, groups, shop, store, openapi):
+for blueprint in (staff, customers, addresses, config, groups, shop, store, openapi):
     app.register_blueprint(blueprint)

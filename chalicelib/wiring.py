@@ -12,6 +12,7 @@ from pathlib import Path
 
 from chalicelib.clock import Clock, utc_now
 from chalicelib.errors import ServiceUnavailableError
+from chalicelib.repositories.addresses import DynamoAddressRepository
 from chalicelib.repositories.config import DynamoConfigRepository
 from chalicelib.repositories.customers import DynamoCustomerRepository
 from chalicelib.repositories.employees import DynamoEmployeeRepository, DynamoThrottleRepository
@@ -23,6 +24,7 @@ from chalicelib.repositories.mail import (
     SesMailer,
 )
 from chalicelib.repositories.ports import (
+    AddressRepository,
     ConfigRepository,
     CustomerRepository,
     EmployeeRepository,
@@ -31,6 +33,7 @@ from chalicelib.repositories.ports import (
 from chalicelib.security.cursors import CursorCodec
 from chalicelib.security.tokens import TokenSigner
 from chalicelib.services.accounts import AccountService
+from chalicelib.services.addresses import AddressService
 from chalicelib.services.auth import AuthService
 from chalicelib.services.config import ConfigService
 from chalicelib.services.customers import CustomerService
@@ -50,6 +53,7 @@ class Container:
     auth: AuthService
     accounts: AccountService
     groups: GroupService
+    addresses: AddressService
 
 
 def token_secret(settings: Settings) -> str:
@@ -72,6 +76,7 @@ def build_container(
     employees: EmployeeRepository | None = None,
     config: ConfigRepository | None = None,
     throttles: ThrottleRepository | None = None,
+    addresses: AddressRepository | None = None,
     mailer: Mailer | None = None,
     sent_mail: SentMailLog | None = None,
     clock: Clock = utc_now,
@@ -101,6 +106,9 @@ def build_container(
         employees=EmployeeService(employee_repository, cursors, clock),
         auth=AuthService(employee_repository, throttle, signer, token_ttl=ttl, clock=clock),
         groups=GroupService(config_service, customer_service),
+        addresses=AddressService(
+            addresses or DynamoAddressRepository(), customer_repository, config_service, cursors, clock
+        ),
         accounts=AccountService(
             customer_repository,
             customer_service,

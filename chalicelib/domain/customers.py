@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Generic, Literal, TypeVar
 
+from chalicelib.domain.addresses import Address
+
 CustomerStatus = Literal["active", "pending_approval", "disabled"]
 CUSTOMER_STATUSES: tuple[CustomerStatus, ...] = ("active", "pending_approval", "disabled")
 B2B_FIELDS = (
@@ -87,6 +89,7 @@ class Connection:
 class CustomerView:
     customer: Customer
     connections: tuple[Connection, ...] = ()
+    addresses: tuple[Address, ...] = ()
 
 
 SortField = Literal["id", "last_name", "first_name", "email", "registered_at", "last_visit_at", "age"]

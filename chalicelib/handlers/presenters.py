@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from chalicelib.domain.addresses import Address
 from chalicelib.domain.config import ConfigEntry, Title
 from chalicelib.domain.customers import Customer, CustomerView
 from chalicelib.domain.employees import Employee
 from chalicelib.schemas.accounts import ConnectionRecordResponse, MeResponse, PersonalDataResponse
+from chalicelib.schemas.addresses import AddressResponse
 from chalicelib.schemas.config import (
     CategoryReductionResponse,
     ContactResponse,
@@ -69,7 +71,7 @@ def customer_view_response(view: CustomerView, group_names: dict[str, str]) -> C
     customer = view.customer
     return CustomerViewResponse(
         profile=customer_response(customer),
-        addresses=[],
+        addresses=[address_response(a).model_dump(mode="json") for a in view.addresses],
         groups=[
             GroupSummary(id=group_id, name=group_names.get(group_id, group_id))
             for group_id in customer.group_ids
@@ -151,7 +153,7 @@ def personal_data_response(view: CustomerView) -> PersonalDataResponse:
         profile=me_response(view.customer),
         groups=list(view.customer.group_ids),
         last_connections=[ConnectionRecordResponse(at=c.at, ip=c.ip) for c in view.connections],
-        addresses=[],
+        addresses=[address_response(a).model_dump(mode="json") for a in view.addresses],
         carts=[],
         orders=[],
         threads=[],
@@ -224,4 +226,29 @@ def pricing_response(pricing: Pricing) -> PricingResponse:
         reduction_source="category" if pricing.source == "category" else "group",
         price_display=data.get("price_display", "tax_incl"),
         show_prices=bool(data.get("show_prices", True)),
+    )
+
+
+def address_response(address: Address) -> AddressResponse:
+    return AddressResponse(
+        id=address.id,
+        customer_id=address.customer_id,
+        alias=address.alias,
+        company=address.company,
+        first_name=address.first_name,
+        last_name=address.last_name,
+        vat_number=address.vat_number,
+        dni=address.dni,
+        address1=address.address1,
+        address2=address.address2,
+        postcode=address.postcode,
+        city=address.city,
+        state=address.state,
+        country=address.country,
+        phone=address.phone,
+        phone_mobile=address.phone_mobile,
+        other=address.other,
+        deleted=address.deleted,
+        created_at=address.created_at,
+        updated_at=address.updated_at,
     )

@@ -142,3 +142,41 @@ class SentMailRecord(TableRecord, discriminator="SENT_MAIL"):
 
     status = UnicodeAttribute()
     at = UnicodeAttribute()
+
+
+class AddressRecord(TableRecord, discriminator="ADDRESS"):
+    """A customer's address, in the customer's item collection.
+
+    Key design:
+      PK = CUSTOMER#<customer id>  SK = ADDRESS#<address id>  → GetItem by id (the id embeds the
+        customer id); a customer's addresses come with the view Query (#3).
+      GSI2  ADDRESSES / <address id>                        → all addresses, newest last
+      GSI4  ADDRESSES / <fold(last)>·<fold(first)>·<id>     → last_name filter (prefix)
+      GSI5  ADDRESSES / <postcode>·<id>                     → postcode filter (prefix)
+      GSI6  ADDRESSES / <fold(city)>·<id>                   → city filter (prefix)
+      GSI7  ADDRESSES#COUNTRY#<CC> / <id>                   → country filter
+    The ADDRESSES partitions take address writes (customers' edits, imports): far below ~1,000/s.
+    """
+
+    address_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    alias = UnicodeAttribute()
+    company = UnicodeAttribute(null=True)
+    first_name = UnicodeAttribute()
+    last_name = UnicodeAttribute()
+    vat_number = UnicodeAttribute(null=True)
+    dni = UnicodeAttribute(null=True)
+    address1 = UnicodeAttribute()
+    address2 = UnicodeAttribute(null=True)
+    postcode = UnicodeAttribute(null=True)
+    city = UnicodeAttribute()
+    state = UnicodeAttribute(null=True)
+    country = UnicodeAttribute()
+    phone = UnicodeAttribute(null=True)
+    phone_mobile = UnicodeAttribute(null=True)
+    other = UnicodeAttribute(null=True)
+    order_count = NumberAttribute(default=0)
+    deleted = BooleanAttribute(default=False)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    version = VersionAttribute()

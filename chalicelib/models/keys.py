@@ -91,3 +91,18 @@ def account_token_pk(token_hash: str) -> str:
 
 def sent_mail_pk(event_hash: str) -> str:
     return f"SENT_MAIL#{event_hash}"
+
+
+ADDRESSES = "ADDRESSES"
+
+
+def address_sk(address_id: str) -> str:
+    return f"ADDRESS#{address_id}"
+
+
+def address_prefix() -> str:
+    return "ADDRESS#"
+
+
+def address_country_pk(country: str) -> str:
+    return f"{ADDRESSES}#COUNTRY#{country}"

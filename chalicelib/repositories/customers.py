@@ -11,6 +11,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.clock import iso, parse_iso
+from chalicelib.domain.addresses import Address
 from chalicelib.domain.customers import (
     AccountToken,
     Customer,
@@ -32,11 +33,13 @@ from chalicelib.models.base import TableRecord, index_by_number
 from chalicelib.models.config import ConfigRecord
 from chalicelib.models.customer import (
     AccountTokenRecord,
+    AddressRecord,
     ConnectionRecord,
     CustomerRecord,
     EmailRecord,
     GroupMembershipRecord,
 )
+from chalicelib.repositories.addresses import from_address_record
 from chalicelib.repositories.config import DynamoConfigRepository
 from chalicelib.repositories.customer_mapping import (
     from_record,
@@ -112,10 +115,14 @@ class DynamoCustomerRepository:
     def view(self, customer_id: str) -> CustomerView | None:
         profile: Customer | None = None
         connections: list[SignIn] = []
+        addresses: list[Address] = []
         with dynamo_errors():
             for record in TableRecord.query(keys.customer_pk(customer_id)):
                 if isinstance(record, CustomerRecord):
                     profile = from_record(record)
+                elif isinstance(record, AddressRecord):
+                    if not record.deleted:
+                        addresses.append(from_address_record(record))
                 elif isinstance(record, ConnectionRecord):
                     connections.append(
                         SignIn(at=parse_iso(record.at), ip=record.ip, user_agent=record.user_agent)
@@ -123,7 +130,7 @@ class DynamoCustomerRepository:
         if profile is None:
             return None
         newest = sorted(connections, key=lambda c: c.at, reverse=True)[:_CONNECTIONS_KEPT]
-        return CustomerView(customer=profile, connections=tuple(newest))
+        return CustomerView(customer=profile, connections=tuple(newest), addresses=tuple(addresses))
 
     # -- writes --------------------------------------------------------------------------------
     @staticmethod

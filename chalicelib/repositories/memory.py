@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from chalicelib.domain.addresses import Address, AddressFilters
 from chalicelib.domain.config import ConfigEntry, ConfigKind, DeleteOutcome, ShopConfig
 from chalicelib.domain.customers import (
     AccountToken,
@@ -30,15 +31,21 @@ from chalicelib.errors import (
     NotFoundError,
 )
 from chalicelib.models import keys
+from chalicelib.repositories.addresses import address_matches, plan_address_query
+from chalicelib.repositories.addresses import order_key as address_order_key
 from chalicelib.repositories.customer_plan import matches, order_key, plan_customer_query
 from chalicelib.repositories.customers import EmailBlockedError, EmailTakenError
 from chalicelib.text import fold, normalise_email
 
 
 class MemoryCustomerRepository:
-    def __init__(self, config: MemoryConfigRepository | None = None) -> None:
-        # With a config fake, group member counters move like the DynamoDB ones.
+    def __init__(
+        self, config: MemoryConfigRepository | None = None, addresses: MemoryAddressRepository | None = None
+    ) -> None:
+        # With a config fake, group member counters move like the DynamoDB ones; with an address
+        # fake, the view shows the customer's addresses like the DynamoDB item collection does.
         self.config = config
+        self.address_book = addresses
         self.customers: dict[str, Customer] = {}
         self.emails: dict[str, str | None] = {}  # normalised e-mail → id (None: blocked)
         self.connections: dict[str, list[Connection]] = {}
@@ -88,7 +95,11 @@ class MemoryCustomerRepository:
         if customer is None:
             return None
         newest = sorted(self.connections.get(customer_id, []), key=lambda c: c.at, reverse=True)
-        return CustomerView(customer=customer, connections=tuple(newest[:10]))
+        book = self.address_book.addresses.values() if self.address_book else ()
+        addresses = sorted(
+            (a for a in book if a.customer_id == customer_id and not a.deleted), key=lambda a: a.id
+        )
+        return CustomerView(customer=customer, connections=tuple(newest[:10]), addresses=tuple(addresses))
 
     def update(self, before: Customer, after: Customer) -> None:
         current = self.customers.get(before.id)
@@ -111,6 +122,11 @@ class MemoryCustomerRepository:
         del self.customers[customer.id]
         self._move_members(customer.group_ids, ())
         self.connections.pop(customer.id, None)
+        if self.address_book is not None:
+            for address_id in [
+                a.id for a in self.address_book.addresses.values() if a.customer_id == customer.id
+            ]:
+                del self.address_book.addresses[address_id]
         key = normalise_email(customer.email)
         if keep_email_blocked:
             self.emails[key] = None
@@ -189,6 +205,53 @@ class MemoryCustomerRepository:
             for customer in rows[:missing]:
                 found.setdefault(customer.id, customer)
         return list(found.values())[:limit]
+
+
+class MemoryAddressRepository:
+    def __init__(self) -> None:
+        self.addresses: dict[str, Address] = {}
+
+    def create(self, address: Address) -> None:
+        if address.id in self.addresses:
+            raise AlreadyExistsError("Address already exists.")
+        self.addresses[address.id] = replace(address, version=1)
+
+    def get(self, address_id: str) -> Address | None:
+        return self.addresses.get(address_id)
+
+    def update(self, before: Address, after: Address) -> None:
+        current = self.addresses.get(before.id)
+        if current is None:
+            raise NotFoundError("Address not found.")
+        if current.version != before.version:
+            raise ConflictError("The address was changed by someone else; reload and try again.")
+        self.addresses[after.id] = replace(after, version=before.version + 1)
+
+    def delete(self, address: Address) -> bool:
+        current = self.addresses.get(address.id)
+        if current is None:
+            raise NotFoundError("Address not found.")
+        if current.version != address.version:
+            raise ConflictError("The address was changed by someone else; reload and try again.")
+        if current.order_count > 0:
+            self.update(current, replace(current, deleted=True))
+            return False
+        del self.addresses[address.id]
+        return True
+
+    def list_page(
+        self, filters: AddressFilters, limit: int, position: dict[str, Any] | None
+    ) -> Page[Address]:
+        plan = plan_address_query(filters)
+        rows = sorted(
+            (a for a in self.addresses.values() if address_matches(a, filters)),
+            key=lambda a: address_order_key(a, plan),
+        )
+        if position is not None:
+            rows = [a for a in rows if address_order_key(a, plan) > str(position["after"])]
+        page = rows[:limit]
+        more = len(rows) > limit
+        return Page(page, {"after": address_order_key(page[-1], plan)} if more and page else None)
 
 
 class MemoryEmployeeRepository:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
+from chalicelib.domain.addresses import Address, AddressFilters
 from chalicelib.domain.config import ConfigEntry, ConfigKind, DeleteOutcome, ShopConfig
 from chalicelib.domain.customers import (
     AccountToken,
@@ -62,6 +63,22 @@ class CustomerRepository(Protocol):
 
         Raises: InvalidTokenError (token already used), ConflictError, NotFoundError.
         """
+
+
+class AddressRepository(Protocol):
+    def create(self, address: Address) -> None: ...
+
+    def get(self, address_id: str) -> Address | None: ...
+
+    def update(self, before: Address, after: Address) -> None:
+        """Raises: NotFoundError, ConflictError (stale version)."""
+
+    def delete(self, address: Address) -> bool:
+        """Delete, or hide when orders use it (returns False then). Raises: NotFoundError, ConflictError."""
+
+    def list_page(
+        self, filters: AddressFilters, limit: int, position: dict[str, Any] | None
+    ) -> Page[Address]: ...
 
 
 class EmployeeRepository(Protocol):

@@ -1,0 +1,174 @@
+"""Addresses: back-office (any customer's) and storefront (the signed-in customer's own)."""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint, Response
+
+from chalicelib.handlers.http import ADMIN, CUSTOMER, STAFF, Call, route
+from chalicelib.handlers.presenters import address_response
+from chalicelib.schemas.addresses import (
+    AddressListResponse,
+    AddressRequest,
+    AddressResponse,
+    ListAddressesParams,
+    UpdateAddressRequest,
+)
+from chalicelib.schemas.common import PageParams
+from chalicelib.wiring import container
+
+addresses = Blueprint(__name__)
+
+
+def _own(call: Call) -> str:
+    assert call.principal is not None
+    return call.principal.subject_id
+
+
+@route(
+    addresses,
+    "/admin/addresses",
+    "GET",
+    summary="List addresses (filters customer_id, last_name, postcode, city, country)",
+    roles=STAFF,
+    query=ListAddressesParams,
+    response=AddressListResponse,
+)
+def list_addresses(call: Call) -> AddressListResponse:
+    rows, cursor = container().addresses.list_page(call.query)
+    return AddressListResponse(items=[address_response(a) for a in rows], next_cursor=cursor)
+
+
+@route(
+    addresses,
+    "/admin/customers/{customer_id}/addresses",
+    "GET",
+    summary="A customer's addresses",
+    roles=STAFF,
+    query=PageParams,
+    response=AddressListResponse,
+)
+def list_customer_addresses(call: Call, customer_id: str) -> AddressListResponse:
+    rows, cursor = container().addresses.for_customer(customer_id, call.query.limit, call.query.cursor)
+    return AddressListResponse(items=[address_response(a) for a in rows], next_cursor=cursor)
+
+
+@route(
+    addresses,
+    "/admin/customers/{customer_id}/addresses",
+    "POST",
+    summary="Add an address to a customer",
+    roles=ADMIN,
+    body=AddressRequest,
+    response=AddressResponse,
+    status=201,
+    idempotent=True,
+)
+def create_customer_address(call: Call, customer_id: str) -> AddressResponse:
+    return address_response(container().addresses.create(customer_id, call.body))
+
+
+@route(
+    addresses,
+    "/admin/addresses/{address_id}",
+    "GET",
+    summary="Get an address",
+    roles=STAFF,
+    response=AddressResponse,
+)
+def get_address(call: Call, address_id: str) -> AddressResponse:
+    return address_response(container().addresses.get(address_id))
+
+
+@route(
+    addresses,
+    "/admin/addresses/{address_id}",
+    "PATCH",
+    summary="Update an address",
+    roles=ADMIN,
+    body=UpdateAddressRequest,
+    response=AddressResponse,
+)
+def update_address(call: Call, address_id: str) -> AddressResponse:
+    return address_response(container().addresses.update(address_id, call.body))
+
+
+@route(
+    addresses,
+    "/admin/addresses/{address_id}",
+    "DELETE",
+    summary="Delete an address (hidden and kept when an order uses it)",
+    roles=ADMIN,
+    status=204,
+)
+def delete_address(call: Call, address_id: str) -> Response:
+    container().addresses.delete(address_id)
+    return Response(body="", status_code=204)
+
+
+@route(
+    addresses,
+    "/store/me/addresses",
+    "GET",
+    summary="My addresses",
+    roles=CUSTOMER,
+    query=PageParams,
+    response=AddressListResponse,
+)
+def list_my_addresses(call: Call) -> AddressListResponse:
+    rows, cursor = container().addresses.for_customer(
+        _own(call), call.query.limit, call.query.cursor, include_deleted=False
+    )
+    return AddressListResponse(items=[address_response(a) for a in rows], next_cursor=cursor)
+
+
+@route(
+    addresses,
+    "/store/me/addresses",
+    "POST",
+    summary="Add one of my addresses",
+    roles=CUSTOMER,
+    body=AddressRequest,
+    response=AddressResponse,
+    status=201,
+    idempotent=True,
+)
+def create_my_address(call: Call) -> AddressResponse:
+    return address_response(container().addresses.create(_own(call), call.body))
+
+
+@route(
+    addresses,
+    "/store/me/addresses/{address_id}",
+    "GET",
+    summary="One of my addresses",
+    roles=CUSTOMER,
+    response=AddressResponse,
+)
+def get_my_address(call: Call, address_id: str) -> AddressResponse:
+    return address_response(container().addresses.get(address_id, owner=_own(call)))
+
+
+@route(
+    addresses,
+    "/store/me/addresses/{address_id}",
+    "PATCH",
+    summary="Change one of my addresses",
+    roles=CUSTOMER,
+    body=UpdateAddressRequest,
+    response=AddressResponse,
+)
+def update_my_address(call: Call, address_id: str) -> AddressResponse:
+    return address_response(container().addresses.update(address_id, call.body, owner=_own(call)))
+
+
+@route(
+    addresses,
+    "/store/me/addresses/{address_id}",
+    "DELETE",
+    summary="Delete one of my addresses",
+    roles=CUSTOMER,
+    status=204,
+)
+def delete_my_address(call: Call, address_id: str) -> Response:
+    container().addresses.delete(address_id, owner=_own(call))
+    return Response(body="", status_code=204)

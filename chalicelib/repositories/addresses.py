@@ -1,0 +1,250 @@
+"""Addresses in DynamoDB, and the index plan the in-memory fake shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from chalicelib.clock import iso, parse_iso
+from chalicelib.domain.addresses import Address, AddressFilters, owner_of
+from chalicelib.domain.customers import Page
+from chalicelib.errors import ConflictError, NotFoundError
+from chalicelib.models import keys
+from chalicelib.models.base import TableRecord, index_by_number
+from chalicelib.models.customer import AddressRecord
+from chalicelib.repositories.dynamo_errors import conditional, dynamo_errors, from_low_level, to_low_level
+from chalicelib.text import fold
+
+_MAX_ITEMS_READ_PER_PAGE = 1000
+
+
+def postcode_key(postcode: str | None) -> str:
+    return "".join((postcode or "").split()).upper()
+
+
+def address_index_keys(address: Address) -> dict[int, tuple[str, str]]:
+    """(partition, sort key) per index number for an address."""
+    return {
+        2: (keys.ADDRESSES, address.id),
+        4: (keys.ADDRESSES, keys.sort_key(fold(address.last_name), fold(address.first_name), address.id)),
+        5: (keys.ADDRESSES, keys.sort_key(postcode_key(address.postcode), address.id)),
+        6: (keys.ADDRESSES, keys.sort_key(fold(address.city), address.id)),
+        7: (keys.address_country_pk(address.country), address.id),
+    }
+
+
+@dataclass(frozen=True)
+class AddressPlan:
+    source: str  # "customer" (base-table Query) or "index"
+    index: int = 0
+    partition: str = ""
+    prefix: str | None = None
+    residual: AddressFilters = field(default_factory=AddressFilters)
+
+
+def plan_address_query(filters: AddressFilters) -> AddressPlan:
+    """The narrowest key first: a customer's collection, then postcode, last name, city, country."""
+    if filters.customer_id:
+        return AddressPlan(
+            "customer",
+            partition=keys.customer_pk(filters.customer_id),
+            residual=replace(filters, customer_id=None),
+        )
+    if filters.postcode:
+        return AddressPlan(
+            "index", 5, keys.ADDRESSES, postcode_key(filters.postcode), replace(filters, postcode=None)
+        )
+    if filters.last_name:
+        return AddressPlan(
+            "index", 4, keys.ADDRESSES, fold(filters.last_name), replace(filters, last_name=None)
+        )
+    if filters.city:
+        return AddressPlan("index", 6, keys.ADDRESSES, fold(filters.city), replace(filters, city=None))
+    if filters.country:
+        return AddressPlan(
+            "index", 7, keys.address_country_pk(filters.country.upper()), None, replace(filters, country=None)
+        )
+    return AddressPlan("index", 2, keys.ADDRESSES)
+
+
+def address_matches(address: Address, filters: AddressFilters) -> bool:
+    return all(
+        (
+            filters.customer_id is None or address.customer_id == filters.customer_id,
+            filters.last_name is None or fold(address.last_name).startswith(fold(filters.last_name)),
+            filters.postcode is None
+            or postcode_key(address.postcode).startswith(postcode_key(filters.postcode)),
+            filters.city is None or fold(address.city).startswith(fold(filters.city)),
+            filters.country is None or address.country == filters.country.upper(),
+        )
+    )
+
+
+def order_key(address: Address, plan: AddressPlan) -> str:
+    if plan.source == "customer":
+        return keys.address_sk(address.id)
+    return address_index_keys(address)[plan.index][1]
+
+
+def _to_record(address: Address) -> AddressRecord:
+    record = AddressRecord(
+        keys.customer_pk(address.customer_id),
+        keys.address_sk(address.id),
+        address_id=address.id,
+        customer_id=address.customer_id,
+        alias=address.alias,
+        company=address.company,
+        first_name=address.first_name,
+        last_name=address.last_name,
+        vat_number=address.vat_number,
+        dni=address.dni,
+        address1=address.address1,
+        address2=address.address2,
+        postcode=address.postcode,
+        city=address.city,
+        state=address.state,
+        country=address.country,
+        phone=address.phone,
+        phone_mobile=address.phone_mobile,
+        other=address.other,
+        order_count=address.order_count,
+        deleted=address.deleted,
+        created_at=iso(address.created_at),
+        updated_at=iso(address.updated_at),
+    )
+    for number, (partition, sort) in address_index_keys(address).items():
+        setattr(record, f"gsi{number}pk", partition)
+        setattr(record, f"gsi{number}sk", sort)
+    if address.version:
+        record.version = address.version
+    return record
+
+
+def from_address_record(record: AddressRecord) -> Address:
+    return Address(
+        id=record.address_id,
+        customer_id=record.customer_id,
+        alias=record.alias,
+        company=record.company,
+        first_name=record.first_name,
+        last_name=record.last_name,
+        vat_number=record.vat_number,
+        dni=record.dni,
+        address1=record.address1,
+        address2=record.address2,
+        postcode=record.postcode,
+        city=record.city,
+        state=record.state,
+        country=record.country,
+        phone=record.phone,
+        phone_mobile=record.phone_mobile,
+        other=record.other,
+        order_count=int(record.order_count or 0),
+        deleted=bool(record.deleted),
+        created_at=parse_iso(record.created_at),
+        updated_at=parse_iso(record.updated_at),
+        version=int(record.version or 0),
+    )
+
+
+class DynamoAddressRepository:
+    """Addresses live in their customer's item collection."""
+
+    def create(self, address: Address) -> None:
+        with dynamo_errors():
+            _to_record(address).save(condition=AddressRecord.pk.does_not_exist())
+
+    def get(self, address_id: str) -> Address | None:
+        customer_id = owner_of(address_id)
+        if customer_id is None:
+            return None
+        with dynamo_errors():
+            try:
+                record = AddressRecord.get(keys.customer_pk(customer_id), keys.address_sk(address_id))
+            except AddressRecord.DoesNotExist:
+                return None
+        return from_address_record(record)
+
+    def update(self, before: Address, after: Address) -> None:
+        record = _to_record(after)
+        record.version = before.version
+        with dynamo_errors(), conditional() as outcome:
+            record.save(condition=AddressRecord.pk.exists())
+        if not outcome.passed:
+            if self.get(before.id) is None:
+                raise NotFoundError("Address not found.")
+            raise ConflictError("The address was changed by someone else; reload and try again.")
+
+    def delete(self, address: Address) -> bool:
+        """Delete unless an order uses it; then hide it. Returns True when it was deleted."""
+        record = _to_record(address)
+        unused = AddressRecord.order_count.does_not_exist() | (AddressRecord.order_count == 0)
+        with dynamo_errors(), conditional() as outcome:
+            record.delete(condition=unused)
+        if outcome.passed:
+            return True
+        current = self.get(address.id)
+        if current is None:
+            raise NotFoundError("Address not found.")
+        if current.order_count == 0:
+            raise ConflictError("The address was changed by someone else; reload and try again.")
+        self.update(current, replace(current, deleted=True))
+        return False
+
+    def list_page(
+        self, filters: AddressFilters, limit: int, position: dict[str, Any] | None
+    ) -> Page[Address]:
+        plan = plan_address_query(filters)
+        start = to_low_level(position) if position else None
+        size = limit + 1
+        rows: list[tuple[Address, AddressRecord]] = []
+        read = 0
+        with dynamo_errors():
+            while True:
+                iterator = self._query(plan, start, size)
+                for record in iterator:
+                    read += 1
+                    if not isinstance(record, AddressRecord):
+                        continue
+                    address = from_address_record(record)
+                    if address_matches(address, plan.residual):
+                        rows.append((address, record))
+                        if len(rows) > limit:
+                            break
+                if len(rows) > limit:
+                    kept = rows[:limit]
+                    return Page([a for a, _ in kept], self._position(kept[-1][1], plan))
+                start_key = from_low_level(iterator.last_evaluated_key)
+                if start_key is None or read >= _MAX_ITEMS_READ_PER_PAGE:
+                    return Page([a for a, _ in rows], start_key)
+                start = to_low_level(start_key)
+                size = min(size * 2, _MAX_ITEMS_READ_PER_PAGE)
+
+    @staticmethod
+    def _query(plan: AddressPlan, start: Any, size: int) -> Any:
+        if plan.source == "customer":
+            return TableRecord.query(
+                plan.partition,
+                TableRecord.sk.startswith(keys.address_prefix()),
+                limit=size,
+                page_size=size,
+                last_evaluated_key=start,
+            )
+        sort_attr = getattr(TableRecord, f"gsi{plan.index}sk")
+        return index_by_number(plan.index).query(
+            plan.partition,
+            range_key_condition=sort_attr.startswith(plan.prefix) if plan.prefix else None,
+            limit=size,
+            page_size=size,
+            last_evaluated_key=start,
+        )
+
+    @staticmethod
+    def _position(record: AddressRecord, plan: AddressPlan) -> dict[str, Any]:
+        position = {"PK": record.pk, "SK": record.sk}
+        if plan.source == "index":
+            position |= {
+                f"GSI{plan.index}PK": getattr(record, f"gsi{plan.index}pk"),
+                f"GSI{plan.index}SK": getattr(record, f"gsi{plan.index}sk"),
+            }
+        return position

@@ -1,0 +1,108 @@
+"""Addresses: back-office and the signed-in customer's own, with the shop's required fields."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from chalicelib.clock import Clock, IdFactory, new_id, utc_now
+from chalicelib.domain.addresses import ADDRESS_FIELDS, Address, AddressFilters, address_id
+from chalicelib.errors import InvalidInputError, NotFoundError
+from chalicelib.repositories.ports import AddressRepository, CustomerRepository
+from chalicelib.schemas.addresses import AddressRequest, ListAddressesParams, UpdateAddressRequest
+from chalicelib.schemas.validation import validate
+from chalicelib.security.cursors import CursorCodec
+from chalicelib.services.config import ConfigService
+
+
+class AddressService:
+    def __init__(
+        self,
+        repository: AddressRepository,
+        customers: CustomerRepository,
+        config: ConfigService,
+        cursors: CursorCodec,
+        clock: Clock = utc_now,
+        ids: IdFactory = new_id,
+    ) -> None:
+        self._repository = repository
+        self._customers = customers
+        self._config = config
+        self._cursors = cursors
+        self._clock = clock
+        self._ids = ids
+
+    def _check_required(self, address: Address) -> None:
+        missing: dict[str, str] = {
+            name: "required by the shop's settings"
+            for name in self._config.settings().required_fields.address
+            if getattr(address, name) in (None, "")
+        }
+        if missing:
+            raise InvalidInputError("The address is not valid.", missing)
+
+    def create(self, customer_id: str, request: AddressRequest) -> Address:
+        """Raises: NotFoundError (customer), InvalidInputError."""
+        if self._customers.get(customer_id) is None:
+            raise NotFoundError("Customer not found.")
+        now = self._clock()
+        address = Address(
+            id=address_id(customer_id, self._ids()),
+            customer_id=customer_id,
+            created_at=now,
+            updated_at=now,
+            **request.model_dump(),
+        )
+        self._check_required(address)
+        self._repository.create(address)
+        return replace(address, version=1)
+
+    def get(self, address_id_value: str, *, owner: str | None = None) -> Address:
+        """An address; with `owner`, only that customer's visible ones. Raises: NotFoundError."""
+        address = self._repository.get(address_id_value)
+        if address is None or (owner is not None and (address.customer_id != owner or address.deleted)):
+            raise NotFoundError("Address not found.")
+        return address
+
+    def update(
+        self, address_id_value: str, request: UpdateAddressRequest, *, owner: str | None = None
+    ) -> Address:
+        """Raises: NotFoundError, InvalidInputError, ConflictError."""
+        before = self.get(address_id_value, owner=owner)
+        changes: dict[str, Any] = request.model_dump(exclude_unset=True)
+        document = {name: getattr(before, name) for name in ADDRESS_FIELDS} | changes
+        checked = validate(AddressRequest, document, message="The address is not valid.")
+        after = replace(before, **checked.model_dump(), updated_at=self._clock())
+        self._check_required(after)
+        self._repository.update(before, after)
+        return replace(after, version=before.version + 1)
+
+    def delete(self, address_id_value: str, *, owner: str | None = None) -> bool:
+        """Delete, or hide when an order uses it. Raises: NotFoundError, ConflictError."""
+        return self._repository.delete(self.get(address_id_value, owner=owner))
+
+    def list_page(
+        self, params: ListAddressesParams, *, include_deleted: bool = True
+    ) -> tuple[list[Address], str | None]:
+        """Raises: InvalidCursorError."""
+        scope = "addresses:" + params.model_dump_json(exclude={"cursor", "limit"})
+        position = self._cursors.decode(params.cursor, scope)
+        filters = AddressFilters(
+            customer_id=params.customer_id,
+            last_name=params.last_name,
+            postcode=params.postcode,
+            city=params.city,
+            country=params.country,
+        )
+        page = self._repository.list_page(filters, params.limit, position)
+        rows = [a for a in page.items if include_deleted or not a.deleted]
+        return rows, self._cursors.encode(page.next_position, scope)
+
+    def for_customer(
+        self, customer_id: str, limit: int, cursor: str | None, *, include_deleted: bool = True
+    ) -> tuple[list[Address], str | None]:
+        """Raises: NotFoundError (customer), InvalidCursorError."""
+        if self._customers.get(customer_id) is None:
+            raise NotFoundError("Customer not found.")
+        params = ListAddressesParams(customer_id=customer_id, limit=limit, cursor=cursor)
+        return self.list_page(params, include_deleted=include_deleted)
