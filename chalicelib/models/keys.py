@@ -106,3 +106,23 @@ def address_prefix() -> str:
 
 def address_country_pk(country: str) -> str:
     return f"{ADDRESSES}#COUNTRY#{country}"
+
+
+IMPORTS = "IMPORTS"
+JOB = "JOB"
+
+
+def import_pk(import_id: str) -> str:
+    return f"IMPORT#{import_id}"
+
+
+def import_error_sk(line: int, column: str) -> str:
+    return f"ERROR#{line:010d}#{column}"
+
+
+def import_error_prefix() -> str:
+    return "ERROR#"
+
+
+def export_pk(export_id: str) -> str:
+    return f"EXPORT#{export_id}"

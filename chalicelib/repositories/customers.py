@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -56,6 +57,8 @@ from chalicelib.text import fold, normalise_email
 _MAX_ITEMS_READ_PER_PAGE = 1000
 _CONNECTIONS_KEPT = 10
 _CONNECTION_TTL = timedelta(days=400)
+# DynamoDB's TransactWriteItems limit.
+_TRANSACTION_ITEMS = 100
 
 
 class EmailTakenError(AlreadyExistsError):
@@ -181,6 +184,123 @@ class DynamoCustomerRepository:
             return self._missing_group(customer.group_ids) or ConflictError("Try again.")
 
         run_transaction(build, on_cancel)
+
+    # -- bulk (imports) ------------------------------------------------------------------------
+    def get_many_by_email(self, emails: list[str]) -> tuple[dict[str, Customer], set[str]]:
+        """Customers by normalised e-mail, and the e-mails that are blocked (2 BatchGets per 100)."""
+        wanted = list(dict.fromkeys(normalise_email(e) for e in emails))
+        owners: dict[str, str] = {}
+        blocked: set[str] = set()
+        with dynamo_errors():
+            for item in EmailRecord.batch_get([(keys.email_pk(e), keys.email_sk()) for e in wanted]):
+                email = item.pk.removeprefix("EMAIL#")
+                if item.blocked:
+                    blocked.add(email)
+                elif item.customer_id:
+                    owners[item.customer_id] = email
+        found = self.get_many(list(owners))
+        return {owners[c.id]: c for c in found.values()}, blocked
+
+    def get_many(self, customer_ids: list[str]) -> dict[str, Customer]:
+        if not customer_ids:
+            return {}
+        with dynamo_errors():
+            records = CustomerRecord.batch_get(
+                [(keys.customer_pk(i), keys.PROFILE) for i in set(customer_ids)]
+            )
+            return {r.customer_id: from_record(r) for r in records}
+
+    def write_batch(
+        self, creates: list[Customer], updates: list[tuple[Customer, Customer]], token: str
+    ) -> dict[str, Exception]:
+        """Apply many creates and updates, in transactions of at most 100 items (member counters
+        summed per group). A transaction that fails is replayed row by row, so one bad row fails
+        alone. Returns the failures by customer id. `token` makes a retried batch idempotent."""
+        chunks: list[tuple[list[Customer], list[tuple[Customer, Customer]]]] = [([], [])]
+        budget = 0
+        for customer in creates:
+            cost = 2 + 2 * len(customer.group_ids)
+            if budget + cost > _TRANSACTION_ITEMS:
+                chunks.append(([], []))
+                budget = 0
+            chunks[-1][0].append(customer)
+            budget += cost
+        for before, after in updates:
+            cost = 3 + 2 * len(set(before.group_ids) | set(after.group_ids))
+            if budget + cost > _TRANSACTION_ITEMS:
+                chunks.append(([], []))
+                budget = 0
+            chunks[-1][1].append((before, after))
+            budget += cost
+        failures: dict[str, Exception] = {}
+        for number, (chunk_creates, chunk_updates) in enumerate(chunks):
+            if not chunk_creates and not chunk_updates:
+                continue
+            try:
+                run_transaction(
+                    lambda t, c=chunk_creates, u=chunk_updates: self._batch_writes(t, c, u),  # type: ignore[misc]
+                    lambda _codes: ConflictError("batch failed"),
+                    token=hashlib.sha256(f"{token}:{number}".encode()).hexdigest()[:36],
+                )
+            except (ConflictError, AlreadyExistsError, InvalidInputError):
+                failures |= self._one_by_one(chunk_creates, chunk_updates)
+        return failures
+
+    def _batch_writes(
+        self, transaction: TransactWrite, creates: list[Customer], updates: list[tuple[Customer, Customer]]
+    ) -> None:
+        deltas: dict[str, int] = {}
+        for customer in creates:
+            transaction.save(to_record(customer), condition=CustomerRecord.pk.does_not_exist())
+            email = EmailRecord(
+                keys.email_pk(normalise_email(customer.email)), keys.email_sk(), customer_id=customer.id
+            )
+            transaction.save(email, condition=EmailRecord.pk.does_not_exist())
+            for group_id in customer.group_ids:
+                transaction.save(_membership(customer, group_id))
+                deltas[group_id] = deltas.get(group_id, 0) + 1
+        for before, after in updates:
+            record = to_record(after)
+            record.version = before.version
+            transaction.save(record, condition=CustomerRecord.pk.exists())
+            if normalise_email(before.email) != normalise_email(after.email):
+                old = EmailRecord(keys.email_pk(normalise_email(before.email)), keys.email_sk())
+                transaction.delete(old, condition=EmailRecord.customer_id == before.id)
+                new = EmailRecord(
+                    keys.email_pk(normalise_email(after.email)), keys.email_sk(), customer_id=after.id
+                )
+                transaction.save(new, condition=EmailRecord.pk.does_not_exist())
+            for group_id in after.group_ids:
+                transaction.save(_membership(after, group_id))
+            for group_id in set(before.group_ids) - set(after.group_ids):
+                transaction.delete(
+                    GroupMembershipRecord(keys.customer_pk(after.id), keys.membership_sk(group_id))
+                )
+                deltas[group_id] = deltas.get(group_id, 0) - 1
+            for group_id in set(after.group_ids) - set(before.group_ids):
+                deltas[group_id] = deltas.get(group_id, 0) + 1
+        for group_id, delta in sorted(deltas.items()):
+            if delta:
+                counter = ConfigRecord(keys.CONFIG, keys.config_sk("GROUP", group_id))
+                transaction.update(
+                    counter, actions=[ConfigRecord.usage_count.add(delta)], condition=ConfigRecord.pk.exists()
+                )
+
+    def _one_by_one(
+        self, creates: list[Customer], updates: list[tuple[Customer, Customer]]
+    ) -> dict[str, Exception]:
+        failures: dict[str, Exception] = {}
+        for customer in creates:
+            try:
+                self.create(customer)
+            except (AlreadyExistsError, ConflictError, InvalidInputError) as error:
+                failures[customer.id] = error
+        for before, after in updates:
+            try:
+                self.update(before, after)
+            except (AlreadyExistsError, ConflictError, InvalidInputError, NotFoundError) as error:
+                failures[after.id] = error
+        return failures
 
     def _email_error(self, email: str) -> Exception:
         if self.is_email_blocked(email):

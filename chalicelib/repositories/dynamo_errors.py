@@ -63,13 +63,14 @@ def run_transaction(
     build: Callable[[TransactWrite], None],
     on_cancel: Callable[[list[str]], Exception] | None = None,
     attempts: int = 3,
+    token: str | None = None,
 ) -> None:
     """Run one TransactWriteItems built by `build`, again when it only lost a race with another
     transaction on a shared item (a group's member counter), and translate failures."""
     for attempt in range(1, attempts + 1):
         try:
             connection = TableRecord._get_connection().connection
-            with TransactWrite(connection=connection) as transaction:
+            with TransactWrite(connection=connection, client_request_token=token) as transaction:
                 build(transaction)
             return
         except TransactWriteError as error:

@@ -6,11 +6,13 @@ including list order, which comes from the same query plan.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import IO, Any
 
 from chalicelib.domain.addresses import Address, AddressFilters
 from chalicelib.domain.config import ConfigEntry, ConfigKind, DeleteOutcome, ShopConfig
@@ -23,6 +25,7 @@ from chalicelib.domain.customers import (
     Page,
 )
 from chalicelib.domain.employees import Employee
+from chalicelib.domain.imports import ExportJob, ImportJob, RowError
 from chalicelib.errors import (
     AlreadyExistsError,
     ConflictError,
@@ -135,6 +138,35 @@ class MemoryCustomerRepository:
 
     def add_connection(self, customer_id: str, connection: Connection) -> None:
         self.connections.setdefault(customer_id, []).append(connection)
+
+    def get_many_by_email(self, emails: list[str]) -> tuple[dict[str, Customer], set[str]]:
+        found: dict[str, Customer] = {}
+        blocked: set[str] = set()
+        for email in {normalise_email(e) for e in emails}:
+            if email in self.emails and self.emails[email] is None:
+                blocked.add(email)
+            elif (owner := self.emails.get(email)) is not None:
+                found[email] = self.customers[owner]
+        return found, blocked
+
+    def get_many(self, customer_ids: list[str]) -> dict[str, Customer]:
+        return {i: self.customers[i] for i in customer_ids if i in self.customers}
+
+    def write_batch(
+        self, creates: list[Customer], updates: list[tuple[Customer, Customer]], token: str
+    ) -> dict[str, Exception]:
+        failures: dict[str, Exception] = {}
+        for customer in creates:
+            try:
+                self.create(customer)
+            except (AlreadyExistsError, ConflictError, InvalidInputError) as error:
+                failures[customer.id] = error
+        for before, after in updates:
+            try:
+                self.update(before, after)
+            except (AlreadyExistsError, ConflictError, InvalidInputError, NotFoundError) as error:
+                failures[after.id] = error
+        return failures
 
     def put_account_token(self, token: AccountToken) -> None:
         self.tokens[token.token_hash] = token
@@ -350,3 +382,78 @@ class MemoryThrottleRepository:
         key = (scope, subject, window_start)
         self.counts[key] = self.counts.get(key, 0) + 1
         return self.counts[key]
+
+
+class MemoryImportRepository:
+    def __init__(self) -> None:
+        self.jobs: dict[str, ImportJob] = {}
+        self.errors: dict[str, dict[tuple[int, str], RowError]] = {}
+        self.exports: dict[str, ExportJob] = {}
+
+    def create(self, job: ImportJob) -> None:
+        if job.id in self.jobs:
+            raise AlreadyExistsError("Import already exists.")
+        self.jobs[job.id] = replace(job, version=1)
+
+    def get(self, import_id: str) -> ImportJob | None:
+        return self.jobs.get(import_id)
+
+    def save(self, before: ImportJob, after: ImportJob) -> ImportJob:
+        current = self.jobs.get(before.id)
+        if current is None or current.version != before.version:
+            raise ConflictError("The import job was changed by another run.")
+        saved = replace(after, version=before.version + 1)
+        self.jobs[after.id] = saved
+        return saved
+
+    def list_page(self, limit: int, position: dict[str, Any] | None) -> Page[ImportJob]:
+        rows = sorted(self.jobs.values(), key=lambda j: (j.created_at, j.id), reverse=True)
+        if position:
+            rows = [j for j in rows if (j.created_at.isoformat(), j.id) < tuple(position["after"])]
+        page = rows[:limit]
+        more = len(rows) > limit
+        return Page(page, {"after": [page[-1].created_at.isoformat(), page[-1].id]} if more else None)
+
+    def put_errors(self, import_id: str, errors: list[RowError]) -> None:
+        book = self.errors.setdefault(import_id, {})
+        for error in errors:
+            book[(error.line, error.column)] = error
+
+    def errors_page(self, import_id: str, limit: int, position: dict[str, Any] | None) -> Page[RowError]:
+        rows = [self.errors.get(import_id, {})[k] for k in sorted(self.errors.get(import_id, {}))]
+        start = int(position["offset"]) if position else 0
+        page = rows[start : start + limit]
+        return Page(page, {"offset": start + limit} if start + limit < len(rows) else None)
+
+    def all_errors(self, import_id: str) -> Iterator[RowError]:
+        book = self.errors.get(import_id, {})
+        return iter([book[k] for k in sorted(book)])
+
+    def clear_errors(self, import_id: str) -> None:
+        self.errors.pop(import_id, None)
+
+    def save_export(self, job: ExportJob) -> None:
+        self.exports[job.id] = job
+
+    def get_export(self, export_id: str) -> ExportJob | None:
+        return self.exports.get(export_id)
+
+
+class MemoryFileStore:
+    def __init__(self) -> None:
+        self.files: dict[str, tuple[bytes, str]] = {}
+
+    def open(self, key: str) -> tuple[IO[bytes], int, str]:
+        if key not in self.files:
+            raise NotFoundError("The file is not in the bucket.")
+        data = self.files[key][0]
+        return io.BytesIO(data), len(data), hashlib.md5(data, usedforsecurity=False).hexdigest()
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        self.files[key] = (data, content_type)
+
+    def upload_url(self, key: str, expires: timedelta) -> str:
+        return f"memory://upload/{key}"
+
+    def download_url(self, key: str, expires: timedelta, filename: str) -> str:
+        return f"memory://download/{key}"

@@ -3,6 +3,7 @@ them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -17,6 +18,7 @@ from chalicelib.domain.customers import (
     Page,
 )
 from chalicelib.domain.employees import Employee
+from chalicelib.domain.imports import ExportJob, ImportJob, RowError
 
 
 class CustomerRepository(Protocol):
@@ -52,6 +54,16 @@ class CustomerRepository(Protocol):
 
     def add_connection(self, customer_id: str, connection: Connection) -> None:
         """Record a storefront sign-in."""
+
+    def get_many_by_email(self, emails: list[str]) -> tuple[dict[str, Customer], set[str]]:
+        """Customers keyed by normalised e-mail, and the blocked e-mails among those asked."""
+
+    def get_many(self, customer_ids: list[str]) -> dict[str, Customer]: ...
+
+    def write_batch(
+        self, creates: list[Customer], updates: list[tuple[Customer, Customer]], token: str
+    ) -> dict[str, Exception]:
+        """Bulk creates and updates; returns the rows that failed, by customer id."""
 
     def put_account_token(self, token: AccountToken) -> None:
         """Store a single-use token (by hash)."""
@@ -119,3 +131,26 @@ class ThrottleRepository(Protocol):
     def failures(self, scope: str, subject: str, window_start: datetime) -> int: ...
 
     def add_failure(self, scope: str, subject: str, window_start: datetime, expires_at: datetime) -> int: ...
+
+
+class ImportRepository(Protocol):
+    def create(self, job: ImportJob) -> None: ...
+
+    def get(self, import_id: str) -> ImportJob | None: ...
+
+    def save(self, before: ImportJob, after: ImportJob) -> ImportJob:
+        """Version-checked. Raises: ConflictError (another run advanced the job)."""
+
+    def list_page(self, limit: int, position: dict[str, Any] | None) -> Page[ImportJob]: ...
+
+    def put_errors(self, import_id: str, errors: list[RowError]) -> None: ...
+
+    def errors_page(self, import_id: str, limit: int, position: dict[str, Any] | None) -> Page[RowError]: ...
+
+    def all_errors(self, import_id: str) -> Iterator[RowError]: ...
+
+    def clear_errors(self, import_id: str) -> None: ...
+
+    def save_export(self, job: ExportJob) -> None: ...
+
+    def get_export(self, export_id: str) -> ExportJob | None: ...

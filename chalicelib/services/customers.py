@@ -126,6 +126,12 @@ class CustomerService:
     # -- commands ------------------------------------------------------------------------------
     def create(self, request: CreateCustomerRequest) -> Customer:
         """Raises: InvalidInputError, AlreadyExistsError (EmailTaken / EmailBlocked)."""
+        customer = self.build_new(request)
+        self._repository.create(customer)
+        return replace(customer, version=1)
+
+    def build_new(self, request: CreateCustomerRequest) -> Customer:
+        """A new customer from a request, with every shop rule checked. Raises: InvalidInputError."""
         settings = self._config.settings()
         now = self._clock()
         if request.password is not None:
@@ -160,8 +166,7 @@ class CustomerService:
         fields = self._check_rules(customer, request.model_fields_set, settings)
         if fields:
             raise InvalidInputError("The customer is not valid.", fields)
-        self._repository.create(customer)
-        return replace(customer, version=1)
+        return customer
 
     def get(self, customer_id: str) -> Customer:
         """Raises: NotFoundError."""
@@ -180,6 +185,15 @@ class CustomerService:
     def update(self, customer_id: str, request: UpdateCustomerRequest) -> Customer:
         """Raises: NotFoundError, InvalidInputError, ConflictError, AlreadyExistsError."""
         before = self.get(customer_id)
+        after = self.build_update(before, request)
+        self._repository.update(before, after)
+        return replace(after, version=before.version + 1)
+
+    def build_update(self, before: Customer, request: UpdateCustomerRequest) -> Customer:
+        """`before` with the request's fields applied and every shop rule checked.
+
+        Raises: InvalidInputError.
+        """
         settings = self._config.settings()
         given = request.model_fields_set
         not_null = (
@@ -228,8 +242,7 @@ class CustomerService:
         fields = self._check_rules(after, given, settings)
         if fields:
             raise InvalidInputError("The customer is not valid.", fields)
-        self._repository.update(before, after)
-        return replace(after, version=before.version + 1)
+        return after
 
     def set_note(self, customer_id: str, note: str) -> Customer:
         """Raises: NotFoundError, ConflictError."""

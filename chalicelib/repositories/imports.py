@@ -1,0 +1,248 @@
+"""Import/export jobs and row errors in DynamoDB; files in S3."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
+from typing import IO, Any, Protocol
+
+import boto3
+
+from chalicelib.clock import iso, parse_iso
+from chalicelib.domain.customers import Page
+from chalicelib.domain.imports import ExportJob, ImportJob, RowError
+from chalicelib.errors import ConflictError, NotFoundError, ServiceUnavailableError
+from chalicelib.models import keys
+from chalicelib.models.base import TableRecord
+from chalicelib.models.imports import ExportJobRecord, ImportErrorRecord, ImportJobRecord
+from chalicelib.observability import logger
+from chalicelib.repositories.dynamo_errors import conditional, dynamo_errors, from_low_level, to_low_level
+from chalicelib.settings import Settings
+
+
+def _job_record(job: ImportJob) -> ImportJobRecord:
+    record = ImportJobRecord(
+        keys.import_pk(job.id),
+        keys.JOB,
+        import_id=job.id,
+        kind=job.kind,
+        filename=job.filename,
+        created_by=job.created_by,
+        status=job.status,
+        source_key=job.source_key,
+        source_etag=job.source_etag,
+        bytes_total=job.bytes_total,
+        rows_read=job.rows_read,
+        created=job.created,
+        updated=job.updated,
+        unchanged=job.unchanged,
+        failed=job.failed,
+        checkpoint_rows=job.checkpoint_rows,
+        continuation=job.continuation,
+        lease_until=iso(job.lease_until) if job.lease_until else None,
+        created_at=iso(job.created_at),
+        started_at=iso(job.started_at) if job.started_at else None,
+        finished_at=iso(job.finished_at) if job.finished_at else None,
+        report_key=job.report_key,
+        failure=job.failure,
+        gsi1pk=keys.IMPORTS,
+        gsi1sk=keys.sort_key(iso(job.created_at), job.id),
+    )
+    if job.version:
+        record.version = job.version
+    return record
+
+
+def _job(record: ImportJobRecord) -> ImportJob:
+    def when(value: str | None) -> Any:
+        return parse_iso(value) if value else None
+
+    return ImportJob(
+        id=record.import_id,
+        kind="addresses" if record.kind == "addresses" else "customers",
+        filename=record.filename,
+        created_by=record.created_by,
+        status=record.status,  # type: ignore[arg-type]
+        source_key=record.source_key,
+        source_etag=record.source_etag,
+        bytes_total=int(record.bytes_total or 0),
+        rows_read=int(record.rows_read or 0),
+        created=int(record.created or 0),
+        updated=int(record.updated or 0),
+        unchanged=int(record.unchanged or 0),
+        failed=int(record.failed or 0),
+        checkpoint_rows=int(record.checkpoint_rows or 0),
+        continuation=int(record.continuation or 0),
+        lease_until=when(record.lease_until),
+        created_at=parse_iso(record.created_at),
+        started_at=when(record.started_at),
+        finished_at=when(record.finished_at),
+        report_key=record.report_key,
+        failure=record.failure,
+        version=int(record.version or 0),
+    )
+
+
+class DynamoImportRepository:
+    def create(self, job: ImportJob) -> None:
+        with dynamo_errors():
+            _job_record(job).save(condition=ImportJobRecord.pk.does_not_exist())
+
+    def get(self, import_id: str) -> ImportJob | None:
+        with dynamo_errors():
+            try:
+                return _job(ImportJobRecord.get(keys.import_pk(import_id), keys.JOB))
+            except ImportJobRecord.DoesNotExist:
+                return None
+
+    def save(self, before: ImportJob, after: ImportJob) -> ImportJob:
+        """Version-checked: a job advanced by someone else raises ConflictError."""
+        record = _job_record(after)
+        record.version = before.version
+        with dynamo_errors(), conditional() as outcome:
+            record.save(condition=ImportJobRecord.pk.exists())
+        if not outcome.passed:
+            raise ConflictError("The import job was changed by another run.")
+        return replace(after, version=before.version + 1)
+
+    def list_page(self, limit: int, position: dict[str, Any] | None) -> Page[ImportJob]:
+        with dynamo_errors():
+            iterator = ImportJobRecord.gsi1.query(
+                keys.IMPORTS,
+                scan_index_forward=False,
+                limit=limit,
+                page_size=limit,
+                last_evaluated_key=to_low_level(position) if position else None,
+            )
+            rows = [_job(r) for r in iterator if isinstance(r, ImportJobRecord)]
+            return Page(rows, from_low_level(iterator.last_evaluated_key))
+
+    def put_errors(self, import_id: str, errors: list[RowError]) -> None:
+        with dynamo_errors(), TableRecord.batch_write() as batch:
+            for error in errors:
+                batch.save(
+                    ImportErrorRecord(
+                        keys.import_pk(import_id),
+                        keys.import_error_sk(error.line, error.column),
+                        line=error.line,
+                        column=error.column,
+                        reason=error.reason,
+                    )
+                )
+
+    def errors_page(self, import_id: str, limit: int, position: dict[str, Any] | None) -> Page[RowError]:
+        with dynamo_errors():
+            iterator = ImportErrorRecord.query(
+                keys.import_pk(import_id),
+                ImportErrorRecord.sk.startswith(keys.import_error_prefix()),
+                limit=limit,
+                page_size=limit,
+                last_evaluated_key=to_low_level(position) if position else None,
+            )
+            rows = [RowError(int(r.line), r.column, r.reason) for r in iterator]
+            return Page(rows, from_low_level(iterator.last_evaluated_key))
+
+    def all_errors(self, import_id: str) -> Iterator[RowError]:
+        position: dict[str, Any] | None = None
+        while True:
+            page = self.errors_page(import_id, 500, position)
+            yield from page.items
+            position = page.next_position
+            if position is None:
+                return
+
+    def clear_errors(self, import_id: str) -> None:
+        with dynamo_errors(), TableRecord.batch_write() as batch:
+            for record in ImportErrorRecord.query(
+                keys.import_pk(import_id), ImportErrorRecord.sk.startswith(keys.import_error_prefix())
+            ):
+                batch.delete(record)
+
+    # -- exports -------------------------------------------------------------------------------
+    def save_export(self, job: ExportJob) -> None:
+        record = ExportJobRecord(
+            keys.export_pk(job.id),
+            keys.JOB,
+            export_id=job.id,
+            status=job.status,
+            filters=job.filters,
+            rows=job.rows,
+            key=job.key,
+            created_at=iso(job.created_at),
+            finished_at=iso(job.finished_at) if job.finished_at else None,
+            failure=job.failure,
+        )
+        with dynamo_errors():
+            record.save()
+
+    def get_export(self, export_id: str) -> ExportJob | None:
+        with dynamo_errors():
+            try:
+                record = ExportJobRecord.get(keys.export_pk(export_id), keys.JOB)
+            except ExportJobRecord.DoesNotExist:
+                return None
+        return ExportJob(
+            id=record.export_id,
+            created_at=parse_iso(record.created_at),
+            filters=dict(record.filters or {}),
+            status=record.status,  # type: ignore[arg-type]
+            rows=int(record.rows or 0),
+            key=record.key,
+            finished_at=parse_iso(record.finished_at) if record.finished_at else None,
+            failure=record.failure,
+        )
+
+
+class FileStore(Protocol):
+    def open(self, key: str) -> tuple[IO[bytes], int, str]:
+        """A streaming body, its size and ETag. Raises: NotFoundError."""
+
+    def put(self, key: str, data: bytes, content_type: str) -> None: ...
+
+    def upload_url(self, key: str, expires: timedelta) -> str: ...
+
+    def download_url(self, key: str, expires: timedelta, filename: str) -> str: ...
+
+
+class S3FileStore:
+    def __init__(self, settings: Settings) -> None:
+        self._bucket = settings.bucket_name
+        self._client: Any = boto3.client(
+            "s3", region_name=settings.region, endpoint_url=settings.endpoint_url
+        )
+
+    def open(self, key: str) -> tuple[IO[bytes], int, str]:
+        try:
+            response = self._client.get_object(Bucket=self._bucket, Key=key)
+        except self._client.exceptions.NoSuchKey:
+            raise NotFoundError("The file is not in the bucket.") from None
+        except Exception:
+            logger.exception("file read failed")
+            raise ServiceUnavailableError("File storage is unavailable; try again.") from None
+        return response["Body"], int(response["ContentLength"]), str(response["ETag"]).strip('"')
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        try:
+            self._client.put_object(Bucket=self._bucket, Key=key, Body=data, ContentType=content_type)
+        except Exception:
+            logger.exception("file write failed")
+            raise ServiceUnavailableError("File storage is unavailable; try again.") from None
+
+    def upload_url(self, key: str, expires: timedelta) -> str:
+        url: str = self._client.generate_presigned_url(
+            "put_object", Params={"Bucket": self._bucket, "Key": key}, ExpiresIn=int(expires.total_seconds())
+        )
+        return url
+
+    def download_url(self, key: str, expires: timedelta, filename: str) -> str:
+        url: str = self._client.generate_presigned_url(
+            "get_object",
+            Params={
+                "Bucket": self._bucket,
+                "Key": key,
+                "ResponseContentDisposition": f'attachment; filename="{filename}"',
+            },
+            ExpiresIn=int(expires.total_seconds()),
+        )
+        return url
