@@ -8,6 +8,7 @@ from chalicelib.handlers.addresses import addresses
 from chalicelib.handlers.config import config
 from chalicelib.handlers.customers import customers
 from chalicelib.handlers.groups import groups
+from chalicelib.handlers.imports import imports
 from chalicelib.handlers.openapi import openapi
 from chalicelib.handlers.shop import shop
 from chalicelib.handlers.staff import staff
@@ -22,5 +23,5 @@ app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context(clear_s
 app.register_middleware(ConvertToMiddleware(tracer.capture_lambda_handler))
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
 
-for blueprint in (staff, customers, addresses, config, groups, shop, store, openapi):
+for blueprint in (staff, customers, addresses, config, groups, imports, shop, store, openapi):
     app.register_blueprint(blueprint)

@@ -16,6 +16,7 @@ from chalicelib.repositories.addresses import DynamoAddressRepository
 from chalicelib.repositories.config import DynamoConfigRepository
 from chalicelib.repositories.customers import DynamoCustomerRepository
 from chalicelib.repositories.employees import DynamoEmployeeRepository, DynamoThrottleRepository
+from chalicelib.repositories.imports import DynamoImportRepository, FileStore, S3FileStore
 from chalicelib.repositories.mail import (
     DynamoSentMailLog,
     Mailer,
@@ -28,6 +29,7 @@ from chalicelib.repositories.ports import (
     ConfigRepository,
     CustomerRepository,
     EmployeeRepository,
+    ImportRepository,
     ThrottleRepository,
 )
 from chalicelib.security.cursors import CursorCodec
@@ -39,6 +41,7 @@ from chalicelib.services.config import ConfigService
 from chalicelib.services.customers import CustomerService
 from chalicelib.services.employees import EmployeeService
 from chalicelib.services.groups import GroupService
+from chalicelib.services.imports import ImportService
 from chalicelib.services.notifications import Notifier
 from chalicelib.services.throttle import Throttle
 from chalicelib.settings import Settings, get_settings
@@ -54,6 +57,7 @@ class Container:
     accounts: AccountService
     groups: GroupService
     addresses: AddressService
+    imports: ImportService
 
 
 def token_secret(settings: Settings) -> str:
@@ -77,6 +81,8 @@ def build_container(
     config: ConfigRepository | None = None,
     throttles: ThrottleRepository | None = None,
     addresses: AddressRepository | None = None,
+    imports: ImportRepository | None = None,
+    files: FileStore | None = None,
     mailer: Mailer | None = None,
     sent_mail: SentMailLog | None = None,
     clock: Clock = utc_now,
@@ -88,6 +94,9 @@ def build_container(
     employee_repository = employees or DynamoEmployeeRepository()
     config_service = ConfigService(config or DynamoConfigRepository(clock))
     customer_service = CustomerService(customer_repository, config_service, cursors, clock)
+    address_service = AddressService(
+        addresses or DynamoAddressRepository(), customer_repository, config_service, cursors, clock
+    )
     ttl = timedelta(minutes=settings.token_ttl_minutes)
     signer = TokenSigner(secret, ttl)
     throttle = Throttle(
@@ -106,8 +115,16 @@ def build_container(
         employees=EmployeeService(employee_repository, cursors, clock),
         auth=AuthService(employee_repository, throttle, signer, token_ttl=ttl, clock=clock),
         groups=GroupService(config_service, customer_service),
-        addresses=AddressService(
-            addresses or DynamoAddressRepository(), customer_repository, config_service, cursors, clock
+        addresses=address_service,
+        imports=ImportService(
+            imports or DynamoImportRepository(),
+            files or S3FileStore(settings),
+            customer_repository,
+            customer_service,
+            address_service,
+            config_service,
+            cursors,
+            clock,
         ),
         accounts=AccountService(
             customer_repository,

@@ -23,7 +23,8 @@ class FixedClock:
 
 def sequential_ids(prefix: str = "01TEST") -> Callable[[], str]:
     counter = itertools.count(1)
-    return lambda: f"{prefix}{next(counter):020d}"
+    # 26 characters, like the ULIDs the app generates.
+    return lambda: f"{prefix}{next(counter):0{26 - len(prefix)}d}"
 
 
 _emails = itertools.count(1)

@@ -24,6 +24,7 @@ class ImportJob:
     # The S3 object version this job processed (ETag): the same upload delivered twice is done once.
     source_etag: str | None = None
     bytes_total: int = 0
+    bytes_read: int = 0
     rows_read: int = 0
     created: int = 0
     updated: int = 0
@@ -41,7 +42,12 @@ class ImportJob:
 
     @property
     def progress(self) -> float:
-        return 1.0 if self.status in FINISHED else 0.0
+        """Share of the file read (bytes), 1.0 once finished."""
+        if self.status in FINISHED:
+            return 1.0
+        if not self.bytes_total:
+            return 0.0
+        return round(min(self.bytes_read / self.bytes_total, 0.99), 3)
 
 
 @dataclass(frozen=True)

@@ -149,6 +149,21 @@ def _principal(request: Request, roles: tuple[Caller, ...]) -> Principal | None:
     return principal
 
 
+def raw_body(request: Request, allowed: tuple[str, ...]) -> tuple[bytes, str]:
+    """The body as bytes with its media type, for routes that take more than JSON.
+
+    Raises: HttpError (too large, 413; media type not in `allowed`, 415)."""
+    raw = request.raw_body or b""
+    if isinstance(raw, str):
+        raw = raw.encode()
+    if len(raw) > get_settings().max_body_bytes:
+        raise HttpError(413, "PayloadTooLarge", "The request body is too large.")
+    media = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
+    if media not in allowed:
+        raise HttpError(415, "UnsupportedMediaType", f"Send the body as one of: {', '.join(allowed)}.")
+    return raw, media
+
+
 def _json_body(request: Request) -> Any:
     raw = request.raw_body or b""
     if isinstance(raw, str):
@@ -210,6 +225,7 @@ def route(
     content_type: str = "application/json",
     partial_of: type[BaseModel] | None = None,
     idempotent: bool = False,
+    accepts: tuple[str, ...] = ("application/json",),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a view: `def view(call: Call, **path_params) -> BaseModel | dict | Response`.
 
@@ -263,7 +279,7 @@ def route(
                 logger.exception("unhandled error", route=path, method=method)
                 return error_response(500, "InternalError", "An unexpected error occurred.")
 
-        blueprint.route(path, methods=[method], cors=False)(handler)
+        blueprint.route(path, methods=[method], cors=False, content_types=list(accepts))(handler)
         return view
 
     return decorator

@@ -25,6 +25,7 @@ class ImportJobRecord(TableRecord, discriminator="IMPORT_JOB"):
     source_key = UnicodeAttribute(null=True)
     source_etag = UnicodeAttribute(null=True)
     bytes_total = NumberAttribute(default=0)
+    bytes_read = NumberAttribute(default=0)
     rows_read = NumberAttribute(default=0)
     created = NumberAttribute(default=0)
     updated = NumberAttribute(default=0)

@@ -136,10 +136,16 @@ def detect_delimiter(header_line: str) -> str:
     return best if counts[best] else ";"
 
 
-def open_text(stream: IO[bytes], sample_size: int = 65536) -> tuple[io.TextIOBase, str]:
+class ByteCounter:
+    def __init__(self) -> None:
+        self.count = 0
+
+
+def open_text(stream: IO[bytes], sample_size: int = 65536) -> tuple[io.TextIOBase, str, ByteCounter]:
     """Wrap a binary stream (S3 body, file) as text, without reading it whole. Returns the text
-    stream and the delimiter."""
-    buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(_Raw(stream), 65536)
+    stream, the delimiter, and a counter of the bytes read so far (for progress)."""
+    counter = ByteCounter()
+    buffered = io.BufferedReader(_Raw(stream, counter), 65536)
     sample = buffered.peek(sample_size)[:sample_size]
     if b"\x00" in sample:
         raise CsvFormatError("The file is not a text CSV file.")
@@ -148,14 +154,15 @@ def open_text(stream: IO[bytes], sample_size: int = 65536) -> tuple[io.TextIOBas
         buffered.read(bom)
     text = io.TextIOWrapper(buffered, encoding=encoding, errors="replace", newline="")
     first_line = sample[bom:].split(b"\n", 1)[0].decode(encoding, errors="replace")
-    return text, detect_delimiter(first_line)
+    return text, detect_delimiter(first_line), counter
 
 
 class _Raw(io.RawIOBase):
     """Adapts any object with read(n) (botocore's StreamingBody) to io.RawIOBase."""
 
-    def __init__(self, source: Any) -> None:
+    def __init__(self, source: Any, counter: ByteCounter) -> None:
         self._source = source
+        self._counter = counter
 
     def readable(self) -> bool:
         return True
@@ -163,6 +170,7 @@ class _Raw(io.RawIOBase):
     def readinto(self, buffer: Any) -> int:
         data = self._source.read(len(buffer))
         buffer[: len(data)] = data
+        self._counter.count += len(data)
         return len(data)
 
 

@@ -1,0 +1,256 @@
+"""CSV imports and exports: routes, and the EventBridge handlers S3 uploads trigger."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from chalice.app import Blueprint, CloudWatchEvent, Response
+
+from chalicelib.domain.imports import ExportJob, ImportJob
+from chalicelib.errors import InvalidInputError, RuleViolationError
+from chalicelib.handlers.http import ADMIN, Call, raw_body, route
+from chalicelib.observability import logger
+from chalicelib.schemas.common import PageParams
+from chalicelib.schemas.imports import (
+    CreateImportRequest,
+    ExportJobResponse,
+    ExportParams,
+    ExportStartedResponse,
+    ImportCreatedResponse,
+    ImportErrorsParams,
+    ImportErrorsResponse,
+    ImportJobResponse,
+    ImportListResponse,
+    InlineImportParams,
+    RowErrorResponse,
+)
+from chalicelib.services.imports import EXPORT_PREFIX, IMPORT_PREFIX
+from chalicelib.settings import get_settings
+from chalicelib.wiring import container
+
+imports = Blueprint(__name__)
+
+# A synchronous export answers within API Gateway's limits (29 s, 10 MB); beyond, use ?async=true.
+_MAX_SYNC_EXPORT_ROWS = 20_000
+_MAX_INLINE_ROWS = 5_000
+_INLINE_TYPES = ("text/csv", "application/json", "text/plain")
+
+
+def job_response(job: ImportJob, *, with_errors: bool = True) -> ImportJobResponse:
+    services = container().imports
+    errors, cursor = services.errors_page(job.id, 100, None) if with_errors else ([], None)
+    return ImportJobResponse(
+        id=job.id,
+        kind=job.kind,
+        filename=job.filename,
+        status=job.status,
+        rows_read=job.rows_read,
+        created=job.created,
+        updated=job.updated,
+        unchanged=job.unchanged,
+        failed=job.failed,
+        progress=job.progress,
+        created_at=job.created_at,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+        failure=job.failure,
+        report_url=services.report_url(job),
+        errors=[RowErrorResponse(line=e.line, column=e.column, reason=e.reason) for e in errors],
+        errors_next_cursor=cursor,
+    )
+
+
+@route(
+    imports,
+    "/admin/imports",
+    "POST",
+    summary="Start an import: returns a presigned URL to PUT the CSV to (the upload starts it)",
+    roles=ADMIN,
+    body=CreateImportRequest,
+    response=ImportCreatedResponse,
+    status=201,
+    idempotent=True,
+)
+def create_import(call: Call) -> ImportCreatedResponse:
+    assert call.principal is not None
+    job, url = container().imports.create_job(call.body.kind, call.body.filename, call.principal.subject_id)
+    return ImportCreatedResponse(import_id=job.id, upload_url=url, job=job_response(job, with_errors=False))
+
+
+@route(
+    imports,
+    "/admin/imports",
+    "GET",
+    summary="Import jobs, newest first",
+    roles=ADMIN,
+    query=PageParams,
+    response=ImportListResponse,
+)
+def list_imports(call: Call) -> ImportListResponse:
+    jobs, cursor = container().imports.list_page(call.query.limit, call.query.cursor)
+    return ImportListResponse(items=[job_response(j, with_errors=False) for j in jobs], next_cursor=cursor)
+
+
+@route(
+    imports,
+    "/admin/imports/{import_id}",
+    "GET",
+    summary="An import job with its first row errors",
+    roles=ADMIN,
+    response=ImportJobResponse,
+)
+def get_import(call: Call, import_id: str) -> ImportJobResponse:
+    return job_response(container().imports.get(import_id))
+
+
+@route(
+    imports,
+    "/admin/imports/{import_id}/errors",
+    "GET",
+    summary="An import's row errors in line order",
+    roles=ADMIN,
+    query=ImportErrorsParams,
+    response=ImportErrorsResponse,
+)
+def import_errors(call: Call, import_id: str) -> ImportErrorsResponse:
+    rows, cursor = container().imports.errors_page(import_id, call.query.limit, call.query.cursor)
+    items = [RowErrorResponse(line=e.line, column=e.column, reason=e.reason) for e in rows]
+    return ImportErrorsResponse(items=items, next_cursor=cursor)
+
+
+def _rows_to_csv(document: Any) -> bytes:
+    rows = document.get("rows") if isinstance(document, dict) else None
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise InvalidInputError(
+            'Send {"rows": [{column: value, ...}, ...]}.', {"rows": "must be a list of objects"}
+        )
+    if len(rows) > _MAX_INLINE_ROWS:
+        raise InvalidInputError(
+            "Too many rows for an inline import.", {"rows": f"at most {_MAX_INLINE_ROWS}"}
+        )
+    columns = list(dict.fromkeys(str(k) for row in rows for k in row))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(["" if row.get(c) is None else str(row.get(c)) for c in columns])
+    return buffer.getvalue().encode()
+
+
+@route(
+    imports,
+    "/admin/customers/import",
+    "POST",
+    summary='Import a small CSV (text/csv body) or JSON rows ({"rows": [...]}) through the same pipeline',
+    roles=ADMIN,
+    query=InlineImportParams,
+    response=ImportJobResponse,
+    idempotent=True,
+    accepts=_INLINE_TYPES,
+)
+def import_inline(call: Call) -> ImportJobResponse:
+    assert call.principal is not None
+    body, media = raw_body(call.request, _INLINE_TYPES)
+    if media == "application/json":
+        try:
+            document = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            raise InvalidInputError("The body is not valid JSON.", {"body": "invalid JSON"}) from None
+        body = _rows_to_csv(document)
+    job = container().imports.import_inline(call.query.kind, body, call.principal.subject_id)
+    return job_response(job)
+
+
+@route(
+    imports,
+    "/admin/customers/export",
+    "GET",
+    summary="Customers as CSV in the import format (same filters as the list; ?async=true for large ones)",
+    roles=ADMIN,
+    query=ExportParams,
+    content_type="text/csv",
+)
+def export_customers(call: Call) -> Response:
+    params: ExportParams = call.query
+    services = container().imports
+    if params.async_ in ("1", "true"):
+        job = services.start_export(params)
+        body = ExportStartedResponse(export_id=job.id, status=job.status).model_dump(mode="json")
+        return Response(body=body, status_code=202, headers={"Content-Type": "application/json"})
+    lines = []
+    for count, line in enumerate(services.export_lines(params)):
+        if count > _MAX_SYNC_EXPORT_ROWS + 2:
+            raise RuleViolationError("Too many customers for a direct export: use ?async=true.")
+        lines.append(line)
+    return Response(
+        body="".join(lines),
+        status_code=200,
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": 'attachment; filename="customers.csv"',
+        },
+    )
+
+
+def _export_response(job: ExportJob, url: str | None) -> ExportJobResponse:
+    return ExportJobResponse(
+        id=job.id,
+        status=job.status,
+        rows=job.rows,
+        created_at=job.created_at,
+        finished_at=job.finished_at,
+        url=url,
+    )
+
+
+@route(
+    imports,
+    "/admin/exports/{export_id}",
+    "GET",
+    summary="An asynchronous export: status and download URL",
+    roles=ADMIN,
+    response=ExportJobResponse,
+)
+def get_export(call: Call, export_id: str) -> ExportJobResponse:
+    job, url = container().imports.export_job(export_id)
+    return _export_response(job, url)
+
+
+# -- events ------------------------------------------------------------------------------------------
+def _object_created(prefix: str) -> dict[str, Any]:
+    return {
+        "source": ["aws.s3"],
+        "detail-type": ["Object Created"],
+        "detail": {"bucket": {"name": [get_settings().bucket_name]}, "object": {"key": [{"prefix": prefix}]}},
+    }
+
+
+@imports.on_cw_event(_object_created(IMPORT_PREFIX), name="import_uploaded")
+def import_uploaded(event: CloudWatchEvent) -> None:
+    """A CSV (or a continuation marker) landed under imports/. Safe to run twice."""
+    obj = event.detail.get("object", {})
+    key, etag, size = str(obj.get("key", "")), str(obj.get("etag", "")), int(obj.get("size", 0) or 0)
+    # The Lambda context tells how long this invocation has left; without one, assume a full run.
+    remaining = getattr(event.context, "get_remaining_time_in_millis", lambda: 900_000)
+    job = container().imports.handle_upload(key, etag, size, remaining)
+    logger.info("import event handled", import_id=job.id if job else None, status=job.status if job else None)
+
+
+@imports.on_cw_event(_object_created(EXPORT_PREFIX), name="export_requested")
+def export_requested(event: CloudWatchEvent) -> None:
+    """An export request marker landed under exports/. Safe to run twice."""
+    key = str(event.detail.get("object", {}).get("key", ""))
+    job = container().imports.handle_export_request(key)
+    if job is not None:
+        logger.info("export handled", export_id=job.id, status=job.status)
+
+
+@imports.schedule("rate(15 minutes)", name="import-watchdog")
+def import_watchdog(event: Any) -> None:
+    """Resume imports whose run died (expired lease)."""
+    resumed = container().imports.resume_stalled()
+    if resumed:
+        logger.info("stalled imports resumed", count=len(resumed))

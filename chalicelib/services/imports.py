@@ -1,0 +1,789 @@
+"""CSV imports (S3 upload or inline) and exports of customers and addresses.
+
+Imports stream the file, validate every row with the API's schemas and the shop's rules, upsert
+by e-mail (or by our customer id in the ID column), write in transactional batches, record each
+bad row's line, column and reason (never its content), checkpoint after every batch, and carry on
+in a fresh invocation when the Lambda's time runs short. A redelivered event or a re-uploaded
+file changes nothing twice: the job remembers the object's ETag, and upserts by e-mail can't
+duplicate a customer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from typing import IO, Any, cast
+
+from pydantic import ValidationError
+
+from chalicelib.clock import Clock, IdFactory, new_id, utc_now
+from chalicelib.domain.addresses import ADDRESS_FIELDS
+from chalicelib.domain.customers import Customer
+from chalicelib.domain.imports import FINISHED, ExportJob, ImportJob, ImportKind, ImportStatus, RowError
+from chalicelib.errors import AlreadyExistsError, ConflictError, DomainError, InvalidInputError, NotFoundError
+from chalicelib.observability import logger, metrics
+from chalicelib.repositories.imports import FileStore
+from chalicelib.repositories.ports import CustomerRepository, ImportRepository
+from chalicelib.schemas.addresses import AddressRequest, UpdateAddressRequest
+from chalicelib.schemas.customers import CreateCustomerRequest, ListCustomersParams, UpdateCustomerRequest
+from chalicelib.schemas.validation import fields_of
+from chalicelib.security.cursors import CursorCodec
+from chalicelib.security.passwords import verify_password
+from chalicelib.services import csv_format
+from chalicelib.services.addresses import AddressService
+from chalicelib.services.config import ConfigService
+from chalicelib.services.customers import CustomerService
+from chalicelib.text import fold, normalise_email
+
+IMPORT_PREFIX = "imports/"
+EXPORT_PREFIX = "exports/"
+REPORT_PREFIX = "reports/"
+CONTINUE_MARKER = "_continue/"
+EXPORT_REQUEST = "request.json"
+_LEASE = timedelta(minutes=15)
+_URL_LIFETIME = timedelta(hours=1)
+# Our ids are 26-character ULIDs; other values in the ID column are the merchant's own references.
+_OUR_ID = re.compile(r"^[0-9A-Za-z]{26}$")
+# Titles as merchants write them, in English, French and Spanish → PrestaShop's default title ids.
+_TITLE_WORDS = {
+    "m": "1",
+    "mr": "1",
+    "mister": "1",
+    "monsieur": "1",
+    "sr": "1",
+    "senor": "1",
+    "don": "1",
+    "mrs": "2",
+    "ms": "2",
+    "miss": "2",
+    "mme": "2",
+    "madame": "2",
+    "mlle": "2",
+    "sra": "2",
+    "senora": "2",
+    "srta": "2",
+    "dona": "2",
+}
+_LANGUAGES = {
+    "en": "en",
+    "english": "en",
+    "anglais": "en",
+    "ingles": "en",
+    "fr": "fr",
+    "francais": "fr",
+    "french": "fr",
+    "frances": "fr",
+    "es": "es",
+    "espanol": "es",
+    "spanish": "es",
+    "espagnol": "es",
+}
+
+
+@dataclass
+class _Batch:
+    """The outcome of one batch of rows."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed_lines: set[int] = field(default_factory=set)
+    errors: list[RowError] = field(default_factory=list)
+
+    def fail(self, line: int, column: str, reason: str) -> None:
+        self.failed_lines.add(line)
+        self.errors.append(RowError(line, column[:64] or "row", reason[:200]))
+
+
+class RowRejectedError(Exception):
+    def __init__(self, fields: dict[str, str]) -> None:
+        super().__init__("row rejected")
+        self.fields = fields
+
+
+def safe_filename(name: str) -> str:
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._")
+    return (cleaned or "upload.csv")[:100]
+
+
+class ImportService:
+    def __init__(
+        self,
+        jobs: ImportRepository,
+        files: FileStore,
+        customers: CustomerRepository,
+        customer_service: CustomerService,
+        addresses: AddressService,
+        config: ConfigService,
+        cursors: CursorCodec,
+        clock: Clock = utc_now,
+        ids: IdFactory = new_id,
+        *,
+        rows_per_batch: int = 100,
+        continue_below_ms: int = 60_000,
+    ) -> None:
+        self._jobs = jobs
+        self._files = files
+        self._customers = customers
+        self._customer_service = customer_service
+        self._addresses = addresses
+        self._config = config
+        self._cursors = cursors
+        self._clock = clock
+        self._ids = ids
+        self._rows_per_batch = rows_per_batch
+        self._continue_below_ms = continue_below_ms
+        self._headers: dict[str, str] = {}
+
+    # -- jobs ----------------------------------------------------------------------------------
+    def create_job(self, kind: ImportKind, filename: str, employee_id: str | None) -> tuple[ImportJob, str]:
+        """A pending job and the presigned URL to PUT the file to (the upload starts the import)."""
+        import_id = self._ids()
+        name = safe_filename(filename)
+        key = f"{IMPORT_PREFIX}{import_id}/{name}"
+        job = ImportJob(
+            id=import_id,
+            kind=kind,
+            filename=name,
+            created_at=self._clock(),
+            created_by=employee_id,
+            source_key=key,
+        )
+        self._jobs.create(job)
+        return replace(job, version=1), self._files.upload_url(key, _URL_LIFETIME)
+
+    def get(self, import_id: str) -> ImportJob:
+        """Raises: NotFoundError."""
+        job = self._jobs.get(import_id)
+        if job is None:
+            raise NotFoundError("Import not found.")
+        return job
+
+    def resume_stalled(self) -> list[str]:
+        """Hand over running jobs whose run died (lease expired) to a fresh invocation.
+
+        Reads the newest jobs only (IMPORTS index, newest first): no Scan."""
+        now = self._clock()
+        resumed = []
+        for job in self._jobs.list_page(50, None).items:
+            if job.status == "running" and job.lease_until is not None and job.lease_until < now:
+                try:
+                    self._hand_over(job)
+                except ConflictError:
+                    continue
+                resumed.append(job.id)
+        return resumed
+
+    def list_page(self, limit: int, cursor: str | None) -> tuple[list[ImportJob], str | None]:
+        position = self._cursors.decode(cursor, "imports")
+        page = self._jobs.list_page(limit, position)
+        return page.items, self._cursors.encode(page.next_position, "imports")
+
+    def errors_page(
+        self, import_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[RowError], str | None]:
+        self.get(import_id)
+        scope = f"import-errors:{import_id}"
+        page = self._jobs.errors_page(import_id, limit, self._cursors.decode(cursor, scope))
+        return page.items, self._cursors.encode(page.next_position, scope)
+
+    def report_url(self, job: ImportJob) -> str | None:
+        if job.report_key is None:
+            return None
+        return self._files.download_url(job.report_key, _URL_LIFETIME, f"import-{job.id}-errors.csv")
+
+    # -- event entry points --------------------------------------------------------------------
+    def handle_upload(
+        self, key: str, etag: str, size: int, remaining_ms: Callable[[], int]
+    ) -> ImportJob | None:
+        """An object arrived under imports/: a merchant's file, or a continuation marker."""
+        match = re.fullmatch(r"imports/([A-Za-z0-9_-]{1,64})/(.+)", key)
+        if match is None:
+            logger.warning("object outside an import folder ignored")
+            return None
+        import_id, rest = match.groups()
+        if rest.startswith(CONTINUE_MARKER):
+            sequence = rest.removeprefix(CONTINUE_MARKER)
+            return self._continue(import_id, int(sequence) if sequence.isdigit() else -1, remaining_ms)
+        job = self._jobs.get(import_id)
+        if job is None:
+            # A file dropped straight into the bucket (aws s3 cp): it gets a job of its own.
+            job = ImportJob(
+                id=import_id,
+                kind="addresses" if "address" in rest.lower() else "customers",
+                filename=safe_filename(rest),
+                created_at=self._clock(),
+                source_key=key,
+            )
+            with contextlib.suppress(AlreadyExistsError):  # another delivery created it first
+                self._jobs.create(job)
+            job = self.get(import_id)
+        return self._start(job, key, etag, size, remaining_ms)
+
+    def _start(
+        self, job: ImportJob, key: str, etag: str, size: int, remaining_ms: Callable[[], int]
+    ) -> ImportJob:
+        now = self._clock()
+        same_object = job.source_etag == etag and job.source_key == key
+        if same_object and (job.status in FINISHED or (job.lease_until and job.lease_until > now)):
+            logger.info("import event already handled", import_id=job.id)
+            return job
+        fresh = not same_object
+        if fresh and job.source_etag is not None:
+            self._jobs.clear_errors(job.id)  # the same key got new content: a new run
+        claimed = replace(
+            job,
+            status="running",
+            source_key=key,
+            source_etag=etag,
+            bytes_total=size,
+            started_at=job.started_at if not fresh else now,
+            finished_at=None,
+            lease_until=now + _LEASE,
+            failure=None,
+            report_key=None if fresh else job.report_key,
+        )
+        if fresh:
+            claimed = replace(
+                claimed, rows_read=0, created=0, updated=0, unchanged=0, failed=0, checkpoint_rows=0
+            )
+        try:
+            claimed = self._jobs.save(job, claimed)
+        except ConflictError:
+            logger.info("import claimed by another run", import_id=job.id)
+            return self.get(job.id)
+        return self._run(claimed, remaining_ms)
+
+    def _continue(self, import_id: str, sequence: int, remaining_ms: Callable[[], int]) -> ImportJob | None:
+        job = self._jobs.get(import_id)
+        if job is None or job.status != "running" or job.continuation != sequence:
+            return job  # a stale or repeated marker
+        try:
+            claimed = self._jobs.save(job, replace(job, lease_until=self._clock() + _LEASE))
+        except ConflictError:
+            return self.get(import_id)
+        return self._run(claimed, remaining_ms)
+
+    def _run(self, job: ImportJob, remaining_ms: Callable[[], int]) -> ImportJob:
+        assert job.source_key is not None
+        try:
+            stream, _size, _etag = self._files.open(job.source_key)
+        except NotFoundError:
+            return self._fail(job, "The uploaded file is no longer in the bucket.")
+        return self._process(job, stream, remaining_ms)
+
+    def import_inline(self, kind: ImportKind, body: bytes, employee_id: str | None) -> ImportJob:
+        """The same pipeline for a small CSV posted in the request; returns the finished job."""
+        now = self._clock()
+        job = ImportJob(
+            id=self._ids(),
+            kind=kind,
+            filename="inline.csv",
+            created_at=now,
+            created_by=employee_id,
+            status="running",
+            bytes_total=len(body),
+            started_at=now,
+            lease_until=now + _LEASE,
+        )
+        self._jobs.create(job)
+        return self._process(replace(job, version=1), io.BytesIO(body), lambda: 10**9)
+
+    # -- the pipeline --------------------------------------------------------------------------
+    def _process(self, job: ImportJob, stream: IO[bytes], remaining_ms: Callable[[], int]) -> ImportJob:
+        try:
+            text, delimiter, consumed = csv_format.open_text(stream)
+            rows = csv_format.read_rows(cast(IO[str], text), delimiter)
+            header = next(rows, None)
+            if header is None:
+                return self._fail(job, "The file is empty.")
+            columns, unknown = self._columns(job.kind, header[1])
+            # Errors name the column as the file does ("Adresse e-mail"), not our field name.
+            self._headers = {field: header[1][position].strip() for position, field in columns.items()}
+            if "email" not in columns.values():
+                return self._fail(job, "No e-mail column was found in the header row.")
+            if job.checkpoint_rows == 0 and unknown:
+                self._jobs.put_errors(
+                    job.id, [RowError(header[0], name[:64], "unknown column, ignored") for name in unknown]
+                )
+            # Rows a previous invocation already applied: read past them, apply nothing.
+            to_skip, skipped = job.checkpoint_rows, 0
+            batch: list[tuple[int, list[str]]] = []
+            for line, cells in rows:
+                if not any(cell.strip() for cell in cells):
+                    continue
+                if skipped < to_skip:
+                    skipped += 1
+                    continue
+                batch.append((line, cells))
+                if len(batch) >= self._rows_per_batch:
+                    job = self._flush(job, columns, batch, consumed.count)
+                    batch = []
+                    if remaining_ms() < self._continue_below_ms:
+                        return self._hand_over(job)
+            if batch:
+                job = self._flush(job, columns, batch, consumed.count)
+            return self._finish(job)
+        except csv_format.CsvFormatError as error:
+            return self._fail(job, str(error))
+        except ConflictError:
+            logger.info("import taken over by another run", import_id=job.id)
+            return self.get(job.id)
+
+    def _columns(self, kind: ImportKind, header: list[str]) -> tuple[dict[int, str], list[str]]:
+        """Position → field for the columns we know; the header texts of the ones we don't."""
+        aliases = csv_format.HEADER_ALIASES if kind == "customers" else csv_format.ADDRESS_HEADER_ALIASES
+        columns: dict[int, str] = {}
+        unknown: list[str] = []
+        for position, cell in enumerate(header):
+            key = csv_format.header_key(cell)
+            if not key:
+                continue  # the format's trailing ";"
+            name = aliases.get(key)
+            if name is None or name in columns.values():
+                unknown.append(cell.strip())
+            else:
+                columns[position] = name
+        return columns, unknown
+
+    def _flush(
+        self, job: ImportJob, columns: dict[int, str], batch: list[tuple[int, list[str]]], bytes_read: int
+    ) -> ImportJob:
+        parsed = [
+            (
+                line,
+                {name: csv_format.clean(cells[i]) if i < len(cells) else None for i, name in columns.items()},
+            )
+            for line, cells in batch
+        ]
+        headers = self._headers
+        if job.kind == "customers":
+            outcome = self._customer_rows(job, parsed, headers)
+        else:
+            outcome = self._address_rows(parsed)
+        if outcome.errors:
+            self._jobs.put_errors(job.id, outcome.errors)
+        metrics.add_metric(name="ImportRows", unit="Count", value=len(batch))
+        advanced = replace(
+            job,
+            rows_read=job.rows_read + len(batch),
+            created=job.created + outcome.created,
+            updated=job.updated + outcome.updated,
+            unchanged=job.unchanged + outcome.unchanged,
+            failed=job.failed + len(outcome.failed_lines),
+            checkpoint_rows=job.checkpoint_rows + len(batch),
+            bytes_read=max(job.bytes_read, bytes_read),
+            lease_until=self._clock() + _LEASE,
+        )
+        return self._jobs.save(job, advanced)
+
+    def _hand_over(self, job: ImportJob) -> ImportJob:
+        """Checkpointed: continue in a fresh invocation, triggered by a marker object."""
+        sequence = job.continuation + 1
+        job = self._jobs.save(job, replace(job, continuation=sequence))
+        self._files.put(
+            f"{IMPORT_PREFIX}{job.id}/{CONTINUE_MARKER}{sequence:06d}", b"", "application/octet-stream"
+        )
+        logger.info("import continues in a new invocation", import_id=job.id, rows=job.checkpoint_rows)
+        return job
+
+    def _finish(self, job: ImportJob) -> ImportJob:
+        report_key = None
+        errors = list(self._jobs.all_errors(job.id))
+        if errors:
+            report_key = f"{REPORT_PREFIX}{job.id}.csv"
+            lines = csv_format.csv_lines(
+                [("Line", "Column", "Reason"), *((str(e.line), e.column, e.reason) for e in errors)]
+            )
+            self._files.put(report_key, ("\ufeff" + "".join(lines)).encode(), "text/csv; charset=utf-8")
+        status: ImportStatus = "completed_with_errors" if job.failed else "completed"
+        finished = replace(
+            job, status=status, finished_at=self._clock(), lease_until=None, report_key=report_key
+        )
+        saved = self._jobs.save(job, finished)
+        logger.info(
+            "import finished",
+            import_id=job.id,
+            rows=job.rows_read,
+            created=job.created,
+            updated=job.updated,
+            unchanged=job.unchanged,
+            failed=job.failed,
+        )
+        return saved
+
+    def _fail(self, job: ImportJob, reason: str) -> ImportJob:
+        logger.warning("import failed", import_id=job.id, reason=reason)
+        return self._jobs.save(
+            job, replace(job, status="failed", failure=reason, finished_at=self._clock(), lease_until=None)
+        )
+
+    # -- customers rows ------------------------------------------------------------------------
+    def _customer_rows(
+        self, job: ImportJob, rows: list[tuple[int, dict[str, str | None]]], headers: dict[str, str]
+    ) -> _Batch:
+        outcome = _Batch()
+        emails = [normalise_email(email) for _, f in rows if (email := f.get("email"))]
+        by_email, blocked = self._customers.get_many_by_email(emails)
+        by_id = self._customers.get_many(
+            [ref for _, f in rows if (ref := f.get("id")) and _OUR_ID.match(ref)]
+        )
+        originals: dict[str, Customer] = {}  # customer id → as stored before this batch
+        latest: dict[str, Customer] = {}  # customer id → after this batch's rows so far
+        new_ids: set[str] = set()
+        lines_of: dict[str, list[int]] = {}
+        for line, values in rows:
+            try:
+                customer_id = self._customer_row(values, by_email, by_id, blocked, originals, latest, new_ids)
+            except RowRejectedError as rejected:
+                for name, reason in rejected.fields.items():
+                    outcome.fail(line, self._column(name, headers), reason)
+                continue
+            if customer_id is None:
+                outcome.unchanged += 1
+                continue
+            lines_of.setdefault(customer_id, []).append(line)
+        creates = [latest[i] for i in latest if i in new_ids]
+        updates = [(originals[i], latest[i]) for i in latest if i not in new_ids]
+        token = hashlib.sha256(
+            (
+                job.id + "|" + "|".join(f"{c.id}:{c.version}" for c in (*creates, *(b for b, _ in updates)))
+            ).encode()
+        ).hexdigest()
+        failures = self._customers.write_batch(creates, updates, token)
+        for customer_id, lines in lines_of.items():
+            error = failures.get(customer_id)
+            if error is not None:
+                for line in lines:
+                    outcome.fail(line, headers.get("email", "email"), self._reason(error))
+            elif customer_id in new_ids:
+                outcome.created += 1
+                outcome.updated += len(lines) - 1  # later rows for the same new e-mail
+            else:
+                outcome.updated += len(lines)
+        return outcome
+
+    def _customer_row(
+        self,
+        values: dict[str, str | None],
+        by_email: dict[str, Customer],
+        by_id: dict[str, Customer],
+        blocked: set[str],
+        originals: dict[str, Customer],
+        latest: dict[str, Customer],
+        new_ids: set[str],
+    ) -> str | None:
+        """Apply one row to the batch's state. Returns the customer id it changed (None: unchanged)."""
+        email = values.get("email")
+        if not email:
+            raise RowRejectedError({"email": "required"})
+        data, problems = self._customer_data(values)
+        key = normalise_email(email)
+        reference = values.get("id")
+        current = (
+            by_id.get(reference or "")
+            or next((c for c in latest.values() if normalise_email(c.email) == key), None)
+            or by_email.get(key)
+        )
+        if current is not None and current.id in latest:
+            current = latest[current.id]
+        merchant_ref = reference if reference and reference not in by_id else None
+        dates = {k: data.pop(k) for k in ("registered_at", "last_visit_at") if k in data}
+        if current is None:
+            if key in blocked:
+                raise RowRejectedError({"email": "this e-mail address is blocked from registering again"})
+            try:
+                request = CreateCustomerRequest.model_validate(data)
+                created = self._customer_service.build_new(request)
+            except ValidationError as error:
+                raise RowRejectedError(problems | fields_of(error)) from None
+            except InvalidInputError as error:
+                raise RowRejectedError(problems | (error.fields or {"row": error.message})) from None
+            if problems:
+                raise RowRejectedError(problems)
+            created = replace(
+                created,
+                merchant_ref=merchant_ref,
+                registered_at=dates.get("registered_at", created.registered_at),
+                last_visit_at=dates.get("last_visit_at", created.last_visit_at),
+            )
+            latest[created.id] = created
+            new_ids.add(created.id)
+            return created.id
+        password = data.pop("password", None)
+        try:
+            changes = UpdateCustomerRequest.model_validate(data)
+            after = self._customer_service.build_update(current, changes)
+        except ValidationError as error:
+            raise RowRejectedError(problems | fields_of(error)) from None
+        except InvalidInputError as error:
+            raise RowRejectedError(problems | (error.fields or {"row": error.message})) from None
+        if problems:
+            raise RowRejectedError(problems)
+        if password and not verify_password(current.password_hash, password):
+            after = self._customer_service.build_update(after, UpdateCustomerRequest(password=password))
+        after = replace(
+            after,
+            registered_at=dates.get("registered_at", after.registered_at),
+            last_visit_at=dates.get("last_visit_at", after.last_visit_at),
+            merchant_ref=merchant_ref or after.merchant_ref,
+        )
+        if _same(current, after):
+            return None
+        originals.setdefault(current.id, by_id.get(current.id) or by_email.get(key) or current)
+        latest[current.id] = after
+        return current.id
+
+    def _customer_data(self, values: dict[str, str | None]) -> tuple[dict[str, Any], dict[str, str]]:
+        """Typed request fields from a row's cells, and the cells that could not be read."""
+        data: dict[str, Any] = {}
+        problems: dict[str, str] = {}
+        for name, raw in values.items():
+            if raw is None or name in ("id", "age"):
+                continue
+            try:
+                if name in ("first_name", "last_name", "email", "company", "password"):
+                    data[name] = raw
+                elif name in ("enabled", "newsletter", "optin"):
+                    data[name] = csv_format.parse_bool(raw)
+                elif name == "registration":
+                    data["registered_at"] = csv_format.parse_datetime(raw)
+                elif name == "last_visit":
+                    data["last_visit_at"] = csv_format.parse_datetime(raw)
+                elif name == "birthday":
+                    data["birthday"] = csv_format.parse_date(raw).isoformat()
+                elif name == "title":
+                    data["title_id"] = self._title(raw)
+                elif name == "groups":
+                    data["group_ids"] = self._groups(raw)
+                    data["default_group_id"] = data["group_ids"][0]
+                elif name == "language":
+                    data["language"] = _LANGUAGES.get(fold(raw), raw.lower())
+            except ValueError as error:
+                problems[name] = str(error)
+        return data, problems
+
+    def _title(self, raw: str) -> str:
+        titles = self._config.titles()
+        if any(t.id == raw for t in titles):
+            return raw
+        folded = re.sub(r"[^a-z]", "", fold(raw))
+        for title in titles:
+            if re.sub(r"[^a-z]", "", fold(title.name)) == folded:
+                return title.id
+        if folded in _TITLE_WORDS and self._config.title_exists(_TITLE_WORDS[folded]):
+            return _TITLE_WORDS[folded]
+        raise ValueError("unknown title")
+
+    def _groups(self, raw: str) -> list[str]:
+        known = {e.id: e for e in self._config.entries("GROUP")}
+        names: dict[str, str] = {}
+        for group_id, entry in known.items():
+            names[fold(group_id)] = group_id
+            names[fold(str(entry.data.get("name", "")))] = group_id
+            for localized in (entry.data.get("names") or {}).values():
+                names[fold(str(localized))] = group_id
+        resolved = []
+        for part in (p.strip() for p in raw.split("|")):
+            if not part:
+                continue
+            if fold(part) not in names:
+                raise ValueError("unknown group")
+            resolved.append(names[fold(part)])
+        if not resolved:
+            raise ValueError("no group")
+        return list(dict.fromkeys(resolved))
+
+    @staticmethod
+    def _column(name: str, headers: dict[str, str]) -> str:
+        base = name.split(".", 1)[0]
+        field_to_column = {
+            "title_id": "title",
+            "group_ids": "groups",
+            "default_group_id": "groups",
+            "registered_at": "registration",
+            "last_visit_at": "last_visit",
+        }
+        return headers.get(field_to_column.get(base, base), base)
+
+    @staticmethod
+    def _reason(error: Exception) -> str:
+        if isinstance(error, AlreadyExistsError):
+            return "this e-mail address belongs to another customer"
+        if isinstance(error, InvalidInputError):
+            return next(iter(error.fields.values()), error.message)
+        if isinstance(error, DomainError):
+            return "the customer changed during the import; import the row again"
+        return "could not be saved"
+
+    # -- address rows --------------------------------------------------------------------------
+    def _address_rows(self, rows: list[tuple[int, dict[str, str | None]]]) -> _Batch:
+        """Addresses upsert by (customer e-mail, alias), one write per row."""
+        outcome = _Batch()
+        emails = [normalise_email(email) for _, f in rows if (email := f.get("email"))]
+        owners, _blocked = self._customers.get_many_by_email(emails)
+        for line, values in rows:
+            email = values.get("email")
+            owner = owners.get(normalise_email(email)) if email else None
+            if owner is None:
+                outcome.fail(
+                    line, "email", "required" if not email else "no customer has this e-mail address"
+                )
+                continue
+            document = {k: v for k, v in values.items() if k in ADDRESS_FIELDS and v is not None}
+            try:
+                existing = next(
+                    (
+                        a
+                        for a in self._addresses.for_customer(owner.id, 200, None, include_deleted=False)[0]
+                        if fold(a.alias) == fold(document.get("alias", "My address"))
+                    ),
+                    None,
+                )
+                if existing is None:
+                    self._addresses.create(owner.id, AddressRequest.model_validate(document))
+                    outcome.created += 1
+                elif all(
+                    getattr(existing, k) == (v.upper() if k == "country" else v) for k, v in document.items()
+                ):
+                    outcome.unchanged += 1
+                else:
+                    self._addresses.update(existing.id, UpdateAddressRequest.model_validate(document))
+                    outcome.updated += 1
+            except ValidationError as error:
+                for name, reason in fields_of(error).items():
+                    outcome.fail(line, name.split(".", 1)[0], reason)
+            except InvalidInputError as error:
+                for name, reason in (error.fields or {"row": error.message}).items():
+                    outcome.fail(line, name, reason)
+            except DomainError as error:
+                outcome.fail(line, "row", self._reason(error))
+        return outcome
+
+    # -- export ----------------------------------------------------------------------------------
+    def export_lines(self, params: ListCustomersParams) -> Iterator[str]:
+        """The customers matching the list filters, in the import format (UTF-8 text, with BOM)."""
+        titles = {t.id: t.name for t in self._config.titles()}
+        groups = self._config.group_names()
+        b2b = self._config.settings().b2b_mode
+        today = self._clock().date()
+        yield "\ufeff"
+        yield from csv_format.csv_lines([csv_format.EXPORT_HEADER])
+        cursor: str | None = None
+        while True:
+            page, cursor = self._customer_service.list_page(
+                params.model_copy(update={"limit": 200, "cursor": cursor})
+            )
+            yield from csv_format.csv_lines(_export_row(c, titles, groups, b2b, today) for c in page)
+            if cursor is None:
+                return
+
+    def start_export(self, params: ListCustomersParams) -> ExportJob:
+        job = ExportJob(
+            id=self._ids(),
+            created_at=self._clock(),
+            filters=params.model_dump(mode="json", exclude_none=True, exclude={"async_", "cursor", "limit"}),
+        )
+        self._jobs.save_export(job)
+        self._files.put(
+            f"{EXPORT_PREFIX}{job.id}/{EXPORT_REQUEST}", json.dumps(job.filters).encode(), "application/json"
+        )
+        return job
+
+    def handle_export_request(self, key: str) -> ExportJob | None:
+        match = re.fullmatch(r"exports/([A-Za-z0-9_-]{1,64})/request\.json", key)
+        if match is None:
+            return None  # the export files themselves land under exports/ too
+        job = self._jobs.get_export(match.group(1))
+        if job is None or job.status == "completed":
+            return job
+        try:
+            params = ListCustomersParams.model_validate(job.filters)
+            data = "".join(self.export_lines(params)).encode()
+        except (ValidationError, DomainError) as error:
+            logger.warning("export failed", export_id=job.id, error=type(error).__name__)
+            failed = replace(
+                job, status="failed", failure="The export could not be produced.", finished_at=self._clock()
+            )
+            self._jobs.save_export(failed)
+            return failed
+        key_out = f"{EXPORT_PREFIX}{job.id}/customers.csv"
+        self._files.put(key_out, data, "text/csv; charset=utf-8")
+        done = replace(
+            job, status="completed", rows=data.count(b"\n") - 1, key=key_out, finished_at=self._clock()
+        )
+        self._jobs.save_export(done)
+        return done
+
+    def export_job(self, export_id: str) -> tuple[ExportJob, str | None]:
+        job = self._jobs.get_export(export_id)
+        if job is None:
+            raise NotFoundError("Export not found.")
+        url = self._files.download_url(job.key, _URL_LIFETIME, f"customers-{job.id}.csv") if job.key else None
+        return job, url
+
+
+def _same(before: Customer, after: Customer) -> bool:
+    def shape(c: Customer) -> tuple[Any, ...]:
+        return (
+            normalise_email(c.email),
+            c.first_name,
+            c.last_name,
+            c.title_id,
+            c.birthday,
+            c.enabled,
+            c.approved,
+            c.newsletter,
+            c.optin,
+            c.language,
+            frozenset(c.group_ids),
+            c.default_group_id,
+            c.registered_at,
+            c.last_visit_at,
+            c.merchant_ref,
+            tuple(sorted(c.b2b.items())),
+            c.password_hash,
+            c.is_guest,
+        )
+
+    return shape(before) == shape(after)
+
+
+def _age(birthday: date | None, today: date) -> str:
+    if birthday is None:
+        return "-"
+    years = today.year - birthday.year - ((today.month, today.day) < (birthday.month, birthday.day))
+    return str(years)
+
+
+def _export_row(
+    customer: Customer, titles: dict[str, str], groups: dict[str, str], b2b: bool, today: date
+) -> list[str]:
+    ordered_groups = [
+        customer.default_group_id,
+        *(g for g in customer.group_ids if g != customer.default_group_id),
+    ]
+    return [
+        customer.id,
+        titles.get(customer.title_id or "", "-") if customer.title_id else "-",
+        customer.last_name,
+        customer.first_name,
+        customer.email,
+        _age(customer.birthday, today),
+        "1" if customer.enabled else "0",
+        "1" if customer.newsletter else "0",
+        "1" if customer.optin else "0",
+        csv_format.format_datetime(customer.registered_at),
+        csv_format.format_datetime(customer.last_visit_at),
+        customer.birthday.isoformat() if customer.birthday else "-",
+        str(customer.b2b.get("company") or "-") if b2b else "-",
+        "|".join(groups.get(g, g) for g in ordered_groups if g),
+        customer.language,
+    ]

@@ -1,0 +1,111 @@
+"""Imports and exports through the routes and the S3 → EventBridge handlers, against moto."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import requests
+
+from chalicelib.settings import get_settings
+from tests.integration.conftest import Api
+
+CSV = (
+    "ID;Title;Last name;First Name;Email address;Age;Enabled;News.;Opt.;Registration;Last visit;\n"
+    "2;1;Gorred;Francis;francis@example.com;-;1;0;0;2013-07-04 15:20:02;2013-07-04 15:18:50;\n"
+    "3;9;Bad;Row;not-an-email;-;1;0;0;-;-;\n"
+)
+
+
+def object_created(admin: Api, key: str) -> None:
+    s3 = boto3.client("s3")
+    head = s3.head_object(Bucket=get_settings().bucket_name, Key=key)
+    event = admin.client.events.generate_cw_event(
+        source="aws.s3",
+        detail_type="Object Created",
+        detail={
+            "bucket": {"name": get_settings().bucket_name},
+            "object": {"key": key, "size": head["ContentLength"], "etag": head["ETag"].strip('"')},
+        },
+        resources=[f"arn:aws:s3:::{get_settings().bucket_name}"],
+        region="us-east-1",
+    )
+    name = "export_requested" if key.startswith("exports/") else "import_uploaded"
+    admin.client.lambda_.invoke(name, event)
+
+
+def test_upload_through_the_presigned_url_runs_the_import_once(admin: Api) -> None:
+    status, created = admin.json(
+        "POST", "/admin/imports", {"kind": "customers", "filename": "../../my file.csv"}
+    )
+    assert status == 201 and created["job"]["status"] == "pending"
+    url = created["upload_url"]
+    assert "/imports/" in url and "my_file.csv" in url
+    assert requests.put(url, data=CSV.encode(), timeout=5).status_code == 200
+    key = f"imports/{created['import_id']}/my_file.csv"
+    object_created(admin, key)
+    object_created(admin, key)  # redelivered
+    status, job = admin.json("GET", f"/admin/imports/{created['import_id']}")
+    assert status == 200
+    assert (job["status"], job["rows_read"], job["created"], job["failed"], job["progress"]) == (
+        "completed_with_errors",
+        2,
+        1,
+        1,
+        1.0,
+    )
+    assert {(e["line"], e["column"]) for e in job["errors"]} == {(3, "Email address"), (3, "Title")}
+    report = requests.get(job["report_url"], timeout=5).content.decode("utf-8-sig")
+    assert report.startswith("Line;Column;Reason") and "not-an-email" not in report
+    _, customers = admin.json("GET", "/admin/customers")
+    assert [c["email"] for c in customers["items"]] == ["francis@example.com"]
+    _, jobs = admin.json("GET", "/admin/imports")
+    assert [j["id"] for j in jobs["items"]] == [created["import_id"]]
+    _, page = admin.json("GET", f"/admin/imports/{created['import_id']}/errors?limit=1")
+    assert len(page["items"]) == 1
+
+
+def test_inline_csv_and_json_rows(admin: Api) -> None:
+    response = admin.call("POST", "/admin/customers/import", CSV, headers={"Content-Type": "text/csv"})
+    job = json.loads(response.body)
+    assert response.status_code == 200 and (job["created"], job["failed"]) == (1, 1)
+    rows = {
+        "rows": [
+            {"Email address": "json@example.com", "First Name": "Jay", "Last name": "Son", "News.": True}
+        ]
+    }
+    status, job = admin.json("POST", "/admin/customers/import", rows)
+    assert status == 200 and job["created"] == 1 and job["status"] == "completed"
+    assert admin.json("POST", "/admin/customers/import", {"rows": "nope"})[0] == 400
+    wrong_type = admin.call("POST", "/admin/customers/import", "x", headers={"Content-Type": "image/png"})
+    assert wrong_type.status_code == 415
+
+
+def test_export_is_csv_in_the_import_format(admin: Api) -> None:
+    admin.call("POST", "/admin/customers/import", CSV, headers={"Content-Type": "text/csv"})
+    response = admin.call("GET", "/admin/customers/export?newsletter=0")
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/csv")
+    text = response.body.decode("utf-8") if isinstance(response.body, bytes) else response.body
+    lines = text.lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("ID;Title;Last name;First Name;Email address;")
+    assert len(lines) == 2 and "francis@example.com" in lines[1]
+
+
+def test_async_export(admin: Api) -> None:
+    admin.call("POST", "/admin/customers/import", CSV, headers={"Content-Type": "text/csv"})
+    status, started = admin.json("GET", "/admin/customers/export?async=true")
+    assert status == 202 and started["status"] == "pending"
+    object_created(admin, f"exports/{started['export_id']}/request.json")
+    status, job = admin.json("GET", f"/admin/exports/{started['export_id']}")
+    assert status == 200 and job["status"] == "completed" and job["rows"] == 1
+    body = requests.get(job["url"], timeout=5).content.decode("utf-8-sig")
+    assert "francis@example.com" in body
+    assert admin.json("GET", "/admin/exports/nope")[0] == 404
+
+
+def test_import_validation_and_auth(admin: Api, support: Api) -> None:
+    assert admin.json("POST", "/admin/imports", {"kind": "orders", "filename": "x.csv"})[0] == 400
+    assert admin.json("GET", "/admin/imports/nope")[0] == 404
+    assert admin.json("GET", "/admin/imports?cursor=forged")[0] == 400
+    assert support.json("POST", "/admin/imports", {"kind": "customers", "filename": "x.csv"})[0] == 403
+    assert support.json("GET", "/admin/customers/export")[0] == 403

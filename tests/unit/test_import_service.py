@@ -1,0 +1,252 @@
+"""The import pipeline against in-memory fakes: formats, bad rows, at-least-once, continuation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chalicelib.repositories.memory import (
+    MemoryAddressRepository,
+    MemoryConfigRepository,
+    MemoryCustomerRepository,
+    MemoryFileStore,
+    MemoryImportRepository,
+)
+from chalicelib.schemas.customers import ListCustomersParams
+from chalicelib.security.cursors import CursorCodec
+from chalicelib.services.addresses import AddressService
+from chalicelib.services.config import ConfigService
+from chalicelib.services.customers import CustomerService
+from chalicelib.services.imports import ImportService
+from tests.factories import FixedClock, sequential_ids
+
+SECRET = "k" * 40
+PRESTASHOP = (
+    "ID;Title;Last name;First Name;Email address;Age;Enabled;News.;Opt.;Registration;Last visit;\n"
+    "2;1;Gorred;Francis;francis@example.com;-;1;0;0;2013-07-04 15:20:02;2013-07-04 15:18:50;\n"
+    "1;1;DOE;John;john@example.com;43;1;1;1;2013-07-02 17:36:07;2013-07-03 16:04:15;\n"
+)
+
+
+@dataclass
+class World:
+    service: ImportService
+    customers: MemoryCustomerRepository
+    jobs: MemoryImportRepository
+    files: MemoryFileStore
+    config: ConfigService
+    customer_service: CustomerService
+
+
+def build(rows_per_batch: int = 100, continue_below_ms: int = 0) -> World:
+    clock = FixedClock()
+    config_repo = MemoryConfigRepository()
+    config = ConfigService(config_repo, monotonic=lambda: 0.0)
+    config.seed_defaults()
+    address_repo = MemoryAddressRepository()
+    customers = MemoryCustomerRepository(config_repo, address_repo)
+    cursors = CursorCodec(SECRET)
+    customer_service = CustomerService(customers, config, cursors, clock, sequential_ids("01CUSTOMER"))
+    addresses = AddressService(address_repo, customers, config, cursors, clock, sequential_ids("A"))
+    jobs, files = MemoryImportRepository(), MemoryFileStore()
+    service = ImportService(
+        jobs,
+        files,
+        customers,
+        customer_service,
+        addresses,
+        config,
+        cursors,
+        clock,
+        sequential_ids("01IMPORT"),
+        rows_per_batch=rows_per_batch,
+        continue_below_ms=continue_below_ms,
+    )
+    return World(service, customers, jobs, files, config, customer_service)
+
+
+def upload(world: World, content: str | bytes, kind: str = "customers") -> str:
+    job, _ = world.service.create_job(kind, "file.csv", "emp-1")  # type: ignore[arg-type]
+    data = content.encode() if isinstance(content, str) else content
+    world.files.put(f"imports/{job.id}/file.csv", data, "text/csv")
+    return job.id
+
+
+def deliver(world: World, import_id: str, remaining: int = 10**9):  # type: ignore[no-untyped-def]
+    key = f"imports/{import_id}/file.csv"
+    _, size, etag = world.files.open(key)
+    return world.service.handle_upload(key, etag, size, lambda: remaining)
+
+
+def errors(world: World, import_id: str) -> list[tuple[int, str, str]]:
+    return [(e.line, e.column, e.reason) for e in world.jobs.all_errors(import_id)]
+
+
+def test_prestashop_file_imports_with_its_dates_and_references() -> None:
+    world = build()
+    job = deliver(world, upload(world, PRESTASHOP))
+    assert (job.status, job.rows_read, job.created, job.failed) == ("completed", 2, 2, 0)
+    john = world.customers.get_by_email("JOHN@example.com")
+    assert john is not None
+    assert (john.title_id, john.newsletter, john.optin, john.merchant_ref) == ("1", True, True, "1")
+    assert john.registered_at.isoformat() == "2013-07-02T17:36:07+00:00"
+    assert john.group_ids == ("customer",) and john.password_hash is None
+
+
+def test_french_and_spanish_headers_extra_columns_and_windows_1252() -> None:
+    world = build()
+    french = (
+        "ID;Titre;Nom;Prénom;Adresse e-mail;Âge;Activé;Newsletter;Opt-in;Inscription;Dernière visite;"
+        "Birthday;Groups;Language;Password\n"
+        "7;Mme;Núñez;Élodie;elodie@example.com;-;oui;non;oui;2020-01-02 03:04:05;-;1990-05-06;Customer|Guest;"
+        "français;Sup3r-secret-pass\n"
+    )
+    job = deliver(world, upload(world, french.encode("cp1252")))
+    assert job.created == 1, errors(world, job.id)
+    elodie = world.customers.get_by_email("elodie@example.com")
+    assert elodie is not None
+    assert (elodie.last_name, elodie.title_id, elodie.language) == ("Núñez", "2", "fr")
+    assert elodie.group_ids == ("customer", "guest") and str(elodie.birthday) == "1990-05-06"
+    assert elodie.password_hash is not None and elodie.password_hash.startswith("$argon2id$")
+    spanish = (
+        "ID\tTratamiento\tApellido\tNombre\tDirección de correo electrónico\tEdad\tActivo\tBoletín\tOpt-in\n"
+        "8\tSra.\tGarcía\tLucía\tlucia@example.com\t30\tsí\tsí\tno\n"
+    )
+    job = deliver(world, upload(world, spanish))
+    assert job.created == 1, errors(world, job.id)
+
+
+def test_bad_rows_are_reported_by_line_and_column_and_never_stop_the_import() -> None:
+    world = build()
+    content = (
+        "Email address;First Name;Last name;Enabled;Registration;Title;Groups;Shoe size\n"
+        "ok@example.com;Ana;Ruiz;1;-;-;-;44\n"
+        "not-an-email;Bob;Berg;1;-;-;-;42\n"
+        "maybe@example.com;Cid;Campeador;perhaps;-;-;-;41\n"
+        "late@example.com;Dan;Dou;1;yesterday;Dr;Nobody;40\n"
+        ";Eve;Eden;1;-;-;-;39\n"
+        "fine@example.com;Fay;Fox;0;2020-01-01;Mr;;38\n"
+    )
+    job = deliver(world, upload(world, content))
+    assert (job.status, job.rows_read, job.created, job.failed) == ("completed_with_errors", 6, 2, 4)
+    found = errors(world, job.id)
+    assert (1, "Shoe size", "unknown column, ignored") in found
+    assert {(line, column) for line, column, _ in found if line > 1} == {
+        (3, "Email address"),
+        (4, "Enabled"),
+        (5, "Registration"),
+        (5, "Title"),
+        (5, "Groups"),
+        (6, "Email address"),
+    }
+    assert not any(
+        secret in reason for _, _, reason in found for secret in ("not-an-email", "perhaps", "yesterday")
+    )
+    report = world.files.files[f"reports/{job.id}.csv"][0].decode("utf-8-sig")
+    assert report.splitlines()[0] == "Line;Column;Reason;" and "not-an-email" not in report
+
+
+def test_duplicate_emails_inside_one_file_make_one_customer() -> None:
+    world = build(rows_per_batch=2)
+    content = (
+        "Email address;First Name;Last name;News.\n"
+        "dup@example.com;Ana;One;0\n"
+        "DUP@example.com;Ana;Two;1\n"
+        "other@example.com;Bo;B;0\n"
+        "dup@example.com;Ana;Three;1\n"
+    )
+    job = deliver(world, upload(world, content))
+    assert (job.created, job.updated, job.failed) == (2, 2, 0)
+    assert len(world.customers.customers) == 2
+    dup = world.customers.get_by_email("dup@example.com")
+    assert dup is not None and (dup.last_name, dup.newsletter) == ("Three", True)
+
+
+def test_a_redelivered_event_and_a_reuploaded_file_change_nothing_twice() -> None:
+    world = build()
+    import_id = upload(world, PRESTASHOP)
+    first = deliver(world, import_id)
+    again = deliver(world, import_id)
+    assert again == first  # same object, same ETag: nothing done
+    second = deliver(world, upload(world, PRESTASHOP))  # the same file, uploaded again
+    assert (second.created, second.updated, second.unchanged) == (0, 0, 2)
+    assert len(world.customers.customers) == 2
+
+
+def test_a_run_near_the_deadline_checkpoints_and_continues_without_loss_or_doubles() -> None:
+    world = build(rows_per_batch=2, continue_below_ms=1000)
+    lines = "".join(f"c{n}@example.com;N{n};L{n}\n" for n in range(7))
+    import_id = upload(world, "Email address;First Name;Last name\n" + lines)
+    job = deliver(world, import_id, remaining=0)  # every batch ends "near the deadline"
+    assert (job.status, job.checkpoint_rows, job.continuation) == ("running", 2, 1)
+    markers = [key for key in world.files.files if "/_continue/" in key]
+    assert markers == [f"imports/{import_id}/_continue/000001"]
+    for _ in range(10):
+        marker = sorted(k for k in world.files.files if "/_continue/" in k)[-1]
+        job = world.service.handle_upload(marker, "x", 0, lambda: 0)
+        assert job is not None
+        # a repeated (stale) marker is ignored
+        assert world.service.handle_upload(marker, "x", 0, lambda: 0).checkpoint_rows == job.checkpoint_rows  # type: ignore[union-attr]
+        if job.status != "running":
+            break
+    assert (job.status, job.rows_read, job.created) == ("completed", 7, 7)
+    assert len(world.customers.customers) == 7
+
+
+def test_a_stalled_import_is_resumed_by_the_watchdog() -> None:
+    world = build(rows_per_batch=2, continue_below_ms=1000)
+    import_id = upload(
+        world,
+        "Email address;First Name;Last name\n" + "a@example.com;A;B\nb@example.com;B;C\nc@example.com;C;D\n",
+    )
+    deliver(world, import_id, remaining=0)
+    job = world.jobs.get(import_id)
+    assert job is not None and job.status == "running"
+    world.service._clock.advance(minutes=16)  # type: ignore[attr-defined]
+    assert world.service.resume_stalled() == [import_id]
+
+
+def test_export_then_import_changes_nothing() -> None:
+    world = build()
+    deliver(world, upload(world, PRESTASHOP))
+    world.customer_service.update(
+        world.customers.get_by_email("john@example.com").id,  # type: ignore[union-attr]
+        __import__("chalicelib.schemas.customers", fromlist=["x"]).UpdateCustomerRequest(
+            birthday="1980-02-03",
+            group_ids=["guest", "customer"],
+            default_group_id="guest",
+            first_name="=cmd|x",
+        ),
+    )
+    exported = "".join(world.service.export_lines(ListCustomersParams())).encode()
+    assert exported.startswith("\ufeff".encode()) and b"'=cmd|x" in exported
+    header = exported.decode("utf-8-sig").splitlines()[0]
+    assert header.startswith(
+        "ID;Title;Last name;First Name;Email address;Age;Enabled;News.;Opt.;Registration;Last visit;"
+    )
+    before = dict(world.customers.customers)
+    job = deliver(world, upload(world, exported))
+    assert (job.created, job.updated, job.unchanged, job.failed) == (0, 0, 2, 0), errors(world, job.id)
+    assert world.customers.customers == before
+
+
+def test_addresses_import_upserts_by_customer_email_and_alias() -> None:
+    world = build()
+    deliver(world, upload(world, PRESTASHOP))
+    content = (
+        "Email address;Alias;First Name;Last name;Address;Postcode;City;Country\n"
+        "john@example.com;Home;John;Doe;1 Main St;10001;New York;US\n"
+        "nobody@example.com;Home;No;Body;1 Main St;10001;New York;US\n"
+        "john@example.com;Work;John;Doe;2 Side St;10002;New York;XX\n"
+    )
+    job = deliver(world, upload(world, content, kind="addresses"), remaining=10**9)
+    assert (job.created, job.failed) == (1, 2)
+    assert {(line, column) for line, column, _ in errors(world, job.id)} == {(3, "email"), (4, "country")}
+    again = deliver(world, upload(world, content.replace("1 Main St", "1 Main Street"), kind="addresses"))
+    assert again.updated == 1
+
+
+def test_unreadable_files_fail_the_job_with_a_reason() -> None:
+    world = build()
+    assert deliver(world, upload(world, b"")).failure == "The file is empty."
+    assert "e-mail column" in (deliver(world, upload(world, "Name;Age\nA;3\n")).failure or "")
+    assert deliver(world, upload(world, b"\x00\x01binary")).status == "failed"
