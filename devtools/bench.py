@@ -184,6 +184,9 @@ class Row:
 
 
 def main() -> int:
+    from devtools import moto_transactions
+
+    moto_transactions.install()
     rng = random.Random(20261125)
     with mock_aws():
         from chalicelib import bootstrap

@@ -526,6 +526,10 @@ class LocalAws:
         return self
 
     def _start_server(self) -> None:
+        from devtools import moto_transactions
+
+        # Transactions would otherwise copy the whole table per item: slow as local data grows.
+        moto_transactions.install()
         if self._requested_port:
             check_port_free(self._requested_port, "embedded AWS (moto)", "MOTO_PORT")
         # The recording location must be right before the first request reaches moto.

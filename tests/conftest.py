@@ -28,3 +28,9 @@ for name in (
     "CLIENTELE_ADMIN_PASSWORD",
 ):
     os.environ.pop(name, None)
+
+# moto deep-copies the whole table for every transaction item; this keeps its all-or-nothing
+# behaviour at the cost of the items touched (see devtools/moto_transactions.py).
+from devtools import moto_transactions  # noqa: E402
+
+moto_transactions.install()

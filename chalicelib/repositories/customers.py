@@ -217,21 +217,26 @@ class DynamoCustomerRepository:
         summed per group). A transaction that fails is replayed row by row, so one bad row fails
         alone. Returns the failures by customer id. `token` makes a retried batch idempotent."""
         chunks: list[tuple[list[Customer], list[tuple[Customer, Customer]]]] = [([], [])]
-        budget = 0
+        items, counters = 0, set[str]()  # items in the current chunk; groups whose counter it moves
+
+        def fits(cost: int, groups: set[str]) -> bool:
+            return items + cost + len(counters | groups) <= _TRANSACTION_ITEMS
+
         for customer in creates:
-            cost = 2 + 2 * len(customer.group_ids)
-            if budget + cost > _TRANSACTION_ITEMS:
+            cost, groups = 2 + len(customer.group_ids), set(customer.group_ids)
+            if not fits(cost, groups):
                 chunks.append(([], []))
-                budget = 0
+                items, counters = 0, set()
             chunks[-1][0].append(customer)
-            budget += cost
+            items, counters = items + cost, counters | groups
         for before, after in updates:
-            cost = 3 + 2 * len(set(before.group_ids) | set(after.group_ids))
-            if budget + cost > _TRANSACTION_ITEMS:
+            groups = set(before.group_ids) ^ set(after.group_ids)
+            cost = 3 + len(set(before.group_ids) | set(after.group_ids))
+            if not fits(cost, groups):
                 chunks.append(([], []))
-                budget = 0
+                items, counters = 0, set()
             chunks[-1][1].append((before, after))
-            budget += cost
+            items, counters = items + cost, counters | groups
         failures: dict[str, Exception] = {}
         for number, (chunk_creates, chunk_updates) in enumerate(chunks):
             if not chunk_creates and not chunk_updates:

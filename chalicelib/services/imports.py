@@ -126,7 +126,7 @@ class ImportService:
         clock: Clock = utc_now,
         ids: IdFactory = new_id,
         *,
-        rows_per_batch: int = 100,
+        rows_per_batch: int = 300,
         continue_below_ms: int = 60_000,
     ) -> None:
         self._jobs = jobs
