@@ -40,9 +40,11 @@ unit: $(STAMP)
 cli: $(STAMP)
 	$(BIN)/python -m devtools.cli $(ARGS)
 
-## make bench — seeds 10,000 customers into moto and prints DynamoDB requests / items read per operation.
+## make bench — DynamoDB requests / items read per operation on 10,000 customers, then the CSV import
+## benchmark (requests per 1,000 rows, rows/s, peak memory for 10k and 100k rows).
 bench: $(STAMP)
 	$(BIN)/python -m devtools.bench
+	$(BIN)/python -m devtools.bench_imports
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -126,7 +126,7 @@ class ImportService:
         clock: Clock = utc_now,
         ids: IdFactory = new_id,
         *,
-        rows_per_batch: int = 300,
+        rows_per_batch: int = 600,
         continue_below_ms: int = 60_000,
     ) -> None:
         self._jobs = jobs
@@ -370,7 +370,6 @@ class ImportService:
             outcome = self._address_rows(parsed)
         if outcome.errors:
             self._jobs.put_errors(job.id, outcome.errors)
-        metrics.add_metric(name="ImportRows", unit="Count", value=len(batch))
         advanced = replace(
             job,
             rows_read=job.rows_read + len(batch),
@@ -408,6 +407,8 @@ class ImportService:
             job, status=status, finished_at=self._clock(), lease_until=None, report_key=report_key
         )
         saved = self._jobs.save(job, finished)
+        metrics.add_metric(name="ImportRows", unit="Count", value=job.rows_read)
+        metrics.add_metric(name="ImportRowsFailed", unit="Count", value=job.failed)
         logger.info(
             "import finished",
             import_id=job.id,
