@@ -12,10 +12,9 @@ from chalicelib.errors import ConflictError, NotFoundError
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord, index_by_number
 from chalicelib.models.customer import AddressRecord
-from chalicelib.repositories.dynamo_errors import conditional, dynamo_errors, from_low_level, to_low_level
+from chalicelib.repositories.dynamo_errors import conditional, dynamo_errors, to_low_level
+from chalicelib.repositories.paging import read_page
 from chalicelib.text import fold
-
-_MAX_ITEMS_READ_PER_PAGE = 1000
 
 
 def postcode_key(postcode: str | None) -> str:
@@ -195,33 +194,18 @@ class DynamoAddressRepository:
         self, filters: AddressFilters, limit: int, position: dict[str, Any] | None
     ) -> Page[Address]:
         plan = plan_address_query(filters)
-        start = to_low_level(position) if position else None
-        size = limit + 1
-        rows: list[tuple[Address, AddressRecord]] = []
-        read = 0
-        with dynamo_errors():
-            while True:
-                iterator = self._query(plan, start, size)
-                for record in iterator:
-                    read += 1
-                    if not isinstance(record, AddressRecord):
-                        continue
-                    address = from_address_record(record)
-                    if address_matches(address, plan.residual):
-                        rows.append((address, record))
-                        if len(rows) > limit:
-                            break
-                if len(rows) > limit:
-                    kept = rows[:limit]
-                    return Page([a for a, _ in kept], self._position(kept[-1][1], plan))
-                start_key = from_low_level(iterator.last_evaluated_key)
-                if start_key is None or read >= _MAX_ITEMS_READ_PER_PAGE:
-                    return Page([a for a, _ in rows], start_key)
-                start = to_low_level(start_key)
-                size = min(size * 2, _MAX_ITEMS_READ_PER_PAGE)
+        return read_page(
+            lambda start, size: self._query(plan, start, size),
+            lambda record: from_address_record(record) if isinstance(record, AddressRecord) else None,
+            lambda address: address_matches(address, plan.residual),
+            lambda record: self._position(record, plan),
+            limit,
+            position,
+        )
 
     @staticmethod
-    def _query(plan: AddressPlan, start: Any, size: int) -> Any:
+    def _query(plan: AddressPlan, position: dict[str, Any] | None, size: int) -> Any:
+        start = to_low_level(position) if position else None
         if plan.source == "customer":
             return TableRecord.query(
                 plan.partition,

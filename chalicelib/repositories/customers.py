@@ -49,12 +49,10 @@ from chalicelib.repositories.customer_mapping import (
     to_summary,
 )
 from chalicelib.repositories.customer_plan import Plan, matches, plan_customer_query
-from chalicelib.repositories.dynamo_errors import dynamo_errors, from_low_level, run_transaction, to_low_level
+from chalicelib.repositories.dynamo_errors import dynamo_errors, run_transaction, to_low_level
+from chalicelib.repositories.paging import read_page
 from chalicelib.text import fold, normalise_email
 
-# A page may need more reads than rows when filters are left to check row by row; past this many
-# items read, the page is returned short with a cursor rather than keep the caller waiting.
-_MAX_ITEMS_READ_PER_PAGE = 1000
 _CONNECTIONS_KEPT = 10
 _CONNECTION_TTL = timedelta(days=400)
 # DynamoDB's TransactWriteItems limit.
@@ -423,32 +421,14 @@ class DynamoCustomerRepository:
         return self._page(plan, query)
 
     def _page(self, plan: Plan, query: CustomerQuery) -> Page[Customer]:
-        """Read requests of growing size until the page is full (one more row tells if another
-        page exists). Unfiltered pages take one request of limit + 1 items; pages with filters
-        left to check row by row double the request size each time, so items read stay within
-        about twice what the filters need."""
-        wanted = query.limit
-        size = wanted + 1
-        start = query.position
-        rows: list[tuple[Customer, Model]] = []
-        read = 0
-        with dynamo_errors():
-            while True:
-                iterator = self._query(plan, start, size)
-                for record in iterator:
-                    read += 1
-                    customer = self._customer_of(record)
-                    if matches(customer, plan.residual):
-                        rows.append((customer, record))
-                        if len(rows) > wanted:
-                            break
-                if len(rows) > wanted:
-                    kept = rows[:wanted]
-                    return Page([c for c, _ in kept], self._position(kept[-1][1], plan))
-                start = from_low_level(iterator.last_evaluated_key)
-                if start is None or read >= _MAX_ITEMS_READ_PER_PAGE:
-                    return Page([c for c, _ in rows], start)
-                size = min(size * 2, _MAX_ITEMS_READ_PER_PAGE)
+        return read_page(
+            lambda start, size: self._query(plan, start, size),
+            self._customer_of,
+            lambda customer: matches(customer, plan.residual),
+            lambda record: self._position(record, plan),
+            query.limit,
+            query.position,
+        )
 
     def _query(self, plan: Plan, position: dict[str, Any] | None, page_size: int) -> Any:
         start = to_low_level(position) if position else None

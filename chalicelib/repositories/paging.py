@@ -1,0 +1,53 @@
+"""One page of a Query whose rows may still need filtering, read in requests of growing size."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from chalicelib.domain.customers import Page
+from chalicelib.repositories.dynamo_errors import dynamo_errors, from_low_level
+
+T = TypeVar("T")
+
+# A page may need more reads than rows when filters are left to check row by row; past this many
+# items read, the page is returned short with a cursor rather than keep the caller waiting.
+MAX_ITEMS_READ_PER_PAGE = 1000
+
+
+def read_page(
+    query: Callable[[dict[str, Any] | None, int], Any],
+    convert: Callable[[Any], T | None],
+    keep: Callable[[T], bool],
+    position_of: Callable[[Any], dict[str, Any]],
+    limit: int,
+    position: dict[str, Any] | None,
+) -> Page[T]:
+    """`query(start, size)` runs one request of at most `size` items from `start`; `convert` turns
+    a record into a row (None skips it); `keep` is the row-by-row filter; `position_of` gives the
+    keys to resume after a record.
+
+    The first request asks for limit + 1 items (one more row tells whether another page exists);
+    while filters reject rows, each next request doubles, so items read stay within about twice
+    what the filters need."""
+    size = limit + 1
+    start = position
+    rows: list[tuple[T, Any]] = []
+    read = 0
+    with dynamo_errors():
+        while True:
+            iterator = query(start, size)
+            for record in iterator:
+                read += 1
+                row = convert(record)
+                if row is not None and keep(row):
+                    rows.append((row, record))
+                    if len(rows) > limit:
+                        break
+            if len(rows) > limit:
+                kept = rows[:limit]
+                return Page([row for row, _ in kept], position_of(kept[-1][1]))
+            start = from_low_level(iterator.last_evaluated_key)
+            if start is None or read >= MAX_ITEMS_READ_PER_PAGE:
+                return Page([row for row, _ in rows], start)
+            size = min(size * 2, MAX_ITEMS_READ_PER_PAGE)
