@@ -51,6 +51,7 @@ from chalicelib.repositories.customer_mapping import (
 from chalicelib.repositories.customer_plan import Plan, matches, plan_customer_query
 from chalicelib.repositories.dynamo_errors import dynamo_errors, run_transaction, to_low_level
 from chalicelib.repositories.paging import read_page
+from chalicelib.repositories.ports import CustomerRepository
 from chalicelib.text import fold, normalise_email
 
 _CONNECTIONS_KEPT = 10
@@ -82,6 +83,24 @@ def _membership(customer: Customer, group_id: str) -> GroupMembershipRecord:
         gsi1pk=keys.group_members_pk(group_id),
         gsi1sk=customer.id,
     )
+
+
+def apply_one_by_one(
+    repository: CustomerRepository, creates: list[Customer], updates: list[tuple[Customer, Customer]]
+) -> dict[str, Exception]:
+    """Write each create and update on its own; returns the ones that failed, by customer id."""
+    failures: dict[str, Exception] = {}
+    for customer in creates:
+        try:
+            repository.create(customer)
+        except (AlreadyExistsError, ConflictError, InvalidInputError) as error:
+            failures[customer.id] = error
+    for before, after in updates:
+        try:
+            repository.update(before, after)
+        except (AlreadyExistsError, ConflictError, InvalidInputError, NotFoundError) as error:
+            failures[after.id] = error
+    return failures
 
 
 class DynamoCustomerRepository:
@@ -134,12 +153,15 @@ class DynamoCustomerRepository:
         return CustomerView(customer=profile, connections=tuple(newest), addresses=tuple(addresses))
 
     # -- writes --------------------------------------------------------------------------------
+    # Item builders shared by the single writes and the import's batches. Each returns how it moves
+    # the groups' member counters; `_counter_writes` applies the sum, once per group and transaction
+    # (a transaction may name an item only once).
     @staticmethod
-    def _membership_writes(
+    def _membership_items(
         transaction: TransactWrite, customer_id: str, before: tuple[str, ...], after: Customer | None
-    ) -> None:
-        """Memberships follow the profile in the same transaction, and so do the groups' member
-        counters: +1 for each group joined, -1 for each left (the group must still exist)."""
+    ) -> dict[str, int]:
+        """Memberships follow the profile in the same transaction (their summary included):
+        +1 for each group joined, -1 for each left."""
         now = set(after.group_ids) if after else set()
         for group_id in after.group_ids if after else ():
             transaction.save(_membership(after, group_id))  # type: ignore[arg-type]
@@ -147,13 +169,46 @@ class DynamoCustomerRepository:
             transaction.delete(
                 GroupMembershipRecord(keys.customer_pk(customer_id), keys.membership_sk(group_id))
             )
-        for group_id, delta in [(g, 1) for g in sorted(now - set(before))] + [
-            (g, -1) for g in sorted(set(before) - now)
-        ]:
-            counter = ConfigRecord(keys.CONFIG, keys.config_sk("GROUP", group_id))
-            transaction.update(
-                counter, actions=[ConfigRecord.usage_count.add(delta)], condition=ConfigRecord.pk.exists()
+        return dict.fromkeys(now - set(before), 1) | dict.fromkeys(set(before) - now, -1)
+
+    @staticmethod
+    def _create_items(transaction: TransactWrite, customer: Customer) -> dict[str, int]:
+        transaction.save(to_record(customer), condition=CustomerRecord.pk.does_not_exist())
+        email = EmailRecord(
+            keys.email_pk(normalise_email(customer.email)), keys.email_sk(), customer_id=customer.id
+        )
+        transaction.save(email, condition=EmailRecord.pk.does_not_exist())
+        return DynamoCustomerRepository._membership_items(transaction, customer.id, (), customer)
+
+    @staticmethod
+    def _update_items(transaction: TransactWrite, before: Customer, after: Customer) -> dict[str, int]:
+        record = to_record(after)
+        record.version = before.version
+        transaction.save(record, condition=CustomerRecord.pk.exists())
+        if normalise_email(before.email) != normalise_email(after.email):
+            old = EmailRecord(keys.email_pk(normalise_email(before.email)), keys.email_sk())
+            transaction.delete(old, condition=EmailRecord.customer_id == before.id)
+            new = EmailRecord(
+                keys.email_pk(normalise_email(after.email)), keys.email_sk(), customer_id=after.id
             )
+            transaction.save(new, condition=EmailRecord.pk.does_not_exist())
+        return DynamoCustomerRepository._membership_items(transaction, after.id, before.group_ids, after)
+
+    @staticmethod
+    def _counter_writes(transaction: TransactWrite, *deltas: dict[str, int]) -> None:
+        """Move each group's member counter by the summed delta (the group must still exist)."""
+        total: dict[str, int] = {}
+        for delta in deltas:
+            for group_id, change in delta.items():
+                total[group_id] = total.get(group_id, 0) + change
+        for group_id, change in sorted(total.items()):
+            if change:
+                counter = ConfigRecord(keys.CONFIG, keys.config_sk("GROUP", group_id))
+                transaction.update(
+                    counter,
+                    actions=[ConfigRecord.usage_count.add(change)],
+                    condition=ConfigRecord.pk.exists(),
+                )
 
     def _missing_group(self, group_ids: tuple[str, ...]) -> Exception | None:
         known = {e.id for e in DynamoConfigRepository().load().of("GROUP")}
@@ -163,17 +218,8 @@ class DynamoCustomerRepository:
         return None
 
     def create(self, customer: Customer) -> None:
-        record = to_record(customer)
-        email_item = EmailRecord(
-            keys.email_pk(normalise_email(customer.email)),
-            keys.email_sk(),
-            customer_id=customer.id,
-        )
-
         def build(transaction: TransactWrite) -> None:
-            transaction.save(record, condition=CustomerRecord.pk.does_not_exist())
-            transaction.save(email_item, condition=EmailRecord.pk.does_not_exist())
-            self._membership_writes(transaction, customer.id, (), customer)
+            self._counter_writes(transaction, self._create_items(transaction, customer))
 
         def on_cancel(_codes: list[str]) -> Exception:
             item = self._email_item(customer.email)
@@ -246,64 +292,15 @@ class DynamoCustomerRepository:
                     token=hashlib.sha256(f"{token}:{number}".encode()).hexdigest()[:36],
                 )
             except (ConflictError, AlreadyExistsError, InvalidInputError):
-                failures |= self._one_by_one(chunk_creates, chunk_updates)
+                failures |= apply_one_by_one(self, chunk_creates, chunk_updates)
         return failures
 
     def _batch_writes(
         self, transaction: TransactWrite, creates: list[Customer], updates: list[tuple[Customer, Customer]]
     ) -> None:
-        deltas: dict[str, int] = {}
-        for customer in creates:
-            transaction.save(to_record(customer), condition=CustomerRecord.pk.does_not_exist())
-            email = EmailRecord(
-                keys.email_pk(normalise_email(customer.email)), keys.email_sk(), customer_id=customer.id
-            )
-            transaction.save(email, condition=EmailRecord.pk.does_not_exist())
-            for group_id in customer.group_ids:
-                transaction.save(_membership(customer, group_id))
-                deltas[group_id] = deltas.get(group_id, 0) + 1
-        for before, after in updates:
-            record = to_record(after)
-            record.version = before.version
-            transaction.save(record, condition=CustomerRecord.pk.exists())
-            if normalise_email(before.email) != normalise_email(after.email):
-                old = EmailRecord(keys.email_pk(normalise_email(before.email)), keys.email_sk())
-                transaction.delete(old, condition=EmailRecord.customer_id == before.id)
-                new = EmailRecord(
-                    keys.email_pk(normalise_email(after.email)), keys.email_sk(), customer_id=after.id
-                )
-                transaction.save(new, condition=EmailRecord.pk.does_not_exist())
-            for group_id in after.group_ids:
-                transaction.save(_membership(after, group_id))
-            for group_id in set(before.group_ids) - set(after.group_ids):
-                transaction.delete(
-                    GroupMembershipRecord(keys.customer_pk(after.id), keys.membership_sk(group_id))
-                )
-                deltas[group_id] = deltas.get(group_id, 0) - 1
-            for group_id in set(after.group_ids) - set(before.group_ids):
-                deltas[group_id] = deltas.get(group_id, 0) + 1
-        for group_id, delta in sorted(deltas.items()):
-            if delta:
-                counter = ConfigRecord(keys.CONFIG, keys.config_sk("GROUP", group_id))
-                transaction.update(
-                    counter, actions=[ConfigRecord.usage_count.add(delta)], condition=ConfigRecord.pk.exists()
-                )
-
-    def _one_by_one(
-        self, creates: list[Customer], updates: list[tuple[Customer, Customer]]
-    ) -> dict[str, Exception]:
-        failures: dict[str, Exception] = {}
-        for customer in creates:
-            try:
-                self.create(customer)
-            except (AlreadyExistsError, ConflictError, InvalidInputError) as error:
-                failures[customer.id] = error
-        for before, after in updates:
-            try:
-                self.update(before, after)
-            except (AlreadyExistsError, ConflictError, InvalidInputError, NotFoundError) as error:
-                failures[after.id] = error
-        return failures
+        deltas = [self._create_items(transaction, customer) for customer in creates]
+        deltas += [self._update_items(transaction, before, after) for before, after in updates]
+        self._counter_writes(transaction, *deltas)
 
     def _email_error(self, email: str) -> Exception:
         if self.is_email_blocked(email):
@@ -317,23 +314,13 @@ class DynamoCustomerRepository:
         self._update(before, after, token_hash)
 
     def _update(self, before: Customer, after: Customer, token_hash: str | None) -> None:
-        record = to_record(after)
-        record.version = before.version
         email_changed = normalise_email(before.email) != normalise_email(after.email)
 
         def build(transaction: TransactWrite) -> None:
             if token_hash is not None:
                 token = AccountTokenRecord(keys.account_token_pk(token_hash), "TOKEN")
                 transaction.delete(token, condition=AccountTokenRecord.customer_id == after.id)
-            transaction.save(record, condition=CustomerRecord.pk.exists())
-            if email_changed:
-                old = EmailRecord(keys.email_pk(normalise_email(before.email)), keys.email_sk())
-                transaction.delete(old, condition=EmailRecord.customer_id == before.id)
-                new = EmailRecord(
-                    keys.email_pk(normalise_email(after.email)), keys.email_sk(), customer_id=after.id
-                )
-                transaction.save(new, condition=EmailRecord.pk.does_not_exist())
-            self._membership_writes(transaction, after.id, before.group_ids, after)
+            self._counter_writes(transaction, self._update_items(transaction, before, after))
 
         def on_cancel(_codes: list[str]) -> Exception:
             if token_hash is not None and self.get_account_token(token_hash) is None:
@@ -359,7 +346,8 @@ class DynamoCustomerRepository:
                 transaction.save(EmailRecord(email_key, keys.email_sk(), blocked=True))
             else:
                 transaction.delete(EmailRecord(email_key, keys.email_sk()))
-            self._membership_writes(transaction, customer.id, customer.group_ids, None)
+            left = self._membership_items(transaction, customer.id, customer.group_ids, None)
+            self._counter_writes(transaction, left)
 
         def on_cancel(_codes: list[str]) -> Exception:
             if self.get(customer.id) is None:

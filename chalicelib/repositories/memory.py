@@ -37,7 +37,7 @@ from chalicelib.models import keys
 from chalicelib.repositories.addresses import address_matches, plan_address_query
 from chalicelib.repositories.addresses import order_key as address_order_key
 from chalicelib.repositories.customer_plan import matches, order_key, plan_customer_query
-from chalicelib.repositories.customers import EmailBlockedError, EmailTakenError
+from chalicelib.repositories.customers import EmailBlockedError, EmailTakenError, apply_one_by_one
 from chalicelib.text import fold, normalise_email
 
 
@@ -155,18 +155,7 @@ class MemoryCustomerRepository:
     def write_batch(
         self, creates: list[Customer], updates: list[tuple[Customer, Customer]], token: str
     ) -> dict[str, Exception]:
-        failures: dict[str, Exception] = {}
-        for customer in creates:
-            try:
-                self.create(customer)
-            except (AlreadyExistsError, ConflictError, InvalidInputError) as error:
-                failures[customer.id] = error
-        for before, after in updates:
-            try:
-                self.update(before, after)
-            except (AlreadyExistsError, ConflictError, InvalidInputError, NotFoundError) as error:
-                failures[after.id] = error
-        return failures
+        return apply_one_by_one(self, creates, updates)
 
     def put_account_token(self, token: AccountToken) -> None:
         self.tokens[token.token_hash] = token
