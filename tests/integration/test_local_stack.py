@@ -374,7 +374,7 @@ def event_project(tmp_path: Path) -> Path:
     return project
 
 
-def wait_for_lines(path: Path, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
+def wait_for_lines(path: Path, count: int, timeout: float = 30.0) -> list[dict[str, Any]]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with contextlib.suppress(FileNotFoundError):
