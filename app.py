@@ -5,6 +5,7 @@ from __future__ import annotations
 from chalice.app import Chalice, ConvertToMiddleware
 
 from chalicelib.handlers.addresses import addresses
+from chalicelib.handlers.carts import carts
 from chalicelib.handlers.config import config
 from chalicelib.handlers.customers import customers
 from chalicelib.handlers.groups import groups
@@ -23,5 +24,5 @@ app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context(clear_s
 app.register_middleware(ConvertToMiddleware(tracer.capture_lambda_handler))
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
 
-for blueprint in (staff, customers, addresses, config, groups, imports, shop, store, openapi):
+for blueprint in (staff, customers, addresses, config, groups, imports, shop, store, carts, openapi):
     app.register_blueprint(blueprint)

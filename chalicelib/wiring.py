@@ -10,9 +10,10 @@ from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from chalicelib.clock import Clock, utc_now
+from chalicelib.clock import Clock, IdFactory, new_id, utc_now
 from chalicelib.errors import ServiceUnavailableError
 from chalicelib.repositories.addresses import DynamoAddressRepository
+from chalicelib.repositories.carts import DynamoCartRepository, DynamoOrderRepository
 from chalicelib.repositories.config import DynamoConfigRepository
 from chalicelib.repositories.customers import DynamoCustomerRepository
 from chalicelib.repositories.employees import DynamoEmployeeRepository, DynamoThrottleRepository
@@ -32,17 +33,21 @@ from chalicelib.repositories.ports import (
     ImportRepository,
     ThrottleRepository,
 )
+from chalicelib.security.cart_tokens import CartTokens
 from chalicelib.security.cursors import CursorCodec
 from chalicelib.security.tokens import TokenSigner
+from chalicelib.services.abandoned_carts import AbandonedCartSweep
 from chalicelib.services.accounts import AccountService
 from chalicelib.services.addresses import AddressService
 from chalicelib.services.auth import AuthService
+from chalicelib.services.carts import CartService
 from chalicelib.services.config import ConfigService
 from chalicelib.services.customers import CustomerService
 from chalicelib.services.employees import EmployeeService
 from chalicelib.services.groups import GroupService
 from chalicelib.services.imports import ImportService
 from chalicelib.services.notifications import Notifier
+from chalicelib.services.orders import OrderService
 from chalicelib.services.throttle import Throttle
 from chalicelib.settings import Settings, get_settings
 
@@ -58,6 +63,9 @@ class Container:
     groups: GroupService
     addresses: AddressService
     imports: ImportService
+    carts: CartService
+    orders: OrderService
+    sweep: AbandonedCartSweep
 
 
 def token_secret(settings: Settings) -> str:
@@ -86,6 +94,7 @@ def build_container(
     mailer: Mailer | None = None,
     sent_mail: SentMailLog | None = None,
     clock: Clock = utc_now,
+    ids: IdFactory = new_id,
     secret: str | None = None,
 ) -> Container:
     secret = secret or token_secret(settings)
@@ -108,13 +117,35 @@ def build_container(
     notifier = Notifier(
         mailer or default_mailer(settings, clock), sent_mail or DynamoSentMailLog(clock), config_service
     )
+    groups = GroupService(config_service, customer_service)
+    cart_repository = DynamoCartRepository()
+    tokens = CartTokens(secret)
+    carts = CartService(
+        cart_repository,
+        customer_repository,
+        customer_service,
+        address_service,
+        groups,
+        config_service,
+        tokens,
+        cursors,
+        clock,
+        ids,
+    )
     return Container(
         settings=settings,
         config=config_service,
         customers=customer_service,
         employees=EmployeeService(employee_repository, cursors, clock),
         auth=AuthService(employee_repository, throttle, signer, token_ttl=ttl, clock=clock),
-        groups=GroupService(config_service, customer_service),
+        groups=groups,
+        carts=carts,
+        orders=OrderService(
+            DynamoOrderRepository(), customer_repository, config_service, notifier, cursors, clock
+        ),
+        sweep=AbandonedCartSweep(
+            cart_repository, customer_repository, carts, config_service, notifier, tokens
+        ),
         addresses=address_service,
         imports=ImportService(
             imports or DynamoImportRepository(),

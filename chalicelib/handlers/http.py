@@ -53,11 +53,13 @@ STATUS_OF: tuple[tuple[type[DomainError], int], ...] = (
     (ServiceUnavailableError, 503),
 )
 
-Caller = Role | Literal["customer"]
+Caller = Role | Literal["customer", "shopper"]
 ADMIN: tuple[Caller, ...] = ("admin",)
 STAFF: tuple[Caller, ...] = ("admin", "support")
 CUSTOMER: tuple[Caller, ...] = ("customer",)
 PUBLIC: tuple[Caller, ...] = ()
+# Storefront carts: a guest (no Authorization, the cart token decides) or a signed-in customer.
+SHOPPER: tuple[Caller, ...] = ("shopper",)
 
 
 class HttpError(DomainError):
@@ -139,7 +141,9 @@ def _bearer(request: Request) -> str:
 def _principal(request: Request, roles: tuple[Caller, ...]) -> Principal | None:
     if not roles:
         return None
-    if roles == CUSTOMER:
+    if roles == SHOPPER and not request.headers.get("authorization"):
+        return None
+    if roles in (CUSTOMER, SHOPPER):
         # Customer tokens carry another audience: an employee token is refused here, and a
         # customer token is refused on /admin.
         return container().accounts.authenticate(_bearer(request))
@@ -181,7 +185,11 @@ def _json_body(request: Request) -> Any:
         raise HttpError(400, "BadRequest", "The body is not valid JSON.") from None
 
 
-def _parse_body(request: Request, model: type[BaseModel] | None, partial_of: type[BaseModel] | None) -> Any:
+def _parse_body(
+    request: Request, model: type[BaseModel] | None, partial_of: type[BaseModel] | None, optional: bool
+) -> Any:
+    if model is not None and optional and not (request.raw_body or b"").strip():
+        return validate(model, {})
     if model is not None:
         return validate(model, _json_body(request))
     if partial_of is not None:
@@ -226,6 +234,7 @@ def route(
     partial_of: type[BaseModel] | None = None,
     idempotent: bool = False,
     accepts: tuple[str, ...] = ("application/json",),
+    optional_body: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a view: `def view(call: Call, **path_params) -> BaseModel | dict | Response`.
 
@@ -233,6 +242,7 @@ def route(
     (the service validates the merged result) and the OpenAPI document shows that model.
     `idempotent` routes honour an `Idempotency-Key` header: a retry with the same key and body
     gets the first answer again instead of doing the write twice.
+    `optional_body` routes treat an empty body as `{}` (every field of `body` has a default).
     """
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -255,7 +265,7 @@ def route(
             request: Request = blueprint.current_request
             try:
                 principal = _principal(request, roles)
-                parsed_body = _parse_body(request, body, partial_of)
+                parsed_body = _parse_body(request, body, partial_of, optional_body)
                 parsed_query = _query(request, query) if query else None
                 call = Call(
                     parsed_body,

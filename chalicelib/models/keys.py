@@ -5,6 +5,8 @@ Sortable parts are ISO-8601 UTC timestamps, zero-padded numbers and time-ordered
 
 from __future__ import annotations
 
+import hashlib
+
 SEP = "#"
 # Joins the parts of an index sort key. It sorts before every printable character (space
 # included), so "Ana" < "Ana María" and shorter values come first, as in a sorted list.
@@ -126,3 +128,61 @@ def import_error_prefix() -> str:
 
 def export_pk(export_id: str) -> str:
     return f"EXPORT#{export_id}"
+
+
+# -- carts, orders, vouchers (the carts and orders issue) ----------------------------------------
+CART = "CART"
+ORDER = "ORDER"
+ORDERS = "ORDERS"
+VOUCHER = "VOUCHER"
+REMINDERS_DUE = "CART_REMINDERS_DUE"
+# Open carts are spread over this many index partitions: cart writes are the storefront's hot
+# path, and one partition takes about 1,000 writes/s. The sweep and the open-carts list read each.
+OPEN_CART_SHARDS = 4
+
+
+def cart_pk(cart_id: str) -> str:
+    return f"CART#{cart_id}"
+
+
+def order_pk(order_id: str) -> str:
+    return f"ORDER#{order_id}"
+
+
+def voucher_pk(code: str) -> str:
+    return f"VOUCHER#{code}"
+
+
+def open_carts_pk(shard: int) -> str:
+    return f"OPEN_CARTS#{shard}"
+
+
+def open_cart_partitions() -> list[str]:
+    return [open_carts_pk(shard) for shard in range(OPEN_CART_SHARDS)]
+
+
+def cart_shard(cart_id: str) -> int:
+    """A stable shard for a cart (ids are ULIDs: their random tail spreads carts evenly)."""
+    return int(hashlib.sha256(cart_id.encode()).hexdigest()[:8], 16) % OPEN_CART_SHARDS
+
+
+def carts_status_pk(status: str) -> str:
+    """Partition of abandoned or ordered carts (open carts live in the OPEN_CARTS shards)."""
+    return f"CARTS#{status}"
+
+
+def orders_status_pk(status: str) -> str:
+    return f"ORDERS#{status}"
+
+
+def activity_sk(kind: str, at_iso: str, item_id: str) -> str:
+    """A customer's carts / orders / threads on GSI1 `CUSTOMER#<id>`: `<KIND>#<at>#<id>`."""
+    return f"{kind}#{at_iso}#{item_id}"
+
+
+def activity_prefix(kind: str) -> str:
+    return f"{kind}#"
+
+
+def time_sk(at_iso: str, item_id: str) -> str:
+    return f"{at_iso}#{item_id}"

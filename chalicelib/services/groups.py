@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from chalicelib.domain.config import ConfigEntry
 from chalicelib.domain.customers import Customer
-from chalicelib.errors import DefaultGroupError, GroupHasMembersError, InvalidInputError, RuleViolationError
+from chalicelib.errors import (
+    DefaultGroupError,
+    GroupHasMembersError,
+    InvalidInputError,
+    NotFoundError,
+    RuleViolationError,
+)
 from chalicelib.schemas.config import GroupRequest, UpdateGroupRequest
 from chalicelib.schemas.customers import ListCustomersParams, UpdateCustomerRequest
 from chalicelib.services.config import DEFAULT_GROUP_IDS, ConfigService
@@ -128,8 +135,23 @@ class GroupService:
         if customer_id is not None:
             group_id = self._customers.get(customer_id).default_group_id or VISITOR_GROUP
         group = self._config.entry("GROUP", group_id)
-        reduction, source = Decimal(str(group.data.get("reduction_percent", "0"))), "group"
-        for item in group.data.get("category_reductions", []):
-            if category_id is not None and item.get("category_id") == category_id:
-                reduction, source = Decimal(str(item["reduction_percent"])), "category"
+        reduction, source = _reduction(group, category_id)
         return Pricing(customer_id, group, category_id, reduction, source)
+
+    def reductions(self, group_id: str | None) -> tuple[str, Callable[[str | None], Decimal]]:
+        """The group that prices a cart and its reduction per category (no customer read: carts
+        pass the customer's default group). A group deleted meanwhile prices like no reduction."""
+        group_id = group_id or VISITOR_GROUP
+        try:
+            group = self._config.entry("GROUP", group_id)
+        except NotFoundError:
+            return group_id, lambda _category: Decimal("0")
+        return group_id, lambda category: _reduction(group, category)[0]
+
+
+def _reduction(group: ConfigEntry, category_id: str | None) -> tuple[Decimal, str]:
+    reduction, source = Decimal(str(group.data.get("reduction_percent", "0"))), "group"
+    for item in group.data.get("category_reductions", []):
+        if category_id is not None and item.get("category_id") == category_id:
+            reduction, source = Decimal(str(item["reduction_percent"])), "category"
+    return reduction, source

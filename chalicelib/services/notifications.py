@@ -27,18 +27,20 @@ class Notifier:
 
         Raises: ServiceUnavailableError (the send failed; the claim is released for a retry).
         """
+        names = {"first_name": customer.first_name, "last_name": customer.last_name}
+        return self.send(event_key, customer.email, customer.language, template, names | context)
+
+    def send(self, event_key: str, to: str, language: str, template: str, context: dict[str, Any]) -> bool:
+        """Mail `template` to any address (a guest's cart e-mail) once for `event_key`."""
         if not self._log.claim(event_key):
             logger.info("mail already sent for this event", template=template)
             return False
         settings = self._config.settings()
         shop = {"shop_name": settings.shop_name, "shop_email": settings.shop_email or ""}
-        rendered = render(
-            template,
-            customer.language,
-            shop | {"first_name": customer.first_name, "last_name": customer.last_name} | context,
-        )
+        names = {"first_name": "", "last_name": ""}
+        rendered = render(template, language, shop | names | context)
         mail = OutboundMail(
-            to=customer.email,
+            to=to,
             sender=settings.shop_email or DEFAULT_SENDER,
             subject=rendered.subject,
             text=rendered.text,
@@ -50,5 +52,5 @@ class Notifier:
         except Exception:
             self._log.release(event_key)
             raise
-        logger.info("mail sent", template=template, customer_id=customer.id)
+        logger.info("mail sent", template=template)
         return True

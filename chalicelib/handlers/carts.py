@@ -1,0 +1,225 @@
+"""Carts and orders: storefront cart and checkout, own orders, back-office carts and orders, and
+the scheduled abandoned-cart sweep."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from chalice.app import Blueprint, CloudWatchEvent, Response
+from pydantic import StringConstraints, TypeAdapter, ValidationError
+
+from chalicelib.clock import parse_iso, utc_now
+from chalicelib.errors import NotFoundError
+from chalicelib.handlers.cart_presenters import cart_response, cart_summary, order_response, order_summary
+from chalicelib.handlers.http import ADMIN, CUSTOMER, SHOPPER, STAFF, Call, route
+from chalicelib.observability import logger
+from chalicelib.schemas.carts import (
+    CartLineRequest,
+    CartListResponse,
+    CartResponse,
+    CheckoutRequest,
+    CreateCartRequest,
+    ListCartsParams,
+    ListOrdersParams,
+    MyOrderListResponse,
+    MyOrdersParams,
+    OrderListResponse,
+    OrderResponse,
+    OrderStatusRequest,
+)
+from chalicelib.services.carts import Shopper
+from chalicelib.wiring import container
+
+carts = Blueprint(__name__)
+
+ProductId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+_PRODUCT_ID: TypeAdapter[str] = TypeAdapter(ProductId)
+
+
+def _shopper(call: Call) -> Shopper:
+    return Shopper(
+        customer_id=call.principal.subject_id if call.principal else None,
+        cart_token=call.request.headers.get("x-cart-token"),
+    )
+
+
+def _product_id(value: str) -> str:
+    try:
+        return _PRODUCT_ID.validate_python(value)
+    except ValidationError:
+        # An id no cart line can have: nothing to change, like a cart that doesn't exist.
+        raise NotFoundError("Product line not found.") from None
+
+
+# -- storefront ------------------------------------------------------------------------------
+@route(
+    carts,
+    "/store/carts",
+    "POST",
+    summary="Start a cart (guest: keep the returned cart_token and send it as X-Cart-Token)",
+    roles=SHOPPER,
+    body=CreateCartRequest,
+    optional_body=True,
+    response=CartResponse,
+    status=201,
+    idempotent=True,
+)
+def create_cart(call: Call) -> CartResponse:
+    return cart_response(container().carts.create(call.body, _shopper(call)))
+
+
+@route(
+    carts,
+    "/store/carts/{cart_id}",
+    "GET",
+    summary="A cart with its totals",
+    roles=SHOPPER,
+    response=CartResponse,
+)
+def get_cart(call: Call, cart_id: str) -> CartResponse:
+    return cart_response(container().carts.get(cart_id, _shopper(call)))
+
+
+@route(
+    carts,
+    "/store/carts/{cart_id}/lines/{product_id}",
+    "PUT",
+    summary="Set a line's quantity (0 removes it)",
+    roles=SHOPPER,
+    body=CartLineRequest,
+    response=CartResponse,
+)
+def set_cart_line(call: Call, cart_id: str, product_id: str) -> CartResponse:
+    priced = container().carts.set_line(cart_id, _product_id(product_id), call.body, _shopper(call))
+    return cart_response(priced)
+
+
+@route(
+    carts,
+    "/store/carts/{cart_id}/checkout",
+    "POST",
+    summary="Check the cart out into an order (once; Idempotency-Key makes a retry safe)",
+    roles=SHOPPER,
+    body=CheckoutRequest,
+    response=OrderResponse,
+    status=201,
+    idempotent=True,
+)
+def checkout(call: Call, cart_id: str) -> OrderResponse:
+    return order_response(container().carts.checkout(cart_id, call.body, _shopper(call)))
+
+
+@route(
+    carts,
+    "/store/me/orders",
+    "GET",
+    summary="My orders, newest first, with their status history",
+    roles=CUSTOMER,
+    query=MyOrdersParams,
+    response=MyOrderListResponse,
+)
+def my_orders(call: Call) -> MyOrderListResponse:
+    assert call.principal is not None
+    items, cursor = container().orders.mine(call.principal.subject_id, call.query.limit, call.query.cursor)
+    return MyOrderListResponse(items=[order_response(order) for order in items], next_cursor=cursor)
+
+
+@route(
+    carts,
+    "/store/me/orders/{order_id}",
+    "GET",
+    summary="One of my orders",
+    roles=CUSTOMER,
+    response=OrderResponse,
+)
+def my_order(call: Call, order_id: str) -> OrderResponse:
+    assert call.principal is not None
+    return order_response(container().orders.get(order_id, owner=call.principal.subject_id))
+
+
+# -- back-office -----------------------------------------------------------------------------
+@route(
+    carts,
+    "/admin/carts",
+    "GET",
+    summary="Carts, newest activity first (filters: customer_id, status, updated_from, updated_to)",
+    roles=STAFF,
+    query=ListCartsParams,
+    response=CartListResponse,
+)
+def list_carts(call: Call) -> CartListResponse:
+    items, cursor = container().carts.list_page(call.query)
+    return CartListResponse(items=[cart_summary(cart) for cart in items], next_cursor=cursor)
+
+
+@route(
+    carts,
+    "/admin/carts/{cart_id}",
+    "GET",
+    summary="A cart with lines and totals",
+    roles=STAFF,
+    response=CartResponse,
+)
+def admin_get_cart(call: Call, cart_id: str) -> CartResponse:
+    return cart_response(container().carts.admin_get(cart_id), staff=True)
+
+
+@route(carts, "/admin/carts/{cart_id}", "DELETE", summary="Delete an abandoned cart", roles=ADMIN, status=204)
+def delete_cart(call: Call, cart_id: str) -> Response:
+    container().carts.delete(cart_id)
+    return Response(body="", status_code=204)
+
+
+@route(
+    carts,
+    "/admin/orders",
+    "GET",
+    summary="Orders, newest first (filters: customer_id, status)",
+    roles=STAFF,
+    query=ListOrdersParams,
+    response=OrderListResponse,
+)
+def list_orders(call: Call) -> OrderListResponse:
+    items, cursor = container().orders.list_page(call.query)
+    return OrderListResponse(items=[order_summary(order) for order in items], next_cursor=cursor)
+
+
+@route(
+    carts,
+    "/admin/orders/{order_id}",
+    "GET",
+    summary="An order with its status history",
+    roles=STAFF,
+    response=OrderResponse,
+)
+def admin_get_order(call: Call, order_id: str) -> OrderResponse:
+    return order_response(container().orders.get(order_id))
+
+
+@route(
+    carts,
+    "/admin/orders/{order_id}/status",
+    "POST",
+    summary="Change an order's status (history kept; notify mails the customer once)",
+    roles=ADMIN,
+    body=OrderStatusRequest,
+    response=OrderResponse,
+    idempotent=True,
+)
+def change_order_status(call: Call, order_id: str) -> OrderResponse:
+    assert call.principal is not None
+    return order_response(container().orders.change_status(order_id, call.body, call.principal.subject_id))
+
+
+# -- schedule --------------------------------------------------------------------------------
+@carts.schedule("rate(15 minutes)", name="abandoned-cart-sweep")
+def abandoned_cart_sweep(event: CloudWatchEvent) -> dict[str, Any]:
+    """Mark idle carts abandoned and send their one reminder. The event time is the sweep's "now",
+    so a redelivered event does the same work (and mails nobody twice)."""
+    now = parse_iso(event.time) if getattr(event, "time", None) else utc_now()
+    context = carts.lambda_context
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    result = container().sweep.run(now, remaining)
+    logger.info("sweep finished", stopped_early=result.stopped_early)
+    return asdict(result)

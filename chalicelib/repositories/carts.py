@@ -1,0 +1,566 @@
+"""Carts, orders and vouchers in DynamoDB. Access patterns #4, #9 and #10 of DESIGN.md."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.clock import iso, parse_iso
+from chalicelib.domain.carts import (
+    Cart,
+    CartFilters,
+    CartLine,
+    Order,
+    OrderFilters,
+    StatusChange,
+    Voucher,
+)
+from chalicelib.domain.customers import Customer, Page
+from chalicelib.errors import ConflictError
+from chalicelib.models import keys
+from chalicelib.models.base import TableRecord, index_by_number
+from chalicelib.models.carts import CartRecord, OrderRecord, VoucherRecord
+from chalicelib.models.customer import AddressRecord
+from chalicelib.repositories.customers import DynamoCustomerRepository
+from chalicelib.repositories.dynamo_errors import (
+    conditional,
+    dynamo_errors,
+    run_transaction,
+    to_low_level,
+)
+from chalicelib.repositories.paging import MAX_ITEMS_READ_PER_PAGE, read_page
+
+# Upper bound for "everything after this instant" in a sort-key range.
+_HIGH = "\uffff"
+
+
+# -- mapping -----------------------------------------------------------------------------------
+def _line_to_json(line: CartLine) -> dict[str, Any]:
+    return {
+        "product_id": line.product_id,
+        "product_name": line.product_name,
+        "quantity": line.quantity,
+        "unit_price": str(line.unit_price),
+        "category_id": line.category_id,
+        "attributes": dict(line.attributes),
+    }
+
+
+def _line_from_json(data: dict[str, Any]) -> CartLine:
+    return CartLine(
+        product_id=str(data["product_id"]),
+        product_name=str(data["product_name"]),
+        quantity=int(data["quantity"]),
+        unit_price=Decimal(str(data["unit_price"])),
+        category_id=data.get("category_id"),
+        attributes=dict(data.get("attributes") or {}),
+    )
+
+
+def _when(value: datetime | None) -> str | None:
+    return iso(value) if value else None
+
+
+def _parsed(value: str | None) -> datetime | None:
+    return parse_iso(value) if value else None
+
+
+def cart_index_keys(cart: Cart) -> dict[int, tuple[str, str] | None]:
+    updated = iso(cart.updated_at)
+    listed = keys.time_sk(updated, cart.id)
+    if cart.status == "open":
+        by_status = (keys.open_carts_pk(keys.cart_shard(cart.id)), listed)
+    else:
+        by_status = (keys.carts_status_pk(cart.status), listed)
+    due = None
+    if cart.reminder_due and cart.abandoned_at is not None:
+        due = (keys.REMINDERS_DUE, keys.time_sk(iso(cart.abandoned_at), cart.id))
+    mine = None
+    if cart.customer_id:
+        mine = (keys.customer_pk(cart.customer_id), keys.activity_sk(keys.CART, updated, cart.id))
+    return {1: mine, 2: by_status, 3: due}
+
+
+def to_cart_record(cart: Cart) -> CartRecord:
+    record = CartRecord(
+        keys.cart_pk(cart.id),
+        keys.CART,
+        cart_id=cart.id,
+        status=cart.status,
+        customer_id=cart.customer_id,
+        email=cart.email,
+        language=cart.language,
+        cart_reminders=cart.cart_reminders,
+        lines=[_line_to_json(line) for line in cart.lines],
+        created_at=iso(cart.created_at),
+        updated_at=iso(cart.updated_at),
+        abandoned_at=_when(cart.abandoned_at),
+        ordered_at=_when(cart.ordered_at),
+        order_id=cart.order_id,
+        reminder_due=cart.reminder_due,
+        reminded_at=_when(cart.reminded_at),
+        voucher_code=cart.voucher_code,
+        expires_at=cart.expires_at,
+    )
+    for number, pair in cart_index_keys(cart).items():
+        if pair is not None:
+            setattr(record, f"gsi{number}pk", pair[0])
+            setattr(record, f"gsi{number}sk", pair[1])
+    if cart.version:
+        record.version = cart.version
+    return record
+
+
+def from_cart_record(record: CartRecord) -> Cart:
+    return Cart(
+        id=record.cart_id,
+        status=record.status,  # type: ignore[arg-type]
+        customer_id=record.customer_id,
+        email=record.email,
+        language=record.language,
+        cart_reminders=bool(record.cart_reminders),
+        lines=tuple(_line_from_json(line) for line in record.lines or []),
+        created_at=parse_iso(record.created_at),
+        updated_at=parse_iso(record.updated_at),
+        abandoned_at=_parsed(record.abandoned_at),
+        ordered_at=_parsed(record.ordered_at),
+        order_id=record.order_id,
+        reminder_due=bool(record.reminder_due),
+        reminded_at=_parsed(record.reminded_at),
+        voucher_code=record.voucher_code,
+        expires_at=record.expires_at,
+        version=int(record.version or 0),
+    )
+
+
+def _change_to_json(change: StatusChange) -> dict[str, Any]:
+    return {
+        "status": change.status,
+        "at": iso(change.at),
+        "employee_id": change.employee_id,
+        "note": change.note,
+        "notified": change.notified,
+    }
+
+
+def _change_from_json(data: dict[str, Any]) -> StatusChange:
+    return StatusChange(
+        status=data["status"],
+        at=parse_iso(data["at"]),
+        employee_id=data.get("employee_id"),
+        note=data.get("note"),
+        notified=bool(data.get("notified")),
+    )
+
+
+def to_order_record(order: Order) -> OrderRecord:
+    created = iso(order.created_at)
+    record = OrderRecord(
+        keys.order_pk(order.id),
+        keys.ORDER,
+        order_id=order.id,
+        customer_id=order.customer_id,
+        cart_id=order.cart_id,
+        status=order.status,
+        currency=order.currency,
+        payment_method=order.payment_method,
+        lines=list(order.lines),
+        subtotal=order.subtotal,
+        discount=order.discount,
+        voucher_discount=order.voucher_discount,
+        total=order.total,
+        history=[_change_to_json(change) for change in order.history],
+        delivery_address=order.delivery_address,
+        invoice_address=order.invoice_address,
+        voucher_code=order.voucher_code,
+        created_at=created,
+        updated_at=iso(order.updated_at),
+        gsi1pk=keys.customer_pk(order.customer_id),
+        gsi1sk=keys.activity_sk(keys.ORDER, created, order.id),
+        gsi2pk=keys.orders_status_pk(order.status),
+        gsi2sk=keys.time_sk(created, order.id),
+        gsi3pk=keys.ORDERS,
+        gsi3sk=keys.time_sk(created, order.id),
+    )
+    if order.version:
+        record.version = order.version
+    return record
+
+
+def from_order_record(record: OrderRecord) -> Order:
+    return Order(
+        id=record.order_id,
+        customer_id=record.customer_id,
+        cart_id=record.cart_id,
+        status=record.status,  # type: ignore[arg-type]
+        currency=record.currency,
+        payment_method=record.payment_method,
+        lines=tuple(record.lines or []),
+        subtotal=record.subtotal,
+        discount=record.discount,
+        voucher_discount=record.voucher_discount,
+        total=record.total,
+        history=tuple(_change_from_json(change) for change in record.history or []),
+        delivery_address=record.delivery_address,
+        invoice_address=record.invoice_address,
+        voucher_code=record.voucher_code,
+        created_at=parse_iso(record.created_at),
+        updated_at=parse_iso(record.updated_at),
+        version=int(record.version or 0),
+    )
+
+
+def _voucher_record(voucher: Voucher, expires_at: datetime) -> VoucherRecord:
+    return VoucherRecord(
+        keys.voucher_pk(voucher.code),
+        keys.VOUCHER,
+        code=voucher.code,
+        cart_id=voucher.cart_id,
+        customer_id=voucher.customer_id,
+        percent=str(voucher.percent),
+        valid_until=iso(voucher.valid_until),
+        created_at=iso(voucher.created_at),
+        used_by_order=voucher.used_by_order,
+        expires_at=expires_at,
+    )
+
+
+def _from_voucher_record(record: VoucherRecord) -> Voucher:
+    return Voucher(
+        code=record.code,
+        cart_id=record.cart_id,
+        customer_id=record.customer_id,
+        percent=Decimal(record.percent),
+        valid_until=parse_iso(record.valid_until),
+        created_at=parse_iso(record.created_at),
+        used_by_order=record.used_by_order,
+    )
+
+
+# -- checkout ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CheckoutWrite:
+    """Everything one checkout changes, written in one TransactWriteItems."""
+
+    cart_before: Cart
+    cart_after: Cart
+    order: Order
+    customer_before: Customer | None  # None: a guest customer created by this checkout
+    customer_after: Customer
+    address_ids: tuple[str, ...] = ()
+    voucher_code: str | None = None
+    now: datetime | None = None
+
+
+@dataclass
+class _Labelled:
+    """Names the items of a transaction in the order they were added, to explain a cancellation."""
+
+    labels: list[str] = field(default_factory=list)
+
+    def reason(self, codes: list[str]) -> set[str]:
+        return {label for label, code in zip(self.labels, codes, strict=False) if code != "None"}
+
+
+class TransactionCancelledError(ConflictError):
+    """A checkout transaction was cancelled; `reasons` names the items whose condition failed."""
+
+    def __init__(self, reasons: set[str]) -> None:
+        super().__init__("The cart changed while checking out; try again.")
+        self.reasons = reasons
+
+
+# -- range queries -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Partition:
+    index: int
+    key: str
+    prefix: str = ""
+
+
+def _bounds(prefix: str, low: datetime | None, high: datetime | None) -> tuple[str, str]:
+    return prefix + (iso(low) if low else ""), prefix + (iso(high) + _HIGH if high else _HIGH)
+
+
+def merged_page(
+    partitions: list[Partition],
+    low: datetime | None,
+    high: datetime | None,
+    limit: int,
+    after: str | None,
+    convert: Callable[[Any], Any],
+    keep: Callable[[Any], bool] | None = None,
+) -> Page[Any]:
+    """Newest first across partitions that share one sort-key format.
+
+    The position is the last row's sort key (without its prefix): each partition is read from
+    just below it, so no per-partition cursor is needed. One Query per partition per page; items
+    read are at most partitions * (limit + 2). `keep` (a row-by-row filter) is for one partition:
+    it reads on until limit + 1 rows are kept or MAX_ITEMS_READ_PER_PAGE items were read."""
+    rows: list[tuple[str, Any]] = []
+    last_read: str | None = None
+    read = 0
+    with dynamo_errors():
+        for partition in partitions:
+            bottom, top = _bounds(partition.prefix, low, high)
+            if after is not None:
+                top = min(top, partition.prefix + after)
+            sort_attr = getattr(TableRecord, f"gsi{partition.index}sk")
+            size = limit + 2
+            kept = 0
+            for record in index_by_number(partition.index).query(
+                partition.key,
+                sort_attr.between(bottom, top),
+                scan_index_forward=False,
+                limit=None if keep else size,
+                page_size=size,
+            ):
+                read += 1
+                sort_value = getattr(record, f"gsi{partition.index}sk").removeprefix(partition.prefix)
+                last_read = sort_value
+                if after is not None and sort_value >= after:
+                    continue
+                row = convert(record)
+                if keep is not None and not keep(row):
+                    if read >= MAX_ITEMS_READ_PER_PAGE:
+                        break
+                    continue
+                rows.append((sort_value, row))
+                kept += 1
+                if kept > limit:
+                    break
+    rows.sort(key=lambda row: row[0], reverse=True)
+    page = rows[:limit]
+    if len(rows) > limit and page:
+        return Page([row for _, row in page], {"after": page[-1][0]})
+    if keep is not None and read >= MAX_ITEMS_READ_PER_PAGE and last_read is not None:
+        return Page([row for _, row in page], {"after": last_read})
+    return Page([row for _, row in page], None)
+
+
+class DynamoCartRepository:
+    def get(self, cart_id: str) -> Cart | None:
+        with dynamo_errors():
+            try:
+                return from_cart_record(CartRecord.get(keys.cart_pk(cart_id), keys.CART))
+            except CartRecord.DoesNotExist:
+                return None
+
+    def create(self, cart: Cart) -> None:
+        with dynamo_errors():
+            to_cart_record(cart).save(condition=CartRecord.pk.does_not_exist())
+
+    def save(self, before: Cart, after: Cart) -> bool:
+        """Write `after` if the cart is still at `before`'s version. Returns False if it is not."""
+        record = to_cart_record(after)
+        record.version = before.version
+        with dynamo_errors(), conditional() as outcome:
+            record.save(condition=CartRecord.pk.exists())
+        return outcome.passed
+
+    def delete_abandoned(self, cart: Cart) -> bool:
+        record = to_cart_record(cart)
+        with dynamo_errors(), conditional() as outcome:
+            record.delete(condition=CartRecord.status == "abandoned")
+        return outcome.passed
+
+    def abandon(self, before: Cart, after: Cart, voucher: Voucher | None, voucher_expires: datetime) -> bool:
+        """Mark an idle cart abandoned (and store its voucher) unless it changed since it was read."""
+        labels = _Labelled()
+
+        def build(transaction: TransactWrite) -> None:
+            record = to_cart_record(after)
+            record.version = before.version
+            transaction.save(record, condition=CartRecord.status == "open")
+            labels.labels.append("cart")
+            if voucher is not None:
+                # Same cart and abandonment → same code: a replay finds it there and moves on.
+                transaction.save(
+                    _voucher_record(voucher, voucher_expires), condition=VoucherRecord.pk.does_not_exist()
+                )
+                labels.labels.append("voucher")
+
+        try:
+            run_transaction(build, lambda codes: TransactionCancelledError(labels.reason(codes)))
+        except TransactionCancelledError:
+            return False
+        return True
+
+    def idle_open(self, shard: int, idle_before: datetime, size: int) -> Iterator[Cart]:
+        """Open carts of one shard last changed before `idle_before`, oldest first."""
+        with dynamo_errors():
+            for record in index_by_number(2).query(
+                keys.open_carts_pk(shard),
+                TableRecord.gsi2sk < iso(idle_before),
+                page_size=size,
+            ):
+                if isinstance(record, CartRecord):
+                    yield from_cart_record(record)
+
+    def reminders_due(self, size: int) -> Iterator[Cart]:
+        with dynamo_errors():
+            for record in index_by_number(3).query(keys.REMINDERS_DUE, page_size=size):
+                if isinstance(record, CartRecord):
+                    yield from_cart_record(record)
+
+    def list_page(self, filters: CartFilters, limit: int, position: dict[str, Any] | None) -> Page[Cart]:
+        after = str(position["after"]) if position and "after" in position else None
+        if filters.customer_id:
+            mine = Partition(1, keys.customer_pk(filters.customer_id), keys.activity_prefix(keys.CART))
+            wanted = filters.status
+            return merged_page(
+                [mine],
+                filters.updated_from,
+                filters.updated_to,
+                limit,
+                after,
+                from_cart_record,
+                (lambda cart: cart.status == wanted) if wanted else None,
+            )
+        if filters.status == "open":
+            partitions = [Partition(2, pk) for pk in keys.open_cart_partitions()]
+        elif filters.status is not None:
+            partitions = [Partition(2, keys.carts_status_pk(filters.status))]
+        else:
+            partitions = [Partition(2, pk) for pk in keys.open_cart_partitions()] + [
+                Partition(2, keys.carts_status_pk(status)) for status in ("abandoned", "ordered")
+            ]
+        return merged_page(
+            partitions, filters.updated_from, filters.updated_to, limit, after, from_cart_record
+        )
+
+    def for_customer(self, customer_id: str, limit: int) -> list[Cart]:
+        partition = Partition(1, keys.customer_pk(customer_id), keys.activity_prefix(keys.CART))
+        return merged_page([partition], None, None, limit, None, from_cart_record).items
+
+    def get_voucher(self, code: str) -> Voucher | None:
+        with dynamo_errors():
+            try:
+                return _from_voucher_record(VoucherRecord.get(keys.voucher_pk(code), keys.VOUCHER))
+            except VoucherRecord.DoesNotExist:
+                return None
+
+    def checkout(self, write: CheckoutWrite) -> None:
+        """Cart → ordered, the order, the customer's stats (or the new guest), the addresses'
+        order counters and the voucher's redemption: all or nothing.
+
+        Raises: TransactionCancelledError (with the failed items' names)."""
+        labels = _Labelled()
+
+        def build(transaction: TransactWrite) -> None:
+            labels.labels.clear()
+            cart = to_cart_record(write.cart_after)
+            cart.version = write.cart_before.version
+            transaction.save(cart, condition=CartRecord.status != "ordered")
+            labels.labels.append("cart")
+            transaction.save(to_order_record(write.order), condition=OrderRecord.pk.does_not_exist())
+            labels.labels.append("order")
+            customers = DynamoCustomerRepository
+            if write.customer_before is None:
+                deltas = customers._create_items(transaction, write.customer_after)
+                labels.labels += ["customer", "email"] + ["membership"] * len(write.customer_after.group_ids)
+            else:
+                deltas = customers._update_items(transaction, write.customer_before, write.customer_after)
+                labels.labels += ["customer"] + ["membership"] * len(write.customer_after.group_ids)
+            customers._counter_writes(transaction, deltas)
+            labels.labels += ["group"] * sum(1 for change in deltas.values() if change)
+            for address_id in write.address_ids:
+                address = AddressRecord(
+                    keys.customer_pk(write.customer_after.id), keys.address_sk(address_id)
+                )
+                transaction.update(
+                    address,
+                    actions=[AddressRecord.order_count.add(1), AddressRecord.version.add(1)],
+                    condition=AddressRecord.pk.exists() & (AddressRecord.deleted == False),  # noqa: E712
+                    add_version_condition=False,
+                )
+                labels.labels.append("address")
+            if write.voucher_code is not None and write.now is not None:
+                voucher = VoucherRecord(keys.voucher_pk(write.voucher_code), keys.VOUCHER)
+                transaction.update(
+                    voucher,
+                    actions=[VoucherRecord.used_by_order.set(write.order.id)],
+                    condition=VoucherRecord.pk.exists()
+                    & VoucherRecord.used_by_order.does_not_exist()
+                    & (VoucherRecord.valid_until > iso(write.now)),
+                )
+                labels.labels.append("voucher")
+
+        run_transaction(build, lambda codes: TransactionCancelledError(labels.reason(codes)))
+
+
+class DynamoOrderRepository:
+    def get(self, order_id: str) -> Order | None:
+        with dynamo_errors():
+            try:
+                return from_order_record(OrderRecord.get(keys.order_pk(order_id), keys.ORDER))
+            except OrderRecord.DoesNotExist:
+                return None
+
+    def list_page(self, filters: OrderFilters, limit: int, position: dict[str, Any] | None) -> Page[Order]:
+        if filters.customer_id:
+            number, partition, prefix = (
+                1,
+                keys.customer_pk(filters.customer_id),
+                keys.activity_prefix(keys.ORDER),
+            )
+        elif filters.status:
+            number, partition, prefix = 2, keys.orders_status_pk(filters.status), ""
+        else:
+            number, partition, prefix = 3, keys.ORDERS, ""
+        wanted = filters.status if filters.customer_id else None
+
+        def query(start: dict[str, Any] | None, size: int) -> Any:
+            sort_attr = getattr(TableRecord, f"gsi{number}sk")
+            return index_by_number(number).query(
+                partition,
+                sort_attr.startswith(prefix) if prefix else None,
+                scan_index_forward=False,
+                limit=size,
+                page_size=size,
+                last_evaluated_key=to_low_level(start) if start else None,
+            )
+
+        def position_of(record: OrderRecord) -> dict[str, Any]:
+            return {
+                "PK": record.pk,
+                "SK": record.sk,
+                f"GSI{number}PK": getattr(record, f"gsi{number}pk"),
+                f"GSI{number}SK": getattr(record, f"gsi{number}sk"),
+            }
+
+        return read_page(
+            query,
+            lambda record: from_order_record(record) if isinstance(record, OrderRecord) else None,
+            lambda order: wanted is None or order.status == wanted,
+            position_of,
+            limit,
+            position,
+        )
+
+    def change_status(
+        self, before: Order, after: Order, customer_before: Customer | None, customer_after: Customer | None
+    ) -> None:
+        """The order (version-checked) and, when the change moves money, the customer's stats.
+
+        Raises: TransactionCancelledError."""
+        labels = _Labelled()
+
+        def build(transaction: TransactWrite) -> None:
+            labels.labels.clear()
+            record = to_order_record(after)
+            record.version = before.version
+            transaction.save(record, condition=OrderRecord.pk.exists())
+            labels.labels.append("order")
+            if customer_before is not None and customer_after is not None:
+                customers = DynamoCustomerRepository
+                deltas = customers._update_items(transaction, customer_before, customer_after)
+                customers._counter_writes(transaction, deltas)
+                labels.labels.append("customer")
+
+        run_transaction(build, lambda codes: TransactionCancelledError(labels.reason(codes)))

@@ -1,0 +1,205 @@
+"""The abandoned-cart sweep (DESIGN.md "Abandoned-cart sweep").
+
+Each run: first any reminder a crashed run still owes (the sparse CART_REMINDERS_DUE partition,
+normally empty), then each open-carts shard from its oldest cart up to "now - idle_minutes".
+A cart is marked abandoned with a version-checked write (a cart touched since it was read is
+skipped); when it will be reminded, the same write stores its voucher and flags the reminder as
+owed. The mail is claimed before it is sent (SENT_MAIL item keyed by cart and abandonment), so a
+redelivered or overlapping run never mails twice; the flag is cleared afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from itertools import islice
+
+from chalicelib.clock import iso
+from chalicelib.domain.carts import Cart, Voucher, money_text
+from chalicelib.domain.customers import Customer
+from chalicelib.errors import DomainError
+from chalicelib.models import keys
+from chalicelib.observability import logger
+from chalicelib.repositories.carts import DynamoCartRepository
+from chalicelib.repositories.ports import CustomerRepository
+from chalicelib.schemas.config import AbandonedCartSettings
+from chalicelib.security.cart_tokens import CartTokens
+from chalicelib.services.carts import CartService
+from chalicelib.services.config import ConfigService
+from chalicelib.services.notifications import Notifier
+
+# Stop taking new work when less than this is left before the Lambda deadline.
+SAFETY_MARGIN_MS = 15_000
+_PAGE = 50
+# Vouchers stay in the table this long after they stop being valid (then TTL removes them).
+_VOUCHER_KEPT = timedelta(days=30)
+
+
+@dataclass
+class SweepResult:
+    carts_read: int = 0
+    abandoned: int = 0
+    reminded: int = 0
+    skipped_changed: int = 0
+    stopped_early: bool = False
+
+
+def _pages(carts: Iterator[Cart], size: int) -> Iterator[list[Cart]]:
+    while page := list(islice(carts, size)):
+        yield page
+
+
+class AbandonedCartSweep:
+    def __init__(
+        self,
+        carts: DynamoCartRepository,
+        customers: CustomerRepository,
+        cart_service: CartService,
+        config: ConfigService,
+        notifier: Notifier,
+        tokens: CartTokens,
+    ) -> None:
+        self._carts = carts
+        self._customers = customers
+        self._cart_service = cart_service
+        self._config = config
+        self._notifier = notifier
+        self._tokens = tokens
+
+    def run(self, now: datetime, remaining_ms: Callable[[], int] | None = None) -> SweepResult:
+        """One sweep with `now` as the schedule's event time. `remaining_ms` is the Lambda's
+        time left; the sweep returns early (the next run goes on) when it runs short."""
+        settings = self._config.settings().abandoned_cart
+        result = SweepResult()
+
+        def out_of_time() -> bool:
+            if remaining_ms is not None and remaining_ms() < SAFETY_MARGIN_MS:
+                result.stopped_early = True
+            return result.stopped_early
+
+        for page in _pages(self._carts.reminders_due(_PAGE), _PAGE):
+            customers = self._customers_of(page)
+            for cart in page:
+                if out_of_time():
+                    return result
+                result.carts_read += 1
+                if cart.status == "abandoned" and self._remind(
+                    cart, customers.get(cart.customer_id or ""), settings, now
+                ):
+                    result.reminded += 1
+        idle_before = now - timedelta(minutes=settings.idle_minutes)
+        for shard in range(keys.OPEN_CART_SHARDS):
+            for page in _pages(self._carts.idle_open(shard, idle_before, _PAGE), _PAGE):
+                customers = self._customers_of(page) if settings.remind else {}
+                for cart in page:
+                    if out_of_time():
+                        return result
+                    result.carts_read += 1
+                    self._abandon(cart, customers.get(cart.customer_id or ""), settings, now, result)
+        logger.info(
+            "abandoned-cart sweep",
+            carts_read=result.carts_read,
+            abandoned=result.abandoned,
+            reminded=result.reminded,
+            skipped_changed=result.skipped_changed,
+        )
+        return result
+
+    def _customers_of(self, page: list[Cart]) -> dict[str, Customer]:
+        ids = sorted({cart.customer_id for cart in page if cart.customer_id})
+        return self._customers.get_many(ids) if ids else {}
+
+    @staticmethod
+    def _recipient(cart: Cart, customer: Customer | None) -> tuple[str, str, str] | None:
+        """(address, language, first name) when this cart may be reminded, else None: an e-mail
+        and consent — the cart's reminder checkbox, or the customer's newsletter / partner opt-in."""
+        if cart.customer_id is None:
+            return (cart.email, cart.language, "") if cart.email and cart.cart_reminders else None
+        if customer is None or customer.status != "active":
+            return None
+        if not (cart.cart_reminders or customer.newsletter or customer.optin):
+            return None
+        return customer.email, customer.language, customer.first_name
+
+    def _abandon(
+        self,
+        cart: Cart,
+        customer: Customer | None,
+        settings: AbandonedCartSettings,
+        now: datetime,
+        result: SweepResult,
+    ) -> None:
+        remind = settings.remind and self._recipient(cart, customer) is not None
+        voucher = None
+        if remind and settings.voucher_percent > 0:
+            voucher = Voucher(
+                code=self._tokens.voucher_code(cart.id, iso(now)),
+                cart_id=cart.id,
+                customer_id=cart.customer_id,
+                percent=settings.voucher_percent,
+                valid_until=now + timedelta(days=settings.voucher_days),
+                created_at=now,
+            )
+        after = replace(
+            cart,
+            status="abandoned",
+            abandoned_at=now,
+            reminder_due=remind,
+            voucher_code=voucher.code if voucher else None,
+            expires_at=now + timedelta(days=settings.delete_after_days),
+        )
+        voucher_expires = now + timedelta(days=settings.voucher_days) + _VOUCHER_KEPT
+        if not self._carts.abandon(cart, after, voucher, voucher_expires):
+            result.skipped_changed += 1
+            return
+        result.abandoned += 1
+        if remind and self._remind(replace(after, version=cart.version + 1), customer, settings, now):
+            result.reminded += 1
+
+    def _remind(
+        self, cart: Cart, customer: Customer | None, settings: AbandonedCartSettings, now: datetime
+    ) -> bool:
+        """Send the owed reminder (at most once per abandonment) and clear the flag."""
+        recipient = self._recipient(cart, customer)
+        sent = False
+        if recipient is not None and cart.abandoned_at is not None:
+            address, language, first_name = recipient
+            try:
+                sent = self._notifier.send(
+                    f"cart-reminder:{cart.id}:{iso(cart.abandoned_at)}",
+                    address,
+                    language,
+                    "cart_reminder",
+                    self._context(cart, customer, first_name, settings),
+                )
+            except DomainError:
+                # The claim was released: the flag stays set and the next run tries again.
+                logger.warning("cart reminder not sent", cart_id=cart.id)
+                return False
+        self._carts.save(
+            cart, replace(cart, reminder_due=False, reminded_at=now if sent else cart.reminded_at)
+        )
+        return sent
+
+    def _context(
+        self, cart: Cart, customer: Customer | None, first_name: str, settings: AbandonedCartSettings
+    ) -> dict[str, object]:
+        shop = self._config.settings()
+        priced = self._cart_service.price_with_group(cart, customer.default_group_id if customer else None)
+        link = f"{shop.storefront_url.rstrip('/')}/cart/{cart.id}"
+        if cart.customer_id is None:
+            link += f"?cart_token={self._tokens.issue(cart.id)}"
+        valid_until = ""
+        if cart.voucher_code and cart.abandoned_at is not None:
+            valid_until = (cart.abandoned_at + timedelta(days=settings.voucher_days)).date().isoformat()
+        return {
+            "first_name": first_name,
+            "items": [{"name": line.product_name, "quantity": line.quantity} for line in cart.lines],
+            "total": money_text(priced.totals.total),
+            "currency": priced.currency,
+            "link": link,
+            "voucher_code": cart.voucher_code or "",
+            "voucher_percent": str(settings.voucher_percent.normalize()),
+            "voucher_valid_until": valid_until,
+        }

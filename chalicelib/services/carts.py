@@ -1,0 +1,456 @@
+"""Carts: the storefront's cart and checkout, and the back-office cart views."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime, time
+from decimal import Decimal
+from typing import Any, cast
+
+from chalicelib.clock import Clock, IdFactory, new_id, to_second, utc_now
+from chalicelib.domain.addresses import Address
+from chalicelib.domain.carts import (
+    MAX_CART_LINES,
+    Cart,
+    CartFilters,
+    CartLine,
+    Order,
+    StatusChange,
+    Totals,
+    Voucher,
+    money,
+    money_text,
+    price_lines,
+)
+from chalicelib.domain.customers import Customer
+from chalicelib.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidInputError,
+    NotFoundError,
+    RuleViolationError,
+)
+from chalicelib.observability import logger
+from chalicelib.repositories.carts import CheckoutWrite, DynamoCartRepository, TransactionCancelledError
+from chalicelib.repositories.ports import CustomerRepository
+from chalicelib.schemas.addresses import AddressRequest
+from chalicelib.schemas.carts import CartLineRequest, CheckoutRequest, CreateCartRequest, ListCartsParams
+from chalicelib.schemas.customers import CreateCustomerRequest, Language
+from chalicelib.security.cart_tokens import CartTokens
+from chalicelib.security.cursors import CursorCodec
+from chalicelib.services.addresses import AddressService
+from chalicelib.services.config import ConfigService
+from chalicelib.services.customers import CustomerService
+from chalicelib.services.groups import GroupService
+
+# A checkout loses a race on the customer's profile (another checkout, a login) at most this
+# many times before it gives up with a 409.
+_CHECKOUT_ATTEMPTS = 3
+# Fields of an address kept on an order (what was shipped where, frozen at checkout).
+_SNAPSHOT_FIELDS = (
+    "company",
+    "first_name",
+    "last_name",
+    "vat_number",
+    "address1",
+    "address2",
+    "postcode",
+    "city",
+    "state",
+    "country",
+    "phone",
+    "phone_mobile",
+)
+
+
+@dataclass(frozen=True)
+class Shopper:
+    """Who calls a storefront cart route: a signed-in customer, a guest's cart token, or both."""
+
+    customer_id: str | None = None
+    cart_token: str | None = None
+
+
+@dataclass(frozen=True)
+class PricedCart:
+    cart: Cart
+    totals: Totals
+    group_id: str
+    currency: str
+    cart_token: str | None = None
+
+
+def _start(value: datetime | Any) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return to_second(value)
+    return datetime.combine(value, time.min, tzinfo=UTC)
+
+
+def _end(value: datetime | Any) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return to_second(value)
+    return datetime.combine(value, time(23, 59, 59), tzinfo=UTC)
+
+
+def snapshot_of(address: Address | AddressRequest) -> dict[str, Any]:
+    data = asdict(address) if isinstance(address, Address) else address.model_dump()
+    snapshot = {name: data.get(name) for name in _SNAPSHOT_FIELDS}
+    if isinstance(address, Address):
+        snapshot["address_id"] = address.id
+    return snapshot
+
+
+class CartService:
+    def __init__(
+        self,
+        carts: DynamoCartRepository,
+        customers: CustomerRepository,
+        customer_service: CustomerService,
+        addresses: AddressService,
+        groups: GroupService,
+        config: ConfigService,
+        tokens: CartTokens,
+        cursors: CursorCodec,
+        clock: Clock = utc_now,
+        ids: IdFactory = new_id,
+    ) -> None:
+        self._carts = carts
+        self._customers = customers
+        self._customer_service = customer_service
+        self._addresses = addresses
+        self._groups = groups
+        self._config = config
+        self._tokens = tokens
+        self._cursors = cursors
+        self._clock = clock
+        self._ids = ids
+
+    # -- pricing -------------------------------------------------------------------------------
+    def price(self, cart: Cart, voucher_percent: Decimal = Decimal("0")) -> PricedCart:
+        group_id: str | None = None
+        if cart.customer_id is not None:
+            customer = self._customers.get(cart.customer_id)
+            group_id = customer.default_group_id if customer else None
+        return self.price_with_group(cart, group_id, voucher_percent)
+
+    def price_with_group(
+        self, cart: Cart, group_id: str | None, voucher_percent: Decimal = Decimal("0")
+    ) -> PricedCart:
+        group, reduction_for = self._groups.reductions(group_id)
+        totals = price_lines(cart.lines, reduction_for, voucher_percent)
+        return PricedCart(cart, totals, group, self._config.settings().currency)
+
+    # -- storefront ----------------------------------------------------------------------------
+    def _cart_for(self, cart_id: str, shopper: Shopper) -> Cart:
+        """The cart if this shopper may use it; anything else is "not found" (no probing)."""
+        cart = self._carts.get(cart_id)
+        if cart is None:
+            raise NotFoundError("Cart not found.")
+        if cart.customer_id is not None:
+            if shopper.customer_id != cart.customer_id:
+                raise NotFoundError("Cart not found.")
+        elif self._tokens.cart_id_of(shopper.cart_token) != cart.id:
+            raise NotFoundError("Cart not found.")
+        return cart
+
+    def create(self, request: CreateCartRequest, shopper: Shopper) -> PricedCart:
+        now = self._clock()
+        language: str = request.language or "en"
+        customer = None
+        if shopper.customer_id is not None:
+            customer = self._customers.get(shopper.customer_id)
+            if customer is None:
+                raise NotFoundError("Customer not found.")
+            language = request.language or customer.language
+        cart = Cart(
+            id=self._ids(),
+            status="open",
+            created_at=now,
+            updated_at=now,
+            customer_id=customer.id if customer else None,
+            email=None if customer else (str(request.email) if request.email else None),
+            language=language,
+            cart_reminders=request.cart_reminders,
+        )
+        self._carts.create(cart)
+        priced = self.price_with_group(
+            replace(cart, version=1), customer.default_group_id if customer else None
+        )
+        token = None if customer else self._tokens.issue(cart.id)
+        return replace(priced, cart_token=token)
+
+    def get(self, cart_id: str, shopper: Shopper) -> PricedCart:
+        return self.price(self._cart_for(cart_id, shopper))
+
+    def set_line(
+        self, cart_id: str, product_id: str, request: CartLineRequest, shopper: Shopper
+    ) -> PricedCart:
+        """Add, change or (quantity 0) remove a line. A change to an abandoned cart reopens it.
+
+        Raises: NotFoundError, ConflictError (ordered, or changed concurrently), RuleViolationError."""
+        before = self._cart_for(cart_id, shopper)
+        if before.status == "ordered":
+            raise ConflictError("This cart has already been checked out.")
+        lines = [line for line in before.lines if line.product_id != product_id]
+        if request.quantity > 0:
+            line = CartLine(
+                product_id=product_id,
+                product_name=request.product_name,
+                quantity=request.quantity,
+                unit_price=request.unit_price,
+                category_id=request.category_id,
+                attributes=dict(request.attributes),
+            )
+            position = next((i for i, old in enumerate(before.lines) if old.product_id == product_id), None)
+            lines.insert(len(lines) if position is None else position, line)
+        if len(lines) > MAX_CART_LINES:
+            raise RuleViolationError(f"A cart holds at most {MAX_CART_LINES} lines.")
+        after = replace(
+            before,
+            lines=tuple(lines),
+            updated_at=self._clock(),
+            status="open",
+            abandoned_at=None,
+            reminder_due=False,
+            expires_at=None,
+        )
+        if not self._carts.save(before, after):
+            raise ConflictError("The cart was changed at the same time; reload it and try again.")
+        return self.price(replace(after, version=before.version + 1))
+
+    def attach(self, cart_token: str | None, customer: Customer) -> str | None:
+        """A guest cart becomes the customer's when they sign in with its token. Never fails the
+        sign-in: a bad token or a cart that can't move is ignored (and logged)."""
+        cart_id = self._tokens.cart_id_of(cart_token)
+        if cart_id is None:
+            return None
+        cart = self._carts.get(cart_id)
+        if cart is None or cart.customer_id not in (None, customer.id) or cart.status == "ordered":
+            logger.info("guest cart not attached")
+            return None
+        if cart.customer_id == customer.id:
+            return cart.id
+        after = replace(cart, customer_id=customer.id, email=None, updated_at=self._clock())
+        if not self._carts.save(cart, after):
+            logger.info("guest cart changed while attaching")
+            return None
+        return cart.id
+
+    # -- checkout ------------------------------------------------------------------------------
+    def checkout(self, cart_id: str, request: CheckoutRequest, shopper: Shopper) -> Order:
+        """Raises: NotFoundError, ConflictError (already ordered, concurrent change),
+        RuleViolationError (empty cart, bad voucher), ForbiddenError (guest checkout off),
+        InvalidInputError (guest details missing)."""
+        for attempt in range(1, _CHECKOUT_ATTEMPTS + 1):
+            cart = self._cart_for(cart_id, shopper)
+            write = self._checkout_write(cart, request)
+            try:
+                self._carts.checkout(write)
+            except TransactionCancelledError as conflict:
+                raced_on_customer = conflict.reasons and conflict.reasons <= {
+                    "customer",
+                    "membership",
+                    "group",
+                }
+                if raced_on_customer and attempt < _CHECKOUT_ATTEMPTS:
+                    continue
+                raise self._checkout_error(cart_id, conflict.reasons) from None
+            logger.info("checkout", order_id=write.order.id, guest=write.customer_before is None)
+            return replace(write.order, version=1)
+        raise ConflictError("The cart changed while checking out; try again.")  # pragma: no cover
+
+    def _checkout_error(self, cart_id: str, reasons: set[str]) -> Exception:
+        if "voucher" in reasons:
+            return RuleViolationError("The voucher code is not valid.")
+        if "address" in reasons:
+            return NotFoundError("Address not found.")
+        current = self._carts.get(cart_id)
+        if "cart" in reasons and current is not None and current.status == "ordered":
+            return ConflictError("This cart has already been checked out.")
+        if "email" in reasons:
+            return ConflictError("Another order for this e-mail address is in progress; try again.")
+        return ConflictError("The cart changed while checking out; reload it and try again.")
+
+    def _checkout_write(self, cart: Cart, request: CheckoutRequest) -> CheckoutWrite:
+        if cart.status == "ordered":
+            raise ConflictError("This cart has already been checked out.")
+        if not cart.lines:
+            raise RuleViolationError("The cart is empty.")
+        now = self._clock()
+        customer_before, customer = self._buyer(cart, request)
+        delivery, invoice, address_ids = self._addresses_for(customer, request, guest=customer.is_guest)
+        voucher = self._voucher(request.voucher_code, cart, customer, now)
+        priced = self.price_with_group(
+            cart, customer.default_group_id, voucher.percent if voucher else Decimal("0")
+        )
+        totals = priced.totals
+        order = Order(
+            id=self._ids(),
+            customer_id=customer.id,
+            cart_id=cart.id,
+            status="pending",
+            currency=priced.currency,
+            payment_method=request.payment_method,
+            lines=tuple(
+                {
+                    "product_id": p.line.product_id,
+                    "product_name": p.line.product_name,
+                    "quantity": p.line.quantity,
+                    "unit_price": str(p.line.unit_price),
+                    "category_id": p.line.category_id,
+                    "attributes": dict(p.line.attributes),
+                    "reduction_percent": str(p.reduction_percent),
+                    "subtotal": money_text(p.subtotal),
+                    "discount": money_text(p.discount),
+                    "total": money_text(p.total),
+                }
+                for p in totals.lines
+            ),
+            subtotal=money_text(totals.subtotal),
+            discount=money_text(totals.discount),
+            voucher_discount=money_text(totals.voucher_discount),
+            total=money_text(totals.total),
+            created_at=now,
+            updated_at=now,
+            history=(StatusChange("pending", now),),
+            delivery_address=delivery,
+            invoice_address=invoice,
+            voucher_code=voucher.code if voucher else None,
+        )
+        customer_after = replace(
+            customer,
+            orders_count=customer.orders_count + 1,
+            total_spent=money_text(money(Decimal(customer.total_spent)) + totals.total),
+            last_order_at=now,
+        )
+        cart_after = replace(
+            cart,
+            status="ordered",
+            ordered_at=now,
+            order_id=order.id,
+            updated_at=now,
+            customer_id=customer.id,
+            reminder_due=False,
+            expires_at=None,
+        )
+        return CheckoutWrite(
+            cart_before=cart,
+            cart_after=cart_after,
+            order=order,
+            customer_before=customer_before,
+            customer_after=customer_after,
+            address_ids=address_ids,
+            voucher_code=voucher.code if voucher else None,
+            now=now,
+        )
+
+    def _buyer(self, cart: Cart, request: CheckoutRequest) -> tuple[Customer | None, Customer]:
+        """(before, customer): before is None when this checkout creates a guest customer."""
+        if cart.customer_id is not None:
+            customer = self._customers.get(cart.customer_id)
+            if customer is None:
+                raise NotFoundError("Customer not found.")
+            return customer, customer
+        if not self._config.settings().guest_checkout:
+            raise ForbiddenError("Guest checkout is disabled: sign in or create an account to order.")
+        email = str(request.email) if request.email else cart.email
+        missing = {
+            name: "required for a guest checkout"
+            for name, value in (
+                ("email", email),
+                ("first_name", request.first_name),
+                ("last_name", request.last_name),
+            )
+            if not value
+        }
+        if missing:
+            raise InvalidInputError("Guest checkout needs an e-mail address and a name.", missing)
+        assert email is not None
+        assert request.first_name is not None
+        assert request.last_name is not None
+        existing = self._customers.get_by_email(email)
+        if existing is not None:
+            if not existing.is_guest:
+                raise ConflictError("An account exists for this e-mail address: sign in to check out.")
+            return existing, existing
+        guest = self._customer_service.build_new(
+            CreateCustomerRequest(
+                first_name=request.first_name,
+                last_name=request.last_name,
+                email=email,
+                is_guest=True,
+                language=cast(Language, cart.language if cart.language in ("en", "fr", "es") else "en"),
+            )
+        )
+        return None, guest
+
+    def _addresses_for(
+        self, customer: Customer, request: CheckoutRequest, *, guest: bool
+    ) -> tuple[dict[str, Any] | None, dict[str, Any] | None, tuple[str, ...]]:
+        used: list[str] = []
+
+        def resolve(address_id: str | None, inline: AddressRequest | None) -> dict[str, Any] | None:
+            if address_id is not None:
+                if guest:
+                    raise NotFoundError("Address not found.")
+                address = self._addresses.get(address_id, owner=customer.id)
+                if address.id not in used:
+                    used.append(address.id)
+                return snapshot_of(address)
+            return snapshot_of(inline) if inline is not None else None
+
+        delivery = resolve(request.delivery_address_id, request.delivery_address)
+        invoice = resolve(request.invoice_address_id, request.invoice_address) or delivery
+        return delivery, invoice, tuple(used)
+
+    def _voucher(self, code: str | None, cart: Cart, customer: Customer, now: datetime) -> Voucher | None:
+        if code is None:
+            return None
+        voucher = self._carts.get_voucher(code.strip().upper())
+        valid = (
+            voucher is not None
+            and voucher.used_by_order is None
+            and voucher.valid_until > now
+            and (
+                voucher.cart_id == cart.id
+                or (voucher.customer_id is not None and voucher.customer_id == customer.id)
+            )
+        )
+        if not valid:
+            raise RuleViolationError("The voucher code is not valid.")
+        return voucher
+
+    # -- back-office ---------------------------------------------------------------------------
+    def list_page(self, params: ListCartsParams) -> tuple[list[Cart], str | None]:
+        filters = CartFilters(
+            customer_id=params.customer_id,
+            status=params.status,
+            updated_from=_start(params.updated_from),
+            updated_to=_end(params.updated_to),
+        )
+        scope = f"carts|{filters.customer_id}|{filters.status}|{filters.updated_from}|{filters.updated_to}"
+        page = self._carts.list_page(filters, params.limit, self._cursors.decode(params.cursor, scope))
+        return page.items, self._cursors.encode(page.next_position, scope)
+
+    def admin_get(self, cart_id: str) -> PricedCart:
+        cart = self._carts.get(cart_id)
+        if cart is None:
+            raise NotFoundError("Cart not found.")
+        return self.price(cart)
+
+    def delete(self, cart_id: str) -> None:
+        """Only abandoned carts can be deleted (open ones are in use, ordered ones are history).
+
+        Raises: NotFoundError, RuleViolationError."""
+        cart = self._carts.get(cart_id)
+        if cart is None:
+            raise NotFoundError("Cart not found.")
+        if cart.status != "abandoned" or not self._carts.delete_abandoned(cart):
+            raise RuleViolationError("Only abandoned carts can be deleted.")
+
+    def for_customer(self, customer_id: str, limit: int = 20) -> list[Cart]:
+        return self._carts.for_customer(customer_id, limit)
