@@ -66,7 +66,9 @@ def view_customer(call: Call, customer_id: str) -> CustomerViewResponse:
     services = container()
     view = services.customers.view(customer_id)
     names = services.config.group_names()
-    return customer_view_response(view, names)
+    carts = services.carts.for_customer(customer_id)
+    orders = services.orders.for_customer(customer_id)
+    return customer_view_response(view, names, carts, orders)
 
 
 @route(

@@ -5,9 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from chalicelib.domain.addresses import Address
+from chalicelib.domain.carts import Cart, Order, money_text
 from chalicelib.domain.config import ConfigEntry, Title
 from chalicelib.domain.customers import Customer, CustomerView
 from chalicelib.domain.employees import Employee
+from chalicelib.handlers.cart_presenters import cart_summary, order_response, order_summary
 from chalicelib.schemas.accounts import ConnectionRecordResponse, MeResponse, PersonalDataResponse
 from chalicelib.schemas.addresses import AddressResponse
 from chalicelib.schemas.config import (
@@ -67,7 +69,28 @@ def customer_response(customer: Customer) -> CustomerResponse:
     )
 
 
-def customer_view_response(view: CustomerView, group_names: dict[str, str]) -> CustomerViewResponse:
+def orders_section(orders: list[Order]) -> OrdersSection:
+    """PrestaShop's split: valid (paid, not undone) and other orders, each with its total."""
+    valid = [order for order in orders if order.valid]
+    invalid = [order for order in orders if not order.valid]
+
+    def total(items: list[Order]) -> str:
+        return money_text(sum((Decimal(order.total) for order in items), start=Decimal("0")))
+
+    return OrdersSection(
+        valid=[order_summary(order).model_dump(mode="json") for order in valid],
+        invalid=[order_summary(order).model_dump(mode="json") for order in invalid],
+        valid_total=total(valid),
+        invalid_total=total(invalid),
+    )
+
+
+def customer_view_response(
+    view: CustomerView,
+    group_names: dict[str, str],
+    carts: list[Cart] | None = None,
+    orders: list[Order] | None = None,
+) -> CustomerViewResponse:
     customer = view.customer
     return CustomerViewResponse(
         profile=customer_response(customer),
@@ -76,8 +99,8 @@ def customer_view_response(view: CustomerView, group_names: dict[str, str]) -> C
             GroupSummary(id=group_id, name=group_names.get(group_id, group_id))
             for group_id in customer.group_ids
         ],
-        carts=[],
-        orders=OrdersSection(valid=[], invalid=[], valid_total="0.00", invalid_total="0.00"),
+        carts=[cart_summary(cart).model_dump(mode="json") for cart in carts or []],
+        orders=orders_section(orders or []),
         threads=[],
         note=customer.note,
         last_connections=[ConnectionResponse(at=c.at, ip=c.ip) for c in view.connections],
@@ -148,14 +171,16 @@ def me_response(customer: Customer) -> MeResponse:
     )
 
 
-def personal_data_response(view: CustomerView) -> PersonalDataResponse:
+def personal_data_response(
+    view: CustomerView, carts: list[Cart] | None = None, orders: list[Order] | None = None
+) -> PersonalDataResponse:
     return PersonalDataResponse(
         profile=me_response(view.customer),
         groups=list(view.customer.group_ids),
         last_connections=[ConnectionRecordResponse(at=c.at, ip=c.ip) for c in view.connections],
         addresses=[address_response(a).model_dump(mode="json") for a in view.addresses],
-        carts=[],
-        orders=[],
+        carts=[cart_summary(cart).model_dump(mode="json") for cart in carts or []],
+        orders=[order_response(order).model_dump(mode="json") for order in orders or []],
         threads=[],
     )
 

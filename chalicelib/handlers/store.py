@@ -54,8 +54,12 @@ def register(call: Call) -> StoreSessionResponse:
 )
 def login(call: Call) -> StoreSessionResponse:
     agent = call.request.headers.get("user-agent")
-    session = container().accounts.login(call.body.email, call.body.password, call.source_ip, agent)
-    return _session(session)
+    services = container()
+    session = services.accounts.login(call.body.email, call.body.password, call.source_ip, agent)
+    response = _session(session)
+    if call.body.cart_token:
+        response.cart_id = services.carts.attach(call.body.cart_token, session.customer)
+    return response
 
 
 @route(
@@ -122,4 +126,11 @@ def update_me(call: Call) -> MeResponse:
 )
 def my_personal_data(call: Call) -> PersonalDataResponse:
     assert call.principal is not None
-    return personal_data_response(container().accounts.personal_data(call.principal.subject_id))
+    services, customer_id = container(), call.principal.subject_id
+    view = services.accounts.personal_data(customer_id)
+    # Every order (the whole history), the newest carts.
+    orders, cursor = services.orders.mine(customer_id, 200, None)
+    while cursor is not None:
+        more, cursor = services.orders.mine(customer_id, 200, cursor)
+        orders += more
+    return personal_data_response(view, services.carts.for_customer(customer_id, 200), orders)

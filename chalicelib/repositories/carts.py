@@ -284,7 +284,8 @@ class Partition:
 
 
 def _bounds(prefix: str, low: datetime | None, high: datetime | None) -> tuple[str, str]:
-    return prefix + (iso(low) if low else ""), prefix + (iso(high) + _HIGH if high else _HIGH)
+    # Timestamps start with a digit: "0" is below all of them (a key value can't be empty).
+    return prefix + (iso(low) if low else "0"), prefix + (iso(high) + _HIGH if high else _HIGH)
 
 
 def merged_page(
@@ -473,9 +474,12 @@ class DynamoCartRepository:
                 address = AddressRecord(
                     keys.customer_pk(write.customer_after.id), keys.address_sk(address_id)
                 )
+                # A known version makes PynamoDB add 1 to it (an admin's stale edit then fails
+                # instead of writing back an old order_count); its condition is left out.
+                address.version = 0
                 transaction.update(
                     address,
-                    actions=[AddressRecord.order_count.add(1), AddressRecord.version.add(1)],
+                    actions=[AddressRecord.order_count.add(1)],
                     condition=AddressRecord.pk.exists() & (AddressRecord.deleted == False),  # noqa: E712
                     add_version_condition=False,
                 )

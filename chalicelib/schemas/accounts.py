@@ -90,6 +90,8 @@ class StoreSessionResponse(ResponseModel):
     token: str | None
     expires_at: datetime | None
     customer: MeResponse
+    # The guest cart (login's `cart_token`) now attached to this customer, if any.
+    cart_id: str | None = None
 
 
 class ConnectionRecordResponse(ResponseModel):

@@ -25,7 +25,7 @@ class CreateCartRequest(RequestModel):
 
 
 class CartLineRequest(RequestModel):
-    quantity: Annotated[int, Field(ge=0, le=9999)]
+    quantity: Annotated[int, Field(ge=0, le=9999, strict=True)]
     unit_price: UnitPrice
     product_name: Annotated[str, StringConstraints(min_length=1, max_length=255)]
     category_id: Identifier | None = None

@@ -150,10 +150,14 @@ class CartService:
         cart = self._carts.get(cart_id)
         if cart is None:
             raise NotFoundError("Cart not found.")
-        if cart.customer_id is not None:
-            if shopper.customer_id != cart.customer_id:
-                raise NotFoundError("Cart not found.")
-        elif self._tokens.cart_id_of(shopper.cart_token) != cart.id:
+        token_opens = self._tokens.cart_id_of(shopper.cart_token) == cart.id
+        if cart.customer_id is None:
+            allowed = token_opens
+        else:
+            # A guest's ordered cart stays readable with its token (it belongs to the guest
+            # customer the checkout created, and can't change any more).
+            allowed = shopper.customer_id == cart.customer_id or (token_opens and cart.status == "ordered")
+        if not allowed:
             raise NotFoundError("Cart not found.")
         return cart
 
