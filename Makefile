@@ -41,10 +41,12 @@ cli: $(STAMP)
 	$(BIN)/python -m devtools.cli $(ARGS)
 
 ## make bench — DynamoDB requests / items read per operation on 10,000 customers, then the CSV import
-## benchmark (requests per 1,000 rows, rows/s, peak memory for 10k and 100k rows).
+## benchmark (requests per 1,000 rows, rows/s, peak memory for 10k and 100k rows), then carts and
+## orders (checkout, order lists, the abandoned-cart sweep over 100,000 carts with 1,000 idle).
 bench: $(STAMP)
 	$(BIN)/python -m devtools.bench
 	$(BIN)/python -m devtools.bench_imports
+	$(BIN)/python -m devtools.bench_carts
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
