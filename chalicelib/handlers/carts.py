@@ -218,8 +218,9 @@ def abandoned_cart_sweep(event: CloudWatchEvent) -> dict[str, Any]:
     """Mark idle carts abandoned and send their one reminder. The event time is the sweep's "now",
     so a redelivered event does the same work (and mails nobody twice)."""
     now = parse_iso(event.time) if getattr(event, "time", None) else utc_now()
-    context = carts.lambda_context
-    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    # Chalice keeps an event handler's Lambda context on the event (app.lambda_context is only
+    # set while serving HTTP).
+    remaining = getattr(getattr(event, "context", None), "get_remaining_time_in_millis", None)
     result = container().sweep.run(now, remaining)
     logger.info("sweep finished", stopped_early=result.stopped_early)
     return asdict(result)

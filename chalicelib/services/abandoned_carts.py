@@ -200,6 +200,6 @@ class AbandonedCartSweep:
             "currency": priced.currency,
             "link": link,
             "voucher_code": cart.voucher_code or "",
-            "voucher_percent": str(settings.voucher_percent.normalize()),
+            "voucher_percent": format(settings.voucher_percent.normalize(), "f"),
             "voucher_valid_until": valid_until,
         }

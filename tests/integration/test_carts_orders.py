@@ -460,6 +460,7 @@ def test_sweep_marks_idle_carts_and_mails_one_reminder(
     )
     _, cart = admin.json("GET", f"/admin/carts/{cart_id}")
     assert cart["status"] == "abandoned" and cart["reminded_at"] and cart["voucher_code"] in mail.text
+    assert "for 10% off" in mail.text
     record = DynamoCartRepository().get(cart_id)
     assert record is not None and record.expires_at == event_time + timedelta(days=90)
     _, abandoned = admin.json("GET", "/admin/carts?status=abandoned")
@@ -591,3 +592,21 @@ def test_sweep_stops_before_the_deadline(anonymous: Api, clock: FixedClock) -> N
     result = container().sweep.run(clock.now, lambda: next(budget))
     assert result.stopped_early and result.abandoned == 2
     assert container().sweep.run(clock.now).abandoned == 1
+
+
+def test_the_schedule_handler_stops_at_the_lambda_deadline(anonymous: Api, clock: FixedClock) -> None:
+    from app import app
+    from devtools.events import LambdaContext, scheduled_event
+
+    cart_id, token = guest_cart(anonymous)
+    put_line(anonymous, cart_id, headers=token)
+    clock.advance(hours=2)
+    source = next(s for s in app.event_sources if s.name == "abandoned-cart-sweep")
+    handler = app.handler_map[source.name]
+    event = scheduled_event("abandoned-cart-sweep", clock.now, "event-1", "us-east-1", "000000000000")
+    short = LambdaContext("sweep", "request-1", "arn:aws:lambda:us-east-1:0:function:sweep", budget_ms=1_000)
+    assert handler(event, short)["stopped_early"] is True
+    roomy = LambdaContext(
+        "sweep", "request-2", "arn:aws:lambda:us-east-1:0:function:sweep", budget_ms=900_000
+    )
+    assert handler(event, roomy)["abandoned"] == 1
