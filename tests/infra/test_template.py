@@ -22,6 +22,7 @@ from infra.stages import PROJECT_DIR, StageConfig, cdk_context, stages
 from tests.infra.conftest import Synthesis
 
 Template = dict[str, Any]
+SES_RECEIVING_REGIONS = ["us-east-1", "us-west-2", "eu-west-1"]
 
 
 def _app() -> Any:
@@ -405,12 +406,13 @@ def test_cdk_nag_aws_solutions_has_no_unacknowledged_finding(synthesis: Synthesi
 
 
 def test_cfn_lint_finds_nothing(synthesis: Synthesis) -> None:
-    from cfnlint.api import lint_all
+    from cfnlint.api import lint
 
     for name, template in synthesis.templates.items():
         path = synthesis.outdir / f"clientele-{name}.template.json"
         # errors and warnings, as the cfn-lint command reports them (informational I-rules left out)
-        matches = [m for m in lint_all(path.read_text()) if m.rule.id[0] in "EW"]
+        # in regions where SES receives mail (the receipt rule set exists only there)
+        matches = [m for m in lint(path.read_text(), regions=SES_RECEIVING_REGIONS) if m.rule.id[0] in "EW"]
         assert [str(m) for m in matches] == [], name
         assert template["Transform"] == "AWS::Serverless-2016-10-31"
 
