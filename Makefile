@@ -59,7 +59,7 @@ synth: $(STAMP)
 deploy: $(STAMP)
 	@test -n "$(STAGE)" || { echo "usage: make deploy STAGE=dev|prod"; exit 2; }
 	npx --yes aws-cdk@$(CDK_CLI_VERSION) deploy --app "$(BIN)/python -m infra.app" -c stage=$(STAGE) \
-		--require-approval broadening $(APP_NAME)-$(STAGE)
+		--require-approval broadening $(CDK_ARGS) $(APP_NAME)-$(STAGE)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache cdk.out chalice.out
