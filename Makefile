@@ -6,12 +6,16 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export CLIENTELE_DATA_DIR ?= $(CURDIR)/.clientele
 export PORT ?= 8000
+# jsii (under aws-cdk-lib) runs on the machine's Node.js 20 and would warn on every synthesis.
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION ?= 1
+APP_NAME := clientele
+CDK_CLI_VERSION := 2.1148.1
 
-.PHONY: run test lint typecheck unit cli bench install clean
+.PHONY: run test lint typecheck unit cli bench install clean synth deploy
 
 # The virtualenv is rebuilt whenever a requirements file changes.
 # Chalice pins pip<26.3, so pip is never upgraded past that.
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt requirements-infra.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "pip>=23,<26.3"
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
@@ -48,5 +52,16 @@ bench: $(STAMP)
 	$(BIN)/python -m devtools.bench_imports
 	$(BIN)/python -m devtools.bench_carts
 
+## make synth — the CloudFormation templates (one stack per stage in cdk.json) under cdk.out/, checked
+## with cdk-nag; no AWS credentials needed.
+synth: $(STAMP)
+	$(BIN)/python -m infra.app
+
+## make deploy STAGE=dev — deploys one stage with the CDK CLI (needs AWS credentials; see README "Deploy").
+deploy: $(STAMP)
+	@test -n "$(STAGE)" || { echo "usage: make deploy STAGE=dev|prod"; exit 2; }
+	npx --yes aws-cdk@$(CDK_CLI_VERSION) deploy --app "$(BIN)/python -m infra.app" -c stage=$(STAGE) \
+		--require-approval broadening $(CDK_ARGS) $(APP_NAME)-$(STAGE)
+
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache cdk.out chalice.out

@@ -31,6 +31,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "CLIENTELE_LOGIN_MAX_FAILURES": "login_max_failures",
     "CLIENTELE_LOGIN_WINDOW_SECONDS": "login_window_seconds",
     "CLIENTELE_MAIL_TRANSPORT": "mail_transport",
+    "CLIENTELE_IMAP_PASSWORD_PARAMETER": "imap_password_parameter",
 }
 
 
@@ -61,6 +62,8 @@ class Settings(BaseModel):
     login_window_seconds: int = Field(default=900, ge=60)
     # "ses" in AWS; "outbox" writes .eml files to <data_dir>/outbox (the local stack's default).
     mail_transport: Literal["ses", "outbox"] | None = None
+    # In AWS: the SSM name (a Secrets Manager reference) of the mailbox password mail polling reads.
+    imap_password_parameter: str | None = None
 
     @property
     def effective_mail_transport(self) -> Literal["ses", "outbox"]:
@@ -68,7 +71,9 @@ class Settings(BaseModel):
             return self.mail_transport
         return "outbox" if self.stage in ("local", "test") else "ses"
 
-    @field_validator("endpoint_url", "token_secret_parameter", "admin_email", "admin_password")
+    @field_validator(
+        "endpoint_url", "token_secret_parameter", "admin_email", "admin_password", "imap_password_parameter"
+    )
     @classmethod
     def _empty_is_none(cls, value: str | None) -> str | None:
         return value or None

@@ -39,6 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Clientele's command line, against the local stack in $CLIENTELE_DATA_DIR.",
     )
     parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help="Chalice project directory")
+    parser.add_argument(
+        "--deployed",
+        action="store_true",
+        help="use the AWS stage the CLIENTELE_* variables and AWS credentials name, not the local stack",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     admin = commands.add_parser(
@@ -109,6 +114,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     handler: Callable[[argparse.Namespace], int] = args.handler
+    if args.deployed:
+        # A deployed stage (README "Deploy"): settings come from the environment as in Lambda.
+        return handler(args)
     try:
         # Imported late: it imports moto, which reads the recorder path when first imported.
         from devtools.persistence import use_local_aws

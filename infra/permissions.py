@@ -1,0 +1,51 @@
+"""What each Lambda function may touch: the least-privilege grants, by Chalice function name.
+
+A function the app declares but this table doesn't name gets `DEFAULT_ACCESS` (the table and the
+token key, nothing in the bucket, no mail): add its entry here when it needs more.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chalicelib.services.imports import EXPORT_PREFIX, IMPORT_PREFIX, REPORT_PREFIX
+
+# Where SES writes received mail (the receipt rule's S3 action); the inbound-mail handler reads it.
+INBOUND_PREFIX = "inbound/"
+
+API_HANDLER = "api_handler"
+
+
+@dataclass(frozen=True)
+class Access:
+    # Every function builds the container, which reads the token key and uses the table.
+    table_write: bool = True
+    read_prefixes: tuple[str, ...] = ()
+    write_prefixes: tuple[str, ...] = ()
+    send_mail: bool = False
+    imap_password: bool = False
+
+
+DEFAULT_ACCESS = Access()
+
+ACCESS: dict[str, Access] = {
+    # Routes: presigned PUT for imports/, export request markers, inline imports' reports, presigned
+    # GET for reports/ and exports/, account and approval mails.
+    API_HANDLER: Access(
+        read_prefixes=(REPORT_PREFIX, EXPORT_PREFIX),
+        write_prefixes=(IMPORT_PREFIX, EXPORT_PREFIX, REPORT_PREFIX),
+        send_mail=True,
+    ),
+    # Reads the uploaded CSV, writes continuation markers and the error report.
+    "import_uploaded": Access(read_prefixes=(IMPORT_PREFIX,), write_prefixes=(IMPORT_PREFIX, REPORT_PREFIX)),
+    "import-watchdog": Access(read_prefixes=(IMPORT_PREFIX,), write_prefixes=(IMPORT_PREFIX, REPORT_PREFIX)),
+    # Reads the request marker, writes the CSV beside it.
+    "export_requested": Access(read_prefixes=(EXPORT_PREFIX,), write_prefixes=(EXPORT_PREFIX,)),
+    # Announced handlers (carts, customer service): ready for when the app declares them.
+    "abandoned-cart-sweep": Access(send_mail=True),
+    "mail-poll": Access(read_prefixes=(INBOUND_PREFIX,), imap_password=True, send_mail=True),
+}
+
+
+def access_for(function_name: str) -> Access:
+    return ACCESS.get(function_name, DEFAULT_ACCESS)

@@ -1,0 +1,504 @@
+"""One stage of Clientele in AWS: the Chalice app (API + event functions) and what it needs.
+
+Table keys and indexes come from the PynamoDB models (`chalicelib.bootstrap.table_definition`), the
+functions, schedules and event rules from the Chalice app itself (chalice packages it), the
+environment from `chalicelib.settings` (infra.environment) and each function's grants from
+infra.permissions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_ses as ses
+from aws_cdk import aws_ses_actions as ses_actions
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from chalicelib.bootstrap import table_definition
+from chalicelib.models.base import TableRecord
+from chalicelib.services.imports import EXPORT_PREFIX, IMPORT_PREFIX, REPORT_PREFIX
+from infra.chalice_app import AppFunction, ClienteleChalice
+from infra.environment import lambda_environment
+from infra.nag import suppress
+from infra.permissions import INBOUND_PREFIX, access_for
+from infra.stages import PROJECT_DIR, StageConfig
+
+# Asynchronous invocations (EventBridge → Lambda): two retries within six hours, then the DLQ.
+ASYNC_RETRY_ATTEMPTS = 2
+ASYNC_MAX_EVENT_AGE = cdk.Duration.hours(6)
+DLQ_RETENTION = cdk.Duration.days(14)
+# Bucket object lifetimes: uploads and exports are working files, reports and mail are kept longer.
+LIFECYCLE_DAYS: dict[str, int] = {IMPORT_PREFIX: 30, EXPORT_PREFIX: 7, REPORT_PREFIX: 30, INBOUND_PREFIX: 90}
+SSM_SECRET_REFERENCE = "/aws/reference/secretsmanager/"  # noqa: S105 (a path, not a password)
+
+TABLE_READ_ACTIONS = (
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:DescribeTable",
+)
+TABLE_WRITE_ACTIONS = (
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+)
+
+
+def ttl_attribute() -> str:
+    """The model's TTL attribute name (exactly one TTLAttribute on the table record)."""
+    from pynamodb.attributes import TTLAttribute
+
+    names = [a.attr_name for a in TableRecord.get_attributes().values() if isinstance(a, TTLAttribute)]
+    if len(names) != 1:
+        raise RuntimeError(f"expected one TTL attribute on TableRecord, found {names}")
+    return names[0]
+
+
+def _key_schema(keys: list[dict[str, str]]) -> list[dynamodb.CfnTable.KeySchemaProperty]:
+    return [
+        dynamodb.CfnTable.KeySchemaProperty(attribute_name=k["AttributeName"], key_type=k["KeyType"])
+        for k in keys
+    ]
+
+
+class ClienteleStack(cdk.Stack):
+    def __init__(self, scope: Construct, stage: StageConfig, **kwargs: Any) -> None:
+        super().__init__(scope, stage.stack_name, stack_name=stage.stack_name, **kwargs)
+        self.stage = stage
+        keep = cdk.RemovalPolicy.RETAIN if stage.production else cdk.RemovalPolicy.DESTROY
+        self.keep = keep
+
+        self.table = self._table()
+        self.bucket = self._bucket()
+        self.token_secret = secretsmanager.Secret(
+            self,
+            "TokenSecret",
+            secret_name=stage.secret_name("token-secret"),
+            description="Signing key of Clientele's tokens and list cursors (generated, never typed).",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                password_length=64, exclude_punctuation=True
+            ),
+            removal_policy=keep,
+        )
+        self.imap_secret = secretsmanager.Secret(
+            self,
+            "ImapPassword",
+            secret_name=stage.secret_name("imap-password"),
+            description="Password of the shop's IMAP mailbox (mail-poll); set it with put-secret-value.",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                password_length=32, exclude_punctuation=True
+            ),
+            removal_policy=keep,
+        )
+        suppress(
+            self.token_secret,
+            "AwsSolutions-SMG4",
+            "Rotating the signing key signs every user out; it is "
+            "rotated by hand (put-secret-value) and read with a 5-minute cache, see infra/README.md.",
+        )
+        suppress(
+            self.imap_secret,
+            "AwsSolutions-SMG4",
+            "The mailbox password belongs to the mail provider: it "
+            "changes there first, then is copied here by hand; a rotation Lambda cannot change it.",
+        )
+        self.inbound_rule_set = self._inbound_mail()
+        self.alarm_topic = self._alarm_topic()
+
+        environment = lambda_environment(
+            {
+                "CLIENTELE_STAGE": stage.name,
+                "CLIENTELE_TABLE_NAME": self.table.ref,
+                "CLIENTELE_BUCKET_NAME": self.bucket.bucket_name,
+                "CLIENTELE_TOKEN_SECRET_PARAMETER": SSM_SECRET_REFERENCE + stage.secret_name("token-secret"),
+                "CLIENTELE_IMAP_PASSWORD_PARAMETER": SSM_SECRET_REFERENCE
+                + stage.secret_name("imap-password"),
+                "CLIENTELE_MAIL_TRANSPORT": "ses",
+            }
+        )
+        self.app = ClienteleChalice(
+            self,
+            "ChaliceApp",
+            source_dir=str(PROJECT_DIR),
+            stage=stage.name,
+            stage_config={
+                "environment_variables": environment,
+                # One role per function, made below; chalice makes none.
+                "manage_iam_role": False,
+                "iam_role_arn": "arn:aws:iam::000000000000:role/replaced-per-function",
+            },
+        )
+        for function in self.app.functions:
+            self._wire_function(function)
+        cdk.CfnOutput(self, "TableName", value=self.table.ref)
+        cdk.CfnOutput(self, "BucketName", value=self.bucket.bucket_name)
+        cdk.CfnOutput(self, "InboundRuleSetName", value=self.inbound_rule_set.receipt_rule_set_name)
+
+    # -- data ----------------------------------------------------------------------------------------
+    def _table(self) -> dynamodb.CfnTable:
+        definition = table_definition()
+        production = self.stage.production
+        table = dynamodb.CfnTable(
+            self,
+            "Table",
+            billing_mode="PAY_PER_REQUEST",
+            key_schema=_key_schema(definition["key_schema"]),
+            attribute_definitions=[
+                dynamodb.CfnTable.AttributeDefinitionProperty(
+                    attribute_name=a["AttributeName"], attribute_type=a["AttributeType"]
+                )
+                for a in definition["attribute_definitions"]
+            ],
+            global_secondary_indexes=[
+                dynamodb.CfnTable.GlobalSecondaryIndexProperty(
+                    index_name=index["index_name"],
+                    key_schema=_key_schema(index["key_schema"]),
+                    projection=dynamodb.CfnTable.ProjectionProperty(
+                        projection_type=index["projection"]["ProjectionType"],
+                        non_key_attributes=index["projection"].get("NonKeyAttributes"),
+                    ),
+                )
+                for index in definition["global_secondary_indexes"]
+            ]
+            or None,
+            local_secondary_indexes=[
+                dynamodb.CfnTable.LocalSecondaryIndexProperty(
+                    index_name=index["index_name"],
+                    key_schema=_key_schema(index["key_schema"]),
+                    projection=dynamodb.CfnTable.ProjectionProperty(
+                        projection_type=index["projection"]["ProjectionType"],
+                        non_key_attributes=index["projection"].get("NonKeyAttributes"),
+                    ),
+                )
+                for index in definition["local_secondary_indexes"]
+            ]
+            or None,
+            time_to_live_specification=dynamodb.CfnTable.TimeToLiveSpecificationProperty(
+                attribute_name=ttl_attribute(), enabled=True
+            ),
+            point_in_time_recovery_specification=dynamodb.CfnTable.PointInTimeRecoverySpecificationProperty(
+                point_in_time_recovery_enabled=True
+            ),
+            deletion_protection_enabled=production,
+            sse_specification=dynamodb.CfnTable.SSESpecificationProperty(sse_enabled=True),
+        )
+        table.apply_removal_policy(self.keep)
+        self.index_names = [index["index_name"] for index in definition["global_secondary_indexes"]] + [
+            index["index_name"] for index in definition["local_secondary_indexes"]
+        ]
+        return table
+
+    def _bucket(self) -> s3.Bucket:
+        access_logs = s3.Bucket(
+            self,
+            "AccessLogs",
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            lifecycle_rules=[s3.LifecycleRule(expiration=cdk.Duration.days(self.stage.log_retention_days))],
+            removal_policy=self.keep,
+        )
+        bucket = s3.Bucket(
+            self,
+            "Bucket",
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            server_access_logs_bucket=access_logs,
+            server_access_logs_prefix="data-bucket/",
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="abort-incomplete-uploads",
+                    abort_incomplete_multipart_upload_after=cdk.Duration.days(1),
+                ),
+                *(
+                    s3.LifecycleRule(
+                        id=f"expire-{prefix.rstrip('/')}", prefix=prefix, expiration=cdk.Duration.days(days)
+                    )
+                    for prefix, days in LIFECYCLE_DAYS.items()
+                ),
+            ],
+            removal_policy=self.keep,
+        )
+        # EventBridge notifications natively (CloudFormation's property), not CDK's custom-resource Lambda.
+        cfn_bucket = bucket.node.default_child
+        assert isinstance(cfn_bucket, s3.CfnBucket)
+        cfn_bucket.add_property_override(
+            "NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled", True
+        )
+        return bucket
+
+    def _inbound_mail(self) -> ses.ReceiptRuleSet:
+        # The S3 action also grants SES (this account only) s3:PutObject under inbound/ in the bucket policy.
+        return ses.ReceiptRuleSet(
+            self,
+            "InboundMail",
+            receipt_rule_set_name=f"{self.stage.stack_name}-inbound",
+            rules=[
+                ses.ReceiptRuleOptions(
+                    receipt_rule_name=f"{self.stage.stack_name}-to-bucket",
+                    recipients=[self.stage.receiving_domain],
+                    scan_enabled=True,
+                    tls_policy=ses.TlsPolicy.REQUIRE,
+                    actions=[ses_actions.S3(bucket=self.bucket, object_key_prefix=INBOUND_PREFIX)],
+                )
+            ],
+        )
+
+    def _alarm_topic(self) -> sns.Topic:
+        key = kms.Key(
+            self,
+            "AlarmKey",
+            description="Encrypts Clientele's alarm topic.",
+            enable_key_rotation=True,
+            removal_policy=self.keep,
+        )
+        key.grant(iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*")
+        topic = sns.Topic(self, "Alarms", master_key=key, enforce_ssl=True)
+        if self.stage.alarm_email:
+            topic.add_subscription(subscriptions.EmailSubscription(self.stage.alarm_email))
+        return topic
+
+    # -- functions -----------------------------------------------------------------------------------
+    def _wire_function(self, function: AppFunction) -> None:
+        resource = self.app.get_resource(function.logical_id)
+        log_group = logs.LogGroup(
+            self,
+            f"{function.logical_id}Logs",
+            removal_policy=self.keep,
+        )
+        cfn_log_group = log_group.node.default_child
+        assert isinstance(cfn_log_group, logs.CfnLogGroup)
+        cfn_log_group.retention_in_days = self.stage.log_retention_days
+        resource.add_property_override(
+            "LoggingConfig", {"LogGroup": log_group.log_group_name, "LogFormat": "Text"}
+        )
+        dlq = self._dead_letter_queue(function) if function.asynchronous else None
+        role = self._role(function, log_group, dlq)
+        resource.add_property_override("Role", role.role_arn)
+        function_name = resource.ref
+        self._alarm(function, "Errors", function_name)
+        self._alarm(function, "Throttles", function_name)
+        if dlq is None:
+            return
+        cdk.aws_lambda.CfnEventInvokeConfig(
+            self,
+            f"{function.logical_id}InvokeConfig",
+            function_name=function_name,
+            qualifier="$LATEST",
+            maximum_retry_attempts=ASYNC_RETRY_ATTEMPTS,
+            maximum_event_age_in_seconds=int(ASYNC_MAX_EVENT_AGE.to_seconds()),
+            destination_config=cdk.aws_lambda.CfnEventInvokeConfig.DestinationConfigProperty(
+                on_failure=cdk.aws_lambda.CfnEventInvokeConfig.OnFailureProperty(destination=dlq.queue_arn)
+            ),
+        )
+        # EventBridge's own delivery to the function: retried, then the same DLQ.
+        events = self.app.sam["Resources"][function.logical_id]["Properties"].get("Events", {})
+        if any(event["Type"] == "Schedule" for event in events.values()):
+            # CDK's built-in template check (an older SAM translator) wrongly reports a Schedule event
+            # with DeadLetterConfig/RetryPolicy as missing 'Schedule'; SAM 1.115 transforms it as meant.
+            cdk.Validations.of(resource).acknowledge(
+                cdk.Acknowledgment(
+                    id="CloudFormation-Validate::E0001",
+                    reason="False positive: SAM supports DeadLetterConfig, RetryPolicy on Schedule events.",
+                )
+            )
+        for event_name in events:
+            resource.add_property_override(
+                f"Events.{event_name}.Properties.DeadLetterConfig", {"Arn": dlq.queue_arn}
+            )
+            resource.add_property_override(
+                f"Events.{event_name}.Properties.RetryPolicy",
+                {
+                    "MaximumRetryAttempts": 8,
+                    "MaximumEventAgeInSeconds": int(ASYNC_MAX_EVENT_AGE.to_seconds()),
+                },
+            )
+        cloudwatch.Alarm(
+            self,
+            f"{function.logical_id}DeadLettersAlarm",
+            alarm_description=f"{function.name}: events gave up after retries (see the dead-letter queue)",
+            metric=dlq.metric_approximate_number_of_messages_visible(
+                period=cdk.Duration.minutes(5), statistic="Maximum"
+            ),
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        ).add_alarm_action(cloudwatch_actions.SnsAction(self.alarm_topic))
+
+    def _dead_letter_queue(self, function: AppFunction) -> sqs.Queue:
+        queue = sqs.Queue(
+            self,
+            f"{function.logical_id}DeadLetters",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=DLQ_RETENTION,
+            removal_policy=self.keep,
+        )
+        # EventBridge rules of this stack deliver their failed events here.
+        queue.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                actions=["sqs:SendMessage"],
+                resources=[queue.queue_arn],
+                conditions={
+                    "ArnLike": {
+                        "aws:SourceArn": self.format_arn(
+                            service="events", resource="rule", resource_name=f"{self.stack_name}-*"
+                        )
+                    }
+                },
+            )
+        )
+        suppress(
+            queue,
+            "AwsSolutions-SQS3",
+            f"This queue is the dead-letter queue of {function.name} "
+            "(Lambda on-failure destination and EventBridge target DLQ); it has no DLQ of its own.",
+        )
+        return queue
+
+    def _alarm(self, function: AppFunction, metric_name: str, function_name: str) -> None:
+        cloudwatch.Alarm(
+            self,
+            f"{function.logical_id}{metric_name}Alarm",
+            alarm_description=f"{function.name}: Lambda {metric_name}",
+            metric=cloudwatch.Metric(
+                namespace="AWS/Lambda",
+                metric_name=metric_name,
+                dimensions_map={"FunctionName": function_name},
+                statistic="Sum",
+                period=cdk.Duration.minutes(5),
+            ),
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        ).add_alarm_action(cloudwatch_actions.SnsAction(self.alarm_topic))
+
+    def _role(self, function: AppFunction, log_group: logs.LogGroup, dlq: sqs.Queue | None) -> iam.Role:
+        access = access_for(function.name)
+        table_arn = self.table.attr_arn
+        statements = [
+            iam.PolicyStatement(
+                sid="Logs",
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[log_group.log_group_arn],
+            ),
+            iam.PolicyStatement(
+                sid="Tracing", actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources=["*"]
+            ),
+            iam.PolicyStatement(
+                sid="Table",
+                actions=[*TABLE_READ_ACTIONS, *(TABLE_WRITE_ACTIONS if access.table_write else ())],
+                resources=[table_arn],
+            ),
+            iam.PolicyStatement(
+                sid="TableIndexes",
+                actions=["dynamodb:Query"],
+                resources=[f"{table_arn}/index/{name}" for name in self.index_names],
+            ),
+            iam.PolicyStatement(
+                sid="TokenKey",
+                actions=["ssm:GetParameter"],
+                resources=[self._reference_parameter_arn("token-secret")],
+            ),
+            iam.PolicyStatement(
+                sid="TokenKeySecret",
+                actions=["secretsmanager:GetSecretValue"],
+                resources=[self.token_secret.secret_arn],
+            ),
+        ]
+        if access.read_prefixes:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="BucketRead",
+                    actions=["s3:GetObject"],
+                    resources=[self.bucket.arn_for_objects(f"{prefix}*") for prefix in access.read_prefixes],
+                )
+            )
+        if access.write_prefixes:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="BucketWrite",
+                    actions=["s3:PutObject"],
+                    resources=[self.bucket.arn_for_objects(f"{prefix}*") for prefix in access.write_prefixes],
+                )
+            )
+        if access.send_mail:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="SendMail",
+                    actions=["ses:SendEmail", "ses:SendRawEmail"],
+                    resources=[
+                        self.format_arn(
+                            service="ses", resource="identity", resource_name=self.stage.sending_identity
+                        )
+                    ],
+                )
+            )
+        if access.imap_password:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="ImapPassword",
+                    actions=["ssm:GetParameter"],
+                    resources=[self._reference_parameter_arn("imap-password")],
+                )
+            )
+            statements.append(
+                iam.PolicyStatement(
+                    sid="ImapPasswordSecret",
+                    actions=["secretsmanager:GetSecretValue"],
+                    resources=[self.imap_secret.secret_arn],
+                )
+            )
+        if dlq is not None:
+            statements.append(
+                iam.PolicyStatement(sid="DeadLetters", actions=["sqs:SendMessage"], resources=[dlq.queue_arn])
+            )
+        role = iam.Role(
+            self,
+            f"{function.logical_id}Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Clientele {self.stage.name} {function.name}: grants in infra/permissions.py",
+            inline_policies={"access": iam.PolicyDocument(statements=statements)},
+        )
+        suppress(
+            role,
+            "AwsSolutions-IAM5[Resource::*]",
+            "X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions (no data).",
+        )
+        bucket_id = self.resolve(self.get_logical_id(self.bucket.node.default_child))  # type: ignore[arg-type]
+        for prefix in sorted({*access.read_prefixes, *access.write_prefixes}):
+            suppress(
+                role,
+                f"AwsSolutions-IAM5[Resource::<{bucket_id}.Arn>/{prefix}*]",
+                f"Object keys under {prefix} are generated per job or message; the grant is limited to the "
+                "prefixes this function reads or writes (infra/permissions.py).",
+            )
+        return role
+
+    def _reference_parameter_arn(self, what: str) -> str:
+        # Parameter Store's read-only reference to a Secrets Manager secret (what settings name).
+        return self.format_arn(
+            service="ssm",
+            resource="parameter",
+            resource_name=(SSM_SECRET_REFERENCE + self.stage.secret_name(what)).lstrip("/"),
+        )

@@ -1,0 +1,421 @@
+"""The synthesised templates against the code: models, app handlers, settings, grants, cdk-nag, cfn-lint.
+
+Given the CDK app synthesised once (conftest), when a template is read, then it holds what the code
+declares — compared with the PynamoDB models, the Chalice app and settings.py, never retyped.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from chalice.app import CloudWatchEventConfig, ScheduledEventConfig
+from chalice.utils import to_cfn_resource_name
+
+from chalicelib.bootstrap import table_definition
+from chalicelib.settings import ENVIRONMENT_VARIABLES
+from infra.environment import LOCAL_ONLY, POWERTOOLS_VARIABLES, deployed_variables
+from infra.permissions import API_HANDLER, INBOUND_PREFIX, access_for
+from infra.stack import ASYNC_RETRY_ATTEMPTS, LIFECYCLE_DAYS, ttl_attribute
+from infra.stages import PROJECT_DIR, StageConfig, cdk_context, stages
+from tests.infra.conftest import Synthesis
+
+Template = dict[str, Any]
+SES_RECEIVING_REGIONS = ["us-east-1", "us-west-2", "eu-west-1"]
+
+
+def _app() -> Any:
+    from app import app
+
+    return app
+
+
+def _stage(name: str) -> StageConfig:
+    return next(s for s in stages(cdk_context()) if s.name == name)
+
+
+def _of_type(template: Template, kind: str) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
+
+
+def _one(template: Template, kind: str) -> tuple[str, dict[str, Any]]:
+    found = _of_type(template, kind)
+    assert len(found) == 1, f"expected one {kind}, found {sorted(found)}"
+    return next(iter(found.items()))
+
+
+def _data_bucket(template: Template) -> str:
+    return next(k for k in _of_type(template, "AWS::S3::Bucket") if k.startswith("Bucket"))
+
+
+def _functions(template: Template) -> dict[str, dict[str, Any]]:
+    return {k: v["Properties"] for k, v in _of_type(template, "AWS::Serverless::Function").items()}
+
+
+def _app_functions() -> dict[str, str]:
+    """Chalice name → logical ID, for every Lambda function the app declares."""
+    app = _app()
+    names = {API_HANDLER: "APIHandler"} if app.routes else {}
+    names.update({source.name: to_cfn_resource_name(source.name) for source in app.event_sources})
+    names.update({f.name: to_cfn_resource_name(f.name) for f in app.pure_lambda_functions})
+    return names
+
+
+def _role_statements(template: Template, function: dict[str, Any]) -> list[dict[str, Any]]:
+    role_id = function["Role"]["Fn::GetAtt"][0]
+    role = template["Resources"][role_id]
+    assert role["Type"] == "AWS::IAM::Role"
+    statements: list[dict[str, Any]] = []
+    for policy in role["Properties"].get("Policies", []):
+        statements.extend(policy["PolicyDocument"]["Statement"])
+    assert not role["Properties"].get("ManagedPolicyArns"), "roles carry only their own inline grants"
+    return statements
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+# -- the table ---------------------------------------------------------------------------------------
+def test_table_has_exactly_the_models_keys_indexes_and_ttl(synthesis: Synthesis, stage_name: str) -> None:
+    _, table = _one(synthesis.templates[stage_name], "AWS::DynamoDB::Table")
+    props = table["Properties"]
+    model = table_definition()
+
+    assert props["KeySchema"] == model["key_schema"]
+    key = lambda d: d["AttributeName"]  # noqa: E731
+    assert sorted(props["AttributeDefinitions"], key=key) == sorted(model["attribute_definitions"], key=key)
+    indexes = {i["IndexName"]: i for i in props.get("GlobalSecondaryIndexes", [])}
+    assert set(indexes) == {i["index_name"] for i in model["global_secondary_indexes"]}
+    for expected in model["global_secondary_indexes"]:
+        index = indexes[expected["index_name"]]
+        assert index["KeySchema"] == expected["key_schema"]
+        assert index["Projection"] == expected["projection"]
+    assert "LocalSecondaryIndexes" not in props and not model["local_secondary_indexes"]
+    assert props["TimeToLiveSpecification"] == {"AttributeName": ttl_attribute(), "Enabled": True}
+    assert ttl_attribute() == "expires_at"
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+
+
+def test_production_keeps_its_data_and_dev_does_not(synthesis: Synthesis) -> None:
+    for name, template in synthesis.templates.items():
+        production = _stage(name).production
+        _, table = _one(template, "AWS::DynamoDB::Table")
+        assert table["Properties"]["DeletionProtectionEnabled"] is production
+        assert table["DeletionPolicy"] == ("Retain" if production else "Delete")
+        bucket = template["Resources"][_data_bucket(template)]
+        assert bucket["DeletionPolicy"] == ("Retain" if production else "Delete")
+        for _, secret in _of_type(template, "AWS::SecretsManager::Secret").items():
+            assert secret["DeletionPolicy"] == ("Retain" if production else "Delete")
+    assert {_stage(n).production for n in synthesis.templates} == {True, False}
+
+
+# -- the bucket --------------------------------------------------------------------------------------
+def test_bucket_is_private_encrypted_tls_only_with_eventbridge_and_lifecycle(
+    synthesis: Synthesis, stage_name: str
+) -> None:
+    template = synthesis.templates[stage_name]
+    bucket_id = _data_bucket(template)
+    props = template["Resources"][bucket_id]["Properties"]
+
+    assert props["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert props["NotificationConfiguration"] == {"EventBridgeConfiguration": {"EventBridgeEnabled": True}}
+    expiring = {
+        r.get("Prefix"): r["ExpirationInDays"]
+        for r in props["LifecycleConfiguration"]["Rules"]
+        if "Prefix" in r
+    }
+    assert expiring == LIFECYCLE_DAYS
+    assert {"imports/", "exports/", "inbound/"} <= set(expiring)
+    policy = next(
+        p["Properties"]["PolicyDocument"]["Statement"]
+        for p in _of_type(template, "AWS::S3::BucketPolicy").values()
+        if p["Properties"]["Bucket"] == {"Ref": bucket_id}
+    )
+    assert any(
+        s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in policy
+    )
+
+
+# -- functions, schedules and event rules come from the app ----------------------------------------------
+def test_every_function_the_app_declares_is_in_the_template(synthesis: Synthesis, stage_name: str) -> None:
+    functions = _functions(synthesis.templates[stage_name])
+    declared = _app_functions()
+
+    assert set(functions) == set(declared.values())
+    # today's handlers, by name
+    assert {"api_handler", "import_uploaded", "export_requested", "import-watchdog"} <= set(declared)
+
+
+def test_every_schedule_and_event_rule_matches_the_app(synthesis: Synthesis, stage_name: str) -> None:
+    template = synthesis.templates[stage_name]
+    functions = _functions(template)
+    bucket_ref = {"Ref": _data_bucket(template)}
+    for source in _app().event_sources:
+        events = list(functions[to_cfn_resource_name(source.name)]["Events"].values())
+        assert len(events) == 1
+        event = events[0]
+        if isinstance(source, ScheduledEventConfig):
+            assert event["Type"] == "Schedule"
+            assert event["Properties"]["Schedule"] == source.schedule_expression
+        elif isinstance(source, CloudWatchEventConfig):
+            assert event["Type"] == "CloudWatchEvent"
+            pattern = event["Properties"]["Pattern"]
+            expected = json.loads(json.dumps(source.event_pattern))
+            if "aws.s3" in expected.get("source", []):
+                # the app names the bucket from settings; deployed, that is this stack's bucket
+                assert pattern["detail"]["bucket"]["name"] == [bucket_ref]
+                expected["detail"]["bucket"]["name"] = [bucket_ref]
+            assert pattern == expected
+        else:  # pragma: no cover - a new kind of event source needs its own assertion here
+            pytest.fail(f"no infra test for {type(source).__name__} ({source.name})")
+
+
+def test_asynchronous_handlers_retry_then_dead_letter_and_raise_alarms(
+    synthesis: Synthesis, stage_name: str
+) -> None:
+    template = synthesis.templates[stage_name]
+    functions = _functions(template)
+    invoke_configs = {
+        c["Properties"]["FunctionName"]["Ref"]: c["Properties"]
+        for c in _of_type(template, "AWS::Lambda::EventInvokeConfig").values()
+    }
+    alarms = [a["Properties"] for a in _of_type(template, "AWS::CloudWatch::Alarm").values()]
+    queues = _of_type(template, "AWS::SQS::Queue")
+
+    asynchronous = {to_cfn_resource_name(s.name) for s in _app().event_sources}
+    assert asynchronous >= {"ImportUploaded", "ExportRequested", "ImportWatchdog"}
+    for logical_id in asynchronous:
+        config = invoke_configs[logical_id]
+        assert config["MaximumRetryAttempts"] == ASYNC_RETRY_ATTEMPTS
+        dlq_arn = config["DestinationConfig"]["OnFailure"]["Destination"]
+        dlq_id = dlq_arn["Fn::GetAtt"][0]
+        assert dlq_id in queues
+        for event in functions[logical_id]["Events"].values():
+            assert event["Properties"]["DeadLetterConfig"] == {"Arn": dlq_arn}
+            assert event["Properties"]["RetryPolicy"]["MaximumRetryAttempts"] > 0
+        statements = _role_statements(template, functions[logical_id])
+        assert {
+            "Effect": "Allow",
+            "Action": "sqs:SendMessage",
+            "Resource": dlq_arn,
+            "Sid": "DeadLetters",
+        } in [{k: s[k] for k in ("Effect", "Action", "Resource", "Sid")} for s in statements]
+        depth = [
+            a
+            for a in alarms
+            if a["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [dlq_id, "QueueName"]}}]
+        ]
+        assert depth and depth[0]["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    assert "APIHandler" not in invoke_configs  # synchronous: API Gateway answers the caller
+
+    for logical_id in functions:
+        metrics = {
+            a["MetricName"]
+            for a in alarms
+            if a["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": logical_id}}]
+        }
+        assert metrics == {"Errors", "Throttles"}, logical_id
+    for alarm in alarms:
+        assert alarm["AlarmActions"], "every alarm notifies the alarm topic"
+
+
+# -- environment, both ways ------------------------------------------------------------------------
+def test_environment_is_exactly_what_settings_read(synthesis: Synthesis, stage_name: str) -> None:
+    template = synthesis.templates[stage_name]
+    for logical_id, function in _functions(template).items():
+        variables = function["Environment"]["Variables"]
+        # nothing the code reads is missing, nothing set is unused
+        assert set(variables) == deployed_variables(), logical_id
+        assert variables["CLIENTELE_STAGE"] == stage_name
+        assert variables["CLIENTELE_MAIL_TRANSPORT"] == "ses"
+        assert variables["CLIENTELE_TABLE_NAME"] == {"Ref": _one(template, "AWS::DynamoDB::Table")[0]}
+        assert variables["CLIENTELE_BUCKET_NAME"] == {"Ref": _data_bucket(template)}
+        assert variables["CLIENTELE_TOKEN_SECRET_PARAMETER"] == (
+            f"/aws/reference/secretsmanager/clientele/{stage_name}/token-secret"
+        )
+        assert variables["POWERTOOLS_SERVICE_NAME"] == "clientele"
+        assert variables["POWERTOOLS_METRICS_NAMESPACE"] and variables["POWERTOOLS_LOG_LEVEL"]
+        assert function["Tracing"] == "Active"
+
+
+def test_local_only_variables_are_read_by_settings_and_documented() -> None:
+    assert set(LOCAL_ONLY) <= set(ENVIRONMENT_VARIABLES)
+    assert all(len(reason) > 10 for reason in LOCAL_ONLY.values())
+    assert not set(POWERTOOLS_VARIABLES) & set(ENVIRONMENT_VARIABLES)
+    assert "CLIENTELE_TOKEN_SECRET" in LOCAL_ONLY  # never a key in clear in the template
+
+
+def test_stages_are_declared_for_chalice_and_cdk() -> None:
+    chalice_stages = json.loads((PROJECT_DIR / ".chalice" / "config.json").read_text())["stages"]
+    cdk_stages = {s.name for s in stages(cdk_context())}
+    assert cdk_stages == {"dev", "prod"}
+    assert cdk_stages <= set(chalice_stages)
+
+
+# -- least privilege ---------------------------------------------------------------------------------
+def test_each_function_has_its_own_least_privilege_role(synthesis: Synthesis, stage_name: str) -> None:
+    template = synthesis.templates[stage_name]
+    functions = _functions(template)
+    table_id = _one(template, "AWS::DynamoDB::Table")[0]
+    table_arn = {"Fn::GetAtt": [table_id, "Arn"]}
+    index_names = [i["index_name"] for i in table_definition()["global_secondary_indexes"]]
+    bucket_id = _data_bucket(template)
+    by_logical = {logical: name for name, logical in _app_functions().items()}
+
+    roles = [f["Role"]["Fn::GetAtt"][0] for f in functions.values()]
+    assert len(set(roles)) == len(roles), "one role per function"
+    for logical_id, function in functions.items():
+        access = access_for(by_logical[logical_id])
+        statements = _role_statements(template, function)
+        resources_by_action: dict[str, list[Any]] = {}
+        for statement in statements:
+            assert statement["Effect"] == "Allow"
+            for action in _as_list(statement["Action"]):
+                assert "*" not in action, f"{logical_id}: wildcard action {action}"
+                resources_by_action.setdefault(action, []).extend(_as_list(statement["Resource"]))
+        for action, resources in resources_by_action.items():
+            if "*" in resources:
+                assert action in ("xray:PutTraceSegments", "xray:PutTelemetryRecords"), (logical_id, action)
+        assert resources_by_action["dynamodb:GetItem"] == [table_arn]
+        assert sorted(json.dumps(r) for r in resources_by_action["dynamodb:Query"]) == sorted(
+            json.dumps(r)
+            for r in [table_arn, *({"Fn::Join": ["", [table_arn, f"/index/{n}"]]} for n in index_names)]
+        )
+        assert ("dynamodb:PutItem" in resources_by_action) is access.table_write
+        assert (
+            set(resources_by_action) & {"dynamodb:Scan", "dynamodb:DeleteTable", "dynamodb:CreateTable"}
+            == set()
+        )
+
+        assert _prefixes(resources_by_action, "s3:GetObject", bucket_id) == set(access.read_prefixes)
+        assert _prefixes(resources_by_action, "s3:PutObject", bucket_id) == set(access.write_prefixes)
+        assert not [
+            a
+            for a in resources_by_action
+            if a.startswith("s3:") and a not in ("s3:GetObject", "s3:PutObject")
+        ]
+        assert ("ses:SendEmail" in resources_by_action) is access.send_mail
+        if access.send_mail:
+            (identity,) = resources_by_action["ses:SendRawEmail"]
+            assert identity["Fn::Join"][1][-1].endswith(f":identity/{_stage(stage_name).sending_identity}")
+        secrets = resources_by_action["secretsmanager:GetSecretValue"]
+        assert len(secrets) == (2 if access.imap_password else 1)
+        (parameter, *more) = resources_by_action["ssm:GetParameter"]
+        assert parameter["Fn::Join"][1][-1].endswith(
+            f":parameter/aws/reference/secretsmanager/clientele/{stage_name}/token-secret"
+        )
+        assert len(more) == (1 if access.imap_password else 0)
+
+
+def _prefixes(resources_by_action: dict[str, list[Any]], action: str, bucket_id: str) -> set[str]:
+    found = set()
+    for resource in resources_by_action.get(action, []):
+        parts = resource["Fn::Join"][1]
+        assert parts[0] == {"Fn::GetAtt": [bucket_id, "Arn"]}
+        found.add(parts[1].removeprefix("/").removesuffix("*"))
+    return found
+
+
+def test_api_handler_grants_are_the_documented_ones() -> None:
+    access = access_for(API_HANDLER)
+    assert access.send_mail and set(access.write_prefixes) == {"imports/", "exports/", "reports/"}
+    assert access_for("import_uploaded").send_mail is False
+    assert access_for("a-future-handler").read_prefixes == ()
+
+
+# -- secrets and mail ------------------------------------------------------------------------------
+def test_secrets_are_generated_never_typed(synthesis: Synthesis, stage_name: str) -> None:
+    secrets = _of_type(synthesis.templates[stage_name], "AWS::SecretsManager::Secret").values()
+    names = {s["Properties"]["Name"] for s in secrets}
+    assert names == {f"clientele/{stage_name}/token-secret", f"clientele/{stage_name}/imap-password"}
+    for secret in secrets:
+        assert "SecretString" not in secret["Properties"]
+        assert secret["Properties"]["GenerateSecretString"]["PasswordLength"] >= 32
+
+
+def test_ses_receipt_rule_writes_the_receiving_domain_to_inbound(
+    synthesis: Synthesis, stage_name: str
+) -> None:
+    template = synthesis.templates[stage_name]
+    rule_set_id, _ = _one(template, "AWS::SES::ReceiptRuleSet")
+    _, rule = _one(template, "AWS::SES::ReceiptRule")
+    props = rule["Properties"]
+    assert props["RuleSetName"] == {"Ref": rule_set_id}
+    assert props["Rule"]["Recipients"] == [_stage(stage_name).receiving_domain]
+    assert props["Rule"]["Enabled"] is True and props["Rule"]["ScanEnabled"] is True
+    (action,) = props["Rule"]["Actions"]
+    assert action["S3Action"]["BucketName"] == {"Ref": _data_bucket(template)}
+    assert action["S3Action"]["ObjectKeyPrefix"] == INBOUND_PREFIX
+    policy = [
+        s
+        for p in _of_type(template, "AWS::S3::BucketPolicy").values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    assert any(
+        s.get("Principal") == {"Service": "ses.amazonaws.com"}
+        and s["Action"] == "s3:PutObject"
+        and s["Resource"]["Fn::Join"][1][-1] == f"/{INBOUND_PREFIX}*"
+        for s in policy
+    )
+
+
+def test_inbound_mail_rule_when_the_app_has_an_inbound_handler(synthesis: Synthesis, stage_name: str) -> None:
+    # The inbound-mail handler comes later; once it exists its EventBridge rule must select inbound/.
+    prefixes = {
+        json.dumps(s.event_pattern.get("detail", {}).get("object", {}).get("key"))
+        for s in _app().event_sources
+        if isinstance(s, CloudWatchEventConfig)
+    }
+    functions = _functions(synthesis.templates[stage_name])
+    inbound = [
+        f
+        for f in functions.values()
+        for e in f.get("Events", {}).values()
+        if e["Type"] == "CloudWatchEvent"
+        and e["Properties"]["Pattern"].get("detail", {}).get("object", {}).get("key")
+        == [{"prefix": INBOUND_PREFIX}]
+    ]
+    assert bool(inbound) is (json.dumps([{"prefix": INBOUND_PREFIX}]) in prefixes)
+
+
+# -- linters -----------------------------------------------------------------------------------------
+def test_cdk_nag_aws_solutions_has_no_unacknowledged_finding(synthesis: Synthesis) -> None:
+    assert synthesis.nag["pack"] == "AwsSolutions"
+    assert synthesis.nag["success"] is True
+    assert synthesis.nag["findings"] == []
+    acknowledged = synthesis.nag["acknowledged"]
+    assert acknowledged, "the pack ran over the app and its acknowledgments were recorded"
+    for entry in acknowledged:
+        assert len(entry["reason"]) >= 20, entry
+    rules = {entry["finding"].split("[")[0] for entry in acknowledged}
+    assert rules <= {
+        "AwsSolutions-SMG4",
+        "AwsSolutions-SQS3",
+        "AwsSolutions-IAM5",
+        "CloudFormation-Validate::E0001",
+    }
+
+
+def test_cfn_lint_finds_nothing(synthesis: Synthesis) -> None:
+    from cfnlint.api import lint
+
+    for name, template in synthesis.templates.items():
+        path = synthesis.outdir / f"clientele-{name}.template.json"
+        # errors and warnings, as the cfn-lint command reports them (informational I-rules left out)
+        # in regions where SES receives mail (the receipt rule set exists only there)
+        matches = [m for m in lint(path.read_text(), regions=SES_RECEIVING_REGIONS) if m.rule.id[0] in "EW"]
+        assert [str(m) for m in matches] == [], name
+        assert template["Transform"] == "AWS::Serverless-2016-10-31"
+
+
+def test_synthesis_takes_less_than_two_minutes(synthesis: Synthesis) -> None:
+    assert synthesis.seconds < 120
