@@ -14,6 +14,7 @@ from chalicelib.handlers.openapi import openapi
 from chalicelib.handlers.shop import shop
 from chalicelib.handlers.staff import staff
 from chalicelib.handlers.store import store
+from chalicelib.handlers.threads import threads
 from chalicelib.observability import logger, metrics, tracer
 
 app = Chalice(app_name="clientele")
@@ -24,5 +25,5 @@ app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context(clear_s
 app.register_middleware(ConvertToMiddleware(tracer.capture_lambda_handler))
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
 
-for blueprint in (staff, customers, addresses, config, groups, imports, shop, store, carts, openapi):
+for blueprint in (staff, customers, addresses, config, groups, imports, shop, store, carts, threads, openapi):
     app.register_blueprint(blueprint)

@@ -33,8 +33,10 @@ from chalicelib.repositories.ports import (
     ImportRepository,
     ThrottleRepository,
 )
+from chalicelib.repositories.threads import DynamoThreadRepository
 from chalicelib.security.cart_tokens import CartTokens
 from chalicelib.security.cursors import CursorCodec
+from chalicelib.security.reply_tokens import ReplyTokens
 from chalicelib.security.tokens import TokenSigner
 from chalicelib.services.abandoned_carts import AbandonedCartSweep
 from chalicelib.services.accounts import AccountService
@@ -42,14 +44,20 @@ from chalicelib.services.addresses import AddressService
 from chalicelib.services.auth import AuthService
 from chalicelib.services.carts import CartService
 from chalicelib.services.config import ConfigService
+from chalicelib.services.contact_form import ContactFormService
 from chalicelib.services.customers import CustomerService
 from chalicelib.services.employees import EmployeeService
 from chalicelib.services.groups import GroupService
 from chalicelib.services.imports import ImportService
 from chalicelib.services.notifications import Notifier
 from chalicelib.services.orders import OrderService
+from chalicelib.services.threads import ThreadService
 from chalicelib.services.throttle import Throttle
 from chalicelib.settings import Settings, get_settings
+
+# The contact form is public: this many messages per IP address and per e-mail per window.
+CONTACT_MESSAGES_PER_WINDOW = 5
+CONTACT_WINDOW = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,9 @@ class Container:
     carts: CartService
     orders: OrderService
     sweep: AbandonedCartSweep
+    threads: ThreadService
+    contact_form: ContactFormService
+    files: FileStore
 
 
 def token_secret(settings: Settings) -> str:
@@ -118,6 +129,40 @@ def build_container(
         mailer or default_mailer(settings, clock), sent_mail or DynamoSentMailLog(clock), config_service
     )
     groups = GroupService(config_service, customer_service)
+    file_store = files or S3FileStore(settings)
+    order_repository = DynamoOrderRepository()
+    thread_repository = DynamoThreadRepository()
+    reply_tokens = ReplyTokens(secret)
+    threads = ThreadService(
+        thread_repository,
+        customer_repository,
+        employee_repository,
+        config_service,
+        notifier,
+        reply_tokens,
+        cursors,
+        clock,
+        ids,
+    )
+    contact_throttle = Throttle(
+        throttles or DynamoThrottleRepository(),
+        max_failures=CONTACT_MESSAGES_PER_WINDOW,
+        window=CONTACT_WINDOW,
+        clock=clock,
+    )
+    contact_form = ContactFormService(
+        threads,
+        thread_repository,
+        customer_repository,
+        order_repository,
+        config_service,
+        notifier,
+        file_store,
+        contact_throttle,
+        reply_tokens,
+        clock,
+        ids,
+    )
     cart_repository = DynamoCartRepository()
     tokens = CartTokens(secret)
     carts = CartService(
@@ -140,16 +185,17 @@ def build_container(
         auth=AuthService(employee_repository, throttle, signer, token_ttl=ttl, clock=clock),
         groups=groups,
         carts=carts,
-        orders=OrderService(
-            DynamoOrderRepository(), customer_repository, config_service, notifier, cursors, clock
-        ),
+        threads=threads,
+        contact_form=contact_form,
+        files=file_store,
+        orders=OrderService(order_repository, customer_repository, config_service, notifier, cursors, clock),
         sweep=AbandonedCartSweep(
             cart_repository, customer_repository, carts, config_service, notifier, tokens
         ),
         addresses=address_service,
         imports=ImportService(
             imports or DynamoImportRepository(),
-            files or S3FileStore(settings),
+            file_store,
             customer_repository,
             customer_service,
             address_service,

@@ -21,6 +21,8 @@ class ConfigEntry:
     data: dict[str, Any] = field(default_factory=dict)
     is_default: bool = False
     count: int = 0
+    # A contact's open / pending / unread thread counters.
+    counters: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

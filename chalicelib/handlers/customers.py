@@ -68,7 +68,8 @@ def view_customer(call: Call, customer_id: str) -> CustomerViewResponse:
     names = services.config.group_names()
     carts = services.carts.for_customer(customer_id)
     orders = services.orders.for_customer(customer_id)
-    return customer_view_response(view, names, carts, orders)
+    threads = services.threads.for_customer(customer_id)
+    return customer_view_response(view, names, carts, orders, threads)
 
 
 @route(

@@ -153,14 +153,14 @@ def _principal(request: Request, roles: tuple[Caller, ...]) -> Principal | None:
     return principal
 
 
-def raw_body(request: Request, allowed: tuple[str, ...]) -> tuple[bytes, str]:
+def raw_body(request: Request, allowed: tuple[str, ...], max_bytes: int | None = None) -> tuple[bytes, str]:
     """The body as bytes with its media type, for routes that take more than JSON.
 
     Raises: HttpError (too large, 413; media type not in `allowed`, 415)."""
     raw = request.raw_body or b""
     if isinstance(raw, str):
         raw = raw.encode()
-    if len(raw) > get_settings().max_body_bytes:
+    if len(raw) > (max_bytes or get_settings().max_body_bytes):
         raise HttpError(413, "PayloadTooLarge", "The request body is too large.")
     media = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
     if media not in allowed:
@@ -214,7 +214,7 @@ def _to_response(result: Any, status: int) -> Response:
     if isinstance(result, Response):
         return result
     if isinstance(result, BaseModel):
-        result = result.model_dump(mode="json")
+        result = result.model_dump(mode="json", by_alias=True)
     headers: dict[str, str | list[str]] = {"Content-Type": "application/json"}
     return Response(body=json.dumps(result), status_code=status, headers=headers)
 
@@ -235,6 +235,7 @@ def route(
     idempotent: bool = False,
     accepts: tuple[str, ...] = ("application/json",),
     optional_body: bool = False,
+    doc_body: type[BaseModel] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a view: `def view(call: Call, **path_params) -> BaseModel | dict | Response`.
 
@@ -243,6 +244,7 @@ def route(
     `idempotent` routes honour an `Idempotency-Key` header: a retry with the same key and body
     gets the first answer again instead of doing the write twice.
     `optional_body` routes treat an empty body as `{}` (every field of `body` has a default).
+    `doc_body` documents a body the view reads itself (e.g. JSON or multipart).
     """
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -252,7 +254,7 @@ def route(
                 method,
                 summary,
                 roles,
-                body or partial_of,
+                body or partial_of or doc_body,
                 query,
                 response,
                 status,

@@ -9,7 +9,9 @@ from chalicelib.domain.carts import Cart, Order, money_text
 from chalicelib.domain.config import ConfigEntry, Title
 from chalicelib.domain.customers import Customer, CustomerView
 from chalicelib.domain.employees import Employee
+from chalicelib.domain.threads import Thread
 from chalicelib.handlers.cart_presenters import cart_summary, order_response, order_summary
+from chalicelib.handlers.thread_presenters import thread_response
 from chalicelib.schemas.accounts import ConnectionRecordResponse, MeResponse, PersonalDataResponse
 from chalicelib.schemas.addresses import AddressResponse
 from chalicelib.schemas.config import (
@@ -90,6 +92,7 @@ def customer_view_response(
     group_names: dict[str, str],
     carts: list[Cart] | None = None,
     orders: list[Order] | None = None,
+    threads: list[Thread] | None = None,
 ) -> CustomerViewResponse:
     customer = view.customer
     return CustomerViewResponse(
@@ -101,7 +104,7 @@ def customer_view_response(
         ],
         carts=[cart_summary(cart).model_dump(mode="json") for cart in carts or []],
         orders=orders_section(orders or []),
-        threads=[],
+        threads=[thread_response(t).model_dump(mode="json") for t in threads or []],
         note=customer.note,
         last_connections=[ConnectionResponse(at=c.at, ip=c.ip) for c in view.connections],
         stats=CustomerStats(
@@ -172,7 +175,10 @@ def me_response(customer: Customer) -> MeResponse:
 
 
 def personal_data_response(
-    view: CustomerView, carts: list[Cart] | None = None, orders: list[Order] | None = None
+    view: CustomerView,
+    carts: list[Cart] | None = None,
+    orders: list[Order] | None = None,
+    threads: list[dict[str, object]] | None = None,
 ) -> PersonalDataResponse:
     return PersonalDataResponse(
         profile=me_response(view.customer),
@@ -181,7 +187,7 @@ def personal_data_response(
         addresses=[address_response(a).model_dump(mode="json") for a in view.addresses],
         carts=[cart_summary(cart).model_dump(mode="json") for cart in carts or []],
         orders=[order_response(order).model_dump(mode="json") for order in orders or []],
-        threads=[],
+        threads=threads or [],
     )
 
 

@@ -6,6 +6,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.handlers.http import CUSTOMER, PUBLIC, Call, route
 from chalicelib.handlers.presenters import me_response, personal_data_response
+from chalicelib.handlers.thread_presenters import message_response, thread_response
 from chalicelib.schemas.accounts import (
     ForgotPasswordRequest,
     MeResponse,
@@ -133,4 +134,15 @@ def my_personal_data(call: Call) -> PersonalDataResponse:
     while cursor is not None:
         more, cursor = services.orders.mine(customer_id, 200, cursor)
         orders += more
-    return personal_data_response(view, services.carts.for_customer(customer_id, 200), orders)
+    threads = []
+    for thread in services.threads.for_customer(customer_id, 200):
+        messages = services.threads.messages_of(thread.id)
+        threads.append(
+            thread_response(thread).model_dump(mode="json")
+            | {
+                "messages": [
+                    message_response(m, thread, None).model_dump(mode="json", by_alias=True) for m in messages
+                ]
+            }
+        )
+    return personal_data_response(view, services.carts.for_customer(customer_id, 200), orders, threads)

@@ -29,4 +29,8 @@ class ConfigRecord(TableRecord, discriminator="CONFIG"):
     data = JSONAttribute()
     is_default = BooleanAttribute(default=False)
     usage_count = NumberAttribute(default=0)
+    # Contacts: their box's counters, moved in the thread writes' transactions.
+    open_count = NumberAttribute(null=True)
+    pending_count = NumberAttribute(null=True)
+    unread_count = NumberAttribute(null=True)
     updated_at = UnicodeAttribute()

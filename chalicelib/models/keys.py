@@ -186,3 +186,57 @@ def activity_prefix(kind: str) -> str:
 
 def time_sk(at_iso: str, item_id: str) -> str:
     return f"{at_iso}#{item_id}"
+
+
+# -- customer service (threads, messages) -------------------------------------------------------
+THREAD = "THREAD"
+THREADS = "THREADS"
+UNANSWERED = "UNANSWERED"
+CS_STATS = "CS_STATS"
+
+
+def thread_pk(thread_id: str) -> str:
+    return f"THREAD#{thread_id}"
+
+
+def message_sk(received_iso: str, message_id: str) -> str:
+    return f"MESSAGE#{received_iso}#{message_id}"
+
+
+def event_sk(at_iso: str, event_id: str) -> str:
+    return f"EVENT#{at_iso}#{event_id}"
+
+
+def threads_by_contact_status_pk(contact_id: str, status: str) -> str:
+    return f"THREADS#{contact_id}#{status}"
+
+
+def thread_email_pk(normalised_email: str) -> str:
+    return f"THREAD_EMAIL#{normalised_email}"
+
+
+def threads_assigned_pk(employee_id: str) -> str:
+    return f"THREADS#ASSIGNED#{employee_id}"
+
+
+def threads_status_pk(status: str) -> str:
+    return f"THREADS#STATUS#{status}"
+
+
+def threads_contact_pk(contact_id: str) -> str:
+    return f"THREADS#CONTACT#{contact_id}"
+
+
+THREADS_UNREAD = "THREADS#UNREAD"
+
+
+def message_id_pk(message_id_hash: str) -> str:
+    return f"MSGID#{message_id_hash}"
+
+
+def thread_tag_pk(tag: str) -> str:
+    return f"TAG#{tag}"
+
+
+def stats_day_sk(day_iso: str) -> str:
+    return f"DAY#{day_iso}"

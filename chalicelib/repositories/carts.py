@@ -21,19 +21,18 @@ from chalicelib.domain.carts import (
     Voucher,
 )
 from chalicelib.domain.customers import Customer, Page
-from chalicelib.errors import ConflictError
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord, index_by_number
 from chalicelib.models.carts import CartRecord, OrderRecord, VoucherRecord
 from chalicelib.models.customer import AddressRecord
 from chalicelib.repositories.customers import DynamoCustomerRepository
 from chalicelib.repositories.dynamo_errors import (
+    TransactionCancelledError,
     conditional,
     dynamo_errors,
     run_transaction,
-    to_low_level,
 )
-from chalicelib.repositories.paging import MAX_ITEMS_READ_PER_PAGE, read_page
+from chalicelib.repositories.paging import MAX_ITEMS_READ_PER_PAGE, index_page
 
 # Upper bound for "everything after this instant" in a sort-key range.
 _HIGH = "\uffff"
@@ -265,14 +264,6 @@ class _Labelled:
 
     def reason(self, codes: list[str]) -> set[str]:
         return {label for label, code in zip(self.labels, codes, strict=False) if code != "None"}
-
-
-class TransactionCancelledError(ConflictError):
-    """A checkout transaction was cancelled; `reasons` names the items whose condition failed."""
-
-    def __init__(self, reasons: set[str]) -> None:
-        super().__init__("The cart changed while checking out; try again.")
-        self.reasons = reasons
 
 
 # -- range queries -----------------------------------------------------------------------------
@@ -518,33 +509,14 @@ class DynamoOrderRepository:
         else:
             number, partition, prefix = 3, keys.ORDERS, ""
         wanted = filters.status if filters.customer_id else None
-
-        def query(start: dict[str, Any] | None, size: int) -> Any:
-            sort_attr = getattr(TableRecord, f"gsi{number}sk")
-            return index_by_number(number).query(
-                partition,
-                sort_attr.startswith(prefix) if prefix else None,
-                scan_index_forward=False,
-                limit=size,
-                page_size=size,
-                last_evaluated_key=to_low_level(start) if start else None,
-            )
-
-        def position_of(record: OrderRecord) -> dict[str, Any]:
-            return {
-                "PK": record.pk,
-                "SK": record.sk,
-                f"GSI{number}PK": getattr(record, f"gsi{number}pk"),
-                f"GSI{number}SK": getattr(record, f"gsi{number}sk"),
-            }
-
-        return read_page(
-            query,
+        return index_page(
+            number,
+            partition,
             lambda record: from_order_record(record) if isinstance(record, OrderRecord) else None,
             lambda order: wanted is None or order.status == wanted,
-            position_of,
             limit,
             position,
+            prefix=prefix,
         )
 
     def change_status(

@@ -42,6 +42,12 @@ class DynamoConfigRepository:
                             data,
                             bool(record.is_default),
                             int(record.usage_count or 0),
+                            {
+                                name: int(getattr(record, name) or 0)
+                                for name in ("open_count", "pending_count", "unread_count")
+                            }
+                            if record.kind == "CONTACT"
+                            else {},
                         )
                     )
         return ShopConfig(settings=settings, entries=tuple(entries))

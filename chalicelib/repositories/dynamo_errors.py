@@ -59,6 +59,15 @@ def dynamo_errors(
         raise ServiceUnavailableError("Storage is unavailable; try again.") from None
 
 
+class TransactionCancelledError(ConflictError):
+    """A transaction was cancelled; `reasons` names the items whose condition failed (each
+    repository labels the items it adds, in order)."""
+
+    def __init__(self, reasons: set[str]) -> None:
+        super().__init__("The record changed at the same time; try again.")
+        self.reasons = reasons
+
+
 def run_transaction(
     build: Callable[[TransactWrite], None],
     on_cancel: Callable[[list[str]], Exception] | None = None,

@@ -51,3 +51,41 @@ def read_page(
             if start is None or read >= MAX_ITEMS_READ_PER_PAGE:
                 return Page([row for row, _ in rows], start)
             size = min(size * 2, MAX_ITEMS_READ_PER_PAGE)
+
+
+def index_page(
+    number: int,
+    partition: str,
+    convert: Callable[[Any], T | None],
+    keep: Callable[[T], bool],
+    limit: int,
+    position: dict[str, Any] | None,
+    *,
+    prefix: str = "",
+    newest_first: bool = True,
+) -> Page[T]:
+    """One page of index GSI<number>'s `partition` (sort keys starting with `prefix`), filtered
+    row by row with `keep`; the position is the last row's table and index keys."""
+    from chalicelib.models.base import TableRecord, index_by_number
+    from chalicelib.repositories.dynamo_errors import to_low_level
+
+    def query(start: dict[str, Any] | None, size: int) -> Any:
+        sort_attr = getattr(TableRecord, f"gsi{number}sk")
+        return index_by_number(number).query(
+            partition,
+            sort_attr.startswith(prefix) if prefix else None,
+            scan_index_forward=not newest_first,
+            limit=size,
+            page_size=size,
+            last_evaluated_key=to_low_level(start) if start else None,
+        )
+
+    def position_of(record: Any) -> dict[str, Any]:
+        return {
+            "PK": record.pk,
+            "SK": record.sk,
+            f"GSI{number}PK": getattr(record, f"gsi{number}pk"),
+            f"GSI{number}SK": getattr(record, f"gsi{number}sk"),
+        }
+
+    return read_page(query, convert, keep, position_of, limit, position)

@@ -31,7 +31,8 @@ from chalicelib.errors import (
     RuleViolationError,
 )
 from chalicelib.observability import logger
-from chalicelib.repositories.carts import CheckoutWrite, DynamoCartRepository, TransactionCancelledError
+from chalicelib.repositories.carts import CheckoutWrite, DynamoCartRepository
+from chalicelib.repositories.dynamo_errors import TransactionCancelledError
 from chalicelib.repositories.ports import CustomerRepository
 from chalicelib.schemas.addresses import AddressRequest
 from chalicelib.schemas.carts import CartLineRequest, CheckoutRequest, CreateCartRequest, ListCartsParams

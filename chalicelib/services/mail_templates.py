@@ -40,7 +40,8 @@ def render(name: str, language: str, context: dict[str, Any]) -> RenderedMail:
     text = environment.get_template(f"{language}/{name}.txt").render(**context)
     first_line, _, body = text.partition("\n")
     subject = first_line.removeprefix("Subject:").strip()
+    # In the HTML, `subject` is the mail's rendered subject line (the layout's title).
     html = environment.get_template(f"{language}/{name}.html").render(
-        subject=subject, language=language, **context
+        **(context | {"subject": subject, "language": language})
     )
     return RenderedMail(subject=subject, text=body.lstrip("\n"), html=html)

@@ -30,8 +30,22 @@ class Notifier:
         names = {"first_name": customer.first_name, "last_name": customer.last_name}
         return self.send(event_key, customer.email, customer.language, template, names | context)
 
-    def send(self, event_key: str, to: str, language: str, template: str, context: dict[str, Any]) -> bool:
-        """Mail `template` to any address (a guest's cart e-mail) once for `event_key`."""
+    def send(
+        self,
+        event_key: str,
+        to: str,
+        language: str,
+        template: str,
+        context: dict[str, Any],
+        *,
+        headers: dict[str, str] | None = None,
+        sender: str | None = None,
+        automatic: bool = True,
+    ) -> bool:
+        """Mail `template` to any address (a guest's cart e-mail) once for `event_key`.
+
+        `headers` go on the message as given (Message-ID, In-Reply-To, Reply-To ...); `automatic`
+        mails say so (Auto-Submitted), an employee's reply doesn't."""
         if not self._log.claim(event_key):
             logger.info("mail already sent for this event", template=template)
             return False
@@ -39,13 +53,14 @@ class Notifier:
         shop = {"shop_name": settings.shop_name, "shop_email": settings.shop_email or ""}
         names = {"first_name": "", "last_name": ""}
         rendered = render(template, language, shop | names | context)
+        extra = {"Auto-Submitted": "auto-generated"} if automatic else {}
         mail = OutboundMail(
             to=to,
-            sender=settings.shop_email or DEFAULT_SENDER,
+            sender=sender or settings.shop_email or DEFAULT_SENDER,
             subject=rendered.subject,
             text=rendered.text,
             html=rendered.html,
-            headers={"Auto-Submitted": "auto-generated"},
+            headers=extra | (headers or {}),
         )
         try:
             self._mailer.send(mail)

@@ -10,7 +10,8 @@ from chalicelib.domain.carts import NOT_SPENT, TRANSITIONS, Order, OrderFilters,
 from chalicelib.domain.customers import Customer
 from chalicelib.errors import ConflictError, DomainError, NotFoundError
 from chalicelib.observability import logger
-from chalicelib.repositories.carts import DynamoOrderRepository, TransactionCancelledError
+from chalicelib.repositories.carts import DynamoOrderRepository
+from chalicelib.repositories.dynamo_errors import TransactionCancelledError
 from chalicelib.repositories.ports import CustomerRepository
 from chalicelib.schemas.carts import ListOrdersParams, OrderStatusRequest
 from chalicelib.security.cursors import CursorCodec

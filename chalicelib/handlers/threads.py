@@ -1,0 +1,250 @@
+"""Customer service: the storefront contact form and the back-office threads."""
+
+from __future__ import annotations
+
+import json
+from email import policy
+from email.parser import BytesParser
+from typing import Any
+
+from chalice.app import Blueprint, Response
+
+from chalicelib.errors import InvalidInputError
+from chalicelib.handlers.http import SHOPPER, STAFF, Call, HttpError, raw_body, route
+from chalicelib.handlers.thread_presenters import (
+    message_response,
+    thread_response,
+    thread_view_response,
+)
+from chalicelib.schemas.threads import (
+    MAX_ATTACHMENT_BYTES,
+    ContactBox,
+    ContactFormRequest,
+    ContactFormResponse,
+    ForwardRequest,
+    ListThreadsParams,
+    MessageResponse,
+    ReplyDefaults,
+    ReplyRequest,
+    StatisticsResponse,
+    SummaryParams,
+    SummaryResponse,
+    ThreadListResponse,
+    ThreadResponse,
+    ThreadStatusRequest,
+    ThreadViewResponse,
+)
+from chalicelib.schemas.validation import validate
+from chalicelib.services.contact_form import Upload
+from chalicelib.services.threads import STATUS_LEGEND
+from chalicelib.wiring import container
+
+threads = Blueprint(__name__)
+
+_FORM_FIELDS = set(ContactFormRequest.model_fields)
+
+
+def _form(raw: bytes, content_type: str) -> tuple[dict[str, Any], Upload | None]:
+    """A multipart/form-data body: its text fields and at most one file (`attachment`)."""
+    document = BytesParser(policy=policy.default).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + raw
+    )
+    if not document.is_multipart():
+        raise HttpError(400, "BadRequest", "The multipart body could not be read.")
+    fields: dict[str, Any] = {}
+    upload: Upload | None = None
+    for part in document.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        if not isinstance(name, str) or not isinstance(payload, bytes):
+            continue
+        if name == "attachment":
+            if upload is not None:
+                raise InvalidInputError("The message is not valid.", {"attachment": "one file at most"})
+            upload = Upload(part.get_filename() or "attachment", payload)
+        else:
+            try:
+                fields[name] = payload.decode("utf-8")
+            except UnicodeDecodeError:
+                raise InvalidInputError("The message is not valid.", {name: "not UTF-8 text"}) from None
+    return fields, upload
+
+
+@route(
+    threads,
+    "/store/contact",
+    "POST",
+    summary="Contact form (JSON, or multipart/form-data with one `attachment` when uploads are on)",
+    roles=SHOPPER,
+    response=ContactFormResponse,
+    status=201,
+    doc_body=ContactFormRequest,
+    accepts=("application/json", "multipart/form-data"),
+    idempotent=True,
+)
+def contact(call: Call) -> Response | ContactFormResponse:
+    # The body limit is raised to fit a 5 MB file plus the form's text.
+    raw, media = raw_body(
+        call.request, ("application/json", "multipart/form-data"), MAX_ATTACHMENT_BYTES + 65_536
+    )
+    upload = None
+    if media == "multipart/form-data":
+        fields, upload = _form(raw, call.request.headers.get("content-type", ""))
+    else:
+        try:
+            fields = json.loads(raw or b"null")
+        except ValueError:
+            raise HttpError(400, "BadRequest", "The body is not valid JSON.") from None
+    request = validate(ContactFormRequest, fields)
+    customer_id = call.principal.subject_id if call.principal else None
+    outcome = container().contact_form.submit(request, customer_id, call.source_ip, upload)
+    body = ContactFormResponse(
+        thread_id=outcome.thread_id, message_id=outcome.message_id, stored=outcome.stored
+    )
+    if not outcome.stored:
+        return Response(
+            body=body.model_dump(mode="json"), status_code=202, headers={"Content-Type": "application/json"}
+        )
+    return body
+
+
+@route(
+    threads,
+    "/admin/threads",
+    "GET",
+    summary="Threads, newest activity first (filters: contact, status, customer, e-mail, unread, assigned)",
+    roles=STAFF,
+    query=ListThreadsParams,
+    response=ThreadListResponse,
+)
+def list_threads(call: Call) -> ThreadListResponse:
+    items, cursor = container().threads.list_page(call.query)
+    return ThreadListResponse(items=[thread_response(t) for t in items], next_cursor=cursor)
+
+
+@route(
+    threads,
+    "/admin/threads/next-unanswered",
+    "GET",
+    summary="The oldest open or pending thread whose last message is the customer's",
+    roles=STAFF,
+    response=ThreadResponse,
+)
+def next_unanswered(call: Call) -> ThreadResponse:
+    return thread_response(container().threads.next_unanswered())
+
+
+@route(
+    threads,
+    "/admin/threads/{thread_id}",
+    "GET",
+    summary="A thread: messages, customer summary, orders-and-messages timeline (marks it read)",
+    roles=STAFF,
+    response=ThreadViewResponse,
+)
+def view_thread(call: Call, thread_id: str) -> ThreadViewResponse:
+    services = container()
+    view = services.threads.view(thread_id)
+    customer = services.threads.customer_of(view.thread)
+    orders = services.orders.for_customer(customer.id) if customer else []
+    settings = services.config.settings()
+    language = view.thread.language
+    defaults = ReplyDefaults(
+        default_message=settings.customer_service.default_message,
+        order_messages=[
+            {
+                "id": entry.id,
+                "name": str(entry.data.get("name", entry.id)),
+                "message": str(
+                    (entry.data.get("messages") or {}).get(language) or entry.data.get("message", "")
+                ),
+            }
+            for entry in services.config.entries("ORDER_MESSAGE")
+        ],
+    )
+    return thread_view_response(view, customer, orders, services.files, defaults)
+
+
+@route(
+    threads,
+    "/admin/threads/{thread_id}/reply",
+    "POST",
+    summary="Reply by e-mail (threading headers, reply token); Idempotency-Key sends once",
+    roles=STAFF,
+    body=ReplyRequest,
+    response=MessageResponse,
+    status=201,
+    idempotent=True,
+)
+def reply(call: Call, thread_id: str) -> MessageResponse:
+    assert call.principal is not None
+    services = container()
+    message = services.threads.reply(thread_id, call.body, call.principal.subject_id)
+    return message_response(message, services.threads.get(thread_id), services.files)
+
+
+@route(
+    threads,
+    "/admin/threads/{thread_id}/status",
+    "POST",
+    summary="Set a thread's status (open, closed, pending1, pending2)",
+    roles=STAFF,
+    body=ThreadStatusRequest,
+    response=ThreadResponse,
+)
+def set_status(call: Call, thread_id: str) -> ThreadResponse:
+    assert call.principal is not None
+    thread = container().threads.set_status(thread_id, call.body.status, call.principal.subject_id)
+    return thread_response(thread)
+
+
+@route(
+    threads,
+    "/admin/threads/{thread_id}/forward",
+    "POST",
+    summary="Forward to an employee (assigns the thread) or to an e-mail address with a comment",
+    roles=STAFF,
+    body=ForwardRequest,
+    response=ThreadResponse,
+    idempotent=True,
+)
+def forward(call: Call, thread_id: str) -> ThreadResponse:
+    assert call.principal is not None
+    return thread_response(container().threads.forward(thread_id, call.body, call.principal.subject_id))
+
+
+@route(
+    threads,
+    "/admin/customer-service/summary",
+    "GET",
+    summary="Per contact open / pending / unread counts; a period's statistics",
+    roles=STAFF,
+    query=SummaryParams,
+    response=SummaryResponse,
+)
+def summary(call: Call) -> SummaryResponse:
+    service = container().threads
+    stats = service.statistics(call.query.date_from, call.query.date_to)
+    boxes = [
+        ContactBox(
+            contact_id=entry.id,
+            name=str(entry.data.get("name", entry.id)),
+            open=entry.counters.get("open_count", 0),
+            pending=entry.counters.get("pending_count", 0),
+            unread=entry.counters.get("unread_count", 0),
+        )
+        for entry in service.boxes()
+    ]
+    return SummaryResponse(
+        contacts=boxes,
+        statistics=StatisticsResponse(
+            date_from=stats.date_from,
+            date_to=stats.date_to,
+            threads=stats.threads,
+            messages=stats.messages,
+            pending=stats.pending,
+            responses=stats.responses,
+            average_first_response_seconds=stats.average_first_response_seconds,
+        ),
+        statuses=STATUS_LEGEND,
+    )

@@ -1,0 +1,402 @@
+"""Customer-service threads in DynamoDB. Access patterns #4, #11 and #12 of DESIGN.md."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.clock import iso, parse_iso
+from chalicelib.domain.customers import Page
+from chalicelib.domain.threads import (
+    Attachment,
+    DayStats,
+    Message,
+    Thread,
+    ThreadEvent,
+    ThreadFilters,
+    ThreadView,
+    counter_deltas,
+)
+from chalicelib.models import keys
+from chalicelib.models.base import TableRecord, index_by_number
+from chalicelib.models.config import ConfigRecord
+from chalicelib.models.threads import (
+    MessageIdRecord,
+    MessageRecord,
+    StatsDayRecord,
+    ThreadEventRecord,
+    ThreadRecord,
+    ThreadTagRecord,
+)
+from chalicelib.repositories.dynamo_errors import TransactionCancelledError, dynamo_errors, run_transaction
+from chalicelib.repositories.paging import index_page
+from chalicelib.text import normalise_email
+
+
+def message_id_hash(message_id: str) -> str:
+    return hashlib.sha256(message_id.strip().strip("<>").lower().encode()).hexdigest()
+
+
+# -- mapping -----------------------------------------------------------------------------------
+def thread_index_keys(thread: Thread) -> dict[int, tuple[str, str] | None]:
+    listed = keys.time_sk(iso(thread.last_message_at), thread.id)
+    return {
+        1: (
+            keys.customer_pk(thread.customer_id),
+            keys.activity_sk(keys.THREAD, iso(thread.last_message_at), thread.id),
+        )
+        if thread.customer_id
+        else None,
+        2: (keys.threads_by_contact_status_pk(thread.contact_id, thread.status), listed),
+        3: (keys.thread_email_pk(normalise_email(thread.email)), listed),
+        4: (keys.UNANSWERED, listed) if thread.unanswered else None,
+        5: (keys.threads_assigned_pk(thread.assigned_employee_id), listed)
+        if thread.assigned_employee_id
+        else None,
+        6: (keys.threads_status_pk(thread.status), listed),
+        7: (keys.THREADS, listed),
+        8: (keys.THREADS_UNREAD, listed) if thread.unread else None,
+        9: (keys.threads_contact_pk(thread.contact_id), listed),
+    }
+
+
+def _when(value: datetime | None) -> str | None:
+    return iso(value) if value else None
+
+
+def to_thread_record(thread: Thread) -> ThreadRecord:
+    record = ThreadRecord(
+        keys.thread_pk(thread.id),
+        keys.THREAD,
+        thread_id=thread.id,
+        contact_id=thread.contact_id,
+        email=thread.email,
+        status=thread.status,
+        subject=thread.subject,
+        customer_id=thread.customer_id,
+        order_id=thread.order_id,
+        product_id=thread.product_id,
+        language=thread.language,
+        unread=thread.unread,
+        read_at=_when(thread.read_at),
+        assigned_employee_id=thread.assigned_employee_id,
+        message_count=thread.message_count,
+        first_response_at=_when(thread.first_response_at),
+        tag=thread.tag,
+        last_customer_message_id=thread.last_customer_message_id,
+        references=list(thread.references),
+        created_at=iso(thread.created_at),
+        updated_at=iso(thread.updated_at),
+        last_message_at=iso(thread.last_message_at),
+        last_message_from=thread.last_message_from,
+    )
+    for number, pair in thread_index_keys(thread).items():
+        if pair is not None:
+            setattr(record, f"gsi{number}pk", pair[0])
+            setattr(record, f"gsi{number}sk", pair[1])
+    if thread.version:
+        record.version = thread.version
+    return record
+
+
+def from_thread_record(record: ThreadRecord) -> Thread:
+    return Thread(
+        id=record.thread_id,
+        contact_id=record.contact_id,
+        email=record.email,
+        status=record.status,  # type: ignore[arg-type]
+        subject=record.subject or "",
+        customer_id=record.customer_id,
+        order_id=record.order_id,
+        product_id=record.product_id,
+        language=record.language,
+        unread=bool(record.unread),
+        read_at=parse_iso(record.read_at) if record.read_at else None,
+        assigned_employee_id=record.assigned_employee_id,
+        message_count=int(record.message_count or 0),
+        first_response_at=parse_iso(record.first_response_at) if record.first_response_at else None,
+        tag=record.tag or "",
+        last_customer_message_id=record.last_customer_message_id,
+        references=tuple(record.references or ()),
+        created_at=parse_iso(record.created_at),
+        updated_at=parse_iso(record.updated_at),
+        last_message_at=parse_iso(record.last_message_at),
+        last_message_from=record.last_message_from,  # type: ignore[arg-type]
+        version=int(record.version or 0),
+    )
+
+
+def to_message_record(message: Message) -> MessageRecord:
+    return MessageRecord(
+        keys.thread_pk(message.thread_id),
+        keys.message_sk(iso(message.received_at), message.id),
+        message_id=message.id,
+        thread_id=message.thread_id,
+        sender=message.sender,
+        received_at=iso(message.received_at),
+        text=message.text,
+        html=message.html,
+        email=message.email,
+        employee_id=message.employee_id,
+        subject=message.subject,
+        attachments=[
+            {"name": a.name, "size": a.size, "content_type": a.content_type, "key": a.key}
+            for a in message.attachments
+        ],
+        rfc_message_id=message.message_id,
+        in_reply_to=message.in_reply_to,
+        references=list(message.references),
+        auto_submitted=message.auto_submitted,
+        source=message.source,
+    )
+
+
+def from_message_record(record: MessageRecord) -> Message:
+    return Message(
+        id=record.message_id,
+        thread_id=record.thread_id,
+        sender=record.sender,  # type: ignore[arg-type]
+        received_at=parse_iso(record.received_at),
+        text=record.text or "",
+        html=record.html,
+        email=record.email,
+        employee_id=record.employee_id,
+        subject=record.subject,
+        attachments=tuple(
+            Attachment(str(a["name"]), int(a["size"]), str(a["content_type"]), str(a["key"]))
+            for a in record.attachments or []
+        ),
+        message_id=record.rfc_message_id,
+        in_reply_to=record.in_reply_to,
+        references=tuple(record.references or ()),
+        auto_submitted=bool(record.auto_submitted),
+        source=record.source,  # type: ignore[arg-type]
+    )
+
+
+def _event_record(event: ThreadEvent) -> ThreadEventRecord:
+    return ThreadEventRecord(
+        keys.thread_pk(event.thread_id),
+        keys.event_sk(iso(event.at), event.id),
+        event_id=event.id,
+        thread_id=event.thread_id,
+        kind=event.kind,
+        at=iso(event.at),
+        employee_id=event.employee_id,
+        data=dict(event.data),
+    )
+
+
+def _from_event_record(record: ThreadEventRecord) -> ThreadEvent:
+    return ThreadEvent(
+        id=record.event_id,
+        thread_id=record.thread_id,
+        kind=record.kind,  # type: ignore[arg-type]
+        at=parse_iso(record.at),
+        employee_id=record.employee_id,
+        data=dict(record.data or {}),
+    )
+
+
+# -- writes ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ThreadWrite:
+    """One change to a thread, all in one TransactWriteItems: the thread (created, or version-
+    checked), new messages and events, Message-IDs registered to it (conditional: a Message-ID
+    already known cancels the write — that is the dedupe), the subject tag of a new thread, the
+    contact's counters and the day's statistics."""
+
+    before: Thread | None
+    after: Thread
+    messages: tuple[Message, ...] = ()
+    events: tuple[ThreadEvent, ...] = ()
+    message_ids: tuple[str, ...] = ()
+    stats_day: date | None = None
+    stats: DayStats = field(default_factory=DayStats)
+    new_thread_for_contact: bool = False
+
+
+class DynamoThreadRepository:
+    def get(self, thread_id: str) -> Thread | None:
+        with dynamo_errors():
+            try:
+                return from_thread_record(ThreadRecord.get(keys.thread_pk(thread_id), keys.THREAD))
+            except ThreadRecord.DoesNotExist:
+                return None
+
+    def view(self, thread_id: str) -> ThreadView | None:
+        thread: Thread | None = None
+        messages: list[Message] = []
+        events: list[ThreadEvent] = []
+        with dynamo_errors():
+            for record in TableRecord.query(keys.thread_pk(thread_id)):
+                if isinstance(record, ThreadRecord):
+                    thread = from_thread_record(record)
+                elif isinstance(record, MessageRecord):
+                    messages.append(from_message_record(record))
+                elif isinstance(record, ThreadEventRecord):
+                    events.append(_from_event_record(record))
+        if thread is None:
+            return None
+        return ThreadView(thread, tuple(messages), tuple(events))
+
+    def write(self, change: ThreadWrite) -> None:
+        """Raises: TransactionCancelledError naming the items whose condition failed ("thread",
+        "message_id", "contact")."""
+        labels: list[str] = []
+
+        def build(transaction: TransactWrite) -> None:
+            labels.clear()
+            record = to_thread_record(change.after)
+            if change.before is None:
+                transaction.save(record, condition=ThreadRecord.pk.does_not_exist())
+            else:
+                record.version = change.before.version
+                transaction.save(record, condition=ThreadRecord.pk.exists())
+            labels.append("thread")
+            for message in change.messages:
+                transaction.save(to_message_record(message), condition=MessageRecord.pk.does_not_exist())
+                labels.append("message")
+            for event in change.events:
+                transaction.save(_event_record(event))
+                labels.append("event")
+            for message_id in dict.fromkeys(change.message_ids):
+                lookup = MessageIdRecord(
+                    keys.message_id_pk(message_id_hash(message_id)), "MSGID", thread_id=change.after.id
+                )
+                transaction.save(lookup, condition=MessageIdRecord.pk.does_not_exist())
+                labels.append("message_id")
+            if change.before is None and change.after.tag:
+                tag = ThreadTagRecord(keys.thread_tag_pk(change.after.tag), "TAG", thread_id=change.after.id)
+                transaction.save(tag, condition=ThreadTagRecord.pk.does_not_exist())
+                labels.append("tag")
+            deltas = counter_deltas(change.before, change.after)
+            actions = [getattr(ConfigRecord, name).add(delta) for name, delta in sorted(deltas.items())]
+            if change.new_thread_for_contact:
+                actions.append(ConfigRecord.usage_count.add(1))
+            if actions:
+                contact = ConfigRecord(keys.CONFIG, keys.config_sk("CONTACT", change.after.contact_id))
+                transaction.update(contact, actions=actions, condition=ConfigRecord.pk.exists())
+                labels.append("contact")
+            stats = change.stats
+            if change.stats_day is not None and (stats.threads or stats.messages or stats.responses):
+                day = StatsDayRecord(keys.CS_STATS, keys.stats_day_sk(change.stats_day.isoformat()))
+                transaction.update(
+                    day,
+                    actions=[
+                        StatsDayRecord.entity_type.set(StatsDayRecord),
+                        StatsDayRecord.threads.add(stats.threads),
+                        StatsDayRecord.messages.add(stats.messages),
+                        StatsDayRecord.responses.add(stats.responses),
+                        StatsDayRecord.response_seconds.add(stats.response_seconds),
+                    ],
+                )
+                labels.append("stats")
+
+        def on_cancel(codes: list[str]) -> Exception:
+            failed = {label for label, code in zip(labels, codes, strict=False) if code != "None"}
+            return TransactionCancelledError(failed)
+
+        run_transaction(build, on_cancel)
+
+    # -- reads ---------------------------------------------------------------------------------
+    def list_page(self, filters: ThreadFilters, limit: int, position: dict[str, Any] | None) -> Page[Thread]:
+        number, partition, prefix = self._plan(filters)
+        email = normalise_email(filters.email) if filters.email else None
+
+        def keep(thread: Thread) -> bool:
+            return all(
+                (
+                    filters.contact_id is None or thread.contact_id == filters.contact_id,
+                    filters.status is None or thread.status == filters.status,
+                    filters.customer_id is None or thread.customer_id == filters.customer_id,
+                    email is None or normalise_email(thread.email) == email,
+                    filters.unread is None or thread.unread == filters.unread,
+                    filters.assigned_employee_id is None
+                    or thread.assigned_employee_id == filters.assigned_employee_id,
+                )
+            )
+
+        return index_page(
+            number,
+            partition,
+            lambda record: from_thread_record(record) if isinstance(record, ThreadRecord) else None,
+            keep,
+            limit,
+            position,
+            prefix=prefix,
+        )
+
+    @staticmethod
+    def _plan(filters: ThreadFilters) -> tuple[int, str, str]:
+        """The narrowest index for the filters; the others are checked row by row."""
+        if filters.customer_id:
+            return 1, keys.customer_pk(filters.customer_id), keys.activity_prefix(keys.THREAD)
+        if filters.email:
+            return 3, keys.thread_email_pk(normalise_email(filters.email)), ""
+        if filters.contact_id and filters.status:
+            return 2, keys.threads_by_contact_status_pk(filters.contact_id, filters.status), ""
+        if filters.assigned_employee_id:
+            return 5, keys.threads_assigned_pk(filters.assigned_employee_id), ""
+        if filters.unread:
+            return 8, keys.THREADS_UNREAD, ""
+        if filters.status:
+            return 6, keys.threads_status_pk(filters.status), ""
+        if filters.contact_id:
+            return 9, keys.threads_contact_pk(filters.contact_id), ""
+        return 7, keys.THREADS, ""
+
+    def oldest_unanswered(self) -> Thread | None:
+        with dynamo_errors():
+            for record in index_by_number(4).query(keys.UNANSWERED, scan_index_forward=True, limit=1):
+                if isinstance(record, ThreadRecord):
+                    return from_thread_record(record)
+        return None
+
+    def for_customer(self, customer_id: str, limit: int) -> list[Thread]:
+        return self.list_page(ThreadFilters(customer_id=customer_id), limit, None).items
+
+    def latest_for_email(self, email: str, limit: int = 20) -> list[Thread]:
+        return self.list_page(ThreadFilters(email=email), limit, None).items
+
+    def thread_for_message_id(self, message_id: str) -> str | None:
+        with dynamo_errors():
+            try:
+                record = MessageIdRecord.get(keys.message_id_pk(message_id_hash(message_id)), "MSGID")
+            except MessageIdRecord.DoesNotExist:
+                return None
+        return record.thread_id
+
+    def thread_for_tag(self, tag: str) -> str | None:
+        with dynamo_errors():
+            try:
+                return ThreadTagRecord.get(keys.thread_tag_pk(tag), "TAG").thread_id
+            except ThreadTagRecord.DoesNotExist:
+                return None
+
+    def stats(self, first: date, last: date) -> list[tuple[date, DayStats]]:
+        days: list[tuple[date, DayStats]] = []
+        with dynamo_errors():
+            for record in StatsDayRecord.query(
+                keys.CS_STATS,
+                StatsDayRecord.sk.between(
+                    keys.stats_day_sk(first.isoformat()), keys.stats_day_sk(last.isoformat())
+                ),
+            ):
+                day = date.fromisoformat(record.sk.removeprefix("DAY#"))
+                days.append(
+                    (
+                        day,
+                        DayStats(
+                            int(record.threads or 0),
+                            int(record.messages or 0),
+                            int(record.responses or 0),
+                            int(record.response_seconds or 0),
+                        ),
+                    )
+                )
+        return days

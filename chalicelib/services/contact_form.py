@@ -1,0 +1,265 @@
+"""The storefront contact form: a message to a contact, stored as a thread when the contact saves
+messages (else only mailed to the contact), with an acknowledgement mail that threads back."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from chalicelib.clock import Clock, IdFactory, new_id, utc_now
+from chalicelib.domain.config import ConfigEntry
+from chalicelib.domain.threads import Attachment, Message, Thread
+from chalicelib.errors import InvalidInputError, NotFoundError
+from chalicelib.observability import logger
+from chalicelib.repositories.carts import DynamoOrderRepository
+from chalicelib.repositories.dynamo_errors import TransactionCancelledError
+from chalicelib.repositories.imports import FileStore
+from chalicelib.repositories.ports import CustomerRepository
+from chalicelib.repositories.threads import DynamoThreadRepository
+from chalicelib.schemas.threads import MAX_ATTACHMENT_BYTES, ContactFormRequest
+from chalicelib.security.reply_tokens import ReplyTokens
+from chalicelib.services.config import ConfigService
+from chalicelib.services.notifications import Notifier
+from chalicelib.services.threads import ThreadService, text_to_html, thread_tag
+from chalicelib.services.throttle import Throttle
+from chalicelib.text import normalise_email
+
+ATTACHMENT_PREFIX = "attachments/"
+# What the form accepts, recognised by content (magic bytes), never by the name or declared type.
+_SIGNATURES = (
+    (b"%PDF-", "application/pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
+ATTACHMENT_URL_TTL = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Upload:
+    name: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class ContactOutcome:
+    stored: bool
+    thread_id: str | None = None
+    message_id: str | None = None
+
+
+def sniff(data: bytes) -> str | None:
+    """The content type of an allowed file, or None (text: UTF-8 without control bytes)."""
+    for signature, content_type in _SIGNATURES:
+        if data.startswith(signature):
+            return content_type
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if any(ord(char) < 32 and char not in "\t\r\n\f" for char in text):
+        return None
+    return "text/plain"
+
+
+def safe_name(name: str) -> str:
+    base = re.sub(r"[^A-Za-z0-9._-]+", "_", name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]).strip("._")
+    return (base or "attachment")[:100]
+
+
+class ContactFormService:
+    def __init__(
+        self,
+        threads: ThreadService,
+        thread_repository: DynamoThreadRepository,
+        customers: CustomerRepository,
+        orders: DynamoOrderRepository,
+        config: ConfigService,
+        notifier: Notifier,
+        files: FileStore,
+        throttle: Throttle,
+        reply_tokens: ReplyTokens,
+        clock: Clock = utc_now,
+        ids: IdFactory = new_id,
+    ) -> None:
+        self._threads = threads
+        self._repository = thread_repository
+        self._customers = customers
+        self._orders = orders
+        self._config = config
+        self._notifier = notifier
+        self._files = files
+        self._throttle = throttle
+        self._tokens = reply_tokens
+        self._clock = clock
+        self._ids = ids
+
+    def submit(
+        self, request: ContactFormRequest, customer_id: str | None, ip: str, upload: Upload | None = None
+    ) -> ContactOutcome:
+        """Raises: ThrottledError, NotFoundError (contact, order), InvalidInputError (attachment)."""
+        email = normalise_email(str(request.email))
+        subjects = [("contact-ip", ip), ("contact-email", email)]
+        self._throttle.check(subjects)
+        contact = self._contact(request.contact_id)
+        content_type = self._check_upload(upload)
+        self._check_order(request.order_id, customer_id, email)
+        self._throttle.fail(subjects)  # counts this message in the window
+        if customer_id is None:
+            known = self._customers.get_by_email(email)
+            customer_id = known.id if known is not None else None
+        language: str = request.language or "en"
+        if customer_id is not None:
+            customer = self._customers.get(customer_id)
+            language = request.language or (customer.language if customer else "en")
+        if not contact.data.get("save_messages", True):
+            return self._mail_only(contact, request)
+        return self._store(contact, request, customer_id, language, upload, content_type)
+
+    # -- checks --------------------------------------------------------------------------------
+    def _contact(self, contact_id: str) -> ConfigEntry:
+        try:
+            contact = self._config.entry("CONTACT", contact_id)
+        except NotFoundError:
+            raise NotFoundError("Contact not found.") from None
+        if contact.data.get("hidden"):
+            raise NotFoundError("Contact not found.")
+        return contact
+
+    def _check_upload(self, upload: Upload | None) -> str | None:
+        if upload is None:
+            return None
+        if not self._config.settings().customer_service.allow_uploads:
+            raise InvalidInputError(
+                "The message is not valid.", {"attachment": "file uploads are turned off"}
+            )
+        if len(upload.data) > MAX_ATTACHMENT_BYTES:
+            raise InvalidInputError("The message is not valid.", {"attachment": "larger than 5 MB"})
+        if not upload.data:
+            raise InvalidInputError("The message is not valid.", {"attachment": "empty file"})
+        content_type = sniff(upload.data)
+        if content_type is None:
+            raise InvalidInputError(
+                "The message is not valid.", {"attachment": "only PDF, PNG, JPEG, GIF or text files"}
+            )
+        return content_type
+
+    def _check_order(self, order_id: str | None, customer_id: str | None, email: str) -> None:
+        """The order must be the signed-in customer's, or a guest's with the same e-mail."""
+        if order_id is None:
+            return
+        order = self._orders.get(order_id)
+        if order is None:
+            raise NotFoundError("Order not found.")
+        if customer_id is not None:
+            if order.customer_id != customer_id:
+                raise NotFoundError("Order not found.")
+            return
+        owner = self._customers.get(order.customer_id)
+        if owner is None or normalise_email(owner.email) != email:
+            raise NotFoundError("Order not found.")
+
+    # -- storing -------------------------------------------------------------------------------
+    def _open_thread(self, contact_id: str, email: str, order_id: str | None) -> Thread | None:
+        """The customer's thread to continue: same contact and order, not closed."""
+        for thread in self._repository.latest_for_email(email):
+            if thread.contact_id == contact_id and thread.order_id == order_id and thread.status != "closed":
+                return thread
+        return None
+
+    def _store(
+        self,
+        contact: ConfigEntry,
+        request: ContactFormRequest,
+        customer_id: str | None,
+        language: str,
+        upload: Upload | None,
+        content_type: str | None,
+    ) -> ContactOutcome:
+        now = self._clock()
+        message_id = self._ids()
+        existing = self._open_thread(contact.id, str(request.email), request.order_id)
+        thread_id = existing.id if existing else self._ids()
+        attachments: tuple[Attachment, ...] = ()
+        if upload is not None and content_type is not None:
+            key = f"{ATTACHMENT_PREFIX}{thread_id}/{message_id}/{safe_name(upload.name)}"
+            self._files.put(key, upload.data, content_type)
+            attachments = (Attachment(safe_name(upload.name), len(upload.data), content_type, key),)
+        mailbox = self._threads.mailbox(contact)
+        domain = mailbox.rpartition("@")[2] or "clientele.invalid"
+        ack_id = f"<{message_id.lower()}.ack@{domain}>"
+        message = Message(
+            id=message_id,
+            thread_id=thread_id,
+            sender="customer",
+            received_at=now,
+            text=request.message,
+            html=text_to_html(request.message),
+            email=str(request.email),
+            subject=request.subject,
+            attachments=attachments,
+            # The customer's copy of this message is our acknowledgement mail: replies to that
+            # copy, and our answers, refer to its Message-ID.
+            message_id=ack_id,
+            source="form",
+        )
+        try:
+            if existing is None:
+                thread = self._threads.new_thread(
+                    contact.id,
+                    str(request.email),
+                    message,
+                    customer_id=customer_id,
+                    order_id=request.order_id,
+                    product_id=request.product_id,
+                    subject=request.subject or "",
+                    language=language,
+                    message_ids=(ack_id,),
+                )
+            else:
+                thread = self._threads.add_customer_message(existing.id, message, (ack_id,))
+        except TransactionCancelledError:
+            raise NotFoundError("Contact not found.") from None
+        self._acknowledge(thread, message, ack_id, mailbox, language)
+        return ContactOutcome(True, thread.id, message.id)
+
+    def _acknowledge(
+        self, thread: Thread, message: Message, ack_id: str, mailbox: str, language: str
+    ) -> None:
+        """The customer's copy, carrying the reply token and a Message-ID their answer refers to."""
+        headers = {"Message-ID": ack_id, "Reply-To": self._tokens.address(mailbox, thread.id)}
+        try:
+            self._notifier.send(
+                f"contact-ack:{message.id}",
+                str(message.email),
+                language,
+                "contact_ack",
+                {"tag": thread_tag(thread.id), "subject": thread.subject, "message": message.text},
+                headers=headers,
+                sender=mailbox,
+            )
+        except Exception:
+            logger.warning("contact acknowledgement not sent", thread_id=thread.id)
+
+    def _mail_only(self, contact: ConfigEntry, request: ContactFormRequest) -> ContactOutcome:
+        """A contact that doesn't save messages: the message goes to its address, nothing is kept."""
+        message_id = self._ids()
+        to = self._threads.mailbox(contact)
+        self._notifier.send(
+            f"contact-mail:{message_id}",
+            to,
+            "en",
+            "contact_message",
+            {
+                "contact_name": str(contact.data.get("name", contact.id)),
+                "customer_email": str(request.email),
+                "subject": request.subject or "",
+                "order_id": request.order_id or "",
+                "product_id": request.product_id or "",
+                "message": request.message,
+            },
+            headers={"Reply-To": str(request.email)},
+        )
+        return ContactOutcome(False)
