@@ -325,6 +325,9 @@ class ThreadService:
                 last_message_from="employee",
                 message_count=thread.message_count + 1,
                 first_response_at=thread.first_response_at or now,
+                # Answering a thread reads it.
+                unread=False,
+                read_at=now,
                 references=(*thread.references, rfc_id)[-_REFERENCES_KEPT:],
             )
             holder.update(message=message, thread=after, contact=contact)
