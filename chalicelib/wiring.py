@@ -25,6 +25,7 @@ from chalicelib.repositories.mail import (
     SentMailLog,
     SesMailer,
 )
+from chalicelib.repositories.mailboxes import DynamoMailboxRepository
 from chalicelib.repositories.ports import (
     AddressRepository,
     ConfigRepository,
@@ -33,6 +34,7 @@ from chalicelib.repositories.ports import (
     ImportRepository,
     ThrottleRepository,
 )
+from chalicelib.repositories.secrets import SecretStore, imap_password_store
 from chalicelib.repositories.threads import DynamoThreadRepository
 from chalicelib.security.cart_tokens import CartTokens
 from chalicelib.security.cursors import CursorCodec
@@ -49,6 +51,8 @@ from chalicelib.services.customers import CustomerService
 from chalicelib.services.employees import EmployeeService
 from chalicelib.services.groups import GroupService
 from chalicelib.services.imports import ImportService
+from chalicelib.services.ingestion import MailIngestion
+from chalicelib.services.mail_poll import MailPoller
 from chalicelib.services.notifications import Notifier
 from chalicelib.services.orders import OrderService
 from chalicelib.services.threads import ThreadService
@@ -77,6 +81,10 @@ class Container:
     threads: ThreadService
     contact_form: ContactFormService
     files: FileStore
+    ingestion: MailIngestion
+    mail_poll: MailPoller
+    mailboxes: DynamoMailboxRepository
+    imap_password: SecretStore
 
 
 def token_secret(settings: Settings) -> str:
@@ -107,6 +115,7 @@ def build_container(
     clock: Clock = utc_now,
     ids: IdFactory = new_id,
     secret: str | None = None,
+    imap_password: SecretStore | None = None,
 ) -> Container:
     secret = secret or token_secret(settings)
     cursors = CursorCodec(secret)
@@ -177,8 +186,26 @@ def build_container(
         clock,
         ids,
     )
+    mailboxes = DynamoMailboxRepository()
+    ingestion = MailIngestion(
+        threads,
+        thread_repository,
+        customer_repository,
+        mailboxes,
+        config_service,
+        file_store,
+        reply_tokens,
+        cursors,
+        clock,
+        ids,
+    )
+    password_store = imap_password or imap_password_store(settings)
     return Container(
         settings=settings,
+        ingestion=ingestion,
+        mail_poll=MailPoller(ingestion, mailboxes, config_service, password_store, clock),
+        mailboxes=mailboxes,
+        imap_password=password_store,
         config=config_service,
         customers=customer_service,
         employees=EmployeeService(employee_repository, cursors, clock),

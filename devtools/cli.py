@@ -2,6 +2,7 @@
 
     python -m devtools.cli create-admin EMAIL
     python -m devtools.cli run-schedule NAME [--time 2025-01-31T03:00:00Z]
+    python -m devtools.cli ingest-mail FILE.eml [FILE.eml ...]
 
 Works whether `make run` is up or not (see devtools.persistence.use_local_aws): with a running
 stack it talks to that stack's moto; without one it starts its own on a free port over the same
@@ -63,6 +64,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="the event's time (ISO-8601, default now, UTC without an offset)",
     )
     schedule.set_defaults(handler=run_schedule)
+
+    ingest = commands.add_parser(
+        "ingest-mail",
+        help="store raw mail files under inbound/ in the bucket, exactly as SES's receipt rule does",
+    )
+    ingest.add_argument("files", metavar="FILE", nargs="+", type=Path)
+    ingest.set_defaults(handler=ingest_mail)
     return parser
 
 
@@ -107,6 +115,28 @@ def run_schedule(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if result is not None:
         print(result)
+    return 0
+
+
+def ingest_mail(args: argparse.Namespace) -> int:
+    """Each file becomes `inbound/<id>` in the bucket; the S3 "Object Created" event then runs the
+    inbound-mail handler (with `make run` up, within a few seconds)."""
+    import boto3
+
+    from chalicelib.clock import new_id
+    from chalicelib.settings import get_settings
+
+    settings = get_settings()
+    client = boto3.client("s3", region_name=settings.region, endpoint_url=settings.endpoint_url)
+    for path in args.files:
+        try:
+            raw = path.read_bytes()
+        except OSError as error:
+            print(f"error: {path}: {error.strerror}", file=sys.stderr)
+            return 1
+        key = f"inbound/{new_id().lower()}"
+        client.put_object(Bucket=settings.bucket_name, Key=key, Body=raw)
+        print(f"{path} -> s3://{settings.bucket_name}/{key}")
     return 0
 
 

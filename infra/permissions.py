@@ -12,6 +12,9 @@ from chalicelib.services.imports import EXPORT_PREFIX, IMPORT_PREFIX, REPORT_PRE
 
 # Where SES writes received mail (the receipt rule's S3 action); the inbound-mail handler reads it.
 INBOUND_PREFIX = "inbound/"
+# Customer-service attachments (contact form, inbound mail) and raw copies of unprocessed mail.
+ATTACHMENT_PREFIX = "attachments/"
+UNPROCESSED_PREFIX = "unprocessed/"
 
 API_HANDLER = "api_handler"
 
@@ -24,6 +27,7 @@ class Access:
     write_prefixes: tuple[str, ...] = ()
     send_mail: bool = False
     imap_password: bool = False
+    imap_password_write: bool = False
 
 
 DEFAULT_ACCESS = Access()
@@ -31,10 +35,15 @@ DEFAULT_ACCESS = Access()
 ACCESS: dict[str, Access] = {
     # Routes: presigned PUT for imports/, export request markers, inline imports' reports, presigned
     # GET for reports/ and exports/, account and approval mails.
+    # Customer service: contact-form attachments (write), presigned GET of attachments and raw
+    # copies of unprocessed mail, retrying an unprocessed message (read the raw copy, write its
+    # attachments), the mailbox password (write-only).
     API_HANDLER: Access(
-        read_prefixes=(REPORT_PREFIX, EXPORT_PREFIX),
-        write_prefixes=(IMPORT_PREFIX, EXPORT_PREFIX, REPORT_PREFIX),
+        read_prefixes=(REPORT_PREFIX, EXPORT_PREFIX, ATTACHMENT_PREFIX, UNPROCESSED_PREFIX, INBOUND_PREFIX),
+        write_prefixes=(IMPORT_PREFIX, EXPORT_PREFIX, REPORT_PREFIX, ATTACHMENT_PREFIX, UNPROCESSED_PREFIX),
         send_mail=True,
+        imap_password=True,
+        imap_password_write=True,
     ),
     # Reads the uploaded CSV, writes continuation markers and the error report.
     "import_uploaded": Access(read_prefixes=(IMPORT_PREFIX,), write_prefixes=(IMPORT_PREFIX, REPORT_PREFIX)),
@@ -43,7 +52,9 @@ ACCESS: dict[str, Access] = {
     "export_requested": Access(read_prefixes=(EXPORT_PREFIX,), write_prefixes=(EXPORT_PREFIX,)),
     # Announced handlers (carts, customer service): ready for when the app declares them.
     "abandoned-cart-sweep": Access(send_mail=True),
-    "mail-poll": Access(read_prefixes=(INBOUND_PREFIX,), imap_password=True, send_mail=True),
+    "mail-poll": Access(write_prefixes=(ATTACHMENT_PREFIX, UNPROCESSED_PREFIX), imap_password=True),
+    # Reads what SES stored, writes attachments (an unprocessed message keeps its inbound/ copy).
+    "inbound_mail": Access(read_prefixes=(INBOUND_PREFIX,), write_prefixes=(ATTACHMENT_PREFIX,)),
 }
 
 

@@ -469,6 +469,16 @@ class ClienteleStack(cdk.Stack):
                     resources=[self.imap_secret.secret_arn],
                 )
             )
+        if access.imap_password_write:
+            # PUT /admin/customer-service/mailbox/password: the API writes the secret, never reads it
+            # back to a caller.
+            statements.append(
+                iam.PolicyStatement(
+                    sid="ImapPasswordWrite",
+                    actions=["secretsmanager:PutSecretValue"],
+                    resources=[self.imap_secret.secret_arn],
+                )
+            )
         if dlq is not None:
             statements.append(
                 iam.PolicyStatement(sid="DeadLetters", actions=["sqs:SendMessage"], resources=[dlq.queue_arn])

@@ -39,6 +39,7 @@ class Message:
     references: tuple[str, ...] = ()
     auto_submitted: bool = False
     source: MessageSource = "form"
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -125,3 +126,28 @@ class ThreadView:
     thread: Thread
     messages: tuple[Message, ...]
     events: tuple[ThreadEvent, ...]
+
+
+@dataclass(frozen=True)
+class UnprocessedMail:
+    id: str
+    received_at: datetime
+    reason: str
+    size: int
+    raw_key: str
+    source: str
+    attempts: int = 1
+
+
+@dataclass(frozen=True)
+class MailboxState:
+    source: str
+    last_poll_at: datetime | None = None
+    last_result: str | None = None
+    last_error: str | None = None
+    last_fetched: int = 0
+    fetched_total: int = 0
+    uidvalidity: int | None = None
+    last_uid: int = 0
+    uidls: tuple[str, ...] = ()
+    duration_ms: int = 0

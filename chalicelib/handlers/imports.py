@@ -220,7 +220,7 @@ def get_export(call: Call, export_id: str) -> ExportJobResponse:
 
 
 # -- events ------------------------------------------------------------------------------------------
-def _object_created(prefix: str) -> dict[str, Any]:
+def object_created(prefix: str) -> dict[str, Any]:
     return {
         "source": ["aws.s3"],
         "detail-type": ["Object Created"],
@@ -228,7 +228,7 @@ def _object_created(prefix: str) -> dict[str, Any]:
     }
 
 
-@imports.on_cw_event(_object_created(IMPORT_PREFIX), name="import_uploaded")
+@imports.on_cw_event(object_created(IMPORT_PREFIX), name="import_uploaded")
 def import_uploaded(event: CloudWatchEvent) -> None:
     """A CSV (or a continuation marker) landed under imports/. Safe to run twice."""
     obj = event.detail.get("object", {})
@@ -239,7 +239,7 @@ def import_uploaded(event: CloudWatchEvent) -> None:
     logger.info("import event handled", import_id=job.id if job else None, status=job.status if job else None)
 
 
-@imports.on_cw_event(_object_created(EXPORT_PREFIX), name="export_requested")
+@imports.on_cw_event(object_created(EXPORT_PREFIX), name="export_requested")
 def export_requested(event: CloudWatchEvent) -> None:
     """An export request marker landed under exports/. Safe to run twice."""
     key = str(event.detail.get("object", {}).get("key", ""))

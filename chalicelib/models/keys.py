@@ -240,3 +240,11 @@ def thread_tag_pk(tag: str) -> str:
 
 def stats_day_sk(day_iso: str) -> str:
     return f"DAY#{day_iso}"
+
+
+UNPROCESSED = "UNPROCESSED"
+MAILBOX = "MAILBOX"
+
+
+def unprocessed_pk(unprocessed_id: str) -> str:
+    return f"UNPROCESSED#{unprocessed_id}"

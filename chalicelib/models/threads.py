@@ -79,6 +79,8 @@ class MessageRecord(TableRecord, discriminator="THREAD_MESSAGE"):
     references = JSONAttribute(default=list)
     auto_submitted = BooleanAttribute(default=False)
     source = UnicodeAttribute(default="form")
+    # What parsing had to work around, and attachments listed but not kept.
+    notes = JSONAttribute(default=list)
 
 
 class ThreadEventRecord(TableRecord, discriminator="THREAD_EVENT"):
@@ -116,3 +118,39 @@ class StatsDayRecord(TableRecord, discriminator="CS_STATS_DAY"):
     messages = NumberAttribute(default=0)
     responses = NumberAttribute(default=0)
     response_seconds = NumberAttribute(default=0)
+
+
+class UnprocessedMailRecord(TableRecord, discriminator="UNPROCESSED_MAIL"):
+    """Inbound mail kept but not threaded (unparseable, no thread to join), with its raw copy in S3.
+
+    Key design:
+      PK = UNPROCESSED#<sha256(raw)[:32]>  SK = UNPROCESSED  → by id (retry); the id comes from the
+                                                             bytes, so a redelivery keeps one record
+      GSI1 UNPROCESSED / <received_at>#<id>                  → the list, newest first
+    A handful a day at most: the UNPROCESSED partition sees no meaningful write rate.
+    """
+
+    unprocessed_id = UnicodeAttribute()
+    received_at = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    size = NumberAttribute(default=0)
+    raw_key = UnicodeAttribute()
+    source = UnicodeAttribute()
+    attempts = NumberAttribute(default=1)
+
+
+class MailboxStateRecord(TableRecord, discriminator="MAILBOX_STATE"):
+    """One mail source's state. Key design: PK = MAILBOX  SK = <source: imap | pop3 | ses> (GetItem;
+    the mailbox route reads the partition). IMAP keeps UIDVALIDITY + the last stored UID; POP3 the
+    UIDLs already stored that are still on the server."""
+
+    source = UnicodeAttribute()
+    last_poll_at = UnicodeAttribute(null=True)
+    last_result = UnicodeAttribute(null=True)
+    last_error = UnicodeAttribute(null=True)
+    last_fetched = NumberAttribute(default=0)
+    fetched_total = NumberAttribute(default=0)
+    uidvalidity = NumberAttribute(null=True)
+    last_uid = NumberAttribute(default=0)
+    uidls = JSONAttribute(default=list)
+    duration_ms = NumberAttribute(default=0)

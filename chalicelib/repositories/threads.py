@@ -152,6 +152,7 @@ def to_message_record(message: Message) -> MessageRecord:
         references=list(message.references),
         auto_submitted=message.auto_submitted,
         source=message.source,
+        notes=list(message.notes),
     )
 
 
@@ -175,6 +176,7 @@ def from_message_record(record: MessageRecord) -> Message:
         references=tuple(record.references or ()),
         auto_submitted=bool(record.auto_submitted),
         source=record.source,  # type: ignore[arg-type]
+        notes=tuple(record.notes or ()),
     )
 
 

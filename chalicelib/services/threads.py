@@ -47,6 +47,11 @@ STATUS_LEGEND = {
 }
 
 
+class DuplicateMessageError(ConflictError):
+    """The message's Message-ID is already stored (a redelivery, or the same mail from another
+    source): nothing was written."""
+
+
 def text_to_html(text: str) -> str:
     """Plain text as safe HTML (escaped, line breaks kept), run through the sanitiser as well."""
     cleaned: str = nh3.clean("<p>" + html.escape(text).replace("\n", "<br>") + "</p>")
@@ -94,7 +99,12 @@ class ThreadService:
 
     # -- writing -------------------------------------------------------------------------------
     def _write(self, change: ThreadWrite) -> None:
-        self._threads.write(change)
+        try:
+            self._threads.write(change)
+        except TransactionCancelledError as cancelled:
+            if "message_id" in cancelled.reasons:
+                raise DuplicateMessageError("This message is already stored.") from None
+            raise
 
     def _changed(self, thread_id: str, change: Callable[[Thread], ThreadWrite | None]) -> Thread:
         """Re-read and re-apply `change(thread) -> ThreadWrite` while it loses races."""

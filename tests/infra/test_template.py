@@ -314,6 +314,7 @@ def test_each_function_has_its_own_least_privilege_role(synthesis: Synthesis, st
             f":parameter/aws/reference/secretsmanager/clientele/{stage_name}/token-secret"
         )
         assert len(more) == (1 if access.imap_password else 0)
+        assert ("secretsmanager:PutSecretValue" in resources_by_action) is access.imap_password_write
 
 
 def _prefixes(resources_by_action: dict[str, list[Any]], action: str, bucket_id: str) -> set[str]:

@@ -1,0 +1,196 @@
+"""Mail into customer service: the SES inbound object handler, the scheduled IMAP/POP3 poll, and
+the back-office views of the mail sources and of the messages kept unprocessed."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import timedelta
+from typing import Annotated, Any
+
+from chalice.app import Blueprint, CloudWatchEvent, Response
+from pydantic import StringConstraints
+
+from chalicelib.errors import NotFoundError
+from chalicelib.handlers.http import ADMIN, STAFF, Call, route
+from chalicelib.handlers.imports import object_created
+from chalicelib.observability import logger
+from chalicelib.schemas.common import ListResponse, PageParams, RequestModel, ResponseModel
+from chalicelib.wiring import container
+
+mail = Blueprint(__name__)
+
+INBOUND_PREFIX = "inbound/"
+_RAW_URL_TTL = timedelta(minutes=15)
+
+
+class MailboxPasswordRequest(RequestModel):
+    password: Annotated[str, StringConstraints(min_length=1, max_length=255, strip_whitespace=False)]
+
+
+class MailSourceResponse(ResponseModel):
+    source: str
+    last_poll_at: Any = None
+    last_result: str | None = None
+    last_error: str | None = None
+    last_fetched: int = 0
+    fetched_total: int = 0
+    duration_ms: int = 0
+
+
+class MailboxResponse(ResponseModel):
+    configured: bool
+    protocol: str
+    host: str
+    port: int
+    user: str
+    mailbox: str
+    password_set: bool
+    options: dict[str, bool]
+    sources: list[MailSourceResponse]
+
+
+class UnprocessedResponse(ResponseModel):
+    id: str
+    received_at: Any
+    reason: str
+    size: int
+    source: str
+    attempts: int
+    raw_url: str
+
+
+class UnprocessedListResponse(ListResponse[UnprocessedResponse]):
+    pass
+
+
+class RetryResponse(ResponseModel):
+    outcome: str
+    thread_id: str | None
+    reason: str | None
+
+
+# -- events ------------------------------------------------------------------------------------
+@mail.on_cw_event(object_created(INBOUND_PREFIX), name="inbound_mail")
+def inbound_mail(event: CloudWatchEvent) -> None:
+    """SES stored a received mail under inbound/. Safe to run twice (Message-ID dedupe)."""
+    key = str(event.detail.get("object", {}).get("key", ""))
+    services = container()
+    try:
+        stream, _size, _type = services.files.open(key)
+    except NotFoundError:
+        logger.warning("inbound object gone before it was read")
+        return
+    with stream:
+        raw = stream.read()
+    result = services.ingestion.ingest(raw, "ses", raw_key=key)
+    logger.info("inbound mail handled", outcome=result.outcome, thread_id=result.thread_id)
+
+
+@mail.schedule("rate(5 minutes)", name="mail-poll")
+def mail_poll(event: CloudWatchEvent) -> dict[str, Any]:
+    remaining = getattr(getattr(event, "context", None), "get_remaining_time_in_millis", None)
+    return asdict(container().mail_poll.run(remaining_ms=remaining))
+
+
+# -- routes ------------------------------------------------------------------------------------
+@route(
+    mail,
+    "/admin/customer-service/mailbox",
+    "GET",
+    summary="The mail sources' state: last poll, result, messages fetched, last error (no password)",
+    roles=STAFF,
+    response=MailboxResponse,
+)
+def mailbox(call: Call) -> MailboxResponse:
+    services = container()
+    imap = services.config.settings().customer_service.imap
+    return MailboxResponse(
+        configured=bool(imap.url and imap.user),
+        protocol="pop3" if imap.pop3 else "imap",
+        host=imap.url,
+        port=imap.port,
+        user=imap.user,
+        mailbox=imap.mailbox,
+        password_set=services.imap_password.get() is not None,
+        options={
+            name: bool(getattr(imap, name))
+            for name in (
+                "ssl",
+                "tls",
+                "notls",
+                "validate_cert",
+                "novalidate_cert",
+                "norsh",
+                "delete_messages",
+                "create_new_threads",
+            )
+        },
+        sources=[
+            MailSourceResponse(
+                source=state.source,
+                last_poll_at=state.last_poll_at,
+                last_result=state.last_result,
+                last_error=state.last_error,
+                last_fetched=state.last_fetched,
+                fetched_total=state.fetched_total,
+                duration_ms=state.duration_ms,
+            )
+            for state in services.mailboxes.states()
+        ],
+    )
+
+
+@route(
+    mail,
+    "/admin/customer-service/mailbox/password",
+    "PUT",
+    summary="Set the mailbox password (write-only: stored as a secret, never returned or logged)",
+    roles=ADMIN,
+    body=MailboxPasswordRequest,
+    status=204,
+)
+def set_mailbox_password(call: Call) -> Response:
+    container().imap_password.put(call.body.password)
+    return Response(body="", status_code=204)
+
+
+@route(
+    mail,
+    "/admin/customer-service/unprocessed",
+    "GET",
+    summary="Inbound messages kept but not threaded, with their reason and raw copy",
+    roles=STAFF,
+    query=PageParams,
+    response=UnprocessedListResponse,
+)
+def unprocessed(call: Call) -> UnprocessedListResponse:
+    services = container()
+    items, cursor = services.ingestion.unprocessed_page(call.query.limit, call.query.cursor)
+    return UnprocessedListResponse(
+        items=[
+            UnprocessedResponse(
+                id=kept.id,
+                received_at=kept.received_at,
+                reason=kept.reason,
+                size=kept.size,
+                source=kept.source,
+                attempts=kept.attempts,
+                raw_url=services.files.download_url(kept.raw_key, _RAW_URL_TTL, f"{kept.id}.eml"),
+            )
+            for kept in items
+        ],
+        next_cursor=cursor,
+    )
+
+
+@route(
+    mail,
+    "/admin/customer-service/unprocessed/{unprocessed_id}/retry",
+    "POST",
+    summary="Run ingestion again on a kept message",
+    roles=STAFF,
+    response=RetryResponse,
+)
+def retry_unprocessed(call: Call, unprocessed_id: str) -> RetryResponse:
+    result = container().ingestion.retry(unprocessed_id)
+    return RetryResponse(outcome=result.outcome, thread_id=result.thread_id, reason=result.reason)

@@ -1,0 +1,127 @@
+"""Inbound mail bookkeeping: kept-but-unprocessed messages and each mail source's state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.clock import iso, parse_iso
+from chalicelib.domain.customers import Page
+from chalicelib.domain.threads import MailboxState, UnprocessedMail
+from chalicelib.models import keys
+from chalicelib.models.base import TableRecord
+from chalicelib.models.threads import MailboxStateRecord, UnprocessedMailRecord
+from chalicelib.repositories.dynamo_errors import conditional, dynamo_errors
+from chalicelib.repositories.paging import index_page
+
+
+def _from_unprocessed(record: UnprocessedMailRecord) -> UnprocessedMail:
+    return UnprocessedMail(
+        id=record.unprocessed_id,
+        received_at=parse_iso(record.received_at),
+        reason=record.reason,
+        size=int(record.size or 0),
+        raw_key=record.raw_key,
+        source=record.source,
+        attempts=int(record.attempts or 1),
+    )
+
+
+def _state_of(record: MailboxStateRecord) -> MailboxState:
+    return MailboxState(
+        source=record.source,
+        last_poll_at=parse_iso(record.last_poll_at) if record.last_poll_at else None,
+        last_result=record.last_result,
+        last_error=record.last_error,
+        last_fetched=int(record.last_fetched or 0),
+        fetched_total=int(record.fetched_total or 0),
+        uidvalidity=int(record.uidvalidity) if record.uidvalidity is not None else None,
+        last_uid=int(record.last_uid or 0),
+        uidls=tuple(record.uidls or ()),
+        duration_ms=int(record.duration_ms or 0),
+    )
+
+
+class DynamoMailboxRepository:
+    def keep(self, mail: UnprocessedMail) -> bool:
+        """Record an unprocessed message once (the id is the raw bytes' hash). Returns False when it
+        was already recorded; its attempt counter and reason are brought up to date then."""
+        at = iso(mail.received_at)
+        record = UnprocessedMailRecord(
+            keys.unprocessed_pk(mail.id),
+            keys.UNPROCESSED,
+            unprocessed_id=mail.id,
+            received_at=at,
+            reason=mail.reason,
+            size=mail.size,
+            raw_key=mail.raw_key,
+            source=mail.source,
+            attempts=1,
+            gsi1pk=keys.UNPROCESSED,
+            gsi1sk=keys.time_sk(at, mail.id),
+        )
+        with dynamo_errors(), conditional() as outcome:
+            record.save(condition=UnprocessedMailRecord.pk.does_not_exist())
+        if not outcome.passed:
+            with dynamo_errors():
+                UnprocessedMailRecord(keys.unprocessed_pk(mail.id), keys.UNPROCESSED).update(
+                    actions=[
+                        UnprocessedMailRecord.attempts.add(1),
+                        UnprocessedMailRecord.reason.set(mail.reason),
+                    ]
+                )
+        return outcome.passed
+
+    def get_unprocessed(self, unprocessed_id: str) -> UnprocessedMail | None:
+        with dynamo_errors():
+            try:
+                record = UnprocessedMailRecord.get(keys.unprocessed_pk(unprocessed_id), keys.UNPROCESSED)
+            except UnprocessedMailRecord.DoesNotExist:
+                return None
+        return _from_unprocessed(record)
+
+    def resolve(self, unprocessed_id: str) -> None:
+        with dynamo_errors():
+            UnprocessedMailRecord(keys.unprocessed_pk(unprocessed_id), keys.UNPROCESSED).delete()
+
+    def unprocessed_page(self, limit: int, position: dict[str, Any] | None) -> Page[UnprocessedMail]:
+        return index_page(
+            1,
+            keys.UNPROCESSED,
+            lambda record: _from_unprocessed(record) if isinstance(record, UnprocessedMailRecord) else None,
+            lambda _mail: True,
+            limit,
+            position,
+        )
+
+    def state(self, source: str) -> MailboxState:
+        with dynamo_errors():
+            try:
+                return _state_of(MailboxStateRecord.get(keys.MAILBOX, source))
+            except MailboxStateRecord.DoesNotExist:
+                return MailboxState(source)
+
+    def states(self) -> list[MailboxState]:
+        with dynamo_errors():
+            return [
+                _state_of(r) for r in TableRecord.query(keys.MAILBOX) if isinstance(r, MailboxStateRecord)
+            ]
+
+    def save_state(self, state: MailboxState) -> None:
+        """Last writer wins: one poll runs at a time (the schedule), and a replayed checkpoint only
+        makes the next run fetch again what dedupe then drops."""
+        record = MailboxStateRecord(
+            keys.MAILBOX,
+            state.source,
+            source=state.source,
+            last_poll_at=iso(state.last_poll_at) if state.last_poll_at else None,
+            last_result=state.last_result,
+            last_error=state.last_error,
+            last_fetched=state.last_fetched,
+            fetched_total=state.fetched_total,
+            uidvalidity=state.uidvalidity,
+            last_uid=state.last_uid,
+            uidls=list(state.uidls),
+            duration_ms=state.duration_ms,
+        )
+        with dynamo_errors():
+            record.save()

@@ -1,0 +1,88 @@
+"""Write-only secrets (the IMAP password): never in the table, never logged.
+
+In AWS the value lives in Secrets Manager (or an SSM SecureString) and is read through Powertools
+Parameters with a short cache; locally it is a file in the data directory, readable by its owner
+only.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Protocol
+
+import boto3
+
+from chalicelib.errors import ServiceUnavailableError
+from chalicelib.observability import logger
+from chalicelib.settings import Settings
+
+SECRETS_MANAGER_REFERENCE = "/aws/reference/secretsmanager/"
+
+
+class SecretStore(Protocol):
+    def get(self) -> str | None: ...
+
+    def put(self, value: str) -> None: ...
+
+
+class ParameterSecret:
+    def __init__(self, parameter: str, settings: Settings) -> None:
+        self._parameter = parameter
+        self._settings = settings
+
+    def get(self) -> str | None:
+        from aws_lambda_powertools.utilities import parameters
+
+        try:
+            value = parameters.get_parameter(self._parameter, decrypt=True, max_age=60)
+        except Exception:
+            logger.warning("mailbox password not readable")
+            return None
+        return value if isinstance(value, str) and value else None
+
+    def put(self, value: str) -> None:
+        client: Any
+        try:
+            if self._parameter.startswith(SECRETS_MANAGER_REFERENCE):
+                client = boto3.client("secretsmanager", region_name=self._settings.region)
+                client.put_secret_value(
+                    SecretId=self._parameter.removeprefix(SECRETS_MANAGER_REFERENCE), SecretString=value
+                )
+            else:
+                client = boto3.client(
+                    "ssm", region_name=self._settings.region, endpoint_url=self._settings.endpoint_url
+                )
+                client.put_parameter(Name=self._parameter, Value=value, Type="SecureString", Overwrite=True)
+        except Exception:
+            logger.exception("mailbox password not stored")
+            raise ServiceUnavailableError("The password could not be stored; try again.") from None
+        from aws_lambda_powertools.utilities import parameters
+
+        parameters.clear_caches()  # type: ignore[no-untyped-call]
+
+
+class FileSecret:
+    """The local stack's secret store: one file in the data directory, mode 0600."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+
+    def get(self) -> str | None:
+        try:
+            value = self._path.read_text(encoding="utf-8")
+        except OSError:
+            return None
+        return value or None
+
+    def put(self, value: str) -> None:
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(self._path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(value)
+
+
+def imap_password_store(settings: Settings) -> SecretStore:
+    if settings.imap_password_parameter:
+        return ParameterSecret(settings.imap_password_parameter, settings)
+    return FileSecret(Path(settings.data_dir) / "secrets" / f"imap-password-{settings.stage}")

@@ -1,0 +1,240 @@
+"""Mail into customer service (DESIGN.md "Mail into customer service"): one ingestion for both
+sources (SES inbound objects and the IMAP/POP3 poll), taking raw MIME bytes.
+
+Threading, in order: a signed reply token in a recipient address, In-Reply-To, each References
+id, the subject tag; else a new thread (when `create_new_threads`) for the contact whose address
+received it. Dedupe is the Message-ID item written in the same transaction as the message. What
+can't be parsed or placed is kept (raw copy in S3) and listed as unprocessed — never lost, never
+blocking the messages after it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from chalicelib.clock import Clock, IdFactory, new_id, utc_now
+from chalicelib.domain.config import ConfigEntry
+from chalicelib.domain.threads import Attachment, Message, UnprocessedMail
+from chalicelib.errors import NotFoundError
+from chalicelib.observability import logger, metrics
+from chalicelib.repositories.imports import FileStore
+from chalicelib.repositories.mailboxes import DynamoMailboxRepository
+from chalicelib.repositories.ports import CustomerRepository
+from chalicelib.repositories.threads import DynamoThreadRepository
+from chalicelib.security.cursors import CursorCodec
+from chalicelib.security.reply_tokens import ReplyTokens
+from chalicelib.services.config import ConfigService
+from chalicelib.services.contact_form import ATTACHMENT_PREFIX, safe_name
+from chalicelib.services.mail_parsing import (
+    MAX_ATTACHMENT_BYTES,
+    MAX_ATTACHMENTS,
+    ParsedMail,
+    parse_mail,
+    trim_quoted,
+)
+from chalicelib.services.threads import DuplicateMessageError, ThreadService
+
+UNPROCESSED_PREFIX = "unprocessed/"
+DEFAULT_CONTACT = "customer-service"
+Outcome = Literal["threaded", "new_thread", "duplicate", "unprocessed"]
+_REFERENCES_TRIED = 10
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    outcome: Outcome
+    thread_id: str | None = None
+    message_id: str | None = None
+    reason: str | None = None
+    auto_submitted: bool = False
+
+
+class MailIngestion:
+    def __init__(
+        self,
+        threads: ThreadService,
+        thread_repository: DynamoThreadRepository,
+        customers: CustomerRepository,
+        mailboxes: DynamoMailboxRepository,
+        config: ConfigService,
+        files: FileStore,
+        reply_tokens: ReplyTokens,
+        cursors: CursorCodec,
+        clock: Clock = utc_now,
+        ids: IdFactory = new_id,
+    ) -> None:
+        self._cursors = cursors
+        self._threads = threads
+        self._repository = thread_repository
+        self._customers = customers
+        self._mailboxes = mailboxes
+        self._config = config
+        self._files = files
+        self._tokens = reply_tokens
+        self._clock = clock
+        self._ids = ids
+
+    def ingest(self, raw: bytes, source: str, raw_key: str | None = None) -> IngestResult:
+        """Store one message. Never raises for the message's content; storage outages propagate
+        (the caller retries). `raw_key` is where the bytes already are in S3 (SES inbound)."""
+        now = self._clock()
+        try:
+            parsed = parse_mail(raw)
+        except Exception as error:
+            return self._keep(raw, source, raw_key, now, f"unparseable: {type(error).__name__}")
+        thread_id = self._find_thread(parsed)
+        if thread_id is None:
+            if parsed.auto_submitted:
+                return self._keep(raw, source, raw_key, now, "auto-reply or bounce with no thread to join")
+            settings = self._config.settings().customer_service.imap
+            if not settings.create_new_threads:
+                return self._keep(raw, source, raw_key, now, "no thread to join (new threads are off)")
+        try:
+            result = self._store(parsed, thread_id, now)
+        except NotFoundError:
+            return self._keep(raw, source, raw_key, now, "no contact to file it under")
+        self._count(result)
+        return result
+
+    # -- threading -----------------------------------------------------------------------------
+    def _find_thread(self, parsed: ParsedMail) -> str | None:
+        for address in parsed.recipients:
+            thread_id = self._tokens.thread_of(self._tokens.token_in(address))
+            if thread_id is not None and self._repository.get(thread_id) is not None:
+                return thread_id
+        candidates = [parsed.in_reply_to] if parsed.in_reply_to else []
+        candidates += list(reversed(parsed.references))[:_REFERENCES_TRIED]
+        for message_id in dict.fromkeys(candidates):
+            thread_id = self._repository.thread_for_message_id(message_id)
+            if thread_id is not None:
+                return thread_id
+        tag = parsed.thread_tag
+        if tag is not None:
+            return self._repository.thread_for_tag(tag)
+        return None
+
+    def _contact_for(self, parsed: ParsedMail) -> ConfigEntry:
+        """The contact whose address received the mail; else the default customer-service one."""
+        contacts = [c for c in self._config.entries("CONTACT") if c.data.get("save_messages", True)]
+        for address in parsed.recipients:
+            local, _, domain = address.partition("@")
+            plain = f"{local.split('+', 1)[0]}@{domain}"
+            for contact in contacts:
+                if str(contact.data.get("email") or "").lower() == plain:
+                    return contact
+        for contact in contacts:
+            if contact.id == DEFAULT_CONTACT:
+                return contact
+        if contacts:
+            return contacts[0]
+        raise NotFoundError("No contact saves messages.")
+
+    # -- storing -------------------------------------------------------------------------------
+    def _store(self, parsed: ParsedMail, thread_id: str | None, now: datetime) -> IngestResult:
+        if parsed.attachments and self._repository.thread_for_message_id(parsed.message_id):
+            # Known already: don't upload its attachments again only to drop them.
+            return IngestResult("duplicate", reason="Message-ID already stored")
+        message_id = self._ids()
+        target = thread_id or self._ids()
+        attachments, notes = self._attachments(parsed, target, message_id)
+        message = Message(
+            id=message_id,
+            thread_id=target,
+            sender="customer",
+            received_at=now,
+            text=trim_quoted(parsed.text),
+            html=parsed.html,
+            email=parsed.sender or None,
+            subject=parsed.subject or None,
+            attachments=attachments,
+            message_id=parsed.message_id,
+            in_reply_to=parsed.in_reply_to,
+            references=parsed.references[-10:],
+            auto_submitted=parsed.auto_submitted,
+            source="mail",
+            notes=(*parsed.defects, *notes),
+        )
+        try:
+            if thread_id is not None:
+                thread = self._threads.add_customer_message(thread_id, message, (parsed.message_id,))
+                outcome: Outcome = "threaded"
+            else:
+                contact = self._contact_for(parsed)
+                customer = self._customers.get_by_email(parsed.sender) if parsed.sender else None
+                thread = self._threads.new_thread(
+                    contact.id,
+                    parsed.sender or "unknown@invalid",
+                    message,
+                    customer_id=customer.id if customer else None,
+                    subject=parsed.subject,
+                    language=parsed.content_language
+                    if parsed.content_language in ("en", "fr", "es")
+                    else (customer.language if customer else "en"),
+                    message_ids=(parsed.message_id,),
+                )
+                outcome = "new_thread"
+        except DuplicateMessageError:
+            return IngestResult("duplicate", reason="Message-ID already stored")
+        logger.info("mail stored", thread_id=thread.id, outcome=outcome, auto=parsed.auto_submitted)
+        return IngestResult(outcome, thread.id, message_id, auto_submitted=parsed.auto_submitted)
+
+    def _attachments(
+        self, parsed: ParsedMail, thread_id: str, message_id: str
+    ) -> tuple[tuple[Attachment, ...], tuple[str, ...]]:
+        kept: list[Attachment] = []
+        notes: list[str] = []
+        for index, part in enumerate(parsed.attachments):
+            name = safe_name(part.name)
+            if index >= MAX_ATTACHMENTS:
+                notes.append(f"attachment {name} not kept: more than {MAX_ATTACHMENTS} attachments")
+                kept.append(Attachment(name, len(part.data), part.content_type, ""))
+                continue
+            if len(part.data) > MAX_ATTACHMENT_BYTES:
+                notes.append(
+                    f"attachment {name} not kept: larger than {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB"
+                )
+                kept.append(Attachment(name, len(part.data), part.content_type, ""))
+                continue
+            key = f"{ATTACHMENT_PREFIX}{thread_id}/{message_id}/{index}-{name}"
+            self._files.put(key, part.data, part.content_type)
+            kept.append(Attachment(name, len(part.data), part.content_type, key))
+        return tuple(kept), tuple(notes)
+
+    def _keep(self, raw: bytes, source: str, raw_key: str | None, now: datetime, reason: str) -> IngestResult:
+        """Keep what can't be threaded: its raw copy in S3 and a record to list and retry."""
+        unprocessed_id = hashlib.sha256(raw).hexdigest()[:32]
+        key = raw_key or f"{UNPROCESSED_PREFIX}{unprocessed_id}.eml"
+        if raw_key is None:
+            self._files.put(key, raw, "message/rfc822")
+        self._mailboxes.keep(UnprocessedMail(unprocessed_id, now, reason, len(raw), key, source))
+        logger.warning("mail kept unprocessed", unprocessed_id=unprocessed_id, reason=reason.split(":")[0])
+        metrics.add_metric(name="MailUnprocessed", unit="Count", value=1)
+        return IngestResult("unprocessed", reason=reason)
+
+    @staticmethod
+    def _count(result: IngestResult) -> None:
+        names = {"threaded": "MailThreaded", "new_thread": "MailNewThreads", "duplicate": "MailDuplicates"}
+        metrics.add_metric(name=names.get(result.outcome, "MailOther"), unit="Count", value=1)
+        if result.auto_submitted:
+            metrics.add_metric(name="MailAutoSubmitted", unit="Count", value=1)
+
+    # -- back-office ---------------------------------------------------------------------------
+    def unprocessed_page(self, limit: int, cursor: str | None) -> tuple[list[UnprocessedMail], str | None]:
+        page = self._mailboxes.unprocessed_page(limit, self._cursors.decode(cursor, "unprocessed"))
+        return page.items, self._cursors.encode(page.next_position, "unprocessed")
+
+    def retry(self, unprocessed_id: str) -> IngestResult:
+        """Run ingestion again on a kept message; it leaves the list once it is stored."""
+        kept = self._mailboxes.get_unprocessed(unprocessed_id)
+        if kept is None:
+            raise NotFoundError("Unprocessed message not found.")
+        stream, _size, _type = self._files.open(kept.raw_key)
+        with stream:
+            raw = stream.read()
+        result = self.ingest(raw, kept.source, raw_key=kept.raw_key)
+        if result.outcome != "unprocessed":
+            self._mailboxes.resolve(unprocessed_id)
+        return result

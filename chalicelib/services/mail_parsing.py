@@ -1,0 +1,230 @@
+"""Raw MIME → what customer service stores: pure functions, no I/O.
+
+Parsing never raises for a bad message: each header falls back from the `default` policy to
+`compat32` to the raw bytes decoded as UTF-8 with replacement, unknown or misspelt charsets decode
+as UTF-8 with replacement, and what went wrong is listed in `defects`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html as html_module
+import re
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.header import decode_header
+from email.message import EmailMessage, Message
+from email.utils import getaddresses, parseaddr
+from typing import Any
+
+import nh3
+
+# Attachments kept per message and the largest one kept; the others are listed, not stored.
+MAX_ATTACHMENTS = 10
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+_TAG = re.compile(r"\[#([a-z0-9]{10})\]", re.IGNORECASE)
+_MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+_QUOTE_HEADERS = re.compile(
+    r"^(On .+ wrote:|Le .+ a écrit\s*:|El .+ escribió:|-{2,}\s*Original Message\s*-{2,}|"
+    r"-{2,}\s*Message d'origine\s*-{2,}|-{2,}\s*Mensaje original\s*-{2,}|From: .+|De\s*: .+)\s*$",
+    re.IGNORECASE,
+)
+_AUTO_SENDERS = ("mailer-daemon", "postmaster")
+
+
+@dataclass(frozen=True)
+class ParsedAttachment:
+    name: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class ParsedMail:
+    message_id: str
+    sender: str
+    sender_name: str
+    recipients: tuple[str, ...]
+    subject: str
+    in_reply_to: str | None
+    references: tuple[str, ...]
+    text: str
+    html: str | None
+    attachments: tuple[ParsedAttachment, ...]
+    auto_submitted: bool
+    defects: tuple[str, ...] = ()
+    content_language: str | None = None
+    headers_ok: bool = True
+
+    @property
+    def thread_tag(self) -> str | None:
+        match = _TAG.search(self.subject)
+        return match.group(1).lower() if match else None
+
+
+@dataclass
+class _Reader:
+    modern: EmailMessage | None
+    legacy: Message
+    defects: list[str] = field(default_factory=list)
+
+    def header(self, name: str) -> str:
+        if self.modern is not None:
+            try:
+                value = self.modern.get(name)
+                return "" if value is None else str(value)
+            except Exception:
+                self.defects.append(f"header {name} could not be parsed")
+        raw = self.legacy.get(name)
+        if raw is None:
+            return ""
+        return _decode_words(str(raw))
+
+    def all_headers(self, name: str) -> list[str]:
+        values = self.legacy.get_all(name) or []
+        return [_decode_words(str(value)) for value in values]
+
+
+def _decode_words(raw: str) -> str:
+    """RFC 2047 words with any charset, unknown ones as UTF-8 with replacement."""
+    try:
+        parts = decode_header(raw)
+    except Exception:
+        return raw
+    return "".join(
+        _decode_bytes(value, charset) if isinstance(value, bytes) else value for value, charset in parts
+    )
+
+
+def _decode_bytes(data: bytes, charset: str | None) -> str:
+    for candidate in (charset, "utf-8"):
+        if not candidate:
+            continue
+        try:
+            return data.decode(candidate)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return data.decode("utf-8", errors="replace")
+
+
+def message_id_of(raw: bytes, header: str) -> str:
+    """The Message-ID, or one made from the raw bytes' hash when it is missing or unusable."""
+    match = _MESSAGE_ID.search(header or "")
+    if match:
+        return match.group(0)
+    return f"<{hashlib.sha256(raw).hexdigest()}@no-message-id.invalid>"
+
+
+def _ids(value: str) -> tuple[str, ...]:
+    return tuple(_MESSAGE_ID.findall(value or ""))
+
+
+def _part_text(part: Message, defects: list[str]) -> str:
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return ""
+    charset = part.get_content_charset()
+    try:
+        if charset:
+            return payload.decode(charset)
+    except (LookupError, UnicodeDecodeError):
+        defects.append(f"charset {charset!r} could not be used; read as UTF-8")
+    return payload.decode("utf-8", errors="replace")
+
+
+def _is_auto(reader: _Reader, sender: str, root: Message) -> bool:
+    auto_submitted = reader.header("Auto-Submitted").strip().lower()
+    if auto_submitted and auto_submitted != "no":
+        return True
+    if reader.header("X-Autoreply") or reader.header("X-Autorespond"):
+        return True
+    if reader.header("Precedence").strip().lower() in ("bulk", "junk", "list", "auto_reply"):
+        return True
+    if root.get_content_type() == "multipart/report":
+        return True
+    local = sender.partition("@")[0].lower()
+    return local in _AUTO_SENDERS
+
+
+def trim_quoted(text: str) -> str:
+    """The new part of a reply: stops at the quoted history ("On … wrote:", "> " lines, the
+    original-message separators in English, French and Spanish)."""
+    kept: list[str] = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith(">") or _QUOTE_HEADERS.match(stripped):
+            break
+        kept.append(line)
+    trimmed = "\n".join(kept).strip()
+    return trimmed or text.strip()
+
+
+def html_to_text(html: str) -> str:
+    text: str = nh3.clean(re.sub(r"(?i)<br\s*/?>|</p>|</div>", "\n", html), tags=set())
+    return re.sub(r"\n{3,}", "\n\n", html_module.unescape(text)).strip()
+
+
+def parse_mail(raw: bytes) -> ParsedMail:
+    """Raises: ValueError only when the bytes aren't a mail at all (no header block)."""
+    legacy = message_from_bytes(raw, policy=policy.compat32)
+    defects = [type(defect).__name__ for defect in legacy.defects]
+    try:
+        modern_any: Any = message_from_bytes(raw, policy=policy.default)
+        modern: EmailMessage | None = modern_any
+    except Exception:
+        modern = None
+        defects.append("message could not be parsed with the default policy")
+    reader = _Reader(modern, legacy, defects)
+    if not legacy.keys():
+        raise ValueError("no headers")
+    sender_name, sender = parseaddr(reader.header("From"))
+    recipients = tuple(
+        address.lower()
+        for _, address in getaddresses(
+            [
+                *reader.all_headers("To"),
+                *reader.all_headers("Cc"),
+                *reader.all_headers("Delivered-To"),
+                *reader.all_headers("X-Original-To"),
+            ]
+        )
+        if "@" in address
+    )
+    text, html = "", None
+    attachments: list[ParsedAttachment] = []
+    root: Message = legacy
+    for part in root.walk():
+        if part.is_multipart():
+            continue
+        disposition = (part.get("Content-Disposition") or "").split(";")[0].strip().lower()
+        content_type = part.get_content_type()
+        filename = part.get_filename()
+        if disposition == "attachment" or (filename and content_type not in ("text/plain", "text/html")):
+            payload = part.get_payload(decode=True)
+            if isinstance(payload, bytes):
+                name = _decode_words(filename) if filename else "attachment"
+                attachments.append(ParsedAttachment(name, content_type, payload))
+            continue
+        if content_type == "text/plain" and not text:
+            text = _part_text(part, defects)
+        elif content_type == "text/html" and html is None:
+            html = _part_text(part, defects)
+    sanitised = nh3.clean(html) if html else None
+    if not text and html:
+        text = html_to_text(html)
+    subject = reader.header("Subject").replace("\r", " ").replace("\n", " ").strip()
+    return ParsedMail(
+        message_id=message_id_of(raw, reader.header("Message-ID")),
+        sender=sender.lower(),
+        sender_name=sender_name,
+        recipients=tuple(dict.fromkeys(recipients)),
+        subject=subject[:998],
+        in_reply_to=next(iter(_ids(reader.header("In-Reply-To"))), None),
+        references=_ids(reader.header("References")),
+        text=text,
+        html=sanitised,
+        attachments=tuple(attachments),
+        auto_submitted=_is_auto(reader, sender, root),
+        defects=tuple(dict.fromkeys(defects)),
+        content_language=(reader.header("Content-Language") or "")[:2].lower() or None,
+    )

@@ -1,0 +1,270 @@
+"""The scheduled IMAP / POP3 poll of the shop's customer-service mailbox.
+
+IMAP fetches by UID from a stored UIDVALIDITY + last-UID checkpoint (a new UIDVALIDITY refetches
+everything; dedupe drops what is already stored); POP3 by UIDL, remembering the UIDLs stored that
+are still on the server. Neither relies on the seen flag (BODY.PEEK). A message is deleted, when
+asked, only after it is stored. Each run is bounded and stops before the Lambda deadline;
+connection and login failures are recorded in the mailbox state — without the password — and the
+next run tries again.
+
+The seed's `norsh` flag (no rsh pre-authentication) only means something to PHP's c-client: it is
+accepted and has no effect here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import imaplib
+import poplib
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from chalicelib.clock import Clock, utc_now
+from chalicelib.domain.threads import MailboxState
+from chalicelib.observability import logger, metrics
+from chalicelib.repositories.mailboxes import DynamoMailboxRepository
+from chalicelib.repositories.secrets import SecretStore
+from chalicelib.schemas.config import ImapSettings
+from chalicelib.services.config import ConfigService
+from chalicelib.services.ingestion import IngestResult, MailIngestion
+
+MAX_MESSAGES_PER_RUN = 200
+SAFETY_MARGIN_MS = 20_000
+CONNECT_TIMEOUT_SECONDS = 20
+# The checkpoint is written every this many messages (and at the end): a crash refetches at most
+# that many, which dedupe then drops.
+CHECKPOINT_EVERY = 20
+_MAIL_ERRORS = (OSError, imaplib.IMAP4.error, poplib.error_proto, ssl.SSLError, EOFError)
+
+
+@dataclass
+class PollResult:
+    source: str
+    fetched: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    unprocessed: int = 0
+    deleted: int = 0
+    error: str | None = None
+    stopped_early: bool = False
+
+
+def _context(settings: ImapSettings) -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    if settings.novalidate_cert or not settings.validate_cert:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def describe(error: BaseException) -> str:
+    """What went wrong, for the mailbox state and the log: the error type and the server's words,
+    never the password (it is never part of an error: login failures carry the server's text)."""
+    text = str(error).strip().replace("\r", " ").replace("\n", " ")[:300]
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+class MailPoller:
+    def __init__(
+        self,
+        ingestion: MailIngestion,
+        mailboxes: DynamoMailboxRepository,
+        config: ConfigService,
+        secret: SecretStore,
+        clock: Clock = utc_now,
+    ) -> None:
+        self._ingestion = ingestion
+        self._mailboxes = mailboxes
+        self._config = config
+        self._secret = secret
+        self._clock = clock
+
+    def run(self, now: datetime | None = None, remaining_ms: Callable[[], int] | None = None) -> PollResult:
+        settings = self._config.settings().customer_service.imap
+        source = "pop3" if settings.pop3 else "imap"
+        state = self._mailboxes.state(source)
+        result = PollResult(source)
+        started = time.monotonic()
+        if not settings.url or not settings.user:
+            result.error = "not configured (customer_service.imap url and user)"
+        else:
+            password = self._secret.get()
+            if password is None:
+                result.error = "no password set (PUT /admin/customer-service/mailbox/password)"
+            else:
+                # The methods keep their checkpoint here, so a connection that drops mid-run
+                # still records how far it got.
+                progress = [state]
+                try:
+                    if settings.pop3:
+                        self._pop3(settings, password, progress, result, remaining_ms)
+                    else:
+                        self._imap(settings, password, progress, result, remaining_ms)
+                except _MAIL_ERRORS as error:
+                    result.error = describe(error)
+                state = progress[0]
+        duration = int((time.monotonic() - started) * 1000)
+        self._mailboxes.save_state(
+            replace(
+                state,
+                last_poll_at=now or self._clock(),
+                last_result="error" if result.error else ("partial" if result.stopped_early else "ok"),
+                last_error=result.error,
+                last_fetched=result.fetched,
+                fetched_total=state.fetched_total + result.fetched,
+                duration_ms=duration,
+            )
+        )
+        if result.error:
+            logger.warning("mail poll failed", source=source, error=result.error)
+        logger.info("mail poll", source=source, fetched=result.fetched, stored=result.stored)
+        metrics.add_metric(name="MailFetched", unit="Count", value=result.fetched)
+        metrics.add_metric(name="MailPollDuration", unit="Milliseconds", value=duration)
+        return result
+
+    def _out_of_time(self, result: PollResult, remaining_ms: Callable[[], int] | None) -> bool:
+        if result.fetched >= MAX_MESSAGES_PER_RUN or (
+            remaining_ms is not None and remaining_ms() < SAFETY_MARGIN_MS
+        ):
+            result.stopped_early = True
+        return result.stopped_early
+
+    def _record(self, outcome: IngestResult, result: PollResult) -> None:
+        result.fetched += 1
+        if outcome.outcome == "duplicate":
+            result.duplicates += 1
+        elif outcome.outcome == "unprocessed":
+            result.unprocessed += 1
+        else:
+            result.stored += 1
+
+    # -- IMAP ----------------------------------------------------------------------------------
+    def _imap_connect(self, settings: ImapSettings) -> imaplib.IMAP4:
+        context = _context(settings)
+        if settings.ssl and not settings.tls:
+            return imaplib.IMAP4_SSL(
+                settings.url, settings.port or 993, ssl_context=context, timeout=CONNECT_TIMEOUT_SECONDS
+            )
+        connection = imaplib.IMAP4(settings.url, settings.port or 143, timeout=CONNECT_TIMEOUT_SECONDS)
+        if settings.tls or (not settings.notls and "STARTTLS" in connection.capabilities):
+            connection.starttls(ssl_context=context)
+        return connection
+
+    def _imap(
+        self,
+        settings: ImapSettings,
+        password: str,
+        progress: list[MailboxState],
+        result: PollResult,
+        remaining_ms: Callable[[], int] | None,
+    ) -> None:
+        state = progress[0]
+        connection = self._imap_connect(settings)
+        try:
+            connection.login(settings.user, password)
+            mailbox = '"' + settings.mailbox.replace("\\", "\\\\").replace('"', '\\"') + '"'
+            status, _ = connection.select(mailbox, readonly=not settings.delete_messages)
+            if status != "OK":
+                raise imaplib.IMAP4.error(f"mailbox {settings.mailbox!r} can't be opened")
+            validity_raw = connection.untagged_responses.get("UIDVALIDITY", [b"0"])[0]
+            validity = int(validity_raw if isinstance(validity_raw, bytes) else b"0")
+            last = state.last_uid if state.uidvalidity == validity else 0
+            if state.uidvalidity is not None and state.uidvalidity != validity:
+                logger.info("IMAP UIDVALIDITY changed: fetching the mailbox again", source="imap")
+            state = progress[0] = replace(state, uidvalidity=validity, last_uid=last)
+            status, data = connection.uid("SEARCH", f"UID {last + 1}:*")
+            uids = sorted(int(uid) for uid in (data[0] or b"").split() if int(uid) > last)
+            flagged = False
+            for uid in uids:
+                if self._out_of_time(result, remaining_ms):
+                    break
+                status, parts = connection.uid("FETCH", str(uid), "(BODY.PEEK[])")
+                raw = next((p[1] for p in parts if isinstance(p, tuple) and len(p) > 1), None)
+                if status != "OK" or not isinstance(raw, bytes):
+                    raise imaplib.IMAP4.error(f"UID {uid} could not be fetched")
+                self._record(self._ingestion.ingest(raw, "imap"), result)
+                state = progress[0] = replace(state, last_uid=uid)
+                if settings.delete_messages:
+                    connection.uid("STORE", str(uid), "+FLAGS", "(\\Deleted)")
+                    flagged = True
+                    result.deleted += 1
+                if result.fetched % CHECKPOINT_EVERY == 0:
+                    self._mailboxes.save_state(state)
+            if flagged:
+                connection.expunge()
+        finally:
+            self._close_imap(connection)
+
+    @staticmethod
+    def _close_imap(connection: imaplib.IMAP4) -> None:
+        try:
+            connection.logout()
+        except (TimeoutError, *_MAIL_ERRORS):
+            pass
+
+    # -- POP3 ----------------------------------------------------------------------------------
+    def _pop3_connect(self, settings: ImapSettings) -> poplib.POP3:
+        context = _context(settings)
+        if settings.ssl and not settings.tls:
+            return poplib.POP3_SSL(
+                settings.url, settings.port or 995, context=context, timeout=CONNECT_TIMEOUT_SECONDS
+            )
+        connection = poplib.POP3(settings.url, settings.port or 110, timeout=CONNECT_TIMEOUT_SECONDS)
+        if settings.tls or not settings.notls:
+            try:
+                connection.stls(context=context)
+            except poplib.error_proto:
+                if settings.tls:
+                    raise
+        return connection
+
+    def _pop3(
+        self,
+        settings: ImapSettings,
+        password: str,
+        progress: list[MailboxState],
+        result: PollResult,
+        remaining_ms: Callable[[], int] | None,
+    ) -> None:
+        state = progress[0]
+        connection = self._pop3_connect(settings)
+        committed = False
+        try:
+            connection.user(settings.user)
+            connection.pass_(password)
+            _, listing, _ = connection.uidl()
+            on_server: list[tuple[int, str]] = []
+            for line in listing:
+                position, _, uidl = line.decode("ascii", errors="replace").partition(" ")
+                on_server.append((int(position), uidl.strip()))
+            seen = set(state.uidls)
+            for number, uidl in on_server:
+                if uidl in seen:
+                    if settings.delete_messages:  # stored by a run that ended before QUIT
+                        connection.dele(number)
+                        result.deleted += 1
+                    continue
+                if self._out_of_time(result, remaining_ms):
+                    break
+                _, lines, _ = connection.retr(number)
+                raw = b"\r\n".join(lines) + b"\r\n"
+                self._record(self._ingestion.ingest(raw, "pop3"), result)
+                seen.add(uidl)
+                if settings.delete_messages:
+                    connection.dele(number)
+                    result.deleted += 1
+                progress[0] = replace(state, uidls=tuple(u for _, u in on_server if u in seen))
+                if result.fetched % CHECKPOINT_EVERY == 0:
+                    self._mailboxes.save_state(progress[0])
+            connection.quit()
+            committed = True
+            # Only UIDLs still on the server are remembered (deleted ones went at QUIT).
+            kept = tuple(u for _, u in on_server if u in seen and not settings.delete_messages)
+            progress[0] = replace(state, uidls=kept)
+        finally:
+            if not committed:
+                with contextlib.suppress(OSError):
+                    connection.close()
