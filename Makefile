@@ -23,6 +23,13 @@ $(STAMP): requirements.txt requirements-dev.txt requirements-infra.txt
 
 install: $(STAMP)
 
+# The mail-ingestion tests run a real IMAP/POP3 server (Debian's dovecot) on 127.0.0.1.
+DOVECOT := /usr/sbin/dovecot
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+$(DOVECOT):
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends dovecot-imapd dovecot-pop3d \
+	  || ($(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends dovecot-imapd dovecot-pop3d)
+
 ## make run — local AWS (moto) on 127.0.0.1, table/bucket/defaults, API on $PORT, schedules and S3 events.
 run: $(STAMP)
 	$(BIN)/python -m devtools.local_stack
@@ -37,7 +44,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) $(DOVECOT)
 	$(BIN)/python -m pytest -n 2 -q
 
 ## make cli ARGS="create-admin EMAIL" — the project's command line against the local stack.

@@ -56,7 +56,7 @@ def message_response(message: Message, thread: Thread, files: FileStore | None) 
                 name=a.name,
                 size=a.size,
                 content_type=a.content_type,
-                url=files.download_url(a.key, ATTACHMENT_URL_TTL, a.name) if files else "",
+                url=files.download_url(a.key, ATTACHMENT_URL_TTL, a.name) if files and a.key else "",
             )
             for a in message.attachments
         ],
@@ -66,6 +66,7 @@ def message_response(message: Message, thread: Thread, files: FileStore | None) 
         read=read_state(thread, message),
         auto_submitted=message.auto_submitted,
         source=message.source,
+        notes=list(message.notes),
     )
 
 

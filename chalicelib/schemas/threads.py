@@ -99,6 +99,8 @@ class MessageResponse(ResponseModel):
     read: bool
     auto_submitted: bool
     source: MessageSource
+    # What parsing worked around, and attachments listed but not kept.
+    notes: list[str] = Field(default_factory=list)
 
 
 class ThreadEventResponse(ResponseModel):

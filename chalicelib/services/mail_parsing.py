@@ -212,6 +212,10 @@ def parse_mail(raw: bytes) -> ParsedMail:
     sanitised = nh3.clean(html) if html else None
     if not text and html:
         text = html_to_text(html)
+    if not text and not html and not attachments and legacy.defects:
+        # A body MIME couldn't split (a broken boundary ...): keep it as text rather than lose it.
+        body = raw.split(b"\r\n\r\n", 1)[-1] if b"\r\n\r\n" in raw else raw.split(b"\n\n", 1)[-1]
+        text = body[:200_000].decode("utf-8", errors="replace")
     subject = reader.header("Subject").replace("\r", " ").replace("\n", " ").strip()
     return ParsedMail(
         message_id=message_id_of(raw, reader.header("Message-ID")),

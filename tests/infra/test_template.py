@@ -328,7 +328,14 @@ def _prefixes(resources_by_action: dict[str, list[Any]], action: str, bucket_id:
 
 def test_api_handler_grants_are_the_documented_ones() -> None:
     access = access_for(API_HANDLER)
-    assert access.send_mail and set(access.write_prefixes) == {"imports/", "exports/", "reports/"}
+    assert access.send_mail and set(access.write_prefixes) == {
+        "imports/",
+        "exports/",
+        "reports/",
+        "attachments/",
+        "unprocessed/",
+    }
+    assert access.imap_password_write and not access_for("mail-poll").imap_password_write
     assert access_for("import_uploaded").send_mail is False
     assert access_for("a-future-handler").read_prefixes == ()
 
