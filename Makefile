@@ -58,6 +58,7 @@ bench: $(STAMP)
 	$(BIN)/python -m devtools.bench
 	$(BIN)/python -m devtools.bench_imports
 	$(BIN)/python -m devtools.bench_carts
+	$(BIN)/python -m devtools.bench_mail
 
 ## make synth — the CloudFormation templates (one stack per stage in cdk.json) under cdk.out/, checked
 ## with cdk-nag; no AWS credentials needed.
