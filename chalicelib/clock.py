@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from datetime import time as day_time
 
 Clock = Callable[[], datetime]
 IdFactory = Callable[[], str]
@@ -43,3 +44,17 @@ def parse_iso(value: str) -> datetime:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
+
+
+def range_start(value: datetime | date | None) -> datetime | None:
+    """A list filter's lower bound: a date means from its first second (UTC)."""
+    if value is None or isinstance(value, datetime):
+        return to_second(value)
+    return datetime.combine(value, day_time.min, tzinfo=UTC)
+
+
+def range_end(value: datetime | date | None) -> datetime | None:
+    """A list filter's upper bound: a date means up to its last second (UTC)."""
+    if value is None or isinstance(value, datetime):
+        return to_second(value)
+    return datetime.combine(value, day_time(23, 59, 59), tzinfo=UTC)

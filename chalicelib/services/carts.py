@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
-from datetime import UTC, datetime, time
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from chalicelib.clock import Clock, IdFactory, new_id, to_second, utc_now
+from chalicelib.clock import Clock, IdFactory, new_id, range_end, range_start, utc_now
 from chalicelib.domain.addresses import Address
 from chalicelib.domain.carts import (
     MAX_CART_LINES,
@@ -79,22 +79,6 @@ class PricedCart:
     group_id: str
     currency: str
     cart_token: str | None = None
-
-
-def _start(value: datetime | Any) -> datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return to_second(value)
-    return datetime.combine(value, time.min, tzinfo=UTC)
-
-
-def _end(value: datetime | Any) -> datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return to_second(value)
-    return datetime.combine(value, time(23, 59, 59), tzinfo=UTC)
 
 
 def snapshot_of(address: Address | AddressRequest) -> dict[str, Any]:
@@ -434,8 +418,8 @@ class CartService:
         filters = CartFilters(
             customer_id=params.customer_id,
             status=params.status,
-            updated_from=_start(params.updated_from),
-            updated_to=_end(params.updated_to),
+            updated_from=range_start(params.updated_from),
+            updated_to=range_end(params.updated_to),
         )
         scope = f"carts|{filters.customer_id}|{filters.status}|{filters.updated_from}|{filters.updated_to}"
         page = self._carts.list_page(filters, params.limit, self._cursors.decode(params.cursor, scope))

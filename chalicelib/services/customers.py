@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime, time
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from chalicelib.clock import Clock, IdFactory, new_id, to_second, utc_now
+from chalicelib.clock import Clock, IdFactory, new_id, range_end, range_start, to_second, utc_now
 from chalicelib.domain.customers import (
     B2B_FIELDS,
     Customer,
@@ -35,18 +35,6 @@ _TRUE = {"1", "true", "yes"}
 
 def _flag(value: str | None) -> bool | None:
     return None if value is None else value in _TRUE
-
-
-def _start(value: datetime | date | None) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    return datetime.combine(value, time.min, tzinfo=UTC)
-
-
-def _end(value: datetime | date | None) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    return datetime.combine(value, time(23, 59, 59), tzinfo=UTC)
 
 
 def _years_before(day: date, years: int) -> date:
@@ -275,10 +263,10 @@ class CustomerService:
             optin=_flag(params.optin),
             group_id=params.group_id,
             company=params.company,
-            registered_from=_start(params.registered_from),
-            registered_to=_end(params.registered_to),
-            last_visit_from=_start(params.last_visit_from),
-            last_visit_to=_end(params.last_visit_to),
+            registered_from=range_start(params.registered_from),
+            registered_to=range_end(params.registered_to),
+            last_visit_from=range_start(params.last_visit_from),
+            last_visit_to=range_end(params.last_visit_to),
             birthday_from=birthday_from,
             birthday_to=birthday_to,
             is_guest=_flag(params.is_guest),
