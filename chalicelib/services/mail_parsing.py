@@ -72,17 +72,33 @@ class _Reader:
         if self.modern is not None:
             try:
                 value = self.modern.get(name)
-                return "" if value is None else str(value)
-            except Exception:
+                text = "" if value is None else str(value)
+                if "\ufffd" not in text:
+                    return text
+            except Exception:  # any malformed header falls back, per field
                 self.defects.append(f"header {name} could not be parsed")
-        raw = self.legacy.get(name)
+        # The value as it came (8-bit bytes kept as surrogate escapes), not compat32's Header.
+        raw = next((v for k, v in self.legacy.raw_items() if k.lower() == name.lower()), None)
         if raw is None:
             return ""
-        return _decode_words(str(raw))
+        return _decode_words(" ".join(_eight_bit(str(raw)).split()))
 
     def all_headers(self, name: str) -> list[str]:
         values = self.legacy.get_all(name) or []
         return [_decode_words(str(value)) for value in values]
+
+
+def _eight_bit(raw: str) -> str:
+    """Raw 8-bit header bytes (kept as surrogate escapes): UTF-8 if they are, else Windows-1252,
+    the usual charset of mail clients that send unencoded headers."""
+    try:
+        data = raw.encode("ascii", errors="surrogateescape")
+    except UnicodeEncodeError:
+        return raw
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
 
 
 def _decode_words(raw: str) -> str:

@@ -76,7 +76,8 @@ MALFORMED = {
         b"Content-Type: text/plain; charset=iso-2022-jp\r\n\r\n\x1b$B$3$s$K$A$O\x1b(B\r\n"
     ),
     "missing Message-ID": b"From: a@example.com\r\nSubject: none\r\n\r\nbody\r\n",
-    "8-bit headers": b"From: J\xfcrgen <j@example.com>\r\nSubject: Gr\xfc\xdfe \xe2\x82\xac\r\n\r\nbody\r\n",
+    "8-bit headers": b"From: J\xfcrgen <j@example.com>\r\nSubject: Gr\xfc\xdfe \x80\r\n\r\nbody\r\n",
+    "8-bit UTF-8 headers": b"From: J\xc3\xbcrgen <j@example.com>\r\nSubject: Gr\xc3\xbc\xc3\x9fe \xe2\x82\xac\r\n\r\nbody\r\n",
     "empty body": b"From: a@example.com\r\nSubject: empty\r\n\r\n",
     "huge header line": b"From: a@example.com\r\nX-Long: "
     + b"x" * 200_000
@@ -106,10 +107,14 @@ def test_what_the_corpus_turns_into() -> None:
     missing = parse_mail(MALFORMED["missing Message-ID"])
     assert missing.message_id.endswith("@no-message-id.invalid>")
     assert missing.message_id == parse_mail(MALFORMED["missing Message-ID"]).message_id
-    assert (
-        "Grüße" in parse_mail(MALFORMED["8-bit headers"]).subject
-        or parse_mail(MALFORMED["8-bit headers"]).subject
-    )
+    for name in ("8-bit headers", "8-bit UTF-8 headers"):
+        eight_bit = parse_mail(MALFORMED[name])
+        assert (eight_bit.subject, eight_bit.sender_name, eight_bit.sender) == (
+            "Grüße €",
+            "Jürgen",
+            "j@example.com",
+        )
+    assert "lost part" in parse_mail(MALFORMED["broken boundary"]).text
     html = parse_mail(MALFORMED["html only"])
     assert html.html is not None and "<script>" not in html.html and "<b>there</b>" in html.html
     assert html.text == "Hi there"
