@@ -1,0 +1,2 @@
+export const fr: Record<string, string> = {};
+export const es: Record<string, string> = {};
