@@ -1,13 +1,13 @@
 // English, French and Spanish. Keys are the English text; fr/es hold every key (a Vitest test
-// checks that each t("...") in the sources has both translations). Dates and money use Intl.
+// checks that each t(…) call in the sources has both translations). Dates and money use Intl.
 import { createContext, useContext } from "react";
-import { es, fr } from "./messages";
+import { en, es, fr } from "./messages";
 
 export type Lang = "en" | "fr" | "es";
 export const LANGS: Lang[] = ["en", "fr", "es"];
 export const LANG_NAMES: Record<Lang, string> = { en: "English", fr: "Français", es: "Español" };
 const LOCALES: Record<Lang, string> = { en: "en-GB", fr: "fr-FR", es: "es-ES" };
-const DICTIONARIES: Record<Lang, Record<string, string>> = { en: {}, fr, es };
+const DICTIONARIES: Record<Lang, Record<string, string>> = { en, fr, es };
 
 export function isLang(value: unknown): value is Lang {
   return value === "en" || value === "fr" || value === "es";

@@ -82,7 +82,7 @@ export function AddressesPage() {
               {list.data?.items.map((a) => (
                 <tr key={a.id}>
                   <td>{a.alias}</td>
-                  <td><Link href={`/customers/${a.customer_id}`}>{a.customer_id.slice(0, 8)}</Link></td>
+                  <td><Link href={`/customers/${a.customer_id}`}>{a.customer_id.slice(-8)}</Link></td>
                   <td>{a.first_name}</td>
                   <td>{a.last_name}</td>
                   <td>{a.address1}</td>

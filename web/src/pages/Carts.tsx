@@ -94,13 +94,13 @@ export function CartsPage() {
             <tbody>
               {list.data.items.map((c) => (
                 <tr key={c.id}>
-                  <td><Link href={`/carts/${c.id}`}>{c.id.slice(0, 8)}</Link></td>
-                  <td>{c.customer_id ? <Link href={`/customers/${c.customer_id}`}>{c.customer_id.slice(0, 8)}</Link> : t("Guest")}</td>
+                  <td><Link href={`/carts/${c.id}`}>{c.id.slice(-8)}</Link></td>
+                  <td>{c.customer_id ? <Link href={`/customers/${c.customer_id}`}>{c.customer_id.slice(-8)}</Link> : t("Guest")}</td>
                   <td><StatusBadge value={c.status} label={t(c.status)} /></td>
                   <td>{c.quantity}</td>
                   <td>{money(c.total)}</td>
                   <td>{dateTime(c.updated_at)}</td>
-                  <td>{c.order_id ? <Link href={`/orders/${c.order_id}`}>{c.order_id.slice(0, 8)}</Link> : "—"}</td>
+                  <td>{c.order_id ? <Link href={`/orders/${c.order_id}`}>{c.order_id.slice(-8)}</Link> : "—"}</td>
                   <td className="actions">
                     <Link href={`/carts/${c.id}`}>{t("View")}</Link>
                     {auth.isAdmin && c.status === "abandoned" && (
@@ -144,9 +144,9 @@ export function CartDetailPage({ id }: { id: string }) {
 
   return (
     <section>
-      <nav aria-label={t("Breadcrumb")}><ul><li><Link href="/carts">{t("Carts")}</Link></li><li>{c.id.slice(0, 8)}</li></ul></nav>
+      <nav aria-label={t("Breadcrumb")}><ul><li><Link href="/carts">{t("Carts")}</Link></li><li>{c.id.slice(-8)}</li></ul></nav>
       <hgroup className="page-title">
-        <h1>{t("Cart {id}", { id: c.id.slice(0, 8) })}</h1>
+        <h1>{t("Cart {id}", { id: c.id.slice(-8) })}</h1>
         <p><StatusBadge value={c.status} label={t(c.status)} /> · {t("updated {date}", { date: dateTime(c.updated_at) })}</p>
       </hgroup>
       <ErrorBox error={error} />
@@ -155,7 +155,7 @@ export function CartDetailPage({ id }: { id: string }) {
           <h2>{t("Customer")}</h2>
           <dl>
             <dt>{t("Customer")}</dt>
-            <dd>{c.customer_id ? <Link href={`/customers/${c.customer_id}`}>{c.customer_id.slice(0, 8)}</Link> : t("Guest")}</dd>
+            <dd>{c.customer_id ? <Link href={`/customers/${c.customer_id}`}>{c.customer_id.slice(-8)}</Link> : t("Guest")}</dd>
             <dt>{t("E-mail")}</dt><dd>{c.email ?? "—"}</dd>
             <dt>{t("Cart reminders")}</dt><dd>{c.cart_reminders ? t("Yes") : t("No")}</dd>
           </dl>
@@ -167,7 +167,7 @@ export function CartDetailPage({ id }: { id: string }) {
             <dt>{t("Abandoned")}</dt><dd>{dateTime(c.abandoned_at)}</dd>
             <dt>{t("Reminded")}</dt><dd>{dateTime(c.reminded_at)}</dd>
             <dt>{t("Ordered")}</dt><dd>{dateTime(c.ordered_at)}</dd>
-            {c.order_id && <><dt>{t("Order")}</dt><dd><Link href={`/orders/${c.order_id}`}>{c.order_id.slice(0, 8)}</Link></dd></>}
+            {c.order_id && <><dt>{t("Order")}</dt><dd><Link href={`/orders/${c.order_id}`}>{c.order_id.slice(-8)}</Link></dd></>}
             {c.voucher_code && <><dt>{t("Voucher")}</dt><dd><code>{c.voucher_code}</code></dd></>}
           </dl>
         </article>

@@ -144,7 +144,7 @@ export function CustomerViewPage({ id }: { id: string }) {
               <tbody>
                 {view.data.carts.map((c) => (
                   <tr key={c.id}>
-                    <td><Link href={`/carts/${c.id}`}>{c.id.slice(0, 8)}</Link></td>
+                    <td><Link href={`/carts/${c.id}`}>{c.id.slice(-8)}</Link></td>
                     <td>{dateTime(c.updated_at)}</td>
                     <td><StatusBadge value={c.status} label={t(c.status)} /></td>
                     <td>{c.quantity}</td>
@@ -250,7 +250,7 @@ function OrdersTable({ title, orders, total }: { title: string; orders: OrderSum
             <tbody>
               {orders.map((o) => (
                 <tr key={o.id}>
-                  <td><Link href={`/orders/${o.id}`}>{o.id.slice(0, 8)}</Link></td>
+                  <td><Link href={`/orders/${o.id}`}>{o.id.slice(-8)}</Link></td>
                   <td>{dateTime(o.created_at)}</td>
                   <td>{o.payment_method}</td>
                   <td><StatusBadge value={o.status} label={t(o.status)} /></td>

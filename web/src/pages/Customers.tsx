@@ -213,7 +213,7 @@ export function CustomersPage() {
                 <tbody>
                   {found.data.items.map((c) => (
                     <tr key={c.id}>
-                      <td><Link href={`/customers/${c.id}`}>{c.id.slice(0, 8)}</Link></td>
+                      <td><Link href={`/customers/${c.id}`}>{c.id.slice(-8)}</Link></td>
                       <td>{c.title ?? "—"}</td>
                       <td>{c.first_name}</td>
                       <td>{c.last_name}</td>
@@ -301,7 +301,7 @@ export function CustomersPage() {
                 const age = ageOf(c.birthday);
                 return (
                   <tr key={c.id}>
-                    <td><Link href={`/customers/${c.id}`} title={c.id}>{c.id.slice(0, 8)}</Link></td>
+                    <td><Link href={`/customers/${c.id}`} title={c.id}>{c.id.slice(-8)}</Link></td>
                     <td>{titleName(c.title_id)}</td>
                     <td>{c.first_name}</td>
                     <td>{c.last_name}</td>

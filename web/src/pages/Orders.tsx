@@ -56,8 +56,8 @@ export function OrdersPage() {
             <tbody>
               {list.data.items.map((o) => (
                 <tr key={o.id}>
-                  <td><Link href={`/orders/${o.id}`}>{o.id.slice(0, 8)}</Link></td>
-                  <td><Link href={`/customers/${o.customer_id}`}>{o.customer_id.slice(0, 8)}</Link></td>
+                  <td><Link href={`/orders/${o.id}`}>{o.id.slice(-8)}</Link></td>
+                  <td><Link href={`/customers/${o.customer_id}`}>{o.customer_id.slice(-8)}</Link></td>
                   <td>{money(o.total, o.currency)}</td>
                   <td>{o.payment_method}</td>
                   <td><StatusBadge value={o.status} label={t(o.status)} /></td>
@@ -100,9 +100,9 @@ export function OrderDetailPage({ id }: { id: string }) {
   const cur = o.currency;
   return (
     <section>
-      <nav aria-label={t("Breadcrumb")}><ul><li><Link href="/orders">{t("Orders")}</Link></li><li>{o.id.slice(0, 8)}</li></ul></nav>
+      <nav aria-label={t("Breadcrumb")}><ul><li><Link href="/orders">{t("Orders")}</Link></li><li>{o.id.slice(-8)}</li></ul></nav>
       <hgroup className="page-title">
-        <h1>{t("Order {id}", { id: o.id.slice(0, 8) })}</h1>
+        <h1>{t("Order {id}", { id: o.id.slice(-8) })}</h1>
         <p>
           <StatusBadge value={o.status} label={t(o.status)} /> · {dateTime(o.created_at)} · {money(o.total, cur)} ·{" "}
           <Link href={`/customers/${o.customer_id}`}>{t("Customer")}</Link> · <Link href={`/carts/${o.cart_id}`}>{t("Cart")}</Link>
