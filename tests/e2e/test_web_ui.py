@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -367,13 +368,24 @@ def test_language_french_and_spanish(page: Any, data: dict[str, Any]) -> None:
     page.get_by_label("Idioma").select_option("en")
     expect()(page.get_by_role("heading", level=1)).to_have_text("Customers")
 
+    # An admin's choice is saved on their employee record, in the order chosen: the last one wins.
+    def saved_language() -> str:
+        employees = data["api"].call("GET", "/admin/employees")["items"]
+        return next(e["language"] for e in employees if e["email"] == ADMIN[0])
+
+    deadline = time.monotonic() + 10
+    while saved_language() != "en" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert saved_language() == "en"
+
 
 def test_no_critical_accessibility_violations_and_phone_width(
     browser: Any, stack: Stack, data: dict[str, Any]
 ) -> None:
     axe = (REPO / "web" / "node_modules" / "axe-core" / "axe.min.js").read_text()
-    context = browser.new_context(viewport={"width": 390, "height": 844})
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
     page = context.new_page()
+    page.set_default_timeout(15_000)
     page.goto(stack.api_url + "/")
     customer = data["customers"]["Alvarez"]
     screens = [("login", None), ("customers", "#/customers"), ("customer", f"#/customers/{customer['id']}")]

@@ -20,6 +20,7 @@ import { EmployeesPage } from "./pages/Employees";
 import { CustomerServicePage } from "./pages/CustomerService";
 
 const LANG_KEY = "clientele.lang";
+let languageSaves: Promise<void> = Promise.resolve();
 
 function initialLang(employee?: Employee): Lang {
   const chosen = sessionStorage.getItem(LANG_KEY);
@@ -38,15 +39,17 @@ export function App() {
     (next: Lang) => {
       setLangState(next);
       sessionStorage.setItem(LANG_KEY, next);
-      // Kept per employee: an admin's choice is saved on their employee record.
-      if (session && session.employee.role === "admin" && session.employee.language !== next) {
-        patch<Employee>(`/admin/employees/${encodeURIComponent(session.employee.id)}`, { language: next }).then(
-          (employee) => {
-            const updated = { ...session, employee };
-            saveSession(updated);
-            setSession(updated);
-          },
-          () => undefined,
+      // Kept per employee: an admin's choice is saved on their employee record. Saves are chained
+      // so that quick successive choices reach the API in order (the last one wins).
+      if (session && session.employee.role === "admin") {
+        languageSaves = languageSaves.then(() =>
+          patch<Employee>(`/admin/employees/${encodeURIComponent(session.employee.id)}`, { language: next }).then(
+            (employee) => {
+              const current = loadSession();
+              if (current && current.employee.id === employee.id) saveSession({ ...current, employee });
+            },
+            () => undefined,
+          ),
         );
       }
     },

@@ -262,9 +262,11 @@ export function CustomersPage() {
                 <td>{filterInput("first_name", t("First name"))}</td>
                 <td>{filterInput("last_name", t("Last name"))}</td>
                 <td>{filterInput("email", t("E-mail"))}</td>
-                <td className="range">
-                  {filterInput("age_min", t("Minimum age"), "number")}
+                <td>
+                  <div className="range">
+                    {filterInput("age_min", t("Minimum age"), "number")}
                   {filterInput("age_max", t("Maximum age"), "number")}
+                  </div>
                 </td>
                 {b2b && <td>{filterInput("company", t("Company"))}</td>}
                 <td>
@@ -282,13 +284,17 @@ export function CustomersPage() {
                     { value: "disabled", label: t("disabled") },
                   ])}
                 </td>
-                <td className="range">
-                  {filterInput("registered_from", t("Registered from"), "date")}
+                <td>
+                  <div className="range">
+                    {filterInput("registered_from", t("Registered from"), "date")}
                   {filterInput("registered_to", t("Registered to"), "date")}
+                  </div>
                 </td>
-                <td className="range">
-                  {filterInput("last_visit_from", t("Last visit from"), "date")}
+                <td>
+                  <div className="range">
+                    {filterInput("last_visit_from", t("Last visit from"), "date")}
                   {filterInput("last_visit_to", t("Last visit to"), "date")}
+                  </div>
                 </td>
                 <td className="actions">
                   <button type="submit" className="small">{t("Filter")}</button>
