@@ -218,6 +218,9 @@ def test_admin_signs_in_and_sees_every_screen(page: Any, data: dict[str, Any]) -
 
 
 def test_filter_and_sort_customers(page: Any, data: dict[str, Any]) -> None:
+    # Lists are paged: every customer-list request asks for one page (never "everything").
+    list_requests: list[str] = []
+    page.on("request", lambda r: list_requests.append(r.url) if "/admin/customers?" in r.url else None)
     sign_in(page, ADMIN)
     everyone = all_last_names(data)
     rows = page.locator("table.list tbody tr")
@@ -256,6 +259,11 @@ def test_filter_and_sort_customers(page: Any, data: dict[str, Any]) -> None:
     results = page.get_by_role("article").filter(has_text="Search results")
     expect()(results.locator("tbody tr")).to_have_count(1)
     expect()(results).to_contain_text("Zamora")
+
+    assert list_requests
+    for url in list_requests:
+        limit = re.search(r"[?&]limit=(\d+)", url)
+        assert limit and int(limit.group(1)) <= 200, url
 
 
 def test_open_a_customer_and_edit_the_note(page: Any, data: dict[str, Any]) -> None:
