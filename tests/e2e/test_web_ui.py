@@ -403,9 +403,11 @@ def test_logout_and_expired_token_return_to_login(page: Any, stack: Stack, data:
 
 def test_language_french_and_spanish(page: Any, data: dict[str, Any]) -> None:
     sign_in(page, ADMIN)
+    expect()(page.locator("table.list tbody tr").first).to_be_visible()
     page.get_by_label("Language").select_option("fr")
     expect()(page.get_by_role("heading", level=1)).to_have_text("Clients")
     expect()(page.locator("html")).to_have_attribute("lang", "fr")
+    expect()(page.locator("table.list tbody tr").first).to_contain_text("Oui")  # booleans too
     shot(page, "18-customers-fr")
     page.get_by_label("Langue").select_option("es")
     expect()(page.get_by_role("heading", level=1)).to_have_text("Clientes")
