@@ -11,7 +11,12 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION ?= 1
 APP_NAME := clientele
 CDK_CLI_VERSION := 2.1148.1
 
-.PHONY: run test lint typecheck unit cli bench install clean synth deploy
+WEB := web
+WEB_DEPS := $(WEB)/node_modules/.package-lock.json
+WEB_SOURCES := $(shell find $(WEB)/src -type f 2>/dev/null) $(WEB)/index.html $(WEB)/vite.config.ts $(WEB)/tsconfig.json
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: run test lint typecheck unit cli bench install clean synth deploy web web-test chromium
 
 # The virtualenv is rebuilt whenever a requirements file changes.
 # Chalice pins pip<26.3, so pip is never upgraded past that.
@@ -21,7 +26,7 @@ $(STAMP): requirements.txt requirements-dev.txt requirements-infra.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) $(WEB_DEPS)
 
 # The mail-ingestion tests run a real IMAP/POP3 server (Debian's dovecot) on 127.0.0.1.
 DOVECOT := /usr/sbin/dovecot
@@ -30,12 +35,35 @@ $(DOVECOT):
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends dovecot-imapd dovecot-pop3d \
 	  || ($(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends dovecot-imapd dovecot-pop3d)
 
-## make run — local AWS (moto) on 127.0.0.1, table/bucket/defaults, API on $PORT, schedules and S3 events.
-run: $(STAMP)
+## The back-office web UI (web/): `npm ci` from the committed lock file when it changed, then a
+## Vite build to web/dist when a source changed. Served by `make run` at http://127.0.0.1:$PORT/.
+$(WEB_DEPS): $(WEB)/package.json $(WEB)/package-lock.json
+	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
+	touch $(WEB_DEPS)
+
+$(WEB)/dist/index.html: $(WEB_DEPS) $(WEB_SOURCES)
+	cd $(WEB) && npx --no-install vite build --logLevel warn
+
+web: $(WEB)/dist/index.html
+
+## web-test — TypeScript typecheck and the Vitest component/form-logic tests.
+web-test: $(WEB_DEPS)
+	cd $(WEB) && npx --no-install tsc --noEmit -p tsconfig.json
+	cd $(WEB) && npx --no-install vitest run
+
+## Debian's Chromium for the end-to-end tests (never a downloaded browser); installed when missing.
+chromium:
+	@test -x $(CHROMIUM) || { export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y --no-install-recommends chromium || \
+		{ apt-get update && apt-get install -y --no-install-recommends chromium; }; }
+
+## make run — local AWS (moto) on 127.0.0.1, table/bucket/defaults, API and web UI on $PORT, schedules and S3 events.
+run: $(STAMP) web
 	$(BIN)/python -m devtools.local_stack
 
-## make test — ruff (lint + format check), mypy strict on chalicelib/, the whole pytest suite.
-test: $(STAMP) lint typecheck unit
+## make test — ruff (lint + format check), mypy strict on chalicelib/, the web UI's typecheck and
+## Vitest tests, the whole pytest suite (including the end-to-end UI tests in headless Chromium).
+test: $(STAMP) lint typecheck web-test unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -44,8 +72,8 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP) $(DOVECOT)
-	$(BIN)/python -m pytest -n 2 -q
+unit: $(STAMP) web chromium $(DOVECOT)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
 
 ## make cli ARGS="create-admin EMAIL" — the project's command line against the local stack.
 cli: $(STAMP)
@@ -72,4 +100,4 @@ deploy: $(STAMP)
 		--require-approval broadening $(CDK_ARGS) $(APP_NAME)-$(STAGE)
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache cdk.out chalice.out
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache cdk.out chalice.out $(WEB)/node_modules $(WEB)/dist

@@ -4,7 +4,8 @@ One process, so Ctrl-C leaves nothing behind:
 - moto's server on 127.0.0.1:$MOTO_PORT (DynamoDB, S3, SES), persisted in $CLIENTELE_DATA_DIR
   (see devtools.persistence);
 - the table, the bucket, the default data and (when configured) the first admin;
-- the API served by `chalice local` in a thread on 127.0.0.1:$PORT;
+- the API served by `chalice local` in a thread on 127.0.0.1:$PORT, with the back-office web UI
+  (web/dist) on the same origin (see devtools.web_static);
 - the event runner in the main thread: schedules and S3 "Object Created" events
   (see devtools.events).
 """
@@ -32,10 +33,12 @@ from devtools.environment import (
     prepare_environment,
     resolve_data_dir,
 )
+from devtools.web_static import serve_web
 
 log = logging.getLogger("devtools.local_stack")
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
+WEB_DIR = "web"
 EVENTS_STATE_FILE = "events-state.json"
 CHALICE_STAGE = "local"
 SHUTDOWN_JOIN_SECONDS = 5.0
@@ -107,6 +110,9 @@ class LocalStack:
         # create_config_obj (inside) also loads the "local" stage's environment variables.
         self._server = create_local_server(factory, LOCAL_HOST, self.api_port, CHALICE_STAGE)
         _redact_access_log(self._server)
+        # The back-office UI (the project's web/) on the same origin as the API: GET / and /assets/*.
+        if (self.project_dir / WEB_DIR).is_dir():
+            serve_web(self._server, self.project_dir / WEB_DIR / "dist", connect_extra=self._aws.endpoint)
         self._server_thread = threading.Thread(
             target=self._server.serve_forever, name="chalice-local", daemon=True
         )
@@ -165,6 +171,8 @@ class LocalStack:
             f"  schedules      {', '.join(sorted(runner.schedules)) or '-'}",
             f"  S3 events      {', '.join(sorted(runner.event_handlers)) or '-'}",
         ]
+        if (self.project_dir / WEB_DIR).is_dir():
+            lines.insert(3, f"  web UI         {self.api_url}/ (back-office, built from web/ by make run)")
         if runner.ignored:
             lines.append(f"  not run here   {', '.join(runner.ignored)}")
         from chalicelib import bootstrap

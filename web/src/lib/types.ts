@@ -1,0 +1,267 @@
+// Shapes of the API's answers the UI reads (see GET /openapi.json).
+
+export type CustomerStatus = "active" | "pending_approval" | "disabled";
+
+export interface Customer {
+  id: string;
+  title_id: string | null;
+  first_name: string;
+  last_name: string;
+  email: string;
+  birthday: string | null;
+  enabled: boolean;
+  newsletter: boolean;
+  optin: boolean;
+  is_guest: boolean;
+  status: CustomerStatus;
+  language: string;
+  group_ids: string[];
+  default_group_id: string | null;
+  registered_at: string;
+  last_visit_at: string | null;
+  note: string | null;
+  company?: string | null;
+  siret?: string | null;
+  ape?: string | null;
+  website?: string | null;
+  outstanding_allowed?: string | null;
+  max_payment_days?: number | null;
+  risk_rating?: string | null;
+  orders_count: number;
+  total_spent: string;
+  last_order_at: string | null;
+  version: number;
+}
+
+export interface SearchResult {
+  id: string;
+  title: string | null;
+  first_name: string;
+  last_name: string;
+  email: string;
+  birthday: string | null;
+  registered_at: string;
+  orders_count: number;
+  enabled: boolean;
+}
+
+export interface Address {
+  id: string;
+  customer_id: string;
+  alias: string;
+  company: string | null;
+  first_name: string;
+  last_name: string;
+  vat_number: string | null;
+  dni: string | null;
+  address1: string;
+  address2: string | null;
+  postcode: string | null;
+  city: string;
+  state: string | null;
+  country: string;
+  phone: string | null;
+  phone_mobile: string | null;
+  other: string | null;
+  deleted: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface CartSummary {
+  id: string;
+  status: "open" | "abandoned" | "ordered";
+  customer_id: string | null;
+  lines_count: number;
+  quantity: number;
+  total: string;
+  created_at: string;
+  updated_at: string;
+  abandoned_at: string | null;
+  order_id: string | null;
+  reminded_at: string | null;
+}
+
+export interface CartLine {
+  product_id: string;
+  product_name: string;
+  quantity: number;
+  unit_price: string;
+  category_id: string | null;
+  attributes: Record<string, string>;
+  reduction_percent: string;
+  subtotal: string;
+  discount: string;
+  total: string;
+}
+
+export interface Cart {
+  id: string;
+  status: CartSummary["status"];
+  customer_id: string | null;
+  email: string | null;
+  language: string;
+  cart_reminders: boolean;
+  lines: CartLine[];
+  totals: { quantity: number; subtotal: string; discount: string; total: string; currency: string; group_id: string };
+  created_at: string;
+  updated_at: string;
+  abandoned_at: string | null;
+  ordered_at: string | null;
+  order_id: string | null;
+  reminded_at?: string | null;
+  voucher_code?: string | null;
+}
+
+export const ORDER_STATUSES = ["pending", "processing", "shipped", "delivered", "cancelled", "refunded"] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export interface OrderSummary {
+  id: string;
+  customer_id: string;
+  status: OrderStatus;
+  valid: boolean;
+  currency: string;
+  payment_method: string;
+  total: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface StatusChange {
+  status: OrderStatus;
+  at: string;
+  employee_id: string | null;
+  note: string | null;
+  notified: boolean;
+}
+
+export interface Order extends OrderSummary {
+  cart_id: string;
+  lines: Record<string, unknown>[];
+  subtotal: string;
+  discount: string;
+  voucher_discount: string;
+  voucher_code: string | null;
+  delivery_address: Record<string, unknown> | null;
+  invoice_address: Record<string, unknown> | null;
+  history: StatusChange[];
+}
+
+export interface CustomerView {
+  profile: Customer;
+  addresses: Address[];
+  groups: { id: string; name: string }[];
+  carts: CartSummary[];
+  orders: { valid: OrderSummary[]; invalid: OrderSummary[]; valid_total: string; invalid_total: string };
+  threads: Record<string, unknown>[];
+  note: string | null;
+  last_connections: { at: string; ip: string }[];
+  stats: { orders_count: number; total_spent: string; last_order_at: string | null };
+}
+
+export interface Title {
+  id: string;
+  name: string;
+  gender: "male" | "female" | "neutral";
+  is_default: boolean;
+}
+
+export interface Group {
+  id: string;
+  name: string;
+  names: Record<string, string>;
+  reduction_percent: string;
+  price_display: "tax_incl" | "tax_excl";
+  show_prices: boolean;
+  category_reductions: { category_id: string; reduction_percent: string }[];
+  is_default: boolean;
+  member_count: number;
+}
+
+export interface Contact {
+  id: string;
+  name: string;
+  names: Record<string, string>;
+  email: string | null;
+  save_messages: boolean;
+  description: string;
+  descriptions: Record<string, string>;
+  hidden: boolean;
+  is_default: boolean;
+  thread_count: number;
+}
+
+export interface OrderMessage {
+  id: string;
+  name: string;
+  message: string;
+  messages: Record<string, string>;
+}
+
+export type ImportStatus = "pending" | "running" | "completed" | "completed_with_errors" | "failed";
+
+export interface RowError {
+  line: number;
+  column: string;
+  reason: string;
+}
+
+export interface ImportJob {
+  id: string;
+  kind: "customers" | "addresses";
+  filename: string;
+  status: ImportStatus;
+  rows_read: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  failed: number;
+  progress: number;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  failure: string | null;
+  report_url: string | null;
+  errors: RowError[];
+  errors_next_cursor: string | null;
+}
+
+export interface ExportJob {
+  id: string;
+  status: "pending" | "running" | "completed" | "failed";
+  rows: number;
+  created_at: string;
+  finished_at: string | null;
+  url: string | null;
+}
+
+export interface ShopSettings {
+  registration_mode: "disabled" | "optional" | "required";
+  guest_checkout: boolean;
+  b2b_mode: boolean;
+  password_policy: {
+    min_length: number;
+    require_upper: boolean;
+    require_lower: boolean;
+    require_digit: boolean;
+    require_symbol: boolean;
+  };
+  required_fields: { customer: string[]; address: string[] };
+  abandoned_cart: {
+    idle_minutes: number;
+    remind: boolean;
+    voucher_percent: string;
+    voucher_days: number;
+    delete_after_days: number;
+  };
+  customer_service: {
+    allow_uploads: boolean;
+    default_message: string;
+    imap: Record<string, string | number | boolean>;
+  };
+  currency: string;
+  shop_email: string | null;
+  shop_name: string;
+  storefront_url: string;
+}

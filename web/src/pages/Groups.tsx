@@ -1,0 +1,235 @@
+import { useEffect, useState, type FormEvent } from "react";
+import { Link, useLocation } from "wouter";
+import { del, get, patch, post, put, type Page } from "../lib/api";
+import { CheckboxField, ConfirmDialog, Empty, ErrorBox, fieldErrors, Loading, Pager, SelectField, TextField, useCursorPager, useLoad, YesNo } from "../lib/components";
+import { useI18n } from "../lib/i18n";
+import type { Customer, Group } from "../lib/types";
+
+export function GroupsPage() {
+  const { t } = useI18n();
+  const list = useLoad((signal) => get<Page<Group>>("/admin/groups", { limit: 200 }, signal), []);
+  return (
+    <section>
+      <hgroup className="page-title">
+        <h1>{t("Customer groups")}</h1>
+        <p>{t("Reductions and price display per group of customers.")}</p>
+      </hgroup>
+      <div className="toolbar">
+        <Link href="/groups/new" role="button">{t("Add new group")}</Link>
+      </div>
+      {list.loading && <Loading />}
+      <ErrorBox error={list.error} />
+      {list.data?.items.length === 0 && <Empty>{t("No group.")}</Empty>}
+      {list.data && list.data.items.length > 0 && (
+        <div className="overflow-auto">
+          <table className="striped">
+            <thead>
+              <tr>
+                <th scope="col">{t("Name")}</th>
+                <th scope="col">{t("Discount (%)")}</th>
+                <th scope="col">{t("Members")}</th>
+                <th scope="col">{t("Price display")}</th>
+                <th scope="col">{t("Show prices")}</th>
+                <th scope="col">{t("Category reductions")}</th>
+                <th scope="col">{t("Actions")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.items.map((g) => (
+                <tr key={g.id}>
+                  <td>{g.name}{g.is_default ? ` (${t("default")})` : ""}</td>
+                  <td>{g.reduction_percent}</td>
+                  <td>{g.member_count}</td>
+                  <td>{g.price_display === "tax_incl" ? t("Tax included") : t("Tax excluded")}</td>
+                  <td><YesNo value={g.show_prices} /></td>
+                  <td>{g.category_reductions.length}</td>
+                  <td><Link href={`/groups/${g.id}`}>{t("Edit")}</Link></td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+interface GroupForm {
+  name: string;
+  reduction_percent: string;
+  price_display: "tax_incl" | "tax_excl";
+  show_prices: boolean;
+  category_reductions: { category_id: string; reduction_percent: string }[];
+}
+
+export function GroupFormPage({ id }: { id?: string }) {
+  const { t } = useI18n();
+  const [, navigate] = useLocation();
+  const [group, setGroup] = useState<Group | null>(null);
+  const [form, setForm] = useState<GroupForm>({ name: "", reduction_percent: "0", price_display: "tax_incl", show_prices: true, category_reductions: [] });
+  const [loadError, setLoadError] = useState<unknown>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const [deleting, setDeleting] = useState(false);
+
+  useEffect(() => {
+    if (!id) return;
+    get<Group>(`/admin/groups/${encodeURIComponent(id)}`).then((found) => {
+      setGroup(found);
+      setForm({
+        name: found.name,
+        reduction_percent: found.reduction_percent,
+        price_display: found.price_display,
+        show_prices: found.show_prices,
+        category_reductions: found.category_reductions.map((c) => ({ ...c })),
+      });
+    }, setLoadError);
+  }, [id]);
+
+  if (loadError) return <ErrorBox error={loadError} />;
+  if (id && !group) return <Loading />;
+  const errors = fieldErrors(error);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const body = { ...form, category_reductions: form.category_reductions.filter((c) => c.category_id.trim()) };
+      if (id) await patch(`/admin/groups/${encodeURIComponent(id)}`, body);
+      else await post("/admin/groups", body);
+      navigate("/groups");
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function remove() {
+    setBusy(true);
+    try {
+      await del(`/admin/groups/${encodeURIComponent(id ?? "")}`);
+      navigate("/groups");
+    } catch (caught) {
+      setDeleting(false);
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const setRow = (index: number, key: "category_id" | "reduction_percent", value: string) =>
+    setForm((f) => ({ ...f, category_reductions: f.category_reductions.map((row, i) => (i === index ? { ...row, [key]: value } : row)) }));
+
+  return (
+    <section>
+      <nav aria-label={t("Breadcrumb")}><ul><li><Link href="/groups">{t("Customer groups")}</Link></li></ul></nav>
+      <h1>{id ? t("Edit group") : t("New group")}</h1>
+      <form onSubmit={submit} noValidate>
+        <ErrorBox error={error} shownFields={Object.keys(errors)} />
+        <div className="grid">
+          <TextField label={t("Name")} name="name" value={form.name} onChange={(v) => setForm((f) => ({ ...f, name: v }))} required error={errors.name} />
+          <TextField label={t("Discount (%)")} name="reduction_percent" inputMode="decimal" value={form.reduction_percent} onChange={(v) => setForm((f) => ({ ...f, reduction_percent: v }))} error={errors.reduction_percent} />
+          <SelectField
+            label={t("Price display")}
+            name="price_display"
+            value={form.price_display}
+            onChange={(v) => setForm((f) => ({ ...f, price_display: v === "tax_excl" ? "tax_excl" : "tax_incl" }))}
+            options={[{ value: "tax_incl", label: t("Tax included") }, { value: "tax_excl", label: t("Tax excluded") }]}
+            error={errors.price_display}
+          />
+        </div>
+        <CheckboxField label={t("Show prices")} name="show_prices" role="switch" checked={form.show_prices} onChange={(v) => setForm((f) => ({ ...f, show_prices: v }))} />
+        <fieldset>
+          <legend>{t("Category reductions")}</legend>
+          {form.category_reductions.map((row, index) => (
+            <div className="grid row-inputs" key={index}>
+              <TextField label={t("Category ID")} name={`category_reductions.${index}.category_id`} value={row.category_id} onChange={(v) => setRow(index, "category_id", v)} error={errors[`category_reductions.${index}.category_id`]} />
+              <TextField label={t("Discount (%)")} name={`category_reductions.${index}.reduction_percent`} inputMode="decimal" value={row.reduction_percent} onChange={(v) => setRow(index, "reduction_percent", v)} error={errors[`category_reductions.${index}.reduction_percent`]} />
+              <button type="button" className="secondary outline" onClick={() => setForm((f) => ({ ...f, category_reductions: f.category_reductions.filter((_, i) => i !== index) }))}>
+                {t("Remove")}
+              </button>
+            </div>
+          ))}
+          {errors.category_reductions && <small className="field-error">{errors.category_reductions}</small>}
+          <button type="button" className="secondary" onClick={() => setForm((f) => ({ ...f, category_reductions: [...f.category_reductions, { category_id: "", reduction_percent: "0" }] }))}>
+            {t("Add a category reduction")}
+          </button>
+        </fieldset>
+        <div className="form-actions">
+          <button type="submit" aria-busy={busy || undefined} disabled={busy}>{t("Save")}</button>
+          {group && !group.is_default && (
+            <button type="button" className="secondary outline danger" onClick={() => setDeleting(true)}>{t("Delete")}</button>
+          )}
+          <Link href="/groups">{t("Cancel")}</Link>
+        </div>
+      </form>
+      {group && <Members group={group} />}
+      <ConfirmDialog open={deleting} title={t("Delete this group?")} confirmLabel={t("Delete")} busy={busy} onConfirm={remove} onCancel={() => setDeleting(false)} />
+    </section>
+  );
+}
+
+function Members({ group }: { group: Group }) {
+  const { t } = useI18n();
+  const pager = useCursorPager();
+  const members = useLoad(
+    (signal) => get<Page<Customer>>(`/admin/groups/${encodeURIComponent(group.id)}/members`, { limit: 50, cursor: pager.cursor }, signal),
+    [group.id, pager.cursor],
+  );
+  const [customerId, setCustomerId] = useState("");
+  const [error, setError] = useState<unknown>(null);
+
+  async function change(call: Promise<unknown>) {
+    setError(null);
+    try {
+      await call;
+      setCustomerId("");
+      members.reload();
+    } catch (caught) {
+      setError(caught);
+    }
+  }
+
+  return (
+    <article aria-labelledby="members-h">
+      <h2 id="members-h">{t("Members")}</h2>
+      <form
+        className="inline-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (customerId.trim()) void change(put(`/admin/groups/${encodeURIComponent(group.id)}/members/${encodeURIComponent(customerId.trim())}`));
+        }}
+      >
+        <fieldset role="group">
+          <input aria-label={t("Customer ID")} placeholder={t("Customer ID")} value={customerId} onChange={(e) => setCustomerId(e.target.value)} />
+          <button type="submit">{t("Add member")}</button>
+        </fieldset>
+      </form>
+      <ErrorBox error={error} />
+      {members.loading && !members.data && <Loading />}
+      <ErrorBox error={members.error} />
+      {members.data?.items.length === 0 && <Empty>{t("No member.")}</Empty>}
+      {members.data && members.data.items.length > 0 && (
+        <table className="striped">
+          <thead><tr><th scope="col">{t("Name")}</th><th scope="col">{t("E-mail")}</th><th scope="col">{t("Actions")}</th></tr></thead>
+          <tbody>
+            {members.data.items.map((c) => (
+              <tr key={c.id}>
+                <td><Link href={`/customers/${c.id}`}>{c.first_name} {c.last_name}</Link></td>
+                <td>{c.email}</td>
+                <td>
+                  <button type="button" className="small secondary outline" onClick={() => void change(del(`/admin/groups/${encodeURIComponent(group.id)}/members/${encodeURIComponent(c.id)}`))}>
+                    {t("Remove")}
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <Pager page={pager.page} nextCursor={members.data?.next_cursor} onNext={pager.next} onPrev={pager.prev} />
+    </article>
+  );
+}
