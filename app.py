@@ -11,6 +11,7 @@ from chalicelib.handlers.customers import customers
 from chalicelib.handlers.groups import groups
 from chalicelib.handlers.imports import imports
 from chalicelib.handlers.openapi import openapi
+from chalicelib.handlers.privacy import privacy
 from chalicelib.handlers.shop import shop
 from chalicelib.handlers.staff import staff
 from chalicelib.handlers.store import store
@@ -25,5 +26,18 @@ app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context(clear_s
 app.register_middleware(ConvertToMiddleware(tracer.capture_lambda_handler))
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
 
-for blueprint in (staff, customers, addresses, config, groups, imports, shop, store, carts, threads, openapi):
+for blueprint in (
+    staff,
+    customers,
+    addresses,
+    config,
+    groups,
+    imports,
+    shop,
+    store,
+    carts,
+    threads,
+    privacy,
+    openapi,
+):
     app.register_blueprint(blueprint)

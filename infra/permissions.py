@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from chalicelib.services.contact_form import ATTACHMENT_PREFIX
 from chalicelib.services.imports import EXPORT_PREFIX, IMPORT_PREFIX, REPORT_PREFIX
 
 # Where SES writes received mail (the receipt rule's S3 action); the inbound-mail handler reads it.
@@ -22,6 +23,8 @@ class Access:
     table_write: bool = True
     read_prefixes: tuple[str, ...] = ()
     write_prefixes: tuple[str, ...] = ()
+    # Objects under these prefixes may be listed and deleted (erasure removes a thread's attachments).
+    delete_prefixes: tuple[str, ...] = ()
     send_mail: bool = False
     imap_password: bool = False
 
@@ -31,9 +34,12 @@ DEFAULT_ACCESS = Access()
 ACCESS: dict[str, Access] = {
     # Routes: presigned PUT for imports/, export request markers, inline imports' reports, presigned
     # GET for reports/ and exports/, account and approval mails.
+    # Erasure (POST /admin/customers/{id}/erase, /store/erase/confirm) deletes attachments; the
+    # personal-data export presigns GETs of them.
     API_HANDLER: Access(
-        read_prefixes=(REPORT_PREFIX, EXPORT_PREFIX),
+        read_prefixes=(REPORT_PREFIX, EXPORT_PREFIX, ATTACHMENT_PREFIX),
         write_prefixes=(IMPORT_PREFIX, EXPORT_PREFIX, REPORT_PREFIX),
+        delete_prefixes=(ATTACHMENT_PREFIX,),
         send_mail=True,
     ),
     # Reads the uploaded CSV, writes continuation markers and the error report.
@@ -43,6 +49,8 @@ ACCESS: dict[str, Access] = {
     "export_requested": Access(read_prefixes=(EXPORT_PREFIX,), write_prefixes=(EXPORT_PREFIX,)),
     # Announced handlers (carts, customer service): ready for when the app declares them.
     "abandoned-cart-sweep": Access(send_mail=True),
+    # Resumes erasures and erases old guests: deletes their threads' attachments. Sends no mail.
+    "retention-cleanup": Access(delete_prefixes=(ATTACHMENT_PREFIX,)),
     "mail-poll": Access(read_prefixes=(INBOUND_PREFIX,), imap_password=True, send_mail=True),
 }
 

@@ -240,3 +240,47 @@ def thread_tag_pk(tag: str) -> str:
 
 def stats_day_sk(day_iso: str) -> str:
     return f"DAY#{day_iso}"
+
+
+# -- privacy (consent history, suppressions, erasure jobs) ------------------------------------
+ERASURES = "ERASURES"
+
+
+def consent_sk(at_iso: str, channel: str, version: int) -> str:
+    return f"CONSENT#{at_iso}#{channel}#{version:08d}"
+
+
+def consent_prefix() -> str:
+    return "CONSENT#"
+
+
+def suppression_pk(email_hash: str) -> str:
+    return f"SUPPRESSION#{email_hash}"
+
+
+def suppression_sk(channel: str) -> str:
+    return f"CHANNEL#{channel}"
+
+
+def erasure_pk(customer_id: str) -> str:
+    return f"ERASURE#{customer_id}"
+
+
+def erasures_status_pk(status: str) -> str:
+    return f"{ERASURES}#{status}"
+
+
+def account_token_activity_sk(token_hash: str) -> str:
+    """An account token on GSI1 `CUSTOMER#<id>`, so erasure finds the customer's tokens."""
+    return f"ACCOUNT_TOKEN#{token_hash}"
+
+
+def ulid_floor(millis: int) -> str:
+    """The smallest ULID minted at `millis` (ULIDs sort by creation time: ids below it are older)."""
+    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+    chars = []
+    value = millis
+    for _ in range(10):
+        chars.append(alphabet[value & 31])
+        value >>= 5
+    return "".join(reversed(chars)) + "0" * 16

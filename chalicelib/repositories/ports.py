@@ -19,6 +19,7 @@ from chalicelib.domain.customers import (
 )
 from chalicelib.domain.employees import Employee
 from chalicelib.domain.imports import ExportJob, ImportJob, RowError
+from chalicelib.domain.privacy import Consent
 
 
 class CustomerRepository(Protocol):
@@ -75,6 +76,9 @@ class CustomerRepository(Protocol):
 
         Raises: InvalidTokenError (token already used), ConflictError, NotFoundError.
         """
+
+    def consent_history(self, customer_id: str) -> list[Consent]:
+        """Every recorded consent change of a customer, oldest first."""
 
 
 class AddressRepository(Protocol):
