@@ -137,4 +137,5 @@ class PersonalData:
     orders: tuple[Order, ...]
     vouchers: tuple[Voucher, ...]
     threads: tuple[ThreadView, ...]
+    open_links: tuple[tuple[str, datetime], ...] = ()  # (purpose, valid until) of unused links
     erasure: ErasureJob | None = None

@@ -92,5 +92,8 @@ def personal_data_response(data: PersonalData, files: FileStore) -> PersonalData
         orders=[order_response(order).model_dump(mode="json") for order in data.orders],
         vouchers=[_voucher(v) for v in data.vouchers],
         threads=threads,
+        open_links=[
+            {"purpose": purpose, "valid_until": until.isoformat()} for purpose, until in data.open_links
+        ],
         erasure=erasure_response(data.erasure) if data.erasure else None,
     )

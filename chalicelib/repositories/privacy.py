@@ -286,6 +286,14 @@ class DynamoPrivacyRepository:
         carts = self._activity(customer_id, keys.CART, None, limit)
         return self._delete_all(r for r in carts if isinstance(r, CartRecord))
 
+    def open_links(self, customer_id: str) -> list[tuple[str, str]]:
+        """(purpose, valid_until) of the customer's unused account links (their hashes stay secret)."""
+        return [
+            (r.purpose, r.valid_until)
+            for r in self._activity(customer_id, "ACCOUNT_TOKEN", None, None)
+            if isinstance(r, AccountTokenRecord)
+        ]
+
     def delete_tokens(self, customer_id: str, limit: int) -> int:
         return self._delete_all(
             r

@@ -120,4 +120,6 @@ class PersonalDataResponse(ResponseModel):
     orders: list[dict[str, object]]
     vouchers: list[dict[str, object]]
     threads: list[dict[str, object]]
+    # Password-reset / set-password / erasure links sent and not used yet (never the token).
+    open_links: list[dict[str, object]]
     erasure: ErasureResponse | None = None

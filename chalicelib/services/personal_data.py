@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.clock import Clock, utc_now
+from chalicelib.clock import Clock, parse_iso, utc_now
 from chalicelib.domain.carts import Cart, Order, Voucher
 from chalicelib.domain.privacy import PersonalData
 from chalicelib.domain.threads import ThreadView
@@ -68,5 +68,6 @@ class PersonalDataService:
             orders=tuple(orders),
             vouchers=tuple(vouchers),
             threads=tuple(threads),
+            open_links=tuple((p, parse_iso(v)) for p, v in self._privacy.open_links(customer_id)),
             erasure=self._privacy.get_job(customer_id),
         )
