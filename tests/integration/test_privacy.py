@@ -404,6 +404,7 @@ def test_sweep_mails_only_with_consent_and_carries_unsubscribe_headers(
             continue
         mime = to_mime(mail, clock.now)
         assert mime["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        assert b"\nList-Unsubscribe: <http://127.0.0.1:8000/store/unsubscribe?token=" in mime.as_bytes()
         url = _unsubscribe_url(mail, clock)
         assert url.startswith("http://127.0.0.1:8000/store/unsubscribe?token=") and url in mail.text
         # Both unsubscribe from cart reminders through their link (guest: a suppression by hash).
@@ -481,3 +482,28 @@ def test_retention_erases_old_guests_without_orders_and_old_abandoned_carts(
     assert admin.json("GET", f"/admin/customers/{order['customer_id']}")[0] == 200  # it ordered: kept
     assert admin.json("GET", f"/admin/carts/{idle['id']}")[0] == 404
     assert schedule("retention-cleanup", later)["guests_erased"] == 0
+
+
+def test_export_and_erasure_use_keyed_requests_only(
+    admin: Api, anonymous: Api, mailbox: MemoryMailer, clock: FixedClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from chalicelib.models.base import TableRecord
+    from devtools.bench import Counter
+
+    lea = rich_customer(admin, anonymous, mailbox, clock)
+    services = container()
+    counter = Counter()
+    events = TableRecord._get_connection().connection.client.meta.events
+    events.register("after-call.dynamodb", counter.after_call)
+    try:
+        services.personal_data.export(lea["id"])
+        exported = dict(counter.requests)
+        counter.reset()
+        assert services.erasure.erase(lea["id"], "employee:test").done
+        erased = dict(counter.requests)
+    finally:
+        events.unregister("after-call.dynamodb", counter.after_call)
+    with capsys.disabled():
+        print(f"\nexport: {exported}\nerasure: {erased}")
+    assert "Scan" not in exported and "Scan" not in erased
+    assert sum(exported.values()) <= 15 and sum(erased.values()) <= 60
