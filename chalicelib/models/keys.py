@@ -171,6 +171,11 @@ def carts_status_pk(status: str) -> str:
     return f"CARTS#{status}"
 
 
+def cart_email_pk(normalised_email: str) -> str:
+    """A guest's carts by the e-mail they gave (export and erasure of someone's guest carts)."""
+    return f"CART_EMAIL#{normalised_email}"
+
+
 def orders_status_pk(status: str) -> str:
     return f"ORDERS#{status}"
 

@@ -135,6 +135,7 @@ class MemoryCustomerRepository:
         del self.customers[customer.id]
         self._move_members(customer.group_ids, ())
         self.connections.pop(customer.id, None)
+        self.history.pop(customer.id, None)
         if self.address_book is not None:
             for address_id in [
                 a.id for a in self.address_book.addresses.values() if a.customer_id == customer.id

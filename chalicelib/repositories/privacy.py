@@ -294,6 +294,28 @@ class DynamoPrivacyRepository:
             if isinstance(r, AccountTokenRecord)
         ]
 
+    def guest_carts(self, email: str, limit: int) -> list[Cart]:
+        """Carts opened by a guest with this e-mail and never attached to an account."""
+        with dynamo_errors():
+            return [
+                from_cart_record(r)
+                for r in index_by_number(4).query(
+                    keys.cart_email_pk(normalise_email(email)), limit=limit, page_size=limit
+                )
+                if isinstance(r, CartRecord)
+            ]
+
+    def delete_guest_carts(self, email: str, limit: int) -> int:
+        with dynamo_errors():
+            records = [
+                r
+                for r in index_by_number(4).query(
+                    keys.cart_email_pk(normalise_email(email)), limit=limit, page_size=limit
+                )
+                if isinstance(r, CartRecord)
+            ]
+        return self._delete_all(iter(records))
+
     def delete_tokens(self, customer_id: str, limit: int) -> int:
         return self._delete_all(
             r

@@ -127,6 +127,11 @@ class ErasureService:
             return changed, last, last is None
         if job.step == "carts":
             deleted = self._privacy.delete_carts(customer_id, STEP_SIZE)
+            customer = self._customers.get(customer_id)
+            if customer is not None and deleted < STEP_SIZE:
+                # Guest carts opened with the customer's e-mail before (or without) signing in.
+                deleted += self._privacy.delete_guest_carts(customer.email, STEP_SIZE)
+                return deleted, None, deleted < STEP_SIZE
             return deleted, None, deleted < STEP_SIZE
         if job.step == "tokens":
             deleted = self._privacy.delete_tokens(customer_id, STEP_SIZE)

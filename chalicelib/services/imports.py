@@ -410,11 +410,12 @@ class ImportService:
         saved = self._jobs.save(job, finished)
         metrics.add_metric(name="ImportRows", unit="Count", value=job.rows_read)
         metrics.add_metric(name="ImportRowsFailed", unit="Count", value=job.failed)
+        # "created" is a LogRecord attribute: as a log key it makes logging raise at INFO level.
         logger.info(
             "import finished",
             import_id=job.id,
             rows=job.rows_read,
-            created=job.created,
+            rows_created=job.created,
             updated=job.updated,
             unchanged=job.unchanged,
             failed=job.failed,

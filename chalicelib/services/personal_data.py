@@ -51,6 +51,7 @@ class PersonalDataService:
             if cursor is None:
                 break
         carts: list[Cart] = self._carts.for_customer(customer_id, CARTS_EXPORTED)
+        carts += self._privacy.guest_carts(view.customer.email, CARTS_EXPORTED)
         codes = dict.fromkeys(
             c for c in (*(x.voucher_code for x in carts), *(o.voucher_code for o in orders)) if c
         )

@@ -120,13 +120,16 @@ def rich_customer(admin: Api, anonymous: Api, mailbox: MemoryMailer, clock: Fixe
     rows = {"rows": [{"Email address": EMAIL, "First Name": FIRST, "Last name": LAST, "Opt.": True}]}
     status, job = admin.json("POST", "/admin/customers/import", rows)
     assert status == 200 and job["updated"] == 1, job
+    # A cart opened as a guest with the same e-mail, never attached to the account.
+    status, guest = anonymous.json("POST", "/store/carts", {"email": EMAIL.upper(), "cart_reminders": True})
+    assert status == 201, guest
     return {
         "id": customer_id,
         "me": me,
         "order": order,
         "thread_id": thread_id,
         "import_id": job["id"],
-        "cart_ids": {cart["id"], idle["id"]},
+        "cart_ids": {cart["id"], idle["id"], guest["id"]},
     }
 
 
@@ -507,3 +510,19 @@ def test_export_and_erasure_use_keyed_requests_only(
         print(f"\nexport: {exported}\nerasure: {erased}")
     assert "Scan" not in exported and "Scan" not in erased
     assert sum(exported.values()) <= 15 and sum(erased.values()) <= 60
+
+
+def test_privacy_flows_log_no_personal_data(
+    admin: Api, anonymous: Api, mailbox: MemoryMailer, clock: FixedClock, app_logs: Any
+) -> None:
+    lea = rich_customer(admin, anonymous, mailbox, clock)
+    admin.json("GET", f"/admin/customers/{lea['id']}/personal-data")
+    link = container().consents.link("email_marketing", customer_id=lea["id"], email=None)
+    token = parse_qs(urlsplit(link.url).query)["token"][0]
+    anonymous.json("POST", "/store/unsubscribe", {"token": token})
+    lea["me"].json("POST", "/store/me/erase-request")
+    admin.json("POST", f"/admin/customers/{lea['id']}/erase")
+    logs = app_logs.getvalue()
+    assert "erasure finished" in logs and "consent recorded" in logs  # the log was captured
+    for secret in (EMAIL, FIRST, LAST, PHONE, STREET, token):
+        assert secret not in logs
