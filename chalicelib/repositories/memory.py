@@ -463,3 +463,14 @@ class MemoryFileStore:
         for key in doomed:
             del self.files[key]
         return len(doomed)
+
+
+class MemorySuppressionRepository:
+    def __init__(self) -> None:
+        self.entries: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def suppress(self, email_hash: str, channel: str, source: str, at: str) -> None:
+        self.entries.setdefault((email_hash, channel), (source, at))
+
+    def is_suppressed(self, email_hash: str, channel: str) -> bool:
+        return (email_hash, channel) in self.entries

@@ -158,3 +158,10 @@ class ImportRepository(Protocol):
     def save_export(self, job: ExportJob) -> None: ...
 
     def get_export(self, export_id: str) -> ExportJob | None: ...
+
+
+class SuppressionRepository(Protocol):
+    def suppress(self, email_hash: str, channel: str, source: str, at: str) -> None:
+        """Record that a guest address unsubscribed from a channel (idempotent)."""
+
+    def is_suppressed(self, email_hash: str, channel: str) -> bool: ...

@@ -18,8 +18,7 @@ from chalicelib.domain.privacy import (
 )
 from chalicelib.errors import ConflictError, InvalidTokenError, NotFoundError
 from chalicelib.observability import logger
-from chalicelib.repositories.ports import CustomerRepository
-from chalicelib.repositories.privacy import DynamoPrivacyRepository
+from chalicelib.repositories.ports import CustomerRepository, SuppressionRepository
 from chalicelib.security.unsubscribe_tokens import UnsubscribeTokens, email_hash
 from chalicelib.services.config import ConfigService
 
@@ -43,7 +42,7 @@ class ConsentService:
     def __init__(
         self,
         customers: CustomerRepository,
-        privacy: DynamoPrivacyRepository,
+        privacy: SuppressionRepository,
         config: ConfigService,
         tokens: UnsubscribeTokens,
         clock: Clock = utc_now,
