@@ -12,6 +12,7 @@ from chalicelib.handlers.groups import groups
 from chalicelib.handlers.imports import imports
 from chalicelib.handlers.mail import mail
 from chalicelib.handlers.openapi import openapi
+from chalicelib.handlers.privacy import privacy
 from chalicelib.handlers.shop import shop
 from chalicelib.handlers.staff import staff
 from chalicelib.handlers.store import store
@@ -38,6 +39,7 @@ for blueprint in (
     carts,
     threads,
     mail,
+    privacy,
     openapi,
 ):
     app.register_blueprint(blueprint)

@@ -34,27 +34,33 @@ from chalicelib.repositories.ports import (
     ImportRepository,
     ThrottleRepository,
 )
+from chalicelib.repositories.privacy import DynamoPrivacyRepository
 from chalicelib.repositories.secrets import SecretStore, imap_password_store
 from chalicelib.repositories.threads import DynamoThreadRepository
 from chalicelib.security.cart_tokens import CartTokens
 from chalicelib.security.cursors import CursorCodec
 from chalicelib.security.reply_tokens import ReplyTokens
 from chalicelib.security.tokens import TokenSigner
+from chalicelib.security.unsubscribe_tokens import UnsubscribeTokens
 from chalicelib.services.abandoned_carts import AbandonedCartSweep
 from chalicelib.services.accounts import AccountService
 from chalicelib.services.addresses import AddressService
 from chalicelib.services.auth import AuthService
 from chalicelib.services.carts import CartService
 from chalicelib.services.config import ConfigService
+from chalicelib.services.consents import ConsentService
 from chalicelib.services.contact_form import ContactFormService
 from chalicelib.services.customers import CustomerService
 from chalicelib.services.employees import EmployeeService
+from chalicelib.services.erasure import ErasureService
 from chalicelib.services.groups import GroupService
 from chalicelib.services.imports import ImportService
 from chalicelib.services.ingestion import MailIngestion
 from chalicelib.services.mail_poll import MailPoller
 from chalicelib.services.notifications import Notifier
 from chalicelib.services.orders import OrderService
+from chalicelib.services.personal_data import PersonalDataService
+from chalicelib.services.retention import RetentionService
 from chalicelib.services.threads import ThreadService
 from chalicelib.services.throttle import Throttle
 from chalicelib.settings import Settings, get_settings
@@ -85,6 +91,10 @@ class Container:
     mail_poll: MailPoller
     mailboxes: DynamoMailboxRepository
     imap_password: SecretStore
+    consents: ConsentService
+    erasure: ErasureService
+    personal_data: PersonalDataService
+    retention: RetentionService
 
 
 def token_secret(settings: Settings) -> str:
@@ -174,6 +184,10 @@ def build_container(
     )
     cart_repository = DynamoCartRepository()
     tokens = CartTokens(secret)
+    privacy_repository = DynamoPrivacyRepository()
+    consents = ConsentService(
+        customer_repository, privacy_repository, config_service, UnsubscribeTokens(secret), clock
+    )
     carts = CartService(
         cart_repository,
         customer_repository,
@@ -200,12 +214,21 @@ def build_container(
         ids,
     )
     password_store = imap_password or imap_password_store(settings)
+    orders = OrderService(order_repository, customer_repository, config_service, notifier, cursors, clock)
+    erasure = ErasureService(
+        privacy_repository, customer_repository, file_store, config_service, notifier, clock
+    )
     return Container(
         settings=settings,
         ingestion=ingestion,
         mail_poll=MailPoller(ingestion, mailboxes, config_service, password_store, clock),
         mailboxes=mailboxes,
         imap_password=password_store,
+        erasure=erasure,
+        personal_data=PersonalDataService(
+            customer_repository, cart_repository, orders, thread_repository, privacy_repository, clock
+        ),
+        retention=RetentionService(privacy_repository, cart_repository, erasure, config_service, ingestion),
         config=config_service,
         customers=customer_service,
         employees=EmployeeService(employee_repository, cursors, clock),
@@ -215,9 +238,10 @@ def build_container(
         threads=threads,
         contact_form=contact_form,
         files=file_store,
-        orders=OrderService(order_repository, customer_repository, config_service, notifier, cursors, clock),
+        consents=consents,
+        orders=orders,
         sweep=AbandonedCartSweep(
-            cart_repository, customer_repository, carts, config_service, notifier, tokens
+            cart_repository, customer_repository, carts, config_service, notifier, tokens, consents
         ),
         addresses=address_service,
         imports=ImportService(

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from chalicelib.services.contact_form import ATTACHMENT_PREFIX
 from chalicelib.services.imports import EXPORT_PREFIX, IMPORT_PREFIX, REPORT_PREFIX
+from chalicelib.services.ingestion import UNPROCESSED_PREFIX
 
 # Where SES writes received mail (the receipt rule's S3 action); the inbound-mail handler reads it.
 INBOUND_PREFIX = "inbound/"
-# Customer-service attachments (contact form, inbound mail) and raw copies of unprocessed mail.
-ATTACHMENT_PREFIX = "attachments/"
-UNPROCESSED_PREFIX = "unprocessed/"
 
 API_HANDLER = "api_handler"
 
@@ -25,6 +24,8 @@ class Access:
     table_write: bool = True
     read_prefixes: tuple[str, ...] = ()
     write_prefixes: tuple[str, ...] = ()
+    # Objects under these prefixes may be listed and deleted (erasure removes a thread's attachments).
+    delete_prefixes: tuple[str, ...] = ()
     send_mail: bool = False
     imap_password: bool = False
     imap_password_write: bool = False
@@ -37,10 +38,12 @@ ACCESS: dict[str, Access] = {
     # GET for reports/ and exports/, account and approval mails.
     # Customer service: contact-form attachments (write), presigned GET of attachments and raw
     # copies of unprocessed mail, retrying an unprocessed message (read the raw copy, write its
-    # attachments), the mailbox password (write-only).
+    # attachments), the mailbox password (write-only). Erasure (POST /admin/customers/{id}/erase,
+    # /store/erase/confirm) deletes attachments; the personal-data export presigns GETs of them.
     API_HANDLER: Access(
         read_prefixes=(REPORT_PREFIX, EXPORT_PREFIX, ATTACHMENT_PREFIX, UNPROCESSED_PREFIX, INBOUND_PREFIX),
         write_prefixes=(IMPORT_PREFIX, EXPORT_PREFIX, REPORT_PREFIX, ATTACHMENT_PREFIX, UNPROCESSED_PREFIX),
+        delete_prefixes=(ATTACHMENT_PREFIX,),
         send_mail=True,
         imap_password=True,
         imap_password_write=True,
@@ -55,6 +58,9 @@ ACCESS: dict[str, Access] = {
     "mail-poll": Access(write_prefixes=(ATTACHMENT_PREFIX, UNPROCESSED_PREFIX), imap_password=True),
     # Reads what SES stored, writes attachments (an unprocessed message keeps its inbound/ copy).
     "inbound_mail": Access(read_prefixes=(INBOUND_PREFIX,), write_prefixes=(ATTACHMENT_PREFIX,)),
+    # Resumes erasures and erases old guests (their threads' attachments), and forgets old
+    # unprocessed mail (its raw copy under unprocessed/ or inbound/). Sends no mail.
+    "retention-cleanup": Access(delete_prefixes=(ATTACHMENT_PREFIX, UNPROCESSED_PREFIX, INBOUND_PREFIX)),
 }
 
 

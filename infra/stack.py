@@ -442,6 +442,24 @@ class ClienteleStack(cdk.Stack):
                     resources=[self.bucket.arn_for_objects(f"{prefix}*") for prefix in access.write_prefixes],
                 )
             )
+        if access.delete_prefixes:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="BucketDelete",
+                    actions=["s3:DeleteObject"],
+                    resources=[
+                        self.bucket.arn_for_objects(f"{prefix}*") for prefix in access.delete_prefixes
+                    ],
+                )
+            )
+            statements.append(
+                iam.PolicyStatement(
+                    sid="BucketList",
+                    actions=["s3:ListBucket"],
+                    resources=[self.bucket.bucket_arn],
+                    conditions={"StringLike": {"s3:prefix": [f"{p}*" for p in access.delete_prefixes]}},
+                )
+            )
         if access.send_mail:
             statements.append(
                 iam.PolicyStatement(
@@ -496,7 +514,7 @@ class ClienteleStack(cdk.Stack):
             "X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions (no data).",
         )
         bucket_id = self.resolve(self.get_logical_id(self.bucket.node.default_child))  # type: ignore[arg-type]
-        for prefix in sorted({*access.read_prefixes, *access.write_prefixes}):
+        for prefix in sorted({*access.read_prefixes, *access.write_prefixes, *access.delete_prefixes}):
             suppress(
                 role,
                 f"AwsSolutions-IAM5[Resource::<{bucket_id}.Arn>/{prefix}*]",

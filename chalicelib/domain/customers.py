@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any, Generic, Literal, TypeVar
 
 from chalicelib.domain.addresses import Address
+from chalicelib.domain.privacy import Consent, ImportRow
 
 CustomerStatus = Literal["active", "pending_approval", "disabled"]
 CUSTOMER_STATUSES: tuple[CustomerStatus, ...] = ("active", "pending_approval", "disabled")
@@ -58,6 +59,10 @@ class Customer:
     # Customer tokens carry the generation they were issued in; a password reset moves it on,
     # which revokes every earlier token at once.
     session_generation: int = 0
+    # Current consent per channel (history items are written beside the profile on each change).
+    consents: tuple[Consent, ...] = ()
+    # The newest CSV rows that created or changed this customer (import id and line).
+    import_rows: tuple[ImportRow, ...] = ()
     version: int = 0
 
     @property
@@ -65,7 +70,7 @@ class Customer:
         return derive_status(enabled=self.enabled, approved=self.approved)
 
 
-TokenPurpose = Literal["reset", "set_password"]
+TokenPurpose = Literal["reset", "set_password", "erase"]
 
 
 @dataclass(frozen=True)

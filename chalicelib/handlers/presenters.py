@@ -10,9 +10,9 @@ from chalicelib.domain.config import ConfigEntry, Title
 from chalicelib.domain.customers import Customer, CustomerView
 from chalicelib.domain.employees import Employee
 from chalicelib.domain.threads import Thread
-from chalicelib.handlers.cart_presenters import cart_summary, order_response, order_summary
+from chalicelib.handlers.cart_presenters import cart_summary, order_summary
 from chalicelib.handlers.thread_presenters import thread_response
-from chalicelib.schemas.accounts import ConnectionRecordResponse, MeResponse, PersonalDataResponse
+from chalicelib.schemas.accounts import MeResponse
 from chalicelib.schemas.addresses import AddressResponse
 from chalicelib.schemas.config import (
     CategoryReductionResponse,
@@ -171,23 +171,6 @@ def me_response(customer: Customer) -> MeResponse:
         siret=b2b.get("siret"),
         ape=b2b.get("ape"),
         website=b2b.get("website"),
-    )
-
-
-def personal_data_response(
-    view: CustomerView,
-    carts: list[Cart] | None = None,
-    orders: list[Order] | None = None,
-    threads: list[dict[str, object]] | None = None,
-) -> PersonalDataResponse:
-    return PersonalDataResponse(
-        profile=me_response(view.customer),
-        groups=list(view.customer.group_ids),
-        last_connections=[ConnectionRecordResponse(at=c.at, ip=c.ip) for c in view.connections],
-        addresses=[address_response(a).model_dump(mode="json") for a in view.addresses],
-        carts=[cart_summary(cart).model_dump(mode="json") for cart in carts or []],
-        orders=[order_response(order).model_dump(mode="json") for order in orders or []],
-        threads=threads or [],
     )
 
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 from chalice.app import Blueprint, Response
 
 from chalicelib.handlers.http import CUSTOMER, PUBLIC, Call, route
-from chalicelib.handlers.presenters import me_response, personal_data_response
-from chalicelib.handlers.thread_presenters import message_response, thread_response
+from chalicelib.handlers.presenters import me_response
 from chalicelib.schemas.accounts import (
     ForgotPasswordRequest,
     MeResponse,
-    PersonalDataResponse,
     RegisterRequest,
     ResetPasswordRequest,
     StoreLoginRequest,
@@ -115,34 +113,3 @@ def update_me(call: Call) -> MeResponse:
     assert call.principal is not None
     customer = container().accounts.update_me(call.principal.subject_id, call.body, call.source_ip)
     return me_response(customer)
-
-
-@route(
-    store,
-    "/store/me/personal-data",
-    "GET",
-    summary="Everything the shop holds about me",
-    roles=CUSTOMER,
-    response=PersonalDataResponse,
-)
-def my_personal_data(call: Call) -> PersonalDataResponse:
-    assert call.principal is not None
-    services, customer_id = container(), call.principal.subject_id
-    view = services.accounts.personal_data(customer_id)
-    # Every order (the whole history), the newest carts.
-    orders, cursor = services.orders.mine(customer_id, 200, None)
-    while cursor is not None:
-        more, cursor = services.orders.mine(customer_id, 200, cursor)
-        orders += more
-    threads = []
-    for thread in services.threads.for_customer(customer_id, 200):
-        messages = services.threads.messages_of(thread.id)
-        threads.append(
-            thread_response(thread).model_dump(mode="json")
-            | {
-                "messages": [
-                    message_response(m, thread, None).model_dump(mode="json", by_alias=True) for m in messages
-                ]
-            }
-        )
-    return personal_data_response(view, services.carts.for_customer(customer_id, 200), orders, threads)

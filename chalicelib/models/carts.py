@@ -21,6 +21,8 @@ class CartRecord(TableRecord, discriminator="CART"):
                                                           → back-office list by status
       GSI3 CART_REMINDERS_DUE / <abandoned_at>#<id>         → abandoned carts whose reminder is still
                                                             owed (sparse; normally empty)
+      GSI4 CART_EMAIL#<e-mail> / <updated_at>#<id>          → a guest's carts by the e-mail it gave
+                                                            (guest carts only: export, erasure)
       expires_at (TTL)                                      → abandoned carts expire after
                                                             `delete_after_days`; set while abandoned
     Write-rate argument: open carts take every line change, so they are sharded over 4 index

@@ -68,6 +68,8 @@ class CustomerRecord(TableRecord, discriminator="CUSTOMER"):
     total_spent = UnicodeAttribute(default="0.00")
     last_order_at = UnicodeAttribute(null=True)
     session_generation = NumberAttribute(default=0)
+    consents = JSONAttribute(null=True)
+    import_rows = JSONAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     version = VersionAttribute()
@@ -179,4 +181,55 @@ class AddressRecord(TableRecord, discriminator="ADDRESS"):
     deleted = BooleanAttribute(default=False)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+    version = VersionAttribute()
+
+
+class ConsentRecord(TableRecord, discriminator="CONSENT"):
+    """One change of a customer's consent to a mail channel (the consent history).
+
+    Key design:
+      PK = CUSTOMER#<customer id>  SK = CONSENT#<at>#<channel>#<profile version>
+        → the history, oldest first (Query begins_with CONSENT#), written in the same transaction
+        as the profile change that moved the channel; the current state is on the profile.
+    """
+
+    customer_id = UnicodeAttribute()
+    channel = UnicodeAttribute()
+    state = UnicodeAttribute()
+    level = UnicodeAttribute()
+    source = UnicodeAttribute()
+    at = UnicodeAttribute()
+
+
+class SuppressionRecord(TableRecord, discriminator="SUPPRESSION"):
+    """An address that unsubscribed from a channel without being a customer (guest cart reminders).
+
+    Key design:
+      PK = SUPPRESSION#<sha256(normalised e-mail)>  SK = CHANNEL#<channel>  → GetItem before a guest
+        reminder. Only the hash is kept, so the list honours the opt-out without holding the address.
+    """
+
+    source = UnicodeAttribute()
+    at = UnicodeAttribute()
+
+
+class ErasureRecord(TableRecord, discriminator="ERASURE"):
+    """An erasure job, resumable step by step, and afterwards its audit record (no PII).
+
+    Key design:
+      PK = ERASURE#<customer id>  SK = JOB  → one job per customer (GetItem; created conditionally,
+        so a second request joins the first); version-checked checkpoints.
+      GSI1 ERASURES / <started_at>#<customer id>           → the audit list, newest first
+      GSI2 ERASURES#<running|done> / <started_at>#<customer id> → unfinished jobs the cleanup resumes
+    Write-rate argument: a few erasures a day; the constant ERASURES partitions stay far below
+    1,000 writes/s.
+    """
+
+    customer_id = UnicodeAttribute()
+    requested_by = UnicodeAttribute()
+    started_at = UnicodeAttribute()
+    step = UnicodeAttribute()
+    position = UnicodeAttribute(null=True)
+    finished_at = UnicodeAttribute(null=True)
+    items_changed = NumberAttribute(default=0)
     version = VersionAttribute()

@@ -171,6 +171,11 @@ def carts_status_pk(status: str) -> str:
     return f"CARTS#{status}"
 
 
+def cart_email_pk(normalised_email: str) -> str:
+    """A guest's carts by the e-mail they gave (export and erasure of someone's guest carts)."""
+    return f"CART_EMAIL#{normalised_email}"
+
+
 def orders_status_pk(status: str) -> str:
     return f"ORDERS#{status}"
 
@@ -248,3 +253,47 @@ MAILBOX = "MAILBOX"
 
 def unprocessed_pk(unprocessed_id: str) -> str:
     return f"UNPROCESSED#{unprocessed_id}"
+
+
+# -- privacy (consent history, suppressions, erasure jobs) ------------------------------------
+ERASURES = "ERASURES"
+
+
+def consent_sk(at_iso: str, channel: str, version: int) -> str:
+    return f"CONSENT#{at_iso}#{channel}#{version:08d}"
+
+
+def consent_prefix() -> str:
+    return "CONSENT#"
+
+
+def suppression_pk(email_hash: str) -> str:
+    return f"SUPPRESSION#{email_hash}"
+
+
+def suppression_sk(channel: str) -> str:
+    return f"CHANNEL#{channel}"
+
+
+def erasure_pk(customer_id: str) -> str:
+    return f"ERASURE#{customer_id}"
+
+
+def erasures_status_pk(status: str) -> str:
+    return f"{ERASURES}#{status}"
+
+
+def account_token_activity_sk(token_hash: str) -> str:
+    """An account token on GSI1 `CUSTOMER#<id>`, so erasure finds the customer's tokens."""
+    return f"ACCOUNT_TOKEN#{token_hash}"
+
+
+def ulid_floor(millis: int) -> str:
+    """The smallest ULID minted at `millis` (ULIDs sort by creation time: ids below it are older)."""
+    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+    chars = []
+    value = millis
+    for _ in range(10):
+        chars.append(alphabet[value & 31])
+        value >>= 5
+    return "".join(reversed(chars)) + "0" * 16

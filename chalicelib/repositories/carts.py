@@ -33,6 +33,7 @@ from chalicelib.repositories.dynamo_errors import (
     run_transaction,
 )
 from chalicelib.repositories.paging import MAX_ITEMS_READ_PER_PAGE, index_page
+from chalicelib.text import normalise_email
 
 # Upper bound for "everything after this instant" in a sort-key range.
 _HIGH = "\uffff"
@@ -82,7 +83,10 @@ def cart_index_keys(cart: Cart) -> dict[int, tuple[str, str] | None]:
     mine = None
     if cart.customer_id:
         mine = (keys.customer_pk(cart.customer_id), keys.activity_sk(keys.CART, updated, cart.id))
-    return {1: mine, 2: by_status, 3: due}
+    guest = None
+    if cart.email and not cart.customer_id:
+        guest = (keys.cart_email_pk(normalise_email(cart.email)), listed)
+    return {1: mine, 2: by_status, 3: due, 4: guest}
 
 
 def to_cart_record(cart: Cart) -> CartRecord:

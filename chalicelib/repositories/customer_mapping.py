@@ -7,6 +7,7 @@ from typing import Any
 
 from chalicelib.clock import iso, parse_iso
 from chalicelib.domain.customers import Customer
+from chalicelib.domain.privacy import Consent, ImportRow
 from chalicelib.models import keys
 from chalicelib.models.customer import CustomerRecord
 from chalicelib.repositories.customer_plan import index_partitions, index_sort_keys
@@ -41,6 +42,39 @@ SUMMARY_FIELDS = (
 )
 
 
+def consent_to_json(consent: Consent) -> dict[str, str]:
+    return {
+        "channel": consent.channel,
+        "state": consent.state,
+        "level": consent.level,
+        "source": consent.source,
+        "at": iso(consent.at),
+    }
+
+
+def consent_from_json(data: dict[str, Any]) -> Consent:
+    return Consent(
+        channel=data["channel"],
+        state=data["state"],
+        level=data.get("level", "single"),
+        source=data.get("source", "admin"),
+        at=parse_iso(data["at"]),
+    )
+
+
+def import_row_to_json(row: ImportRow) -> dict[str, Any]:
+    return {"import_id": row.import_id, "line": row.line, "action": row.action, "at": iso(row.at)}
+
+
+def import_row_from_json(data: dict[str, Any]) -> ImportRow:
+    return ImportRow(
+        import_id=str(data["import_id"]),
+        line=int(data["line"]),
+        action="created" if data.get("action") == "created" else "updated",
+        at=parse_iso(data["at"]),
+    )
+
+
 def to_record(customer: Customer) -> CustomerRecord:
     record = CustomerRecord(
         keys.customer_pk(customer.id),
@@ -53,6 +87,8 @@ def to_record(customer: Customer) -> CustomerRecord:
         title_id=customer.title_id,
         password_hash=customer.password_hash,
         session_generation=customer.session_generation,
+        consents=[consent_to_json(c) for c in customer.consents] or None,
+        import_rows=[import_row_to_json(r) for r in customer.import_rows] or None,
         birthday=customer.birthday.isoformat() if customer.birthday else None,
         enabled=customer.enabled,
         approved=customer.approved,
@@ -93,6 +129,8 @@ def from_record(record: CustomerRecord) -> Customer:
         title_id=record.title_id,
         password_hash=record.password_hash,
         session_generation=int(record.session_generation or 0),
+        consents=tuple(consent_from_json(c) for c in record.consents or ()),
+        import_rows=tuple(import_row_from_json(r) for r in record.import_rows or ()),
         birthday=date.fromisoformat(record.birthday) if record.birthday else None,
         enabled=record.enabled,
         approved=record.approved,

@@ -22,6 +22,7 @@ from chalicelib.domain.customers import (
     TokenPurpose,
 )
 from chalicelib.domain.customers import Connection as SignIn
+from chalicelib.domain.privacy import Consent, consent_changes
 from chalicelib.errors import (
     AlreadyExistsError,
     ConflictError,
@@ -36,6 +37,7 @@ from chalicelib.models.customer import (
     AccountTokenRecord,
     AddressRecord,
     ConnectionRecord,
+    ConsentRecord,
     CustomerRecord,
     EmailRecord,
     GroupMembershipRecord,
@@ -43,6 +45,7 @@ from chalicelib.models.customer import (
 from chalicelib.repositories.addresses import from_address_record
 from chalicelib.repositories.config import DynamoConfigRepository
 from chalicelib.repositories.customer_mapping import (
+    consent_from_json,
     from_record,
     from_summary,
     to_record,
@@ -83,6 +86,26 @@ def _membership(customer: Customer, group_id: str) -> GroupMembershipRecord:
         gsi1pk=keys.group_members_pk(group_id),
         gsi1sk=customer.id,
     )
+
+
+def _consent_items(
+    transaction: TransactWrite, customer_id: str, before: tuple[Consent, ...], after: Customer, version: int
+) -> None:
+    """History items for the channels this write moves (same transaction as the profile)."""
+    for consent in consent_changes(before, after.consents):
+        at = iso(consent.at)
+        transaction.save(
+            ConsentRecord(
+                keys.customer_pk(customer_id),
+                keys.consent_sk(at, consent.channel, version),
+                customer_id=customer_id,
+                channel=consent.channel,
+                state=consent.state,
+                level=consent.level,
+                source=consent.source,
+                at=at,
+            )
+        )
 
 
 def apply_one_by_one(
@@ -178,6 +201,7 @@ class DynamoCustomerRepository:
             keys.email_pk(normalise_email(customer.email)), keys.email_sk(), customer_id=customer.id
         )
         transaction.save(email, condition=EmailRecord.pk.does_not_exist())
+        _consent_items(transaction, customer.id, (), customer, 1)
         return DynamoCustomerRepository._membership_items(transaction, customer.id, (), customer)
 
     @staticmethod
@@ -192,6 +216,7 @@ class DynamoCustomerRepository:
                 keys.email_pk(normalise_email(after.email)), keys.email_sk(), customer_id=after.id
             )
             transaction.save(new, condition=EmailRecord.pk.does_not_exist())
+        _consent_items(transaction, after.id, before.consents, after, before.version + 1)
         return DynamoCustomerRepository._membership_items(transaction, after.id, before.group_ids, after)
 
     @staticmethod
@@ -267,7 +292,8 @@ class DynamoCustomerRepository:
             return items + cost + len(counters | groups) <= _TRANSACTION_ITEMS
 
         for customer in creates:
-            cost, groups = 2 + len(customer.group_ids), set(customer.group_ids)
+            cost = 2 + len(customer.group_ids) + len(customer.consents)
+            groups = set(customer.group_ids)
             if not fits(cost, groups):
                 chunks.append(([], []))
                 items, counters = 0, set()
@@ -276,6 +302,7 @@ class DynamoCustomerRepository:
         for before, after in updates:
             groups = set(before.group_ids) ^ set(after.group_ids)
             cost = 3 + len(set(before.group_ids) | set(after.group_ids))
+            cost += len(consent_changes(before.consents, after.consents))
             if not fits(cost, groups):
                 chunks.append(([], []))
                 items, counters = 0, set()
@@ -377,6 +404,24 @@ class DynamoCustomerRepository:
         with dynamo_errors():
             record.save()
 
+    def consent_history(self, customer_id: str) -> list[Consent]:
+        """Every recorded consent change, oldest first (1 Query)."""
+        with dynamo_errors():
+            return [
+                consent_from_json(
+                    {
+                        "channel": r.channel,
+                        "state": r.state,
+                        "level": r.level,
+                        "source": r.source,
+                        "at": r.at,
+                    }
+                )
+                for r in ConsentRecord.query(
+                    keys.customer_pk(customer_id), ConsentRecord.sk.startswith(keys.consent_prefix())
+                )
+            ]
+
     # -- single-use account tokens --------------------------------------------------------------
     def put_account_token(self, token: AccountToken) -> None:
         record = AccountTokenRecord(
@@ -386,6 +431,9 @@ class DynamoCustomerRepository:
             purpose=token.purpose,
             valid_until=iso(token.valid_until),
             expires_at=token.valid_until + timedelta(days=1),
+            # Listed under the customer so an erasure can drop the customer's open links.
+            gsi1pk=keys.customer_pk(token.customer_id),
+            gsi1sk=keys.account_token_activity_sk(token.token_hash),
         )
         with dynamo_errors():
             record.save()
@@ -396,7 +444,9 @@ class DynamoCustomerRepository:
                 record = AccountTokenRecord.get(keys.account_token_pk(token_hash), "TOKEN")
             except AccountTokenRecord.DoesNotExist:
                 return None
-        purpose: TokenPurpose = "set_password" if record.purpose == "set_password" else "reset"
+        purpose: TokenPurpose = "reset"
+        if record.purpose in ("set_password", "erase"):
+            purpose = "set_password" if record.purpose == "set_password" else "erase"
         return AccountToken(token_hash, record.customer_id, purpose, parse_iso(record.valid_until))
 
     # -- lists and search ----------------------------------------------------------------------

@@ -206,6 +206,9 @@ class FileStore(Protocol):
 
     def download_url(self, key: str, expires: timedelta, filename: str) -> str: ...
 
+    def delete_prefix(self, prefix: str, limit: int = 1000) -> int:
+        """Delete up to `limit` objects under `prefix`; returns how many. Raises: ServiceUnavailableError."""
+
 
 class S3FileStore:
     def __init__(self, settings: Settings) -> None:
@@ -230,6 +233,17 @@ class S3FileStore:
         except Exception:
             logger.exception("file write failed")
             raise ServiceUnavailableError("File storage is unavailable; try again.") from None
+
+    def delete_prefix(self, prefix: str, limit: int = 1000) -> int:
+        try:
+            listed = self._client.list_objects_v2(Bucket=self._bucket, Prefix=prefix, MaxKeys=limit)
+            objects = [{"Key": item["Key"]} for item in listed.get("Contents", [])]
+            if objects:
+                self._client.delete_objects(Bucket=self._bucket, Delete={"Objects": objects, "Quiet": True})
+        except Exception:
+            logger.exception("file delete failed")
+            raise ServiceUnavailableError("File storage is unavailable; try again.") from None
+        return len(objects)
 
     def upload_url(self, key: str, expires: timedelta) -> str:
         url: str = self._client.generate_presigned_url(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -21,9 +22,13 @@ from chalicelib.observability import logger
 from chalicelib.repositories.dynamo_errors import conditional, dynamo_errors
 from chalicelib.settings import Settings
 
+# Headers are folded at 998 characters (RFC 5322's limit), not 78: the default policy turns a long
+# header without spaces — a List-Unsubscribe URL — into RFC 2047 encoded words mail clients can't use.
+_MIME_POLICY = policy.default.clone(max_line_length=998)
+
 
 def to_mime(mail: OutboundMail, now: datetime) -> EmailMessage:
-    message = EmailMessage()
+    message = EmailMessage(policy=_MIME_POLICY)
     message["From"] = mail.sender
     message["To"] = mail.to
     message["Subject"] = mail.subject

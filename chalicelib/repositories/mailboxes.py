@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from chalicelib.clock import iso, parse_iso
 from chalicelib.domain.customers import Page
 from chalicelib.domain.threads import MailboxState, UnprocessedMail
 from chalicelib.models import keys
-from chalicelib.models.base import TableRecord
+from chalicelib.models.base import TableRecord, index_by_number
 from chalicelib.models.threads import MailboxStateRecord, UnprocessedMailRecord
 from chalicelib.repositories.dynamo_errors import conditional, dynamo_errors
 from chalicelib.repositories.paging import index_page
@@ -92,6 +93,21 @@ class DynamoMailboxRepository:
             limit,
             position,
         )
+
+    def unprocessed_before(self, before: datetime, limit: int) -> list[UnprocessedMail]:
+        """The oldest kept messages received before `before` (GSI1, ascending)."""
+        with dynamo_errors():
+            return [
+                _from_unprocessed(record)
+                for record in index_by_number(1).query(
+                    keys.UNPROCESSED,
+                    TableRecord.gsi1sk < iso(before),
+                    scan_index_forward=True,
+                    limit=limit,
+                    page_size=limit,
+                )
+                if isinstance(record, UnprocessedMailRecord)
+            ]
 
     def state(self, source: str) -> MailboxState:
         with dynamo_errors():

@@ -26,6 +26,7 @@ from chalicelib.domain.customers import (
 )
 from chalicelib.domain.employees import Employee
 from chalicelib.domain.imports import ExportJob, ImportJob, RowError
+from chalicelib.domain.privacy import Consent, consent_changes
 from chalicelib.errors import (
     AlreadyExistsError,
     ConflictError,
@@ -53,6 +54,7 @@ class MemoryCustomerRepository:
         self.emails: dict[str, str | None] = {}  # normalised e-mail → id (None: blocked)
         self.connections: dict[str, list[Connection]] = {}
         self.tokens: dict[str, AccountToken] = {}
+        self.history: dict[str, list[Consent]] = {}
 
     def _claim(self, email: str, customer_id: str) -> None:
         key = normalise_email(email)
@@ -75,11 +77,18 @@ class MemoryCustomerRepository:
             if ("GROUP", group_id) in self.config.entries:
                 self.config.adjust_count("GROUP", group_id, -1)
 
+    def consent_history(self, customer_id: str) -> list[Consent]:
+        return list(self.history.get(customer_id, []))
+
+    def _record_consents(self, before: tuple[Consent, ...], after: Customer) -> None:
+        self.history.setdefault(after.id, []).extend(consent_changes(before, after.consents))
+
     def create(self, customer: Customer) -> None:
         if customer.id in self.customers:
             raise AlreadyExistsError("Customer already exists.")
         self._claim(customer.email, customer.id)
         self._move_members((), customer.group_ids)
+        self._record_consents((), customer)
         self.customers[customer.id] = replace(customer, version=1)
 
     def get(self, customer_id: str) -> Customer | None:
@@ -114,6 +123,7 @@ class MemoryCustomerRepository:
             self._claim(after.email, after.id)
             del self.emails[normalise_email(before.email)]
         self._move_members(before.group_ids, after.group_ids)
+        self._record_consents(before.consents, after)
         self.customers[after.id] = replace(after, version=before.version + 1)
 
     def delete(self, customer: Customer, *, keep_email_blocked: bool) -> None:
@@ -125,6 +135,7 @@ class MemoryCustomerRepository:
         del self.customers[customer.id]
         self._move_members(customer.group_ids, ())
         self.connections.pop(customer.id, None)
+        self.history.pop(customer.id, None)
         if self.address_book is not None:
             for address_id in [
                 a.id for a in self.address_book.addresses.values() if a.customer_id == customer.id
@@ -446,3 +457,20 @@ class MemoryFileStore:
 
     def download_url(self, key: str, expires: timedelta, filename: str) -> str:
         return f"memory://download/{key}"
+
+    def delete_prefix(self, prefix: str, limit: int = 1000) -> int:
+        doomed = [key for key in self.files if key.startswith(prefix)][:limit]
+        for key in doomed:
+            del self.files[key]
+        return len(doomed)
+
+
+class MemorySuppressionRepository:
+    def __init__(self) -> None:
+        self.entries: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def suppress(self, email_hash: str, channel: str, source: str, at: str) -> None:
+        self.entries.setdefault((email_hash, channel), (source, at))
+
+    def is_suppressed(self, email_hash: str, channel: str) -> bool:
+        return (email_hash, channel) in self.entries

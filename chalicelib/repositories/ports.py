@@ -19,6 +19,7 @@ from chalicelib.domain.customers import (
 )
 from chalicelib.domain.employees import Employee
 from chalicelib.domain.imports import ExportJob, ImportJob, RowError
+from chalicelib.domain.privacy import Consent
 
 
 class CustomerRepository(Protocol):
@@ -75,6 +76,9 @@ class CustomerRepository(Protocol):
 
         Raises: InvalidTokenError (token already used), ConflictError, NotFoundError.
         """
+
+    def consent_history(self, customer_id: str) -> list[Consent]:
+        """Every recorded consent change of a customer, oldest first."""
 
 
 class AddressRepository(Protocol):
@@ -154,3 +158,10 @@ class ImportRepository(Protocol):
     def save_export(self, job: ExportJob) -> None: ...
 
     def get_export(self, export_id: str) -> ExportJob | None: ...
+
+
+class SuppressionRepository(Protocol):
+    def suppress(self, email_hash: str, channel: str, source: str, at: str) -> None:
+        """Record that a guest address unsubscribed from a channel (idempotent)."""
+
+    def is_suppressed(self, email_hash: str, channel: str) -> bool: ...

@@ -9,7 +9,8 @@ from pydantic import StringConstraints, field_validator
 
 from chalicelib.domain.customers import CustomerStatus
 from chalicelib.schemas.common import Identifier, Name, Password, RequestModel, ResponseModel, ShortText
-from chalicelib.schemas.customers import Email, Language, _not_in_future
+from chalicelib.schemas.customers import CustomerResponse, Email, Language, _not_in_future
+from chalicelib.schemas.privacy import ConsentResponse, ErasureResponse, ImportRowResponse
 
 
 class RegisterRequest(RequestModel):
@@ -97,15 +98,28 @@ class StoreSessionResponse(ResponseModel):
 class ConnectionRecordResponse(ResponseModel):
     at: datetime
     ip: str
+    user_agent: str | None = None
 
 
 class PersonalDataResponse(ResponseModel):
-    """Everything held about a customer; sections filled by later features are present and empty."""
+    """Everything held about a customer (GET /admin/customers/{id}/personal-data and
+    /store/me/personal-data): profile with the private note, groups, connections, addresses,
+    consents and their history, the import rows that created or changed the customer, carts,
+    orders with their status history, vouchers, threads with messages (attachments as presigned
+    URLs) and events, and the erasure job if one ran."""
 
-    profile: MeResponse
+    exported_at: datetime
+    profile: CustomerResponse
     groups: list[str]
     last_connections: list[ConnectionRecordResponse]
     addresses: list[dict[str, object]]
+    consents: list[ConsentResponse]
+    consent_history: list[ConsentResponse]
+    import_rows: list[ImportRowResponse]
     carts: list[dict[str, object]]
     orders: list[dict[str, object]]
+    vouchers: list[dict[str, object]]
     threads: list[dict[str, object]]
+    # Password-reset / set-password / erasure links sent and not used yet (never the token).
+    open_links: list[dict[str, object]]
+    erasure: ErasureResponse | None = None

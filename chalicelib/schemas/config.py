@@ -72,6 +72,9 @@ class AbandonedCartSettings(RequestModel):
     voucher_percent: Annotated[Decimal, Field(ge=0, le=100, decimal_places=2)] = Decimal("0")
     voucher_days: Annotated[int, Field(ge=1, le=365)] = 7
     delete_after_days: Annotated[int, Field(ge=1, le=3650)] = 90
+    # A recipient without marketing or cart-reminder consent gets at most this one reminder, ever
+    # (a "service" reminder, without voucher); off by default.
+    service_reminder: bool = False
 
 
 class ImapSettings(RequestModel):
@@ -96,6 +99,15 @@ class CustomerServiceSettings(RequestModel):
     imap: ImapSettings = Field(default_factory=ImapSettings)
 
 
+class RetentionSettings(RequestModel):
+    """How long data without a purpose is kept (abandoned carts: abandoned_cart.delete_after_days)."""
+
+    # Guest customers who never ordered are erased this long after they were created.
+    guest_customers_days: Annotated[int, Field(ge=1, le=3650)] = 365
+    # Inbound mail kept unprocessed (unparseable, no contact) is deleted after this many days.
+    unprocessed_mail_days: Annotated[int, Field(ge=1, le=3650)] = 90
+
+
 class ShopSettings(RequestModel):
     """The whole settings document (GET returns it; PATCH merges a partial one into it)."""
 
@@ -113,6 +125,12 @@ class ShopSettings(RequestModel):
     storefront_url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$", max_length=255)] = (
         "https://shop.example.com"
     )
+    # The API's own public address (the stack's EndpointURL output in AWS): one-click unsubscribe
+    # links in mail point at <public_api_url>/store/unsubscribe.
+    public_api_url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$", max_length=255)] = (
+        "http://127.0.0.1:8000"
+    )
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
 
 
 class TitleRequest(RequestModel):

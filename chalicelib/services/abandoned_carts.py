@@ -25,8 +25,10 @@ from chalicelib.repositories.carts import DynamoCartRepository
 from chalicelib.repositories.ports import CustomerRepository
 from chalicelib.schemas.config import AbandonedCartSettings
 from chalicelib.security.cart_tokens import CartTokens
+from chalicelib.security.unsubscribe_tokens import email_hash
 from chalicelib.services.carts import CartService
 from chalicelib.services.config import ConfigService
+from chalicelib.services.consents import ConsentService
 from chalicelib.services.notifications import Notifier
 
 # Stop taking new work when less than this is left before the Lambda deadline.
@@ -45,6 +47,15 @@ class SweepResult:
     stopped_early: bool = False
 
 
+@dataclass(frozen=True)
+class Recipient:
+    address: str
+    language: str
+    first_name: str
+    customer_id: str | None
+    kind: str  # "marketing" or "service"
+
+
 def _pages(carts: Iterator[Cart], size: int) -> Iterator[list[Cart]]:
     while page := list(islice(carts, size)):
         yield page
@@ -59,7 +70,9 @@ class AbandonedCartSweep:
         config: ConfigService,
         notifier: Notifier,
         tokens: CartTokens,
+        consents: ConsentService,
     ) -> None:
+        self._consents = consents
         self._carts = carts
         self._customers = customers
         self._cart_service = cart_service
@@ -110,17 +123,28 @@ class AbandonedCartSweep:
         ids = sorted({cart.customer_id for cart in page if cart.customer_id})
         return self._customers.get_many(ids) if ids else {}
 
-    @staticmethod
-    def _recipient(cart: Cart, customer: Customer | None) -> tuple[str, str, str] | None:
-        """(address, language, first name) when this cart may be reminded, else None: an e-mail
-        and consent — the cart's reminder checkbox, or the customer's newsletter / partner opt-in."""
+    def _recipient(self, cart: Cart, customer: Customer | None) -> Recipient | None:
+        """Who may get this cart's reminder, or None: an e-mail, and consent — the customer's
+        `cart_reminders` or `email_marketing` channel or the cart's checkbox ("marketing"), else
+        at most one service reminder per recipient when the settings allow it ("service"). An
+        unsubscribe from cart reminders (customer channel or guest suppression) always wins."""
         if cart.customer_id is None:
-            return (cart.email, cart.language, "") if cart.email and cart.cart_reminders else None
-        if customer is None or customer.status != "active":
+            if not cart.email:
+                return None
+            kind = self._consents.reminder_consent(None, cart.email, cart.cart_reminders)
+            recipient = Recipient(cart.email, cart.language, "", None, kind or "")
+        else:
+            if customer is None or customer.status != "active":
+                return None
+            kind = self._consents.reminder_consent(customer, customer.email, cart.cart_reminders)
+            recipient = Recipient(
+                customer.email, customer.language, customer.first_name, customer.id, kind or ""
+            )
+        if kind is None:
             return None
-        if not (cart.cart_reminders or customer.newsletter or customer.optin):
+        if kind == "service" and not self._config.settings().abandoned_cart.service_reminder:
             return None
-        return customer.email, customer.language, customer.first_name
+        return recipient
 
     def _abandon(
         self,
@@ -130,9 +154,11 @@ class AbandonedCartSweep:
         now: datetime,
         result: SweepResult,
     ) -> None:
-        remind = settings.remind and self._recipient(cart, customer) is not None
+        recipient = self._recipient(cart, customer) if settings.remind else None
+        remind = recipient is not None
         voucher = None
-        if remind and settings.voucher_percent > 0:
+        # Vouchers are marketing: a service reminder comes without one.
+        if recipient is not None and recipient.kind == "marketing" and settings.voucher_percent > 0:
             voucher = Voucher(
                 code=self._tokens.voucher_code(cart.id, iso(now)),
                 cart_id=cart.id,
@@ -164,14 +190,24 @@ class AbandonedCartSweep:
         recipient = self._recipient(cart, customer)
         sent = False
         if recipient is not None and cart.abandoned_at is not None:
-            address, language, first_name = recipient
+            # A service reminder is claimed per recipient: one, ever, whatever the cart.
+            event = f"cart-reminder:{cart.id}:{iso(cart.abandoned_at)}"
+            if recipient.kind == "service":
+                event = f"service-reminder:{recipient.customer_id or email_hash(recipient.address)}"
+            unsubscribe = self._consents.link(
+                "cart_reminders", customer_id=recipient.customer_id, email=recipient.address
+            )
+            context = self._context(cart, customer, recipient.first_name, settings)
+            if recipient.kind == "service":
+                context["voucher_code"] = ""
             try:
                 sent = self._notifier.send(
-                    f"cart-reminder:{cart.id}:{iso(cart.abandoned_at)}",
-                    address,
-                    language,
+                    event,
+                    recipient.address,
+                    recipient.language,
                     "cart_reminder",
-                    self._context(cart, customer, first_name, settings),
+                    context | {"unsubscribe_link": unsubscribe.url},
+                    headers=unsubscribe.headers,
                 )
             except DomainError:
                 # The claim was released: the flag stays set and the next run tries again.

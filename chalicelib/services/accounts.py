@@ -123,13 +123,13 @@ class AccountService:
                     "status": "pending_approval" if pending else "active",
                 }
             )
-            customer = self._customers.update(existing.id, changes)
+            customer = self._customers.update(existing.id, changes, source="storefront")
             logger.info("guest registered", customer_id=customer.id, pending=pending)
         else:
             create = CreateCustomerRequest.model_validate(
                 fields | {"status": "pending_approval" if pending else "active"}
             )
-            customer = self._customers.create(create)
+            customer = self._customers.create(create, source="storefront")
             logger.info("customer registered", customer_id=customer.id, pending=pending)
         return self._session(customer)
 
@@ -265,7 +265,9 @@ class AccountService:
         changes = {name: getattr(request, name) for name in _SELF_SERVICE_FIELDS if name in given}
         if not changes:
             return customer
-        return self._customers.update(customer_id, UpdateCustomerRequest.model_validate(changes))
+        return self._customers.update(
+            customer_id, UpdateCustomerRequest.model_validate(changes), source="storefront"
+        )
 
     def _check_current_password(self, customer: Customer, current: str | None, ip: str) -> None:
         subjects = (("store-current-password", customer.id), ("store-login-ip", ip))

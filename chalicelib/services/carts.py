@@ -373,7 +373,8 @@ class CartService:
                 email=email,
                 is_guest=True,
                 language=cast(Language, cart.language if cart.language in ("en", "fr", "es") else "en"),
-            )
+            ),
+            source="storefront",
         )
         return None, guest
 

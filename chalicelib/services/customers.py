@@ -17,6 +17,7 @@ from chalicelib.domain.customers import (
     CustomerView,
     Page,
 )
+from chalicelib.domain.privacy import ConsentSource, follow_flags
 from chalicelib.errors import InvalidInputError, NotFoundError
 from chalicelib.repositories.ports import CustomerRepository
 from chalicelib.schemas.config import ShopSettings
@@ -112,14 +113,15 @@ class CustomerService:
         return ids, default_group_id or ids[0]
 
     # -- commands ------------------------------------------------------------------------------
-    def create(self, request: CreateCustomerRequest) -> Customer:
+    def create(self, request: CreateCustomerRequest, source: ConsentSource = "admin") -> Customer:
         """Raises: InvalidInputError, AlreadyExistsError (EmailTaken / EmailBlocked)."""
-        customer = self.build_new(request)
+        customer = self.build_new(request, source)
         self._repository.create(customer)
         return replace(customer, version=1)
 
-    def build_new(self, request: CreateCustomerRequest) -> Customer:
-        """A new customer from a request, with every shop rule checked. Raises: InvalidInputError."""
+    def build_new(self, request: CreateCustomerRequest, source: ConsentSource = "admin") -> Customer:
+        """A new customer from a request, with every shop rule checked; newsletter / optin become
+        consent records from `source`. Raises: InvalidInputError."""
         settings = self._config.settings()
         now = self._clock()
         if request.password is not None:
@@ -154,7 +156,8 @@ class CustomerService:
         fields = self._check_rules(customer, request.model_fields_set, settings)
         if fields:
             raise InvalidInputError("The customer is not valid.", fields)
-        return customer
+        flags = {"newsletter": customer.newsletter, "optin": customer.optin}
+        return replace(customer, consents=follow_flags((), flags, source, now))
 
     def get(self, customer_id: str) -> Customer:
         """Raises: NotFoundError."""
@@ -170,15 +173,20 @@ class CustomerService:
             raise NotFoundError("Customer not found.")
         return view
 
-    def update(self, customer_id: str, request: UpdateCustomerRequest) -> Customer:
+    def update(
+        self, customer_id: str, request: UpdateCustomerRequest, source: ConsentSource = "admin"
+    ) -> Customer:
         """Raises: NotFoundError, InvalidInputError, ConflictError, AlreadyExistsError."""
         before = self.get(customer_id)
-        after = self.build_update(before, request)
+        after = self.build_update(before, request, source)
         self._repository.update(before, after)
         return replace(after, version=before.version + 1)
 
-    def build_update(self, before: Customer, request: UpdateCustomerRequest) -> Customer:
-        """`before` with the request's fields applied and every shop rule checked.
+    def build_update(
+        self, before: Customer, request: UpdateCustomerRequest, source: ConsentSource = "admin"
+    ) -> Customer:
+        """`before` with the request's fields applied and every shop rule checked; a changed
+        newsletter / optin flag moves its consent channel (source `source`).
 
         Raises: InvalidInputError.
         """
@@ -226,11 +234,13 @@ class CustomerService:
                 group_ids, default, bool(changes.get("is_guest", before.is_guest))
             )
         changes["b2b"] = self._b2b(request, before.b2b)
-        after = replace(before, **changes, updated_at=self._clock())
+        now = self._clock()
+        after = replace(before, **changes, updated_at=now)
         fields = self._check_rules(after, given, settings)
         if fields:
             raise InvalidInputError("The customer is not valid.", fields)
-        return after
+        flags: dict[str, bool] = {n: bool(changes[n]) for n in ("newsletter", "optin") if n in changes}
+        return replace(after, consents=follow_flags(before.consents, flags, source, now))
 
     def set_note(self, customer_id: str, note: str) -> Customer:
         """Raises: NotFoundError, ConflictError."""

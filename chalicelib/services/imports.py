@@ -26,6 +26,7 @@ from chalicelib.clock import Clock, IdFactory, new_id, utc_now
 from chalicelib.domain.addresses import ADDRESS_FIELDS
 from chalicelib.domain.customers import Customer
 from chalicelib.domain.imports import FINISHED, ExportJob, ImportJob, ImportKind, ImportStatus, RowError
+from chalicelib.domain.privacy import IMPORT_ROWS_KEPT, ImportRow
 from chalicelib.errors import AlreadyExistsError, ConflictError, DomainError, InvalidInputError, NotFoundError
 from chalicelib.observability import logger, metrics
 from chalicelib.repositories.imports import FileStore
@@ -409,11 +410,12 @@ class ImportService:
         saved = self._jobs.save(job, finished)
         metrics.add_metric(name="ImportRows", unit="Count", value=job.rows_read)
         metrics.add_metric(name="ImportRowsFailed", unit="Count", value=job.failed)
+        # "created" is a LogRecord attribute: as a log key it makes logging raise at INFO level.
         logger.info(
             "import finished",
             import_id=job.id,
             rows=job.rows_read,
-            created=job.created,
+            rows_created=job.created,
             updated=job.updated,
             unchanged=job.unchanged,
             failed=job.failed,
@@ -451,6 +453,11 @@ class ImportService:
                 outcome.unchanged += 1
                 continue
             lines_of.setdefault(customer_id, []).append(line)
+            # Provenance for the personal-data export: which import and line touched the customer.
+            row = ImportRow(job.id, line, "created" if customer_id in new_ids else "updated", self._clock())
+            current = latest[customer_id]
+            kept = (*current.import_rows, row)[-IMPORT_ROWS_KEPT:]
+            latest[customer_id] = replace(current, import_rows=kept)
         creates = [latest[i] for i in latest if i in new_ids]
         updates = [(originals[i], latest[i]) for i in latest if i not in new_ids]
         token = hashlib.sha256(
@@ -502,7 +509,7 @@ class ImportService:
                 raise RowRejectedError({"email": "this e-mail address is blocked from registering again"})
             try:
                 request = CreateCustomerRequest.model_validate(data)
-                created = self._customer_service.build_new(request)
+                created = self._customer_service.build_new(request, source="import")
             except ValidationError as error:
                 raise RowRejectedError(problems | fields_of(error)) from None
             except InvalidInputError as error:
@@ -521,7 +528,7 @@ class ImportService:
         password = data.pop("password", None)
         try:
             changes = UpdateCustomerRequest.model_validate(data)
-            after = self._customer_service.build_update(current, changes)
+            after = self._customer_service.build_update(current, changes, source="import")
         except ValidationError as error:
             raise RowRejectedError(problems | fields_of(error)) from None
         except InvalidInputError as error:
@@ -529,7 +536,9 @@ class ImportService:
         if problems:
             raise RowRejectedError(problems)
         if password and not verify_password(current.password_hash, password):
-            after = self._customer_service.build_update(after, UpdateCustomerRequest(password=password))
+            after = self._customer_service.build_update(
+                after, UpdateCustomerRequest(password=password), source="import"
+            )
         after = replace(
             after,
             registered_at=dates.get("registered_at", after.registered_at),

@@ -226,6 +226,15 @@ class MailIngestion:
         page = self._mailboxes.unprocessed_page(limit, self._cursors.decode(cursor, "unprocessed"))
         return page.items, self._cursors.encode(page.next_position, "unprocessed")
 
+    def purge_before(self, before: datetime, limit: int) -> int:
+        """Retention: forget kept messages received before `before`, raw copies included."""
+        purged = 0
+        for kept in self._mailboxes.unprocessed_before(before, limit):
+            self._files.delete_prefix(kept.raw_key, limit=1)
+            self._mailboxes.resolve(kept.id)
+            purged += 1
+        return purged
+
     def retry(self, unprocessed_id: str) -> IngestResult:
         """Run ingestion again on a kept message; it leaves the list once it is stored."""
         kept = self._mailboxes.get_unprocessed(unprocessed_id)

@@ -298,10 +298,13 @@ def test_each_function_has_its_own_least_privilege_role(synthesis: Synthesis, st
 
         assert _prefixes(resources_by_action, "s3:GetObject", bucket_id) == set(access.read_prefixes)
         assert _prefixes(resources_by_action, "s3:PutObject", bucket_id) == set(access.write_prefixes)
+        assert _prefixes(resources_by_action, "s3:DeleteObject", bucket_id) == set(access.delete_prefixes)
+        assert ("s3:ListBucket" in resources_by_action) is bool(access.delete_prefixes)
         assert not [
             a
             for a in resources_by_action
-            if a.startswith("s3:") and a not in ("s3:GetObject", "s3:PutObject")
+            if a.startswith("s3:")
+            and a not in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket")
         ]
         assert ("ses:SendEmail" in resources_by_action) is access.send_mail
         if access.send_mail:

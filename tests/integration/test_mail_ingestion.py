@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.errors import NotFoundError
 from chalicelib.repositories.mail import MemoryMailer, to_mime
 from chalicelib.repositories.secrets import FileSecret
 from chalicelib.settings import get_settings
@@ -401,3 +402,22 @@ def test_mailbox_routes_need_roles(anonymous: Api, support: Api) -> None:
     assert anonymous.json("GET", "/admin/customer-service/mailbox")[0] == 401
     assert support.json("GET", "/admin/customer-service/mailbox")[0] == 200
     assert support.json("PUT", "/admin/customer-service/mailbox/password", {"password": "x"})[0] == 403
+
+
+def test_retention_forgets_old_unprocessed_mail(shop: Api, support: Api, clock: FixedClock) -> None:
+    from app import app
+    from devtools.events import invoke_schedule
+
+    assert ingest(b"").outcome == "unprocessed"
+    [kept] = support.json("GET", "/admin/customer-service/unprocessed")[1]["items"]
+    clock.advance(days=30)
+    invoke_schedule(app, "retention-cleanup", clock.now)
+    # (staff tokens have expired by now: the service is asked directly)
+    assert len(container().ingestion.unprocessed_page(50, None)[0]) == 1
+    clock.advance(days=61)  # past retention.unprocessed_mail_days (90)
+    result = invoke_schedule(app, "retention-cleanup", clock.now)
+    assert result["unprocessed_deleted"] == 1
+    assert container().ingestion.unprocessed_page(50, None)[0] == []
+    raw_key = f"unprocessed/{kept['id']}.eml"
+    with pytest.raises(NotFoundError):
+        container().files.open(raw_key)

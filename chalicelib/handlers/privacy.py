@@ -1,0 +1,322 @@
+"""Privacy: personal-data export, erasure (admin and self-service), consents, one-click unsubscribe."""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import asdict
+from typing import Any
+from urllib.parse import parse_qs
+
+from chalice.app import Blueprint, CloudWatchEvent, Response
+
+from chalicelib.clock import parse_iso, utc_now
+from chalicelib.domain.privacy import ConsentChannel
+from chalicelib.errors import InvalidInputError, InvalidTokenError
+from chalicelib.handlers.http import ADMIN, CUSTOMER, PUBLIC, STAFF, Call, route
+from chalicelib.handlers.privacy_presenters import consents_response, erasure_response, personal_data_response
+from chalicelib.observability import logger
+from chalicelib.schemas.accounts import PersonalDataResponse
+from chalicelib.schemas.privacy import (
+    ConsentsResponse,
+    EraseConfirmRequest,
+    ErasureListResponse,
+    ErasureResponse,
+    SetConsentRequest,
+    UnsubscribeRequest,
+    UnsubscribeResponse,
+)
+from chalicelib.wiring import container
+
+privacy = Blueprint(__name__)
+
+_CHANNELS: tuple[ConsentChannel, ...] = ("email_marketing", "partner_offers", "cart_reminders")
+_FORM = "application/x-www-form-urlencoded"
+# The unsubscribe pages: no script, no outside resources, the form may only post back here.
+_PAGE_HEADERS: dict[str, str | list[str]] = {
+    "Content-Type": "text/html; charset=utf-8",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+def _channel(channel: str) -> ConsentChannel:
+    for known in _CHANNELS:
+        if known == channel:
+            return known
+    raise InvalidInputError("Unknown consent channel.", {"channel": f"one of {', '.join(_CHANNELS)}"})
+
+
+def _me(call: Call) -> str:
+    assert call.principal is not None
+    return call.principal.subject_id
+
+
+# -- export ------------------------------------------------------------------------------------
+def _export(customer_id: str) -> PersonalDataResponse:
+    services = container()
+    data = services.personal_data.export(customer_id)
+    return personal_data_response(data, services.files)
+
+
+@route(
+    privacy,
+    "/admin/customers/{customer_id}/personal-data",
+    "GET",
+    summary="Everything held about a customer (JSON)",
+    roles=ADMIN,
+    response=PersonalDataResponse,
+)
+def customer_personal_data(call: Call, customer_id: str) -> PersonalDataResponse:
+    return _export(customer_id)
+
+
+@route(
+    privacy,
+    "/store/me/personal-data",
+    "GET",
+    summary="Everything the shop holds about me",
+    roles=CUSTOMER,
+    response=PersonalDataResponse,
+)
+def my_personal_data(call: Call) -> PersonalDataResponse:
+    return _export(_me(call))
+
+
+# -- erasure -----------------------------------------------------------------------------------
+def _job_response(job_response: ErasureResponse) -> Response:
+    return Response(
+        body=job_response.model_dump_json(),
+        status_code=200 if job_response.done else 202,
+        headers={"Content-Type": "application/json"},
+    )
+
+
+@route(
+    privacy,
+    "/admin/customers/{customer_id}/erase",
+    "POST",
+    summary="Erase a customer's personal data (orders kept, anonymised); 202 while unfinished, "
+    "call again to resume; 409 while an order is pending, processing or shipped",
+    roles=ADMIN,
+    response=ErasureResponse,
+)
+def erase_customer(call: Call, customer_id: str) -> Response:
+    assert call.principal is not None
+    job = container().erasure.erase(customer_id, f"employee:{call.principal.subject_id}")
+    return _job_response(erasure_response(job))
+
+
+@route(
+    privacy,
+    "/admin/customers/{customer_id}/erasure",
+    "GET",
+    summary="The customer's erasure job (audit record)",
+    roles=ADMIN,
+    response=ErasureResponse,
+)
+def erasure_status(call: Call, customer_id: str) -> ErasureResponse:
+    return erasure_response(container().erasure.status(customer_id))
+
+
+@route(
+    privacy,
+    "/admin/erasures",
+    "GET",
+    summary="Erasures, newest first (who, when, which customer id)",
+    roles=ADMIN,
+    response=ErasureListResponse,
+)
+def list_erasures(call: Call) -> ErasureListResponse:
+    return ErasureListResponse(items=[erasure_response(job) for job in container().erasure.audit(200)])
+
+
+@route(
+    privacy,
+    "/store/me/erase-request",
+    "POST",
+    summary="Ask for the erasure of my data: mails a single-use confirmation link (202)",
+    roles=CUSTOMER,
+    status=202,
+)
+def request_erasure(call: Call) -> Response:
+    container().erasure.request(_me(call))
+    return Response(
+        body={"Message": "A confirmation link is on its way to your e-mail address."},
+        status_code=202,
+        headers={"Content-Type": "application/json"},
+    )
+
+
+@route(
+    privacy,
+    "/store/erase/confirm",
+    "POST",
+    summary="Confirm an erasure with the mailed link's token (works once)",
+    roles=PUBLIC,
+    body=EraseConfirmRequest,
+    response=ErasureResponse,
+)
+def confirm_erasure(call: Call) -> Response:
+    return _job_response(erasure_response(container().erasure.confirm(call.body.token)))
+
+
+# -- consents ----------------------------------------------------------------------------------
+@route(
+    privacy,
+    "/admin/customers/{customer_id}/consents",
+    "GET",
+    summary="A customer's consent per channel and its history",
+    roles=STAFF,
+    response=ConsentsResponse,
+)
+def customer_consents(call: Call, customer_id: str) -> ConsentsResponse:
+    overview = container().consents.overview(customer_id)
+    return consents_response(overview.current, overview.history)
+
+
+@route(
+    privacy,
+    "/admin/customers/{customer_id}/consents/{channel}",
+    "PUT",
+    summary="Record a customer's consent to a channel (source admin)",
+    roles=ADMIN,
+    body=SetConsentRequest,
+    response=ConsentsResponse,
+)
+def set_customer_consent(call: Call, customer_id: str, channel: str) -> ConsentsResponse:
+    services = container()
+    services.consents.set(customer_id, _channel(channel), call.body.state, call.body.level, "admin")
+    overview = services.consents.overview(customer_id)
+    return consents_response(overview.current, overview.history)
+
+
+@route(privacy, "/store/me/consents", "GET", summary="My consents", roles=CUSTOMER, response=ConsentsResponse)
+def my_consents(call: Call) -> ConsentsResponse:
+    overview = container().consents.overview(_me(call))
+    return consents_response(overview.current, overview.history)
+
+
+@route(
+    privacy,
+    "/store/me/consents/{channel}",
+    "PUT",
+    summary="Subscribe to or unsubscribe from a channel (source storefront)",
+    roles=CUSTOMER,
+    body=SetConsentRequest,
+    response=ConsentsResponse,
+)
+def set_my_consent(call: Call, channel: str) -> ConsentsResponse:
+    services, customer_id = container(), _me(call)
+    services.consents.set(customer_id, _channel(channel), call.body.state, call.body.level, "storefront")
+    overview = services.consents.overview(customer_id)
+    return consents_response(overview.current, overview.history)
+
+
+# -- one-click unsubscribe ---------------------------------------------------------------------
+def _page(title: str, body: str, status: int = 200) -> Response:
+    document = (
+        '<!doctype html><html><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(title)}</title></head>"
+        f'<body style="font-family: sans-serif; max-width: 32em; margin: 3em auto">{body}</body></html>'
+    )
+    return Response(body=document, status_code=status, headers=dict(_PAGE_HEADERS))
+
+
+_CHANNEL_NAMES = {
+    "email_marketing": "newsletters and offers",
+    "partner_offers": "partner offers",
+    "cart_reminders": "cart reminders",
+}
+
+
+@route(
+    privacy,
+    "/store/unsubscribe",
+    "GET",
+    summary="The unsubscribe link's page: asks for confirmation (changes nothing, so mail scanners "
+    "following links unsubscribe nobody)",
+    roles=PUBLIC,
+    content_type="text/html",
+)
+def unsubscribe_page(call: Call) -> Response:
+    token = _query_token(call)
+    try:
+        channel = container().consents.check(token)
+    except InvalidTokenError:
+        return _page("Unsubscribe", "<h1>This link is not valid</h1><p>It may be incomplete.</p>", 400)
+    assert token is not None
+    return _page(
+        "Unsubscribe",
+        f"<h1>Unsubscribe</h1><p>Stop receiving {_CHANNEL_NAMES[channel]} from this shop?</p>"
+        '<form method="post" action="unsubscribe">'
+        f'<input type="hidden" name="token" value="{html.escape(token, quote=True)}">'
+        '<button type="submit">Unsubscribe</button></form>',
+    )
+
+
+def _query_token(call: Call) -> str | None:
+    params: dict[str, str] = dict(call.request.query_params or {})
+    return params.get("token")
+
+
+def _unsubscribe_token(call: Call) -> tuple[str | None, bool]:
+    """The token from the query string (RFC 8058 one-click posts to the header's URL), a JSON body
+    or a form field; and whether the caller posted a form (then it gets a page back)."""
+    request = call.request
+    media = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
+    raw = request.raw_body or b""
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    token = _query_token(call)
+    if media == "application/json" and text.strip():
+        try:
+            document = json.loads(text)
+        except ValueError:
+            raise InvalidInputError("The body is not valid JSON.", {"body": "invalid JSON"}) from None
+        parsed = UnsubscribeRequest.model_validate(document) if isinstance(document, dict) else None
+        token = parsed.token if parsed else token
+    elif media == _FORM:
+        fields = parse_qs(text).get("token") or []
+        token = token or (fields[0] if fields else None)
+    return token, media != "application/json"
+
+
+@route(
+    privacy,
+    "/store/unsubscribe",
+    "POST",
+    summary="Unsubscribe with a link's token (query string, JSON {token} or form; RFC 8058 one-click)",
+    roles=PUBLIC,
+    doc_body=UnsubscribeRequest,
+    response=UnsubscribeResponse,
+    accepts=("application/json", _FORM, "multipart/form-data"),
+)
+def unsubscribe(call: Call) -> Response | UnsubscribeResponse:
+    token, form = _unsubscribe_token(call)
+    try:
+        channel = container().consents.unsubscribe(token)
+    except InvalidTokenError:
+        if form:
+            return _page("Unsubscribe", "<h1>This link is not valid</h1>", 400)
+        raise
+    if form:
+        return _page(
+            "Unsubscribed", f"<h1>Done</h1><p>You will not receive {_CHANNEL_NAMES[channel]} any more.</p>"
+        )
+    return UnsubscribeResponse(channel=channel)
+
+
+# -- schedule ----------------------------------------------------------------------------------
+@privacy.schedule("rate(1 day)", name="retention-cleanup")
+def retention_cleanup(event: CloudWatchEvent) -> dict[str, Any]:
+    """Resume unfinished erasures, erase old guests who never ordered, delete old abandoned carts.
+    Keyed queries only; safe to run twice (every rule is idempotent)."""
+    now = parse_iso(event.time) if getattr(event, "time", None) else utc_now()
+    remaining = getattr(getattr(event, "context", None), "get_remaining_time_in_millis", None)
+    result = container().retention.run(now, remaining)
+    logger.info("retention cleanup finished", stopped_early=result.stopped_early)
+    return asdict(result)

@@ -1,0 +1,346 @@
+"""Privacy in DynamoDB: suppressions, erasure jobs, and the item-level erasure steps.
+
+Each erasure step works on one page of one keyed partition (the customer's GSI1 activity
+partition, the thread e-mail partition, the customer's item collection) and is idempotent, so a
+step cut short by a failure is simply run again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+from chalicelib.clock import iso, parse_iso
+from chalicelib.domain.carts import Cart
+from chalicelib.domain.privacy import OPEN_ORDER_STATUSES, ErasureJob
+from chalicelib.domain.threads import Message
+from chalicelib.errors import ConflictError
+from chalicelib.models import keys
+from chalicelib.models.base import TableRecord, index_by_number
+from chalicelib.models.carts import CartRecord, OrderRecord
+from chalicelib.models.customer import (
+    AccountTokenRecord,
+    CustomerRecord,
+    ErasureRecord,
+    GroupMembershipRecord,
+    SuppressionRecord,
+)
+from chalicelib.models.threads import MessageRecord, ThreadEventRecord, ThreadRecord
+from chalicelib.repositories.carts import from_cart_record
+from chalicelib.repositories.dynamo_errors import conditional, dynamo_errors
+from chalicelib.repositories.threads import from_message_record, from_thread_record, to_thread_record
+from chalicelib.text import normalise_email
+
+# What erased personal data is replaced with.
+ERASED = "[erased]"
+ERASED_EMAIL = "erased@erased.invalid"
+_HIGH = "\uffff"
+
+
+def anonymous_address(snapshot: dict[str, Any] | None) -> dict[str, Any] | None:
+    """An order's address snapshot without the person: the country stays (tax accounting)."""
+    if not snapshot:
+        return snapshot
+    return {
+        "first_name": ERASED,
+        "last_name": ERASED,
+        "address1": ERASED,
+        "city": ERASED,
+        "country": snapshot.get("country"),
+    }
+
+
+def _job_from(record: ErasureRecord) -> ErasureJob:
+    return ErasureJob(
+        customer_id=record.customer_id,
+        requested_by=record.requested_by,
+        started_at=parse_iso(record.started_at),
+        step=record.step,  # type: ignore[arg-type]
+        position=record.position,
+        finished_at=parse_iso(record.finished_at) if record.finished_at else None,
+        items_changed=int(record.items_changed or 0),
+        version=int(record.version or 0),
+    )
+
+
+def _job_record(job: ErasureJob) -> ErasureRecord:
+    listed = keys.time_sk(iso(job.started_at), job.customer_id)
+    record = ErasureRecord(
+        keys.erasure_pk(job.customer_id),
+        keys.JOB,
+        customer_id=job.customer_id,
+        requested_by=job.requested_by,
+        started_at=iso(job.started_at),
+        step=job.step,
+        position=job.position,
+        finished_at=iso(job.finished_at) if job.finished_at else None,
+        items_changed=job.items_changed,
+        gsi1pk=keys.ERASURES,
+        gsi1sk=listed,
+        gsi2pk=keys.erasures_status_pk("done" if job.done else "running"),
+        gsi2sk=listed,
+    )
+    if job.version:
+        record.version = job.version
+    return record
+
+
+class DynamoPrivacyRepository:
+    # -- suppressions (guest unsubscribes) -------------------------------------------------------
+    def suppress(self, email_hash: str, channel: str, source: str, at: str) -> None:
+        """Idempotent: a second unsubscribe keeps the first record."""
+        record = SuppressionRecord(
+            keys.suppression_pk(email_hash), keys.suppression_sk(channel), source=source, at=at
+        )
+        with dynamo_errors(), conditional():
+            record.save(condition=SuppressionRecord.pk.does_not_exist())
+
+    def is_suppressed(self, email_hash: str, channel: str) -> bool:
+        with dynamo_errors():
+            try:
+                SuppressionRecord.get(keys.suppression_pk(email_hash), keys.suppression_sk(channel))
+            except SuppressionRecord.DoesNotExist:
+                return False
+        return True
+
+    # -- erasure jobs ----------------------------------------------------------------------------
+    def get_job(self, customer_id: str) -> ErasureJob | None:
+        with dynamo_errors():
+            try:
+                return _job_from(ErasureRecord.get(keys.erasure_pk(customer_id), keys.JOB))
+            except ErasureRecord.DoesNotExist:
+                return None
+
+    def start_job(self, job: ErasureJob) -> ErasureJob:
+        """Create the job, or return the one already there (a second request joins the first)."""
+        with dynamo_errors(), conditional() as outcome:
+            _job_record(job).save(condition=ErasureRecord.pk.does_not_exist())
+        if outcome.passed:
+            return replace(job, version=1)
+        existing = self.get_job(job.customer_id)
+        assert existing is not None
+        return existing
+
+    def save_job(self, before: ErasureJob, after: ErasureJob) -> ErasureJob:
+        """Version-checked checkpoint. Raises: ConflictError (another run moved the job on)."""
+        record = _job_record(after)
+        record.version = before.version
+        with dynamo_errors(), conditional() as outcome:
+            record.save()
+        if not outcome.passed:
+            raise ConflictError("The erasure was moved on by another run.")
+        return replace(after, version=before.version + 1)
+
+    def jobs(self, status: str, limit: int) -> list[ErasureJob]:
+        with dynamo_errors():
+            return [
+                _job_from(r)
+                for r in index_by_number(2).query(keys.erasures_status_pk(status), limit=limit)
+                if isinstance(r, ErasureRecord)
+            ]
+
+    def audit(self, limit: int) -> list[ErasureJob]:
+        """Erasures, newest first (the audit trail)."""
+        with dynamo_errors():
+            return [
+                _job_from(r)
+                for r in index_by_number(1).query(keys.ERASURES, scan_index_forward=False, limit=limit)
+                if isinstance(r, ErasureRecord)
+            ]
+
+    # -- what blocks an erasure ------------------------------------------------------------------
+    def open_orders(self, customer_id: str) -> int:
+        """Orders of the customer still pending, processing or shipped (reads the order partition)."""
+        count = 0
+        for record in self._activity(customer_id, keys.ORDER, None, None):
+            if isinstance(record, OrderRecord) and record.status in OPEN_ORDER_STATUSES:
+                count += 1
+        return count
+
+    def consume_token(self, token_hash: str, customer_id: str) -> bool:
+        """Delete a single-use account token; False when it was already used."""
+        record = AccountTokenRecord(keys.account_token_pk(token_hash), "TOKEN")
+        with dynamo_errors(), conditional() as outcome:
+            record.delete(condition=AccountTokenRecord.customer_id == customer_id)
+        return outcome.passed
+
+    # -- retention -------------------------------------------------------------------------------
+    def old_guest_ids(self, created_before_id: str, after: str | None, limit: int) -> list[tuple[str, int]]:
+        """(id, orders_count) of guest customers created before the ULID `created_before_id`
+        (and after id `after`), oldest first (GSI12 CUSTOMERS#GUEST#1 is sorted by id, and ids are
+        time-ordered)."""
+        low = after + "\x00" if after else "0"
+        with dynamo_errors():
+            return [
+                (r.customer_id, int(r.orders_count or 0))
+                for r in index_by_number(12).query(
+                    keys.customer_filter_pk("guest", keys.flag(True)),
+                    TableRecord.gsi12sk.between(low, created_before_id),
+                    limit=limit,
+                    page_size=limit,
+                )
+                if isinstance(r, CustomerRecord)
+            ]
+
+    def abandoned_carts_before(self, before_iso: str, limit: int) -> list[Cart]:
+        """Abandoned carts last touched before `before_iso`, oldest first (GSI2 CARTS#abandoned)."""
+        with dynamo_errors():
+            return [
+                from_cart_record(r)
+                for r in index_by_number(2).query(
+                    keys.carts_status_pk("abandoned"),
+                    TableRecord.gsi2sk < before_iso,
+                    limit=limit,
+                    page_size=limit,
+                )
+                if isinstance(r, CartRecord)
+            ]
+
+    # -- steps -----------------------------------------------------------------------------------
+    def _activity(self, customer_id: str, kind: str, after: str | None, limit: int | None) -> Iterator[Any]:
+        prefix = keys.activity_prefix(kind)
+        condition = TableRecord.gsi1sk.between((after or prefix) + "\x00", prefix + _HIGH)
+        with dynamo_errors():
+            yield from index_by_number(1).query(
+                keys.customer_pk(customer_id), condition, limit=limit, page_size=limit
+            )
+
+    def thread_ids_by_email(self, email: str, limit: int) -> list[str]:
+        """Threads still filed under this e-mail (anonymising moves them out of the partition)."""
+        with dynamo_errors():
+            return [
+                r.thread_id
+                for r in index_by_number(3).query(keys.thread_email_pk(normalise_email(email)), limit=limit)
+                if isinstance(r, ThreadRecord)
+            ]
+
+    def thread_ids_of(self, customer_id: str, after: str | None, limit: int) -> list[tuple[str, str]]:
+        """(thread id, position) of the customer's threads after `after`."""
+        return [
+            (r.thread_id, r.gsi1sk)
+            for r in self._activity(customer_id, keys.THREAD, after, limit)
+            if isinstance(r, ThreadRecord)
+        ]
+
+    def anonymise_thread(self, thread_id: str) -> int:
+        """Replace the thread's e-mail, subject, message senders, bodies and attachment lists with
+        placeholders (the thread leaves its THREAD_EMAIL# partition). Returns items written.
+        Raises: ConflictError (the thread changed meanwhile; run the step again)."""
+        written = 0
+        with dynamo_errors():
+            for record in TableRecord.query(keys.thread_pk(thread_id)):
+                if isinstance(record, ThreadRecord):
+                    thread = from_thread_record(record)
+                    erased = to_thread_record(replace(thread, email=ERASED_EMAIL, subject=ERASED))
+                    erased.version = record.version
+                    with conditional() as outcome:
+                        erased.save()
+                    if not outcome.passed:
+                        raise ConflictError("The thread changed during the erasure.")
+                    written += 1
+                elif isinstance(record, MessageRecord):
+                    if self._erase_message(record):
+                        written += 1
+                elif isinstance(record, ThreadEventRecord) and record.data:
+                    record.data = {}
+                    record.save()
+                    written += 1
+        return written
+
+    @staticmethod
+    def _erase_message(record: MessageRecord) -> bool:
+        message: Message = from_message_record(record)
+        if message.text == ERASED and message.email is None and not message.attachments:
+            return False
+        record.text = ERASED
+        record.html = None
+        record.email = None
+        record.subject = ERASED if message.subject else None
+        record.attachments = []
+        record.save()
+        return True
+
+    def anonymise_orders(self, customer_id: str, after: str | None, limit: int) -> tuple[int, str | None]:
+        """Anonymise one page of the customer's order address snapshots; totals, lines, dates and
+        statuses stay. Returns (orders written, position of the last order or None when done)."""
+        written, last = 0, None
+        for record in self._activity(customer_id, keys.ORDER, after, limit):
+            if not isinstance(record, OrderRecord):
+                continue
+            last = record.gsi1sk
+            delivery = anonymous_address(record.delivery_address)
+            invoice = anonymous_address(record.invoice_address)
+            if (delivery, invoice) == (record.delivery_address, record.invoice_address):
+                continue
+            record.delivery_address, record.invoice_address = delivery, invoice
+            with dynamo_errors(), conditional() as outcome:
+                record.save()
+            if not outcome.passed:
+                raise ConflictError("The order changed during the erasure.")
+            written += 1
+        return written, last
+
+    def delete_carts(self, customer_id: str, limit: int) -> int:
+        """Delete one page of the customer's carts (deleted carts leave the partition)."""
+        carts = self._activity(customer_id, keys.CART, None, limit)
+        return self._delete_all(r for r in carts if isinstance(r, CartRecord))
+
+    def open_links(self, customer_id: str) -> list[tuple[str, str]]:
+        """(purpose, valid_until) of the customer's unused account links (their hashes stay secret)."""
+        return [
+            (r.purpose, r.valid_until)
+            for r in self._activity(customer_id, "ACCOUNT_TOKEN", None, None)
+            if isinstance(r, AccountTokenRecord)
+        ]
+
+    def guest_carts(self, email: str, limit: int) -> list[Cart]:
+        """Carts opened by a guest with this e-mail and never attached to an account."""
+        with dynamo_errors():
+            return [
+                from_cart_record(r)
+                for r in index_by_number(4).query(
+                    keys.cart_email_pk(normalise_email(email)), limit=limit, page_size=limit
+                )
+                if isinstance(r, CartRecord)
+            ]
+
+    def delete_guest_carts(self, email: str, limit: int) -> int:
+        with dynamo_errors():
+            records = [
+                r
+                for r in index_by_number(4).query(
+                    keys.cart_email_pk(normalise_email(email)), limit=limit, page_size=limit
+                )
+                if isinstance(r, CartRecord)
+            ]
+        return self._delete_all(iter(records))
+
+    def delete_tokens(self, customer_id: str, limit: int) -> int:
+        return self._delete_all(
+            r
+            for r in self._activity(customer_id, "ACCOUNT_TOKEN", None, limit)
+            if isinstance(r, AccountTokenRecord)
+        )
+
+    def delete_collection_items(self, customer_id: str, limit: int) -> int:
+        """Delete one page of the customer's collection except the profile and memberships (those
+        go in the profile's transaction, with the e-mail item and group counters)."""
+        with dynamo_errors():
+            records = [
+                r
+                for r in TableRecord.query(
+                    keys.customer_pk(customer_id), limit=limit + 20, page_size=limit + 20
+                )
+                if not isinstance(r, (CustomerRecord, GroupMembershipRecord))
+            ][:limit]
+        return self._delete_all(iter(records))
+
+    @staticmethod
+    def _delete_all(records: Iterator[Any]) -> int:
+        count = 0
+        with dynamo_errors(), TableRecord.batch_write() as batch:
+            for record in records:
+                batch.delete(record)
+                count += 1
+        return count

@@ -1,0 +1,191 @@
+"""Erasure ("delete me"): personal data removed or replaced, orders kept for accounting.
+
+An erasure is a job (ERASURE#<customer>) that walks fixed steps — threads (attachments deleted from
+S3, senders, subjects and bodies replaced), orders (address snapshots anonymised), carts, account
+tokens, the rest of the customer's collection (addresses, connections, consent history), then the
+profile with its e-mail item and memberships in one transaction (the e-mail is free again). Each
+step handles one bounded page and checkpoints; a failure leaves the job where it was and the next
+call (or the daily cleanup) resumes it. The job stays as the audit record: who, when, which id.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import timedelta
+
+from chalicelib.clock import Clock, utc_now
+from chalicelib.domain.customers import AccountToken
+from chalicelib.domain.privacy import ErasureJob, step_after
+from chalicelib.errors import ConflictError, InvalidTokenError, NotFoundError
+from chalicelib.observability import logger
+from chalicelib.repositories.imports import FileStore
+from chalicelib.repositories.ports import CustomerRepository
+from chalicelib.repositories.privacy import DynamoPrivacyRepository
+from chalicelib.services.accounts import token_hash
+from chalicelib.services.config import ConfigService
+from chalicelib.services.contact_form import ATTACHMENT_PREFIX
+from chalicelib.services.notifications import Notifier
+
+# Items (or threads) one step handles: small enough for one Lambda second or two.
+STEP_SIZE = 25
+# Steps one request runs before answering; an unfinished job answers 202 and goes on when called again.
+STEPS_PER_CALL = 200
+ERASE_LINK_TTL = timedelta(hours=24)
+_BAD_LINK = "The link is invalid, expired or already used."
+
+
+class ErasureService:
+    def __init__(
+        self,
+        privacy: DynamoPrivacyRepository,
+        customers: CustomerRepository,
+        files: FileStore,
+        config: ConfigService,
+        notifier: Notifier,
+        clock: Clock = utc_now,
+        new_secret: Callable[[], str] = lambda: secrets.token_urlsafe(32),
+    ) -> None:
+        self._privacy = privacy
+        self._customers = customers
+        self._files = files
+        self._config = config
+        self._notifier = notifier
+        self._clock = clock
+        self._new_secret = new_secret
+
+    # -- the job ---------------------------------------------------------------------------------
+    def erase(self, customer_id: str, requested_by: str, max_steps: int = STEPS_PER_CALL) -> ErasureJob:
+        """Start (or resume) the customer's erasure and run up to `max_steps` steps.
+
+        Raises: NotFoundError (no such customer and no erasure), ConflictError (an order is still
+        pending, processing or shipped; or another run moved the job on)."""
+        job = self._privacy.get_job(customer_id)
+        if job is None:
+            if self._customers.get(customer_id) is None:
+                raise NotFoundError("Customer not found.")
+            self._refuse_open_orders(customer_id)
+            job = self._privacy.start_job(ErasureJob(customer_id, requested_by, self._clock()))
+            logger.info("erasure started", customer_id=customer_id, requested_by=requested_by)
+        for _ in range(max_steps):
+            if job.done:
+                break
+            job = self._step(job)
+        return job
+
+    def status(self, customer_id: str) -> ErasureJob:
+        """Raises: NotFoundError."""
+        job = self._privacy.get_job(customer_id)
+        if job is None:
+            raise NotFoundError("No erasure for this customer.")
+        return job
+
+    def audit(self, limit: int) -> list[ErasureJob]:
+        return self._privacy.audit(limit)
+
+    def resume_unfinished(self, limit: int = 20) -> int:
+        """Run the erasures a failure left unfinished (the cleanup schedule calls this)."""
+        jobs = self._privacy.jobs("running", limit)
+        for job in jobs:
+            self.erase(job.customer_id, job.requested_by)
+        return len(jobs)
+
+    def _refuse_open_orders(self, customer_id: str) -> None:
+        if self._privacy.open_orders(customer_id):
+            raise ConflictError("The customer has orders still pending, processing or shipped.")
+
+    def _step(self, job: ErasureJob) -> ErasureJob:
+        changed, position, finished = self._run_step(job)
+        after = replace(
+            job,
+            step=step_after(job.step) if finished else job.step,
+            position=None if finished else position,
+            items_changed=job.items_changed + changed,
+        )
+        if after.step == "done":
+            after = replace(after, finished_at=self._clock())
+            logger.info("erasure finished", customer_id=job.customer_id, items_changed=after.items_changed)
+        return self._privacy.save_job(job, after)
+
+    def _run_step(self, job: ErasureJob) -> tuple[int, str | None, bool]:
+        """(items changed, checkpoint, step finished) for one bounded page of the job's step."""
+        customer_id = job.customer_id
+        if job.step == "threads":
+            customer = self._customers.get(customer_id)
+            if customer is not None:
+                # Threads under the customer's e-mail but not linked to the account first: each
+                # anonymised thread leaves that partition, so the page shrinks to nothing.
+                by_email = self._privacy.thread_ids_by_email(customer.email, STEP_SIZE)
+                if by_email:
+                    return sum(self._erase_thread(t) for t in by_email), job.position, False
+            page = self._privacy.thread_ids_of(customer_id, job.position, STEP_SIZE)
+            changed = sum(self._erase_thread(thread_id) for thread_id, _ in page)
+            return changed, page[-1][1] if page else None, len(page) < STEP_SIZE
+        if job.step == "orders":
+            changed, last = self._privacy.anonymise_orders(customer_id, job.position, STEP_SIZE)
+            return changed, last, last is None
+        if job.step == "carts":
+            deleted = self._privacy.delete_carts(customer_id, STEP_SIZE)
+            customer = self._customers.get(customer_id)
+            if customer is not None and deleted < STEP_SIZE:
+                # Guest carts opened with the customer's e-mail before (or without) signing in.
+                deleted += self._privacy.delete_guest_carts(customer.email, STEP_SIZE)
+                return deleted, None, deleted < STEP_SIZE
+            return deleted, None, deleted < STEP_SIZE
+        if job.step == "tokens":
+            deleted = self._privacy.delete_tokens(customer_id, STEP_SIZE)
+            return deleted, None, deleted < STEP_SIZE
+        if job.step == "collection":
+            deleted = self._privacy.delete_collection_items(customer_id, STEP_SIZE)
+            return deleted, None, deleted < STEP_SIZE
+        if job.step == "profile":
+            customer = self._customers.get(customer_id)
+            if customer is None:
+                return 0, None, True
+            # Profile, e-mail item (freed, not blocked), memberships and group counters together.
+            self._customers.delete(customer, keep_email_blocked=False)
+            return 1, None, True
+        return 0, None, True
+
+    def _erase_thread(self, thread_id: str) -> int:
+        # Objects first: if the items' rewrite fails, the step runs again and finds no objects.
+        removed = self._files.delete_prefix(f"{ATTACHMENT_PREFIX}{thread_id}/")
+        return removed + self._privacy.anonymise_thread(thread_id)
+
+    # -- self-service ----------------------------------------------------------------------------
+    def request(self, customer_id: str) -> None:
+        """Mail the customer a single-use confirmation link. Raises: NotFoundError, ConflictError."""
+        customer = self._customers.get(customer_id)
+        if customer is None:
+            raise NotFoundError("Customer not found.")
+        self._refuse_open_orders(customer_id)
+        secret = self._new_secret()
+        hashed = token_hash(secret)
+        valid_until = self._clock() + ERASE_LINK_TTL
+        self._customers.put_account_token(AccountToken(hashed, customer.id, "erase", valid_until))
+        base = self._config.settings().storefront_url.rstrip("/")
+        self._notifier.send_to_customer(
+            f"erase-request:{hashed}",
+            customer,
+            "erase_confirm",
+            {
+                "link": f"{base}/privacy/erase?token={secret}",
+                "valid_hours": int(ERASE_LINK_TTL.total_seconds() // 3600),
+            },
+        )
+        logger.info("erasure requested", customer_id=customer_id)
+
+    def confirm(self, token: str) -> ErasureJob:
+        """Erase the customer a confirmation link belongs to; the link works once.
+
+        Raises: InvalidTokenError, ConflictError (open orders)."""
+        hashed = token_hash(token)
+        stored = self._customers.get_account_token(hashed)
+        if stored is None or stored.purpose != "erase" or stored.valid_until <= self._clock():
+            raise InvalidTokenError(_BAD_LINK)
+        if self._privacy.get_job(stored.customer_id) is None:
+            self.erase(stored.customer_id, "customer", max_steps=0)
+        if not self._privacy.consume_token(hashed, stored.customer_id):
+            raise InvalidTokenError(_BAD_LINK)
+        return self.erase(stored.customer_id, "customer")

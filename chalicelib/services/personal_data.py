@@ -1,0 +1,74 @@
+"""The personal-data export: everything held about one customer, gathered from keyed reads only."""
+
+from __future__ import annotations
+
+from chalicelib.clock import Clock, parse_iso, utc_now
+from chalicelib.domain.carts import Cart, Order, Voucher
+from chalicelib.domain.privacy import PersonalData
+from chalicelib.domain.threads import ThreadView
+from chalicelib.errors import NotFoundError
+from chalicelib.repositories.carts import DynamoCartRepository
+from chalicelib.repositories.ports import CustomerRepository
+from chalicelib.repositories.privacy import DynamoPrivacyRepository
+from chalicelib.repositories.threads import DynamoThreadRepository
+from chalicelib.services.orders import OrderService
+
+# A customer's carts and threads are read newest first up to these bounds (orders: all of them).
+CARTS_EXPORTED = 1000
+THREADS_EXPORTED = 1000
+
+
+class PersonalDataService:
+    def __init__(
+        self,
+        customers: CustomerRepository,
+        carts: DynamoCartRepository,
+        orders: OrderService,
+        threads: DynamoThreadRepository,
+        privacy: DynamoPrivacyRepository,
+        clock: Clock = utc_now,
+    ) -> None:
+        self._clock = clock
+        self._customers = customers
+        self._carts = carts
+        self._orders = orders
+        self._threads = threads
+        self._privacy = privacy
+
+    def export(self, customer_id: str) -> PersonalData:
+        """Profile (with consents and import rows), addresses, groups, connections, consent
+        history, carts, orders with their history, vouchers, threads with messages and events.
+
+        Raises: NotFoundError."""
+        view = self._customers.view(customer_id)
+        if view is None:
+            raise NotFoundError("Customer not found.")
+        orders: list[Order] = []
+        cursor: str | None = None
+        while True:
+            page, cursor = self._orders.mine(customer_id, 200, cursor)
+            orders += page
+            if cursor is None:
+                break
+        carts: list[Cart] = self._carts.for_customer(customer_id, CARTS_EXPORTED)
+        carts += self._privacy.guest_carts(view.customer.email, CARTS_EXPORTED)
+        codes = dict.fromkeys(
+            c for c in (*(x.voucher_code for x in carts), *(o.voucher_code for o in orders)) if c
+        )
+        vouchers: list[Voucher] = [v for code in codes if (v := self._carts.get_voucher(code)) is not None]
+        # Threads linked to the account, and threads written from its e-mail before it existed.
+        found = {t.id: t for t in self._threads.for_customer(customer_id, THREADS_EXPORTED)}
+        for thread in self._threads.latest_for_email(view.customer.email, THREADS_EXPORTED):
+            found.setdefault(thread.id, thread)
+        threads: list[ThreadView] = [tv for i in found if (tv := self._threads.view(i)) is not None]
+        return PersonalData(
+            view=view,
+            exported_at=self._clock(),
+            consent_history=tuple(self._customers.consent_history(customer_id)),
+            carts=tuple(carts),
+            orders=tuple(orders),
+            vouchers=tuple(vouchers),
+            threads=tuple(threads),
+            open_links=tuple((p, parse_iso(v)) for p, v in self._privacy.open_links(customer_id)),
+            erasure=self._privacy.get_job(customer_id),
+        )

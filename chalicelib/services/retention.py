@@ -1,0 +1,107 @@
+"""Retention: data without a purpose is removed after the shop's retention periods.
+
+Run daily by the `retention-cleanup` schedule. TTL does part of it in AWS (abandoned carts carry
+`expires_at`), but TTL deletion can lag by days and moto never runs it, so this cleanup does not
+rely on it: every rule reads one keyed partition, oldest first, and stops at its page limit (the
+next run goes on). Guest profiles get no TTL: a TTL delete would leave their e-mail item, group
+memberships and counters behind, so old guests go through the erasure job instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from chalicelib.clock import iso
+from chalicelib.errors import DomainError
+from chalicelib.models import keys
+from chalicelib.observability import logger
+from chalicelib.repositories.carts import DynamoCartRepository
+from chalicelib.repositories.privacy import DynamoPrivacyRepository
+from chalicelib.services.config import ConfigService
+from chalicelib.services.erasure import ErasureService
+
+_PAGE = 50
+# Old guests who ordered stay in the guest partition: read at most this many pages of them a run.
+_GUEST_PAGES = 20
+SAFETY_MARGIN_MS = 15_000
+
+
+class UnprocessedMailPurger(Protocol):
+    """Delete kept, unprocessed inbound messages (and their raw copies) received before `before`;
+    returns how many. Mail ingestion (`MailIngestion.purge_before`) provides it."""
+
+    def purge_before(self, before: datetime, limit: int) -> int: ...
+
+
+@dataclass
+class RetentionResult:
+    erasures_resumed: int = 0
+    guests_erased: int = 0
+    carts_deleted: int = 0
+    unprocessed_deleted: int = 0
+    stopped_early: bool = False
+
+
+class RetentionService:
+    def __init__(
+        self,
+        privacy: DynamoPrivacyRepository,
+        carts: DynamoCartRepository,
+        erasure: ErasureService,
+        config: ConfigService,
+        unprocessed: UnprocessedMailPurger | None = None,
+    ) -> None:
+        self._privacy = privacy
+        self._carts = carts
+        self._erasure = erasure
+        self._config = config
+        self._unprocessed = unprocessed
+
+    def run(self, now: datetime, remaining_ms: Callable[[], int] | None = None) -> RetentionResult:
+        settings = self._config.settings()
+        result = RetentionResult()
+
+        def out_of_time() -> bool:
+            if remaining_ms is not None and remaining_ms() < SAFETY_MARGIN_MS:
+                result.stopped_early = True
+            return result.stopped_early
+
+        result.erasures_resumed = self._erasure.resume_unfinished()
+        guest_cutoff = now - timedelta(days=settings.retention.guest_customers_days)
+        floor = keys.ulid_floor(int(guest_cutoff.timestamp() * 1000))
+        after: str | None = None
+        for _ in range(_GUEST_PAGES):
+            page = self._privacy.old_guest_ids(floor, after, _PAGE)
+            for customer_id, orders_count in page:
+                if out_of_time():
+                    return result
+                after = customer_id
+                if orders_count:
+                    continue  # guests who ordered are kept (accounting); they can be erased on request
+                try:
+                    self._erasure.erase(customer_id, "retention")
+                    result.guests_erased += 1
+                except DomainError:
+                    logger.warning("retention erasure not finished", customer_id=customer_id)
+            if len(page) < _PAGE:
+                break
+        cart_cutoff = now - timedelta(days=settings.abandoned_cart.delete_after_days)
+        for cart in self._privacy.abandoned_carts_before(iso(cart_cutoff), _PAGE):
+            if out_of_time():
+                return result
+            if self._carts.delete_abandoned(cart):
+                result.carts_deleted += 1
+        if self._unprocessed is not None and not out_of_time():
+            mail_cutoff = now - timedelta(days=settings.retention.unprocessed_mail_days)
+            result.unprocessed_deleted = self._unprocessed.purge_before(mail_cutoff, _PAGE)
+        logger.info(
+            "retention cleanup",
+            erasures_resumed=result.erasures_resumed,
+            guests_erased=result.guests_erased,
+            carts_deleted=result.carts_deleted,
+            unprocessed_deleted=result.unprocessed_deleted,
+        )
+        return result
