@@ -181,7 +181,7 @@ def _json_body(request: Request) -> Any:
         raise InvalidInputError("A JSON body is required.", {"body": "required"})
     try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise HttpError(400, "BadRequest", "The body is not valid JSON.") from None
 
 

@@ -37,6 +37,18 @@ def _config(lambda_context: Any) -> IdempotencyConfig:
     return config
 
 
+def _caller(call: Call) -> str:
+    """Whose keys these are. Anonymous storefront callers are told apart by their cart token, else
+    by their address: one guest's key never replays another guest's answer (a cart token, a
+    thread id)."""
+    if call.principal is not None:
+        return call.principal.subject_id
+    cart_token = call.request.headers.get("x-cart-token")
+    if cart_token:
+        return "cart:" + hashlib.sha256(cart_token.encode("utf-8", "replace")).hexdigest()
+    return "ip:" + call.source_ip
+
+
 def replay_or_run(key: str, call: Call, run: Callable[[], Response], method: str, path: str) -> Response:
     """Run `run` once per (caller, route, key); replay its response for retries.
 
@@ -44,7 +56,7 @@ def replay_or_run(key: str, call: Call, run: Callable[[], Response], method: str
     """
     if len(key) > _MAX_KEY_LENGTH or not key.isprintable():
         raise InvalidInputError("The Idempotency-Key header is not valid.", {"Idempotency-Key": "invalid"})
-    caller = call.principal.subject_id if call.principal else "anonymous"
+    caller = _caller(call)
     body = call.request.raw_body or b""
     request = {
         "key": f"{caller}:{method}:{call.request.path}:{key}",

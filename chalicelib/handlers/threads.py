@@ -46,9 +46,11 @@ _FORM_FIELDS = set(ContactFormRequest.model_fields)
 
 def _form(raw: bytes, content_type: str) -> tuple[dict[str, Any], Upload | None]:
     """A multipart/form-data body: its text fields and at most one file (`attachment`)."""
-    document = BytesParser(policy=policy.default).parsebytes(
-        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + raw
-    )
+    try:
+        header = content_type.encode("ascii")
+    except UnicodeEncodeError:
+        raise HttpError(400, "BadRequest", "The Content-Type header is not valid.") from None
+    document = BytesParser(policy=policy.default).parsebytes(b"Content-Type: " + header + b"\r\n\r\n" + raw)
     if not document.is_multipart():
         raise HttpError(400, "BadRequest", "The multipart body could not be read.")
     fields: dict[str, Any] = {}
@@ -93,7 +95,7 @@ def contact(call: Call) -> Response | ContactFormResponse:
     else:
         try:
             fields = json.loads(raw or b"null")
-        except ValueError:
+        except (ValueError, RecursionError):
             raise HttpError(400, "BadRequest", "The body is not valid JSON.") from None
     request = validate(ContactFormRequest, fields)
     customer_id = call.principal.subject_id if call.principal else None

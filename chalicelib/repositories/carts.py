@@ -35,6 +35,8 @@ from chalicelib.repositories.dynamo_errors import (
 from chalicelib.repositories.paging import MAX_ITEMS_READ_PER_PAGE, index_page
 from chalicelib.text import normalise_email
 
+# Ids are ULIDs: anything longer is not one of ours (and could exceed DynamoDB's key size).
+MAX_ID_LENGTH = 64
 # Upper bound for "everything after this instant" in a sort-key range.
 _HIGH = "\uffff"
 
@@ -341,6 +343,8 @@ def merged_page(
 
 class DynamoCartRepository:
     def get(self, cart_id: str) -> Cart | None:
+        if len(cart_id) > MAX_ID_LENGTH:
+            return None
         with dynamo_errors():
             try:
                 return from_cart_record(CartRecord.get(keys.cart_pk(cart_id), keys.CART))
@@ -435,6 +439,8 @@ class DynamoCartRepository:
         return merged_page([partition], None, None, limit, None, from_cart_record).items
 
     def get_voucher(self, code: str) -> Voucher | None:
+        if len(code) > MAX_ID_LENGTH:
+            return None
         with dynamo_errors():
             try:
                 return _from_voucher_record(VoucherRecord.get(keys.voucher_pk(code), keys.VOUCHER))
@@ -495,6 +501,8 @@ class DynamoCartRepository:
 
 class DynamoOrderRepository:
     def get(self, order_id: str) -> Order | None:
+        if len(order_id) > MAX_ID_LENGTH:
+            return None
         with dynamo_errors():
             try:
                 return from_order_record(OrderRecord.get(keys.order_pk(order_id), keys.ORDER))

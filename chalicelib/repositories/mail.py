@@ -66,8 +66,10 @@ class SesMailer:
                 Destination={"ToAddresses": [mail.to]},
                 Content={"Raw": {"Data": message.as_bytes()}},
             )
-        except Exception:
-            logger.exception("mail not sent")
+        except Exception as error:
+            # The error code only: SES messages name the addresses involved.
+            code = getattr(error, "response", {}).get("Error", {}).get("Code", type(error).__name__)
+            logger.error("mail not sent", code=code)
             raise ServiceUnavailableError("Mail could not be sent; try again.") from None
         return str(message["Message-ID"])
 

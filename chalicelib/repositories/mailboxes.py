@@ -73,6 +73,8 @@ class DynamoMailboxRepository:
         return outcome.passed
 
     def get_unprocessed(self, unprocessed_id: str) -> UnprocessedMail | None:
+        if len(unprocessed_id) > 64:
+            return None
         with dynamo_errors():
             try:
                 record = UnprocessedMailRecord.get(keys.unprocessed_pk(unprocessed_id), keys.UNPROCESSED)

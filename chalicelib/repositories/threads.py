@@ -36,6 +36,11 @@ from chalicelib.repositories.dynamo_errors import TransactionCancelledError, dyn
 from chalicelib.repositories.paging import index_page
 from chalicelib.text import normalise_email
 
+# Ids are ULIDs: anything longer is not one of ours (and could exceed DynamoDB's key size).
+MAX_ID_LENGTH = 64
+# A thread view reads at most this many items: the thread, its newest messages and events.
+MAX_VIEW_ITEMS = 500
+
 
 def message_id_hash(message_id: str) -> str:
     return hashlib.sha256(message_id.strip().strip("<>").lower().encode()).hexdigest()
@@ -224,6 +229,8 @@ class ThreadWrite:
 
 class DynamoThreadRepository:
     def get(self, thread_id: str) -> Thread | None:
+        if len(thread_id) > MAX_ID_LENGTH:
+            return None
         with dynamo_errors():
             try:
                 return from_thread_record(ThreadRecord.get(keys.thread_pk(thread_id), keys.THREAD))
@@ -234,8 +241,13 @@ class DynamoThreadRepository:
         thread: Thread | None = None
         messages: list[Message] = []
         events: list[ThreadEvent] = []
+        if len(thread_id) > MAX_ID_LENGTH:
+            return None
         with dynamo_errors():
-            for record in TableRecord.query(keys.thread_pk(thread_id)):
+            # Newest first and bounded (the thread item sorts last, so it always comes first).
+            for record in TableRecord.query(
+                keys.thread_pk(thread_id), scan_index_forward=False, limit=MAX_VIEW_ITEMS, page_size=100
+            ):
                 if isinstance(record, ThreadRecord):
                     thread = from_thread_record(record)
                 elif isinstance(record, MessageRecord):
@@ -244,7 +256,7 @@ class DynamoThreadRepository:
                     events.append(_from_event_record(record))
         if thread is None:
             return None
-        return ThreadView(thread, tuple(messages), tuple(events))
+        return ThreadView(thread, tuple(reversed(messages)), tuple(reversed(events)))
 
     def write(self, change: ThreadWrite) -> None:
         """Raises: TransactionCancelledError naming the items whose condition failed ("thread",

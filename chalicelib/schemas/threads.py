@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from chalicelib.domain.threads import EventKind, MessageSource, Sender, ThreadStatus
 from chalicelib.schemas.common import Identifier, ListResponse, PageParams, RequestModel, ResponseModel
 from chalicelib.schemas.customers import BoolParam, Email
+from chalicelib.text import one_line
 
 MessageText = Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
 Ref = Annotated[str, StringConstraints(min_length=1, max_length=64)]
@@ -22,6 +23,13 @@ class ContactFormRequest(RequestModel):
     message: MessageText
     subject: Annotated[str, StringConstraints(max_length=255)] | None = None
     order_id: Ref | None = None
+
+    @field_validator("subject")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        # It becomes a mail's Subject: line breaks and control characters are folded away.
+        return one_line(value) if value is not None else None
+
     product_id: Ref | None = None
     language: Literal["en", "fr", "es"] | None = None
 

@@ -28,10 +28,10 @@ class CartTokens:
 
     def cart_id_of(self, token: str | None) -> str | None:
         """The cart a token opens, or None for anything not issued here."""
-        if not token or len(token) > _MAX_TOKEN_LENGTH or "." not in token:
+        if not token or len(token) > _MAX_TOKEN_LENGTH or "." not in token or not token.isascii():
             return None
         cart_id = token.split(".", 1)[0]
-        return cart_id if hmac.compare_digest(self.issue(cart_id), token) else None
+        return cart_id if hmac.compare_digest(self.issue(cart_id).encode(), token.encode()) else None
 
     def voucher_code(self, cart_id: str, abandoned_at: str) -> str:
         """The same code for the same abandonment: a redelivered sweep re-derives, never re-mints."""

@@ -26,10 +26,10 @@ class ReplyTokens:
         return f"{thread_id.lower()}-{self._signature(thread_id)}"
 
     def thread_of(self, token: str | None) -> str | None:
-        if not token or len(token) > _MAX or "-" not in token:
+        if not token or len(token) > _MAX or "-" not in token or not token.isascii():
             return None
         thread_id, _, signature = token.lower().rpartition("-")
-        if not thread_id or not hmac.compare_digest(signature, self._signature(thread_id)):
+        if not thread_id or not hmac.compare_digest(signature.encode(), self._signature(thread_id).encode()):
             return None
         return thread_id.upper()
 

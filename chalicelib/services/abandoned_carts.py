@@ -154,7 +154,10 @@ class AbandonedCartSweep:
         now: datetime,
         result: SweepResult,
     ) -> None:
-        recipient = self._recipient(cart, customer) if settings.remind else None
+        # One reminder per cart, ever (DESIGN.md): a cart that was reminded, came back and went idle
+        # again is marked abandoned without a second mail or a second voucher.
+        already = cart.reminded_at is not None or cart.voucher_code is not None
+        recipient = self._recipient(cart, customer) if settings.remind and not already else None
         remind = recipient is not None
         voucher = None
         # Vouchers are marketing: a service reminder comes without one.
@@ -172,7 +175,7 @@ class AbandonedCartSweep:
             status="abandoned",
             abandoned_at=now,
             reminder_due=remind,
-            voucher_code=voucher.code if voucher else None,
+            voucher_code=voucher.code if voucher else cart.voucher_code,
             expires_at=now + timedelta(days=settings.delete_after_days),
         )
         voucher_expires = now + timedelta(days=settings.voucher_days) + _VOUCHER_KEPT
@@ -186,12 +189,12 @@ class AbandonedCartSweep:
     def _remind(
         self, cart: Cart, customer: Customer | None, settings: AbandonedCartSettings, now: datetime
     ) -> bool:
-        """Send the owed reminder (at most once per abandonment) and clear the flag."""
+        """Send the owed reminder (at most once per cart) and clear the flag."""
         recipient = self._recipient(cart, customer)
         sent = False
         if recipient is not None and cart.abandoned_at is not None:
             # A service reminder is claimed per recipient: one, ever, whatever the cart.
-            event = f"cart-reminder:{cart.id}:{iso(cart.abandoned_at)}"
+            event = f"cart-reminder:{cart.id}"
             if recipient.kind == "service":
                 event = f"service-reminder:{recipient.customer_id or email_hash(recipient.address)}"
             unsubscribe = self._consents.link(

@@ -422,6 +422,10 @@ class CartService:
             updated_from=range_start(params.updated_from),
             updated_to=range_end(params.updated_to),
         )
+        if filters.updated_from and filters.updated_to and filters.updated_from > filters.updated_to:
+            raise InvalidInputError(
+                "The query parameters are not valid.", {"updated_from": "must not be after updated_to"}
+            )
         scope = f"carts|{filters.customer_id}|{filters.status}|{filters.updated_from}|{filters.updated_to}"
         page = self._carts.list_page(filters, params.limit, self._cursors.decode(params.cursor, scope))
         return page.items, self._cursors.encode(page.next_position, scope)

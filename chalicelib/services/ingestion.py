@@ -27,7 +27,7 @@ from chalicelib.repositories.threads import DynamoThreadRepository
 from chalicelib.security.cursors import CursorCodec
 from chalicelib.security.reply_tokens import ReplyTokens
 from chalicelib.services.config import ConfigService
-from chalicelib.services.contact_form import ATTACHMENT_PREFIX, safe_name
+from chalicelib.services.contact_form import ATTACHMENT_PREFIX, safe_name, sniff
 from chalicelib.services.mail_parsing import (
     MAX_ATTACHMENT_BYTES,
     MAX_ATTACHMENTS,
@@ -38,6 +38,11 @@ from chalicelib.services.mail_parsing import (
 from chalicelib.services.threads import DuplicateMessageError, ThreadService
 
 UNPROCESSED_PREFIX = "unprocessed/"
+MAX_TEXT_CHARS = 100_000
+MAX_HTML_CHARS = 150_000
+MAX_NOTES = 20
+# Attachments listed on a message beyond the ones kept; the rest are summed up in one note.
+MAX_LISTED_ATTACHMENTS = 30
 DEFAULT_CONTACT = "customer-service"
 Outcome = Literal["threaded", "new_thread", "duplicate", "unprocessed"]
 _REFERENCES_TRIED = 10
@@ -85,17 +90,23 @@ class MailIngestion:
             parsed = parse_mail(raw)
         except Exception as error:
             return self._keep(raw, source, raw_key, now, f"unparseable: {type(error).__name__}")
-        thread_id = self._find_thread(parsed)
-        if thread_id is None:
-            if parsed.auto_submitted:
-                return self._keep(raw, source, raw_key, now, "auto-reply or bounce with no thread to join")
-            settings = self._config.settings().customer_service.imap
-            if not settings.create_new_threads:
-                return self._keep(raw, source, raw_key, now, "no thread to join (new threads are off)")
         try:
+            thread_id = self._find_thread(parsed)
+            if thread_id is None:
+                if parsed.auto_submitted:
+                    return self._keep(
+                        raw, source, raw_key, now, "auto-reply or bounce with no thread to join"
+                    )
+                settings = self._config.settings().customer_service.imap
+                if not settings.create_new_threads:
+                    return self._keep(raw, source, raw_key, now, "no thread to join (new threads are off)")
             result = self._store(parsed, thread_id, now)
         except NotFoundError:
             return self._keep(raw, source, raw_key, now, "no contact to file it under")
+        except Exception as error:
+            # A write refused for this message, or a storage outage: either way it is kept (if
+            # keeping fails too, that is an outage and the caller retries the whole message).
+            return self._keep(raw, source, raw_key, now, f"could not be stored: {type(error).__name__}")
         self._count(result)
         return result
 
@@ -145,8 +156,9 @@ class MailIngestion:
             thread_id=target,
             sender="customer",
             received_at=now,
-            text=trim_quoted(parsed.text),
-            html=parsed.html,
+            # Bounded so one message always fits a DynamoDB item (400 KB); the raw copy is whole.
+            text=trim_quoted(parsed.text)[:MAX_TEXT_CHARS],
+            html=parsed.html[:MAX_HTML_CHARS] if parsed.html else None,
             email=parsed.sender or None,
             subject=parsed.subject or None,
             attachments=attachments,
@@ -155,7 +167,7 @@ class MailIngestion:
             references=parsed.references[-10:],
             auto_submitted=parsed.auto_submitted,
             source="mail",
-            notes=(*parsed.defects, *notes),
+            notes=tuple(note[:300] for note in (*parsed.defects, *notes))[:MAX_NOTES],
         )
         try:
             if thread_id is not None:
@@ -187,6 +199,9 @@ class MailIngestion:
         kept: list[Attachment] = []
         notes: list[str] = []
         for index, part in enumerate(parsed.attachments):
+            if index >= MAX_LISTED_ATTACHMENTS:
+                notes.append(f"{len(parsed.attachments) - index} more attachments not kept or listed")
+                break
             name = safe_name(part.name)
             if index >= MAX_ATTACHMENTS:
                 notes.append(f"attachment {name} not kept: more than {MAX_ATTACHMENTS} attachments")
@@ -198,9 +213,12 @@ class MailIngestion:
                 )
                 kept.append(Attachment(name, len(part.data), part.content_type, ""))
                 continue
+            # The declared type is the sender's word: only what content sniffing recognises keeps
+            # a type a browser would render; anything else is stored as a download.
+            content_type = sniff(part.data) or "application/octet-stream"
             key = f"{ATTACHMENT_PREFIX}{thread_id}/{message_id}/{index}-{name}"
-            self._files.put(key, part.data, part.content_type)
-            kept.append(Attachment(name, len(part.data), part.content_type, key))
+            self._files.put(key, part.data, content_type)
+            kept.append(Attachment(name, len(part.data), content_type, key))
         return tuple(kept), tuple(notes)
 
     def _keep(self, raw: bytes, source: str, raw_key: str | None, now: datetime, reason: str) -> IngestResult:

@@ -19,6 +19,8 @@ from typing import Any
 
 import nh3
 
+from chalicelib.text import one_line
+
 # Attachments kept per message and the largest one kept; the others are listed, not stored.
 MAX_ATTACHMENTS = 10
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -30,6 +32,8 @@ _QUOTE_HEADERS = re.compile(
     re.IGNORECASE,
 )
 _AUTO_SENDERS = ("mailer-daemon", "postmaster")
+# RFC 5322's line limit: longer "ids" are ignored (a missing Message-ID is then the bytes' hash).
+_MAX_ID_LENGTH = 998
 
 
 @dataclass(frozen=True)
@@ -126,13 +130,13 @@ def _decode_bytes(data: bytes, charset: str | None) -> str:
 def message_id_of(raw: bytes, header: str) -> str:
     """The Message-ID, or one made from the raw bytes' hash when it is missing or unusable."""
     match = _MESSAGE_ID.search(header or "")
-    if match:
+    if match and len(match.group(0)) <= _MAX_ID_LENGTH:
         return match.group(0)
     return f"<{hashlib.sha256(raw).hexdigest()}@no-message-id.invalid>"
 
 
 def _ids(value: str) -> tuple[str, ...]:
-    return tuple(_MESSAGE_ID.findall(value or ""))
+    return tuple(found for found in _MESSAGE_ID.findall(value or "") if len(found) <= _MAX_ID_LENGTH)
 
 
 def _part_text(part: Message, defects: list[str]) -> str:
@@ -232,7 +236,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
         # A body MIME couldn't split (a broken boundary ...): keep it as text rather than lose it.
         body = raw.split(b"\r\n\r\n", 1)[-1] if b"\r\n\r\n" in raw else raw.split(b"\n\n", 1)[-1]
         text = body[:200_000].decode("utf-8", errors="replace")
-    subject = reader.header("Subject").replace("\r", " ").replace("\n", " ").strip()
+    subject = one_line(reader.header("Subject"))
     return ParsedMail(
         message_id=message_id_of(raw, reader.header("Message-ID")),
         sender=sender.lower(),

@@ -14,6 +14,7 @@ accepted and has no effect here.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import imaplib
 import poplib
 import ssl
@@ -24,6 +25,7 @@ from datetime import datetime
 
 from chalicelib.clock import Clock, utc_now
 from chalicelib.domain.threads import MailboxState
+from chalicelib.errors import DomainError
 from chalicelib.observability import logger, metrics
 from chalicelib.repositories.mailboxes import DynamoMailboxRepository
 from chalicelib.repositories.secrets import SecretStore
@@ -37,6 +39,8 @@ CONNECT_TIMEOUT_SECONDS = 20
 # The checkpoint is written every this many messages (and at the end): a crash refetches at most
 # that many, which dedupe then drops.
 CHECKPOINT_EVERY = 20
+# POP3 without delete_messages: how many stored messages left on the server are remembered.
+MAX_REMEMBERED_UIDLS = 20_000
 _MAIL_ERRORS = (OSError, imaplib.IMAP4.error, poplib.error_proto, ssl.SSLError, EOFError)
 
 
@@ -50,6 +54,18 @@ class PollResult:
     deleted: int = 0
     error: str | None = None
     stopped_early: bool = False
+
+
+def uidl_key(uidl: str) -> str:
+    """What the state item keeps of a UIDL: 12 hex digits of its hash (UIDLs can be 70 bytes)."""
+    return hashlib.sha256(uidl.encode()).hexdigest()[:12]
+
+
+def _remembered(on_server: list[tuple[int, str]], seen: set[str]) -> tuple[str, ...]:
+    """The stored UIDLs still on the server, newest last, at most MAX_REMEMBERED_UIDLS of them
+    (so the state item stays far below DynamoDB's 400 KB; older ones would be fetched again and
+    dropped by dedupe)."""
+    return tuple(u for _, u in on_server if u in seen)[-MAX_REMEMBERED_UIDLS:]
 
 
 def _context(settings: ImapSettings) -> ssl.SSLContext:
@@ -105,6 +121,9 @@ class MailPoller:
                         self._imap(settings, password, progress, result, remaining_ms)
                 except _MAIL_ERRORS as error:
                     result.error = describe(error)
+                except DomainError as error:
+                    # Storage trouble while storing a message: the checkpoint stays before it.
+                    result.error = f"{type(error).__name__}: {error.message}"
                 state = progress[0]
         duration = int((time.monotonic() - started) * 1000)
         self._mailboxes.save_state(
@@ -239,7 +258,7 @@ class MailPoller:
             on_server: list[tuple[int, str]] = []
             for line in listing:
                 position, _, uidl = line.decode("ascii", errors="replace").partition(" ")
-                on_server.append((int(position), uidl.strip()))
+                on_server.append((int(position), uidl_key(uidl.strip())))
             seen = set(state.uidls)
             for number, uidl in on_server:
                 if uidl in seen:
@@ -256,13 +275,13 @@ class MailPoller:
                 if settings.delete_messages:
                     connection.dele(number)
                     result.deleted += 1
-                progress[0] = replace(state, uidls=tuple(u for _, u in on_server if u in seen))
+                progress[0] = replace(state, uidls=_remembered(on_server, seen))
                 if result.fetched % CHECKPOINT_EVERY == 0:
                     self._mailboxes.save_state(progress[0])
             connection.quit()
             committed = True
             # Only UIDLs still on the server are remembered (deleted ones went at QUIT).
-            kept = tuple(u for _, u in on_server if u in seen and not settings.delete_messages)
+            kept = () if settings.delete_messages else _remembered(on_server, seen)
             progress[0] = replace(state, uidls=kept)
         finally:
             if not committed:

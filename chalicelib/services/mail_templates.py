@@ -13,6 +13,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from chalicelib.text import one_line
+
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "mail"
 LANGUAGES = ("en", "fr", "es")
 
@@ -39,7 +41,7 @@ def render(name: str, language: str, context: dict[str, Any]) -> RenderedMail:
     environment = _environment()
     text = environment.get_template(f"{language}/{name}.txt").render(**context)
     first_line, _, body = text.partition("\n")
-    subject = first_line.removeprefix("Subject:").strip()
+    subject = one_line(first_line.removeprefix("Subject:"))
     # In the HTML, `subject` is the mail's rendered subject line (the layout's title).
     html = environment.get_template(f"{language}/{name}.html").render(
         **(context | {"subject": subject, "language": language})

@@ -6,6 +6,7 @@ from typing import Any
 
 from chalicelib.domain.customers import Customer
 from chalicelib.domain.mail import OutboundMail
+from chalicelib.errors import DomainError, ServiceUnavailableError
 from chalicelib.observability import logger
 from chalicelib.repositories.mail import Mailer, SentMailLog
 from chalicelib.services.config import ConfigService
@@ -64,8 +65,13 @@ class Notifier:
         )
         try:
             self._mailer.send(mail)
-        except Exception:
+        except DomainError:
             self._log.release(event_key)
             raise
+        except Exception as error:
+            # E.g. a header the mail library refuses: never a 500, and the claim goes back.
+            self._log.release(event_key)
+            logger.error("mail not built", template=template, error=type(error).__name__)
+            raise ServiceUnavailableError("Mail could not be sent; try again.") from None
         logger.info("mail sent", template=template)
         return True

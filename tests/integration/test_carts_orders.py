@@ -610,3 +610,54 @@ def test_the_schedule_handler_stops_at_the_lambda_deadline(anonymous: Api, clock
         "sweep", "request-2", "arn:aws:lambda:us-east-1:0:function:sweep", budget_ms=900_000
     )
     assert handler(event, roomy)["abandoned"] == 1
+
+
+def test_a_reminded_cart_that_comes_back_is_never_reminded_again(
+    admin: Api, anonymous: Api, mailbox: MemoryMailer, clock: FixedClock
+) -> None:
+    admin.json("PATCH", "/admin/settings", REMIND)
+    cart_id, token = guest_cart(anonymous, email="guest@example.com", cart_reminders=True)
+    codes = set()
+    for round_number in range(3):
+        put_line(anonymous, cart_id, f"sku-{round_number}", headers=token)
+        clock.advance(hours=2)
+        assert sweep(clock.now)["abandoned"] == 1
+        codes.add(admin.json("GET", f"/admin/carts/{cart_id}")[1]["voucher_code"])
+    assert len(mailbox.sent) == 1 and len(codes) == 1
+
+
+def test_guests_do_not_share_idempotency_keys(anonymous: Api) -> None:
+    from types import SimpleNamespace
+
+    from chalicelib.handlers.idempotency import _caller
+
+    def call(ip: str, token: str | None = None) -> Any:
+        headers = {"x-cart-token": token} if token else {}
+        return SimpleNamespace(principal=None, source_ip=ip, request=SimpleNamespace(headers=headers))
+
+    assert _caller(call("198.51.100.1")) != _caller(call("198.51.100.2"))
+    assert _caller(call("198.51.100.1", "cart-a")) != _caller(call("198.51.100.1", "cart-b"))
+    assert _caller(call("198.51.100.1", "cart-a")) == _caller(call("203.0.113.7", "cart-a"))
+    # Through the routes: a retry (same guest, same key) gets the same cart back.
+    first = anonymous.json("POST", "/store/carts", None, headers={"Idempotency-Key": "k-1"})
+    again = anonymous.json("POST", "/store/carts", None, headers={"Idempotency-Key": "k-1"})
+    assert first[0] == again[0] == 201 and first[1]["id"] == again[1]["id"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "headers", "status"),
+    [
+        ("GET", "/store/carts/{cart}", None, {"X-Cart-Token": "é.x"}, 404),
+        ("GET", "/store/carts/" + "x" * 3000, None, {}, 404),
+        ("POST", "/store/carts", "[" * 50_000, {}, 400),
+        ("GET", "/admin/carts?updated_from=2026-02-01&updated_to=2026-01-01", None, {}, 400),
+        ("GET", "/admin/orders/" + "x" * 3000, None, {}, 404),
+    ],
+)
+def test_bad_input_is_a_4xx(
+    admin: Api, anonymous: Api, method: str, path: str, body: Any, headers: dict[str, str], status: int
+) -> None:
+    cart_id, _ = guest_cart(anonymous)
+    api = admin if path.startswith("/admin") else anonymous
+    got, answer = api.json(method, path.replace("{cart}", cart_id), body, headers=headers)
+    assert got == status, answer

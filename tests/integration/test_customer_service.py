@@ -412,3 +412,22 @@ def test_customer_service_routes_need_staff(anonymous: Api, support: Api) -> Non
     ):
         assert anonymous.json(method, path)[0] == 401
         assert support.json(method, path)[0] in (200, 404)
+
+
+def test_subjects_with_line_breaks_are_folded(shop: Api, anonymous: Api, mailbox: MemoryMailer) -> None:
+    shop.json("PATCH", "/admin/contacts/webmaster", {"save_messages": False, "email": "web@shop-example.com"})
+    status, _ = send(anonymous, contact_id="webmaster", subject="Broken\r\nBcc: victim@example.com")
+    assert status == 202
+    mime = to_mime(mailbox.sent[-1], container().threads._clock())
+    assert "Bcc" not in mime and mime["Subject"].endswith("Broken Bcc: victim@example.com")
+    thread_id = send(anonymous, subject="Parcel\u2028late\x85again")[1]["thread_id"]
+    status, reply = shop.json("POST", f"/admin/threads/{thread_id}/reply", {"message": "On its way"})
+    assert status == 201, reply
+    assert reply["subject"].endswith("Re: Parcel late again")
+
+
+def test_multipart_with_a_bad_content_type_header(anonymous: Api) -> None:
+    response = anonymous.call(
+        "POST", "/store/contact", b"--x--", headers={"Content-Type": "multipart/form-data; boundary=\u20ac"}
+    )
+    assert response.status_code == 400

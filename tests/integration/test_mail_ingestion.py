@@ -421,3 +421,30 @@ def test_retention_forgets_old_unprocessed_mail(shop: Api, support: Api, clock: 
     raw_key = f"unprocessed/{kept['id']}.eml"
     with pytest.raises(NotFoundError):
         container().files.open(raw_key)
+
+
+def test_hostile_mail_is_stored_bounded_or_kept(shop: Api, support: Api) -> None:
+    huge = mail("Huge", "x" * 450_000)
+    result = ingest(huge)
+    assert result.outcome == "new_thread"
+    [stored] = thread_of(shop, result.thread_id)["messages"]
+    assert len(stored["text"]) == 100_000
+    assert ingest(mail("Token", "hi", to="support+ab-\u00e9@shop-example.com")).outcome == "new_thread"
+    weird = mail("placeholder", "x").replace(
+        b"Subject: placeholder", b"Subject: =?utf-8?q?Hi=E2=80=A8there?="
+    )
+    thread_id = ingest(weird).thread_id
+    assert thread_of(shop, thread_id)["thread"]["subject"] == "Hi there"
+    assert shop.json("POST", f"/admin/threads/{thread_id}/reply", {"message": "Hello"})[0] == 201
+
+
+def test_mail_attachment_types_are_sniffed(shop: Api) -> None:
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "ana@example.com", SUPPORT_BOX, "Files"
+    message.set_content("see files")
+    message.add_attachment(b"MZ\x90\x00binary", maintype="image", subtype="png", filename="photo.png.exe")
+    message.add_attachment(b"%PDF-1.7 ...", maintype="application", subtype="octet-stream", filename="a.pdf")
+    result = ingest(message.as_bytes())
+    [stored] = thread_of(shop, result.thread_id)["messages"]
+    types = {a["name"]: a["content_type"] for a in stored["attachments"]}
+    assert types == {"photo.png.exe": "application/octet-stream", "a.pdf": "application/pdf"}
