@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -262,14 +262,23 @@ class CheckoutWrite:
     now: datetime | None = None
 
 
-@dataclass
-class _Labelled:
-    """Names the items of a transaction in the order they were added, to explain a cancellation."""
-
-    labels: list[str] = field(default_factory=list)
-
-    def reason(self, codes: list[str]) -> set[str]:
-        return {label for label, code in zip(self.labels, codes, strict=False) if code != "None"}
+def transaction_label(pk: str, sk: str) -> str:
+    """Names a cart / checkout / order transaction's item, for TransactionCancelledError."""
+    for prefix, name in (
+        ("CART#", "cart"),
+        ("ORDER#", "order"),
+        ("EMAIL#", "email"),
+        ("VOUCHER#", "voucher"),
+    ):
+        if pk.startswith(prefix):
+            return name
+    if pk == keys.CONFIG:
+        return "group"
+    if pk.startswith("CUSTOMER#"):
+        if sk == keys.PROFILE:
+            return "customer"
+        return "address" if sk.startswith(keys.address_prefix()) else "membership"
+    return "other"
 
 
 # -- range queries -----------------------------------------------------------------------------
@@ -371,22 +380,19 @@ class DynamoCartRepository:
 
     def abandon(self, before: Cart, after: Cart, voucher: Voucher | None, voucher_expires: datetime) -> bool:
         """Mark an idle cart abandoned (and store its voucher) unless it changed since it was read."""
-        labels = _Labelled()
 
         def build(transaction: TransactWrite) -> None:
             record = to_cart_record(after)
             record.version = before.version
             transaction.save(record, condition=CartRecord.status == "open")
-            labels.labels.append("cart")
             if voucher is not None:
                 # Same cart and abandonment → same code: a replay finds it there and moves on.
                 transaction.save(
                     _voucher_record(voucher, voucher_expires), condition=VoucherRecord.pk.does_not_exist()
                 )
-                labels.labels.append("voucher")
 
         try:
-            run_transaction(build, lambda codes: TransactionCancelledError(labels.reason(codes)))
+            run_transaction(build, label=transaction_label)
         except TransactionCancelledError:
             return False
         return True
@@ -452,25 +458,18 @@ class DynamoCartRepository:
         order counters and the voucher's redemption: all or nothing.
 
         Raises: TransactionCancelledError (with the failed items' names)."""
-        labels = _Labelled()
 
         def build(transaction: TransactWrite) -> None:
-            labels.labels.clear()
             cart = to_cart_record(write.cart_after)
             cart.version = write.cart_before.version
             transaction.save(cart, condition=CartRecord.status != "ordered")
-            labels.labels.append("cart")
             transaction.save(to_order_record(write.order), condition=OrderRecord.pk.does_not_exist())
-            labels.labels.append("order")
             customers = DynamoCustomerRepository
             if write.customer_before is None:
                 deltas = customers._create_items(transaction, write.customer_after)
-                labels.labels += ["customer", "email"] + ["membership"] * len(write.customer_after.group_ids)
             else:
                 deltas = customers._update_items(transaction, write.customer_before, write.customer_after)
-                labels.labels += ["customer"] + ["membership"] * len(write.customer_after.group_ids)
             customers._counter_writes(transaction, deltas)
-            labels.labels += ["group"] * sum(1 for change in deltas.values() if change)
             for address_id in write.address_ids:
                 address = AddressRecord(
                     keys.customer_pk(write.customer_after.id), keys.address_sk(address_id)
@@ -484,7 +483,6 @@ class DynamoCartRepository:
                     condition=AddressRecord.pk.exists() & (AddressRecord.deleted == False),  # noqa: E712
                     add_version_condition=False,
                 )
-                labels.labels.append("address")
             if write.voucher_code is not None and write.now is not None:
                 voucher = VoucherRecord(keys.voucher_pk(write.voucher_code), keys.VOUCHER)
                 transaction.update(
@@ -494,9 +492,8 @@ class DynamoCartRepository:
                     & VoucherRecord.used_by_order.does_not_exist()
                     & (VoucherRecord.valid_until > iso(write.now)),
                 )
-                labels.labels.append("voucher")
 
-        run_transaction(build, lambda codes: TransactionCancelledError(labels.reason(codes)))
+        run_transaction(build, label=transaction_label)
 
 
 class DynamoOrderRepository:
@@ -537,18 +534,14 @@ class DynamoOrderRepository:
         """The order (version-checked) and, when the change moves money, the customer's stats.
 
         Raises: TransactionCancelledError."""
-        labels = _Labelled()
 
         def build(transaction: TransactWrite) -> None:
-            labels.labels.clear()
             record = to_order_record(after)
             record.version = before.version
             transaction.save(record, condition=OrderRecord.pk.exists())
-            labels.labels.append("order")
             if customer_before is not None and customer_after is not None:
                 customers = DynamoCustomerRepository
                 deltas = customers._update_items(transaction, customer_before, customer_after)
                 customers._counter_writes(transaction, deltas)
-                labels.labels.append("customer")
 
-        run_transaction(build, lambda codes: TransactionCancelledError(labels.reason(codes)))
+        run_transaction(build, label=transaction_label)

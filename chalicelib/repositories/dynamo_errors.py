@@ -68,25 +68,52 @@ class TransactionCancelledError(ConflictError):
         self.reasons = reasons
 
 
+def item_keys(transaction: TransactWrite) -> list[tuple[str, str]]:
+    """(PK, SK) of each item of a transaction in the order DynamoDB answers for them: PynamoDB
+    sends condition checks, then deletes, then puts, then updates, whatever order they were
+    added in."""
+    groups = (
+        transaction._condition_check_items,
+        transaction._delete_items,
+        transaction._put_items,
+        transaction._update_items,
+    )
+    found = []
+    for group in groups:
+        for item in group:
+            fields = item.get("Key") or item.get("Item") or {}
+            found.append((str(fields.get("PK", {}).get("S", "")), str(fields.get("SK", {}).get("S", ""))))
+    return found
+
+
 def run_transaction(
     build: Callable[[TransactWrite], None],
     on_cancel: Callable[[list[str]], Exception] | None = None,
     attempts: int = 3,
     token: str | None = None,
+    label: Callable[[str, str], str] | None = None,
 ) -> None:
     """Run one TransactWriteItems built by `build`, again when it only lost a race with another
-    transaction on a shared item (a group's member counter), and translate failures."""
+    transaction on a shared item (a group's member counter), and translate failures.
+
+    With `label(PK, SK) -> name`, a cancelled transaction raises TransactionCancelledError naming
+    the items whose condition failed (by their keys, so the order items were added in is free)."""
     for attempt in range(1, attempts + 1):
+        keys_sent: list[tuple[str, str]] = []
         try:
             connection = TableRecord._get_connection().connection
             with TransactWrite(connection=connection, client_request_token=token) as transaction:
                 build(transaction)
+                keys_sent = item_keys(transaction)
             return
         except TransactWriteError as error:
             codes = cancellation_codes(error)
             conflict_only = "TransactionConflict" in codes and "ConditionalCheckFailed" not in codes
             if conflict_only and attempt < attempts:
                 continue
+            if label is not None and "ConditionalCheckFailed" in codes:
+                failed = {label(*key) for key, code in zip(keys_sent, codes, strict=False) if code != "None"}
+                raise TransactionCancelledError(failed) from None
             with dynamo_errors(on_cancel=on_cancel):
                 raise
 

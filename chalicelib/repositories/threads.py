@@ -32,7 +32,7 @@ from chalicelib.models.threads import (
     ThreadRecord,
     ThreadTagRecord,
 )
-from chalicelib.repositories.dynamo_errors import TransactionCancelledError, dynamo_errors, run_transaction
+from chalicelib.repositories.dynamo_errors import dynamo_errors, run_transaction
 from chalicelib.repositories.paging import index_page
 from chalicelib.text import normalise_email
 
@@ -209,6 +209,16 @@ def _from_event_record(record: ThreadEventRecord) -> ThreadEvent:
     )
 
 
+def _label(pk: str, sk: str) -> str:
+    """Names a thread transaction's item, for TransactionCancelledError."""
+    if pk.startswith("THREAD#"):
+        return "thread" if sk == keys.THREAD else ("message" if sk.startswith("MESSAGE#") else "event")
+    for prefix, name in (("MSGID#", "message_id"), ("TAG#", "tag"), (keys.CS_STATS, "stats")):
+        if pk.startswith(prefix):
+            return name
+    return "contact" if pk == keys.CONFIG else "other"
+
+
 # -- writes ------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ThreadWrite:
@@ -261,33 +271,26 @@ class DynamoThreadRepository:
     def write(self, change: ThreadWrite) -> None:
         """Raises: TransactionCancelledError naming the items whose condition failed ("thread",
         "message_id", "contact")."""
-        labels: list[str] = []
 
         def build(transaction: TransactWrite) -> None:
-            labels.clear()
             record = to_thread_record(change.after)
             if change.before is None:
                 transaction.save(record, condition=ThreadRecord.pk.does_not_exist())
             else:
                 record.version = change.before.version
                 transaction.save(record, condition=ThreadRecord.pk.exists())
-            labels.append("thread")
             for message in change.messages:
                 transaction.save(to_message_record(message), condition=MessageRecord.pk.does_not_exist())
-                labels.append("message")
             for event in change.events:
                 transaction.save(_event_record(event))
-                labels.append("event")
             for message_id in dict.fromkeys(change.message_ids):
                 lookup = MessageIdRecord(
                     keys.message_id_pk(message_id_hash(message_id)), "MSGID", thread_id=change.after.id
                 )
                 transaction.save(lookup, condition=MessageIdRecord.pk.does_not_exist())
-                labels.append("message_id")
             if change.before is None and change.after.tag:
                 tag = ThreadTagRecord(keys.thread_tag_pk(change.after.tag), "TAG", thread_id=change.after.id)
                 transaction.save(tag, condition=ThreadTagRecord.pk.does_not_exist())
-                labels.append("tag")
             deltas = counter_deltas(change.before, change.after)
             actions = [getattr(ConfigRecord, name).add(delta) for name, delta in sorted(deltas.items())]
             if change.new_thread_for_contact:
@@ -295,7 +298,6 @@ class DynamoThreadRepository:
             if actions:
                 contact = ConfigRecord(keys.CONFIG, keys.config_sk("CONTACT", change.after.contact_id))
                 transaction.update(contact, actions=actions, condition=ConfigRecord.pk.exists())
-                labels.append("contact")
             stats = change.stats
             if change.stats_day is not None and (stats.threads or stats.messages or stats.responses):
                 day = StatsDayRecord(keys.CS_STATS, keys.stats_day_sk(change.stats_day.isoformat()))
@@ -309,13 +311,8 @@ class DynamoThreadRepository:
                         StatsDayRecord.response_seconds.add(stats.response_seconds),
                     ],
                 )
-                labels.append("stats")
 
-        def on_cancel(codes: list[str]) -> Exception:
-            failed = {label for label, code in zip(labels, codes, strict=False) if code != "None"}
-            return TransactionCancelledError(failed)
-
-        run_transaction(build, on_cancel)
+        run_transaction(build, label=_label)
 
     # -- reads ---------------------------------------------------------------------------------
     def list_page(self, filters: ThreadFilters, limit: int, position: dict[str, Any] | None) -> Page[Thread]:
