@@ -577,7 +577,7 @@ function newKey(): string {
   return typeof crypto !== "undefined" && "randomUUID" in crypto ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
 }
 
-function ReplyForm({ thread, view, onSent }: { thread: Thread; view: ThreadView; onSent: () => void }) {
+export function ReplyForm({ thread, view, onSent }: { thread: Thread; view: ThreadView; onSent: () => void }) {
   const { t } = useI18n();
   const [text, setText] = useState(() => initialReply(view.reply_defaults));
   const [error, setError] = useState<unknown>(null);
