@@ -447,6 +447,8 @@ def test_no_critical_accessibility_violations_and_phone_width(
     screens += [("settings", "#/settings"), ("order", f"#/orders/{data['order']['id']}")]
     screens += [("imports", "#/imports"), ("customer-service", "#/customer-service")]
     screens += [("cs-threads", "#/customer-service/threads"), ("cs-mailbox", "#/customer-service/mailbox")]
+    thread_id = contact_form(stack, "phone.width@example.com", "Phone width", "A rather long message " * 20)
+    screens += [("cs-thread", f"#/customer-service/threads/{thread_id}")]
     problems = {}
     for name, hash_path in screens:
         if hash_path:
@@ -594,6 +596,16 @@ def test_status_buttons_and_next_unanswered(page: Any, stack: Stack, data: dict[
         )["items"]
     expect()(page.get_by_test_id("events").locator("li")).to_have_count(4)
     expect()(page.get_by_test_id("events")).to_contain_text("Pending 2 → Closed")
+
+    # an admin forwards to an employee: the thread is assigned to them
+    page.get_by_text("Forward", exact=True).first.click()
+    page.get_by_role("combobox", name=re.compile("^Employee")).select_option(
+        label="Sam Help (helper@example.com)"
+    )
+    page.get_by_role("button", name="Forward", exact=True).click()
+    expect()(page.get_by_role("status").filter(has_text="Thread forwarded.")).to_be_visible()
+    expect()(page.locator("hgroup p")).to_contain_text("Assigned to: Sam Help")
+    expect()(page.get_by_test_id("events")).to_contain_text("Forwarded to Sam Help")
 
     # "next unanswered" opens the thread the API names (the oldest waiting for the shop)
     waiting = api.call("GET", "/admin/threads/next-unanswered")

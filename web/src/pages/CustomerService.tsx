@@ -646,7 +646,8 @@ function ForwardForm(props: { thread: Thread; employees: Employee[] | null; empl
   const { t } = useI18n();
   const auth = useAuth();
   const canPickEmployee = props.employees !== null;
-  const [form, setForm] = useState<ForwardForm>({ to: canPickEmployee ? "employee" : "email", employee_id: "", email: "", comment: "" });
+  // "employee" by default; it only applies once the employee list has loaded (admins).
+  const [form, setForm] = useState<ForwardForm>({ to: "employee", employee_id: "", email: "", comment: "" });
   const [error, setError] = useState<unknown>(null);
   const [local, setLocal] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
@@ -696,7 +697,7 @@ function ForwardForm(props: { thread: Thread; employees: Employee[] | null; empl
             </label>
           </fieldset>
         ) : (
-          <p className="muted">{auth.isAdmin ? <ErrorBox error={props.employeesError} /> : t("Only administrators can list employees: forward to an e-mail address.")}</p>
+          auth.isAdmin ? <ErrorBox error={props.employeesError} /> : <p className="muted">{t("Only administrators can list employees: forward to an e-mail address.")}</p>
         )}
         {to === "employee" ? (
           <SelectField
