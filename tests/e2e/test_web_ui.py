@@ -14,6 +14,9 @@ import os
 import re
 import time
 from collections.abc import Iterator
+from email import policy as email_policy
+from email.message import EmailMessage
+from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 
@@ -64,10 +67,16 @@ class Api:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The stack's $CLIENTELE_DATA_DIR: its mail goes to outbox/*.eml there."""
+    return tmp_path_factory.mktemp("e2e") / "data"
+
+
+@pytest.fixture(scope="module")
+def stack(data_dir: Path) -> Iterator[Stack]:
     if not DIST.is_file():
         pytest.fail("web/dist is not built: run `make web` (make test does it)")
-    launcher = Launcher(tmp_path_factory.mktemp("e2e") / "data")
+    launcher = Launcher(data_dir)
     try:
         yield launcher.start(CLIENTELE_ADMIN_EMAIL=ADMIN[0], CLIENTELE_ADMIN_PASSWORD=ADMIN[1])
     finally:
@@ -436,7 +445,10 @@ def test_no_critical_accessibility_violations_and_phone_width(
     customer = data["customers"]["Alvarez"]
     screens = [("login", None), ("customers", "#/customers"), ("customer", f"#/customers/{customer['id']}")]
     screens += [("settings", "#/settings"), ("order", f"#/orders/{data['order']['id']}")]
-    screens += [("imports", "#/imports")]
+    screens += [("imports", "#/imports"), ("customer-service", "#/customer-service")]
+    screens += [("cs-threads", "#/customer-service/threads"), ("cs-mailbox", "#/customer-service/mailbox")]
+    thread_id = contact_form(stack, "phone.width@example.com", "Phone width", "A rather long message " * 20)
+    screens += [("cs-thread", f"#/customer-service/threads/{thread_id}")]
     problems = {}
     for name, hash_path in screens:
         if hash_path:
@@ -461,6 +473,250 @@ def test_no_critical_accessibility_violations_and_phone_width(
     assert problems == {}
 
 
-@pytest.mark.skip(reason="customer-service routes (threads, reply, outbox) are not built yet: issue 12 LATER")
-def test_reply_to_a_thread_and_see_the_reply_in_the_outbox() -> None:
-    raise AssertionError("not reachable")
+# -- customer service ------------------------------------------------------------------------------
+
+SUPPORT_BOX = "support@shop.example.com"
+
+
+def contact_form(stack: Stack, email: str, subject: str, message: str) -> str:
+    """The storefront's contact form (public route): a new thread in the customer-service box."""
+    sent = Api(stack.api_url).call(
+        "POST",
+        "/store/contact",
+        201,
+        json={"contact_id": "customer-service", "email": email, "subject": subject, "message": message},
+    )
+    assert sent["stored"] is True
+    return str(sent["thread_id"])
+
+
+def outbox_mail(data_dir: Path, text: str, timeout: float = 10) -> EmailMessage:
+    """The one .eml in the stack's outbox whose plain-text body contains `text`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = []
+        for path in sorted((data_dir / "outbox").glob("*.eml")):
+            mail = BytesParser(policy=email_policy.default).parsebytes(path.read_bytes())
+            body = mail.get_body(preferencelist=("plain",))
+            if body is not None and text in body.get_content():
+                found.append(mail)
+        if found or time.monotonic() > deadline:
+            assert len(found) == 1, f"{len(found)} mails contain {text!r}"
+            return found[0]
+        time.sleep(0.2)
+
+
+def test_reply_to_a_thread_and_see_the_reply_in_the_outbox(
+    page: Any, stack: Stack, data: dict[str, Any], data_dir: Path
+) -> None:
+    api = data["api"]
+    customer = data["customers"]["Alvarez"]
+    api.call("PATCH", "/admin/contacts/customer-service", json={"email": SUPPORT_BOX})
+    api.call("PATCH", "/admin/settings", json={"customer_service": {"default_message": "Hello,"}})
+    try:
+        thread_id = contact_form(
+            stack, customer["email"], "Where is my parcel?", "Ordered last week, nothing yet."
+        )
+        sign_in(page, ADMIN)
+        page.get_by_role("navigation", name="Sections").get_by_role("link", name="Customer service").click()
+        page.get_by_role("heading", name="Customer service", level=1).wait_for()
+        box = page.get_by_test_id("contact-box").filter(has_text="Customer service")
+        expect()(box.get_by_test_id("open-count")).not_to_have_text("0")
+        expect()(page.get_by_test_id("statistics")).to_be_visible()
+        shot(page, "21-cs-home")
+
+        # the contact's box opens its thread list; the new thread is marked unread
+        box.get_by_role("link").click()
+        page.get_by_role("heading", name="Threads", level=1).wait_for()
+        row = page.locator("table.threads tbody tr").filter(has_text="Where is my parcel?")
+        expect()(row).to_have_attribute("data-unread", "1")
+        shot(page, "22-cs-threads")
+        row.get_by_role("link", name="Where is my parcel?").click()
+
+        page.get_by_role("heading", name="Where is my parcel?", level=1).wait_for()
+        expect()(page.get_by_test_id("message")).to_have_count(1)
+        expect()(page.get_by_test_id("message-text").first).to_have_text("Ordered last week, nothing yet.")
+        # the customer summary links to the customer's view
+        expect()(page.get_by_role("link", name="Person0 Alvarez")).to_have_attribute(
+            "href", f"#/customers/{customer['id']}"
+        )
+        reply = page.get_by_role("textbox", name="Your reply")
+        expect()(reply).to_have_value("Hello,")  # the shop's default message
+        reply.fill("Hello,\n\nYour parcel ships today: tracking 42-XYZ.")
+        page.get_by_role("button", name="Send the reply").click()
+        expect()(page.get_by_role("status").filter(has_text="Reply sent.")).to_be_visible()
+        expect()(page.get_by_test_id("message")).to_have_count(2)
+        # the message's HTML is shown only in a sandboxed frame, on request
+        page.get_by_role("button", name="Show the HTML version").first.click()
+        frame = page.locator("iframe.message-html")
+        expect()(frame).to_have_attribute("sandbox", "")
+        shot(page, "23-cs-thread")
+
+        view = api.call("GET", f"/admin/threads/{thread_id}")
+        first, answer = view["messages"]
+        assert answer["from"] == "employee" and "tracking 42-XYZ" in answer["text"]
+        assert view["thread"]["unread"] is False
+
+        mail = outbox_mail(data_dir, "tracking 42-XYZ")
+        assert mail["To"] == customer["email"]
+        assert f"[#{view['thread']['tag']}]" in mail["Subject"]
+        assert mail["Message-ID"] == answer["message_id"]
+        assert mail["In-Reply-To"] == first["message_id"]
+        assert first["message_id"] in mail["References"].split()
+        local, _, domain = str(mail["Reply-To"]).strip().partition("@")
+        assert "+" in local and local.startswith("support+") and domain == "shop.example.com"
+
+        # the customer's view lists the thread and links back to it
+        page.get_by_role("link", name="Person0 Alvarez").click()
+        threads = page.get_by_test_id("customer-threads")
+        threads.get_by_role("link", name="Where is my parcel?").click()
+        page.get_by_role("heading", name="Where is my parcel?", level=1).wait_for()
+    finally:
+        api.call("PATCH", "/admin/settings", json={"customer_service": {"default_message": ""}})
+
+
+def test_status_buttons_and_next_unanswered(page: Any, stack: Stack, data: dict[str, Any]) -> None:
+    api = data["api"]
+    thread_id = contact_form(stack, "status.check@example.com", "Broken mug", "The handle came off.")
+    sign_in(page, ADMIN)
+    page.goto(f"{stack.api_url}/#/customer-service/threads/{thread_id}")
+    page.get_by_role("heading", name="Broken mug", level=1).wait_for()
+    buttons = page.get_by_role("group", name="Thread status")
+    for label, status in (
+        ("Pending 1", "pending1"),
+        ("Pending 2", "pending2"),
+        ("Handled", "closed"),
+        ("Re-open", "open"),
+    ):
+        buttons.get_by_role("button", name=label).click()
+        expect()(buttons.get_by_role("button", name=label)).to_have_attribute("aria-pressed", "true")
+        assert api.call(
+            "GET",
+            f"/admin/threads?contact_id=customer-service&status={status}&email=status.check@example.com",
+        )["items"]
+    expect()(page.get_by_test_id("events").locator("li")).to_have_count(4)
+    expect()(page.get_by_test_id("events")).to_contain_text("Pending 2 → Closed")
+
+    # an admin forwards to an employee: the thread is assigned to them
+    page.get_by_text("Forward", exact=True).first.click()
+    page.get_by_role("combobox", name=re.compile("^Employee")).select_option(
+        label="Sam Help (helper@example.com)"
+    )
+    page.get_by_role("button", name="Forward", exact=True).click()
+    expect()(page.get_by_role("status").filter(has_text="Thread forwarded.")).to_be_visible()
+    expect()(page.locator("hgroup p")).to_contain_text("Assigned to: Sam Help")
+    expect()(page.get_by_test_id("events")).to_contain_text("Forwarded to Sam Help")
+
+    # "next unanswered" opens the thread the API names (the oldest waiting for the shop)
+    waiting = api.call("GET", "/admin/threads/next-unanswered")
+    page.get_by_role("link", name="Overview").click()
+    page.get_by_role("heading", name="Customer service", level=1).wait_for()
+    page.get_by_role("button", name="Next unanswered").click()
+    page.get_by_role("heading", name=waiting["subject"], level=1).wait_for()
+
+    # once every thread is answered or handled, it says that nothing is waiting
+    while True:
+        response = requests.get(
+            stack.api_url + "/admin/threads/next-unanswered", headers=api.headers, timeout=15
+        )
+        if response.status_code == 404:
+            break
+        api.call("POST", f"/admin/threads/{response.json()['id']}/status", json={"status": "closed"})
+    page.get_by_role("group", name="Thread status").get_by_role("button", name="Next unanswered").click()
+    expect()(page.get_by_role("status").filter(has_text="Nothing is waiting for an answer.")).to_be_visible()
+
+
+def test_support_employee_works_customer_service(page: Any, stack: Stack, data: dict[str, Any]) -> None:
+    thread_id = contact_form(stack, "support.case@example.com", "Invoice copy", "Could you send my invoice?")
+    sign_in(page, SUPPORT)
+    page.get_by_role("heading", name="Customer service", level=1).wait_for()
+    page.get_by_role("link", name="Threads", exact=True).click()
+    page.get_by_label("Customer e-mail").fill("support.case@example.com")
+    page.get_by_role("button", name="Filter", exact=True).click()
+    rows = page.locator("table.threads tbody tr")
+    expect()(rows).to_have_count(1)
+    rows.first.get_by_role("link", name="Invoice copy").click()
+    page.get_by_role("heading", name="Invoice copy", level=1).wait_for()
+    # support staff may not list employees: forwarding goes to an address
+    page.get_by_text("Forward", exact=True).first.click()
+    expect()(page.get_by_text("Only administrators can list employees")).to_be_visible()
+    page.get_by_label("E-mail address").fill("accounting@example.com")
+    page.get_by_label("Comment").fill("Please send the invoice")
+    page.get_by_role("button", name="Forward", exact=True).click()
+    expect()(page.get_by_role("status").filter(has_text="Thread forwarded.")).to_be_visible()
+    expect()(page.get_by_test_id("events")).to_contain_text("accounting@example.com")
+    shot(page, "26-support-thread")
+    events = data["api"].call("GET", f"/admin/threads/{thread_id}")["events"]
+    assert [e["kind"] for e in events] == ["forward"]
+
+    # the mailbox state is visible to support, its settings and password are not editable
+    page.get_by_role("link", name="Mailbox", exact=True).click()
+    page.get_by_role("heading", name="Mailbox", level=1).wait_for()
+    expect()(page.get_by_text("Only administrators can change these settings.")).to_be_visible()
+    assert page.get_by_label("New password").count() == 0
+    assert page.get_by_role("button", name="Save the mailbox settings").count() == 0
+
+
+def test_mailbox_settings_password_and_unprocessed_mail(
+    page: Any, stack: Stack, data: dict[str, Any]
+) -> None:
+    api = data["api"]
+    # an orphan bounce (answers nothing we sent): kept unprocessed, through the S3 inbound path
+    bounce = (
+        b"From: MAILER-DAEMON@mx.example.com\r\nTo: support@shop.example.com\r\nSubject: Undelivered Mail\r\n"
+        b"Message-ID: <e2e-bounce@mx.example.com>\r\nIn-Reply-To: <nothing@nowhere.example>\r\n"
+        b"Auto-Submitted: auto-replied\r\nContent-Type: text/plain\r\n\r\nUser unknown\r\n"
+    )
+    s3 = stack.client("s3")
+    bucket = s3.list_buckets()["Buckets"][0]["Name"]
+    s3.put_object(Bucket=bucket, Key="inbound/e2e-bounce", Body=bounce)
+
+    sign_in(page, ADMIN)
+    page.goto(f"{stack.api_url}/#/customer-service/mailbox")
+    page.get_by_role("heading", name="Mailbox", level=1).wait_for()
+    expect()(page.get_by_test_id("password-state")).to_contain_text("No password is set yet.")
+    page.get_by_label("Protocol").select_option("pop3")
+    page.get_by_label("Server").fill("mail.example.com")
+    page.get_by_label("Port").fill("99999")
+    page.get_by_label("User").fill("support")
+    page.get_by_role("button", name="Save the mailbox settings").click()
+    expect()(page.get_by_label("Port")).to_have_attribute("aria-invalid", "true")  # checked before sending
+    page.get_by_label("Port").fill("995")
+    page.get_by_label("Don't validate the certificate").check()
+    page.get_by_label("Validate the certificate", exact=True).uncheck()
+    page.get_by_role("button", name="Save the mailbox settings").click()
+    expect()(page.get_by_role("status").filter(has_text="Settings saved.")).to_be_visible()
+    mailbox = api.call("GET", "/admin/customer-service/mailbox")
+    assert (mailbox["protocol"], mailbox["host"], mailbox["port"], mailbox["user"]) == (
+        "pop3",
+        "mail.example.com",
+        995,
+        "support",
+    )
+    assert mailbox["options"]["novalidate_cert"] is True and mailbox["options"]["validate_cert"] is False
+
+    page.get_by_label("New password").fill("s3cret-imap")
+    page.get_by_role("button", name="Save the password").click()
+    expect()(page.get_by_role("status").filter(has_text="Password saved.")).to_be_visible()
+    expect()(page.get_by_label("New password")).to_have_value("")
+    expect()(page.get_by_test_id("password-state")).to_contain_text("A password is set.")
+    assert "s3cret-imap" not in page.content()
+    assert api.call("GET", "/admin/customer-service/mailbox")["password_set"] is True
+    shot(page, "24-cs-mailbox")
+    api.call(
+        "PATCH",
+        "/admin/settings",
+        json={"customer_service": {"imap": {"url": "", "user": "", "pop3": False}}},
+    )
+
+    # the bounce arrives through the S3 event: listed with its reason, retried (still unplaced)
+    deadline = time.monotonic() + 20
+    while not api.call("GET", "/admin/customer-service/unprocessed")["items"] and time.monotonic() < deadline:
+        time.sleep(0.3)
+    page.get_by_role("link", name="Unprocessed mail").click()
+    page.get_by_role("heading", name="Unprocessed mail", level=1).wait_for()
+    row = page.locator("table.list tbody tr").first
+    expect()(row.get_by_role("link", name="Download .eml")).to_have_attribute("href", re.compile("^http"))
+    row.get_by_role("button", name="Retry").click()
+    expect()(row.get_by_test_id("retry-outcome")).to_contain_text("Still unprocessed.")
+    shot(page, "25-cs-unprocessed")

@@ -17,7 +17,7 @@ import { OrdersPage, OrderDetailPage } from "./pages/Orders";
 import { ImportsPage } from "./pages/Imports";
 import { SettingsPage } from "./pages/Settings";
 import { EmployeesPage } from "./pages/Employees";
-import { CustomerServicePage } from "./pages/CustomerService";
+import { CustomerServicePage, MailboxPage, ThreadListPage, ThreadViewPage, UnprocessedPage } from "./pages/CustomerService";
 
 const LANG_KEY = "clientele.lang";
 let languageSaves: Promise<void> = Promise.resolve();
@@ -221,6 +221,11 @@ function Shell() {
           <Route path="/orders" component={OrdersPage} />
           <Route path="/orders/:id">{(p) => <OrderDetailPage id={p.id} />}</Route>
           <Route path="/customer-service" component={CustomerServicePage} />
+          <Route path="/customer-service/threads">{() => <ThreadListPage />}</Route>
+          <Route path="/customer-service/contact/:contactId">{(p) => <ThreadListPage key={p.contactId} contactId={p.contactId} />}</Route>
+          <Route path="/customer-service/threads/:id">{(p) => <ThreadViewPage key={p.id} id={p.id} />}</Route>
+          <Route path="/customer-service/mailbox" component={MailboxPage} />
+          <Route path="/customer-service/unprocessed" component={UnprocessedPage} />
           <Route path="/imports">{() => <AdminOnly><ImportsPage /></AdminOnly>}</Route>
           <Route path="/titles">{() => <AdminOnly><TitlesPage /></AdminOnly>}</Route>
           <Route path="/contacts">{() => <AdminOnly><ContactsPage /></AdminOnly>}</Route>

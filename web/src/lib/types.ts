@@ -154,7 +154,7 @@ export interface CustomerView {
   groups: { id: string; name: string }[];
   carts: CartSummary[];
   orders: { valid: OrderSummary[]; invalid: OrderSummary[]; valid_total: string; invalid_total: string };
-  threads: Record<string, unknown>[];
+  threads: Thread[];
   note: string | null;
   last_connections: { at: string; ip: string }[];
   stats: { orders_count: number; total_spent: string; last_order_at: string | null };
@@ -264,4 +264,138 @@ export interface ShopSettings {
   shop_email: string | null;
   shop_name: string;
   storefront_url: string;
+}
+
+// -- customer service ---------------------------------------------------------------------------
+
+export const THREAD_STATUSES = ["open", "closed", "pending1", "pending2"] as const;
+export type ThreadStatus = (typeof THREAD_STATUSES)[number];
+export const THREAD_STATUS_LABELS: Record<string, string> = { open: "thread:open", closed: "thread:closed", pending1: "thread:pending1", pending2: "thread:pending2" };
+
+export interface Thread {
+  id: string;
+  contact_id: string;
+  customer_id: string | null;
+  email: string;
+  order_id: string | null;
+  product_id: string | null;
+  status: ThreadStatus;
+  subject: string;
+  unread: boolean;
+  assigned_employee_id: string | null;
+  created_at: string;
+  updated_at: string;
+  last_message_at: string;
+  last_message_from: "customer" | "employee" | "system";
+  message_count: number;
+  tag: string;
+}
+
+export interface Attachment {
+  name: string;
+  size: number;
+  content_type: string;
+  url: string;
+}
+
+export interface ThreadMessage {
+  id: string;
+  thread_id: string;
+  from: "customer" | "employee" | "system";
+  employee_id: string | null;
+  email: string | null;
+  subject: string | null;
+  text: string;
+  html: string | null;
+  attachments: Attachment[];
+  message_id: string | null;
+  in_reply_to: string | null;
+  received_at: string;
+  read: boolean;
+  auto_submitted: boolean;
+  source: "form" | "mail" | "reply" | "forward";
+  notes: string[];
+}
+
+export interface ThreadEvent {
+  id: string;
+  kind: "status" | "forward";
+  at: string;
+  employee_id: string | null;
+  data: Record<string, unknown>;
+}
+
+export interface ReplyDefaults {
+  default_message: string;
+  order_messages: { id: string; name: string; message: string }[];
+}
+
+export interface ThreadView {
+  thread: Thread;
+  messages: ThreadMessage[];
+  events: ThreadEvent[];
+  customer: {
+    id: string;
+    first_name: string;
+    last_name: string;
+    email: string;
+    orders_count: number;
+    total_spent: string;
+    registered_at: string;
+    is_guest: boolean;
+  } | null;
+  timeline: { kind: "order" | "message"; id: string; at: string; summary: string }[];
+  reply_defaults: ReplyDefaults;
+}
+
+export interface CsSummary {
+  contacts: { contact_id: string; name: string; open: number; pending: number; unread: number }[];
+  statistics: {
+    date_from: string;
+    date_to: string;
+    threads: number;
+    messages: number;
+    pending: number;
+    responses: number;
+    average_first_response_seconds: number | null;
+  };
+  statuses: Record<string, string>;
+}
+
+export interface MailSource {
+  source: string;
+  last_poll_at: string | null;
+  last_result: string | null;
+  last_error: string | null;
+  last_fetched: number;
+  fetched_total: number;
+  duration_ms: number;
+}
+
+export interface Mailbox {
+  configured: boolean;
+  protocol: string;
+  host: string;
+  port: number;
+  user: string;
+  mailbox: string;
+  password_set: boolean;
+  options: Record<string, boolean>;
+  sources: MailSource[];
+}
+
+export interface UnprocessedMail {
+  id: string;
+  received_at: string;
+  reason: string;
+  size: number;
+  source: string;
+  attempts: number;
+  raw_url: string;
+}
+
+export interface RetryOutcome {
+  outcome: string;
+  thread_id: string | null;
+  reason: string | null;
 }

@@ -5,7 +5,7 @@ import { ConfirmDialog, Empty, ErrorBox, Loading, StatusBadge, useLoad, YesNo } 
 import { useI18n } from "../lib/i18n";
 import { useAuth } from "../lib/session";
 import type { Page } from "../lib/api";
-import type { Customer, CustomerView, OrderSummary, Title } from "../lib/types";
+import { THREAD_STATUS_LABELS, type Customer, type CustomerView, type OrderSummary, type Title } from "../lib/types";
 import { ageOf } from "./Customers";
 
 export function CustomerViewPage({ id }: { id: string }) {
@@ -187,15 +187,16 @@ export function CustomerViewPage({ id }: { id: string }) {
       <article aria-labelledby="threads-h">
         <h2 id="threads-h">{t("Messages")}</h2>
         {view.data.threads.length === 0 ? <Empty>{t("No message thread.")}</Empty> : (
-          <ul>
-            {view.data.threads.map((thread, index) => (
-              <li key={String(thread.id ?? index)}>
-                {String(thread.subject ?? thread.id ?? "")} — {t(String(thread.status ?? ""))}
+          <ul data-testid="customer-threads">
+            {view.data.threads.map((thread) => (
+              <li key={thread.id}>
+                <Link href={`/customer-service/threads/${thread.id}`}>{thread.subject || t("(no subject)")}</Link>{" "}
+                — <StatusBadge value={thread.status} label={t(THREAD_STATUS_LABELS[thread.status] ?? thread.status)} /> · {dateTime(thread.last_message_at)}
+                {thread.unread && <> · <strong>{t("Unread")}</strong></>}
               </li>
             ))}
           </ul>
         )}
-        <p className="muted">{t("Customer service screens are coming: their API routes are being built.")}</p>
       </article>
 
       <article aria-labelledby="connections-h">

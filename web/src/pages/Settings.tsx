@@ -132,7 +132,7 @@ export function SettingsPage() {
               <CheckboxField key={name} label={t(`imap:${name}`)} name={`imap.${name}`} checked={Boolean(imap[name])} onChange={(v) => update((d) => { d.customer_service.imap[name] = v; })} />
             ))}
           </div>
-          <small>{t("The IMAP password is kept as a secret outside the settings (see the README, Deploy).")}</small>
+          <small>{t("The mailbox password is kept as a secret outside the settings: set it under Customer service, Mailbox.")}</small>
         </fieldset>
         <button type="submit" aria-busy={busy || undefined} disabled={busy}>{t("Save")}</button>
         {saved && <span role="status"> {t("Settings saved.")}</span>}
