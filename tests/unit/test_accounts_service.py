@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from chalicelib.domain.mail import OutboundMail
-from chalicelib.errors import InvalidTokenError, UnauthenticatedError
+from chalicelib.errors import InvalidTokenError, ServiceUnavailableError, UnauthenticatedError
 from chalicelib.repositories.mail import MemoryMailer, MemorySentMailLog, OutboxMailer
 from chalicelib.repositories.memory import (
     MemoryConfigRepository,
@@ -176,7 +176,8 @@ def test_a_failed_send_releases_the_claim(clock: FixedClock) -> None:
         created_at=clock(),
         updated_at=clock(),
     )
-    with pytest.raises(RuntimeError):
+    # a mailer failure is a 503 (never a 500), and the claim goes back
+    with pytest.raises(ServiceUnavailableError):
         Notifier(Broken(), log, config).send_to_customer("event-1", customer, "account_approved", {})
     working = MemoryMailer()
     assert Notifier(working, log, config).send_to_customer("event-1", customer, "account_approved", {})
