@@ -88,13 +88,13 @@ bench: $(STAMP)
 	$(BIN)/python -m devtools.bench_carts
 	$(BIN)/python -m devtools.bench_mail
 
-## make synth — the CloudFormation templates (one stack per stage in cdk.json) under cdk.out/, checked
+## make synth — builds the web UI, then the CloudFormation templates (one stack per stage in cdk.json) under cdk.out/, checked
 ## with cdk-nag; no AWS credentials needed.
-synth: $(STAMP)
+synth: $(STAMP) web
 	$(BIN)/python -m infra.app
 
-## make deploy STAGE=dev — deploys one stage with the CDK CLI (needs AWS credentials; see README "Deploy").
-deploy: $(STAMP)
+## make deploy STAGE=dev — builds the web UI, deploys one stage (UI included) with the CDK CLI (needs AWS credentials; see README "Deploy").
+deploy: $(STAMP) web
 	@test -n "$(STAGE)" || { echo "usage: make deploy STAGE=dev|prod"; exit 2; }
 	npx --yes aws-cdk@$(CDK_CLI_VERSION) deploy --app "$(BIN)/python -m infra.app" -c stage=$(STAGE) \
 		--require-approval broadening $(CDK_ARGS) $(APP_NAME)-$(STAGE)

@@ -31,7 +31,9 @@ def main() -> int:
 
     for stage in stages(cdk_context(), only or None):
         ClienteleStack(
-            app, stage, description=f"Clientele {stage.name}: API, event functions, table, bucket, mail"
+            app,
+            stage,
+            description=f"Clientele {stage.name}: API, event functions, table, bucket, mail, web UI",
         )
     nag = check(app)
     assembly = app.synth()

@@ -3,7 +3,8 @@
 Table keys and indexes come from the PynamoDB models (`chalicelib.bootstrap.table_definition`), the
 functions, schedules and event rules from the Chalice app itself (chalice packages it), the
 environment from `chalicelib.settings` (infra.environment) and each function's grants from
-infra.permissions.
+infra.permissions. The back-office UI (web/dist) is served by CloudFront from a private bucket, with
+the API on the same distribution (no CORS).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_dynamodb as dynamodb
@@ -18,6 +21,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_deployment as s3_deployment
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ses as ses
 from aws_cdk import aws_ses_actions as ses_actions
@@ -29,6 +33,7 @@ from constructs import Construct
 from chalicelib.bootstrap import table_definition
 from chalicelib.models.base import TableRecord
 from chalicelib.services.imports import EXPORT_PREFIX, IMPORT_PREFIX, REPORT_PREFIX
+from devtools.web_static import API_PATHS, content_security_policy
 from infra.chalice_app import AppFunction, ClienteleChalice
 from infra.environment import lambda_environment
 from infra.nag import suppress
@@ -42,6 +47,11 @@ DLQ_RETENTION = cdk.Duration.days(14)
 # Bucket object lifetimes: uploads and exports are working files, reports and mail are kept longer.
 LIFECYCLE_DAYS: dict[str, int] = {IMPORT_PREFIX: 30, EXPORT_PREFIX: 7, REPORT_PREFIX: 30, INBOUND_PREFIX: 90}
 SSM_SECRET_REFERENCE = "/aws/reference/secretsmanager/"  # noqa: S105 (a path, not a password)
+# The back-office UI (make web), deployed to the UI bucket when built; served by CloudFront with the API.
+WEB_DIST = PROJECT_DIR / "web" / "dist"
+# The API's paths on the distribution (the same ones the local server sends to chalice local).
+UPLOAD_CORS_ORIGIN = "https://*.cloudfront.net"
+API_BEHAVIOUR_PATHS = tuple(f"{path}/*" if path != "/openapi.json" else path for path in API_PATHS)
 
 TABLE_READ_ACTIONS = (
     "dynamodb:GetItem",
@@ -144,9 +154,16 @@ class ClienteleStack(cdk.Stack):
         )
         for function in self.app.functions:
             self._wire_function(function)
+        self.distribution = self._web()
         cdk.CfnOutput(self, "TableName", value=self.table.ref)
         cdk.CfnOutput(self, "BucketName", value=self.bucket.bucket_name)
         cdk.CfnOutput(self, "InboundRuleSetName", value=self.inbound_rule_set.receipt_rule_set_name)
+        cdk.CfnOutput(
+            self,
+            "WebUrl",
+            description="The back-office UI and the API (/admin, /store, /openapi.json), one origin.",
+            value=f"https://{self.distribution.distribution_domain_name}",
+        )
 
     # -- data ----------------------------------------------------------------------------------------
     def _table(self) -> dynamodb.CfnTable:
@@ -209,10 +226,13 @@ class ClienteleStack(cdk.Stack):
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             encryption=s3.BucketEncryption.S3_MANAGED,
             enforce_ssl=True,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            # CloudFront's standard logs are delivered with an ACL (the log delivery account's), so the
+            # log bucket keeps ACLs enabled; public ACLs stay blocked.
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
             lifecycle_rules=[s3.LifecycleRule(expiration=cdk.Duration.days(self.stage.log_retention_days))],
             removal_policy=self.keep,
         )
+        self.access_logs = access_logs
         bucket = s3.Bucket(
             self,
             "Bucket",
@@ -222,6 +242,17 @@ class ClienteleStack(cdk.Stack):
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             server_access_logs_bucket=access_logs,
             server_access_logs_prefix="data-bucket/",
+            # The UI's import screen PUTs files to presigned URLs of this bucket. The distribution's
+            # domain can't be named here (distribution → API → functions → this bucket would be a
+            # cycle), so: CloudFront origins only, PUT only; the presigned signature authorizes.
+            cors=[
+                s3.CorsRule(
+                    allowed_methods=[s3.HttpMethods.PUT],
+                    allowed_origins=[UPLOAD_CORS_ORIGIN],
+                    allowed_headers=["content-type"],
+                    max_age=3600,
+                )
+            ],
             lifecycle_rules=[
                 s3.LifecycleRule(
                     id="abort-incomplete-uploads",
@@ -243,6 +274,146 @@ class ClienteleStack(cdk.Stack):
             "NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled", True
         )
         return bucket
+
+    # -- the web UI and the API behind one CloudFront distribution --------------------------------------
+    def _web(self) -> cloudfront.Distribution:
+        """The UI from a private bucket (origin access control) and the API on the same origin: the
+        browser needs no CORS for the API (the Chalice routes have cors=False)."""
+        web_bucket = s3.Bucket(
+            self,
+            "WebBucket",
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            server_access_logs_bucket=self.access_logs,
+            server_access_logs_prefix="web-bucket/",
+            removal_policy=self.keep,
+        )
+        api = self.app.get_resource("RestAPI")
+        api_stage = self.app.sam["Resources"]["RestAPI"]["Properties"]["StageName"]
+        api_origin = origins.HttpOrigin(
+            cdk.Fn.join(".", [api.ref, "execute-api", self.region, self.url_suffix]),
+            origin_path=f"/{api_stage}",
+            protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+        )
+        # The policy devtools.web_static sends locally; connect-src adds the data bucket, where the
+        # import screen PUTs files through the API's presigned URLs.
+        presigned_hosts = " ".join(
+            f"https://{host}"
+            for host in (self.bucket.bucket_domain_name, self.bucket.bucket_regional_domain_name)
+        )
+        headers = cloudfront.ResponseHeadersPolicy(
+            self,
+            "WebHeaders",
+            comment="Clientele UI: CSP without inline scripts, HSTS, nosniff, no referrer, no framing.",
+            security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
+                content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
+                    content_security_policy=content_security_policy(presigned_hosts), override=True
+                ),
+                content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),
+                frame_options=cloudfront.ResponseHeadersFrameOptions(
+                    frame_option=cloudfront.HeadersFrameOption.DENY, override=True
+                ),
+                referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
+                    referrer_policy=cloudfront.HeadersReferrerPolicy.NO_REFERRER, override=True
+                ),
+                strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
+                    access_control_max_age=cdk.Duration.days(365), include_subdomains=True, override=True
+                ),
+            ),
+        )
+        api_behaviour = cloudfront.BehaviorOptions(
+            origin=api_origin,
+            viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+            allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
+            cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
+            # Authorization, Content-Type, Idempotency-Key, X-Cart-Token, ... and the query string;
+            # Host must be execute-api's own.
+            origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+        )
+        distribution = cloudfront.Distribution(
+            self,
+            "Web",
+            comment=f"Clientele {self.stage.name}: back-office UI and API",
+            default_root_object="index.html",
+            default_behavior=cloudfront.BehaviorOptions(
+                origin=origins.S3BucketOrigin.with_origin_access_control(web_bucket),
+                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+                cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
+                response_headers_policy=headers,
+            ),
+            additional_behaviors=dict.fromkeys(API_BEHAVIOUR_PATHS, api_behaviour),
+            minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+            http_version=cloudfront.HttpVersion.HTTP2_AND_3,
+            price_class=cloudfront.PriceClass.PRICE_CLASS_100,
+            enable_logging=True,
+            log_bucket=self.access_logs,
+            log_file_prefix="web-distribution/",
+        )
+        suppress(
+            distribution,
+            "AwsSolutions-CFR1",
+            "The back office is used by the shop's employees wherever they are; sign-in, not the "
+            "viewer's country, decides access.",
+        )
+        suppress(
+            distribution,
+            "AwsSolutions-CFR2",
+            "No WAF web ACL yet (a per-request cost); the API authenticates every /admin request and "
+            "rate-limits sign-in itself. To be revisited with API Gateway's WAF (infra/README.md).",
+        )
+        suppress(
+            distribution,
+            "AwsSolutions-CFR4",
+            "The default *.cloudfront.net certificate (no custom domain yet) cannot pin the minimum "
+            "TLS version; CloudFront then allows TLSv1 for viewers. A custom domain will fix it.",
+        )
+        if (WEB_DIST / "index.html").is_file():
+            self._deploy_web(web_bucket, distribution)
+        return distribution
+
+    def _deploy_web(self, web_bucket: s3.Bucket, distribution: cloudfront.Distribution) -> None:
+        s3_deployment.BucketDeployment(
+            self,
+            "WebDeployment",
+            destination_bucket=web_bucket,
+            sources=[s3_deployment.Source.asset(str(WEB_DIST))],
+            distribution=distribution,
+            distribution_paths=["/index.html"],
+            prune=True,
+            memory_limit=256,
+        )
+        handler = next(
+            child for child in self.node.children if child.node.id.startswith("Custom::CDKBucketDeployment")
+        )
+        web_bucket_id = self.resolve(self.get_logical_id(web_bucket.node.default_child))  # type: ignore[arg-type]
+        handler_role = "CDK's BucketDeployment handler (runs at deploy time only, never on a request)"
+        acknowledgments = {
+            "AwsSolutions-L1": f"{handler_role}: its runtime is chosen by aws-cdk-lib (pinned in "
+            "requirements-infra.txt) and moves with it.",
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+            "AWSLambdaBasicExecutionRole]": f"{handler_role} logs with AWSLambdaBasicExecutionRole "
+            "(CloudWatch Logs only).",
+            "AwsSolutions-IAM5[Resource::*]": f"{handler_role}: cloudfront:CreateInvalidation has no "
+            "resource-level permission in CDK's grant; it invalidates /index.html after a deploy.",
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-"
+            "<AWS::Region>/*]": f"{handler_role} reads the built UI from the CDK bootstrap asset bucket.",
+            f"AwsSolutions-IAM5[Resource::<{web_bucket_id}.Arn>/*]": f"{handler_role} replaces every "
+            "file of the UI bucket (copy, then prune files a new build no longer has).",
+            **{
+                f"AwsSolutions-IAM5[Action::{action}]": f"{handler_role}: CDK's own grant ({action}) on "
+                "the asset bucket (read) and the UI bucket (write, prune) only."
+                for action in ("s3:GetObject*", "s3:GetBucket*", "s3:List*", "s3:DeleteObject*", "s3:Abort*")
+            },
+        }
+        for finding, reason in acknowledgments.items():
+            suppress(handler, finding, reason)
+        # CDK adds DependsOn the role next to the GetAtt of it; cfn-lint warns that one is redundant.
+        function = handler.node.default_child
+        assert isinstance(function, cdk.CfnResource)
+        function.add_metadata("cfn-lint", {"config": {"ignore_checks": ["W3005"]}})
 
     def _inbound_mail(self) -> ses.ReceiptRuleSet:
         # The S3 action also grants SES (this account only) s3:PutObject under inbound/ in the bucket policy.

@@ -125,7 +125,7 @@ class ShopSettings(RequestModel):
     storefront_url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$", max_length=255)] = (
         "https://shop.example.com"
     )
-    # The API's own public address (the stack's EndpointURL output in AWS): one-click unsubscribe
+    # The API's own public address (the stack's WebUrl output in AWS): one-click unsubscribe
     # links in mail point at <public_api_url>/store/unsubscribe.
     public_api_url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$", max_length=255)] = (
         "http://127.0.0.1:8000"

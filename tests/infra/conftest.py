@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -33,6 +34,13 @@ def _synthesise(workdir: Path) -> None:
         AWS_DEFAULT_REGION="us-east-1",
         JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION="1",
     )
+    if not (PROJECT_DIR / "web" / "dist" / "index.html").is_file():
+        # The stack deploys the built UI only when it exists (make synth/deploy build it first);
+        # the tests check that deployment too, so they build it as make does.
+        make = shutil.which("make") or "make"
+        subprocess.run(  # noqa: S603 (make, the project's own target)
+            [make, "--no-print-directory", "-C", str(PROJECT_DIR), "web"], check=True, timeout=600
+        )
     started = time.monotonic()
     result = subprocess.run(
         [sys.executable, "-m", "infra.app"],

@@ -17,7 +17,13 @@ from chalicelib.bootstrap import table_definition
 from chalicelib.settings import ENVIRONMENT_VARIABLES
 from infra.environment import LOCAL_ONLY, POWERTOOLS_VARIABLES, deployed_variables
 from infra.permissions import API_HANDLER, INBOUND_PREFIX, access_for
-from infra.stack import ASYNC_RETRY_ATTEMPTS, LIFECYCLE_DAYS, ttl_attribute
+from infra.stack import (
+    API_BEHAVIOUR_PATHS,
+    ASYNC_RETRY_ATTEMPTS,
+    LIFECYCLE_DAYS,
+    UPLOAD_CORS_ORIGIN,
+    ttl_attribute,
+)
 from infra.stages import PROJECT_DIR, StageConfig, cdk_context, stages
 from tests.infra.conftest import Synthesis
 
@@ -135,6 +141,9 @@ def test_bucket_is_private_encrypted_tls_only_with_eventbridge_and_lifecycle(
     }
     assert expiring == LIFECYCLE_DAYS
     assert {"imports/", "exports/", "inbound/"} <= set(expiring)
+    # the UI PUTs imports to presigned URLs: PUT only, from CloudFront origins only
+    (cors,) = props["CorsConfiguration"]["CorsRules"]
+    assert cors["AllowedMethods"] == ["PUT"] and cors["AllowedOrigins"] == [UPLOAD_CORS_ORIGIN]
     policy = next(
         p["Properties"]["PolicyDocument"]["Statement"]
         for p in _of_type(template, "AWS::S3::BucketPolicy").values()
@@ -143,6 +152,111 @@ def test_bucket_is_private_encrypted_tls_only_with_eventbridge_and_lifecycle(
     assert any(
         s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in policy
     )
+
+
+# -- the web UI and the API behind CloudFront -------------------------------------------------------------
+def test_web_ui_is_a_private_bucket_behind_cloudfront_with_the_api_on_the_same_origin(
+    synthesis: Synthesis, stage_name: str
+) -> None:
+    template = synthesis.templates[stage_name]
+    resources = template["Resources"]
+    distribution_id, distribution = _one(template, "AWS::CloudFront::Distribution")
+    config = distribution["Properties"]["DistributionConfig"]
+    origins = {o["Id"]: o for o in config["Origins"]}
+
+    # the UI: the default behaviour, from the private bucket through origin access control only
+    default = config["DefaultCacheBehavior"]
+    ui_origin = origins[default["TargetOriginId"]]
+    web_bucket_id = ui_origin["DomainName"]["Fn::GetAtt"][0]
+    assert web_bucket_id.startswith("WebBucket")
+    web_bucket = resources[web_bucket_id]["Properties"]
+    assert web_bucket["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    assert "WebsiteConfiguration" not in web_bucket and web_bucket["BucketEncryption"]
+    assert ui_origin["OriginAccessControlId"] and ui_origin["S3OriginConfig"] == {"OriginAccessIdentity": ""}
+    _, oac = _one(template, "AWS::CloudFront::OriginAccessControl")
+    assert oac["Properties"]["OriginAccessControlConfig"]["SigningBehavior"] == "always"
+    (policy,) = [
+        p["Properties"]["PolicyDocument"]["Statement"]
+        for p in _of_type(template, "AWS::S3::BucketPolicy").values()
+        if p["Properties"]["Bucket"] == {"Ref": web_bucket_id}
+    ]
+    allows = [s for s in policy if s["Effect"] == "Allow"]
+    assert allows == [
+        {
+            "Action": "s3:GetObject",
+            "Condition": {
+                "StringEquals": {"AWS:SourceArn": allows[0]["Condition"]["StringEquals"]["AWS:SourceArn"]}
+            },
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudfront.amazonaws.com"},
+            "Resource": {"Fn::Join": ["", [{"Fn::GetAtt": [web_bucket_id, "Arn"]}, "/*"]]},
+        }
+    ]
+    source_arn = allows[0]["Condition"]["StringEquals"]["AWS:SourceArn"]["Fn::Join"][1]
+    assert source_arn[-2:] == [":distribution/", {"Ref": distribution_id}]
+    assert any(
+        s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in policy
+    )
+    assert config["DefaultRootObject"] == "index.html"
+    assert default["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert default["AllowedMethods"] == ["GET", "HEAD"]
+    assert config["Logging"]["Bucket"]["Fn::GetAtt"][0].startswith("AccessLogs")
+
+    # its security headers: the local server's CSP (no inline script), HSTS, nosniff, no framing
+    headers = resources[default["ResponseHeadersPolicyId"]["Ref"]]["Properties"][
+        "ResponseHeadersPolicyConfig"
+    ]
+    security = headers["SecurityHeadersConfig"]
+    csp = security["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+    csp_text = "".join(part for part in csp["Fn::Join"][1] if isinstance(part, str))
+    directives = dict(d.strip().split(" ", 1) for d in csp_text.split(";"))
+    assert directives["script-src"] == "'self'" and "unsafe" not in csp_text
+    assert directives["object-src"] == "'none'" and directives["frame-ancestors"] == "'none'"
+    assert directives["connect-src"].startswith("'self' https://")
+    assert security["ContentSecurityPolicy"]["Override"] is True
+    assert security["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
+    assert security["FrameOptions"]["FrameOption"] == "DENY"
+
+    # the API: /admin/*, /store/*, /openapi.json to API Gateway (the stage's path), never cached
+    behaviours = {b["PathPattern"]: b for b in config["CacheBehaviors"]}
+    assert set(behaviours) == set(API_BEHAVIOUR_PATHS) == {"/admin/*", "/store/*", "/openapi.json"}
+    stage = json.loads((PROJECT_DIR / ".chalice" / "config.json").read_text())["stages"][stage_name]
+    caching_disabled = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # CloudFront's managed CachingDisabled
+    all_viewer_except_host = "b689b0a8-53d0-40ab-baf2-68738e2966ac"  # AllViewerExceptHostHeader
+    for behaviour in behaviours.values():
+        origin = origins[behaviour["TargetOriginId"]]
+        assert origin["DomainName"] == {
+            "Fn::Join": [
+                ".",
+                [{"Ref": "RestAPI"}, "execute-api", {"Ref": "AWS::Region"}, {"Ref": "AWS::URLSuffix"}],
+            ]
+        }
+        assert origin["OriginPath"] == f"/{stage['api_gateway_stage']}"
+        assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+        assert behaviour["CachePolicyId"] == caching_disabled
+        assert behaviour["OriginRequestPolicyId"] == all_viewer_except_host
+        assert behaviour["ViewerProtocolPolicy"] == "https-only"
+        assert {"GET", "POST", "PUT", "PATCH", "DELETE"} <= set(behaviour["AllowedMethods"])
+    assert template["Resources"]["RestAPI"]["Type"] == "AWS::Serverless::Api"
+
+    # the built UI is deployed to the bucket, then index.html is invalidated
+    _, deployment = _one(template, "Custom::CDKBucketDeployment")
+    assert deployment["Properties"]["DestinationBucketName"] == {"Ref": web_bucket_id}
+    assert deployment["Properties"]["DistributionId"] == {"Ref": distribution_id}
+    assert template["Outputs"]["WebUrl"]["Value"]["Fn::Join"][1] == [
+        "https://",
+        {"Fn::GetAtt": [distribution_id, "DomainName"]},
+    ]
+
+
+def test_api_routes_answer_without_cors(synthesis: Synthesis) -> None:
+    # UI and API share the distribution's origin: no route sends CORS headers.
+    assert all(not route.cors for methods in _app().routes.values() for route in methods.values())
 
 
 # -- functions, schedules and event rules come from the app ----------------------------------------------
@@ -413,7 +527,19 @@ def test_cdk_nag_aws_solutions_has_no_unacknowledged_finding(synthesis: Synthesi
         "AwsSolutions-SQS3",
         "AwsSolutions-IAM5",
         "CloudFormation-Validate::E0001",
+        # the CloudFront distribution (infra/stack.py _web: no geo restriction, no WAF yet, default
+        # *.cloudfront.net certificate) and CDK's BucketDeployment handler (runtime, managed policy)
+        "AwsSolutions-CFR1",
+        "AwsSolutions-CFR2",
+        "AwsSolutions-CFR4",
+        "AwsSolutions-L1",
+        "AwsSolutions-IAM4",
     }
+    by_construct = {(e["construct"].split("/", 1)[1], e["finding"].split("[")[0]) for e in acknowledged}
+    for rule in ("AwsSolutions-CFR1", "AwsSolutions-CFR2", "AwsSolutions-CFR4"):
+        assert {c for c, r in by_construct if r == rule} == {"Web"}, rule
+    for rule in ("AwsSolutions-L1", "AwsSolutions-IAM4"):
+        assert all(c.startswith("Custom::CDKBucketDeployment") for c, r in by_construct if r == rule), rule
 
 
 def test_cfn_lint_finds_nothing(synthesis: Synthesis) -> None:
