@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from chalicelib.clock import Clock, IdFactory, new_id, range_end, range_start, utc_now
-from chalicelib.domain.addresses import Address
+from chalicelib.domain.addresses import ADDRESS_FIELDS, Address
 from chalicelib.domain.carts import (
     MAX_CART_LINES,
     Cart,
@@ -47,21 +47,9 @@ from chalicelib.services.groups import GroupService
 # A checkout loses a race on the customer's profile (another checkout, a login) at most this
 # many times before it gives up with a 409.
 _CHECKOUT_ATTEMPTS = 3
-# Fields of an address kept on an order (what was shipped where, frozen at checkout).
-_SNAPSHOT_FIELDS = (
-    "company",
-    "first_name",
-    "last_name",
-    "vat_number",
-    "address1",
-    "address2",
-    "postcode",
-    "city",
-    "state",
-    "country",
-    "phone",
-    "phone_mobile",
-)
+# Fields of an address kept on an order (what was shipped where, frozen at checkout): all but the
+# customer's own label for it and the free-text notes.
+_SNAPSHOT_FIELDS = tuple(name for name in ADDRESS_FIELDS if name not in ("alias", "dni", "other"))
 
 
 @dataclass(frozen=True)
