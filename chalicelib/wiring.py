@@ -68,6 +68,9 @@ from chalicelib.settings import Settings, get_settings
 # The contact form is public: this many messages per IP address and per e-mail per window.
 CONTACT_MESSAGES_PER_WINDOW = 5
 CONTACT_WINDOW = timedelta(minutes=10)
+# Guest carts that ask for a reminder at a given e-mail address, per day.
+REMINDER_CARTS_PER_ADDRESS = 5
+REMINDER_CARTS_WINDOW = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -199,6 +202,12 @@ def build_container(
         cursors,
         clock,
         ids,
+        reminder_throttle=Throttle(
+            throttles or DynamoThrottleRepository(),
+            max_failures=REMINDER_CARTS_PER_ADDRESS,
+            window=REMINDER_CARTS_WINDOW,
+            clock=clock,
+        ),
     )
     mailboxes = DynamoMailboxRepository()
     ingestion = MailIngestion(

@@ -43,6 +43,8 @@ from chalicelib.services.addresses import AddressService
 from chalicelib.services.config import ConfigService
 from chalicelib.services.customers import CustomerService
 from chalicelib.services.groups import GroupService
+from chalicelib.services.throttle import Throttle
+from chalicelib.text import normalise_email
 
 # A checkout loses a race on the customer's profile (another checkout, a login) at most this
 # many times before it gives up with a 409.
@@ -90,7 +92,9 @@ class CartService:
         cursors: CursorCodec,
         clock: Clock = utc_now,
         ids: IdFactory = new_id,
+        reminder_throttle: Throttle | None = None,
     ) -> None:
+        self._reminder_throttle = reminder_throttle
         self._carts = carts
         self._customers = customers
         self._customer_service = customer_service
@@ -143,6 +147,13 @@ class CartService:
             if customer is None:
                 raise NotFoundError("Customer not found.")
             language = request.language or customer.language
+        reminded_address = None
+        if customer is None and request.email and request.cart_reminders:
+            # Anyone can type someone else's address: a few reminder-carrying carts per address a
+            # day, so nobody can be flooded with reminders they never asked for.
+            reminded_address = [("guest-cart-email", normalise_email(str(request.email)))]
+            if self._reminder_throttle is not None:
+                self._reminder_throttle.check(reminded_address)
         cart = Cart(
             id=self._ids(),
             status="open",
@@ -154,6 +165,8 @@ class CartService:
             cart_reminders=request.cart_reminders,
         )
         self._carts.create(cart)
+        if reminded_address is not None and self._reminder_throttle is not None:
+            self._reminder_throttle.fail(reminded_address)
         priced = self.price_with_group(
             replace(cart, version=1), customer.default_group_id if customer else None
         )

@@ -661,3 +661,14 @@ def test_bad_input_is_a_4xx(
     api = admin if path.startswith("/admin") else anonymous
     got, answer = api.json(method, path.replace("{cart}", cart_id), body, headers=headers)
     assert got == status, answer
+
+
+def test_reminder_carts_for_one_address_are_throttled(anonymous: Api) -> None:
+    for _ in range(5):
+        guest_cart(anonymous, email="victim@example.com", cart_reminders=True)
+    status, body = anonymous.json(
+        "POST", "/store/carts", {"email": "Victim@Example.com", "cart_reminders": True}
+    )
+    assert (status, body["Code"]) == (429, "Throttled")
+    guest_cart(anonymous, email="victim@example.com")  # without the reminder checkbox: fine
+    guest_cart(anonymous, email="other@example.com", cart_reminders=True)
