@@ -1,4 +1,4 @@
-"""Shop configuration persistence shapes: settings, titles, groups (later contacts, messages)."""
+"""Shop configuration persistence shapes: settings, titles, groups, contacts, order messages."""
 
 from __future__ import annotations
 
