@@ -9,9 +9,9 @@ from typing import Annotated, Any
 from chalice.app import Blueprint, CloudWatchEvent, Response
 from pydantic import StringConstraints, TypeAdapter, ValidationError
 
-from chalicelib.clock import parse_iso, utc_now
 from chalicelib.errors import NotFoundError
 from chalicelib.handlers.cart_presenters import cart_response, cart_summary, order_response, order_summary
+from chalicelib.handlers.events import event_time, remaining_time
 from chalicelib.handlers.http import ADMIN, CUSTOMER, SHOPPER, STAFF, Call, route
 from chalicelib.observability import logger
 from chalicelib.schemas.carts import (
@@ -217,10 +217,6 @@ def change_order_status(call: Call, order_id: str) -> OrderResponse:
 def abandoned_cart_sweep(event: CloudWatchEvent) -> dict[str, Any]:
     """Mark idle carts abandoned and send their one reminder. The event time is the sweep's "now",
     so a redelivered event does the same work (and mails nobody twice)."""
-    now = parse_iso(event.time) if getattr(event, "time", None) else utc_now()
-    # Chalice keeps an event handler's Lambda context on the event (app.lambda_context is only
-    # set while serving HTTP).
-    remaining = getattr(getattr(event, "context", None), "get_remaining_time_in_millis", None)
-    result = container().sweep.run(now, remaining)
+    result = container().sweep.run(event_time(event), remaining_time(event))
     logger.info("sweep finished", stopped_early=result.stopped_early)
     return asdict(result)

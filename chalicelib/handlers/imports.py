@@ -11,6 +11,7 @@ from chalice.app import Blueprint, CloudWatchEvent, Response
 
 from chalicelib.domain.imports import ExportJob, ImportJob
 from chalicelib.errors import InvalidInputError, RuleViolationError
+from chalicelib.handlers.events import remaining_time
 from chalicelib.handlers.http import ADMIN, Call, raw_body, route
 from chalicelib.observability import logger
 from chalicelib.schemas.common import PageParams
@@ -234,7 +235,7 @@ def import_uploaded(event: CloudWatchEvent) -> None:
     obj = event.detail.get("object", {})
     key, etag, size = str(obj.get("key", "")), str(obj.get("etag", "")), int(obj.get("size", 0) or 0)
     # The Lambda context tells how long this invocation has left; without one, assume a full run.
-    remaining = getattr(event.context, "get_remaining_time_in_millis", lambda: 900_000)
+    remaining = remaining_time(event) or (lambda: 900_000)
     job = container().imports.handle_upload(key, etag, size, remaining)
     logger.info("import event handled", import_id=job.id if job else None, status=job.status if job else None)
 

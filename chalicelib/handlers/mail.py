@@ -11,6 +11,7 @@ from chalice.app import Blueprint, CloudWatchEvent, Response
 from pydantic import StringConstraints
 
 from chalicelib.errors import NotFoundError
+from chalicelib.handlers.events import remaining_time
 from chalicelib.handlers.http import ADMIN, STAFF, Call, route
 from chalicelib.handlers.imports import object_created
 from chalicelib.observability import logger
@@ -88,8 +89,7 @@ def inbound_mail(event: CloudWatchEvent) -> None:
 
 @mail.schedule("rate(5 minutes)", name="mail-poll")
 def mail_poll(event: CloudWatchEvent) -> dict[str, Any]:
-    remaining = getattr(getattr(event, "context", None), "get_remaining_time_in_millis", None)
-    return asdict(container().mail_poll.run(remaining_ms=remaining))
+    return asdict(container().mail_poll.run(remaining_ms=remaining_time(event)))
 
 
 # -- routes ------------------------------------------------------------------------------------

@@ -10,9 +10,9 @@ from urllib.parse import parse_qs
 
 from chalice.app import Blueprint, CloudWatchEvent, Response
 
-from chalicelib.clock import parse_iso, utc_now
 from chalicelib.domain.privacy import ConsentChannel
 from chalicelib.errors import InvalidInputError, InvalidTokenError
+from chalicelib.handlers.events import event_time, remaining_time
 from chalicelib.handlers.http import ADMIN, CUSTOMER, PUBLIC, STAFF, Call, route
 from chalicelib.handlers.privacy_presenters import consents_response, erasure_response, personal_data_response
 from chalicelib.observability import logger
@@ -315,8 +315,6 @@ def unsubscribe(call: Call) -> Response | UnsubscribeResponse:
 def retention_cleanup(event: CloudWatchEvent) -> dict[str, Any]:
     """Resume unfinished erasures, erase old guests who never ordered, delete old abandoned carts.
     Keyed queries only; safe to run twice (every rule is idempotent)."""
-    now = parse_iso(event.time) if getattr(event, "time", None) else utc_now()
-    remaining = getattr(getattr(event, "context", None), "get_remaining_time_in_millis", None)
-    result = container().retention.run(now, remaining)
+    result = container().retention.run(event_time(event), remaining_time(event))
     logger.info("retention cleanup finished", stopped_early=result.stopped_early)
     return asdict(result)
