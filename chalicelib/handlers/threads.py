@@ -149,21 +149,8 @@ def view_thread(call: Call, thread_id: str) -> ThreadViewResponse:
     view = services.threads.view(thread_id)
     customer = services.threads.customer_of(view.thread)
     orders = services.orders.for_customer(customer.id) if customer else []
-    settings = services.config.settings()
-    language = view.thread.language
-    defaults = ReplyDefaults(
-        default_message=settings.customer_service.default_message,
-        order_messages=[
-            {
-                "id": entry.id,
-                "name": str(entry.data.get("name", entry.id)),
-                "message": str(
-                    (entry.data.get("messages") or {}).get(language) or entry.data.get("message", "")
-                ),
-            }
-            for entry in services.config.entries("ORDER_MESSAGE")
-        ],
-    )
+    default_message, order_messages = services.threads.reply_defaults(view.thread)
+    defaults = ReplyDefaults(default_message=default_message, order_messages=order_messages)
     return thread_view_response(view, customer, orders, services.files, defaults)
 
 

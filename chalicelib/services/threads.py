@@ -383,9 +383,18 @@ class ThreadService:
         )
 
     def _order_message(self, order_message_id: str, language: str) -> str:
-        entry = self._config.entry("ORDER_MESSAGE", order_message_id)
-        messages = entry.data.get("messages") or {}
-        return str(messages.get(language) or entry.data.get("message") or "")
+        return order_message_text(self._config.entry("ORDER_MESSAGE", order_message_id), language)
+
+    def reply_defaults(self, thread: Thread) -> tuple[str, list[dict[str, str]]]:
+        """The reply form's default text and the predefined messages in the thread's language."""
+        return self._config.settings().customer_service.default_message, [
+            {
+                "id": entry.id,
+                "name": str(entry.data.get("name", entry.id)),
+                "message": order_message_text(entry, thread.language),
+            }
+            for entry in self._config.entries("ORDER_MESSAGE")
+        ]
 
     def forward(self, thread_id: str, request: ForwardRequest, employee_id: str) -> Thread:
         """To an employee (the thread is assigned to them, and they're mailed) or to any address
@@ -454,6 +463,12 @@ class ThreadService:
         pending = sum(entry.counters.get("pending_count", 0) for entry in self.boxes())
         average = round(seconds / responses) if responses else None
         return Statistics(first, last, threads, messages, pending, responses, average)
+
+
+def order_message_text(entry: ConfigEntry, language: str) -> str:
+    """A predefined order message in `language`, else its default text."""
+    messages = entry.data.get("messages") or {}
+    return str(messages.get(language) or entry.data.get("message") or "")
 
 
 def read_state(thread: Thread, message: Message) -> bool:
