@@ -70,7 +70,16 @@ class Customer:
         return derive_status(enabled=self.enabled, approved=self.approved)
 
 
-TokenPurpose = Literal["reset", "set_password", "erase"]
+TokenPurpose = Literal["reset", "set_password", "verify_email", "erase"]
+# The flow that accepts a token of each purpose. The scope is part of the token's key, so a token
+# minted for one flow is simply not found by another (an erase link never resets a password).
+TokenScope = Literal["password", "verify_email", "erase"]
+TOKEN_SCOPES: dict[TokenPurpose, TokenScope] = {
+    "reset": "password",
+    "set_password": "password",
+    "verify_email": "verify_email",
+    "erase": "erase",
+}
 
 
 @dataclass(frozen=True)

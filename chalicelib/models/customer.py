@@ -123,7 +123,9 @@ class AccountTokenRecord(TableRecord, discriminator="ACCOUNT_TOKEN"):
     """A single-use account link token (password reset, set password after guest conversion).
 
     Key design:
-      PK = ACCOUNT_TOKEN#<sha256(token)>  SK = TOKEN  → #15 (GetItem). Only the hash is stored;
+      PK = ACCOUNT_TOKEN#<scope>#<sha256(token)>  SK = TOKEN  → #15 (GetItem). The scope is the flow
+      that accepts the token (password: reset and set_password; verify_email; erase), so a token
+      minted for one flow is not found by another. Only the hash is stored;
       consumed by a conditional delete in the same transaction as the password change, so a token
       works once. `valid_until` is checked on read (TTL deletion can lag by days); expires_at lets
       DynamoDB clean up.

@@ -87,8 +87,9 @@ def throttle_pk(scope: str, subject_hash: str) -> str:
     return f"THROTTLE#{scope}#{subject_hash}"
 
 
-def account_token_pk(token_hash: str) -> str:
-    return f"ACCOUNT_TOKEN#{token_hash}"
+def account_token_pk(scope: str, token_hash: str) -> str:
+    """The flow (scope) that accepts the token is part of the key: another flow never finds it."""
+    return f"ACCOUNT_TOKEN#{scope}#{token_hash}"
 
 
 def sent_mail_pk(event_hash: str) -> str:

@@ -14,12 +14,13 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.clock import iso, parse_iso
 from chalicelib.domain.addresses import Address
 from chalicelib.domain.customers import (
+    TOKEN_SCOPES,
     AccountToken,
     Customer,
     CustomerQuery,
     CustomerView,
     Page,
-    TokenPurpose,
+    TokenScope,
 )
 from chalicelib.domain.customers import Connection as SignIn
 from chalicelib.domain.privacy import Consent, consent_changes
@@ -337,20 +338,25 @@ class DynamoCustomerRepository:
     def update(self, before: Customer, after: Customer) -> None:
         self._update(before, after, None)
 
-    def update_consuming_token(self, before: Customer, after: Customer, token_hash: str) -> None:
-        self._update(before, after, token_hash)
+    def update_consuming_token(self, before: Customer, after: Customer, token: AccountToken) -> None:
+        self._update(before, after, token)
 
-    def _update(self, before: Customer, after: Customer, token_hash: str | None) -> None:
+    def _update(self, before: Customer, after: Customer, token: AccountToken | None) -> None:
         email_changed = normalise_email(before.email) != normalise_email(after.email)
+        scope = TOKEN_SCOPES[token.purpose] if token is not None else None
 
         def build(transaction: TransactWrite) -> None:
-            if token_hash is not None:
-                token = AccountTokenRecord(keys.account_token_pk(token_hash), "TOKEN")
-                transaction.delete(token, condition=AccountTokenRecord.customer_id == after.id)
+            if token is not None and scope is not None:
+                record = AccountTokenRecord(keys.account_token_pk(scope, token.token_hash), "TOKEN")
+                transaction.delete(record, condition=AccountTokenRecord.customer_id == after.id)
             self._counter_writes(transaction, self._update_items(transaction, before, after))
 
         def on_cancel(_codes: list[str]) -> Exception:
-            if token_hash is not None and self.get_account_token(token_hash) is None:
+            if (
+                token is not None
+                and scope is not None
+                and self.get_account_token(token.token_hash, scope) is None
+            ):
                 return InvalidTokenError("The link is invalid or has already been used.")
             if email_changed:
                 item = self._email_item(after.email)
@@ -425,7 +431,7 @@ class DynamoCustomerRepository:
     # -- single-use account tokens --------------------------------------------------------------
     def put_account_token(self, token: AccountToken) -> None:
         record = AccountTokenRecord(
-            keys.account_token_pk(token.token_hash),
+            keys.account_token_pk(TOKEN_SCOPES[token.purpose], token.token_hash),
             "TOKEN",
             customer_id=token.customer_id,
             purpose=token.purpose,
@@ -438,15 +444,15 @@ class DynamoCustomerRepository:
         with dynamo_errors():
             record.save()
 
-    def get_account_token(self, token_hash: str) -> AccountToken | None:
+    def get_account_token(self, token_hash: str, scope: TokenScope) -> AccountToken | None:
         with dynamo_errors():
             try:
-                record = AccountTokenRecord.get(keys.account_token_pk(token_hash), "TOKEN")
+                record = AccountTokenRecord.get(keys.account_token_pk(scope, token_hash), "TOKEN")
             except AccountTokenRecord.DoesNotExist:
                 return None
-        purpose: TokenPurpose = "reset"
-        if record.purpose in ("set_password", "erase"):
-            purpose = "set_password" if record.purpose == "set_password" else "erase"
+        purpose = next((p for p in TOKEN_SCOPES if p == record.purpose), None)
+        if purpose is None or TOKEN_SCOPES[purpose] != scope:
+            return None  # belt and braces: the key already holds the scope
         return AccountToken(token_hash, record.customer_id, purpose, parse_iso(record.valid_until))
 
     # -- lists and search ----------------------------------------------------------------------

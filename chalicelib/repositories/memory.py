@@ -17,12 +17,14 @@ from typing import IO, Any
 from chalicelib.domain.addresses import Address, AddressFilters
 from chalicelib.domain.config import ConfigEntry, ConfigKind, DeleteOutcome, ShopConfig
 from chalicelib.domain.customers import (
+    TOKEN_SCOPES,
     AccountToken,
     Connection,
     Customer,
     CustomerQuery,
     CustomerView,
     Page,
+    TokenScope,
 )
 from chalicelib.domain.employees import Employee
 from chalicelib.domain.imports import ExportJob, ImportJob, RowError
@@ -53,7 +55,7 @@ class MemoryCustomerRepository:
         self.customers: dict[str, Customer] = {}
         self.emails: dict[str, str | None] = {}  # normalised e-mail → id (None: blocked)
         self.connections: dict[str, list[Connection]] = {}
-        self.tokens: dict[str, AccountToken] = {}
+        self.tokens: dict[tuple[TokenScope, str], AccountToken] = {}
         self.history: dict[str, list[Consent]] = {}
 
     def _claim(self, email: str, customer_id: str) -> None:
@@ -169,17 +171,18 @@ class MemoryCustomerRepository:
         return apply_one_by_one(self, creates, updates)
 
     def put_account_token(self, token: AccountToken) -> None:
-        self.tokens[token.token_hash] = token
+        self.tokens[(TOKEN_SCOPES[token.purpose], token.token_hash)] = token
 
-    def get_account_token(self, token_hash: str) -> AccountToken | None:
-        return self.tokens.get(token_hash)
+    def get_account_token(self, token_hash: str, scope: TokenScope) -> AccountToken | None:
+        return self.tokens.get((scope, token_hash))
 
-    def update_consuming_token(self, before: Customer, after: Customer, token_hash: str) -> None:
-        token = self.tokens.get(token_hash)
-        if token is None or token.customer_id != after.id:
+    def update_consuming_token(self, before: Customer, after: Customer, token: AccountToken) -> None:
+        key = (TOKEN_SCOPES[token.purpose], token.token_hash)
+        stored = self.tokens.get(key)
+        if stored is None or stored.customer_id != after.id:
             raise InvalidTokenError("The link is invalid or has already been used.")
         self.update(before, after)
-        del self.tokens[token_hash]
+        del self.tokens[key]
 
     def list_page(self, query: CustomerQuery) -> Page[Customer]:
         plan = plan_customer_query(query)

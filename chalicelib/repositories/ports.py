@@ -16,6 +16,7 @@ from chalicelib.domain.customers import (
     CustomerQuery,
     CustomerView,
     Page,
+    TokenScope,
 )
 from chalicelib.domain.employees import Employee
 from chalicelib.domain.imports import ExportJob, ImportJob, RowError
@@ -69,9 +70,10 @@ class CustomerRepository(Protocol):
     def put_account_token(self, token: AccountToken) -> None:
         """Store a single-use token (by hash)."""
 
-    def get_account_token(self, token_hash: str) -> AccountToken | None: ...
+    def get_account_token(self, token_hash: str, scope: TokenScope) -> AccountToken | None:
+        """The token if it was minted for a flow of `scope` (others are not found)."""
 
-    def update_consuming_token(self, before: Customer, after: Customer, token_hash: str) -> None:
+    def update_consuming_token(self, before: Customer, after: Customer, token: AccountToken) -> None:
         """Apply `after` and delete the token in one transaction.
 
         Raises: InvalidTokenError (token already used), ConflictError, NotFoundError.

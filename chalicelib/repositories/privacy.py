@@ -13,6 +13,7 @@ from typing import Any
 
 from chalicelib.clock import iso, parse_iso
 from chalicelib.domain.carts import Cart
+from chalicelib.domain.customers import TokenScope
 from chalicelib.domain.privacy import OPEN_ORDER_STATUSES, ErasureJob
 from chalicelib.domain.threads import Message
 from chalicelib.errors import ConflictError
@@ -158,9 +159,9 @@ class DynamoPrivacyRepository:
                 count += 1
         return count
 
-    def consume_token(self, token_hash: str, customer_id: str) -> bool:
-        """Delete a single-use account token; False when it was already used."""
-        record = AccountTokenRecord(keys.account_token_pk(token_hash), "TOKEN")
+    def consume_token(self, token_hash: str, scope: TokenScope, customer_id: str) -> bool:
+        """Delete a single-use account token of `scope`; False when it was already used."""
+        record = AccountTokenRecord(keys.account_token_pk(scope, token_hash), "TOKEN")
         with dynamo_errors(), conditional() as outcome:
             record.delete(condition=AccountTokenRecord.customer_id == customer_id)
         return outcome.passed

@@ -203,9 +203,11 @@ class AccountService:
     def reset_password(self, token: str, password: str) -> None:
         """Raises: InvalidTokenError (unknown, used, expired or forged), InvalidInputError (policy)."""
         hashed = token_hash(token)
-        stored = self._repository.get_account_token(hashed)
+        # Only "reset" and "set_password" links live in the password scope; an erase or a
+        # verification link is not found here.
+        stored = self._repository.get_account_token(hashed, "password")
         now = self._clock()
-        if stored is None or stored.valid_until <= now:
+        if stored is None or stored.purpose not in ("reset", "set_password") or stored.valid_until <= now:
             raise InvalidTokenError(_BAD_LINK)
         customer = self._repository.get(stored.customer_id)
         if customer is None:
@@ -217,7 +219,7 @@ class AccountService:
             session_generation=customer.session_generation + 1,
             updated_at=now,
         )
-        self._repository.update_consuming_token(customer, after, hashed)
+        self._repository.update_consuming_token(customer, after, stored)
         logger.info("password reset", customer_id=customer.id, purpose=stored.purpose)
 
     # -- back-office actions -------------------------------------------------------------------

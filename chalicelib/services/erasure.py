@@ -181,11 +181,11 @@ class ErasureService:
 
         Raises: InvalidTokenError, ConflictError (open orders)."""
         hashed = token_hash(token)
-        stored = self._customers.get_account_token(hashed)
+        stored = self._customers.get_account_token(hashed, "erase")
         if stored is None or stored.purpose != "erase" or stored.valid_until <= self._clock():
             raise InvalidTokenError(_BAD_LINK)
         if self._privacy.get_job(stored.customer_id) is None:
             self.erase(stored.customer_id, "customer", max_steps=0)
-        if not self._privacy.consume_token(hashed, stored.customer_id):
+        if not self._privacy.consume_token(hashed, "erase", stored.customer_id):
             raise InvalidTokenError(_BAD_LINK)
         return self.erase(stored.customer_id, "customer")

@@ -241,3 +241,29 @@ def test_no_pii_or_secret_in_logs(anonymous: Api, mailbox: MemoryMailer, app_log
     assert "customer signed in" in logs and "password reset" in logs  # the log was captured
     for secret in ("lea@example.com", "Léa", "Martin", PASSWORD, "New-passw0rd!", token):
         assert secret not in logs
+
+
+# -- token purposes (issue 16 §1.3) --------------------------------------------------------------------
+def test_an_erase_link_does_not_reset_the_password(anonymous: Api, mailbox: MemoryMailer) -> None:
+    me = as_customer(anonymous, register(anonymous)[1]["token"])
+    assert me.json("POST", "/store/me/erase-request")[0] == 202
+    match = re.search(r"/privacy/erase\?token=([A-Za-z0-9_\-]+)", mailbox.sent[-1].text)
+    assert match
+    erase_token = match.group(1)
+    status, body = anonymous.json(
+        "POST", "/store/password/reset", {"token": erase_token, "password": "Taken-over-42!"}
+    )
+    assert status == 400 and body["Code"] == "InvalidToken"
+    assert login(anonymous, password="Taken-over-42!")[0] == 401
+    # ...and a reset link does not confirm an erasure.
+    anonymous.json("POST", "/store/password/forgot", {"email": "lea@example.com"})
+    reset_token = link_token(mailbox.sent[-1].text)
+    assert anonymous.json("POST", "/store/erase/confirm", {"token": reset_token})[0] == 400
+    assert login(anonymous)[0] == 200
+    # Each link still works for its own flow.
+    assert (
+        anonymous.call(
+            "POST", "/store/password/reset", {"token": reset_token, "password": "New-passw0rd!"}
+        ).status_code
+        == 204
+    )

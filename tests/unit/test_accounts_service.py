@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from chalicelib.domain.customers import AccountToken
 from chalicelib.domain.mail import OutboundMail
 from chalicelib.errors import InvalidTokenError, ServiceUnavailableError, UnauthenticatedError
 from chalicelib.repositories.mail import MemoryMailer, MemorySentMailLog, OutboxMailer
@@ -21,7 +22,7 @@ from chalicelib.repositories.memory import (
 from chalicelib.schemas.accounts import RegisterRequest
 from chalicelib.security.cursors import CursorCodec
 from chalicelib.security.tokens import TokenSigner
-from chalicelib.services.accounts import AccountService
+from chalicelib.services.accounts import AccountService, token_hash
 from chalicelib.services.config import ConfigService
 from chalicelib.services.customers import CustomerService
 from chalicelib.services.mail_templates import render
@@ -183,3 +184,19 @@ def test_a_failed_send_releases_the_claim(clock: FixedClock) -> None:
     assert Notifier(working, log, config).send_to_customer("event-1", customer, "account_approved", {})
     assert not Notifier(working, log, config).send_to_customer("event-1", customer, "account_approved", {})
     assert len(working.sent) == 1
+
+
+@pytest.mark.parametrize("purpose", ["erase", "verify_email"])
+def test_only_password_links_reset_a_password(
+    accounts: AccountService, clock: FixedClock, purpose: str
+) -> None:
+    # Issue 16 §1.3: a link minted for another flow (here stored straight into the repository)
+    # must not be accepted by the reset route.
+    register(accounts)
+    customer = accounts._repository.get_by_email("ana@example.com")
+    assert customer is not None
+    accounts._repository.put_account_token(
+        AccountToken(token_hash("other-flow"), customer.id, purpose, clock.now + timedelta(hours=1))  # type: ignore[arg-type]
+    )
+    with pytest.raises(InvalidTokenError):
+        accounts.reset_password("other-flow", "Taken-over-42!")
