@@ -33,6 +33,11 @@ class ImportJob:
     # Rows fully applied (in file order); a continuation skips this many rows.
     checkpoint_rows: int = 0
     continuation: int = 0
+    # The line of the last row applied (for the reason of a failure), the checkpoint when the
+    # current run claimed the job, and how many runs in a row died without moving it.
+    checkpoint_line: int = 0
+    claimed_rows: int = 0
+    stalls: int = 0
     lease_until: datetime | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None

@@ -7,7 +7,9 @@ import codecs
 import csv
 import io
 import re
+from collections import deque
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import IO, Any
 
@@ -108,6 +110,19 @@ ADDRESS_HEADER_ALIASES: dict[str, str] = {
 }
 
 
+# Bounds on what one record may be. A cell longer than MAX_FIELD_CHARS is a row error; a quoted
+# value running over more than MAX_RECORD_LINES lines or MAX_RECORD_CHARS characters is taken for
+# an unclosed quote. MAX_RECORD_CHARS stays below csv's own field limit (131,072), so that limit,
+# whose error would end the whole file, is never reached.
+MAX_FIELD_CHARS = 10_000
+MAX_RECORD_LINES = 10
+MAX_RECORD_CHARS = 100_000
+UNCLOSED_QUOTE = (
+    f"a quoted value is not closed within {MAX_RECORD_LINES} lines; this line was skipped and "
+    "reading went on with the next one"
+)
+
+
 class CsvFormatError(ValueError):
     """The file as a whole can't be read (no header, no e-mail column, binary data)."""
 
@@ -174,14 +189,120 @@ class _Raw(io.RawIOBase):
         return len(data)
 
 
-def read_rows(text: IO[str], delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    """(first line number of the record, cells) for every record; quoted fields may span lines."""
-    reader = csv.reader(text, delimiter=delimiter, quotechar='"', strict=False)
-    previous_end = 0
-    for cells in reader:
-        start = previous_end + 1
-        previous_end = reader.line_num
-        yield start, cells
+@dataclass(frozen=True)
+class Unreadable:
+    """A record the reader could not take as it is: reported as a row error on `line` (and on the
+    cell at `position` when only that cell is at fault), never applied, never silently merged."""
+
+    line: int
+    reason: str
+    position: int | None = None
+
+
+Row = tuple[int, list[str]]
+
+
+class _RecordTooLongError(Exception):
+    """The record being read runs past MAX_RECORD_LINES or MAX_RECORD_CHARS: a runaway quote."""
+
+
+class _LineTooLongError(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__("line too long")
+        self.line = line
+
+
+class _Lines:
+    """The physical lines csv.reader consumes, bounded, remembering the lines of the record being
+    read so that, when a record turns out to be unreadable, its lines after the first can be read
+    again as records of their own. csv.reader starts a fresh record on every next() (even after an
+    error), so one reader can go on past any bad record."""
+
+    def __init__(self, text: IO[str]) -> None:
+        self._text = text
+        self._replay: deque[tuple[int, str]] = deque()
+        self._number = 0
+        self.taken: list[tuple[int, str]] = []
+        self._chars = 0
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self._replay:
+            number, line = self._replay.popleft()
+        else:
+            # Bounded read: a file that is one endless line never sits whole in memory.
+            line = self._text.readline(MAX_RECORD_CHARS + 1)
+            if not line:
+                if self.taken:  # the file ends inside a quoted value
+                    raise _RecordTooLongError
+                raise StopIteration
+            self._number += 1
+            number = self._number
+            if len(line) > MAX_RECORD_CHARS:
+                while line and not line.endswith(("\n", "\r")):
+                    line = self._text.readline(65536)
+                raise _LineTooLongError(number)
+        taken = self.taken
+        taken.append((number, line))
+        self._chars += len(line)
+        if self._chars > MAX_RECORD_CHARS or len(taken) > MAX_RECORD_LINES:
+            raise _RecordTooLongError
+        return line
+
+    def record_done(self) -> int:
+        """The first line of the record just read; starts the next one."""
+        first = self.taken[0][0]
+        self.taken.clear()
+        self._chars = 0
+        return first
+
+    def record_failed(self) -> int | None:
+        """Drops the first line of the record being read (returned) and reads the others again."""
+        if not self.taken:
+            return None
+        (first, _), *rest = self.taken
+        self._replay.extendleft(reversed(rest))
+        self.taken, self._chars = [], 0
+        return first
+
+
+def read_rows(text: IO[str], delimiter: str) -> Iterator[Row | Unreadable]:
+    """(first line number of the record, cells) for every record; quoted fields may span lines,
+    up to MAX_RECORD_LINES. What can't be read is an Unreadable on its line, and reading goes on
+    with the next line: a stray quote costs its own line, not the rest of the file."""
+    lines = _Lines(text)
+    reader = csv.reader(lines, delimiter=delimiter, quotechar='"', strict=False)
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except _LineTooLongError as error:
+            # The lines before it in the same record (a quote left open) are read again.
+            first = lines.record_failed()
+            if first is not None:
+                yield Unreadable(first, UNCLOSED_QUOTE)
+            yield Unreadable(error.line, f"the line is longer than {MAX_RECORD_CHARS:,} characters")
+            continue
+        except _RecordTooLongError:
+            first = lines.record_failed()
+            if first is not None:
+                yield Unreadable(first, UNCLOSED_QUOTE)
+            continue
+        except csv.Error as error:
+            first = lines.record_failed()
+            if first is not None:
+                reason = "contains a NUL character" if "NUL" in str(error) else "this line is not valid CSV"
+                yield Unreadable(first, reason)
+            continue
+        line = lines.record_done()
+        if cells and max(map(len, cells)) > MAX_FIELD_CHARS:
+            too_long = next(i for i, cell in enumerate(cells) if len(cell) > MAX_FIELD_CHARS)
+            yield Unreadable(line, f"longer than {MAX_FIELD_CHARS:,} characters", too_long)
+        else:
+            yield line, cells
 
 
 def clean(value: str | None) -> str | None:

@@ -48,6 +48,9 @@ REPORT_PREFIX = "reports/"
 CONTINUE_MARKER = "_continue/"
 EXPORT_REQUEST = "request.json"
 _LEASE = timedelta(minutes=15)
+# Runs in a row that died without applying a row: after that many, the job is failed, not resumed
+# again (a file that kills every run would otherwise be re-read every 15 minutes forever).
+MAX_STALLED_RUNS = 2
 _URL_LIFETIME = timedelta(hours=1)
 # Our ids are 26-character ULIDs; other values in the ID column are the merchant's own references.
 _OUR_ID = re.compile(r"^[0-9A-Za-z]{26}$")
@@ -102,6 +105,18 @@ class _Batch:
         self.errors.append(RowError(line, column[:64] or "row", reason[:200]))
 
 
+@dataclass
+class _Run:
+    """One run's own state: its job as last saved and its file's columns. Kept per run, never on
+    the service, which is shared: the local stack serves requests on threads, and two imports
+    must not label errors with each other's columns."""
+
+    job: ImportJob
+    columns: dict[int, str]  # position in the row → field
+    headers: dict[str, str]  # field → the header as the file writes it ("Adresse e-mail")
+    names: list[str]  # position → the header as the file writes it
+
+
 class RowRejectedError(Exception):
     def __init__(self, fields: dict[str, str]) -> None:
         super().__init__("row rejected")
@@ -141,7 +156,6 @@ class ImportService:
         self._ids = ids
         self._rows_per_batch = rows_per_batch
         self._continue_below_ms = continue_below_ms
-        self._headers: dict[str, str] = {}
 
     # -- jobs ----------------------------------------------------------------------------------
     def create_job(self, kind: ImportKind, filename: str, employee_id: str | None) -> tuple[ImportJob, str]:
@@ -176,7 +190,15 @@ class ImportService:
         for job in self._jobs.list_page(50, None).items:
             if job.status == "running" and job.lease_until is not None and job.lease_until < now:
                 try:
-                    self._hand_over(job)
+                    if job.source_key is None:
+                        # An inline import's rows were in a request that is gone: nothing to resume.
+                        self._fail(job, "The import stopped before it finished; send the rows again.")
+                        continue
+                    stalls = job.stalls + 1 if job.checkpoint_rows == job.claimed_rows else 0
+                    if stalls >= MAX_STALLED_RUNS:
+                        self._fail(job, _stalled_reason(job))
+                        continue
+                    self._hand_over(replace(job, stalls=stalls))
                 except ConflictError:
                     continue
                 resumed.append(job.id)
@@ -250,10 +272,20 @@ class ImportService:
             lease_until=now + _LEASE,
             failure=None,
             report_key=None if fresh else job.report_key,
+            claimed_rows=job.checkpoint_rows,
         )
         if fresh:
             claimed = replace(
-                claimed, rows_read=0, created=0, updated=0, unchanged=0, failed=0, checkpoint_rows=0
+                claimed,
+                rows_read=0,
+                created=0,
+                updated=0,
+                unchanged=0,
+                failed=0,
+                checkpoint_rows=0,
+                checkpoint_line=0,
+                claimed_rows=0,
+                stalls=0,
             )
         try:
             claimed = self._jobs.save(job, claimed)
@@ -267,13 +299,16 @@ class ImportService:
         if job is None or job.status != "running" or job.continuation != sequence:
             return job  # a stale or repeated marker
         try:
-            claimed = self._jobs.save(job, replace(job, lease_until=self._clock() + _LEASE))
+            claimed = self._jobs.save(
+                job, replace(job, lease_until=self._clock() + _LEASE, claimed_rows=job.checkpoint_rows)
+            )
         except ConflictError:
             return self.get(import_id)
         return self._run(claimed, remaining_ms)
 
     def _run(self, job: ImportJob, remaining_ms: Callable[[], int]) -> ImportJob:
-        assert job.source_key is not None
+        if job.source_key is None:
+            return self._fail(job, "The import stopped before it finished; send the rows again.")
         try:
             stream, _size, _etag = self._files.open(job.source_key)
         except NotFoundError:
@@ -305,9 +340,12 @@ class ImportService:
             header = next(rows, None)
             if header is None:
                 return self._fail(job, "The file is empty.")
+            if isinstance(header, csv_format.Unreadable):
+                return self._fail(job, f"Line {header.line}: the header row can't be read ({header.reason}).")
             columns, unknown = self._columns(job.kind, header[1])
             # Errors name the column as the file does ("Adresse e-mail"), not our field name.
-            self._headers = {field: header[1][position].strip() for position, field in columns.items()}
+            names = [cell.strip() for cell in header[1]]
+            run = _Run(job, columns, {field: names[position] for position, field in columns.items()}, names)
             if "email" not in columns.values():
                 return self._fail(job, "No e-mail column was found in the header row.")
             if job.checkpoint_rows == 0 and unknown:
@@ -316,22 +354,22 @@ class ImportService:
                 )
             # Rows a previous invocation already applied: read past them, apply nothing.
             to_skip, skipped = job.checkpoint_rows, 0
-            batch: list[tuple[int, list[str]]] = []
-            for line, cells in rows:
-                if not any(cell.strip() for cell in cells):
+            batch: list[csv_format.Row | csv_format.Unreadable] = []
+            for row in rows:
+                if not isinstance(row, csv_format.Unreadable) and not any(cell.strip() for cell in row[1]):
                     continue
                 if skipped < to_skip:
                     skipped += 1
                     continue
-                batch.append((line, cells))
+                batch.append(row)
                 if len(batch) >= self._rows_per_batch:
-                    job = self._flush(job, columns, batch, consumed.count)
+                    self._flush(run, batch, consumed.count)
                     batch = []
                     if remaining_ms() < self._continue_below_ms:
-                        return self._hand_over(job)
+                        return self._hand_over(run.job)
             if batch:
-                job = self._flush(job, columns, batch, consumed.count)
-            return self._finish(job)
+                self._flush(run, batch, consumed.count)
+            return self._finish(run.job)
         except csv_format.CsvFormatError as error:
             return self._fail(job, str(error))
         except ConflictError:
@@ -354,23 +392,31 @@ class ImportService:
                 columns[position] = name
         return columns, unknown
 
-    def _flush(
-        self, job: ImportJob, columns: dict[int, str], batch: list[tuple[int, list[str]]], bytes_read: int
-    ) -> ImportJob:
+    def _flush(self, run: _Run, batch: list[csv_format.Row | csv_format.Unreadable], bytes_read: int) -> None:
+        job = run.job
         parsed = [
             (
                 line,
-                {name: csv_format.clean(cells[i]) if i < len(cells) else None for i, name in columns.items()},
+                {
+                    name: csv_format.clean(cells[i]) if i < len(cells) else None
+                    for i, name in run.columns.items()
+                },
             )
-            for line, cells in batch
+            for line, cells in (row for row in batch if not isinstance(row, csv_format.Unreadable))
         ]
-        headers = self._headers
         if job.kind == "customers":
-            outcome = self._customer_rows(job, parsed, headers)
+            outcome = self._customer_rows(job, parsed, run.headers)
         else:
             outcome = self._address_rows(parsed)
+        for row in batch:
+            if isinstance(row, csv_format.Unreadable):
+                position = row.position if row.position is not None else len(run.names)
+                outcome.fail(
+                    row.line, run.names[position] if position < len(run.names) else "row", row.reason
+                )
         if outcome.errors:
             self._jobs.put_errors(job.id, outcome.errors)
+        last = batch[-1]
         advanced = replace(
             job,
             rows_read=job.rows_read + len(batch),
@@ -379,10 +425,12 @@ class ImportService:
             unchanged=job.unchanged + outcome.unchanged,
             failed=job.failed + len(outcome.failed_lines),
             checkpoint_rows=job.checkpoint_rows + len(batch),
+            checkpoint_line=last.line if isinstance(last, csv_format.Unreadable) else last[0],
             bytes_read=max(job.bytes_read, bytes_read),
             lease_until=self._clock() + _LEASE,
+            stalls=0,
         )
-        return self._jobs.save(job, advanced)
+        run.job = self._jobs.save(job, advanced)
 
     def _hand_over(self, job: ImportJob) -> ImportJob:
         """Checkpointed: continue in a fresh invocation, triggered by a marker object."""
@@ -738,6 +786,14 @@ class ImportService:
             raise NotFoundError("Export not found.")
         url = self._files.download_url(job.key, _URL_LIFETIME, f"customers-{job.id}.csv") if job.key else None
         return job, url
+
+
+def _stalled_reason(job: ImportJob) -> str:
+    where = f"after line {job.checkpoint_line}" if job.checkpoint_line else "at its start"
+    return (
+        f"The import stopped making progress {where}: {MAX_STALLED_RUNS} runs in a row ended "
+        "without applying a row. Check the file from that line on and import it again."
+    )
 
 
 def _same(before: Customer, after: Customer) -> bool:

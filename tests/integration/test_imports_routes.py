@@ -109,3 +109,33 @@ def test_import_validation_and_auth(admin: Api, support: Api) -> None:
     assert admin.json("GET", "/admin/imports?cursor=forged")[0] == 400
     assert support.json("POST", "/admin/imports", {"kind": "customers", "filename": "x.csv"})[0] == 403
     assert support.json("GET", "/admin/customers/export")[0] == 403
+
+
+def test_a_huge_field_or_an_open_quote_never_answers_500_nor_sticks_the_job(admin: Api) -> None:
+    bad = (
+        "Email address;First Name;Last name\n"
+        "a@example.com;Ann;" + "x" * 200_000 + "\n"  # over csv's own field limit
+        'b@example.com;"Bob;Berg\n'  # a quote never closed
+        "c@example.com;Cy;Cole\n"
+    )
+    response = admin.call("POST", "/admin/customers/import", bad, headers={"Content-Type": "text/csv"})
+    job = json.loads(response.body)
+    assert response.status_code == 200, job
+    assert (job["status"], job["rows_read"], job["created"], job["failed"]) == (
+        "completed_with_errors",
+        3,
+        1,
+        2,
+    )
+    assert [(e["line"], e["column"]) for e in job["errors"]] == [(2, "row"), (3, "row")]
+    assert "x" * 20 not in response.body.decode()
+    # The same file through S3: finished, its good row applied, nothing left for the watchdog.
+    _, created = admin.json("POST", "/admin/imports", {"kind": "customers", "filename": "bad.csv"})
+    assert requests.put(created["upload_url"], data=bad.encode(), timeout=5).status_code == 200
+    object_created(admin, f"imports/{created['import_id']}/bad.csv")
+    _, job = admin.json("GET", f"/admin/imports/{created['import_id']}")
+    assert (job["status"], job["failed"], job["unchanged"]) == ("completed_with_errors", 2, 1)
+    assert job["failure"] is None and {(e["line"], e["column"]) for e in job["errors"]} == {
+        (2, "row"),
+        (3, "row"),
+    }

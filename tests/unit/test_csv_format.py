@@ -1,4 +1,5 @@
 import io
+from typing import Any
 
 import pytest
 
@@ -10,7 +11,7 @@ PRESTASHOP = (
 )
 
 
-def rows_of(data: bytes) -> tuple[str, list[tuple[int, list[str]]]]:
+def rows_of(data: bytes) -> tuple[str, list[Any]]:
     text, delimiter, _ = csv_format.open_text(io.BytesIO(data))
     return delimiter, list(csv_format.read_rows(text, delimiter))
 
@@ -107,3 +108,71 @@ def test_empty_markers_and_formula_cells() -> None:
 def test_binary_files_are_refused() -> None:
     with pytest.raises(csv_format.CsvFormatError):
         csv_format.open_text(io.BytesIO(b"\x00\x01\x02PK"))
+
+
+# -- fields and quotes that would have stopped the file or swallowed it (issue 16 §3.1) -----------
+def readable(rows: list[Any]) -> list[tuple[int, str]]:
+    """(line, first cell) of the records read, and (line, reason) of the ones that could not be."""
+    return [
+        (row.line, row.reason) if isinstance(row, csv_format.Unreadable) else (row[0], row[1][0])
+        for row in rows
+    ]
+
+
+def test_a_field_over_the_csv_module_limit_is_one_unreadable_line_and_reading_goes_on() -> None:
+    # 200,000 characters: over csv's own 131,072-character limit, whose error used to end the file.
+    data = b"Email;Note\na@example.com;" + b"x" * 200_000 + b"\nb@example.com;B\n"
+    _, rows = rows_of(data)
+    assert readable(rows) == [
+        (1, "Email"),
+        (2, "the line is longer than 100,000 characters"),
+        (3, "b@example.com"),
+    ]
+
+
+def test_a_quoted_field_over_the_limit_costs_its_line_only() -> None:
+    data = b'Email;Note\na@example.com;"' + b"x" * 200_000 + b'"\nb@example.com;B\n'
+    _, rows = rows_of(data)
+    assert [line for line, _ in readable(rows)] == [1, 2, 3]
+    assert isinstance(rows[1], csv_format.Unreadable) and rows[2][1] == ["b@example.com", "B"]
+
+
+def test_a_cell_over_ten_thousand_characters_is_an_error_on_its_column() -> None:
+    data = (
+        b"Email;Note;City\na@example.com;"
+        + b"x" * 10_001
+        + b";Paris\nb@example.com;"
+        + b"y" * 10_000
+        + b";Lyon\n"
+    )
+    _, rows = rows_of(data)
+    assert rows[1] == csv_format.Unreadable(2, "longer than 10,000 characters", 1)
+    assert rows[2] == (3, ["b@example.com", "y" * 10_000, "Lyon"])
+
+
+def test_an_unclosed_quote_on_a_small_file_does_not_swallow_the_rest() -> None:
+    data = b'Email;Name\na@example.com;"Ann\nb@example.com;Bob\nc@example.com;Cy\n'
+    _, rows = rows_of(data)
+    assert readable(rows) == [
+        (1, "Email"),
+        (2, csv_format.UNCLOSED_QUOTE),
+        (3, "b@example.com"),
+        (4, "c@example.com"),
+    ]
+
+
+def test_a_quote_running_over_more_than_ten_lines_is_an_unclosed_quote() -> None:
+    rows_text = "".join(f"r{n}@example.com;N{n}\n" for n in range(30))
+    data = ('Email;Name\nq@example.com;"open\n' + rows_text + 'z@example.com;"closed\nacross two"\n').encode()
+    _, rows = rows_of(data)
+    found = readable(rows)
+    assert found[1] == (2, csv_format.UNCLOSED_QUOTE)
+    assert found[2:] == [(3 + n, f"r{n}@example.com") for n in range(30)] + [(33, "z@example.com")]
+    assert rows[-1][1] == ["z@example.com", "closed\nacross two"]
+
+
+def test_a_multi_line_quoted_value_within_the_bounds_is_one_record() -> None:
+    note = "\n".join(f"line {n}" for n in range(10))
+    data = f'Email;Note\na@example.com;"{note}"\nb@example.com;B\n'.encode()
+    _, rows = rows_of(data)
+    assert rows[1] == (2, ["a@example.com", note]) and rows[2] == (12, ["b@example.com", "B"])

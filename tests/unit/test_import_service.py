@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
+from typing import Any
 
+import pytest
+
+from chalicelib.domain.imports import ImportJob
 from chalicelib.repositories.memory import (
     MemoryAddressRepository,
     MemoryConfigRepository,
@@ -250,3 +255,133 @@ def test_unreadable_files_fail_the_job_with_a_reason() -> None:
     assert deliver(world, upload(world, b"")).failure == "The file is empty."
     assert "e-mail column" in (deliver(world, upload(world, "Name;Age\nA;3\n")).failure or "")
     assert deliver(world, upload(world, b"\x00\x01binary")).status == "failed"
+
+
+# -- a bad field or quote never sticks the job nor swallows the file (issue 16 §3.1) ---------------
+HUGE_FIELD_FILE = (
+    "Email address;First Name;Last name\n"
+    "a@example.com;Ann;" + "x" * 200_000 + "\n"  # over csv's own limit: used to raise _csv.Error
+    "b@example.com;Bob;Berg\n"
+    'c@example.com;"Cy;Cole\n'  # a quote never closed: used to swallow the rest of the file
+    "d@example.com;Dan;Dou\n"
+    "e@example.com;Eve;" + "y" * 10_001 + "\n"
+    "f@example.com;Fay;Fox\n"
+)
+
+
+def test_an_s3_import_applies_every_good_row_around_bad_fields_and_quotes() -> None:
+    world = build(rows_per_batch=2)
+    job = deliver(world, upload(world, HUGE_FIELD_FILE))
+    assert (job.status, job.rows_read, job.created, job.failed) == ("completed_with_errors", 6, 3, 3)
+    assert sorted(c.email for c in world.customers.customers.values()) == [
+        "b@example.com",
+        "d@example.com",
+        "f@example.com",
+    ]
+    found = errors(world, job.id)
+    assert [(line, column) for line, column, _ in found] == [(2, "row"), (4, "row"), (6, "Last name")]
+    assert "100,000 characters" in found[0][2] and "not closed" in found[1][2]
+    assert found[2][2] == "longer than 10,000 characters"
+    assert world.jobs.get(job.id).lease_until is None  # type: ignore[union-attr]
+
+
+def test_an_inline_import_with_a_huge_field_finishes_with_errors() -> None:
+    world = build()
+    job = world.service.import_inline("customers", HUGE_FIELD_FILE.encode(), "emp-1")
+    assert (job.status, job.created, job.failed) == ("completed_with_errors", 3, 3)
+
+
+def test_an_unreadable_header_fails_the_job_with_its_line() -> None:
+    world = build()
+    job = deliver(world, upload(world, 'Email address;"First Name\n' + "a@example.com;A\n" * 12))
+    assert job.status == "failed" and (job.failure or "").startswith("Line 1: the header row can't be read")
+
+
+def test_a_stuck_inline_job_is_failed_by_the_watchdog_not_resumed() -> None:
+    world = build()
+    clock = world.service._clock  # type: ignore[attr-defined]
+    stuck = ImportJob(
+        id="01INLINESTUCK",
+        kind="customers",
+        filename="inline.csv",
+        created_at=clock(),
+        status="running",
+        lease_until=clock(),
+    )
+    world.jobs.create(stuck)
+    clock.advance(minutes=16)
+    assert world.service.resume_stalled() == []
+    for marker in [k for k in world.files.files if "/_continue/" in k]:
+        world.service.handle_upload(marker, "x", 0, lambda: 10**9)  # used to end in AssertionError
+    job = world.jobs.get(stuck.id)
+    assert job is not None and job.status == "failed" and "send the rows again" in (job.failure or "")
+
+
+class _DyingStream(io.BytesIO):
+    """A run that dies (out of time or memory) once it has read `limit` bytes."""
+
+    def __init__(self, data: bytes, limit: int) -> None:
+        super().__init__(data)
+        self._limit = limit
+
+    def read(self, size: int | None = -1) -> bytes:
+        if self.tell() >= self._limit:
+            raise RuntimeError("the invocation died")
+        return super().read(min(size if size is not None and size >= 0 else self._limit, 8))
+
+
+def test_a_job_whose_runs_die_without_progress_twice_is_failed_with_its_line() -> None:
+    world = build(rows_per_batch=2)
+    content = "Email address;First Name;Last name\n" + "".join(f"p{n}@example.com;P;Q\n" for n in range(6))
+    import_id = upload(world, content)
+    # Every run dies on reaching the 4th row: rows 2-3 get applied once, then nothing more.
+    opened = world.files.open
+    world.files.open = (
+        lambda key: (  # type: ignore[method-assign]
+            (_DyingStream(opened(key)[0].read(), content.index("p2@")), *opened(key)[1:])
+            if "/_continue/" not in key
+            else opened(key)
+        )
+    )
+    clock = world.service._clock  # type: ignore[attr-defined]
+    with pytest.raises(RuntimeError):
+        deliver(world, import_id)
+    resumed_runs = 0
+    for _ in range(5):
+        clock.advance(minutes=16)
+        if world.service.resume_stalled() != [import_id]:
+            break
+        resumed_runs += 1
+        marker = sorted(k for k in world.files.files if "/_continue/" in k)[-1]
+        with pytest.raises(RuntimeError):
+            world.service.handle_upload(marker, "x", 0, lambda: 10**9)
+    job = world.jobs.get(import_id)
+    # The first resumption follows a run that applied rows; the second one's run applied none, the
+    # third's neither: failed, not resumed a third time.
+    assert job is not None and resumed_runs == 2
+    assert (job.status, job.checkpoint_rows, job.created) == ("failed", 2, 2)
+    assert (job.failure or "").startswith("The import stopped making progress after line 3")
+
+
+# -- two runs at once keep their own columns (issue 16 §3.3) -----------------------------------
+def test_two_interleaved_runs_label_errors_with_their_own_columns() -> None:
+    world = build()
+    english = "Email address;First Name;Last name;Enabled\na@example.com;Ann;Ash;perhaps\n"
+    french = "Adresse e-mail;Prénom;Nom;Actif\nb@example.com;Bea;Bo;peut-être\n"
+    second: list[Any] = []
+
+    class Interleaving(io.BytesIO):
+        """The first run's file: at its end (after its header was read), a second run happens."""
+
+        def read(self, size: int | None = -1) -> bytes:
+            data = super().read(size)
+            if not data and not second:
+                second.append(world.service.import_inline("customers", french.encode(), "emp-2"))
+            return data
+
+    opened = world.files.open
+    world.files.open = lambda key: (Interleaving(opened(key)[0].read()), *opened(key)[1:])  # type: ignore[method-assign]
+    first = deliver(world, upload(world, english))
+    assert second, "the second run did run inside the first"
+    assert errors(world, first.id) == [(2, "Enabled", errors(world, first.id)[0][2])]
+    assert [column for _, column, _ in errors(world, second[0].id)] == ["Actif"]
