@@ -30,6 +30,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "CLIENTELE_ADMIN_PASSWORD": "admin_password",
     "CLIENTELE_LOGIN_MAX_FAILURES": "login_max_failures",
     "CLIENTELE_LOGIN_WINDOW_SECONDS": "login_window_seconds",
+    "CLIENTELE_LOGIN_MAX_FAILURES_PER_IP": "login_max_failures_per_ip",
     "CLIENTELE_MAIL_TRANSPORT": "mail_transport",
     "CLIENTELE_IMAP_PASSWORD_PARAMETER": "imap_password_parameter",
 }
@@ -58,7 +59,10 @@ class Settings(BaseModel):
     data_dir: str = ".clientele"
     admin_email: str | None = None
     admin_password: str | None = None
+    # Sign-in throttling (OWASP): failures per (account, client IP) pair, and per client IP across
+    # accounts, in one window. No limit is per account alone (see services/throttle.LoginThrottle).
     login_max_failures: int = Field(default=5, ge=1, le=100)
+    login_max_failures_per_ip: int = Field(default=50, ge=1, le=10_000)
     login_window_seconds: int = Field(default=900, ge=60)
     # "ses" in AWS; "outbox" writes .eml files to <data_dir>/outbox (the local stack's default).
     mail_transport: Literal["ses", "outbox"] | None = None

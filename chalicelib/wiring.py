@@ -62,7 +62,7 @@ from chalicelib.services.orders import OrderService
 from chalicelib.services.personal_data import PersonalDataService
 from chalicelib.services.retention import RetentionService
 from chalicelib.services.threads import ThreadService
-from chalicelib.services.throttle import Throttle
+from chalicelib.services.throttle import LoginThrottle, Throttle
 from chalicelib.settings import Settings, get_settings
 
 # The contact form is public: this many messages per IP address and per e-mail per window.
@@ -147,6 +147,17 @@ def build_container(
         window=timedelta(seconds=settings.login_window_seconds),
         clock=clock,
     )
+
+    def login_throttle(scope: str) -> LoginThrottle:
+        return LoginThrottle(
+            throttles or DynamoThrottleRepository(),
+            scope=scope,
+            pair_max=settings.login_max_failures,
+            ip_max=settings.login_max_failures_per_ip,
+            window=timedelta(seconds=settings.login_window_seconds),
+            clock=clock,
+        )
+
     notifier = Notifier(
         mailer or default_mailer(settings, clock), sent_mail or DynamoSentMailLog(clock), config_service
     )
@@ -241,7 +252,9 @@ def build_container(
         config=config_service,
         customers=customer_service,
         employees=EmployeeService(employee_repository, cursors, clock),
-        auth=AuthService(employee_repository, throttle, signer, token_ttl=ttl, clock=clock),
+        auth=AuthService(
+            employee_repository, login_throttle("admin-login"), signer, token_ttl=ttl, clock=clock
+        ),
         groups=groups,
         carts=carts,
         threads=threads,
@@ -271,6 +284,7 @@ def build_container(
             throttle,
             signer,
             token_ttl=ttl,
+            login_throttle=login_throttle("store-login"),
             clock=clock,
         ),
     )

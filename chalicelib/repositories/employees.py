@@ -163,12 +163,16 @@ class DynamoThrottleRepository:
                 return 0
         return int(record.failures)
 
-    def add_failure(self, scope: str, subject: str, window_start: datetime, expires_at: datetime) -> int:
+    def add_failure(
+        self, scope: str, subject: str, window_start: datetime, expires_at: datetime, amount: int = 1
+    ) -> int:
+        """Atomic `ADD`; PynamoDB's update returns the item as written (ALL_NEW), so the count
+        is this call's own, not a separate read that parallel requests could all pass."""
         record = ThrottleRecord(keys.throttle_pk(scope, _subject_hash(subject)), iso(window_start))
         with dynamo_errors():
             record.update(
                 actions=[
-                    ThrottleRecord.failures.add(1),
+                    ThrottleRecord.failures.add(amount),
                     ThrottleRecord.expires_at.set(expires_at),
                     # An update creates the item without the discriminator; every item carries one.
                     ThrottleRecord.entity_type.set(ThrottleRecord),

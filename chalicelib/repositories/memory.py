@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import itertools
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -377,14 +378,18 @@ class MemoryThrottleRepository:
     def __init__(self) -> None:
         self.counts: dict[tuple[str, str, datetime], int] = {}
         self._ids = itertools.count()
+        self._lock = threading.Lock()  # an atomic ADD, like DynamoDB's
 
     def failures(self, scope: str, subject: str, window_start: datetime) -> int:
         return self.counts.get((scope, subject, window_start), 0)
 
-    def add_failure(self, scope: str, subject: str, window_start: datetime, expires_at: datetime) -> int:
+    def add_failure(
+        self, scope: str, subject: str, window_start: datetime, expires_at: datetime, amount: int = 1
+    ) -> int:
         key = (scope, subject, window_start)
-        self.counts[key] = self.counts.get(key, 0) + 1
-        return self.counts[key]
+        with self._lock:
+            self.counts[key] = self.counts.get(key, 0) + amount
+            return self.counts[key]
 
 
 class MemoryImportRepository:

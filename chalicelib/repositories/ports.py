@@ -136,7 +136,10 @@ class ConfigRepository(Protocol):
 class ThrottleRepository(Protocol):
     def failures(self, scope: str, subject: str, window_start: datetime) -> int: ...
 
-    def add_failure(self, scope: str, subject: str, window_start: datetime, expires_at: datetime) -> int: ...
+    def add_failure(
+        self, scope: str, subject: str, window_start: datetime, expires_at: datetime, amount: int = 1
+    ) -> int:
+        """Atomically add `amount` to the counter and return the new count."""
 
 
 class ImportRepository(Protocol):

@@ -32,7 +32,7 @@ from chalicelib.services.config import ConfigService
 from chalicelib.services.customers import CustomerService
 from chalicelib.services.notifications import Notifier
 from chalicelib.services.password_policy import check_password
-from chalicelib.services.throttle import Throttle
+from chalicelib.services.throttle import LoginThrottle, Throttle
 from chalicelib.text import normalise_email
 
 _BAD_CREDENTIALS = "The e-mail address or password is incorrect."
@@ -76,6 +76,7 @@ class AccountService:
         signer: TokenSigner,
         *,
         token_ttl: timedelta,
+        login_throttle: LoginThrottle,
         reset_ttl: timedelta = timedelta(hours=1),
         set_password_ttl: timedelta = timedelta(days=7),
         clock: Clock = utc_now,
@@ -85,7 +86,8 @@ class AccountService:
         self._customers = customers
         self._config = config
         self._notifier = notifier
-        self._throttle = throttle
+        self._throttle = throttle  # forgot-password mails per address
+        self._login_throttle = login_throttle  # sign-in and current-password checks
         self._signer = signer
         self._token_ttl = token_ttl
         self._reset_ttl = reset_ttl
@@ -135,14 +137,14 @@ class AccountService:
 
     def login(self, email: str, password: str, ip: str, user_agent: str | None = None) -> Session:
         """Raises: ThrottledError, UnauthenticatedError, PendingApprovalError, AccountDisabledError."""
-        subjects = (("store-login-email", normalise_email(email)), ("store-login-ip", ip))
-        self._throttle.check(subjects)
+        # Reserved before argon2 (per e-mail and client IP, and per IP): see LoginThrottle.
+        attempt = self._login_throttle.reserve(normalise_email(email), ip)
         customer = self._repository.get_by_email(email)
         # verify_password always does the argon2 work: unknown e-mails cost what wrong passwords do.
         valid = verify_password(customer.password_hash if customer else None, password)
         if customer is None or not valid:
-            self._throttle.fail(subjects)
             raise UnauthenticatedError(_BAD_CREDENTIALS)
+        self._login_throttle.succeeded(attempt)
         # Only someone who knows the password learns the account's state.
         if customer.status == "pending_approval":
             raise PendingApprovalError("This account is waiting for the shop's approval.")
@@ -272,14 +274,14 @@ class AccountService:
         )
 
     def _check_current_password(self, customer: Customer, current: str | None, ip: str) -> None:
-        subjects = (("store-current-password", customer.id), ("store-login-ip", ip))
-        self._throttle.check(subjects)
+        # The same pair/IP model as sign-in, keyed by the account id (the e-mail may be changing).
+        attempt = self._login_throttle.reserve(f"customer:{customer.id}", ip)
         if current is None or not verify_password(customer.password_hash, current):
-            self._throttle.fail(subjects)
             raise InvalidInputError(
                 "Changing the e-mail or password needs the current password.",
                 {"current_password": "missing or incorrect"},
             )
+        self._login_throttle.succeeded(attempt)
 
     def personal_data(self, customer_id: str) -> CustomerView:
         """Raises: NotFoundError."""

@@ -11,7 +11,7 @@ from chalicelib.errors import UnauthenticatedError
 from chalicelib.repositories.ports import EmployeeRepository
 from chalicelib.security.passwords import verify_password
 from chalicelib.security.tokens import TokenSigner
-from chalicelib.services.throttle import Throttle
+from chalicelib.services.throttle import LoginThrottle
 from chalicelib.text import normalise_email
 
 _BAD_CREDENTIALS = "The e-mail address or password is incorrect."
@@ -28,7 +28,7 @@ class AuthService:
     def __init__(
         self,
         employees: EmployeeRepository,
-        throttle: Throttle,
+        throttle: LoginThrottle,
         signer: TokenSigner,
         *,
         token_ttl: timedelta,
@@ -41,16 +41,17 @@ class AuthService:
         self._clock = clock
 
     def login(self, email: str, password: str, ip: str) -> LoginResult:
-        """Raises: ThrottledError (too many failures for this e-mail or IP), UnauthenticatedError."""
+        """Raises: ThrottledError (too many failures for this e-mail from this IP, or from this IP
+        across e-mails), UnauthenticatedError."""
         now = self._clock()
-        subjects = (("admin-login-email", normalise_email(email)), ("admin-login-ip", ip))
-        self._throttle.check(subjects)
+        # Reserved before argon2, so parallel guesses cannot all get past the limit.
+        attempt = self._throttle.reserve(normalise_email(email), ip)
         employee = self._employees.get_by_email(email)
         # verify_password always runs argon2, so unknown e-mails take as long as wrong passwords.
         valid = verify_password(employee.password_hash if employee else None, password)
         if employee is None or not valid or not employee.active:
-            self._throttle.fail(subjects)
             raise UnauthenticatedError(_BAD_CREDENTIALS)
+        self._throttle.succeeded(attempt)
         token = self._signer.issue(employee.id, employee.role, "clientele:admin", now)
         return LoginResult(token=token, expires_at=now + self._ttl, employee=employee)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from chalicelib.clock import Clock, utc_now
@@ -44,3 +45,69 @@ class Throttle:
         expires = start + self._window + timedelta(minutes=1)
         for scope, subject in subjects:
             self._repository.add_failure(scope, subject, start, expires)
+
+
+@dataclass(frozen=True)
+class LoginAttempt:
+    """A reserved sign-in attempt: the counters it was added to, so a success can give it back."""
+
+    subjects: tuple[Subject, ...]
+    window_start: datetime
+
+
+class LoginThrottle:
+    """Sign-in throttling after OWASP's authentication guidance.
+
+    Two counters per fixed window: the (account, client IP) pair (`pair_max`, e.g. 5) and the
+    client IP across accounts (`ip_max`, e.g. 50, against credential stuffing). No counter is
+    per account alone: the right password from an IP that has not failed for that account always
+    gets to argon2, so nobody can lock the real owner out by typing wrong passwords.
+
+    The attempt is reserved *before* the password is checked, taking the count that DynamoDB's
+    atomic `ADD` returns: N parallel wrong logins get the counts 1..N, and only those within the
+    limit reach argon2. A successful sign-in gives its reservation back (only failures count).
+    """
+
+    def __init__(
+        self,
+        repository: ThrottleRepository,
+        *,
+        scope: str,
+        pair_max: int,
+        ip_max: int,
+        window: timedelta,
+        clock: Clock = utc_now,
+    ) -> None:
+        self._repository = repository
+        self._scope = scope
+        self._pair_max = pair_max
+        self._ip_max = ip_max
+        self._window = window
+        self._clock = clock
+
+    def _window_start(self, now: datetime) -> datetime:
+        seconds = int(self._window.total_seconds())
+        return datetime.fromtimestamp(int(now.timestamp()) // seconds * seconds, tz=now.tzinfo)
+
+    def reserve(self, account: str, ip: str) -> LoginAttempt:
+        """Count this attempt; raises ThrottledError when the pair or the IP is over its limit.
+
+        `account` is the normalised e-mail (or the customer id); keys hold only its hash."""
+        now = self._clock()
+        start = self._window_start(now)
+        expires = start + self._window + timedelta(minutes=1)
+        retry = int((start + self._window - now).total_seconds()) + 1
+        # A NUL cannot occur in an e-mail or an IP, so (a, b) pairs never collide.
+        pair: Subject = (f"{self._scope}-pair", f"{account}\x00{ip}")
+        if self._repository.add_failure(*pair, start, expires) > self._pair_max:
+            raise ThrottledError("Too many attempts; try again later.", retry)
+        per_ip: Subject = (f"{self._scope}-ip", ip)
+        if self._repository.add_failure(*per_ip, start, expires) > self._ip_max:
+            raise ThrottledError("Too many attempts; try again later.", retry)
+        return LoginAttempt((pair, per_ip), start)
+
+    def succeeded(self, attempt: LoginAttempt) -> None:
+        """The password was right: the attempt was not a failure, give the reservation back."""
+        expires = attempt.window_start + self._window + timedelta(minutes=1)
+        for scope, subject in attempt.subjects:
+            self._repository.add_failure(scope, subject, attempt.window_start, expires, amount=-1)

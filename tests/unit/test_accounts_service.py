@@ -27,7 +27,7 @@ from chalicelib.services.config import ConfigService
 from chalicelib.services.customers import CustomerService
 from chalicelib.services.mail_templates import render
 from chalicelib.services.notifications import Notifier
-from chalicelib.services.throttle import Throttle
+from chalicelib.services.throttle import LoginThrottle, Throttle
 from tests.factories import FixedClock, sequential_ids
 
 SECRET = "k" * 40
@@ -59,6 +59,14 @@ def accounts(clock: FixedClock, mailer: MemoryMailer) -> AccountService:
         throttle,
         TokenSigner(SECRET, timedelta(hours=8)),
         token_ttl=timedelta(hours=8),
+        login_throttle=LoginThrottle(
+            MemoryThrottleRepository(),
+            scope="store-login",
+            pair_max=3,
+            ip_max=5,
+            window=timedelta(minutes=15),
+            clock=clock,
+        ),
         clock=clock,
     )
 

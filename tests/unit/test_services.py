@@ -26,7 +26,7 @@ from chalicelib.services.auth import AuthService
 from chalicelib.services.config import ConfigService
 from chalicelib.services.customers import CustomerService
 from chalicelib.services.employees import EmployeeService
-from chalicelib.services.throttle import Throttle
+from chalicelib.services.throttle import LoginThrottle
 from tests.factories import FixedClock, sequential_ids
 
 SECRET = "k" * 40
@@ -62,7 +62,14 @@ def staff(employees: MemoryEmployeeRepository, clock: FixedClock) -> EmployeeSer
 
 @pytest.fixture
 def auth(employees: MemoryEmployeeRepository, clock: FixedClock) -> AuthService:
-    throttle = Throttle(MemoryThrottleRepository(), max_failures=3, window=timedelta(minutes=15), clock=clock)
+    throttle = LoginThrottle(
+        MemoryThrottleRepository(),
+        scope="admin-login",
+        pair_max=3,
+        ip_max=5,
+        window=timedelta(minutes=15),
+        clock=clock,
+    )
     return AuthService(
         employees,
         throttle,
@@ -144,7 +151,7 @@ def test_the_last_admin_is_protected(staff: EmployeeService) -> None:
         staff.delete(employee.id)
 
 
-def test_login_throttles_per_email_and_recovers_after_the_window(
+def test_login_blocks_the_account_and_ip_pair_and_recovers_after_the_window(
     staff: EmployeeService, auth: AuthService, clock: FixedClock
 ) -> None:
     staff.create_admin("boss@example.com", PASSWORD)
@@ -152,18 +159,43 @@ def test_login_throttles_per_email_and_recovers_after_the_window(
         with pytest.raises(UnauthenticatedError):
             auth.login("boss@example.com", "wrong", "10.0.0.1")
     with pytest.raises(ThrottledError) as throttled:
-        auth.login("BOSS@example.com", PASSWORD, "10.0.0.2")
+        auth.login("BOSS@example.com", PASSWORD, "10.0.0.1")
     assert 0 < throttled.value.retry_after_seconds <= 15 * 60 + 1
     clock.advance(minutes=15)
+    assert auth.login("boss@example.com", PASSWORD, "10.0.0.1").employee.email == "boss@example.com"
+
+
+def test_wrong_passwords_from_one_ip_never_lock_the_account_out(
+    staff: EmployeeService, auth: AuthService
+) -> None:
+    staff.create_admin("boss@example.com", PASSWORD)
+    for _ in range(3):
+        with pytest.raises(UnauthenticatedError):
+            auth.login("boss@example.com", "wrong", "10.6.6.6")
+    # The attacker's IP is blocked for this account; the owner, elsewhere, signs in.
+    with pytest.raises(ThrottledError):
+        auth.login("boss@example.com", "wrong", "10.6.6.6")
     assert auth.login("boss@example.com", PASSWORD, "10.0.0.2").employee.email == "boss@example.com"
 
 
 def test_login_throttles_per_ip_across_emails(staff: EmployeeService, auth: AuthService) -> None:
-    for number in range(3):
+    staff.create_admin("boss@example.com", PASSWORD)
+    for number in range(5):
         with pytest.raises(UnauthenticatedError):
             auth.login(f"guess{number}@example.com", "wrong", "10.9.9.9")
     with pytest.raises(ThrottledError):
-        auth.login("anyone@example.com", "whatever", "10.9.9.9")
+        auth.login("boss@example.com", PASSWORD, "10.9.9.9")
+    assert auth.login("boss@example.com", PASSWORD, "10.0.0.2").employee.email == "boss@example.com"
+
+
+def test_successful_sign_ins_do_not_count_as_failures(staff: EmployeeService, auth: AuthService) -> None:
+    staff.create_admin("boss@example.com", PASSWORD)
+    for _ in range(10):
+        auth.login("boss@example.com", PASSWORD, "10.0.0.1")
+    for _ in range(2):
+        with pytest.raises(UnauthenticatedError):
+            auth.login("boss@example.com", "wrong", "10.0.0.1")
+    assert auth.login("boss@example.com", PASSWORD, "10.0.0.1").employee.email == "boss@example.com"
 
 
 def test_tokens_expire_with_the_clock(staff: EmployeeService, auth: AuthService, clock: FixedClock) -> None:
