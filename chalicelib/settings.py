@@ -33,6 +33,8 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "CLIENTELE_LOGIN_MAX_FAILURES_PER_IP": "login_max_failures_per_ip",
     "CLIENTELE_MAIL_TRANSPORT": "mail_transport",
     "CLIENTELE_IMAP_PASSWORD_PARAMETER": "imap_password_parameter",
+    "CLIENTELE_ORIGIN_SECRET_PARAMETER": "origin_secret_parameter",
+    "CLIENTELE_ORIGIN_SECRET": "origin_secret",
 }
 
 
@@ -68,6 +70,10 @@ class Settings(BaseModel):
     mail_transport: Literal["ses", "outbox"] | None = None
     # In AWS: the SSM name (a Secrets Manager reference) of the mailbox password mail polling reads.
     imap_password_parameter: str | None = None
+    # The value CloudFront sends in X-Clientele-Origin-Verify on the API origin: given directly
+    # (local stack, tests) or, in AWS, read from the SSM name of its Secrets Manager reference.
+    origin_secret: str | None = Field(default=None, min_length=32)
+    origin_secret_parameter: str | None = None
 
     @property
     def effective_mail_transport(self) -> Literal["ses", "outbox"]:

@@ -16,6 +16,8 @@ LOCAL_ONLY: dict[str, str] = {
     "AWS_REGION": "set by the Lambda runtime itself (a reserved variable)",
     "AWS_ENDPOINT_URL": "the local AWS (moto) endpoint; deployed functions use the real endpoints",
     "CLIENTELE_TOKEN_SECRET": "the key in clear (local stack); AWS reads CLIENTELE_TOKEN_SECRET_PARAMETER",
+    "CLIENTELE_ORIGIN_SECRET": "CloudFront's origin header value in clear (local stack, tests); AWS reads "
+    "CLIENTELE_ORIGIN_SECRET_PARAMETER",
     "CLIENTELE_DATA_DIR": "the local stack's data directory (outbox, moto state)",
     "CLIENTELE_ADMIN_EMAIL": "first admin at the local stack's start; deployed: make cli create-admin",
     "CLIENTELE_ADMIN_PASSWORD": "first admin at the local stack's start; deployed: make cli create-admin",

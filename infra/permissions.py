@@ -29,6 +29,8 @@ class Access:
     send_mail: bool = False
     imap_password: bool = False
     imap_password_write: bool = False
+    # The value CloudFront puts in X-Clientele-Origin-Verify: only the API checks it, on each request.
+    origin_secret: bool = False
 
 
 DEFAULT_ACCESS = Access()
@@ -47,6 +49,7 @@ ACCESS: dict[str, Access] = {
         send_mail=True,
         imap_password=True,
         imap_password_write=True,
+        origin_secret=True,
     ),
     # Reads the uploaded CSV, writes continuation markers and the error report.
     "import_uploaded": Access(read_prefixes=(IMPORT_PREFIX,), write_prefixes=(IMPORT_PREFIX, REPORT_PREFIX)),

@@ -28,6 +28,7 @@ from aws_cdk import aws_ses_actions as ses_actions
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from chalicelib.bootstrap import table_definition
@@ -35,10 +36,17 @@ from chalicelib.models.base import TableRecord
 from chalicelib.services.imports import EXPORT_PREFIX, IMPORT_PREFIX, REPORT_PREFIX
 from devtools.web_static import API_PATHS, content_security_policy
 from infra.chalice_app import AppFunction, ClienteleChalice
+from infra.edge import (
+    ACCESS_LOG_FORMAT,
+    CLOUDFRONT_LOG_FIELDS,
+    CUSTOM_RESPONSE_BODIES,
+    ORIGIN_VERIFY_HEADER,
+    web_acl_rules,
+)
 from infra.environment import lambda_environment
 from infra.nag import suppress
 from infra.permissions import INBOUND_PREFIX, access_for
-from infra.stages import PROJECT_DIR, StageConfig
+from infra.stages import PROJECT_DIR, REGION, StageConfig
 
 # Asynchronous invocations (EventBridge → Lambda): two retries within six hours, then the DLQ.
 ASYNC_RETRY_ATTEMPTS = 2
@@ -87,7 +95,14 @@ def _key_schema(keys: list[dict[str, str]]) -> list[dynamodb.CfnTable.KeySchemaP
 
 class ClienteleStack(cdk.Stack):
     def __init__(self, scope: Construct, stage: StageConfig, **kwargs: Any) -> None:
-        super().__init__(scope, stage.stack_name, stack_name=stage.stack_name, **kwargs)
+        # One region (infra.stages.REGION): the CLOUDFRONT-scope web ACL must be created there.
+        super().__init__(
+            scope,
+            stage.stack_name,
+            stack_name=stage.stack_name,
+            env=cdk.Environment(region=REGION),
+            **kwargs,
+        )
         self.stage = stage
         keep = cdk.RemovalPolicy.RETAIN if stage.production else cdk.RemovalPolicy.DESTROY
         self.keep = keep
@@ -114,6 +129,25 @@ class ClienteleStack(cdk.Stack):
             ),
             removal_policy=keep,
         )
+        # CloudFront sends it to the API in X-Clientele-Origin-Verify; the API refuses requests without
+        # it, so execute-api called directly (skipping WAF's edge rules) cannot pose as CloudFront.
+        self.origin_secret = secretsmanager.Secret(
+            self,
+            "OriginSecret",
+            secret_name=stage.secret_name("origin-secret"),
+            description="Value of the X-Clientele-Origin-Verify header CloudFront adds on the API origin "
+            "(generated, never typed).",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                password_length=64, exclude_punctuation=True
+            ),
+            removal_policy=keep,
+        )
+        suppress(
+            self.origin_secret,
+            "AwsSolutions-SMG4",
+            "CloudFront's origin header takes the value at deploy time: rotate it with put-secret-value, "
+            "then redeploy; the API reads it with a 5-minute cache (infra/README.md).",
+        )
         suppress(
             self.token_secret,
             "AwsSolutions-SMG4",
@@ -138,6 +172,8 @@ class ClienteleStack(cdk.Stack):
                 "CLIENTELE_IMAP_PASSWORD_PARAMETER": SSM_SECRET_REFERENCE
                 + stage.secret_name("imap-password"),
                 "CLIENTELE_MAIL_TRANSPORT": "ses",
+                "CLIENTELE_ORIGIN_SECRET_PARAMETER": SSM_SECRET_REFERENCE
+                + stage.secret_name("origin-secret"),
             }
         )
         self.app = ClienteleChalice(
@@ -154,6 +190,9 @@ class ClienteleStack(cdk.Stack):
         )
         for function in self.app.functions:
             self._wire_function(function)
+        self.api_stage_name = str(self.app.sam["Resources"]["RestAPI"]["Properties"]["StageName"])
+        self._api_access_logs()
+        self._api_web_acl()
         self.distribution = self._web()
         cdk.CfnOutput(self, "TableName", value=self.table.ref)
         cdk.CfnOutput(self, "BucketName", value=self.bucket.bucket_name)
@@ -226,9 +265,9 @@ class ClienteleStack(cdk.Stack):
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             encryption=s3.BucketEncryption.S3_MANAGED,
             enforce_ssl=True,
-            # CloudFront's standard logs are delivered with an ACL (the log delivery account's), so the
-            # log bucket keeps ACLs enabled; public ACLs stay blocked.
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+            # S3 server access logs and CloudFront's logs (v2, a CloudWatch Logs delivery) are written
+            # under the bucket policy: no ACLs.
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             lifecycle_rules=[s3.LifecycleRule(expiration=cdk.Duration.days(self.stage.log_retention_days))],
             removal_policy=self.keep,
         )
@@ -291,11 +330,13 @@ class ClienteleStack(cdk.Stack):
             removal_policy=self.keep,
         )
         api = self.app.get_resource("RestAPI")
-        api_stage = self.app.sam["Resources"]["RestAPI"]["Properties"]["StageName"]
         api_origin = origins.HttpOrigin(
             cdk.Fn.join(".", [api.ref, "execute-api", self.region, self.url_suffix]),
-            origin_path=f"/{api_stage}",
+            origin_path=f"/{self.api_stage_name}",
             protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+            # The API trusts CloudFront-Viewer-Address (the viewer's IP) only with this header: a
+            # CloudFormation dynamic reference, resolved at deploy time, never in the template.
+            custom_headers={ORIGIN_VERIFY_HEADER: self.origin_secret.secret_value.unsafe_unwrap()},
         )
         # The policy devtools.web_static sends locally; connect-src adds the data bucket, where the
         # import screen PUTs files through the API's presigned URLs.
@@ -348,10 +389,9 @@ class ClienteleStack(cdk.Stack):
             minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
             http_version=cloudfront.HttpVersion.HTTP2_AND_3,
             price_class=cloudfront.PriceClass.PRICE_CLASS_100,
-            enable_logging=True,
-            log_bucket=self.access_logs,
-            log_file_prefix="web-distribution/",
+            web_acl_id=self._web_acl("Edge", "CLOUDFRONT").attr_arn,
         )
+        self._web_logs(distribution)
         suppress(
             distribution,
             "AwsSolutions-CFR1",
@@ -360,9 +400,10 @@ class ClienteleStack(cdk.Stack):
         )
         suppress(
             distribution,
-            "AwsSolutions-CFR2",
-            "No WAF web ACL yet (a per-request cost); the API authenticates every /admin request and "
-            "rate-limits sign-in itself. To be revisited with API Gateway's WAF (infra/README.md).",
+            "AwsSolutions-CFR3",
+            "The distribution logs with standard logging v2 (the WebLogs delivery to the access-log "
+            "bucket, fields chosen so no query string or cookie is kept); cdk-nag only reads the "
+            "legacy Logging property, whose logs always include the query string (?token=...).",
         )
         suppress(
             distribution,
@@ -373,6 +414,148 @@ class ClienteleStack(cdk.Stack):
         if (WEB_DIST / "index.html").is_file():
             self._deploy_web(web_bucket, distribution)
         return distribution
+
+    def _web_logs(self, distribution: cloudfront.Distribution) -> None:
+        """CloudFront standard logging (v2) to the access-log bucket with `CLOUDFRONT_LOG_FIELDS` only."""
+        source = logs.CfnDeliverySource(
+            self,
+            "WebLogsSource",
+            name=f"{self.stage.stack_name}-web",
+            log_type="ACCESS_LOGS",
+            resource_arn=self.format_arn(
+                service="cloudfront",
+                region="",
+                resource="distribution",
+                resource_name=distribution.distribution_id,
+            ),
+        )
+        destination = logs.CfnDeliveryDestination(
+            self,
+            "WebLogsDestination",
+            name=f"{self.stage.stack_name}-web-logs",
+            destination_resource_arn=self.access_logs.bucket_arn,
+            output_format="json",
+        )
+        # CloudWatch Logs' delivery service writes the objects, for this account's deliveries only.
+        self.access_logs.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudFrontLogsDelivery",
+                principals=[iam.ServicePrincipal("delivery.logs.amazonaws.com")],
+                actions=["s3:PutObject"],
+                resources=[self.access_logs.arn_for_objects(f"AWSLogs/{self.account}/*")],
+                conditions={
+                    "StringEquals": {
+                        "s3:x-amz-acl": "bucket-owner-full-control",
+                        "aws:SourceAccount": self.account,
+                    },
+                    "ArnLike": {
+                        "aws:SourceArn": self.format_arn(
+                            service="logs", resource="delivery-source", resource_name="*"
+                        )
+                    },
+                },
+            )
+        )
+        delivery = logs.CfnDelivery(
+            self,
+            "WebLogs",
+            delivery_source_name=source.name,
+            delivery_destination_arn=destination.attr_arn,
+            record_fields=list(CLOUDFRONT_LOG_FIELDS),
+        )
+        delivery.add_resource_dependency(source)
+
+    # -- the API stage: access logs and its own web ACL ----------------------------------------------
+    def _api_access_logs(self) -> None:
+        """Access logs of the API stage with `ACCESS_LOG_FORMAT` (no query string, body or header).
+
+        Execution logs (which can hold whole requests) stay off. cdk-nag's API Gateway rules don't
+        read the SAM `AWS::Serverless::Api`, so tests/infra asserts this instead.
+        """
+        log_group = logs.LogGroup(self, "ApiAccessLogs", removal_policy=self.keep)
+        cfn_log_group = log_group.node.default_child
+        assert isinstance(cfn_log_group, logs.CfnLogGroup)
+        cfn_log_group.retention_in_days = self.stage.log_retention_days
+        api = self.app.get_resource("RestAPI")
+        api.add_property_override(
+            "AccessLogSetting", {"DestinationArn": log_group.log_group_arn, "Format": ACCESS_LOG_FORMAT}
+        )
+        api.add_property_override(
+            "MethodSettings",
+            [
+                {
+                    "ResourcePath": "/*",
+                    "HttpMethod": "*",
+                    "LoggingLevel": "OFF",
+                    "DataTraceEnabled": False,
+                    "MetricsEnabled": True,
+                }
+            ],
+        )
+        # API Gateway writes logs with the account's CloudWatch role (one setting per account and
+        # region, shared by every REST API there). Kept on stack deletion, as CDK's RestApi does: a
+        # later stack in the same account may point the setting at it.
+        role = iam.Role(
+            self,
+            "ApiGatewayLogsRole",
+            assumed_by=iam.ServicePrincipal("apigateway.amazonaws.com"),
+            description="API Gateway's account-wide CloudWatch Logs role (access logs of the API stage).",
+            managed_policies=[
+                iam.ManagedPolicy.from_aws_managed_policy_name(
+                    "service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+                )
+            ],
+        )
+        role.apply_removal_policy(cdk.RemovalPolicy.RETAIN)
+        suppress(
+            role,
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+            "AmazonAPIGatewayPushToCloudWatchLogs]",
+            "API Gateway's account-wide logging role: the policy AWS documents for it, used by every "
+            "REST API of the account and region, so it can't be scoped to this stage's log group.",
+        )
+        account = cdk.aws_apigateway.CfnAccount(self, "ApiGatewayAccount", cloud_watch_role_arn=role.role_arn)
+        account.apply_removal_policy(cdk.RemovalPolicy.RETAIN)
+        api.add_resource_dependency(account)
+
+    def _web_acl(self, name: str, scope: str) -> wafv2.CfnWebACL:
+        """One web ACL with `infra.edge.web_acl_rules` (CLOUDFRONT for the distribution, REGIONAL for
+        the API stage)."""
+        prefix = f"{self.stage.stack_name}-{name}"
+        acl = wafv2.CfnWebACL(
+            self,
+            f"{name}WebAcl",
+            name=prefix,
+            description=f"Clientele {self.stage.name} {scope.lower()}: managed rules and rate limits",
+            scope=scope,
+            default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
+            visibility_config=wafv2.CfnWebACL.VisibilityConfigProperty(
+                cloud_watch_metrics_enabled=True, metric_name=prefix, sampled_requests_enabled=True
+            ),
+        )
+        # Plain CloudFormation (infra/edge.py builds it; tests/infra evaluates it).
+        acl.add_property_override(
+            "Rules", web_acl_rules(prefix, self.api_stage_name, regional=scope == "REGIONAL")
+        )
+        acl.add_property_override("CustomResponseBodies", CUSTOM_RESPONSE_BODIES)
+        return acl
+
+    def _api_web_acl(self) -> None:
+        acl = self._web_acl("Api", "REGIONAL")
+        api = self.app.get_resource("RestAPI")
+        # `RestAPI.Stage` is SAM's reference to the stage it generates (so the association waits for it).
+        stage_arn = cdk.Fn.join(
+            "",
+            [
+                f"arn:{self.partition}:apigateway:{self.region}::/restapis/",
+                api.ref,
+                "/stages/",
+                cdk.Fn.ref("RestAPI.Stage"),
+            ],
+        )
+        wafv2.CfnWebACLAssociation(
+            self, "ApiWebAclAssociation", resource_arn=stage_arn, web_acl_arn=acl.attr_arn
+        )
 
     def _deploy_web(self, web_bucket: s3.Bucket, distribution: cloudfront.Distribution) -> None:
         s3_deployment.BucketDeployment(
@@ -597,6 +780,21 @@ class ClienteleStack(cdk.Stack):
                 resources=[self.token_secret.secret_arn],
             ),
         ]
+        if access.origin_secret:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="OriginSecret",
+                    actions=["ssm:GetParameter"],
+                    resources=[self._reference_parameter_arn("origin-secret")],
+                )
+            )
+            statements.append(
+                iam.PolicyStatement(
+                    sid="OriginSecretSecret",
+                    actions=["secretsmanager:GetSecretValue"],
+                    resources=[self.origin_secret.secret_arn],
+                )
+            )
         if access.read_prefixes:
             statements.append(
                 iam.PolicyStatement(

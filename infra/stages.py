@@ -11,6 +11,10 @@ PROJECT_DIR = Path(__file__).resolve().parents[1]
 CDK_JSON = PROJECT_DIR / "cdk.json"
 STAGES_CONTEXT_KEY = "clientele:stages"
 APP_NAME = "clientele"
+# Every stage is deployed in us-east-1: the CLOUDFRONT-scope WAF web ACL (and, later, the certificate of
+# a custom domain) can only be created there, and SES receives mail there. One stack per stage, so no
+# cross-region references (their custom-resource Lambdas and SSM copies); see infra/README.md.
+REGION = "us-east-1"
 
 
 @dataclass(frozen=True)
