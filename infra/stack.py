@@ -581,8 +581,9 @@ class ClienteleStack(cdk.Stack):
             "(CloudWatch Logs only).",
             "AwsSolutions-IAM5[Resource::*]": f"{handler_role}: cloudfront:CreateInvalidation has no "
             "resource-level permission in CDK's grant; it invalidates /index.html after a deploy.",
+            # The stack's region is fixed (infra.stages.REGION), so the asset bucket's name spells it.
             "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-"
-            "<AWS::Region>/*]": f"{handler_role} reads the built UI from the CDK bootstrap asset bucket.",
+            f"{REGION}/*]": f"{handler_role} reads the built UI from the CDK bootstrap asset bucket.",
             f"AwsSolutions-IAM5[Resource::<{web_bucket_id}.Arn>/*]": f"{handler_role} replaces every "
             "file of the UI bucket (copy, then prune files a new build no longer has).",
             **{

@@ -59,9 +59,13 @@ def _synthesise(workdir: Path) -> None:
 
 @pytest.fixture(scope="session")
 def synthesis(tmp_path_factory: pytest.TempPathFactory) -> Synthesis:
-    # With pytest-xdist each worker has its own basetemp under one shared parent: the first worker
-    # synthesises under the lock, the others wait and read the same cloud assembly.
-    shared = tmp_path_factory.getbasetemp().parent / "infra-synth"
+    # With pytest-xdist each worker has its own basetemp under the session's directory: the first
+    # worker synthesises under the lock, the others wait and read the same cloud assembly. Without
+    # xdist the basetemp *is* the session's directory (its parent is shared by every session and
+    # checkout on the machine, which would hand out another run's templates).
+    basetemp = tmp_path_factory.getbasetemp()
+    session_dir = basetemp.parent if os.environ.get("PYTEST_XDIST_WORKER") else basetemp
+    shared = session_dir / "infra-synth"
     shared.mkdir(exist_ok=True)
     with (shared / "lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)

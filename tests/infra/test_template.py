@@ -233,7 +233,7 @@ def test_web_ui_is_a_private_bucket_behind_cloudfront_with_the_api_on_the_same_o
         assert origin["DomainName"] == {
             "Fn::Join": [
                 ".",
-                [{"Ref": "RestAPI"}, "execute-api", REGION, {"Ref": "AWS::URLSuffix"}],
+                [{"Ref": "RestAPI"}, f"execute-api.{REGION}", {"Ref": "AWS::URLSuffix"}],
             ]
         }
         assert origin["OriginPath"] == f"/{stage['api_gateway_stage']}"
