@@ -412,12 +412,40 @@ def _describe_failure(error: BaseException) -> str:
     return f"{type(error).__name__}\n{frames}".rstrip()
 
 
+@dataclass(frozen=True)
+class RunnerStatus:
+    """What the runner has done so far: the signal tests wait on instead of a wall-clock budget.
+
+    `polls` counts finished bucket polls, each including the deliveries it made: once it has grown
+    by 2 after an upload, a whole poll started after the upload and finished (see
+    `GET /_local/events` in devtools.local_stack).
+    """
+
+    polls: int = 0
+    objects: int = 0
+    deliveries: int = 0
+    failures: int = 0
+    pending: int = 0
+    schedule_runs: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
 class EventRunner:
     """Fires schedules and S3 "Object Created" events at a Chalice app's handlers.
 
-    Call `tick()` regularly (or `run(stop)`); each tick fires the schedules that are due and, once
-    per `poll_interval`, compares the bucket listing with the objects already delivered. Delivered
-    objects are remembered in `state_path` (None: in memory only).
+    `run(stop)` polls the bucket in the calling thread and fires schedules in a thread of their
+    own, so a slow schedule (a mailbox poll waiting on a remote server, a long sweep) never holds
+    back an S3 delivery; `tick()` does one round of both, for tests. Each poll compares the bucket
+    listing with the objects already delivered, which are remembered in `state_path` (None: in
+    memory only).
+
+    The baseline (on a data directory seen for the first time, what is already in the bucket is
+    history, not news) is taken when the runner is created, not at its first poll: the local stack
+    creates it before it announces itself, so an object uploaded as soon as the stack is up is
+    always delivered. (Taking it at the first poll lost such uploads whenever the first poll came
+    late, e.g. on a busy machine.)
     """
 
     def __init__(
@@ -451,15 +479,24 @@ class EventRunner:
         self._next_poll: datetime | None = None
         self._delivered: set[tuple[str, str]] | None = self._load_state()
         self._pending: dict[tuple[str, str], _PendingDelivery] = {}
+        self._status = RunnerStatus()
+        self._status_lock = threading.Lock()
         now = self._clock()
+        # Schedules first fire one interval after start, never all at once at start-up.
         for scheduled in self.schedules.values():
             scheduled.next_fire = scheduled.schedule.next_after(now)
+        if self._delivered is None:
+            self._take_baseline()
 
     # -- driving -------------------------------------------------------------------------------
 
     def tick(self) -> None:
+        """One round in the calling thread: the due schedules, then the bucket if a poll is due."""
         now = self._clock()
         self._fire_due_schedules(now)
+        self._poll_if_due(now)
+
+    def _poll_if_due(self, now: datetime) -> None:
         if self._next_poll is None or now >= self._next_poll:
             self._next_poll = now + self._poll_interval
             self.poll_bucket(now)
@@ -470,11 +507,52 @@ class EventRunner:
         moments.append(self._next_poll or now)
         return max(min((m - now).total_seconds() for m in moments), 0.0)
 
-    def run(self, stop: threading.Event) -> None:
-        """Tick until `stop` is set; sleeps on the event so a signal handler wakes it at once."""
+    def _seconds_until_next_schedule(self) -> float:
+        now = self._clock()
+        moments = [s.next_fire for s in self.schedules.values() if s.next_fire is not None]
+        return max(min(((m - now).total_seconds() for m in moments), default=60.0), 0.0)
+
+    def run(self, stop: threading.Event, join_seconds: float = 5.0) -> None:
+        """Poll the bucket here and fire schedules in their own thread, until `stop` is set.
+
+        Both loops sleep on `stop`, so a signal handler wakes them at once. Waits are capped at
+        the poll interval so a clock that jumps (tests, a laptop waking up) is noticed soon.
+        """
+        schedules = threading.Thread(
+            target=self._run_schedules, args=(stop,), name="event-runner-schedules", daemon=True
+        )
+        schedules.start()
+        try:
+            while not stop.is_set():
+                self._poll_if_due(self._clock())
+                stop.wait(self._poll_wait())
+        finally:
+            schedules.join(join_seconds)
+            if schedules.is_alive():
+                # Daemon thread: it cannot keep the process alive; say why shutdown went on.
+                log.warning("a schedule handler is still running at shutdown")
+
+    def _poll_wait(self) -> float:
+        now = self._clock()
+        until = (self._next_poll - now).total_seconds() if self._next_poll else 0.0
+        return min(max(until, 0.0), self._poll_interval.total_seconds())
+
+    def _run_schedules(self, stop: threading.Event) -> None:
         while not stop.is_set():
-            self.tick()
-            stop.wait(min(self.seconds_until_next(), self._poll_interval.total_seconds()))
+            self._fire_due_schedules(self._clock())
+            stop.wait(min(self._seconds_until_next_schedule(), self._poll_interval.total_seconds()))
+
+    def status(self) -> RunnerStatus:
+        with self._status_lock:
+            return self._status
+
+    def _count(self, **increments: int) -> None:
+        with self._status_lock:
+            current = self._status.as_dict()
+            for name, amount in increments.items():
+                current[name] += amount
+            current["pending"] = len(self._pending)
+            self._status = RunnerStatus(**current)
 
     # -- schedules -----------------------------------------------------------------------------
 
@@ -509,20 +587,39 @@ class EventRunner:
         except Exception as error:
             # Like a failed Lambda: logged, and the next run comes on schedule.
             log.error("schedule %s failed: %s", scheduled.name, _describe_failure(error))
+        finally:
+            self._count(schedule_runs=1)
 
     # -- S3 objects ----------------------------------------------------------------------------
+
+    def _take_baseline(self) -> None:
+        """First run on this data directory: what is already there is history, not news."""
+        listing = self._listing()
+        if listing is not None:
+            self._delivered = set(listing)
+            self._save_state()
+
+    def _listing(self) -> dict[tuple[str, str], StoredObject] | None:
+        try:
+            return {(o.key, o.etag): o for o in self._list_objects()}
+        except Exception as error:
+            log.warning("listing bucket failed: %s", type(error).__name__)
+            return None
 
     def poll_bucket(self, now: datetime | None = None) -> None:
         now = now or self._clock()
         try:
-            listing = {(o.key, o.etag): o for o in self._list_objects()}
-        except Exception as error:
-            log.warning("listing bucket failed: %s", type(error).__name__)
-            return
+            self._poll(now)
+        finally:
+            self._count(polls=1)
+
+    def _poll(self, now: datetime) -> None:
         if self._delivered is None:
-            # First run on this data directory: what is already there is history, not news.
-            self._delivered = set(listing)
-            self._save_state()
+            # The listing failed when the runner was created; the first one that works is history.
+            self._take_baseline()
+            return
+        listing = self._listing()
+        if listing is None:
             return
         before = set(self._delivered)
         for ident in list(self._pending):
@@ -540,6 +637,7 @@ class EventRunner:
         event = object_created_event(self._bucket, obj, now, self._ids(), self._region, self._account)
         matching = [h.name for h in self.event_handlers.values() if matches_pattern(h.pattern, event)]
         self._pending[ident] = _PendingDelivery(event=event, attempts=dict.fromkeys(matching, 0))
+        self._count(objects=1)
         self._deliver(ident)
 
     def _deliver(self, ident: tuple[str, str]) -> None:
@@ -560,11 +658,13 @@ class EventRunner:
                     self._max_attempts,
                     _describe_failure(error),
                 )
+                self._count(failures=1)
                 if attempt < self._max_attempts:
                     continue
                 log.error("handler %s gave up on key %s", name, key)
             else:
                 log.info("handler %s processed key %s", name, key)
+                self._count(deliveries=1)
             del pending.attempts[name]
         if not pending.attempts:
             del self._pending[ident]

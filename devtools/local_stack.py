@@ -6,8 +6,9 @@ One process, so Ctrl-C leaves nothing behind:
 - the table, the bucket, the default data and (when configured) the first admin;
 - the API served by `chalice local` in a thread on 127.0.0.1:$PORT, with the back-office web UI
   (web/dist) on the same origin (see devtools.web_static);
-- the event runner in the main thread: schedules and S3 "Object Created" events
-  (see devtools.events).
+- the event runner: S3 "Object Created" events polled in the main thread, schedules in a thread
+  of their own (see devtools.events); what it has done so far at `GET /_local/events` (counts
+  only), the signal tests wait on.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import functools
+import json
 import logging
 import signal
 import sys
@@ -42,6 +44,9 @@ WEB_DIR = "web"
 EVENTS_STATE_FILE = "events-state.json"
 CHALICE_STAGE = "local"
 SHUTDOWN_JOIN_SECONDS = 5.0
+# Served by the local stack only (never part of the app or its OpenAPI document).
+RUNNER_STATUS_PATH = "/_local/events"
+NOT_READY = {"Code": "NotReady", "Message": "The event runner is not started yet."}
 
 
 class LocalStack:
@@ -73,6 +78,8 @@ class LocalStack:
         try:
             self._seed()
             self._start_api()
+            # Before publish(): the runner takes its bucket baseline when created, so whatever
+            # is uploaded once stack.json announces the stack is delivered as an event.
             self._runner = self._create_runner()
             self._aws.publish(self.api_url)
         except BaseException:
@@ -113,6 +120,7 @@ class LocalStack:
         # The back-office UI (the project's web/) on the same origin as the API: GET / and /assets/*.
         if (self.project_dir / WEB_DIR).is_dir():
             serve_web(self._server, self.project_dir / WEB_DIR / "dist", connect_extra=self._aws.endpoint)
+        _serve_runner_status(self._server, self._runner_status)
         self._server_thread = threading.Thread(
             target=self._server.serve_forever, name="chalice-local", daemon=True
         )
@@ -134,9 +142,13 @@ class LocalStack:
             region=settings.region,
         )
 
+    def _runner_status(self) -> dict[str, int] | None:
+        runner = self._runner
+        return None if runner is None else dict(runner.status().as_dict())
+
     def run(self) -> None:
-        """The event runner's loop, until stop_requested is set (signal handler)."""
-        self._runner.run(self.stop_requested)
+        """The event runner's loops, until stop_requested is set (signal handler)."""
+        self._runner.run(self.stop_requested, join_seconds=SHUTDOWN_JOIN_SECONDS)
 
     def stop(self) -> None:
         """Idempotent: called from main, from atexit and on a failed start."""
@@ -214,6 +226,37 @@ def _redact_access_log(server: Any) -> None:
 
     http_server.RequestHandlerClass = functools.partial(
         RedactingHandler, *handler_factory.args, **handler_factory.keywords
+    )
+
+
+def _serve_runner_status(server: Any, status: Any) -> None:
+    """Answer `GET /_local/events` with the event runner's counts (no keys, no names: no PII).
+
+    Tests (and a curious developer) read it to know that a poll started after an upload has
+    finished, instead of guessing how long delivery takes on a busy machine.
+    """
+    http_server = server.server
+    handler_factory = http_server.RequestHandlerClass
+    if not isinstance(handler_factory, functools.partial):
+        return
+    base: Any = handler_factory.func
+
+    class StatusHandler(base):  # type: ignore[misc]
+        def do_GET(self) -> None:  # noqa: N802 - http.server names it
+            if self.path.split("?", 1)[0] != RUNNER_STATUS_PATH:
+                super().do_GET()
+                return
+            current = status()
+            body = json.dumps(current if current is not None else NOT_READY).encode()
+            self.send_response(200 if current is not None else 503)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(body)
+
+    http_server.RequestHandlerClass = functools.partial(
+        StatusHandler, *handler_factory.args, **handler_factory.keywords
     )
 
 

@@ -33,8 +33,11 @@ from devtools.persistence import RecordingMark, pending_recording
 REPO = Path(__file__).resolve().parents[2]
 TABLE = "clientele"
 BUCKET = "clientele-local"
-START_TIMEOUT = 20.0
-STOP_TIMEOUT = 15.0
+# Safety nets only: every wait below is on a signal (stack.json, the runner's counts, the process
+# exiting), and these generous bounds only decide when a stuck stack fails the test on a busy machine.
+START_TIMEOUT = 60.0
+STOP_TIMEOUT = 30.0
+SIGNAL_TIMEOUT = 120.0
 
 
 def free_port() -> int:
@@ -59,6 +62,28 @@ class Stack:
             aws_secret_access_key="local",
             **kwargs,
         )
+
+    def runner_status(self) -> dict[str, int]:
+        """The event runner's counts (`GET /_local/events`)."""
+        response = requests.get(f"{self.api_url}/_local/events", timeout=SIGNAL_TIMEOUT)
+        assert response.status_code == 200, response.text
+        counts: dict[str, int] = response.json()
+        return counts
+
+    def wait_for_bucket_poll(self) -> dict[str, int]:
+        """Return once the runner has finished a bucket poll that started after this call.
+
+        A poll in progress now may have listed the bucket before the caller's upload; the one after
+        it cannot have. Each poll delivers what it found before it counts, so on return every
+        object uploaded before the call has reached its handlers (or failed in them).
+        """
+        target = self.runner_status()["polls"] + 2
+        deadline = time.monotonic() + SIGNAL_TIMEOUT
+        while (status := self.runner_status())["polls"] < target:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the event runner stopped polling the bucket: {status}")
+            time.sleep(0.05)
+        return status
 
     def interrupt(self) -> str:
         """Ctrl-C, as a person stops `make run`. Returns the process output."""
@@ -374,15 +399,10 @@ def event_project(tmp_path: Path) -> Path:
     return project
 
 
-def wait_for_lines(path: Path, count: int, timeout: float = 30.0) -> list[dict[str, Any]]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(FileNotFoundError):
-            lines = path.read_text().splitlines()
-            if len(lines) >= count:
-                return [json.loads(line) for line in lines]
-        time.sleep(0.05)
-    pytest.fail(f"expected {count} event(s) in {path}")
+def logged_events(path: Path) -> list[dict[str, Any]]:
+    with contextlib.suppress(FileNotFoundError):
+        return [json.loads(line) for line in path.read_text().splitlines()]
+    return []
 
 
 def test_presigned_upload_becomes_an_eventbridge_event(tmp_path: Path, event_project: Path) -> None:
@@ -398,7 +418,10 @@ def test_presigned_upload_becomes_an_eventbridge_event(tmp_path: Path, event_pro
         assert requests.put(url, data=b"a;b\n", timeout=10).status_code == 200
         s3.put_object(Bucket=BUCKET, Key="exports/ignored.csv", Body=b"x")
 
-        (event,) = wait_for_lines(event_log, 1)
+        # Waits on the runner's own signal (a finished poll after the uploads), not on a budget.
+        status = stack.wait_for_bucket_poll()
+        assert (status["objects"], status["deliveries"], status["failures"]) == (2, 1, 0)
+        (event,) = logged_events(event_log)
         assert event["detail-type"] == "Object Created"
         assert event["source"] == "aws.s3"
         assert event["detail"]["object"]["key"] == "imports/7/a.csv"
@@ -410,7 +433,8 @@ def test_presigned_upload_becomes_an_eventbridge_event(tmp_path: Path, event_pro
         restarted = launcher.start(EVENT_LOG=str(event_log))
         s3 = restarted.client("s3")
         s3.put_object(Bucket=BUCKET, Key="imports/8/b.csv", Body=b"b")
-        events = wait_for_lines(event_log, 2)
+        assert restarted.wait_for_bucket_poll()["deliveries"] == 1
+        events = logged_events(event_log)
         restarted.interrupt()
         assert [e["detail"]["object"]["key"] for e in events] == [
             "imports/7/a.csv",

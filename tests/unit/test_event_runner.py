@@ -626,4 +626,97 @@ def test_run_returns_when_stop_is_set(clock: FakeClock, bucket: FakeBucket, stat
 
     runner.run(stop)  # returns at once instead of looping
 
-    assert not state_path.exists()
+    assert runner.status().polls == 0
+
+
+def test_object_uploaded_before_the_first_poll_is_delivered(
+    clock: FakeClock, bucket: FakeBucket, state_path: Path
+) -> None:
+    # Issue 16 §6: the local stack announces itself (stack.json) as soon as the runner exists; on
+    # a busy machine its first poll can come after a test's upload. That upload is news, not
+    # history: the baseline is what the bucket held when the runner was created.
+    calls: list[Any] = []
+    runner = make_runner(imports_app(calls), clock, bucket, state_path)
+
+    bucket.put("imports/early.csv")
+    runner.tick()
+
+    assert [c.detail["object"]["key"] for c in calls] == ["imports/early.csv"]
+
+
+def test_a_slow_schedule_does_not_hold_back_s3_deliveries(
+    clock: FakeClock, bucket: FakeBucket, state_path: Path
+) -> None:
+    # Issue 16 §6: schedules and deliveries shared one thread, so a schedule handler waiting on a
+    # remote server (the mailbox poll) delayed every S3 event behind it.
+    app = Chalice(app_name="clientele")
+    in_schedule, release, delivered = threading.Event(), threading.Event(), threading.Event()
+
+    @app.schedule("rate(1 minute)", name="slow-poll")
+    def slow_poll(event: Any) -> None:
+        in_schedule.set()
+        release.wait(30)
+
+    @app.on_cw_event(IMPORTS_PATTERN, name="import_customers")
+    def import_customers(event: Any) -> None:
+        delivered.set()
+
+    runner = EventRunner(
+        app,
+        bucket=BUCKET,
+        list_objects=bucket.list,
+        state_path=state_path,
+        clock=clock,
+        ids=Ids(),
+        poll_interval=timedelta(milliseconds=5),
+    )
+    stop = threading.Event()
+    loop = threading.Thread(target=runner.run, args=(stop,), kwargs={"join_seconds": 30})
+    loop.start()
+    try:
+        clock.advance(minutes=1)
+        assert in_schedule.wait(30), "the schedule never fired"
+        bucket.put("imports/while-the-schedule-runs.csv")
+        clock.advance(seconds=1)
+
+        # The safety timeout only matters when the delivery is stuck behind the schedule.
+        assert delivered.wait(30), "the S3 event waited for the schedule handler"
+        assert runner.status().schedule_runs == 0  # still inside the schedule handler
+    finally:
+        release.set()
+        stop.set()
+        loop.join(30)
+    assert not loop.is_alive()
+    assert runner.status().schedule_runs == 1
+
+
+def test_status_counts_polls_deliveries_failures_and_schedule_runs(
+    clock: FakeClock, bucket: FakeBucket, state_path: Path
+) -> None:
+    calls: list[Any] = []
+    app = imports_app(calls, fail_times={"imports/bad.csv": 1})
+
+    @app.schedule("rate(1 minute)", name="sweep")
+    def sweep(event: Any) -> None:
+        return None
+
+    runner = make_runner(app, clock, bucket, state_path)
+    bucket.put("imports/good.csv")
+    bucket.put("imports/bad.csv")
+    bucket.put("exports/unmatched.csv")
+    runner.tick()
+    assert runner.status().as_dict() == {
+        "polls": 1,
+        "objects": 3,
+        "deliveries": 1,
+        "failures": 1,
+        "pending": 1,
+        "schedule_runs": 0,
+    }
+
+    clock.advance(minutes=1)
+    runner.tick()
+
+    status = runner.status()
+    assert (status.polls, status.deliveries, status.failures, status.pending) == (2, 2, 1, 0)
+    assert status.schedule_runs == 1
