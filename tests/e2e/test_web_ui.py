@@ -344,15 +344,18 @@ def test_change_an_orders_status(page: Any, data: dict[str, Any]) -> None:
     assert saved["history"][-1]["notified"] is True
 
 
-def test_import_a_csv_and_see_its_error_rows(page: Any, data: dict[str, Any]) -> None:
+def test_import_a_csv_and_see_its_error_rows(page: Any, stack: Stack, data: dict[str, Any]) -> None:
     sign_in(page, ADMIN)
     page.get_by_role("link", name="Import / export").click()
     page.get_by_label("CSV file", exact=True).set_input_files(
         {"name": "clients.csv", "mimeType": "text/csv", "buffer": IMPORT_CSV.encode()}
     )
+    delivered = stack.runner_status()["deliveries"]
     page.get_by_role("button", name="Upload and import").click()
+    # The upload's S3 event runs the import: wait on the event runner's count, not a time budget.
+    stack.wait_for_runner(lambda status: status["deliveries"] > delivered)
     job = page.get_by_test_id("import-job")
-    expect()(job).to_have_attribute("data-status", "completed_with_errors", timeout=30_000)
+    expect()(job).to_have_attribute("data-status", "completed_with_errors")
     expect()(page.get_by_test_id("rows-created")).to_have_text("2")
     expect()(page.get_by_test_id("rows-failed")).to_have_text("1")
     errors = page.get_by_test_id("row-errors").locator("tbody tr")
@@ -710,9 +713,8 @@ def test_mailbox_settings_password_and_unprocessed_mail(
     )
 
     # the bounce arrives through the S3 event: listed with its reason, retried (still unplaced)
-    deadline = time.monotonic() + 20
-    while not api.call("GET", "/admin/customer-service/unprocessed")["items"] and time.monotonic() < deadline:
-        time.sleep(0.3)
+    stack.wait_for_bucket_poll()  # a whole poll after the upload: the event has been handled
+    assert api.call("GET", "/admin/customer-service/unprocessed")["items"]
     page.get_by_role("link", name="Unprocessed mail").click()
     page.get_by_role("heading", name="Unprocessed mail", level=1).wait_for()
     row = page.locator("table.list tbody tr").first

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -78,10 +78,14 @@ class Stack:
         object uploaded before the call has reached its handlers (or failed in them).
         """
         target = self.runner_status()["polls"] + 2
+        return self.wait_for_runner(lambda status: status["polls"] >= target)
+
+    def wait_for_runner(self, done: Callable[[dict[str, int]], bool]) -> dict[str, int]:
+        """Poll the runner's counts until `done` holds; the timeout is a safety net for a stuck runner."""
         deadline = time.monotonic() + SIGNAL_TIMEOUT
-        while (status := self.runner_status())["polls"] < target:
+        while not done(status := self.runner_status()):
             if self.process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the event runner stopped polling the bucket: {status}")
+                pytest.fail(f"the event runner is stuck: {status}")
             time.sleep(0.05)
         return status
 
