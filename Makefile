@@ -16,15 +16,50 @@ WEB_DEPS := $(WEB)/node_modules/.package-lock.json
 WEB_SOURCES := $(shell find $(WEB)/src -type f 2>/dev/null) $(WEB)/index.html $(WEB)/vite.config.ts $(WEB)/tsconfig.json
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint typecheck unit cli bench install clean synth deploy web web-test chromium
+.PHONY: run test lint typecheck unit cli bench install clean synth deploy web web-test chromium lock audit
 
-# The virtualenv is rebuilt whenever a requirements file changes.
-# Chalice pins pip<26.3, so pip is never upgraded past that.
-$(STAMP): requirements.txt requirements-dev.txt requirements-infra.txt
+## Dependencies are locked with hashes (see README "Dependencies"). Inputs, edited by hand:
+## requirements.in (runtime), requirements-dev.txt (+ requirements-infra.txt), requirements-tools.in.
+## Locks, written by `make lock` only: requirements.txt (runtime: what chalice packages for Lambda),
+## requirements-dev.lock (this virtualenv: runtime + dev + infra), requirements-tools.lock.
+DEV_LOCK := requirements-dev.lock
+TOOLS_LOCK := requirements-tools.lock
+TOOLS := .venv-tools
+TOOLS_STAMP := $(TOOLS)/.installed
+# One resolution for every platform a developer may use, for the project's Python (3.11).
+UV_COMPILE = $(TOOLS)/bin/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+	--custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
+
+# The virtualenv is brought up to date whenever the dev lock changes; every file is checked
+# against its hash (a tampered or substituted download fails the install).
+# The lock pins pip itself (chalice needs pip<26.3).
+$(STAMP): $(DEV_LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check "pip>=23,<26.3"
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r $(DEV_LOCK)
 	touch $(STAMP)
+
+# uv and pip-audit, for `make lock` and `make audit`, in a virtualenv of their own (never in .venv).
+$(TOOLS_STAMP): $(TOOLS_LOCK)
+	test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r $(TOOLS_LOCK)
+	touch $(TOOLS_STAMP)
+
+## make lock — re-resolve the locks from their inputs after editing one (needs the package index);
+## pins already in a lock are kept unless needed otherwise. `make lock UPGRADE=1` takes the newest.
+## The runtime lock is constrained by the dev lock, so Lambda ships the versions the tests ran.
+lock: $(TOOLS_STAMP)
+	$(UV_COMPILE) requirements-dev.txt -o $(DEV_LOCK)
+	$(UV_COMPILE) requirements.in --constraint $(DEV_LOCK) -o requirements.txt
+	$(UV_COMPILE) requirements-tools.in -o $(TOOLS_LOCK)
+
+## make audit — known vulnerabilities in every locked Python package (pip-audit) and in the web UI's
+## shipped npm packages (npm audit --omit=dev); fails when one has a fixed version. Needs the
+## network (vulnerability databases), so it is not part of `make test`. AUDIT_SERVICE=osv asks OSV
+## instead of PyPI's JSON API.
+AUDIT_SERVICE ?= pypi
+audit: $(TOOLS_STAMP)
+	$(TOOLS)/bin/python devtools/audit.py --pip-audit $(TOOLS)/bin/pip-audit --service $(AUDIT_SERVICE) \
+		--lock requirements.txt --lock $(DEV_LOCK) --lock $(TOOLS_LOCK) --web $(WEB)
 
 install: $(STAMP) $(WEB_DEPS)
 
@@ -100,4 +135,4 @@ deploy: $(STAMP) web
 		--require-approval broadening $(CDK_ARGS) $(APP_NAME)-$(STAGE)
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache cdk.out chalice.out $(WEB)/node_modules $(WEB)/dist
+	rm -rf $(VENV) $(TOOLS) .mypy_cache .ruff_cache .pytest_cache cdk.out chalice.out $(WEB)/node_modules $(WEB)/dist
