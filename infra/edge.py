@@ -104,6 +104,40 @@ CLOUDFRONT_LOG_FIELDS = (
 CLOUDFRONT_UNSAFE_FIELDS = ("cs-uri-query", "cs(Cookie)", "cs(Referer)", "x-forwarded-for", "cs(User-Agent)")
 
 
+# WAF logs (blocked and counted requests only) never keep a credential: these headers and the query
+# string are written as REDACTED. (The app sets no cookies; redacted anyway.)
+WAF_LOG_REDACTED_HEADERS = (
+    "authorization",
+    "x-storefront-key",
+    "x-cart-token",
+    ORIGIN_VERIFY_HEADER.lower(),
+    "cookie",
+)
+WAF_LOG_GROUP_PREFIX = "aws-waf-logs-"  # the prefix WAF requires of a CloudWatch Logs destination
+
+
+def waf_logging_redactions() -> list[dict[str, Any]]:
+    return [{"SingleHeader": {"Name": name}} for name in WAF_LOG_REDACTED_HEADERS] + [{"QueryString": {}}]
+
+
+def waf_logging_filter() -> dict[str, Any]:
+    """Log what WAF blocked or counted, drop the rest (every allowed request would be a log line with
+    the caller's IP, for nothing)."""
+    return {
+        "DefaultBehavior": "DROP",
+        "Filters": [
+            {
+                "Behavior": "KEEP",
+                "Requirement": "MEETS_ANY",
+                "Conditions": [
+                    {"ActionCondition": {"Action": "BLOCK"}},
+                    {"ActionCondition": {"Action": "COUNT"}},
+                ],
+            }
+        ],
+    }
+
+
 def _alternatives(paths: tuple[str, ...]) -> str:
     return "|".join(path.lstrip("/") for path in paths)
 

@@ -41,6 +41,9 @@ from infra.edge import (
     CLOUDFRONT_LOG_FIELDS,
     CUSTOM_RESPONSE_BODIES,
     ORIGIN_VERIFY_HEADER,
+    WAF_LOG_GROUP_PREFIX,
+    waf_logging_filter,
+    waf_logging_redactions,
     web_acl_rules,
 )
 from infra.environment import lambda_environment
@@ -538,7 +541,34 @@ class ClienteleStack(cdk.Stack):
             "Rules", web_acl_rules(prefix, self.api_stage_name, regional=scope == "REGIONAL")
         )
         acl.add_property_override("CustomResponseBodies", CUSTOM_RESPONSE_BODIES)
+        self._web_acl_logs(acl, name, f"{WAF_LOG_GROUP_PREFIX}{prefix}")
         return acl
+
+    def _web_acl_logs(self, acl: wafv2.CfnWebACL, name: str, log_group_name: str) -> None:
+        """WAF logs of what was blocked or counted, credentials and query strings redacted."""
+        log_group = logs.LogGroup(
+            self, f"{name}WebAclLogs", log_group_name=log_group_name, removal_policy=self.keep
+        )
+        cfn_log_group = log_group.node.default_child
+        assert isinstance(cfn_log_group, logs.CfnLogGroup)
+        cfn_log_group.retention_in_days = self.stage.log_retention_days
+        waf_logging = wafv2.CfnLoggingConfiguration(
+            self,
+            f"{name}WebAclLogging",
+            resource_arn=acl.attr_arn,
+            # The log group's ARN without the ":*" suffix of its Arn attribute (WAF refuses that one).
+            log_destination_configs=[
+                self.format_arn(
+                    service="logs",
+                    resource="log-group",
+                    resource_name=log_group_name,
+                    arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+                )
+            ],
+        )
+        waf_logging.add_property_override("RedactedFields", waf_logging_redactions())
+        waf_logging.add_property_override("LoggingFilter", waf_logging_filter())
+        waf_logging.add_resource_dependency(cfn_log_group)
 
     def _api_web_acl(self) -> None:
         acl = self._web_acl("Api", "REGIONAL")

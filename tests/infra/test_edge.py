@@ -333,3 +333,40 @@ def test_cloudfront_logs_drop_query_strings(synthesis: Synthesis, stage_name: st
         for s in p["Properties"]["PolicyDocument"]["Statement"]
     ]
     assert any(s.get("Principal") == {"Service": "delivery.logs.amazonaws.com"} for s in policy)
+
+
+def test_waf_logs_keep_blocked_requests_only_and_no_credential(synthesis: Synthesis, stage_name: str) -> None:
+    template = synthesis.templates[stage_name]
+    acls = {k: v["Properties"] for k, v in _of_type(template, "AWS::WAFv2::WebACL").items()}
+    configs = {
+        c["Properties"]["ResourceArn"]["Fn::GetAtt"][0]: c
+        for c in _of_type(template, "AWS::WAFv2::LoggingConfiguration").values()
+    }
+    assert set(configs) == set(acls)
+    log_groups = {
+        v["Properties"].get("LogGroupName"): k for k, v in _of_type(template, "AWS::Logs::LogGroup").items()
+    }
+    for acl_id, config in configs.items():
+        props = config["Properties"]
+        redacted = props["RedactedFields"]
+        for header in ("authorization", "x-storefront-key", "x-cart-token", "x-clientele-origin-verify"):
+            assert {"SingleHeader": {"Name": header}} in redacted, header
+        assert {"QueryString": {}} in redacted
+        assert props["LoggingFilter"]["DefaultBehavior"] == "DROP"
+        (keep,) = props["LoggingFilter"]["Filters"]
+        assert keep["Behavior"] == "KEEP"
+        assert {c["ActionCondition"]["Action"] for c in keep["Conditions"]} == {"BLOCK", "COUNT"}
+        (destination,) = props["LogDestinationConfigs"]
+        name = f"aws-waf-logs-{acls[acl_id]['Name']}"
+        assert destination["Fn::Join"][1][-1] == f":log-group:{name}"
+        group = template["Resources"][log_groups[name]]
+        assert group["Properties"]["RetentionInDays"] == {"dev": 14, "prod": 90}[stage_name]
+        assert log_groups[name] in config["DependsOn"]
+
+
+def test_the_api_is_regional_behind_the_projects_own_distribution(
+    synthesis: Synthesis, stage_name: str
+) -> None:
+    # An edge-optimized API would put API Gateway's own CloudFront between ours and the stage.
+    api = synthesis.templates[stage_name]["Resources"]["RestAPI"]["Properties"]
+    assert api["EndpointConfiguration"] == "REGIONAL"
