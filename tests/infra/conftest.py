@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -23,7 +24,8 @@ class Synthesis:
     outdir: Path
     templates: dict[str, dict[str, Any]]  # stage name → CloudFormation template
     nag: dict[str, Any]  # cdk-nag.json
-    seconds: float
+    seconds: float  # wall clock (depends on what else the machine runs)
+    cpu_seconds: float  # CPU time of the synthesis and its children (python, jsii's node)
 
 
 def _synthesise(workdir: Path) -> None:
@@ -42,6 +44,7 @@ def _synthesise(workdir: Path) -> None:
             [make, "--no-print-directory", "-C", str(PROJECT_DIR), "web"], check=True, timeout=600
         )
     started = time.monotonic()
+    cpu_before = _children_cpu()
     result = subprocess.run(
         [sys.executable, "-m", "infra.app"],
         cwd=workdir,
@@ -54,7 +57,13 @@ def _synthesise(workdir: Path) -> None:
     (workdir / "synth.log").write_text(result.stdout + result.stderr)
     if result.returncode != 0:
         raise RuntimeError(f"synthesis failed ({result.returncode}):\n{result.stderr[-4000:]}")
+    (workdir / "cpu_seconds").write_text(f"{_children_cpu() - cpu_before:.1f}")
     (workdir / "seconds").write_text(f"{time.monotonic() - started:.1f}")
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 @pytest.fixture(scope="session")
@@ -84,6 +93,7 @@ def synthesis(tmp_path_factory: pytest.TempPathFactory) -> Synthesis:
         templates=templates,
         nag=json.loads((outdir / "cdk-nag.json").read_text()),
         seconds=float((shared / "seconds").read_text()),
+        cpu_seconds=float((shared / "cpu_seconds").read_text()),
     )
 
 
