@@ -501,12 +501,6 @@ class EventRunner:
             self._next_poll = now + self._poll_interval
             self.poll_bucket(now)
 
-    def seconds_until_next(self) -> float:
-        now = self._clock()
-        moments = [s.next_fire for s in self.schedules.values() if s.next_fire is not None]
-        moments.append(self._next_poll or now)
-        return max(min((m - now).total_seconds() for m in moments), 0.0)
-
     def _seconds_until_next_schedule(self) -> float:
         now = self._clock()
         moments = [s.next_fire for s in self.schedules.values() if s.next_fire is not None]
