@@ -151,3 +151,7 @@ class MailboxState:
     last_uid: int = 0
     uidls: tuple[str, ...] = ()
     duration_ms: int = 0
+    # The message being ingested (IMAP "<uidvalidity>:<uid>", POP3 UIDL key) and how many runs
+    # have tried it: written before it is ingested, so a run that dies on it counts too.
+    attempting: str | None = None
+    attempts: int = 0

@@ -154,3 +154,5 @@ class MailboxStateRecord(TableRecord, discriminator="MAILBOX_STATE"):
     last_uid = NumberAttribute(default=0)
     uidls = JSONAttribute(default=list)
     duration_ms = NumberAttribute(default=0)
+    attempting = UnicodeAttribute(null=True)
+    attempts = NumberAttribute(default=0)

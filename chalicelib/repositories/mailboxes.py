@@ -39,6 +39,8 @@ def _state_of(record: MailboxStateRecord) -> MailboxState:
         last_uid=int(record.last_uid or 0),
         uidls=tuple(record.uidls or ()),
         duration_ms=int(record.duration_ms or 0),
+        attempting=record.attempting,
+        attempts=int(record.attempts or 0),
     )
 
 
@@ -140,6 +142,8 @@ class DynamoMailboxRepository:
             last_uid=state.last_uid,
             uidls=list(state.uidls),
             duration_ms=state.duration_ms,
+            attempting=state.attempting,
+            attempts=state.attempts,
         )
         with dynamo_errors():
             record.save()

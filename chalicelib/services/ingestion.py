@@ -32,6 +32,7 @@ from chalicelib.services.mail_parsing import (
     MAX_ATTACHMENT_BYTES,
     MAX_ATTACHMENTS,
     ParsedMail,
+    oversized_headers,
     parse_mail,
     trim_quoted,
 )
@@ -86,6 +87,10 @@ class MailIngestion:
         """Store one message. Never raises for the message's content; storage outages propagate
         (the caller retries). `raw_key` is where the bytes already are in S3 (SES inbound)."""
         now = self._clock()
+        # Before any parsing: header parsing is superlinear, and no message may hold up the poll.
+        oversized = oversized_headers(raw)
+        if oversized is not None:
+            return self._keep(raw, source, raw_key, now, oversized)
         try:
             parsed = parse_mail(raw)
         except Exception as error:
@@ -109,6 +114,11 @@ class MailIngestion:
             return self._keep(raw, source, raw_key, now, f"could not be stored: {type(error).__name__}")
         self._count(result)
         return result
+
+    def keep_unparsed(self, raw: bytes, source: str, reason: str) -> IngestResult:
+        """Keep a message as unprocessed without parsing it (raw copy and listing): for one that
+        could not be ingested however often it was tried."""
+        return self._keep(raw, source, None, self._clock(), reason)
 
     # -- threading -----------------------------------------------------------------------------
     def _find_thread(self, parsed: ParsedMail) -> str | None:

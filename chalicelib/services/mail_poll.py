@@ -3,9 +3,11 @@
 IMAP fetches by UID from a stored UIDVALIDITY + last-UID checkpoint (a new UIDVALIDITY refetches
 everything; dedupe drops what is already stored); POP3 by UIDL, remembering the UIDLs stored that
 are still on the server. Neither relies on the seen flag (BODY.PEEK). A message is deleted, when
-asked, only after it is stored. Each run is bounded and stops before the Lambda deadline;
-connection and login failures are recorded in the mailbox state — without the password — and the
-next run tries again.
+asked, only after it is stored. The checkpoint is written before each message together with the
+message being tried: a message that ends run after run (an error, or the Lambda dying on it) is
+kept unparsed with its raw copy after MAX_ATTEMPTS runs, so it never blocks the ones after it.
+Each run is bounded and stops before the Lambda deadline; connection and login failures are
+recorded in the mailbox state — without the password — and the next run tries again.
 
 The seed's `norsh` flag (no rsh pre-authentication) only means something to PHP's c-client: it is
 accepted and has no effect here.
@@ -36,9 +38,8 @@ from chalicelib.services.ingestion import IngestResult, MailIngestion
 MAX_MESSAGES_PER_RUN = 200
 SAFETY_MARGIN_MS = 20_000
 CONNECT_TIMEOUT_SECONDS = 20
-# The checkpoint is written every this many messages (and at the end): a crash refetches at most
-# that many, which dedupe then drops.
-CHECKPOINT_EVERY = 20
+# Runs that may end on one message before it is kept unparsed and the poll moves past it.
+MAX_ATTEMPTS = 3
 # POP3 without delete_messages: how many stored messages left on the server are remembered.
 MAX_REMEMBERED_UIDLS = 20_000
 _MAIL_ERRORS = (OSError, imaplib.IMAP4.error, poplib.error_proto, ssl.SSLError, EOFError)
@@ -151,6 +152,25 @@ class MailPoller:
             result.stopped_early = True
         return result.stopped_early
 
+    def _ingest(
+        self, raw: bytes, source: str, key: str, progress: list[MailboxState]
+    ) -> tuple[IngestResult, MailboxState]:
+        """One message, tried at most MAX_ATTEMPTS times over the runs. Returns the outcome and the
+        state with the attempt cleared (the caller advances its checkpoint past the message)."""
+        state = progress[0]
+        attempts = state.attempts + 1 if state.attempting == key else 1
+        # Saved before ingesting, and left in progress[0] if ingesting raises (run() saves it):
+        # a run that ends on this message, however it ends, counts as an attempt.
+        marked = progress[0] = replace(state, attempting=key, attempts=attempts)
+        self._mailboxes.save_state(marked)
+        if attempts > MAX_ATTEMPTS:
+            logger.warning("mail kept unparsed after repeated failures", source=source, attempts=attempts)
+            reason = f"could not be ingested in {MAX_ATTEMPTS} runs: kept unparsed"
+            outcome = self._ingestion.keep_unparsed(raw, source, reason)
+        else:
+            outcome = self._ingestion.ingest(raw, source)
+        return outcome, replace(marked, attempting=None, attempts=0)
+
     def _record(self, outcome: IngestResult, result: PollResult) -> None:
         result.fetched += 1
         if outcome.outcome == "duplicate":
@@ -204,14 +224,13 @@ class MailPoller:
                 raw = next((p[1] for p in parts if isinstance(p, tuple) and len(p) > 1), None)
                 if status != "OK" or not isinstance(raw, bytes):
                     raise imaplib.IMAP4.error(f"UID {uid} could not be fetched")
-                self._record(self._ingestion.ingest(raw, "imap"), result)
+                outcome, state = self._ingest(raw, "imap", f"{validity}:{uid}", progress)
+                self._record(outcome, result)
                 state = progress[0] = replace(state, last_uid=uid)
                 if settings.delete_messages:
                     connection.uid("STORE", str(uid), "+FLAGS", "(\\Deleted)")
                     flagged = True
                     result.deleted += 1
-                if result.fetched % CHECKPOINT_EVERY == 0:
-                    self._mailboxes.save_state(state)
             if flagged:
                 connection.expunge()
         finally:
@@ -270,14 +289,13 @@ class MailPoller:
                     break
                 _, lines, _ = connection.retr(number)
                 raw = b"\r\n".join(lines) + b"\r\n"
-                self._record(self._ingestion.ingest(raw, "pop3"), result)
+                outcome, state = self._ingest(raw, "pop3", uidl, progress)
+                self._record(outcome, result)
                 seen.add(uidl)
                 if settings.delete_messages:
                     connection.dele(number)
                     result.deleted += 1
-                progress[0] = replace(state, uidls=_remembered(on_server, seen))
-                if result.fetched % CHECKPOINT_EVERY == 0:
-                    self._mailboxes.save_state(progress[0])
+                state = progress[0] = replace(state, uidls=_remembered(on_server, seen))
             connection.quit()
             committed = True
             # Only UIDLs still on the server are remembered (deleted ones went at QUIT).

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from chalicelib.errors import NotFoundError
 from chalicelib.repositories.mail import MemoryMailer, to_mime
@@ -448,3 +449,86 @@ def test_mail_attachment_types_are_sniffed(shop: Api) -> None:
     [stored] = thread_of(shop, result.thread_id)["messages"]
     types = {a["name"]: a["content_type"] for a in stored["attachments"]}
     assert types == {"photo.png.exe": "application/octet-stream", "a.pdf": "application/pdf"}
+
+
+# -- huge headers and messages that end every run (issue 16 §3.2) --------------------------------
+def huge_references() -> bytes:
+    """2 MB of References (100,000 ids), which the standard library took seconds to parse; built
+    as bytes, since an EmailMessage would parse (and fold) the header itself."""
+    ids = b" ".join(b"<%d.rrrrrrrr@example.com>" % n for n in range(100_000))
+    return mail("Huge headers", "body").replace(
+        b"Subject: Huge headers", b"Subject: Huge headers\nReferences: " + ids
+    )
+
+
+def parsed_subjects(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """Every message handed to the parser (the raw bytes' first 4 KB), recorded."""
+    import chalicelib.services.ingestion as ingestion_module
+
+    seen: list[bytes] = []
+    real = ingestion_module.parse_mail
+
+    def spy(raw: bytes) -> Any:
+        seen.append(raw)
+        return real(raw)
+
+    monkeypatch.setattr(ingestion_module, "parse_mail", spy)
+    return seen
+
+
+def test_huge_headers_are_kept_unprocessed_without_being_parsed(
+    shop: Api, support: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parsed = parsed_subjects(monkeypatch)
+    raw = huge_references()
+    assert len(raw) > 2_000_000
+    result = ingest(raw)
+    assert result.outcome == "unprocessed" and "larger than 32 KB" in (result.reason or "")
+    assert parsed == []  # the parser never saw it
+    _, listing = support.json("GET", "/admin/customer-service/unprocessed")
+    [kept] = listing["items"]
+    assert kept["size"] == len(raw) and kept["raw_url"]
+    assert requests.get(kept["raw_url"], timeout=5).content == raw  # the raw copy, whole
+    # Retrying it keeps it listed, still unparsed.
+    assert (
+        support.json("POST", f"/admin/customer-service/unprocessed/{kept['id']}/retry")[1]["outcome"]
+        == "unprocessed"
+    )
+    assert parsed == []
+
+
+def test_the_poll_moves_past_a_message_with_huge_headers(
+    shop: Api, server: MailServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user = configure(shop, server)
+    server.deliver(user, huge_references(), mail("After", "the next one"))
+    parsed = parsed_subjects(monkeypatch)
+    result = poll(shop)
+    assert (result["fetched"], result["unprocessed"], result["stored"], result["error"]) == (2, 1, 1, None)
+    assert len(parsed) == 1 and b"Subject: After" in parsed[0]
+    assert poll(shop)["fetched"] == 0
+
+
+def test_a_message_that_ends_every_run_is_kept_unparsed_and_the_poll_moves_on(
+    shop: Api, server: MailServer, support: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user = configure(shop, server)
+    server.deliver(user, mail("Poison", "p"), mail("After", "the next one"))
+    ingestion = container().ingestion
+    real = ingestion.ingest
+
+    def dies_on_poison(raw: bytes, source: str, raw_key: str | None = None) -> Any:
+        if b"Subject: Poison" in raw:
+            raise RuntimeError("the invocation died")  # as a timeout or a crash would end it
+        return real(raw, source, raw_key)
+
+    monkeypatch.setattr(ingestion, "ingest", dies_on_poison)
+    for _ in range(3):
+        with pytest.raises(RuntimeError):
+            poll(shop)
+    result = poll(shop)
+    assert (result["fetched"], result["unprocessed"], result["stored"], result["error"]) == (2, 1, 1, None)
+    _, listing = support.json("GET", "/admin/customer-service/unprocessed")
+    assert [item["reason"] for item in listing["items"]] == ["could not be ingested in 3 runs: kept unparsed"]
+    _, state = shop.json("GET", "/admin/customer-service/mailbox")
+    assert next(s for s in state["sources"] if s["source"] == "imap")["last_result"] == "ok"

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.services.mail_parsing import parse_mail, trim_quoted
+from chalicelib.services.mail_parsing import (
+    MAX_HEADER_BYTES,
+    oversized_headers,
+    parse_mail,
+    trim_quoted,
+)
 
 PLAIN = (
     b"From: Ana <Ana@Example.com>\r\nTo: support+tok@shop-example.com, other@example.com\r\n"
@@ -153,3 +158,39 @@ def test_not_a_mail_at_all() -> None:
 )
 def test_quoted_history_is_trimmed(text: str, kept: str) -> None:
     assert trim_quoted(text) == kept
+
+
+# -- header bounds, checked before any parsing (issue 16 §3.2) ------------------------------------
+def with_header(name: str, value: bytes, body: bytes = b"Hi\r\n") -> bytes:
+    return b"From: ana@example.com\r\nSubject: x\r\n" + name.encode() + b": " + value + b"\r\n\r\n" + body
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        # 2.2 MB of References (22 s to parse) and 100k ids (6.4 s): refused on size alone.
+        (with_header("References", b"<" + b"a" * 2_200_000 + b"@x>"), "header field is larger than 32 KB"),
+        (with_header("References", b" ".join(b"<%d@x>" % n for n in range(100_000))), "larger than 32 KB"),
+        # The same ids folded over many lines are still one field.
+        (with_header("References", b"\r\n ".join(b"<%d@x>" % n for n in range(10_000))), "larger than 32 KB"),
+        (b"".join(b"X-N%d: v\r\n" % n for n in range(501)) + b"\r\nbody", "more than 500 header fields"),
+        (
+            b"".join(b"X-N%d: %s\r\n" % (n, b"v" * 300) for n in range(400)) + b"\r\nb",
+            "headers larger than 100 KB",
+        ),
+        # Lone CRs end lines for the standard library too: they are counted the same way.
+        (b"".join(b"X-N%d: v\r" % n for n in range(600)) + b"\r\r\nbody", "more than 500 header fields"),
+    ],
+    ids=["2mb-references", "100k-ids", "folded", "many-fields", "large-block", "lone-cr"],
+)
+def test_oversized_headers_are_found_without_parsing(raw: bytes, reason: str) -> None:
+    found = oversized_headers(raw)
+    assert found is not None and reason in found and "kept unparsed" in found
+
+
+def test_ordinary_and_large_bodied_mail_is_within_the_bounds() -> None:
+    assert oversized_headers(PLAIN) is None
+    assert oversized_headers(with_header("X-Long", b"v" * 30_000, body=b"x" * (5 * MAX_HEADER_BYTES))) is None
+    assert oversized_headers(b"From: a@example.com\r\nSubject: headers only") is None
+    # A body that starts without the empty line (the parser's rule: the first non-header line).
+    assert oversized_headers(b"From: a@example.com\r\nnot a header line\r\n" + b"x" * 300_000) is None
