@@ -51,6 +51,9 @@ _LEASE = timedelta(minutes=15)
 # Runs in a row that died without applying a row: after that many, the job is failed, not resumed
 # again (a file that kills every run would otherwise be re-read every 15 minutes forever).
 MAX_STALLED_RUNS = 2
+# Unreadable records in a row after which the rest of the file is taken for unreadable (binary
+# data, another format): the job fails there, with that line, instead of listing every line.
+MAX_UNREADABLE_IN_A_ROW = 50
 _URL_LIFETIME = timedelta(hours=1)
 # Our ids are 26-character ULIDs; other values in the ID column are the merchant's own references.
 _OUR_ID = re.compile(r"^[0-9A-Za-z]{26}$")
@@ -355,6 +358,7 @@ class ImportService:
             # Rows a previous invocation already applied: read past them, apply nothing.
             to_skip, skipped = job.checkpoint_rows, 0
             batch: list[csv_format.Row | csv_format.Unreadable] = []
+            streak, streak_line = 0, 0  # unreadable records in a row, and the first one's line
             for row in rows:
                 if not isinstance(row, csv_format.Unreadable) and not any(cell.strip() for cell in row[1]):
                     continue
@@ -362,6 +366,17 @@ class ImportService:
                     skipped += 1
                     continue
                 batch.append(row)
+                if isinstance(row, csv_format.Unreadable):
+                    streak, streak_line = streak + 1, streak_line or row.line
+                    if streak >= MAX_UNREADABLE_IN_A_ROW:
+                        self._flush(run, batch, consumed.count)  # what came before is applied
+                        return self._fail(
+                            run.job,
+                            f"Line {streak_line}: the file can't be read past this line "
+                            f"({streak} lines in a row could not be read).",
+                        )
+                else:
+                    streak, streak_line = 0, 0
                 if len(batch) >= self._rows_per_batch:
                     self._flush(run, batch, consumed.count)
                     batch = []

@@ -385,3 +385,16 @@ def test_two_interleaved_runs_label_errors_with_their_own_columns() -> None:
     assert second, "the second run did run inside the first"
     assert errors(world, first.id) == [(2, "Enabled", errors(world, first.id)[0][2])]
     assert [column for _, column, _ in errors(world, second[0].id)] == ["Actif"]
+
+
+def test_a_file_that_cannot_be_read_past_a_line_fails_there_after_applying_what_came_before() -> None:
+    world = build(rows_per_batch=10)
+    content = "Email address;First Name;Last name\na@example.com;Ann;Ash\nb@example.com;Bob;Berg\n" + "".join(
+        f"x{n}@example.com;{'z' * 10_001};Z\n" for n in range(60)
+    )
+    job = deliver(world, upload(world, content))
+    assert (job.status, job.created) == ("failed", 2)
+    assert (
+        job.failure == "Line 4: the file can't be read past this line (50 lines in a row could not be read)."
+    )
+    assert len(errors(world, job.id)) == 50 and world.jobs.get(job.id).lease_until is None  # type: ignore[union-attr]
