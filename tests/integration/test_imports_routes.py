@@ -139,3 +139,33 @@ def test_a_huge_field_or_an_open_quote_never_answers_500_nor_sticks_the_job(admi
         (2, "row"),
         (3, "row"),
     }
+
+
+def test_the_watchdog_gives_up_on_a_job_whose_runs_keep_dying_in_dynamodb(admin: Api) -> None:
+    from datetime import timedelta
+
+    from chalicelib.domain.imports import ImportJob
+    from chalicelib.wiring import container
+
+    jobs = container().imports._jobs  # type: ignore[attr-defined]
+    now = container().imports._clock()  # type: ignore[attr-defined]
+    running = ImportJob(
+        id="01STALLEDJOB",
+        kind="customers",
+        filename="big.csv",
+        created_at=now,
+        status="running",
+        source_key="imports/01STALLEDJOB/big.csv",
+        checkpoint_rows=600,
+        checkpoint_line=601,
+        claimed_rows=600,
+        stalls=1,  # one run already died without applying a row
+        lease_until=now - timedelta(minutes=1),
+    )
+    jobs.create(running)
+    stored = jobs.get(running.id)
+    assert (stored.checkpoint_line, stored.claimed_rows, stored.stalls) == (601, 600, 1)
+    assert container().imports.resume_stalled() == []
+    status, job = admin.json("GET", f"/admin/imports/{running.id}")
+    assert status == 200 and job["status"] == "failed"
+    assert job["failure"].startswith("The import stopped making progress after line 601")
