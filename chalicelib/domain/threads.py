@@ -77,6 +77,9 @@ class Thread:
     tag: str = ""
     last_customer_message_id: str | None = None  # RFC Message-ID the next reply answers
     references: tuple[str, ...] = ()
+    # False for a thread an anonymous caller opened with the contact form: anyone can type any
+    # address, so the e-mail is a claim, not a proven sender (issue 16 §2.3).
+    sender_verified: bool = True
     version: int = 0
 
     @property

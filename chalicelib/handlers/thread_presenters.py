@@ -38,6 +38,7 @@ def thread_response(thread: Thread) -> ThreadResponse:
         last_message_from=thread.last_message_from,
         message_count=thread.message_count,
         tag=thread.tag,
+        sender_verified=thread.sender_verified,
     )
 
 

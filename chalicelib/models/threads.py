@@ -53,6 +53,7 @@ class ThreadRecord(TableRecord, discriminator="THREAD"):
     tag = UnicodeAttribute(default="")
     last_customer_message_id = UnicodeAttribute(null=True)
     references = JSONAttribute(default=list)
+    sender_verified = BooleanAttribute(default=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     last_message_at = UnicodeAttribute()

@@ -94,6 +94,7 @@ def to_thread_record(thread: Thread) -> ThreadRecord:
         tag=thread.tag,
         last_customer_message_id=thread.last_customer_message_id,
         references=list(thread.references),
+        sender_verified=thread.sender_verified,
         created_at=iso(thread.created_at),
         updated_at=iso(thread.updated_at),
         last_message_at=iso(thread.last_message_at),
@@ -127,6 +128,8 @@ def from_thread_record(record: ThreadRecord) -> Thread:
         tag=record.tag or "",
         last_customer_message_id=record.last_customer_message_id,
         references=tuple(record.references or ()),
+        # Threads stored before this field existed read as verified (as they were shown until now).
+        sender_verified=record.sender_verified is not False,
         created_at=parse_iso(record.created_at),
         updated_at=parse_iso(record.updated_at),
         last_message_at=parse_iso(record.last_message_at),

@@ -136,6 +136,7 @@ class ThreadResponse(ResponseModel):
     last_message_from: Sender
     message_count: int
     tag: str
+    sender_verified: bool
 
 
 class CustomerSummaryResponse(ResponseModel):

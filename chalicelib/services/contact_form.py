@@ -107,9 +107,8 @@ class ContactFormService:
         content_type = self._check_upload(upload)
         self._check_order(request.order_id, customer_id, email)
         self._throttle.fail(subjects)  # counts this message in the window
-        if customer_id is None:
-            known = self._customers.get_by_email(email)
-            customer_id = known.id if known is not None else None
+        # An anonymous caller's e-mail is only a claim: the message is never linked to the account
+        # that address belongs to, nor added to its threads (issue 16 §2.3).
         language: str = request.language or "en"
         if customer_id is not None:
             customer = self._customers.get(customer_id)
@@ -162,10 +161,22 @@ class ContactFormService:
             raise NotFoundError("Order not found.")
 
     # -- storing -------------------------------------------------------------------------------
-    def _open_thread(self, contact_id: str, email: str, order_id: str | None) -> Thread | None:
-        """The customer's thread to continue: same contact and order, not closed."""
+    def _open_thread(
+        self, contact_id: str, customer_id: str | None, email: str, order_id: str | None
+    ) -> Thread | None:
+        """The signed-in customer's thread to continue: theirs, same contact and order, not closed.
+
+        Anonymous posts never continue a thread: whoever knows an address could otherwise write
+        into its owner's conversation. (Mail replies continue threads through the reply token.)"""
+        if customer_id is None:
+            return None
         for thread in self._repository.latest_for_email(email):
-            if thread.contact_id == contact_id and thread.order_id == order_id and thread.status != "closed":
+            if (
+                thread.customer_id == customer_id
+                and thread.contact_id == contact_id
+                and thread.order_id == order_id
+                and thread.status != "closed"
+            ):
                 return thread
         return None
 
@@ -180,7 +191,7 @@ class ContactFormService:
     ) -> ContactOutcome:
         now = self._clock()
         message_id = self._ids()
-        existing = self._open_thread(contact.id, str(request.email), request.order_id)
+        existing = self._open_thread(contact.id, customer_id, str(request.email), request.order_id)
         thread_id = existing.id if existing else self._ids()
         attachments: tuple[Attachment, ...] = ()
         if upload is not None and content_type is not None:
@@ -217,6 +228,7 @@ class ContactFormService:
                     subject=request.subject or "",
                     language=language,
                     message_ids=(ack_id,),
+                    sender_verified=customer_id is not None,
                 )
             else:
                 thread = self._threads.add_customer_message(existing.id, message, (ack_id,))
@@ -236,7 +248,9 @@ class ContactFormService:
                 str(message.email),
                 language,
                 "contact_ack",
-                {"tag": thread_tag(thread.id), "subject": thread.subject, "message": message.text},
+                # Never the message itself: quoting what an anonymous caller typed would turn the
+                # acknowledgement into a mail anyone can send to any address with any text.
+                {"tag": thread_tag(thread.id)},
                 headers=headers,
                 sender=mailbox,
             )

@@ -134,6 +134,7 @@ class ThreadService:
         subject: str = "",
         language: str = "en",
         message_ids: tuple[str, ...] = (),
+        sender_verified: bool = True,
     ) -> Thread:
         """A thread opened by a customer message. Raises: TransactionCancelledError ("message_id":
         that Message-ID is already stored — a duplicate)."""
@@ -157,6 +158,7 @@ class ThreadService:
             tag=thread_tag(thread_id),
             last_customer_message_id=message.message_id,
             references=(message.message_id,) if message.message_id else (),
+            sender_verified=sender_verified,
         )
         self._write(
             ThreadWrite(

@@ -55,11 +55,15 @@ def test_contact_form_opens_a_thread_and_acknowledges(
     assert [t["id"] for t in page["items"]] == [sent["thread_id"]]
     thread = page["items"][0]
     assert (thread["status"], thread["unread"], thread["last_message_from"]) == ("open", True, "customer")
+    # Anonymous: the address is only a claim (issue 16 §2.3).
+    assert (thread["sender_verified"], thread["customer_id"]) == (False, None)
     assert boxes(shop)["customer-service"].items() >= {"open": 1, "unread": 1, "pending": 0}.items()
     [ack] = mailbox.sent
     mime = to_mime(ack, container().threads._clock())
     assert ack.to == "ana@example.com" and f"[#{thread['tag']}]" in ack.subject
-    assert "Nous avons bien reçu" in ack.subject and "Where is my parcel?" in ack.text
+    assert "Nous avons bien reçu" in ack.subject
+    # The acknowledgement never quotes the message: it would let anyone mail any text to any address.
+    assert "Where is my parcel?" not in ack.text and "Where is my parcel?" not in (ack.html or "")
     reply_to = mime["Reply-To"]
     token = reply_to.split("@")[0].split("+", 1)[1]
     assert (
@@ -69,15 +73,49 @@ def test_contact_form_opens_a_thread_and_acknowledges(
     assert mime["Message-ID"]
 
 
-def test_continues_the_open_thread_for_the_same_contact_and_order(shop: Api, anonymous: Api) -> None:
-    first = send(anonymous)[1]["thread_id"]
-    assert send(anonymous, message="Any news?")[1]["thread_id"] == first
-    assert send(anonymous, email="other@example.com")[1]["thread_id"] != first
-    assert send(anonymous, contact_id="webmaster")[1]["thread_id"] != first
+def _signed_in(anonymous: Api, email: str = "ana@example.com") -> tuple[Api, str]:
+    status, session = anonymous.json(
+        "POST",
+        "/store/register",
+        {"first_name": "Ana", "last_name": "B", "email": email, "password": PASSWORD},
+    )
+    assert status == 201, session
+    return Api(anonymous.client, session["token"]), session["customer"]["id"]
+
+
+def test_continues_the_signed_in_owners_open_thread_for_the_same_contact_and_order(
+    shop: Api, anonymous: Api
+) -> None:
+    ana, ana_id = _signed_in(anonymous)
+    first = send(ana)[1]["thread_id"]
+    assert send(ana, message="Any news?")[1]["thread_id"] == first
+    assert send(ana, contact_id="webmaster")[1]["thread_id"] != first
     shop.json("POST", f"/admin/threads/{first}/status", {"status": "closed"})
-    assert send(anonymous, message="New question")[1]["thread_id"] != first
+    assert send(ana, message="New question")[1]["thread_id"] != first
     _, view = shop.json("GET", f"/admin/threads/{first}")
     assert [m["text"] for m in view["messages"]] == ["Where is my parcel?", "Any news?"]
+    assert (view["thread"]["sender_verified"], view["thread"]["customer_id"]) == (True, ana_id)
+
+
+def test_an_anonymous_post_never_joins_someone_elses_thread_nor_their_account(
+    shop: Api, anonymous: Api, mailbox: MemoryMailer
+) -> None:
+    """Issue 16 §2.3: knowing a customer's e-mail used to be enough to write into their open
+    thread (and be linked to their account)."""
+    ana, ana_id = _signed_in(anonymous)
+    mine = send(ana)[1]["thread_id"]
+    status, forged = send(anonymous, message="Please send the refund to IBAN FR76 ...")
+    assert status == 201 and forged["thread_id"] != mine
+    _, view = shop.json("GET", f"/admin/threads/{mine}")
+    assert [m["text"] for m in view["messages"]] == ["Where is my parcel?"]
+    _, other = shop.json("GET", f"/admin/threads/{forged['thread_id']}")
+    assert (other["thread"]["sender_verified"], other["thread"]["customer_id"]) == (False, None)
+    assert other["customer"] is None
+    _, linked = shop.json("GET", f"/admin/threads?customer_id={ana_id}")
+    assert [t["id"] for t in linked["items"]] == [mine]
+    # Two anonymous posts open two threads: none continues another by its claimed address.
+    assert send(anonymous, message="Again")[1]["thread_id"] not in (mine, forged["thread_id"])
+    assert all("IBAN" not in mail.text for mail in mailbox.sent)
 
 
 def test_contact_without_saving_only_mails(shop: Api, anonymous: Api, mailbox: MemoryMailer) -> None:

@@ -289,6 +289,8 @@ export interface Thread {
   last_message_from: "customer" | "employee" | "system";
   message_count: number;
   tag: string;
+  /** False when an anonymous contact-form post opened the thread: the e-mail is only a claim. */
+  sender_verified: boolean;
 }
 
 export interface Attachment {

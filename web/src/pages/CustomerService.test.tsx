@@ -2,12 +2,13 @@ import { render, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Thread, ThreadView } from "../lib/types";
-import { ReplyForm } from "./CustomerService";
+import { ReplyForm, UnverifiedSender } from "./CustomerService";
 
 const thread: Thread = {
   id: "T1", contact_id: "customer-service", customer_id: null, email: "ana@example.com", order_id: null, product_id: null,
   status: "open", subject: "Parcel", unread: false, assigned_employee_id: null, created_at: "2026-01-01T10:00:00Z",
   updated_at: "2026-01-01T10:00:00Z", last_message_at: "2026-01-01T10:00:00Z", last_message_from: "customer", message_count: 1, tag: "abc",
+  sender_verified: false,
 };
 const view: ThreadView = {
   thread, messages: [], events: [], customer: null, timeline: [],
@@ -50,5 +51,13 @@ describe("ReplyForm", () => {
     await userEvent.click(screen.getByRole("button", { name: "Send the reply" }));
     expect(await screen.findByText("too long for the mail server")).toBeTruthy();
     expect(screen.getByRole("alert").textContent).toContain("The reply is not valid.");
+  });
+});
+
+describe("UnverifiedSender", () => {
+  it("marks a thread an anonymous contact-form post opened, with the reason on hover", () => {
+    render(<UnverifiedSender />);
+    const badge = screen.getByText("Sender not verified");
+    expect(badge.getAttribute("title")).toContain("not proven");
   });
 });

@@ -55,6 +55,18 @@ import {
 
 const STATUS_LABELS = THREAD_STATUS_LABELS;
 
+
+/** Anyone can type any address into the contact form: such a thread's e-mail is only a claim, so
+ *  staff should not share account or order details before the customer proves it (issue 16 §2.3). */
+export function UnverifiedSender() {
+  const { t } = useI18n();
+  return (
+    <span className="badge badge-unverified" title={t("Sent from the contact form without signing in: the e-mail address is not proven.")}>
+      {t("Sender not verified")}
+    </span>
+  );
+}
+
 function StatusLabel({ status }: { status: string }) {
   const { t } = useI18n();
   return <StatusBadge value={status} label={t(STATUS_LABELS[status] ?? status)} />;
@@ -321,7 +333,10 @@ export function ThreadListPage({ contactId }: { contactId?: string }) {
                     <Link href={`/customer-service/threads/${thread.id}`}>{thread.subject || t("(no subject)")}</Link>
                     {thread.unread && <span className="visually-hidden"> ({t("Unread")})</span>}
                   </td>
-                  <td>{thread.email}</td>
+                  <td>
+                    {thread.email}
+                    {!thread.sender_verified && <> <UnverifiedSender /></>}
+                  </td>
                   <td>{contactName(thread.contact_id)}</td>
                   <td><StatusLabel status={thread.status} /></td>
                   <td>{dateTime(thread.last_message_at)} · {t(`from:${thread.last_message_from}`)}</td>
@@ -377,7 +392,8 @@ export function ThreadViewPage({ id }: { id: string }) {
       <hgroup className="page-title">
         <h1>{thread.subject || t("(no subject)")}</h1>
         <p>
-          <StatusLabel status={thread.status} /> · {thread.email} · {t("Opened {date}", { date: dateTime(thread.created_at) })} ·{" "}
+          <StatusLabel status={thread.status} /> · {thread.email}
+          {!thread.sender_verified && <> <UnverifiedSender /></>} · {t("Opened {date}", { date: dateTime(thread.created_at) })} ·{" "}
           {t("Assigned to")}: {employeeName(thread.assigned_employee_id)}
           {thread.order_id && <> · <Link href={`/orders/${thread.order_id}`}>{t("Order {id}", { id: thread.order_id.slice(-8) })}</Link></>}
         </p>
