@@ -35,6 +35,7 @@ from chalicelib.repositories.ports import (
     ThrottleRepository,
 )
 from chalicelib.repositories.privacy import DynamoPrivacyRepository
+from chalicelib.repositories.reset_requests import DynamoResetRequestQueue
 from chalicelib.repositories.secrets import SecretStore, imap_password_store
 from chalicelib.repositories.threads import DynamoThreadRepository
 from chalicelib.security.cart_tokens import CartTokens
@@ -283,9 +284,11 @@ def build_container(
             notifier,
             throttle,
             signer,
+            reset_queue=DynamoResetRequestQueue(),
             token_ttl=ttl,
             login_throttle=login_throttle("store-login"),
             clock=clock,
+            ids=ids,
         ),
     )
 

@@ -58,6 +58,8 @@ ACCESS: dict[str, Access] = {
     "export_requested": Access(read_prefixes=(EXPORT_PREFIX,), write_prefixes=(EXPORT_PREFIX,)),
     # Announced handlers (carts, customer service): ready for when the app declares them.
     "abandoned-cart-sweep": Access(send_mail=True),
+    # Looks the queued forgot-password requests' accounts up and mails the reset links.
+    "password-reset-outbox": Access(send_mail=True),
     "mail-poll": Access(write_prefixes=(ATTACHMENT_PREFIX, UNPROCESSED_PREFIX), imap_password=True),
     # Reads what SES stored, writes attachments (an unprocessed message keeps its inbound/ copy).
     "inbound_mail": Access(read_prefixes=(INBOUND_PREFIX,), write_prefixes=(ATTACHMENT_PREFIX,)),

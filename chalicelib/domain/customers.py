@@ -93,6 +93,15 @@ class AccountToken:
 
 
 @dataclass(frozen=True)
+class ResetRequest:
+    """A forgot-password request, queued by the route for the worker that mails the link."""
+
+    id: str
+    email: str
+    requested_at: datetime
+
+
+@dataclass(frozen=True)
 class Connection:
     at: datetime
     ip: str

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from chalice.app import Blueprint, Response
+from typing import Any
 
+from chalice.app import Blueprint, CloudWatchEvent, Response
+
+from chalicelib.handlers.events import remaining_time
 from chalicelib.handlers.http import CUSTOMER, PUBLIC, Call, route
 from chalicelib.handlers.presenters import me_response
+from chalicelib.observability import logger
 from chalicelib.schemas.accounts import (
     ForgotPasswordRequest,
     MeResponse,
@@ -113,3 +117,13 @@ def update_me(call: Call) -> MeResponse:
     assert call.principal is not None
     customer = container().accounts.update_me(call.principal.subject_id, call.body, call.source_ip)
     return me_response(customer)
+
+
+# -- schedule --------------------------------------------------------------------------------
+@store.schedule("rate(1 minute)", name="password-reset-outbox")
+def password_reset_outbox(event: CloudWatchEvent) -> dict[str, Any]:
+    """Mail the reset links the forgot-password route queued (issue 16 §1.6): the route answers
+    before anyone knows whether the account exists. Safe to run twice (one mail per request)."""
+    handled = container().accounts.send_queued_resets(remaining_time(event))
+    logger.info("password reset requests handled", handled=handled)
+    return {"handled": handled}

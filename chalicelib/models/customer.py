@@ -148,6 +148,22 @@ class SentMailRecord(TableRecord, discriminator="SENT_MAIL"):
     at = UnicodeAttribute()
 
 
+class ResetRequestRecord(TableRecord, discriminator="RESET_REQUEST"):
+    """A forgot-password request waiting for the worker (issue 16 §1.6: the route only queues,
+    for known and unknown addresses alike, so its timing says nothing about the account).
+
+    Key design:
+      PK = OUTBOX#PASSWORD_RESET  SK = <requested_at>#<request id>  → PutItem from the route; the
+        worker Queries it oldest first, mails, then deletes each item. Normally (nearly) empty; the
+        route's per-address throttle and the edge's per-IP rate keep writes far below ~1,000/s.
+        TTL (a day) removes what a broken worker never took: the e-mail is not kept.
+    """
+
+    request_id = UnicodeAttribute()
+    email = UnicodeAttribute()
+    requested_at = UnicodeAttribute()
+
+
 class AddressRecord(TableRecord, discriminator="ADDRESS"):
     """A customer's address, in the customer's item collection.
 

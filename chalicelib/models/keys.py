@@ -96,6 +96,14 @@ def sent_mail_pk(event_hash: str) -> str:
     return f"SENT_MAIL#{event_hash}"
 
 
+# Forgot-password requests waiting for the worker that looks the account up and mails the link.
+RESET_REQUESTS = "OUTBOX#PASSWORD_RESET"
+
+
+def reset_request_sk(requested_at_iso: str, request_id: str) -> str:
+    return f"{requested_at_iso}#{request_id}"
+
+
 ADDRESSES = "ADDRESSES"
 
 

@@ -25,6 +25,7 @@ from chalicelib.domain.customers import (
     CustomerQuery,
     CustomerView,
     Page,
+    ResetRequest,
     TokenScope,
 )
 from chalicelib.domain.employees import Employee
@@ -482,3 +483,17 @@ class MemorySuppressionRepository:
 
     def is_suppressed(self, email_hash: str, channel: str) -> bool:
         return (email_hash, channel) in self.entries
+
+
+class MemoryResetRequestQueue:
+    def __init__(self) -> None:
+        self.items: dict[str, ResetRequest] = {}
+
+    def put(self, request: ResetRequest) -> None:
+        self.items[request.id] = request
+
+    def oldest(self, limit: int) -> list[ResetRequest]:
+        return sorted(self.items.values(), key=lambda r: (r.requested_at, r.id))[:limit]
+
+    def delete(self, request: ResetRequest) -> None:
+        self.items.pop(request.id, None)

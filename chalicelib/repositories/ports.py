@@ -16,6 +16,7 @@ from chalicelib.domain.customers import (
     CustomerQuery,
     CustomerView,
     Page,
+    ResetRequest,
     TokenScope,
 )
 from chalicelib.domain.employees import Employee
@@ -163,6 +164,15 @@ class ImportRepository(Protocol):
     def save_export(self, job: ExportJob) -> None: ...
 
     def get_export(self, export_id: str) -> ExportJob | None: ...
+
+
+class ResetRequestQueue(Protocol):
+    def put(self, request: ResetRequest) -> None: ...
+
+    def oldest(self, limit: int) -> list[ResetRequest]: ...
+
+    def delete(self, request: ResetRequest) -> None:
+        """Idempotent: deleting a request already deleted is not an error."""
 
 
 class SuppressionRepository(Protocol):

@@ -17,6 +17,7 @@ from chalicelib.repositories.mail import MemoryMailer, MemorySentMailLog, Outbox
 from chalicelib.repositories.memory import (
     MemoryConfigRepository,
     MemoryCustomerRepository,
+    MemoryResetRequestQueue,
     MemoryThrottleRepository,
 )
 from chalicelib.schemas.accounts import RegisterRequest
@@ -58,6 +59,7 @@ def accounts(clock: FixedClock, mailer: MemoryMailer) -> AccountService:
         Notifier(mailer, MemorySentMailLog(), config),
         throttle,
         TokenSigner(SECRET, timedelta(hours=8)),
+        reset_queue=MemoryResetRequestQueue(),
         token_ttl=timedelta(hours=8),
         login_throttle=LoginThrottle(
             MemoryThrottleRepository(),
@@ -68,7 +70,14 @@ def accounts(clock: FixedClock, mailer: MemoryMailer) -> AccountService:
             clock=clock,
         ),
         clock=clock,
+        ids=sequential_ids(),
     )
+
+
+def forgot(accounts: AccountService, email: str) -> None:
+    """The route's part, then the worker's (issue 16 §1.6: the mail goes after the answer)."""
+    accounts.forgot_password(email)
+    accounts.send_queued_resets()
 
 
 def register(accounts: AccountService, **fields: object) -> str:
@@ -88,7 +97,7 @@ def test_reset_links_expire_after_an_hour(
     accounts: AccountService, mailer: MemoryMailer, clock: FixedClock
 ) -> None:
     register(accounts)
-    accounts.forgot_password("ana@example.com")
+    forgot(accounts, "ana@example.com")
     token = reset_link_token(mailer)
     clock.advance(minutes=60)
     with pytest.raises(InvalidTokenError):
@@ -99,7 +108,7 @@ def test_reset_revokes_earlier_tokens_only(
     accounts: AccountService, mailer: MemoryMailer, clock: FixedClock
 ) -> None:
     before = register(accounts)
-    accounts.forgot_password("ana@example.com")
+    forgot(accounts, "ana@example.com")
     accounts.reset_password(reset_link_token(mailer), "New-passw0rd!")
     with pytest.raises(UnauthenticatedError):
         accounts.authenticate(before)
@@ -119,11 +128,36 @@ def test_reset_mails_are_capped_per_address(
 ) -> None:
     register(accounts)
     for _ in range(5):
-        accounts.forgot_password("ana@example.com")
+        forgot(accounts, "ana@example.com")
     assert len(mailer.sent) == 3
     clock.advance(minutes=15)
-    accounts.forgot_password("ana@example.com")
+    forgot(accounts, "ana@example.com")
     assert len(mailer.sent) == 4
+
+
+def test_a_failed_reset_mail_stays_queued_for_the_next_run(
+    accounts: AccountService, mailer: MemoryMailer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    register(accounts)
+    accounts.forgot_password("ana@example.com")
+    with monkeypatch.context() as patched:
+
+        def refuse(mail: OutboundMail) -> str:
+            raise ServiceUnavailableError("SES is down")
+
+        patched.setattr(mailer, "send", refuse)
+        assert accounts.send_queued_resets() == 0
+    assert accounts.send_queued_resets() == 1
+    assert len(mailer.sent) == 1 and accounts.send_queued_resets() == 0
+
+
+def test_the_reset_worker_stops_before_the_lambda_deadline(
+    accounts: AccountService, mailer: MemoryMailer
+) -> None:
+    register(accounts)
+    accounts.forgot_password("ana@example.com")
+    assert accounts.send_queued_resets(lambda: 5_000) == 0 and mailer.sent == []
+    assert accounts.send_queued_resets(lambda: 60_000) == 1
 
 
 @pytest.mark.parametrize(
