@@ -39,6 +39,7 @@ from chalicelib.repositories.reset_requests import DynamoResetRequestQueue
 from chalicelib.repositories.secrets import SecretStore, imap_password_store
 from chalicelib.repositories.threads import DynamoThreadRepository
 from chalicelib.security.cart_tokens import CartTokens
+from chalicelib.security.confirm_tokens import ConfirmTokens
 from chalicelib.security.cursors import CursorCodec
 from chalicelib.security.reply_tokens import ReplyTokens
 from chalicelib.security.tokens import TokenSigner
@@ -61,6 +62,7 @@ from chalicelib.services.mail_poll import MailPoller
 from chalicelib.services.notifications import Notifier
 from chalicelib.services.orders import OrderService
 from chalicelib.services.personal_data import PersonalDataService
+from chalicelib.services.reminder_opt_in import ReminderOptInService
 from chalicelib.services.retention import RetentionService
 from chalicelib.services.threads import ThreadService
 from chalicelib.services.throttle import LoginThrottle, Throttle
@@ -72,6 +74,8 @@ CONTACT_WINDOW = timedelta(minutes=10)
 # Guest carts that ask for a reminder at a given e-mail address, per day.
 REMINDER_CARTS_PER_ADDRESS = 5
 REMINDER_CARTS_WINDOW = timedelta(days=1)
+# Per client IP: a household or an office shares one; a bot with thirty made-up addresses is stopped.
+REMINDER_CARTS_PER_IP = 10
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,7 @@ class Container:
     mailboxes: DynamoMailboxRepository
     imap_password: SecretStore
     consents: ConsentService
+    reminder_opt_in: ReminderOptInService
     erasure: ErasureService
     personal_data: PersonalDataService
     retention: RetentionService
@@ -203,6 +208,9 @@ def build_container(
     consents = ConsentService(
         customer_repository, privacy_repository, config_service, UnsubscribeTokens(secret), clock
     )
+    reminder_opt_in = ReminderOptInService(
+        privacy_repository, config_service, notifier, ConfirmTokens(secret), clock
+    )
     carts = CartService(
         cart_repository,
         customer_repository,
@@ -220,6 +228,13 @@ def build_container(
             window=REMINDER_CARTS_WINDOW,
             clock=clock,
         ),
+        reminder_ip_throttle=Throttle(
+            throttles or DynamoThrottleRepository(),
+            max_failures=REMINDER_CARTS_PER_IP,
+            window=REMINDER_CARTS_WINDOW,
+            clock=clock,
+        ),
+        opt_in=reminder_opt_in,
     )
     mailboxes = DynamoMailboxRepository()
     ingestion = MailIngestion(
@@ -262,6 +277,7 @@ def build_container(
         contact_form=contact_form,
         files=file_store,
         consents=consents,
+        reminder_opt_in=reminder_opt_in,
         orders=orders,
         sweep=AbandonedCartSweep(
             cart_repository, customer_repository, carts, config_service, notifier, tokens, consents

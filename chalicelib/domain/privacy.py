@@ -15,7 +15,7 @@ ConsentChannel = Literal["email_marketing", "partner_offers", "cart_reminders"]
 CONSENT_CHANNELS: tuple[ConsentChannel, ...] = ("email_marketing", "partner_offers", "cart_reminders")
 ConsentState = Literal["subscribed", "unsubscribed", "not_subscribed"]
 OptInLevel = Literal["single", "confirmed"]
-ConsentSource = Literal["storefront", "admin", "import", "unsubscribe_link"]
+ConsentSource = Literal["storefront", "admin", "import", "unsubscribe_link", "double_opt_in"]
 # The profile's booleans are views of two channels: newsletter = email_marketing, optin = partner_offers.
 FLAG_CHANNELS: tuple[tuple[str, ConsentChannel], ...] = (
     ("newsletter", "email_marketing"),
@@ -139,3 +139,4 @@ class PersonalData:
     threads: tuple[ThreadView, ...]
     open_links: tuple[tuple[str, datetime], ...] = ()  # (purpose, valid until) of unused links
     erasure: ErasureJob | None = None
+    guest_consents: tuple[tuple[str, str, str], ...] = ()  # (channel, source, at) by the e-mail

@@ -41,6 +41,7 @@ def _shopper(call: Call) -> Shopper:
     return Shopper(
         customer_id=call.principal.subject_id if call.principal else None,
         cart_token=call.request.headers.get("x-cart-token"),
+        ip=call.source_ip,
     )
 
 

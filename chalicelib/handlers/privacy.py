@@ -22,10 +22,13 @@ from chalicelib.schemas.privacy import (
     EraseConfirmRequest,
     ErasureListResponse,
     ErasureResponse,
+    ReminderConfirmRequest,
+    ReminderConfirmResponse,
     SetConsentRequest,
     UnsubscribeRequest,
     UnsubscribeResponse,
 )
+from chalicelib.schemas.validation import validate
 from chalicelib.wiring import container
 
 privacy = Blueprint(__name__)
@@ -277,7 +280,8 @@ def _unsubscribe_token(call: Call) -> tuple[str | None, bool]:
             document = json.loads(text)
         except ValueError:
             raise InvalidInputError("The body is not valid JSON.", {"body": "invalid JSON"}) from None
-        parsed = UnsubscribeRequest.model_validate(document) if isinstance(document, dict) else None
+        # validate(): an empty or overlong token is a 400 with its field, never a 500.
+        parsed = validate(UnsubscribeRequest, document) if isinstance(document, dict) else None
         token = parsed.token if parsed else token
     elif media == _FORM:
         fields = parse_qs(text).get("token") or []
@@ -308,6 +312,59 @@ def unsubscribe(call: Call) -> Response | UnsubscribeResponse:
             "Unsubscribed", f"<h1>Done</h1><p>You will not receive {_CHANNEL_NAMES[channel]} any more.</p>"
         )
     return UnsubscribeResponse(channel=channel)
+
+
+# -- double opt-in for guest cart reminders (issue 16 §2.2) -------------------------------------
+@route(
+    privacy,
+    "/store/reminders/confirm",
+    "GET",
+    summary="The cart-reminder confirmation link's page: asks for confirmation (changes nothing, "
+    "so mail scanners following links confirm nobody)",
+    roles=PUBLIC,
+    content_type="text/html",
+)
+def reminder_confirm_page(call: Call) -> Response:
+    token = _query_token(call)
+    try:
+        container().reminder_opt_in.check(token)
+    except InvalidTokenError:
+        return _page(
+            "Cart reminders", "<h1>This link is not valid</h1><p>It may be incomplete or expired.</p>", 400
+        )
+    assert token is not None
+    return _page(
+        "Cart reminders",
+        "<h1>Cart reminders</h1><p>Receive e-mail reminders about the carts you leave at this shop?</p>"
+        '<form method="post" action="confirm">'
+        f'<input type="hidden" name="token" value="{html.escape(token, quote=True)}">'
+        '<button type="submit">Yes, remind me</button></form>'
+        "<p>If you did not ask for this, close this page: nothing changes.</p>",
+    )
+
+
+@route(
+    privacy,
+    "/store/reminders/confirm",
+    "POST",
+    summary="Confirm a guest's address for cart reminders with the link's token (JSON {token} or "
+    "form); using a link again changes nothing",
+    roles=PUBLIC,
+    doc_body=ReminderConfirmRequest,
+    response=ReminderConfirmResponse,
+    accepts=("application/json", _FORM, "multipart/form-data"),
+)
+def reminder_confirm(call: Call) -> Response | ReminderConfirmResponse:
+    token, form = _unsubscribe_token(call)
+    try:
+        container().reminder_opt_in.confirm(token)
+    except InvalidTokenError:
+        if form:
+            return _page("Cart reminders", "<h1>This link is not valid</h1>", 400)
+        raise
+    if form:
+        return _page("Cart reminders", "<h1>Thank you</h1><p>Your cart reminders are confirmed.</p>")
+    return ReminderConfirmResponse()
 
 
 # -- schedule ----------------------------------------------------------------------------------

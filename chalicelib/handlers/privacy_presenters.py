@@ -96,4 +96,7 @@ def personal_data_response(data: PersonalData, files: FileStore) -> PersonalData
             {"purpose": purpose, "valid_until": until.isoformat()} for purpose, until in data.open_links
         ],
         erasure=erasure_response(data.erasure) if data.erasure else None,
+        guest_consents=[
+            {"channel": channel, "source": source, "at": at} for channel, source, at in data.guest_consents
+        ],
     )

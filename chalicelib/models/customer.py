@@ -202,6 +202,21 @@ class AddressRecord(TableRecord, discriminator="ADDRESS"):
     version = VersionAttribute()
 
 
+class GuestConsentRecord(TableRecord, discriminator="GUEST_CONSENT"):
+    """A guest's confirmed consent to a mail channel (double opt-in), for an address with no account.
+
+    Key design:
+      PK = GUEST_CONSENT#<sha256(normalised e-mail)>  SK = CHANNEL#<channel>  → GetItem before a
+        guest cart's reminder (none without it: issue 16 §2.2); conditional put when the owner
+        confirms the link; the personal-data export reads it and erasure deletes it by the
+        customer's e-mail. Only the address's hash is stored.
+    """
+
+    channel = UnicodeAttribute()
+    source = UnicodeAttribute()
+    at = UnicodeAttribute()
+
+
 class ConsentRecord(TableRecord, discriminator="CONSENT"):
     """One change of a customer's consent to a mail channel (the consent history).
 

@@ -276,6 +276,10 @@ def consent_prefix() -> str:
     return "CONSENT#"
 
 
+def guest_consent_pk(email_hash: str) -> str:
+    return f"GUEST_CONSENT#{email_hash}"
+
+
 def suppression_pk(email_hash: str) -> str:
     return f"SUPPRESSION#{email_hash}"
 

@@ -25,6 +25,7 @@ from chalicelib.models.customer import (
     CustomerRecord,
     ErasureRecord,
     GroupMembershipRecord,
+    GuestConsentRecord,
     SuppressionRecord,
 )
 from chalicelib.models.threads import MessageRecord, ThreadEventRecord, ThreadRecord
@@ -104,6 +105,49 @@ class DynamoPrivacyRepository:
             except SuppressionRecord.DoesNotExist:
                 return False
         return True
+
+    # -- guest opt-ins (double opt-in confirmations) ------------------------------------------------
+    def confirm_opt_in(self, email_hash: str, channel: str, source: str, at: str) -> bool:
+        """Record a guest's confirmed consent; False when it was already recorded (kept as first)."""
+        record = GuestConsentRecord(
+            keys.guest_consent_pk(email_hash),
+            keys.suppression_sk(channel),
+            channel=channel,
+            source=source,
+            at=at,
+        )
+        with dynamo_errors(), conditional() as outcome:
+            record.save(condition=GuestConsentRecord.pk.does_not_exist())
+        return outcome.passed
+
+    def opt_in(self, email_hash: str, channel: str) -> tuple[str, str] | None:
+        """(source, at) of a guest's confirmed consent to `channel`, or None."""
+        with dynamo_errors():
+            try:
+                record = GuestConsentRecord.get(
+                    keys.guest_consent_pk(email_hash), keys.suppression_sk(channel)
+                )
+            except GuestConsentRecord.DoesNotExist:
+                return None
+        return record.source, record.at
+
+    def opt_ins(self, email_hash: str) -> list[tuple[str, str, str]]:
+        """Every confirmed guest consent of an address: (channel, source, at)."""
+        with dynamo_errors():
+            return [
+                (r.channel, r.source, r.at)
+                for r in GuestConsentRecord.query(keys.guest_consent_pk(email_hash))
+                if isinstance(r, GuestConsentRecord)
+            ]
+
+    def delete_opt_ins(self, email_hash: str) -> int:
+        """Erasure: forget an address's confirmed guest consents."""
+        deleted = 0
+        with dynamo_errors():
+            for record in GuestConsentRecord.query(keys.guest_consent_pk(email_hash)):
+                record.delete()
+                deleted += 1
+        return deleted
 
     # -- erasure jobs ----------------------------------------------------------------------------
     def get_job(self, customer_id: str) -> ErasureJob | None:

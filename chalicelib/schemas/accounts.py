@@ -123,3 +123,5 @@ class PersonalDataResponse(ResponseModel):
     # Password-reset / set-password / erasure links sent and not used yet (never the token).
     open_links: list[dict[str, object]]
     erasure: ErasureResponse | None = None
+    # Consents confirmed as a guest with this e-mail (double opt-in link): {channel, source, at}.
+    guest_consents: list[dict[str, str]]

@@ -61,5 +61,14 @@ class UnsubscribeResponse(ResponseModel):
     state: Literal["unsubscribed"] = "unsubscribed"
 
 
+class ReminderConfirmRequest(RequestModel):
+    token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class ReminderConfirmResponse(ResponseModel):
+    channel: Literal["cart_reminders"] = "cart_reminders"
+    state: Literal["confirmed"] = "confirmed"
+
+
 class EraseConfirmRequest(RequestModel):
     token: Annotated[str, StringConstraints(min_length=1, max_length=512)]

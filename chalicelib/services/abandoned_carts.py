@@ -234,7 +234,17 @@ class AbandonedCartSweep:
             valid_until = (cart.abandoned_at + timedelta(days=settings.voucher_days)).date().isoformat()
         return {
             "first_name": first_name,
-            "items": [{"name": line.product_name, "quantity": line.quantity} for line in cart.lines],
+            # A guest cart's product names are whatever an anonymous caller wrote: they never go
+            # into a mail (a phishing text as a "product name" did, issue 16 §2.2). Its lines
+            # show quantity and unit price; a customer's cart keeps the names.
+            "items": [
+                {
+                    "name": line.product_name if cart.customer_id is not None else "",
+                    "quantity": line.quantity,
+                    "unit_price": money_text(line.unit_price),
+                }
+                for line in cart.lines
+            ],
             "total": money_text(priced.totals.total),
             "currency": priced.currency,
             "link": link,

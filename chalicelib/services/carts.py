@@ -43,6 +43,7 @@ from chalicelib.services.addresses import AddressService
 from chalicelib.services.config import ConfigService
 from chalicelib.services.customers import CustomerService
 from chalicelib.services.groups import GroupService
+from chalicelib.services.reminder_opt_in import ReminderOptInService
 from chalicelib.services.throttle import Throttle
 from chalicelib.text import normalise_email
 
@@ -60,6 +61,7 @@ class Shopper:
 
     customer_id: str | None = None
     cart_token: str | None = None
+    ip: str | None = None  # the client IP the throttles count (the buyer's, behind a storefront key)
 
 
 @dataclass(frozen=True)
@@ -93,8 +95,12 @@ class CartService:
         clock: Clock = utc_now,
         ids: IdFactory = new_id,
         reminder_throttle: Throttle | None = None,
+        reminder_ip_throttle: Throttle | None = None,
+        opt_in: ReminderOptInService | None = None,
     ) -> None:
         self._reminder_throttle = reminder_throttle
+        self._reminder_ip_throttle = reminder_ip_throttle
+        self._opt_in = opt_in
         self._carts = carts
         self._customers = customers
         self._customer_service = customer_service
@@ -148,12 +154,17 @@ class CartService:
                 raise NotFoundError("Customer not found.")
             language = request.language or customer.language
         reminded_address = None
+        reminding_ip = None
         if customer is None and request.email and request.cart_reminders:
             # Anyone can type someone else's address: a few reminder-carrying carts per address a
-            # day, so nobody can be flooded with reminders they never asked for.
+            # day, and a few more per client IP (thirty made-up addresses from one IP), so nobody
+            # can be flooded with confirmation mails they never asked for.
             reminded_address = [("guest-cart-email", normalise_email(str(request.email)))]
+            reminding_ip = [("guest-cart-ip", shopper.ip or "unknown")]
             if self._reminder_throttle is not None:
                 self._reminder_throttle.check(reminded_address)
+            if self._reminder_ip_throttle is not None:
+                self._reminder_ip_throttle.check(reminding_ip)
         cart = Cart(
             id=self._ids(),
             status="open",
@@ -167,6 +178,11 @@ class CartService:
         self._carts.create(cart)
         if reminded_address is not None and self._reminder_throttle is not None:
             self._reminder_throttle.fail(reminded_address)
+        if reminding_ip is not None and self._reminder_ip_throttle is not None:
+            self._reminder_ip_throttle.fail(reminding_ip)
+        if reminded_address is not None and cart.email and self._opt_in is not None:
+            # Double opt-in: the address's owner confirms before any reminder goes to it.
+            self._opt_in.request(cart.email, language)
         priced = self.price_with_group(
             replace(cart, version=1), customer.default_group_id if customer else None
         )

@@ -147,13 +147,18 @@ class ConsentService:
     def reminder_consent(self, customer: Customer | None, email: str, cart_box: bool) -> str | None:
         """ "marketing" when cart reminders may be sent (the channel, or e-mail marketing, or the
         cart's checkbox), "service" when only the one service reminder may be, None when the
-        recipient unsubscribed from cart reminders."""
+        recipient unsubscribed from cart reminders — or, for a guest, never confirmed the address."""
         if customer is not None:
             reminders = state_of(customer.consents, "cart_reminders")
             if reminders == "unsubscribed":
                 return None
             marketing = state_of(customer.consents, "email_marketing") == "subscribed"
             return "marketing" if reminders == "subscribed" or marketing or cart_box else "service"
-        if self._privacy.is_suppressed(email_hash(email), "cart_reminders"):
+        hashed = email_hash(email)
+        if self._privacy.is_suppressed(hashed, "cart_reminders"):
+            return None
+        # A guest's address is only a claim until its owner used the double opt-in link: no
+        # reminder of any kind goes to an unconfirmed address (issue 16 §2.2).
+        if self._privacy.opt_in(hashed, "cart_reminders") is None:
             return None
         return "marketing" if cart_box else "service"

@@ -2,7 +2,8 @@
 
 An erasure is a job (ERASURE#<customer>) that walks fixed steps — threads (attachments deleted from
 S3, senders, subjects and bodies replaced), orders (address snapshots anonymised), carts, account
-tokens, the rest of the customer's collection (addresses, connections, consent history), then the
+tokens, the rest of the customer's collection (addresses, connections, consent history, cart-reminder
+confirmations given as a guest with the customer's e-mail), then the
 profile with its e-mail item and memberships in one transaction (the e-mail is free again). Each
 step handles one bounded page and checkpoints; a failure leaves the job where it was and the next
 call (or the daily cleanup) resumes it. The job stays as the audit record: who, when, which id.
@@ -23,6 +24,7 @@ from chalicelib.observability import logger
 from chalicelib.repositories.imports import FileStore
 from chalicelib.repositories.ports import CustomerRepository
 from chalicelib.repositories.privacy import DynamoPrivacyRepository
+from chalicelib.security.unsubscribe_tokens import email_hash
 from chalicelib.services.accounts import token_hash
 from chalicelib.services.config import ConfigService
 from chalicelib.services.contact_form import ATTACHMENT_PREFIX
@@ -138,6 +140,10 @@ class ErasureService:
             return deleted, None, deleted < STEP_SIZE
         if job.step == "collection":
             deleted = self._privacy.delete_collection_items(customer_id, STEP_SIZE)
+            customer = self._customers.get(customer_id)
+            if customer is not None and deleted < STEP_SIZE:
+                # Cart-reminder confirmations given as a guest with the customer's e-mail.
+                deleted += self._privacy.delete_opt_ins(email_hash(customer.email))
             return deleted, None, deleted < STEP_SIZE
         if job.step == "profile":
             customer = self._customers.get(customer_id)

@@ -11,6 +11,7 @@ from chalicelib.repositories.carts import DynamoCartRepository
 from chalicelib.repositories.ports import CustomerRepository
 from chalicelib.repositories.privacy import DynamoPrivacyRepository
 from chalicelib.repositories.threads import DynamoThreadRepository
+from chalicelib.security.unsubscribe_tokens import email_hash
 from chalicelib.services.orders import OrderService
 
 # A customer's carts and threads are read newest first up to these bounds (orders: all of them).
@@ -71,4 +72,5 @@ class PersonalDataService:
             threads=tuple(threads),
             open_links=tuple((p, parse_iso(v)) for p, v in self._privacy.open_links(customer_id)),
             erasure=self._privacy.get_job(customer_id),
+            guest_consents=tuple(self._privacy.opt_ins(email_hash(view.customer.email))),
         )

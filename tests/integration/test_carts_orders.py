@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -46,6 +47,27 @@ def guest_cart(anonymous: Api, **body: Any) -> tuple[str, dict[str, str]]:
     assert status == 201, cart
     assert cart["cart_token"] and cart["customer_id"] is None
     return cart["id"], {"X-Cart-Token": cart["cart_token"]}
+
+
+def confirm_reminders(anonymous: Api, mailbox: MemoryMailer, email: str) -> None:
+    """The address's owner uses the double opt-in link mailed to it (issue 16 §2.2); the
+    confirmation mail is then taken out of the mailbox, so tests count reminders only."""
+    mail = next(m for m in reversed(mailbox.sent) if m.to.lower() == email.lower() and CONFIRM_LINK in m.text)
+    match = re.search(CONFIRM_LINK.replace("?", r"\?") + r"([A-Za-z0-9_.\-]+)", mail.text)
+    assert match, mail.text
+    status, body = anonymous.json("POST", "/store/reminders/confirm", {"token": match.group(1)})
+    assert status == 200, body
+    mailbox.sent.remove(mail)
+
+
+def reminded_guest_cart(anonymous: Api, mailbox: MemoryMailer, email: str) -> tuple[str, dict[str, str]]:
+    """A guest cart asking for reminders, at an address its owner confirmed."""
+    cart = guest_cart(anonymous, email=email, cart_reminders=True)
+    confirm_reminders(anonymous, mailbox, email)
+    return cart
+
+
+CONFIRM_LINK = "/store/reminders/confirm?token="
 
 
 def put_line(
@@ -444,9 +466,9 @@ def test_sweep_marks_idle_carts_and_mails_one_reminder(
     admin: Api, anonymous: Api, mailbox: MemoryMailer, clock: FixedClock
 ) -> None:
     admin.json("PATCH", "/admin/settings", REMIND)
-    cart_id, token = guest_cart(anonymous, email="guest@example.com", cart_reminders=True)
+    cart_id, token = reminded_guest_cart(anonymous, mailbox, "guest@example.com")
     put_line(anonymous, cart_id, headers=token, quantity=2)
-    active_id, active_token = guest_cart(anonymous, email="active@example.com", cart_reminders=True)
+    active_id, active_token = reminded_guest_cart(anonymous, mailbox, "active@example.com")
     clock.advance(minutes=61)
     put_line(anonymous, active_id, headers=active_token)
     event_time = clock.now
@@ -469,7 +491,7 @@ def test_sweep_marks_idle_carts_and_mails_one_reminder(
 
 def test_voucher_is_single_use(admin: Api, anonymous: Api, mailbox: MemoryMailer, clock: FixedClock) -> None:
     admin.json("PATCH", "/admin/settings", REMIND)
-    cart_id, token = guest_cart(anonymous, email="guest@example.com", cart_reminders=True)
+    cart_id, token = reminded_guest_cart(anonymous, mailbox, "guest@example.com")
     put_line(anonymous, cart_id, headers=token, unit_price="50.00")
     clock.advance(hours=2)
     sweep(clock.now)
@@ -492,9 +514,11 @@ def test_voucher_is_single_use(admin: Api, anonymous: Api, mailbox: MemoryMailer
     assert status == 422
 
 
-def test_expired_voucher_is_refused(admin: Api, anonymous: Api, clock: FixedClock) -> None:
+def test_expired_voucher_is_refused(
+    admin: Api, anonymous: Api, mailbox: MemoryMailer, clock: FixedClock
+) -> None:
     admin.json("PATCH", "/admin/settings", REMIND)
-    cart_id, token = guest_cart(anonymous, email="guest@example.com", cart_reminders=True)
+    cart_id, token = reminded_guest_cart(anonymous, mailbox, "guest@example.com")
     put_line(anonymous, cart_id, headers=token)
     clock.advance(hours=2)
     sweep(clock.now)
@@ -510,7 +534,7 @@ def test_sweep_skips_a_cart_touched_between_read_and_write(
     admin: Api, anonymous: Api, mailbox: MemoryMailer, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     admin.json("PATCH", "/admin/settings", REMIND)
-    cart_id, token = guest_cart(anonymous, email="guest@example.com", cart_reminders=True)
+    cart_id, token = reminded_guest_cart(anonymous, mailbox, "guest@example.com")
     put_line(anonymous, cart_id, headers=token)
     clock.advance(hours=2)
     repository = container().sweep._carts
@@ -563,7 +587,7 @@ def test_reminder_owed_by_a_crashed_run_is_sent_by_the_next(
     admin: Api, anonymous: Api, mailbox: MemoryMailer, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     admin.json("PATCH", "/admin/settings", REMIND)
-    cart_id, token = guest_cart(anonymous, email="guest@example.com", cart_reminders=True)
+    cart_id, token = reminded_guest_cart(anonymous, mailbox, "guest@example.com")
     put_line(anonymous, cart_id, headers=token)
     clock.advance(hours=2)
     sweeper = container().sweep
@@ -616,7 +640,7 @@ def test_a_reminded_cart_that_comes_back_is_never_reminded_again(
     admin: Api, anonymous: Api, mailbox: MemoryMailer, clock: FixedClock
 ) -> None:
     admin.json("PATCH", "/admin/settings", REMIND)
-    cart_id, token = guest_cart(anonymous, email="guest@example.com", cart_reminders=True)
+    cart_id, token = reminded_guest_cart(anonymous, mailbox, "guest@example.com")
     codes = set()
     for round_number in range(3):
         put_line(anonymous, cart_id, f"sku-{round_number}", headers=token)
@@ -672,3 +696,74 @@ def test_reminder_carts_for_one_address_are_throttled(anonymous: Api) -> None:
     assert (status, body["Code"]) == (429, "Throttled")
     guest_cart(anonymous, email="victim@example.com")  # without the reminder checkbox: fine
     guest_cart(anonymous, email="other@example.com", cart_reminders=True)
+
+
+# -- double opt-in for guest reminders (issue 16 §2.2) ---------------------------------------
+PHISHING = "Your account is locked: sign in at http://evil.example/verify"
+
+
+def test_made_up_guest_addresses_get_no_reminder_and_one_ip_is_throttled(
+    admin: Api, anonymous: Api, mailbox: MemoryMailer, clock: FixedClock
+) -> None:
+    """Thirty guest carts from one IP with made-up addresses and a phishing text as product name
+    used to produce thirty reminder mails."""
+    admin.json("PATCH", "/admin/settings", REMIND)
+    answers = []
+    for number in range(30):
+        status, cart = anonymous.json(
+            "POST", "/store/carts", {"email": f"victim{number}@example.com", "cart_reminders": True}
+        )
+        answers.append(status)
+        if status == 201:
+            put_line(
+                anonymous, cart["id"], headers={"X-Cart-Token": cart["cart_token"]}, product_name=PHISHING
+            )
+    assert answers.count(201) == 10 and set(answers[10:]) == {429}  # per client IP, per day
+    # Each address got one confirmation mail, carrying nothing the caller typed.
+    assert sorted(m.to for m in mailbox.sent) == sorted(f"victim{n}@example.com" for n in range(10))
+    assert all(PHISHING not in m.text and "evil" not in (m.html or "") for m in mailbox.sent)
+    mailbox.sent.clear()
+    clock.advance(hours=2)
+    result = sweep(clock.now)
+    assert (result["abandoned"], result["reminded"]) == (10, 0) and mailbox.sent == []
+
+
+def test_a_confirmed_guest_is_reminded_without_the_callers_product_names(
+    admin: Api, anonymous: Api, mailbox: MemoryMailer, clock: FixedClock
+) -> None:
+    admin.json("PATCH", "/admin/settings", REMIND)
+    cart_id, token = guest_cart(anonymous, email="guest@example.com", cart_reminders=True, language="es")
+    [confirmation] = mailbox.sent
+    assert "Confirma" in confirmation.subject and confirmation.to == "guest@example.com"
+    link = re.search(r"http://127\.0\.0\.1:8000(/store/reminders/confirm\?token=\S+)", confirmation.text)
+    assert link, confirmation.text
+    # The link's page (what a mail scanner opens) asks first and changes nothing.
+    page = anonymous.client.http.get(link.group(1))
+    assert page.status_code == 200 and b'<form method="post" action="confirm">' in page.body
+    assert "default-src 'none'" in page.headers["Content-Security-Policy"]
+    put_line(anonymous, cart_id, headers=token, quantity=2, unit_price="9.50", product_name=PHISHING)
+    clock.advance(hours=2)
+    assert sweep(clock.now)["reminded"] == 0  # not confirmed yet
+    mailbox.sent.clear()
+    posted = anonymous.client.http.post(
+        "/store/reminders/confirm",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        body=f"token={link.group(1).split('token=')[1]}".encode(),
+    )
+    assert posted.status_code == 200 and b"confirmed" in posted.body
+    second, second_token = guest_cart(anonymous, email="GUEST@example.com", cart_reminders=True)
+    assert mailbox.sent == []  # a confirmed address gets no second confirmation mail
+    put_line(anonymous, second, headers=second_token, quantity=2, unit_price="9.50", product_name=PHISHING)
+    clock.advance(hours=2)
+    assert sweep(clock.now)["reminded"] == 1
+    [reminder] = mailbox.sent
+    assert reminder.to.lower() == "guest@example.com" and "2 \u00d7 9.50 EUR" in reminder.text
+    assert PHISHING not in reminder.text and "evil" not in (reminder.html or "")
+
+
+def test_bad_confirmation_tokens_are_a_400(anonymous: Api) -> None:
+    for token in ("", "x", "a.b.c", "é" * 10):
+        status, body = anonymous.json("POST", "/store/reminders/confirm", {"token": token})
+        assert status == 400, body
+    page = anonymous.client.http.get("/store/reminders/confirm?token=forged")
+    assert page.status_code == 400 and b"not valid" in page.body

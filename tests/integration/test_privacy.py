@@ -14,11 +14,13 @@ import pytest
 from chalicelib.errors import ServiceUnavailableError
 from chalicelib.repositories.mail import MemoryMailer, to_mime
 from chalicelib.repositories.privacy import DynamoPrivacyRepository
+from chalicelib.security.unsubscribe_tokens import email_hash
 from chalicelib.settings import get_settings
 from chalicelib.wiring import build_container, container, use_container
 from devtools.events import invoke_schedule
 from tests.factories import FixedClock
 from tests.integration.conftest import Api
+from tests.integration.test_carts_orders import confirm_reminders
 from tests.integration.test_customer_service import PNG, multipart
 
 PASSWORD = "Correct-horse-42"
@@ -124,6 +126,7 @@ def rich_customer(admin: Api, anonymous: Api, mailbox: MemoryMailer, clock: Fixe
     # A cart opened as a guest with the same e-mail, never attached to the account.
     status, guest = anonymous.json("POST", "/store/carts", {"email": EMAIL.upper(), "cart_reminders": True})
     assert status == 201, guest
+    confirm_reminders(anonymous, mailbox, EMAIL.upper())  # the double opt-in, given as a guest
     return {
         "id": customer_id,
         "me": me,
@@ -198,6 +201,9 @@ def test_export_walks_every_entity_type_held_about_a_customer(
         (lea["import_id"], 2, "updated")
     ]
     assert [link["purpose"] for link in export["open_links"]] == ["reset"]
+    assert [(c["channel"], c["source"]) for c in export["guest_consents"]] == [
+        ("cart_reminders", "double_opt_in")
+    ]
     assert {c["id"] for c in export["carts"]} == lea["cart_ids"]
     status, own = lea["me"].json("GET", "/store/me/personal-data")
     assert status == 200 and own["profile"]["id"] == lea["id"] and len(own["orders"]) == 1
@@ -242,6 +248,8 @@ def test_erasure_removes_personal_data_and_keeps_orders(
     assert lea["me"].json("GET", "/store/me")[0] == 401  # sessions are gone
     for cart_id in lea["cart_ids"]:
         assert admin.json("GET", f"/admin/carts/{cart_id}")[0] == 404
+    # The cart-reminder confirmation given as a guest with the e-mail is forgotten too.
+    assert DynamoPrivacyRepository().opt_ins(email_hash(EMAIL)) == []
     register(anonymous)  # the e-mail is free again
     _, audit = admin.json("GET", "/admin/erasures")
     [record] = audit["items"]
@@ -396,6 +404,7 @@ def test_sweep_mails_only_with_consent_and_carries_unsubscribe_headers(
         _, cart = api.json("POST", "/store/carts")
         put_line(api, cart["id"])
     _, guest = anonymous.json("POST", "/store/carts", {"email": "guest@example.com", "cart_reminders": True})
+    confirm_reminders(anonymous, mailbox, "guest@example.com")
     put_line(anonymous, guest["id"], {"X-Cart-Token": guest["cart_token"]})
     clock.advance(hours=2)
     assert schedule("abandoned-cart-sweep", clock.now)["reminded"] == 2

@@ -6,18 +6,23 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from chalicelib.clock import iso
 from chalicelib.errors import InvalidTokenError, NotFoundError
+from chalicelib.repositories.mail import MemoryMailer, MemorySentMailLog
 from chalicelib.repositories.memory import (
     MemoryConfigRepository,
     MemoryCustomerRepository,
     MemorySuppressionRepository,
 )
 from chalicelib.schemas.customers import CreateCustomerRequest
+from chalicelib.security.confirm_tokens import ConfirmTokens
 from chalicelib.security.cursors import CursorCodec
-from chalicelib.security.unsubscribe_tokens import UnsubscribeTokens
+from chalicelib.security.unsubscribe_tokens import UnsubscribeTokens, email_hash
 from chalicelib.services.config import ConfigService
 from chalicelib.services.consents import ConsentService
 from chalicelib.services.customers import CustomerService
+from chalicelib.services.notifications import Notifier
+from chalicelib.services.reminder_opt_in import ReminderOptInService
 from tests.factories import FixedClock, sequential_ids
 
 SECRET = "k" * 40
@@ -93,8 +98,73 @@ def test_reminder_consent(world) -> None:  # type: ignore[no-untyped-def]
     assert consents.reminder_consent(news, news.email, cart_box=False) == "marketing"
     quiet = consents.set(news.id, "cart_reminders", "unsubscribed", "single", "storefront")
     assert consents.reminder_consent(quiet, quiet.email, cart_box=True) is None
+    # A guest's address is reminded only once its owner confirmed it (issue 16 §2.2).
+    assert consents.reminder_consent(None, "guest@example.com", cart_box=True) is None
+    suppressions.confirm_opt_in(email_hash("Guest@example.com"), "cart_reminders", "double_opt_in", "t")
     assert consents.reminder_consent(None, "guest@example.com", cart_box=True) == "marketing"
     link = consents.link("cart_reminders", customer_id=None, email="Guest@Example.com")
     consents.unsubscribe(_token(link.url))
     assert len(suppressions.entries) == 1
     assert consents.reminder_consent(None, "guest@example.com", cart_box=True) is None
+
+
+# -- double opt-in for guest cart reminders (issue 16 §2.2) --------------------------------------
+@pytest.fixture
+def opt_in(clock: FixedClock) -> tuple[ReminderOptInService, MemoryMailer, MemorySuppressionRepository]:
+    config = ConfigService(MemoryConfigRepository(), monotonic=lambda: 0.0)
+    config.seed_defaults()
+    mailer = MemoryMailer()
+    privacy = MemorySuppressionRepository()
+    service = ReminderOptInService(
+        privacy, config, Notifier(mailer, MemorySentMailLog(), config), ConfirmTokens(SECRET), clock
+    )
+    return service, mailer, privacy
+
+
+def test_one_confirmation_mail_per_address_per_day(opt_in, clock) -> None:  # type: ignore[no-untyped-def]
+    service, mailer, _ = opt_in
+    assert service.request("Guest@Example.com", "fr") is True
+    for _ in range(3):
+        assert service.request("guest@example.com", "fr") is False
+    assert [m.to for m in mailer.sent] == ["Guest@Example.com"]
+    assert "Confirmez" in mailer.sent[0].subject and "/store/reminders/confirm?token=" in mailer.sent[0].text
+    clock.advance(days=1)
+    assert service.request("guest@example.com", "en") is True and len(mailer.sent) == 2
+
+
+def test_confirming_records_the_double_opt_in_once(opt_in, clock) -> None:  # type: ignore[no-untyped-def]
+    service, mailer, privacy = opt_in
+    service.request("guest@example.com", "en")
+    token = _link_token(mailer)
+    service.check(token)
+    assert not service.is_confirmed("guest@example.com")  # the GET page changes nothing
+    assert service.confirm(token) is True and service.confirm(token) is False
+    assert privacy.opt_in(email_hash("guest@example.com"), "cart_reminders") == (
+        "double_opt_in",
+        iso(clock.now),
+    )
+    assert service.is_confirmed("GUEST@example.com")
+    assert service.request("guest@example.com", "en") is False  # confirmed: no more mails
+
+
+def test_confirmation_links_are_purpose_bound_and_expire(opt_in, clock) -> None:  # type: ignore[no-untyped-def]
+    service, mailer, _ = opt_in
+    service.request("guest@example.com", "en")
+    token = _link_token(mailer)
+    unsubscribe = UnsubscribeTokens(SECRET).for_email("guest@example.com", "cart_reminders")
+    for bad in (None, "", "x.y.z", unsubscribe, token[:-2] + "xx", "a" * 300):
+        with pytest.raises(InvalidTokenError):
+            service.confirm(bad)
+    clock.advance(days=2)
+    with pytest.raises(InvalidTokenError):
+        service.check(token)
+
+
+def test_no_confirmation_mail_to_an_unsubscribed_guest(opt_in) -> None:  # type: ignore[no-untyped-def]
+    service, mailer, privacy = opt_in
+    privacy.suppress(email_hash("guest@example.com"), "cart_reminders", "unsubscribe_link", "t")
+    assert service.request("guest@example.com", "en") is False and mailer.sent == []
+
+
+def _link_token(mailer: MemoryMailer) -> str:
+    return mailer.sent[-1].text.split("/store/reminders/confirm?token=", 1)[1].split()[0]
