@@ -43,6 +43,7 @@ CHROMIUM_ARGS = [
 ]
 ADMIN = ("owner@example.com", "Owner-password-42")
 SUPPORT = ("helper@example.com", "Helper-password-42")
+CUSTOMER_PASSWORD = "Customer-password-42"
 LAST_NAMES = ["Alvarez", "Alvarado", "Alves", "Martin", "Dupont", "Bernard", "Zamora", "Klein"]
 
 # An import with two good rows and one bad e-mail (line 4).
@@ -112,6 +113,7 @@ def data(stack: Stack) -> dict[str, Any]:
                 "email": f"{last_name.lower()}@example.com",
                 "birthday": f"19{70 + index}-03-0{1 + index % 8}",
                 "newsletter": index % 2 == 0,
+                "password": CUSTOMER_PASSWORD,
             },
         )
     cart = Api(stack.api_url).call("POST", "/store/carts", 201, json={"email": "gus.guest@example.com"})
@@ -481,9 +483,10 @@ def test_no_critical_accessibility_violations_and_phone_width(
 SUPPORT_BOX = "support@shop.example.com"
 
 
-def contact_form(stack: Stack, email: str, subject: str, message: str) -> str:
-    """The storefront's contact form (public route): a new thread in the customer-service box."""
-    sent = Api(stack.api_url).call(
+def contact_form(stack: Stack, email: str, subject: str, message: str, token: str | None = None) -> str:
+    """The storefront's contact form (public route): a new thread in the customer-service box.
+    With a customer's `token` the thread is theirs; anonymous, it is marked "sender not verified"."""
+    sent = Api(stack.api_url, token).call(
         "POST",
         "/store/contact",
         201,
@@ -517,8 +520,16 @@ def test_reply_to_a_thread_and_see_the_reply_in_the_outbox(
     api.call("PATCH", "/admin/contacts/customer-service", json={"email": SUPPORT_BOX})
     api.call("PATCH", "/admin/settings", json={"customer_service": {"default_message": "Hello,"}})
     try:
+        # Signed in: only then is the thread linked to the customer (issue 16 §2.3).
+        session = Api(stack.api_url).call(
+            "POST", "/store/login", json={"email": customer["email"], "password": CUSTOMER_PASSWORD}
+        )
         thread_id = contact_form(
-            stack, customer["email"], "Where is my parcel?", "Ordered last week, nothing yet."
+            stack,
+            customer["email"],
+            "Where is my parcel?",
+            "Ordered last week, nothing yet.",
+            session["token"],
         )
         sign_in(page, ADMIN)
         page.get_by_role("navigation", name="Sections").get_by_role("link", name="Customer service").click()
@@ -584,6 +595,8 @@ def test_status_buttons_and_next_unanswered(page: Any, stack: Stack, data: dict[
     sign_in(page, ADMIN)
     page.goto(f"{stack.api_url}/#/customer-service/threads/{thread_id}")
     page.get_by_role("heading", name="Broken mug", level=1).wait_for()
+    # posted anonymously: the address is only a claim, and the view says so (issue 16 §2.3)
+    expect()(page.locator(".page-title").get_by_text("Sender not verified")).to_be_visible()
     buttons = page.get_by_role("group", name="Thread status")
     for label, status in (
         ("Pending 1", "pending1"),
