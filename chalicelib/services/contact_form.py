@@ -110,12 +110,15 @@ class ContactFormService:
         # An anonymous caller's e-mail is only a claim: the message is never linked to the account
         # that address belongs to, nor added to its threads (issue 16 §2.3).
         language: str = request.language or "en"
+        verified = False
         if customer_id is not None:
             customer = self._customers.get(customer_id)
             language = request.language or (customer.language if customer else "en")
+            # Signed in, the sender is proven only when they write from the account's own address.
+            verified = customer is not None and normalise_email(customer.email) == email
         if not contact.data.get("save_messages", True):
             return self._mail_only(contact, request)
-        return self._store(contact, request, customer_id, language, upload, content_type)
+        return self._store(contact, request, customer_id, language, upload, content_type, verified)
 
     # -- checks --------------------------------------------------------------------------------
     def _contact(self, contact_id: str) -> ConfigEntry:
@@ -188,6 +191,7 @@ class ContactFormService:
         language: str,
         upload: Upload | None,
         content_type: str | None,
+        verified: bool,
     ) -> ContactOutcome:
         now = self._clock()
         message_id = self._ids()
@@ -228,7 +232,7 @@ class ContactFormService:
                     subject=request.subject or "",
                     language=language,
                     message_ids=(ack_id,),
-                    sender_verified=customer_id is not None,
+                    sender_verified=verified,
                 )
             else:
                 thread = self._threads.add_customer_message(existing.id, message, (ack_id,))

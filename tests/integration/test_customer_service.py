@@ -95,6 +95,9 @@ def test_continues_the_signed_in_owners_open_thread_for_the_same_contact_and_ord
     _, view = shop.json("GET", f"/admin/threads/{first}")
     assert [m["text"] for m in view["messages"]] == ["Where is my parcel?", "Any news?"]
     assert (view["thread"]["sender_verified"], view["thread"]["customer_id"]) == (True, ana_id)
+    # Signed in but writing from another address: that address is not proven either.
+    other = send(ana, email="someone.else@example.com")[1]["thread_id"]
+    assert shop.json("GET", f"/admin/threads/{other}")[1]["thread"]["sender_verified"] is False
 
 
 def test_an_anonymous_post_never_joins_someone_elses_thread_nor_their_account(
