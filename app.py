@@ -16,6 +16,7 @@ from chalicelib.handlers.privacy import privacy
 from chalicelib.handlers.shop import shop
 from chalicelib.handlers.staff import staff
 from chalicelib.handlers.store import store
+from chalicelib.handlers.storefront_keys import storefront_keys
 from chalicelib.handlers.threads import threads
 from chalicelib.observability import logger, metrics, tracer
 
@@ -36,6 +37,7 @@ for blueprint in (
     imports,
     shop,
     store,
+    storefront_keys,
     carts,
     threads,
     mail,

@@ -93,3 +93,23 @@ class ServiceUnavailableError(DomainError):
     """A dependency (DynamoDB, S3) failed in a way the caller may retry."""
 
     code = "ServiceUnavailable"
+
+
+class StorefrontKeyRequiredError(UnauthenticatedError):
+    """A storefront-server route called without `X-Storefront-Key`."""
+
+    code = "StorefrontKeyRequired"
+
+
+class InvalidStorefrontKeyError(UnauthenticatedError):
+    code = "InvalidStorefrontKey"
+
+
+class StorefrontKeyRevokedError(ForbiddenError):
+    code = "StorefrontKeyRevoked"
+
+
+class OriginRequiredError(ForbiddenError):
+    """The API was called around the deployment's CloudFront (no secret origin header)."""
+
+    code = "OriginRequired"

@@ -72,6 +72,8 @@ class Settings(BaseModel):
     imap_password_parameter: str | None = None
     # The value CloudFront sends in X-Clientele-Origin-Verify on the API origin: given directly
     # (local stack, tests) or, in AWS, read from the SSM name of its Secrets Manager reference.
+    # When one is configured, /store and /admin calls without it are refused (nobody can go
+    # around CloudFront to the API stage) and CloudFront-Viewer-Address is the client's IP.
     origin_secret: str | None = Field(default=None, min_length=32)
     origin_secret_parameter: str | None = None
 
@@ -82,7 +84,13 @@ class Settings(BaseModel):
         return "outbox" if self.stage in ("local", "test") else "ses"
 
     @field_validator(
-        "endpoint_url", "token_secret_parameter", "admin_email", "admin_password", "imap_password_parameter"
+        "endpoint_url",
+        "token_secret_parameter",
+        "admin_email",
+        "admin_password",
+        "imap_password_parameter",
+        "origin_secret",
+        "origin_secret_parameter",
     )
     @classmethod
     def _empty_is_none(cls, value: str | None) -> str | None:

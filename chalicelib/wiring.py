@@ -32,11 +32,13 @@ from chalicelib.repositories.ports import (
     CustomerRepository,
     EmployeeRepository,
     ImportRepository,
+    StorefrontKeyRepository,
     ThrottleRepository,
 )
 from chalicelib.repositories.privacy import DynamoPrivacyRepository
 from chalicelib.repositories.reset_requests import DynamoResetRequestQueue
 from chalicelib.repositories.secrets import SecretStore, imap_password_store
+from chalicelib.repositories.storefront_keys import DynamoStorefrontKeyRepository
 from chalicelib.repositories.threads import DynamoThreadRepository
 from chalicelib.security.cart_tokens import CartTokens
 from chalicelib.security.confirm_tokens import ConfirmTokens
@@ -64,6 +66,7 @@ from chalicelib.services.orders import OrderService
 from chalicelib.services.personal_data import PersonalDataService
 from chalicelib.services.reminder_opt_in import ReminderOptInService
 from chalicelib.services.retention import RetentionService
+from chalicelib.services.storefront_keys import StorefrontKeyService
 from chalicelib.services.threads import ThreadService
 from chalicelib.services.throttle import LoginThrottle, Throttle
 from chalicelib.settings import Settings, get_settings
@@ -104,6 +107,7 @@ class Container:
     erasure: ErasureService
     personal_data: PersonalDataService
     retention: RetentionService
+    storefront_keys: StorefrontKeyService
 
 
 def token_secret(settings: Settings) -> str:
@@ -117,6 +121,23 @@ def token_secret(settings: Settings) -> str:
         if isinstance(value, str) and len(value) >= 32:
             return value
     raise ServiceUnavailableError("The token signing key is not configured.")
+
+
+def origin_secret(settings: Settings) -> str | None:
+    """The secret CloudFront sends as X-Clientele-Origin-Verify, or None (no CloudFront in front).
+
+    Read through Powertools' parameter cache (5 minutes), so a rotated secret applies without a
+    redeploy. Raises: ServiceUnavailableError (configured but unreadable: fail closed)."""
+    if settings.origin_secret:
+        return settings.origin_secret
+    if not settings.origin_secret_parameter:
+        return None
+    from aws_lambda_powertools.utilities import parameters
+
+    value = parameters.get_parameter(settings.origin_secret_parameter, decrypt=True, max_age=300)
+    if isinstance(value, str) and len(value) >= 32:
+        return value
+    raise ServiceUnavailableError("The origin secret is not configured.")
 
 
 def build_container(
@@ -135,6 +156,7 @@ def build_container(
     ids: IdFactory = new_id,
     secret: str | None = None,
     imap_password: SecretStore | None = None,
+    storefront_keys: StorefrontKeyRepository | None = None,
 ) -> Container:
     secret = secret or token_secret(settings)
     cursors = CursorCodec(secret)
@@ -266,6 +288,7 @@ def build_container(
         ),
         retention=RetentionService(privacy_repository, cart_repository, erasure, config_service, ingestion),
         config=config_service,
+        storefront_keys=StorefrontKeyService(storefront_keys or DynamoStorefrontKeyRepository(), clock, ids),
         customers=customer_service,
         employees=EmployeeService(employee_repository, cursors, clock),
         auth=AuthService(

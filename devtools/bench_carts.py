@@ -145,6 +145,19 @@ def main() -> int:
             lambda: holder.setdefault("cart", carts.create(CreateCartRequest(), me).cart.id),
         )
         cart_id = holder["cart"]
+        # Writing lines and checking out also check the shop server's X-Storefront-Key (in the
+        # route, before the service): one GetItem on an instance's first call, then cached 60 s.
+        _, storefront_key = services.storefront_keys.create("Bench shop")
+        measure(
+            "storefront key check (set line, checkout)",
+            "GetItem",
+            lambda: services.storefront_keys.verify(storefront_key).name,
+        )
+        measure(
+            "storefront key check, cached (60 s)",
+            "-",
+            lambda: services.storefront_keys.verify(storefront_key).name,
+        )
         line = CartLineRequest(quantity=2, unit_price=Decimal("12.50"), product_name="Mug")
         measure("set a line", "-", lambda: str(len(carts.set_line(cart_id, "sku-1", line, me).cart.lines)))
         measure("get cart with totals", "-", lambda: carts.get(cart_id, me).totals.total.to_eng_string())

@@ -1,6 +1,7 @@
 """`make cli ARGS="..."`: the project's command line, against the local stack's data.
 
     python -m devtools.cli create-admin EMAIL
+    python -m devtools.cli create-storefront-key NAME
     python -m devtools.cli run-schedule NAME [--time 2025-01-31T03:00:00Z]
     python -m devtools.cli ingest-mail FILE.eml [FILE.eml ...]
 
@@ -53,6 +54,13 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_argument("email", metavar="EMAIL")
     admin.set_defaults(handler=create_admin)
 
+    key = commands.add_parser(
+        "create-storefront-key",
+        help="create a storefront key for the shop's server and print it once (X-Storefront-Key)",
+    )
+    key.add_argument("name", metavar="NAME")
+    key.set_defaults(handler=create_storefront_key)
+
     schedule = commands.add_parser(
         "run-schedule", help="run one @app.schedule handler now, as EventBridge would"
     )
@@ -96,6 +104,25 @@ def create_admin(args: argparse.Namespace) -> int:
     print("Administrator created.")
     print(f"Password: {password}")
     print("Store it now (e.g. in a password manager): it is not shown again.")
+    return 0
+
+
+def create_storefront_key(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from chalicelib.schemas.storefront_keys import CreateStorefrontKeyRequest
+    from chalicelib.wiring import container
+
+    try:
+        request = CreateStorefrontKeyRequest(name=args.name)
+    except ValidationError:
+        print("error: the name must have 1 to 80 characters", file=sys.stderr)
+        return 1
+    key, plain = container().storefront_keys.create(request.name)
+    # Printed once, on purpose: only its hash is stored. The admin screen lists and revokes it.
+    print(f"Storefront key {key.id} created.")
+    print(f"Key: {plain}")
+    print("Give it to the shop's server (never to browsers): it is not shown again.")
     return 0
 
 

@@ -86,10 +86,12 @@ def get_cart(call: Call, cart_id: str) -> CartResponse:
     carts,
     "/store/carts/{cart_id}/lines/{product_id}",
     "PUT",
-    summary="Set a line's quantity (0 removes it)",
+    summary="Set a line's quantity (0 removes it); the shop's server only (X-Storefront-Key)",
     roles=SHOPPER,
     body=CartLineRequest,
     response=CartResponse,
+    # Prices and names come from the caller: only the shop's server may write them.
+    storefront_key=True,
 )
 def set_cart_line(call: Call, cart_id: str, product_id: str) -> CartResponse:
     priced = container().carts.set_line(cart_id, _product_id(product_id), call.body, _shopper(call))
@@ -100,12 +102,13 @@ def set_cart_line(call: Call, cart_id: str, product_id: str) -> CartResponse:
     carts,
     "/store/carts/{cart_id}/checkout",
     "POST",
-    summary="Check the cart out into an order (once; Idempotency-Key makes a retry safe)",
+    summary="Check the cart out into an order (once, retry-safe with Idempotency-Key); shop server only",
     roles=SHOPPER,
     body=CheckoutRequest,
     response=OrderResponse,
     status=201,
     idempotent=True,
+    storefront_key=True,
 )
 def checkout(call: Call, cart_id: str) -> OrderResponse:
     return order_response(container().carts.checkout(cart_id, call.body, _shopper(call)))

@@ -8,6 +8,8 @@ here, on the views, not in middleware.
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +29,7 @@ from chalicelib.errors import (
     InvalidInputError,
     InvalidTokenError,
     NotFoundError,
+    OriginRequiredError,
     RuleViolationError,
     ServiceUnavailableError,
     ThrottledError,
@@ -36,7 +39,7 @@ from chalicelib.handlers.idempotency import replay_or_run
 from chalicelib.observability import logger
 from chalicelib.schemas.validation import validate
 from chalicelib.settings import get_settings
-from chalicelib.wiring import container
+from chalicelib.wiring import container, origin_secret
 
 # Domain error → HTTP status: the one mapping table.
 STATUS_OF: tuple[tuple[type[DomainError], int], ...] = (
@@ -83,6 +86,7 @@ class RouteSpec:
     status: int
     content_type: str = "application/json"
     errors: tuple[int, ...] = ()
+    storefront_key: bool = False
 
 
 @dataclass
@@ -205,9 +209,59 @@ def _query(request: Request, model: type[BaseModel]) -> BaseModel:
     return validate(model, params, message="The query parameters are not valid.")
 
 
-def _source_ip(request: Request) -> str:
+# CloudFront adds this header with the deployment's secret (infra); see Settings.origin_secret.
+ORIGIN_HEADER = "x-clientele-origin-verify"
+STOREFRONT_KEY_HEADER = "x-storefront-key"
+BUYER_IP_HEADER = "x-buyer-ip"
+# The routes a storefront or the back-office calls: behind CloudFront they must come through it.
+_GUARDED_PREFIXES = ("/store/", "/admin/")
+
+
+def _ip(value: str | None) -> str | None:
+    """A valid IP in canonical form, or None. Headers are never echoed or logged."""
+    if not value or len(value) > 64:
+        return None
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
+
+
+def _viewer_ip(value: str | None) -> str | None:
+    """CloudFront-Viewer-Address is `ip:port`, IPv6 without brackets (`2001:db8::1:443`)."""
+    if not value or ":" not in value:
+        return None
+    return _ip(value.rsplit(":", 1)[0])
+
+
+def _source_ip(request: Request, path: str, key_required: bool) -> str:
+    """The client's IP for throttles and last connections; checks the origin and storefront key.
+
+    1. When an origin secret is configured, /store and /admin calls must carry it (constant-time
+       compare) and CloudFront-Viewer-Address is the caller; otherwise API Gateway's sourceIp is.
+       X-Forwarded-For is never read: any client can write it.
+    2. A valid X-Storefront-Key marks the shop's own server, which may name its shopper's IP in
+       X-Buyer-IP (missing or malformed: the server's own IP). A key that is sent is always
+       checked, so a misconfigured server fails loudly instead of being counted as one shopper.
+
+    Raises: OriginRequiredError, StorefrontKeyRequiredError, InvalidStorefrontKeyError,
+    StorefrontKeyRevokedError."""
+    headers = request.headers
     identity = (request.context or {}).get("identity") or {}
-    return str(identity.get("sourceIp") or "0.0.0.0")  # noqa: S104 - a placeholder, not a bind
+    caller = str(identity.get("sourceIp") or "0.0.0.0")  # noqa: S104 - a placeholder, not a bind
+    secret = origin_secret(container().settings)
+    if secret and path.startswith(_GUARDED_PREFIXES):
+        presented = headers.get(ORIGIN_HEADER) or ""
+        if not hmac.compare_digest(presented.encode(), secret.encode()):
+            raise OriginRequiredError("Call the API through the shop's own address.")
+        caller = _viewer_ip(headers.get("cloudfront-viewer-address")) or caller
+    if not path.startswith("/store/"):
+        return caller
+    key = headers.get(STOREFRONT_KEY_HEADER)
+    if key or key_required:
+        container().storefront_keys.verify(key)
+        return _ip(headers.get(BUYER_IP_HEADER)) or caller
+    return caller
 
 
 def _to_response(result: Any, status: int) -> Response:
@@ -236,6 +290,7 @@ def route(
     accepts: tuple[str, ...] = ("application/json",),
     optional_body: bool = False,
     doc_body: type[BaseModel] | None = None,
+    storefront_key: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a view: `def view(call: Call, **path_params) -> BaseModel | dict | Response`.
 
@@ -245,6 +300,8 @@ def route(
     gets the first answer again instead of doing the write twice.
     `optional_body` routes treat an empty body as `{}` (every field of `body` has a default).
     `doc_body` documents a body the view reads itself (e.g. JSON or multipart).
+    `storefront_key` routes are for the shop's own server: they need a valid X-Storefront-Key,
+    checked before anything else (before the caller's token, the body and the view).
     """
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -259,6 +316,7 @@ def route(
                 response,
                 status,
                 content_type,
+                storefront_key=storefront_key,
             )
         )
 
@@ -266,6 +324,7 @@ def route(
         def handler(**path_params: str) -> Response:
             request: Request = blueprint.current_request
             try:
+                source_ip = _source_ip(request, path, storefront_key)
                 principal = _principal(request, roles)
                 parsed_body = _parse_body(request, body, partial_of, optional_body)
                 parsed_query = _query(request, query) if query else None
@@ -274,7 +333,7 @@ def route(
                     parsed_query,
                     principal,
                     request,
-                    _source_ip(request),
+                    source_ip,
                     blueprint.lambda_context,
                 )
                 key = request.headers.get("idempotency-key") if idempotent else None

@@ -45,6 +45,24 @@ def _operation(spec: RouteSpec) -> dict[str, Any]:
     ]
     if spec.query is not None:
         parameters += _query_parameters(spec.query)
+    if spec.path.startswith("/store/"):
+        parameters += [
+            {
+                "name": "X-Storefront-Key",
+                "in": "header",
+                "required": spec.storefront_key,
+                "description": "The shop server's storefront key"
+                + (" (required here, with the cart's own credential)" if spec.storefront_key else ""),
+                "schema": {"type": "string"},
+            },
+            {
+                "name": "X-Buyer-IP",
+                "in": "header",
+                "required": False,
+                "description": "With a valid X-Storefront-Key: the shopper IP (throttles, last connections)",
+                "schema": {"type": "string"},
+            },
+        ]
     success: dict[str, Any] = {"description": "Success"}
     if spec.response is not None:
         success["content"] = {spec.content_type: {"schema": _ref(spec.response)}}

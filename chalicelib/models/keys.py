@@ -310,3 +310,12 @@ def ulid_floor(millis: int) -> str:
         chars.append(alphabet[value & 31])
         value >>= 5
     return "".join(reversed(chars)) + "0" * 16
+
+
+# -- storefront access keys -------------------------------------------------------------------
+STOREFRONT_KEYS = "STOREFRONT_KEYS"
+STOREFRONT_KEY_SK = "KEY"
+
+
+def storefront_key_pk(key_id: str) -> str:
+    return f"STOREFRONT_KEY#{key_id}"

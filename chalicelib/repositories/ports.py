@@ -22,6 +22,7 @@ from chalicelib.domain.customers import (
 from chalicelib.domain.employees import Employee
 from chalicelib.domain.imports import ExportJob, ImportJob, RowError
 from chalicelib.domain.privacy import Consent
+from chalicelib.domain.storefront_keys import StorefrontKey
 
 
 class CustomerRepository(Protocol):
@@ -141,6 +142,19 @@ class ThrottleRepository(Protocol):
         self, scope: str, subject: str, window_start: datetime, expires_at: datetime, amount: int = 1
     ) -> int:
         """Atomically add `amount` to the counter and return the new count."""
+
+
+class StorefrontKeyRepository(Protocol):
+    def create(self, key: StorefrontKey) -> None:
+        """Raises: AlreadyExistsError."""
+
+    def get(self, key_id: str) -> StorefrontKey | None: ...
+
+    def list(self) -> list[StorefrontKey]:
+        """Every key, revoked ones included, oldest first."""
+
+    def revoke(self, key_id: str, at: datetime) -> StorefrontKey:
+        """Raises: NotFoundError."""
 
 
 class ImportRepository(Protocol):

@@ -117,7 +117,9 @@ def data(stack: Stack) -> dict[str, Any]:
             },
         )
     cart = Api(stack.api_url).call("POST", "/store/carts", 201, json={"email": "gus.guest@example.com"})
-    token = {"X-Cart-Token": cart["cart_token"]}
+    # Lines and checkout come from the shop's server: its storefront key with the guest's cart token.
+    key = api.call("POST", "/admin/storefront-keys", 201, json={"name": "Demo shop"})["key"]
+    token = {"X-Cart-Token": cart["cart_token"], "X-Storefront-Key": key}
     Api(stack.api_url).call(
         "PUT",
         f"/store/carts/{cart['id']}/lines/mug-1",
@@ -205,6 +207,7 @@ def test_admin_signs_in_and_sees_every_screen(page: Any, data: dict[str, Any]) -
         "Order messages",
         "Settings",
         "Employees",
+        "Storefront keys",
     ]
     expect()(page.locator("table.list tbody tr")).to_have_count(len(all_last_names(data)))
     shot(page, "02-customers")
@@ -370,6 +373,30 @@ def test_import_a_csv_and_see_its_error_rows(page: Any, stack: Stack, data: dict
     shot(page, "15-import")
     found = data["api"].call("GET", "/admin/customers?last_name=Importado")
     assert len(found["items"]) == 2
+
+
+def test_create_copy_and_revoke_a_storefront_key(page: Any, stack: Stack, data: dict[str, Any]) -> None:
+    sign_in(page, ADMIN)
+    page.get_by_role("link", name="Storefront keys").click()
+    page.get_by_role("heading", name="Storefront keys", level=1).wait_for()
+    page.get_by_label("Name").fill("Production server")
+    page.get_by_role("button", name="Create key").click()
+    shown = page.get_by_role("textbox", name="New key")
+    expect()(shown).to_have_value(re.compile(r"^csk_"))
+    expect()(page.get_by_text("Copy this key now: it is not shown again.")).to_be_visible()
+    key = shown.input_value()
+    shot(page, "18-storefront-keys")
+    cart = Api(stack.api_url).call("POST", "/store/carts", 201)
+    headers = {"X-Cart-Token": cart["cart_token"], "X-Storefront-Key": key}
+    line = {"quantity": 1, "unit_price": "3.00", "product_name": "Pen"}
+    Api(stack.api_url).call("PUT", f"/store/carts/{cart['id']}/lines/pen-1", headers=headers, json=line)
+    row = page.locator("tr", has_text="Production server")
+    row.get_by_role("button", name="Revoke").click()
+    page.get_by_role("dialog").get_by_role("button", name="Revoke").click()
+    expect()(row).to_contain_text("Revoked")
+    assert key not in page.content()  # shown once: gone after the list reloads
+    # The stack's own instance revoked it, so its cache applies the revoke at once.
+    Api(stack.api_url).call("PUT", f"/store/carts/{cart['id']}/lines/pen-1", 403, headers=headers, json=line)
 
 
 def test_support_employee_does_not_see_the_staff_screens(page: Any, data: dict[str, Any]) -> None:

@@ -46,12 +46,19 @@ def client(aws: None) -> Iterator[Client]:
 class Api:
     """A small JSON client over chalice.test.Client."""
 
-    def __init__(self, client: Client, token: str | None = None) -> None:
+    def __init__(
+        self, client: Client, token: str | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         self.client = client
         self.token = token
+        self.headers = headers or {}  # sent on every call, e.g. the shop server's X-Storefront-Key
+
+    def as_customer(self, token: str) -> Api:
+        """The same caller (and its headers) with a customer's token."""
+        return Api(self.client, token, self.headers)
 
     def call(self, method: str, path: str, body: Any = None, token: str | None = None, **kw: Any) -> Any:
-        headers = {"Content-Type": "application/json"} | kw.pop("headers", {})
+        headers = {"Content-Type": "application/json"} | self.headers | kw.pop("headers", {})
         bearer = token if token is not None else self.token
         if bearer:
             headers["Authorization"] = f"Bearer {bearer}"
@@ -72,6 +79,18 @@ STAFF_PASSWORD = "correct horse battery staple"
 @pytest.fixture
 def anonymous(client: Client) -> Api:
     return Api(client)
+
+
+def storefront_key(name: str = "Test shop") -> str:
+    from chalicelib.wiring import container
+
+    return container().storefront_keys.create(name)[1]
+
+
+@pytest.fixture
+def shop_server(client: Client) -> Api:
+    """The shop's own server: every call carries its X-Storefront-Key (README's walkthrough)."""
+    return Api(client, headers={"X-Storefront-Key": storefront_key()})
 
 
 def _staff(client: Client, email: str, role: str) -> str:

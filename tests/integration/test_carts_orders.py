@@ -20,6 +20,13 @@ from tests.integration.conftest import Api
 PASSWORD = "Correct-horse-42"
 
 
+@pytest.fixture
+def anonymous(shop_server: Api) -> Api:
+    """Storefront calls here come from the shop's server with its key: writing cart lines and
+    checking out need it (issue 16 §2.1); tests/integration/test_storefront_keys.py covers the rest."""
+    return shop_server
+
+
 @pytest.fixture(autouse=True)
 def clock(aws: None, mailbox: MemoryMailer) -> FixedClock:
     """The whole app on one fixed clock (carts' activity times, tokens, the sweep's 'now')."""
@@ -39,7 +46,7 @@ def customer(anonymous: Api, email: str = "lea@example.com", **fields: Any) -> t
     body = {"first_name": "Léa", "last_name": "Martin", "email": email, "password": PASSWORD} | fields
     status, session = anonymous.json("POST", "/store/register", body)
     assert status == 201, session
-    return Api(anonymous.client, session["token"]), session["customer"]["id"]
+    return anonymous.as_customer(session["token"]), session["customer"]["id"]
 
 
 def guest_cart(anonymous: Api, **body: Any) -> tuple[str, dict[str, str]]:
@@ -299,7 +306,7 @@ def test_login_attaches_the_guest_cart(anonymous: Api) -> None:
     body = {"email": "lea@example.com", "password": PASSWORD, "cart_token": token["X-Cart-Token"]}
     status, session = anonymous.json("POST", "/store/login", body)
     assert status == 200 and session["cart_id"] == cart_id
-    lea = Api(anonymous.client, session["token"])
+    lea = anonymous.as_customer(session["token"])
     status, cart = lea.json("GET", f"/store/carts/{cart_id}")
     assert status == 200 and cart["customer_id"] == session["customer"]["id"]
     # The guest token no longer opens it.

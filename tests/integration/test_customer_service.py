@@ -20,6 +20,13 @@ PASSWORD = "Correct-horse-42"
 SUPPORT_BOX = "support@shop-example.com"
 
 
+@pytest.fixture
+def anonymous(shop_server: Api) -> Api:
+    """Storefront calls here come from the shop's server with its key: writing cart lines and
+    checking out need it (issue 16 §2.1); tests/integration/test_storefront_keys.py covers the rest."""
+    return shop_server
+
+
 @pytest.fixture(autouse=True)
 def clock(aws: None, mailbox: MemoryMailer) -> FixedClock:
     fixed = FixedClock()
@@ -176,7 +183,7 @@ def test_order_must_belong_to_the_sender(shop: Api, anonymous: Api) -> None:
         "/store/register",
         {"first_name": "Ana", "last_name": "B", "email": "ana@example.com", "password": PASSWORD},
     )
-    ana = Api(anonymous.client, session["token"])
+    ana = anonymous.as_customer(session["token"])
     _, cart = ana.json("POST", "/store/carts")
     ana.json(
         "PUT",
@@ -192,7 +199,7 @@ def test_order_must_belong_to_the_sender(shop: Api, anonymous: Api) -> None:
         "/store/register",
         {"first_name": "Bob", "last_name": "C", "email": "bob@example.com", "password": PASSWORD},
     )
-    assert send(Api(anonymous.client, bob["token"]), order_id=order["id"], email="bob@example.com")[0] == 404
+    assert send(anonymous.as_customer(bob["token"]), order_id=order["id"], email="bob@example.com")[0] == 404
     _, threads = shop.json("GET", f"/admin/threads?customer_id={session['customer']['id']}")
     assert {t["order_id"] for t in threads["items"]} == {order["id"]}
     _, view = shop.json("GET", f"/admin/threads/{threads['items'][0]['id']}")

@@ -361,6 +361,23 @@ def test_cli_create_admin_against_a_running_stack_and_without_one(launcher: Laun
     assert password not in output
 
 
+def test_cli_create_storefront_key_works_against_the_stack(launcher: Launcher) -> None:
+    created = launcher.cli("create-storefront-key", "Main shop")
+    assert created.returncode == 0, created.stderr
+    key = created.stdout.split("Key: ", 1)[1].split()[0]
+    stack = launcher.start()
+    cart = requests.post(f"{stack.api_url}/store/carts", timeout=10).json()
+    line = {"quantity": 1, "unit_price": "9.90", "product_name": "Mug"}
+    path = f"{stack.api_url}/store/carts/{cart['id']}/lines/mug-1"
+    guest = {"X-Cart-Token": cart["cart_token"]}
+    assert requests.put(path, json=line, headers=guest, timeout=10).status_code == 401
+    written = requests.put(path, json=line, headers=guest | {"X-Storefront-Key": key}, timeout=10)
+    assert written.status_code == 200, written.text
+    output = stack.interrupt()
+    assert key not in output
+    assert launcher.cli("create-storefront-key", "").returncode == 1
+
+
 def test_cli_run_schedule_with_an_unknown_name_lists_the_known_ones(launcher: Launcher) -> None:
     result = launcher.cli("run-schedule", "no-such-schedule")
 

@@ -31,6 +31,13 @@ STREET = "17 rue des Érables"
 REMIND = {"abandoned_cart": {"remind": True, "idle_minutes": 60, "voucher_percent": "10", "voucher_days": 7}}
 
 
+@pytest.fixture
+def anonymous(shop_server: Api) -> Api:
+    """Storefront calls here come from the shop's server with its key: writing cart lines and
+    checking out need it (issue 16 §2.1); tests/integration/test_storefront_keys.py covers the rest."""
+    return shop_server
+
+
 @pytest.fixture(autouse=True)
 def clock(aws: None, mailbox: MemoryMailer) -> FixedClock:
     fixed = FixedClock()
@@ -49,7 +56,7 @@ def register(anonymous: Api, email: str = EMAIL, **fields: Any) -> tuple[Api, st
     body = {"first_name": FIRST, "last_name": LAST, "email": email, "password": PASSWORD} | fields
     status, session = anonymous.json("POST", "/store/register", body)
     assert status == 201, session
-    return Api(anonymous.client, session["token"]), session["customer"]["id"]
+    return anonymous.as_customer(session["token"]), session["customer"]["id"]
 
 
 def put_line(api: Api, cart_id: str, headers: dict[str, str] | None = None) -> None:

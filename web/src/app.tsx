@@ -17,6 +17,7 @@ import { OrdersPage, OrderDetailPage } from "./pages/Orders";
 import { ImportsPage } from "./pages/Imports";
 import { SettingsPage } from "./pages/Settings";
 import { EmployeesPage } from "./pages/Employees";
+import { StorefrontKeysPage } from "./pages/StorefrontKeys";
 import { CustomerServicePage, MailboxPage, ThreadListPage, ThreadViewPage, UnprocessedPage } from "./pages/CustomerService";
 
 const LANG_KEY = "clientele.lang";
@@ -146,6 +147,7 @@ export const MENU: MenuItem[] = [
   { path: "/order-messages", label: "Order messages", admin: true },
   { path: "/settings", label: "Settings", admin: true },
   { path: "/employees", label: "Employees", admin: true },
+  { path: "/storefront-keys", label: "Storefront keys", admin: true },
 ];
 
 export function menuFor(role: string): MenuItem[] {
@@ -232,6 +234,7 @@ function Shell() {
           <Route path="/order-messages">{() => <AdminOnly><OrderMessagesPage /></AdminOnly>}</Route>
           <Route path="/settings">{() => <AdminOnly><SettingsPage /></AdminOnly>}</Route>
           <Route path="/employees">{() => <AdminOnly><EmployeesPage /></AdminOnly>}</Route>
+          <Route path="/storefront-keys">{() => <AdminOnly><StorefrontKeysPage /></AdminOnly>}</Route>
           <Route>{() => <Home />}</Route>
         </Switch>
       </main>

@@ -15,6 +15,14 @@ export interface Employee {
   updated_at: string;
 }
 
+export interface StorefrontKey {
+  id: string;
+  name: string;
+  created_at: string;
+  revoked_at: string | null;
+  status: "active" | "revoked";
+}
+
 export interface Session {
   token: string;
   expires_at: string;

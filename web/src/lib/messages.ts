@@ -558,6 +558,17 @@ export const fr: Record<string, string> = {
   "A user is needed with a server.": "Un utilisateur est requis avec un serveur.",
   "TLS and no TLS cannot both be on.": "TLS et pas de TLS ne peuvent pas être cochés ensemble.",
   "Validate and don't validate cannot both be on.": "Valider et ne pas valider ne peuvent pas être cochés ensemble.",
+  "Storefront keys": "Clés de boutique",
+  "The shop's server sends its key as X-Storefront-Key to write cart lines and check out. Keep keys on the server, never in a browser.": "Le serveur de la boutique envoie sa clé dans X-Storefront-Key pour écrire les lignes de panier et valider les commandes. Gardez les clés sur le serveur, jamais dans un navigateur.",
+  "New storefront key": "Nouvelle clé de boutique",
+  "e.g. the shop's production server": "p. ex. le serveur de production de la boutique",
+  "Create key": "Créer la clé",
+  "New key": "Nouvelle clé",
+  "Copy this key now: it is not shown again.": "Copiez cette clé maintenant : elle ne sera plus affichée.",
+  "No storefront key.": "Aucune clé de boutique.",
+  "Revoked": "Révoquée",
+  "Revoke": "Révoquer",
+  "Revoke this key? The server using it can no longer write carts (within a minute).": "Révoquer cette clé ? Le serveur qui l'utilise ne pourra plus écrire de paniers (d'ici une minute).",
 };
 
 export const es: Record<string, string> = {
@@ -1068,4 +1079,15 @@ export const es: Record<string, string> = {
   "A user is needed with a server.": "Con un servidor hace falta un usuario.",
   "TLS and no TLS cannot both be on.": "TLS y sin TLS no pueden estar activados a la vez.",
   "Validate and don't validate cannot both be on.": "Validar y no validar no pueden estar activados a la vez.",
+  "Storefront keys": "Claves de tienda",
+  "The shop's server sends its key as X-Storefront-Key to write cart lines and check out. Keep keys on the server, never in a browser.": "El servidor de la tienda envía su clave en X-Storefront-Key para escribir líneas de carrito y finalizar pedidos. Guarde las claves en el servidor, nunca en un navegador.",
+  "New storefront key": "Nueva clave de tienda",
+  "e.g. the shop's production server": "p. ej. el servidor de producción de la tienda",
+  "Create key": "Crear la clave",
+  "New key": "Nueva clave",
+  "Copy this key now: it is not shown again.": "Copie esta clave ahora: no se volverá a mostrar.",
+  "No storefront key.": "Ninguna clave de tienda.",
+  "Revoked": "Revocada",
+  "Revoke": "Revocar",
+  "Revoke this key? The server using it can no longer write carts (within a minute).": "¿Revocar esta clave? El servidor que la usa ya no podrá escribir carritos (en menos de un minuto).",
 };

@@ -1,0 +1,67 @@
+"""Storefront access keys: the admin creates, lists and revokes the keys of the shop's servers."""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint
+
+from chalicelib.domain.storefront_keys import StorefrontKey
+from chalicelib.handlers.http import ADMIN, Call, route
+from chalicelib.schemas.storefront_keys import (
+    CreatedStorefrontKeyResponse,
+    CreateStorefrontKeyRequest,
+    StorefrontKeyListResponse,
+    StorefrontKeyResponse,
+)
+from chalicelib.wiring import container
+
+storefront_keys = Blueprint(__name__)
+
+
+def _fields(key: StorefrontKey) -> dict[str, object]:
+    return {
+        "id": key.id,
+        "name": key.name,
+        "created_at": key.created_at,
+        "revoked_at": key.revoked_at,
+        "status": "revoked" if key.revoked else "active",
+    }
+
+
+@route(
+    storefront_keys,
+    "/admin/storefront-keys",
+    "GET",
+    summary="Storefront keys (without their values)",
+    roles=ADMIN,
+    response=StorefrontKeyListResponse,
+)
+def list_keys(call: Call) -> StorefrontKeyListResponse:
+    keys = container().storefront_keys.list()
+    return StorefrontKeyListResponse(items=[StorefrontKeyResponse(**_fields(k)) for k in keys])
+
+
+@route(
+    storefront_keys,
+    "/admin/storefront-keys",
+    "POST",
+    summary="Create a storefront key for the shop's server (the key is shown this once)",
+    roles=ADMIN,
+    body=CreateStorefrontKeyRequest,
+    response=CreatedStorefrontKeyResponse,
+    status=201,
+)
+def create_key(call: Call) -> CreatedStorefrontKeyResponse:
+    key, plain = container().storefront_keys.create(call.body.name)
+    return CreatedStorefrontKeyResponse(**_fields(key), key=plain)
+
+
+@route(
+    storefront_keys,
+    "/admin/storefront-keys/{key_id}",
+    "DELETE",
+    summary="Revoke a storefront key (it stays listed as revoked)",
+    roles=ADMIN,
+    response=StorefrontKeyResponse,
+)
+def revoke_key(call: Call, key_id: str) -> StorefrontKeyResponse:
+    return StorefrontKeyResponse(**_fields(container().storefront_keys.revoke(key_id)))

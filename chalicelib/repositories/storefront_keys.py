@@ -1,0 +1,68 @@
+"""Storefront access keys in DynamoDB (see StorefrontKeyRecord's key design)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from chalicelib.clock import iso, parse_iso
+from chalicelib.domain.storefront_keys import StorefrontKey
+from chalicelib.errors import AlreadyExistsError, NotFoundError
+from chalicelib.models import keys
+from chalicelib.models.storefront_key import StorefrontKeyRecord
+from chalicelib.repositories.dynamo_errors import conditional, dynamo_errors
+
+
+def _from_record(record: StorefrontKeyRecord) -> StorefrontKey:
+    return StorefrontKey(
+        id=record.key_id,
+        name=record.name,
+        secret_hash=record.secret_hash,
+        created_at=parse_iso(record.created_at),
+        revoked_at=parse_iso(record.revoked_at) if record.revoked_at else None,
+    )
+
+
+class DynamoStorefrontKeyRepository:
+    def create(self, key: StorefrontKey) -> None:
+        """Raises: AlreadyExistsError (the id is taken)."""
+        record = StorefrontKeyRecord(
+            keys.storefront_key_pk(key.id),
+            keys.STOREFRONT_KEY_SK,
+            key_id=key.id,
+            name=key.name,
+            secret_hash=key.secret_hash,
+            created_at=iso(key.created_at),
+            gsi1pk=keys.STOREFRONT_KEYS,
+            gsi1sk=f"{iso(key.created_at)}#{key.id}",
+        )
+        with dynamo_errors(), conditional() as outcome:
+            record.save(condition=StorefrontKeyRecord.pk.does_not_exist())
+        if not outcome.passed:
+            raise AlreadyExistsError("This storefront key already exists.")
+
+    def get(self, key_id: str) -> StorefrontKey | None:
+        with dynamo_errors():
+            try:
+                record = StorefrontKeyRecord.get(keys.storefront_key_pk(key_id), keys.STOREFRONT_KEY_SK)
+            except StorefrontKeyRecord.DoesNotExist:
+                return None
+        return _from_record(record)
+
+    def list(self) -> list[StorefrontKey]:
+        with dynamo_errors():
+            return [_from_record(r) for r in StorefrontKeyRecord.gsi1.query(keys.STOREFRONT_KEYS)]
+
+    def revoke(self, key_id: str, at: datetime) -> StorefrontKey:
+        """Set revoked_at once (a second revoke keeps the first time). Raises: NotFoundError."""
+        current = self.get(key_id)
+        if current is None:
+            raise NotFoundError("Storefront key not found.")
+        if current.revoked:
+            return current
+        record = StorefrontKeyRecord(keys.storefront_key_pk(key_id), keys.STOREFRONT_KEY_SK)
+        with dynamo_errors():
+            record.update(
+                actions=[StorefrontKeyRecord.revoked_at.set(iso(at))],
+                condition=StorefrontKeyRecord.pk.exists(),
+            )
+        return _from_record(record)

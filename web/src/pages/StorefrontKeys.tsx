@@ -1,0 +1,103 @@
+import { useState, type FormEvent } from "react";
+import { del, get, post, type StorefrontKey } from "../lib/api";
+import { ConfirmDialog, Empty, ErrorBox, fieldErrors, Loading, TextField, useLoad } from "../lib/components";
+import { useI18n } from "../lib/i18n";
+
+// The keys of the shop's own servers. A new key is shown once (only its hash is stored), so the
+// screen says so next to it; revoked keys stay listed with their revocation time.
+export function StorefrontKeysPage() {
+  const { t, dateTime } = useI18n();
+  const list = useLoad((signal) => get<{ items: StorefrontKey[] }>("/admin/storefront-keys", {}, signal), []);
+  const [name, setName] = useState("");
+  const [created, setCreated] = useState<(StorefrontKey & { key: string }) | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const [revoking, setRevoking] = useState<StorefrontKey | null>(null);
+  const errors = fieldErrors(error);
+
+  async function create(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      setCreated(await post<StorefrontKey & { key: string }>("/admin/storefront-keys", { name }));
+      setName("");
+      list.reload();
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function revoke() {
+    if (!revoking) return;
+    setBusy(true);
+    try {
+      await del(`/admin/storefront-keys/${encodeURIComponent(revoking.id)}`);
+      if (created?.id === revoking.id) setCreated(null);
+      list.reload();
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setRevoking(null);
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section>
+      <hgroup className="page-title">
+        <h1>{t("Storefront keys")}</h1>
+        <p>{t("The shop's server sends its key as X-Storefront-Key to write cart lines and check out. Keep keys on the server, never in a browser.")}</p>
+      </hgroup>
+      <article>
+        <form onSubmit={create} noValidate aria-label={t("New storefront key")}>
+          <ErrorBox error={error} shownFields={["name"]} />
+          <TextField label={t("Name")} name="name" value={name} onChange={setName} required error={errors.name} hint={t("e.g. the shop's production server")} />
+          <div className="form-actions">
+            <button type="submit" aria-busy={busy || undefined} disabled={busy}>{t("Create key")}</button>
+          </div>
+        </form>
+        {created && (
+          <div role="status" aria-label={t("New key")}>
+            <p><strong>{t("Copy this key now: it is not shown again.")}</strong></p>
+            <input type="text" readOnly value={created.key} aria-label={t("New key")} onFocus={(event) => event.currentTarget.select()} />
+          </div>
+        )}
+      </article>
+      {list.loading && !list.data && <Loading />}
+      <ErrorBox error={list.error} />
+      {list.data?.items.length === 0 && <Empty>{t("No storefront key.")}</Empty>}
+      {list.data && list.data.items.length > 0 && (
+        <div className="overflow-auto">
+          <table className="striped">
+            <thead>
+              <tr>
+                <th scope="col">{t("Name")}</th>
+                <th scope="col">{t("Created")}</th>
+                <th scope="col">{t("Status")}</th>
+                <th scope="col">{t("Actions")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.items.map((key) => (
+                <tr key={key.id}>
+                  <td>{key.name}</td>
+                  <td>{dateTime(key.created_at)}</td>
+                  <td>{key.revoked_at ? `${t("Revoked")} ${dateTime(key.revoked_at)}` : t("Active")}</td>
+                  <td className="actions">
+                    {!key.revoked_at && (
+                      <button type="button" className="small secondary outline danger" onClick={() => setRevoking(key)}>{t("Revoke")}</button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <ConfirmDialog open={revoking !== null} title={t("Revoke this key? The server using it can no longer write carts (within a minute).")} confirmLabel={t("Revoke")} busy={busy} onConfirm={revoke} onCancel={() => setRevoking(null)} />
+    </section>
+  );
+}
