@@ -25,7 +25,12 @@ app = Chalice(app_name="clientele")
 # Powertools wired through Chalice middleware: structured logs with the Lambda context,
 # X-Ray tracing of every handler, metrics flushed at the end of each invocation.
 app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context(clear_state=True)))
-app.register_middleware(ConvertToMiddleware(tracer.capture_lambda_handler))
+# The tracer's defaults copy each handler's response and exception text into X-Ray metadata:
+# responses carry session, cart and reset tokens and personal data, exception text can quote the
+# caller's input. Traces keep timings and annotations only (issue 16 §4).
+app.register_middleware(
+    ConvertToMiddleware(tracer.capture_lambda_handler(capture_response=False, capture_error=False))
+)
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
 
 for blueprint in (

@@ -273,8 +273,16 @@ def build_container(
     )
     password_store = imap_password or imap_password_store(settings)
     orders = OrderService(order_repository, customer_repository, config_service, notifier, cursors, clock)
+    import_repository = imports or DynamoImportRepository()
     erasure = ErasureService(
-        privacy_repository, customer_repository, file_store, config_service, notifier, clock
+        privacy_repository,
+        customer_repository,
+        file_store,
+        config_service,
+        notifier,
+        clock,
+        mailboxes=mailboxes,
+        imports=import_repository,
     )
     return Container(
         settings=settings,
@@ -284,7 +292,14 @@ def build_container(
         imap_password=password_store,
         erasure=erasure,
         personal_data=PersonalDataService(
-            customer_repository, cart_repository, orders, thread_repository, privacy_repository, clock
+            customer_repository,
+            cart_repository,
+            orders,
+            thread_repository,
+            privacy_repository,
+            clock,
+            mailboxes=mailboxes,
+            imports=import_repository,
         ),
         retention=RetentionService(privacy_repository, cart_repository, erasure, config_service, ingestion),
         config=config_service,
@@ -307,7 +322,7 @@ def build_container(
         ),
         addresses=address_service,
         imports=ImportService(
-            imports or DynamoImportRepository(),
+            import_repository,
             file_store,
             customer_repository,
             customer_service,

@@ -56,6 +56,12 @@ class DiskFileStore:
     def download_url(self, key: str, expires: timedelta, filename: str) -> str:
         return f"file://{self.root / key}"
 
+    def delete_keys(self, keys: list[str]) -> int:
+        # A finished import deletes its source file (ImportService._drop_source).
+        for key in keys:
+            (self.root / key).unlink(missing_ok=True)
+        return len(keys)
+
 
 def write_file(path: Path, rows: int, seed: int) -> None:
     rng = random.Random(seed)

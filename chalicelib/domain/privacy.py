@@ -92,9 +92,12 @@ def flag_values(consents: tuple[Consent, ...]) -> dict[str, bool]:
 # An erasure waits while one of the customer's orders is still in one of these.
 OPEN_ORDER_STATUSES = frozenset({"pending", "processing", "shipped"})
 
-ErasureStep = Literal["threads", "orders", "carts", "tokens", "collection", "profile", "done"]
+ErasureStep = Literal["threads", "files", "orders", "carts", "tokens", "collection", "profile", "done"]
 ERASURE_STEPS: tuple[ErasureStep, ...] = (
     "threads",
+    # Bucket copies outside the threads: kept (unprocessed) mail from the address, the sources and
+    # reports of the imports that touched the customer, export files.
+    "files",
     "orders",
     "carts",
     "tokens",
@@ -126,6 +129,19 @@ def step_after(step: ErasureStep) -> ErasureStep:
     return ERASURE_STEPS[min(ERASURE_STEPS.index(step) + 1, len(ERASURE_STEPS) - 1)]
 
 
+StoredFileKind = Literal["raw_mail", "unprocessed_mail", "import_source", "import_report"]
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A copy in the bucket that holds something about the customer (named by its record, never
+    by its content): the raw mail of a thread message, kept unprocessed mail from their address,
+    the file or error report of an import that touched them."""
+
+    kind: StoredFileKind
+    ref: str  # "<thread id>/<message id>", the unprocessed mail id, or the import id
+
+
 @dataclass(frozen=True)
 class PersonalData:
     """Everything held about one customer (the personal-data export)."""
@@ -140,3 +156,4 @@ class PersonalData:
     open_links: tuple[tuple[str, datetime], ...] = ()  # (purpose, valid until) of unused links
     erasure: ErasureJob | None = None
     guest_consents: tuple[tuple[str, str, str], ...] = ()  # (channel, source, at) by the e-mail
+    stored_files: tuple[StoredFile, ...] = ()

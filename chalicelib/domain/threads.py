@@ -40,6 +40,9 @@ class Message:
     auto_submitted: bool = False
     source: MessageSource = "form"
     notes: tuple[str, ...] = ()
+    # Where the received mail's raw copy is in the bucket (SES `inbound/…`, or the `unprocessed/…`
+    # copy of a kept message that was threaded later), so erasure can delete it. None: no copy.
+    raw_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,9 @@ class UnprocessedMail:
     raw_key: str
     source: str
     attempts: int = 1
+    # The sender's normalised address when it could be read. Stored only as a hash in the index
+    # key (GSI3 `UNPROCESSED_FROM#<sha256>`), so erasure finds the person's kept mail by a lookup.
+    sender: str | None = None
 
 
 @dataclass(frozen=True)

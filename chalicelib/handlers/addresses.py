@@ -62,6 +62,7 @@ def list_customer_addresses(call: Call, customer_id: str) -> AddressListResponse
     response=AddressResponse,
     status=201,
     idempotent=True,
+    replay=lambda call, stored, customer_id: get_address(call, stored.id()),
 )
 def create_customer_address(call: Call, customer_id: str) -> AddressResponse:
     return address_response(container().addresses.create(customer_id, call.body))
@@ -131,6 +132,7 @@ def list_my_addresses(call: Call) -> AddressListResponse:
     response=AddressResponse,
     status=201,
     idempotent=True,
+    replay=lambda call, stored: get_my_address(call, stored.id()),
 )
 def create_my_address(call: Call) -> AddressResponse:
     return address_response(container().addresses.create(_own(call), call.body))

@@ -65,6 +65,7 @@ def _product_id(value: str) -> str:
     response=CartResponse,
     status=201,
     idempotent=True,
+    replay=lambda call, stored: cart_response(container().carts.replay_created(stored.id(), _shopper(call))),
 )
 def create_cart(call: Call) -> CartResponse:
     return cart_response(container().carts.create(call.body, _shopper(call)))
@@ -109,6 +110,7 @@ def set_cart_line(call: Call, cart_id: str, product_id: str) -> CartResponse:
     status=201,
     idempotent=True,
     storefront_key=True,
+    replay=lambda call, stored, cart_id: order_response(container().orders.get(stored.id())),
 )
 def checkout(call: Call, cart_id: str) -> OrderResponse:
     return order_response(container().carts.checkout(cart_id, call.body, _shopper(call)))
@@ -210,6 +212,7 @@ def admin_get_order(call: Call, order_id: str) -> OrderResponse:
     body=OrderStatusRequest,
     response=OrderResponse,
     idempotent=True,
+    replay=lambda call, stored, order_id: order_response(container().orders.get(order_id)),
 )
 def change_order_status(call: Call, order_id: str) -> OrderResponse:
     assert call.principal is not None

@@ -53,6 +53,7 @@ def list_titles(call: Call) -> TitleListResponse:
     response=TitleResponse,
     status=201,
     idempotent=True,
+    replay=lambda call, stored: get_title(call, stored.id()),
 )
 def create_title(call: Call) -> TitleResponse:
     return title_response(container().config.create_title(call.body))

@@ -47,6 +47,7 @@ def list_customers(call: Call) -> CustomerListResponse:
     response=CustomerResponse,
     status=201,
     idempotent=True,
+    replay=lambda call, stored: customer_response(container().customers.get(stored.id())),
 )
 def create_customer(call: Call) -> CustomerResponse:
     customer = container().customers.create(call.body)

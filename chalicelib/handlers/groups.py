@@ -41,6 +41,7 @@ def list_groups(call: Call) -> GroupListResponse:
     response=GroupResponse,
     status=201,
     idempotent=True,
+    replay=lambda call, stored: get_group(call, stored.id()),
 )
 def create_group(call: Call) -> GroupResponse:
     return group_response(container().groups.create(call.body))

@@ -35,7 +35,7 @@ from chalicelib.errors import (
     ThrottledError,
     UnauthenticatedError,
 )
-from chalicelib.handlers.idempotency import replay_or_run
+from chalicelib.handlers.idempotency import Replay, replay_or_run
 from chalicelib.observability import logger
 from chalicelib.schemas.validation import validate
 from chalicelib.settings import get_settings
@@ -287,6 +287,7 @@ def route(
     content_type: str = "application/json",
     partial_of: type[BaseModel] | None = None,
     idempotent: bool = False,
+    replay: Replay | None = None,
     accepts: tuple[str, ...] = ("application/json",),
     optional_body: bool = False,
     doc_body: type[BaseModel] | None = None,
@@ -297,12 +298,17 @@ def route(
     `partial_of` is for PATCH bodies merged into a document: the view gets the JSON object as is
     (the service validates the merged result) and the OpenAPI document shows that model.
     `idempotent` routes honour an `Idempotency-Key` header: a retry with the same key and body
-    gets the first answer again instead of doing the write twice.
+    gets the first answer again instead of doing the write twice. They need a `replay`,
+    `(call, StoredResponse, **path_params) -> body`, that rebuilds that answer from the status and
+    ids the record keeps (records never hold response bodies: see handlers/idempotency.py).
     `optional_body` routes treat an empty body as `{}` (every field of `body` has a default).
     `doc_body` documents a body the view reads itself (e.g. JSON or multipart).
     `storefront_key` routes are for the shop's own server: they need a valid X-Storefront-Key,
     checked before anything else (before the caller's token, the body and the view).
     """
+
+    if idempotent and replay is None:
+        raise TypeError(f"{method} {path}: an idempotent route needs a replay function")
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         REGISTRY.routes.append(
@@ -337,9 +343,15 @@ def route(
                     blueprint.lambda_context,
                 )
                 key = request.headers.get("idempotency-key") if idempotent else None
-                if key:
+                if key and replay is not None:
+                    rebuild = replay
                     return replay_or_run(
-                        key, call, lambda: _to_response(view(call, **path_params), status), method, path
+                        key,
+                        call,
+                        lambda: _to_response(view(call, **path_params), status),
+                        method,
+                        path,
+                        lambda stored: _to_response(rebuild(call, stored, **path_params), stored.status),
                     )
                 return _to_response(view(call, **path_params), status)
             except DomainError as error:

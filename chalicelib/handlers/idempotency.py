@@ -1,10 +1,20 @@
-"""`Idempotency-Key` for retried writes, on Powertools' idempotency utility."""
+"""`Idempotency-Key` for retried writes, on Powertools' idempotency utility.
+
+A record holds no response body: only the first answer's status and the ids it named (the created
+customer, order, cart, thread...). Bodies carry personal data and secrets — session and cart
+tokens, presigned upload URLs — and a record outlives the erasure of the person it is about, so a
+replay rebuilds its body by re-reading those ids through the route's `replay` function (a session
+is signed in afresh from the retried request's own credentials, a cart token is derived again,
+an upload URL is signed again): nothing secret is ever read back from storage (issue 16 §4).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
@@ -14,13 +24,54 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 from chalice.app import Response
 
-from chalicelib.errors import ConflictError, InvalidInputError
+from chalicelib.errors import ConflictError, InvalidInputError, NotFoundError
 from chalicelib.repositories.idempotency import persistence_layer
 
 if TYPE_CHECKING:
     from chalicelib.handlers.http import Call
 
 _MAX_KEY_LENGTH = 255
+# The response fields a record may keep: ids only, never names, e-mails, texts or tokens.
+_ID_FIELDS = ("id", "thread_id", "message_id", "import_id", "order_id", "cart_id")
+_ID_SHAPE = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    """What a record keeps of the first answer: its status and the ids it named."""
+
+    status: int
+    ids: dict[str, str] = field(default_factory=dict)
+
+    def id(self, name: str = "id") -> str:
+        """Raises: NotFoundError (the first answer named no such id)."""
+        value = self.ids.get(name)
+        if value is None:
+            raise NotFoundError("The original result of this request is no longer available.")
+        return value
+
+
+# A route's replay: (call, what was stored, path parameters) → the body to answer with.
+Replay = Callable[..., Any]
+
+
+def ids_of(body: Any) -> dict[str, str]:
+    """The ids a response body names (top level, and the `customer` of a session)."""
+    try:
+        document = json.loads(body) if isinstance(body, (str, bytes)) else body
+    except ValueError:
+        return {}
+    if not isinstance(document, dict):
+        return {}
+    found: dict[str, str] = {}
+    customer = document.get("customer")
+    if isinstance(customer, dict) and isinstance(customer.get("id"), str):
+        found["customer_id"] = customer["id"]
+    for name in _ID_FIELDS:
+        value = document.get(name)
+        if isinstance(value, str):
+            found[name] = value
+    return {name: value for name, value in found.items() if _ID_SHAPE.match(value)}
 
 
 def _config(lambda_context: Any) -> IdempotencyConfig:
@@ -49,8 +100,16 @@ def _caller(call: Call) -> str:
     return "ip:" + call.source_ip
 
 
-def replay_or_run(key: str, call: Call, run: Callable[[], Response], method: str, path: str) -> Response:
-    """Run `run` once per (caller, route, key); replay its response for retries.
+def replay_or_run(
+    key: str,
+    call: Call,
+    run: Callable[[], Response],
+    method: str,
+    path: str,
+    rebuild: Callable[[StoredResponse], Response],
+) -> Response:
+    """Run `run` once per (caller, route, key); for retries, `rebuild` the answer from the stored
+    status and ids.
 
     Raises: InvalidInputError (bad key, or same key with another body), ConflictError (in progress).
     """
@@ -63,20 +122,15 @@ def replay_or_run(key: str, call: Call, run: Callable[[], Response], method: str
         "body_hash": hashlib.sha256(body if isinstance(body, bytes) else body.encode()).hexdigest(),
     }
 
-    executed: list[bool] = []
+    executed: list[Response] = []
 
     def execute(request: dict[str, Any]) -> dict[str, Any]:
-        executed.append(True)
         response = run()
+        executed.append(response)
         if response.status_code >= 400:
             # Failures are not remembered: raising makes Powertools drop the in-progress record.
             raise _Failed(response)
-        raw = response.body
-        return {
-            "status": response.status_code,
-            "headers": dict(response.headers or {}),
-            "body": raw if isinstance(raw, str) else json.dumps(raw),
-        }
+        return {"status": response.status_code, "ids": ids_of(response.body)}
 
     guarded: Callable[..., dict[str, Any]] = idempotent_function(
         execute,
@@ -95,8 +149,17 @@ def replay_or_run(key: str, call: Call, run: Callable[[], Response], method: str
         ) from None
     except IdempotencyAlreadyInProgressError:
         raise ConflictError("A request with this Idempotency-Key is still in progress.") from None
-    headers = dict(stored["headers"]) | {"Idempotent-Replayed": "false" if executed else "true"}
-    return Response(body=stored["body"], status_code=int(stored["status"]), headers=headers)
+    if executed:
+        response = executed[0]
+        replayed = "false"
+    else:
+        # A record from before this layout kept the whole response: it is not read back.
+        ids = stored.get("ids")
+        kept = {str(k): str(v) for k, v in ids.items()} if isinstance(ids, dict) else {}
+        response = rebuild(StoredResponse(int(stored["status"]), kept))
+        replayed = "true"
+    headers = dict(response.headers or {}) | {"Idempotent-Replayed": replayed}
+    return Response(body=response.body, status_code=response.status_code, headers=headers)
 
 
 class _Failed(Exception):  # noqa: N818 - internal control flow, never leaves this module

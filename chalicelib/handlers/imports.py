@@ -74,10 +74,17 @@ def job_response(job: ImportJob, *, with_errors: bool = True) -> ImportJobRespon
     response=ImportCreatedResponse,
     status=201,
     idempotent=True,
+    replay=lambda call, stored: _created(container().imports.get(stored.id("import_id"))),
 )
 def create_import(call: Call) -> ImportCreatedResponse:
     assert call.principal is not None
     job, url = container().imports.create_job(call.body.kind, call.body.filename, call.principal.subject_id)
+    return ImportCreatedResponse(import_id=job.id, upload_url=url, job=job_response(job, with_errors=False))
+
+
+def _created(job: ImportJob) -> ImportCreatedResponse:
+    # A retry gets a freshly signed upload URL: the first one is not kept in the record.
+    url = container().imports.upload_url(job)
     return ImportCreatedResponse(import_id=job.id, upload_url=url, job=job_response(job, with_errors=False))
 
 
@@ -150,6 +157,7 @@ def _rows_to_csv(document: Any) -> bytes:
     query=InlineImportParams,
     response=ImportJobResponse,
     idempotent=True,
+    replay=lambda call, stored: get_import(call, stored.id()),
     accepts=_INLINE_TYPES,
 )
 def import_inline(call: Call) -> ImportJobResponse:

@@ -99,4 +99,5 @@ def personal_data_response(data: PersonalData, files: FileStore) -> PersonalData
         guest_consents=[
             {"channel": channel, "source": source, "at": at} for channel, source, at in data.guest_consents
         ],
+        stored_files=[{"kind": f.kind, "ref": f.ref} for f in data.stored_files],
     )

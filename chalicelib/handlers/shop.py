@@ -37,6 +37,7 @@ def list_contacts(call: Call) -> ContactListResponse:
     response=ContactResponse,
     status=201,
     idempotent=True,
+    replay=lambda call, stored: get_contact(call, stored.id()),
 )
 def create_contact(call: Call) -> ContactResponse:
     return contact_response(container().config.create_contact(call.body))
@@ -122,6 +123,7 @@ def list_order_messages(call: Call) -> OrderMessageListResponse:
     response=OrderMessageResponse,
     status=201,
     idempotent=True,
+    replay=lambda call, stored: get_order_message(call, stored.id()),
 )
 def create_order_message(call: Call) -> OrderMessageResponse:
     return order_message_response(container().config.create_order_message(call.body))

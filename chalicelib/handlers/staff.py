@@ -64,6 +64,7 @@ def list_employees(call: Call) -> EmployeeListResponse:
     response=EmployeeResponse,
     status=201,
     idempotent=True,
+    replay=lambda call, stored: get_employee(call, stored.id()),
 )
 def create_employee(call: Call) -> EmployeeResponse:
     employee = container().employees.create(call.body)

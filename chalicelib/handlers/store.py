@@ -8,6 +8,7 @@ from chalice.app import Blueprint, CloudWatchEvent, Response
 
 from chalicelib.handlers.events import remaining_time
 from chalicelib.handlers.http import CUSTOMER, PUBLIC, Call, route
+from chalicelib.handlers.idempotency import StoredResponse
 from chalicelib.handlers.presenters import me_response
 from chalicelib.observability import logger
 from chalicelib.schemas.accounts import (
@@ -41,6 +42,7 @@ def _session(session: Session) -> StoreSessionResponse:
     response=StoreSessionResponse,
     status=201,
     idempotent=True,
+    replay=lambda call, stored: _register_replayed(call, stored),
 )
 def register(call: Call) -> StoreSessionResponse:
     return _session(container().accounts.register(call.body))
@@ -74,14 +76,33 @@ def login(call: Call) -> StoreSessionResponse:
     body=ForgotPasswordRequest,
     status=202,
     idempotent=True,
+    replay=lambda call, stored: _forgot_answer(),
 )
 def forgot_password(call: Call) -> Response:
     container().accounts.forgot_password(call.body.email)
+    return _forgot_answer()
+
+
+def _forgot_answer() -> Response:
     return Response(
         body={"Message": "If an account exists for this address, a reset link is on its way."},
         status_code=202,
         headers={"Content-Type": "application/json"},
     )
+
+
+def _register_replayed(call: Call, stored: StoredResponse) -> Any:
+    """A retried registration. The first answer's session token is not kept anywhere: a retry
+    that carries the same body (so the same password) is signed in afresh, as a login would."""
+    if stored.status != 201:
+        # Nothing was signed in (e.g. a verification link was sent): the same answer again.
+        return Response(
+            body={"status": "verification_sent"},
+            status_code=stored.status,
+            headers={"Content-Type": "application/json"},
+        )
+    agent = call.request.headers.get("user-agent")
+    return _session(container().accounts.login(call.body.email, call.body.password, call.source_ip, agent))
 
 
 @route(

@@ -9,8 +9,9 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.errors import InvalidInputError
+from chalicelib.errors import InvalidInputError, NotFoundError
 from chalicelib.handlers.http import SHOPPER, STAFF, Call, HttpError, raw_body, route
+from chalicelib.handlers.idempotency import StoredResponse
 from chalicelib.handlers.thread_presenters import (
     message_response,
     thread_response,
@@ -83,6 +84,7 @@ def _form(raw: bytes, content_type: str) -> tuple[dict[str, Any], Upload | None]
     doc_body=ContactFormRequest,
     accepts=("application/json", "multipart/form-data"),
     idempotent=True,
+    replay=lambda call, stored: _contact_replayed(stored),
 )
 def contact(call: Call) -> Response | ContactFormResponse:
     # The body limit is raised to fit a 5 MB file plus the form's text.
@@ -108,6 +110,20 @@ def contact(call: Call) -> Response | ContactFormResponse:
             body=body.model_dump(mode="json"), status_code=202, headers={"Content-Type": "application/json"}
         )
     return body
+
+
+def _contact_replayed(stored: StoredResponse) -> Response:
+    # 201: stored in a thread; 202: accepted but kept aside (see `contact`).
+    body = ContactFormResponse(
+        thread_id=stored.ids.get("thread_id"),
+        message_id=stored.ids.get("message_id"),
+        stored=stored.status == 201,
+    )
+    return Response(
+        body=body.model_dump(mode="json"),
+        status_code=stored.status,
+        headers={"Content-Type": "application/json"},
+    )
 
 
 @route(
@@ -164,12 +180,22 @@ def view_thread(call: Call, thread_id: str) -> ThreadViewResponse:
     response=MessageResponse,
     status=201,
     idempotent=True,
+    replay=lambda call, stored, thread_id: _reply_replayed(thread_id, stored),
 )
 def reply(call: Call, thread_id: str) -> MessageResponse:
     assert call.principal is not None
     services = container()
     message = services.threads.reply(thread_id, call.body, call.principal.subject_id)
     return message_response(message, services.threads.get(thread_id), services.files)
+
+
+def _reply_replayed(thread_id: str, stored: StoredResponse) -> MessageResponse:
+    services = container()
+    message_id = stored.id()
+    for message in services.threads.messages_of(thread_id):
+        if message.id == message_id:
+            return message_response(message, services.threads.get(thread_id), services.files)
+    raise NotFoundError("Message not found.")
 
 
 @route(
@@ -196,6 +222,7 @@ def set_status(call: Call, thread_id: str) -> ThreadResponse:
     body=ForwardRequest,
     response=ThreadResponse,
     idempotent=True,
+    replay=lambda call, stored, thread_id: thread_response(container().threads.get(thread_id)),
 )
 def forward(call: Call, thread_id: str) -> ThreadResponse:
     assert call.principal is not None

@@ -213,8 +213,11 @@ def thread_pk(thread_id: str) -> str:
     return f"THREAD#{thread_id}"
 
 
+MESSAGE_PREFIX = "MESSAGE#"
+
+
 def message_sk(received_iso: str, message_id: str) -> str:
-    return f"MESSAGE#{received_iso}#{message_id}"
+    return f"{MESSAGE_PREFIX}{received_iso}#{message_id}"
 
 
 def event_sk(at_iso: str, event_id: str) -> str:
@@ -262,6 +265,11 @@ MAILBOX = "MAILBOX"
 
 def unprocessed_pk(unprocessed_id: str) -> str:
     return f"UNPROCESSED#{unprocessed_id}"
+
+
+def unprocessed_from_pk(normalised_email: str) -> str:
+    """GSI3 partition of the unprocessed mail from one address (a hash: the item holds no e-mail)."""
+    return "UNPROCESSED_FROM#" + hashlib.sha256(normalised_email.encode()).hexdigest()
 
 
 # -- privacy (consent history, suppressions, erasure jobs) ------------------------------------

@@ -63,6 +63,7 @@ class ThreadRecord(TableRecord, discriminator="THREAD"):
 
 class MessageRecord(TableRecord, discriminator="THREAD_MESSAGE"):
     """One message of a thread. Key design: PK = THREAD#<thread>  SK = MESSAGE#<received_at>#<id>
+    (`raw_key`: the received mail's raw copy in S3, deleted with the thread at erasure)
     (in the thread's collection, oldest first)."""
 
     message_id = UnicodeAttribute()
@@ -80,6 +81,7 @@ class MessageRecord(TableRecord, discriminator="THREAD_MESSAGE"):
     references = JSONAttribute(default=list)
     auto_submitted = BooleanAttribute(default=False)
     source = UnicodeAttribute(default="form")
+    raw_key = UnicodeAttribute(null=True)
     # What parsing had to work around, and attachments listed but not kept.
     notes = JSONAttribute(default=list)
 
@@ -128,6 +130,8 @@ class UnprocessedMailRecord(TableRecord, discriminator="UNPROCESSED_MAIL"):
       PK = UNPROCESSED#<sha256(raw)[:32]>  SK = UNPROCESSED  → by id (retry); the id comes from the
                                                              bytes, so a redelivery keeps one record
       GSI1 UNPROCESSED / <received_at>#<id>                  → the list, newest first
+      GSI3 UNPROCESSED_FROM#<sha256(sender)> / <received_at>#<id>  (when the sender could be read)
+                                                             → erasure: the person's kept mail
     A handful a day at most: the UNPROCESSED partition sees no meaningful write rate.
     """
 

@@ -215,6 +215,10 @@ class FileStore(Protocol):
     def delete_prefix(self, prefix: str, limit: int = 1000) -> int:
         """Delete up to `limit` objects under `prefix`; returns how many. Raises: ServiceUnavailableError."""
 
+    def delete_keys(self, keys: list[str]) -> int:
+        """Delete these objects (missing ones are fine); returns how many were asked for.
+        Raises: ServiceUnavailableError."""
+
 
 class S3FileStore:
     def __init__(self, settings: Settings) -> None:
@@ -250,6 +254,17 @@ class S3FileStore:
             logger.exception("file delete failed")
             raise ServiceUnavailableError("File storage is unavailable; try again.") from None
         return len(objects)
+
+    def delete_keys(self, keys: list[str]) -> int:
+        unique = list(dict.fromkeys(k for k in keys if k))
+        try:
+            for start in range(0, len(unique), 1000):  # DeleteObjects takes 1,000 keys a call
+                objects = [{"Key": key} for key in unique[start : start + 1000]]
+                self._client.delete_objects(Bucket=self._bucket, Delete={"Objects": objects, "Quiet": True})
+        except Exception:
+            logger.exception("file delete failed")
+            raise ServiceUnavailableError("File storage is unavailable; try again.") from None
+        return len(unique)
 
     def upload_url(self, key: str, expires: timedelta) -> str:
         url: str = self._client.generate_presigned_url(

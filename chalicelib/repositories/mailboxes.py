@@ -27,6 +27,15 @@ def _from_unprocessed(record: UnprocessedMailRecord) -> UnprocessedMail:
     )
 
 
+def _sender_keys(mail: UnprocessedMail) -> dict[str, str | None]:
+    if not mail.sender:
+        return {}
+    return {
+        "gsi3pk": keys.unprocessed_from_pk(mail.sender),
+        "gsi3sk": keys.time_sk(iso(mail.received_at), mail.id),
+    }
+
+
 def _state_of(record: MailboxStateRecord) -> MailboxState:
     return MailboxState(
         source=record.source,
@@ -61,6 +70,8 @@ class DynamoMailboxRepository:
             attempts=1,
             gsi1pk=keys.UNPROCESSED,
             gsi1sk=keys.time_sk(at, mail.id),
+            gsi3pk=keys.unprocessed_from_pk(mail.sender) if mail.sender else None,
+            gsi3sk=keys.time_sk(at, mail.id) if mail.sender else None,
         )
         with dynamo_errors(), conditional() as outcome:
             record.save(condition=UnprocessedMailRecord.pk.does_not_exist())
@@ -97,6 +108,17 @@ class DynamoMailboxRepository:
             limit,
             position,
         )
+
+    def unprocessed_from(self, normalised_email: str, limit: int) -> list[UnprocessedMail]:
+        """Kept messages from one address (GSI3 `UNPROCESSED_FROM#<sha256>`): erasure's lookup."""
+        with dynamo_errors():
+            return [
+                _from_unprocessed(record)
+                for record in index_by_number(3).query(
+                    keys.unprocessed_from_pk(normalised_email), limit=limit, page_size=limit
+                )
+                if isinstance(record, UnprocessedMailRecord)
+            ]
 
     def unprocessed_before(self, before: datetime, limit: int) -> list[UnprocessedMail]:
         """The oldest kept messages received before `before` (GSI1, ascending)."""

@@ -500,6 +500,12 @@ class MemoryFileStore:
             del self.files[key]
         return len(doomed)
 
+    def delete_keys(self, keys: list[str]) -> int:
+        unique = list(dict.fromkeys(k for k in keys if k))
+        for key in unique:
+            self.files.pop(key, None)
+        return len(unique)
+
 
 class MemorySuppressionRepository:
     def __init__(self) -> None:

@@ -293,16 +293,34 @@ class DynamoPrivacyRepository:
                     written += 1
         return written
 
+    def thread_raw_keys(self, thread_id: str) -> list[str]:
+        """The raw-mail objects the thread's messages were received as (deleted before the
+        messages are anonymised, so a failed step finds them again)."""
+        with dynamo_errors():
+            return [
+                record.raw_key
+                for record in TableRecord.query(
+                    keys.thread_pk(thread_id), TableRecord.sk.startswith(keys.MESSAGE_PREFIX)
+                )
+                if isinstance(record, MessageRecord) and record.raw_key
+            ]
+
     @staticmethod
     def _erase_message(record: MessageRecord) -> bool:
         message: Message = from_message_record(record)
-        if message.text == ERASED and message.email is None and not message.attachments:
+        if (
+            message.text == ERASED
+            and message.email is None
+            and not message.attachments
+            and not record.raw_key
+        ):
             return False
         record.text = ERASED
         record.html = None
         record.email = None
         record.subject = ERASED if message.subject else None
         record.attachments = []
+        record.raw_key = None
         record.save()
         return True
 

@@ -161,6 +161,7 @@ def to_message_record(message: Message) -> MessageRecord:
         auto_submitted=message.auto_submitted,
         source=message.source,
         notes=list(message.notes),
+        raw_key=message.raw_key,
     )
 
 
@@ -185,6 +186,7 @@ def from_message_record(record: MessageRecord) -> Message:
         auto_submitted=bool(record.auto_submitted),
         source=record.source,  # type: ignore[arg-type]
         notes=tuple(record.notes or ()),
+        raw_key=record.raw_key,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import StringConstraints, field_validator
+from pydantic import Field, StringConstraints, field_validator
 
 from chalicelib.domain.customers import CustomerStatus
 from chalicelib.schemas.common import Identifier, Name, Password, RequestModel, ResponseModel, ShortText
@@ -106,7 +106,7 @@ class PersonalDataResponse(ResponseModel):
     /store/me/personal-data): profile with the private note, groups, connections, addresses,
     consents and their history, the import rows that created or changed the customer, carts,
     orders with their status history, vouchers, threads with messages (attachments as presigned
-    URLs) and events, and the erasure job if one ran."""
+    URLs) and events, the copies in file storage, and the erasure job if one ran."""
 
     exported_at: datetime
     profile: CustomerResponse
@@ -125,3 +125,7 @@ class PersonalDataResponse(ResponseModel):
     erasure: ErasureResponse | None = None
     # Consents confirmed as a guest with this e-mail (double opt-in link): {channel, source, at}.
     guest_consents: list[dict[str, str]]
+    # Copies in file storage that hold data about the customer: raw received mail, kept
+    # (unprocessed) mail, import files and error reports — each as {kind, ref}. Export files are
+    # not listed: they are whole-list snapshots, deleted by an erasure.
+    stored_files: list[dict[str, str]] = Field(default_factory=list)

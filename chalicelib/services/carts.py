@@ -192,6 +192,14 @@ class CartService:
     def get(self, cart_id: str, shopper: Shopper) -> PricedCart:
         return self.price(self._cart_for(cart_id, shopper))
 
+    def replay_created(self, cart_id: str, shopper: Shopper) -> PricedCart:
+        """A retried `create` (same caller, key and body): the cart as it is now, with its guest
+        token derived again (tokens are HMACs of the id; none is stored). Raises: NotFoundError."""
+        if shopper.customer_id is not None:
+            return self.get(cart_id, shopper)
+        token = self._tokens.issue(cart_id)
+        return replace(self.get(cart_id, Shopper(customer_id=None, cart_token=token)), cart_token=token)
+
     def set_line(
         self, cart_id: str, product_id: str, request: CartLineRequest, shopper: Shopper
     ) -> PricedCart:

@@ -1,7 +1,9 @@
 """Erasure ("delete me"): personal data removed or replaced, orders kept for accounting.
 
-An erasure is a job (ERASURE#<customer>) that walks fixed steps — threads (attachments deleted from
-S3, senders, subjects and bodies replaced), orders (address snapshots anonymised), carts, account
+An erasure is a job (ERASURE#<customer>) that walks fixed steps — threads (attachments and the
+received mail's raw copies deleted from S3, senders, subjects and bodies replaced), files (kept
+unprocessed mail from the address with its raw copy, the sources and reports of the imports that
+touched the customer, export files), orders (address snapshots anonymised), carts, account
 tokens, the rest of the customer's collection (addresses, connections, consent history, cart-reminder
 confirmations given as a guest with the customer's e-mail), then the
 profile with its e-mail item and memberships in one transaction (the e-mail is free again). Each
@@ -17,18 +19,22 @@ from dataclasses import replace
 from datetime import timedelta
 
 from chalicelib.clock import Clock, utc_now
-from chalicelib.domain.customers import AccountToken
+from chalicelib.domain.customers import AccountToken, Customer
+from chalicelib.domain.imports import FINISHED
 from chalicelib.domain.privacy import ErasureJob, step_after
 from chalicelib.errors import ConflictError, InvalidTokenError, NotFoundError
 from chalicelib.observability import logger
 from chalicelib.repositories.imports import FileStore
-from chalicelib.repositories.ports import CustomerRepository
+from chalicelib.repositories.mailboxes import DynamoMailboxRepository
+from chalicelib.repositories.ports import CustomerRepository, ImportRepository
 from chalicelib.repositories.privacy import DynamoPrivacyRepository
 from chalicelib.security.unsubscribe_tokens import email_hash
 from chalicelib.services.accounts import token_hash
 from chalicelib.services.config import ConfigService
 from chalicelib.services.contact_form import ATTACHMENT_PREFIX
+from chalicelib.services.imports import EXPORT_PREFIX
 from chalicelib.services.notifications import Notifier
+from chalicelib.text import normalise_email
 
 # Items (or threads) one step handles: small enough for one Lambda second or two.
 STEP_SIZE = 25
@@ -48,7 +54,12 @@ class ErasureService:
         notifier: Notifier,
         clock: Clock = utc_now,
         new_secret: Callable[[], str] = lambda: secrets.token_urlsafe(32),
+        *,
+        mailboxes: DynamoMailboxRepository | None = None,
+        imports: ImportRepository | None = None,
     ) -> None:
+        self._mailboxes = mailboxes
+        self._imports = imports
         self._privacy = privacy
         self._customers = customers
         self._files = files
@@ -124,6 +135,8 @@ class ErasureService:
             page = self._privacy.thread_ids_of(customer_id, job.position, STEP_SIZE)
             changed = sum(self._erase_thread(thread_id) for thread_id, _ in page)
             return changed, page[-1][1] if page else None, len(page) < STEP_SIZE
+        if job.step == "files":
+            return self._erase_files(job.position or "unprocessed", self._customers.get(customer_id))
         if job.step == "orders":
             changed, last = self._privacy.anonymise_orders(customer_id, job.position, STEP_SIZE)
             return changed, last, last is None
@@ -155,9 +168,40 @@ class ErasureService:
         return 0, None, True
 
     def _erase_thread(self, thread_id: str) -> int:
-        # Objects first: if the items' rewrite fails, the step runs again and finds no objects.
+        # Objects first: if the items' rewrite fails, the step runs again and finds no objects
+        # (the raw-mail keys are read again from the messages, which still name them).
         removed = self._files.delete_prefix(f"{ATTACHMENT_PREFIX}{thread_id}/")
+        removed += self._files.delete_keys(self._privacy.thread_raw_keys(thread_id))
         return removed + self._privacy.anonymise_thread(thread_id)
+
+    def _erase_files(self, phase: str, customer: Customer | None) -> tuple[int, str | None, bool]:
+        """One page of the `files` step; its checkpoint is the phase it is in."""
+        if phase == "unprocessed":
+            kept = []
+            if customer is not None and self._mailboxes is not None:
+                kept = self._mailboxes.unprocessed_from(normalise_email(customer.email), STEP_SIZE)
+            if not kept:
+                return 0, "imports", False
+            # Objects first, then the records (which are the lookup): the page shrinks to nothing.
+            self._files.delete_keys([mail.raw_key for mail in kept])
+            for mail in kept:
+                self._mailboxes.resolve(mail.id)  # type: ignore[union-attr]
+            return 2 * len(kept), "unprocessed", False
+        if phase == "imports":
+            # The profile names the imports whose rows created or changed the customer (newest 20);
+            # a finished import's file and error report are no longer needed, so they go. Sources
+            # of imports that finish later are deleted when they finish (ImportService).
+            doomed: list[str] = []
+            if customer is not None and self._imports is not None:
+                for import_id in dict.fromkeys(row.import_id for row in customer.import_rows):
+                    job = self._imports.get(import_id)
+                    if job is not None and job.status in FINISHED:
+                        doomed += [key for key in (job.source_key, job.report_key) if key]
+            return self._files.delete_keys(doomed), "exports", False
+        # Export files list every customer a filter matched: any of them may hold this one, and
+        # they are snapshots the back-office can produce again, so they all go.
+        removed = self._files.delete_prefix(EXPORT_PREFIX, limit=STEP_SIZE * 4)
+        return removed, "exports", removed < STEP_SIZE * 4
 
     # -- self-service ----------------------------------------------------------------------------
     def request(self, customer_id: str) -> None:

@@ -27,7 +27,14 @@ from chalicelib.domain.addresses import ADDRESS_FIELDS
 from chalicelib.domain.customers import Customer
 from chalicelib.domain.imports import FINISHED, ExportJob, ImportJob, ImportKind, ImportStatus, RowError
 from chalicelib.domain.privacy import IMPORT_ROWS_KEPT, ImportRow
-from chalicelib.errors import AlreadyExistsError, ConflictError, DomainError, InvalidInputError, NotFoundError
+from chalicelib.errors import (
+    AlreadyExistsError,
+    ConflictError,
+    DomainError,
+    InvalidInputError,
+    NotFoundError,
+    ServiceUnavailableError,
+)
 from chalicelib.observability import logger, metrics
 from chalicelib.repositories.imports import FileStore
 from chalicelib.repositories.ports import CustomerRepository, ImportRepository
@@ -176,6 +183,12 @@ class ImportService:
         )
         self._jobs.create(job)
         return replace(job, version=1), self._files.upload_url(key, _URL_LIFETIME)
+
+    def upload_url(self, job: ImportJob) -> str:
+        """A fresh presigned URL to PUT the job's file to. Raises: NotFoundError (not an upload)."""
+        if job.source_key is None or job.status != "pending":
+            raise NotFoundError("This import no longer takes an upload.")
+        return self._files.upload_url(job.source_key, _URL_LIFETIME)
 
     def get(self, import_id: str) -> ImportJob:
         """Raises: NotFoundError."""
@@ -471,6 +484,7 @@ class ImportService:
             job, status=status, finished_at=self._clock(), lease_until=None, report_key=report_key
         )
         saved = self._jobs.save(job, finished)
+        self._drop_source(saved)
         metrics.add_metric(name="ImportRows", unit="Count", value=job.rows_read)
         metrics.add_metric(name="ImportRowsFailed", unit="Count", value=job.failed)
         # "created" is a LogRecord attribute: as a log key it makes logging raise at INFO level.
@@ -487,9 +501,23 @@ class ImportService:
 
     def _fail(self, job: ImportJob, reason: str) -> ImportJob:
         logger.warning("import failed", import_id=job.id, reason=reason)
-        return self._jobs.save(
+        failed = self._jobs.save(
             job, replace(job, status="failed", failure=reason, finished_at=self._clock(), lease_until=None)
         )
+        self._drop_source(failed)
+        return failed
+
+    def _drop_source(self, job: ImportJob) -> None:
+        """A finished job's uploaded file goes: it holds every row's personal data, and nothing
+        reads it again (a redelivered event finds the job finished; a new upload is a new run). The
+        job keeps its counters and row errors, which hold no row content. Best effort: if S3 is
+        down the file stays, and erasure deletes it for the customers it touched."""
+        if job.source_key is None:
+            return
+        try:
+            self._files.delete_keys([job.source_key])
+        except ServiceUnavailableError:
+            logger.warning("import source not deleted", import_id=job.id)
 
     # -- customers rows ------------------------------------------------------------------------
     def _customer_rows(

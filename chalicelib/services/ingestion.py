@@ -11,8 +11,10 @@ blocking the messages after it.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import datetime
+from email.utils import parseaddr
 from typing import Literal
 
 from chalicelib.clock import Clock, IdFactory, new_id, utc_now
@@ -37,6 +39,7 @@ from chalicelib.services.mail_parsing import (
     trim_quoted,
 )
 from chalicelib.services.threads import DuplicateMessageError, ThreadService
+from chalicelib.text import normalise_email
 
 UNPROCESSED_PREFIX = "unprocessed/"
 MAX_TEXT_CHARS = 100_000
@@ -47,6 +50,23 @@ MAX_LISTED_ATTACHMENTS = 30
 DEFAULT_CONTACT = "customer-service"
 Outcome = Literal["threaded", "new_thread", "duplicate", "unprocessed"]
 _REFERENCES_TRIED = 10
+
+
+# How far into an unparseable message to look for its From header: linear and bounded, unlike
+# full header parsing.
+_SENDER_SCAN_BYTES = 16_384
+_FROM_HEADER = re.compile(rb"^from:[ \t]*([^\r\n]{1,998})", re.IGNORECASE | re.MULTILINE)
+
+
+def sender_hint(raw: bytes) -> str | None:
+    """The normalised From address of a message the parser refused, if one can be read cheaply
+    from its first bytes (so erasure still finds the person's kept mail)."""
+    head = raw[:_SENDER_SCAN_BYTES].split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    match = _FROM_HEADER.search(head)
+    if match is None:
+        return None
+    _name, address = parseaddr(match.group(1).decode("utf-8", "replace"))
+    return normalise_email(address) if "@" in address and len(address) <= 254 else None
 
 
 @dataclass(frozen=True)
@@ -90,35 +110,57 @@ class MailIngestion:
         # Before any parsing: header parsing is superlinear, and no message may hold up the poll.
         oversized = oversized_headers(raw)
         if oversized is not None:
-            return self._keep(raw, source, raw_key, now, oversized)
+            return self._keep(raw, source, raw_key, now, oversized, sender_hint(raw))
         try:
             parsed = parse_mail(raw)
         except Exception as error:
-            return self._keep(raw, source, raw_key, now, f"unparseable: {type(error).__name__}")
+            return self._keep(
+                raw, source, raw_key, now, f"unparseable: {type(error).__name__}", sender_hint(raw)
+            )
+        sender = normalise_email(parsed.sender) if parsed.sender else None
         try:
             thread_id = self._find_thread(parsed)
             if thread_id is None:
                 if parsed.auto_submitted:
                     return self._keep(
-                        raw, source, raw_key, now, "auto-reply or bounce with no thread to join"
+                        raw, source, raw_key, now, "auto-reply or bounce with no thread to join", sender
                     )
                 settings = self._config.settings().customer_service.imap
                 if not settings.create_new_threads:
-                    return self._keep(raw, source, raw_key, now, "no thread to join (new threads are off)")
-            result = self._store(parsed, thread_id, now)
+                    return self._keep(
+                        raw, source, raw_key, now, "no thread to join (new threads are off)", sender
+                    )
+            result = self._store(parsed, thread_id, now, raw_key)
         except NotFoundError:
-            return self._keep(raw, source, raw_key, now, "no contact to file it under")
+            return self._keep(raw, source, raw_key, now, "no contact to file it under", sender)
         except Exception as error:
             # A write refused for this message, or a storage outage: either way it is kept (if
             # keeping fails too, that is an outage and the caller retries the whole message).
-            return self._keep(raw, source, raw_key, now, f"could not be stored: {type(error).__name__}")
+            return self._keep(
+                raw, source, raw_key, now, f"could not be stored: {type(error).__name__}", sender
+            )
+        if result.outcome == "duplicate" and raw_key is not None:
+            self._drop_duplicate_copy(parsed.message_id, raw_key)
         self._count(result)
         return result
 
     def keep_unparsed(self, raw: bytes, source: str, reason: str) -> IngestResult:
         """Keep a message as unprocessed without parsing it (raw copy and listing): for one that
         could not be ingested however often it was tried."""
-        return self._keep(raw, source, None, self._clock(), reason)
+        return self._keep(raw, source, None, self._clock(), reason, sender_hint(raw))
+
+    def _drop_duplicate_copy(self, message_id: str, raw_key: str) -> None:
+        """A second SES copy of a stored mail (another inbound/ object, same Message-ID) is deleted:
+        no message names it, so erasure could never find it. A redelivered event for the stored
+        copy itself finds its key on the message and keeps it."""
+        thread_id = self._repository.thread_for_message_id(message_id)
+        if thread_id is None:
+            return
+        messages = self._threads.messages_of(thread_id)
+        if any(m.raw_key == raw_key for m in messages):
+            return
+        self._files.delete_keys([raw_key])
+        logger.info("duplicate raw copy deleted", thread_id=thread_id)
 
     # -- threading -----------------------------------------------------------------------------
     def _find_thread(self, parsed: ParsedMail) -> str | None:
@@ -154,7 +196,9 @@ class MailIngestion:
         raise NotFoundError("No contact saves messages.")
 
     # -- storing -------------------------------------------------------------------------------
-    def _store(self, parsed: ParsedMail, thread_id: str | None, now: datetime) -> IngestResult:
+    def _store(
+        self, parsed: ParsedMail, thread_id: str | None, now: datetime, raw_key: str | None
+    ) -> IngestResult:
         if parsed.attachments and self._repository.thread_for_message_id(parsed.message_id):
             # Known already: don't upload its attachments again only to drop them.
             return IngestResult("duplicate", reason="Message-ID already stored")
@@ -178,6 +222,9 @@ class MailIngestion:
             auto_submitted=parsed.auto_submitted,
             source="mail",
             notes=tuple(note[:300] for note in (*parsed.defects, *notes))[:MAX_NOTES],
+            # SES mail keeps its inbound/ object; IMAP/POP3 mail that threads keeps no raw copy
+            # (the mailbox server holds the original), so only SES and retried kept mail have one.
+            raw_key=raw_key,
         )
         try:
             if thread_id is not None:
@@ -231,13 +278,18 @@ class MailIngestion:
             kept.append(Attachment(name, len(part.data), content_type, key))
         return tuple(kept), tuple(notes)
 
-    def _keep(self, raw: bytes, source: str, raw_key: str | None, now: datetime, reason: str) -> IngestResult:
-        """Keep what can't be threaded: its raw copy in S3 and a record to list and retry."""
+    def _keep(
+        self, raw: bytes, source: str, raw_key: str | None, now: datetime, reason: str, sender: str | None
+    ) -> IngestResult:
+        """Keep what can't be threaded: its raw copy in S3 and a record to list and retry (findable
+        by its sender's address for erasure)."""
         unprocessed_id = hashlib.sha256(raw).hexdigest()[:32]
         key = raw_key or f"{UNPROCESSED_PREFIX}{unprocessed_id}.eml"
         if raw_key is None:
             self._files.put(key, raw, "message/rfc822")
-        self._mailboxes.keep(UnprocessedMail(unprocessed_id, now, reason, len(raw), key, source))
+        self._mailboxes.keep(
+            UnprocessedMail(unprocessed_id, now, reason, len(raw), key, source, sender=sender)
+        )
         logger.warning("mail kept unprocessed", unprocessed_id=unprocessed_id, reason=reason.split(":")[0])
         metrics.add_metric(name="MailUnprocessed", unit="Count", value=1)
         return IngestResult("unprocessed", reason=reason)

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from chalicelib.clock import Clock, parse_iso, utc_now
 from chalicelib.domain.carts import Cart, Order, Voucher
-from chalicelib.domain.privacy import PersonalData
+from chalicelib.domain.imports import FINISHED
+from chalicelib.domain.privacy import ImportRow, PersonalData, StoredFile
 from chalicelib.domain.threads import ThreadView
 from chalicelib.errors import NotFoundError
 from chalicelib.repositories.carts import DynamoCartRepository
-from chalicelib.repositories.ports import CustomerRepository
+from chalicelib.repositories.mailboxes import DynamoMailboxRepository
+from chalicelib.repositories.ports import CustomerRepository, ImportRepository
 from chalicelib.repositories.privacy import DynamoPrivacyRepository
 from chalicelib.repositories.threads import DynamoThreadRepository
 from chalicelib.security.unsubscribe_tokens import email_hash
 from chalicelib.services.orders import OrderService
+from chalicelib.text import normalise_email
 
 # A customer's carts and threads are read newest first up to these bounds (orders: all of them).
 CARTS_EXPORTED = 1000
 THREADS_EXPORTED = 1000
+UNPROCESSED_EXPORTED = 100
 
 
 class PersonalDataService:
@@ -28,7 +32,12 @@ class PersonalDataService:
         threads: DynamoThreadRepository,
         privacy: DynamoPrivacyRepository,
         clock: Clock = utc_now,
+        *,
+        mailboxes: DynamoMailboxRepository | None = None,
+        imports: ImportRepository | None = None,
     ) -> None:
+        self._mailboxes = mailboxes
+        self._imports = imports
         self._clock = clock
         self._customers = customers
         self._carts = carts
@@ -73,4 +82,30 @@ class PersonalDataService:
             open_links=tuple((p, parse_iso(v)) for p, v in self._privacy.open_links(customer_id)),
             erasure=self._privacy.get_job(customer_id),
             guest_consents=tuple(self._privacy.opt_ins(email_hash(view.customer.email))),
+            stored_files=self._stored_files(view.customer.email, view.customer.import_rows, threads),
         )
+
+    def _stored_files(
+        self, email: str, import_rows: tuple[ImportRow, ...], threads: list[ThreadView]
+    ) -> tuple[StoredFile, ...]:
+        """The same places erasure deletes: raw mail of the threads' messages, kept mail from the
+        address (GSI3 lookup), files and reports of the imports that touched the customer."""
+        found = [
+            StoredFile("raw_mail", f"{tv.thread.id}/{m.id}")
+            for tv in threads
+            for m in tv.messages
+            if m.raw_key
+        ]
+        if self._mailboxes is not None:
+            kept = self._mailboxes.unprocessed_from(normalise_email(email), UNPROCESSED_EXPORTED)
+            found += [StoredFile("unprocessed_mail", mail.id) for mail in kept]
+        if self._imports is not None:
+            for import_id in dict.fromkeys(row.import_id for row in import_rows):
+                job = self._imports.get(import_id)
+                if job is None:
+                    continue
+                if job.source_key and job.status not in FINISHED:  # finished imports' files are deleted
+                    found.append(StoredFile("import_source", job.id))
+                if job.report_key:
+                    found.append(StoredFile("import_report", job.id))
+        return tuple(found)

@@ -17,7 +17,8 @@ CSV = (
 )
 
 
-def object_created(admin: Api, key: str) -> None:
+def object_created(admin: Api, key: str, times: int = 1) -> None:
+    """Deliver the S3 "Object Created" event for `key` (`times` > 1: redelivered)."""
     s3 = boto3.client("s3")
     head = s3.head_object(Bucket=get_settings().bucket_name, Key=key)
     event = admin.client.events.generate_cw_event(
@@ -31,7 +32,8 @@ def object_created(admin: Api, key: str) -> None:
         region="us-east-1",
     )
     name = "export_requested" if key.startswith("exports/") else "import_uploaded"
-    admin.client.lambda_.invoke(name, event)
+    for _ in range(times):
+        admin.client.lambda_.invoke(name, event)
 
 
 def test_upload_through_the_presigned_url_runs_the_import_once(admin: Api) -> None:
@@ -43,8 +45,7 @@ def test_upload_through_the_presigned_url_runs_the_import_once(admin: Api) -> No
     assert "/imports/" in url and "my_file.csv" in url
     assert requests.put(url, data=CSV.encode(), timeout=5).status_code == 200
     key = f"imports/{created['import_id']}/my_file.csv"
-    object_created(admin, key)
-    object_created(admin, key)  # redelivered
+    object_created(admin, key, times=2)  # redelivered
     status, job = admin.json("GET", f"/admin/imports/{created['import_id']}")
     assert status == 200
     assert (job["status"], job["rows_read"], job["created"], job["failed"], job["progress"]) == (
@@ -63,6 +64,21 @@ def test_upload_through_the_presigned_url_runs_the_import_once(admin: Api) -> No
     assert [j["id"] for j in jobs["items"]] == [created["import_id"]]
     _, page = admin.json("GET", f"/admin/imports/{created['import_id']}/errors?limit=1")
     assert len(page["items"]) == 1
+
+
+def test_a_finished_imports_file_is_deleted_and_a_redelivery_changes_nothing(admin: Api) -> None:
+    """Issue 16 §4: the uploaded file (every row's personal data) stayed in the bucket for good."""
+    status, created = admin.json("POST", "/admin/imports", {"kind": "customers", "filename": "shop.csv"})
+    assert status == 201
+    key = f"imports/{created['import_id']}/shop.csv"
+    s3 = boto3.client("s3")
+    s3.put_object(Bucket=get_settings().bucket_name, Key=key, Body=CSV.encode())
+    object_created(admin, key, times=2)
+    listed = s3.list_objects_v2(Bucket=get_settings().bucket_name, Prefix="imports/")
+    assert [o["Key"] for o in listed.get("Contents", [])] == []
+    _, job = admin.json("GET", f"/admin/imports/{created['import_id']}")
+    assert (job["status"], job["created"], job["failed"]) == ("completed_with_errors", 1, 1)
+    assert job["report_url"]  # the report (lines, columns, reasons: no row content) stays
 
 
 def test_inline_csv_and_json_rows(admin: Api) -> None:

@@ -10,6 +10,7 @@ from email.utils import make_msgid
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 import requests
 
@@ -254,6 +255,48 @@ def test_ses_inbound_object_is_ingested_once(shop: Api) -> None:
     assert len(threads["items"]) == 1
     gone = event | {"detail": {"bucket": event["detail"]["bucket"], "object": {"key": "inbound/missing"}}}
     handler(gone, context)  # nothing to read: logged, no crash
+
+
+def test_the_stored_mail_names_its_raw_copy_and_a_second_ses_copy_is_deleted(shop: Api) -> None:
+    """Issue 16 §4: erasure can only delete the raw mail a message names."""
+    from app import app
+    from devtools.events import LambdaContext
+
+    raw = mail("Twice", "sent twice by SES", message_id="<ses-twice@example.com>")
+    services = container()
+    handler = app.handler_map["inbound_mail"]
+    context = LambdaContext("inbound_mail", "r1", "arn:aws:lambda:us-east-1:0:function:inbound_mail")
+
+    def deliver(key: str) -> None:
+        detail = {"bucket": {"name": get_settings().bucket_name}, "object": {"key": key}}
+        event = {
+            "version": "0",
+            "id": f"e-{key}",
+            "detail-type": "Object Created",
+            "source": "aws.s3",
+            "account": "000000000000",
+            "time": "2026-11-23T10:00:00Z",
+            "region": "us-east-1",
+            "resources": [],
+            "detail": detail,
+        }
+        handler(event, context)
+
+    services.files.put("inbound/first", raw, "message/rfc822")
+    deliver("inbound/first")
+    services.files.put("inbound/second", raw, "message/rfc822")
+    deliver("inbound/second")  # SES stored the same mail twice
+    deliver("inbound/first")  # the first event, redelivered
+    _, threads = shop.json("GET", "/admin/threads")
+    [thread] = threads["items"]
+    [message] = services.threads.messages_of(thread["id"])
+    assert message.raw_key == "inbound/first"
+    assert _exists("inbound/first") and not _exists("inbound/second")
+
+
+def _exists(key: str) -> bool:
+    s3 = boto3.client("s3", region_name=get_settings().region)
+    return "Contents" in s3.list_objects_v2(Bucket=get_settings().bucket_name, Prefix=key)
 
 
 # -- IMAP / POP3 poll --------------------------------------------------------------------------

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -52,11 +54,81 @@ def schedule(name: str, at: Any) -> dict[str, Any]:
     return result
 
 
-def register(anonymous: Api, email: str = EMAIL, **fields: Any) -> tuple[Api, str]:
+def register(
+    anonymous: Api, email: str = EMAIL, headers: dict[str, str] | None = None, **fields: Any
+) -> tuple[Api, str]:
     body = {"first_name": FIRST, "last_name": LAST, "email": email, "password": PASSWORD} | fields
-    status, session = anonymous.json("POST", "/store/register", body)
+    status, session = anonymous.json("POST", "/store/register", body, headers=headers or {})
     assert status == 201, session
     return anonymous.as_customer(session["token"]), session["customer"]["id"]
+
+
+def raw_mail(subject: str, text: str, **headers: str) -> bytes:
+    message = EmailMessage()
+    message["From"] = f"{FIRST} {LAST} <{EMAIL}>"
+    message["To"] = "support@shop-example.com"
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain="example.com")
+    for name, value in headers.items():
+        message[name.replace("_", "-")] = value
+    message.set_content(text)
+    return message.as_bytes()
+
+
+def object_created(key: str) -> None:
+    """The S3 "Object Created" event for `key`, delivered to the handler that takes it."""
+    from app import app
+    from devtools.events import LambdaContext
+
+    settings = get_settings()
+    head = boto3.client("s3", region_name=settings.region).head_object(Bucket=settings.bucket_name, Key=key)
+    name = {"inbound/": "inbound_mail", "imports/": "import_uploaded", "exports/": "export_requested"}[
+        key[: key.index("/") + 1]
+    ]
+    event = {
+        "version": "0",
+        "id": f"event-{key}",
+        "detail-type": "Object Created",
+        "source": "aws.s3",
+        "account": "000000000000",
+        "time": "2026-11-23T10:00:00Z",
+        "region": settings.region,
+        "resources": [],
+        "detail": {
+            "bucket": {"name": settings.bucket_name},
+            "object": {"key": key, "size": head["ContentLength"], "etag": head["ETag"].strip('"')},
+        },
+    }
+    app.handler_map[name](event, LambdaContext(name, "r1", f"arn:aws:lambda:us-east-1:0:function:{name}"))
+
+
+def every_copy(admin: Api, anonymous: Api, clock: FixedClock) -> dict[str, Any]:
+    """Copies of the customer's data outside the items rich_customer makes: a mail received
+    through SES (raw copy under inbound/), an auto-reply kept unprocessed from SES and one from
+    the mailbox poll (raw copy under unprocessed/), an import uploaded to S3 (imports/, with an
+    error report under reports/) and an asynchronous export (exports/)."""
+    files = container().files
+    files.put("inbound/lea-1", raw_mail("About my order", f"{FIRST} here, {PHONE}"), "message/rfc822")
+    object_created("inbound/lea-1")
+    auto = raw_mail("Out of office", f"{FIRST} {LAST} is away", Auto_Submitted="auto-replied")
+    files.put("inbound/lea-2", auto, "message/rfc822")
+    object_created("inbound/lea-2")
+    assert container().ingestion.ingest(auto.replace(b"away", b"still away"), "imap").outcome == "unprocessed"
+    status, created = admin.json("POST", "/admin/imports", {"kind": "customers", "filename": "lea.csv"})
+    assert status == 201, created
+    csv = (
+        "Email address;First Name;Last name;Birthday\n"
+        f"{EMAIL};{FIRST};{LAST};1990-05-17\n{EMAIL};{FIRST};{LAST};nope\n"  # line 3: an error row
+    )
+    key = f"imports/{created['import_id']}/lea.csv"
+    files.put(key, csv.encode(), "text/csv")
+    object_created(key)
+    _, job = admin.json("GET", f"/admin/imports/{created['import_id']}")
+    assert job["status"] == "completed_with_errors" and job["updated"] == 1, job
+    status, started = admin.json("GET", "/admin/customers/export?async=true")
+    assert status == 202, started
+    object_created(f"exports/{started['export_id']}/request.json")
+    return {"import_id": created["import_id"]}
 
 
 def put_line(api: Api, cart_id: str, headers: dict[str, str] | None = None) -> None:
@@ -88,7 +160,7 @@ def rich_customer(admin: Api, anonymous: Api, mailbox: MemoryMailer, clock: Fixe
     an open password-reset link and an import row."""
     admin.json("PATCH", "/admin/contacts/customer-service", {"email": "support@shop-example.com"})
     admin.json("PATCH", "/admin/settings", REMIND)
-    me, customer_id = register(anonymous, newsletter=True)
+    me, customer_id = register(anonymous, newsletter=True, headers={"Idempotency-Key": "register-1"})
     status, _ = anonymous.json("POST", "/store/login", {"email": EMAIL, "password": PASSWORD})
     assert status == 200
     status, address = me.json(
@@ -102,6 +174,7 @@ def rich_customer(admin: Api, anonymous: Api, mailbox: MemoryMailer, clock: Fixe
             "country": "FR",
             "phone": PHONE,
         },
+        headers={"Idempotency-Key": "address-1"},
     )
     assert status == 201, address
     _, cart = me.json("POST", "/store/carts")
@@ -216,6 +289,23 @@ def test_export_walks_every_entity_type_held_about_a_customer(
     assert status == 200 and own["profile"]["id"] == lea["id"] and len(own["orders"]) == 1
 
 
+def test_export_lists_the_raw_copies_held_about_the_customer(
+    admin: Api, anonymous: Api, clock: FixedClock
+) -> None:
+    admin.json("PATCH", "/admin/contacts/customer-service", {"email": "support@shop-example.com"})
+    _, customer_id = register(anonymous)
+    copies = every_copy(admin, anonymous, clock)
+    _, export = admin.json("GET", f"/admin/customers/{customer_id}/personal-data")
+    kinds = sorted(f["kind"] for f in export["stored_files"])
+    assert kinds == ["import_report", "raw_mail", "unprocessed_mail", "unprocessed_mail"], export[
+        "stored_files"
+    ]
+    assert {"kind": "import_report", "ref": copies["import_id"]} in export["stored_files"]
+    [thread] = export["threads"]
+    [raw] = [f for f in export["stored_files"] if f["kind"] == "raw_mail"]
+    assert raw["ref"] == f"{thread['id']}/{thread['messages'][0]['id']}"
+
+
 def test_export_is_for_admins(admin: Api, support: Api, anonymous: Api) -> None:
     _, customer_id = register(anonymous)
     assert support.json("GET", f"/admin/customers/{customer_id}/personal-data")[0] == 403
@@ -262,6 +352,33 @@ def test_erasure_removes_personal_data_and_keeps_orders(
     [record] = audit["items"]
     assert record["customer_id"] == lea["id"] and record["requested_by"].startswith("employee:")
     assert EMAIL not in str(record) and FIRST not in str(record)
+
+
+def test_erasure_leaves_no_trace_in_the_table_or_the_bucket(
+    admin: Api, anonymous: Api, mailbox: MemoryMailer, clock: FixedClock
+) -> None:
+    """Issue 16 §4: after an erasure, no item of the table (idempotency records included) and no
+    object of the bucket (inbound/, unprocessed/, imports/, reports/, exports/, attachments/)
+    holds the customer's e-mail, names, phone, street or session token."""
+    lea = rich_customer(admin, anonymous, mailbox, clock)  # registered and addressed with Idempotency-Keys
+    customer_id, token = lea["id"], lea["me"].token
+    every_copy(admin, anonymous, clock)
+    objects = bucket_objects()
+    for prefix in ("inbound/", "unprocessed/", "exports/"):
+        assert any(k.startswith(prefix) and EMAIL.encode() in v for k, v in objects.items()), prefix
+    _, export = admin.json("GET", f"/admin/customers/{customer_id}/personal-data")
+    assert {f["kind"] for f in export["stored_files"]} >= {"raw_mail", "unprocessed_mail", "import_report"}
+
+    status, job = admin.json("POST", f"/admin/customers/{customer_id}/erase")
+    assert status == 200 and job["done"] is True, job
+    needles = [EMAIL, FIRST.lower(), LAST.lower(), PHONE.lower(), STREET.lower(), token.lower()]
+    for item in scan_table():
+        found = [n for n in needles if n in _values(item)]
+        assert not found, (item["PK"], item["SK"], found)
+    for key, data in bucket_objects().items():
+        text = data.decode("utf-8", "replace").lower()
+        found = [n for n in needles if n in text]
+        assert not found, (key, found)
 
 
 def test_erasing_twice_returns_the_same_finished_job(admin: Api, anonymous: Api) -> None:

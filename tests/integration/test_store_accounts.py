@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 from typing import Any
 
+import boto3
 import pytest
 
 from chalicelib.clock import utc_now
+from chalicelib.repositories.idempotency import IDEMPOTENCY_PARTITION
 from chalicelib.repositories.mail import MemoryMailer
+from chalicelib.settings import get_settings
 from devtools.events import invoke_schedule
 from tests.integration.conftest import Api
 
@@ -163,6 +167,33 @@ def test_forgot_and_reset_password(anonymous: Api, mailbox: MemoryMailer) -> Non
     assert as_customer(anonymous, old_token).json("GET", "/store/me")[0] == 401
     assert login(anonymous)[0] == 401
     assert login(anonymous, password="New-passw0rd!")[0] == 200
+
+
+def test_a_retried_registration_keeps_no_token_or_email_and_signs_in_afresh(anonymous: Api) -> None:
+    """Issue 16 §4: the idempotency record of a registration held the e-mail and the session
+    token, and a replay handed that stored token out again."""
+    headers = {"Idempotency-Key": "register-1"}
+    body = {"first_name": "Léa", "last_name": "Martin", "email": "lea@example.com", "password": PASSWORD}
+    status, first = anonymous.json("POST", "/store/register", body, headers=headers)
+    assert status == 201, first
+    records = [i for i in _table_items() if i["PK"]["S"] == IDEMPOTENCY_PARTITION]
+    assert records
+    for record in records:
+        text = json.dumps(record)
+        assert first["token"] not in text and "lea@example.com" not in text and "Martin" not in text, text
+    again = anonymous.call("POST", "/store/register", body, headers=headers)
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    replayed = json.loads(again.body)
+    assert replayed["customer"]["id"] == first["customer"]["id"]
+    # The replay signed in with the retried request's own password: its token works.
+    assert as_customer(anonymous, replayed["token"]).json("GET", "/store/me")[0] == 200
+    other = body | {"password": "Another-passw0rd!"}
+    assert anonymous.json("POST", "/store/register", other, headers=headers)[0] == 400  # another body
+
+
+def _table_items() -> list[dict[str, Any]]:
+    client = boto3.client("dynamodb", region_name=get_settings().region)
+    return client.scan(TableName=get_settings().table_name)["Items"]
 
 
 def test_a_retried_forgot_request_mails_once(anonymous: Api, mailbox: MemoryMailer) -> None:

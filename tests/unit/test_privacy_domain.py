@@ -42,7 +42,8 @@ def test_with_consent_keeps_one_entry_per_channel_in_a_stable_order() -> None:
 
 
 def test_erasure_steps_run_in_order_and_end_at_done() -> None:
-    assert step_after("threads") == "orders" and step_after("profile") == "done"
+    assert step_after("threads") == "files" and step_after("files") == "orders"
+    assert step_after("profile") == "done"
     assert step_after("done") == "done"
 
 
