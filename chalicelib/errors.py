@@ -28,7 +28,8 @@ class InvalidCursorError(DomainError):
 
 
 class InvalidTokenError(DomainError):
-    """A reset / set-password token that is unknown, used, expired or forged."""
+    """A reset / set-password / verification / erase token that is unknown, used, expired, forged
+    or minted for another flow."""
 
     code = "InvalidToken"
 
@@ -47,6 +48,12 @@ class PendingApprovalError(ForbiddenError):
 
 class AccountDisabledError(ForbiddenError):
     code = "AccountDisabled"
+
+
+class EmailNotVerifiedError(ForbiddenError):
+    """The right password for an account whose e-mail address is not confirmed yet."""
+
+    code = "EmailNotVerified"
 
 
 class RegistrationDisabledError(ForbiddenError):

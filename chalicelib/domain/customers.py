@@ -90,6 +90,27 @@ class AccountToken:
     customer_id: str
     purpose: TokenPurpose
     valid_until: datetime
+    # verify_email links only: the address whose pending registration the link confirms.
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class PendingRegistration:
+    """A registration waiting for its e-mail link (the address is not proven yet).
+
+    Nothing about the account changes before the link is used: a guest with this address stays a
+    guest. Only the password's hash is kept."""
+
+    email: str  # normalised
+    token_hash: str
+    password_hash: str
+    # The RegisterRequest's other fields, as JSON (re-validated when the link is used).
+    profile: dict[str, Any]
+    # The id the account gets: the guest's when the address belongs to one, else a new id.
+    customer_id: str
+    guest: bool
+    requested_at: datetime
+    valid_until: datetime
 
 
 @dataclass(frozen=True)

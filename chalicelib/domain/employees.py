@@ -22,6 +22,9 @@ class Employee:
     updated_at: datetime
     active: bool = True
     language: str = "en"
+    # Bumped when the password or e-mail changes or the employee is disabled; tokens carry the
+    # generation they were issued for, so every earlier session ends at once.
+    session_generation: int = 0
     version: int = 0
 
 

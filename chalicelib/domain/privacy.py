@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from chalicelib.domain.carts import Cart, Order, Voucher
-    from chalicelib.domain.customers import CustomerView
+    from chalicelib.domain.customers import CustomerView, PendingRegistration
     from chalicelib.domain.threads import ThreadView
 
 ConsentChannel = Literal["email_marketing", "partner_offers", "cart_reminders"]
@@ -157,3 +157,4 @@ class PersonalData:
     erasure: ErasureJob | None = None
     guest_consents: tuple[tuple[str, str, str], ...] = ()  # (channel, source, at) by the e-mail
     stored_files: tuple[StoredFile, ...] = ()
+    pending_registration: PendingRegistration | None = None  # waiting for its e-mail link

@@ -87,6 +87,8 @@ class RouteSpec:
     content_type: str = "application/json"
     errors: tuple[int, ...] = ()
     storefront_key: bool = False
+    # Other success answers the view may give (status, body model), for the OpenAPI document.
+    also: tuple[tuple[int, type[BaseModel]], ...] = ()
 
 
 @dataclass
@@ -292,6 +294,7 @@ def route(
     optional_body: bool = False,
     doc_body: type[BaseModel] | None = None,
     storefront_key: bool = False,
+    also: tuple[tuple[int, type[BaseModel]], ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a view: `def view(call: Call, **path_params) -> BaseModel | dict | Response`.
 
@@ -305,6 +308,7 @@ def route(
     `doc_body` documents a body the view reads itself (e.g. JSON or multipart).
     `storefront_key` routes are for the shop's own server: they need a valid X-Storefront-Key,
     checked before anything else (before the caller's token, the body and the view).
+    `also` documents other success answers the view returns itself, e.g. `((202, Model),)`.
     """
 
     if idempotent and replay is None:
@@ -323,6 +327,7 @@ def route(
                 status,
                 content_type,
                 storefront_key=storefront_key,
+                also=also,
             )
         )
 

@@ -67,6 +67,11 @@ def _operation(spec: RouteSpec) -> dict[str, Any]:
     if spec.response is not None:
         success["content"] = {spec.content_type: {"schema": _ref(spec.response)}}
     responses: dict[str, Any] = {str(spec.status): success}
+    for answer, model in spec.also:
+        responses[str(answer)] = {
+            "description": model.__doc__.strip().splitlines()[0] if model.__doc__ else "Success",
+            "content": {"application/json": {"schema": _ref(model)}},
+        }
     error_body = {"content": {"application/json": {"schema": _ref(ErrorResponse)}}}
     for code, text in _ERRORS.items():
         if code in ("401", "403") and spec.roles == PUBLIC:
@@ -94,6 +99,7 @@ def build_openapi() -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for spec in REGISTRY.routes:
         models.update(m for m in (spec.body, spec.response) if m is not None)
+        models.update(model for _, model in spec.also)
         paths.setdefault(spec.path, {})[spec.method.lower()] = _operation(spec)
     ordered = sorted(models, key=lambda m: m.__name__)
     _, schema = models_json_schema(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from chalicelib.domain.carts import Voucher
+from chalicelib.domain.customers import PendingRegistration
 from chalicelib.domain.privacy import CONSENT_CHANNELS, Consent, ErasureJob, PersonalData
 from chalicelib.handlers.cart_presenters import cart_summary, order_response
 from chalicelib.handlers.presenters import address_response, customer_response
@@ -100,4 +101,15 @@ def personal_data_response(data: PersonalData, files: FileStore) -> PersonalData
             {"channel": channel, "source": source, "at": at} for channel, source, at in data.guest_consents
         ],
         stored_files=[{"kind": f.kind, "ref": f.ref} for f in data.stored_files],
+        pending_registration=_pending(data.pending_registration),
     )
+
+
+def _pending(registration: PendingRegistration | None) -> dict[str, object] | None:
+    if registration is None:
+        return None
+    return {
+        "requested_at": registration.requested_at.isoformat(),
+        "valid_until": registration.valid_until.isoformat(),
+        "details": dict(registration.profile),
+    }

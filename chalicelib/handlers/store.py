@@ -19,8 +19,11 @@ from chalicelib.schemas.accounts import (
     StoreLoginRequest,
     StoreSessionResponse,
     UpdateMeRequest,
+    UpdateMeResponse,
+    VerificationSentResponse,
+    VerifyEmailRequest,
 )
-from chalicelib.services.accounts import Session
+from chalicelib.services.accounts import Session, VerificationSent
 from chalicelib.wiring import container
 
 store = Blueprint(__name__)
@@ -43,9 +46,32 @@ def _session(session: Session) -> StoreSessionResponse:
     status=201,
     idempotent=True,
     replay=lambda call, stored: _register_replayed(call, stored),
+    also=((202, VerificationSentResponse),),
 )
-def register(call: Call) -> StoreSessionResponse:
-    return _session(container().accounts.register(call.body))
+def register(call: Call) -> StoreSessionResponse | Response:
+    outcome = container().accounts.register(call.body)
+    if isinstance(outcome, VerificationSent):
+        # A guest's address, or the shop verifies every address: nothing is signed in until the
+        # mailed link is used (POST /store/verify).
+        return Response(
+            body=VerificationSentResponse(status="verification_sent").model_dump(mode="json"),
+            status_code=202,
+            headers={"Content-Type": "application/json"},
+        )
+    return _session(outcome)
+
+
+@route(
+    store,
+    "/store/verify",
+    "POST",
+    summary="Confirm the e-mail address of a registration (the mailed link's token); signs in",
+    roles=PUBLIC,
+    body=VerifyEmailRequest,
+    response=StoreSessionResponse,
+)
+def verify_email(call: Call) -> StoreSessionResponse:
+    return _session(container().accounts.verify_email(call.body.token))
 
 
 @route(
@@ -132,12 +158,14 @@ def get_me(call: Call) -> MeResponse:
     summary="Change own profile (e-mail and password need current_password)",
     roles=CUSTOMER,
     body=UpdateMeRequest,
-    response=MeResponse,
+    response=UpdateMeResponse,
 )
-def update_me(call: Call) -> MeResponse:
+def update_me(call: Call) -> UpdateMeResponse:
     assert call.principal is not None
-    customer = container().accounts.update_me(call.principal.subject_id, call.body, call.source_ip)
-    return me_response(customer)
+    session = container().accounts.update_me(call.principal.subject_id, call.body, call.source_ip)
+    me = me_response(session.customer)
+    # A new password or e-mail ended every session, this one too: its replacement rides along.
+    return UpdateMeResponse(**me.model_dump(), token=session.token, expires_at=session.expires_at)
 
 
 # -- schedule --------------------------------------------------------------------------------

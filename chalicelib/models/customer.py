@@ -134,6 +134,29 @@ class AccountTokenRecord(TableRecord, discriminator="ACCOUNT_TOKEN"):
     customer_id = UnicodeAttribute()
     purpose = UnicodeAttribute()
     valid_until = UnicodeAttribute()
+    # verify_email links: the (normalised) address of the pending registration they confirm.
+    email = UnicodeAttribute(null=True)
+
+
+class PendingRegistrationRecord(TableRecord, discriminator="PENDING_REGISTRATION"):
+    """A registration waiting for the link mailed to its address (issue 16 §1.1).
+
+    Key design:
+      PK = PENDING_REGISTRATION#<normalised email>  SK = REGISTRATION  → GetItem by address (the
+      verify link's token item names the address; sign-in reads it for EmailNotVerified).
+      One per address: written with a condition (absent, or requested over 10 minutes ago), so
+      however often someone registers with an address it gets at most one mail per 10 minutes —
+      the condition decides, not a read before the write. Holds the password's hash only; expires
+      through TTL a day after the link does. Joins the personal-data export and the erasure.
+    """
+
+    customer_id = UnicodeAttribute()
+    token_hash = UnicodeAttribute()
+    password_hash = UnicodeAttribute()
+    profile = JSONAttribute()
+    guest = BooleanAttribute(default=False)
+    requested_at = UnicodeAttribute()
+    valid_until = UnicodeAttribute()
 
 
 class SentMailRecord(TableRecord, discriminator="SENT_MAIL"):

@@ -28,6 +28,7 @@ class EmployeeRecord(TableRecord, discriminator="EMPLOYEE"):
     password_hash = UnicodeAttribute()
     active = BooleanAttribute(default=True)
     language = UnicodeAttribute(default="en")
+    session_generation = NumberAttribute(default=0)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     version = VersionAttribute()

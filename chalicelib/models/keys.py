@@ -92,6 +92,13 @@ def account_token_pk(scope: str, token_hash: str) -> str:
     return f"ACCOUNT_TOKEN#{scope}#{token_hash}"
 
 
+def pending_registration_pk(normalised_email: str) -> str:
+    return f"PENDING_REGISTRATION#{normalised_email}"
+
+
+PENDING_REGISTRATION_SK = "REGISTRATION"
+
+
 def sent_mail_pk(event_hash: str) -> str:
     return f"SENT_MAIL#{event_hash}"
 

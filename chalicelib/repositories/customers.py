@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -20,6 +20,7 @@ from chalicelib.domain.customers import (
     CustomerQuery,
     CustomerView,
     Page,
+    PendingRegistration,
     TokenScope,
 )
 from chalicelib.domain.customers import Connection as SignIn
@@ -42,6 +43,7 @@ from chalicelib.models.customer import (
     CustomerRecord,
     EmailRecord,
     GroupMembershipRecord,
+    PendingRegistrationRecord,
 )
 from chalicelib.repositories.addresses import from_address_record
 from chalicelib.repositories.config import DynamoConfigRepository
@@ -62,6 +64,10 @@ _CONNECTIONS_KEPT = 10
 _CONNECTION_TTL = timedelta(days=400)
 # DynamoDB's TransactWriteItems limit.
 _TRANSACTION_ITEMS = 100
+
+
+class _QuietPeriodError(Exception):
+    """The address got a verification mail less than the quiet period ago."""
 
 
 class EmailTakenError(AlreadyExistsError):
@@ -244,10 +250,27 @@ class DynamoCustomerRepository:
         return None
 
     def create(self, customer: Customer) -> None:
+        self._create(customer, None)
+
+    def create_consuming_token(self, customer: Customer, token: AccountToken) -> None:
+        self._create(customer, token)
+
+    def _create(self, customer: Customer, token: AccountToken | None) -> None:
+        scope = TOKEN_SCOPES[token.purpose] if token is not None else None
+
         def build(transaction: TransactWrite) -> None:
+            if token is not None and scope is not None:
+                record = AccountTokenRecord(keys.account_token_pk(scope, token.token_hash), "TOKEN")
+                transaction.delete(record, condition=AccountTokenRecord.customer_id == customer.id)
             self._counter_writes(transaction, self._create_items(transaction, customer))
 
         def on_cancel(_codes: list[str]) -> Exception:
+            if (
+                token is not None
+                and scope is not None
+                and self.get_account_token(token.token_hash, scope) is None
+            ):
+                return InvalidTokenError("The link is invalid or has already been used.")
             item = self._email_item(customer.email)
             if item is not None:
                 return self._email_error(customer.email)
@@ -440,9 +463,79 @@ class DynamoCustomerRepository:
             # Listed under the customer so an erasure can drop the customer's open links.
             gsi1pk=keys.customer_pk(token.customer_id),
             gsi1sk=keys.account_token_activity_sk(token.token_hash),
+            email=token.email,
         )
         with dynamo_errors():
             record.save()
+
+    # -- registrations waiting for their e-mail link ---------------------------------------------
+    def put_pending_registration(
+        self, pending: PendingRegistration, token: AccountToken, quiet_since: datetime
+    ) -> bool:
+        record = PendingRegistrationRecord(
+            keys.pending_registration_pk(pending.email),
+            keys.PENDING_REGISTRATION_SK,
+            customer_id=pending.customer_id,
+            token_hash=pending.token_hash,
+            password_hash=pending.password_hash,
+            profile=pending.profile,
+            guest=pending.guest,
+            requested_at=iso(pending.requested_at),
+            valid_until=iso(pending.valid_until),
+            expires_at=pending.valid_until + timedelta(days=1),
+        )
+        token_record = AccountTokenRecord(
+            keys.account_token_pk(TOKEN_SCOPES[token.purpose], token.token_hash),
+            "TOKEN",
+            customer_id=token.customer_id,
+            purpose=token.purpose,
+            valid_until=iso(token.valid_until),
+            expires_at=token.valid_until + timedelta(days=1),
+            gsi1pk=keys.customer_pk(token.customer_id),
+            gsi1sk=keys.account_token_activity_sk(token.token_hash),
+            email=token.email,
+        )
+        # The condition, not a read before the write, caps the mails: absent, or older than the
+        # quiet period. Two registrations racing: one transaction wins, the other mails nothing.
+        quiet = PendingRegistrationRecord.pk.does_not_exist() | (
+            PendingRegistrationRecord.requested_at < iso(quiet_since)
+        )
+
+        def build(transaction: TransactWrite) -> None:
+            transaction.save(record, condition=quiet)
+            transaction.save(token_record)
+
+        try:
+            run_transaction(build, lambda _codes: _QuietPeriodError())
+        except _QuietPeriodError:
+            return False
+        return True
+
+    def get_pending_registration(self, email: str) -> PendingRegistration | None:
+        with dynamo_errors():
+            try:
+                record = PendingRegistrationRecord.get(
+                    keys.pending_registration_pk(normalise_email(email)), keys.PENDING_REGISTRATION_SK
+                )
+            except PendingRegistrationRecord.DoesNotExist:
+                return None
+        return PendingRegistration(
+            email=normalise_email(email),
+            token_hash=record.token_hash,
+            password_hash=record.password_hash,
+            profile=dict(record.profile or {}),
+            customer_id=record.customer_id,
+            guest=bool(record.guest),
+            requested_at=parse_iso(record.requested_at),
+            valid_until=parse_iso(record.valid_until),
+        )
+
+    def delete_pending_registration(self, email: str) -> None:
+        record = PendingRegistrationRecord(
+            keys.pending_registration_pk(normalise_email(email)), keys.PENDING_REGISTRATION_SK
+        )
+        with dynamo_errors():
+            record.delete()
 
     def get_account_token(self, token_hash: str, scope: TokenScope) -> AccountToken | None:
         with dynamo_errors():
@@ -453,7 +546,9 @@ class DynamoCustomerRepository:
         purpose = next((p for p in TOKEN_SCOPES if p == record.purpose), None)
         if purpose is None or TOKEN_SCOPES[purpose] != scope:
             return None  # belt and braces: the key already holds the scope
-        return AccountToken(token_hash, record.customer_id, purpose, parse_iso(record.valid_until))
+        return AccountToken(
+            token_hash, record.customer_id, purpose, parse_iso(record.valid_until), email=record.email
+        )
 
     # -- lists and search ----------------------------------------------------------------------
     def list_page(self, query: CustomerQuery) -> Page[Customer]:

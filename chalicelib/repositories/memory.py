@@ -25,6 +25,7 @@ from chalicelib.domain.customers import (
     CustomerQuery,
     CustomerView,
     Page,
+    PendingRegistration,
     ResetRequest,
     TokenScope,
 )
@@ -59,6 +60,7 @@ class MemoryCustomerRepository:
         self.emails: dict[str, str | None] = {}  # normalised e-mail → id (None: blocked)
         self.connections: dict[str, list[Connection]] = {}
         self.tokens: dict[tuple[TokenScope, str], AccountToken] = {}
+        self.pending_registrations: dict[str, PendingRegistration] = {}
         self.history: dict[str, list[Consent]] = {}
 
     def _claim(self, email: str, customer_id: str) -> None:
@@ -178,6 +180,30 @@ class MemoryCustomerRepository:
 
     def get_account_token(self, token_hash: str, scope: TokenScope) -> AccountToken | None:
         return self.tokens.get((scope, token_hash))
+
+    def create_consuming_token(self, customer: Customer, token: AccountToken) -> None:
+        key = (TOKEN_SCOPES[token.purpose], token.token_hash)
+        stored = self.tokens.get(key)
+        if stored is None or stored.customer_id != customer.id:
+            raise InvalidTokenError("The link is invalid or has already been used.")
+        self.create(customer)
+        del self.tokens[key]
+
+    def put_pending_registration(
+        self, pending: PendingRegistration, token: AccountToken, quiet_since: datetime
+    ) -> bool:
+        current = self.pending_registrations.get(pending.email)
+        if current is not None and current.requested_at >= quiet_since:
+            return False
+        self.pending_registrations[pending.email] = pending
+        self.put_account_token(token)
+        return True
+
+    def get_pending_registration(self, email: str) -> PendingRegistration | None:
+        return self.pending_registrations.get(normalise_email(email))
+
+    def delete_pending_registration(self, email: str) -> None:
+        self.pending_registrations.pop(normalise_email(email), None)
 
     def update_consuming_token(self, before: Customer, after: Customer, token: AccountToken) -> None:
         key = (TOKEN_SCOPES[token.purpose], token.token_hash)

@@ -16,6 +16,7 @@ from chalicelib.domain.customers import (
     CustomerQuery,
     CustomerView,
     Page,
+    PendingRegistration,
     ResetRequest,
     TokenScope,
 )
@@ -74,6 +75,22 @@ class CustomerRepository(Protocol):
 
     def get_account_token(self, token_hash: str, scope: TokenScope) -> AccountToken | None:
         """The token if it was minted for a flow of `scope` (others are not found)."""
+
+    def create_consuming_token(self, customer: Customer, token: AccountToken) -> None:
+        """Create `customer` and delete the token in one transaction.
+
+        Raises: InvalidTokenError (token already used), AlreadyExistsError (e-mail taken).
+        """
+
+    def put_pending_registration(
+        self, pending: PendingRegistration, token: AccountToken, quiet_since: datetime
+    ) -> bool:
+        """Store the registration and its verify_email token unless the address got one after
+        `quiet_since` (a condition on the write, not a read first). False: nothing written."""
+
+    def get_pending_registration(self, email: str) -> PendingRegistration | None: ...
+
+    def delete_pending_registration(self, email: str) -> None: ...
 
     def update_consuming_token(self, before: Customer, after: Customer, token: AccountToken) -> None:
         """Apply `after` and delete the token in one transaction.

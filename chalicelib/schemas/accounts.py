@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
@@ -44,6 +44,10 @@ class ForgotPasswordRequest(RequestModel):
 class ResetPasswordRequest(RequestModel):
     token: Annotated[str, StringConstraints(min_length=1, max_length=512)]
     password: Password
+
+
+class VerifyEmailRequest(RequestModel):
+    token: Annotated[str, StringConstraints(min_length=1, max_length=512)]
 
 
 class UpdateMeRequest(RequestModel):
@@ -87,6 +91,20 @@ class MeResponse(ResponseModel):
     website: str | None = None
 
 
+class VerificationSentResponse(ResponseModel):
+    """POST /store/register (202): the address must be confirmed by the link mailed to it."""
+
+    status: Literal["verification_sent"]
+
+
+class UpdateMeResponse(MeResponse):
+    """PATCH /store/me: the profile, plus a fresh `token` when a new password or e-mail ended
+    every other session (absent otherwise)."""
+
+    token: str | None = None
+    expires_at: datetime | None = None
+
+
 class StoreSessionResponse(ResponseModel):
     token: str | None
     expires_at: datetime | None
@@ -122,6 +140,9 @@ class PersonalDataResponse(ResponseModel):
     threads: list[dict[str, object]]
     # Password-reset / set-password / erasure links sent and not used yet (never the token).
     open_links: list[dict[str, object]]
+    # A registration with this address waiting for its verification link: when it was asked,
+    # until when the link works, and the details it was asked with (never the password's hash).
+    pending_registration: dict[str, object] | None = None
     erasure: ErasureResponse | None = None
     # Consents confirmed as a guest with this e-mail (double opt-in link): {channel, source, at}.
     guest_consents: list[dict[str, str]]

@@ -112,6 +112,9 @@ class ShopSettings(RequestModel):
     """The whole settings document (GET returns it; PATCH merges a partial one into it)."""
 
     registration_mode: Literal["disabled", "optional", "required"] = "optional"
+    # "required": every new account confirms its e-mail address by a mailed link before it can
+    # sign in (registering with a guest's address always does, whatever this says).
+    email_verification: Literal["off", "required"] = "off"
     guest_checkout: bool = True
     b2b_mode: bool = False
     password_policy: PasswordPolicy = Field(default_factory=PasswordPolicy)

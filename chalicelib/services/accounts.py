@@ -14,13 +14,16 @@ from chalicelib.domain.customers import (
     Connection,
     Customer,
     CustomerView,
+    PendingRegistration,
     ResetRequest,
     TokenPurpose,
 )
 from chalicelib.domain.employees import Principal
 from chalicelib.errors import (
     AccountDisabledError,
+    AlreadyExistsError,
     ConflictError,
+    EmailNotVerifiedError,
     InvalidInputError,
     InvalidTokenError,
     NotFoundError,
@@ -69,6 +72,17 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# However often someone registers with an address, it gets at most one verification mail per period.
+VERIFY_QUIET_PERIOD = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class VerificationSent:
+    """register() answered 202: a link went (or recently went) to the address."""
+
+    status: str = "verification_sent"
+
+
 @dataclass(frozen=True)
 class Session:
     customer: Customer
@@ -91,6 +105,7 @@ class AccountService:
         login_throttle: LoginThrottle,
         reset_ttl: timedelta = timedelta(hours=1),
         set_password_ttl: timedelta = timedelta(days=7),
+        verify_ttl: timedelta = timedelta(hours=24),
         clock: Clock = utc_now,
         new_secret: Callable[[], str] = lambda: secrets.token_urlsafe(32),
         ids: IdFactory = new_id,
@@ -107,6 +122,7 @@ class AccountService:
         self._token_ttl = token_ttl
         self._reset_ttl = reset_ttl
         self._set_password_ttl = set_password_ttl
+        self._verify_ttl = verify_ttl
         self._clock = clock
         self._new_secret = new_secret
 
@@ -120,46 +136,148 @@ class AccountService:
         )
         return Session(customer, token, now + self._token_ttl)
 
-    def register(self, request: RegisterRequest) -> Session:
-        """Raises: RegistrationDisabledError, InvalidInputError, AlreadyExistsError."""
+    def register(self, request: RegisterRequest) -> Session | VerificationSent:
+        """A signed-in session, or VerificationSent when the address must be proven first (it
+        belongs to a guest, or the shop requires verification).
+
+        Raises: RegistrationDisabledError, InvalidInputError, AlreadyExistsError."""
         settings = self._config.settings()
         if settings.registration_mode == "disabled":
             raise RegistrationDisabledError("This shop does not offer customer accounts.")
         pending = settings.registration_mode == "required"
         fields = request.model_dump(exclude_unset=True)
         existing = self._repository.get_by_email(request.email)
-        if existing is not None and existing.is_guest:
-            # Registering with a guest's e-mail turns that guest (and its orders) into the account.
-            guest_groups = [g for g in existing.group_ids if g != "guest"] or ["customer"]
-            changes = UpdateCustomerRequest.model_validate(
-                fields
-                | {
-                    "is_guest": False,
-                    "group_ids": guest_groups,
-                    "default_group_id": "customer" if "customer" in guest_groups else guest_groups[0],
-                    "status": "pending_approval" if pending else "active",
-                }
-            )
-            customer = self._customers.update(existing.id, changes, source="storefront")
-            logger.info("guest registered", customer_id=customer.id, pending=pending)
-        else:
-            create = CreateCustomerRequest.model_validate(
-                fields | {"status": "pending_approval" if pending else "active"}
-            )
-            customer = self._customers.create(create, source="storefront")
+        create = CreateCustomerRequest.model_validate(
+            fields | {"status": "pending_approval" if pending else "active"}
+        )
+        guest = existing if existing is not None and existing.is_guest else None
+        if guest is None and (existing is not None or settings.email_verification == "off"):
+            customer = self._customers.create(create, source="storefront")  # 409 when taken
             logger.info("customer registered", customer_id=customer.id, pending=pending)
+            return self._session(customer)
+        # Nobody proves an address by typing it: a guest's orders and addresses (and, in
+        # verification mode, a new account) wait for the link mailed to the address.
+        customer = self._customers.build_new(create, source="storefront")  # every rule checked now
+        self._start_verification(request, customer.id if guest is None else guest.id, guest is not None)
+        return VerificationSent()
+
+    def _start_verification(self, request: RegisterRequest, customer_id: str, guest: bool) -> None:
+        now = self._clock()
+        secret = self._new_secret()
+        hashed = token_hash(secret)
+        email = normalise_email(request.email)
+        valid_until = now + self._verify_ttl
+        profile = request.model_dump(mode="json", exclude_unset=True, exclude={"password"})
+        registration = PendingRegistration(
+            email=email,
+            token_hash=hashed,
+            password_hash=hash_password(request.password),
+            profile=profile,
+            customer_id=customer_id,
+            guest=guest,
+            requested_at=now,
+            valid_until=valid_until,
+        )
+        token = AccountToken(hashed, customer_id, "verify_email", valid_until, email=email)
+        if not self._repository.put_pending_registration(registration, token, now - VERIFY_QUIET_PERIOD):
+            # Still 202: the answer never depends on how often the address was tried.
+            logger.info("verification mail held back (quiet period)", customer_id=customer_id)
+            return
+        base = self._config.settings().storefront_url.rstrip("/")
+        self._notifier.send(
+            f"verify-email:{hashed}",
+            request.email,
+            request.language,
+            "verify_email",
+            {
+                # No name: whoever registers types it, and an anonymous caller's text never goes
+                # into a mail to someone else's address.
+                "link": f"{base}/verify?token={secret}",
+                "valid_hours": int(self._verify_ttl.total_seconds() // 3600),
+            },
+        )
+        logger.info("verification mailed", customer_id=customer_id, guest=guest)
+
+    def verify_email(self, token: str) -> Session:
+        """Use a verify_email link: the pending registration becomes the account (a guest's
+        record, orders, carts and addresses included). The link works once.
+
+        Raises: InvalidTokenError, RegistrationDisabledError, InvalidInputError."""
+        hashed = token_hash(token)
+        stored = self._repository.get_account_token(hashed, "verify_email")
+        now = self._clock()
+        if (
+            stored is None
+            or stored.purpose != "verify_email"
+            or stored.valid_until <= now
+            or not stored.email
+        ):
+            raise InvalidTokenError(_BAD_LINK)
+        registration = self._repository.get_pending_registration(stored.email)
+        if registration is None or registration.token_hash != hashed:
+            raise InvalidTokenError(_BAD_LINK)  # superseded by a newer registration
+        settings = self._config.settings()
+        if settings.registration_mode == "disabled":
+            raise RegistrationDisabledError("This shop does not offer customer accounts.")
+        status = "pending_approval" if settings.registration_mode == "required" else "active"
+        if registration.guest:
+            customer = self._convert_verified_guest(registration, stored, status)
+        else:
+            create = CreateCustomerRequest.model_validate(registration.profile | {"status": status})
+            built = replace(
+                self._customers.build_new(create, source="storefront"),
+                id=registration.customer_id,
+                password_hash=registration.password_hash,
+            )
+            try:
+                self._repository.create_consuming_token(built, stored)
+            except AlreadyExistsError:
+                raise InvalidTokenError(_BAD_LINK) from None  # someone registered it meanwhile
+            customer = replace(built, version=1)
+        self._repository.delete_pending_registration(registration.email)
+        logger.info("e-mail verified", customer_id=customer.id, guest=registration.guest)
         return self._session(customer)
+
+    def _convert_verified_guest(
+        self, registration: PendingRegistration, stored: AccountToken, status: str
+    ) -> Customer:
+        guest = self._repository.get(registration.customer_id)
+        if guest is None or not guest.is_guest:
+            raise InvalidTokenError(_BAD_LINK)
+        groups = [g for g in guest.group_ids if g != "guest"] or ["customer"]
+        changes = UpdateCustomerRequest.model_validate(
+            registration.profile
+            | {
+                "is_guest": False,
+                "group_ids": groups,
+                "default_group_id": "customer" if "customer" in groups else groups[0],
+                "status": status,
+            }
+        )
+        after = self._customers.build_update(guest, changes, source="storefront")
+        after = replace(
+            after,
+            password_hash=registration.password_hash,
+            session_generation=guest.session_generation + 1,
+        )
+        self._repository.update_consuming_token(guest, after, stored)
+        return replace(after, version=guest.version + 1)
 
     def login(self, email: str, password: str, ip: str, user_agent: str | None = None) -> Session:
         """Raises: ThrottledError, UnauthenticatedError, PendingApprovalError, AccountDisabledError."""
         # Reserved before argon2 (per e-mail and client IP, and per IP): see LoginThrottle.
         attempt = self._login_throttle.reserve(normalise_email(email), ip)
         customer = self._repository.get_by_email(email)
+        known_hash = customer.password_hash if customer else None
+        waiting = None if known_hash else self._waiting_registration(email)
         # verify_password always does the argon2 work: unknown e-mails cost what wrong passwords do.
-        valid = verify_password(customer.password_hash if customer else None, password)
-        if customer is None or not valid:
+        valid = verify_password(known_hash or (waiting.password_hash if waiting else None), password)
+        if not valid or (customer is None and waiting is None):
             raise UnauthenticatedError(_BAD_CREDENTIALS)
         self._login_throttle.succeeded(attempt)
+        if waiting is not None or customer is None:
+            # Only the right password learns that the address still waits for its link.
+            raise EmailNotVerifiedError("Confirm your e-mail address with the link we sent first.")
         # Only someone who knows the password learns the account's state.
         if customer.status == "pending_approval":
             raise PendingApprovalError("This account is waiting for the shop's approval.")
@@ -176,6 +294,12 @@ class AccountService:
             logger.info("last visit not recorded (concurrent change)", customer_id=customer.id)
         logger.info("customer signed in", customer_id=customer.id)
         return self._session(customer)
+
+    def _waiting_registration(self, email: str) -> PendingRegistration | None:
+        registration = self._repository.get_pending_registration(email)
+        if registration is None or registration.valid_until <= self._clock():
+            return None
+        return registration
 
     def authenticate(self, token: str) -> Principal:
         """Raises: UnauthenticatedError (bad, expired or revoked token; account not active)."""
@@ -260,8 +384,15 @@ class AccountService:
         if customer is None:
             raise InvalidTokenError(_BAD_LINK)
         check_password(password, self._config.settings().password_policy)
+        after = customer
+        if stored.purpose == "set_password" and customer.is_guest:
+            # convert-guest: the guest becomes an account only now that its link was used.
+            groups = [g for g in customer.group_ids if g != "guest"] or ["customer"]
+            after = self._customers.build_update(
+                customer, UpdateCustomerRequest(is_guest=False, group_ids=groups, default_group_id=groups[0])
+            )
         after = replace(
-            customer,
+            after,
             password_hash=hash_password(password),
             session_generation=customer.session_generation + 1,
             updated_at=now,
@@ -280,30 +411,30 @@ class AccountService:
         return approved
 
     def convert_guest(self, customer_id: str) -> Customer:
-        """Guest → account; mails a set-password link. Raises: NotFoundError, ConflictError."""
+        """Mail the guest a set-password link; the guest becomes an account when the link is used
+        (the address proves itself), not before. Raises: NotFoundError, ConflictError."""
         customer = self._customers.get(customer_id)
         if not customer.is_guest:
             raise ConflictError("This customer already has an account.")
-        groups = [g for g in customer.group_ids if g != "guest"] or ["customer"]
-        converted = self._customers.update(
-            customer_id,
-            UpdateCustomerRequest(is_guest=False, group_ids=groups, default_group_id=groups[0]),
-        )
-        link, hashed = self._issue_link(converted, "set_password", self._set_password_ttl)
+        link, hashed = self._issue_link(customer, "set_password", self._set_password_ttl)
         self._notifier.send_to_customer(
             f"set-password:{hashed}",
-            converted,
+            customer,
             "set_password",
             {"link": link, "valid_days": self._set_password_ttl.days},
         )
-        return converted
+        logger.info("set-password link mailed to a guest", customer_id=customer_id)
+        return customer
 
     # -- own profile ---------------------------------------------------------------------------
     def me(self, customer_id: str) -> Customer:
         return self._customers.get(customer_id)
 
-    def update_me(self, customer_id: str, request: UpdateMeRequest, ip: str) -> Customer:
-        """Raises: InvalidInputError (incl. wrong current password), ThrottledError, AlreadyExistsError."""
+    def update_me(self, customer_id: str, request: UpdateMeRequest, ip: str) -> Session:
+        """The changed profile, with a fresh token when the change ended the other sessions (a new
+        password or e-mail bumps the session generation; the caller stays signed in).
+
+        Raises: InvalidInputError (incl. wrong current password), ThrottledError, AlreadyExistsError."""
         customer = self._customers.get(customer_id)
         given = request.model_fields_set
         email_changes = "email" in given and normalise_email(request.email or "") != normalise_email(
@@ -313,10 +444,14 @@ class AccountService:
             self._check_current_password(customer, request.current_password, ip)
         changes = {name: getattr(request, name) for name in _SELF_SERVICE_FIELDS if name in given}
         if not changes:
-            return customer
-        return self._customers.update(
+            return Session(customer, None, None)
+        updated = self._customers.update(
             customer_id, UpdateCustomerRequest.model_validate(changes), source="storefront"
         )
+        if updated.session_generation == customer.session_generation:
+            return Session(updated, None, None)
+        logger.info("sessions ended by a credential change", customer_id=customer_id)
+        return self._session(updated)
 
     def _check_current_password(self, customer: Customer, current: str | None, ip: str) -> None:
         # The same pair/IP model as sign-in, keyed by the account id (the e-mail may be changing).

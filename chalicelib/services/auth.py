@@ -52,7 +52,9 @@ class AuthService:
         if employee is None or not valid or not employee.active:
             raise UnauthenticatedError(_BAD_CREDENTIALS)
         self._throttle.succeeded(attempt)
-        token = self._signer.issue(employee.id, employee.role, "clientele:admin", now)
+        token = self._signer.issue(
+            employee.id, employee.role, "clientele:admin", now, generation=employee.session_generation
+        )
         return LoginResult(token=token, expires_at=now + self._ttl, employee=employee)
 
     def authenticate(self, token: str) -> Principal:
@@ -63,5 +65,7 @@ class AuthService:
         claims = self._signer.verify(token, "clientele:admin", self._clock())
         employee = self._employees.get(claims.subject)
         if employee is None or not employee.active:
+            raise UnauthenticatedError("The token is no longer valid.")
+        if claims.generation != employee.session_generation:
             raise UnauthenticatedError("The token is no longer valid.")
         return Principal(subject_id=employee.id, role=employee.role)

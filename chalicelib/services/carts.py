@@ -55,6 +55,10 @@ _CHECKOUT_ATTEMPTS = 3
 _SNAPSHOT_FIELDS = tuple(name for name in ADDRESS_FIELDS if name not in ("alias", "dni", "other"))
 
 
+# The group whose prices an unproven guest checkout gets (every new guest starts in it).
+_GUEST_GROUP = "guest"
+
+
 @dataclass(frozen=True)
 class Shopper:
     """Who calls a storefront cart route: a signed-in customer, a guest's cart token, or both."""
@@ -295,11 +299,17 @@ class CartService:
         if not cart.lines:
             raise RuleViolationError("The cart is empty.")
         now = self._clock()
-        customer_before, customer = self._buyer(cart, request)
+        customer_before, customer, unproven = self._buyer(cart, request)
         delivery, invoice, address_ids = self._addresses_for(customer, request, guest=customer.is_guest)
-        voucher = self._voucher(request.voucher_code, cart, customer, now)
+        # An anonymous checkout with an existing guest's address proves nothing about who is
+        # buying: the order is the address's, but it gets the shop's guest prices (not the group
+        # an employee gave that guest), no voucher issued to that guest, and leaves its stats alone.
+        owner = None if unproven else customer
+        voucher = self._voucher(request.voucher_code, cart, owner, now)
         priced = self.price_with_group(
-            cart, customer.default_group_id, voucher.percent if voucher else Decimal("0")
+            cart,
+            _GUEST_GROUP if unproven else customer.default_group_id,
+            voucher.percent if voucher else Decimal("0"),
         )
         totals = priced.totals
         order = Order(
@@ -335,11 +345,15 @@ class CartService:
             invoice_address=invoice,
             voucher_code=voucher.code if voucher else None,
         )
-        customer_after = replace(
-            customer,
-            orders_count=customer.orders_count + 1,
-            total_spent=money_text(money(Decimal(customer.total_spent)) + totals.total),
-            last_order_at=now,
+        customer_after = (
+            customer
+            if unproven
+            else replace(
+                customer,
+                orders_count=customer.orders_count + 1,
+                total_spent=money_text(money(Decimal(customer.total_spent)) + totals.total),
+                last_order_at=now,
+            )
         )
         cart_after = replace(
             cart,
@@ -362,13 +376,14 @@ class CartService:
             now=now,
         )
 
-    def _buyer(self, cart: Cart, request: CheckoutRequest) -> tuple[Customer | None, Customer]:
-        """(before, customer): before is None when this checkout creates a guest customer."""
+    def _buyer(self, cart: Cart, request: CheckoutRequest) -> tuple[Customer | None, Customer, bool]:
+        """(before, customer, unproven): before is None when this checkout creates a guest
+        customer; unproven when it reuses an existing guest nobody signed in as."""
         if cart.customer_id is not None:
             customer = self._customers.get(cart.customer_id)
             if customer is None:
                 raise NotFoundError("Customer not found.")
-            return customer, customer
+            return customer, customer, False
         if not self._config.settings().guest_checkout:
             raise ForbiddenError("Guest checkout is disabled: sign in or create an account to order.")
         email = str(request.email) if request.email else cart.email
@@ -390,7 +405,7 @@ class CartService:
         if existing is not None:
             if not existing.is_guest:
                 raise ConflictError("An account exists for this e-mail address: sign in to check out.")
-            return existing, existing
+            return existing, existing, True
         guest = self._customer_service.build_new(
             CreateCustomerRequest(
                 first_name=request.first_name,
@@ -401,7 +416,7 @@ class CartService:
             ),
             source="storefront",
         )
-        return None, guest
+        return None, guest, False
 
     def _addresses_for(
         self, customer: Customer, request: CheckoutRequest, *, guest: bool
@@ -422,7 +437,10 @@ class CartService:
         invoice = resolve(request.invoice_address_id, request.invoice_address) or delivery
         return delivery, invoice, tuple(used)
 
-    def _voucher(self, code: str | None, cart: Cart, customer: Customer, now: datetime) -> Voucher | None:
+    def _voucher(
+        self, code: str | None, cart: Cart, customer: Customer | None, now: datetime
+    ) -> Voucher | None:
+        """The voucher if it is the cart's own or issued to `customer` (None: cart vouchers only)."""
         if code is None:
             return None
         voucher = self._carts.get_voucher(code.strip().upper())
@@ -432,7 +450,11 @@ class CartService:
             and voucher.valid_until > now
             and (
                 voucher.cart_id == cart.id
-                or (voucher.customer_id is not None and voucher.customer_id == customer.id)
+                or (
+                    customer is not None
+                    and voucher.customer_id is not None
+                    and voucher.customer_id == customer.id
+                )
             )
         )
         if not valid:

@@ -30,6 +30,7 @@ from chalicelib.security.cursors import CursorCodec
 from chalicelib.security.passwords import hash_password
 from chalicelib.services.config import ConfigService
 from chalicelib.services.password_policy import check_password
+from chalicelib.text import normalise_email
 
 _TRUE = {"1", "true", "yes"}
 
@@ -236,6 +237,14 @@ class CustomerService:
         changes["b2b"] = self._b2b(request, before.b2b)
         now = self._clock()
         after = replace(before, **changes, updated_at=now)
+        if (
+            "password_hash" in changes
+            or normalise_email(after.email) != normalise_email(before.email)
+            or (before.enabled and not after.enabled)
+        ):
+            # A new password or e-mail (or disabling) ends every session opened before it: tokens
+            # carry the generation they were issued for. PATCH /store/me hands its caller a new one.
+            after = replace(after, session_generation=before.session_generation + 1)
         fields = self._check_rules(after, given, settings)
         if fields:
             raise InvalidInputError("The customer is not valid.", fields)

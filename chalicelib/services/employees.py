@@ -15,6 +15,7 @@ from chalicelib.schemas.validation import validate
 from chalicelib.security.cursors import CursorCodec
 from chalicelib.security.passwords import generate_password, hash_password
 from chalicelib.services.password_policy import check_password
+from chalicelib.text import normalise_email
 
 # Staff accounts open the whole back-office: they get a stricter floor than the shop's policy.
 STAFF_POLICY = PasswordPolicy(min_length=12)
@@ -88,6 +89,13 @@ class EmployeeService:
             check_password(request.password, STAFF_POLICY)
             changes["password_hash"] = hash_password(request.password)
         after = replace(before, **changes, updated_at=self._clock())
+        if (
+            "password_hash" in changes
+            or normalise_email(after.email) != normalise_email(before.email)
+            or (before.active and not after.active)
+        ):
+            # A changed password or e-mail, or disabling, ends every session of the employee.
+            after = replace(after, session_generation=before.session_generation + 1)
         losing_admin = (
             before.role == "admin" and before.active and not (after.role == "admin" and after.active)
         )

@@ -150,6 +150,15 @@ class ErasureService:
             return deleted, None, deleted < STEP_SIZE
         if job.step == "tokens":
             deleted = self._privacy.delete_tokens(customer_id, STEP_SIZE)
+            customer = self._customers.get(customer_id)
+            # A registration with the address waiting for its link (names, the password hash).
+            if (
+                customer is not None
+                and deleted < STEP_SIZE
+                and self._customers.get_pending_registration(customer.email) is not None
+            ):
+                self._customers.delete_pending_registration(customer.email)
+                deleted += 1
             return deleted, None, deleted < STEP_SIZE
         if job.step == "collection":
             deleted = self._privacy.delete_collection_items(customer_id, STEP_SIZE)

@@ -83,6 +83,7 @@ class PersonalDataService:
             erasure=self._privacy.get_job(customer_id),
             guest_consents=tuple(self._privacy.opt_ins(email_hash(view.customer.email))),
             stored_files=self._stored_files(view.customer.email, view.customer.import_rows, threads),
+            pending_registration=self._customers.get_pending_registration(view.customer.email),
         )
 
     def _stored_files(

@@ -269,15 +269,45 @@ def test_checkout_retry_with_idempotency_key_returns_the_same_order(admin: Api, 
 
 
 def test_guest_checkout_creates_one_guest_customer(admin: Api, anonymous: Api) -> None:
+    orders = []
     for _ in range(2):
         cart_id, token = guest_cart(anonymous)
         put_line(anonymous, cart_id, headers=token, unit_price="7.25")
         status, order = anonymous.json("POST", f"/store/carts/{cart_id}/checkout", GUEST, headers=token)
         assert status == 201, order
+        orders.append(order)
     _, found = admin.json("GET", "/admin/customers?is_guest=1")
+    # The second checkout reused the guest without proving the address: its order is the
+    # address's, but the guest's stats only count what the guest itself placed (issue 16 §1.1).
     assert [(c["email"], c["orders_count"], c["total_spent"]) for c in found["items"]] == [
-        ("guest@example.com", 2, "14.50")
+        ("guest@example.com", 1, "7.25")
     ]
+    assert {o["customer_id"] for o in orders} == {found["items"][0]["id"]}
+
+
+def test_a_guest_checkout_does_not_borrow_an_existing_guests_prices(admin: Api, anonymous: Api) -> None:
+    # An employee put a known guest in a 50 % group; someone typing that guest's address at
+    # checkout must not get its prices nor change its stats.
+    _, vip = admin.json("POST", "/admin/groups", {"name": "VIP", "reduction_percent": "50"})
+    _, guest = admin.json(
+        "POST",
+        "/admin/customers",
+        {
+            "first_name": "Gus",
+            "last_name": "Guest",
+            "email": "guest@example.com",
+            "is_guest": True,
+            "group_ids": [vip["id"]],
+            "default_group_id": vip["id"],
+        },
+    )
+    cart_id, token = guest_cart(anonymous)
+    put_line(anonymous, cart_id, headers=token, unit_price="10.00")
+    status, order = anonymous.json("POST", f"/store/carts/{cart_id}/checkout", GUEST, headers=token)
+    assert status == 201, order
+    assert (order["discount"], order["total"]) == ("0.00", "10.00")
+    _, profile = admin.json("GET", f"/admin/customers/{guest['id']}")
+    assert (profile["profile"]["orders_count"], profile["profile"]["total_spent"]) == (0, "0.00")
 
 
 def test_guest_checkout_rules(admin: Api, anonymous: Api) -> None:

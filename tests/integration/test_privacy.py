@@ -231,6 +231,7 @@ EXPORTED_AS = {
     "ORDER": "orders",
     "VOUCHER": "vouchers",
     "ACCOUNT_TOKEN": "open_links",
+    "PENDING_REGISTRATION": "pending_registration",
     "THREAD": "threads",
     "THREAD_MESSAGE": "threads",
     "THREAD_EVENT": "threads",
@@ -304,6 +305,30 @@ def test_export_lists_the_raw_copies_held_about_the_customer(
     [thread] = export["threads"]
     [raw] = [f for f in export["stored_files"] if f["kind"] == "raw_mail"]
     assert raw["ref"] == f"{thread['id']}/{thread['messages'][0]['id']}"
+
+
+def test_a_pending_registration_is_exported_and_erased(admin: Api, anonymous: Api) -> None:
+    # Someone registered with a guest's address (issue 16 §1.1): the waiting registration holds
+    # names and a password hash about that address until its link is used or it expires.
+    _, guest = admin.json(
+        "POST", "/admin/customers", {"first_name": "G", "last_name": "U", "email": EMAIL, "is_guest": True}
+    )
+    body = {"first_name": FIRST, "last_name": LAST, "email": EMAIL, "password": PASSWORD}
+    assert anonymous.json("POST", "/store/register", body)[0] == 202
+    status, export = admin.json("GET", f"/admin/customers/{guest['id']}/personal-data")
+    assert status == 200
+    pending = export["pending_registration"]
+    assert pending["details"]["first_name"] == FIRST and "password" not in str(pending).lower()
+    held = {
+        item["entity_type"]["S"] for item in scan_table() if "entity_type" in item and EMAIL in _values(item)
+    }
+    assert "PENDING_REGISTRATION" in held
+    for entity_type in held:
+        assert entity_type in EXPORTED_AS, f"{entity_type} items hold customer data the export does not show"
+        assert export[EXPORTED_AS[entity_type]], entity_type
+    status, job = admin.json("POST", f"/admin/customers/{guest['id']}/erase")
+    assert status in (200, 202) and job["done"], job
+    assert not [i for i in scan_table() if EMAIL in _values(i) or FIRST.lower() in _values(i)]
 
 
 def test_export_is_for_admins(admin: Api, support: Api, anonymous: Api) -> None:

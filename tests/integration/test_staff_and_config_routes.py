@@ -159,6 +159,12 @@ def test_openapi_describes_every_route(anonymous: Api) -> None:
     schema_name = create["requestBody"]["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
     schema = document["components"]["schemas"][schema_name]
     assert schema["additionalProperties"] is False and "email" in schema["required"]
+    # A registration may have to wait for its e-mail link (issue 16 §1.1).
+    register = document["paths"]["/store/register"]["post"]["responses"]
+    assert set(register) >= {"201", "202"}
+    sent = register["202"]["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
+    assert document["components"]["schemas"][sent]["properties"]["status"]["const"] == "verification_sent"
+    assert "200" in document["paths"]["/store/verify"]["post"]["responses"]
 
 
 def test_every_item_written_carries_an_entity_type(admin: Api, anonymous: Api) -> None:

@@ -254,17 +254,86 @@ def test_a_redelivered_reset_request_mails_once(
 
 
 # -- guests -------------------------------------------------------------------------------------------
-def test_registering_with_a_guest_email_converts_the_guest(admin: Api, anonymous: Api) -> None:
+def verify_token(mail_text: str) -> str:
+    match = re.search(r"/verify\?token=([A-Za-z0-9_\-]+)", mail_text)
+    assert match, "no verification link in the mail"
+    return match.group(1)
+
+
+def test_registering_with_a_guest_email_needs_the_mailed_link(
+    admin: Api, anonymous: Api, mailbox: MemoryMailer
+) -> None:
+    # Issue 16 §1.1: knowing a guest's address is not owning it.
     _, guest = admin.json(
         "POST",
         "/admin/customers",
         {"first_name": "G", "last_name": "Uest", "email": "lea@example.com", "is_guest": True},
     )
-    status, session = register(anonymous)
-    assert status == 201
+    admin.json(
+        "POST",
+        f"/admin/customers/{guest['id']}/addresses",
+        {
+            "alias": "Home",
+            "first_name": "G",
+            "last_name": "Uest",
+            "address1": "1 rue Secrète",
+            "postcode": "75001",
+            "city": "Paris",
+            "country": "FR",
+            "phone": "+33600000000",
+        },
+    )
+    status, body = register(anonymous)
+    assert (status, body) == (202, {"status": "verification_sent"})
+    [mail] = mailbox.sent
+    assert mail.to == "lea@example.com" and "Léa" not in mail.text  # no caller text in the mail
+    token = verify_token(mail.text)
+    # Nothing changed yet: still a guest, and the chosen password does not sign in.
+    assert admin.json("GET", f"/admin/customers/{guest['id']}")[1]["profile"]["is_guest"] is True
+    status, body = login(anonymous)
+    assert (status, body["Code"]) == (403, "EmailNotVerified")
+    assert login(anonymous, password="Wrong-password-1")[0] == 401  # never revealed without it
+    # However often someone registers, the address gets one mail per 10 minutes.
+    for _ in range(3):
+        assert register(anonymous, password="Other-passw0rd!")[0] == 202
+    assert len(mailbox.sent) == 1
+    # The link is a verification link only: it resets no password.
+    assert (
+        anonymous.json("POST", "/store/password/reset", {"token": token, "password": "X-passw0rd-42"})[0]
+        == 400
+    )
+    status, session = anonymous.json("POST", "/store/verify", {"token": token})
+    assert status == 200, session
     assert session["customer"]["id"] == guest["id"] and session["customer"]["is_guest"] is False
+    me = as_customer(anonymous, session["token"])
+    status, addresses = me.json("GET", "/store/me/addresses")
+    assert status == 200 and [a["city"] for a in addresses["items"]] == ["Paris"]
+    assert anonymous.json("POST", "/store/verify", {"token": token})[0] == 400  # single use
+    assert anonymous.json("POST", "/store/verify", {"token": "forged"})[0] == 400
+    assert login(anonymous)[0] == 200
     _, profile = admin.json("GET", f"/admin/customers/{guest['id']}")
-    assert profile["profile"]["group_ids"] == ["customer"]
+    assert profile["profile"]["group_ids"] == ["customer"] and profile["profile"]["first_name"] == "Léa"
+
+
+def test_required_email_verification(admin: Api, anonymous: Api, mailbox: MemoryMailer) -> None:
+    assert admin.json("GET", "/admin/settings")[1]["email_verification"] == "off"
+    assert admin.json("PATCH", "/admin/settings", {"email_verification": "required"})[0] == 200
+    assert admin.json("PATCH", "/admin/settings", {"email_verification": "sometimes"})[0] == 400
+    assert register(anonymous)[0] == 202
+    assert admin.json("GET", "/admin/customers?email=lea@example.com")[1]["items"] == []
+    assert login(anonymous)[1]["Code"] == "EmailNotVerified"
+    status, session = anonymous.json("POST", "/store/verify", {"token": verify_token(mailbox.sent[0].text)})
+    assert status == 200 and session["token"] and session["customer"]["status"] == "active"
+    assert as_customer(anonymous, session["token"]).json("GET", "/store/me")[0] == 200
+    assert register(anonymous)[0] == 409  # an account now
+    # With approval too: verify first, then wait for the shop.
+    admin.json("PATCH", "/admin/settings", {"registration_mode": "required"})
+    assert register(anonymous, email="zoe@example.com")[0] == 202
+    assert login(anonymous, email="zoe@example.com")[1]["Code"] == "EmailNotVerified"
+    status, session = anonymous.json("POST", "/store/verify", {"token": verify_token(mailbox.sent[-1].text)})
+    assert status == 200 and session["token"] is None
+    assert session["customer"]["status"] == "pending_approval"
+    assert login(anonymous, email="zoe@example.com")[1]["Code"] == "PendingApproval"
 
 
 def test_convert_guest_mails_a_set_password_link(admin: Api, anonymous: Api, mailbox: MemoryMailer) -> None:
@@ -280,11 +349,12 @@ def test_convert_guest_mails_a_set_password_link(admin: Api, anonymous: Api, mai
         },
     )
     status, converted = admin.json("POST", f"/admin/customers/{guest['id']}/convert-guest")
-    assert status == 200 and converted["is_guest"] is False
-    assert admin.json("POST", f"/admin/customers/{guest['id']}/convert-guest")[0] == 409
+    # The guest stays a guest until its link is used (the address proves itself).
+    assert status == 200 and converted["is_guest"] is True
     assert admin.json("POST", "/admin/customers/nope/convert-guest")[0] == 404
     assert [m.subject for m in mailbox.sent] == ["Votre compte My shop est prêt"]
     token = link_token(mailbox.sent[0].text)
+    assert anonymous.json("POST", "/store/verify", {"token": token})[0] == 400  # not a verify link
     assert (
         anonymous.call(
             "POST", "/store/password/reset", {"token": token, "password": "Zoe-passw0rd!"}
@@ -292,6 +362,9 @@ def test_convert_guest_mails_a_set_password_link(admin: Api, anonymous: Api, mai
         == 204
     )
     assert login(anonymous, email="zoe@example.com", password="Zoe-passw0rd!")[0] == 200
+    _, profile = admin.json("GET", f"/admin/customers/{guest['id']}")
+    assert profile["profile"]["is_guest"] is False and profile["profile"]["group_ids"] == ["customer"]
+    assert admin.json("POST", f"/admin/customers/{guest['id']}/convert-guest")[0] == 409
 
 
 # -- own profile ---------------------------------------------------------------------------------------
@@ -307,6 +380,7 @@ def test_own_profile_changes(anonymous: Api) -> None:
         "PATCH", "/store/me", {"email": "new@example.com", "current_password": PASSWORD}
     )
     assert status == 200 and profile["email"] == "new@example.com"
+    me = as_customer(anonymous, profile["token"])  # the e-mail change ended the old session
     register(anonymous, email="other@example.com")
     status, body = me.json("PATCH", "/store/me", {"email": "OTHER@example.com", "current_password": PASSWORD})
     assert status == 409
@@ -361,3 +435,53 @@ def test_an_erase_link_does_not_reset_the_password(anonymous: Api, mailbox: Memo
         ).status_code
         == 204
     )
+
+
+# -- a new password or e-mail ends the other sessions (issue 16 §1.2) ---------------------------------
+def test_a_new_password_ends_every_other_session(anonymous: Api) -> None:
+    first = register(anonymous)[1]["token"]
+    second = login(anonymous)[1]["token"]
+    me = as_customer(anonymous, first)
+    status, body = me.json("PATCH", "/store/me", {"first_name": "Lea"})
+    assert status == 200 and body["token"] is None  # nothing sensitive changed: sessions stay
+    assert as_customer(anonymous, second).json("GET", "/store/me")[0] == 200
+    status, body = me.json(
+        "PATCH", "/store/me", {"password": "Brand-new-pass-1", "current_password": PASSWORD}
+    )
+    assert status == 200 and body["token"] and body["expires_at"]
+    assert as_customer(anonymous, second).json("GET", "/store/me")[0] == 401
+    assert as_customer(anonymous, first).json("GET", "/store/me")[0] == 401
+    fresh = as_customer(anonymous, body["token"])
+    assert fresh.json("GET", "/store/me")[0] == 200
+    # An e-mail change does the same.
+    status, body = fresh.json(
+        "PATCH", "/store/me", {"email": "lea.new@example.com", "current_password": "Brand-new-pass-1"}
+    )
+    assert status == 200 and body["token"]
+    assert fresh.json("GET", "/store/me")[0] == 401
+    assert as_customer(anonymous, body["token"]).json("GET", "/store/me")[0] == 200
+
+
+def test_an_admin_password_change_ends_the_customers_sessions(admin: Api, anonymous: Api) -> None:
+    session = register(anonymous)[1]
+    customer = as_customer(anonymous, session["token"])
+    assert admin.json("PATCH", f"/admin/customers/{session['customer']['id']}", {"note": "vip"})[0] == 200
+    assert customer.json("GET", "/store/me")[0] == 200
+    status, _ = admin.json(
+        "PATCH", f"/admin/customers/{session['customer']['id']}", {"password": "Admin-set-pass-1"}
+    )
+    assert status == 200
+    assert customer.json("GET", "/store/me")[0] == 401
+    assert login(anonymous, password="Admin-set-pass-1")[0] == 200
+
+
+def test_an_employees_password_change_ends_their_sessions(admin: Api, support: Api) -> None:
+    assert support.json("GET", "/admin/customers")[0] == 200
+    _, employees = admin.json("GET", "/admin/employees")
+    [sam] = [e for e in employees["items"] if e["role"] == "support"]
+    assert admin.json("PATCH", f"/admin/employees/{sam['id']}", {"first_name": "Samuel"})[0] == 200
+    assert support.json("GET", "/admin/customers")[0] == 200
+    status, _ = admin.json("PATCH", f"/admin/employees/{sam['id']}", {"password": "Another-staff-pass-9"})
+    assert status == 200
+    assert support.json("GET", "/admin/customers")[0] == 401
+    assert admin.json("GET", "/admin/customers")[0] == 200  # the admin's own session is untouched

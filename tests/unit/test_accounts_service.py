@@ -20,10 +20,11 @@ from chalicelib.repositories.memory import (
     MemoryResetRequestQueue,
     MemoryThrottleRepository,
 )
-from chalicelib.schemas.accounts import RegisterRequest
+from chalicelib.schemas.accounts import RegisterRequest, UpdateMeRequest
+from chalicelib.schemas.customers import CreateCustomerRequest
 from chalicelib.security.cursors import CursorCodec
 from chalicelib.security.tokens import TokenSigner
-from chalicelib.services.accounts import AccountService, token_hash
+from chalicelib.services.accounts import AccountService, Session, VerificationSent, token_hash
 from chalicelib.services.config import ConfigService
 from chalicelib.services.customers import CustomerService
 from chalicelib.services.mail_templates import render
@@ -83,7 +84,7 @@ def forgot(accounts: AccountService, email: str) -> None:
 def register(accounts: AccountService, **fields: object) -> str:
     body = {"first_name": "Ana", "last_name": "Ruiz", "email": "ana@example.com", "password": PASSWORD}
     session = accounts.register(RegisterRequest.model_validate(body | fields))
-    assert session.token is not None
+    assert isinstance(session, Session) and session.token is not None
     return session.token
 
 
@@ -186,6 +187,23 @@ def test_templates_in_three_languages_escape_html(language: str, subject: str) -
     assert "token=abc" in rendered.text and "token=abc" in rendered.html
 
 
+@pytest.mark.parametrize(
+    ("language", "subject"),
+    [
+        ("en", "Confirm your e-mail address at Tienda <Ñ>"),
+        ("fr", "Confirmez votre adresse e-mail sur Tienda <Ñ>"),
+        ("es", "Confirma tu dirección de correo en Tienda <Ñ>"),
+    ],
+)
+def test_verification_mail_in_three_languages(language: str, subject: str) -> None:
+    link = "https://shop.example.com/verify?token=abc"
+    context = {"shop_name": "Tienda <Ñ>", "shop_email": "", "link": link, "valid_hours": 24}
+    rendered = render("verify_email", language, context)
+    assert rendered.subject == subject and "24" in rendered.text
+    assert "token=abc" in rendered.text and "token=abc" in rendered.html
+    assert "&lt;Ñ&gt;" in (rendered.html or "")
+
+
 def test_outbox_writes_a_readable_eml(tmp_path: Path, clock: FixedClock) -> None:
     OutboxMailer(tmp_path, clock).send(
         OutboundMail(
@@ -242,3 +260,68 @@ def test_only_password_links_reset_a_password(
     )
     with pytest.raises(InvalidTokenError):
         accounts.reset_password("other-flow", "Taken-over-42!")
+
+
+def _guest(accounts: AccountService) -> str:
+    guest = accounts._customers.create(
+        CreateCustomerRequest(first_name="G", last_name="U", email="ana@example.com", is_guest=True)
+    )
+    return guest.id
+
+
+def _register_guest_address(accounts: AccountService, password: str = PASSWORD) -> object:
+    body = {"first_name": "Ana", "last_name": "Ruiz", "email": "ana@example.com", "password": password}
+    return accounts.register(RegisterRequest.model_validate(body))
+
+
+def test_a_guests_address_gets_one_verification_mail_per_ten_minutes(
+    accounts: AccountService, mailer: MemoryMailer, clock: FixedClock
+) -> None:
+    guest_id = _guest(accounts)
+    for _ in range(4):
+        assert isinstance(_register_guest_address(accounts), VerificationSent)
+    assert len(mailer.sent) == 1
+    first_link = re.search(r"/verify\?token=([A-Za-z0-9_\-]+)", mailer.sent[0].text)
+    assert first_link
+    clock.advance(minutes=10, seconds=1)
+    _register_guest_address(accounts, "Second-passw0rd!")
+    assert len(mailer.sent) == 2
+    # The newer registration supersedes the older link.
+    with pytest.raises(InvalidTokenError):
+        accounts.verify_email(first_link.group(1))
+    second_link = re.search(r"/verify\?token=([A-Za-z0-9_\-]+)", mailer.sent[1].text)
+    assert second_link
+    session = accounts.verify_email(second_link.group(1))
+    assert session.customer.id == guest_id and not session.customer.is_guest
+    assert accounts.login("ana@example.com", "Second-passw0rd!", "10.0.0.1").token
+
+
+def test_verification_links_expire_after_a_day(
+    accounts: AccountService, mailer: MemoryMailer, clock: FixedClock
+) -> None:
+    _guest(accounts)
+    _register_guest_address(accounts)
+    link = re.search(r"/verify\?token=([A-Za-z0-9_\-]+)", mailer.sent[0].text)
+    assert link
+    clock.advance(hours=24)
+    with pytest.raises(InvalidTokenError):
+        accounts.verify_email(link.group(1))
+    with pytest.raises(UnauthenticatedError):  # an expired registration no longer says "verify"
+        accounts.login("ana@example.com", PASSWORD, "10.0.0.1")
+
+
+def test_a_new_password_or_email_hands_over_a_fresh_token(accounts: AccountService) -> None:
+    # Issue 16 §1.2: the change ends every earlier session; the caller gets the only valid token.
+    before = register(accounts)
+    customer_id = accounts.authenticate(before).subject_id
+    same = accounts.update_me(customer_id, UpdateMeRequest(first_name="Anna"), "10.0.0.1")
+    assert same.token is None and accounts.authenticate(before)
+    changed = accounts.update_me(
+        customer_id,
+        UpdateMeRequest(password="Brand-new-pass-1", current_password=PASSWORD),
+        "10.0.0.1",
+    )
+    assert changed.token is not None
+    with pytest.raises(UnauthenticatedError):
+        accounts.authenticate(before)
+    assert accounts.authenticate(changed.token).subject_id == customer_id

@@ -83,6 +83,17 @@ export function SettingsPage() {
             onChange={(v) => update((d) => { d.registration_mode = v as ShopSettings["registration_mode"]; })}
             error={e("registration_mode")}
           />
+          <SelectField
+            label={t("E-mail verification")}
+            name="email_verification"
+            value={form.email_verification}
+            options={[
+              { value: "off", label: t("Off: only a guest's address is confirmed by a link") },
+              { value: "required", label: t("Required: every new account confirms its address first") },
+            ]}
+            onChange={(v) => update((d) => { d.email_verification = v as ShopSettings["email_verification"]; })}
+            error={e("email_verification")}
+          />
           <CheckboxField label={t("Enable guest checkout")} name="guest_checkout" role="switch" checked={form.guest_checkout} onChange={(v) => update((d) => { d.guest_checkout = v; })} />
           <CheckboxField label={t("Enable B2B mode")} name="b2b_mode" role="switch" checked={form.b2b_mode} onChange={(v) => update((d) => { d.b2b_mode = v; })} />
         </fieldset>
