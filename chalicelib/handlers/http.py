@@ -11,9 +11,11 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import json
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
+from pathlib import Path
 from typing import Any, Literal
 
 from chalice.app import Blueprint, Request, Response
@@ -185,10 +187,41 @@ def _json_body(request: Request) -> Any:
         raise HttpError(415, "UnsupportedMediaType", "Send the body as application/json.")
     if not raw.strip():
         raise InvalidInputError("A JSON body is required.", {"body": "required"})
+    return parse_json(raw)
+
+
+# No document the API takes nests deeper than a few levels; a cap keeps every later step (merges,
+# validation, serialising) far from Python's recursion limit.
+MAX_JSON_DEPTH = 32
+
+
+def _too_deep(document: Any, limit: int) -> bool:
+    """Whether `document` nests containers deeper than `limit` (iterative: no recursion to blow)."""
+    pending: list[tuple[Any, int]] = [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        for child in children:
+            if isinstance(child, (dict, list)):
+                if depth + 1 > limit:
+                    return True
+                pending.append((child, depth + 1))
+    return False
+
+
+def parse_json(raw: bytes | str) -> Any:
+    """The one JSON parser for request bodies. The standard library's decoder recurses once per
+    nesting level, so a deeply nested body raises RecursionError: that is bad input (400), like
+    any other malformed JSON.
+
+    Raises: HttpError (400 BadRequest)."""
     try:
-        return json.loads(raw)
+        document = json.loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise HttpError(400, "BadRequest", "The body is not valid JSON.") from None
+    if _too_deep(document, MAX_JSON_DEPTH):
+        raise HttpError(400, "BadRequest", f"The body nests deeper than {MAX_JSON_DEPTH} levels.")
+    return document
 
 
 def _parse_body(
@@ -264,6 +297,15 @@ def _source_ip(request: Request, path: str, key_required: bool) -> str:
         container().storefront_keys.verify(key)
         return _ip(headers.get(BUYER_IP_HEADER)) or caller
     return caller
+
+
+def _raised_at(error: BaseException) -> str:
+    """`module:function:line` of the innermost frame: enough to find the bug, nothing of the input."""
+    frames = traceback.extract_tb(error.__traceback__)
+    if not frames:
+        return "unknown"
+    last = frames[-1]
+    return f"{Path(last.filename).stem}:{last.name}:{last.lineno}"
 
 
 def _to_response(result: Any, status: int) -> Response:
@@ -363,8 +405,17 @@ def route(
                 if isinstance(error, ServiceUnavailableError):
                     logger.warning("dependency unavailable", route=path, method=method)
                 return response_for(error)
-            except Exception:
-                logger.exception("unhandled error", route=path, method=method)
+            except Exception as error:
+                # The type, the route and where it was raised, never the exception's text or
+                # traceback: messages quote their input (Pydantic's `input_value=...`), and the
+                # input may be a token or someone's personal data.
+                logger.error(
+                    "unhandled error",
+                    route=path,
+                    method=method,
+                    error_type=type(error).__name__,
+                    raised_at=_raised_at(error),
+                )
                 return error_response(500, "InternalError", "An unexpected error occurred.")
 
         blueprint.route(path, methods=[method], cors=False, content_types=list(accepts))(handler)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from typing import Any
 
 from chalice.app import Blueprint, CloudWatchEvent, Response
@@ -12,7 +11,7 @@ from chalice.app import Blueprint, CloudWatchEvent, Response
 from chalicelib.domain.imports import ExportJob, ImportJob
 from chalicelib.errors import InvalidInputError, RuleViolationError
 from chalicelib.handlers.events import remaining_time
-from chalicelib.handlers.http import ADMIN, Call, raw_body, route
+from chalicelib.handlers.http import ADMIN, Call, parse_json, raw_body, route
 from chalicelib.observability import logger
 from chalicelib.schemas.common import PageParams
 from chalicelib.schemas.imports import (
@@ -164,11 +163,7 @@ def import_inline(call: Call) -> ImportJobResponse:
     assert call.principal is not None
     body, media = raw_body(call.request, _INLINE_TYPES)
     if media == "application/json":
-        try:
-            document = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            raise InvalidInputError("The body is not valid JSON.", {"body": "invalid JSON"}) from None
-        body = _rows_to_csv(document)
+        body = _rows_to_csv(parse_json(body))
     job = container().imports.import_inline(call.query.kind, body, call.principal.subject_id)
     return job_response(job)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import json
 from dataclasses import asdict
 from typing import Any
 from urllib.parse import parse_qs
@@ -13,7 +12,7 @@ from chalice.app import Blueprint, CloudWatchEvent, Response
 from chalicelib.domain.privacy import ConsentChannel
 from chalicelib.errors import InvalidInputError, InvalidTokenError
 from chalicelib.handlers.events import event_time, remaining_time
-from chalicelib.handlers.http import ADMIN, CUSTOMER, PUBLIC, STAFF, Call, route
+from chalicelib.handlers.http import ADMIN, CUSTOMER, PUBLIC, STAFF, Call, parse_json, route
 from chalicelib.handlers.privacy_presenters import consents_response, erasure_response, personal_data_response
 from chalicelib.observability import logger
 from chalicelib.schemas.accounts import PersonalDataResponse
@@ -276,13 +275,9 @@ def _unsubscribe_token(call: Call) -> tuple[str | None, bool]:
     text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
     token = _query_token(call)
     if media == "application/json" and text.strip():
-        try:
-            document = json.loads(text)
-        except ValueError:
-            raise InvalidInputError("The body is not valid JSON.", {"body": "invalid JSON"}) from None
-        # validate(): an empty or overlong token is a 400 with its field, never a 500.
-        parsed = validate(UnsubscribeRequest, document) if isinstance(document, dict) else None
-        token = parsed.token if parsed else token
+        # A JSON body must be {"token": "..."}: anything else is a 400 naming the field, never
+        # the value (the token is a credential).
+        token = validate(UnsubscribeRequest, parse_json(text)).token
     elif media == _FORM:
         fields = parse_qs(text).get("token") or []
         token = token or (fields[0] if fields else None)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from email import policy
 from email.parser import BytesParser
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib.errors import InvalidInputError, NotFoundError
-from chalicelib.handlers.http import SHOPPER, STAFF, Call, HttpError, raw_body, route
+from chalicelib.handlers.http import SHOPPER, STAFF, Call, HttpError, parse_json, raw_body, route
 from chalicelib.handlers.idempotency import StoredResponse
 from chalicelib.handlers.thread_presenters import (
     message_response,
@@ -95,10 +94,7 @@ def contact(call: Call) -> Response | ContactFormResponse:
     if media == "multipart/form-data":
         fields, upload = _form(raw, call.request.headers.get("content-type", ""))
     else:
-        try:
-            fields = json.loads(raw or b"null")
-        except (ValueError, RecursionError):
-            raise HttpError(400, "BadRequest", "The body is not valid JSON.") from None
+        fields = parse_json(raw or b"null")
     request = validate(ContactFormRequest, fields)
     customer_id = call.principal.subject_id if call.principal else None
     outcome = container().contact_form.submit(request, customer_id, call.source_ip, upload)

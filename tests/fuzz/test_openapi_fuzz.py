@@ -1,0 +1,50 @@
+"""Schema-driven fuzzing of the project's own /openapi.json (issue 16 §5): no input, however
+malformed, gets a 5xx. Every operation the document lists is exercised as a back-office admin and
+anonymously, with a fixed seed (derandomize) so a run is reproducible. Only the methods the
+document lists are sent (schemathesis generates per operation), so e.g. a dev server's own 501 for
+TRACE never counts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+
+from tests.fuzz.conftest import chalice_wsgi
+
+# One xdist worker runs the whole module (`--dist loadgroup`): it shares one moto table.
+pytestmark = [pytest.mark.fuzz, pytest.mark.xdist_group("fuzz")]
+
+EXAMPLES = 12
+
+schema = schemathesis.openapi.from_wsgi("/openapi.json", chalice_wsgi())
+# Methods the document does not list are API Gateway's (and the dev server's) answer, not the
+# API's: the coverage phase must not send them.
+schema.config.phases.coverage.unexpected_methods = set()
+
+FUZZ_SETTINGS = settings(
+    max_examples=EXAMPLES,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+
+
+@schema.parametrize()
+@FUZZ_SETTINGS
+def test_no_server_error_as_admin(case: Any, fuzz_admin_token: str) -> None:
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {fuzz_admin_token}"}, checks=[not_a_server_error]
+    )
+
+
+@schema.parametrize()
+@FUZZ_SETTINGS
+def test_no_server_error_anonymously(case: Any, fuzz_admin_token: str) -> None:
+    if case.headers:
+        case.headers.pop("Authorization", None)
+    case.call_and_validate(checks=[not_a_server_error])
