@@ -19,6 +19,7 @@ import contextlib
 import hashlib
 import imaplib
 import poplib
+import socket
 import ssl
 import time
 from collections.abc import Callable
@@ -55,6 +56,8 @@ class PollResult:
     deleted: int = 0
     error: str | None = None
     stopped_early: bool = False
+    # How far the session got (connect, login, mailbox, fetch): names the failure in `error`.
+    stage: str = "connect"
 
 
 def uidl_key(uidl: str) -> str:
@@ -77,11 +80,36 @@ def _context(settings: ImapSettings) -> ssl.SSLContext:
     return context
 
 
-def describe(error: BaseException) -> str:
-    """What went wrong, for the mailbox state and the log: the error type and the server's words,
-    never the password (it is never part of an error: login failures carry the server's text)."""
-    text = str(error).strip().replace("\r", " ").replace("\n", " ")[:300]
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+# What each kind of failure is called in the mailbox state, with a reason written here: the
+# server's own words (its banner, its NO/BAD text) are never stored or shown to support staff —
+# they are whatever the remote end chose to send.
+_AT_STAGE = {
+    "connect": ("ConnectionFailed", "the connection to the mail server failed"),
+    "login": ("AuthenticationFailed", "the server refused the user name or password"),
+    "mailbox": ("MailboxUnavailable", "the mailbox could not be opened"),
+    "fetch": ("ProtocolError", "the server answered a command unexpectedly"),
+}
+
+
+def describe(error: BaseException, stage: str = "connect") -> str:
+    """`<ErrorClass>: <short reason>` for the mailbox state and the log, from a fixed vocabulary:
+    never the server's text, never the password."""
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return "CertificateNotTrusted: the server's TLS certificate could not be verified"
+    if isinstance(error, ssl.SSLError):
+        return "TlsFailed: the TLS handshake with the server failed"
+    if isinstance(error, TimeoutError):
+        return "Timeout: the server did not answer in time"
+    if isinstance(error, socket.gaierror):
+        return "HostNotFound: the server's name does not resolve"
+    if isinstance(error, ConnectionRefusedError):
+        return "ConnectionRefused: nothing answers on that host and port"
+    if isinstance(error, (EOFError, imaplib.IMAP4.abort, ConnectionError)):
+        return "ConnectionLost: the server closed the connection"
+    if isinstance(error, OSError):
+        return "ConnectionFailed: the connection to the mail server failed"
+    name, reason = _AT_STAGE.get(stage, _AT_STAGE["fetch"])
+    return f"{name}: {reason}"
 
 
 class MailPoller:
@@ -121,10 +149,10 @@ class MailPoller:
                     else:
                         self._imap(settings, password, progress, result, remaining_ms)
                 except _MAIL_ERRORS as error:
-                    result.error = describe(error)
+                    result.error = describe(error, result.stage)
                 except DomainError as error:
                     # Storage trouble while storing a message: the checkpoint stays before it.
-                    result.error = f"{type(error).__name__}: {error.message}"
+                    result.error = f"StorageFailed: a message could not be stored ({type(error).__name__})"
                 state = progress[0]
         duration = int((time.monotonic() - started) * 1000)
         self._mailboxes.save_state(
@@ -203,7 +231,9 @@ class MailPoller:
         state = progress[0]
         connection = self._imap_connect(settings)
         try:
+            result.stage = "login"
             connection.login(settings.user, password)
+            result.stage = "mailbox"
             mailbox = '"' + settings.mailbox.replace("\\", "\\\\").replace('"', '\\"') + '"'
             status, _ = connection.select(mailbox, readonly=not settings.delete_messages)
             if status != "OK":
@@ -214,6 +244,7 @@ class MailPoller:
             if state.uidvalidity is not None and state.uidvalidity != validity:
                 logger.info("IMAP UIDVALIDITY changed: fetching the mailbox again", source="imap")
             state = progress[0] = replace(state, uidvalidity=validity, last_uid=last)
+            result.stage = "fetch"
             status, data = connection.uid("SEARCH", f"UID {last + 1}:*")
             uids = sorted(int(uid) for uid in (data[0] or b"").split() if int(uid) > last)
             flagged = False
@@ -271,8 +302,10 @@ class MailPoller:
         connection = self._pop3_connect(settings)
         committed = False
         try:
+            result.stage = "login"
             connection.user(settings.user)
             connection.pass_(password)
+            result.stage = "fetch"
             _, listing, _ = connection.uidl()
             on_server: list[tuple[int, str]] = []
             for line in listing:
