@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalice.app import Blueprint, Response
 
+from chalicelib.errors import InvalidInputError
 from chalicelib.handlers.http import ADMIN, PUBLIC, STAFF, Call, route
 from chalicelib.handlers.presenters import public_title_response, title_response
-from chalicelib.schemas.config import ShopSettings, TitleRequest, TitleResponse, UpdateTitleRequest
+from chalicelib.schemas.config import (
+    MailboxPasswordRequest,
+    ShopSettings,
+    TitleRequest,
+    TitleResponse,
+    UpdateTitleRequest,
+)
 from chalicelib.schemas.lists import PublicTitleListResponse, TitleListResponse
+from chalicelib.schemas.validation import validate
 from chalicelib.wiring import container
 
 config = Blueprint(__name__)
@@ -28,7 +38,32 @@ def get_settings_view(call: Call) -> ShopSettings:
     response=ShopSettings,
 )
 def patch_settings(call: Call) -> ShopSettings:
-    return container().config.patch_settings(call.body)
+    patch, password = _mailbox_password(call.body)
+    settings = container().config.patch_settings(patch)
+    if password is not None:
+        container().imap_password.put(password)
+    return settings
+
+
+def _mailbox_password(patch: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """The patch without `customer_service.imap.password`, and that password (validated).
+
+    The contract takes the mailbox password here too (write-only): it goes to the same secret
+    store as PUT /admin/customer-service/mailbox/password and never into the stored settings.
+    Raises: InvalidInputError (the field named, never its value)."""
+    service = patch.get("customer_service")
+    if not isinstance(service, dict):
+        return patch, None
+    imap = service.get("imap")
+    if not isinstance(imap, dict) or "password" not in imap:
+        return patch, None
+    rest = {key: value for key, value in imap.items() if key != "password"}
+    try:
+        password = validate(MailboxPasswordRequest, {"password": imap["password"]}).password
+    except InvalidInputError as error:
+        fields = {f"customer_service.imap.{name}": reason for name, reason in error.fields.items()}
+        raise InvalidInputError("The settings are not valid.", fields) from None
+    return patch | {"customer_service": service | {"imap": rest}}, password
 
 
 @route(

@@ -5,27 +5,23 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Any
 
 from chalice.app import Blueprint, CloudWatchEvent, Response
-from pydantic import StringConstraints
 
 from chalicelib.errors import NotFoundError
 from chalicelib.handlers.events import remaining_time
 from chalicelib.handlers.http import ADMIN, STAFF, Call, route
 from chalicelib.handlers.imports import object_created
 from chalicelib.observability import logger
-from chalicelib.schemas.common import ListResponse, PageParams, RequestModel, ResponseModel
+from chalicelib.schemas.common import ListResponse, PageParams, ResponseModel
+from chalicelib.schemas.config import MailboxPasswordRequest
 from chalicelib.wiring import container
 
 mail = Blueprint(__name__)
 
 INBOUND_PREFIX = "inbound/"
 _RAW_URL_TTL = timedelta(minutes=15)
-
-
-class MailboxPasswordRequest(RequestModel):
-    password: Annotated[str, StringConstraints(min_length=1, max_length=255, strip_whitespace=False)]
 
 
 class MailSourceResponse(ResponseModel):

@@ -93,6 +93,12 @@ class ImapSettings(RequestModel):
     mailbox: Annotated[str, StringConstraints(min_length=1, max_length=255)] = "INBOX"
 
 
+class MailboxPasswordRequest(RequestModel):
+    """The mailbox password: write-only, kept in the secret store, never in the settings."""
+
+    password: Annotated[str, StringConstraints(min_length=1, max_length=255, strip_whitespace=False)]
+
+
 class CustomerServiceSettings(RequestModel):
     allow_uploads: bool = True
     default_message: Annotated[str, StringConstraints(max_length=5000)] = ""

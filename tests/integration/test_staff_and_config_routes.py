@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 import pytest
 
@@ -193,3 +195,35 @@ def test_every_item_written_carries_an_entity_type(admin: Api, anonymous: Api) -
         "CONFIG",
     }
     assert all("entity_type" in item for item in items if item["PK"]["S"] != IDEMPOTENCY_PARTITION)
+
+
+def test_settings_patch_takes_the_mailbox_password(admin: Api, support: Api, tmp_path: Any) -> None:
+    """The contract's `customer_service.imap.password` (issue 16 §5): accepted by PATCH, sent to
+    the secret store PUT .../mailbox/password uses, never stored in the settings or returned."""
+    from chalicelib.repositories.config import DynamoConfigRepository
+    from chalicelib.repositories.secrets import FileSecret
+    from chalicelib.settings import get_settings
+    from chalicelib.wiring import build_container, use_container
+
+    secret = FileSecret(tmp_path / "imap-password")
+    use_container(build_container(get_settings(), imap_password=secret))
+    patch = {"customer_service": {"imap": {"user": "shop", "password": "Mail-Secret-77"}}}
+    status, settings = admin.json("PATCH", "/admin/settings", patch)
+    assert status == 200, settings
+    assert settings["customer_service"]["imap"]["user"] == "shop"
+    assert secret.get() == "Mail-Secret-77"
+    assert "Mail-Secret-77" not in json.dumps(admin.json("GET", "/admin/settings")[1])
+    assert "Mail-Secret-77" not in json.dumps(DynamoConfigRepository().load().settings)
+    assert admin.json("GET", "/admin/customer-service/mailbox")[1]["password_set"] is True
+    # Only the password: the other settings stay as they were.
+    status, settings = admin.json(
+        "PATCH", "/admin/settings", {"customer_service": {"imap": {"password": "Mail-Secret-78"}}}
+    )
+    assert status == 200 and settings["customer_service"]["imap"]["user"] == "shop"
+    assert secret.get() == "Mail-Secret-78"
+    for bad in ("", 123, None, "x" * 300):
+        body = {"customer_service": {"imap": {"password": bad}}}
+        status, answer = admin.json("PATCH", "/admin/settings", body)
+        assert status == 400 and "customer_service.imap.password" in answer["Fields"], answer
+    assert secret.get() == "Mail-Secret-78"
+    assert support.json("PATCH", "/admin/settings", patch)[0] == 403
