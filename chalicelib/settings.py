@@ -35,6 +35,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "CLIENTELE_IMAP_PASSWORD_PARAMETER": "imap_password_parameter",
     "CLIENTELE_ORIGIN_SECRET_PARAMETER": "origin_secret_parameter",
     "CLIENTELE_ORIGIN_SECRET": "origin_secret",
+    "PORT": "api_port",
 }
 
 
@@ -76,6 +77,15 @@ class Settings(BaseModel):
     # around CloudFront to the API stage) and CloudFront-Viewer-Address is the client's IP.
     origin_secret: str | None = Field(default=None, min_length=32)
     origin_secret_parameter: str | None = None
+
+    # The port the local stack serves the API on (`make run`, $PORT); unused in AWS.
+    api_port: int = Field(default=8000, ge=1, le=65535)
+
+    @property
+    def local_api_url(self) -> str | None:
+        """The API's own address on the local stack (links in mail point there), derived from the
+        port it serves; None elsewhere (AWS stages keep the shop setting `public_api_url`)."""
+        return f"http://127.0.0.1:{self.api_port}" if self.stage == "local" else None
 
     @property
     def effective_mail_transport(self) -> Literal["ses", "outbox"]:

@@ -162,7 +162,9 @@ def build_container(
     cursors = CursorCodec(secret)
     customer_repository = customers or DynamoCustomerRepository()
     employee_repository = employees or DynamoEmployeeRepository()
-    config_service = ConfigService(config or DynamoConfigRepository(clock))
+    config_service = ConfigService(
+        config or DynamoConfigRepository(clock), local_api_url=settings.local_api_url
+    )
     customer_service = CustomerService(customer_repository, config_service, cursors, clock)
     address_service = AddressService(
         addresses or DynamoAddressRepository(), customer_repository, config_service, cursors, clock

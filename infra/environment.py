@@ -21,6 +21,7 @@ LOCAL_ONLY: dict[str, str] = {
     "CLIENTELE_DATA_DIR": "the local stack's data directory (outbox, moto state)",
     "CLIENTELE_ADMIN_EMAIL": "first admin at the local stack's start; deployed: make cli create-admin",
     "CLIENTELE_ADMIN_PASSWORD": "first admin at the local stack's start; deployed: make cli create-admin",
+    "PORT": "the local stack's API port: local mail links point at it (AWS uses public_api_url)",
 }
 
 # Read by aws-lambda-powertools (not settings.py); set for every stage in .chalice/config.json.

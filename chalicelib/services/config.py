@@ -25,6 +25,8 @@ from chalicelib.schemas.validation import validate
 # PrestaShop's default titles keep their numeric ids (1 = Mr, 2 = Mrs) so its CSV files import.
 DEFAULT_TITLES = (Title("1", "Mr", "male", True), Title("2", "Mrs", "female", True))
 DEFAULT_GROUP_IDS = ("visitor", "guest", "customer")
+# What seed_defaults stores as the API's public address (the schema's default).
+SEEDED_PUBLIC_API_URL: str = ShopSettings.model_fields["public_api_url"].default
 DEFAULT_GROUPS: tuple[ConfigEntry, ...] = tuple(
     ConfigEntry(
         "GROUP",
@@ -96,10 +98,12 @@ class ConfigService:
         repository: ConfigRepository,
         ids: IdFactory = new_id,
         monotonic: Callable[[], float] = time.monotonic,
+        local_api_url: str | None = None,
     ) -> None:
         self._repository = repository
         self._ids = ids
         self._monotonic = monotonic
+        self._local_api_url = local_api_url
         self._cached: tuple[float, ShopConfig] | None = None
 
     def _config(self) -> ShopConfig:
@@ -122,16 +126,27 @@ class ConfigService:
     # -- settings ------------------------------------------------------------------------------
     def settings(self) -> ShopSettings:
         """Stored settings over the defaults, so settings added later get their default value."""
+        return self._effective(self._stored_settings())
+
+    def _stored_settings(self) -> ShopSettings:
         merged = deep_merge(ShopSettings().model_dump(mode="json"), self._config().settings)
         return ShopSettings.model_validate(merged)
 
+    def _effective(self, settings: ShopSettings) -> ShopSettings:
+        """On the local stack, the seeded `public_api_url` means "this API": it is read as the
+        address the stack serves (its $PORT), so tables seeded before a port change are right
+        too. A value the merchant set is kept as is."""
+        if self._local_api_url and settings.public_api_url == SEEDED_PUBLIC_API_URL:
+            return settings.model_copy(update={"public_api_url": self._local_api_url})
+        return settings
+
     def patch_settings(self, patch: dict[str, Any]) -> ShopSettings:
         """Merge a partial settings document. Raises: InvalidInputError."""
-        merged = deep_merge(self.settings().model_dump(mode="json"), patch)
+        merged = deep_merge(self._stored_settings().model_dump(mode="json"), patch)
         settings = validate(ShopSettings, merged, message="The settings are not valid.")
         self._repository.save_settings(settings.model_dump(mode="json"))
         self.invalidate()
-        return settings
+        return self._effective(settings)
 
     # -- generic entries -----------------------------------------------------------------------
     def entries(self, kind: ConfigKind) -> list[ConfigEntry]:
