@@ -17,6 +17,8 @@ from typing import Any
 API_PREFIXES = ("/admin/", "/store/")
 API_PATHS = ("/admin", "/store", "/openapi.json")
 
+NOT_FOUND = b"<!doctype html><title>Not found</title><p>Not found.</p>"
+
 NOT_BUILT = (
     b"<!doctype html><title>Clientele</title><p>The web UI is not built. "
     b"Run <code>make web</code> (or <code>make run</code>, which builds it) and reload.</p>"
@@ -44,10 +46,16 @@ def content_security_policy(connect_extra: str = "") -> str:
     )
 
 
+def is_api_path(path: str) -> bool:
+    """Whether a request path belongs to the API (chalice local answers it, never the UI's files)."""
+    path = path.split("?", 1)[0].split("#", 1)[0]
+    return path in API_PATHS or path.startswith(API_PREFIXES)
+
+
 def static_file(dist: Path, path: str) -> Path | None:
     """The file under `dist` a request path names, or None (API paths, missing files, traversal)."""
     path = path.split("?", 1)[0].split("#", 1)[0]
-    if path in API_PATHS or path.startswith(API_PREFIXES):
+    if is_api_path(path):
         return None
     relative = "index.html" if path in ("/", "/index.html") else path.lstrip("/")
     try:
@@ -73,12 +81,17 @@ def serve_web(server: Any, dist: Path, connect_extra: str = "") -> None:
     class WebHandler(base):  # type: ignore[misc]
         def _static(self, with_body: bool) -> bool:
             bare = self.path.split("?", 1)[0]
+            if is_api_path(bare):
+                return False
             found = static_file(dist, bare)
             if found is None:
                 if bare in ("/", "/index.html") and not (dist / "index.html").is_file():
                     self._send(503, "text/html; charset=utf-8", NOT_BUILT, with_body, "no-store")
                     return True
-                return False
+                # A file the UI does not have is a 404, as a static host answers (chalice local
+                # would say 403 "Missing Authentication Token", and browsers log it as an error).
+                self._send(404, "text/html; charset=utf-8", NOT_FOUND, with_body, "no-store")
+                return True
             media = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
             if media.startswith("text/") or media in ("application/javascript", "image/svg+xml"):
                 media += "; charset=utf-8"
