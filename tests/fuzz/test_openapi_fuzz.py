@@ -18,7 +18,7 @@ from tests.fuzz.conftest import chalice_wsgi
 # One xdist worker runs the whole module (`--dist loadgroup`): it shares one moto table.
 pytestmark = [pytest.mark.fuzz, pytest.mark.xdist_group("fuzz")]
 
-EXAMPLES = 12
+EXAMPLES = 10
 
 schema = schemathesis.openapi.from_wsgi("/openapi.json", chalice_wsgi())
 # Methods the document does not list are API Gateway's (and the dev server's) answer, not the
