@@ -8,6 +8,7 @@ the local stack (`chalice local`) use — and turns its answer back into a WSGI 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -68,10 +69,20 @@ def chalice_wsgi() -> ChaliceWsgi:
     return ChaliceWsgi(app)
 
 
+@dataclass(frozen=True)
+class Callers:
+    """Who the run calls as: an admin's bearer token, and the shop server's storefront key (None
+    while the API has no storefront keys)."""
+
+    admin_token: str
+    storefront_key: str | None
+
+
 @pytest.fixture(scope="module")
-def fuzz_admin_token() -> Iterator[str]:
-    """The stack (moto, table, bucket, defaults) and an admin's token. One table for the whole run:
-    a fresh one per operation would cost more than the operation's requests."""
+def fuzz_callers() -> Iterator[Callers]:
+    """The stack (moto, table, bucket, defaults), an admin and a storefront key, made through the
+    API. One table for the whole run: a fresh one per operation would cost more than the
+    operation's requests."""
     from chalicelib.schemas.staff import CreateEmployeeRequest
     from chalicelib.wiring import container
 
@@ -85,8 +96,14 @@ def fuzz_admin_token() -> Iterator[str]:
                 email=ADMIN_EMAIL, first_name="Fay", last_name="Fuzz", role="admin", password=ADMIN_PASSWORD
             )
         )
-        wsgi = chalice_wsgi()
-        answer = Client(wsgi).post("/admin/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
+        client = Client(chalice_wsgi())
+        answer = client.post("/admin/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
         assert answer.status_code == 200, answer.get_data()
-        yield str(answer.get_json()["token"])
+        token = str(answer.get_json()["token"])
+        # With a valid key the cart-line and checkout routes are exercised past their key check.
+        created = client.post(
+            "/admin/storefront-keys", json={"name": "fuzz"}, headers={"Authorization": f"Bearer {token}"}
+        )
+        key = str(created.get_json()["key"]) if created.status_code == 201 else None
+        yield Callers(token, key)
         use_container(None)

@@ -13,7 +13,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
-from tests.fuzz.conftest import chalice_wsgi
+from tests.fuzz.conftest import Callers, chalice_wsgi
 
 # One xdist worker runs the whole module (`--dist loadgroup`): it shares one moto table.
 pytestmark = [pytest.mark.fuzz, pytest.mark.xdist_group("fuzz")]
@@ -36,15 +36,23 @@ FUZZ_SETTINGS = settings(
 
 @schema.parametrize()
 @FUZZ_SETTINGS
-def test_no_server_error_as_admin(case: Any, fuzz_admin_token: str) -> None:
-    case.call_and_validate(
-        headers={"Authorization": f"Bearer {fuzz_admin_token}"}, checks=[not_a_server_error]
-    )
+def test_no_server_error_as_admin(case: Any, fuzz_callers: Callers) -> None:
+    bearer = {"Authorization": f"Bearer {fuzz_callers.admin_token}"}
+    case.call_and_validate(headers=bearer, checks=[not_a_server_error])
 
 
 @schema.parametrize()
 @FUZZ_SETTINGS
-def test_no_server_error_anonymously(case: Any, fuzz_admin_token: str) -> None:
+def test_no_server_error_anonymously(case: Any, fuzz_callers: Callers) -> None:
+    """No bearer token; on /store the shop's server's valid storefront key (the admin run sends
+    the generated, invalid ones)."""
     if case.headers:
         case.headers.pop("Authorization", None)
-    case.call_and_validate(checks=[not_a_server_error])
+    key = fuzz_callers.storefront_key
+    headers = {"X-Storefront-Key": key} if key and case.path.startswith("/store/") else None
+    case.call_and_validate(headers=headers, checks=[not_a_server_error])
+
+
+def test_the_run_calls_with_a_storefront_key_once_the_api_has_them(fuzz_callers: Callers) -> None:
+    if "/admin/storefront-keys" in schema.raw_schema["paths"]:
+        assert fuzz_callers.storefront_key
