@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from _pytest.nodeid import coerce_node_id
 from chalice.config import Config
 from chalice.local import LocalGateway, LocalGatewayException
 from moto import mock_aws
@@ -107,3 +108,14 @@ def fuzz_callers() -> Iterator[Callers]:
         key = str(created.get_json()["key"]) if created.status_code == 201 else None
         yield Callers(token, key)
         use_container(None)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Schemathesis gives every operation's item the test function's node id; pytest-xdist
+    schedules by node id, so under `make test` (-n 2) all but one operation per test would be
+    dropped. Each item knows its operation: make it part of the id."""
+    for item in items:
+        label = getattr(item, "operation_label", None)
+        if label and item.nodeid.startswith("tests/fuzz/") and not item.nodeid.endswith("]"):
+            # pytest 9 keeps the id in `_id` (the `nodeid` property reads it).
+            item._id = coerce_node_id(f"{item.nodeid}[{label}]")
