@@ -18,5 +18,8 @@ export default defineConfig({
     environment: "jsdom",
     include: ["src/**/*.test.{ts,tsx}"],
     setupFiles: ["./src/test-setup.ts"],
+    // Rendering a form under jsdom took over vitest's 5 s default on a loaded 2-core machine (CI may
+    // be as busy); the tests assert behaviour, never timing, so a generous ceiling only avoids flakes.
+    testTimeout: 30_000,
   },
 });
