@@ -273,7 +273,8 @@ def _source_ip(request: Request, path: str, key_required: bool) -> str:
     """The client's IP for throttles and last connections; checks the origin and storefront key.
 
     1. When an origin secret is configured, /store and /admin calls must carry it (constant-time
-       compare) and CloudFront-Viewer-Address is the caller; otherwise API Gateway's sourceIp is.
+       compare) and CloudFront-Viewer-Address is the caller (unless the shop's `trusted_proxy`
+       setting is "none"); otherwise API Gateway's sourceIp is.
        X-Forwarded-For is never read: any client can write it.
     2. A valid X-Storefront-Key marks the shop's own server, which may name its shopper's IP in
        X-Buyer-IP (missing or malformed: the server's own IP). A key that is sent is always
@@ -289,7 +290,8 @@ def _source_ip(request: Request, path: str, key_required: bool) -> str:
         presented = headers.get(ORIGIN_HEADER) or ""
         if not hmac.compare_digest(presented.encode(), secret.encode()):
             raise OriginRequiredError("Call the API through the shop's own address.")
-        caller = _viewer_ip(headers.get("cloudfront-viewer-address")) or caller
+        if container().config.settings().trusted_proxy == "cloudfront":  # cached, no request
+            caller = _viewer_ip(headers.get("cloudfront-viewer-address")) or caller
     if not path.startswith("/store/"):
         return caller
     key = headers.get(STOREFRONT_KEY_HEADER)

@@ -121,6 +121,10 @@ class ShopSettings(RequestModel):
     # "required": every new account confirms its e-mail address by a mailed link before it can
     # sign in (registering with a guest's address always does, whatever this says).
     email_verification: Literal["off", "required"] = "off"
+    # Which proxy may name the client's IP: "cloudfront" trusts CloudFront-Viewer-Address, but only
+    # on calls that carry the deployment's origin secret (without one configured it is ignored
+    # anyway); "none" always counts API Gateway's sourceIp. It can narrow trust, never widen it.
+    trusted_proxy: Literal["cloudfront", "none"] = "cloudfront"
     guest_checkout: bool = True
     b2b_mode: bool = False
     password_policy: PasswordPolicy = Field(default_factory=PasswordPolicy)

@@ -181,6 +181,20 @@ def test_behind_cloudfront_the_viewer_address_is_the_client(
     assert _last_ip(admin_through, customer_id) == "198.51.100.4"
 
 
+def test_trusted_proxy_none_ignores_the_viewer_address_even_behind_cloudfront(
+    admin: Api, anonymous: Api, behind_cloudfront: str
+) -> None:
+    through = {"X-Clientele-Origin-Verify": behind_cloudfront}
+    admin_through = Api(admin.client, admin.token, through)
+    assert admin_through.json("GET", "/admin/settings")[1]["trusted_proxy"] == "cloudfront"
+    assert admin_through.json("PATCH", "/admin/settings", {"trusted_proxy": "none"})[0] == 200
+    assert admin_through.json("PATCH", "/admin/settings", {"trusted_proxy": "anyone"})[0] == 400
+    shopper = Api(anonymous.client, headers=through)
+    customer_id = _register(shopper)
+    assert _login(shopper, **{"CloudFront-Viewer-Address": "198.51.100.4:443"}) == 200
+    assert _last_ip(admin_through, customer_id) == "127.0.0.1"
+
+
 def test_without_an_origin_secret_the_viewer_address_is_ignored(admin: Api, anonymous: Api) -> None:
     customer_id = _register(anonymous)
     assert _login(anonymous, **{"CloudFront-Viewer-Address": "198.51.100.4:443"}) == 200

@@ -239,6 +239,7 @@ export interface ExportJob {
 export interface ShopSettings {
   registration_mode: "disabled" | "optional" | "required";
   email_verification: "off" | "required";
+  trusted_proxy: "cloudfront" | "none";
   guest_checkout: boolean;
   b2b_mode: boolean;
   password_policy: {

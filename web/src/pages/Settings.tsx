@@ -94,6 +94,17 @@ export function SettingsPage() {
             onChange={(v) => update((d) => { d.email_verification = v as ShopSettings["email_verification"]; })}
             error={e("email_verification")}
           />
+          <SelectField
+            label={t("Client IP address")}
+            name="trusted_proxy"
+            value={form.trusted_proxy}
+            options={[
+              { value: "cloudfront", label: t("From CloudFront, when the request came through the shop's distribution") },
+              { value: "none", label: t("Always the address that called the API") },
+            ]}
+            onChange={(v) => update((d) => { d.trusted_proxy = v as ShopSettings["trusted_proxy"]; })}
+            error={e("trusted_proxy")}
+          />
           <CheckboxField label={t("Enable guest checkout")} name="guest_checkout" role="switch" checked={form.guest_checkout} onChange={(v) => update((d) => { d.guest_checkout = v; })} />
           <CheckboxField label={t("Enable B2B mode")} name="b2b_mode" role="switch" checked={form.b2b_mode} onChange={(v) => update((d) => { d.b2b_mode = v; })} />
         </fieldset>
