@@ -58,9 +58,9 @@ def _me(call: Call) -> str:
 
 
 # -- export ------------------------------------------------------------------------------------
-def _export(customer_id: str) -> PersonalDataResponse:
+def _export(customer_id: str, *, by_address: bool = True) -> PersonalDataResponse:
     services = container()
-    data = services.personal_data.export(customer_id)
+    data = services.personal_data.export(customer_id, by_address=by_address)
     return personal_data_response(data, services.files)
 
 
@@ -85,7 +85,8 @@ def customer_personal_data(call: Call, customer_id: str) -> PersonalDataResponse
     response=PersonalDataResponse,
 )
 def my_personal_data(call: Call) -> PersonalDataResponse:
-    return _export(_me(call))
+    # Only what is linked to the account by id: see PersonalDataService.export.
+    return _export(_me(call), by_address=False)
 
 
 # -- erasure -----------------------------------------------------------------------------------

@@ -45,9 +45,15 @@ class PersonalDataService:
         self._threads = threads
         self._privacy = privacy
 
-    def export(self, customer_id: str) -> PersonalData:
+    def export(self, customer_id: str, *, by_address: bool = True) -> PersonalData:
         """Profile (with consents and import rows), addresses, groups, connections, consent
         history, carts, orders with their history, vouchers, threads with messages and events.
+
+        `by_address=False` (the customer's own export) leaves out what is found only by the
+        account's e-mail address — guest carts, threads written from it, kept mail, guest consents,
+        a pending registration: an account's address is not always proven (registration with a new
+        address, an e-mail change), so matching by it would hand anyone who claims an address the
+        support conversations and carts of its real owner. The admin's export keeps them.
 
         Raises: NotFoundError."""
         view = self._customers.view(customer_id)
@@ -61,14 +67,16 @@ class PersonalDataService:
             if cursor is None:
                 break
         carts: list[Cart] = self._carts.for_customer(customer_id, CARTS_EXPORTED)
-        carts += self._privacy.guest_carts(view.customer.email, CARTS_EXPORTED)
+        email = view.customer.email
+        if by_address:
+            carts += self._privacy.guest_carts(email, CARTS_EXPORTED)
         codes = dict.fromkeys(
             c for c in (*(x.voucher_code for x in carts), *(o.voucher_code for o in orders)) if c
         )
         vouchers: list[Voucher] = [v for code in codes if (v := self._carts.get_voucher(code)) is not None]
         # Threads linked to the account, and threads written from its e-mail before it existed.
         found = {t.id: t for t in self._threads.for_customer(customer_id, THREADS_EXPORTED)}
-        for thread in self._threads.latest_for_email(view.customer.email, THREADS_EXPORTED):
+        for thread in self._threads.latest_for_email(email, THREADS_EXPORTED) if by_address else ():
             found.setdefault(thread.id, thread)
         threads: list[ThreadView] = [tv for i in found if (tv := self._threads.view(i)) is not None]
         return PersonalData(
@@ -81,13 +89,15 @@ class PersonalDataService:
             threads=tuple(threads),
             open_links=tuple((p, parse_iso(v)) for p, v in self._privacy.open_links(customer_id)),
             erasure=self._privacy.get_job(customer_id),
-            guest_consents=tuple(self._privacy.opt_ins(email_hash(view.customer.email))),
-            stored_files=self._stored_files(view.customer.email, view.customer.import_rows, threads),
-            pending_registration=self._customers.get_pending_registration(view.customer.email),
+            guest_consents=tuple(self._privacy.opt_ins(email_hash(email))) if by_address else (),
+            stored_files=self._stored_files(
+                email if by_address else None, view.customer.import_rows, threads
+            ),
+            pending_registration=self._customers.get_pending_registration(email) if by_address else None,
         )
 
     def _stored_files(
-        self, email: str, import_rows: tuple[ImportRow, ...], threads: list[ThreadView]
+        self, email: str | None, import_rows: tuple[ImportRow, ...], threads: list[ThreadView]
     ) -> tuple[StoredFile, ...]:
         """The same places erasure deletes: raw mail of the threads' messages, kept mail from the
         address (GSI3 lookup), files and reports of the imports that touched the customer."""
@@ -97,7 +107,7 @@ class PersonalDataService:
             for m in tv.messages
             if m.raw_key
         ]
-        if self._mailboxes is not None:
+        if self._mailboxes is not None and email is not None:
             kept = self._mailboxes.unprocessed_from(normalise_email(email), UNPROCESSED_EXPORTED)
             found += [StoredFile("unprocessed_mail", mail.id) for mail in kept]
         if self._imports is not None:

@@ -290,6 +290,20 @@ def test_export_walks_every_entity_type_held_about_a_customer(
     assert status == 200 and own["profile"]["id"] == lea["id"] and len(own["orders"]) == 1
 
 
+def test_claiming_an_address_does_not_export_its_owners_conversations(admin: Api, anonymous: Api) -> None:
+    """An account's address is not proven (e-mail verification off, or an e-mail change): its own
+    export must not hand over what someone else wrote from that address before."""
+    form = {"contact_id": "customer-service", "email": EMAIL, "message": f"I am {FIRST}, call {PHONE}"}
+    assert anonymous.json("POST", "/store/contact", form)[0] == 201
+    _, cart = anonymous.json("POST", "/store/carts", {"email": EMAIL})
+    attacker, attacker_id = register(anonymous)  # claims the victim's address, verification off
+    status, own = attacker.json("GET", "/store/me/personal-data")
+    assert status == 200 and own["threads"] == [] and own["carts"] == []
+    assert PHONE not in str(own)
+    _, full = admin.json("GET", f"/admin/customers/{attacker_id}/personal-data")
+    assert len(full["threads"]) == 1 and cart["id"] in {c["id"] for c in full["carts"]}
+
+
 def test_export_lists_the_raw_copies_held_about_the_customer(
     admin: Api, anonymous: Api, clock: FixedClock
 ) -> None:
