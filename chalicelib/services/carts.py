@@ -44,7 +44,7 @@ from chalicelib.services.config import ConfigService
 from chalicelib.services.customers import CustomerService
 from chalicelib.services.groups import GroupService
 from chalicelib.services.reminder_opt_in import ReminderOptInService
-from chalicelib.services.throttle import Throttle
+from chalicelib.services.throttle import Throttle, client_network
 from chalicelib.text import normalise_email
 
 # A checkout loses a race on the customer's profile (another checkout, a login) at most this
@@ -164,7 +164,7 @@ class CartService:
             # day, and a few more per client IP (thirty made-up addresses from one IP), so nobody
             # can be flooded with confirmation mails they never asked for.
             reminded_address = [("guest-cart-email", normalise_email(str(request.email)))]
-            reminding_ip = [("guest-cart-ip", shopper.ip or "unknown")]
+            reminding_ip = [("guest-cart-ip", client_network(shopper.ip or "unknown"))]
             if self._reminder_throttle is not None:
                 self._reminder_throttle.check(reminded_address)
             if self._reminder_ip_throttle is not None:

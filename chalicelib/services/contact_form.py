@@ -22,7 +22,7 @@ from chalicelib.security.reply_tokens import ReplyTokens
 from chalicelib.services.config import ConfigService
 from chalicelib.services.notifications import Notifier
 from chalicelib.services.threads import ThreadService, text_to_html, thread_tag
-from chalicelib.services.throttle import Throttle
+from chalicelib.services.throttle import Throttle, client_network
 from chalicelib.text import normalise_email
 
 ATTACHMENT_PREFIX = "attachments/"
@@ -101,7 +101,7 @@ class ContactFormService:
     ) -> ContactOutcome:
         """Raises: ThrottledError, NotFoundError (contact, order), InvalidInputError (attachment)."""
         email = normalise_email(str(request.email))
-        subjects = [("contact-ip", ip), ("contact-email", email)]
+        subjects = [("contact-ip", client_network(ip)), ("contact-email", email)]
         self._throttle.check(subjects)
         contact = self._contact(request.contact_id)
         content_type = self._check_upload(upload)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -11,6 +12,22 @@ from chalicelib.errors import ThrottledError
 from chalicelib.repositories.ports import ThrottleRepository
 
 Subject = tuple[str, str]  # (scope, subject) e.g. ("store-login-ip", "203.0.113.9")
+
+
+def client_network(ip: str) -> str:
+    """What a throttle counts per client: an IPv4 address, or the /64 of an IPv6 one.
+
+    One IPv6 subscriber holds a whole /64 (2^64 addresses), so counting single IPv6 addresses
+    would let anyone rotate past every per-IP limit. IPv4-mapped IPv6 counts as its IPv4."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip  # "unknown" and other placeholders count as themselves
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network(f"{address}/64", strict=False))
+    return str(address)
 
 
 class Throttle:
@@ -97,6 +114,7 @@ class LoginThrottle:
         start = self._window_start(now)
         expires = start + self._window + timedelta(minutes=1)
         retry = int((start + self._window - now).total_seconds()) + 1
+        ip = client_network(ip)
         # A NUL cannot occur in an e-mail or an IP, so (a, b) pairs never collide.
         pair: Subject = (f"{self._scope}-pair", f"{account}\x00{ip}")
         if self._repository.add_failure(*pair, start, expires) > self._pair_max:

@@ -26,7 +26,7 @@ from chalicelib.services.auth import AuthService
 from chalicelib.services.config import ConfigService
 from chalicelib.services.customers import CustomerService
 from chalicelib.services.employees import EmployeeService
-from chalicelib.services.throttle import LoginThrottle
+from chalicelib.services.throttle import LoginThrottle, client_network
 from tests.factories import FixedClock, sequential_ids
 
 SECRET = "k" * 40
@@ -186,6 +186,31 @@ def test_login_throttles_per_ip_across_emails(staff: EmployeeService, auth: Auth
     with pytest.raises(ThrottledError):
         auth.login("boss@example.com", PASSWORD, "10.9.9.9")
     assert auth.login("boss@example.com", PASSWORD, "10.0.0.2").employee.email == "boss@example.com"
+
+
+def test_rotating_ipv6_addresses_within_one_64_buys_no_more_guesses(
+    staff: EmployeeService, auth: AuthService
+) -> None:
+    staff.create_admin("boss@example.com", PASSWORD)
+    for host in range(3):  # one subscriber's /64 holds 2^64 addresses: each is a new source
+        with pytest.raises(UnauthenticatedError):
+            auth.login("boss@example.com", "wrong", f"2001:db8:1:2::{host + 1:x}")
+    with pytest.raises(ThrottledError):
+        auth.login("boss@example.com", "wrong", "2001:db8:1:2:ffff::9")
+    # Another network, and IPv4-mapped IPv6 counts as its IPv4 address.
+    assert auth.login("boss@example.com", PASSWORD, "2001:db8:1:3::1").employee.email == "boss@example.com"
+    for _ in range(3):
+        with pytest.raises(UnauthenticatedError):
+            auth.login("boss@example.com", "wrong", "::ffff:198.51.100.7")
+    with pytest.raises(ThrottledError):
+        auth.login("boss@example.com", PASSWORD, "198.51.100.7")
+
+
+def test_client_network_counts_ipv6_per_64() -> None:
+    assert client_network("2001:db8:1:2:aaaa::1") == "2001:db8:1:2::/64"
+    assert client_network("::ffff:203.0.113.9") == "203.0.113.9"
+    assert client_network("203.0.113.9") == "203.0.113.9"
+    assert client_network("unknown") == "unknown"
 
 
 def test_successful_sign_ins_do_not_count_as_failures(staff: EmployeeService, auth: AuthService) -> None:
