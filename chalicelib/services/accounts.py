@@ -316,7 +316,12 @@ class AccountService:
         secret = self._new_secret()
         hashed = token_hash(secret)
         valid_until = self._clock() + ttl
-        self._repository.put_account_token(AccountToken(hashed, customer.id, purpose, valid_until))
+        # The link is bound to the address it was mailed to: after an e-mail change (say a typo
+        # corrected by the merchant) whoever reads the old mailbox can no longer use it.
+        email = normalise_email(customer.email)
+        self._repository.put_account_token(
+            AccountToken(hashed, customer.id, purpose, valid_until, email=email)
+        )
         base = self._config.settings().storefront_url.rstrip("/")
         return f"{base}/password/reset?token={secret}", hashed
 
@@ -381,7 +386,7 @@ class AccountService:
         if stored is None or stored.purpose not in ("reset", "set_password") or stored.valid_until <= now:
             raise InvalidTokenError(_BAD_LINK)
         customer = self._repository.get(stored.customer_id)
-        if customer is None:
+        if customer is None or (stored.email is not None and stored.email != normalise_email(customer.email)):
             raise InvalidTokenError(_BAD_LINK)
         check_password(password, self._config.settings().password_policy)
         after = customer

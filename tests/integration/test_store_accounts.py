@@ -336,6 +336,20 @@ def test_required_email_verification(admin: Api, anonymous: Api, mailbox: Memory
     assert login(anonymous, email="zoe@example.com")[1]["Code"] == "PendingApproval"
 
 
+def test_a_password_link_dies_with_the_address_it_was_mailed_to(
+    admin: Api, anonymous: Api, mailbox: MemoryMailer
+) -> None:
+    body = {"first_name": "Zoé", "last_name": "G", "email": "zoe@exampel.com", "is_guest": True}
+    _, guest = admin.json("POST", "/admin/customers", body)
+    assert admin.json("POST", f"/admin/customers/{guest['id']}/convert-guest")[0] == 200
+    token = link_token(mailbox.sent[-1].text)  # went to the typo'd address
+    assert admin.json("PATCH", f"/admin/customers/{guest['id']}", {"email": "zoe@example.com"})[0] == 200
+    status, answer = anonymous.json(
+        "POST", "/store/password/reset", {"token": token, "password": "Zoe-passw0rd!"}
+    )
+    assert (status, answer["Code"]) == (400, "InvalidToken")
+
+
 def test_convert_guest_mails_a_set_password_link(admin: Api, anonymous: Api, mailbox: MemoryMailer) -> None:
     _, guest = admin.json(
         "POST",
