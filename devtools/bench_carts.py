@@ -78,6 +78,15 @@ def seed_carts(active: int, idle: int) -> None:
                 version=1,
             )
             batch.save(to_cart_record(cart))
+    # Guests are reminded only once their address confirmed the double opt-in (issue 16 §2.2):
+    # the idle guests who ticked the reminder box have, so the sweep's reminder path is measured.
+    from chalicelib.repositories.privacy import DynamoPrivacyRepository
+    from chalicelib.security.unsubscribe_tokens import email_hash
+    from chalicelib.services.reminder_opt_in import CHANNEL, SOURCE
+
+    privacy = DynamoPrivacyRepository()
+    for number in range(0, idle, 2):
+        privacy.confirm_opt_in(email_hash(f"guest{number}@example.com"), CHANNEL, SOURCE, NOW.isoformat())
 
 
 def main() -> int:
