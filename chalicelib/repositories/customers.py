@@ -133,6 +133,22 @@ def apply_one_by_one(
     return failures
 
 
+def _account_token_record(token: AccountToken) -> AccountTokenRecord:
+    """The one mapping of a link token to its record (a plain link and a verify link alike)."""
+    return AccountTokenRecord(
+        keys.account_token_pk(TOKEN_SCOPES[token.purpose], token.token_hash),
+        "TOKEN",
+        customer_id=token.customer_id,
+        purpose=token.purpose,
+        valid_until=iso(token.valid_until),
+        expires_at=token.valid_until + timedelta(days=1),
+        # Listed under the customer so an erasure can drop the customer's open links.
+        gsi1pk=keys.customer_pk(token.customer_id),
+        gsi1sk=keys.account_token_activity_sk(token.token_hash),
+        email=token.email,
+    )
+
+
 class DynamoCustomerRepository:
     """Customers, their e-mail items, memberships and connections in the single table."""
 
@@ -453,20 +469,8 @@ class DynamoCustomerRepository:
 
     # -- single-use account tokens --------------------------------------------------------------
     def put_account_token(self, token: AccountToken) -> None:
-        record = AccountTokenRecord(
-            keys.account_token_pk(TOKEN_SCOPES[token.purpose], token.token_hash),
-            "TOKEN",
-            customer_id=token.customer_id,
-            purpose=token.purpose,
-            valid_until=iso(token.valid_until),
-            expires_at=token.valid_until + timedelta(days=1),
-            # Listed under the customer so an erasure can drop the customer's open links.
-            gsi1pk=keys.customer_pk(token.customer_id),
-            gsi1sk=keys.account_token_activity_sk(token.token_hash),
-            email=token.email,
-        )
         with dynamo_errors():
-            record.save()
+            _account_token_record(token).save()
 
     # -- registrations waiting for their e-mail link ---------------------------------------------
     def put_pending_registration(
@@ -484,17 +488,7 @@ class DynamoCustomerRepository:
             valid_until=iso(pending.valid_until),
             expires_at=pending.valid_until + timedelta(days=1),
         )
-        token_record = AccountTokenRecord(
-            keys.account_token_pk(TOKEN_SCOPES[token.purpose], token.token_hash),
-            "TOKEN",
-            customer_id=token.customer_id,
-            purpose=token.purpose,
-            valid_until=iso(token.valid_until),
-            expires_at=token.valid_until + timedelta(days=1),
-            gsi1pk=keys.customer_pk(token.customer_id),
-            gsi1sk=keys.account_token_activity_sk(token.token_hash),
-            email=token.email,
-        )
+        token_record = _account_token_record(token)
         # The condition, not a read before the write, caps the mails: absent, or older than the
         # quiet period. Two registrations racing: one transaction wins, the other mails nothing.
         quiet = PendingRegistrationRecord.pk.does_not_exist() | (
