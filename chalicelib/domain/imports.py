@@ -2,14 +2,70 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
 ImportKind = Literal["customers", "addresses"]
-ImportStatus = Literal["pending", "running", "completed", "completed_with_errors", "failed"]
+# previewed: the file was read, nothing written; `apply` runs it. completed_with_warnings: no row
+# failed, but a column was ignored, rows were skipped or a value could not be read as written.
+ImportStatus = Literal[
+    "pending",
+    "running",
+    "previewed",
+    "completed",
+    "completed_with_warnings",
+    "completed_with_errors",
+    "failed",
+]
 ExportStatus = Literal["pending", "running", "completed", "failed"]
-FINISHED: tuple[ImportStatus, ...] = ("completed", "completed_with_errors", "failed")
+FINISHED: tuple[ImportStatus, ...] = (
+    "completed",
+    "completed_with_warnings",
+    "completed_with_errors",
+    "failed",
+)
+
+ImportEncoding = Literal["auto", "utf-8", "windows-1252", "iso-8859-1", "utf-16"]
+DateFormat = Literal["auto", "iso", "dd/mm/yyyy", "mm/dd/yyyy"]
+ImportMode = Literal["create", "update", "both"]
+PasswordPolicy = Literal["keep", "invite", "none"]
+# What a column can be mapped to besides a field: dropped on purpose (no warning).
+IGNORE = "ignore"
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """How to read one file (API.md "Additions", POST /admin/imports). The defaults read a file the
+    way the importer always has: every column matched by its header, `;`/`,`/tab detected.
+
+    `mapping` is {header as the file writes it: field or IGNORE}; columns it doesn't name are
+    matched by their header. `group_map` maps the source system's group ids ("Default group ID")
+    to ours.
+    """
+
+    mapping: dict[str, str] = field(default_factory=dict)
+    mapping_name: str | None = None
+    delimiter: str | None = None  # None: detected from the header row
+    multi_value_separator: str = ","
+    encoding: ImportEncoding = "auto"
+    date_format: DateFormat = "auto"
+    skip_lines: int = 0
+    mode: ImportMode = "both"
+    passwords: PasswordPolicy = "keep"
+    create_missing_groups: bool = False
+    group_map: dict[str, str] = field(default_factory=dict)
+    preview: bool = False
+
+
+@dataclass(frozen=True)
+class ImportWarning:
+    """Something the import did not take as written, by column, with how many rows it hit: an
+    ignored column, skipped rows (brand/supplier addresses), an unknown group, a value replaced."""
+
+    column: str
+    reason: str
+    count: int = 1
 
 
 @dataclass(frozen=True)
@@ -43,6 +99,10 @@ class ImportJob:
     finished_at: datetime | None = None
     report_key: str | None = None
     failure: str | None = None
+    options: ImportOptions = field(default_factory=ImportOptions)
+    # The layout recognised from the header row ("prestashop-1.6-import", "shopify", ...), if any.
+    layout: str | None = None
+    warnings: tuple[ImportWarning, ...] = ()
     version: int = 0
 
     @property
