@@ -24,6 +24,7 @@ from chalicelib.schemas.imports import (
     ImportErrorsResponse,
     ImportJobResponse,
     ImportListResponse,
+    ImportWarningResponse,
     InlineImportParams,
     RowErrorResponse,
 )
@@ -60,6 +61,10 @@ def job_response(job: ImportJob, *, with_errors: bool = True) -> ImportJobRespon
         report_url=services.report_url(job),
         errors=[RowErrorResponse(line=e.line, column=e.column, reason=e.reason) for e in errors],
         errors_next_cursor=cursor,
+        warnings=[
+            ImportWarningResponse(column=w.column, reason=w.reason, count=w.count) for w in job.warnings
+        ],
+        layout=job.layout,
     )
 
 

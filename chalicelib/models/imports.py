@@ -42,6 +42,11 @@ class ImportJobRecord(TableRecord, discriminator="IMPORT_JOB"):
     finished_at = UnicodeAttribute(null=True)
     report_key = UnicodeAttribute(null=True)
     failure = UnicodeAttribute(null=True)
+    # ImportOptions as given at creation (no personal data: column names, ids, flags).
+    options = JSONAttribute(null=True)
+    layout = UnicodeAttribute(null=True)
+    # [{column, reason, count}]: bounded by columns and reasons, never row content.
+    warnings = JSONAttribute(null=True)
     version = VersionAttribute()
 
 

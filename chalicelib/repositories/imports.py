@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import asdict, fields, replace
 from datetime import timedelta
 from typing import IO, Any, Protocol
 
@@ -11,7 +11,7 @@ import boto3
 
 from chalicelib.clock import iso, parse_iso
 from chalicelib.domain.customers import Page
-from chalicelib.domain.imports import ExportJob, ImportJob, RowError
+from chalicelib.domain.imports import ExportJob, ImportJob, ImportOptions, ImportWarning, RowError
 from chalicelib.errors import ConflictError, NotFoundError, ServiceUnavailableError
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord
@@ -50,6 +50,9 @@ def _job_record(job: ImportJob) -> ImportJobRecord:
         finished_at=iso(job.finished_at) if job.finished_at else None,
         report_key=job.report_key,
         failure=job.failure,
+        options=options_document(job.options),
+        layout=job.layout,
+        warnings=[asdict(warning) for warning in job.warnings] or None,
         gsi1pk=keys.IMPORTS,
         gsi1sk=keys.sort_key(iso(job.created_at), job.id),
     )
@@ -88,8 +91,26 @@ def _job(record: ImportJobRecord) -> ImportJob:
         finished_at=when(record.finished_at),
         report_key=record.report_key,
         failure=record.failure,
+        options=options_from_document(record.options),
+        layout=record.layout,
+        warnings=tuple(
+            ImportWarning(str(w["column"]), str(w["reason"]), int(w.get("count", 1)))
+            for w in record.warnings or []
+        ),
         version=int(record.version or 0),
     )
+
+
+def options_document(options: ImportOptions) -> dict[str, Any] | None:
+    """The options that differ from the defaults (a job with defaults stores nothing)."""
+    defaults = asdict(ImportOptions())
+    document = {k: v for k, v in asdict(options).items() if v != defaults[k]}
+    return document or None
+
+
+def options_from_document(document: dict[str, Any] | None) -> ImportOptions:
+    known = {f.name for f in fields(ImportOptions)}
+    return ImportOptions(**{k: v for k, v in (document or {}).items() if k in known})
 
 
 class DynamoImportRepository:

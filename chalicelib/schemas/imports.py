@@ -25,6 +25,12 @@ class RowErrorResponse(ResponseModel):
     reason: str
 
 
+class ImportWarningResponse(ResponseModel):
+    column: str
+    reason: str
+    count: int
+
+
 class ImportJobResponse(ResponseModel):
     id: str
     kind: ImportKindField
@@ -43,6 +49,9 @@ class ImportJobResponse(ResponseModel):
     report_url: str | None
     errors: list[RowErrorResponse]
     errors_next_cursor: str | None
+    # What was not taken as written (ignored columns, skipped rows, values replaced), by column.
+    warnings: list[ImportWarningResponse] = Field(default_factory=list)
+    layout: str | None = None
 
 
 class ImportCreatedResponse(ResponseModel):

@@ -25,7 +25,15 @@ from pydantic import ValidationError
 from chalicelib.clock import Clock, IdFactory, new_id, utc_now
 from chalicelib.domain.addresses import ADDRESS_FIELDS
 from chalicelib.domain.customers import Customer
-from chalicelib.domain.imports import FINISHED, ExportJob, ImportJob, ImportKind, ImportStatus, RowError
+from chalicelib.domain.imports import (
+    FINISHED,
+    ExportJob,
+    ImportJob,
+    ImportKind,
+    ImportStatus,
+    ImportWarning,
+    RowError,
+)
 from chalicelib.domain.privacy import IMPORT_ROWS_KEPT, ImportRow
 from chalicelib.errors import (
     AlreadyExistsError,
@@ -109,10 +117,43 @@ class _Batch:
     unchanged: int = 0
     failed_lines: set[int] = field(default_factory=set)
     errors: list[RowError] = field(default_factory=list)
+    # (column, reason) → rows: what was not taken as written, without failing the row.
+    warnings: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def fail(self, line: int, column: str, reason: str) -> None:
         self.failed_lines.add(line)
         self.errors.append(RowError(line, column[:64] or "row", reason[:200]))
+
+    def warn(self, column: str, reason: str, count: int = 1) -> None:
+        """A value, column or row not taken as written; the row (if any) still counts as applied."""
+        key = (column[:64] or "row", reason[:200])
+        self.warnings[key] = self.warnings.get(key, 0) + count
+
+
+# A job lists at most this many distinct (column, reason) warnings; the rest are folded into one.
+MAX_WARNING_KINDS = 100
+IGNORED_COLUMN = "unknown column, ignored"
+
+
+def merge_warnings(
+    existing: tuple[ImportWarning, ...], new: dict[tuple[str, str], int]
+) -> tuple[ImportWarning, ...]:
+    """Adds a batch's warning counts to the job's, in first-seen order, bounded."""
+    counts = {(w.column, w.reason): w.count for w in existing}
+    for key, count in new.items():
+        if key not in counts and len(counts) >= MAX_WARNING_KINDS:
+            key = ("row", "other warnings")
+        counts[key] = counts.get(key, 0) + count
+    return tuple(ImportWarning(column, reason, count) for (column, reason), count in counts.items())
+
+
+def finished_status(job: ImportJob) -> ImportStatus:
+    """Never plain `completed` when a row failed or anything was dropped, skipped or changed."""
+    if job.failed:
+        return "completed_with_errors"
+    if job.warnings:
+        return "completed_with_warnings"
+    return "completed"
 
 
 @dataclass
@@ -125,6 +166,8 @@ class _Run:
     columns: dict[int, str]  # position in the row → field
     headers: dict[str, str]  # field → the header as the file writes it ("Adresse e-mail")
     names: list[str]  # position → the header as the file writes it
+    # position → header of the columns read past (unknown): each non-empty cell is a dropped value.
+    ignored: dict[int, str] = field(default_factory=dict)
 
 
 class RowRejectedError(Exception):
@@ -361,13 +404,16 @@ class ImportService:
             columns, unknown = self._columns(job.kind, header[1])
             # Errors name the column as the file does ("Adresse e-mail"), not our field name.
             names = [cell.strip() for cell in header[1]]
-            run = _Run(job, columns, {field: names[position] for position, field in columns.items()}, names)
+            ignored = {
+                position: names[position]
+                for position in range(len(names))
+                if position not in columns and names[position] in unknown
+            }
+            run = _Run(
+                job, columns, {field: names[position] for position, field in columns.items()}, names, ignored
+            )
             if "email" not in columns.values():
                 return self._fail(job, "No e-mail column was found in the header row.")
-            if job.checkpoint_rows == 0 and unknown:
-                self._jobs.put_errors(
-                    job.id, [RowError(header[0], name[:64], "unknown column, ignored") for name in unknown]
-                )
             # Rows a previous invocation already applied: read past them, apply nothing.
             to_skip, skipped = job.checkpoint_rows, 0
             batch: list[csv_format.Row | csv_format.Unreadable] = []
@@ -442,6 +488,11 @@ class ImportService:
                 outcome.fail(
                     row.line, run.names[position] if position < len(run.names) else "row", row.reason
                 )
+            else:
+                # A value in a column nobody reads is data the merchant would lose: count it.
+                for position, name in run.ignored.items():
+                    if position < len(row[1]) and csv_format.clean(row[1][position]) is not None:
+                        outcome.warn(name, IGNORED_COLUMN)
         if outcome.errors:
             self._jobs.put_errors(job.id, outcome.errors)
         last = batch[-1]
@@ -454,6 +505,7 @@ class ImportService:
             failed=job.failed + len(outcome.failed_lines),
             checkpoint_rows=job.checkpoint_rows + len(batch),
             checkpoint_line=last.line if isinstance(last, csv_format.Unreadable) else last[0],
+            warnings=merge_warnings(job.warnings, outcome.warnings),
             bytes_read=max(job.bytes_read, bytes_read),
             lease_until=self._clock() + _LEASE,
             stalls=0,
@@ -479,7 +531,7 @@ class ImportService:
                 [("Line", "Column", "Reason"), *((str(e.line), e.column, e.reason) for e in errors)]
             )
             self._files.put(report_key, ("\ufeff" + "".join(lines)).encode(), "text/csv; charset=utf-8")
-        status: ImportStatus = "completed_with_errors" if job.failed else "completed"
+        status = finished_status(job)
         finished = replace(
             job, status=status, finished_at=self._clock(), lease_until=None, report_key=report_key
         )

@@ -185,3 +185,23 @@ def test_the_watchdog_gives_up_on_a_job_whose_runs_keep_dying_in_dynamodb(admin:
     status, job = admin.json("GET", f"/admin/imports/{running.id}")
     assert status == 200 and job["status"] == "failed"
     assert job["failure"].startswith("The import stopped making progress after line 601")
+
+
+def test_an_import_that_drops_a_column_is_completed_with_warnings_never_plain_completed(
+    admin: Api,
+) -> None:
+    # Given a clean file with one column nobody reads ("Shoe size"), two rows with a value in it
+    content = (
+        "Email address;First Name;Last name;Shoe size\na@example.com;Ana;Ruiz;38\nb@example.com;Bo;Berg;\n"
+    )
+    _, created = admin.json("POST", "/admin/imports", {"kind": "customers", "filename": "shoes.csv"})
+    assert requests.put(created["upload_url"], data=content.encode(), timeout=5).status_code == 200
+
+    # When it is imported (and the event redelivered)
+    object_created(admin, f"imports/{created['import_id']}/shoes.csv", times=2)
+
+    # Then nothing failed, but the job says what it dropped, by column, with a count (stored in DynamoDB)
+    _, job = admin.json("GET", f"/admin/imports/{created['import_id']}")
+    assert (job["status"], job["created"], job["failed"]) == ("completed_with_warnings", 2, 0)
+    assert job["warnings"] == [{"column": "Shoe size", "reason": "unknown column, ignored", "count": 1}]
+    assert job["errors"] == []
