@@ -3,7 +3,6 @@ encoding and delimiter detection, header matching, value parsing, and the export
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import re
@@ -11,11 +10,17 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import IO, Any
+from typing import IO
 
+from chalicelib.services.csv_reading import DELIMITERS as DELIMITERS
+from chalicelib.services.csv_reading import ByteCounter as ByteCounter
+from chalicelib.services.csv_reading import CsvFormatError as CsvFormatError
+from chalicelib.services.csv_reading import DecodingError as DecodingError
+from chalicelib.services.csv_reading import detect_delimiter as detect_delimiter
+from chalicelib.services.csv_reading import detect_encoding as detect_encoding
+from chalicelib.services.csv_reading import open_text as open_text
 from chalicelib.text import fold
 
-DELIMITERS = (";", ",", "\t")
 EMPTY = {"", "-", "0000-00-00", "0000-00-00 00:00:00"}
 TRUE = {"1", "yes", "y", "oui", "si", "true", "vrai", "verdadero", "x"}
 FALSE = {"0", "no", "n", "non", "false", "faux", "falso"}
@@ -123,70 +128,8 @@ UNCLOSED_QUOTE = (
 )
 
 
-class CsvFormatError(ValueError):
-    """The file as a whole can't be read (no header, no e-mail column, binary data)."""
-
-
 def header_key(cell: str) -> str:
     return re.sub(r"[^a-z0-9]", "", fold(cell))
-
-
-def detect_encoding(sample: bytes) -> tuple[str, int]:
-    """(codec, BOM length). UTF-8 when the sample decodes as UTF-8, else Windows-1252."""
-    if sample.startswith(codecs.BOM_UTF8):
-        return "utf-8", len(codecs.BOM_UTF8)
-    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise CsvFormatError("UTF-16 files are not supported; save the file as UTF-8.")
-    try:
-        # The sample may end inside a multi-byte character: decode incrementally, not final.
-        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
-        return "utf-8", 0
-    except UnicodeDecodeError:
-        return "cp1252", 0
-
-
-def detect_delimiter(header_line: str) -> str:
-    counts = {d: header_line.count(d) for d in DELIMITERS}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ";"
-
-
-class ByteCounter:
-    def __init__(self) -> None:
-        self.count = 0
-
-
-def open_text(stream: IO[bytes], sample_size: int = 65536) -> tuple[io.TextIOBase, str, ByteCounter]:
-    """Wrap a binary stream (S3 body, file) as text, without reading it whole. Returns the text
-    stream, the delimiter, and a counter of the bytes read so far (for progress)."""
-    counter = ByteCounter()
-    buffered = io.BufferedReader(_Raw(stream, counter), 65536)
-    sample = buffered.peek(sample_size)[:sample_size]
-    if b"\x00" in sample:
-        raise CsvFormatError("The file is not a text CSV file.")
-    encoding, bom = detect_encoding(sample)
-    if bom:
-        buffered.read(bom)
-    text = io.TextIOWrapper(buffered, encoding=encoding, errors="replace", newline="")
-    first_line = sample[bom:].split(b"\n", 1)[0].decode(encoding, errors="replace")
-    return text, detect_delimiter(first_line), counter
-
-
-class _Raw(io.RawIOBase):
-    """Adapts any object with read(n) (botocore's StreamingBody) to io.RawIOBase."""
-
-    def __init__(self, source: Any, counter: ByteCounter) -> None:
-        self._source = source
-        self._counter = counter
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        data = self._source.read(len(buffer))
-        buffer[: len(data)] = data
-        self._counter.count += len(data)
-        return len(data)
 
 
 @dataclass(frozen=True)
@@ -218,10 +161,11 @@ class _Lines:
     again as records of their own. csv.reader starts a fresh record on every next() (even after an
     error), so one reader can go on past any bad record."""
 
-    def __init__(self, text: IO[str]) -> None:
+    def __init__(self, text: IO[str], skip_lines: int = 0) -> None:
         self._text = text
         self._replay: deque[tuple[int, str]] = deque()
         self._number = 0
+        self._skip = skip_lines
         self.taken: list[tuple[int, str]] = []
         self._chars = 0
 
@@ -234,6 +178,13 @@ class _Lines:
         else:
             # Bounded read: a file that is one endless line never sits whole in memory.
             line = self._text.readline(MAX_RECORD_CHARS + 1)
+            while self._skip and line:
+                # Title rows above the header (options.skip_lines): physical lines, still counted
+                # so that every line number is the one the merchant sees in the file.
+                if line.endswith(("\n", "\r")):
+                    self._skip -= 1
+                    self._number += 1
+                line = self._text.readline(MAX_RECORD_CHARS + 1)
             if not line:
                 if self.taken:  # the file ends inside a quoted value
                     raise _RecordTooLongError
@@ -268,11 +219,12 @@ class _Lines:
         return first
 
 
-def read_rows(text: IO[str], delimiter: str) -> Iterator[Row | Unreadable]:
-    """(first line number of the record, cells) for every record; quoted fields may span lines,
-    up to MAX_RECORD_LINES. What can't be read is an Unreadable on its line, and reading goes on
-    with the next line: a stray quote costs its own line, not the rest of the file."""
-    lines = _Lines(text)
+def read_rows(text: IO[str], delimiter: str, skip_lines: int = 0) -> Iterator[Row | Unreadable]:
+    """(first line number of the record, cells) for every record after the first `skip_lines`
+    physical lines; quoted fields may span lines, up to MAX_RECORD_LINES. What can't be read is an
+    Unreadable on its line, and reading goes on with the next line: a stray quote costs its own
+    line, not the rest of the file. Raises: DecodingError (a byte the encoding can't decode)."""
+    lines = _Lines(text, skip_lines)
     reader = csv.reader(lines, delimiter=delimiter, quotechar='"', strict=False)
     while True:
         try:

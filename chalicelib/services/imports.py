@@ -394,8 +394,8 @@ class ImportService:
     # -- the pipeline --------------------------------------------------------------------------
     def _process(self, job: ImportJob, stream: IO[bytes], remaining_ms: Callable[[], int]) -> ImportJob:
         try:
-            text, delimiter, consumed = csv_format.open_text(stream)
-            rows = csv_format.read_rows(cast(IO[str], text), delimiter)
+            text, delimiter, consumed = csv_format.open_text(stream, job.options)
+            rows = csv_format.read_rows(cast(IO[str], text), delimiter, job.options.skip_lines)
             header = next(rows, None)
             if header is None:
                 return self._fail(job, "The file is empty.")
