@@ -465,11 +465,25 @@ def check_port_free(port: int, what: str, variable: str) -> None:
 
 
 class _MotoServer(ThreadedMotoServer):
-    """ThreadedMotoServer whose start() raises when it can't bind instead of waiting forever.
+    """ThreadedMotoServer whose start() raises when it can't bind instead of waiting forever,
+    and whose S3 takes any upload (see devtools.moto_uploads).
 
     (werkzeug calls sys.exit() inside the server thread when the port is taken, so moto's own
     start() would block on its ready event for good.)
     """
+
+    def _server_entry(self) -> None:
+        # moto's own _server_entry, with the dispatcher that takes any PUT body as it is.
+        from moto.moto_server.werkzeug_app import MotoRequestHandler
+        from werkzeug.serving import make_server
+
+        from devtools.moto_uploads import RawUploadDispatcher
+
+        self._server = make_server(
+            self._ip_address, self._port, RawUploadDispatcher(), True, request_handler=MotoRequestHandler
+        )
+        self._server_ready_event.set()
+        self._server.serve_forever()
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._server_entry, daemon=True, name="moto")
