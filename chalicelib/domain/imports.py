@@ -103,6 +103,9 @@ class ImportJob:
     # The layout recognised from the header row ("prestashop-1.6-import", "shopify", ...), if any.
     layout: str | None = None
     warnings: tuple[ImportWarning, ...] = ()
+    # With date_format auto: the day/month order decided from the file's first unambiguous date
+    # ("dd/mm/yyyy" or "mm/dd/yyyy"), so every later batch and continuation reads the same way.
+    detected_date_format: str | None = None
     version: int = 0
 
     @property

@@ -47,6 +47,8 @@ class ImportJobRecord(TableRecord, discriminator="IMPORT_JOB"):
     layout = UnicodeAttribute(null=True)
     # [{column, reason, count}]: bounded by columns and reasons, never row content.
     warnings = JSONAttribute(null=True)
+    # With date_format auto: the file's day/month order, once decided (kept across continuations).
+    detected_date_format = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
 

@@ -53,6 +53,7 @@ def _job_record(job: ImportJob) -> ImportJobRecord:
         options=options_document(job.options),
         layout=job.layout,
         warnings=[asdict(warning) for warning in job.warnings] or None,
+        detected_date_format=job.detected_date_format,
         gsi1pk=keys.IMPORTS,
         gsi1sk=keys.sort_key(iso(job.created_at), job.id),
     )
@@ -97,6 +98,7 @@ def _job(record: ImportJobRecord) -> ImportJob:
             ImportWarning(str(w["column"]), str(w["reason"]), int(w.get("count", 1)))
             for w in record.warnings or []
         ),
+        detected_date_format=record.detected_date_format,
         version=int(record.version or 0),
     )
 

@@ -235,6 +235,14 @@ class ConfigService:
     def create_group(self, request: GroupRequest) -> ConfigEntry:
         return self.create_entry("GROUP", request)
 
+    def ensure_group(self, group_id: str, name: str) -> bool:
+        """Create a group with this id (0 % reduction) unless it exists. Conditional, so two runs
+        or a redelivered batch never make a second one. Returns whether it was created."""
+        entry = ConfigEntry("GROUP", group_id, GroupRequest(name=name).model_dump(mode="json"))
+        created = self._repository.put_entry(entry, only_if_absent=True)
+        self.invalidate()
+        return created
+
     def create_contact(self, request: ContactRequest) -> ConfigEntry:
         return self.create_entry("CONTACT", request)
 

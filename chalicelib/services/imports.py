@@ -51,7 +51,7 @@ from chalicelib.schemas.customers import CreateCustomerRequest, ListCustomersPar
 from chalicelib.schemas.validation import fields_of
 from chalicelib.security.cursors import CursorCodec
 from chalicelib.security.passwords import verify_password
-from chalicelib.services import csv_format
+from chalicelib.services import csv_format, import_values
 from chalicelib.services.addresses import AddressService
 from chalicelib.services.config import ConfigService
 from chalicelib.services.customers import CustomerService
@@ -72,26 +72,6 @@ MAX_UNREADABLE_IN_A_ROW = 50
 _URL_LIFETIME = timedelta(hours=1)
 # Our ids are 26-character ULIDs; other values in the ID column are the merchant's own references.
 _OUR_ID = re.compile(r"^[0-9A-Za-z]{26}$")
-# Titles as merchants write them, in English, French and Spanish → PrestaShop's default title ids.
-_TITLE_WORDS = {
-    "m": "1",
-    "mr": "1",
-    "mister": "1",
-    "monsieur": "1",
-    "sr": "1",
-    "senor": "1",
-    "don": "1",
-    "mrs": "2",
-    "ms": "2",
-    "miss": "2",
-    "mme": "2",
-    "madame": "2",
-    "mlle": "2",
-    "sra": "2",
-    "senora": "2",
-    "srta": "2",
-    "dona": "2",
-}
 _LANGUAGES = {
     "en": "en",
     "english": "en",
@@ -168,6 +148,8 @@ class _Run:
     names: list[str]  # position → the header as the file writes it
     # position → header of the columns read past (unknown): each non-empty cell is a dropped value.
     ignored: dict[int, str] = field(default_factory=dict)
+    # The run's value readers (date order, groups); built on its first batch.
+    values: import_values.ValueReader | None = None
 
 
 class RowRejectedError(Exception):
@@ -345,6 +327,7 @@ class ImportService:
                 checkpoint_line=0,
                 claimed_rows=0,
                 stalls=0,
+                detected_date_format=None,  # new content: its dates are read afresh
             )
         try:
             claimed = self._jobs.save(job, claimed)
@@ -478,10 +461,14 @@ class ImportService:
             )
             for line, cells in (row for row in batch if not isinstance(row, csv_format.Unreadable))
         ]
+        reader = self._value_reader(run)
         if job.kind == "customers":
-            outcome = self._customer_rows(job, parsed, run.headers)
+            # The file's day/month order is decided before any row is read (and kept on the job).
+            dates = (v.get(name) for _, v in parsed for name in import_values.DATE_FIELDS)
+            reader.dates.settle((d for d in dates if d), first_batch=job.checkpoint_rows == 0)
+            outcome = self._customer_rows(job, parsed, run.headers, reader)
         else:
-            outcome = self._address_rows(parsed)
+            outcome = self._address_rows(parsed, run.headers)
         for row in batch:
             if isinstance(row, csv_format.Unreadable):
                 position = row.position if row.position is not None else len(run.names)
@@ -506,11 +493,27 @@ class ImportService:
             checkpoint_rows=job.checkpoint_rows + len(batch),
             checkpoint_line=last.line if isinstance(last, csv_format.Unreadable) else last[0],
             warnings=merge_warnings(job.warnings, outcome.warnings),
+            detected_date_format=reader.dates.decided,
             bytes_read=max(job.bytes_read, bytes_read),
             lease_until=self._clock() + _LEASE,
             stalls=0,
         )
         run.job = self._jobs.save(job, advanced)
+
+    def _value_reader(self, run: _Run) -> import_values.ValueReader:
+        """The run's value readers, built on its first batch from the job's options and the date
+        order an earlier batch or run decided."""
+        if run.values is None:
+            job = run.job
+            create = self._config.ensure_group if not job.options.preview else (lambda _id, _name: False)
+            run.values = import_values.ValueReader(
+                import_values.DateReader(
+                    job.options.date_format,
+                    cast(import_values.SlashOrder | None, job.detected_date_format),
+                ),
+                import_values.GroupResolver(lambda: self._config.entries("GROUP"), job.options, create),
+            )
+        return run.values
 
     def _hand_over(self, job: ImportJob) -> ImportJob:
         """Checkpointed: continue in a fresh invocation, triggered by a marker object."""
@@ -573,7 +576,11 @@ class ImportService:
 
     # -- customers rows ------------------------------------------------------------------------
     def _customer_rows(
-        self, job: ImportJob, rows: list[tuple[int, dict[str, str | None]]], headers: dict[str, str]
+        self,
+        job: ImportJob,
+        rows: list[tuple[int, dict[str, str | None]]],
+        headers: dict[str, str],
+        reader: import_values.ValueReader,
     ) -> _Batch:
         outcome = _Batch()
         emails = [normalise_email(email) for _, f in rows if (email := f.get("email"))]
@@ -587,11 +594,16 @@ class ImportService:
         lines_of: dict[str, list[int]] = {}
         for line, values in rows:
             try:
-                customer_id = self._customer_row(values, by_email, by_id, blocked, originals, latest, new_ids)
+                customer_id = self._customer_row(
+                    values, by_email, by_id, blocked, originals, latest, new_ids, reader
+                )
             except RowRejectedError as rejected:
+                reader.take()  # a failed row's warnings are moot: its errors say it all
                 for name, reason in rejected.fields.items():
                     outcome.fail(line, self._column(name, headers), reason)
                 continue
+            for name, reason in reader.take():
+                outcome.warn(self._column(name, headers), reason)
             if customer_id is None:
                 outcome.unchanged += 1
                 continue
@@ -630,12 +642,13 @@ class ImportService:
         originals: dict[str, Customer],
         latest: dict[str, Customer],
         new_ids: set[str],
+        reader: import_values.ValueReader,
     ) -> str | None:
         """Apply one row to the batch's state. Returns the customer id it changed (None: unchanged)."""
         email = values.get("email")
         if not email:
             raise RowRejectedError({"email": "required"})
-        data, problems = self._customer_data(values)
+        data, problems = self._customer_data(values, reader)
         key = normalise_email(email)
         reference = values.get("id")
         current = (
@@ -694,12 +707,15 @@ class ImportService:
         latest[current.id] = after
         return current.id
 
-    def _customer_data(self, values: dict[str, str | None]) -> tuple[dict[str, Any], dict[str, str]]:
-        """Typed request fields from a row's cells, and the cells that could not be read."""
+    def _customer_data(
+        self, values: dict[str, str | None], reader: import_values.ValueReader
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        """Typed request fields from a row's cells, and the cells that could not be read. What is
+        read differently from how it is written (an unknown group left out) is a warning."""
         data: dict[str, Any] = {}
         problems: dict[str, str] = {}
         for name, raw in values.items():
-            if raw is None or name in ("id", "age"):
+            if raw is None or name in ("id", "age", "groups", "default_group"):
                 continue
             try:
                 if name in ("first_name", "last_name", "email", "company", "password"):
@@ -707,52 +723,38 @@ class ImportService:
                 elif name in ("enabled", "newsletter", "optin"):
                     data[name] = csv_format.parse_bool(raw)
                 elif name == "registration":
-                    data["registered_at"] = csv_format.parse_datetime(raw)
+                    data["registered_at"] = reader.dates.read_datetime(raw)
                 elif name == "last_visit":
-                    data["last_visit_at"] = csv_format.parse_datetime(raw)
+                    data["last_visit_at"] = reader.dates.read_datetime(raw)
                 elif name == "birthday":
-                    data["birthday"] = csv_format.parse_date(raw).isoformat()
+                    data["birthday"] = reader.dates.read_date(raw).isoformat()
                 elif name == "title":
-                    data["title_id"] = self._title(raw)
-                elif name == "groups":
-                    data["group_ids"] = self._groups(raw)
-                    data["default_group_id"] = data["group_ids"][0]
+                    title = self._title(raw)
+                    if title is not None:
+                        data["title_id"] = title
                 elif name == "language":
                     data["language"] = _LANGUAGES.get(fold(raw), raw.lower())
             except ValueError as error:
                 problems[name] = str(error)
+        if values.get("groups") is not None or values.get("default_group") is not None:
+            groups = self._groups(values.get("groups"), values.get("default_group"), reader)
+            if groups.group_ids:
+                data["group_ids"], data["default_group_id"] = groups.group_ids, groups.default_group_id
         return data, problems
 
-    def _title(self, raw: str) -> str:
-        titles = self._config.titles()
-        if any(t.id == raw for t in titles):
-            return raw
-        folded = re.sub(r"[^a-z]", "", fold(raw))
-        for title in titles:
-            if re.sub(r"[^a-z]", "", fold(title.name)) == folded:
-                return title.id
-        if folded in _TITLE_WORDS and self._config.title_exists(_TITLE_WORDS[folded]):
-            return _TITLE_WORDS[folded]
-        raise ValueError("unknown title")
+    def _title(self, raw: str) -> str | None:
+        """Our title id (None: PrestaShop's 0, no title). Raises: ValueError."""
+        return import_values.title_id(raw, self._config.titles(), self._config.title_exists)
 
-    def _groups(self, raw: str) -> list[str]:
-        known = {e.id: e for e in self._config.entries("GROUP")}
-        names: dict[str, str] = {}
-        for group_id, entry in known.items():
-            names[fold(group_id)] = group_id
-            names[fold(str(entry.data.get("name", "")))] = group_id
-            for localized in (entry.data.get("names") or {}).values():
-                names[fold(str(localized))] = group_id
-        resolved = []
-        for part in (p.strip() for p in raw.split("|")):
-            if not part:
-                continue
-            if fold(part) not in names:
-                raise ValueError("unknown group")
-            resolved.append(names[fold(part)])
-        if not resolved:
-            raise ValueError("no group")
-        return list(dict.fromkeys(resolved))
+    def _groups(
+        self, raw: str | None, default: str | None, reader: import_values.ValueReader
+    ) -> import_values.GroupsRead:
+        """The row's groups and default group; what isn't known is a warning, never a failed row:
+        the customer keeps the known groups (or the shop's default customer group)."""
+        groups = reader.groups.read(raw, default)
+        for name, reason in groups.warnings:
+            reader.warn(name, reason)
+        return groups
 
     @staticmethod
     def _column(name: str, headers: dict[str, str]) -> str:
@@ -760,7 +762,7 @@ class ImportService:
         field_to_column = {
             "title_id": "title",
             "group_ids": "groups",
-            "default_group_id": "groups",
+            "default_group_id": "default_group" if "default_group" in headers else "groups",
             "registered_at": "registration",
             "last_visit_at": "last_visit",
         }
@@ -777,20 +779,41 @@ class ImportService:
         return "could not be saved"
 
     # -- address rows --------------------------------------------------------------------------
-    def _address_rows(self, rows: list[tuple[int, dict[str, str | None]]]) -> _Batch:
-        """Addresses upsert by (customer e-mail, alias), one write per row."""
+    def _address_rows(self, rows: list[tuple[int, dict[str, str | None]]], headers: dict[str, str]) -> _Batch:
+        """Addresses upsert by (customer e-mail, alias), one write per row. Brand, supplier and
+        inactive addresses are skipped with a warning (counted per reason), never failed."""
         outcome = _Batch()
         emails = [normalise_email(email) for _, f in rows if (email := f.get("email"))]
         owners, _blocked = self._customers.get_many_by_email(emails)
         for line, values in rows:
+            skipped = import_values.skipped_address(values)
+            if skipped is not None:
+                outcome.warn(headers.get(skipped[0], skipped[0]), skipped[1])
+                continue
             email = values.get("email")
             owner = owners.get(normalise_email(email)) if email else None
             if owner is None:
                 outcome.fail(
-                    line, "email", "required" if not email else "no customer has this e-mail address"
+                    line,
+                    headers.get("email", "email"),
+                    "required" if not email else "no customer has this e-mail address",
                 )
                 continue
             document = {k: v for k, v in values.items() if k in ADDRESS_FIELDS and v is not None}
+            try:
+                active = values.get("enabled")
+                if active is not None and not csv_format.parse_bool(active):
+                    outcome.warn(headers.get("enabled", "enabled"), import_values.SKIPPED_INACTIVE)
+                    continue
+            except ValueError as error:
+                outcome.fail(line, headers.get("enabled", "enabled"), str(error))
+                continue
+            if "country" in document:
+                try:
+                    document["country"] = import_values.country_code(document["country"])
+                except ValueError as error:
+                    outcome.fail(line, headers.get("country", "country"), str(error))
+                    continue
             try:
                 existing = next(
                     (
@@ -803,19 +826,18 @@ class ImportService:
                 if existing is None:
                     self._addresses.create(owner.id, AddressRequest.model_validate(document))
                     outcome.created += 1
-                elif all(
-                    getattr(existing, k) == (v.upper() if k == "country" else v) for k, v in document.items()
-                ):
+                elif all(getattr(existing, k) == v for k, v in document.items()):
                     outcome.unchanged += 1
                 else:
                     self._addresses.update(existing.id, UpdateAddressRequest.model_validate(document))
                     outcome.updated += 1
             except ValidationError as error:
                 for name, reason in fields_of(error).items():
-                    outcome.fail(line, name.split(".", 1)[0], reason)
+                    base = name.split(".", 1)[0]
+                    outcome.fail(line, headers.get(base, base), reason)
             except InvalidInputError as error:
                 for name, reason in (error.fields or {"row": error.message}).items():
-                    outcome.fail(line, name, reason)
+                    outcome.fail(line, headers.get(name, name), reason)
             except DomainError as error:
                 outcome.fail(line, "row", self._reason(error))
         return outcome

@@ -1,0 +1,311 @@
+"""Reading merchants' values (issue 17 §2): countries, titles, booleans, dates, groups, and the
+brand/supplier address rows — the readers alone, then through the import service."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from chalicelib.domain.config import ConfigEntry
+from chalicelib.domain.imports import ImportOptions, ImportWarning
+from chalicelib.services import csv_format, import_values
+from chalicelib.services.config import DEFAULT_GROUPS, DEFAULT_TITLES
+from chalicelib.services.import_values import (
+    AmbiguousDatesError,
+    DateReader,
+    GroupResolver,
+    country_code,
+    imported_group_id,
+    title_id,
+)
+from tests.unit.test_import_service import World, build, deliver, errors, upload
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "imports"
+
+
+# -- countries -------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("written", "code"),
+    [
+        ("US", "US"),
+        ("us", "US"),
+        ("FRA", "FR"),
+        ("United States", "US"),
+        ("United States of America", "US"),
+        ("USA", "US"),
+        ("U.S.A.", "US"),
+        ("Estados Unidos", "US"),
+        ("États-Unis", "US"),
+        ("etats unis", "US"),
+        ("France", "FR"),
+        ("FRANCE", "FR"),
+        ("United Kingdom", "GB"),
+        ("Royaume-Uni", "GB"),
+        ("Reino Unido", "GB"),
+        ("UK", "GB"),
+        ("Great Britain", "GB"),
+        ("England", "GB"),
+        ("Germany", "DE"),
+        ("Allemagne", "DE"),
+        ("Alemania", "DE"),
+        ("Deutschland", "DE"),
+        ("Holland", "NL"),
+        ("Pays-Bas", "NL"),
+        ("España", "ES"),
+        ("Espagne", "ES"),
+        ("Cayman Islands", "KY"),
+        ("Fiji", "FJ"),
+        ("Finland", "FI"),
+        ("Côte d'Ivoire", "CI"),
+        ("  Bolivia ", "BO"),
+        ("Russia", "RU"),
+    ],
+)
+def test_countries_by_code_or_by_name_in_english_french_and_spanish(written: str, code: str) -> None:
+    assert country_code(written) == code
+
+
+@pytest.mark.parametrize("written", ["XX", "Atlantis", "", "U", "Unknown Country"])
+def test_an_unknown_country_is_refused_without_echoing_it(written: str) -> None:
+    with pytest.raises(ValueError, match=r"^unknown country") as raised:
+        country_code(written)
+    assert str(raised.value) == import_values.UNKNOWN_COUNTRY  # the same words whatever was written
+
+
+# -- titles and booleans ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("1", "1"),
+        ("2", "2"),
+        ("0", None),  # PrestaShop's "Titles ID (Mr = 1, Ms = 2, else 0)": 0 is no title
+        ("Mr", "1"),
+        ("Mr.", "1"),
+        ("M.", "1"),
+        ("Sr.", "1"),
+        ("Mrs", "2"),
+        ("Ms", "2"),
+        ("Mme", "2"),
+        ("Sra.", "2"),
+        ("Señora", "2"),
+        ("MLLE", "2"),
+    ],
+)
+def test_titles_by_id_or_label(written: str, expected: str | None) -> None:
+    ids = {t.id for t in DEFAULT_TITLES}
+    assert title_id(written, DEFAULT_TITLES, ids.__contains__) == expected
+
+
+def test_an_unknown_title_is_an_error() -> None:
+    with pytest.raises(ValueError, match="unknown title"):
+        title_id("Dr", DEFAULT_TITLES, lambda _: True)
+
+
+@pytest.mark.parametrize(
+    ("written", "value"),
+    [
+        *[("1", True), ("0", False), ("yes", True), ("No", False), ("oui", True), ("non", False)],
+        *[("sí", True), ("si", True), ("true", True), ("FALSE", False)],
+    ],
+)
+def test_booleans_in_every_spelling(written: str, value: bool) -> None:
+    assert csv_format.parse_bool(written) is value
+
+
+# -- dates -----------------------------------------------------------------------------------------
+def test_iso_always_reads_whatever_the_option() -> None:
+    for option in ("auto", "iso", "dd/mm/yyyy", "mm/dd/yyyy"):
+        reader = DateReader(option)  # type: ignore[arg-type]
+        assert reader.read_date("1987-04-02") == date(1987, 4, 2)
+        assert reader.read_datetime("2015-01-10 09:08:07") == datetime(2015, 1, 10, 9, 8, 7, tzinfo=UTC)
+
+
+def test_auto_decides_day_first_from_a_day_above_12_and_reads_excel_french_times() -> None:
+    reader = DateReader("auto")
+    reader.settle(["04/02/1987", "25/12/2015 14:30", "2014-05-12"], first_batch=True)
+    assert reader.decided == "dd/mm/yyyy"
+    assert reader.read_date("04/02/1987") == date(1987, 2, 4)
+    assert reader.read_datetime("25/12/2015 14:30") == datetime(2015, 12, 25, 14, 30, tzinfo=UTC)
+    # A value contradicting the decision is a row error naming the format, not a silent swap.
+    with pytest.raises(ValueError, match=r"dd/mm/yyyy"):
+        reader.read_date("12/25/2015")
+
+
+def test_auto_decides_month_first_and_a_later_batch_cannot_change_it() -> None:
+    reader = DateReader("auto")
+    reader.settle(["12/25/2015", "02/04/1987"], first_batch=True)
+    assert reader.decided == "mm/dd/yyyy"
+    reader.settle(["25/12/2015"], first_batch=False)
+    assert reader.decided == "mm/dd/yyyy"
+    assert reader.read_date("02/04/1987") == date(1987, 2, 4)
+
+
+def test_only_ambiguous_dates_fail_the_first_batch_naming_the_option() -> None:
+    reader = DateReader("auto")
+    with pytest.raises(AmbiguousDatesError, match="date_format") as raised:
+        reader.settle(["04/02/1987", "01/03/2015"], first_batch=True)
+    assert "04/02/1987" not in str(raised.value)
+    # A later batch can't fail the file any more: its ambiguous cells are row errors.
+    reader.settle(["04/02/1987"], first_batch=False)
+    with pytest.raises(ValueError, match="date_format"):
+        reader.read_date("04/02/1987")
+
+
+def test_an_explicit_date_format_needs_no_decision() -> None:
+    reader = DateReader("mm/dd/yyyy")
+    reader.settle(["04/02/1987"], first_batch=True)
+    assert reader.read_date("04/02/1987") == date(1987, 4, 2)
+    with pytest.raises(ValueError, match="iso"):
+        DateReader("iso").read_date("04/02/1987")
+
+
+# -- groups ----------------------------------------------------------------------------------------
+def resolver(options: ImportOptions, created: dict[str, str] | None = None) -> GroupResolver:
+    store = created if created is not None else {}
+
+    def entries() -> list[ConfigEntry]:
+        return [*DEFAULT_GROUPS, *(ConfigEntry("GROUP", i, {"name": n}) for i, n in store.items())]
+
+    def create(group_id: str, name: str) -> bool:
+        store.setdefault(group_id, name)
+        return True
+
+    return GroupResolver(entries, options, create)
+
+
+def test_groups_by_name_in_any_language_split_on_the_separator_and_on_pipes() -> None:
+    groups = resolver(ImportOptions()).read("Customer, Invité|Visitante", None)
+    assert (groups.group_ids, groups.default_group_id, groups.warnings) == (
+        ["customer", "guest", "visitor"],
+        "customer",
+        [],
+    )
+    semicolons = resolver(ImportOptions(multi_value_separator=";")).read("Client; guest", None)
+    assert semicolons.group_ids == ["customer", "guest"]
+
+
+def test_an_unknown_group_is_a_warning_and_the_row_keeps_its_known_groups() -> None:
+    groups = resolver(ImportOptions()).read("Customer, Carribean", "4")
+    assert groups.group_ids == ["customer"] and groups.default_group_id == "customer"
+    assert groups.warnings == [
+        ("groups", import_values.UNKNOWN_GROUP),
+        ("default_group", import_values.DEFAULT_NOT_MAPPED),
+    ]
+    none_known = resolver(ImportOptions()).read("Kids", "5")
+    assert none_known.group_ids == [] and ("groups", import_values.NO_KNOWN_GROUP) in none_known.warnings
+
+
+def test_create_missing_groups_creates_each_once_with_a_stable_id() -> None:
+    created: dict[str, str] = {}
+    options = ImportOptions(create_missing_groups=True)
+    first = resolver(options, created).read("Customer, Carribean", None)
+    again = resolver(options, created).read("customer,CARRIBEAN", None)  # another batch or run
+    assert first.group_ids == again.group_ids == ["customer", imported_group_id("Carribean")]
+    assert created == {imported_group_id("Carribean"): "Carribean"}
+    # A bare number is the source's id: never created as a group called "7".
+    number = resolver(options, created).read("7", None)
+    assert number.warnings[0] == ("groups", import_values.UNKNOWN_GROUP_ID)
+
+
+def test_group_map_maps_source_ids_in_the_groups_and_the_default_group() -> None:
+    options = ImportOptions(group_map={"3": "customer", "4": "guest"})
+    groups = resolver(options).read("Customer, 4", "4")
+    assert (groups.group_ids, groups.default_group_id) == (["customer", "guest"], "guest")
+    assert groups.warnings == []
+    # A mapped default the row doesn't list is added to its groups, as PrestaShop does.
+    assert resolver(options).read("Customer", "4").group_ids == ["guest", "customer"]
+
+
+# -- addresses -------------------------------------------------------------------------------------
+def test_brand_and_supplier_address_rows_are_skipped_with_a_reason() -> None:
+    assert import_values.skipped_address({"email": None, "manufacturer": "Apple"}) == (
+        "manufacturer",
+        import_values.SKIPPED_BRAND,
+    )
+    supplier = import_values.skipped_address({"supplier": "FedEX"})
+    assert supplier == ("supplier", import_values.SKIPPED_SUPPLIER)
+    assert import_values.skipped_address({"email": "a@example.com", "manufacturer": "Apple"}) is None
+    assert import_values.skipped_address({"email": None}) is None  # a customer row missing its e-mail
+
+
+# -- through the import service --------------------------------------------------------------------
+def with_options(world: World, job_id: str, options: ImportOptions) -> None:
+    """The options POST /admin/imports stores on the job (the options part's route)."""
+    world.jobs.jobs[job_id] = replace(world.jobs.jobs[job_id], options=options)
+
+
+def test_groups_and_dates_through_the_service_with_warnings_counted() -> None:
+    world = build(rows_per_batch=2)
+    content = (
+        "Email address;First Name;Last name;Birthday;Registration;Groups\n"
+        "a@example.com;Ana;Ruiz;04/02/1987;10/01/2015 09:30;Customer, Carribean\n"
+        "b@example.com;Bob;Berg;25/12/1990;-;Carribean\n"
+        "c@example.com;Cy;Cole;01/02/2000;-;Client|Guest\n"  # next batch: the decision holds
+        "d@example.com;Di;Dou;12/31/2000;-;Customer\n"  # contradicts dd/mm: a row error
+    )
+    job = deliver(world, upload(world, content))
+    assert (job.status, job.created, job.failed) == ("completed_with_errors", 3, 1), errors(world, job.id)
+    assert job.detected_date_format == "dd/mm/yyyy"
+    reason = "not a valid date in the file's date format (dd/mm/yyyy)"
+    assert errors(world, job.id) == [(5, "Birthday", reason)]
+    ana = world.customers.get_by_email("a@example.com")
+    assert ana is not None and ana.birthday == date(1987, 2, 4) and ana.group_ids == ("customer",)
+    assert ana.registered_at == datetime(2015, 1, 10, 9, 30, tzinfo=UTC)
+    bob = world.customers.get_by_email("b@example.com")
+    assert bob is not None and bob.group_ids == ("customer",)  # the shop's default group, kept
+    cy = world.customers.get_by_email("c@example.com")
+    assert cy is not None and cy.birthday == date(2000, 2, 1) and cy.group_ids == ("customer", "guest")
+    assert set(job.warnings) == {
+        ImportWarning("Groups", import_values.UNKNOWN_GROUP, 2),
+        ImportWarning("Groups", import_values.NO_KNOWN_GROUP, 1),
+    }
+    assert not any("Carribean" in w.reason for w in job.warnings)
+
+
+def test_a_file_with_only_ambiguous_dates_fails_at_its_first_batch_naming_the_option() -> None:
+    world = build()
+    content = "Email address;First Name;Last name;Birthday\na@example.com;Ana;Ruiz;04/02/1987\n"
+    job = deliver(world, upload(world, content))
+    assert job.status == "failed" and "date_format" in (job.failure or "")
+    assert world.customers.customers == {}
+
+
+def test_create_missing_groups_through_the_service_twice_makes_one_group() -> None:
+    world = build()
+    content = "Email address;First Name;Last name;Groups\na@example.com;Ana;Ruiz;Customer, Carribean\n"
+    for _ in range(2):
+        job_id = upload(world, content)
+        with_options(world, job_id, ImportOptions(create_missing_groups=True))
+        job = deliver(world, job_id)
+        assert job.failed == 0 and job.warnings == (), errors(world, job.id)
+    carribean = [e for e in world.config.entries("GROUP") if e.data["name"] == "Carribean"]
+    assert len(carribean) == 1 and Decimal(carribean[0].data["reduction_percent"]) == 0
+    ana = world.customers.get_by_email("a@example.com")
+    assert ana is not None and ana.group_ids == ("customer", carribean[0].id)
+
+
+def test_addresses_resolve_country_names_and_an_unknown_country_names_its_column() -> None:
+    world = build()
+    deliver(world, upload(world, "Email address;First Name;Last name\njohn@example.com;John;Doe\n"))
+    content = (
+        "Email address;Alias;First Name;Last name;Address;Postcode;City;Pays\n"
+        "john@example.com;Home;John;Doe;1 Main St;10001;New York;United States\n"
+        "john@example.com;Paris;John;Doe;1 rue de Rivoli;75001;Paris;France\n"
+        "john@example.com;London;John;Doe;1 Oxford St;W1;London;Royaume-Uni\n"
+        "john@example.com;Madrid;John;Doe;1 Gran Via;28013;Madrid;Estados Unidos\n"
+        "john@example.com;Leeds;John;Doe;1 Park Row;LS1;Leeds;UK\n"
+        "john@example.com;Nowhere;John;Doe;1 Road;1;Town;Atlantis\n"
+    )
+    job = deliver(world, upload(world, content, kind="addresses"))
+    assert (job.created, job.failed) == (5, 1)
+    assert errors(world, job.id) == [(7, "Pays", import_values.UNKNOWN_COUNTRY)]
+    john = world.customers.get_by_email("john@example.com")
+    assert john is not None
+    stored = world.service._addresses.for_customer(john.id, 50, None, include_deleted=False)[0]
+    assert sorted(a.country for a in stored) == ["FR", "GB", "GB", "US", "US"]
+    again = deliver(world, upload(world, content, kind="addresses"))  # country names compare as codes
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 5)
