@@ -28,6 +28,7 @@ from chalicelib.schemas.imports import (
     InlineImportParams,
     RowErrorResponse,
 )
+from chalicelib.services.export_layouts import LAYOUTS
 from chalicelib.services.imports import EXPORT_PREFIX, IMPORT_PREFIX
 from chalicelib.settings import get_settings
 from chalicelib.wiring import container
@@ -186,20 +187,19 @@ def export_customers(call: Call) -> Response:
     params: ExportParams = call.query
     services = container().imports
     if params.async_ in ("1", "true"):
-        job = services.start_export(params)
+        job = services.start_export(params, params.format)
         body = ExportStartedResponse(export_id=job.id, status=job.status).model_dump(mode="json")
         return Response(body=body, status_code=202, headers={"Content-Type": "application/json"})
-    lines = []
-    for count, line in enumerate(services.export_lines(params)):
-        if count > _MAX_SYNC_EXPORT_ROWS + 2:
-            raise RuleViolationError("Too many customers for a direct export: use ?async=true.")
-        lines.append(line)
+    # Counted first (keys only, stopping one past the limit): a refusal is instant, not the end
+    # of building the export it refuses.
+    if services.export_size(params, _MAX_SYNC_EXPORT_ROWS) > _MAX_SYNC_EXPORT_ROWS:
+        raise RuleViolationError("Too many customers for a direct export: use ?async=true.")
     return Response(
-        body="".join(lines),
+        body="".join(services.export_lines(params, params.format)),
         status_code=200,
         headers={
             "Content-Type": "text/csv; charset=utf-8",
-            "Content-Disposition": 'attachment; filename="customers.csv"',
+            "Content-Disposition": f'attachment; filename="{LAYOUTS[params.format].filename}"',
         },
     )
 

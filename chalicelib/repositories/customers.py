@@ -17,6 +17,7 @@ from chalicelib.domain.customers import (
     TOKEN_SCOPES,
     AccountToken,
     Customer,
+    CustomerFilters,
     CustomerQuery,
     CustomerView,
     Page,
@@ -55,8 +56,8 @@ from chalicelib.repositories.customer_mapping import (
     to_summary,
 )
 from chalicelib.repositories.customer_plan import Plan, matches, plan_customer_query
-from chalicelib.repositories.dynamo_errors import dynamo_errors, run_transaction, to_low_level
-from chalicelib.repositories.paging import read_page
+from chalicelib.repositories.dynamo_errors import dynamo_errors, from_low_level, run_transaction, to_low_level
+from chalicelib.repositories.paging import MAX_ITEMS_READ_PER_PAGE, read_page
 from chalicelib.repositories.ports import CustomerRepository
 from chalicelib.text import fold, normalise_email
 
@@ -563,6 +564,63 @@ class DynamoCustomerRepository:
             query.position,
         )
 
+    def count_at_most(self, query: CustomerQuery, at_most: int) -> int:
+        """How many customers a list query matches, counted no further than `at_most` + 1 (the
+        export's size check: a refusal costs that many keys, never the export's lines).
+
+        Without a row-by-row filter it is a Select=COUNT query on the plan's index (no item crosses
+        the wire; each request's Limit stops the reading one item past `at_most`); with one, rows
+        are read and checked, stopping at the first match past `at_most`."""
+        plan = plan_customer_query(query)
+        if plan.source == "get":
+            return len(self.list_page(query).items)
+        counted = 0
+        start: dict[str, Any] | None = None
+        with dynamo_errors():
+            if plan.residual != CustomerFilters():
+                size = 0
+                while True:
+                    # As many as the count still needs; doubling while the filter rejects rows.
+                    size = min(MAX_ITEMS_READ_PER_PAGE, max(at_most + 1 - counted, size * 2))
+                    iterator = self._query(plan, start, size)
+                    for record in iterator:
+                        if matches(self._customer_of(record), plan.residual):
+                            counted += 1
+                            if counted > at_most:
+                                return counted
+                    start = from_low_level(iterator.last_evaluated_key)
+                    if start is None:
+                        return counted
+            index, condition = self._index_condition(plan)
+            while counted <= at_most:
+                result = TableRecord._get_connection().query(
+                    plan.partition,
+                    range_key_condition=condition,
+                    index_name=index.Meta.index_name,
+                    exclusive_start_key=to_low_level(start) if start else None,
+                    limit=at_most + 1 - counted,
+                    select="COUNT",
+                )
+                counted += int(result.get("Count", 0))
+                start = from_low_level(result.get("LastEvaluatedKey"))
+                if start is None:
+                    break
+        return counted
+
+    @staticmethod
+    def _index_condition(plan: Plan) -> tuple[Any, Any]:
+        """The index a plan reads and its sort-key condition (None: the whole partition)."""
+        if plan.source == "members":
+            return GroupMembershipRecord.gsi1, None
+        index = index_by_number(plan.index)
+        condition = None
+        sort_attr = getattr(TableRecord, f"gsi{plan.index}sk")
+        if plan.key_range is not None and plan.key_range.kind == "prefix":
+            condition = sort_attr.startswith(plan.key_range.low)
+        elif plan.key_range is not None:
+            condition = sort_attr.between(plan.key_range.low, plan.key_range.high)
+        return index, condition
+
     def _query(self, plan: Plan, position: dict[str, Any] | None, page_size: int) -> Any:
         start = to_low_level(position) if position else None
         if plan.source == "members":
@@ -573,13 +631,7 @@ class DynamoCustomerRepository:
                 page_size=page_size,
                 last_evaluated_key=start,
             )
-        index = index_by_number(plan.index)
-        condition = None
-        sort_attr = getattr(TableRecord, f"gsi{plan.index}sk")
-        if plan.key_range is not None and plan.key_range.kind == "prefix":
-            condition = sort_attr.startswith(plan.key_range.low)
-        elif plan.key_range is not None:
-            condition = sort_attr.between(plan.key_range.low, plan.key_range.high)
+        index, condition = self._index_condition(plan)
         return index.query(
             plan.partition,
             range_key_condition=condition,

@@ -227,6 +227,9 @@ class MemoryCustomerRepository:
         more = len(rows) > query.limit
         return Page(page, {"after": order_key(page[-1], plan)} if more and page else None)
 
+    def count_at_most(self, query: CustomerQuery, at_most: int) -> int:
+        return min(sum(1 for c in self.customers.values() if matches(c, query.filters)), at_most + 1)
+
     def search(self, text: str, by: str, limit: int) -> list[Customer]:
         if by == "ip":
             prefix = text.strip()

@@ -54,6 +54,9 @@ class CustomerRepository(Protocol):
     def list_page(self, query: CustomerQuery) -> Page[Customer]:
         """One page of customers, filtered and sorted, with the position of the next page."""
 
+    def count_at_most(self, query: CustomerQuery, at_most: int) -> int:
+        """How many customers the query matches, counting no further than at_most + 1."""
+
     def search(self, text: str, by: str, limit: int) -> list[Customer]:
         """Customers whose names / e-mail / connection IPs start with `text` (folded)."""
 

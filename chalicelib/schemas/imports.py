@@ -10,6 +10,7 @@ from pydantic import ConfigDict, Field, StringConstraints
 from chalicelib.domain.imports import ExportStatus, ImportStatus
 from chalicelib.schemas.common import Limit, RequestModel, ResponseModel
 from chalicelib.schemas.customers import ListCustomersParams
+from chalicelib.services.export_layouts import ExportFormat
 
 ImportKindField = Literal["customers", "addresses"]
 
@@ -85,6 +86,9 @@ class ExportParams(ListCustomersParams):
     model_config = ConfigDict(populate_by_name=True)
 
     async_: Literal["0", "1", "true", "false"] | None = Field(default=None, alias="async")
+    # The file's layout: ours, PrestaShop's import sample, PrestaShop 8's back-office export, or
+    # Shopify's customer template (services/export_layouts.py).
+    format: ExportFormat = "clientele"
 
 
 class ExportStartedResponse(ResponseModel):

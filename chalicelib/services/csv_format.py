@@ -1,5 +1,6 @@
 """The customers CSV format (PrestaShop's, `;`-separated, headers in English, French or Spanish):
-encoding and delimiter detection, header matching, value parsing, and the export writer."""
+encoding and delimiter detection, header matching, value parsing, and the export writer (the
+export layouts themselves are in export_layouts.py)."""
 
 from __future__ import annotations
 
@@ -27,24 +28,6 @@ FALSE = {"0", "no", "n", "non", "false", "faux", "falso"}
 # Cells that a spreadsheet would run as a formula get a leading apostrophe on export (and lose it
 # on import, so an export re-imports unchanged). "-" alone is the format's "no value".
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-EXPORT_HEADER = (
-    "ID",
-    "Title",
-    "Last name",
-    "First Name",
-    "Email address",
-    "Age",
-    "Enabled",
-    "News.",
-    "Opt.",
-    "Registration",
-    "Last visit",
-    "Birthday",
-    "Company",
-    "Groups",
-    "Language",
-)
 
 # Folded header (letters and digits only) → field. English, French and Spanish variants.
 _HEADER_FIELDS: dict[str, tuple[str, ...]] = {
@@ -303,12 +286,13 @@ def neutralise(cell: str) -> str:
     return cell
 
 
-def csv_lines(rows: Iterable[Iterable[str]]) -> Iterator[str]:
-    """`;`-separated lines with the format's trailing `;`, formula-safe."""
+def csv_lines(rows: Iterable[Iterable[str]], delimiter: str = ";", *, trailing: bool = True) -> Iterator[str]:
+    """CSV lines, formula-safe; by default `;`-separated with our format's trailing `;`."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    end = [""] if trailing else []
     for row in rows:
-        writer.writerow([*(neutralise(c) for c in row), ""])
+        writer.writerow([*(neutralise(c) for c in row), *end])
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

@@ -310,5 +310,18 @@ class CustomerService:
         page: Page[Customer] = self._repository.list_page(query)
         return page.items, self._cursors.encode(page.next_position, scope)
 
+    def count_at_most(self, params: ListCustomersParams, at_most: int) -> int:
+        """How many customers the list filters match, counting no further than at_most + 1."""
+        if params.age_min is not None and params.age_max is not None and params.age_min > params.age_max:
+            raise InvalidInputError("The filters are not valid.", {"age_min": "must not exceed age_max"})
+        query = CustomerQuery(
+            filters=self._filters(params),
+            sort=params.sort.lstrip("-"),  # type: ignore[arg-type]
+            descending=params.sort.startswith("-"),
+            limit=1,
+            sort_given="sort" in params.model_fields_set,
+        )
+        return self._repository.count_at_most(query, at_most)
+
     def search(self, text: str, by: str, limit: int) -> list[Customer]:
         return self._repository.search(text, by, limit)

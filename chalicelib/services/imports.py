@@ -17,7 +17,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import IO, Any, cast
 
 from pydantic import ValidationError
@@ -51,10 +51,11 @@ from chalicelib.schemas.customers import CreateCustomerRequest, ListCustomersPar
 from chalicelib.schemas.validation import fields_of
 from chalicelib.security.cursors import CursorCodec
 from chalicelib.security.passwords import verify_password
-from chalicelib.services import csv_format, import_values
+from chalicelib.services import csv_format, export_layouts, import_values
 from chalicelib.services.addresses import AddressService
 from chalicelib.services.config import ConfigService
 from chalicelib.services.customers import CustomerService
+from chalicelib.services.export_layouts import ExportFormat
 from chalicelib.text import fold, normalise_email
 
 IMPORT_PREFIX = "imports/"
@@ -843,29 +844,40 @@ class ImportService:
         return outcome
 
     # -- export ----------------------------------------------------------------------------------
-    def export_lines(self, params: ListCustomersParams) -> Iterator[str]:
-        """The customers matching the list filters, in the import format (UTF-8 text, with BOM)."""
-        titles = {t.id: t.name for t in self._config.titles()}
-        groups = self._config.group_names()
-        b2b = self._config.settings().b2b_mode
-        today = self._clock().date()
+    def export_size(self, params: ListCustomersParams, at_most: int) -> int:
+        """How many customers an export would hold, counted no further than at_most + 1: a direct
+        export over its limit is refused before a line is built."""
+        return self._customer_service.count_at_most(params, at_most)
+
+    def export_lines(self, params: ListCustomersParams, layout: ExportFormat = "clientele") -> Iterator[str]:
+        """The customers matching the list filters in one of the export layouts (UTF-8, with BOM)."""
+        chosen = export_layouts.LAYOUTS[layout]
+        context = export_layouts.ExportContext(
+            titles={t.id: t.name for t in self._config.titles()},
+            groups=self._config.group_names(),
+            b2b=self._config.settings().b2b_mode,
+            today=self._clock().date(),
+        )
         yield "\ufeff"
-        yield from csv_format.csv_lines([csv_format.EXPORT_HEADER])
+        yield from csv_format.csv_lines([chosen.header], chosen.delimiter, trailing=chosen.trailing)
         cursor: str | None = None
         while True:
             page, cursor = self._customer_service.list_page(
                 params.model_copy(update={"limit": 200, "cursor": cursor})
             )
-            yield from csv_format.csv_lines(_export_row(c, titles, groups, b2b, today) for c in page)
+            yield from csv_format.csv_lines(
+                (chosen.row(c, context) for c in page), chosen.delimiter, trailing=chosen.trailing
+            )
             if cursor is None:
                 return
 
-    def start_export(self, params: ListCustomersParams) -> ExportJob:
-        job = ExportJob(
-            id=self._ids(),
-            created_at=self._clock(),
-            filters=params.model_dump(mode="json", exclude_none=True, exclude={"async_", "cursor", "limit"}),
+    def start_export(self, params: ListCustomersParams, layout: ExportFormat = "clientele") -> ExportJob:
+        filters = params.model_dump(
+            mode="json", exclude_none=True, exclude={"async_", "cursor", "limit", "format"}
         )
+        # The layout travels with the filters (the job's one free-form field) and is taken out
+        # again before they are read back as list filters.
+        job = ExportJob(id=self._ids(), created_at=self._clock(), filters=filters | {"format": layout})
         self._jobs.save_export(job)
         self._files.put(
             f"{EXPORT_PREFIX}{job.id}/{EXPORT_REQUEST}", json.dumps(job.filters).encode(), "application/json"
@@ -879,9 +891,16 @@ class ImportService:
         job = self._jobs.get_export(match.group(1))
         if job is None or job.status == "completed":
             return job
+        filters = dict(job.filters)
+        layout = filters.pop("format", "clientele")
         try:
-            params = ListCustomersParams.model_validate(job.filters)
-            data = "".join(self.export_lines(params)).encode()
+            if layout not in export_layouts.LAYOUTS:
+                raise InvalidInputError("Unknown export format.", {"format": "unknown"})
+            params = ListCustomersParams.model_validate(filters)
+            # One piece per row after the BOM and the header (a quoted cell may hold a line break,
+            # so newlines don't count rows).
+            pieces = list(self.export_lines(params, cast(ExportFormat, layout)))
+            data = "".join(pieces).encode()
         except (ValidationError, DomainError) as error:
             logger.warning("export failed", export_id=job.id, error=type(error).__name__)
             failed = replace(
@@ -891,9 +910,7 @@ class ImportService:
             return failed
         key_out = f"{EXPORT_PREFIX}{job.id}/customers.csv"
         self._files.put(key_out, data, "text/csv; charset=utf-8")
-        done = replace(
-            job, status="completed", rows=data.count(b"\n") - 1, key=key_out, finished_at=self._clock()
-        )
+        done = replace(job, status="completed", rows=len(pieces) - 2, key=key_out, finished_at=self._clock())
         self._jobs.save_export(done)
         return done
 
@@ -937,36 +954,3 @@ def _same(before: Customer, after: Customer) -> bool:
         )
 
     return shape(before) == shape(after)
-
-
-def _age(birthday: date | None, today: date) -> str:
-    if birthday is None:
-        return "-"
-    years = today.year - birthday.year - ((today.month, today.day) < (birthday.month, birthday.day))
-    return str(years)
-
-
-def _export_row(
-    customer: Customer, titles: dict[str, str], groups: dict[str, str], b2b: bool, today: date
-) -> list[str]:
-    ordered_groups = [
-        customer.default_group_id,
-        *(g for g in customer.group_ids if g != customer.default_group_id),
-    ]
-    return [
-        customer.id,
-        titles.get(customer.title_id or "", "-") if customer.title_id else "-",
-        customer.last_name,
-        customer.first_name,
-        customer.email,
-        _age(customer.birthday, today),
-        "1" if customer.enabled else "0",
-        "1" if customer.newsletter else "0",
-        "1" if customer.optin else "0",
-        csv_format.format_datetime(customer.registered_at),
-        csv_format.format_datetime(customer.last_visit_at),
-        customer.birthday.isoformat() if customer.birthday else "-",
-        str(customer.b2b.get("company") or "-") if b2b else "-",
-        "|".join(groups.get(g, g) for g in ordered_groups if g),
-        customer.language,
-    ]
