@@ -384,7 +384,7 @@ class GroupResolver:
                 resolved.insert(0, default_id)
         if not resolved:
             if groups is not None or default is not None:
-                warnings.append(("groups", NO_KNOWN_GROUP))
+                warnings.append(("groups" if groups is not None else "default_group", NO_KNOWN_GROUP))
             return GroupsRead([], None, warnings)
         return GroupsRead(resolved, default_id or resolved[0], warnings)
 

@@ -197,6 +197,9 @@ def test_an_unknown_group_is_a_warning_and_the_row_keeps_its_known_groups() -> N
     ]
     none_known = resolver(ImportOptions()).read("Kids", "5")
     assert none_known.group_ids == [] and ("groups", import_values.NO_KNOWN_GROUP) in none_known.warnings
+    # Only a "Default group ID" column (the groups column left out): the warning is on it.
+    only_default = resolver(ImportOptions()).read(None, "5")
+    assert only_default.warnings == [("default_group", import_values.NO_KNOWN_GROUP)]
 
 
 def test_create_missing_groups_creates_each_once_with_a_stable_id() -> None:
@@ -264,6 +267,23 @@ def test_groups_and_dates_through_the_service_with_warnings_counted() -> None:
         ImportWarning("Groups", import_values.NO_KNOWN_GROUP, 1),
     }
     assert not any("Carribean" in w.reason for w in job.warnings)
+
+
+def test_the_date_order_decided_in_a_first_run_holds_in_its_continuation() -> None:
+    world = build(rows_per_batch=2, continue_below_ms=1000)
+    content = (
+        "Email address;First Name;Last name;Birthday\n"
+        "a@example.com;Ana;Ruiz;25/12/1990\n"
+        "b@example.com;Bob;Berg;-\n"
+        "c@example.com;Cy;Cole;01/02/2000\n"  # ambiguous, read in a fresh invocation
+    )
+    job = deliver(world, upload(world, content), remaining=0)  # hands over after one batch
+    assert (job.status, job.detected_date_format) == ("running", "dd/mm/yyyy")
+    marker = next(k for k in world.files.files if "/_continue/" in k)
+    done = world.service.handle_upload(marker, "x", 0, lambda: 10**9)
+    assert done is not None and (done.status, done.created, done.failed) == ("completed", 3, 0)
+    cy = world.customers.get_by_email("c@example.com")
+    assert cy is not None and cy.birthday == date(2000, 2, 1)
 
 
 def test_a_file_with_only_ambiguous_dates_fails_at_its_first_batch_naming_the_option() -> None:
