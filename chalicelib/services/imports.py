@@ -27,9 +27,11 @@ from chalicelib.domain.addresses import ADDRESS_FIELDS
 from chalicelib.domain.customers import Customer
 from chalicelib.domain.imports import (
     FINISHED,
+    IGNORE,
     ExportJob,
     ImportJob,
     ImportKind,
+    ImportOptions,
     ImportStatus,
     ImportWarning,
     RowError,
@@ -51,7 +53,7 @@ from chalicelib.schemas.customers import CreateCustomerRequest, ListCustomersPar
 from chalicelib.schemas.validation import fields_of
 from chalicelib.security.cursors import CursorCodec
 from chalicelib.security.passwords import verify_password
-from chalicelib.services import csv_format, export_layouts, import_values
+from chalicelib.services import csv_format, export_layouts, import_layouts, import_values
 from chalicelib.services.addresses import AddressService
 from chalicelib.services.config import ConfigService
 from chalicelib.services.customers import CustomerService
@@ -358,7 +360,13 @@ class ImportService:
             return self._fail(job, "The uploaded file is no longer in the bucket.")
         return self._process(job, stream, remaining_ms)
 
-    def import_inline(self, kind: ImportKind, body: bytes, employee_id: str | None) -> ImportJob:
+    def import_inline(
+        self,
+        kind: ImportKind,
+        body: bytes,
+        employee_id: str | None,
+        options: ImportOptions | None = None,
+    ) -> ImportJob:
         """The same pipeline for a small CSV posted in the request; returns the finished job."""
         now = self._clock()
         job = ImportJob(
@@ -371,6 +379,7 @@ class ImportService:
             bytes_total=len(body),
             started_at=now,
             lease_until=now + _LEASE,
+            options=options or ImportOptions(),
         )
         self._jobs.create(job)
         return self._process(replace(job, version=1), io.BytesIO(body), lambda: 10**9)
@@ -385,7 +394,9 @@ class ImportService:
                 return self._fail(job, "The file is empty.")
             if isinstance(header, csv_format.Unreadable):
                 return self._fail(job, f"Line {header.line}: the header row can't be read ({header.reason}).")
-            columns, unknown = self._columns(job.kind, header[1])
+            columns, unknown = self._columns(job.kind, header[1], job.options)
+            # Which system wrote the file, shown with the job (saved with its first batch).
+            job = replace(job, layout=import_layouts.detect_layout(job.kind, header[1]))
             # Errors name the column as the file does ("Adresse e-mail"), not our field name.
             names = [cell.strip() for cell in header[1]]
             ignored = {
@@ -434,17 +445,30 @@ class ImportService:
             logger.info("import taken over by another run", import_id=job.id)
             return self.get(job.id)
 
-    def _columns(self, kind: ImportKind, header: list[str]) -> tuple[dict[int, str], list[str]]:
-        """Position → field for the columns we know; the header texts of the ones we don't."""
-        aliases = csv_format.HEADER_ALIASES if kind == "customers" else csv_format.ADDRESS_HEADER_ALIASES
+    def _columns(
+        self, kind: ImportKind, header: list[str], options: ImportOptions | None = None
+    ) -> tuple[dict[int, str], list[str]]:
+        """Position → field for the columns we take; the header texts of the ones we don't.
+
+        The merchant's mapping {header as written: field | "ignore"} wins over the labels we
+        recognise; "ignore" (ours or theirs) drops a column on purpose, with no warning. A column
+        whose field the pipeline doesn't store, or a second column for a field already taken, is
+        reported as left behind, like an unknown one."""
+        mapping = options.mapping if options else {}
+        # The mapping's keys as the merchant typed them may differ from the file in case,
+        # accents, spaces or a "*": they are compared like labels.
+        by_label = {import_layouts.normalise_label(k): v for k, v in mapping.items()}
+        stored = import_layouts.STORED_FIELDS[kind]
         columns: dict[int, str] = {}
         unknown: list[str] = []
         for position, cell in enumerate(header):
-            key = csv_format.header_key(cell)
+            key = import_layouts.normalise_label(cell)
             if not key:
                 continue  # the format's trailing ";"
-            name = aliases.get(key)
-            if name is None or name in columns.values():
+            name = mapping.get(cell.strip()) or by_label.get(key) or import_layouts.field_for(kind, cell)
+            if name == IGNORE:
+                continue
+            if name is None or name not in stored or name in columns.values():
                 unknown.append(cell.strip())
             else:
                 columns[position] = name
@@ -741,6 +765,14 @@ class ImportService:
             groups = self._groups(values.get("groups"), values.get("default_group"), reader)
             if groups.group_ids:
                 data["group_ids"], data["default_group_id"] = groups.group_ids, groups.default_group_id
+        full_name = values.get("name")
+        if full_name and "first_name" not in data and "last_name" not in data:
+            # WooCommerce's report has one "Name" column.
+            split = import_layouts.split_name(full_name)
+            if split is None:
+                problems["name"] = "a first and a last name are needed"
+            else:
+                data["first_name"], data["last_name"] = split
         return data, problems
 
     def _title(self, raw: str) -> str | None:
