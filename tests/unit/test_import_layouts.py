@@ -14,7 +14,6 @@ import pytest
 from chalicelib.domain.imports import IGNORE, ImportOptions, ImportWarning
 from chalicelib.services import csv_format, import_values
 from chalicelib.services.import_layouts import (
-    STORED_FIELDS,
     detect_layout,
     field_for,
     normalise_label,
