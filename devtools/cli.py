@@ -4,6 +4,8 @@
     python -m devtools.cli create-storefront-key NAME
     python -m devtools.cli run-schedule NAME [--time 2025-01-31T03:00:00Z]
     python -m devtools.cli ingest-mail FILE.eml [FILE.eml ...]
+    python -m devtools.cli import customers|addresses FILE [--mapping NAME] [--preview] [--option K=V ...]
+    python -m devtools.cli export customers FILE [--format F]
 
 Works whether `make run` is up or not (see devtools.persistence.use_local_aws): with a running
 stack it talks to that stack's moto; without one it starts its own on a free port over the same
@@ -79,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ingest.add_argument("files", metavar="FILE", nargs="+", type=Path)
     ingest.set_defaults(handler=ingest_mail)
+    from devtools import cli_imports
+
+    cli_imports.add_commands(commands)
     return parser
 
 
@@ -171,6 +176,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     handler: Callable[[argparse.Namespace], int] = args.handler
+    if getattr(args, "quiet_app", False):
+        from devtools.cli_imports import quiet_app_logs
+
+        quiet_app_logs()
     if args.deployed:
         # A deployed stage (README "Deploy"): settings come from the environment as in Lambda.
         return handler(args)
