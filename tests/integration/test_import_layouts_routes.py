@@ -1,0 +1,40 @@
+"""The layouts merchants bring, through the HTTP API as a merchant sends them (issue 17 §1): the
+French PrestaShop sample inline, the Spanish address sample through the presigned upload; the job
+shows the layout it recognised."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import requests
+
+from tests.integration.conftest import Api
+from tests.integration.test_imports_routes import object_created
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "imports"
+
+
+def test_french_customers_inline_then_spanish_addresses_uploaded(admin: Api) -> None:
+    body = (FIXTURES / "prestashop-1.6-customers_import-fr.csv").read_bytes()
+    response = admin.call("POST", "/admin/customers/import", body, headers={"Content-Type": "text/csv"})
+    job = json.loads(response.body)
+    assert response.status_code == 200, job
+    assert (job["layout"], job["created"], job["failed"]) == ("prestashop-1.6-import", 9, 0)
+    # Without group_map or create_missing_groups, PrestaShop's groups are warnings, not losses.
+    assert job["status"] == "completed_with_warnings"
+    status, found = admin.json("GET", "/admin/customers?email=maggie.banning@prestashop.com")
+    assert status == 200, found
+    maggie = found["items"][0]
+    assert maggie["enabled"] is False and maggie["birthday"] == "2006-02-27" and maggie["title_id"] == "2"
+
+    status, created = admin.json(
+        "POST", "/admin/imports", {"kind": "addresses", "filename": "direcciones.csv"}
+    )
+    assert status == 201
+    data = (FIXTURES / "prestashop-1.6-addresses_import-es.csv").read_bytes()
+    assert requests.put(created["upload_url"], data=data, timeout=5).status_code == 200
+    object_created(admin, f"imports/{created['import_id']}/direcciones.csv")
+    status, job = admin.json("GET", f"/admin/imports/{created['import_id']}")
+    assert status == 200
+    assert (job["layout"], job["created"], job["failed"]) == ("prestashop-1.6-import", 11, 0), job
