@@ -245,7 +245,7 @@ class DateReader:
                 return date.fromisoformat(value[:10])
             except ValueError:
                 raise ValueError("must be a date (YYYY-MM-DD)") from None
-        return self._slash(value, with_time=False).date()
+        return self._slash(value).date()  # a time after a birthday (Excel's date cells) is dropped
 
     def read_datetime(self, value: str) -> datetime:
         """A moment (UTC when the file gives no zone). Raises: ValueError."""
@@ -255,16 +255,16 @@ class DateReader:
             except ValueError:
                 raise ValueError("must be a date and time (YYYY-MM-DD HH:MM:SS or ISO-8601)") from None
         if _SLASH.fullmatch(value.strip()):
-            return self._slash(value, with_time=True)
+            return self._slash(value)
         try:
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             raise ValueError("must be a date and time (YYYY-MM-DD HH:MM:SS or ISO-8601)") from None
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
-    def _slash(self, value: str, *, with_time: bool) -> datetime:
+    def _slash(self, value: str) -> datetime:
         match = _SLASH.fullmatch(value.strip())
-        if match is None or (match.group(4) and not with_time):
+        if match is None:
             raise ValueError("must be a date (YYYY-MM-DD, or as the import's date_format says)")
         order = self.order
         if order is None:

@@ -130,6 +130,7 @@ def test_auto_decides_day_first_from_a_day_above_12_and_reads_excel_french_times
     assert reader.decided == "dd/mm/yyyy"
     assert reader.read_date("04/02/1987") == date(1987, 2, 4)
     assert reader.read_datetime("25/12/2015 14:30") == datetime(2015, 12, 25, 14, 30, tzinfo=UTC)
+    assert reader.read_date("25/12/2015 00:00") == date(2015, 12, 25)
     # A value contradicting the decision is a row error naming the format, not a silent swap.
     with pytest.raises(ValueError, match=r"dd/mm/yyyy"):
         reader.read_date("12/25/2015")
