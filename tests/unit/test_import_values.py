@@ -3,15 +3,19 @@ brand/supplier address rows — the readers alone, then through the import servi
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from chalicelib.domain.config import ConfigEntry
-from chalicelib.domain.imports import ImportOptions, ImportWarning
+from chalicelib.domain.customers import Customer
+from chalicelib.domain.imports import IGNORE, ImportOptions, ImportWarning
+from chalicelib.schemas.config import GroupRequest
 from chalicelib.services import csv_format, import_values
 from chalicelib.services.config import DEFAULT_GROUPS, DEFAULT_TITLES
 from chalicelib.services.import_values import (
@@ -330,3 +334,155 @@ def test_addresses_resolve_country_names_and_an_unknown_country_names_its_column
     assert sorted(a.country for a in stored) == ["FR", "GB", "GB", "US", "US"]
     again = deliver(world, upload(world, content, kind="addresses"))  # country names compare as codes
     assert (again.created, again.updated, again.unchanged) == (0, 0, 5)
+
+
+# -- PrestaShop's own sample files (tests/fixtures/imports, verbatim from PrestaShop/PrestaShop) -----
+PRESTASHOP_CUSTOMERS = "prestashop-8-customers_import.csv"
+PRESTASHOP_ADDRESSES = "prestashop-8-addresses_import.csv"
+# Hashing nine plaintext passwords is the passwords part's business (and ~0.2 s a row here).
+NO_PASSWORDS = {"Password *": IGNORE}
+
+
+def sample(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+def import_sample(world: World, body: bytes, kind: str = "customers", **options: Any):  # type: ignore[no-untyped-def]
+    return world.service.import_inline(kind, body, "emp-1", ImportOptions(**options))  # type: ignore[arg-type]
+
+
+def people(world: World) -> dict[str, Customer]:
+    return {c.email.lower(): c for c in world.customers.customers.values()}
+
+
+def test_prestashop_sample_groups_with_create_missing_groups() -> None:
+    world = build()
+    job = import_sample(world, sample(PRESTASHOP_CUSTOMERS), mapping=NO_PASSWORDS, create_missing_groups=True)
+    assert (job.created, job.failed) == (9, 0), errors(world, job.id)
+    carribean, kids = imported_group_id("Carribean"), imported_group_id("Kids")
+    found = people(world)
+    assert found["james.hook@prestashop.com"].group_ids == ("customer", carribean)
+    assert found["tictac.crocodile@prestashop.com"].group_ids == ("customer", carribean)
+    assert found["maggie.banning@prestashop.com"].group_ids == (kids,)
+    assert found["peter.pan@prestashop.com"].group_ids == ("customer",)
+    # "Default group ID" holds PrestaShop's ids (3, 4, 5): without a group_map, the first listed
+    # group is the default, and every row says so.
+    assert found["james.hook@prestashop.com"].default_group_id == "customer"
+    assert job.status == "completed_with_warnings"
+    assert job.warnings == (ImportWarning("Default group ID", import_values.DEFAULT_NOT_MAPPED, 9),)
+    names = {e.id: e.data for e in world.config.entries("GROUP")}
+    assert names[carribean]["name"] == "Carribean" and Decimal(names[kids]["reduction_percent"]) == 0
+    # The same file again (a redelivery, a second import) creates no second group.
+    again = import_sample(
+        world, sample(PRESTASHOP_CUSTOMERS), mapping=NO_PASSWORDS, create_missing_groups=True
+    )
+    assert again.failed == 0 and len(world.config.entries("GROUP")) == len(names)
+
+
+def test_prestashop_sample_groups_with_a_group_map() -> None:
+    world = build()
+    carribean = world.config.create_group(GroupRequest(name="Caribbean club", names={"fr": "Carribean"}))
+    kids = world.config.create_group(GroupRequest(name="Kids"))
+    group_map = {"3": "customer", "4": carribean.id, "5": kids.id}
+    job = import_sample(world, sample(PRESTASHOP_CUSTOMERS), mapping=NO_PASSWORDS, group_map=group_map)
+    assert (job.status, job.created, job.warnings) == ("completed", 9, ()), errors(world, job.id)
+    found = people(world)
+    hook = found["james.hook@prestashop.com"]
+    assert (hook.group_ids, hook.default_group_id) == (("customer", carribean.id), carribean.id)
+    maggie = found["maggie.banning@prestashop.com"]
+    assert (maggie.group_ids, maggie.default_group_id, maggie.enabled) == ((kids.id,), kids.id, False)
+
+
+def test_without_either_the_prestashop_sample_keeps_every_row_with_warnings_counted() -> None:
+    world = build()
+    job = import_sample(world, sample(PRESTASHOP_CUSTOMERS), mapping=NO_PASSWORDS)
+    assert (job.status, job.created, job.failed) == ("completed_with_warnings", 9, 0)
+    assert set(job.warnings) == {
+        ImportWarning("Groups (x,y,z...)", import_values.UNKNOWN_GROUP, 4),  # Carribean twice, Kids twice
+        ImportWarning("Groups (x,y,z...)", import_values.NO_KNOWN_GROUP, 2),  # the two Kids rows
+        ImportWarning("Default group ID", import_values.DEFAULT_NOT_MAPPED, 7),
+    }
+    assert people(world)["maggie.banning@prestashop.com"].group_ids == ("customer",)
+
+
+def excel_french(body: bytes) -> bytes:
+    """The sample as Excel re-saves it in a French locale: dd/mm/yyyy dates, Windows-1252."""
+    text = body.decode("utf-8")
+    text = re.sub(r"(\d{4})-(\d{2})-(\d{2})", r"\3/\2/\1", text)
+    return text.replace("\n", "\r\n").encode("cp1252")
+
+
+def test_an_excel_french_resave_reads_its_dates_day_first() -> None:
+    world = build(rows_per_batch=3)
+    job = import_sample(world, excel_french(sample(PRESTASHOP_CUSTOMERS)), mapping=NO_PASSWORDS)
+    assert (job.created, job.failed) == (9, 0), errors(world, job.id)
+    assert job.detected_date_format == "dd/mm/yyyy"
+    found = people(world)
+    # Peter's 02/04/1987 is only readable once Tiger Lily's 28/02/1982 decided the order.
+    assert found["peter.pan@prestashop.com"].birthday == date(1987, 4, 2)
+    assert found["peter.pan@prestashop.com"].registered_at == datetime(2015, 1, 10, tzinfo=UTC)
+    assert found["maggie.banning@prestashop.com"].birthday == date(2006, 2, 27)
+
+
+def test_an_excel_french_resave_with_only_ambiguous_dates_fails_naming_date_format() -> None:
+    world = build()
+    first_two = b"\r\n".join(excel_french(sample(PRESTASHOP_CUSTOMERS)).split(b"\r\n")[:3]) + b"\r\n"
+    job = import_sample(world, first_two, mapping=NO_PASSWORDS)
+    assert job.status == "failed" and "date_format" in (job.failure or "")
+    assert world.customers.customers == {}
+    told = import_sample(world, first_two, mapping=NO_PASSWORDS, date_format="dd/mm/yyyy")
+    assert (told.created, told.failed) == (2, 0)
+    assert people(world)["peter.pan@prestashop.com"].birthday == date(1987, 4, 2)
+
+
+@pytest.mark.parametrize(
+    "fixture",
+    [
+        PRESTASHOP_ADDRESSES,
+        "prestashop-1.6-addresses_import.csv",
+        "prestashop-1.6-addresses_import-fr.csv",
+        "prestashop-1.6-addresses_import-es.csv",
+    ],
+)
+def test_prestashop_sample_addresses_import_with_countries_and_skip_brand_and_supplier_rows(
+    fixture: str,
+) -> None:
+    world = build()
+    import_sample(world, sample(PRESTASHOP_CUSTOMERS), mapping=NO_PASSWORDS)
+    job = import_sample(world, sample(fixture), kind="addresses")
+    assert (job.created, job.failed, job.rows_read) == (11, 0, 16), errors(world, job.id)
+    assert job.status == "completed_with_warnings"
+    warnings = {(w.column, w.reason): w.count for w in job.warnings}
+    # The header names the brand and supplier columns in the file's language (6th and 7th).
+    manufacturer, supplier = sample(fixture).decode().splitlines()[0].split(";")[5:7]
+    assert warnings[(manufacturer, import_values.SKIPPED_BRAND)] == 3  # Apple, Shure, Shure
+    assert warnings[(supplier, import_values.SKIPPED_SUPPLIER)] == 2  # U.P.S, FedEX
+    countries = {}
+    for customer in world.customers.customers.values():
+        for address in world.service._addresses.for_customer(customer.id, 50, None, include_deleted=False)[0]:
+            countries[address.alias] = address.country
+    assert countries == {
+        "Peter.Pan / New York": "US",
+        "Wendy.Moira.Darling / New York": "US",
+        "Wendy.Moira.Darling / London": "GB",
+        "Tiger.Lily / Arizona": "US",
+        "Tiger.Lily / Le Chesnay": "FR",
+        "James.Hook / Home": "KY",
+        "James Hook / Pro": "DE",
+        "Tinker.Bell / Napaiiri": "FI",
+        "Smee / Fiji": "FJ",
+        "Smee / Portland": "US",
+        "Tictac Crocodile / Home": "US",
+    }
+    again = import_sample(world, sample(fixture), kind="addresses")
+    assert (again.created, again.updated, again.unchanged, again.failed) == (0, 0, 11, 0)
+
+
+def test_an_inactive_address_is_skipped_with_a_warning() -> None:
+    world = build()
+    import_sample(world, sample(PRESTASHOP_CUSTOMERS), mapping=NO_PASSWORDS)
+    lines = sample(PRESTASHOP_ADDRESSES).decode().splitlines()
+    body = "\n".join([lines[0], lines[1].replace(";1;Peter", ";0;Peter"), lines[2]]) + "\n"
+    job = import_sample(world, body.encode(), kind="addresses")
+    assert (job.created, job.failed) == (1, 0)
+    assert ImportWarning("Active (0/1)", import_values.SKIPPED_INACTIVE, 1) in job.warnings
