@@ -58,6 +58,7 @@ from chalicelib.services.customers import CustomerService
 from chalicelib.services.employees import EmployeeService
 from chalicelib.services.erasure import ErasureService
 from chalicelib.services.groups import GroupService
+from chalicelib.services.import_mappings import ImportMappingService
 from chalicelib.services.imports import ImportService
 from chalicelib.services.ingestion import MailIngestion
 from chalicelib.services.mail_poll import MailPoller
@@ -92,6 +93,7 @@ class Container:
     groups: GroupService
     addresses: AddressService
     imports: ImportService
+    import_mappings: ImportMappingService
     carts: CartService
     orders: OrderService
     sweep: AbandonedCartSweep
@@ -333,6 +335,7 @@ def build_container(
             cursors,
             clock,
         ),
+        import_mappings=ImportMappingService(import_repository, config_service, cursors, clock),
         accounts=AccountService(
             customer_repository,
             customer_service,

@@ -106,7 +106,14 @@ class ImportJob:
     # With date_format auto: the day/month order decided from the file's first unambiguous date
     # ("dd/mm/yyyy" or "mm/dd/yyyy"), so every later batch and continuation reads the same way.
     detected_date_format: str | None = None
+    # When `POST /admin/imports/{id}/apply` turned a previewed job into a real run (None: never).
+    applied_at: datetime | None = None
     version: int = 0
+
+    @property
+    def previewing(self) -> bool:
+        """This job's run reads without writing: asked for a preview, not applied yet."""
+        return self.options.preview and self.applied_at is None
 
     @property
     def progress(self) -> float:
@@ -116,6 +123,34 @@ class ImportJob:
         if not self.bytes_total:
             return 0.0
         return round(min(self.bytes_read / self.bytes_total, 0.99), 3)
+
+
+@dataclass(frozen=True)
+class ImportMapping:
+    """A saved set of options (`/admin/import-mappings`), reused by `mapping_name`. `options`
+    never asks for a preview: that is chosen per import."""
+
+    name: str
+    kind: ImportKind
+    options: ImportOptions
+    created_at: datetime
+    updated_at: datetime
+    created_by: str | None = None
+    version: int = 0
+
+
+PREVIEW_ROWS = 20
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    """One row of a previewed import as it would be stored: our field names → values, what the
+    apply would do with it (create, update, unchanged, skip, error) and its errors."""
+
+    line: int
+    action: str
+    values: dict[str, object]
+    errors: tuple[RowError, ...] = ()
 
 
 @dataclass(frozen=True)

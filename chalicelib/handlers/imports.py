@@ -5,16 +5,18 @@ from __future__ import annotations
 import csv
 import io
 from typing import Any
+from urllib.parse import unquote
 
 from chalice.app import Blueprint, CloudWatchEvent, Response
 
-from chalicelib.domain.imports import ExportJob, ImportJob
+from chalicelib.domain.imports import ExportJob, ImportJob, ImportMapping, ImportOptions
 from chalicelib.errors import InvalidInputError, RuleViolationError
 from chalicelib.handlers.events import remaining_time
 from chalicelib.handlers.http import ADMIN, Call, parse_json, raw_body, route
 from chalicelib.observability import logger
 from chalicelib.schemas.common import PageParams
 from chalicelib.schemas.imports import (
+    CreateImportMappingRequest,
     CreateImportRequest,
     ExportJobResponse,
     ExportParams,
@@ -24,9 +26,16 @@ from chalicelib.schemas.imports import (
     ImportErrorsResponse,
     ImportJobResponse,
     ImportListResponse,
+    ImportMappingListParams,
+    ImportMappingListResponse,
+    ImportMappingResponse,
+    ImportOptionsResponse,
     ImportWarningResponse,
     InlineImportParams,
+    PreviewRowErrorResponse,
+    PreviewRowResponse,
     RowErrorResponse,
+    UpdateImportMappingRequest,
 )
 from chalicelib.services.export_layouts import LAYOUTS
 from chalicelib.services.imports import EXPORT_PREFIX, IMPORT_PREFIX
@@ -41,9 +50,28 @@ _MAX_INLINE_ROWS = 5_000
 _INLINE_TYPES = ("text/csv", "application/json", "text/plain")
 
 
+def options_response(options: ImportOptions) -> ImportOptionsResponse:
+    return ImportOptionsResponse(
+        mapping=dict(options.mapping),
+        mapping_name=options.mapping_name,
+        delimiter=options.delimiter,
+        multi_value_separator=options.multi_value_separator,
+        encoding=options.encoding,
+        date_format=options.date_format,
+        skip_lines=options.skip_lines,
+        mode=options.mode,
+        passwords=options.passwords,
+        create_missing_groups=options.create_missing_groups,
+        group_map=dict(options.group_map),
+        preview=options.preview,
+    )
+
+
 def job_response(job: ImportJob, *, with_errors: bool = True) -> ImportJobResponse:
+    """`with_errors` (a single job): its first errors and, when previewed, its preview rows."""
     services = container().imports
     errors, cursor = services.errors_page(job.id, 100, None) if with_errors else ([], None)
+    preview = services.preview(job) if with_errors else None
     return ImportJobResponse(
         id=job.id,
         kind=job.kind,
@@ -66,6 +94,19 @@ def job_response(job: ImportJob, *, with_errors: bool = True) -> ImportJobRespon
             ImportWarningResponse(column=w.column, reason=w.reason, count=w.count) for w in job.warnings
         ],
         layout=job.layout,
+        options=options_response(job.options),
+        preview_rows=None
+        if preview is None
+        else [
+            PreviewRowResponse(
+                line=row.line,
+                action=row.action,
+                values=row.values,
+                errors=[PreviewRowErrorResponse(column=e.column, reason=e.reason) for e in row.errors],
+            )
+            for row in preview
+        ],
+        applied_at=job.applied_at,
     )
 
 
@@ -73,7 +114,11 @@ def job_response(job: ImportJob, *, with_errors: bool = True) -> ImportJobRespon
     imports,
     "/admin/imports",
     "POST",
-    summary="Start an import: returns a presigned URL to PUT the CSV to (the upload starts it)",
+    summary=(
+        "Start an import: returns a presigned URL to PUT the CSV to (the upload starts it). Options "
+        "(mapping or mapping_name, delimiter, encoding, ...) are stored on the job; preview=true "
+        "reads the file without writing anything (then POST .../apply)"
+    ),
     roles=ADMIN,
     body=CreateImportRequest,
     response=ImportCreatedResponse,
@@ -83,7 +128,9 @@ def job_response(job: ImportJob, *, with_errors: bool = True) -> ImportJobRespon
 )
 def create_import(call: Call) -> ImportCreatedResponse:
     assert call.principal is not None
-    job, url = container().imports.create_job(call.body.kind, call.body.filename, call.principal.subject_id)
+    body: CreateImportRequest = call.body
+    options = container().import_mappings.resolve(body.kind, body.given(), body.mapping_name, body.preview)
+    job, url = container().imports.create_job(body.kind, body.filename, call.principal.subject_id, options)
     return ImportCreatedResponse(import_id=job.id, upload_url=url, job=job_response(job, with_errors=False))
 
 
@@ -117,6 +164,22 @@ def list_imports(call: Call) -> ImportListResponse:
 )
 def get_import(call: Call, import_id: str) -> ImportJobResponse:
     return job_response(container().imports.get(import_id))
+
+
+@route(
+    imports,
+    "/admin/imports/{import_id}/apply",
+    "POST",
+    summary=(
+        "Run a previewed import with the options it was previewed with (in the import worker); "
+        "409 unless previewed; applying twice returns the job as it is"
+    ),
+    roles=ADMIN,
+    optional_body=True,
+    response=ImportJobResponse,
+)
+def apply_import(call: Call, import_id: str) -> ImportJobResponse:
+    return job_response(container().imports.apply(import_id))
 
 
 @route(
@@ -167,10 +230,12 @@ def _rows_to_csv(document: Any) -> bytes:
 )
 def import_inline(call: Call) -> ImportJobResponse:
     assert call.principal is not None
+    params: InlineImportParams = call.query
+    options = container().import_mappings.resolve(params.kind, params.given(), params.mapping_name)
     body, media = raw_body(call.request, _INLINE_TYPES)
     if media == "application/json":
         body = _rows_to_csv(parse_json(body))
-    job = container().imports.import_inline(call.query.kind, body, call.principal.subject_id)
+    job = container().imports.import_inline(params.kind, body, call.principal.subject_id, options)
     return job_response(job)
 
 
@@ -226,6 +291,95 @@ def _export_response(job: ExportJob, url: str | None) -> ExportJobResponse:
 def get_export(call: Call, export_id: str) -> ExportJobResponse:
     job, url = container().imports.export_job(export_id)
     return _export_response(job, url)
+
+
+# -- saved mappings ------------------------------------------------------------------------------
+def _name(raw: str) -> str:
+    """The path's {name}, percent-decoded whether or not the gateway did it (names never hold
+    "%": decoding twice changes nothing)."""
+    return unquote(raw)
+
+
+def _mapping_response(mapping: ImportMapping) -> ImportMappingResponse:
+    return ImportMappingResponse(
+        name=mapping.name,
+        kind=mapping.kind,
+        options=options_response(mapping.options),
+        created_at=mapping.created_at,
+        updated_at=mapping.updated_at,
+    )
+
+
+@route(
+    imports,
+    "/admin/import-mappings",
+    "GET",
+    summary="Saved import mappings, by name",
+    roles=ADMIN,
+    query=ImportMappingListParams,
+    response=ImportMappingListResponse,
+)
+def list_import_mappings(call: Call) -> ImportMappingListResponse:
+    mappings, cursor = container().import_mappings.list_page(call.query.limit, call.query.cursor)
+    return ImportMappingListResponse(items=[_mapping_response(m) for m in mappings], next_cursor=cursor)
+
+
+@route(
+    imports,
+    "/admin/import-mappings",
+    "POST",
+    summary="Save import options under a name (reused by mapping_name); 409 if the name is taken",
+    roles=ADMIN,
+    body=CreateImportMappingRequest,
+    response=ImportMappingResponse,
+    status=201,
+)
+def create_import_mapping(call: Call) -> ImportMappingResponse:
+    assert call.principal is not None
+    body: CreateImportMappingRequest = call.body
+    mapping = container().import_mappings.create(
+        body.name, body.kind, body.given(), call.principal.subject_id
+    )
+    return _mapping_response(mapping)
+
+
+@route(
+    imports,
+    "/admin/import-mappings/{name}",
+    "GET",
+    summary="A saved import mapping",
+    roles=ADMIN,
+    response=ImportMappingResponse,
+)
+def get_import_mapping(call: Call, name: str) -> ImportMappingResponse:
+    return _mapping_response(container().import_mappings.get(_name(name)))
+
+
+@route(
+    imports,
+    "/admin/import-mappings/{name}",
+    "PATCH",
+    summary="Change a saved mapping: the fields sent replace the saved ones (null: back to the default)",
+    roles=ADMIN,
+    body=UpdateImportMappingRequest,
+    response=ImportMappingResponse,
+)
+def update_import_mapping(call: Call, name: str) -> ImportMappingResponse:
+    body: UpdateImportMappingRequest = call.body
+    return _mapping_response(container().import_mappings.update(_name(name), body.changes()))
+
+
+@route(
+    imports,
+    "/admin/import-mappings/{name}",
+    "DELETE",
+    summary="Delete a saved mapping (jobs created with it keep their options)",
+    roles=ADMIN,
+    status=204,
+)
+def delete_import_mapping(call: Call, name: str) -> Response:
+    container().import_mappings.delete(_name(name))
+    return Response(body="", status_code=204)
 
 
 # -- events ------------------------------------------------------------------------------------------

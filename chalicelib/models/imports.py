@@ -49,6 +49,7 @@ class ImportJobRecord(TableRecord, discriminator="IMPORT_JOB"):
     warnings = JSONAttribute(null=True)
     # With date_format auto: the file's day/month order, once decided (kept across continuations).
     detected_date_format = UnicodeAttribute(null=True)
+    applied_at = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
 
@@ -63,6 +64,40 @@ class ImportErrorRecord(TableRecord, discriminator="IMPORT_ERROR"):
     line = NumberAttribute()
     column = UnicodeAttribute()
     reason = UnicodeAttribute()
+
+
+class ImportPreviewRecord(TableRecord, discriminator="IMPORT_PREVIEW"):
+    """The first rows of a previewed import as they would be stored: personal data that is not a
+    customer's yet (nobody was created), so it lives only as long as the preview.
+
+    Key design:
+      PK = IMPORT#<id>  SK = PREVIEW  → GetItem with the job (GET /admin/imports/{id})
+      expires_at (TTL)                → 7 days after the preview; deleted at once when the job is
+                                        applied and finishes, fails, or its preview expires
+    One item per job, at most PREVIEW_ROWS rows: far below the 400 KB item limit.
+    """
+
+    rows = JSONAttribute()
+    created_at = UnicodeAttribute()
+
+
+class ImportMappingRecord(TableRecord, discriminator="IMPORT_MAPPING"):
+    """A saved mapping: a name → the options of an import (columns → fields, delimiter, ...).
+
+    Key design:
+      PK = IMPORT_MAPPING#<casefolded name>  SK = MAPPING  → GetItem by name; created with a
+                                                            condition (a duplicate name is a 409)
+      GSI1 IMPORT_MAPPINGS / <casefolded name>             → the list, by name (1 Query a page)
+    A shop keeps a handful of mappings, written by staff: one GSI1 partition is plenty.
+    """
+
+    name = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    options = JSONAttribute(null=True)
+    created_by = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    version = VersionAttribute()
 
 
 class ExportJobRecord(TableRecord, discriminator="EXPORT_JOB"):

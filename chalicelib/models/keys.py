@@ -146,6 +146,16 @@ def export_pk(export_id: str) -> str:
     return f"EXPORT#{export_id}"
 
 
+PREVIEW = "PREVIEW"
+IMPORT_MAPPINGS = "IMPORT_MAPPINGS"
+MAPPING = "MAPPING"
+
+
+def import_mapping_pk(name: str) -> str:
+    """Names are unique regardless of case ("PrestaShop" and "prestashop" are one mapping)."""
+    return f"IMPORT_MAPPING#{name.casefold()}"
+
+
 # -- carts, orders, vouchers (the carts and orders issue) ----------------------------------------
 CART = "CART"
 ORDER = "ORDER"

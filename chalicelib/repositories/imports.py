@@ -4,18 +4,32 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import asdict, fields, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import IO, Any, Protocol
 
 import boto3
 
 from chalicelib.clock import iso, parse_iso
 from chalicelib.domain.customers import Page
-from chalicelib.domain.imports import ExportJob, ImportJob, ImportOptions, ImportWarning, RowError
-from chalicelib.errors import ConflictError, NotFoundError, ServiceUnavailableError
+from chalicelib.domain.imports import (
+    ExportJob,
+    ImportJob,
+    ImportMapping,
+    ImportOptions,
+    ImportWarning,
+    PreviewRow,
+    RowError,
+)
+from chalicelib.errors import AlreadyExistsError, ConflictError, NotFoundError, ServiceUnavailableError
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord
-from chalicelib.models.imports import ExportJobRecord, ImportErrorRecord, ImportJobRecord
+from chalicelib.models.imports import (
+    ExportJobRecord,
+    ImportErrorRecord,
+    ImportJobRecord,
+    ImportMappingRecord,
+    ImportPreviewRecord,
+)
 from chalicelib.observability import logger
 from chalicelib.repositories.dynamo_errors import conditional, dynamo_errors, from_low_level, to_low_level
 from chalicelib.settings import Settings
@@ -54,6 +68,7 @@ def _job_record(job: ImportJob) -> ImportJobRecord:
         layout=job.layout,
         warnings=[asdict(warning) for warning in job.warnings] or None,
         detected_date_format=job.detected_date_format,
+        applied_at=iso(job.applied_at) if job.applied_at else None,
         gsi1pk=keys.IMPORTS,
         gsi1sk=keys.sort_key(iso(job.created_at), job.id),
     )
@@ -99,6 +114,7 @@ def _job(record: ImportJobRecord) -> ImportJob:
             for w in record.warnings or []
         ),
         detected_date_format=record.detected_date_format,
+        applied_at=when(record.applied_at),
         version=int(record.version or 0),
     )
 
@@ -113,6 +129,58 @@ def options_document(options: ImportOptions) -> dict[str, Any] | None:
 def options_from_document(document: dict[str, Any] | None) -> ImportOptions:
     known = {f.name for f in fields(ImportOptions)}
     return ImportOptions(**{k: v for k, v in (document or {}).items() if k in known})
+
+
+def _preview_document(row: PreviewRow) -> dict[str, Any]:
+    return {
+        "line": row.line,
+        "action": row.action,
+        "values": row.values,
+        "errors": [{"column": e.column, "reason": e.reason} for e in row.errors],
+    }
+
+
+def _preview_row(document: dict[str, Any]) -> PreviewRow:
+    line = int(document.get("line", 0))
+    return PreviewRow(
+        line=line,
+        action=str(document.get("action", "")),
+        values=dict(document.get("values") or {}),
+        errors=tuple(
+            RowError(line, str(e.get("column", "")), str(e.get("reason", "")))
+            for e in document.get("errors") or []
+        ),
+    )
+
+
+def _mapping_record(mapping: ImportMapping) -> ImportMappingRecord:
+    record = ImportMappingRecord(
+        keys.import_mapping_pk(mapping.name),
+        keys.MAPPING,
+        name=mapping.name,
+        kind=mapping.kind,
+        options=options_document(replace(mapping.options, preview=False, mapping_name=None)),
+        created_by=mapping.created_by,
+        created_at=iso(mapping.created_at),
+        updated_at=iso(mapping.updated_at),
+        gsi1pk=keys.IMPORT_MAPPINGS,
+        gsi1sk=mapping.name.casefold(),
+    )
+    if mapping.version:
+        record.version = mapping.version
+    return record
+
+
+def _mapping(record: ImportMappingRecord) -> ImportMapping:
+    return ImportMapping(
+        name=record.name,
+        kind="addresses" if record.kind == "addresses" else "customers",
+        options=options_from_document(record.options),
+        created_at=parse_iso(record.created_at),
+        updated_at=parse_iso(record.updated_at),
+        created_by=record.created_by,
+        version=int(record.version or 0),
+    )
 
 
 class DynamoImportRepository:
@@ -189,6 +257,74 @@ class DynamoImportRepository:
                 keys.import_pk(import_id), ImportErrorRecord.sk.startswith(keys.import_error_prefix())
             ):
                 batch.delete(record)
+
+    # -- previews ------------------------------------------------------------------------------
+    def put_preview(self, import_id: str, rows: list[PreviewRow], at: datetime, expires: datetime) -> None:
+        record = ImportPreviewRecord(
+            keys.import_pk(import_id),
+            keys.PREVIEW,
+            rows=[_preview_document(row) for row in rows],
+            created_at=iso(at),
+            expires_at=expires,
+        )
+        with dynamo_errors():
+            record.save()
+
+    def get_preview(self, import_id: str) -> list[PreviewRow]:
+        with dynamo_errors():
+            try:
+                record = ImportPreviewRecord.get(keys.import_pk(import_id), keys.PREVIEW)
+            except ImportPreviewRecord.DoesNotExist:
+                return []
+        return [_preview_row(document) for document in record.rows or []]
+
+    def delete_preview(self, import_id: str) -> None:
+        with dynamo_errors():
+            ImportPreviewRecord(keys.import_pk(import_id), keys.PREVIEW).delete(add_version_condition=False)
+
+    # -- saved mappings ----------------------------------------------------------------------
+    def create_mapping(self, mapping: ImportMapping) -> ImportMapping:
+        """Raises: AlreadyExistsError (a mapping of that name, in any case, exists)."""
+        with dynamo_errors(), conditional() as outcome:
+            _mapping_record(mapping).save(condition=ImportMappingRecord.pk.does_not_exist())
+        if not outcome.passed:
+            raise AlreadyExistsError("A mapping with this name already exists.")
+        return replace(mapping, version=1)
+
+    def get_mapping(self, name: str) -> ImportMapping | None:
+        with dynamo_errors():
+            try:
+                return _mapping(ImportMappingRecord.get(keys.import_mapping_pk(name), keys.MAPPING))
+            except ImportMappingRecord.DoesNotExist:
+                return None
+
+    def list_mappings(self, limit: int, position: dict[str, Any] | None) -> Page[ImportMapping]:
+        with dynamo_errors():
+            iterator = ImportMappingRecord.gsi1.query(
+                keys.IMPORT_MAPPINGS,
+                limit=limit,
+                page_size=limit,
+                last_evaluated_key=to_low_level(position) if position else None,
+            )
+            rows = [_mapping(r) for r in iterator if isinstance(r, ImportMappingRecord)]
+            return Page(rows, from_low_level(iterator.last_evaluated_key))
+
+    def save_mapping(self, before: ImportMapping, after: ImportMapping) -> ImportMapping:
+        """Version-checked. Raises: ConflictError (changed or deleted meanwhile)."""
+        record = _mapping_record(after)
+        record.version = before.version
+        with dynamo_errors(), conditional() as outcome:
+            record.save(condition=ImportMappingRecord.pk.exists())
+        if not outcome.passed:
+            raise ConflictError("The mapping was changed at the same time; try again.")
+        return replace(after, version=before.version + 1)
+
+    def delete_mapping(self, name: str) -> bool:
+        with dynamo_errors(), conditional() as outcome:
+            ImportMappingRecord(keys.import_mapping_pk(name), keys.MAPPING).delete(
+                condition=ImportMappingRecord.pk.exists(), add_version_condition=False
+            )
+        return outcome.passed
 
     # -- exports -------------------------------------------------------------------------------
     def save_export(self, job: ExportJob) -> None:

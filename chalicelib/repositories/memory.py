@@ -30,7 +30,7 @@ from chalicelib.domain.customers import (
     TokenScope,
 )
 from chalicelib.domain.employees import Employee
-from chalicelib.domain.imports import ExportJob, ImportJob, RowError
+from chalicelib.domain.imports import ExportJob, ImportJob, ImportMapping, PreviewRow, RowError
 from chalicelib.domain.privacy import Consent, consent_changes
 from chalicelib.domain.storefront_keys import StorefrontKey
 from chalicelib.errors import (
@@ -454,6 +454,8 @@ class MemoryImportRepository:
         self.jobs: dict[str, ImportJob] = {}
         self.errors: dict[str, dict[tuple[int, str], RowError]] = {}
         self.exports: dict[str, ExportJob] = {}
+        self.previews: dict[str, tuple[list[PreviewRow], datetime]] = {}
+        self.mappings: dict[str, ImportMapping] = {}
 
     def create(self, job: ImportJob) -> None:
         if job.id in self.jobs:
@@ -496,6 +498,39 @@ class MemoryImportRepository:
 
     def clear_errors(self, import_id: str) -> None:
         self.errors.pop(import_id, None)
+
+    def put_preview(self, import_id: str, rows: list[PreviewRow], at: datetime, expires: datetime) -> None:
+        self.previews[import_id] = (list(rows), expires)
+
+    def get_preview(self, import_id: str) -> list[PreviewRow]:
+        return list(self.previews.get(import_id, ([], None))[0])
+
+    def delete_preview(self, import_id: str) -> None:
+        self.previews.pop(import_id, None)
+
+    def create_mapping(self, mapping: ImportMapping) -> ImportMapping:
+        if mapping.name.casefold() in self.mappings:
+            raise AlreadyExistsError("A mapping with this name already exists.")
+        self.mappings[mapping.name.casefold()] = saved = replace(mapping, version=1)
+        return saved
+
+    def get_mapping(self, name: str) -> ImportMapping | None:
+        return self.mappings.get(name.casefold())
+
+    def list_mappings(self, limit: int, position: dict[str, Any] | None) -> Page[ImportMapping]:
+        names = sorted(n for n in self.mappings if not position or n > position["after"])
+        page = [self.mappings[n] for n in names[:limit]]
+        return Page(page, {"after": names[limit - 1]} if len(names) > limit else None)
+
+    def save_mapping(self, before: ImportMapping, after: ImportMapping) -> ImportMapping:
+        current = self.mappings.get(before.name.casefold())
+        if current is None or current.version != before.version:
+            raise ConflictError("The mapping was changed at the same time; try again.")
+        self.mappings[after.name.casefold()] = saved = replace(after, version=before.version + 1)
+        return saved
+
+    def delete_mapping(self, name: str) -> bool:
+        return self.mappings.pop(name.casefold(), None) is not None
 
     def save_export(self, job: ExportJob) -> None:
         self.exports[job.id] = job

@@ -21,7 +21,7 @@ from chalicelib.domain.customers import (
     TokenScope,
 )
 from chalicelib.domain.employees import Employee
-from chalicelib.domain.imports import ExportJob, ImportJob, RowError
+from chalicelib.domain.imports import ExportJob, ImportJob, ImportMapping, PreviewRow, RowError
 from chalicelib.domain.privacy import Consent
 from chalicelib.domain.storefront_keys import StorefrontKey
 
@@ -194,6 +194,28 @@ class ImportRepository(Protocol):
     def all_errors(self, import_id: str) -> Iterator[RowError]: ...
 
     def clear_errors(self, import_id: str) -> None: ...
+
+    def put_preview(
+        self, import_id: str, rows: list[PreviewRow], at: datetime, expires: datetime
+    ) -> None: ...
+
+    def get_preview(self, import_id: str) -> list[PreviewRow]: ...
+
+    def delete_preview(self, import_id: str) -> None:
+        """Idempotent: no preview is not an error."""
+
+    def create_mapping(self, mapping: ImportMapping) -> ImportMapping:
+        """Raises: AlreadyExistsError (the name, in any case, is taken)."""
+
+    def get_mapping(self, name: str) -> ImportMapping | None: ...
+
+    def list_mappings(self, limit: int, position: dict[str, Any] | None) -> Page[ImportMapping]: ...
+
+    def save_mapping(self, before: ImportMapping, after: ImportMapping) -> ImportMapping:
+        """Version-checked. Raises: ConflictError."""
+
+    def delete_mapping(self, name: str) -> bool:
+        """False when there was no such mapping."""
 
     def save_export(self, job: ExportJob) -> None: ...
 

@@ -31,9 +31,11 @@ from chalicelib.domain.imports import (
     ExportJob,
     ImportJob,
     ImportKind,
+    ImportMode,
     ImportOptions,
     ImportStatus,
     ImportWarning,
+    PreviewRow,
     RowError,
 )
 from chalicelib.domain.privacy import IMPORT_ROWS_KEPT, ImportRow
@@ -53,7 +55,7 @@ from chalicelib.schemas.customers import CreateCustomerRequest, ListCustomersPar
 from chalicelib.schemas.validation import fields_of
 from chalicelib.security.cursors import CursorCodec
 from chalicelib.security.passwords import verify_password
-from chalicelib.services import csv_format, export_layouts, import_layouts, import_values
+from chalicelib.services import csv_format, export_layouts, import_layouts, import_preview, import_values
 from chalicelib.services.addresses import AddressService
 from chalicelib.services.config import ConfigService
 from chalicelib.services.customers import CustomerService
@@ -73,6 +75,12 @@ MAX_STALLED_RUNS = 2
 # data, another format): the job fails there, with that line, instead of listing every line.
 MAX_UNREADABLE_IN_A_ROW = 50
 _URL_LIFETIME = timedelta(hours=1)
+# A preview reads this many data rows (its warnings and counts are for them) and keeps the first
+# PREVIEW_ROWS; the rows are personal data of people who are not customers yet, kept PREVIEW_TTL.
+PREVIEW_READ_ROWS = 200
+PREVIEW_TTL = timedelta(days=7)
+SKIPPED_EXISTS = "already exists, skipped (mode create)"
+SKIPPED_UNKNOWN = "not found, skipped (mode update)"
 # Our ids are 26-character ULIDs; other values in the ID column are the merchant's own references.
 _OUR_ID = re.compile(r"^[0-9A-Za-z]{26}$")
 _LANGUAGES = {
@@ -102,6 +110,8 @@ class _Batch:
     errors: list[RowError] = field(default_factory=list)
     # (column, reason) → rows: what was not taken as written, without failing the row.
     warnings: dict[tuple[str, str], int] = field(default_factory=dict)
+    # A dry run (preview) only: line → (what applying would do, the row as it would be stored).
+    stored: dict[int, tuple[str, dict[str, Any]]] = field(default_factory=dict)
 
     def fail(self, line: int, column: str, reason: str) -> None:
         self.failed_lines.add(line)
@@ -161,6 +171,15 @@ class RowRejectedError(Exception):
         self.fields = fields
 
 
+class RowSkippedError(Exception):
+    """The row is left out on purpose (the import's `mode`): a warning, not an error."""
+
+    def __init__(self, column: str, reason: str) -> None:
+        super().__init__("row skipped")
+        self.column = column
+        self.reason = reason
+
+
 def safe_filename(name: str) -> str:
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
     cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._")
@@ -196,8 +215,16 @@ class ImportService:
         self._continue_below_ms = continue_below_ms
 
     # -- jobs ----------------------------------------------------------------------------------
-    def create_job(self, kind: ImportKind, filename: str, employee_id: str | None) -> tuple[ImportJob, str]:
-        """A pending job and the presigned URL to PUT the file to (the upload starts the import)."""
+    def create_job(
+        self,
+        kind: ImportKind,
+        filename: str,
+        employee_id: str | None,
+        options: ImportOptions | None = None,
+    ) -> tuple[ImportJob, str]:
+        """A pending job and the presigned URL to PUT the file to (the upload starts the import).
+        The options (already resolved and checked: ImportMappingService.resolve) are stored on
+        the job, so every run and continuation reads the file the same way."""
         import_id = self._ids()
         name = safe_filename(filename)
         key = f"{IMPORT_PREFIX}{import_id}/{name}"
@@ -208,6 +235,7 @@ class ImportService:
             created_at=self._clock(),
             created_by=employee_id,
             source_key=key,
+            options=options or ImportOptions(),
         )
         self._jobs.create(job)
         return replace(job, version=1), self._files.upload_url(key, _URL_LIFETIME)
@@ -232,6 +260,11 @@ class ImportService:
         now = self._clock()
         resumed = []
         for job in self._jobs.list_page(50, None).items:
+            if job.status == "previewed" and job.finished_at and job.finished_at + PREVIEW_TTL < now:
+                # Never applied: the file and its preview (personal data) go, the job says why.
+                with contextlib.suppress(ConflictError):
+                    self._fail(job, "The preview expired before it was applied; upload the file again.")
+                continue
             if job.status == "running" and job.lease_until is not None and job.lease_until < now:
                 try:
                     if job.source_key is None:
@@ -299,7 +332,10 @@ class ImportService:
     ) -> ImportJob:
         now = self._clock()
         same_object = job.source_etag == etag and job.source_key == key
-        if same_object and (job.status in FINISHED or (job.lease_until and job.lease_until > now)):
+        # A previewed job waits for `apply` (which runs it through a continuation marker): the
+        # upload's event delivered again must not preview it again.
+        settled = job.status in FINISHED or job.status == "previewed"
+        if same_object and (settled or (job.lease_until and job.lease_until > now)):
             logger.info("import event already handled", import_id=job.id)
             return job
         fresh = not same_object
@@ -361,13 +397,10 @@ class ImportService:
         return self._process(job, stream, remaining_ms)
 
     def import_inline(
-        self,
-        kind: ImportKind,
-        body: bytes,
-        employee_id: str | None,
-        options: ImportOptions | None = None,
+        self, kind: ImportKind, body: bytes, employee_id: str | None, options: ImportOptions | None = None
     ) -> ImportJob:
-        """The same pipeline for a small CSV posted in the request; returns the finished job."""
+        """The same pipeline for a small CSV posted in the request; returns the finished job (an
+        inline import is never a preview: its rows are gone with the request)."""
         now = self._clock()
         job = ImportJob(
             id=self._ids(),
@@ -379,7 +412,7 @@ class ImportService:
             bytes_total=len(body),
             started_at=now,
             lease_until=now + _LEASE,
-            options=options or ImportOptions(),
+            options=replace(options or ImportOptions(), preview=False),
         )
         self._jobs.create(job)
         return self._process(replace(job, version=1), io.BytesIO(body), lambda: 10**9)
@@ -409,6 +442,8 @@ class ImportService:
             )
             if "email" not in columns.values():
                 return self._fail(job, "No e-mail column was found in the header row.")
+            if job.previewing:
+                return self._preview(run, rows, consumed.count)
             # Rows a previous invocation already applied: read past them, apply nothing.
             to_skip, skipped = job.checkpoint_rows, 0
             batch: list[csv_format.Row | csv_format.Unreadable] = []
@@ -474,7 +509,16 @@ class ImportService:
                 columns[position] = name
         return columns, unknown
 
-    def _flush(self, run: _Run, batch: list[csv_format.Row | csv_format.Unreadable], bytes_read: int) -> None:
+    def _flush(
+        self,
+        run: _Run,
+        batch: list[csv_format.Row | csv_format.Unreadable],
+        bytes_read: int,
+        *,
+        dry_run: bool = False,
+    ) -> _Batch:
+        """Apply a batch and checkpoint. `dry_run` (a preview): build the same creates and updates,
+        write nothing, and return the outcome with each row as it would be stored."""
         job = run.job
         parsed = [
             (
@@ -491,9 +535,9 @@ class ImportService:
             # The file's day/month order is decided before any row is read (and kept on the job).
             dates = (v.get(name) for _, v in parsed for name in import_values.DATE_FIELDS)
             reader.dates.settle((d for d in dates if d), first_batch=job.checkpoint_rows == 0)
-            outcome = self._customer_rows(job, parsed, run.headers, reader)
+            outcome = self._customer_rows(job, parsed, run.headers, reader, dry_run=dry_run)
         else:
-            outcome = self._address_rows(parsed, run.headers)
+            outcome = self._address_rows(parsed, run.headers, mode=job.options.mode, dry_run=dry_run)
         for row in batch:
             if isinstance(row, csv_format.Unreadable):
                 position = row.position if row.position is not None else len(run.names)
@@ -505,6 +549,11 @@ class ImportService:
                 for position, name in run.ignored.items():
                     if position < len(row[1]) and csv_format.clean(row[1][position]) is not None:
                         outcome.warn(name, IGNORED_COLUMN)
+        if dry_run:
+            for line, values in parsed:
+                action = "error" if line in outcome.failed_lines else "unchanged"
+                outcome.stored.setdefault(line, (action, {k: v for k, v in values.items() if v is not None}))
+            return outcome
         if outcome.errors:
             self._jobs.put_errors(job.id, outcome.errors)
         last = batch[-1]
@@ -524,13 +573,98 @@ class ImportService:
             stalls=0,
         )
         run.job = self._jobs.save(job, advanced)
+        return outcome
+
+    def _preview(
+        self, run: _Run, rows: Iterator[csv_format.Row | csv_format.Unreadable], bytes_read: Any
+    ) -> ImportJob:
+        """Read the first PREVIEW_READ_ROWS rows through the same checks as a real run, write
+        nothing to customers, addresses or groups, and leave the job `previewed` with its first
+        rows as they would be stored, the would-be counts and the warnings."""
+        batch: list[csv_format.Row | csv_format.Unreadable] = []
+        for row in rows:
+            if not isinstance(row, csv_format.Unreadable) and not any(cell.strip() for cell in row[1]):
+                continue
+            batch.append(row)
+            if len(batch) >= PREVIEW_READ_ROWS:
+                break
+        job = run.job
+        outcome = self._flush(run, batch, 0, dry_run=True) if batch else _Batch()
+        now = self._clock()
+        shown = import_preview.preview_rows(outcome.stored, outcome.errors)
+        # The rows first: a job seen as `previewed` always has them.
+        self._jobs.put_preview(job.id, shown, now, now + PREVIEW_TTL)
+        previewed = replace(
+            job,
+            status="previewed",
+            rows_read=len(batch),
+            created=outcome.created,
+            updated=outcome.updated,
+            unchanged=outcome.unchanged,
+            failed=len(outcome.failed_lines),
+            warnings=merge_warnings((), outcome.warnings),
+            lease_until=None,
+            finished_at=now,
+        )
+        logger.info("import previewed", import_id=job.id, rows=len(batch))
+        return self._jobs.save(job, previewed)
+
+    def preview(self, job: ImportJob) -> list[PreviewRow] | None:
+        """A previewed job's first rows as they would be stored (None: not a previewed job)."""
+        if job.status != "previewed":
+            return None
+        return self._jobs.get_preview(job.id)
+
+    def apply(self, import_id: str) -> ImportJob:
+        """Run a previewed job for real, with the options it was previewed with. The run happens
+        in the import Lambda (a continuation marker), not in the request. Idempotent: a job
+        already applied is returned as it is. Raises: NotFoundError, ConflictError (not previewed)."""
+        job = self.get(import_id)
+        if job.applied_at is not None:
+            return job
+        if job.status != "previewed":
+            raise ConflictError("Only a previewed import can be applied.")
+        now = self._clock()
+        sequence = job.continuation + 1
+        applied = replace(
+            job,
+            status="running",
+            applied_at=now,
+            rows_read=0,
+            created=0,
+            updated=0,
+            unchanged=0,
+            failed=0,
+            bytes_read=0,
+            checkpoint_rows=0,
+            checkpoint_line=0,
+            claimed_rows=0,
+            stalls=0,
+            warnings=(),
+            finished_at=None,
+            # If the marker's event never comes, the watchdog resumes the job once this expires.
+            lease_until=now + _LEASE,
+            continuation=sequence,
+        )
+        try:
+            applied = self._jobs.save(job, applied)
+        except ConflictError:
+            return self.get(import_id)  # applied at the same time by another request
+        self._jobs.clear_errors(job.id)
+        with contextlib.suppress(ServiceUnavailableError):  # the watchdog hands it over then
+            self._files.put(
+                f"{IMPORT_PREFIX}{job.id}/{CONTINUE_MARKER}{sequence:06d}", b"", "application/octet-stream"
+            )
+        logger.info("import applied", import_id=job.id)
+        return applied
 
     def _value_reader(self, run: _Run) -> import_values.ValueReader:
         """The run's value readers, built on its first batch from the job's options and the date
         order an earlier batch or run decided."""
         if run.values is None:
             job = run.job
-            create = self._config.ensure_group if not job.options.preview else (lambda _id, _name: False)
+            # A preview creates no group; the run after `apply` does (create_missing_groups).
+            create = self._config.ensure_group if not job.previewing else (lambda _id, _name: False)
             run.values = import_values.ValueReader(
                 import_values.DateReader(
                     job.options.date_format,
@@ -553,12 +687,11 @@ class ImportService:
     def _finish(self, job: ImportJob) -> ImportJob:
         report_key = None
         errors = list(self._jobs.all_errors(job.id))
-        if errors:
+        if errors or job.warnings:
             report_key = f"{REPORT_PREFIX}{job.id}.csv"
-            lines = csv_format.csv_lines(
-                [("Line", "Column", "Reason"), *((str(e.line), e.column, e.reason) for e in errors)]
+            self._files.put(
+                report_key, import_preview.report_csv(errors, job.warnings), "text/csv; charset=utf-8"
             )
-            self._files.put(report_key, ("\ufeff" + "".join(lines)).encode(), "text/csv; charset=utf-8")
         status = finished_status(job)
         finished = replace(
             job, status=status, finished_at=self._clock(), lease_until=None, report_key=report_key
@@ -592,6 +725,11 @@ class ImportService:
         reads it again (a redelivered event finds the job finished; a new upload is a new run). The
         job keeps its counters and row errors, which hold no row content. Best effort: if S3 is
         down the file stays, and erasure deletes it for the customers it touched."""
+        if job.options.preview:
+            # The preview's rows are personal data of people who are not customers (yet): they go
+            # with the file (the TTL is the backstop).
+            with contextlib.suppress(ServiceUnavailableError):
+                self._jobs.delete_preview(job.id)
         if job.source_key is None:
             return
         try:
@@ -606,6 +744,8 @@ class ImportService:
         rows: list[tuple[int, dict[str, str | None]]],
         headers: dict[str, str],
         reader: import_values.ValueReader,
+        *,
+        dry_run: bool = False,
     ) -> _Batch:
         outcome = _Batch()
         emails = [normalise_email(email) for _, f in rows if (email := f.get("email"))]
@@ -620,12 +760,25 @@ class ImportService:
         for line, values in rows:
             try:
                 customer_id = self._customer_row(
-                    values, by_email, by_id, blocked, originals, latest, new_ids, reader
+                    values,
+                    by_email,
+                    by_id,
+                    blocked,
+                    originals,
+                    latest,
+                    new_ids,
+                    reader,
+                    mode=job.options.mode,
                 )
             except RowRejectedError as rejected:
                 reader.take()  # a failed row's warnings are moot: its errors say it all
                 for name, reason in rejected.fields.items():
                     outcome.fail(line, self._column(name, headers), reason)
+                continue
+            except RowSkippedError as skipped:
+                reader.take()
+                outcome.warn(self._column(skipped.column, headers), skipped.reason)
+                outcome.stored[line] = ("skip", {k: v for k, v in values.items() if v is not None})
                 continue
             for name, reason in reader.take():
                 outcome.warn(self._column(name, headers), reason)
@@ -645,8 +798,13 @@ class ImportService:
                 job.id + "|" + "|".join(f"{c.id}:{c.version}" for c in (*creates, *(b for b, _ in updates)))
             ).encode()
         ).hexdigest()
-        failures = self._customers.write_batch(creates, updates, token)
+        # A preview writes nothing: every row "succeeds" as far as the batch's own checks go.
+        failures = {} if dry_run else self._customers.write_batch(creates, updates, token)
         for customer_id, lines in lines_of.items():
+            if dry_run:
+                shown = import_preview.customer_values(latest[customer_id])
+                for line in lines:
+                    outcome.stored[line] = ("create" if customer_id in new_ids else "update", shown)
             error = failures.get(customer_id)
             if error is not None:
                 for line in lines:
@@ -668,8 +826,11 @@ class ImportService:
         latest: dict[str, Customer],
         new_ids: set[str],
         reader: import_values.ValueReader,
+        *,
+        mode: ImportMode = "both",
     ) -> str | None:
-        """Apply one row to the batch's state. Returns the customer id it changed (None: unchanged)."""
+        """Apply one row to the batch's state. Returns the customer id it changed (None: unchanged).
+        Raises: RowRejectedError, RowSkippedError (the `mode` leaves the row out)."""
         email = values.get("email")
         if not email:
             raise RowRejectedError({"email": "required"})
@@ -683,6 +844,10 @@ class ImportService:
         )
         if current is not None and current.id in latest:
             current = latest[current.id]
+        if current is None and mode == "update":
+            raise RowSkippedError("email", SKIPPED_UNKNOWN)
+        if current is not None and mode == "create":
+            raise RowSkippedError("email", SKIPPED_EXISTS)
         merchant_ref = reference if reference and reference not in by_id else None
         dates = {k: data.pop(k) for k in ("registered_at", "last_visit_at") if k in data}
         if current is None:
@@ -812,9 +977,17 @@ class ImportService:
         return "could not be saved"
 
     # -- address rows --------------------------------------------------------------------------
-    def _address_rows(self, rows: list[tuple[int, dict[str, str | None]]], headers: dict[str, str]) -> _Batch:
+    def _address_rows(
+        self,
+        rows: list[tuple[int, dict[str, str | None]]],
+        headers: dict[str, str],
+        *,
+        mode: ImportMode = "both",
+        dry_run: bool = False,
+    ) -> _Batch:
         """Addresses upsert by (customer e-mail, alias), one write per row. Brand, supplier and
-        inactive addresses are skipped with a warning (counted per reason), never failed."""
+        inactive addresses are skipped with a warning (counted per reason), never failed. `mode`
+        create leaves existing addresses alone, update adds none; `dry_run` writes nothing."""
         outcome = _Batch()
         emails = [normalise_email(email) for _, f in rows if (email := f.get("email"))]
         owners, _blocked = self._customers.get_many_by_email(emails)
@@ -822,6 +995,7 @@ class ImportService:
             skipped = import_values.skipped_address(values)
             if skipped is not None:
                 outcome.warn(headers.get(skipped[0], skipped[0]), skipped[1])
+                outcome.stored[line] = ("skip", {k: v for k, v in values.items() if v is not None})
                 continue
             email = values.get("email")
             owner = owners.get(normalise_email(email)) if email else None
@@ -837,6 +1011,7 @@ class ImportService:
                 active = values.get("enabled")
                 if active is not None and not csv_format.parse_bool(active):
                     outcome.warn(headers.get("enabled", "enabled"), import_values.SKIPPED_INACTIVE)
+                    outcome.stored[line] = ("skip", document)
                     continue
             except ValueError as error:
                 outcome.fail(line, headers.get("enabled", "enabled"), str(error))
@@ -856,14 +1031,25 @@ class ImportService:
                     ),
                     None,
                 )
-                if existing is None:
-                    self._addresses.create(owner.id, AddressRequest.model_validate(document))
+                if (existing is None and mode == "update") or (existing is not None and mode == "create"):
+                    column = headers.get("alias") or headers.get("email", "email")
+                    outcome.warn(column, SKIPPED_UNKNOWN if existing is None else SKIPPED_EXISTS)
+                    outcome.stored[line] = ("skip", document)
+                elif existing is None:
+                    request = AddressRequest.model_validate(document)
+                    if not dry_run:
+                        self._addresses.create(owner.id, request)
                     outcome.created += 1
+                    outcome.stored[line] = ("create", request.model_dump(mode="json", exclude_none=True))
                 elif all(getattr(existing, k) == v for k, v in document.items()):
                     outcome.unchanged += 1
+                    outcome.stored[line] = ("unchanged", document)
                 else:
-                    self._addresses.update(existing.id, UpdateAddressRequest.model_validate(document))
+                    changes = UpdateAddressRequest.model_validate(document)
+                    if not dry_run:
+                        self._addresses.update(existing.id, changes)
                     outcome.updated += 1
+                    outcome.stored[line] = ("update", changes.model_dump(mode="json", exclude_unset=True))
             except ValidationError as error:
                 for name, reason in fields_of(error).items():
                     base = name.split(".", 1)[0]

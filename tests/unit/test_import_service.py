@@ -156,7 +156,9 @@ def test_bad_rows_are_reported_by_line_and_column_and_never_stop_the_import() ->
         secret in reason for _, _, reason in found for secret in ("not-an-email", "perhaps", "yesterday")
     )
     report = world.files.files[f"reports/{job.id}.csv"][0].decode("utf-8-sig")
-    assert report.splitlines()[0] == "Line;Column;Reason;" and "not-an-email" not in report
+    assert report.splitlines()[0] == "Line;Column;Reason;Kind;Rows;" and "not-an-email" not in report
+    # The warnings are in the report too, by column with their counts (issue 17 §3).
+    assert "-;Shoe size;unknown column, ignored;warning;6;" in report.splitlines()
 
 
 def test_duplicate_emails_inside_one_file_make_one_customer() -> None:
