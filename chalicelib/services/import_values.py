@@ -338,10 +338,16 @@ class GroupResolver:
         return self._names
 
     def split(self, raw: str) -> list[str]:
-        separators = {self._options.multi_value_separator or ",", ALWAYS_SEPARATOR}
-        parts = [raw]
-        for separator in separators:
-            parts = [piece for part in parts for piece in part.split(separator)]
+        """The listed groups: split on "|" and on the file's separator, except where a piece is
+        one of our group names as a whole ("Wholesale, EU" in a file our export wrote with "|")."""
+        separator = self._options.multi_value_separator or ","
+        names = self._lookup()
+        parts: list[str] = []
+        for piece in raw.split(ALWAYS_SEPARATOR):
+            if fold(piece) in names or separator == ALWAYS_SEPARATOR:
+                parts.append(piece)
+            else:
+                parts.extend(piece.split(separator))
         return [part.strip() for part in parts if part.strip()]
 
     def one(self, name: str) -> tuple[str | None, str | None]:

@@ -191,6 +191,10 @@ def test_groups_by_name_in_any_language_split_on_the_separator_and_on_pipes() ->
     )
     semicolons = resolver(ImportOptions(multi_value_separator=";")).read("Client; guest", None)
     assert semicolons.group_ids == ["customer", "guest"]
+    # A group whose own name holds the separator, as our older exports wrote it (with "|").
+    created = {"wholesale": "Wholesale, EU"}
+    whole = resolver(ImportOptions(), created).read("Wholesale, EU|Customer", None)
+    assert (whole.group_ids, whole.warnings) == (["wholesale", "customer"], [])
 
 
 def test_an_unknown_group_is_a_warning_and_the_row_keeps_its_known_groups() -> None:
