@@ -68,6 +68,10 @@ class AlreadyExistsError(DomainError):
     code = "AlreadyExists"
 
 
+class MerchantRefTakenError(AlreadyExistsError):
+    """Another customer already has this reference of the shop's previous system (merchant_ref)."""
+
+
 class ConflictError(DomainError):
     code = "Conflict"
 

@@ -88,6 +88,20 @@ class EmailRecord(TableRecord, discriminator="CUSTOMER_EMAIL"):
     blocked = BooleanAttribute(default=False)
 
 
+class CustomerRefRecord(TableRecord, discriminator="CUSTOMER_REF"):
+    """Uniqueness guard and lookup for a customer's reference in the system the shop came from
+    (`merchant_ref`: PrestaShop's customer id, kept by the import as its "force ID").
+
+    Key design:
+      PK = CUSTOMER_REF#<merchant ref>  SK = REF  → customer by source id (BatchGetItem per import
+      batch, before the e-mail); written, moved and deleted in the same transaction as the profile,
+      so two customers never share a reference. Holds no personal data: an id of another system
+      and our customer id (so the personal-data export has nothing to list from it).
+    """
+
+    customer_id = UnicodeAttribute()
+
+
 class GroupMembershipRecord(TableRecord, discriminator="GROUP_MEMBER"):
     """A customer's membership of a group, carrying the customer's list summary.
 

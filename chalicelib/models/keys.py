@@ -33,6 +33,13 @@ def email_sk() -> str:
     return "EMAIL"
 
 
+def customer_ref_pk(merchant_ref: str) -> str:
+    return f"CUSTOMER_REF#{merchant_ref}"
+
+
+CUSTOMER_REF_SK = "REF"
+
+
 def membership_sk(group_id: str) -> str:
     return f"GROUP#{group_id}"
 

@@ -31,6 +31,7 @@ from chalicelib.errors import (
     ConflictError,
     InvalidInputError,
     InvalidTokenError,
+    MerchantRefTakenError,
     NotFoundError,
 )
 from chalicelib.models import keys
@@ -42,6 +43,7 @@ from chalicelib.models.customer import (
     ConnectionRecord,
     ConsentRecord,
     CustomerRecord,
+    CustomerRefRecord,
     EmailRecord,
     GroupMembershipRecord,
     PendingRegistrationRecord,
@@ -225,8 +227,34 @@ class DynamoCustomerRepository:
             keys.email_pk(normalise_email(customer.email)), keys.email_sk(), customer_id=customer.id
         )
         transaction.save(email, condition=EmailRecord.pk.does_not_exist())
+        if customer.merchant_ref:
+            reference = CustomerRefRecord(
+                keys.customer_ref_pk(customer.merchant_ref), keys.CUSTOMER_REF_SK, customer_id=customer.id
+            )
+            transaction.save(reference, condition=CustomerRefRecord.pk.does_not_exist())
         _consent_items(transaction, customer.id, (), customer, 1)
         return DynamoCustomerRepository._membership_items(transaction, customer.id, (), customer)
+
+    @staticmethod
+    def _ref_items(transaction: TransactWrite, before: Customer, after: Customer) -> None:
+        """The reference lookup follows the profile. Its item is put on every update that keeps a
+        reference (its own, or none yet: customers imported before the lookup existed get theirs on
+        their next change), and the old one goes when the reference changes."""
+        if before.merchant_ref and before.merchant_ref != after.merchant_ref:
+            old = CustomerRefRecord(keys.customer_ref_pk(before.merchant_ref), keys.CUSTOMER_REF_SK)
+            transaction.delete(
+                old,
+                condition=CustomerRefRecord.pk.does_not_exist()
+                | (CustomerRefRecord.customer_id == before.id),
+            )
+        if after.merchant_ref:
+            new = CustomerRefRecord(
+                keys.customer_ref_pk(after.merchant_ref), keys.CUSTOMER_REF_SK, customer_id=after.id
+            )
+            transaction.save(
+                new,
+                condition=CustomerRefRecord.pk.does_not_exist() | (CustomerRefRecord.customer_id == after.id),
+            )
 
     @staticmethod
     def _update_items(transaction: TransactWrite, before: Customer, after: Customer) -> dict[str, int]:
@@ -240,6 +268,7 @@ class DynamoCustomerRepository:
                 keys.email_pk(normalise_email(after.email)), keys.email_sk(), customer_id=after.id
             )
             transaction.save(new, condition=EmailRecord.pk.does_not_exist())
+        DynamoCustomerRepository._ref_items(transaction, before, after)
         _consent_items(transaction, after.id, before.consents, after, before.version + 1)
         return DynamoCustomerRepository._membership_items(transaction, after.id, before.group_ids, after)
 
@@ -291,6 +320,8 @@ class DynamoCustomerRepository:
             item = self._email_item(customer.email)
             if item is not None:
                 return self._email_error(customer.email)
+            if self._ref_taken(customer):
+                return MerchantRefTakenError("Another customer already has this reference.")
             return self._missing_group(customer.group_ids) or ConflictError("Try again.")
 
         run_transaction(build, on_cancel)
@@ -310,6 +341,23 @@ class DynamoCustomerRepository:
                     owners[item.customer_id] = email
         found = self.get_many(list(owners))
         return {owners[c.id]: c for c in found.values()}, blocked
+
+    def get_many_by_ref(self, refs: list[str]) -> dict[str, Customer]:
+        """Customers by their reference in the shop's previous system (BatchGets of the lookup
+        items, then of the profiles: 2 BatchGets per 100)."""
+        wanted = list(dict.fromkeys(r for r in refs if r))
+        if not wanted:
+            return {}
+        owners: dict[str, str] = {}
+        with dynamo_errors():
+            for item in CustomerRefRecord.batch_get(
+                [(keys.customer_ref_pk(r), keys.CUSTOMER_REF_SK) for r in wanted]
+            ):
+                owners[item.customer_id] = item.pk.removeprefix("CUSTOMER_REF#")
+        found = self.get_many(list(owners))
+        # A profile whose reference moved on since (a stale item can't outlive its transaction,
+        # but the check costs nothing) is not found by the old one.
+        return {owners[c.id]: c for c in found.values() if c.merchant_ref == owners[c.id]}
 
     def get_many(self, customer_ids: list[str]) -> dict[str, Customer]:
         if not customer_ids:
@@ -333,7 +381,7 @@ class DynamoCustomerRepository:
             return items + cost + len(counters | groups) <= _TRANSACTION_ITEMS
 
         for customer in creates:
-            cost = 2 + len(customer.group_ids) + len(customer.consents)
+            cost = 2 + len(customer.group_ids) + len(customer.consents) + bool(customer.merchant_ref)
             groups = set(customer.group_ids)
             if not fits(cost, groups):
                 chunks.append(([], []))
@@ -343,6 +391,9 @@ class DynamoCustomerRepository:
         for before, after in updates:
             groups = set(before.group_ids) ^ set(after.group_ids)
             cost = 3 + len(set(before.group_ids) | set(after.group_ids))
+            cost += bool(after.merchant_ref) + bool(
+                before.merchant_ref and before.merchant_ref != after.merchant_ref
+            )
             cost += len(consent_changes(before.consents, after.consents))
             if not fits(cost, groups):
                 chunks.append(([], []))
@@ -369,6 +420,18 @@ class DynamoCustomerRepository:
         deltas = [self._create_items(transaction, customer) for customer in creates]
         deltas += [self._update_items(transaction, before, after) for before, after in updates]
         self._counter_writes(transaction, *deltas)
+
+    def _ref_taken(self, customer: Customer) -> bool:
+        if not customer.merchant_ref:
+            return False
+        with dynamo_errors():
+            try:
+                item = CustomerRefRecord.get(
+                    keys.customer_ref_pk(customer.merchant_ref), keys.CUSTOMER_REF_SK
+                )
+            except CustomerRefRecord.DoesNotExist:
+                return False
+        return item.customer_id != customer.id
 
     def _email_error(self, email: str) -> Exception:
         if self.is_email_blocked(email):
@@ -404,6 +467,8 @@ class DynamoCustomerRepository:
                     return self._email_error(after.email)
             if self.get(after.id) is None:
                 return NotFoundError("Customer not found.")
+            if self._ref_taken(after):
+                return MerchantRefTakenError("Another customer already has this reference.")
             missing = self._missing_group(after.group_ids)
             return missing or ConflictError("The customer was changed by someone else; reload and try again.")
 
@@ -419,6 +484,15 @@ class DynamoCustomerRepository:
                 transaction.save(EmailRecord(email_key, keys.email_sk(), blocked=True))
             else:
                 transaction.delete(EmailRecord(email_key, keys.email_sk()))
+            if customer.merchant_ref:
+                reference = CustomerRefRecord(
+                    keys.customer_ref_pk(customer.merchant_ref), keys.CUSTOMER_REF_SK
+                )
+                transaction.delete(
+                    reference,
+                    condition=CustomerRefRecord.pk.does_not_exist()
+                    | (CustomerRefRecord.customer_id == customer.id),
+                )
             left = self._membership_items(transaction, customer.id, customer.group_ids, None)
             self._counter_writes(transaction, left)
 

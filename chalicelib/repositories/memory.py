@@ -38,13 +38,18 @@ from chalicelib.errors import (
     ConflictError,
     InvalidInputError,
     InvalidTokenError,
+    MerchantRefTakenError,
     NotFoundError,
 )
 from chalicelib.models import keys
 from chalicelib.repositories.addresses import address_matches, plan_address_query
 from chalicelib.repositories.addresses import order_key as address_order_key
 from chalicelib.repositories.customer_plan import matches, order_key, plan_customer_query
-from chalicelib.repositories.customers import EmailBlockedError, EmailTakenError, apply_one_by_one
+from chalicelib.repositories.customers import (
+    EmailBlockedError,
+    EmailTakenError,
+    apply_one_by_one,
+)
 from chalicelib.text import fold, normalise_email
 
 
@@ -62,6 +67,18 @@ class MemoryCustomerRepository:
         self.tokens: dict[tuple[TokenScope, str], AccountToken] = {}
         self.pending_registrations: dict[str, PendingRegistration] = {}
         self.history: dict[str, list[Consent]] = {}
+        self.refs: dict[str, str] = {}  # merchant ref → customer id (the CUSTOMER_REF# lookup)
+
+    def _claim_ref(self, before: Customer | None, after: Customer) -> None:
+        if after.merchant_ref and self.refs.get(after.merchant_ref, after.id) != after.id:
+            raise MerchantRefTakenError("Another customer already has this reference.")
+        if before is not None and before.merchant_ref and before.merchant_ref != after.merchant_ref:
+            self.refs.pop(before.merchant_ref, None)
+        if after.merchant_ref:
+            self.refs[after.merchant_ref] = after.id
+
+    def get_many_by_ref(self, refs: list[str]) -> dict[str, Customer]:
+        return {r: self.customers[self.refs[r]] for r in refs if r in self.refs}
 
     def _claim(self, email: str, customer_id: str) -> None:
         key = normalise_email(email)
@@ -93,7 +110,10 @@ class MemoryCustomerRepository:
     def create(self, customer: Customer) -> None:
         if customer.id in self.customers:
             raise AlreadyExistsError("Customer already exists.")
+        if customer.merchant_ref and customer.merchant_ref in self.refs:
+            raise MerchantRefTakenError("Another customer already has this reference.")
         self._claim(customer.email, customer.id)
+        self._claim_ref(None, customer)
         self._move_members((), customer.group_ids)
         self._record_consents((), customer)
         self.customers[customer.id] = replace(customer, version=1)
@@ -126,9 +146,12 @@ class MemoryCustomerRepository:
             raise NotFoundError("Customer not found.")
         if current.version != before.version:
             raise ConflictError("The customer was changed by someone else; reload and try again.")
+        if after.merchant_ref and self.refs.get(after.merchant_ref, after.id) != after.id:
+            raise MerchantRefTakenError("Another customer already has this reference.")
         if normalise_email(before.email) != normalise_email(after.email):
             self._claim(after.email, after.id)
             del self.emails[normalise_email(before.email)]
+        self._claim_ref(before, after)
         self._move_members(before.group_ids, after.group_ids)
         self._record_consents(before.consents, after)
         self.customers[after.id] = replace(after, version=before.version + 1)
@@ -140,6 +163,8 @@ class MemoryCustomerRepository:
         if current.version != customer.version:
             raise ConflictError("The customer was changed by someone else; reload and try again.")
         del self.customers[customer.id]
+        if customer.merchant_ref and self.refs.get(customer.merchant_ref) == customer.id:
+            del self.refs[customer.merchant_ref]
         self._move_members(customer.group_ids, ())
         self.connections.pop(customer.id, None)
         self.history.pop(customer.id, None)

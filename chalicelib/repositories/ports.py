@@ -66,6 +66,9 @@ class CustomerRepository(Protocol):
     def get_many_by_email(self, emails: list[str]) -> tuple[dict[str, Customer], set[str]]:
         """Customers keyed by normalised e-mail, and the blocked e-mails among those asked."""
 
+    def get_many_by_ref(self, refs: list[str]) -> dict[str, Customer]:
+        """Customers by their reference in the shop's previous system (the import's match key)."""
+
     def get_many(self, customer_ids: list[str]) -> dict[str, Customer]: ...
 
     def write_batch(

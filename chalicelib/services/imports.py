@@ -44,6 +44,7 @@ from chalicelib.errors import (
     ConflictError,
     DomainError,
     InvalidInputError,
+    MerchantRefTakenError,
     NotFoundError,
     ServiceUnavailableError,
 )
@@ -753,6 +754,11 @@ class ImportService:
         by_id = self._customers.get_many(
             [ref for _, f in rows if (ref := f.get("id")) and _OUR_ID.match(ref)]
         )
+        # Any other id is the source system's (PrestaShop's "force ID"): found through the
+        # CUSTOMER_REF# lookup, before the e-mail, so a changed e-mail updates instead of duplicating.
+        by_ref = self._customers.get_many_by_ref(
+            [ref for _, f in rows if (ref := f.get("id")) and ref not in by_id]
+        )
         originals: dict[str, Customer] = {}  # customer id → as stored before this batch
         latest: dict[str, Customer] = {}  # customer id → after this batch's rows so far
         new_ids: set[str] = set()
@@ -762,7 +768,7 @@ class ImportService:
                 customer_id = self._customer_row(
                     values,
                     by_email,
-                    by_id,
+                    by_id | by_ref,
                     blocked,
                     originals,
                     latest,
@@ -808,7 +814,8 @@ class ImportService:
             error = failures.get(customer_id)
             if error is not None:
                 for line in lines:
-                    outcome.fail(line, headers.get("email", "email"), self._reason(error))
+                    column = "id" if isinstance(error, MerchantRefTakenError) else "email"
+                    outcome.fail(line, headers.get(column, column), self._reason(error))
             elif customer_id in new_ids:
                 outcome.created += 1
                 outcome.updated += len(lines) - 1  # later rows for the same new e-mail
@@ -837,18 +844,23 @@ class ImportService:
         data, problems = self._customer_data(values, reader)
         key = normalise_email(email)
         reference = values.get("id")
+        # By id: ours, or the source system's (`by_id` holds both, keyed by the file's value; a
+        # customer this batch created is found by its reference too), then by e-mail.
         current = (
             by_id.get(reference or "")
+            or next((c for c in latest.values() if reference and c.merchant_ref == reference), None)
             or next((c for c in latest.values() if normalise_email(c.email) == key), None)
             or by_email.get(key)
         )
+        stored = current  # as read before this batch (unless an earlier row of it changed it)
         if current is not None and current.id in latest:
             current = latest[current.id]
         if current is None and mode == "update":
             raise RowSkippedError("email", SKIPPED_UNKNOWN)
         if current is not None and mode == "create":
             raise RowSkippedError("email", SKIPPED_EXISTS)
-        merchant_ref = reference if reference and reference not in by_id else None
+        ours = by_id.get(reference or "")
+        merchant_ref = reference if reference and (ours is None or ours.id != reference) else None
         dates = {k: data.pop(k) for k in ("registered_at", "last_visit_at") if k in data}
         if current is None:
             if key in blocked:
@@ -893,7 +905,7 @@ class ImportService:
         )
         if _same(current, after):
             return None
-        originals.setdefault(current.id, by_id.get(current.id) or by_email.get(key) or current)
+        originals.setdefault(current.id, stored or current)
         latest[current.id] = after
         return current.id
 
@@ -968,6 +980,8 @@ class ImportService:
 
     @staticmethod
     def _reason(error: Exception) -> str:
+        if isinstance(error, MerchantRefTakenError):
+            return "this ID belongs to another customer"
         if isinstance(error, AlreadyExistsError):
             return "this e-mail address belongs to another customer"
         if isinstance(error, InvalidInputError):

@@ -1,0 +1,73 @@
+"""The source system's customer id (merchant_ref) as a unique lookup, CUSTOMER_REF#<ref> → customer
+id (issue 17 §2 "force ID"): the same contract for the in-memory fake and DynamoDB (moto)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from chalicelib.errors import MerchantRefTakenError
+from chalicelib.repositories.ports import CustomerRepository
+from tests.integration.conftest import Api
+from tests.integration.test_customer_repository_contract import (  # noqa: F401 (fixtures)
+    configuration,
+    make,
+    repository,
+)
+
+CSV_TYPE = {"Content-Type": "text/csv"}
+
+
+def test_a_reference_finds_its_customer_and_no_other_can_take_it(repository: CustomerRepository) -> None:  # noqa: F811
+    repository.create(make(1, merchant_ref="42"))
+    repository.create(make(2))
+    assert {r: c.id for r, c in repository.get_many_by_ref(["42", "43", ""]).items()} == {"42": make(1).id}
+    with pytest.raises(MerchantRefTakenError):
+        repository.create(make(3, merchant_ref="42"))
+    second = repository.get(make(2).id)
+    assert second is not None
+    with pytest.raises(MerchantRefTakenError):
+        repository.update(second, replace(second, merchant_ref="42"))
+    assert repository.get_many_by_email(["person3@example.com"])[0] == {}  # nothing half-written
+
+
+def test_the_reference_moves_with_the_customer_and_goes_with_it(repository: CustomerRepository) -> None:  # noqa: F811
+    repository.create(make(1, merchant_ref="42"))
+    first = repository.get(make(1).id)
+    assert first is not None
+    repository.update(first, replace(first, merchant_ref="7", email="moved@example.com"))
+    assert set(repository.get_many_by_ref(["42", "7"])) == {"7"}
+    repository.create(make(2, merchant_ref="42"))  # the old reference is free again
+    moved = repository.get(make(1).id)
+    assert moved is not None
+    repository.delete(moved, keep_email_blocked=False)  # erasure deletes through here
+    assert set(repository.get_many_by_ref(["42", "7"])) == {"42"}
+    repository.create(make(3, merchant_ref="7"))
+
+
+def test_a_batch_writes_the_references_in_its_transactions(repository: CustomerRepository) -> None:  # noqa: F811
+    creates = [make(n, merchant_ref=str(n)) for n in range(1, 4)]
+    assert repository.write_batch(creates, [], "token-1") == {}
+    clash = make(9, merchant_ref="2")
+    failures = repository.write_batch([make(4, merchant_ref="4"), clash], [], "token-2")
+    # The batch's transaction fails on the clash; replayed row by row, only that row fails.
+    assert list(failures) == [clash.id] and isinstance(failures[clash.id], MerchantRefTakenError)
+    assert set(repository.get_many_by_ref(["1", "2", "3", "4"])) == {"1", "2", "3", "4"}
+    assert repository.get_many_by_ref(["2"])["2"].id == make(2).id
+
+
+def test_reimport_by_source_id_through_the_routes_updates_the_customer(admin: Api) -> None:
+    header = "ID;Email address;First Name;Last name;News.\n"
+    first = admin.call(
+        "POST", "/admin/customers/import", header + "17;john@example.com;John;Doe;0\n", headers=CSV_TYPE
+    )
+    assert first.status_code == 200
+    again = admin.call(
+        "POST", "/admin/customers/import", header + "17;johnny@example.com;Johnny;Doe;1\n", headers=CSV_TYPE
+    )
+    job = json.loads(again.body)
+    assert (job["created"], job["updated"], job["failed"]) == (0, 1, 0), job["errors"]
+    _, page = admin.json("GET", "/admin/customers")
+    assert [(c["email"], c["first_name"]) for c in page["items"]] == [("johnny@example.com", "Johnny")]
