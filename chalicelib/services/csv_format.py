@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import IO
 
+from chalicelib.services import import_layouts
 from chalicelib.services.csv_reading import DELIMITERS as DELIMITERS
 from chalicelib.services.csv_reading import ByteCounter as ByteCounter
 from chalicelib.services.csv_reading import CsvFormatError as CsvFormatError
@@ -29,72 +30,17 @@ FALSE = {"0", "no", "n", "non", "false", "faux", "falso"}
 # on import, so an export re-imports unchanged). "-" alone is the format's "no value".
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
-# Folded header (letters and digits only) → field. English, French and Spanish variants.
-_HEADER_FIELDS: dict[str, tuple[str, ...]] = {
-    "id": ("id", "idcustomer", "reference"),
-    "title": ("title", "socialtitle", "titre", "civilite", "tratamiento", "titulo", "gender"),
-    "last_name": ("lastname", "nom", "apellido", "apellidos", "surname"),
-    "first_name": ("firstname", "prenom", "nombre"),
-    "email": (
-        "emailaddress",
-        "email",
-        "adresseemail",
-        "courriel",
-        "mail",
-        "direcciondecorreoelectronico",
-        "correoelectronico",
-        "correo",
-    ),
-    "age": ("age", "edad"),
-    "enabled": ("enabled", "active", "actif", "active", "activo", "activado", "estado"),
-    "newsletter": ("news", "newsletter", "boletin", "boletindenoticias", "lettredinformation"),
-    "optin": ("opt", "optin", "partneroffers", "offrespartenaires", "ofertasdesocios"),
-    "registration": (
-        "registration",
-        "registered",
-        "inscription",
-        "dateinscription",
-        "registro",
-        "fechaderegistro",
-    ),
-    "last_visit": ("lastvisit", "dernierevisite", "derniereconnexion", "ultimavisita", "connection"),
-    "birthday": (
-        "birthday",
-        "birthdate",
-        "datedenaissance",
-        "anniversaire",
-        "fechadenacimiento",
-        "cumpleanos",
-    ),
-    "company": ("company", "societe", "entreprise", "empresa", "compania"),
-    "groups": ("groups", "group", "groupes", "groupe", "grupos", "grupo"),
-    "language": ("language", "lang", "langue", "idioma"),
-    "password": ("password", "motdepasse", "contrasena", "clave"),
-}
+# Folded header (letters and digits only) → field, for the fields the import stores: views of
+# the label tables in import_layouts (PrestaShop, Shopify, WooCommerce; English, French, Spanish).
 HEADER_ALIASES: dict[str, str] = {
-    alias: field for field, aliases in _HEADER_FIELDS.items() for alias in aliases
-}
-
-ADDRESS_HEADER_FIELDS: dict[str, tuple[str, ...]] = {
-    "email": _HEADER_FIELDS["email"] + ("customeremail", "customeremailaddress", "emailducustomer"),
-    "alias": ("alias", "addressalias", "nomdeladresse"),
-    "company": _HEADER_FIELDS["company"],
-    "first_name": _HEADER_FIELDS["first_name"],
-    "last_name": _HEADER_FIELDS["last_name"],
-    "vat_number": ("vatnumber", "vat", "numerodetva", "tva", "nif", "numerodeiva"),
-    "dni": ("dni", "identificationnumber", "numerodidentification"),
-    "address1": ("address1", "address", "adresse", "direccion", "direccion1", "adresse1"),
-    "address2": ("address2", "adresse2", "direccion2", "complement"),
-    "postcode": ("postcode", "zipcode", "zip", "postalcode", "codepostal", "codigopostal", "cp"),
-    "city": ("city", "ville", "ciudad", "localidad"),
-    "state": ("state", "etat", "region", "province", "provincia", "estado"),
-    "country": ("country", "pays", "pais", "countrycode", "codepays"),
-    "phone": ("phone", "telephone", "telefono"),
-    "phone_mobile": ("mobilephone", "phonemobile", "mobile", "portable", "movil", "telefonomovil"),
-    "other": ("other", "autre", "otro", "note"),
+    key: field
+    for key, field in import_layouts.ALIASES["customers"].items()
+    if field in import_layouts.STORED_FIELDS["customers"]
 }
 ADDRESS_HEADER_ALIASES: dict[str, str] = {
-    alias: field for field, aliases in ADDRESS_HEADER_FIELDS.items() for alias in aliases
+    key: field
+    for key, field in import_layouts.ALIASES["addresses"].items()
+    if field in import_layouts.STORED_FIELDS["addresses"]
 }
 
 

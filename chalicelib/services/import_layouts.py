@@ -153,6 +153,7 @@ CUSTOMER_LABELS: dict[str, tuple[str, ...]] = {
         "Boletín de noticias",  # 1.6 ES list export
         "News.",  # Clientele
         "Boletín",
+        "Lettre d'information",
         # Shopify's e-mail marketing consent is the newsletter subscription.
         "Accepts Email Marketing",
     ),
@@ -174,6 +175,7 @@ CUSTOMER_LABELS: dict[str, tuple[str, ...]] = {
         "Sign Up",  # WooCommerce
         "Registered",
         "Date d'inscription",
+        "Date inscription",
         "Registro",
     ),
     "last_visit": (
@@ -250,6 +252,7 @@ ADDRESS_LABELS: dict[str, tuple[str, ...]] = {
         "E-mail du client *",  # 1.6 FR
         "Email del cliente *",  # 1.6 ES
         "Customer email address",
+        "Email du customer",
         *CUSTOMER_LABELS["email"],
     ),
     "customer_id": ("Customer ID", "ID client", "ID del cliente"),
@@ -318,10 +321,18 @@ ADDRESS_LABELS: dict[str, tuple[str, ...]] = {
         "Country code",
         "Code pays",
     ),
-    "state": ("State", "État", "Provincia", "Etat", "Region", "Province"),
-    "other": ("Other", "Autre", "Otro"),
+    "state": ("State", "État", "Provincia", "Etat", "Region", "Province", "Estado"),
+    "other": ("Other", "Autre", "Otro", "Note"),
     "phone": ("Phone", "Téléphone", "Teléfono"),
-    "phone_mobile": ("Mobile Phone", "Téléphone mobile", "Teléfono móvil", "Mobile", "Portable", "Móvil"),
+    "phone_mobile": (
+        "Mobile Phone",
+        "Téléphone mobile",
+        "Teléfono móvil",
+        "Phone mobile",
+        "Mobile",
+        "Portable",
+        "Móvil",
+    ),
     "vat_number": ("VAT number", "Numéro de TVA", "Número de IVA", "VAT", "TVA", "NIF"),
     "dni": ("DNI/NIF/NIE", "DNI", "Identification number", "Numéro d'identification"),
 }
