@@ -16,7 +16,7 @@ from chalicelib.domain.imports import IGNORE, ImportKind, ImportMapping, ImportO
 from chalicelib.errors import ConflictError, InvalidInputError, NotFoundError
 from chalicelib.repositories.ports import ImportRepository
 from chalicelib.security.cursors import CursorCodec
-from chalicelib.services import csv_format
+from chalicelib.services import import_layouts
 from chalicelib.services.config import ConfigService
 
 _OPTION_NAMES = frozenset(f.name for f in fields(ImportOptions))
@@ -25,9 +25,10 @@ _NOT_SAVED = frozenset({"preview", "mapping_name"})
 
 
 def known_fields(kind: ImportKind) -> frozenset[str]:
-    """The fields a column can be mapped to: what the header matcher recognises for the kind."""
-    aliases = csv_format.HEADER_ALIASES if kind == "customers" else csv_format.ADDRESS_HEADER_ALIASES
-    return frozenset(aliases.values())
+    """The fields a column can be mapped to: those the pipeline stores for the kind. A field the
+    header matcher merely recognises (to report it as left behind) would drop the column's values,
+    which a mapping the merchant chose must never do quietly."""
+    return import_layouts.STORED_FIELDS[kind]
 
 
 def _normalised(given: dict[str, Any]) -> dict[str, Any]:

@@ -13,20 +13,15 @@ from chalicelib.settings import get_settings
 from tests.integration.conftest import Api
 from tests.integration.test_imports_routes import object_created
 
-# Our own export's labels, a column we don't read ("Shoe size"). The mapping is stored and used by
-# every run; how it matches columns is the header matcher's (ImportService._columns).
+# A header the matcher can't know ("Contact" holds the e-mail), one dropped on purpose ("Club
+# card") and one nobody reads ("Shoe size").
 FILE = (
-    "Email address;Last name;First Name;News.;Shoe size\n"
-    "ann@example.com;Berg;Ann;1;38\n"
-    "bob@example.com;Cole;Bob;0;\n"
-    "not-an-email;Bad;Row;1;40\n"
+    "Contact;Last name;First Name;News.;Shoe size;Club card\n"
+    "ann@example.com;Berg;Ann;1;38;AB-1\n"
+    "bob@example.com;Cole;Bob;0;;AB-2\n"
+    "not-an-email;Bad;Row;1;40;AB-3\n"
 )
-MAPPING = {
-    "Email address": "email",
-    "Last name": "last_name",
-    "First Name": "first_name",
-    "News.": "newsletter",
-}
+MAPPING = {"Contact": "email", "Club card": "ignore"}
 
 
 def _emails(admin: Api) -> list[str]:
@@ -69,8 +64,9 @@ def test_a_preview_writes_nothing_and_apply_runs_it_once_with_the_options_previe
     assert [(r["line"], r["action"]) for r in rows] == [(2, "create"), (3, "update"), (4, "error")]
     assert rows[0]["values"]["first_name"] == "Ann" and rows[0]["values"]["newsletter"] is True
     assert "password" not in json.dumps(rows[0]["values"]).replace("has_password", "")
-    assert rows[2]["errors"] and rows[2]["errors"][0]["column"] == "Email address"
+    assert rows[2]["errors"] and rows[2]["errors"][0]["column"] == "Contact"
     assert {"column": "Shoe size", "reason": "unknown column, ignored", "count": 2} in job["warnings"]
+    assert all(w["column"] != "Club card" for w in job["warnings"])  # ignored on purpose: no warning
     assert job["errors"] == []  # the preview's errors are on its rows, not the job's error list
     # ... and the upload's event delivered again previews nothing again
     object_created(admin, f"imports/{import_id}/shop.csv")
