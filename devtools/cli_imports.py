@@ -96,16 +96,6 @@ def given_options(args: argparse.Namespace) -> dict[str, Any]:
     return given
 
 
-def import_options(args: argparse.Namespace) -> Any:
-    """ImportOptions from --mapping, --preview and --option KEY=VALUE, without a saved mapping's
-    values (see _resolve_options). Raises: CliUsageError."""
-    from chalicelib.domain.imports import ImportOptions
-
-    return dataclasses.replace(
-        ImportOptions(), **given_options(args), mapping_name=args.mapping, preview=bool(args.preview)
-    )
-
-
 def _option_value(key: str, raw: str, default: Any) -> Any:
     if isinstance(default, bool):
         if raw.lower() not in ("1", "0", "true", "false", "yes", "no"):
@@ -199,10 +189,7 @@ def run_import(args: argparse.Namespace) -> int:
     _seed_defaults()
     try:
         options = _resolve_options(args)
-        job, url = _create_job(services, args.kind, args.file.name, options)
-    except CliUsageError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        job, url = services.create_job(args.kind, args.file.name, None, options)
     except InvalidInputError as error:
         reasons = "; ".join(f"{k}: {v}" for k, v in (error.fields or {}).items()) or error.message
         print(f"error: {error.message} ({reasons})", file=sys.stderr)
@@ -230,31 +217,12 @@ def _seed_defaults() -> None:
 
 
 def _resolve_options(args: argparse.Namespace) -> Any:
-    """The options the job runs with, resolved as POST /admin/imports resolves them (a saved
-    mapping by name, then the options given; checked). Raises: CliUsageError, InvalidInputError."""
+    """The options the job runs with, resolved as POST /admin/imports resolves them: a saved
+    mapping by name, then the options given, checked. Raises: InvalidInputError."""
     from chalicelib.wiring import container
 
-    mappings = getattr(container(), "import_mappings", None)
-    if mappings is None:  # an import service without saved mappings: the options as given
-        if args.mapping:
-            raise CliUsageError("this version of the import service has no saved mappings")
-        return import_options(args)
+    mappings = container().import_mappings
     return mappings.resolve(args.kind, given_options(args), args.mapping, bool(args.preview))
-
-
-def _create_job(services: Any, kind: str, filename: str, options: Any) -> tuple[Any, str]:
-    """ImportService.create_job with the options, as POST /admin/imports does."""
-    import inspect
-
-    from chalicelib.domain.imports import ImportOptions
-
-    if "options" in inspect.signature(services.create_job).parameters:
-        job, url = services.create_job(kind, filename, None, options)
-        return job, url
-    if options != ImportOptions():
-        raise CliUsageError("this version of the import service takes no options yet")
-    job, url = services.create_job(kind, filename, None)
-    return job, url
 
 
 def _done(job: Any) -> bool:
@@ -364,14 +332,13 @@ def _import_summary(services: Any, job: Any) -> int:
             if cursor is not None:
                 print(f"  … more in the report (GET /admin/imports/{job.id}/errors)")
     if job.status == "previewed":
-        rows = services.preview(job) if hasattr(services, "preview") else None
+        rows = services.preview(job)
         if rows:
             print("Preview (as the rows would be stored):")
         for row in rows or ():
-            values = getattr(row, "values", {})
-            shown = ", ".join(f"{k}={v}" for k, v in values.items() if v not in (None, ""))
-            print(f"  line {row.line} {getattr(row, 'action', '')}: {shown}")
-            for error in getattr(row, "errors", ()):
+            shown = ", ".join(f"{k}={v}" for k, v in row.values.items() if v not in (None, ""))
+            print(f"  line {row.line} {row.action}: {shown}")
+            for error in row.errors:
                 print(f"    {error.column}: {error.reason}")
         print(f"Nothing was written. Run it with POST /admin/imports/{job.id}/apply.")
     if job.report_key:
@@ -392,21 +359,16 @@ def run_export(args: argparse.Namespace) -> int:
     from chalicelib.wiring import container
     from devtools.environment import resolve_data_dir
 
-    query: dict[str, Any] = {}
-    if args.format:
-        if "format" not in ExportParams.model_fields:
-            print("error: this version of the export takes no --format yet", file=sys.stderr)
-            return EXIT_USAGE
-        query["format"] = args.format
+    query: dict[str, Any] = {"format": args.format} if args.format else {}
     try:
         params = ExportParams.model_validate(query)
     except ValueError:
-        print("error: unknown --format (see API.md for the export layouts)", file=sys.stderr)
+        print("error: --format takes clientele, prestashop-import, prestashop8 or shopify", file=sys.stderr)
         return EXIT_USAGE
     services = container().imports
     _seed_defaults()
     with event_delivery(args.project_dir, resolve_data_dir()) as start_delivery:
-        job = services.start_export(params)
+        job = services.start_export(params, params.format)
         print(f"Export {job.id}: customers to {args.file}")
         if start_delivery is not None:
             start_delivery()

@@ -30,13 +30,19 @@ def cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def test_cli_import_then_export_without_a_running_stack(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     upload = tmp_path / "clients.csv"
-    # As Excel saves it on a French Windows: Windows-1252, `;`, CRLF.
+    # As Excel saves it on a French Windows: Windows-1252, `;`, CRLF, a title row above the header.
     data = (
-        "Adresse e-mail;Prénom;Nom\r\nh@example.com;Hélène;Müller\r\n"
-        "z@example.com;Zoé;Roux\r\nnot-an-email;Cy;Cole\r\n".encode("cp1252")
-    )
+        "Clients 2024;;\r\nAdresse e-mail;Prénom;Nom\r\nh@example.com;Hélène;Müller\r\n"
+        "z@example.com;Zoé;Roux\r\nnot-an-email;Cy;Cole\r\n"
+    ).encode("cp1252")
     upload.write_bytes(data)
-    imported = cli(data_dir, "import", "customers", str(upload))
+
+    preview = cli(data_dir, "import", "customers", str(upload), "--option", "skip_lines=1", "--preview")
+    assert preview.returncode == 0, preview.stdout + preview.stderr
+    assert "  line 3 create: email=h@example.com, first_name=Hélène, last_name=Müller" in preview.stdout
+    assert "Nothing was written." in preview.stdout
+
+    imported = cli(data_dir, "import", "customers", str(upload), "--option", "skip_lines=1")
     output = imported.stdout
     assert imported.returncode == 1, output + imported.stderr  # a row failed: not a success
     lines = output.splitlines()
@@ -48,17 +54,18 @@ def test_cli_import_then_export_without_a_running_stack(tmp_path: Path) -> None:
     assert progress[-1].startswith(last)
     assert "rows/s" in progress[-1] and "\x1b[" not in output
     assert "3 row(s) read, 2 created, 0 updated, 0 unchanged, 1 failed" in output
-    assert "  line 4, Adresse e-mail: " in output
+    assert "  line 5, Adresse e-mail: " in output  # the file's own line, title row counted
     assert "not-an-email" not in output  # never echoed
     assert "Report: s3://clientele-local/reports/" in output
     assert '"level"' not in output  # the app's JSON logs don't bury the summary
 
     exported = tmp_path / "out.csv"
-    done = cli(data_dir, "export", "customers", str(exported))
+    done = cli(data_dir, "export", "customers", str(exported), "--format", "prestashop8")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "completed — 2 customer(s) written to" in done.stdout
     text = exported.read_text(encoding="utf-8-sig")
-    assert ";Müller;Hélène;h@example.com;" in text and ";Roux;Zoé;z@example.com;" in text
+    assert text.startswith("ID;Social title;First name;Last name;Email address;")
+    assert ";Hélène;Müller;h@example.com;" in text and ";Zoé;Roux;z@example.com;" in text
 
 
 def test_cli_import_usage_errors_name_the_options(tmp_path: Path) -> None:
