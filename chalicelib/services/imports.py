@@ -420,6 +420,7 @@ class ImportService:
 
     # -- the pipeline --------------------------------------------------------------------------
     def _process(self, job: ImportJob, stream: IO[bytes], remaining_ms: Callable[[], int]) -> ImportJob:
+        run: _Run | None = None
         try:
             text, delimiter, consumed = csv_format.open_text(stream, job.options)
             rows = csv_format.read_rows(cast(IO[str], text), delimiter, job.options.skip_lines)
@@ -476,7 +477,9 @@ class ImportService:
                 self._flush(run, batch, consumed.count)
             return self._finish(run.job)
         except csv_format.CsvFormatError as error:
-            return self._fail(job, str(error))
+            # Also raised mid-file (a byte the file's encoding can't decode, after batches were
+            # applied): the job is failed as last saved, not as it was when the run began.
+            return self._fail(run.job if run is not None else job, str(error))
         except ConflictError:
             logger.info("import taken over by another run", import_id=job.id)
             return self.get(job.id)

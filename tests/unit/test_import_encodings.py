@@ -59,3 +59,14 @@ def test_title_rows_and_a_forced_delimiter_come_from_the_job_options() -> None:
     data = b"Clientele export\r\n\r\nEmail address|First Name|Last name\r\na@example.com|Ann|Ash\r\n"
     job = deliver(world, upload(world, data, ImportOptions(skip_lines=2, delimiter="|")))
     assert (job.status, job.created) == ("completed", 1), job.failure
+
+
+def test_a_mixed_file_failing_after_applied_batches_fails_on_its_line_keeping_what_was_applied() -> None:
+    world = build(rows_per_batch=2)
+    good = "".join(f"p{n}@example.com;Zoé;Roux\r\n" for n in range(6)).encode()  # lines 2-7: UTF-8
+    data = HEADER.encode() + good + "h@example.com;Hélène;M\r\n".encode("cp1252")  # line 8
+    job = deliver(world, upload(world, data))
+    assert job.status == "failed" and (job.failure or "").startswith("Line 8 "), job.failure
+    # The batches applied before the bad line stay applied, and the job says how far it got.
+    assert job.created == job.checkpoint_rows and job.created >= 4
+    assert world.customers.get_by_email("h@example.com") is None
