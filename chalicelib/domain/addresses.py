@@ -56,6 +56,9 @@ class Address:
     phone: str | None = None
     phone_mobile: str | None = None
     other: str | None = None
+    # The address's id in the system the shop came from (PrestaShop's "Address ID"), kept by the
+    # import and matched on a re-import before the alias.
+    merchant_ref: str | None = None
     # Orders that point at this address; an address in use is hidden, never deleted.
     order_count: int = 0
     deleted: bool = False

@@ -232,6 +232,7 @@ class AddressRecord(TableRecord, discriminator="ADDRESS"):
     phone = UnicodeAttribute(null=True)
     phone_mobile = UnicodeAttribute(null=True)
     other = UnicodeAttribute(null=True)
+    merchant_ref = UnicodeAttribute(null=True)
     order_count = NumberAttribute(default=0)
     deleted = BooleanAttribute(default=False)
     created_at = UnicodeAttribute()

@@ -41,8 +41,11 @@ class AddressService:
         if missing:
             raise InvalidInputError("The address is not valid.", missing)
 
-    def create(self, customer_id: str, request: AddressRequest) -> Address:
-        """Raises: NotFoundError (customer), InvalidInputError."""
+    def create(
+        self, customer_id: str, request: AddressRequest, *, merchant_ref: str | None = None
+    ) -> Address:
+        """`merchant_ref`: the address's id in the shop's previous system (imports only).
+        Raises: NotFoundError (customer), InvalidInputError."""
         if self._customers.get(customer_id) is None:
             raise NotFoundError("Customer not found.")
         now = self._clock()
@@ -51,6 +54,7 @@ class AddressService:
             customer_id=customer_id,
             created_at=now,
             updated_at=now,
+            merchant_ref=merchant_ref,
             **request.model_dump(),
         )
         self._check_required(address)
@@ -65,14 +69,25 @@ class AddressService:
         return address
 
     def update(
-        self, address_id_value: str, request: UpdateAddressRequest, *, owner: str | None = None
+        self,
+        address_id_value: str,
+        request: UpdateAddressRequest,
+        *,
+        owner: str | None = None,
+        merchant_ref: str | None = None,
     ) -> Address:
-        """Raises: NotFoundError, InvalidInputError, ConflictError."""
+        """`merchant_ref` (imports): set when given, kept otherwise.
+        Raises: NotFoundError, InvalidInputError, ConflictError."""
         before = self.get(address_id_value, owner=owner)
         changes: dict[str, Any] = request.model_dump(exclude_unset=True)
         document = {name: getattr(before, name) for name in ADDRESS_FIELDS} | changes
         checked = validate(AddressRequest, document, message="The address is not valid.")
-        after = replace(before, **checked.model_dump(), updated_at=self._clock())
+        after = replace(
+            before,
+            **checked.model_dump(),
+            merchant_ref=merchant_ref or before.merchant_ref,
+            updated_at=self._clock(),
+        )
         self._check_required(after)
         self._repository.update(before, after)
         return replace(after, version=before.version + 1)

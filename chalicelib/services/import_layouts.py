@@ -381,6 +381,10 @@ STORED_FIELDS: dict[ImportKind, frozenset[str]] = {
             "phone",
             "phone_mobile",
             "other",
+            # the address's source id (matched before the alias) and its owner's (when there is
+            # no e-mail), both through services/imports.py _address_rows
+            "id",
+            "customer_id",
             # read to skip brand, supplier and inactive addresses with a reason
             "enabled",
             "manufacturer",

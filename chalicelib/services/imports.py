@@ -442,7 +442,11 @@ class ImportService:
             run = _Run(
                 job, columns, {field: names[position] for position, field in columns.items()}, names, ignored
             )
-            if "email" not in columns.values():
+            # An address file may name its owners by Customer ID instead (the source's id or ours).
+            owner_column = "email" in columns.values() or (
+                job.kind == "addresses" and "customer_id" in columns.values()
+            )
+            if not owner_column:
                 return self._fail(job, "No e-mail column was found in the header row.")
             if job.previewing:
                 return self._preview(run, rows, consumed.count)
@@ -1002,27 +1006,37 @@ class ImportService:
         mode: ImportMode = "both",
         dry_run: bool = False,
     ) -> _Batch:
-        """Addresses upsert by (customer e-mail, alias), one write per row. Brand, supplier and
+        """Addresses upsert by owner (customer e-mail, or the source system's Customer ID when there is
+        none) and then by the source's Address ID or else the alias, one write per row. Brand, supplier and
         inactive addresses are skipped with a warning (counted per reason), never failed. `mode`
         create leaves existing addresses alone, update adds none; `dry_run` writes nothing."""
         outcome = _Batch()
         emails = [normalise_email(email) for _, f in rows if (email := f.get("email"))]
         owners, _blocked = self._customers.get_many_by_email(emails)
+        # Rows without an e-mail find their owner by Customer ID: ours, or the source system's
+        # through the same CUSTOMER_REF# lookup the customers import writes (one BatchGet each).
+        owner_ids = [ref for _, f in rows if not f.get("email") and (ref := f.get("customer_id"))]
+        owners_by_id = self._customers.get_many([r for r in owner_ids if _OUR_ID.match(r)])
+        owners_by_id |= self._customers.get_many_by_ref([r for r in owner_ids if r not in owners_by_id])
         for line, values in rows:
             skipped = import_values.skipped_address(values)
             if skipped is not None:
                 outcome.warn(headers.get(skipped[0], skipped[0]), skipped[1])
                 outcome.stored[line] = ("skip", {k: v for k, v in values.items() if v is not None})
                 continue
-            email = values.get("email")
-            owner = owners.get(normalise_email(email)) if email else None
+            email, owner_ref = values.get("email"), values.get("customer_id")
+            if email:
+                owner = owners.get(normalise_email(email))
+            else:
+                owner = owners_by_id.get(owner_ref) if owner_ref else None
             if owner is None:
-                outcome.fail(
-                    line,
-                    headers.get("email", "email"),
-                    "required" if not email else "no customer has this e-mail address",
-                )
+                if email or not owner_ref:
+                    reason = "required" if not email else "no customer has this e-mail address"
+                    outcome.fail(line, headers.get("email", "email"), reason)
+                else:
+                    outcome.fail(line, headers.get("customer_id", "customer_id"), "no customer has this ID")
                 continue
+            reference = values.get("id")
             document = {k: v for k, v in values.items() if k in ADDRESS_FIELDS and v is not None}
             try:
                 active = values.get("enabled")
@@ -1040,13 +1054,11 @@ class ImportService:
                     outcome.fail(line, headers.get("country", "country"), str(error))
                     continue
             try:
-                existing = next(
-                    (
-                        a
-                        for a in self._addresses.for_customer(owner.id, 200, None, include_deleted=False)[0]
-                        if fold(a.alias) == fold(document.get("alias", "My address"))
-                    ),
-                    None,
+                book = self._addresses.for_customer(owner.id, 200, None, include_deleted=False)[0]
+                # The source's Address ID first (a renamed alias is still the same address), then
+                # the alias.
+                existing = next((a for a in book if reference and a.merchant_ref == reference), None) or next(
+                    (a for a in book if fold(a.alias) == fold(document.get("alias", "My address"))), None
                 )
                 if (existing is None and mode == "update") or (existing is not None and mode == "create"):
                     column = headers.get("alias") or headers.get("email", "email")
@@ -1055,16 +1067,18 @@ class ImportService:
                 elif existing is None:
                     request = AddressRequest.model_validate(document)
                     if not dry_run:
-                        self._addresses.create(owner.id, request)
+                        self._addresses.create(owner.id, request, merchant_ref=reference)
                     outcome.created += 1
                     outcome.stored[line] = ("create", request.model_dump(mode="json", exclude_none=True))
-                elif all(getattr(existing, k) == v for k, v in document.items()):
+                elif all(getattr(existing, k) == v for k, v in document.items()) and (
+                    reference is None or existing.merchant_ref == reference
+                ):
                     outcome.unchanged += 1
                     outcome.stored[line] = ("unchanged", document)
                 else:
                     changes = UpdateAddressRequest.model_validate(document)
                     if not dry_run:
-                        self._addresses.update(existing.id, changes)
+                        self._addresses.update(existing.id, changes, merchant_ref=reference)
                     outcome.updated += 1
                     outcome.stored[line] = ("update", changes.model_dump(mode="json", exclude_unset=True))
             except ValidationError as error:

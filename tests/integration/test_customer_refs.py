@@ -71,3 +71,29 @@ def test_reimport_by_source_id_through_the_routes_updates_the_customer(admin: Ap
     assert (job["created"], job["updated"], job["failed"]) == (0, 1, 0), job["errors"]
     _, page = admin.json("GET", "/admin/customers")
     assert [(c["email"], c["first_name"]) for c in page["items"]] == [("johnny@example.com", "Johnny")]
+
+
+def test_addresses_by_source_customer_id_and_address_id_through_the_routes(admin: Api) -> None:
+    header = "ID;Email address;First Name;Last name\n"
+    admin.call("POST", "/admin/customers/import", header + "17;john@example.com;John;Doe\n", headers=CSV_TYPE)
+    addresses = "Address ID;Alias*;Customer ID;Lastname*;Firstname*;Address 1*;Zipcode*;City*;Country*\n"
+    first = admin.call(
+        "POST",
+        "/admin/customers/import?kind=addresses",
+        addresses + "3;Home;17;Doe;John;1 Main St;10001;New York;United States\n",
+        headers=CSV_TYPE,
+    )
+    assert json.loads(first.body)["created"] == 1, first.body
+    again = admin.call(
+        "POST",
+        "/admin/customers/import?kind=addresses",
+        addresses + "3;Main home;17;Doe;John;1 Main Street;10001;New York;United States\n",
+        headers=CSV_TYPE,
+    )
+    job = json.loads(again.body)
+    assert (job["created"], job["updated"], job["failed"]) == (0, 1, 0), job["errors"]
+    _, customers = admin.json("GET", "/admin/customers")
+    _, page = admin.json("GET", f"/admin/customers/{customers['items'][0]['id']}/addresses")
+    assert [(a["alias"], a["address1"], a["country"]) for a in page["items"]] == [
+        ("Main home", "1 Main Street", "US")
+    ]

@@ -359,12 +359,16 @@ def test_prestashop_address_samples_import_every_customer_address(fixture: str) 
     # The French and Spanish files used to fail whole ("No e-mail column was found").
     assert (job.created, job.failed, job.layout) == (11, 0, CASES[fixture][1])
     header = header_of(fixture)
-    id_column, manufacturer, supplier = header[0], header[5], header[6]
+    manufacturer, supplier = header[5], header[6]
     assert set(job.warnings) == {
         ImportWarning(manufacturer, import_values.SKIPPED_BRAND, 3),
         ImportWarning(supplier, import_values.SKIPPED_SUPPLIER, 2),
-        # The source's address ids are not kept yet: each one is counted as dropped.
-        ImportWarning(id_column, "unknown column, ignored", 16),
+    }
+    # The source's address ids are kept, as each address's reference (matched on a re-import).
+    assert world.customers.address_book is not None
+    assert {a.merchant_ref for a in world.customers.address_book.addresses.values()} == {
+        str(n)
+        for n in range(1, 12)  # 12 to 16 are the brands' and suppliers'
     }
     hook = world.customers.get_by_email("james.hook@prestashop.com")
     assert hook is not None

@@ -60,3 +60,59 @@ def test_our_own_id_still_matches_first_and_is_not_taken_for_a_reference() -> No
     assert (job.created, job.updated) == (0, 1), errors(world, job.id)
     after = world.customers.get(john.id)
     assert after is not None and (after.email, after.merchant_ref) == ("john@example.org", "17")
+
+
+# PrestaShop 8's address importer header (tests/fixtures/imports/prestashop-8-addresses_import.csv).
+ADDRESSES = (
+    "Address ID;Alias*;Active (0/1);Customer e-mail*;Customer ID;Manufacturer;Supplier;Company;"
+    "Lastname*;Firstname*;Address 1*;Address 2;Zipcode*;City*;Country*;State;Other;Phone;"
+    "Mobile Phone;VAT number;DNI\n"
+)
+
+
+def address_row(address_id: str, alias: str, email: str, customer_id: str, street: str) -> str:
+    return (
+        f"{address_id};{alias};1;{email};{customer_id};;;;Doe;John;{street};;10001;New York;"
+        "United States;;;;;;\n"
+    )
+
+
+def test_an_address_without_email_finds_its_owner_by_the_source_customer_id() -> None:
+    world = build()
+    deliver(world, upload(world, HEADER + "17;1;Doe;John;john@example.com;1;0;0\n"))
+    john = world.customers.get_by_email("john@example.com")
+    assert john is not None
+    content = (
+        ADDRESSES + address_row("3", "Home", "", "17", "1 Main St") + address_row("4", "Work", "", "99", "x")
+    )
+    job = deliver(world, upload(world, content, kind="addresses"))
+    assert (job.created, job.failed) == (1, 1), errors(world, job.id)
+    assert errors(world, job.id) == [(3, "Customer ID", "no customer has this ID")]
+    (home,) = world.service._addresses.for_customer(john.id, 10, None)[0]  # type: ignore[attr-defined]
+    assert (home.alias, home.country, home.merchant_ref) == ("Home", "US", "3")
+    # Our own id names the owner too.
+    job = deliver(
+        world,
+        upload(world, ADDRESSES + address_row("5", "Office", "", john.id, "2 Side St"), kind="addresses"),
+    )
+    assert (job.created, job.failed) == (1, 0), errors(world, job.id)
+
+
+def test_reimported_address_matches_by_its_source_address_id_before_the_alias() -> None:
+    world = build()
+    deliver(world, upload(world, HEADER + "17;1;Doe;John;john@example.com;1;0;0\n"))
+    john = world.customers.get_by_email("john@example.com")
+    assert john is not None
+    deliver(
+        world,
+        upload(
+            world, ADDRESSES + address_row("3", "Home", "john@example.com", "", "1 Main St"), kind="addresses"
+        ),
+    )
+    # The old shop renamed the alias and fixed the street: the same address, not a second one.
+    again = ADDRESSES + address_row("3", "Main home", "john@example.com", "", "1 Main Street")
+    job = deliver(world, upload(world, again, kind="addresses"))
+    assert (job.created, job.updated, job.failed) == (0, 1, 0), errors(world, job.id)
+    (home,) = world.service._addresses.for_customer(john.id, 10, None)[0]  # type: ignore[attr-defined]
+    assert (home.alias, home.address1, home.merchant_ref) == ("Main home", "1 Main Street", "3")
+    assert deliver(world, upload(world, again, kind="addresses")).unchanged == 1
