@@ -73,3 +73,21 @@ def test_cli_import_usage_errors_name_the_options(tmp_path: Path) -> None:
     upload.write_bytes(b"Email\na@example.com\n")
     done = cli(tmp_path / "data", "import", "customers", str(upload), "--option", "colour=red")
     assert done.returncode == 2 and "skip_lines" in done.stderr
+
+
+def test_cli_import_against_a_running_stack_is_run_by_the_stacks_event_runner(tmp_path: Path) -> None:
+    from tests.integration.test_local_stack import Launcher
+
+    launcher = Launcher(tmp_path / "data")
+    upload = tmp_path / "clients.csv"
+    upload.write_bytes(b"Email address;First Name;Last name\na@example.com;Ann;Ash\n")
+    try:
+        stack = launcher.start()
+        done = launcher.cli("import", "customers", str(upload))
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "completed — 1 row(s) read, 1 created" in done.stdout
+        # The stack's runner delivered it: the CLI ran no handler of its own.
+        assert stack.runner_status()["deliveries"] >= 1
+        stack.interrupt()
+    finally:
+        launcher.close()
