@@ -399,6 +399,19 @@ def test_create_copy_and_revoke_a_storefront_key(page: Any, stack: Stack, data: 
     Api(stack.api_url).call("PUT", f"/store/carts/{cart['id']}/lines/pen-1", 403, headers=headers, json=line)
 
 
+def test_export_customers_in_prestashop_8s_layout(page: Any, data: dict[str, Any]) -> None:
+    """Issue 17 §6: the export's layout is picked on the Import / export screen."""
+    sign_in(page, ADMIN)
+    page.get_by_role("link", name="Import / export").click()
+    page.get_by_label("Export layout").select_option("prestashop8")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Export (CSV)").click()
+    download = info.value
+    assert download.suggested_filename == "customer.csv"
+    text = Path(download.path()).read_text(encoding="utf-8-sig")
+    assert text.startswith("ID;Social title;First name;Last name;Email address;Group;Company;Sales;")
+
+
 def test_support_employee_does_not_see_the_staff_screens(page: Any, data: dict[str, Any]) -> None:
     sign_in(page, SUPPORT)
     page.get_by_role("heading", name="Customer service", level=1).wait_for()

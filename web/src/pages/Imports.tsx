@@ -9,6 +9,14 @@ const POLL_MS = 1000;
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The export's layouts (API `format`) and the file name each system's own export would have. */
+const EXPORT_FILENAMES: Record<string, string> = {
+  clientele: "customers.csv",
+  "prestashop-import": "customers_import.csv",
+  prestashop8: "customer.csv",
+  shopify: "customer_template.csv",
+};
+
 /** Export with the list's filters: direct CSV; when the API says the list is too large (422),
  * the asynchronous export, polled until its download URL is ready. */
 export async function exportCustomers(
@@ -16,7 +24,8 @@ export async function exportCustomers(
   onProgress: (message: string) => void,
 ): Promise<string | null> {
   try {
-    downloadBlob(await apiBlob("/admin/customers/export", { query }), "customers.csv");
+    const name = EXPORT_FILENAMES[String(query.format ?? "clientele")] ?? "customers.csv";
+    downloadBlob(await apiBlob("/admin/customers/export", { query }), name);
     return null;
   } catch (error) {
     if (!(error instanceof ApiError && error.status === 422)) throw error;
@@ -236,11 +245,12 @@ function JobView({ job }: { job: ImportJob }) {
 
 function ExportBox() {
   const { t } = useI18n();
+  const [format, setFormat] = useState("clientele");
   const [state, setState] = useState<{ busy: boolean; error: unknown; url: string | null; rows: string | null }>({ busy: false, error: null, url: null, rows: null });
   async function run() {
     setState({ busy: true, error: null, url: null, rows: null });
     try {
-      const url = await exportCustomers({}, (rows) => setState((s) => ({ ...s, rows })));
+      const url = await exportCustomers({ format }, (rows) => setState((s) => ({ ...s, rows })));
       setState({ busy: false, error: null, url, rows: null });
     } catch (error) {
       setState({ busy: false, error, url: null, rows: null });
@@ -250,6 +260,19 @@ function ExportBox() {
     <article>
       <h2>{t("Export customers")}</h2>
       <p>{t("Every customer as CSV in the import format. To export a filtered list, use the export button on the customer list.")}</p>
+      <SelectField
+        name="export-format"
+        label={t("Export layout")}
+        hint={t("Every layout imports back here; none holds passwords.")}
+        value={format}
+        onChange={setFormat}
+        options={[
+          { value: "clientele", label: t("Clientele (import format)") },
+          { value: "prestashop-import", label: t("PrestaShop import file") },
+          { value: "prestashop8", label: t("PrestaShop 8 back-office export") },
+          { value: "shopify", label: t("Shopify customer template") },
+        ]}
+      />
       <button type="button" className="secondary" onClick={run} aria-busy={state.busy || undefined} disabled={state.busy}>
         {t("Export (CSV)")}
       </button>
