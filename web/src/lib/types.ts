@@ -199,7 +199,51 @@ export interface OrderMessage {
   messages: Record<string, string>;
 }
 
-export type ImportStatus = "pending" | "running" | "completed" | "completed_with_errors" | "failed";
+export type ImportStatus =
+  | "pending"
+  | "running"
+  | "previewed"
+  | "completed"
+  | "completed_with_warnings"
+  | "completed_with_errors"
+  | "failed";
+
+// The names of API.md "Additions" (POST /admin/imports) and chalicelib/domain/imports.py ImportOptions.
+export type ImportEncoding = "auto" | "utf-8" | "windows-1252" | "iso-8859-1" | "utf-16";
+export type ImportDateFormat = "auto" | "iso" | "dd/mm/yyyy" | "mm/dd/yyyy";
+export type ImportMode = "create" | "update" | "both";
+export type ImportPasswords = "keep" | "invite" | "none";
+
+export interface ImportOptions {
+  mapping: Record<string, string>;
+  delimiter: string | null;
+  multi_value_separator: string;
+  encoding: ImportEncoding;
+  date_format: ImportDateFormat;
+  skip_lines: number;
+  mode: ImportMode;
+  passwords: ImportPasswords;
+  create_missing_groups: boolean;
+  group_map: Record<string, string>;
+}
+
+export interface ImportWarning {
+  column: string;
+  reason: string;
+  count: number;
+}
+
+/** One of the file's columns with the field it was matched to ("ignore": dropped). */
+export interface ImportColumn {
+  column: string;
+  field: string;
+}
+
+export interface ImportMapping {
+  name: string;
+  kind?: "customers" | "addresses";
+  options: Partial<ImportOptions>;
+}
 
 export interface RowError {
   line: number;
@@ -225,6 +269,12 @@ export interface ImportJob {
   report_url: string | null;
   errors: RowError[];
   errors_next_cursor: string | null;
+  // Issue 17: how the file was read. Optional: older jobs (and older servers) have none.
+  layout?: string | null;
+  warnings?: ImportWarning[];
+  options?: Partial<ImportOptions> | null;
+  columns?: ImportColumn[] | null;
+  preview_rows?: Record<string, unknown>[] | null;
 }
 
 export interface ExportJob {
