@@ -15,6 +15,7 @@ describe("import options", () => {
     expect(options.date_format).toBe("dd/mm/yyyy");
     expect(options.group_map).toEqual({ "3": "grp-vip" });
     expect(options.passwords).toBe("keep");
+    expect(Object.keys(optionsOf({ ...job, options: { preview: true, mapping_name: "x" } } as unknown as ImportJob))).not.toContain("preview");
     expect(sameOptions(options, optionsOf(job))).toBe(true);
     expect(sameOptions(options, { ...options, mapping: { ...options.mapping, Foo: "company" } })).toBe(false);
   });
@@ -46,6 +47,6 @@ describe("import display", () => {
     expect(formatCell(false, "Yes", "No")).toBe("No");
     expect(formatCell(null, "Yes", "No")).toBe("—");
     expect(formatCell(3, "Yes", "No")).toBe("3");
-    expect(previewFields([{ a: 1 }, { b: 2, a: 3 }])).toEqual(["a", "b"]);
+    expect(previewFields([{ line: 2, action: "create", values: { a: 1 }, errors: [] }, { line: 3, action: "error", values: { b: 2, a: 3 }, errors: [] }])).toEqual(["a", "b"]);
   });
 });

@@ -1,7 +1,7 @@
 // The import's "match columns" step without React: the fields a column can go to, the layouts'
 // names, the options as the API takes them (API.md "Additions", POST /admin/imports) and how a
 // previewed value is shown. Kept here so the screen stays a screen and these rules are unit-tested.
-import type { ImportColumn, ImportJob, ImportOptions } from "./types";
+import type { ImportColumn, ImportJob, ImportOptions, PreviewRow } from "./types";
 
 export const IGNORE = "ignore";
 
@@ -99,12 +99,22 @@ export function columnsOf(job: ImportJob): ImportColumn[] {
   return Object.entries(job.options?.mapping ?? {}).map(([column, field]) => ({ column, field }));
 }
 
+/** Only ImportOptions' own keys, defaults for the missing ones: a job's or a saved mapping's
+ * `preview` and `mapping_name` are chosen per request, never carried over. */
+export function pickOptions(given: Partial<ImportOptions> | null | undefined): ImportOptions {
+  const defaults = defaultOptions();
+  const options = Object.fromEntries(
+    (Object.keys(defaults) as (keyof ImportOptions)[]).map((key) => [key, given?.[key] ?? defaults[key]]),
+  ) as unknown as ImportOptions;
+  return { ...options, mapping: { ...options.mapping }, group_map: { ...options.group_map } };
+}
+
 /** The options the job was previewed with, every column's field written out in `mapping`. */
 export function optionsOf(job: ImportJob): ImportOptions {
-  const options = { ...defaultOptions(), ...(job.options ?? {}) };
+  const options = pickOptions(job.options);
   const mapping: Record<string, string> = {};
   for (const { column, field } of columnsOf(job)) mapping[column] = field;
-  return { ...options, mapping: { ...mapping, ...(job.options?.mapping ?? {}) }, group_map: { ...(job.options?.group_map ?? {}) } };
+  return { ...options, mapping: { ...mapping, ...options.mapping } };
 }
 
 function sortedEntries(record: Record<string, string>): [string, string][] {
@@ -148,8 +158,8 @@ export function formatCell(value: unknown, yes: string, no: string): string {
 }
 
 /** The preview table's columns: every field any of the rows has, in first-seen order. */
-export function previewFields(rows: Record<string, unknown>[]): string[] {
+export function previewFields(rows: PreviewRow[]): string[] {
   const fields: string[] = [];
-  for (const row of rows) for (const key of Object.keys(row)) if (!fields.includes(key)) fields.push(key);
+  for (const row of rows) for (const key of Object.keys(row.values)) if (!fields.includes(key)) fields.push(key);
   return fields;
 }

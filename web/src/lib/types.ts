@@ -241,8 +241,18 @@ export interface ImportColumn {
 
 export interface ImportMapping {
   name: string;
-  kind?: "customers" | "addresses";
+  kind: "customers" | "addresses";
   options: Partial<ImportOptions>;
+  created_at?: string;
+  updated_at?: string;
+}
+
+/** A previewed row: what applying would do with it, our field names → values, its errors. */
+export interface PreviewRow {
+  line: number;
+  action: "create" | "update" | "unchanged" | "skip" | "error" | string;
+  values: Record<string, unknown>;
+  errors: { column: string; reason: string }[];
 }
 
 export interface RowError {
@@ -274,7 +284,8 @@ export interface ImportJob {
   warnings?: ImportWarning[];
   options?: Partial<ImportOptions> | null;
   columns?: ImportColumn[] | null;
-  preview_rows?: Record<string, unknown>[] | null;
+  preview_rows?: PreviewRow[] | null;
+  applied_at?: string | null;
 }
 
 export interface ExportJob {

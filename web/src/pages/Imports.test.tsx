@@ -37,8 +37,8 @@ function previewed(overrides: Partial<ImportJob> = {}): ImportJob {
       { column: "Groups (x,y,z...)", reason: "unknown group", count: 1 },
     ],
     preview_rows: [
-      { email: "pub@prestashop.com", newsletter: true, groups: ["Customer", "Carribean"] },
-      { email: "john@doe.com", newsletter: false, groups: [] },
+      { line: 2, action: "create", values: { email: "pub@prestashop.com", newsletter: true, group_ids: ["Customer", "Carribean"] }, errors: [] },
+      { line: 3, action: "error", values: { email: "john@doe", newsletter: false, group_ids: [] }, errors: [{ column: "Email *", reason: "not an e-mail address" }] },
     ],
     ...overrides,
   };
@@ -85,6 +85,8 @@ describe("MappingStep", () => {
     const preview = screen.getByTestId("import-preview");
     expect(within(preview).getByText("Customer, Carribean")).toBeTruthy();
     expect(within(preview).getAllByText("Yes")).toHaveLength(1);
+    expect(within(preview).getByText("not an e-mail address")).toBeTruthy();
+    expect(within(preview).getByText("refused")).toBeTruthy();
     expect(screen.getByRole("heading", { name: "The first 2 rows as they would be stored" })).toBeTruthy();
   });
 

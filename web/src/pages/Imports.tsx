@@ -10,6 +10,7 @@ import {
   importRequest,
   layoutLabel,
   optionsOf,
+  pickOptions,
   previewFields,
   sameOptions,
   type ImportKind,
@@ -304,8 +305,7 @@ export function MappingStep(props: {
     const name = saveName.trim();
     if (!name) return;
     try {
-      const { mapping, ...rest } = current;
-      await post<ImportMapping>("/admin/import-mappings", { name, kind: job.kind, options: { ...rest, mapping } });
+      await post<ImportMapping>("/admin/import-mappings", { name, kind: job.kind, ...current });
       setSaved(name);
       props.mappings.reload();
     } catch (caught) {
@@ -316,9 +316,11 @@ export function MappingStep(props: {
   function loadMapping(name: string) {
     const found = props.mappings.items.find((m) => m.name === name);
     if (!found) return;
-    const next = { ...current, ...found.options, mapping: { ...current.mapping, ...(found.options.mapping ?? {}) } };
+    const saved = pickOptions(found.options);
+    // The saved mapping's columns over the file's: a column it doesn't name keeps its field.
+    const next = { ...saved, mapping: { ...current.mapping, ...saved.mapping } };
     setOptions(next);
-    setGroupLines(Object.entries(next.group_map ?? {}));
+    setGroupLines(Object.entries(next.group_map));
   }
 
   const warningsOf = (column: string) => warnings.filter((w) => w.column === column);
@@ -449,15 +451,36 @@ export function MappingStep(props: {
       {warnings.length > 0 && <WarningsBox warnings={warnings} title={t("What the import would not take as written")} />}
 
       <h3>{t("The first {n} rows as they would be stored", { n: rows.length })}</h3>
+      <p data-testid="import-would">
+        {t("Of the {n} rows read: {created} would be created, {updated} updated, {unchanged} unchanged, {failed} would fail.", {
+          n: job.rows_read,
+          created: job.created,
+          updated: job.updated,
+          unchanged: job.unchanged,
+          failed: job.failed,
+        })}
+      </p>
       {rows.length === 0 ? (
         <Empty>{t("No row could be read.")}</Empty>
       ) : (
         <div className="overflow-auto">
           <table className="striped" data-testid="import-preview">
-            <thead><tr>{fields.map((f) => <th scope="col" key={f}>{f}</th>)}</tr></thead>
+            <thead>
+              <tr>
+                <th scope="col">{t("Line")}</th>
+                <th scope="col">{t("Would be")}</th>
+                {fields.map((f) => <th scope="col" key={f}>{f}</th>)}
+                <th scope="col">{t("Errors")}</th>
+              </tr>
+            </thead>
             <tbody>
-              {rows.map((row, index) => (
-                <tr key={index}>{fields.map((f) => <td key={f}>{formatCell(row[f], t("Yes"), t("No"))}</td>)}</tr>
+              {rows.map((row) => (
+                <tr key={row.line} data-action={row.action}>
+                  <td>{row.line}</td>
+                  <td><StatusBadge value={`row-${row.action}`} label={actionLabel(row.action, t)} /></td>
+                  {fields.map((f) => <td key={f}>{formatCell(row.values[f], t("Yes"), t("No"))}</td>)}
+                  <td>{row.errors.map((e, i) => <div key={i}><code>{e.column}</code> {e.reason}</div>)}</td>
+                </tr>
               ))}
             </tbody>
           </table>
@@ -491,6 +514,17 @@ export function MappingStep(props: {
       </div>
     </article>
   );
+}
+
+function actionLabel(action: string, t: (key: string) => string): string {
+  switch (action) {
+    case "create": return t("created");
+    case "update": return t("updated");
+    case "unchanged": return t("unchanged");
+    case "skip": return t("skipped");
+    case "error": return t("refused");
+    default: return action;
+  }
 }
 
 function WarningLine({ warning }: { warning: ImportWarning }) {
