@@ -69,6 +69,15 @@ class ImportWarning:
 
 
 @dataclass(frozen=True)
+class ImportColumn:
+    """One of the file's columns as its header row writes it, and the field it was matched to
+    (IGNORE: read by nobody). The back-office's "match columns" step starts from these."""
+
+    column: str
+    field: str
+
+
+@dataclass(frozen=True)
 class ImportJob:
     id: str
     kind: ImportKind
@@ -108,6 +117,8 @@ class ImportJob:
     detected_date_format: str | None = None
     # When `POST /admin/imports/{id}/apply` turned a previewed job into a real run (None: never).
     applied_at: datetime | None = None
+    # The header row as matched (set once the header is read): what each column goes to.
+    columns: tuple[ImportColumn, ...] = ()
     version: int = 0
 
     @property

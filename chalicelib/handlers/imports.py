@@ -21,6 +21,7 @@ from chalicelib.schemas.imports import (
     ExportJobResponse,
     ExportParams,
     ExportStartedResponse,
+    ImportColumnResponse,
     ImportCreatedResponse,
     ImportErrorsParams,
     ImportErrorsResponse,
@@ -107,6 +108,7 @@ def job_response(job: ImportJob, *, with_errors: bool = True) -> ImportJobRespon
             for row in preview
         ],
         applied_at=job.applied_at,
+        columns=[ImportColumnResponse(column=c.column, field=c.field) for c in job.columns],
     )
 
 

@@ -50,6 +50,8 @@ class ImportJobRecord(TableRecord, discriminator="IMPORT_JOB"):
     # With date_format auto: the file's day/month order, once decided (kept across continuations).
     detected_date_format = UnicodeAttribute(null=True)
     applied_at = UnicodeAttribute(null=True)
+    # [{column, field}]: the header row's texts and the fields they were matched to, no row content.
+    columns = JSONAttribute(null=True)
     version = VersionAttribute()
 
 

@@ -13,6 +13,7 @@ from chalicelib.clock import iso, parse_iso
 from chalicelib.domain.customers import Page
 from chalicelib.domain.imports import (
     ExportJob,
+    ImportColumn,
     ImportJob,
     ImportMapping,
     ImportOptions,
@@ -69,6 +70,7 @@ def _job_record(job: ImportJob) -> ImportJobRecord:
         warnings=[asdict(warning) for warning in job.warnings] or None,
         detected_date_format=job.detected_date_format,
         applied_at=iso(job.applied_at) if job.applied_at else None,
+        columns=[asdict(column) for column in job.columns] or None,
         gsi1pk=keys.IMPORTS,
         gsi1sk=keys.sort_key(iso(job.created_at), job.id),
     )
@@ -115,6 +117,7 @@ def _job(record: ImportJobRecord) -> ImportJob:
         ),
         detected_date_format=record.detected_date_format,
         applied_at=when(record.applied_at),
+        columns=tuple(ImportColumn(str(c["column"]), str(c["field"])) for c in record.columns or []),
         version=int(record.version or 0),
     )
 

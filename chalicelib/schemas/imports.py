@@ -143,6 +143,11 @@ class ImportWarningResponse(ResponseModel):
     count: int
 
 
+class ImportColumnResponse(ResponseModel):
+    column: str
+    field: str
+
+
 class ImportJobResponse(ResponseModel):
     id: str
     kind: ImportKindField
@@ -168,6 +173,8 @@ class ImportJobResponse(ResponseModel):
     # A previewed job's first rows as they would be stored (GET /admin/imports/{id} only).
     preview_rows: list[PreviewRowResponse] | None = None
     applied_at: datetime | None = None
+    # The header row as matched: each column with the field it goes to ("ignore": read by nobody).
+    columns: list[ImportColumnResponse] = Field(default_factory=list)
 
 
 class ImportCreatedResponse(ResponseModel):

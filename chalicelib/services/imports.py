@@ -29,6 +29,7 @@ from chalicelib.domain.imports import (
     FINISHED,
     IGNORE,
     ExportJob,
+    ImportColumn,
     ImportJob,
     ImportKind,
     ImportMode,
@@ -439,8 +440,19 @@ class ImportService:
                 for position in range(len(names))
                 if position not in columns and names[position] in unknown
             }
+            # The header as matched, kept on the job: the "match columns" step shows it (and the
+            # next save stores it; a continuation reads the same header again).
+            matched = tuple(
+                ImportColumn(name, columns.get(position, IGNORE))
+                for position, name in enumerate(names)
+                if name
+            )
             run = _Run(
-                job, columns, {field: names[position] for position, field in columns.items()}, names, ignored
+                replace(job, columns=matched),
+                columns,
+                {field: names[position] for position, field in columns.items()},
+                names,
+                ignored,
             )
             # An address file may name its owners by Customer ID instead (the source's id or ours).
             owner_column = "email" in columns.values() or (

@@ -205,3 +205,21 @@ def test_an_import_that_drops_a_column_is_completed_with_warnings_never_plain_co
     assert (job["status"], job["created"], job["failed"]) == ("completed_with_warnings", 2, 0)
     assert job["warnings"] == [{"column": "Shoe size", "reason": "unknown column, ignored", "count": 1}]
     assert job["errors"] == []
+
+
+def test_a_job_shows_each_column_of_the_header_with_the_field_it_goes_to(admin: Api) -> None:
+    # Given a file whose header has a known column, a translated one and one nobody reads
+    content = "Email address;Prénom;Shoe size\na@example.com;Ana;38\n"
+    _, created = admin.json("POST", "/admin/imports", {"kind": "customers", "filename": "cols.csv"})
+    assert requests.put(created["upload_url"], data=content.encode(), timeout=5).status_code == 200
+
+    # When it is imported
+    object_created(admin, f"imports/{created['import_id']}/cols.csv")
+
+    # Then the job (as stored) lists the header as matched, for the back-office's mapping step
+    _, job = admin.json("GET", f"/admin/imports/{created['import_id']}")
+    assert job["columns"] == [
+        {"column": "Email address", "field": "email"},
+        {"column": "Prénom", "field": "first_name"},
+        {"column": "Shoe size", "field": "ignore"},
+    ]
