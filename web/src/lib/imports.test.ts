@@ -23,7 +23,8 @@ describe("import options", () => {
   it("send the API's names, without the form's empty group lines, skip_lines a whole number", () => {
     const body = importRequest("customers", "c.csv", { ...defaultOptions(), skip_lines: 2.7, group_map: { "": "grp-a", "4": "", "5": "grp-b" } }, true);
     expect(body).toMatchObject({ kind: "customers", filename: "c.csv", preview: true, skip_lines: 2, group_map: { "5": "grp-b" }, delimiter: null });
-    expect(importRequest("addresses", "a.csv", null, false, "presta")).toEqual({ kind: "addresses", filename: "a.csv", preview: false, mapping_name: "presta" });
+    expect(importRequest("addresses", "a.csv", null, false, "presta")).toEqual({ kind: "addresses", filename: "a.csv", mapping_name: "presta" });
+    expect(importRequest("customers", "c.csv", null, false)).toEqual({ kind: "customers", filename: "c.csv" });
   });
 });
 

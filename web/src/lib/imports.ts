@@ -127,7 +127,8 @@ export function sameOptions(a: ImportOptions, b: ImportOptions): boolean {
   return flat(a) === flat(b);
 }
 
-/** The body of POST /admin/imports. Empty group-map lines are the form's, not the merchant's. */
+/** The body of POST /admin/imports. Only what the merchant chose: a plain import stays the plain
+ * {kind, filename} it always was. Empty group-map lines are the form's, not the merchant's. */
 export function importRequest(
   kind: ImportKind,
   filename: string,
@@ -135,7 +136,8 @@ export function importRequest(
   preview: boolean,
   mappingName?: string,
 ): Record<string, unknown> {
-  const body: Record<string, unknown> = { kind, filename, preview };
+  const body: Record<string, unknown> = { kind, filename };
+  if (preview) body.preview = true;
   if (mappingName) body.mapping_name = mappingName;
   if (!options) return body;
   const groupMap = Object.fromEntries(Object.entries(options.group_map).filter(([source, group]) => source.trim() && group));
