@@ -272,3 +272,19 @@ def test_inline_import_takes_the_options_as_query_parameters(admin: Api) -> None
         "POST", "/admin/customers/import?mapping_name=nope", csv, headers={"Content-Type": "text/csv"}
     )
     assert unknown.status_code == 400 and "mapping_name" in json.loads(unknown.body)["Fields"]
+
+
+def test_a_mapping_may_name_every_field_the_header_matcher_detects(admin: Api) -> None:
+    # Given the fields PrestaShop 1.6's sample header is matched to (ImportJob.columns) — the
+    # mapping step sends them back as the merchant leaves or changes them
+    base = {"kind": "customers", "filename": "customers_import.csv"}
+    for field in ("default_group", "name", "groups", "title", "enabled"):
+        # Then each is a mapping target, not a 400
+        status, created = admin.json("POST", "/admin/imports", base | {"mapping": {"Column": field}})
+        assert status == 201, (field, created)
+    for field in ("manufacturer", "supplier", "enabled", "country"):
+        body = {"kind": "addresses", "filename": "a.csv", "mapping": {"Column": field}}
+        assert admin.json("POST", "/admin/imports", body)[0] == 201, field
+    # and a field the kind doesn't have still is
+    wrong = {"kind": "addresses", "filename": "a.csv", "mapping": {"Column": "default_group"}}
+    assert admin.json("POST", "/admin/imports", wrong)[0] == 400
