@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultOptions, fieldChoices, formatCell, importRequest, layoutLabel, optionsOf, previewFields, sameOptions } from "./imports";
+import { defaultOptions, fieldChoices, formatCell, importRequest, layoutLabel, mappingToSend, optionsOf, previewFields, sameOptions } from "./imports";
 import type { ImportJob } from "./types";
 
 const job = {
@@ -25,6 +25,14 @@ describe("import options", () => {
     expect(body).toMatchObject({ kind: "customers", filename: "c.csv", preview: true, skip_lines: 2, group_map: { "5": "grp-b" }, delimiter: null });
     expect(importRequest("addresses", "a.csv", null, false, "presta")).toEqual({ kind: "addresses", filename: "a.csv", mapping_name: "presta" });
     expect(importRequest("customers", "c.csv", null, false)).toEqual({ kind: "customers", filename: "c.csv" });
+  });
+});
+
+describe("the mapping sent", () => {
+  it("holds the columns changed from what was detected and those the job's mapping named", () => {
+    const previewed = { ...job, options: { mapping: { Foo: "company" } }, columns: [{ column: "Email *", field: "email" }, { column: "Foo", field: "company" }, { column: "Bar", field: "default_group" }] } as unknown as ImportJob;
+    expect(mappingToSend({ "Email *": "email", Foo: "company", Bar: "ignore" }, previewed)).toEqual({ Foo: "company", Bar: "ignore" });
+    expect(mappingToSend({ "Email *": "email", Foo: "company", Bar: "default_group" }, previewed)).toEqual({ Foo: "company" });
   });
 });
 

@@ -13,6 +13,7 @@ export const CUSTOMER_FIELDS: { value: string; label: string }[] = [
   { value: "title", label: "Social title" },
   { value: "first_name", label: "First name" },
   { value: "last_name", label: "Last name" },
+  { value: "name", label: "Full name (split into first and last name)" },
   { value: "email", label: "E-mail" },
   { value: "password", label: "Password" },
   { value: "enabled", label: "Enabled" },
@@ -29,7 +30,6 @@ export const CUSTOMER_FIELDS: { value: string; label: string }[] = [
 ];
 
 export const ADDRESS_FIELDS: { value: string; label: string }[] = [
-  { value: "id", label: "Source ID (kept as external reference)" },
   { value: "email", label: "E-mail" },
   { value: "alias", label: "Alias" },
   { value: "company", label: "Company" },
@@ -46,6 +46,9 @@ export const ADDRESS_FIELDS: { value: string; label: string }[] = [
   { value: "phone", label: "Phone" },
   { value: "phone_mobile", label: "Mobile phone" },
   { value: "other", label: "Other" },
+  { value: "enabled", label: "Enabled" },
+  { value: "manufacturer", label: "Brand (such rows are skipped)" },
+  { value: "supplier", label: "Supplier (such rows are skipped)" },
 ];
 
 /** The choices of a column's select: our fields, any field the server matched that this list
@@ -115,6 +118,15 @@ export function optionsOf(job: ImportJob): ImportOptions {
   const mapping: Record<string, string> = {};
   for (const { column, field } of columnsOf(job)) mapping[column] = field;
   return { ...options, mapping: { ...mapping, ...options.mapping } };
+}
+
+/** The mapping to send: only what the merchant decided — a column changed from what the server
+ * detected, or one the job's own mapping already named. The rest is left to the header matcher,
+ * so a field the matcher knows and this screen doesn't is never sent back. */
+export function mappingToSend(mapping: Record<string, string>, job: ImportJob): Record<string, string> {
+  const detected = new Map(columnsOf(job).map((c) => [c.column, c.field]));
+  const named = job.options?.mapping ?? {};
+  return Object.fromEntries(Object.entries(mapping).filter(([column, field]) => column in named || detected.get(column) !== field));
 }
 
 function sortedEntries(record: Record<string, string>): [string, string][] {

@@ -9,6 +9,7 @@ import {
   formatCell,
   importRequest,
   layoutLabel,
+  mappingToSend,
   optionsOf,
   pickOptions,
   previewFields,
@@ -305,6 +306,7 @@ export function MappingStep(props: {
     const name = saveName.trim();
     if (!name) return;
     try {
+      // Saved for other files of the same shop: every column of this one, as the merchant left it.
       await post<ImportMapping>("/admin/import-mappings", { name, kind: job.kind, ...current });
       setSaved(name);
       props.mappings.reload();
@@ -492,7 +494,7 @@ export function MappingStep(props: {
           <SelectField label={t("Use saved mapping")} name="use_mapping" value="" emptyLabel={t("Choose a saved mapping")} options={props.mappings.items.map((m) => ({ value: m.name, label: m.name }))} onChange={loadMapping} />
         )}
         <form onSubmit={saveMapping} aria-label={t("Save mapping as…")}>
-          <TextField label={t("Save mapping as…")} name="mapping_save_name" value={saveName} onChange={setSaveName} />
+          <TextField label={t("Save mapping as…")} name="mapping_save_name" value={saveName} onChange={setSaveName} hint={t("Letters, digits, spaces, . _ and -; up to 64 characters.")} />
           <button type="submit" className="secondary" disabled={!saveName.trim()}>{t("Save mapping")}</button>
           {saved && <p role="status">{t("Mapping \"{name}\" saved.", { name: saved })}</p>}
         </form>
@@ -502,7 +504,7 @@ export function MappingStep(props: {
       <div className="button-row">
         {changed ? (
           <>
-            <button type="button" aria-busy={props.busy || undefined} disabled={props.busy || !props.canPreview} onClick={() => props.onPreview(current)}>
+            <button type="button" aria-busy={props.busy || undefined} disabled={props.busy || !props.canPreview} onClick={() => props.onPreview({ ...current, mapping: mappingToSend(current.mapping, job) })}>
               {t("Update the preview")}
             </button>
             {!props.canPreview && <small>{t("Choose the file again above to update the preview.")}</small>}
