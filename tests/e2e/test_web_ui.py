@@ -55,6 +55,20 @@ IMPORT_CSV = (
 )
 
 
+# Three rows of PrestaShop 1.6's own sample (docs/csv_import/customers_import.csv, PrestaShop-1.6
+# repository), header as PrestaShop's importer writes it: "Carribean" and "Kids" are groups this
+# shop doesn't have, and no group map is given, so the import ends with warnings. Their customer
+# ids (4, 7, 9) are not IMPORT_CSV's (1-3): a source id is a match key on re-import.
+PRESTASHOP_CSV = (
+    "Customer ID;Active (0/1);Titles ID (Mr = 1, Ms = 2, else 0);Email *;Password *;"
+    "Birthday (yyyy-mm-dd);Last Name *;First Name *;Newsletter (0/1);Opt-in (0/1);"
+    "Groups (x,y,z...);Default group ID\n"
+    "4;1;1;James.Hook@prestashop.com;123456789;1952-12-04;Hook;James;0;1;Customer, Carribean;4\n"
+    "7;1;1;Tictac.Crocodile@prestashop.com;123456789;1991-09-27;Crocodile;Tictac;0;0;Customer, Carribean;4\n"
+    "9;0;2;Maggie.Banning@prestashop.com;123456789;2006-02-27;Banning;Maggie;0;0;Kids;5\n"
+)
+
+
 class Api:
     def __init__(self, base: str, token: str | None = None) -> None:
         self.base = base
@@ -373,6 +387,47 @@ def test_import_a_csv_and_see_its_error_rows(page: Any, stack: Stack, data: dict
     shot(page, "15-import")
     found = data["api"].call("GET", "/admin/customers?last_name=Importado")
     assert len(found["items"]) == 2
+
+
+def test_import_a_prestashop_file_through_the_mapping_step(
+    page: Any, stack: Stack, data: dict[str, Any]
+) -> None:
+    """Issue 17 §1 and §3: preview, change one column's field, import, and the warnings come first."""
+    sign_in(page, ADMIN)
+    page.get_by_role("link", name="Import / export").click()
+    page.get_by_label("CSV file", exact=True).set_input_files(
+        {"name": "customers_import.csv", "mimeType": "text/csv", "buffer": PRESTASHOP_CSV.encode()}
+    )
+    page.get_by_role("button", name="Upload and check the columns").click()
+    step = page.get_by_test_id("import-mapping")
+    # The preview runs on the upload's S3 event; the screen polls the job until it is previewed.
+    expect()(step).to_have_attribute("data-status", "previewed", timeout=30_000)
+    expect()(page.get_by_test_id("import-layout")).to_contain_text("PrestaShop 1.6")
+    expect()(page.get_by_label("Field for column Email *")).to_have_value("email")
+    expect()(page.get_by_label("Field for column Newsletter (0/1)")).to_have_value("newsletter")
+    expect()(page.get_by_test_id("import-preview").locator("tbody tr")).to_have_count(3)
+    assert not data["api"].call("GET", "/admin/customers?last_name=Hook")["items"], "a preview wrote a row"
+    shot(page, "16-import-mapping")
+
+    # The merchant doesn't trust the file's opt-in flags: that column is ignored, previewed again.
+    page.get_by_label("Field for column Opt-in (0/1)").select_option("ignore")
+    page.get_by_role("button", name="Update the preview").click()
+    expect()(page.get_by_role("button", name="Import", exact=True)).to_be_visible(timeout=30_000)
+    expect()(page.get_by_label("Field for column Opt-in (0/1)")).to_have_value("ignore")
+    page.get_by_role("button", name="Import", exact=True).click()
+
+    job = page.get_by_test_id("import-job")
+    expect()(job).to_have_attribute("data-status", "completed_with_warnings", timeout=30_000)
+    expect()(page.get_by_test_id("import-attention")).to_be_focused()
+    expect()(page.get_by_test_id("import-warnings")).to_contain_text("Groups")
+    expect()(page.get_by_test_id("rows-created")).to_have_text("3")
+    expect()(page.get_by_test_id("rows-failed")).to_have_text("0")
+    shot(page, "17-import-warnings")
+    hook = data["api"].call("GET", "/admin/customers?last_name=Hook")["items"]
+    assert len(hook) == 1
+    assert hook[0]["optin"] is False  # the file says 1: the ignored column was not applied
+    banning = data["api"].call("GET", "/admin/customers?last_name=Banning")["items"]
+    assert [c["enabled"] for c in banning] == [False]  # "Active (0/1)" = 0 lands
 
 
 def test_create_copy_and_revoke_a_storefront_key(page: Any, stack: Stack, data: dict[str, Any]) -> None:
