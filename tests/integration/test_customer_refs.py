@@ -16,6 +16,7 @@ from tests.integration.test_customer_repository_contract import (  # noqa: F401 
     make,
     repository,
 )
+from tests.integration.test_privacy import scan_table
 
 CSV_TYPE = {"Content-Type": "text/csv"}
 
@@ -97,3 +98,20 @@ def test_addresses_by_source_customer_id_and_address_id_through_the_routes(admin
     assert [(a["alias"], a["address1"], a["country"]) for a in page["items"]] == [
         ("Main home", "1 Main Street", "US")
     ]
+
+
+def test_erasure_deletes_the_reference_and_frees_it(admin: Api) -> None:
+    header = "ID;Email address;First Name;Last name\n"
+    admin.call("POST", "/admin/customers/import", header + "17;john@example.com;John;Doe\n", headers=CSV_TYPE)
+    _, page = admin.json("GET", "/admin/customers")
+    refs = [i for i in scan_table() if i["PK"]["S"].startswith("CUSTOMER_REF#")]
+    assert [(i["PK"]["S"], i["customer_id"]["S"]) for i in refs] == [
+        ("CUSTOMER_REF#17", page["items"][0]["id"])
+    ]
+    status, job = admin.json("POST", f"/admin/customers/{page['items'][0]['id']}/erase")
+    assert status == 200 and job["done"] is True, job
+    assert [i for i in scan_table() if i["PK"]["S"].startswith("CUSTOMER_REF#")] == []
+    again = admin.call(
+        "POST", "/admin/customers/import", header + "17;jo@example.com;Jo;Doe\n", headers=CSV_TYPE
+    )
+    assert json.loads(again.body)["created"] == 1
