@@ -33,6 +33,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "CLIENTELE_LOGIN_MAX_FAILURES_PER_IP": "login_max_failures_per_ip",
     "CLIENTELE_MAIL_TRANSPORT": "mail_transport",
     "CLIENTELE_IMAP_PASSWORD_PARAMETER": "imap_password_parameter",
+    "CLIENTELE_COOKIE_KEY_PARAMETER": "prestashop_cookie_key_parameter",
     "CLIENTELE_ORIGIN_SECRET_PARAMETER": "origin_secret_parameter",
     "CLIENTELE_ORIGIN_SECRET": "origin_secret",
     "PORT": "api_port",
@@ -71,6 +72,9 @@ class Settings(BaseModel):
     mail_transport: Literal["ses", "outbox"] | None = None
     # In AWS: the SSM name (a Secrets Manager reference) of the mailbox password mail polling reads.
     imap_password_parameter: str | None = None
+    # In AWS: the SSM name (a Secrets Manager reference) of the shop's PrestaShop 1.6 cookie key,
+    # which sign-in needs for imported MD5 password hashes (shop setting import.prestashop_cookie_key).
+    prestashop_cookie_key_parameter: str | None = None
     # The value CloudFront sends in X-Clientele-Origin-Verify on the API origin: given directly
     # (local stack, tests) or, in AWS, read from the SSM name of its Secrets Manager reference.
     # When one is configured, /store and /admin calls without it are refused (nobody can go
@@ -99,6 +103,7 @@ class Settings(BaseModel):
         "admin_email",
         "admin_password",
         "imap_password_parameter",
+        "prestashop_cookie_key_parameter",
         "origin_secret",
         "origin_secret_parameter",
     )

@@ -37,7 +37,7 @@ from chalicelib.repositories.ports import (
 )
 from chalicelib.repositories.privacy import DynamoPrivacyRepository
 from chalicelib.repositories.reset_requests import DynamoResetRequestQueue
-from chalicelib.repositories.secrets import SecretStore, imap_password_store
+from chalicelib.repositories.secrets import SecretStore, imap_password_store, prestashop_cookie_key_store
 from chalicelib.repositories.storefront_keys import DynamoStorefrontKeyRepository
 from chalicelib.repositories.threads import DynamoThreadRepository
 from chalicelib.security.cart_tokens import CartTokens
@@ -104,6 +104,7 @@ class Container:
     mail_poll: MailPoller
     mailboxes: DynamoMailboxRepository
     imap_password: SecretStore
+    prestashop_cookie_key: SecretStore
     consents: ConsentService
     reminder_opt_in: ReminderOptInService
     erasure: ErasureService
@@ -158,6 +159,7 @@ def build_container(
     ids: IdFactory = new_id,
     secret: str | None = None,
     imap_password: SecretStore | None = None,
+    prestashop_cookie_key: SecretStore | None = None,
     storefront_keys: StorefrontKeyRepository | None = None,
 ) -> Container:
     secret = secret or token_secret(settings)
@@ -276,6 +278,21 @@ def build_container(
         ids,
     )
     password_store = imap_password or imap_password_store(settings)
+    cookie_key_store = prestashop_cookie_key or prestashop_cookie_key_store(settings)
+    accounts = AccountService(
+        customer_repository,
+        customer_service,
+        config_service,
+        notifier,
+        throttle,
+        signer,
+        reset_queue=DynamoResetRequestQueue(),
+        token_ttl=ttl,
+        login_throttle=login_throttle("store-login"),
+        clock=clock,
+        ids=ids,
+        cookie_key=cookie_key_store.get,
+    )
     orders = OrderService(order_repository, customer_repository, config_service, notifier, cursors, clock)
     import_repository = imports or DynamoImportRepository()
     erasure = ErasureService(
@@ -294,6 +311,7 @@ def build_container(
         mail_poll=MailPoller(ingestion, mailboxes, config_service, password_store, clock),
         mailboxes=mailboxes,
         imap_password=password_store,
+        prestashop_cookie_key=cookie_key_store,
         erasure=erasure,
         personal_data=PersonalDataService(
             customer_repository,
@@ -334,21 +352,11 @@ def build_container(
             config_service,
             cursors,
             clock,
+            cookie_key=cookie_key_store.get,
+            invitations=accounts.send_import_invitations,
         ),
         import_mappings=ImportMappingService(import_repository, config_service, cursors, clock),
-        accounts=AccountService(
-            customer_repository,
-            customer_service,
-            config_service,
-            notifier,
-            throttle,
-            signer,
-            reset_queue=DynamoResetRequestQueue(),
-            token_ttl=ttl,
-            login_throttle=login_throttle("store-login"),
-            clock=clock,
-            ids=ids,
-        ),
+        accounts=accounts,
     )
 
 

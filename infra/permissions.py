@@ -29,6 +29,10 @@ class Access:
     send_mail: bool = False
     imap_password: bool = False
     imap_password_write: bool = False
+    # The PrestaShop cookie key (imported MD5 hashes): sign-in reads it, the import asks whether it
+    # is set, PATCH /admin/settings writes it.
+    cookie_key: bool = False
+    cookie_key_write: bool = False
     # The value CloudFront puts in X-Clientele-Origin-Verify: only the API checks it, on each request.
     origin_secret: bool = False
 
@@ -49,10 +53,18 @@ ACCESS: dict[str, Access] = {
         send_mail=True,
         imap_password=True,
         imap_password_write=True,
+        cookie_key=True,
+        cookie_key_write=True,
         origin_secret=True,
     ),
-    # Reads the uploaded CSV, writes continuation markers and the error report.
-    "import_uploaded": Access(read_prefixes=(IMPORT_PREFIX,), write_prefixes=(IMPORT_PREFIX, REPORT_PREFIX)),
+    # Reads the uploaded CSV, writes continuation and invitation markers and the error report;
+    # mails the set-password invitations of `passwords: invite` (one marker's event at a time).
+    "import_uploaded": Access(
+        read_prefixes=(IMPORT_PREFIX,),
+        write_prefixes=(IMPORT_PREFIX, REPORT_PREFIX),
+        send_mail=True,
+        cookie_key=True,
+    ),
     "import-watchdog": Access(read_prefixes=(IMPORT_PREFIX,), write_prefixes=(IMPORT_PREFIX, REPORT_PREFIX)),
     # Reads the request marker, writes the CSV beside it.
     "export_requested": Access(read_prefixes=(EXPORT_PREFIX,), write_prefixes=(EXPORT_PREFIX,)),

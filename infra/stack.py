@@ -132,6 +132,25 @@ class ClienteleStack(cdk.Stack):
             ),
             removal_policy=keep,
         )
+        # The shop's PrestaShop 1.6 _COOKIE_KEY_ (setting import.prestashop_cookie_key): sign-in checks
+        # imported md5(key + password) hashes with it. PATCH /admin/settings writes the real value;
+        # until then the secret holds a generated placeholder that the app reads as "not set".
+        self.cookie_key_secret = secretsmanager.Secret(
+            self,
+            "PrestashopCookieKey",
+            secret_name=stage.secret_name("prestashop-cookie-key"),
+            description="The shop's PrestaShop 1.6 _COOKIE_KEY_, for imported MD5 password hashes; set it "
+            "with PATCH /admin/settings import.prestashop_cookie_key.",
+            # A placeholder the app reads as "not set" (repositories/secrets.py), so GET /admin/settings
+            # and the import's warning tell the truth until the merchant sets the real key.
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                password_length=56,
+                exclude_punctuation=True,
+                secret_string_template='{"unset": true}',  # noqa: S106 (a placeholder, no secret)
+                generate_string_key="placeholder",
+            ),
+            removal_policy=keep,
+        )
         # CloudFront sends it to the API in X-Clientele-Origin-Verify; the API refuses requests without
         # it, so execute-api called directly (skipping WAF's edge rules) cannot pose as CloudFront.
         self.origin_secret = secretsmanager.Secret(
@@ -158,6 +177,12 @@ class ClienteleStack(cdk.Stack):
             "rotated by hand (put-secret-value) and read with a 5-minute cache, see infra/README.md.",
         )
         suppress(
+            self.cookie_key_secret,
+            "AwsSolutions-SMG4",
+            "The cookie key is the old shop's, fixed when it was installed: it cannot be rotated, only "
+            "dropped once every imported MD5 hash has been replaced by a sign-in.",
+        )
+        suppress(
             self.imap_secret,
             "AwsSolutions-SMG4",
             "The mailbox password belongs to the mail provider: it "
@@ -174,6 +199,8 @@ class ClienteleStack(cdk.Stack):
                 "CLIENTELE_TOKEN_SECRET_PARAMETER": SSM_SECRET_REFERENCE + stage.secret_name("token-secret"),
                 "CLIENTELE_IMAP_PASSWORD_PARAMETER": SSM_SECRET_REFERENCE
                 + stage.secret_name("imap-password"),
+                "CLIENTELE_COOKIE_KEY_PARAMETER": SSM_SECRET_REFERENCE
+                + stage.secret_name("prestashop-cookie-key"),
                 "CLIENTELE_MAIL_TRANSPORT": "ses",
                 "CLIENTELE_ORIGIN_SECRET_PARAMETER": SSM_SECRET_REFERENCE
                 + stage.secret_name("origin-secret"),
@@ -887,6 +914,21 @@ class ClienteleStack(cdk.Stack):
                     resources=[self.imap_secret.secret_arn],
                 )
             )
+        if access.cookie_key:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="CookieKey",
+                    actions=["ssm:GetParameter"],
+                    resources=[self._reference_parameter_arn("prestashop-cookie-key")],
+                )
+            )
+            statements.append(
+                iam.PolicyStatement(
+                    sid="CookieKeySecret",
+                    actions=["secretsmanager:GetSecretValue"],
+                    resources=[self.cookie_key_secret.secret_arn],
+                )
+            )
         if access.imap_password_write:
             # PUT /admin/customer-service/mailbox/password: the API writes the secret, never reads it
             # back to a caller.
@@ -895,6 +937,15 @@ class ClienteleStack(cdk.Stack):
                     sid="ImapPasswordWrite",
                     actions=["secretsmanager:PutSecretValue"],
                     resources=[self.imap_secret.secret_arn],
+                )
+            )
+        if access.cookie_key_write:
+            # PATCH /admin/settings import.prestashop_cookie_key: written, never returned to a caller.
+            statements.append(
+                iam.PolicyStatement(
+                    sid="CookieKeyWrite",
+                    actions=["secretsmanager:PutSecretValue"],
+                    resources=[self.cookie_key_secret.secret_arn],
                 )
             )
         if dlq is not None:

@@ -10,8 +10,10 @@ from chalicelib.errors import InvalidInputError
 from chalicelib.handlers.http import ADMIN, PUBLIC, STAFF, Call, route
 from chalicelib.handlers.presenters import public_title_response, title_response
 from chalicelib.schemas.config import (
+    ImportSecretsPatch,
     MailboxPasswordRequest,
     ShopSettings,
+    ShopSettingsResponse,
     TitleRequest,
     TitleResponse,
     UpdateTitleRequest,
@@ -23,9 +25,16 @@ from chalicelib.wiring import container
 config = Blueprint(__name__)
 
 
-@route(config, "/admin/settings", "GET", summary="Shop settings", roles=STAFF, response=ShopSettings)
-def get_settings_view(call: Call) -> ShopSettings:
-    return container().config.settings()
+@route(config, "/admin/settings", "GET", summary="Shop settings", roles=STAFF, response=ShopSettingsResponse)
+def get_settings_view(call: Call) -> ShopSettingsResponse:
+    return _with_secrets(container().config.settings())
+
+
+def _with_secrets(settings: ShopSettings) -> ShopSettingsResponse:
+    cookie_key_set = container().prestashop_cookie_key.get() is not None
+    return ShopSettingsResponse.model_validate(
+        settings.model_dump() | {"import": {"prestashop_cookie_key_set": cookie_key_set}}
+    )
 
 
 @route(
@@ -35,14 +44,39 @@ def get_settings_view(call: Call) -> ShopSettings:
     summary="Change shop settings (deep merge)",
     roles=ADMIN,
     partial_of=ShopSettings,
-    response=ShopSettings,
+    response=ShopSettingsResponse,
 )
-def patch_settings(call: Call) -> ShopSettings:
+def patch_settings(call: Call) -> ShopSettingsResponse:
     patch, password = _mailbox_password(call.body)
+    patch, cookie_key = _cookie_key(patch)
     settings = container().config.patch_settings(patch)
     if password is not None:
         container().imap_password.put(password)
-    return settings
+    if cookie_key is not None:
+        container().prestashop_cookie_key.put(cookie_key)
+    return _with_secrets(settings)
+
+
+def _cookie_key(patch: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """The patch without `import`, and the PrestaShop cookie key it sets (validated).
+
+    Write-only like the mailbox password: the key goes to its secret store (sign-in checks
+    imported PrestaShop 1.6 hashes with it), never into the stored settings, a response or a log.
+    Raises: InvalidInputError (the field named, never its value)."""
+    if "import" not in patch:
+        return patch, None
+    rest = {key: value for key, value in patch.items() if key != "import"}
+    if not isinstance(patch["import"], dict):
+        raise InvalidInputError("The settings are not valid.", {"import": "must be an object"})
+    try:
+        section = validate(ImportSecretsPatch, patch["import"])
+    except InvalidInputError as error:
+        fields = {f"import.{name}": reason for name, reason in error.fields.items()}
+        raise InvalidInputError("The settings are not valid.", fields) from None
+    if "prestashop_cookie_key" in patch["import"] and section.prestashop_cookie_key is None:
+        # A secret is replaced, never blanked by a null.
+        raise InvalidInputError("The settings are not valid.", {"import.prestashop_cookie_key": "required"})
+    return rest, section.prestashop_cookie_key
 
 
 def _mailbox_password(patch: dict[str, Any]) -> tuple[dict[str, Any], str | None]:

@@ -1,4 +1,5 @@
-"""Write-only secrets (the IMAP password): never in the table, never logged.
+"""Write-only secrets (the IMAP password, the PrestaShop cookie key): never in the table, never
+logged.
 
 In AWS the value lives in Secrets Manager (or an SSM SecureString) and is read through Powertools
 Parameters with a short cache; locally it is a file in the data directory, readable by its owner
@@ -18,6 +19,9 @@ from chalicelib.observability import logger
 from chalicelib.settings import Settings
 
 SECRETS_MANAGER_REFERENCE = "/aws/reference/secretsmanager/"
+# What infra generates into a secret that only the merchant can fill (the PrestaShop cookie key):
+# `{"unset": true, "placeholder": "<random>"}` reads as not set.
+PLACEHOLDER_START = '{"unset"'
 
 
 class SecretStore(Protocol):
@@ -27,9 +31,10 @@ class SecretStore(Protocol):
 
 
 class ParameterSecret:
-    def __init__(self, parameter: str, settings: Settings) -> None:
+    def __init__(self, parameter: str, settings: Settings, label: str = "mailbox password") -> None:
         self._parameter = parameter
         self._settings = settings
+        self._label = label  # what the log lines call it (never its value)
 
     def get(self) -> str | None:
         from aws_lambda_powertools.utilities import parameters
@@ -37,9 +42,11 @@ class ParameterSecret:
         try:
             value = parameters.get_parameter(self._parameter, decrypt=True, max_age=60)
         except Exception:
-            logger.warning("mailbox password not readable")
+            logger.warning("secret not readable", secret=self._label)
             return None
-        return value if isinstance(value, str) and value else None
+        if not isinstance(value, str) or not value or value.startswith(PLACEHOLDER_START):
+            return None
+        return value
 
     def put(self, value: str) -> None:
         client: Any
@@ -55,8 +62,8 @@ class ParameterSecret:
                 )
                 client.put_parameter(Name=self._parameter, Value=value, Type="SecureString", Overwrite=True)
         except Exception:
-            logger.exception("mailbox password not stored")
-            raise ServiceUnavailableError("The password could not be stored; try again.") from None
+            logger.exception("secret not stored", secret=self._label)
+            raise ServiceUnavailableError(f"The {self._label} could not be stored; try again.") from None
         from aws_lambda_powertools.utilities import parameters
 
         parameters.clear_caches()  # type: ignore[no-untyped-call]
@@ -86,3 +93,11 @@ def imap_password_store(settings: Settings) -> SecretStore:
     if settings.imap_password_parameter:
         return ParameterSecret(settings.imap_password_parameter, settings)
     return FileSecret(Path(settings.data_dir) / "secrets" / f"imap-password-{settings.stage}")
+
+
+def prestashop_cookie_key_store(settings: Settings) -> SecretStore:
+    """The shop's PrestaShop 1.6 `_COOKIE_KEY_` (setting import.prestashop_cookie_key): sign-in
+    checks imported `md5(key + password)` hashes with it."""
+    if settings.prestashop_cookie_key_parameter:
+        return ParameterSecret(settings.prestashop_cookie_key_parameter, settings, "PrestaShop cookie key")
+    return FileSecret(Path(settings.data_dir) / "secrets" / f"prestashop-cookie-key-{settings.stage}")

@@ -146,6 +146,29 @@ class ShopSettings(RequestModel):
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
 
 
+class ImportSecretsPatch(RequestModel):
+    """PATCH /admin/settings `import`: the shop's PrestaShop 1.6 `_COOKIE_KEY_`, write-only (kept
+    in the secret store, never in the settings). The read-only `prestashop_cookie_key_set` a GET
+    returns may come back in a PATCH: it is ignored."""
+
+    prestashop_cookie_key: (
+        Annotated[str, StringConstraints(min_length=1, max_length=255, strip_whitespace=False)] | None
+    ) = None
+    prestashop_cookie_key_set: bool | None = None
+
+
+class ImportSettingsView(ResponseModel):
+    # Only whether the key is set: the key itself is never returned.
+    prestashop_cookie_key_set: bool = False
+
+
+class ShopSettingsResponse(ShopSettings):
+    """The settings as GET and PATCH return them: the stored document, plus what the secret store
+    says about the write-only secrets."""
+
+    import_: ImportSettingsView = Field(default_factory=ImportSettingsView, alias="import")
+
+
 class TitleRequest(RequestModel):
     name: Annotated[str, StringConstraints(min_length=1, max_length=32)]
     gender: Gender

@@ -37,7 +37,7 @@ from chalicelib.observability import logger
 from chalicelib.repositories.ports import CustomerRepository, ResetRequestQueue
 from chalicelib.schemas.accounts import RegisterRequest, UpdateMeRequest
 from chalicelib.schemas.customers import CreateCustomerRequest, UpdateCustomerRequest
-from chalicelib.security.passwords import hash_password, verify_password
+from chalicelib.security.passwords import CookieKey, hash_password, needs_rehash, verify_password
 from chalicelib.security.tokens import TokenSigner
 from chalicelib.services.config import ConfigService
 from chalicelib.services.customers import CustomerService
@@ -109,7 +109,11 @@ class AccountService:
         clock: Clock = utc_now,
         new_secret: Callable[[], str] = lambda: secrets.token_urlsafe(32),
         ids: IdFactory = new_id,
+        cookie_key: CookieKey | None = None,
     ) -> None:
+        # PrestaShop 1.6's _COOKIE_KEY_ (secret setting import.prestashop_cookie_key): read only
+        # when a sign-in meets an imported MD5 hash.
+        self._cookie_key = cookie_key
         self._reset_queue = reset_queue
         self._new_id = ids
         self._repository = repository
@@ -271,7 +275,9 @@ class AccountService:
         known_hash = customer.password_hash if customer else None
         waiting = None if known_hash else self._waiting_registration(email)
         # verify_password always does the argon2 work: unknown e-mails cost what wrong passwords do.
-        valid = verify_password(known_hash or (waiting.password_hash if waiting else None), password)
+        valid = verify_password(
+            known_hash or (waiting.password_hash if waiting else None), password, self._cookie_key
+        )
         if not valid or (customer is None and waiting is None):
             raise UnauthenticatedError(_BAD_CREDENTIALS)
         self._login_throttle.succeeded(attempt)
@@ -286,12 +292,25 @@ class AccountService:
         now = self._clock()
         self._repository.add_connection(customer.id, Connection(at=now, ip=ip, user_agent=user_agent))
         visited = replace(customer, last_visit_at=now)
+        rehash = known_hash is not None and needs_rehash(known_hash)
+        if rehash:
+            # An imported legacy hash just verified: it becomes argon2id in the same write. The
+            # write is conditional on the version read with the old hash, so it lands only if
+            # the stored hash is still the one verified: of two concurrent sign-ins one rehashes,
+            # the other's write is refused, and a password changed meanwhile is never replaced.
+            visited = replace(visited, password_hash=hash_password(password))
         try:
             self._repository.update(customer, visited)
             customer = replace(visited, version=customer.version + 1)
-        except ConflictError:
-            # The last-visit stamp is best effort: a concurrent edit wins, the sign-in still does.
-            logger.info("last visit not recorded (concurrent change)", customer_id=customer.id)
+        except (ConflictError, ServiceUnavailableError) as error:
+            # The last-visit stamp and the rehash are best effort: a concurrent edit wins (the
+            # next sign-in rehashes), the sign-in still succeeds.
+            logger.info(
+                "last visit not recorded", customer_id=customer.id, rehash=rehash, error=type(error).__name__
+            )
+        else:
+            if rehash:
+                logger.info("legacy password hash replaced by argon2id", customer_id=customer.id)
         logger.info("customer signed in", customer_id=customer.id)
         return self._session(customer)
 
@@ -431,6 +450,32 @@ class AccountService:
         logger.info("set-password link mailed to a guest", customer_id=customer_id)
         return customer
 
+    def send_import_invitations(self, customer_ids: list[str], remaining_ms: Callable[[], int]) -> list[str]:
+        """`passwords: invite`: mail each customer an import created a set-password link (the
+        `set_password` tokens and template guests get), once per customer however often this
+        runs: the mail is claimed per customer before it is sent. Skipped: customers gone (a
+        create that failed), guests, disabled accounts and those who have a password by now.
+        Returns the ids left when the time ran short (the caller hands them on).
+
+        Raises: ServiceUnavailableError (a send failed: its claim is released, and the event is
+        retried as a whole; those already mailed are not mailed again)."""
+        for position, customer_id in enumerate(customer_ids):
+            if remaining_ms() < _RESET_SAFETY_MS:
+                return customer_ids[position:]
+            customer = self._repository.get(customer_id)
+            if customer is None or customer.is_guest or customer.status == "disabled":
+                continue
+            if customer.password_hash is not None:
+                continue
+            link, _ = self._issue_link(customer, "set_password", self._set_password_ttl)
+            self._notifier.send_to_customer(
+                f"import-invite:{customer.id}",
+                customer,
+                "import_invitation",
+                {"link": link, "valid_days": self._set_password_ttl.days},
+            )
+        return []
+
     # -- own profile ---------------------------------------------------------------------------
     def me(self, customer_id: str) -> Customer:
         return self._customers.get(customer_id)
@@ -461,7 +506,7 @@ class AccountService:
     def _check_current_password(self, customer: Customer, current: str | None, ip: str) -> None:
         # The same pair/IP model as sign-in, keyed by the account id (the e-mail may be changing).
         attempt = self._login_throttle.reserve(f"customer:{customer.id}", ip)
-        if current is None or not verify_password(customer.password_hash, current):
+        if current is None or not verify_password(customer.password_hash, current, self._cookie_key):
             raise InvalidInputError(
                 "Changing the e-mail or password needs the current password.",
                 {"current_password": "missing or incorrect"},

@@ -110,6 +110,19 @@ CUSTOMER_LABELS: dict[str, tuple[str, ...]] = {
         "Contraseña",
         "Clave",
     ),
+    # A shop's stored hashes, kept as they are (services/import_passwords.py): PrestaShop's
+    # ps_customer column `passwd` (bcrypt in 1.7+, md5(_COOKIE_KEY_ + password) in 1.6).
+    "password_hash": (
+        "passwd",
+        "Password hash",
+        "Hash",
+        "Hash du mot de passe",
+        "Mot de passe haché",
+        "Empreinte du mot de passe",
+        "Hash de contraseña",
+        "Hash de la contraseña",
+        "Contraseña cifrada",
+    ),
     "birthday": (
         "Birthday (yyyy-mm-dd)",  # 1.6 importer and sample
         "Birth date (yyyy-mm-dd)",  # 8
@@ -349,6 +362,7 @@ STORED_FIELDS: dict[ImportKind, frozenset[str]] = {
             "last_name",
             "company",
             "password",
+            "password_hash",
             "enabled",
             "newsletter",
             "optin",

@@ -62,12 +62,17 @@ from chalicelib.services.addresses import AddressService
 from chalicelib.services.config import ConfigService
 from chalicelib.services.customers import CustomerService
 from chalicelib.services.export_layouts import ExportFormat
+from chalicelib.services.import_passwords import EMPTY as EMPTY_PASSWORD
+from chalicelib.services.import_passwords import MD5_NEEDS_COOKIE_KEY, PasswordCell, RowPasswords
 from chalicelib.text import fold, normalise_email
 
 IMPORT_PREFIX = "imports/"
 EXPORT_PREFIX = "exports/"
 REPORT_PREFIX = "reports/"
 CONTINUE_MARKER = "_continue/"
+# `passwords: invite`: one marker per batch, listing the customers it created, whose own event
+# mails their invitations (import_passwords.py explains why not inline).
+INVITE_MARKER = "_invite/"
 EXPORT_REQUEST = "request.json"
 _LEASE = timedelta(minutes=15)
 # Runs in a row that died without applying a row: after that many, the job is failed, not resumed
@@ -167,6 +172,10 @@ class _Run:
     values: import_values.ValueReader | None = None
 
 
+# Mails the set-password invitations of these customers; returns the ids not done in time.
+Invitations = Callable[[list[str], Callable[[], int]], list[str]]
+
+
 class RowRejectedError(Exception):
     def __init__(self, fields: dict[str, str]) -> None:
         super().__init__("row rejected")
@@ -203,7 +212,11 @@ class ImportService:
         *,
         rows_per_batch: int = 600,
         continue_below_ms: int = 60_000,
+        cookie_key: Callable[[], str | None] = lambda: None,
+        invitations: Invitations | None = None,
     ) -> None:
+        self._cookie_key = cookie_key  # only "is it set?": the value stays with the sign-in
+        self._invitations = invitations
         self._jobs = jobs
         self._files = files
         self._customers = customers
@@ -311,6 +324,9 @@ class ImportService:
             logger.warning("object outside an import folder ignored")
             return None
         import_id, rest = match.groups()
+        if rest.startswith(INVITE_MARKER):
+            self._send_invitations(key, remaining_ms)
+            return self._jobs.get(import_id)
         if rest.startswith(CONTINUE_MARKER):
             sequence = rest.removeprefix(CONTINUE_MARKER)
             return self._continue(import_id, int(sequence) if sequence.isdigit() else -1, remaining_ms)
@@ -782,6 +798,7 @@ class ImportService:
         latest: dict[str, Customer] = {}  # customer id → after this batch's rows so far
         new_ids: set[str] = set()
         lines_of: dict[str, list[int]] = {}
+        passwords = RowPasswords(job.options.passwords, lambda: bool(self._cookie_key()))
         for line, values in rows:
             try:
                 customer_id = self._customer_row(
@@ -794,6 +811,7 @@ class ImportService:
                     new_ids,
                     reader,
                     mode=job.options.mode,
+                    passwords=passwords,
                 )
             except RowRejectedError as rejected:
                 reader.take()  # a failed row's warnings are moot: its errors say it all
@@ -825,6 +843,12 @@ class ImportService:
         ).hexdigest()
         # A preview writes nothing: every row "succeeds" as far as the batch's own checks go.
         failures = {} if dry_run else self._customers.write_batch(creates, updates, token)
+        if job.options.passwords == "invite" and not dry_run:
+            self._queue_invitations(job, creates, failures, by_email)
+        if passwords.md5_without_key:
+            outcome.warn(
+                headers.get("password_hash", "password_hash"), MD5_NEEDS_COOKIE_KEY, passwords.md5_without_key
+            )
         for customer_id, lines in lines_of.items():
             if dry_run:
                 shown = import_preview.customer_values(latest[customer_id])
@@ -842,6 +866,59 @@ class ImportService:
                 outcome.updated += len(lines)
         return outcome
 
+    # -- invitations (passwords: invite) -------------------------------------------------------
+    def _queue_invitations(
+        self,
+        job: ImportJob,
+        creates: list[Customer],
+        failures: dict[str, Exception],
+        stored: dict[str, Customer],
+    ) -> None:
+        """One marker object per batch, listing the customers it created, written after they are.
+
+        A run that died between the write and the marker runs the batch again, and finds those
+        customers stored (unchanged rows now): they are listed by their provenance (created by
+        this job), so none is left without an invitation; the mail claim keeps it to one mail.
+        The marker is named by the batch's first row and its content: a batch run again adds a
+        marker, it never replaces one that was not processed yet."""
+        created_here = [c.id for c in creates if c.id not in failures]
+        created_before = [
+            c.id
+            for c in stored.values()
+            if any(r.import_id == job.id and r.action == "created" for r in c.import_rows)
+        ]
+        customer_ids = list(dict.fromkeys([*created_here, *created_before]))
+        if not customer_ids:
+            return
+        body = json.dumps({"customer_ids": customer_ids}).encode()
+        digest = hashlib.sha256(body).hexdigest()[:16]
+        key = f"{IMPORT_PREFIX}{job.id}/{INVITE_MARKER}{job.checkpoint_rows:09d}-{digest}"
+        self._files.put(key, body, "application/json")
+
+    def _send_invitations(self, key: str, remaining_ms: Callable[[], int]) -> None:
+        """An invitation marker's event: mail each listed customer once (the mail claim is per
+        customer, so a redelivered marker or a re-run batch's second marker mails nobody twice),
+        then delete the marker. Out of time, the rest goes to a new marker, i.e. a new event."""
+        if self._invitations is None:
+            logger.warning("import invitations not configured")
+            return
+        try:
+            stream, _size, _etag = self._files.open(key)
+        except NotFoundError:
+            return  # already done
+        try:
+            listed = json.loads(stream.read()).get("customer_ids", [])
+            ids = [str(i) for i in listed if isinstance(i, str)]
+        except (ValueError, AttributeError):
+            logger.warning("unreadable invitation marker dropped")
+            ids = []
+        left = self._invitations(ids, remaining_ms) if ids else []
+        if left:
+            body = json.dumps({"customer_ids": left}).encode()
+            base = key.rsplit("-", 1)[0]
+            self._files.put(f"{base}-{hashlib.sha256(body).hexdigest()[:16]}", body, "application/json")
+        self._files.delete_keys([key])
+
     def _customer_row(
         self,
         values: dict[str, str | None],
@@ -854,6 +931,7 @@ class ImportService:
         reader: import_values.ValueReader,
         *,
         mode: ImportMode = "both",
+        passwords: RowPasswords | None = None,
     ) -> str | None:
         """Apply one row to the batch's state. Returns the customer id it changed (None: unchanged).
         Raises: RowRejectedError, RowSkippedError (the `mode` leaves the row out)."""
@@ -861,6 +939,7 @@ class ImportService:
         if not email:
             raise RowRejectedError({"email": "required"})
         data, problems = self._customer_data(values, reader)
+        password = _password_cell(data, values, passwords, problems)
         key = normalise_email(email)
         reference = values.get("id")
         # By id: ours, or the source system's (`by_id` holds both, keyed by the file's value; a
@@ -885,7 +964,8 @@ class ImportService:
             if key in blocked:
                 raise RowRejectedError({"email": "this e-mail address is blocked from registering again"})
             try:
-                request = CreateCustomerRequest.model_validate(data)
+                plaintext = {"password": password.value} if password.kind == "plaintext" else {}
+                request = CreateCustomerRequest.model_validate(data | plaintext)
                 created = self._customer_service.build_new(request, source="import")
             except ValidationError as error:
                 raise RowRejectedError(problems | fields_of(error)) from None
@@ -895,6 +975,7 @@ class ImportService:
                 raise RowRejectedError(problems)
             created = replace(
                 created,
+                password_hash=password.value if password.is_hash else created.password_hash,
                 merchant_ref=merchant_ref,
                 registered_at=dates.get("registered_at", created.registered_at),
                 last_visit_at=dates.get("last_visit_at", created.last_visit_at),
@@ -902,7 +983,6 @@ class ImportService:
             latest[created.id] = created
             new_ids.add(created.id)
             return created.id
-        password = data.pop("password", None)
         try:
             changes = UpdateCustomerRequest.model_validate(data)
             after = self._customer_service.build_update(current, changes, source="import")
@@ -912,9 +992,14 @@ class ImportService:
             raise RowRejectedError(problems | (error.fields or {"row": error.message})) from None
         if problems:
             raise RowRejectedError(problems)
-        if password and not verify_password(current.password_hash, password):
+        if password.kind == "plaintext" and not verify_password(current.password_hash, password.value or ""):
             after = self._customer_service.build_update(
-                after, UpdateCustomerRequest(password=password), source="import"
+                after, UpdateCustomerRequest(password=password.value), source="import"
+            )
+        elif password.is_hash and password.value != current.password_hash:
+            # A new credential, as a typed password would be: it ends the customer's sessions.
+            after = replace(
+                after, password_hash=password.value, session_generation=current.session_generation + 1
             )
         after = replace(
             after,
@@ -1181,6 +1266,21 @@ class ImportService:
             raise NotFoundError("Export not found.")
         url = self._files.download_url(job.key, _URL_LIFETIME, f"customers-{job.id}.csv") if job.key else None
         return job, url
+
+
+def _password_cell(
+    data: dict[str, Any],
+    values: dict[str, str | None],
+    passwords: RowPasswords | None,
+    problems: dict[str, str],
+) -> PasswordCell:
+    """The row's password (plaintext or hash, import_passwords.py), taken out of `data`."""
+    plaintext = data.pop("password", None)
+    try:
+        return (passwords or RowPasswords("keep", lambda: False)).read(plaintext, values.get("password_hash"))
+    except ValueError as error:
+        problems["password_hash"] = str(error)
+        return EMPTY_PASSWORD
 
 
 def _stalled_reason(job: ImportJob) -> str:

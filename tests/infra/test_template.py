@@ -429,13 +429,14 @@ def test_each_function_has_its_own_least_privilege_role(synthesis: Synthesis, st
             (identity,) = resources_by_action["ses:SendRawEmail"]
             assert identity["Fn::Join"][1][-1].endswith(f":identity/{_stage(stage_name).sending_identity}")
         secrets = resources_by_action["secretsmanager:GetSecretValue"]
-        assert len(secrets) == 1 + access.imap_password + access.origin_secret
+        assert len(secrets) == 1 + access.imap_password + access.origin_secret + access.cookie_key
         (parameter, *more) = resources_by_action["ssm:GetParameter"]
         assert parameter["Fn::Join"][1][-1].endswith(
             f":parameter/aws/reference/secretsmanager/clientele/{stage_name}/token-secret"
         )
-        assert len(more) == access.imap_password + access.origin_secret
-        assert ("secretsmanager:PutSecretValue" in resources_by_action) is access.imap_password_write
+        assert len(more) == access.imap_password + access.origin_secret + access.cookie_key
+        writes = resources_by_action.get("secretsmanager:PutSecretValue", [])
+        assert len(writes) == access.imap_password_write + access.cookie_key_write
 
 
 def _prefixes(resources_by_action: dict[str, list[Any]], action: str, bucket_id: str) -> set[str]:
@@ -457,7 +458,10 @@ def test_api_handler_grants_are_the_documented_ones() -> None:
         "unprocessed/",
     }
     assert access.imap_password_write and not access_for("mail-poll").imap_password_write
-    assert access_for("import_uploaded").send_mail is False
+    assert access.cookie_key_write and not access_for("import_uploaded").cookie_key_write
+    # The import mails `passwords: invite` invitations; the watchdog and exports send nothing.
+    assert access_for("import_uploaded").send_mail is True
+    assert access_for("import-watchdog").send_mail is False
     assert access_for("a-future-handler").read_prefixes == ()
 
 
@@ -469,6 +473,7 @@ def test_secrets_are_generated_never_typed(synthesis: Synthesis, stage_name: str
         f"clientele/{stage_name}/token-secret",
         f"clientele/{stage_name}/imap-password",
         f"clientele/{stage_name}/origin-secret",
+        f"clientele/{stage_name}/prestashop-cookie-key",
     }
     for secret in secrets:
         assert "SecretString" not in secret["Properties"]

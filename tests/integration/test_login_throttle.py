@@ -31,9 +31,9 @@ def _count_argon2(monkeypatch: pytest.MonkeyPatch, module: Any) -> list[int]:
     calls: list[int] = []
     real = module.verify_password
 
-    def counting(stored: str | None, password: str) -> bool:
+    def counting(stored: str | None, password: str, *cookie_key: Any) -> bool:
         calls.append(1)
-        return bool(real(stored, password))
+        return bool(real(stored, password, *cookie_key))
 
     monkeypatch.setattr(module, "verify_password", counting)
     return calls
@@ -88,7 +88,7 @@ def test_parallel_wrong_store_logins_cannot_all_reach_argon2(
 def test_credential_stuffing_from_one_ip_is_blocked_across_accounts(
     aws: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(accounts_module, "verify_password", lambda stored, password: False)  # fast
+    monkeypatch.setattr(accounts_module, "verify_password", lambda stored, password, *key: False)  # fast
     for number in range(50):
         with pytest.raises(UnauthenticatedError):
             container().accounts.login(f"victim{number}@example.com", "guess", "203.0.113.66")

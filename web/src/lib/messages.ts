@@ -666,6 +666,13 @@ export const fr: Record<string, string> = {
   "Revoked": "Révoquée",
   "Revoke": "Révoquer",
   "Revoke this key? The server using it can no longer write carts (within a minute).": "Révoquer cette clé ? Le serveur qui l'utilise ne pourra plus écrire de paniers (d'ici une minute).",
+  "Imported passwords": "Mots de passe importés",
+  "A PrestaShop cookie key is set.": "Une clé de cookie PrestaShop est définie.",
+  "No PrestaShop cookie key is set.": "Aucune clé de cookie PrestaShop n'est définie.",
+  "PrestaShop 1.6 cookie key (_COOKIE_KEY_)": "Clé de cookie PrestaShop 1.6 (_COOKIE_KEY_)",
+  "Customers imported from PrestaShop 1.6 keep their passwords: the shop's cookie key (in config/settings.inc.php) checks them at their first sign-in, when they are replaced. The key is kept as a secret and never shown again.": "Les clients importés de PrestaShop 1.6 gardent leur mot de passe : la clé de cookie de la boutique (dans config/settings.inc.php) le vérifie à leur première connexion, où il est remplacé. La clé est gardée comme secret et n'est plus jamais affichée.",
+  "Save the cookie key": "Enregistrer la clé de cookie",
+  "Cookie key saved.": "Clé de cookie enregistrée.",
 };
 
 export const es: Record<string, string> = {
@@ -1282,4 +1289,11 @@ export const es: Record<string, string> = {
   "Revoked": "Revocada",
   "Revoke": "Revocar",
   "Revoke this key? The server using it can no longer write carts (within a minute).": "¿Revocar esta clave? El servidor que la usa ya no podrá escribir carritos (en menos de un minuto).",
+  "Imported passwords": "Contraseñas importadas",
+  "A PrestaShop cookie key is set.": "Hay una clave de cookie de PrestaShop definida.",
+  "No PrestaShop cookie key is set.": "No hay ninguna clave de cookie de PrestaShop definida.",
+  "PrestaShop 1.6 cookie key (_COOKIE_KEY_)": "Clave de cookie de PrestaShop 1.6 (_COOKIE_KEY_)",
+  "Customers imported from PrestaShop 1.6 keep their passwords: the shop's cookie key (in config/settings.inc.php) checks them at their first sign-in, when they are replaced. The key is kept as a secret and never shown again.": "Los clientes importados de PrestaShop 1.6 conservan su contraseña: la clave de cookie de la tienda (en config/settings.inc.php) la comprueba en su primer inicio de sesión, cuando se sustituye. La clave se guarda como secreto y no vuelve a mostrarse.",
+  "Save the cookie key": "Guardar la clave de cookie",
+  "Cookie key saved.": "Clave de cookie guardada.",
 };

@@ -327,6 +327,8 @@ export interface ShopSettings {
   shop_email: string | null;
   shop_name: string;
   storefront_url: string;
+  // Write-only secrets: the API says only whether they are set.
+  import?: { prestashop_cookie_key_set: boolean };
 }
 
 // -- customer service ---------------------------------------------------------------------------

@@ -36,7 +36,8 @@ export function SettingsPage() {
     setBusy(true);
     setError(null);
     try {
-      const { storefront_url, shop_email, ...rest } = form;
+      // `import` only says whether the write-only cookie key is set: CookieKeyForm sets the key.
+      const { storefront_url, shop_email, import: _secrets, ...rest } = form;
       const body: Record<string, unknown> = { ...rest, storefront_url };
       if (shop_email) body.shop_email = shop_email;
       await patch<ShopSettings>("/admin/settings", body);
@@ -159,6 +160,49 @@ export function SettingsPage() {
         <button type="submit" aria-busy={busy || undefined} disabled={busy}>{t("Save")}</button>
         {saved && <span role="status"> {t("Settings saved.")}</span>}
       </form>
+      <CookieKeyForm isSet={Boolean(form.import?.prestashop_cookie_key_set)} onSaved={auth.reloadSettings} />
     </section>
+  );
+}
+
+/** The PrestaShop 1.6 cookie key: write-only (the API keeps it as a secret and only says whether
+ * it is set), so it has its own small form and the field is emptied once it is saved. */
+export function CookieKeyForm({ isSet, onSaved }: { isSet: boolean; onSaved: () => void }) {
+  const { t } = useI18n();
+  const [key, setKey] = useState("");
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const [saved, setSaved] = useState(false);
+  const errors = fieldErrors(error);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    setSaved(false);
+    try {
+      await patch<ShopSettings>("/admin/settings", { import: { prestashop_cookie_key: key } });
+      setKey("");
+      setSaved(true);
+      onSaved();
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form onSubmit={submit} noValidate aria-label={t("Imported passwords")}>
+      <fieldset>
+        <legend>{t("Imported passwords")}</legend>
+        <ErrorBox error={error} shownFields={Object.keys(errors)} />
+        <p>{isSet || saved ? t("A PrestaShop cookie key is set.") : t("No PrestaShop cookie key is set.")}</p>
+        <TextField label={t("PrestaShop 1.6 cookie key (_COOKIE_KEY_)")} name="import.prestashop_cookie_key" type="password" autoComplete="off" value={key} onChange={(v) => { setKey(v); setSaved(false); }} error={errors["import.prestashop_cookie_key"]} />
+        <small>{t("Customers imported from PrestaShop 1.6 keep their passwords: the shop's cookie key (in config/settings.inc.php) checks them at their first sign-in, when they are replaced. The key is kept as a secret and never shown again.")}</small>
+      </fieldset>
+      <button type="submit" aria-busy={busy || undefined} disabled={busy || !key}>{t("Save the cookie key")}</button>
+      {saved && <span role="status"> {t("Cookie key saved.")}</span>}
+    </form>
   );
 }
