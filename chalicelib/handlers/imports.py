@@ -10,12 +10,13 @@ from urllib.parse import unquote
 from chalice.app import Blueprint, CloudWatchEvent, Response
 
 from chalicelib.domain.imports import ExportJob, ImportJob, ImportMapping, ImportOptions
-from chalicelib.errors import InvalidInputError, RuleViolationError
+from chalicelib.errors import InvalidInputError, NotFoundError, RuleViolationError
 from chalicelib.handlers.events import remaining_time
 from chalicelib.handlers.http import ADMIN, Call, parse_json, raw_body, route
 from chalicelib.observability import logger
 from chalicelib.schemas.common import PageParams
 from chalicelib.schemas.imports import (
+    MAPPING_NAME,
     CreateImportMappingRequest,
     CreateImportRequest,
     ExportJobResponse,
@@ -298,8 +299,12 @@ def get_export(call: Call, export_id: str) -> ExportJobResponse:
 # -- saved mappings ------------------------------------------------------------------------------
 def _name(raw: str) -> str:
     """The path's {name}, percent-decoded whether or not the gateway did it (names never hold
-    "%": decoding twice changes nothing)."""
-    return unquote(raw)
+    "%": decoding twice changes nothing). A name no mapping could have is simply not found (and
+    never reaches DynamoDB, whose key size limit would make it a 5xx)."""
+    name = unquote(raw)
+    if not MAPPING_NAME.fullmatch(name):
+        raise NotFoundError("Import mapping not found.")
+    return name
 
 
 def _mapping_response(mapping: ImportMapping) -> ImportMappingResponse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -25,9 +26,8 @@ ImportKindField = Literal["customers", "addresses"]
 # "tab" is accepted for the tab character: it is what a query string or a form can carry.
 Delimiter = Literal[";", ",", "\t", "|", "tab"]
 MultiValueSeparator = Literal[",", "|"]
-MappingName = Annotated[
-    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._-]*$")
-]
+MAPPING_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")
+MappingName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=MAPPING_NAME.pattern)]
 MAX_MAPPED_COLUMNS = 300
 MAX_GROUP_MAP = 500
 

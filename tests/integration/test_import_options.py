@@ -218,6 +218,8 @@ def test_saved_mappings_crud_conflict_and_reuse_by_name(admin: Api, support: Api
     assert support.json("POST", "/admin/import-mappings", {"name": "X"})[0] == 403
     assert admin.call("DELETE", "/admin/import-mappings/Shopify").status_code == 204
     assert admin.json("GET", "/admin/import-mappings/Shopify")[0] == 404
+    assert admin.json("GET", "/admin/import-mappings/" + "x" * 3000)[0] == 404  # no name is that long
+    assert admin.json("PATCH", "/admin/import-mappings/%2E%2E", {"mode": "both"})[0] == 404
     assert admin.call("DELETE", "/admin/import-mappings/Shopify").status_code == 404
     # The job created with the mapping keeps its copy of the options
     assert admin.call("DELETE", "/admin/import-mappings/PrestaShop FR").status_code == 204
