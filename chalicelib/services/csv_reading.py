@@ -159,14 +159,14 @@ class _Decoded(io.RawIOBase):
         final = not data
         self._eof = final
         data = self._pending + data
-        text = ""
+        out: list[bytes] = []
         while data:
             try:
                 decoded, consumed = self._decode(data, final)
             except UnicodeDecodeError as error:
                 good = data[: error.start]
                 decoded, _ = self._decode(good, True) if good else ("", 0)
-                text += decoded
+                out.append(self._utf8(good, decoded))
                 self._see(decoded)
                 if self._codec == "utf-8" and not self._forced and self._ascii_so_far:
                     # Only ASCII so far: the same text in Windows-1252, which the rest is.
@@ -176,11 +176,15 @@ class _Decoded(io.RawIOBase):
                 self._error = self._failure(self._lines + 1)
                 self._pending = b""
                 break
-            text += decoded
+            out.append(self._utf8(data[:consumed], decoded))
             self._see(decoded)
             self._pending = data[consumed:]
             break
-        self._out += text.encode("utf-8")
+        self._out += b"".join(out)
+
+    def _utf8(self, raw: bytes, decoded: str) -> bytes:
+        # Bytes that decoded as UTF-8 are handed on as they are: no need to encode them again.
+        return raw if self._codec == "utf-8" else decoded.encode("utf-8")
 
     def _see(self, text: str) -> None:
         if not text:
