@@ -282,7 +282,7 @@ export interface ImportJob {
   // Issue 17: how the file was read. Optional: older jobs (and older servers) have none.
   layout?: string | null;
   warnings?: ImportWarning[];
-  options?: Partial<ImportOptions> | null;
+  options?: (Partial<ImportOptions> & { preview?: boolean; mapping_name?: string | null }) | null;
   columns?: ImportColumn[] | null;
   preview_rows?: PreviewRow[] | null;
   applied_at?: string | null;

@@ -2,7 +2,7 @@ import { render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ImportJob, ImportOptions } from "../lib/types";
-import { JobView, MappingStep } from "./Imports";
+import { JobView, MappingStep, inMappingStep } from "./Imports";
 
 // A previewed PrestaShop 1.6 customers file (header of docs/csv_import/customers_import.csv).
 function previewed(overrides: Partial<ImportJob> = {}): ImportJob {
@@ -119,6 +119,30 @@ describe("MappingStep", () => {
     stubApi();
     renderStep(previewed({ layout: "magento-2" }));
     expect(screen.getByTestId("import-layout").textContent).toContain("magento-2");
+  });
+});
+
+describe("a preview that failed", () => {
+  const failed = previewed({
+    status: "failed",
+    failure: "Line 1: the file is not UTF-8; set encoding.",
+    columns: [],
+    preview_rows: null,
+    warnings: [],
+    options: { preview: true },
+  });
+
+  it("stays in the mapping step with its reason, offering only a new preview", async () => {
+    stubApi();
+    expect(inMappingStep(failed)).toBe(true);
+    expect(inMappingStep({ ...failed, options: { preview: false } })).toBe(false);
+    expect(inMappingStep({ ...failed, applied_at: "2026-12-02T00:00:00Z" })).toBe(false);
+    const { onPreview } = renderStep(failed);
+    expect(screen.getByRole("alert").textContent).toContain("set encoding");
+    expect(screen.queryByRole("button", { name: "Import" })).toBeNull();
+    await userEvent.selectOptions(screen.getByLabelText("Encoding"), "windows-1252");
+    await userEvent.click(screen.getByRole("button", { name: "Update the preview" }));
+    expect(onPreview.mock.calls[0]![0].encoding).toBe("windows-1252");
   });
 });
 

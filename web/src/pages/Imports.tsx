@@ -171,7 +171,7 @@ export function ImportsPage() {
           </label>
         )}
       </article>
-      {job && job.status === "previewed" ? (
+      {job && inMappingStep(job) ? (
         <MappingStep
           job={job}
           mappings={mappings}
@@ -230,6 +230,12 @@ export function ImportsPage() {
   );
 }
 
+/** A previewed job, or a preview that failed (an encoding, a date order it could not decide): the
+ * merchant changes the options in the mapping step and previews again — nothing was written. */
+export function inMappingStep(job: ImportJob): boolean {
+  return job.status === "previewed" || (job.status === "failed" && Boolean(job.options?.preview) && !job.applied_at);
+}
+
 type SavedMappings = { items: ImportMapping[]; reload: () => void };
 
 /** The saved mappings (name → options); none when the list can't be read, so the upload still works. */
@@ -278,7 +284,9 @@ export function MappingStep(props: {
   }, [job.id]);
 
   const current: ImportOptions = { ...options, group_map: Object.fromEntries(groupLines.filter(([s, g]) => s.trim() && g)) };
-  const changed = !sameOptions(current, previewed);
+  // A failed preview has nothing to apply: only a new preview (with other options) can follow.
+  const failed = job.status === "failed";
+  const changed = failed || !sameOptions(current, previewed);
   const columns = columnsOf(job);
   const choices = fieldChoices(job.kind, columns).map((c) => ({ value: c.value, label: t(c.label) }));
   const rows = job.preview_rows ?? [];
@@ -334,33 +342,44 @@ export function MappingStep(props: {
         {layout ? t("Recognised layout: {layout}", { layout: t(layout) }) : t("Layout not recognised: each column is matched by its header.")}
       </p>
       <p>{t("Nothing has been written yet. Check each column and the first rows below, then import.")}</p>
+      {failed && job.failure && (
+        <div role="alert" className="import-attention state-error">
+          <h3>{t("The file could not be previewed: change the options below and preview it again.")}</h3>
+          <p>{job.failure}</p>
+        </div>
+      )}
 
-      <h3>{t("Columns")}</h3>
-      <div className="overflow-auto">
-        <table className="striped" data-testid="import-columns">
-          <thead>
-            <tr><th scope="col">{t("Column in the file")}</th><th scope="col">{t("Goes to")}</th><th scope="col">{t("Warnings")}</th></tr>
-          </thead>
-          <tbody>
-            {columns.map(({ column }) => (
-              <tr key={column}>
-                <th scope="row">{column}</th>
-                <td>
-                  <select
-                    aria-label={t("Field for column {column}", { column })}
-                    value={options.mapping[column] ?? IGNORE}
-                    onChange={(e) => set("mapping", { ...options.mapping, [column]: e.target.value })}
-                  >
-                    {choices.map((c) => <option key={c.value} value={c.value}>{c.label}</option>)}
-                    <option value={IGNORE}>{t("Ignore this column")}</option>
-                  </select>
-                </td>
-                <td>{warningsOf(column).map((w, i) => <WarningLine key={i} warning={w} />)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      {columns.length > 0 && (
+        <>
+          <h3>{t("Columns")}</h3>
+          <div className="overflow-auto">
+            <table className="striped" data-testid="import-columns">
+              <thead>
+                <tr><th scope="col">{t("Column in the file")}</th><th scope="col">{t("Goes to")}</th><th scope="col">{t("Warnings")}</th></tr>
+              </thead>
+              <tbody>
+                {columns.map(({ column }) => (
+                  <tr key={column}>
+                    <th scope="row">{column}</th>
+                    <td>
+                      <select
+                        aria-label={t("Field for column {column}", { column })}
+                        value={options.mapping[column] ?? IGNORE}
+                        onChange={(e) => set("mapping", { ...options.mapping, [column]: e.target.value })}
+                      >
+                        {choices.map((c) => <option key={c.value} value={c.value}>{c.label}</option>)}
+                        <option value={IGNORE}>{t("Ignore this column")}</option>
+                      </select>
+                    </td>
+                    <td>{warningsOf(column).map((w, i) => <WarningLine key={i} warning={w} />)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+
+        </>
+      )}
 
       <details open={changed || undefined}>
         <summary>{t("How the file is read")}</summary>
@@ -452,41 +471,45 @@ export function MappingStep(props: {
 
       {warnings.length > 0 && <WarningsBox warnings={warnings} title={t("What the import would not take as written")} />}
 
-      <h3>{t("The first {n} rows as they would be stored", { n: rows.length })}</h3>
-      <p data-testid="import-would">
-        {t("Of the {n} rows read: {created} would be created, {updated} updated, {unchanged} unchanged, {failed} would fail.", {
-          n: job.rows_read,
-          created: job.created,
-          updated: job.updated,
-          unchanged: job.unchanged,
-          failed: job.failed,
-        })}
-      </p>
-      {rows.length === 0 ? (
-        <Empty>{t("No row could be read.")}</Empty>
-      ) : (
-        <div className="overflow-auto">
-          <table className="striped" data-testid="import-preview">
-            <thead>
-              <tr>
-                <th scope="col">{t("Line")}</th>
-                <th scope="col">{t("Would be")}</th>
-                {fields.map((f) => <th scope="col" key={f}>{f}</th>)}
-                <th scope="col">{t("Errors")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((row) => (
-                <tr key={row.line} data-action={row.action}>
-                  <td>{row.line}</td>
-                  <td><StatusBadge value={`row-${row.action}`} label={actionLabel(row.action, t)} /></td>
-                  {fields.map((f) => <td key={f}>{formatCell(row.values[f], t("Yes"), t("No"))}</td>)}
-                  <td>{row.errors.map((e, i) => <div key={i}><code>{e.column}</code> {e.reason}</div>)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+      {!failed && (
+        <>
+          <h3>{t("The first {n} rows as they would be stored", { n: rows.length })}</h3>
+          <p data-testid="import-would">
+            {t("Of the {n} rows read: {created} would be created, {updated} updated, {unchanged} unchanged, {failed} would fail.", {
+              n: job.rows_read,
+              created: job.created,
+              updated: job.updated,
+              unchanged: job.unchanged,
+              failed: job.failed,
+            })}
+          </p>
+          {rows.length === 0 ? (
+            <Empty>{t("No row could be read.")}</Empty>
+          ) : (
+            <div className="overflow-auto">
+              <table className="striped" data-testid="import-preview">
+                <thead>
+                  <tr>
+                    <th scope="col">{t("Line")}</th>
+                    <th scope="col">{t("Would be")}</th>
+                    {fields.map((f) => <th scope="col" key={f}>{f}</th>)}
+                    <th scope="col">{t("Errors")}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {rows.map((row) => (
+                    <tr key={row.line} data-action={row.action}>
+                      <td>{row.line}</td>
+                      <td><StatusBadge value={`row-${row.action}`} label={actionLabel(row.action, t)} /></td>
+                      {fields.map((f) => <td key={f}>{formatCell(row.values[f], t("Yes"), t("No"))}</td>)}
+                      <td>{row.errors.map((e, i) => <div key={i}><code>{e.column}</code> {e.reason}</div>)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </>
       )}
 
       <div className="grid">
