@@ -26,6 +26,7 @@ from chalicelib.repositories.mail import (
     SesMailer,
 )
 from chalicelib.repositories.mailboxes import DynamoMailboxRepository
+from chalicelib.repositories.password_chunks import DynamoPasswordChunkRepository, PasswordChunkRepository
 from chalicelib.repositories.ports import (
     AddressRepository,
     ConfigRepository,
@@ -59,6 +60,7 @@ from chalicelib.services.employees import EmployeeService
 from chalicelib.services.erasure import ErasureService
 from chalicelib.services.groups import GroupService
 from chalicelib.services.import_mappings import ImportMappingService
+from chalicelib.services.import_password_workers import ImportPasswordWorkers
 from chalicelib.services.imports import ImportService
 from chalicelib.services.ingestion import MailIngestion
 from chalicelib.services.mail_poll import MailPoller
@@ -94,6 +96,7 @@ class Container:
     addresses: AddressService
     imports: ImportService
     import_mappings: ImportMappingService
+    import_passwords: ImportPasswordWorkers
     carts: CartService
     orders: OrderService
     sweep: AbandonedCartSweep
@@ -161,6 +164,7 @@ def build_container(
     imap_password: SecretStore | None = None,
     prestashop_cookie_key: SecretStore | None = None,
     storefront_keys: StorefrontKeyRepository | None = None,
+    password_chunks: PasswordChunkRepository | None = None,
 ) -> Container:
     secret = secret or token_secret(settings)
     cursors = CursorCodec(secret)
@@ -295,6 +299,13 @@ def build_container(
     )
     orders = OrderService(order_repository, customer_repository, config_service, notifier, cursors, clock)
     import_repository = imports or DynamoImportRepository()
+    import_passwords = ImportPasswordWorkers(
+        password_chunks or DynamoPasswordChunkRepository(),
+        file_store,
+        customer_repository,
+        import_repository,
+        clock,
+    )
     erasure = ErasureService(
         privacy_repository,
         customer_repository,
@@ -354,8 +365,10 @@ def build_container(
             clock,
             cookie_key=cookie_key_store.get,
             invitations=accounts.send_import_invitations,
+            passwords=import_passwords,
         ),
         import_mappings=ImportMappingService(import_repository, config_service, cursors, clock),
+        import_passwords=import_passwords,
         accounts=accounts,
     )
 

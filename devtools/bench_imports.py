@@ -1,5 +1,11 @@
 """Import benchmark (part of `make bench`): rows/s, DynamoDB requests per 1,000 rows and the
-pipeline's peak memory for generated files of 10,000 and 100,000 rows, against moto.
+pipeline's peak memory for generated files of 10,000 and 100,000 rows, against moto; then a
+1,000-row sample with plaintext passwords, hashed by the password workers (issue 17 §4): the
+measured cost of one hash in one worker, and the arithmetic of the fan-out for 50,000 rows.
+
+Knobs: BENCH_IMPORT_ROWS (sizes, default "10000,100000"; e.g. "2000" on a shared machine),
+BENCH_PASSWORD_ROWS (the password sample, default 1000; 0 skips it), BENCH_IMPORT_MOTO=0 (the
+pipeline's rows/s and memory only, without the slower moto runs).
 
 The file is streamed from disk (a FileStore over a folder) so that memory measures the pipeline,
 not moto's in-memory S3; DynamoDB is moto's. Peak memory is sampled at every batch with
@@ -8,6 +14,7 @@ tracemalloc, leaving out allocations made inside moto, botocore and the DynamoDB
 
 from __future__ import annotations
 
+import math
 import os
 import random
 import sys
@@ -35,6 +42,10 @@ from devtools import moto_transactions  # noqa: E402
 from devtools.bench import FIRST, LAST, Counter  # noqa: E402
 
 SIZES = [int(n) for n in os.environ.get("BENCH_IMPORT_ROWS", "10000,100000").split(",") if n]
+PASSWORD_ROWS = int(os.environ.get("BENCH_PASSWORD_ROWS", "1000"))
+ON_MOTO = os.environ.get("BENCH_IMPORT_MOTO", "1") != "0"
+# The issue's case: a 50,000-row file with passwords, done within 15 minutes of wall time in AWS.
+TARGET_ROWS, TARGET_SECONDS = 50_000, 15 * 60
 
 
 class DiskFileStore:
@@ -56,6 +67,9 @@ class DiskFileStore:
     def download_url(self, key: str, expires: timedelta, filename: str) -> str:
         return f"file://{self.root / key}"
 
+    def keys_under(self, prefix: str) -> list[str]:
+        return sorted(str(p.relative_to(self.root)) for p in (self.root / prefix).rglob("*") if p.is_file())
+
     def delete_keys(self, keys: list[str]) -> int:
         # A finished import deletes its source file (ImportService._drop_source).
         for key in keys:
@@ -63,18 +77,20 @@ class DiskFileStore:
         return len(keys)
 
 
-def write_file(path: Path, rows: int, seed: int) -> None:
+def write_file(path: Path, rows: int, seed: int, *, passwords: bool = False) -> None:
     rng = random.Random(seed)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as out:
         out.write(
-            "ID;Title;Last name;First Name;Email address;Age;Enabled;News.;Opt.;Registration;Last visit;\n"
+            "ID;Title;Last name;First Name;Email address;Age;Enabled;News.;Opt.;Registration;Last visit;"
+            + ("Password\n" if passwords else "\n")
         )
         for n in range(rows):
             out.write(
                 f"{n};{rng.choice(['1', '2', '-'])};{rng.choice(LAST)};{rng.choice(FIRST)};"
                 f"bench.{seed}.{n}@example.com;-;{rng.choice('01')};{rng.choice('01')};{rng.choice('01')};"
-                f"2021-0{rng.randint(1, 9)}-1{rng.randint(0, 9)} 10:00:00;-;\n"
+                f"2021-0{rng.randint(1, 9)}-1{rng.randint(0, 9)} 10:00:00;-;"
+                + (f"Bench-{rng.getrandbits(48):012x}\n" if passwords else "\n")
             )
 
 
@@ -147,9 +163,94 @@ def run(rows: int, *, storage: str) -> dict[str, Any]:
         }
 
 
+def run_passwords(rows: int) -> dict[str, Any]:
+    """Import `rows` rows with plaintext passwords into moto, then play ONE password worker over
+    every chunk, in turn: the cost of a hash per worker, measured, not assumed. CPU time is
+    reported beside wall time: on a shared machine the wall clock measures the neighbours."""
+    moto_transactions.install()
+    with mock_aws(), tempfile.TemporaryDirectory() as folder:
+        from chalicelib import bootstrap
+        from chalicelib.models.base import TableRecord
+        from chalicelib.services.import_password_workers import PASSWORD_CHUNK_PREFIX
+        from chalicelib.settings import get_settings
+        from chalicelib.wiring import build_container
+
+        bootstrap.ensure_table()
+        files = DiskFileStore(Path(folder))
+        services = build_container(get_settings(), files=files)
+        services.config.seed_defaults()
+        job, _ = services.imports.create_job("customers", "bench.csv", None)
+        key = f"imports/{job.id}/bench.csv"
+        write_file(Path(folder) / key, rows, rows + 1, passwords=True)
+        counter = Counter()
+        TableRecord._get_connection().connection.client.meta.events.register(
+            "after-call.dynamodb", counter.after_call
+        )
+        _, size, etag = files.open(key)
+        started, started_cpu = time.perf_counter(), time.process_time()
+        imported = services.imports.handle_upload(key, etag, size, lambda: 10**9)
+        rows_seconds = time.perf_counter() - started
+        rows_cpu = time.process_time() - started_cpu
+        assert imported is not None
+        assert imported.status == "running", imported.status
+        rows_requests = sum(counter.requests.values())
+        chunks = files.keys_under(PASSWORD_CHUNK_PREFIX)
+        per_chunk: list[float] = []
+        wall, cpu = time.perf_counter(), time.process_time()
+        for chunk in chunks:
+            chunk_started = time.perf_counter()
+            services.import_passwords.handle_chunk(chunk)
+            per_chunk.append(time.perf_counter() - chunk_started)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        done = services.imports.get(job.id)
+        return {
+            "rows": rows,
+            "status": done.status,
+            "passwords": services.import_passwords.with_progress(done).passwords_hashed,
+            "chunks": len(chunks),
+            "rows_per_s": rows / rows_seconds,
+            # moto runs in this process: its CPU time includes DynamoDB's own work (an upper bound)
+            "rows_per_cpu_s": rows / rows_cpu,
+            "rows_requests_per_1000": rows_requests * 1000 / rows,
+            "worker_requests_per_password": (sum(counter.requests.values()) - rows_requests) / rows,
+            "hash_wall_s": wall / rows,
+            "hash_cpu_s": cpu / rows,
+        }
+
+
+def fan_out_arithmetic(sample: dict[str, Any]) -> list[str]:
+    from chalicelib.services.import_password_workers import (
+        CHUNK_SIZE,
+        WORKER_CONCURRENCY,
+        WORKER_TIMEOUT_SECONDS,
+    )
+
+    # A worker at 1,769 MB has one vCPU: its wall time per hash is the CPU time measured here.
+    per_hash = sample["hash_cpu_s"]
+    chunks = math.ceil(TARGET_ROWS / CHUNK_SIZE)
+    per_chunk = CHUNK_SIZE * per_hash
+    waves = math.ceil(chunks / WORKER_CONCURRENCY)
+    hashing = waves * per_chunk
+    # The rows go in first, at the CPU rate measured with moto in this process (its DynamoDB work
+    # counted too); the chunks start as soon as the first batch is written, so adding both times
+    # over-counts: an upper bound.
+    rows_time = TARGET_ROWS / sample["rows_per_cpu_s"]
+    total = rows_time + hashing
+    verdict = "OK" if total <= TARGET_SECONDS else "OVER"
+    return [
+        f"  {TARGET_ROWS:,} rows: {chunks} chunks of {CHUNK_SIZE} x {per_chunk:.1f} s per chunk "
+        f"({CHUNK_SIZE} x {per_hash:.3f} s) / {WORKER_CONCURRENCY} workers = {waves} waves x "
+        f"{per_chunk:.1f} s = {hashing:.0f} s of hashing",
+        f"  + rows at {sample['rows_per_cpu_s']:.0f} rows/s (CPU, moto included): {rows_time:.0f} s"
+        f"  => <= {total:.0f} s "
+        f"= {total / 60:.1f} min wall (target <= {TARGET_SECONDS // 60} min): {verdict}",
+        f"  one chunk: {per_chunk:.0f} s of the worker's {WORKER_TIMEOUT_SECONDS} s timeout",
+    ]
+
+
 def main() -> int:
     on_moto_runs = []
-    for rows in SIZES:
+    for rows in SIZES if ON_MOTO else []:
         print(f"importing {rows:,} generated rows into moto ...", file=sys.stderr)
         on_moto_runs.append(run(rows, storage="moto"))
     pipeline = []
@@ -171,6 +272,24 @@ def main() -> int:
         ratio = pipeline[-1]["peak_mib"] / pipeline[0]["peak_mib"]
         sizes = f"{pipeline[-1]['rows']:,} rows / {pipeline[0]['rows']:,} rows"
         print(f"  peak memory {sizes}: {ratio:.2f}x (target <= 1.2x)")
+    if PASSWORD_ROWS:
+        print(f"importing a {PASSWORD_ROWS:,}-row sample with plaintext passwords ...", file=sys.stderr)
+        sample = run_passwords(PASSWORD_ROWS)
+        print(
+            f"\nPlaintext passwords ({sample['rows']:,}-row sample, one worker hashing its "
+            f"{sample['chunks']} chunks in turn): {sample['status']}, {sample['passwords']:,} hashed"
+        )
+        print(
+            f"  rows without hashing: {sample['rows_per_s']:.0f} rows/s wall, "
+            f"{sample['rows_per_cpu_s']:.0f} rows/s of CPU on moto, "
+            f"{sample['rows_requests_per_1000']:.1f} requests per 1,000 rows; the worker: "
+            f"{sample['worker_requests_per_password']:.1f} requests per password"
+        )
+        print(
+            f"  per hash, per worker: {sample['hash_cpu_s']:.3f} s CPU "
+            f"({sample['hash_wall_s']:.3f} s wall on this machine, shared)"
+        )
+        print("\n".join(fan_out_arithmetic(sample)))
     return 0
 
 

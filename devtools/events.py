@@ -4,7 +4,9 @@
 - fires every `@app.schedule` handler on its rate or cron expression, and
 - turns each new object in the bucket (presigned-URL uploads included) into the EventBridge
   "Object Created" event S3 would emit, and invokes every `@app.on_cw_event` handler whose
-  event pattern matches.
+  event pattern matches: one at a time in the polling thread, except for the handlers given a
+  `concurrency`, whose events go to a bounded thread pool of that size, as Lambda runs a function
+  with reserved concurrency (the import's password workers: several chunks hashed at once).
 
 Handlers are found generically on the Chalice app (`event_sources` + `handler_map`) and called the
 way Lambda calls them: `handler(event_dict, context)`. Clock, ids and the bucket listing are
@@ -21,6 +23,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -427,6 +430,9 @@ class RunnerStatus:
     failures: int = 0
     pending: int = 0
     schedule_runs: int = 0
+    # Deliveries running in a handler's pool now, and the most there ever were at once.
+    in_flight: int = 0
+    max_in_flight: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -462,6 +468,7 @@ class EventRunner:
         poll_interval: timedelta = timedelta(seconds=1),
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         budget_ms: int = DEFAULT_BUDGET_MS,
+        concurrency: Mapping[str, int] | None = None,
     ) -> None:
         self._app = app
         self._bucket = bucket
@@ -481,6 +488,13 @@ class EventRunner:
         self._pending: dict[tuple[str, str], _PendingDelivery] = {}
         self._status = RunnerStatus()
         self._status_lock = threading.Lock()
+        # handler name → its pool (a Lambda function's reserved concurrency, locally).
+        self._pools = {
+            name: ThreadPoolExecutor(max_workers=size, thread_name_prefix=f"event-{name}")
+            for name, size in (concurrency or {}).items()
+            if name in self.event_handlers
+        }
+        self._futures: set[Future[None]] = set()
         now = self._clock()
         # Schedules first fire one interval after start, never all at once at start-up.
         for scheduled in self.schedules.values():
@@ -521,6 +535,10 @@ class EventRunner:
                 self._poll_if_due(self._clock())
                 stop.wait(self._poll_wait())
         finally:
+            for pool in self._pools.values():
+                # Deliveries not started yet are dropped: their objects are delivered again on the
+                # next start (they are not in the state file) and the handlers are idempotent.
+                pool.shutdown(wait=False, cancel_futures=True)
             schedules.join(join_seconds)
             if schedules.is_alive():
                 # Daemon thread: it cannot keep the process alive; say why shutdown went on.
@@ -546,7 +564,15 @@ class EventRunner:
             for name, amount in increments.items():
                 current[name] += amount
             current["pending"] = len(self._pending)
+            current["max_in_flight"] = max(current["max_in_flight"], current["in_flight"])
             self._status = RunnerStatus(**current)
+
+    def drain(self, timeout: float | None = None) -> bool:
+        """Wait for the pooled deliveries started so far; False if some still run at `timeout`."""
+        with self._status_lock:
+            futures = set(self._futures)
+        _done, running = wait(futures, timeout=timeout)
+        return not running
 
     # -- schedules -----------------------------------------------------------------------------
 
@@ -638,6 +664,11 @@ class EventRunner:
         pending = self._pending[ident]
         key = ident[0]
         for name in list(pending.attempts):
+            if name in self._pools:
+                # The pool's task makes the attempts; the poll goes on meanwhile.
+                self._submit(name, pending.event, key)
+                del pending.attempts[name]
+                continue
             pending.attempts[name] += 1
             handler = self.event_handlers[name]
             try:
@@ -664,6 +695,42 @@ class EventRunner:
             del self._pending[ident]
             assert self._delivered is not None
             self._delivered.add(ident)
+
+    def _submit(self, name: str, event: dict[str, Any], key: str) -> None:
+        future = self._pools[name].submit(self._deliver_pooled, name, event, key)
+        with self._status_lock:
+            self._futures.add(future)
+        future.add_done_callback(self._forget_future)
+
+    def _forget_future(self, future: Future[None]) -> None:
+        with self._status_lock:
+            self._futures.discard(future)
+
+    def _deliver_pooled(self, name: str, event: dict[str, Any], key: str) -> None:
+        """One event to a pooled handler, with the runner's retries (Lambda's async retries)."""
+        handler = self.event_handlers[name]
+        self._count(in_flight=1)
+        try:
+            for attempt in range(1, self._max_attempts + 1):
+                try:
+                    handler.handler(event, self._context(name))
+                except Exception as error:
+                    log.error(
+                        "handler %s failed for key %s (attempt %d of %d): %s",
+                        name,
+                        key,
+                        attempt,
+                        self._max_attempts,
+                        _describe_failure(error),
+                    )
+                    self._count(failures=1)
+                    continue
+                log.info("handler %s processed key %s", name, key)
+                self._count(deliveries=1)
+                return
+            log.error("handler %s gave up on key %s", name, key)
+        finally:
+            self._count(in_flight=-1)
 
     # -- state file ----------------------------------------------------------------------------
 

@@ -44,6 +44,8 @@ WEB_DIR = "web"
 EVENTS_STATE_FILE = "events-state.json"
 CHALICE_STAGE = "local"
 SHUTDOWN_JOIN_SECONDS = 5.0
+# Password chunks hashed at once by the local stack (AWS: the worker's reserved concurrency).
+LOCAL_PASSWORD_WORKERS = 4
 # Served by the local stack only (never part of the app or its OpenAPI document).
 RUNNER_STATUS_PATH = "/_local/events"
 NOT_READY = {"Code": "NotReady", "Message": "The event runner is not started yet."}
@@ -129,6 +131,7 @@ class LocalStack:
     def _create_runner(self) -> Any:
         import boto3
 
+        from chalicelib.services.import_password_workers import WORKER_CONCURRENCY, WORKER_FUNCTION
         from chalicelib.settings import get_settings
         from devtools.events import EventRunner
 
@@ -140,6 +143,9 @@ class LocalStack:
             list_objects=functools.partial(list_bucket, s3, settings.bucket_name),
             state_path=self.data_dir / EVENTS_STATE_FILE,
             region=settings.region,
+            # The password workers' reserved concurrency, locally: a few chunks hashed at once
+            # (argon2 releases the GIL), bounded to what a laptop has to spare.
+            concurrency={WORKER_FUNCTION: min(WORKER_CONCURRENCY, LOCAL_PASSWORD_WORKERS)},
         )
 
     def _runner_status(self) -> dict[str, int] | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chalicelib.services.contact_form import ATTACHMENT_PREFIX
+from chalicelib.services.import_password_workers import PASSWORD_CHUNK_PREFIX, WORKER_FUNCTION
 from chalicelib.services.imports import EXPORT_PREFIX, IMPORT_PREFIX, REPORT_PREFIX
 from chalicelib.services.ingestion import UNPROCESSED_PREFIX
 
@@ -48,7 +49,15 @@ ACCESS: dict[str, Access] = {
     # /store/erase/confirm) deletes attachments; the personal-data export presigns GETs of them.
     API_HANDLER: Access(
         read_prefixes=(REPORT_PREFIX, EXPORT_PREFIX, ATTACHMENT_PREFIX, UNPROCESSED_PREFIX, INBOUND_PREFIX),
-        write_prefixes=(IMPORT_PREFIX, EXPORT_PREFIX, REPORT_PREFIX, ATTACHMENT_PREFIX, UNPROCESSED_PREFIX),
+        # Inline imports hand their plaintext passwords to the password workers too.
+        write_prefixes=(
+            IMPORT_PREFIX,
+            EXPORT_PREFIX,
+            REPORT_PREFIX,
+            ATTACHMENT_PREFIX,
+            UNPROCESSED_PREFIX,
+            PASSWORD_CHUNK_PREFIX,
+        ),
         delete_prefixes=(ATTACHMENT_PREFIX,),
         send_mail=True,
         imap_password=True,
@@ -57,15 +66,24 @@ ACCESS: dict[str, Access] = {
         cookie_key_write=True,
         origin_secret=True,
     ),
-    # Reads the uploaded CSV, writes continuation and invitation markers and the error report;
-    # mails the set-password invitations of `passwords: invite` (one marker's event at a time).
+    # Reads the uploaded CSV, writes continuation and invitation markers, the error report and
+    # password chunks; mails the set-password invitations of `passwords: invite` (one marker's
+    # event at a time).
     "import_uploaded": Access(
         read_prefixes=(IMPORT_PREFIX,),
-        write_prefixes=(IMPORT_PREFIX, REPORT_PREFIX),
+        write_prefixes=(IMPORT_PREFIX, REPORT_PREFIX, PASSWORD_CHUNK_PREFIX),
         send_mail=True,
         cookie_key=True,
     ),
-    "import-watchdog": Access(read_prefixes=(IMPORT_PREFIX,), write_prefixes=(IMPORT_PREFIX, REPORT_PREFIX)),
+    # Also hands a lost password chunk out again (reads and rewrites it) or gives up on it (deletes).
+    "import-watchdog": Access(
+        read_prefixes=(IMPORT_PREFIX, PASSWORD_CHUNK_PREFIX),
+        write_prefixes=(IMPORT_PREFIX, REPORT_PREFIX, PASSWORD_CHUNK_PREFIX),
+        delete_prefixes=(PASSWORD_CHUNK_PREFIX,),
+    ),
+    # Reads a chunk of plaintext passwords, writes the hashes (table), deletes the chunk. Nothing
+    # else in the bucket: not the merchants' uploaded files.
+    WORKER_FUNCTION: Access(read_prefixes=(PASSWORD_CHUNK_PREFIX,), delete_prefixes=(PASSWORD_CHUNK_PREFIX,)),
     # Reads the request marker, writes the CSV beside it.
     "export_requested": Access(read_prefixes=(EXPORT_PREFIX,), write_prefixes=(EXPORT_PREFIX,)),
     # Announced handlers (carts, customer service): ready for when the app declares them.

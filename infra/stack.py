@@ -33,6 +33,11 @@ from constructs import Construct
 
 from chalicelib.bootstrap import table_definition
 from chalicelib.models.base import TableRecord
+from chalicelib.services.import_password_workers import (
+    PASSWORD_CHUNK_PREFIX,
+    WORKER_CONCURRENCY,
+    WORKER_FUNCTION,
+)
 from chalicelib.services.imports import EXPORT_PREFIX, IMPORT_PREFIX, REPORT_PREFIX
 from devtools.web_static import API_PATHS, content_security_policy
 from infra.chalice_app import AppFunction, ClienteleChalice
@@ -56,7 +61,17 @@ ASYNC_RETRY_ATTEMPTS = 2
 ASYNC_MAX_EVENT_AGE = cdk.Duration.hours(6)
 DLQ_RETENTION = cdk.Duration.days(14)
 # Bucket object lifetimes: uploads and exports are working files, reports and mail are kept longer.
-LIFECYCLE_DAYS: dict[str, int] = {IMPORT_PREFIX: 30, EXPORT_PREFIX: 7, REPORT_PREFIX: 30, INBOUND_PREFIX: 90}
+# Password chunks are deleted once hashed; one left behind (a chunk given up on) holds plaintexts:
+# gone after a day whatever happens.
+LIFECYCLE_DAYS: dict[str, int] = {
+    IMPORT_PREFIX: 30,
+    EXPORT_PREFIX: 7,
+    REPORT_PREFIX: 30,
+    INBOUND_PREFIX: 90,
+    PASSWORD_CHUNK_PREFIX: 1,
+}
+# Reserved concurrency by function: the bound of a fan-out (issue 17 §4: the password workers).
+RESERVED_CONCURRENCY: dict[str, int] = {WORKER_FUNCTION: WORKER_CONCURRENCY}
 SSM_SECRET_REFERENCE = "/aws/reference/secretsmanager/"  # noqa: S105 (a path, not a password)
 # The back-office UI (make web), deployed to the UI bucket when built; served by CloudFront with the API.
 WEB_DIST = PROJECT_DIR / "web" / "dist"
@@ -704,6 +719,10 @@ class ClienteleStack(cdk.Stack):
         dlq = self._dead_letter_queue(function) if function.asynchronous else None
         role = self._role(function, log_group, dlq)
         resource.add_property_override("Role", role.role_arn)
+        if function.name in RESERVED_CONCURRENCY:
+            resource.add_property_override(
+                "ReservedConcurrentExecutions", RESERVED_CONCURRENCY[function.name]
+            )
         function_name = resource.ref
         self._alarm(function, "Errors", function_name)
         self._alarm(function, "Throttles", function_name)

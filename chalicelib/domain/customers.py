@@ -56,6 +56,11 @@ class Customer:
     total_spent: str = "0.00"
     last_order_at: datetime | None = None
     password_hash: str | None = None
+    # "<import id>:<line>" while an import's plaintext password for this customer waits for a
+    # password worker (issue 17 §4): the worker writes the hash only while this marker is still the
+    # one its chunk names, and every other password change clears it, so a late or repeated chunk
+    # never overwrites a password set since. Not a secret: it names a file line, not its content.
+    password_pending: str | None = None
     # Customer tokens carry the generation they were issued in; a password reset moves it on,
     # which revokes every earlier token at once.
     session_generation: int = 0

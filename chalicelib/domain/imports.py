@@ -119,6 +119,15 @@ class ImportJob:
     applied_at: datetime | None = None
     # The header row as matched (set once the header is read): what each column goes to.
     columns: tuple[ImportColumn, ...] = ()
+    # Plaintext passwords handed to the password workers (issue 17 §4), and in how many chunks. The
+    # run that reads the file counts them with its checkpoint; the workers count what they hashed
+    # elsewhere (`passwords_hashed`, read with the job), so they never race the run's saves.
+    passwords_total: int = 0
+    password_chunks: int = 0
+    passwords_hashed: int = 0
+    # Every row is applied but password chunks are still out: the status the job takes once the
+    # last chunk is done. The job stays `running` meanwhile: it is not reported finished early.
+    awaiting: ImportStatus | None = None
     version: int = 0
 
     @property

@@ -40,6 +40,7 @@ from chalicelib.schemas.imports import (
     UpdateImportMappingRequest,
 )
 from chalicelib.services.export_layouts import LAYOUTS
+from chalicelib.services.import_password_workers import PASSWORD_CHUNK_PREFIX, WORKER_FUNCTION
 from chalicelib.services.imports import EXPORT_PREFIX, IMPORT_PREFIX
 from chalicelib.settings import get_settings
 from chalicelib.wiring import container
@@ -72,6 +73,7 @@ def options_response(options: ImportOptions) -> ImportOptionsResponse:
 def job_response(job: ImportJob, *, with_errors: bool = True) -> ImportJobResponse:
     """`with_errors` (a single job): its first errors and, when previewed, its preview rows."""
     services = container().imports
+    job = container().import_passwords.with_progress(job)
     errors, cursor = services.errors_page(job.id, 100, None) if with_errors else ([], None)
     preview = services.preview(job) if with_errors else None
     return ImportJobResponse(
@@ -90,6 +92,8 @@ def job_response(job: ImportJob, *, with_errors: bool = True) -> ImportJobRespon
         finished_at=job.finished_at,
         failure=job.failure,
         report_url=services.report_url(job),
+        passwords_total=job.passwords_total,
+        passwords_hashed=job.passwords_hashed,
         errors=[RowErrorResponse(line=e.line, column=e.column, reason=e.reason) for e in errors],
         errors_next_cursor=cursor,
         warnings=[
@@ -424,3 +428,13 @@ def import_watchdog(event: Any) -> None:
     resumed = container().imports.resume_stalled()
     if resumed:
         logger.info("stalled imports resumed", count=len(resumed))
+
+
+@imports.on_cw_event(object_created(PASSWORD_CHUNK_PREFIX), name=WORKER_FUNCTION)
+def import_password_chunk(event: CloudWatchEvent) -> None:
+    """A chunk of an import's plaintext passwords: hash them (issue 17 §4). Safe to run twice.
+    Its function has reserved concurrency (infra): at most that many chunks are hashed at once."""
+    key = str(event.detail.get("object", {}).get("key", ""))
+    chunk = container().import_passwords.handle_chunk(key)
+    if chunk is not None:
+        logger.info("password chunk handled", import_id=chunk.import_id, chunk=chunk.chunk, state=chunk.state)

@@ -49,6 +49,8 @@ class CustomerRecord(TableRecord, discriminator="CUSTOMER"):
     last_name = UnicodeAttribute()
     title_id = UnicodeAttribute(null=True)
     password_hash = UnicodeAttribute(null=True)
+    # An import's "<import id>:<line>" while its password waits for a password worker.
+    password_pending = UnicodeAttribute(null=True)
     birthday = UnicodeAttribute(null=True)
     enabled = BooleanAttribute(default=True)
     approved = BooleanAttribute(default=True)

@@ -52,6 +52,9 @@ class ImportJobRecord(TableRecord, discriminator="IMPORT_JOB"):
     applied_at = UnicodeAttribute(null=True)
     # [{column, field}]: the header row's texts and the fields they were matched to, no row content.
     columns = JSONAttribute(null=True)
+    passwords_total = NumberAttribute(default=0)
+    password_chunks = NumberAttribute(default=0)
+    awaiting = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
 
@@ -117,3 +120,35 @@ class ExportJobRecord(TableRecord, discriminator="EXPORT_JOB"):
     created_at = UnicodeAttribute()
     finished_at = UnicodeAttribute(null=True)
     failure = UnicodeAttribute(null=True)
+
+
+class ImportPasswordChunkRecord(TableRecord, discriminator="IMPORT_PASSWORD_CHUNK"):
+    """One chunk of an import's plaintext passwords handed to the password workers (issue 17 §4):
+    its state, never its content (the passwords are only in the chunk's short-lived S3 object).
+
+    Key design:
+      PK = IMPORT#<id>  SK = PWCHUNK#<run>#<first line, 10 digits>  → the chunk (GetItem by the worker);
+      the job's chunks still out for the watchdog (Query begins_with PWCHUNK#, one partition).
+    Created once (condition: not there yet) by the run that reads the file; moved from `pending`
+    to `done`/`failed` once, in the transaction that adds its counts to the job's progress item,
+    so a chunk delivered twice is counted once.
+    """
+
+    state = UnicodeAttribute()  # pending | done | failed
+    entries = NumberAttribute(default=0)
+    attempts = NumberAttribute(default=1)
+    dispatched_at = UnicodeAttribute()
+
+
+class ImportPasswordProgressRecord(TableRecord, discriminator="IMPORT_PASSWORD_PROGRESS"):
+    """What the password workers did for one import, added to atomically (UpdateItem ADD).
+
+    Key design:
+      PK = IMPORT#<id>  SK = PASSWORDS  → GetItem beside the job. Kept off the job item because the
+    run that reads the file saves the whole job, version-checked: workers adding to it would make
+    that run lose its claim. At most 16 workers write here, once per chunk (every ~30 s each).
+    """
+
+    chunks_done = NumberAttribute(default=0)
+    passwords_hashed = NumberAttribute(default=0)
+    passwords_failed = NumberAttribute(default=0)

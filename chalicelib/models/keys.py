@@ -149,6 +149,17 @@ def import_error_prefix() -> str:
     return "ERROR#"
 
 
+IMPORT_PASSWORDS = "PASSWORDS"
+
+
+def import_password_chunk_sk(run: str, chunk: int) -> str:
+    return f"PWCHUNK#{run}#{chunk:010d}"
+
+
+def import_password_chunk_prefix() -> str:
+    return "PWCHUNK#"
+
+
 def export_pk(export_id: str) -> str:
     return f"EXPORT#{export_id}"
 

@@ -71,6 +71,9 @@ def _job_record(job: ImportJob) -> ImportJobRecord:
         detected_date_format=job.detected_date_format,
         applied_at=iso(job.applied_at) if job.applied_at else None,
         columns=[asdict(column) for column in job.columns] or None,
+        passwords_total=job.passwords_total,
+        password_chunks=job.password_chunks,
+        awaiting=job.awaiting,
         gsi1pk=keys.IMPORTS,
         gsi1sk=keys.sort_key(iso(job.created_at), job.id),
     )
@@ -118,6 +121,9 @@ def _job(record: ImportJobRecord) -> ImportJob:
         detected_date_format=record.detected_date_format,
         applied_at=when(record.applied_at),
         columns=tuple(ImportColumn(str(c["column"]), str(c["field"])) for c in record.columns or []),
+        passwords_total=int(record.passwords_total or 0),
+        password_chunks=int(record.password_chunks or 0),
+        awaiting=record.awaiting,  # type: ignore[arg-type]
         version=int(record.version or 0),
     )
 

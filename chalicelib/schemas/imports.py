@@ -165,6 +165,10 @@ class ImportJobResponse(ResponseModel):
     failure: str | None
     report_url: str | None
     errors: list[RowErrorResponse]
+    # Plaintext passwords handed to the password workers, and how many they have handled (hashed,
+    # or superseded by a password set since); the job stays `running` until they are all handled.
+    passwords_total: int = 0
+    passwords_hashed: int = 0
     errors_next_cursor: str | None
     # What was not taken as written (ignored columns, skipped rows, values replaced), by column.
     warnings: list[ImportWarningResponse] = Field(default_factory=list)

@@ -262,6 +262,7 @@ class AccountService:
         after = replace(
             after,
             password_hash=registration.password_hash,
+            password_pending=None,  # a password chosen since an import wins over its pending one
             session_generation=guest.session_generation + 1,
         )
         self._repository.update_consuming_token(guest, after, stored)
@@ -418,6 +419,8 @@ class AccountService:
         after = replace(
             after,
             password_hash=hash_password(password),
+            # An import's password still waiting for its worker must not overwrite this one.
+            password_pending=None,
             session_generation=customer.session_generation + 1,
             updated_at=now,
         )

@@ -224,6 +224,8 @@ class CustomerService:
         if "password" in given and request.password is not None:
             check_password(request.password, settings.password_policy)
             changes["password_hash"] = hash_password(request.password)
+            # An import's password still waiting for its worker must not overwrite this one.
+            changes["password_pending"] = None
         enabled = request.enabled if request.enabled is not None else before.enabled
         changes["enabled"], changes["approved"] = _apply_status(enabled, before.approved, request.status)
         if "group_ids" in given or "default_group_id" in given:

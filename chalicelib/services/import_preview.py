@@ -34,7 +34,8 @@ def customer_values(customer: Customer) -> dict[str, Any]:
         "merchant_ref": customer.merchant_ref,
         "company": customer.b2b.get("company"),
         # Whether a password comes with the row; never the password nor its hash.
-        "has_password": customer.password_hash is not None,
+        # (a plaintext one waits for the password workers: pending, not yet hashed).
+        "has_password": customer.password_hash is not None or customer.password_pending is not None,
     }
     return {name: value for name, value in values.items() if value is not None}
 

@@ -62,8 +62,15 @@ from chalicelib.services.addresses import AddressService
 from chalicelib.services.config import ConfigService
 from chalicelib.services.customers import CustomerService
 from chalicelib.services.export_layouts import ExportFormat
+from chalicelib.services.import_password_workers import (
+    ImportPasswordWorkers,
+    PasswordEntry,
+    pending_marker,
+    run_tag,
+)
 from chalicelib.services.import_passwords import EMPTY as EMPTY_PASSWORD
 from chalicelib.services.import_passwords import MD5_NEEDS_COOKIE_KEY, PasswordCell, RowPasswords
+from chalicelib.services.password_policy import check_password
 from chalicelib.text import fold, normalise_email
 
 IMPORT_PREFIX = "imports/"
@@ -119,6 +126,8 @@ class _Batch:
     warnings: dict[tuple[str, str], int] = field(default_factory=dict)
     # A dry run (preview) only: line → (what applying would do, the row as it would be stored).
     stored: dict[int, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    passwords: int = 0  # plaintext passwords handed to the password workers
+    password_chunks: int = 0
 
     def fail(self, line: int, column: str, reason: str) -> None:
         self.failed_lines.add(line)
@@ -214,6 +223,7 @@ class ImportService:
         continue_below_ms: int = 60_000,
         cookie_key: Callable[[], str | None] = lambda: None,
         invitations: Invitations | None = None,
+        passwords: ImportPasswordWorkers | None = None,
     ) -> None:
         self._cookie_key = cookie_key  # only "is it set?": the value stays with the sign-in
         self._invitations = invitations
@@ -228,6 +238,9 @@ class ImportService:
         self._ids = ids
         self._rows_per_batch = rows_per_batch
         self._continue_below_ms = continue_below_ms
+        # Plaintext passwords go to parallel workers (issue 17 §4); without them (some tests,
+        # tools) they are hashed in the run, row by row, as before.
+        self._passwords = passwords
 
     # -- jobs ----------------------------------------------------------------------------------
     def create_job(
@@ -279,6 +292,10 @@ class ImportService:
                 # Never applied: the file and its preview (personal data) go, the job says why.
                 with contextlib.suppress(ConflictError):
                     self._fail(job, "The preview expired before it was applied; upload the file again.")
+                continue
+            if job.status == "running" and job.awaiting is not None and self._passwords is not None:
+                # Rows all applied, password chunks still out: hand out again the ones lost.
+                self._passwords.retry_stalled(job)
                 continue
             if job.status == "running" and job.lease_until is not None and job.lease_until < now:
                 try:
@@ -351,8 +368,9 @@ class ImportService:
         now = self._clock()
         same_object = job.source_etag == etag and job.source_key == key
         # A previewed job waits for `apply` (which runs it through a continuation marker): the
-        # upload's event delivered again must not preview it again.
-        settled = job.status in FINISHED or job.status == "previewed"
+        # upload's event delivered again must not preview it again. A job whose rows are all
+        # applied and only waits for its password chunks is done too.
+        settled = job.status in FINISHED or job.status == "previewed" or job.awaiting is not None
         if same_object and (settled or (job.lease_until and job.lease_until > now)):
             logger.info("import event already handled", import_id=job.id)
             return job
@@ -371,6 +389,8 @@ class ImportService:
             failure=None,
             report_key=None if fresh else job.report_key,
             claimed_rows=job.checkpoint_rows,
+            # Another file: not finished when the replaced file's chunks are (its own count on).
+            awaiting=None,
         )
         if fresh:
             claimed = replace(
@@ -600,6 +620,8 @@ class ImportService:
             updated=job.updated + outcome.updated,
             unchanged=job.unchanged + outcome.unchanged,
             failed=job.failed + len(outcome.failed_lines),
+            passwords_total=job.passwords_total + outcome.passwords,
+            password_chunks=job.password_chunks + outcome.password_chunks,
             checkpoint_rows=job.checkpoint_rows + len(batch),
             checkpoint_line=last.line if isinstance(last, csv_format.Unreadable) else last[0],
             warnings=merge_warnings(job.warnings, outcome.warnings),
@@ -732,7 +754,11 @@ class ImportService:
         finished = replace(
             job, status=status, finished_at=self._clock(), lease_until=None, report_key=report_key
         )
-        saved = self._jobs.save(job, finished)
+        if job.password_chunks and self._passwords is not None:
+            # Not finished while password chunks are out: `running` until the last one is done.
+            saved = self._passwords.finish_or_wait(replace(finished, finished_at=None), status)
+        else:
+            saved = self._jobs.save(job, finished)
         self._drop_source(saved)
         metrics.add_metric(name="ImportRows", unit="Count", value=job.rows_read)
         metrics.add_metric(name="ImportRowsFailed", unit="Count", value=job.failed)
@@ -799,7 +825,10 @@ class ImportService:
         new_ids: set[str] = set()
         lines_of: dict[str, list[int]] = {}
         passwords = RowPasswords(job.options.passwords, lambda: bool(self._cookie_key()))
+        fan_out = self._passwords is not None and job.options.passwords == "keep"
+        entries: dict[str, PasswordEntry] = {}  # customer id → the last row's password
         for line, values in rows:
+            deferred: dict[str, str] | None = {} if fan_out else None
             try:
                 customer_id = self._customer_row(
                     values,
@@ -812,6 +841,7 @@ class ImportService:
                     reader,
                     mode=job.options.mode,
                     passwords=passwords,
+                    deferred=deferred,
                 )
             except RowRejectedError as rejected:
                 reader.take()  # a failed row's warnings are moot: its errors say it all
@@ -825,6 +855,14 @@ class ImportService:
                 continue
             for name, reason in reader.take():
                 outcome.warn(self._column(name, headers), reason)
+            for pending_id, password in (deferred or {}).items():
+                # The marker names this row: a worker holding an earlier row's chunk finds it stale.
+                marked = replace(
+                    latest[pending_id],
+                    password_pending=pending_marker(job.id, run_tag(job.source_etag), line),
+                )
+                latest[pending_id] = marked
+                entries[pending_id] = PasswordEntry(line, pending_id, password)
             if customer_id is None:
                 outcome.unchanged += 1
                 continue
@@ -849,6 +887,10 @@ class ImportService:
             outcome.warn(
                 headers.get("password_hash", "password_hash"), MD5_NEEDS_COOKIE_KEY, passwords.md5_without_key
             )
+        handed = [entry for customer_id, entry in entries.items() if customer_id not in failures]
+        if handed and self._passwords is not None and not dry_run:
+            outcome.passwords = len(handed)
+            outcome.password_chunks = self._passwords.dispatch(job.id, run_tag(job.source_etag), handed)
         for customer_id, lines in lines_of.items():
             if dry_run:
                 shown = import_preview.customer_values(latest[customer_id])
@@ -932,14 +974,20 @@ class ImportService:
         *,
         mode: ImportMode = "both",
         passwords: RowPasswords | None = None,
+        deferred: dict[str, str] | None = None,
     ) -> str | None:
         """Apply one row to the batch's state. Returns the customer id it changed (None: unchanged).
-        Raises: RowRejectedError, RowSkippedError (the `mode` leaves the row out)."""
+        Raises: RowRejectedError, RowSkippedError (the `mode` leaves the row out).
+
+        With `deferred`, a plaintext password is not hashed here: it is checked against the
+        password policy, the customer is marked as waiting for it, and it is put in `deferred`
+        under the customer's id for the password workers."""
         email = values.get("email")
         if not email:
             raise RowRejectedError({"email": "required"})
         data, problems = self._customer_data(values, reader)
         password = _password_cell(data, values, passwords, problems)
+        deferred_password = self._deferred_password(password, problems) if deferred is not None else None
         key = normalise_email(email)
         reference = values.get("id")
         # By id: ours, or the source system's (`by_id` holds both, keyed by the file's value; a
@@ -964,7 +1012,9 @@ class ImportService:
             if key in blocked:
                 raise RowRejectedError({"email": "this e-mail address is blocked from registering again"})
             try:
-                plaintext = {"password": password.value} if password.kind == "plaintext" else {}
+                # A deferred plaintext is left for the password workers: not hashed here.
+                hashed_here = password.kind == "plaintext" and deferred_password is None
+                plaintext = {"password": password.value} if hashed_here else {}
                 request = CreateCustomerRequest.model_validate(data | plaintext)
                 created = self._customer_service.build_new(request, source="import")
             except ValidationError as error:
@@ -980,6 +1030,9 @@ class ImportService:
                 registered_at=dates.get("registered_at", created.registered_at),
                 last_visit_at=dates.get("last_visit_at", created.last_visit_at),
             )
+            if deferred_password is not None and deferred is not None:
+                created = replace(created, password_pending="")  # the row's marker is set by the caller
+                deferred[created.id] = deferred_password
             latest[created.id] = created
             new_ids.add(created.id)
             return created.id
@@ -992,7 +1045,13 @@ class ImportService:
             raise RowRejectedError(problems | (error.fields or {"row": error.message})) from None
         if problems:
             raise RowRejectedError(problems)
-        if password.kind == "plaintext" and not verify_password(current.password_hash, password.value or ""):
+        if deferred_password is not None and deferred is not None:
+            # The old password keeps working until the worker writes the new one.
+            after = replace(after, password_pending="")
+            deferred[current.id] = deferred_password
+        elif password.kind == "plaintext" and not verify_password(
+            current.password_hash, password.value or ""
+        ):
             after = self._customer_service.build_update(
                 after, UpdateCustomerRequest(password=password.value), source="import"
             )
@@ -1012,6 +1071,18 @@ class ImportService:
         originals.setdefault(current.id, stored or current)
         latest[current.id] = after
         return current.id
+
+    def _deferred_password(self, password: PasswordCell, problems: dict[str, str]) -> str | None:
+        """A row's plaintext password for the workers (legacy hashes are stored as they are),
+        once it meets the policy: cheap, so a bad one is a row error now, not a silent loss later."""
+        if password.kind != "plaintext" or not password.value:
+            return None
+        try:
+            check_password(password.value, self._config.settings().password_policy)
+        except InvalidInputError as error:
+            problems.update(error.fields or {"password": error.message})
+            return None
+        return password.value
 
     def _customer_data(
         self, values: dict[str, str | None], reader: import_values.ValueReader
@@ -1311,6 +1382,7 @@ def _same(before: Customer, after: Customer) -> bool:
             c.merchant_ref,
             tuple(sorted(c.b2b.items())),
             c.password_hash,
+            c.password_pending,
             c.is_guest,
         )
 

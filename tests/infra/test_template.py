@@ -293,6 +293,29 @@ def test_every_schedule_and_event_rule_matches_the_app(synthesis: Synthesis, sta
             pytest.fail(f"no infra test for {type(source).__name__} ({source.name})")
 
 
+def test_the_password_workers_are_a_bounded_fan_out(synthesis: Synthesis, stage_name: str) -> None:
+    """Issue 17 §4: chunk events run a function with reserved concurrency; only it has any."""
+    from chalicelib.services.import_password_workers import (
+        CHUNK_SIZE,
+        PASSWORD_CHUNK_PREFIX,
+        WORKER_CONCURRENCY,
+        WORKER_FUNCTION,
+    )
+
+    functions = _functions(synthesis.templates[stage_name])
+    worker = functions[_app_functions()[WORKER_FUNCTION]]
+    assert worker["ReservedConcurrentExecutions"] == WORKER_CONCURRENCY == 32
+    # A chunk's ~46 s of hashing (CHUNK_SIZE x ~0.23 s measured) fits well inside the timeout, on
+    # one full vCPU (Lambda gives one at 1,769 MB).
+    assert worker["Timeout"] >= CHUNK_SIZE * 0.23 * 5
+    assert worker["MemorySize"] >= 1769
+    (event,) = worker["Events"].values()
+    assert event["Properties"]["Pattern"]["detail"]["object"]["key"] == [{"prefix": PASSWORD_CHUNK_PREFIX}]
+    others = [k for k, f in functions.items() if "ReservedConcurrentExecutions" in f]
+    assert others == [_app_functions()[WORKER_FUNCTION]]
+    assert LIFECYCLE_DAYS[PASSWORD_CHUNK_PREFIX] == 1
+
+
 def test_asynchronous_handlers_retry_then_dead_letter_and_raise_alarms(
     synthesis: Synthesis, stage_name: str
 ) -> None:
@@ -456,6 +479,7 @@ def test_api_handler_grants_are_the_documented_ones() -> None:
         "reports/",
         "attachments/",
         "unprocessed/",
+        "import-passwords/",
     }
     assert access.imap_password_write and not access_for("mail-poll").imap_password_write
     assert access.cookie_key_write and not access_for("import_uploaded").cookie_key_write

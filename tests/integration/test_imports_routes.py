@@ -223,3 +223,47 @@ def test_a_job_shows_each_column_of_the_header_with_the_field_it_goes_to(admin: 
         {"column": "Prénom", "field": "first_name"},
         {"column": "Shoe size", "field": "ignore"},
     ]
+
+
+def test_imported_plaintext_passwords_are_hashed_by_the_chunk_workers_before_anyone_signs_in(
+    admin: Api, anonymous: Api
+) -> None:
+    """Issue 17 §4: the import writes rows without hashing; the chunk function hashes them."""
+    body = "Email address;First Name;Last name;Password\n"
+    body += "ana@example.com;Ana;Lopez;Imported-Pass-1\nbob@example.com;Bob;Martin;Imported-Pass-2\n"
+    _, created = admin.json("POST", "/admin/imports", {"kind": "customers", "filename": "shop.csv"})
+    key = f"imports/{created['import_id']}/shop.csv"
+    s3 = boto3.client("s3")
+    bucket = get_settings().bucket_name
+    s3.put_object(Bucket=bucket, Key=key, Body=body.encode())
+    object_created(admin, key)
+    _, job = admin.json("GET", f"/admin/imports/{created['import_id']}")
+    assert (job["status"], job["created"], job["passwords_total"], job["passwords_hashed"]) == (
+        "running",
+        2,
+        2,
+        0,
+    )
+    login = {"email": "ana@example.com", "password": "Imported-Pass-1"}
+    assert anonymous.json("POST", "/store/login", login)[0] == 401  # still pending: no sign-in yet
+    chunks = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="import-passwords/")["Contents"]]
+    assert len(chunks) == 1 and chunks[0].startswith(f"import-passwords/{created['import_id']}/")
+    assert chunks[0].endswith("-0000000002.json")  # <run>-<first line>
+    for _ in range(2):  # redelivered
+        _deliver_chunk(admin, chunks[0])
+    _, job = admin.json("GET", f"/admin/imports/{created['import_id']}")
+    assert (job["status"], job["passwords_hashed"]) == ("completed", 2)
+    assert s3.list_objects_v2(Bucket=bucket, Prefix="import-passwords/").get("Contents") is None
+    status, session = anonymous.json("POST", "/store/login", login)
+    assert status == 200 and session["customer"]["email"] == "ana@example.com"
+
+
+def _deliver_chunk(admin: Api, key: str) -> None:
+    event = admin.client.events.generate_cw_event(
+        source="aws.s3",
+        detail_type="Object Created",
+        detail={"bucket": {"name": get_settings().bucket_name}, "object": {"key": key}},
+        resources=[f"arn:aws:s3:::{get_settings().bucket_name}"],
+        region="us-east-1",
+    )
+    admin.client.lambda_.invoke("import_password_chunk", event)

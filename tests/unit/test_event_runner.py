@@ -712,6 +712,8 @@ def test_status_counts_polls_deliveries_failures_and_schedule_runs(
         "failures": 1,
         "pending": 1,
         "schedule_runs": 0,
+        "in_flight": 0,
+        "max_in_flight": 0,
     }
 
     clock.advance(minutes=1)
@@ -720,3 +722,92 @@ def test_status_counts_polls_deliveries_failures_and_schedule_runs(
     status = runner.status()
     assert (status.polls, status.deliveries, status.failures, status.pending) == (2, 2, 1, 0)
     assert status.schedule_runs == 1
+
+
+# ------------------------------------------------------------------------------------------
+# Bounded fan-out (issue 17 §4: the import's password chunks)
+
+CHUNKS_PATTERN = {
+    "source": ["aws.s3"],
+    "detail-type": ["Object Created"],
+    "detail": {"bucket": {"name": [BUCKET]}, "object": {"key": [{"prefix": "import-passwords/"}]}},
+}
+
+
+def test_a_handler_with_concurrency_runs_several_events_at_once_within_its_bound(
+    clock: FakeClock, bucket: FakeBucket, state_path: Path
+) -> None:
+    """Structural, not timed: each delivery waits at a barrier for a second one, which only a
+    pool running two at once can reach (one at a time, the first would wait forever)."""
+    app = Chalice(app_name="clientele")
+    together = threading.Barrier(2, timeout=30)
+    lock = threading.Lock()
+    running, most, handled = [0], [0], []
+    imports: list[str] = []
+
+    @app.on_cw_event(CHUNKS_PATTERN, name="import_password_chunk")
+    def chunk(event: Any) -> None:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        together.wait()  # a slow hasher, as far as the pool can tell
+        with lock:
+            running[0] -= 1
+            handled.append(event.detail["object"]["key"])
+
+    @app.on_cw_event(IMPORTS_PATTERN, name="import_uploaded")
+    def uploaded(event: Any) -> None:
+        imports.append(event.detail["object"]["key"])
+
+    runner = EventRunner(
+        app,
+        bucket=BUCKET,
+        list_objects=bucket.list,
+        state_path=state_path,
+        clock=clock,
+        ids=Ids(),
+        concurrency={"import_password_chunk": 2},
+    )
+    runner.tick()
+    for number in range(4):
+        bucket.put(f"import-passwords/01JOB/{number:010d}.json")
+    bucket.put("imports/01JOB/_continue/000001")
+    poll(runner, clock)
+    # The poll did not wait for the chunks: the import's own event went on in the poll thread.
+    assert imports == ["imports/01JOB/_continue/000001"]
+    assert runner.drain(timeout=60)
+
+    assert sorted(handled) == [f"import-passwords/01JOB/{n:010d}.json" for n in range(4)]
+    assert most[0] == 2  # several at once, never more than the bound
+    status = runner.status()
+    assert (status.deliveries, status.failures, status.in_flight, status.max_in_flight) == (5, 0, 0, 2)
+
+
+def test_a_pooled_handler_that_fails_is_retried_in_its_pool(
+    clock: FakeClock, bucket: FakeBucket, state_path: Path
+) -> None:
+    app = Chalice(app_name="clientele")
+    attempts: list[int] = []
+
+    @app.on_cw_event(CHUNKS_PATTERN, name="import_password_chunk")
+    def chunk(event: Any) -> None:
+        attempts.append(1)
+        if len(attempts) < 3:
+            raise RuntimeError(PII)
+
+    runner = EventRunner(
+        app,
+        bucket=BUCKET,
+        list_objects=bucket.list,
+        state_path=state_path,
+        clock=clock,
+        ids=Ids(),
+        concurrency={"import_password_chunk": 4},
+    )
+    runner.tick()
+    bucket.put("import-passwords/01JOB/0000000002.json")
+    poll(runner, clock)
+    assert runner.drain(timeout=60)
+    assert len(attempts) == 3
+    status = runner.status()
+    assert (status.deliveries, status.failures) == (1, 2)

@@ -274,6 +274,9 @@ export const fr: Record<string, string> = {
   "File": "Fichier",
   "Kind": "Type",
   "Rows read": "Lignes lues",
+  "Passwords set": "Mots de passe définis",
+  "Passwords are being set in the background; a customer can sign in once theirs is set.":
+    "Les mots de passe sont définis en arrière-plan ; un client peut se connecter dès que le sien l’est.",
   "Failed": "En erreur",
   "Import of {file}": "Import de {file}",
   "Importing…": "Import en cours…",
@@ -898,6 +901,9 @@ export const es: Record<string, string> = {
   "File": "Archivo",
   "Kind": "Tipo",
   "Rows read": "Filas leídas",
+  "Passwords set": "Contraseñas definidas",
+  "Passwords are being set in the background; a customer can sign in once theirs is set.":
+    "Las contraseñas se definen en segundo plano; un cliente puede iniciar sesión en cuanto la suya esté definida.",
   "Failed": "Con errores",
   "Import of {file}": "Importación de {file}",
   "Importing…": "Importando…",

@@ -286,6 +286,9 @@ export interface ImportJob {
   columns?: ImportColumn[] | null;
   preview_rows?: PreviewRow[] | null;
   applied_at?: string | null;
+  // Plaintext passwords handed to the password workers, and how many they have set so far.
+  passwords_total?: number;
+  passwords_hashed?: number;
 }
 
 export interface ExportJob {

@@ -637,7 +637,18 @@ export function JobView({ job }: { job: ImportJob }) {
         <dt>{t("Unchanged")}</dt><dd>{job.unchanged}</dd>
         <dt>{t("Warnings")}</dt><dd data-testid="rows-warnings">{warnings.reduce((n, w) => n + w.count, 0)}</dd>
         <dt>{t("Failed")}</dt><dd data-testid="rows-failed">{job.failed}</dd>
+        {(job.passwords_total ?? 0) > 0 && (
+          <>
+            <dt>{t("Passwords set")}</dt>
+            <dd data-testid="passwords-hashed">{job.passwords_hashed ?? 0} / {job.passwords_total}</dd>
+          </>
+        )}
       </dl>
+      {!finished && (job.passwords_total ?? 0) > (job.passwords_hashed ?? 0) && (
+        <p data-testid="passwords-pending">
+          {t("Passwords are being set in the background; a customer can sign in once theirs is set.")}
+        </p>
+      )}
       {job.failure && <p role="alert" className="state-error">{job.failure}</p>}
       {warnings.length > 0 && <WarningsBox warnings={warnings} title={t("Warnings")} />}
       {job.report_url && (
