@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from chalicelib.domain.imports import ImportJob
+from chalicelib.domain.imports import ImportJob, ImportOptions
 from chalicelib.repositories.memory import (
     MemoryAddressRepository,
     MemoryConfigRepository,
@@ -288,13 +288,31 @@ def test_reimporting_the_same_passwords_keeps_hashes_and_sessions() -> None:
 
 def test_passwords_not_kept_by_the_import_options_are_not_fanned_out() -> None:
     world = build(chunk_size=100)
-    job, _ = world.service.create_job("customers", "file.csv", "emp-1")
-    world.jobs.jobs[job.id] = replace(world.jobs.jobs[job.id], options=replace(job.options, passwords="none"))
+    job, _ = world.service.create_job("customers", "file.csv", "emp-1", ImportOptions(passwords="none"))
     key = f"imports/{job.id}/file.csv"
     world.files.put(key, password_file(2).encode(), "text/csv")
     _, size, etag = world.files.open(key)
     done = world.service.handle_upload(key, etag, size, lambda: 10**9)
     assert done is not None and done.password_chunks == 0 and chunk_keys(world) == []
+
+
+def test_a_preview_hands_out_no_password_and_its_apply_does_once() -> None:
+    world = build(chunk_size=100)
+    job, _ = world.service.create_job("customers", "file.csv", "emp-1", ImportOptions(preview=True))
+    key = f"imports/{job.id}/file.csv"
+    world.files.put(key, password_file(3).encode(), "text/csv")
+    _, size, etag = world.files.open(key)
+    previewed = world.service.handle_upload(key, etag, size, lambda: 10**9)
+    assert previewed is not None and previewed.status == "previewed"
+    assert (previewed.passwords_total, chunk_keys(world)) == (0, [])
+    world.service.apply(job.id)
+    for marker in sorted(k for k in list(world.files.files) if "/_continue/" in k):
+        _, size, etag = world.files.open(marker)
+        world.service.handle_upload(marker, etag, size, lambda: 10**9)
+    assert world.service.get(job.id).passwords_total == 3
+    deliver_all(world)
+    assert world.hasher.calls == Counter({f"Passw0rd-{n}": 1 for n in range(3)})
+    assert world.service.get(job.id).status == "completed"
 
 
 def test_exported_hashes_are_stored_as_they_are_not_fanned_out() -> None:
