@@ -10,7 +10,7 @@ from pathlib import Path
 import requests
 
 from tests.integration.conftest import Api
-from tests.integration.test_imports_routes import object_created
+from tests.integration.test_imports_routes import deliver_password_chunks, object_created
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "imports"
 
@@ -21,6 +21,11 @@ def test_french_customers_inline_then_spanish_addresses_uploaded(admin: Api) -> 
     job = json.loads(response.body)
     assert response.status_code == 200, job
     assert (job["layout"], job["created"], job["failed"]) == ("prestashop-1.6-import", 9, 0)
+    # Its plaintext passwords are set by the password workers; the job is not finished before.
+    assert (job["status"], job["passwords_total"], job["passwords_hashed"]) == ("running", 9, 0)
+    deliver_password_chunks(admin, job["id"])
+    _, job = admin.json("GET", f"/admin/imports/{job['id']}")
+    assert job["passwords_hashed"] == 9
     # Without group_map or create_missing_groups, PrestaShop's groups are warnings, not losses.
     assert job["status"] == "completed_with_warnings"
     status, found = admin.json("GET", "/admin/customers?email=maggie.banning@prestashop.com")

@@ -258,6 +258,15 @@ def test_imported_plaintext_passwords_are_hashed_by_the_chunk_workers_before_any
     assert status == 200 and session["customer"]["email"] == "ana@example.com"
 
 
+def deliver_password_chunks(admin: Api, import_id: str) -> None:
+    """Run the password workers over every chunk of the import, as their events would."""
+    listed = boto3.client("s3").list_objects_v2(
+        Bucket=get_settings().bucket_name, Prefix=f"import-passwords/{import_id}/"
+    )
+    for item in listed.get("Contents", []):
+        _deliver_chunk(admin, item["Key"])
+
+
 def _deliver_chunk(admin: Api, key: str) -> None:
     event = admin.client.events.generate_cw_event(
         source="aws.s3",
