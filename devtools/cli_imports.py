@@ -205,7 +205,30 @@ def run_import(args: argparse.Namespace) -> int:
         if start_delivery is not None:
             start_delivery()
         job = _follow_import(services, job.id, size)
+        if job.options.passwords == "invite" and job.created:
+            _wait_for_invitations(job.id)
     return _import_summary(services, job)
+
+
+def _wait_for_invitations(import_id: str, timeout: float = 120.0) -> None:
+    """`passwords: invite`: the invitations go out from markers the run left under
+    imports/<id>/_invite/ (README, Imports); stay until their events have mailed them, or this
+    run's own event delivery would stop first and they would wait for the next `make run`."""
+    import boto3
+
+    from chalicelib.services.imports import IMPORT_PREFIX, INVITE_MARKER
+    from chalicelib.settings import get_settings
+
+    settings = get_settings()
+    s3 = boto3.client("s3", region_name=settings.region, endpoint_url=settings.endpoint_url)
+    prefix = f"{IMPORT_PREFIX}{import_id}/{INVITE_MARKER}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not s3.list_objects_v2(Bucket=settings.bucket_name, Prefix=prefix).get("KeyCount", 0):
+            print("Invitations: mailed to the customers the import created.")
+            return
+        time.sleep(POLL_SECONDS)
+    print("Invitations: still queued; they go out when the stack runs (make run).")
 
 
 def _seed_defaults() -> None:

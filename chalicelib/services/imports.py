@@ -949,14 +949,17 @@ class ImportService:
         except NotFoundError:
             return  # already done
         try:
-            listed = json.loads(stream.read()).get("customer_ids", [])
-            ids = [str(i) for i in listed if isinstance(i, str)]
-        except (ValueError, AttributeError):
+            marker = json.loads(stream.read())
+            ids = [str(i) for i in marker.get("customer_ids", []) if isinstance(i, str)]
+            handed_on = int(marker.get("handed_on", 0))
+        except (ValueError, AttributeError, TypeError):
             logger.warning("unreadable invitation marker dropped")
-            ids = []
+            ids, handed_on = [], 0
         left = self._invitations(ids, remaining_ms) if ids else []
         if left:
-            body = json.dumps({"customer_ids": left}).encode()
+            # The count makes the new marker's name differ from this one's even when nothing
+            # was sent (an invocation that started out of time), so deleting this one keeps it.
+            body = json.dumps({"customer_ids": left, "handed_on": handed_on + 1}).encode()
             base = key.rsplit("-", 1)[0]
             self._files.put(f"{base}-{hashlib.sha256(body).hexdigest()[:16]}", body, "application/json")
         self._files.delete_keys([key])

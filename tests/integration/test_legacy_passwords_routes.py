@@ -101,3 +101,31 @@ def test_prestashop_hashes_sign_in_through_the_routes_and_are_rehashed(
     assert anonymous.json("POST", "/store/login", bcrypt_login)[0] == 200  # argon2id from now on
     logs = app_logs.getvalue()
     assert COOKIE_KEY not in logs and "Contrasena-16" not in logs and "$2y$10$" not in logs
+
+
+def test_cli_import_with_invite_mails_each_created_customer_once(tmp_path: Path) -> None:
+    """`make cli ARGS="import customers FILE --option passwords=invite"` with no stack running: the
+    run's invitation markers are delivered before the CLI ends; importing the file again mails
+    nobody a second time (issue 17 §4)."""
+    from tests.integration.test_cli_imports import cli
+
+    data_dir = tmp_path / "data"
+    upload = tmp_path / "customers.csv"
+    upload.write_text(
+        "email;First name;Last name;Language\ninv.fr@example.com;Aimée;Durand;fr\n"
+        "inv.en@example.com;John;Doe;en\n",
+        encoding="utf-8",
+    )
+    first = cli(data_dir, "import", "customers", str(upload), "--option", "passwords=invite")
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "Invitations: mailed to the customers the import created." in first.stdout
+    again = cli(data_dir, "import", "customers", str(upload), "--option", "passwords=invite")
+    assert again.returncode == 0 and "0 created" in again.stdout, again.stdout + again.stderr
+    mails = sorted((data_dir / "outbox").glob("*.eml"))
+    recipients = sorted(
+        line.removeprefix("To: ")
+        for mail in mails
+        for line in mail.read_text(encoding="utf-8").splitlines()
+        if line.startswith("To: ")
+    )
+    assert recipients == ["inv.en@example.com", "inv.fr@example.com"]

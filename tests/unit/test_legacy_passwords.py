@@ -431,3 +431,20 @@ def test_the_generated_placeholder_of_the_cookie_key_secret_reads_as_not_set(
     assert secret.get() is None
     values["/ref/key"] = COOKIE_KEY
     assert secret.get() == COOKIE_KEY
+
+
+def test_invitations_out_of_time_go_on_in_a_new_marker() -> None:
+    world = build()
+    rows = b"".join(b"t%d@example.com;Name;Last\n" % n for n in range(3))
+    run_import(world, b"email;First name;Last name\n" + rows, "invite")
+    (marker,) = [k for k in world.files.files if "/_invite/" in k]
+    world.imports.handle_upload(marker, "m", 0, lambda: 5_000)  # started with too little time
+    assert world.mailer.sent == []
+    (handed_on,) = [k for k in world.files.files if "/_invite/" in k]
+    assert handed_on != marker
+    budget = iter([60_000, 60_000, 0, 0])  # time for two mails, then out of time
+    world.imports.handle_upload(handed_on, "m", 0, lambda: next(budget))
+    assert len(world.mailer.sent) == 2
+    deliver_markers(world, "_invite")
+    assert sorted(m.to for m in world.mailer.sent) == [f"t{n}@example.com" for n in range(3)]
+    assert not [k for k in world.files.files if "/_invite/" in k]
