@@ -103,6 +103,9 @@ class DiscardingCustomers:
     def get_many(self, customer_ids: list[str]) -> dict[str, Any]:
         return {}
 
+    def get_many_by_ref(self, refs: list[str]) -> dict[str, Any]:
+        return {}
+
     def write_batch(self, creates: list[Any], updates: list[Any], token: str) -> dict[str, Exception]:
         return {}
 
