@@ -408,6 +408,12 @@ def test_import_a_prestashop_file_through_the_mapping_step(
     expect()(page.get_by_test_id("import-preview").locator("tbody tr")).to_have_count(3)
     assert not data["api"].call("GET", "/admin/customers?last_name=Hook")["items"], "a preview wrote a row"
     shot(page, "16-import-mapping")
+    # Kept for the shop's next PrestaShop file: the mapping as detected, under a name
+    page.get_by_label("Save mapping as…").fill("PrestaShop 1.6")
+    page.get_by_role("button", name="Save mapping", exact=True).click()
+    expect()(page.get_by_role("status")).to_contain_text('Mapping "PrestaShop 1.6" saved.')
+    saved = data["api"].call("GET", "/admin/import-mappings/PrestaShop%201.6")
+    assert saved["kind"] == "customers" and saved["options"]["mapping"]["Default group ID"] == "default_group"
 
     # The merchant doesn't trust the file's opt-in flags: that column is ignored, previewed again.
     page.get_by_label("Field for column Opt-in (0/1)").select_option("ignore")

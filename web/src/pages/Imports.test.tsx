@@ -115,6 +115,34 @@ describe("MappingStep", () => {
     expect(call?.[1]?.method).toBe("POST");
   });
 
+  it("saves the mapping flat, as the import-mappings route takes it, and loads a saved one", async () => {
+    const fetch = stubApi();
+    fetch.mockImplementation(async (url: string, init?: RequestInit) => {
+      if (url.startsWith("/admin/groups")) return json({ items: [], next_cursor: null });
+      if (url === "/admin/import-mappings" && init?.method === "POST") return json({ name: "Presta", kind: "customers", options: {} }, 201);
+      return json({ Code: "NotFound", Message: "no such route" }, 404);
+    });
+    const saved = { name: "Old shop", kind: "customers" as const, options: { mapping: { Website: "company" }, date_format: "dd/mm/yyyy" as const, preview: false } };
+    const { onPreview } = (() => {
+      const onPreview = vi.fn<(options: ImportOptions) => void>();
+      render(<MappingStep job={previewed()} mappings={{ items: [saved], reload: () => undefined }} busy={false} canPreview onPreview={onPreview} onApplied={() => undefined} onCancel={() => undefined} />);
+      return { onPreview };
+    })();
+    await userEvent.type(screen.getByLabelText(/Save mapping as…/), "Presta");
+    await userEvent.click(screen.getByRole("button", { name: "Save mapping" }));
+    expect((await screen.findByRole("status")).textContent).toContain('Mapping "Presta" saved.');
+    const call = fetch.mock.calls.find(([url, init]) => url === "/admin/import-mappings" && init?.method === "POST");
+    const body = JSON.parse(String(call![1]!.body)) as Record<string, unknown>;
+    expect(body).toMatchObject({ name: "Presta", kind: "customers", mode: "both", passwords: "keep" });
+    expect(body.mapping).toMatchObject({ "Email *": "email", Website: "ignore" });
+    expect(body).not.toHaveProperty("preview");
+
+    await userEvent.selectOptions(screen.getByLabelText("Use saved mapping"), "Old shop");
+    expect((screen.getByLabelText("Field for column Website") as HTMLSelectElement).value).toBe("company");
+    await userEvent.click(screen.getByRole("button", { name: "Update the preview" }));
+    expect(onPreview.mock.calls[0]![0]).toMatchObject({ date_format: "dd/mm/yyyy", mapping: { Website: "company" } });
+  });
+
   it("shows an unknown layout id as the server wrote it, and no layout as 'not recognised'", () => {
     stubApi();
     renderStep(previewed({ layout: "magento-2" }));

@@ -516,7 +516,7 @@ export function MappingStep(props: {
         {props.mappings.items.length > 0 && (
           <SelectField label={t("Use saved mapping")} name="use_mapping" value="" emptyLabel={t("Choose a saved mapping")} options={props.mappings.items.map((m) => ({ value: m.name, label: m.name }))} onChange={loadMapping} />
         )}
-        <form onSubmit={saveMapping} aria-label={t("Save mapping as…")}>
+        <form onSubmit={saveMapping}>
           <TextField label={t("Save mapping as…")} name="mapping_save_name" value={saveName} onChange={setSaveName} hint={t("Letters, digits, spaces, . _ and -; up to 64 characters.")} />
           <button type="submit" className="secondary" disabled={!saveName.trim()}>{t("Save mapping")}</button>
           {saved && <p role="status">{t("Mapping \"{name}\" saved.", { name: saved })}</p>}
