@@ -13,6 +13,7 @@ from chalicelib.schemas.config import (
     ImportSecretsPatch,
     MailboxPasswordRequest,
     ShopSettings,
+    ShopSettingsPatch,
     ShopSettingsResponse,
     TitleRequest,
     TitleResponse,
@@ -43,7 +44,7 @@ def _with_secrets(settings: ShopSettings) -> ShopSettingsResponse:
     "PATCH",
     summary="Change shop settings (deep merge)",
     roles=ADMIN,
-    partial_of=ShopSettings,
+    partial_of=ShopSettingsPatch,
     response=ShopSettingsResponse,
 )
 def patch_settings(call: Call) -> ShopSettingsResponse:

@@ -162,6 +162,13 @@ class ImportSettingsView(ResponseModel):
     prestashop_cookie_key_set: bool = False
 
 
+class ShopSettingsPatch(ShopSettings):
+    """What PATCH /admin/settings documents (the view merges a partial document): the settings
+    plus the write-only `import.prestashop_cookie_key`."""
+
+    import_: ImportSecretsPatch = Field(default_factory=ImportSecretsPatch, alias="import")
+
+
 class ShopSettingsResponse(ShopSettings):
     """The settings as GET and PATCH return them: the stored document, plus what the secret store
     says about the write-only secrets."""
