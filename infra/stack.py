@@ -725,7 +725,11 @@ class ClienteleStack(cdk.Stack):
             )
         function_name = resource.ref
         self._alarm(function, "Errors", function_name)
-        self._alarm(function, "Throttles", function_name)
+        if function.name not in RESERVED_CONCURRENCY:
+            # A fan-out's bound throttles by design (Lambda queues and retries those events for
+            # up to 6 hours): an alarm there would page on every big import. Its lost events
+            # still reach the dead-letter queue, whose alarm stays.
+            self._alarm(function, "Throttles", function_name)
         if dlq is None:
             return
         cdk.aws_lambda.CfnEventInvokeConfig(
