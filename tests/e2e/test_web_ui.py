@@ -836,3 +836,28 @@ def test_mailbox_settings_password_and_unprocessed_mail(
     row.get_by_role("button", name="Retry").click()
     expect()(row.get_by_test_id("retry-outcome")).to_contain_text("Still unprocessed.")
     shot(page, "25-cs-unprocessed")
+
+
+def test_settings_take_the_prestashop_cookie_key_write_only(
+    page: Any, stack: Stack, data: dict[str, Any]
+) -> None:
+    """Issue 17 §4: the admin sets the old shop's cookie key on the Settings screen; the screen and
+    the API then only say that a key is set, never show it; the rest of the settings still save."""
+    api = data["api"]
+    key = "E2eCookieKey0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ"
+    sign_in(page, ADMIN)
+    page.goto(f"{stack.api_url}/#/settings")
+    page.get_by_role("heading", name="Settings", level=1).wait_for()
+    field = page.get_by_label("PrestaShop 1.6 cookie key (_COOKIE_KEY_)")
+    expect()(field).to_have_attribute("type", "password")
+    field.fill(key)
+    page.get_by_role("button", name="Save the cookie key").click()
+    expect()(page.get_by_role("status").filter(has_text="Cookie key saved.")).to_be_visible()
+    expect()(page.get_by_text("A PrestaShop cookie key is set.")).to_be_visible()
+    expect()(field).to_have_value("")
+    assert api.call("GET", "/admin/settings")["import"] == {"prestashop_cookie_key_set": True}
+    page.get_by_role("button", name="Save", exact=True).click()  # the main form, sent back as read
+    expect()(page.get_by_role("status").filter(has_text="Settings saved.")).to_be_visible()
+    page.reload()
+    expect()(page.get_by_text("A PrestaShop cookie key is set.")).to_be_visible()
+    assert key not in page.content()
