@@ -40,6 +40,15 @@ def customer_values(customer: Customer) -> dict[str, Any]:
     return {name: value for name, value in values.items() if value is not None}
 
 
+# Cells a preview never keeps, whatever the row's fate: it is stored for days and shown in the UI.
+SECRET_FIELDS = frozenset({"password", "password_hash"})
+
+
+def row_values(values: dict[str, str | None]) -> dict[str, Any]:
+    """A skipped row's cells as read (our field names), without its password or hash."""
+    return {k: v for k, v in values.items() if v is not None and k not in SECRET_FIELDS}
+
+
 def preview_rows(
     stored: dict[int, tuple[str, dict[str, Any]]], errors: Iterable[RowError], limit: int = PREVIEW_ROWS
 ) -> list[PreviewRow]:

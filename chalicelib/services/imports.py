@@ -851,7 +851,7 @@ class ImportService:
             except RowSkippedError as skipped:
                 reader.take()
                 outcome.warn(self._column(skipped.column, headers), skipped.reason)
-                outcome.stored[line] = ("skip", {k: v for k, v in values.items() if v is not None})
+                outcome.stored[line] = ("skip", import_preview.row_values(values))
                 continue
             for name, reason in reader.take():
                 outcome.warn(self._column(name, headers), reason)
@@ -1193,7 +1193,7 @@ class ImportService:
             skipped = import_values.skipped_address(values)
             if skipped is not None:
                 outcome.warn(headers.get(skipped[0], skipped[0]), skipped[1])
-                outcome.stored[line] = ("skip", {k: v for k, v in values.items() if v is not None})
+                outcome.stored[line] = ("skip", import_preview.row_values(values))
                 continue
             email, owner_ref = values.get("email"), values.get("customer_id")
             if email:

@@ -153,3 +153,24 @@ def test_a_preview_never_applied_expires_with_its_file_and_rows() -> None:
     # The watchdog's write is the only one: expiring twice changes nothing
     world.service.resume_stalled()
     assert world.service.get(import_id) == job
+
+
+def test_a_preview_never_keeps_a_password_not_even_of_a_skipped_row() -> None:
+    # Given an existing customer and a mode=create preview of a file with passwords for it and a new one
+    world = build()
+    deliver(
+        world, upload(world, "Email address;First Name;Last name\na@example.com;Ana;Ruiz\n", ImportOptions())
+    )
+    content = (
+        "Email address;First Name;Last name;Password;Password hash\n"
+        "a@example.com;Ana;Ruiz;plain-Secret-1;\n"
+        "b@example.com;Bob;Berg;;$2y$10$abcdefghijklmnopqrstuuJ9JH3X6M8F5yqR7yX8VlV1zQ0Q2Y3aC\n"
+    )
+    job = deliver(world, upload(world, content, ImportOptions(mode="create", preview=True)))
+
+    # Then the skipped row and the created one are shown, neither with its password or hash
+    rows = world.service.preview(job)
+    assert rows is not None and [r.action for r in rows] == ["skip", "create"]
+    for row in rows:
+        assert "password" not in row.values and "password_hash" not in row.values
+        assert "plain-Secret-1" not in repr(row) and "$2y$" not in repr(row)
