@@ -235,19 +235,41 @@ class DynamoCustomerRepository:
         _consent_items(transaction, customer.id, (), customer, 1)
         return DynamoCustomerRepository._membership_items(transaction, customer.id, (), customer)
 
+    def _drops_ref(self, before: Customer, after: Customer) -> bool:
+        """An update that changes the reference deletes the old item if it is the customer's own."""
+        return (
+            bool(before.merchant_ref) and before.merchant_ref != after.merchant_ref and self._owns_ref(before)
+        )
+
+    def _owns_ref(self, customer: Customer) -> bool:
+        """Whether the customer's reference item is its own. Customers imported before the lookup
+        existed may share a reference with no item, or with another's: such a customer's update or
+        erasure leaves that item alone instead of failing on it for good."""
+        if not customer.merchant_ref:
+            return False
+        with dynamo_errors():
+            try:
+                item = CustomerRefRecord.get(
+                    keys.customer_ref_pk(customer.merchant_ref), keys.CUSTOMER_REF_SK
+                )
+            except CustomerRefRecord.DoesNotExist:
+                return False
+        return item.customer_id == customer.id
+
     @staticmethod
-    def _ref_items(transaction: TransactWrite, before: Customer, after: Customer) -> None:
-        """The reference lookup follows the profile. Its item is put on every update that keeps a
-        reference (its own, or none yet: customers imported before the lookup existed get theirs on
-        their next change), and the old one goes when the reference changes."""
-        if before.merchant_ref and before.merchant_ref != after.merchant_ref:
+    def _ref_items(
+        transaction: TransactWrite, before: Customer, after: Customer, *, backfill: bool, drop_old: bool
+    ) -> None:
+        """The reference lookup follows the profile: a new reference's item is put (conditional:
+        unique), the old one deleted. `backfill` (an import's batch) also puts the item of a
+        reference that did not change: customers imported before the lookup existed get theirs on
+        their next import; if another customer holds it, the batch is replayed row by row without.
+        `drop_old`: the old reference's item is the customer's own (`_owns_ref`), so it goes."""
+        changed = before.merchant_ref != after.merchant_ref
+        if changed and before.merchant_ref and drop_old:
             old = CustomerRefRecord(keys.customer_ref_pk(before.merchant_ref), keys.CUSTOMER_REF_SK)
-            transaction.delete(
-                old,
-                condition=CustomerRefRecord.pk.does_not_exist()
-                | (CustomerRefRecord.customer_id == before.id),
-            )
-        if after.merchant_ref:
+            transaction.delete(old, condition=CustomerRefRecord.customer_id == before.id)
+        if after.merchant_ref and (changed or backfill):
             new = CustomerRefRecord(
                 keys.customer_ref_pk(after.merchant_ref), keys.CUSTOMER_REF_SK, customer_id=after.id
             )
@@ -257,7 +279,14 @@ class DynamoCustomerRepository:
             )
 
     @staticmethod
-    def _update_items(transaction: TransactWrite, before: Customer, after: Customer) -> dict[str, int]:
+    def _update_items(
+        transaction: TransactWrite,
+        before: Customer,
+        after: Customer,
+        *,
+        backfill_ref: bool = False,
+        drop_old_ref: bool = False,
+    ) -> dict[str, int]:
         record = to_record(after)
         record.version = before.version
         transaction.save(record, condition=CustomerRecord.pk.exists())
@@ -268,7 +297,9 @@ class DynamoCustomerRepository:
                 keys.email_pk(normalise_email(after.email)), keys.email_sk(), customer_id=after.id
             )
             transaction.save(new, condition=EmailRecord.pk.does_not_exist())
-        DynamoCustomerRepository._ref_items(transaction, before, after)
+        DynamoCustomerRepository._ref_items(
+            transaction, before, after, backfill=backfill_ref, drop_old=drop_old_ref
+        )
         _consent_items(transaction, after.id, before.consents, after, before.version + 1)
         return DynamoCustomerRepository._membership_items(transaction, after.id, before.group_ids, after)
 
@@ -418,7 +449,10 @@ class DynamoCustomerRepository:
         self, transaction: TransactWrite, creates: list[Customer], updates: list[tuple[Customer, Customer]]
     ) -> None:
         deltas = [self._create_items(transaction, customer) for customer in creates]
-        deltas += [self._update_items(transaction, before, after) for before, after in updates]
+        deltas += [
+            self._update_items(transaction, b, a, backfill_ref=True, drop_old_ref=self._drops_ref(b, a))
+            for b, a in updates
+        ]
         self._counter_writes(transaction, *deltas)
 
     def _ref_taken(self, customer: Customer) -> bool:
@@ -447,12 +481,14 @@ class DynamoCustomerRepository:
     def _update(self, before: Customer, after: Customer, token: AccountToken | None) -> None:
         email_changed = normalise_email(before.email) != normalise_email(after.email)
         scope = TOKEN_SCOPES[token.purpose] if token is not None else None
+        drop_old_ref = self._drops_ref(before, after)
 
         def build(transaction: TransactWrite) -> None:
             if token is not None and scope is not None:
                 record = AccountTokenRecord(keys.account_token_pk(scope, token.token_hash), "TOKEN")
                 transaction.delete(record, condition=AccountTokenRecord.customer_id == after.id)
-            self._counter_writes(transaction, self._update_items(transaction, before, after))
+            updated = self._update_items(transaction, before, after, drop_old_ref=drop_old_ref)
+            self._counter_writes(transaction, updated)
 
         def on_cancel(_codes: list[str]) -> Exception:
             if (
@@ -477,6 +513,7 @@ class DynamoCustomerRepository:
     def delete(self, customer: Customer, *, keep_email_blocked: bool) -> None:
         record = to_record(customer)
         email_key = keys.email_pk(normalise_email(customer.email))
+        owns_ref = self._owns_ref(customer)
 
         def build(transaction: TransactWrite) -> None:
             transaction.delete(record)
@@ -484,15 +521,11 @@ class DynamoCustomerRepository:
                 transaction.save(EmailRecord(email_key, keys.email_sk(), blocked=True))
             else:
                 transaction.delete(EmailRecord(email_key, keys.email_sk()))
-            if customer.merchant_ref:
+            if customer.merchant_ref and owns_ref:
                 reference = CustomerRefRecord(
                     keys.customer_ref_pk(customer.merchant_ref), keys.CUSTOMER_REF_SK
                 )
-                transaction.delete(
-                    reference,
-                    condition=CustomerRefRecord.pk.does_not_exist()
-                    | (CustomerRefRecord.customer_id == customer.id),
-                )
+                transaction.delete(reference, condition=CustomerRefRecord.customer_id == customer.id)
             left = self._membership_items(transaction, customer.id, customer.group_ids, None)
             self._counter_writes(transaction, left)
 

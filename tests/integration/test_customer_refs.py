@@ -4,11 +4,19 @@ id (issue 17 §2 "force ID"): the same contract for the in-memory fake and Dynam
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
+from moto import mock_aws
 
+from chalicelib import bootstrap
+from chalicelib.domain.config import ConfigEntry
+from chalicelib.domain.customers import Customer
 from chalicelib.errors import MerchantRefTakenError
+from chalicelib.repositories.config import DynamoConfigRepository
+from chalicelib.repositories.customer_mapping import to_record
+from chalicelib.repositories.customers import DynamoCustomerRepository
 from chalicelib.repositories.ports import CustomerRepository
 from tests.integration.conftest import Api
 from tests.integration.test_customer_repository_contract import (  # noqa: F401 (fixtures)
@@ -115,3 +123,44 @@ def test_erasure_deletes_the_reference_and_frees_it(admin: Api) -> None:
         "POST", "/admin/customers/import", header + "17;jo@example.com;Jo;Doe\n", headers=CSV_TYPE
     )
     assert json.loads(again.body)["created"] == 1
+
+
+@pytest.fixture
+def dynamo() -> Iterator[DynamoCustomerRepository]:
+    with mock_aws():
+        bootstrap.ensure_table()
+        DynamoConfigRepository().put_entry(ConfigEntry("GROUP", "customer", {"name": "customer"}))
+        yield DynamoCustomerRepository()
+
+
+def legacy(store: DynamoCustomerRepository, number: int, ref: str) -> Customer:
+    """A customer imported before the lookup existed: a reference on the profile, no item (and
+    perhaps another customer's reference, which nothing kept unique then)."""
+    store.create(make(number))
+    to_record(replace(make(number), merchant_ref=ref, version=1)).save()
+    customer = store.get(make(number).id)
+    assert customer is not None and customer.merchant_ref == ref
+    return customer
+
+
+def test_customers_from_before_the_lookup_are_updated_erased_and_backfilled(
+    dynamo: DynamoCustomerRepository,
+) -> None:
+    dynamo.create(make(1, merchant_ref="42"))
+    twin = legacy(dynamo, 2, "42")  # shares customer 1's reference
+    # An edit of the twin is not refused over a reference it never held uniquely.
+    dynamo.update(twin, replace(twin, first_name="Twin"))
+    twin = dynamo.get(twin.id)
+    assert twin is not None
+    # An import batch backfills references: the twin's fails in the batch, then passes row by row
+    # (without); a customer alone with its reference gets the item.
+    assert dynamo.write_batch([], [(twin, replace(twin, last_name="T"))], "t1") == {}
+    lone = legacy(dynamo, 3, "77")
+    assert dynamo.write_batch([], [(lone, replace(lone, last_name="L"))], "t2") == {}
+    found = dynamo.get_many_by_ref(["42", "77"])
+    assert {r: c.id for r, c in found.items()} == {"42": make(1).id, "77": lone.id}
+    # Erasing the twin leaves customer 1's item alone.
+    twin = dynamo.get(twin.id)
+    assert twin is not None
+    dynamo.delete(twin, keep_email_blocked=False)
+    assert dynamo.get_many_by_ref(["42"])["42"].id == make(1).id
