@@ -375,6 +375,11 @@ STORED_FIELDS: dict[ImportKind, frozenset[str]] = {
             "language",
             "name",
             "age",  # derived from the birthday: read past on purpose
+            # the row's own address (Shopify's Default Address, WooCommerce's billing columns)
+            # and the customer-level phone, stored on it: services/import_addresses.py
+            *(f"address.{name}" for name in ("company", "address1", "address2", "city")),
+            *(f"address.{name}" for name in ("state", "country", "postcode", "phone")),
+            "phone",
         }
     ),
     "addresses": frozenset(

@@ -57,7 +57,14 @@ from chalicelib.schemas.customers import CreateCustomerRequest, ListCustomersPar
 from chalicelib.schemas.validation import fields_of
 from chalicelib.security.cursors import CursorCodec
 from chalicelib.security.passwords import verify_password
-from chalicelib.services import csv_format, export_layouts, import_layouts, import_preview, import_values
+from chalicelib.services import (
+    csv_format,
+    export_layouts,
+    import_addresses,
+    import_layouts,
+    import_preview,
+    import_values,
+)
 from chalicelib.services.addresses import AddressService
 from chalicelib.services.config import ConfigService
 from chalicelib.services.customers import CustomerService
@@ -827,6 +834,7 @@ class ImportService:
         passwords = RowPasswords(job.options.passwords, lambda: bool(self._cookie_key()))
         fan_out = self._passwords is not None and job.options.passwords == "keep"
         entries: dict[str, PasswordEntry] = {}  # customer id → the last row's password
+        applied: list[tuple[int, dict[str, str | None]]] = []  # rows taken, changed or not
         for line, values in rows:
             deferred: dict[str, str] | None = {} if fan_out else None
             try:
@@ -863,6 +871,7 @@ class ImportService:
                 )
                 latest[pending_id] = marked
                 entries[pending_id] = PasswordEntry(line, pending_id, password)
+            applied.append((line, values))
             if customer_id is None:
                 outcome.unchanged += 1
                 continue
@@ -906,7 +915,48 @@ class ImportService:
                 outcome.updated += len(lines) - 1  # later rows for the same new e-mail
             else:
                 outcome.updated += len(lines)
+        # Then each saved row's own address columns (Shopify, WooCommerce): the customer exists now.
+        changed = {line for lines in lines_of.values() for line in lines}
+        for line, values in applied:
+            owner = import_addresses.owner_of(values, by_id | by_ref, by_email, latest)
+            if line in outcome.failed_lines or owner is None:
+                continue
+            self._customer_address(
+                job, line, values, owner, owner.id in new_ids, line in changed, headers, outcome, dry_run
+            )
         return outcome
+
+    def _customer_address(
+        self,
+        job: ImportJob,
+        line: int,
+        values: dict[str, str | None],
+        owner: Customer,
+        new_owner: bool,
+        changed: bool,
+        headers: dict[str, str],
+        outcome: _Batch,
+        dry_run: bool,
+    ) -> None:
+        """A customers row's address (import_addresses): its warnings by the file's column, a
+        changed address counted as an updated row, a preview row showing the address fields."""
+        result = import_addresses.upsert(
+            self._addresses,
+            owner,
+            values,
+            new_owner=new_owner,
+            mode=job.options.mode,
+            dry_run=dry_run,
+            skipped_reason=lambda exists: SKIPPED_EXISTS if exists else SKIPPED_UNKNOWN,
+        )
+        for name, reason in result.warnings:
+            outcome.warn(headers.get(name, name), reason)
+        if not changed and result.action in ("create", "update"):
+            outcome.unchanged -= 1
+            outcome.updated += 1
+        if dry_run and result.stored:
+            action, shown = outcome.stored.get(line, ("update", import_preview.customer_values(owner)))
+            outcome.stored[line] = (action, shown | result.stored)
 
     # -- invitations (passwords: invite) -------------------------------------------------------
     def _queue_invitations(
