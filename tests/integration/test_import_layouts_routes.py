@@ -43,3 +43,26 @@ def test_french_customers_inline_then_spanish_addresses_uploaded(admin: Api) -> 
     status, job = admin.json("GET", f"/admin/imports/{created['import_id']}")
     assert status == 200
     assert (job["layout"], job["created"], job["failed"]) == ("prestashop-1.6-import", 11, 0), job
+
+
+def test_shopify_export_inline_twice_gives_each_customer_one_default_address(admin: Api) -> None:
+    # Shopify's customer export through the API (DynamoDB behind it): the Default Address columns
+    # become the customer's address, and posting the same file again adds no second one.
+    body = (FIXTURES / "shopify-customers_export.csv").read_bytes()
+    for created in (2, 0):
+        response = admin.call("POST", "/admin/customers/import", body, headers={"Content-Type": "text/csv"})
+        job = json.loads(response.body)
+        assert response.status_code == 200, job
+        assert (job["layout"], job["created"], job["failed"]) == ("shopify", created, 0), job
+    status, found = admin.json("GET", "/admin/customers?email=johnsmith@example.com")
+    assert status == 200, found
+    customer_id = found["items"][0]["id"]
+    status, book = admin.json("GET", f"/admin/customers/{customer_id}/addresses")
+    assert status == 200, book
+    [address] = book["items"]
+    assert (address["alias"], address["address1"], address["city"]) == (
+        "Default address",
+        "123 Fake Street",
+        "Ottawa",
+    )
+    assert (address["state"], address["country"], address["postcode"]) == ("ON", "CA", "A1A 1A1")
