@@ -27,6 +27,17 @@ export const CUSTOMER_FIELDS: { value: string; label: string }[] = [
   { value: "default_group", label: "Default group" },
   { value: "language", label: "Language" },
   { value: "age", label: "Age" },
+  // The row's own address (Shopify's Default Address, WooCommerce's billing columns): stored as the
+  // customer's "Default address" (chalicelib/services/import_addresses.py).
+  { value: "address.company", label: "Address: company" },
+  { value: "address.address1", label: "Address: street" },
+  { value: "address.address2", label: "Address: street (2)" },
+  { value: "address.postcode", label: "Address: postcode" },
+  { value: "address.city", label: "Address: city" },
+  { value: "address.state", label: "Address: state" },
+  { value: "address.country", label: "Address: country" },
+  { value: "address.phone", label: "Address: phone" },
+  { value: "phone", label: "Phone (kept on the address)" },
 ];
 
 export const ADDRESS_FIELDS: { value: string; label: string }[] = [
