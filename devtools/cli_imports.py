@@ -31,6 +31,9 @@ from typing import Any
 POLL_SECONDS = 0.25
 # Plain (non-terminal) progress: one line at most this often, and only when something changed.
 PLAIN_LINE_SECONDS = 1.0
+# After the CLI's own runner gave up on a handler, how long the job must stay unchanged before the
+# CLI stops following it (a run still going saves its job every batch).
+STALL_SECONDS = 10.0
 # Safety net for a job nobody runs (an event runner that is not delivering): stop following.
 FOLLOW_TIMEOUT_SECONDS = 3600.0
 ERRORS_SHOWN = 20
@@ -125,11 +128,41 @@ def _stack_delivers(data_dir: Path) -> bool:
     return info is not None and info.pid != os.getpid() and info.api_url is not None
 
 
+class Delivery:
+    """The CLI's own event runner, on a thread: `start()` once the upload is in the bucket;
+    `gave_up()` tells the follower that a handler failed for good (every attempt), so it stops
+    following a job nobody runs any more instead of waiting for the timeout."""
+
+    def __init__(self, runner: Any) -> None:
+        self._runner = runner
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, name="cli-events", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def gave_up(self) -> bool:
+        from devtools.events import DEFAULT_MAX_ATTEMPTS
+
+        status = self._runner.status()
+        return bool(status.failures >= DEFAULT_MAX_ATTEMPTS and status.pending == 0)
+
+    def _poll(self) -> None:
+        while not self._stop.is_set():
+            self._runner.poll_bucket()
+            self._stop.wait(POLL_SECONDS)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+
 @contextmanager
-def event_delivery(project_dir: Path, data_dir: Path) -> Iterator[Callable[[], None] | None]:
+def event_delivery(project_dir: Path, data_dir: Path) -> Iterator[Delivery | None]:
     """Delivers the S3 events of what is uploaded inside the block, when no stack does.
 
-    Yields None when a running stack delivers them; else a `start()` to call once the upload is
+    Yields None when a running stack delivers them; else a Delivery to start once the upload is
     in the bucket. The runner's baseline is the bucket as it was on entry, so only the objects
     written inside the block (the upload, its continuation markers) are delivered, each once."""
     if _stack_delivers(data_dir):
@@ -146,26 +179,34 @@ def event_delivery(project_dir: Path, data_dir: Path) -> Iterator[Callable[[], N
     app = factory.create_config_obj(chalice_stage_name=CHALICE_STAGE).chalice_app
     settings = get_settings()
     s3 = boto3.client("s3", region_name=settings.region, endpoint_url=settings.endpoint_url)
-    runner = EventRunner(
-        app,
-        bucket=settings.bucket_name,
-        list_objects=functools.partial(list_bucket, s3, settings.bucket_name),
-        state_path=None,
+    delivery = Delivery(
+        EventRunner(
+            app,
+            bucket=settings.bucket_name,
+            list_objects=functools.partial(list_bucket, s3, settings.bucket_name),
+            state_path=None,
+        )
     )
-    stop = threading.Event()
-
-    def poll() -> None:
-        while not stop.is_set():
-            runner.poll_bucket()
-            stop.wait(POLL_SECONDS)
-
-    thread = threading.Thread(target=poll, name="cli-events", daemon=True)
     try:
-        yield thread.start
+        yield delivery
     finally:
-        stop.set()
-        if thread.is_alive():
-            thread.join()
+        delivery.stop()
+
+
+class _Stall:
+    """True once the delivery gave up and the job has not changed for STALL_SECONDS."""
+
+    def __init__(self, delivery: Any, clock: Callable[[], float] = time.monotonic) -> None:
+        self._delivery = delivery
+        self._clock = clock
+        self._last: Any = None
+        self._since = clock()
+
+    def __call__(self, job: Any) -> bool:
+        now = self._clock()
+        if job != self._last:
+            self._last, self._since = job, now
+        return self._delivery is not None and self._delivery.gave_up() and now - self._since >= STALL_SECONDS
 
 
 # -- import -----------------------------------------------------------------------------------------
@@ -194,7 +235,7 @@ def run_import(args: argparse.Namespace) -> int:
         reasons = "; ".join(f"{k}: {v}" for k, v in (error.fields or {}).items()) or error.message
         print(f"error: {error.message} ({reasons})", file=sys.stderr)
         return EXIT_USAGE
-    with event_delivery(args.project_dir, resolve_data_dir()) as start_delivery:
+    with event_delivery(args.project_dir, resolve_data_dir()) as delivery:
         print(f"Import {job.id}: {args.kind} from {args.file.name} ({size:,} bytes)")
         with args.file.open("rb") as body:
             # The browser's path: a PUT to the presigned URL; the upload's S3 event starts the job.
@@ -202,9 +243,9 @@ def run_import(args: argparse.Namespace) -> int:
         if response.status_code != 200:
             print(f"error: the upload was refused (HTTP {response.status_code})", file=sys.stderr)
             return EXIT_FAILED
-        if start_delivery is not None:
-            start_delivery()
-        job = _follow_import(services, job.id, size)
+        if delivery is not None:
+            delivery.start()
+        job = _follow_import(services, job.id, size, _Stall(delivery))
         if job.options.passwords == "invite" and job.created:
             _wait_for_invitations(job.id)
     return _import_summary(services, job)
@@ -254,10 +295,10 @@ def _done(job: Any) -> bool:
     return job.status in FINISHED or job.status == "previewed"
 
 
-def _follow_import(services: Any, import_id: str, size: int) -> Any:
+def _follow_import(services: Any, import_id: str, size: int, stalled: _Stall) -> Any:
     if _interactive():
-        return _follow_with_bar(services, import_id, size)
-    return _follow_plain(services, import_id, size)
+        return _follow_with_bar(services, import_id, size, stalled)
+    return _follow_plain(services, import_id, size, stalled)
 
 
 def _interactive() -> bool:
@@ -274,7 +315,7 @@ def _rates(job: Any, started: float) -> tuple[float, str]:
     return rate, f"{left:.0f}s"
 
 
-def _follow_plain(services: Any, import_id: str, size: int) -> Any:
+def _follow_plain(services: Any, import_id: str, size: int, stalled: _Stall) -> Any:
     started = time.monotonic()
     deadline = started + FOLLOW_TIMEOUT_SECONDS
     last_line, last_time = "", 0.0
@@ -289,12 +330,12 @@ def _follow_plain(services: Any, import_id: str, size: int) -> Any:
         if line != last_line and (now - last_time >= PLAIN_LINE_SECONDS or _done(job)):
             print(f"{line} {rate:.0f} rows/s left {left}", flush=True)
             last_line, last_time = line, now
-        if _done(job) or now > deadline:
+        if _done(job) or now > deadline or stalled(job):
             return job
         time.sleep(POLL_SECONDS)
 
 
-def _follow_with_bar(services: Any, import_id: str, size: int) -> Any:
+def _follow_with_bar(services: Any, import_id: str, size: int, stalled: _Stall) -> Any:
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     columns = (
@@ -326,7 +367,7 @@ def _follow_with_bar(services: Any, import_id: str, size: int) -> Any:
                 errors=job.failed,
                 rate=f"{rate:.0f}",
             )
-            if _done(job) or time.monotonic() > deadline:
+            if _done(job) or time.monotonic() > deadline or stalled(job):
                 return job
             time.sleep(POLL_SECONDS)
 
@@ -369,6 +410,8 @@ def _import_summary(services: Any, job: Any) -> int:
         url = services.report_url(job)
         if url:
             print(f"Report URL: {url}")
+    if not _done(job):
+        print("The import did not finish: its handler failed (see the log above); nothing was rolled back.")
     if job.status in ("failed", "completed_with_errors") or not _done(job):
         return EXIT_FAILED
     return 0
@@ -390,12 +433,12 @@ def run_export(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     services = container().imports
     _seed_defaults()
-    with event_delivery(args.project_dir, resolve_data_dir()) as start_delivery:
+    with event_delivery(args.project_dir, resolve_data_dir()) as delivery:
         job = services.start_export(params, params.format)
         print(f"Export {job.id}: customers to {args.file}")
-        if start_delivery is not None:
-            start_delivery()
-        job, url = _follow_export(services, job.id)
+        if delivery is not None:
+            delivery.start()
+        job, url = _follow_export(services, job.id, _Stall(delivery))
     if job.status != "completed" or url is None:
         print(f"Export {job.id}: {job.status}" + (f" — {job.failure}" if job.failure else ""))
         return EXIT_FAILED
@@ -414,7 +457,7 @@ def run_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _follow_export(services: Any, export_id: str) -> tuple[Any, str | None]:
+def _follow_export(services: Any, export_id: str, stalled: _Stall) -> tuple[Any, str | None]:
     started = time.monotonic()
     deadline = started + FOLLOW_TIMEOUT_SECONDS
     interactive = _interactive()
@@ -427,7 +470,7 @@ def _follow_export(services: Any, export_id: str) -> tuple[Any, str | None]:
             while True:
                 job, url = services.export_job(export_id)
                 spinner.update(f"export {job.status} · {job.rows} row(s) · {time.monotonic() - started:.0f}s")
-                if job.status in ("completed", "failed") or time.monotonic() > deadline:
+                if job.status in ("completed", "failed") or time.monotonic() > deadline or stalled(job):
                     return job, url
                 time.sleep(POLL_SECONDS)
     while True:
@@ -435,6 +478,6 @@ def _follow_export(services: Any, export_id: str) -> tuple[Any, str | None]:
         if job.status != status:
             print(f"{job.status} rows {job.rows} {time.monotonic() - started:.0f}s", flush=True)
             status = job.status
-        if job.status in ("completed", "failed") or time.monotonic() > deadline:
+        if job.status in ("completed", "failed") or time.monotonic() > deadline or stalled(job):
             return job, url
         time.sleep(POLL_SECONDS)

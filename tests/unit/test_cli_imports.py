@@ -50,3 +50,26 @@ def test_options_are_typed_from_the_import_options_contract() -> None:
 def test_bad_options_are_usage_errors(option: str, message: str) -> None:
     with pytest.raises(CliUsageError, match=message):
         given_options(args(option))
+
+
+class _GaveUp:
+    def __init__(self) -> None:
+        self.value = False
+
+    def gave_up(self) -> bool:
+        return self.value
+
+
+def test_following_stops_only_once_the_runner_gave_up_and_the_job_stood_still() -> None:
+    from devtools.cli_imports import STALL_SECONDS, _Stall
+
+    now = [0.0]
+    delivery = _GaveUp()
+    stalled = _Stall(delivery, clock=lambda: now[0])
+    assert not stalled("job v1")
+    now[0] = STALL_SECONDS + 1
+    assert not stalled("job v1")  # unchanged, but the runner has not given up: a slow batch
+    delivery.value = True
+    assert stalled("job v1")
+    assert not stalled("job v2")  # it moved again: still followed
+    assert not _Stall(None, clock=lambda: now[0])("job v1")  # a running stack's runner: never
