@@ -45,7 +45,8 @@ SECRET_FIELDS = frozenset({"password", "password_hash"})
 
 
 def row_values(values: dict[str, str | None]) -> dict[str, Any]:
-    """A skipped row's cells as read (our field names), without its password or hash."""
+    """A row's cells as read (our field names; a skipped, unchanged or failed row), without its
+    password or hash."""
     return {k: v for k, v in values.items() if v is not None and k not in SECRET_FIELDS}
 
 

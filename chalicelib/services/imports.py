@@ -615,7 +615,8 @@ class ImportService:
         if dry_run:
             for line, values in parsed:
                 action = "error" if line in outcome.failed_lines else "unchanged"
-                outcome.stored.setdefault(line, (action, {k: v for k, v in values.items() if v is not None}))
+                # An unchanged or failed row is shown as read: never with its password or hash.
+                outcome.stored.setdefault(line, (action, import_preview.row_values(values)))
             return outcome
         if outcome.errors:
             self._jobs.put_errors(job.id, outcome.errors)
