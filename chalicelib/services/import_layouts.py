@@ -429,9 +429,20 @@ ALIASES: dict[ImportKind, dict[str, str]] = {
 }
 
 
-def field_for(kind: ImportKind, cell: str) -> str | None:
-    """The field a header cell names (IGNORE for a column dropped on purpose), None if unknown."""
-    return ALIASES[kind].get(normalise_label(cell))
+# Labels one layout writes for another field than the same label means elsewhere: PrestaShop 8's
+# customer grid export has the customer's default group by name under "Group" (the grid's
+# `default_group` column), not the customer's groups; read as the groups, re-importing it took
+# every customer out of all its other groups.
+_LAYOUT_FIELDS: dict[str, dict[str, str]] = {
+    "prestashop-8-export": {"group": "default_group", "groupe": "default_group", "grupo": "default_group"},
+}
+
+
+def field_for(kind: ImportKind, cell: str, layout: str | None = None) -> str | None:
+    """The field a header cell names (IGNORE for a column dropped on purpose), None if unknown;
+    as the detected `layout` writes it, when given."""
+    key = normalise_label(cell)
+    return _LAYOUT_FIELDS.get(layout or "", {}).get(key) or ALIASES[kind].get(key)
 
 
 # -- layouts ---------------------------------------------------------------------------------------

@@ -149,6 +149,13 @@ class _Batch:
 # A job lists at most this many distinct (column, reason) warnings; the rest are folded into one.
 MAX_WARNING_KINDS = 100
 IGNORED_COLUMN = "unknown column, ignored"
+NO_HEADER_COLUMN = "value in a column without a header, ignored"
+
+
+def _unnamed_positions(names: list[str], cells: int) -> Iterator[int]:
+    """The positions of a row's cells that no header names."""
+    yield from (position for position, name in enumerate(names[:cells]) if not name)
+    yield from range(len(names), cells)
 
 
 def merge_warnings(
@@ -473,9 +480,10 @@ class ImportService:
                 return self._fail(job, "The file is empty.")
             if isinstance(header, csv_format.Unreadable):
                 return self._fail(job, f"Line {header.line}: the header row can't be read ({header.reason}).")
-            columns, unknown = self._columns(job.kind, header[1], job.options)
-            # Which system wrote the file, shown with the job (saved with its first batch).
+            # Which system wrote the file, shown with the job (saved with its first batch); a
+            # label is read as that system means it.
             job = replace(job, layout=import_layouts.detect_layout(job.kind, header[1]))
+            columns, unknown = self._columns(job.kind, header[1], job.options, job.layout)
             # Errors name the column as the file does ("Adresse e-mail"), not our field name.
             names = [cell.strip() for cell in header[1]]
             ignored = {
@@ -544,7 +552,11 @@ class ImportService:
             return self.get(job.id)
 
     def _columns(
-        self, kind: ImportKind, header: list[str], options: ImportOptions | None = None
+        self,
+        kind: ImportKind,
+        header: list[str],
+        options: ImportOptions | None = None,
+        layout: str | None = None,
     ) -> tuple[dict[int, str], list[str]]:
         """Position → field for the columns we take; the header texts of the ones we don't.
 
@@ -563,7 +575,9 @@ class ImportService:
             key = import_layouts.normalise_label(cell)
             if not key:
                 continue  # the format's trailing ";"
-            name = mapping.get(cell.strip()) or by_label.get(key) or import_layouts.field_for(kind, cell)
+            name = (
+                mapping.get(cell.strip()) or by_label.get(key) or import_layouts.field_for(kind, cell, layout)
+            )
             if name == IGNORE:
                 continue
             if name is None or name not in stored or name in columns.values():
@@ -612,6 +626,12 @@ class ImportService:
                 for position, name in run.ignored.items():
                     if position < len(row[1]) and csv_format.clean(row[1][position]) is not None:
                         outcome.warn(name, IGNORED_COLUMN)
+                # So is one under no header (blank, or past the header's last column): named by
+                # its position, as the cell itself is never quoted. An empty one (the trailing ";"
+                # PrestaShop's exports write) is nothing lost.
+                for position in _unnamed_positions(run.names, len(row[1])):
+                    if csv_format.clean(row[1][position]) is not None:
+                        outcome.warn(f"column {position + 1}", NO_HEADER_COLUMN)
         if dry_run:
             for line, values in parsed:
                 action = "error" if line in outcome.failed_lines else "unchanged"
@@ -1090,6 +1110,10 @@ class ImportService:
             latest[created.id] = created
             new_ids.add(created.id)
             return created.id
+        if values.get("groups") is None and "default_group_id" in data:
+            # A default group without a group list (PrestaShop 8's export) says which group is
+            # the default, not that the customer left the others.
+            data["group_ids"] = list(dict.fromkeys([*current.group_ids, data["default_group_id"]]))
         try:
             changes = UpdateCustomerRequest.model_validate(data)
             after = self._customer_service.build_update(current, changes, source="import")
