@@ -245,16 +245,7 @@ class DynamoCustomerRepository:
         """Whether the customer's reference item is its own. Customers imported before the lookup
         existed may share a reference with no item, or with another's: such a customer's update or
         erasure leaves that item alone instead of failing on it for good."""
-        if not customer.merchant_ref:
-            return False
-        with dynamo_errors():
-            try:
-                item = CustomerRefRecord.get(
-                    keys.customer_ref_pk(customer.merchant_ref), keys.CUSTOMER_REF_SK
-                )
-            except CustomerRefRecord.DoesNotExist:
-                return False
-        return item.customer_id == customer.id
+        return customer.merchant_ref is not None and self._ref_holder(customer) == customer.id
 
     @staticmethod
     def _ref_items(
@@ -456,16 +447,22 @@ class DynamoCustomerRepository:
         self._counter_writes(transaction, *deltas)
 
     def _ref_taken(self, customer: Customer) -> bool:
+        holder = self._ref_holder(customer)
+        return holder is not None and holder != customer.id
+
+    @staticmethod
+    def _ref_holder(customer: Customer) -> str | None:
+        """The id of the customer whose reference item holds this customer's merchant_ref, if any."""
         if not customer.merchant_ref:
-            return False
+            return None
         with dynamo_errors():
             try:
                 item = CustomerRefRecord.get(
                     keys.customer_ref_pk(customer.merchant_ref), keys.CUSTOMER_REF_SK
                 )
             except CustomerRefRecord.DoesNotExist:
-                return False
-        return item.customer_id != customer.id
+                return None
+        return str(item.customer_id)
 
     def _email_error(self, email: str) -> Exception:
         if self.is_email_blocked(email):

@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
+from chalicelib.domain.addresses import ADDRESS_FIELDS
 from chalicelib.domain.imports import IGNORE, ImportKind
 from chalicelib.text import fold
 
@@ -385,21 +386,7 @@ STORED_FIELDS: dict[ImportKind, frozenset[str]] = {
     "addresses": frozenset(
         {
             "email",
-            "alias",
-            "company",
-            "first_name",
-            "last_name",
-            "vat_number",
-            "dni",
-            "address1",
-            "address2",
-            "postcode",
-            "city",
-            "state",
-            "country",
-            "phone",
-            "phone_mobile",
-            "other",
+            *ADDRESS_FIELDS,
             # the address's source id (matched before the alias) and its owner's (when there is
             # no e-mail), both through services/imports.py _address_rows
             "id",
