@@ -102,6 +102,7 @@ PREVIEW_READ_ROWS = 200
 PREVIEW_TTL = timedelta(days=7)
 SKIPPED_EXISTS = "already exists, skipped (mode create)"
 SKIPPED_UNKNOWN = "not found, skipped (mode update)"
+SAME_CUSTOMER_AGAIN = "the same customer as an earlier row of the file: this row's values replaced that row's"
 # Our ids are 26-character ULIDs; other values in the ID column are the merchant's own references.
 _OUR_ID = re.compile(r"^[0-9A-Za-z]{26}$")
 _LANGUAGES = {
@@ -900,6 +901,11 @@ class ImportService:
             # Provenance for the personal-data export: which import and line touched the customer.
             row = ImportRow(job.id, line, "created" if customer_id in new_ids else "updated", self._clock())
             current = latest[customer_id]
+            if any(r.import_id == job.id and r.line != line for r in current.import_rows):
+                # An earlier row of this file (this batch or one before) set this customer and
+                # this one changed it again: the earlier row's values are gone. Its own line
+                # again (a redelivered event) is not a second row.
+                outcome.warn(self._column("email", headers), SAME_CUSTOMER_AGAIN)
             kept = (*current.import_rows, row)[-IMPORT_ROWS_KEPT:]
             latest[customer_id] = replace(current, import_rows=kept)
         creates = [latest[i] for i in latest if i in new_ids]

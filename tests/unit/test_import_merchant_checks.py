@@ -95,3 +95,33 @@ def test_re_importing_a_prestashop8_export_keeps_every_group_and_sets_the_defaul
     after = world.customers.get(john.id)
     assert after is not None
     assert set(after.group_ids) == {"guest", "customer", "visitor"} and after.default_group_id == "visitor"
+
+
+def test_a_customer_on_two_rows_of_one_file_is_a_warning_not_a_silent_overwrite() -> None:
+    # Given a file naming the same customer twice, the rows in different batches too
+    content = (
+        "Email;First name;Last name\n"
+        "q6@example.com;Ann;First\n"
+        "other@example.com;Bob;Other\n"
+        "Q6@example.com;Anna;Second\n"
+        "q6@example.com;Anna;Second\n"  # the same values again: nothing more is lost
+    )
+    for rows_per_batch in (100, 1):
+        world = build(rows_per_batch=rows_per_batch)
+        import_id = upload(world, content)
+        job = deliver(world, import_id)
+        # Then the later row wins, and the job says the earlier one's values were replaced
+        ann = world.customers.get_by_email("q6@example.com")
+        assert ann is not None and ann.last_name == "Second"
+        assert job.status == "completed_with_warnings", rows_per_batch
+        assert [(w.column, w.count) for w in job.warnings] == [("Email", 1)]
+        # And a redelivered event (the same lines again) adds no warning
+        again = deliver(world, import_id)
+        assert [(w.column, w.count) for w in again.warnings] == [("Email", 1)]
+
+
+def test_the_same_file_imported_twice_is_no_warning() -> None:
+    world = build()
+    deliver(world, upload(world, PRESTASHOP))
+    job = deliver(world, upload(world, PRESTASHOP.replace("Gorred", "Gorre")))
+    assert (job.status, job.updated, job.warnings) == ("completed", 1, ())
