@@ -191,6 +191,7 @@ CUSTOMER_LABELS: dict[str, tuple[str, ...]] = {
         "Date d'inscription",
         "Date inscription",
         "Registro",
+        "date_add",  # PrestaShop's ps_customer table, as a database export names it
     ),
     "last_visit": (
         "Last visit",

@@ -196,6 +196,10 @@ def test_imported_hashes_sign_in_and_become_argon2id() -> None:
     assert stored_hash(world, BCRYPT_USER) == BCRYPT_HASH
     assert stored_hash(world, MD5_USER) == "prestashop-md5$c13bbd84af497295a3143540dce4257d"
     assert not any("cookie key" in w.reason for w in job.warnings)
+    # The table's date_add is the registration date, not an ignored column.
+    assert not job.warnings, job.warnings
+    ana = world.customers.get_by_email(MD5_USER)
+    assert ana is not None and ana.registered_at.isoformat().startswith("2015-06-02T17:36:07")
 
     # A wrong password: 401, and the legacy hash stays as it was.
     for email in (BCRYPT_USER, MD5_USER):
