@@ -12,17 +12,12 @@ from dataclasses import dataclass
 
 from chalicelib.domain.imports import ImportJob, ImportOptions
 from chalicelib.repositories.memory import (
-    MemoryAddressRepository,
-    MemoryConfigRepository,
     MemoryCustomerRepository,
     MemoryFileStore,
     MemoryImportRepository,
 )
 from chalicelib.repositories.password_chunks import MemoryPasswordChunkRepository
 from chalicelib.schemas.customers import UpdateCustomerRequest
-from chalicelib.security.cursors import CursorCodec
-from chalicelib.services.addresses import AddressService
-from chalicelib.services.config import ConfigService
 from chalicelib.services.customers import CustomerService
 from chalicelib.services.import_password_workers import (
     MAX_CHUNK_ATTEMPTS,
@@ -31,7 +26,8 @@ from chalicelib.services.import_password_workers import (
     run_tag,
 )
 from chalicelib.services.imports import ImportService
-from tests.factories import FixedClock, sequential_ids
+from tests.factories import FixedClock
+from tests.unit.test_import_service import import_parts
 
 HEADER = "Email address;First Name;Last name;Password\n"
 
@@ -66,46 +62,30 @@ class World:
 
 
 def build(rows_per_batch: int = 250, chunk_size: int = 100) -> World:
-    clock = FixedClock()
-    config_repo = MemoryConfigRepository()
-    config = ConfigService(config_repo, monotonic=lambda: 0.0)
-    config.seed_defaults()
-    address_repo = MemoryAddressRepository()
-    customers = MemoryCustomerRepository(config_repo, address_repo)
-    cursors = CursorCodec("k" * 40)
-    customer_service = CustomerService(customers, config, cursors, clock, sequential_ids("01CUSTOMER"))
-    addresses = AddressService(address_repo, customers, config, cursors, clock, sequential_ids("A"))
-    jobs, files, chunks, hasher = (
-        MemoryImportRepository(),
-        MemoryFileStore(),
-        MemoryPasswordChunkRepository(),
-        CountingHasher(),
-    )
+    parts = import_parts()
+    chunks, hasher = MemoryPasswordChunkRepository(), CountingHasher()
     workers = ImportPasswordWorkers(
         chunks,
-        files,
-        customers,
-        jobs,
-        clock,
+        parts.files,
+        parts.customers,
+        parts.jobs,
+        parts.clock,
         hasher=hasher.hash,
         verifier=hasher.verify,
         chunk_size=chunk_size,
     )
-    service = ImportService(
-        jobs,
-        files,
-        customers,
-        customer_service,
-        addresses,
-        config,
-        cursors,
-        clock,
-        sequential_ids("01IMPORT"),
-        rows_per_batch=rows_per_batch,
-        continue_below_ms=0,
-        passwords=workers,
+    service = parts.import_service(rows_per_batch, 0, passwords=workers)
+    return World(
+        service,
+        workers,
+        parts.customers,
+        parts.customer_service,
+        parts.jobs,
+        parts.files,
+        chunks,
+        hasher,
+        parts.clock,
     )
-    return World(service, workers, customers, customer_service, jobs, files, chunks, hasher, clock)
 
 
 def password_file(count: int, start: int = 0, secret: str = "Passw0rd-") -> str:  # noqa: S107

@@ -42,7 +42,38 @@ class World:
     customer_service: CustomerService
 
 
-def build(rows_per_batch: int = 100, continue_below_ms: int = 0) -> World:
+@dataclass
+class ImportParts:
+    """What an ImportService is built from, in memory; the other import test files build their
+    worlds (password workers, legacy hashes) from the same parts."""
+
+    clock: FixedClock
+    config: ConfigService
+    customers: MemoryCustomerRepository
+    customer_service: CustomerService
+    addresses: AddressService
+    cursors: CursorCodec
+    jobs: MemoryImportRepository
+    files: MemoryFileStore
+
+    def import_service(self, rows_per_batch: int, continue_below_ms: int, **extra: Any) -> ImportService:
+        return ImportService(
+            self.jobs,
+            self.files,
+            self.customers,
+            self.customer_service,
+            self.addresses,
+            self.config,
+            self.cursors,
+            self.clock,
+            sequential_ids("01IMPORT"),
+            rows_per_batch=rows_per_batch,
+            continue_below_ms=continue_below_ms,
+            **extra,
+        )
+
+
+def import_parts() -> ImportParts:
     clock = FixedClock()
     config_repo = MemoryConfigRepository()
     config = ConfigService(config_repo, monotonic=lambda: 0.0)
@@ -52,21 +83,22 @@ def build(rows_per_batch: int = 100, continue_below_ms: int = 0) -> World:
     cursors = CursorCodec(SECRET)
     customer_service = CustomerService(customers, config, cursors, clock, sequential_ids("01CUSTOMER"))
     addresses = AddressService(address_repo, customers, config, cursors, clock, sequential_ids("A"))
-    jobs, files = MemoryImportRepository(), MemoryFileStore()
-    service = ImportService(
-        jobs,
-        files,
+    return ImportParts(
+        clock,
+        config,
         customers,
         customer_service,
         addresses,
-        config,
         cursors,
-        clock,
-        sequential_ids("01IMPORT"),
-        rows_per_batch=rows_per_batch,
-        continue_below_ms=continue_below_ms,
+        MemoryImportRepository(),
+        MemoryFileStore(),
     )
-    return World(service, customers, jobs, files, config, customer_service)
+
+
+def build(rows_per_batch: int = 100, continue_below_ms: int = 0) -> World:
+    parts = import_parts()
+    service = parts.import_service(rows_per_batch, continue_below_ms)
+    return World(service, parts.customers, parts.jobs, parts.files, parts.config, parts.customer_service)
 
 
 def upload(world: World, content: str | bytes, kind: str = "customers") -> str:

@@ -16,8 +16,6 @@ from chalicelib.domain.imports import ImportOptions, PasswordPolicy
 from chalicelib.errors import ServiceUnavailableError, UnauthenticatedError
 from chalicelib.repositories.mail import MemoryMailer, MemorySentMailLog
 from chalicelib.repositories.memory import (
-    MemoryAddressRepository,
-    MemoryConfigRepository,
     MemoryCustomerRepository,
     MemoryFileStore,
     MemoryImportRepository,
@@ -25,17 +23,14 @@ from chalicelib.repositories.memory import (
     MemoryThrottleRepository,
 )
 from chalicelib.security import passwords
-from chalicelib.security.cursors import CursorCodec
 from chalicelib.security.tokens import TokenSigner
 from chalicelib.services import import_passwords
 from chalicelib.services.accounts import AccountService
-from chalicelib.services.addresses import AddressService
-from chalicelib.services.config import ConfigService
-from chalicelib.services.customers import CustomerService
 from chalicelib.services.imports import ImportService
 from chalicelib.services.notifications import Notifier
 from chalicelib.services.throttle import LoginThrottle, Throttle
-from tests.factories import FixedClock, sequential_ids
+from tests.factories import sequential_ids
+from tests.unit.test_import_service import import_parts
 
 SECRET = "k" * 40
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "imports" / "prestashop-customer-table-passwd.csv"
@@ -72,15 +67,13 @@ class World:
 def build(
     cookie_key: str | None = COOKIE_KEY, rows_per_batch: int = 100, continue_below_ms: int = 0
 ) -> World:
-    clock = FixedClock()
-    config_repo = MemoryConfigRepository()
-    config = ConfigService(config_repo, monotonic=lambda: 0.0)
-    config.seed_defaults()
-    address_repo = MemoryAddressRepository()
-    customers = MemoryCustomerRepository(config_repo, address_repo)
-    cursors = CursorCodec(SECRET)
-    customer_service = CustomerService(customers, config, cursors, clock, sequential_ids("01CUSTOMER"))
-    addresses = AddressService(address_repo, customers, config, cursors, clock, sequential_ids("A"))
+    parts = import_parts()
+    clock, config, customers, customer_service = (
+        parts.clock,
+        parts.config,
+        parts.customers,
+        parts.customer_service,
+    )
     secret = Secret(cookie_key)
     mailer = MemoryMailer()
     accounts = AccountService(
@@ -104,23 +97,13 @@ def build(
         ids=sequential_ids("01TOKEN"),
         cookie_key=secret.get,
     )
-    jobs, files = MemoryImportRepository(), MemoryFileStore()
-    service = ImportService(
-        jobs,
-        files,
-        customers,
-        customer_service,
-        addresses,
-        config,
-        cursors,
-        clock,
-        sequential_ids("01IMPORT"),
-        rows_per_batch=rows_per_batch,
-        continue_below_ms=continue_below_ms,
+    service = parts.import_service(
+        rows_per_batch,
+        continue_below_ms,
         cookie_key=secret.get,
         invitations=accounts.send_import_invitations,
     )
-    return World(service, accounts, customers, jobs, files, mailer, secret)
+    return World(service, accounts, customers, parts.jobs, parts.files, mailer, secret)
 
 
 def run_import(world: World, content: bytes, policy: PasswordPolicy = "keep", remaining: int = 10**9):  # type: ignore[no-untyped-def]
