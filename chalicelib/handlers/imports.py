@@ -24,14 +24,13 @@ from chalicelib.schemas.imports import (
     ExportStartedResponse,
     ImportColumnResponse,
     ImportCreatedResponse,
-    ImportErrorsParams,
     ImportErrorsResponse,
     ImportJobResponse,
     ImportListResponse,
-    ImportMappingListParams,
     ImportMappingListResponse,
     ImportMappingResponse,
     ImportOptionsResponse,
+    ImportPageParams,
     ImportWarningResponse,
     InlineImportParams,
     PreviewRowErrorResponse,
@@ -195,7 +194,7 @@ def apply_import(call: Call, import_id: str) -> ImportJobResponse:
     "GET",
     summary="An import's row errors in line order",
     roles=ADMIN,
-    query=ImportErrorsParams,
+    query=ImportPageParams,
     response=ImportErrorsResponse,
 )
 def import_errors(call: Call, import_id: str) -> ImportErrorsResponse:
@@ -327,7 +326,7 @@ def _mapping_response(mapping: ImportMapping) -> ImportMappingResponse:
     "GET",
     summary="Saved import mappings, by name",
     roles=ADMIN,
-    query=ImportMappingListParams,
+    query=ImportPageParams,
     response=ImportMappingListResponse,
 )
 def list_import_mappings(call: Call) -> ImportMappingListResponse:

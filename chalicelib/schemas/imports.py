@@ -16,7 +16,7 @@ from chalicelib.domain.imports import (
     ImportStatus,
     PasswordPolicy,
 )
-from chalicelib.schemas.common import Limit, RequestModel, ResponseModel
+from chalicelib.schemas.common import Limit, PageParams, RequestModel, ResponseModel
 from chalicelib.schemas.customers import ListCustomersParams
 from chalicelib.services.export_layouts import ExportFormat
 
@@ -197,9 +197,10 @@ class ImportErrorsResponse(ResponseModel):
     next_cursor: str | None
 
 
-class ImportErrorsParams(RequestModel):
+class ImportPageParams(PageParams):
+    """?limit=&cursor= of a job's errors and of the saved mappings: up to 100 a page by default."""
+
     limit: Limit = 100
-    cursor: Annotated[str, StringConstraints(max_length=2048)] | None = None
 
 
 class InlineImportParams(RequestModel):
@@ -249,11 +250,6 @@ class ImportMappingResponse(ResponseModel):
 class ImportMappingListResponse(ResponseModel):
     items: list[ImportMappingResponse]
     next_cursor: str | None
-
-
-class ImportMappingListParams(RequestModel):
-    limit: Limit = 100
-    cursor: Annotated[str, StringConstraints(max_length=2048)] | None = None
 
 
 class ExportParams(ListCustomersParams):
