@@ -242,7 +242,3 @@ def csv_lines(rows: Iterable[Iterable[str]], delimiter: str = ";", *, trailing: 
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
-
-
-def format_datetime(moment: datetime | None) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if moment else "-"

@@ -19,7 +19,7 @@ from typing import Literal
 from chalicelib.domain.config import ConfigEntry, Title
 from chalicelib.domain.imports import DateFormat, ImportOptions
 from chalicelib.schemas.countries import COUNTRY_CODES
-from chalicelib.services.csv_format import CsvFormatError
+from chalicelib.services.csv_format import CsvFormatError, parse_date, parse_datetime
 from chalicelib.text import fold
 
 # -- countries -------------------------------------------------------------------------------------
@@ -183,7 +183,6 @@ def title_id(value: str, titles: Sequence[Title], exists: Callable[[str], bool])
 SlashOrder = Literal["dd/mm/yyyy", "mm/dd/yyyy"]
 # A day, month and four-digit year with "/" or "." (Excel's re-saves), optionally a time.
 _SLASH = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
-_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 AMBIGUOUS_DATES = (
     "The file's dates can be read as day/month or as month/day (no day is above 12): "
@@ -241,26 +240,14 @@ class DateReader:
     def read_date(self, value: str) -> date:
         """Raises: ValueError."""
         if _ISO_DATE.match(value):
-            try:
-                return date.fromisoformat(value[:10])
-            except ValueError:
-                raise ValueError("must be a date (YYYY-MM-DD)") from None
+            return parse_date(value)
         return self._slash(value).date()  # a time after a birthday (Excel's date cells) is dropped
 
     def read_datetime(self, value: str) -> datetime:
         """A moment (UTC when the file gives no zone). Raises: ValueError."""
-        if _ISO_DATE.fullmatch(value) or _ISO_DATETIME.fullmatch(value):
-            try:
-                return datetime.fromisoformat(value).replace(tzinfo=UTC)
-            except ValueError:
-                raise ValueError("must be a date and time (YYYY-MM-DD HH:MM:SS or ISO-8601)") from None
         if _SLASH.fullmatch(value.strip()):
             return self._slash(value)
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise ValueError("must be a date and time (YYYY-MM-DD HH:MM:SS or ISO-8601)") from None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        return parse_datetime(value)  # ISO-8601, with or without a time or a zone
 
     def _slash(self, value: str) -> datetime:
         match = _SLASH.fullmatch(value.strip())
