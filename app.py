@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chalice.app import Chalice, ConvertToMiddleware
 
+from chalicelib.core.observability import logger, metrics, tracer
 from chalicelib.handlers.addresses import addresses
 from chalicelib.handlers.carts import carts
 from chalicelib.handlers.config import config
@@ -18,7 +19,6 @@ from chalicelib.handlers.staff import staff
 from chalicelib.handlers.store import store
 from chalicelib.handlers.storefront_keys import storefront_keys
 from chalicelib.handlers.threads import threads
-from chalicelib.observability import logger, metrics, tracer
 
 app = Chalice(app_name="clientele")
 

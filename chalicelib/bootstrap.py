@@ -10,9 +10,9 @@ from typing import Any
 
 import boto3
 
+from chalicelib.core.observability import logger
+from chalicelib.core.settings import Settings, get_settings
 from chalicelib.models.base import TableRecord
-from chalicelib.observability import logger
-from chalicelib.settings import Settings, get_settings
 
 
 def table_definition() -> dict[str, Any]:

@@ -10,8 +10,12 @@ from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from chalicelib.clock import Clock, IdFactory, new_id, utc_now
-from chalicelib.errors import ServiceUnavailableError
+from chalicelib.core.clock import Clock, IdFactory, new_id, utc_now
+from chalicelib.core.cursors import CursorCodec
+from chalicelib.core.errors import ServiceUnavailableError
+from chalicelib.core.jwt import TokenSigner
+from chalicelib.core.secrets import SecretStore, imap_password_store, prestashop_cookie_key_store
+from chalicelib.core.settings import Settings, get_settings
 from chalicelib.repositories.addresses import DynamoAddressRepository
 from chalicelib.repositories.carts import DynamoCartRepository, DynamoOrderRepository
 from chalicelib.repositories.config import DynamoConfigRepository
@@ -38,14 +42,11 @@ from chalicelib.repositories.ports import (
 )
 from chalicelib.repositories.privacy import DynamoPrivacyRepository
 from chalicelib.repositories.reset_requests import DynamoResetRequestQueue
-from chalicelib.repositories.secrets import SecretStore, imap_password_store, prestashop_cookie_key_store
 from chalicelib.repositories.storefront_keys import DynamoStorefrontKeyRepository
 from chalicelib.repositories.threads import DynamoThreadRepository
 from chalicelib.security.cart_tokens import CartTokens
 from chalicelib.security.confirm_tokens import ConfirmTokens
-from chalicelib.security.cursors import CursorCodec
 from chalicelib.security.reply_tokens import ReplyTokens
-from chalicelib.security.tokens import TokenSigner
 from chalicelib.security.unsubscribe_tokens import UnsubscribeTokens
 from chalicelib.services.abandoned_carts import AbandonedCartSweep
 from chalicelib.services.accounts import AccountService
@@ -72,7 +73,6 @@ from chalicelib.services.retention import RetentionService
 from chalicelib.services.storefront_keys import StorefrontKeyService
 from chalicelib.services.threads import ThreadService
 from chalicelib.services.throttle import LoginThrottle, Throttle
-from chalicelib.settings import Settings, get_settings
 
 # The contact form is public: this many messages per IP address and per e-mail per window.
 CONTACT_MESSAGES_PER_WINDOW = 5

@@ -92,6 +92,7 @@ class Counter:
 
 
 def seed(rng: random.Random) -> list[str]:
+    from chalicelib.core.text import normalise_email
     from chalicelib.domain.config import ConfigEntry
     from chalicelib.domain.customers import Connection, Customer
     from chalicelib.models import keys
@@ -100,7 +101,6 @@ def seed(rng: random.Random) -> list[str]:
     from chalicelib.repositories.config import DynamoConfigRepository
     from chalicelib.repositories.customer_mapping import to_record
     from chalicelib.repositories.customers import DynamoCustomerRepository, _membership
-    from chalicelib.text import normalise_email
 
     DynamoConfigRepository().put_entry(ConfigEntry("GROUP", "vip", {"name": "VIP"}))
     ids = []
@@ -190,9 +190,9 @@ def main() -> int:
     rng = random.Random(20261125)
     with mock_aws():
         from chalicelib import bootstrap
+        from chalicelib.core.settings import get_settings
         from chalicelib.models.base import TableRecord
         from chalicelib.schemas.customers import CreateCustomerRequest, ListCustomersParams
-        from chalicelib.settings import get_settings
         from chalicelib.wiring import build_container, use_container
 
         bootstrap.ensure_table()

@@ -97,6 +97,7 @@ def main() -> int:
     moto_transactions.install()
     with mock_aws():
         from chalicelib import bootstrap
+        from chalicelib.core.settings import get_settings
         from chalicelib.models.base import TableRecord
         from chalicelib.repositories.mail import MemoryMailer
         from chalicelib.schemas.carts import (
@@ -108,7 +109,6 @@ def main() -> int:
         )
         from chalicelib.schemas.customers import CreateCustomerRequest
         from chalicelib.services.carts import Shopper
-        from chalicelib.settings import get_settings
         from chalicelib.wiring import build_container, use_container
 
         bootstrap.ensure_table()

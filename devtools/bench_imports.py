@@ -119,9 +119,9 @@ def run(rows: int, *, storage: str) -> dict[str, Any]:
     moto_transactions.install()
     with mock_aws(), tempfile.TemporaryDirectory() as folder:
         from chalicelib import bootstrap
+        from chalicelib.core.settings import get_settings
         from chalicelib.models.base import TableRecord
         from chalicelib.repositories.memory import MemoryConfigRepository, MemoryImportRepository
-        from chalicelib.settings import get_settings
         from chalicelib.wiring import build_container
 
         bootstrap.ensure_table()
@@ -173,9 +173,9 @@ def run_passwords(rows: int) -> dict[str, Any]:
     moto_transactions.install()
     with mock_aws(), tempfile.TemporaryDirectory() as folder:
         from chalicelib import bootstrap
+        from chalicelib.core.settings import get_settings
         from chalicelib.models.base import TableRecord
         from chalicelib.services.import_password_workers import PASSWORD_CHUNK_PREFIX
-        from chalicelib.settings import get_settings
         from chalicelib.wiring import build_container
 
         bootstrap.ensure_table()

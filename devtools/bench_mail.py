@@ -38,10 +38,10 @@ def main() -> int:
     moto_transactions.install()
     with mock_aws():
         from chalicelib import bootstrap
+        from chalicelib.core.settings import get_settings
         from chalicelib.models.base import TableRecord
         from chalicelib.repositories.mail import MemoryMailer
         from chalicelib.schemas.threads import ListThreadsParams, ReplyRequest
-        from chalicelib.settings import get_settings
         from chalicelib.wiring import build_container, use_container
 
         bootstrap.ensure_table()

@@ -91,7 +91,7 @@ def create_admin(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
     from chalicelib import bootstrap
-    from chalicelib.errors import DomainError
+    from chalicelib.core.errors import DomainError
 
     try:
         password = bootstrap.create_admin(args.email)
@@ -155,8 +155,8 @@ def ingest_mail(args: argparse.Namespace) -> int:
     inbound-mail handler (with `make run` up, within a few seconds)."""
     import boto3
 
-    from chalicelib.clock import new_id
-    from chalicelib.settings import get_settings
+    from chalicelib.core.clock import new_id
+    from chalicelib.core.settings import get_settings
 
     settings = get_settings()
     client = boto3.client("s3", region_name=settings.region, endpoint_url=settings.endpoint_url)

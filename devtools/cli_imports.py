@@ -171,7 +171,7 @@ def event_delivery(project_dir: Path, data_dir: Path) -> Iterator[Delivery | Non
     import boto3
     from chalice.cli.factory import CLIFactory
 
-    from chalicelib.settings import get_settings
+    from chalicelib.core.settings import get_settings
     from devtools.events import EventRunner
     from devtools.local_stack import CHALICE_STAGE, list_bucket
 
@@ -213,7 +213,7 @@ class _Stall:
 def run_import(args: argparse.Namespace) -> int:
     import requests
 
-    from chalicelib.errors import InvalidInputError
+    from chalicelib.core.errors import InvalidInputError
     from chalicelib.wiring import container
     from devtools.environment import resolve_data_dir
 
@@ -257,8 +257,8 @@ def _wait_for_invitations(import_id: str, timeout: float = 120.0) -> None:
     run's own event delivery would stop first and they would wait for the next `make run`."""
     import boto3
 
+    from chalicelib.core.settings import get_settings
     from chalicelib.services.imports import IMPORT_PREFIX, INVITE_MARKER
-    from chalicelib.settings import get_settings
 
     settings = get_settings()
     s3 = boto3.client("s3", region_name=settings.region, endpoint_url=settings.endpoint_url)
@@ -373,7 +373,7 @@ def _follow_with_bar(services: Any, import_id: str, size: int, stalled: _Stall) 
 
 
 def _import_summary(services: Any, job: Any) -> int:
-    from chalicelib.settings import get_settings
+    from chalicelib.core.settings import get_settings
 
     print(
         f"Import {job.id}: {job.status} — {job.rows_read} row(s) read, {job.created} created, "
@@ -451,7 +451,7 @@ def run_export(args: argparse.Namespace) -> int:
                 out.write(chunk)
     print(f"Export {job.id}: completed — {job.rows} customer(s) written to {args.file}")
     if job.key:
-        from chalicelib.settings import get_settings
+        from chalicelib.core.settings import get_settings
 
         print(f"Export file: s3://{get_settings().bucket_name}/{job.key}")
     return 0

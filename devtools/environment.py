@@ -1,7 +1,7 @@
 """Process environment for the local stack and the CLI.
 
 Everything here must run before anything from `chalicelib` or `app` is imported:
-`chalicelib.settings` caches the environment on first use and the PynamoDB models read the table
+`chalicelib.core.settings` caches the environment on first use and the PynamoDB models read the table
 name, region and endpoint when their module is imported.
 """
 
@@ -104,7 +104,7 @@ def _read_token_secret(path: Path) -> str:
 
 
 def prepare_environment(data_dir: Path | str, moto_port: int) -> None:
-    """Point boto3, PynamoDB and chalicelib.settings at the embedded moto on `moto_port`.
+    """Point boto3, PynamoDB and chalicelib.core.settings at the embedded moto on `moto_port`.
 
     Idempotent: the CLI calls it once it knows which moto (a running stack's or its own) to use.
     """

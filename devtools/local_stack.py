@@ -91,12 +91,12 @@ class LocalStack:
     def _seed(self) -> None:
         # After LocalAws.start(), so these writes are recorded (and survive a kill -9).
         from chalicelib import bootstrap
-        from chalicelib.settings import get_settings
+        from chalicelib.core.settings import get_settings
 
         bootstrap.seed_defaults()
         settings = get_settings()
         if settings.admin_email and settings.admin_password:
-            from chalicelib.errors import DomainError, InvalidInputError
+            from chalicelib.core.errors import DomainError, InvalidInputError
 
             try:
                 self.admin_created = bool(
@@ -131,8 +131,8 @@ class LocalStack:
     def _create_runner(self) -> Any:
         import boto3
 
+        from chalicelib.core.settings import get_settings
         from chalicelib.services.import_password_workers import WORKER_CONCURRENCY, WORKER_FUNCTION
-        from chalicelib.settings import get_settings
         from devtools.events import EventRunner
 
         settings = get_settings()

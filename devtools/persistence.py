@@ -693,7 +693,7 @@ def _bootstrap() -> Any:
 
 
 def _names() -> tuple[str, str]:
-    from chalicelib.settings import get_settings
+    from chalicelib.core.settings import get_settings
 
     settings = get_settings()
     return settings.table_name, settings.bucket_name

@@ -1,4 +1,4 @@
-"""The environment of a deployed function, checked both ways against `chalicelib.settings`.
+"""The environment of a deployed function, checked both ways against `chalicelib.core.settings`.
 
 Every variable `settings.py` reads is either set in the template or listed in `LOCAL_ONLY` with the
 reason; the template sets nothing else except the Powertools variables (read by Powertools itself,
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from chalicelib.settings import ENVIRONMENT_VARIABLES, Settings
+from chalicelib.core.settings import ENVIRONMENT_VARIABLES, Settings
 
 # Read by settings.py, deliberately absent from the deployed template.
 LOCAL_ONLY: dict[str, str] = {

@@ -2,7 +2,7 @@
 
 Table keys and indexes come from the PynamoDB models (`chalicelib.bootstrap.table_definition`), the
 functions, schedules and event rules from the Chalice app itself (chalice packages it), the
-environment from `chalicelib.settings` (infra.environment) and each function's grants from
+environment from `chalicelib.core.settings` (infra.environment) and each function's grants from
 infra.permissions. The back-office UI (web/dist) is served by CloudFront from a private bucket, with
 the API on the same distribution (no CORS).
 """

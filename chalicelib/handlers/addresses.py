@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Response
 
+from chalicelib.core.schemas import PageParams
 from chalicelib.handlers.http import ADMIN, CUSTOMER, STAFF, Call, route
 from chalicelib.handlers.presenters import address_response
 from chalicelib.schemas.addresses import (
@@ -13,7 +14,6 @@ from chalicelib.schemas.addresses import (
     ListAddressesParams,
     UpdateAddressRequest,
 )
-from chalicelib.schemas.common import PageParams
 from chalicelib.wiring import container
 
 addresses = Blueprint(__name__)

@@ -9,11 +9,11 @@ from typing import Annotated, Any
 from chalice.app import Blueprint, CloudWatchEvent, Response
 from pydantic import StringConstraints, TypeAdapter, ValidationError
 
-from chalicelib.errors import NotFoundError
+from chalicelib.core.errors import NotFoundError
+from chalicelib.core.observability import logger
 from chalicelib.handlers.cart_presenters import cart_response, cart_summary, order_response, order_summary
 from chalicelib.handlers.events import event_time, remaining_time
 from chalicelib.handlers.http import ADMIN, CUSTOMER, SHOPPER, STAFF, Call, route
-from chalicelib.observability import logger
 from chalicelib.schemas.carts import (
     CartLineRequest,
     CartListResponse,

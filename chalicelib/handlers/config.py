@@ -6,7 +6,8 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.errors import InvalidInputError
+from chalicelib.core.errors import InvalidInputError
+from chalicelib.core.validation import validate
 from chalicelib.handlers.http import ADMIN, PUBLIC, STAFF, Call, route
 from chalicelib.handlers.presenters import public_title_response, title_response
 from chalicelib.schemas.config import (
@@ -20,7 +21,6 @@ from chalicelib.schemas.config import (
     UpdateTitleRequest,
 )
 from chalicelib.schemas.lists import PublicTitleListResponse, TitleListResponse
-from chalicelib.schemas.validation import validate
 from chalicelib.wiring import container
 
 config = Blueprint(__name__)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Response
 
+from chalicelib.core.observability import logger
 from chalicelib.handlers.http import ADMIN, STAFF, Call, route
 from chalicelib.handlers.presenters import customer_response, customer_view_response, search_result
-from chalicelib.observability import logger
 from chalicelib.schemas.customers import (
     CreateCustomerRequest,
     CustomerResponse,

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from chalicelib.clock import parse_iso, utc_now
+from chalicelib.core.clock import parse_iso, utc_now
 
 
 def event_time(event: Any) -> datetime:

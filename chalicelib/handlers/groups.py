@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Response
 
+from chalicelib.core.errors import ForbiddenError, UnauthenticatedError
+from chalicelib.core.schemas import PageParams
 from chalicelib.domain.employees import Principal
-from chalicelib.errors import ForbiddenError, UnauthenticatedError
 from chalicelib.handlers.http import ADMIN, PUBLIC, STAFF, Call, route
 from chalicelib.handlers.presenters import customer_response, group_response, pricing_response
-from chalicelib.schemas.common import PageParams
 from chalicelib.schemas.config import (
     DeleteGroupParams,
     GroupRequest,

@@ -21,8 +21,7 @@ from typing import Any, Literal
 from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel
 
-from chalicelib.domain.employees import Principal, Role
-from chalicelib.errors import (
+from chalicelib.core.errors import (
     AlreadyExistsError,
     ConflictError,
     DomainError,
@@ -37,10 +36,11 @@ from chalicelib.errors import (
     ThrottledError,
     UnauthenticatedError,
 )
+from chalicelib.core.observability import logger
+from chalicelib.core.settings import get_settings
+from chalicelib.core.validation import validate
+from chalicelib.domain.employees import Principal, Role
 from chalicelib.handlers.idempotency import Replay, replay_or_run
-from chalicelib.observability import logger
-from chalicelib.schemas.validation import validate
-from chalicelib.settings import get_settings
 from chalicelib.wiring import container, origin_secret
 
 # Domain error → HTTP status: the one mapping table.

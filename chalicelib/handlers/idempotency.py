@@ -24,7 +24,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 from chalice.app import Response
 
-from chalicelib.errors import ConflictError, InvalidInputError, NotFoundError
+from chalicelib.core.errors import ConflictError, InvalidInputError, NotFoundError
 from chalicelib.repositories.idempotency import persistence_layer
 
 if TYPE_CHECKING:

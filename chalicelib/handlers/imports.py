@@ -9,12 +9,13 @@ from urllib.parse import unquote
 
 from chalice.app import Blueprint, CloudWatchEvent, Response
 
+from chalicelib.core.errors import InvalidInputError, NotFoundError, RuleViolationError
+from chalicelib.core.observability import logger
+from chalicelib.core.schemas import PageParams
+from chalicelib.core.settings import get_settings
 from chalicelib.domain.imports import ExportJob, ImportJob, ImportMapping, ImportOptions
-from chalicelib.errors import InvalidInputError, NotFoundError, RuleViolationError
 from chalicelib.handlers.events import remaining_time
 from chalicelib.handlers.http import ADMIN, Call, parse_json, raw_body, route
-from chalicelib.observability import logger
-from chalicelib.schemas.common import PageParams
 from chalicelib.schemas.imports import (
     MAPPING_NAME,
     CreateImportMappingRequest,
@@ -41,7 +42,6 @@ from chalicelib.schemas.imports import (
 from chalicelib.services.export_layouts import LAYOUTS
 from chalicelib.services.import_password_workers import PASSWORD_CHUNK_PREFIX, WORKER_FUNCTION
 from chalicelib.services.imports import EXPORT_PREFIX, IMPORT_PREFIX
-from chalicelib.settings import get_settings
 from chalicelib.wiring import container
 
 imports = Blueprint(__name__)

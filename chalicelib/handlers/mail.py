@@ -9,12 +9,12 @@ from typing import Any
 
 from chalice.app import Blueprint, CloudWatchEvent, Response
 
-from chalicelib.errors import NotFoundError
+from chalicelib.core.errors import NotFoundError
+from chalicelib.core.observability import logger
+from chalicelib.core.schemas import ListResponse, PageParams, ResponseModel
 from chalicelib.handlers.events import remaining_time
 from chalicelib.handlers.http import ADMIN, STAFF, Call, route
 from chalicelib.handlers.imports import object_created
-from chalicelib.observability import logger
-from chalicelib.schemas.common import ListResponse, PageParams, ResponseModel
 from chalicelib.schemas.config import MailboxPasswordRequest
 from chalicelib.wiring import container
 

@@ -9,8 +9,8 @@ from chalice.app import Blueprint, Response
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from chalicelib.core.schemas import ErrorResponse
 from chalicelib.handlers.http import PUBLIC, REGISTRY, Call, RouteSpec, route
-from chalicelib.schemas.common import ErrorResponse
 
 openapi = Blueprint(__name__)
 

@@ -9,12 +9,13 @@ from urllib.parse import parse_qs
 
 from chalice.app import Blueprint, CloudWatchEvent, Response
 
+from chalicelib.core.errors import InvalidInputError, InvalidTokenError
+from chalicelib.core.observability import logger
+from chalicelib.core.validation import validate
 from chalicelib.domain.privacy import ConsentChannel
-from chalicelib.errors import InvalidInputError, InvalidTokenError
 from chalicelib.handlers.events import event_time, remaining_time
 from chalicelib.handlers.http import ADMIN, CUSTOMER, PUBLIC, STAFF, Call, parse_json, route
 from chalicelib.handlers.privacy_presenters import consents_response, erasure_response, personal_data_response
-from chalicelib.observability import logger
 from chalicelib.schemas.accounts import PersonalDataResponse
 from chalicelib.schemas.privacy import (
     ConsentsResponse,
@@ -27,7 +28,6 @@ from chalicelib.schemas.privacy import (
     UnsubscribeRequest,
     UnsubscribeResponse,
 )
-from chalicelib.schemas.validation import validate
 from chalicelib.wiring import container
 
 privacy = Blueprint(__name__)

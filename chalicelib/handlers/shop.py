@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.errors import ContactInUseError, RuleViolationError
+from chalicelib.core.errors import ContactInUseError, RuleViolationError
 from chalicelib.handlers.http import ADMIN, PUBLIC, STAFF, Call, route
 from chalicelib.handlers.presenters import contact_response, order_message_response, public_contact_response
 from chalicelib.schemas.config import (

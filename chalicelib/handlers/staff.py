@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Response
 
+from chalicelib.core.observability import logger
 from chalicelib.handlers.http import ADMIN, PUBLIC, Call, route
 from chalicelib.handlers.presenters import employee_response
-from chalicelib.observability import logger
 from chalicelib.schemas.lists import EmployeeListResponse
 from chalicelib.schemas.staff import (
     CreateEmployeeRequest,

@@ -6,11 +6,11 @@ from typing import Any
 
 from chalice.app import Blueprint, CloudWatchEvent, Response
 
+from chalicelib.core.observability import logger
 from chalicelib.handlers.events import remaining_time
 from chalicelib.handlers.http import CUSTOMER, PUBLIC, Call, route
 from chalicelib.handlers.idempotency import StoredResponse
 from chalicelib.handlers.presenters import me_response
-from chalicelib.observability import logger
 from chalicelib.schemas.accounts import (
     ForgotPasswordRequest,
     MeResponse,

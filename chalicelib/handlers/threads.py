@@ -8,7 +8,8 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.errors import InvalidInputError, NotFoundError
+from chalicelib.core.errors import InvalidInputError, NotFoundError
+from chalicelib.core.validation import validate
 from chalicelib.handlers.http import SHOPPER, STAFF, Call, HttpError, parse_json, raw_body, route
 from chalicelib.handlers.idempotency import StoredResponse
 from chalicelib.handlers.thread_presenters import (
@@ -34,7 +35,6 @@ from chalicelib.schemas.threads import (
     ThreadStatusRequest,
     ThreadViewResponse,
 )
-from chalicelib.schemas.validation import validate
 from chalicelib.services.contact_form import Upload
 from chalicelib.services.threads import STATUS_LEGEND
 from chalicelib.wiring import container

@@ -16,7 +16,7 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.settings import get_settings
+from chalicelib.core.settings import get_settings
 
 GSI_COUNT = 12
 

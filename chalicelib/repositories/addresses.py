@@ -5,16 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from chalicelib.clock import iso, parse_iso
+from chalicelib.core.clock import iso, parse_iso
+from chalicelib.core.errors import ConflictError, NotFoundError
+from chalicelib.core.text import fold
 from chalicelib.domain.addresses import Address, AddressFilters, owner_of
 from chalicelib.domain.customers import Page
-from chalicelib.errors import ConflictError, NotFoundError
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord, index_by_number
 from chalicelib.models.customer import AddressRecord
 from chalicelib.repositories.dynamo_errors import conditional, dynamo_errors, to_low_level
 from chalicelib.repositories.paging import read_page
-from chalicelib.text import fold
 
 
 def postcode_key(postcode: str | None) -> str:

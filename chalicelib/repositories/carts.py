@@ -10,7 +10,8 @@ from typing import Any
 
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.clock import iso, parse_iso
+from chalicelib.core.clock import iso, parse_iso
+from chalicelib.core.text import normalise_email
 from chalicelib.domain.carts import (
     Cart,
     CartFilters,
@@ -33,7 +34,6 @@ from chalicelib.repositories.dynamo_errors import (
     run_transaction,
 )
 from chalicelib.repositories.paging import MAX_ITEMS_READ_PER_PAGE, index_page
-from chalicelib.text import normalise_email
 
 # Ids are ULIDs: anything longer is not one of ours (and could exceed DynamoDB's key size).
 MAX_ID_LENGTH = 64

@@ -6,7 +6,7 @@ from typing import Any
 
 from pynamodb.expressions.update import Action
 
-from chalicelib.clock import Clock, iso, utc_now
+from chalicelib.core.clock import Clock, iso, utc_now
 from chalicelib.domain.config import ConfigEntry, ConfigKind, DeleteOutcome, ShopConfig
 from chalicelib.models import keys
 from chalicelib.models.config import ConfigRecord

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from chalicelib.clock import iso, parse_iso
+from chalicelib.core.clock import iso, parse_iso
+from chalicelib.core.text import normalise_email
 from chalicelib.domain.customers import Customer
 from chalicelib.domain.privacy import Consent, ImportRow
 from chalicelib.models import keys
 from chalicelib.models.customer import CustomerRecord
 from chalicelib.repositories.customer_plan import index_partitions, index_sort_keys
-from chalicelib.text import normalise_email
 
 # What a membership item carries: everything a list row shows, nothing secret.
 SUMMARY_FIELDS = (

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Literal
 
-from chalicelib.clock import iso
+from chalicelib.core.clock import iso
+from chalicelib.core.text import fold, normalise_email
 from chalicelib.domain.customers import Customer, CustomerFilters, CustomerQuery, SortField
 from chalicelib.models import keys
-from chalicelib.text import fold, normalise_email
 
 # Sort field → the profile index ordered by it.
 SORT_INDEX: dict[SortField, int] = {

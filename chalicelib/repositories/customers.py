@@ -11,7 +11,16 @@ from pynamodb.connection import Connection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.clock import iso, parse_iso
+from chalicelib.core.clock import iso, parse_iso
+from chalicelib.core.errors import (
+    AlreadyExistsError,
+    ConflictError,
+    InvalidInputError,
+    InvalidTokenError,
+    MerchantRefTakenError,
+    NotFoundError,
+)
+from chalicelib.core.text import fold, normalise_email
 from chalicelib.domain.addresses import Address
 from chalicelib.domain.customers import (
     TOKEN_SCOPES,
@@ -26,14 +35,6 @@ from chalicelib.domain.customers import (
 )
 from chalicelib.domain.customers import Connection as SignIn
 from chalicelib.domain.privacy import Consent, consent_changes
-from chalicelib.errors import (
-    AlreadyExistsError,
-    ConflictError,
-    InvalidInputError,
-    InvalidTokenError,
-    MerchantRefTakenError,
-    NotFoundError,
-)
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord, index_by_number
 from chalicelib.models.config import ConfigRecord
@@ -61,7 +62,6 @@ from chalicelib.repositories.customer_plan import Plan, matches, plan_customer_q
 from chalicelib.repositories.dynamo_errors import dynamo_errors, from_low_level, run_transaction, to_low_level
 from chalicelib.repositories.paging import MAX_ITEMS_READ_PER_PAGE, read_page
 from chalicelib.repositories.ports import CustomerRepository
-from chalicelib.text import fold, normalise_email
 
 _CONNECTIONS_KEPT = 10
 _CONNECTION_TTL = timedelta(days=400)

@@ -11,9 +11,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.errors import ConflictError, ServiceUnavailableError
+from chalicelib.core.errors import ConflictError, ServiceUnavailableError
+from chalicelib.core.observability import logger
 from chalicelib.models.base import TableRecord
-from chalicelib.observability import logger
 
 _RETRYABLE = {
     "ProvisionedThroughputExceededException",

@@ -13,7 +13,7 @@ from functools import lru_cache
 import boto3
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
-from chalicelib.settings import get_settings
+from chalicelib.core.settings import get_settings
 
 IDEMPOTENCY_PARTITION = "IDEMPOTENCY"
 

@@ -9,7 +9,10 @@ from typing import IO, Any, Protocol
 
 import boto3
 
-from chalicelib.clock import iso, parse_iso
+from chalicelib.core.clock import iso, parse_iso
+from chalicelib.core.errors import AlreadyExistsError, ConflictError, NotFoundError, ServiceUnavailableError
+from chalicelib.core.observability import logger
+from chalicelib.core.settings import Settings
 from chalicelib.domain.customers import Page
 from chalicelib.domain.imports import (
     ExportJob,
@@ -21,7 +24,6 @@ from chalicelib.domain.imports import (
     PreviewRow,
     RowError,
 )
-from chalicelib.errors import AlreadyExistsError, ConflictError, NotFoundError, ServiceUnavailableError
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord
 from chalicelib.models.imports import (
@@ -31,9 +33,7 @@ from chalicelib.models.imports import (
     ImportMappingRecord,
     ImportPreviewRecord,
 )
-from chalicelib.observability import logger
 from chalicelib.repositories.dynamo_errors import conditional, dynamo_errors, from_low_level, to_low_level
-from chalicelib.settings import Settings
 
 
 def _job_record(job: ImportJob) -> ImportJobRecord:

@@ -13,14 +13,14 @@ from typing import Any, Protocol
 
 import boto3
 
-from chalicelib.clock import Clock, iso, utc_now
+from chalicelib.core.clock import Clock, iso, utc_now
+from chalicelib.core.errors import ServiceUnavailableError
+from chalicelib.core.observability import logger
+from chalicelib.core.settings import Settings
 from chalicelib.domain.mail import OutboundMail
-from chalicelib.errors import ServiceUnavailableError
 from chalicelib.models import keys
 from chalicelib.models.customer import SentMailRecord
-from chalicelib.observability import logger
 from chalicelib.repositories.dynamo_errors import conditional, dynamo_errors
-from chalicelib.settings import Settings
 
 # Headers are folded at 998 characters (RFC 5322's limit), not 78: the default policy turns a long
 # header without spaces — a List-Unsubscribe URL — into RFC 2047 encoded words mail clients can't use.

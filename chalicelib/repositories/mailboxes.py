@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chalicelib.clock import iso, parse_iso
+from chalicelib.core.clock import iso, parse_iso
 from chalicelib.domain.customers import Page
 from chalicelib.domain.threads import MailboxState, UnprocessedMail
 from chalicelib.models import keys

@@ -15,6 +15,15 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import IO, Any
 
+from chalicelib.core.errors import (
+    AlreadyExistsError,
+    ConflictError,
+    InvalidInputError,
+    InvalidTokenError,
+    MerchantRefTakenError,
+    NotFoundError,
+)
+from chalicelib.core.text import fold, normalise_email
 from chalicelib.domain.addresses import Address, AddressFilters
 from chalicelib.domain.config import ConfigEntry, ConfigKind, DeleteOutcome, ShopConfig
 from chalicelib.domain.customers import (
@@ -33,14 +42,6 @@ from chalicelib.domain.employees import Employee
 from chalicelib.domain.imports import ExportJob, ImportJob, ImportMapping, PreviewRow, RowError
 from chalicelib.domain.privacy import Consent, consent_changes
 from chalicelib.domain.storefront_keys import StorefrontKey
-from chalicelib.errors import (
-    AlreadyExistsError,
-    ConflictError,
-    InvalidInputError,
-    InvalidTokenError,
-    MerchantRefTakenError,
-    NotFoundError,
-)
 from chalicelib.models import keys
 from chalicelib.repositories.addresses import address_matches, plan_address_query
 from chalicelib.repositories.addresses import order_key as address_order_key
@@ -50,7 +51,6 @@ from chalicelib.repositories.customers import (
     EmailTakenError,
     apply_one_by_one,
 )
-from chalicelib.text import fold, normalise_email
 
 
 class MemoryCustomerRepository:

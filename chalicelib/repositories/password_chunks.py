@@ -12,8 +12,8 @@ from typing import Literal, Protocol
 
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.clock import iso, parse_iso
-from chalicelib.errors import ConflictError
+from chalicelib.core.clock import iso, parse_iso
+from chalicelib.core.errors import ConflictError
 from chalicelib.models import keys
 from chalicelib.models.imports import ImportPasswordChunkRecord, ImportPasswordProgressRecord
 from chalicelib.repositories.dynamo_errors import conditional, dynamo_errors, run_transaction

@@ -11,12 +11,13 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
-from chalicelib.clock import iso, parse_iso
+from chalicelib.core.clock import iso, parse_iso
+from chalicelib.core.errors import ConflictError
+from chalicelib.core.text import normalise_email
 from chalicelib.domain.carts import Cart
 from chalicelib.domain.customers import TokenScope
 from chalicelib.domain.privacy import OPEN_ORDER_STATUSES, ErasureJob
 from chalicelib.domain.threads import Message
-from chalicelib.errors import ConflictError
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord, index_by_number
 from chalicelib.models.carts import CartRecord, OrderRecord
@@ -32,7 +33,6 @@ from chalicelib.models.threads import MessageRecord, ThreadEventRecord, ThreadRe
 from chalicelib.repositories.carts import from_cart_record
 from chalicelib.repositories.dynamo_errors import conditional, dynamo_errors
 from chalicelib.repositories.threads import from_message_record, from_thread_record, to_thread_record
-from chalicelib.text import normalise_email
 
 # What erased personal data is replaced with.
 ERASED = "[erased]"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from chalicelib.clock import iso, parse_iso
+from chalicelib.core.clock import iso, parse_iso
 from chalicelib.domain.customers import ResetRequest
 from chalicelib.models import keys
 from chalicelib.models.customer import ResetRequestRecord

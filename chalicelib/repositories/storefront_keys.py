@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from chalicelib.clock import iso, parse_iso
+from chalicelib.core.clock import iso, parse_iso
+from chalicelib.core.errors import AlreadyExistsError, NotFoundError
 from chalicelib.domain.storefront_keys import StorefrontKey
-from chalicelib.errors import AlreadyExistsError, NotFoundError
 from chalicelib.models import keys
 from chalicelib.models.storefront_key import StorefrontKeyRecord
 from chalicelib.repositories.dynamo_errors import conditional, dynamo_errors

@@ -9,7 +9,8 @@ from typing import Any
 
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.clock import iso, parse_iso
+from chalicelib.core.clock import iso, parse_iso
+from chalicelib.core.text import normalise_email
 from chalicelib.domain.customers import Page
 from chalicelib.domain.threads import (
     Attachment,
@@ -34,7 +35,6 @@ from chalicelib.models.threads import (
 )
 from chalicelib.repositories.dynamo_errors import dynamo_errors, run_transaction
 from chalicelib.repositories.paging import index_page
-from chalicelib.text import normalise_email
 
 # Ids are ULIDs: anything longer is not one of ours (and could exceed DynamoDB's key size).
 MAX_ID_LENGTH = 64

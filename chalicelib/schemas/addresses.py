@@ -7,8 +7,8 @@ from typing import Annotated
 
 from pydantic import StringConstraints, field_validator
 
-from chalicelib.schemas.common import Limit, RequestModel, ResponseModel
-from chalicelib.schemas.countries import COUNTRY_CODES
+from chalicelib.core.countries import COUNTRY_CODES
+from chalicelib.core.schemas import Limit, RequestModel, ResponseModel
 
 Text32 = Annotated[str, StringConstraints(min_length=1, max_length=32)]
 Text64 = Annotated[str, StringConstraints(min_length=1, max_length=64)]

@@ -8,9 +8,9 @@ from typing import Annotated, Any
 
 from pydantic import AwareDatetime, Field, StringConstraints, field_validator
 
+from chalicelib.core.schemas import Identifier, ListResponse, PageParams, RequestModel, ResponseModel
 from chalicelib.domain.carts import CartStatus, OrderStatus
 from chalicelib.schemas.addresses import AddressRequest
-from chalicelib.schemas.common import Identifier, ListResponse, PageParams, RequestModel, ResponseModel
 from chalicelib.schemas.customers import Email, Language
 
 UnitPrice = Annotated[Decimal, Field(ge=0, le=Decimal("10000000"), max_digits=14, decimal_places=6)]

@@ -8,16 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, EmailStr, Field, StringConstraints, field_validator
 
+from chalicelib.core.schemas import Identifier, Limit, Name, Password, RequestModel, ResponseModel, ShortText
 from chalicelib.domain.customers import SORT_FIELDS, CustomerStatus
-from chalicelib.schemas.common import (
-    Identifier,
-    Limit,
-    Name,
-    Password,
-    RequestModel,
-    ResponseModel,
-    ShortText,
-)
 
 Language = Literal["en", "fr", "es"]
 RiskRating = Literal["none", "low", "medium", "high"]

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
+from chalicelib.core.schemas import Limit, PageParams, RequestModel, ResponseModel
 from chalicelib.domain.imports import (
     DateFormat,
     ExportStatus,
@@ -16,7 +17,6 @@ from chalicelib.domain.imports import (
     ImportStatus,
     PasswordPolicy,
 )
-from chalicelib.schemas.common import Limit, PageParams, RequestModel, ResponseModel
 from chalicelib.schemas.customers import ListCustomersParams
 from chalicelib.services.export_layouts import ExportFormat
 

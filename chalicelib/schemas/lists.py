@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.schemas.common import ListResponse, ResponseModel
+from chalicelib.core.schemas import ListResponse, ResponseModel
 from chalicelib.schemas.config import (
     ContactResponse,
     GroupResponse,

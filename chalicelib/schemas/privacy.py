@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import StringConstraints
 
+from chalicelib.core.schemas import RequestModel, ResponseModel
 from chalicelib.domain.privacy import ConsentChannel, ConsentSource, ConsentState, OptInLevel
-from chalicelib.schemas.common import RequestModel, ResponseModel
 
 
 class ConsentResponse(ResponseModel):

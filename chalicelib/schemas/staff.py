@@ -7,8 +7,8 @@ from typing import Annotated
 
 from pydantic import StringConstraints
 
+from chalicelib.core.schemas import Limit, Name, Password, RequestModel, ResponseModel
 from chalicelib.domain.employees import Role
-from chalicelib.schemas.common import Limit, Name, Password, RequestModel, ResponseModel
 from chalicelib.schemas.customers import Email, Language
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import StringConstraints
 
-from chalicelib.schemas.common import RequestModel, ResponseModel
+from chalicelib.core.schemas import RequestModel, ResponseModel
 
 
 class CreateStorefrontKeyRequest(RequestModel):

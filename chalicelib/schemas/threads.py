@@ -7,10 +7,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+from chalicelib.core.schemas import Identifier, ListResponse, PageParams, RequestModel, ResponseModel
+from chalicelib.core.text import one_line
 from chalicelib.domain.threads import EventKind, MessageSource, Sender, ThreadStatus
-from chalicelib.schemas.common import Identifier, ListResponse, PageParams, RequestModel, ResponseModel
 from chalicelib.schemas.customers import BoolParam, Email
-from chalicelib.text import one_line
 
 MessageText = Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
 Ref = Annotated[str, StringConstraints(min_length=1, max_length=64)]

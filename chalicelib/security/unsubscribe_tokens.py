@@ -13,8 +13,8 @@ import hmac
 from dataclasses import dataclass
 from typing import Literal, cast
 
+from chalicelib.core.text import normalise_email
 from chalicelib.domain.privacy import CONSENT_CHANNELS, ConsentChannel
-from chalicelib.text import normalise_email
 
 _MAX_TOKEN_LENGTH = 200
 _CHANNEL_CODES: dict[ConsentChannel, str] = {

@@ -15,12 +15,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from itertools import islice
 
-from chalicelib.clock import iso
+from chalicelib.core.clock import iso
+from chalicelib.core.errors import DomainError
+from chalicelib.core.observability import logger
 from chalicelib.domain.carts import Cart, Voucher, money_text
 from chalicelib.domain.customers import Customer
-from chalicelib.errors import DomainError
 from chalicelib.models import keys
-from chalicelib.observability import logger
 from chalicelib.repositories.carts import DynamoCartRepository
 from chalicelib.repositories.ports import CustomerRepository
 from chalicelib.schemas.config import AbandonedCartSettings

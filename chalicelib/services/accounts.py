@@ -8,18 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from chalicelib.clock import Clock, IdFactory, new_id, utc_now
-from chalicelib.domain.customers import (
-    AccountToken,
-    Connection,
-    Customer,
-    CustomerView,
-    PendingRegistration,
-    ResetRequest,
-    TokenPurpose,
-)
-from chalicelib.domain.employees import Principal
-from chalicelib.errors import (
+from chalicelib.core.clock import Clock, IdFactory, new_id, utc_now
+from chalicelib.core.errors import (
     AccountDisabledError,
     AlreadyExistsError,
     ConflictError,
@@ -33,18 +23,28 @@ from chalicelib.errors import (
     ThrottledError,
     UnauthenticatedError,
 )
-from chalicelib.observability import logger
+from chalicelib.core.jwt import TokenSigner
+from chalicelib.core.observability import logger
+from chalicelib.core.passwords import CookieKey, hash_password, needs_rehash, verify_password
+from chalicelib.core.text import normalise_email
+from chalicelib.domain.customers import (
+    AccountToken,
+    Connection,
+    Customer,
+    CustomerView,
+    PendingRegistration,
+    ResetRequest,
+    TokenPurpose,
+)
+from chalicelib.domain.employees import Principal
 from chalicelib.repositories.ports import CustomerRepository, ResetRequestQueue
 from chalicelib.schemas.accounts import RegisterRequest, UpdateMeRequest
 from chalicelib.schemas.customers import CreateCustomerRequest, UpdateCustomerRequest
-from chalicelib.security.passwords import CookieKey, hash_password, needs_rehash, verify_password
-from chalicelib.security.tokens import TokenSigner
 from chalicelib.services.config import ConfigService
 from chalicelib.services.customers import CustomerService
 from chalicelib.services.notifications import Notifier
 from chalicelib.services.password_policy import check_password
 from chalicelib.services.throttle import LoginThrottle, Throttle
-from chalicelib.text import normalise_email
 
 _BAD_CREDENTIALS = "The e-mail address or password is incorrect."
 _BAD_LINK = "The link is invalid, expired or already used."

@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from chalicelib.clock import Clock, utc_now
+from chalicelib.core.clock import Clock, utc_now
+from chalicelib.core.errors import UnauthenticatedError
+from chalicelib.core.jwt import TokenSigner
+from chalicelib.core.passwords import verify_password
+from chalicelib.core.text import normalise_email
 from chalicelib.domain.employees import Employee, Principal
-from chalicelib.errors import UnauthenticatedError
 from chalicelib.repositories.ports import EmployeeRepository
-from chalicelib.security.passwords import verify_password
-from chalicelib.security.tokens import TokenSigner
 from chalicelib.services.throttle import LoginThrottle
-from chalicelib.text import normalise_email
 
 _BAD_CREDENTIALS = "The e-mail address or password is incorrect."
 

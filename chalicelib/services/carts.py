@@ -7,7 +7,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from chalicelib.clock import Clock, IdFactory, new_id, range_end, range_start, utc_now
+from chalicelib.core.clock import Clock, IdFactory, new_id, range_end, range_start, utc_now
+from chalicelib.core.cursors import CursorCodec
+from chalicelib.core.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidInputError,
+    NotFoundError,
+    RuleViolationError,
+)
+from chalicelib.core.observability import logger
+from chalicelib.core.text import normalise_email
 from chalicelib.domain.addresses import ADDRESS_FIELDS, Address
 from chalicelib.domain.carts import (
     MAX_CART_LINES,
@@ -23,14 +33,6 @@ from chalicelib.domain.carts import (
     price_lines,
 )
 from chalicelib.domain.customers import Customer
-from chalicelib.errors import (
-    ConflictError,
-    ForbiddenError,
-    InvalidInputError,
-    NotFoundError,
-    RuleViolationError,
-)
-from chalicelib.observability import logger
 from chalicelib.repositories.carts import CheckoutWrite, DynamoCartRepository
 from chalicelib.repositories.dynamo_errors import TransactionCancelledError
 from chalicelib.repositories.ports import CustomerRepository
@@ -38,14 +40,12 @@ from chalicelib.schemas.addresses import AddressRequest
 from chalicelib.schemas.carts import CartLineRequest, CheckoutRequest, CreateCartRequest, ListCartsParams
 from chalicelib.schemas.customers import CreateCustomerRequest, Language
 from chalicelib.security.cart_tokens import CartTokens
-from chalicelib.security.cursors import CursorCodec
 from chalicelib.services.addresses import AddressService
 from chalicelib.services.config import ConfigService
 from chalicelib.services.customers import CustomerService
 from chalicelib.services.groups import GroupService
 from chalicelib.services.reminder_opt_in import ReminderOptInService
 from chalicelib.services.throttle import Throttle, client_network
-from chalicelib.text import normalise_email
 
 # A checkout loses a race on the customer's profile (another checkout, a login) at most this
 # many times before it gives up with a 409.

@@ -8,9 +8,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from chalicelib.clock import IdFactory, new_id
+from chalicelib.core.clock import IdFactory, new_id
+from chalicelib.core.errors import InvalidInputError, NotFoundError, RuleViolationError
+from chalicelib.core.validation import validate
 from chalicelib.domain.config import ConfigEntry, ConfigKind, ShopConfig, Title
-from chalicelib.errors import InvalidInputError, NotFoundError, RuleViolationError
 from chalicelib.repositories.ports import ConfigRepository
 from chalicelib.schemas.config import (
     ContactRequest,
@@ -20,7 +21,6 @@ from chalicelib.schemas.config import (
     TitleRequest,
     UpdateTitleRequest,
 )
-from chalicelib.schemas.validation import validate
 
 # PrestaShop's default titles keep their numeric ids (1 = Mr, 2 = Mrs) so its CSV files import.
 DEFAULT_TITLES = (Title("1", "Mr", "male", True), Title("2", "Mrs", "female", True))

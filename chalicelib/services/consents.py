@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from chalicelib.clock import Clock, iso, utc_now
+from chalicelib.core.clock import Clock, iso, utc_now
+from chalicelib.core.errors import ConflictError, InvalidTokenError, NotFoundError
+from chalicelib.core.observability import logger
 from chalicelib.domain.customers import Customer
 from chalicelib.domain.privacy import (
     Consent,
@@ -16,8 +18,6 @@ from chalicelib.domain.privacy import (
     state_of,
     with_consent,
 )
-from chalicelib.errors import ConflictError, InvalidTokenError, NotFoundError
-from chalicelib.observability import logger
 from chalicelib.repositories.ports import CustomerRepository, SuppressionRepository
 from chalicelib.security.unsubscribe_tokens import UnsubscribeTokens, email_hash
 from chalicelib.services.config import ConfigService

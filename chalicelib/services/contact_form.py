@@ -7,11 +7,12 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
-from chalicelib.clock import Clock, IdFactory, new_id, utc_now
+from chalicelib.core.clock import Clock, IdFactory, new_id, utc_now
+from chalicelib.core.errors import InvalidInputError, NotFoundError
+from chalicelib.core.observability import logger
+from chalicelib.core.text import normalise_email
 from chalicelib.domain.config import ConfigEntry
 from chalicelib.domain.threads import Attachment, Message, Thread
-from chalicelib.errors import InvalidInputError, NotFoundError
-from chalicelib.observability import logger
 from chalicelib.repositories.carts import DynamoOrderRepository
 from chalicelib.repositories.dynamo_errors import TransactionCancelledError
 from chalicelib.repositories.imports import FileStore
@@ -23,7 +24,6 @@ from chalicelib.services.config import ConfigService
 from chalicelib.services.notifications import Notifier
 from chalicelib.services.threads import ThreadService, text_to_html, thread_tag
 from chalicelib.services.throttle import Throttle, client_network
-from chalicelib.text import normalise_email
 
 ATTACHMENT_PREFIX = "attachments/"
 # What the form accepts, recognised by content (magic bytes), never by the name or declared type.

@@ -7,7 +7,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from chalicelib.clock import Clock, IdFactory, new_id, range_end, range_start, to_second, utc_now
+from chalicelib.core.clock import Clock, IdFactory, new_id, range_end, range_start, to_second, utc_now
+from chalicelib.core.cursors import CursorCodec
+from chalicelib.core.errors import InvalidInputError, NotFoundError
+from chalicelib.core.passwords import hash_password
+from chalicelib.core.text import normalise_email
 from chalicelib.domain.customers import (
     B2B_FIELDS,
     Customer,
@@ -18,7 +22,6 @@ from chalicelib.domain.customers import (
     Page,
 )
 from chalicelib.domain.privacy import ConsentSource, follow_flags
-from chalicelib.errors import InvalidInputError, NotFoundError
 from chalicelib.repositories.ports import CustomerRepository
 from chalicelib.schemas.config import ShopSettings
 from chalicelib.schemas.customers import (
@@ -26,11 +29,8 @@ from chalicelib.schemas.customers import (
     ListCustomersParams,
     UpdateCustomerRequest,
 )
-from chalicelib.security.cursors import CursorCodec
-from chalicelib.security.passwords import hash_password
 from chalicelib.services.config import ConfigService
 from chalicelib.services.password_policy import check_password
-from chalicelib.text import normalise_email
 
 _TRUE = {"1", "true", "yes"}
 

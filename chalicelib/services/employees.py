@@ -5,17 +5,17 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from chalicelib.clock import Clock, IdFactory, new_id, utc_now
+from chalicelib.core.clock import Clock, IdFactory, new_id, utc_now
+from chalicelib.core.cursors import CursorCodec
+from chalicelib.core.errors import NotFoundError, RuleViolationError
+from chalicelib.core.passwords import generate_password, hash_password
+from chalicelib.core.text import normalise_email
+from chalicelib.core.validation import validate
 from chalicelib.domain.employees import Employee
-from chalicelib.errors import NotFoundError, RuleViolationError
 from chalicelib.repositories.ports import EmployeeRepository
 from chalicelib.schemas.config import PasswordPolicy
 from chalicelib.schemas.staff import CreateEmployeeRequest, UpdateEmployeeRequest
-from chalicelib.schemas.validation import validate
-from chalicelib.security.cursors import CursorCodec
-from chalicelib.security.passwords import generate_password, hash_password
 from chalicelib.services.password_policy import check_password
-from chalicelib.text import normalise_email
 
 # Staff accounts open the whole back-office: they get a stricter floor than the shop's policy.
 STAFF_POLICY = PasswordPolicy(min_length=12)

@@ -18,12 +18,13 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 
-from chalicelib.clock import Clock, utc_now
+from chalicelib.core.clock import Clock, utc_now
+from chalicelib.core.errors import ConflictError, InvalidTokenError, NotFoundError
+from chalicelib.core.observability import logger
+from chalicelib.core.text import normalise_email
 from chalicelib.domain.customers import AccountToken, Customer
 from chalicelib.domain.imports import FINISHED
 from chalicelib.domain.privacy import ErasureJob, step_after
-from chalicelib.errors import ConflictError, InvalidTokenError, NotFoundError
-from chalicelib.observability import logger
 from chalicelib.repositories.imports import FileStore
 from chalicelib.repositories.mailboxes import DynamoMailboxRepository
 from chalicelib.repositories.ports import CustomerRepository, ImportRepository
@@ -34,7 +35,6 @@ from chalicelib.services.config import ConfigService
 from chalicelib.services.contact_form import ATTACHMENT_PREFIX
 from chalicelib.services.imports import EXPORT_PREFIX
 from chalicelib.services.notifications import Notifier
-from chalicelib.text import normalise_email
 
 # Items (or threads) one step handles: small enough for one Lambda second or two.
 STEP_SIZE = 25

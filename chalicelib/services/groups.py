@@ -6,15 +6,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from chalicelib.domain.config import ConfigEntry
-from chalicelib.domain.customers import Customer
-from chalicelib.errors import (
+from chalicelib.core.errors import (
     DefaultGroupError,
     GroupHasMembersError,
     InvalidInputError,
     NotFoundError,
     RuleViolationError,
 )
+from chalicelib.domain.config import ConfigEntry
+from chalicelib.domain.customers import Customer
 from chalicelib.schemas.config import GroupRequest, UpdateGroupRequest
 from chalicelib.schemas.customers import ListCustomersParams, UpdateCustomerRequest
 from chalicelib.services.config import DEFAULT_GROUP_IDS, ConfigService

@@ -17,15 +17,15 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from chalicelib.core.errors import DomainError, InvalidInputError
+from chalicelib.core.text import fold, normalise_email
+from chalicelib.core.validation import fields_of
 from chalicelib.domain.addresses import Address
 from chalicelib.domain.customers import Customer
 from chalicelib.domain.imports import ImportMode
-from chalicelib.errors import DomainError, InvalidInputError
 from chalicelib.schemas.addresses import AddressRequest, UpdateAddressRequest
-from chalicelib.schemas.validation import fields_of
 from chalicelib.services import import_values
 from chalicelib.services.addresses import AddressService
-from chalicelib.text import fold, normalise_email
 
 PREFIX = "address."
 # Shopify calls it the customer's "Default Address"; one alias per customer, so a re-import of the

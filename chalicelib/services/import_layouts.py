@@ -30,9 +30,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
+from chalicelib.core.text import fold
 from chalicelib.domain.addresses import ADDRESS_FIELDS
 from chalicelib.domain.imports import IGNORE, ImportKind
-from chalicelib.text import fold
 
 # A bracketed hint is dropped ("Newsletter (0/1)"), except a bare number, which is part of the
 # name ("Address (2)" is PrestaShop 8's second address line, not its first).

@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import fields, replace
 from typing import Any
 
-from chalicelib.clock import Clock, utc_now
+from chalicelib.core.clock import Clock, utc_now
+from chalicelib.core.cursors import CursorCodec
+from chalicelib.core.errors import ConflictError, InvalidInputError, NotFoundError
 from chalicelib.domain.imports import IGNORE, ImportKind, ImportMapping, ImportOptions
-from chalicelib.errors import ConflictError, InvalidInputError, NotFoundError
 from chalicelib.repositories.ports import ImportRepository
-from chalicelib.security.cursors import CursorCodec
 from chalicelib.services import import_layouts
 from chalicelib.services.config import ConfigService
 

@@ -31,14 +31,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from chalicelib.clock import Clock, utc_now
+from chalicelib.core.clock import Clock, utc_now
+from chalicelib.core.errors import ConflictError, NotFoundError, ServiceUnavailableError
+from chalicelib.core.observability import logger
+from chalicelib.core.passwords import hash_password, verify_password
 from chalicelib.domain.imports import ImportJob, ImportStatus, ImportWarning
-from chalicelib.errors import ConflictError, NotFoundError, ServiceUnavailableError
-from chalicelib.observability import logger
 from chalicelib.repositories.imports import FileStore
 from chalicelib.repositories.password_chunks import PasswordChunk, PasswordChunkRepository
 from chalicelib.repositories.ports import CustomerRepository, ImportRepository
-from chalicelib.security.passwords import hash_password, verify_password
 
 PASSWORD_CHUNK_PREFIX = "import-passwords/"  # noqa: S105 - a key prefix, not a password
 WORKER_FUNCTION = "import_password_chunk"

@@ -18,8 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from chalicelib.core.passwords import is_bcrypt, prestashop_md5
 from chalicelib.domain.imports import PasswordPolicy
-from chalicelib.security.passwords import is_bcrypt, prestashop_md5
 
 CellKind = Literal["empty", "plaintext", "bcrypt", "prestashop-md5"]
 

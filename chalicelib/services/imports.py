@@ -22,7 +22,21 @@ from typing import IO, Any, cast
 
 from pydantic import ValidationError
 
-from chalicelib.clock import Clock, IdFactory, new_id, utc_now
+from chalicelib.core.clock import Clock, IdFactory, new_id, utc_now
+from chalicelib.core.cursors import CursorCodec
+from chalicelib.core.errors import (
+    AlreadyExistsError,
+    ConflictError,
+    DomainError,
+    InvalidInputError,
+    MerchantRefTakenError,
+    NotFoundError,
+    ServiceUnavailableError,
+)
+from chalicelib.core.observability import logger, metrics
+from chalicelib.core.passwords import verify_password
+from chalicelib.core.text import fold, normalise_email
+from chalicelib.core.validation import fields_of
 from chalicelib.domain.addresses import ADDRESS_FIELDS
 from chalicelib.domain.customers import Customer
 from chalicelib.domain.imports import (
@@ -40,23 +54,10 @@ from chalicelib.domain.imports import (
     RowError,
 )
 from chalicelib.domain.privacy import IMPORT_ROWS_KEPT, ImportRow
-from chalicelib.errors import (
-    AlreadyExistsError,
-    ConflictError,
-    DomainError,
-    InvalidInputError,
-    MerchantRefTakenError,
-    NotFoundError,
-    ServiceUnavailableError,
-)
-from chalicelib.observability import logger, metrics
 from chalicelib.repositories.imports import FileStore
 from chalicelib.repositories.ports import CustomerRepository, ImportRepository
 from chalicelib.schemas.addresses import AddressRequest, UpdateAddressRequest
 from chalicelib.schemas.customers import CreateCustomerRequest, ListCustomersParams, UpdateCustomerRequest
-from chalicelib.schemas.validation import fields_of
-from chalicelib.security.cursors import CursorCodec
-from chalicelib.security.passwords import verify_password
 from chalicelib.services import (
     csv_format,
     export_layouts,
@@ -78,7 +79,6 @@ from chalicelib.services.import_password_workers import (
 from chalicelib.services.import_passwords import EMPTY as EMPTY_PASSWORD
 from chalicelib.services.import_passwords import MD5_NEEDS_COOKIE_KEY, PasswordCell, RowPasswords
 from chalicelib.services.password_policy import check_password
-from chalicelib.text import fold, normalise_email
 
 IMPORT_PREFIX = "imports/"
 EXPORT_PREFIX = "exports/"

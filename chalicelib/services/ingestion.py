@@ -17,16 +17,17 @@ from datetime import datetime
 from email.utils import parseaddr
 from typing import Literal
 
-from chalicelib.clock import Clock, IdFactory, new_id, utc_now
+from chalicelib.core.clock import Clock, IdFactory, new_id, utc_now
+from chalicelib.core.cursors import CursorCodec
+from chalicelib.core.errors import NotFoundError
+from chalicelib.core.observability import logger, metrics
+from chalicelib.core.text import normalise_email
 from chalicelib.domain.config import ConfigEntry
 from chalicelib.domain.threads import Attachment, Message, UnprocessedMail
-from chalicelib.errors import NotFoundError
-from chalicelib.observability import logger, metrics
 from chalicelib.repositories.imports import FileStore
 from chalicelib.repositories.mailboxes import DynamoMailboxRepository
 from chalicelib.repositories.ports import CustomerRepository
 from chalicelib.repositories.threads import DynamoThreadRepository
-from chalicelib.security.cursors import CursorCodec
 from chalicelib.security.reply_tokens import ReplyTokens
 from chalicelib.services.config import ConfigService
 from chalicelib.services.contact_form import ATTACHMENT_PREFIX, safe_name, sniff
@@ -39,7 +40,6 @@ from chalicelib.services.mail_parsing import (
     trim_quoted,
 )
 from chalicelib.services.threads import DuplicateMessageError, ThreadService
-from chalicelib.text import normalise_email
 
 UNPROCESSED_PREFIX = "unprocessed/"
 MAX_TEXT_CHARS = 100_000

@@ -19,7 +19,7 @@ from typing import Any
 
 import nh3
 
-from chalicelib.text import one_line
+from chalicelib.core.text import one_line
 
 # Attachments kept per message and the largest one kept; the others are listed, not stored.
 MAX_ATTACHMENTS = 10

@@ -26,12 +26,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from chalicelib.clock import Clock, utc_now
+from chalicelib.core.clock import Clock, utc_now
+from chalicelib.core.errors import DomainError
+from chalicelib.core.observability import logger, metrics
+from chalicelib.core.secrets import SecretStore
 from chalicelib.domain.threads import MailboxState
-from chalicelib.errors import DomainError
-from chalicelib.observability import logger, metrics
 from chalicelib.repositories.mailboxes import DynamoMailboxRepository
-from chalicelib.repositories.secrets import SecretStore
 from chalicelib.schemas.config import ImapSettings
 from chalicelib.services.config import ConfigService
 from chalicelib.services.ingestion import IngestResult, MailIngestion

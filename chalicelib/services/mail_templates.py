@@ -13,7 +13,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from chalicelib.text import one_line
+from chalicelib.core.text import one_line
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "mail"
 LANGUAGES = ("en", "fr", "es")

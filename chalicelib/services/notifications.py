@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.core.errors import DomainError, ServiceUnavailableError
+from chalicelib.core.observability import logger
 from chalicelib.domain.customers import Customer
 from chalicelib.domain.mail import OutboundMail
-from chalicelib.errors import DomainError, ServiceUnavailableError
-from chalicelib.observability import logger
 from chalicelib.repositories.mail import Mailer, SentMailLog
 from chalicelib.services.config import ConfigService
 from chalicelib.services.mail_templates import render

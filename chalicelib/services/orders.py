@@ -5,16 +5,16 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
-from chalicelib.clock import Clock, utc_now
+from chalicelib.core.clock import Clock, utc_now
+from chalicelib.core.cursors import CursorCodec
+from chalicelib.core.errors import ConflictError, DomainError, NotFoundError
+from chalicelib.core.observability import logger
 from chalicelib.domain.carts import NOT_SPENT, TRANSITIONS, Order, OrderFilters, StatusChange, money_text
 from chalicelib.domain.customers import Customer
-from chalicelib.errors import ConflictError, DomainError, NotFoundError
-from chalicelib.observability import logger
 from chalicelib.repositories.carts import DynamoOrderRepository
 from chalicelib.repositories.dynamo_errors import TransactionCancelledError
 from chalicelib.repositories.ports import CustomerRepository
 from chalicelib.schemas.carts import ListOrdersParams, OrderStatusRequest
-from chalicelib.security.cursors import CursorCodec
 from chalicelib.services.config import ConfigService
 from chalicelib.services.notifications import Notifier
 

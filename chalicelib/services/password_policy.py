@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import string
 
-from chalicelib.errors import InvalidInputError
+from chalicelib.core.errors import InvalidInputError
 from chalicelib.schemas.config import PasswordPolicy
 
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from chalicelib.clock import Clock, iso, utc_now
-from chalicelib.errors import InvalidTokenError
-from chalicelib.observability import logger
+from chalicelib.core.clock import Clock, iso, utc_now
+from chalicelib.core.errors import InvalidTokenError
+from chalicelib.core.observability import logger
 from chalicelib.repositories.ports import SuppressionRepository
 from chalicelib.security.confirm_tokens import ConfirmTokens
 from chalicelib.security.unsubscribe_tokens import email_hash

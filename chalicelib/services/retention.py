@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from chalicelib.clock import iso
-from chalicelib.errors import DomainError
+from chalicelib.core.clock import iso
+from chalicelib.core.errors import DomainError
+from chalicelib.core.observability import logger
 from chalicelib.models import keys
-from chalicelib.observability import logger
 from chalicelib.repositories.carts import DynamoCartRepository
 from chalicelib.repositories.privacy import DynamoPrivacyRepository
 from chalicelib.services.config import ConfigService

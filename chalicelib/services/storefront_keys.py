@@ -16,14 +16,14 @@ import threading
 import time
 from collections.abc import Callable
 
-from chalicelib.clock import Clock, IdFactory, new_id, utc_now
-from chalicelib.domain.storefront_keys import StorefrontKey
-from chalicelib.errors import (
+from chalicelib.core.clock import Clock, IdFactory, new_id, utc_now
+from chalicelib.core.errors import (
     InvalidStorefrontKeyError,
     StorefrontKeyRequiredError,
     StorefrontKeyRevokedError,
 )
-from chalicelib.observability import logger
+from chalicelib.core.observability import logger
+from chalicelib.domain.storefront_keys import StorefrontKey
 from chalicelib.repositories.ports import StorefrontKeyRepository
 
 PREFIX = "csk_"

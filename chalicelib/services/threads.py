@@ -12,7 +12,10 @@ from typing import Any
 
 import nh3
 
-from chalicelib.clock import Clock, IdFactory, new_id, utc_now
+from chalicelib.core.clock import Clock, IdFactory, new_id, utc_now
+from chalicelib.core.cursors import CursorCodec
+from chalicelib.core.errors import ConflictError, DomainError, NotFoundError, RuleViolationError
+from chalicelib.core.observability import logger
 from chalicelib.domain.config import ConfigEntry
 from chalicelib.domain.customers import Customer
 from chalicelib.domain.threads import (
@@ -24,13 +27,10 @@ from chalicelib.domain.threads import (
     ThreadStatus,
     ThreadView,
 )
-from chalicelib.errors import ConflictError, DomainError, NotFoundError, RuleViolationError
-from chalicelib.observability import logger
 from chalicelib.repositories.dynamo_errors import TransactionCancelledError
 from chalicelib.repositories.ports import CustomerRepository, EmployeeRepository
 from chalicelib.repositories.threads import DynamoThreadRepository, ThreadWrite
 from chalicelib.schemas.threads import ForwardRequest, ListThreadsParams, ReplyRequest
-from chalicelib.security.cursors import CursorCodec
 from chalicelib.security.reply_tokens import ReplyTokens
 from chalicelib.services.config import ConfigService
 from chalicelib.services.notifications import DEFAULT_SENDER, Notifier

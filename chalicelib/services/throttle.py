@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from chalicelib.clock import Clock, utc_now
-from chalicelib.errors import ThrottledError
+from chalicelib.core.clock import Clock, utc_now
+from chalicelib.core.errors import ThrottledError
 from chalicelib.repositories.ports import ThrottleRepository
 
 Subject = tuple[str, str]  # (scope, subject) e.g. ("store-login-ip", "203.0.113.9")

@@ -20,8 +20,8 @@ from moto import mock_aws
 from werkzeug.test import Client
 
 from chalicelib import bootstrap
+from chalicelib.core.settings import get_settings
 from chalicelib.repositories.mail import MemoryMailer
-from chalicelib.settings import get_settings
 from chalicelib.wiring import build_container, use_container
 
 ADMIN_EMAIL = "fuzz-owner@example.com"

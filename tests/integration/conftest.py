@@ -13,8 +13,8 @@ from chalice.test import Client
 from moto import mock_aws
 
 from chalicelib import bootstrap
+from chalicelib.core.settings import get_settings
 from chalicelib.repositories.mail import MemoryMailer
-from chalicelib.settings import get_settings
 from chalicelib.wiring import build_container, use_container
 
 
@@ -120,7 +120,7 @@ def support(client: Client, admin: Api) -> Api:
 @pytest.fixture
 def app_logs() -> Iterator[io.StringIO]:
     """Everything the app logs at DEBUG and above during the test, formatted as in Lambda."""
-    from chalicelib.observability import logger
+    from chalicelib.core.observability import logger
 
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from chalicelib.clock import iso
+from chalicelib.core.clock import iso
+from chalicelib.core.settings import get_settings
 from chalicelib.repositories.carts import DynamoCartRepository
 from chalicelib.repositories.mail import MemoryMailer
-from chalicelib.settings import get_settings
 from chalicelib.wiring import build_container, container, use_container
 from devtools.events import invoke_schedule
 from tests.factories import FixedClock

@@ -11,9 +11,9 @@ import pytest
 from moto import mock_aws
 
 from chalicelib import bootstrap
+from chalicelib.core.errors import MerchantRefTakenError
 from chalicelib.domain.config import ConfigEntry
 from chalicelib.domain.customers import Customer
-from chalicelib.errors import MerchantRefTakenError
 from chalicelib.repositories.config import DynamoConfigRepository
 from chalicelib.repositories.customer_mapping import to_record
 from chalicelib.repositories.customers import DynamoCustomerRepository

@@ -10,9 +10,10 @@ import pytest
 from moto import mock_aws
 
 from chalicelib import bootstrap
+from chalicelib.core.errors import ConflictError, InvalidInputError
+from chalicelib.core.text import fold
 from chalicelib.domain.config import ConfigEntry
 from chalicelib.domain.customers import Connection, Customer, CustomerFilters, CustomerQuery
-from chalicelib.errors import ConflictError, InvalidInputError
 from chalicelib.repositories.config import DynamoConfigRepository
 from chalicelib.repositories.customers import (
     DynamoCustomerRepository,
@@ -21,7 +22,6 @@ from chalicelib.repositories.customers import (
 )
 from chalicelib.repositories.memory import MemoryConfigRepository, MemoryCustomerRepository
 from chalicelib.repositories.ports import ConfigRepository, CustomerRepository
-from chalicelib.text import fold
 from tests.factories import FIXED_NOW
 
 GROUPS = ("customer", "guest", "vip")

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from chalicelib.core.settings import get_settings
 from chalicelib.domain.threads import Message, counters_of
 from chalicelib.repositories.mail import MemoryMailer, to_mime
-from chalicelib.settings import get_settings
 from chalicelib.wiring import build_container, container, use_container
 from tests.factories import FixedClock
 from tests.integration.conftest import Api

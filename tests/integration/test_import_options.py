@@ -9,7 +9,7 @@ from typing import Any
 import boto3
 import requests
 
-from chalicelib.settings import get_settings
+from chalicelib.core.settings import get_settings
 from tests.integration.conftest import Api
 from tests.integration.test_imports_routes import object_created
 

@@ -7,7 +7,7 @@ import json
 import boto3
 import requests
 
-from chalicelib.settings import get_settings
+from chalicelib.core.settings import get_settings
 from tests.integration.conftest import Api
 
 CSV = (

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from chalicelib.core.secrets import FileSecret
+from chalicelib.core.settings import get_settings
 from chalicelib.repositories.mail import MemoryMailer
-from chalicelib.repositories.secrets import FileSecret
-from chalicelib.settings import get_settings
 from chalicelib.wiring import build_container, use_container
 from tests.integration.conftest import Api
 

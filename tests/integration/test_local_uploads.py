@@ -28,7 +28,7 @@ DRIVER = textwrap.dedent(
     from devtools.persistence import LocalAws, MotoAdmin
 
     aws = LocalAws(Path(sys.argv[1]), 0).start()
-    from chalicelib.settings import get_settings
+    from chalicelib.core.settings import get_settings
 
     bucket = get_settings().bucket_name
     s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=aws.endpoint)

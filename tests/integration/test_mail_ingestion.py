@@ -14,10 +14,10 @@ import boto3
 import pytest
 import requests
 
-from chalicelib.errors import NotFoundError
+from chalicelib.core.errors import NotFoundError
+from chalicelib.core.secrets import FileSecret
+from chalicelib.core.settings import get_settings
 from chalicelib.repositories.mail import MemoryMailer, to_mime
-from chalicelib.repositories.secrets import FileSecret
-from chalicelib.settings import get_settings
 from chalicelib.wiring import build_container, container, use_container
 from tests.factories import FixedClock
 from tests.integration.conftest import Api

@@ -9,7 +9,7 @@ import pytest
 from moto import mock_aws
 
 from chalicelib import bootstrap
-from chalicelib.errors import ConflictError
+from chalicelib.core.errors import ConflictError
 from chalicelib.repositories.password_chunks import (
     DynamoPasswordChunkRepository,
     MemoryPasswordChunkRepository,

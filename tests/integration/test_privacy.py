@@ -13,11 +13,11 @@ from urllib.parse import parse_qs, urlsplit
 import boto3
 import pytest
 
-from chalicelib.errors import ServiceUnavailableError
+from chalicelib.core.errors import ServiceUnavailableError
+from chalicelib.core.settings import get_settings
 from chalicelib.repositories.mail import MemoryMailer, to_mime
 from chalicelib.repositories.privacy import DynamoPrivacyRepository
 from chalicelib.security.unsubscribe_tokens import email_hash
-from chalicelib.settings import get_settings
 from chalicelib.wiring import build_container, container, use_container
 from devtools.events import invoke_schedule
 from tests.factories import FixedClock

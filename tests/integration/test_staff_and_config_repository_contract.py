@@ -11,9 +11,9 @@ import pytest
 from moto import mock_aws
 
 from chalicelib import bootstrap
+from chalicelib.core.errors import AlreadyExistsError, ConflictError, NotFoundError
 from chalicelib.domain.config import ConfigEntry, Title
 from chalicelib.domain.employees import Employee
-from chalicelib.errors import AlreadyExistsError, ConflictError, NotFoundError
 from chalicelib.repositories.config import DynamoConfigRepository
 from chalicelib.repositories.employees import DynamoEmployeeRepository, DynamoThrottleRepository
 from chalicelib.repositories.memory import (

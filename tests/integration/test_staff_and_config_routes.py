@@ -172,8 +172,8 @@ def test_openapi_describes_every_route(anonymous: Api) -> None:
 def test_every_item_written_carries_an_entity_type(admin: Api, anonymous: Api) -> None:
     import boto3
 
+    from chalicelib.core.settings import get_settings
     from chalicelib.repositories.idempotency import IDEMPOTENCY_PARTITION
-    from chalicelib.settings import get_settings
 
     anonymous.json("POST", "/admin/login", {"email": ADMIN_EMAIL, "password": "wrong"})
     admin.call("POST", "/admin/customers", {"first_name": "A", "last_name": "B", "email": "ab@example.com"})
@@ -200,9 +200,9 @@ def test_every_item_written_carries_an_entity_type(admin: Api, anonymous: Api) -
 def test_settings_patch_takes_the_mailbox_password(admin: Api, support: Api, tmp_path: Any) -> None:
     """The contract's `customer_service.imap.password` (issue 16 §5): accepted by PATCH, sent to
     the secret store PUT .../mailbox/password uses, never stored in the settings or returned."""
+    from chalicelib.core.secrets import FileSecret
+    from chalicelib.core.settings import get_settings
     from chalicelib.repositories.config import DynamoConfigRepository
-    from chalicelib.repositories.secrets import FileSecret
-    from chalicelib.settings import get_settings
     from chalicelib.wiring import build_container, use_container
 
     secret = FileSecret(tmp_path / "imap-password")

@@ -10,10 +10,10 @@ from typing import Any
 import boto3
 import pytest
 
-from chalicelib.clock import utc_now
+from chalicelib.core.clock import utc_now
+from chalicelib.core.settings import get_settings
 from chalicelib.repositories.idempotency import IDEMPOTENCY_PARTITION
 from chalicelib.repositories.mail import MemoryMailer
-from chalicelib.settings import get_settings
 from devtools.events import invoke_schedule
 from tests.integration.conftest import Api
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from chalicelib.core.settings import get_settings
 from chalicelib.repositories.mail import MemoryMailer
-from chalicelib.settings import get_settings
 from chalicelib.wiring import build_container, container, use_container
 from tests.factories import FixedClock
 from tests.integration.conftest import Api, storefront_key

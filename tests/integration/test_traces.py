@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.observability import tracer
+from chalicelib.core.observability import tracer
 from tests.integration.conftest import Api
 
 

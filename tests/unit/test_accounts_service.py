@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from chalicelib.core.cursors import CursorCodec
+from chalicelib.core.errors import InvalidTokenError, ServiceUnavailableError, UnauthenticatedError
+from chalicelib.core.jwt import TokenSigner
 from chalicelib.domain.customers import AccountToken
 from chalicelib.domain.mail import OutboundMail
-from chalicelib.errors import InvalidTokenError, ServiceUnavailableError, UnauthenticatedError
 from chalicelib.repositories.mail import MemoryMailer, MemorySentMailLog, OutboxMailer
 from chalicelib.repositories.memory import (
     MemoryConfigRepository,
@@ -22,8 +24,6 @@ from chalicelib.repositories.memory import (
 )
 from chalicelib.schemas.accounts import RegisterRequest, UpdateMeRequest
 from chalicelib.schemas.customers import CreateCustomerRequest
-from chalicelib.security.cursors import CursorCodec
-from chalicelib.security.tokens import TokenSigner
 from chalicelib.services.accounts import AccountService, Session, VerificationSent, token_hash
 from chalicelib.services.config import ConfigService
 from chalicelib.services.customers import CustomerService

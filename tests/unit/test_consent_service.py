@@ -6,8 +6,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from chalicelib.clock import iso
-from chalicelib.errors import InvalidTokenError, NotFoundError
+from chalicelib.core.clock import iso
+from chalicelib.core.cursors import CursorCodec
+from chalicelib.core.errors import InvalidTokenError, NotFoundError
 from chalicelib.repositories.mail import MemoryMailer, MemorySentMailLog
 from chalicelib.repositories.memory import (
     MemoryConfigRepository,
@@ -16,7 +17,6 @@ from chalicelib.repositories.memory import (
 )
 from chalicelib.schemas.customers import CreateCustomerRequest
 from chalicelib.security.confirm_tokens import ConfirmTokens
-from chalicelib.security.cursors import CursorCodec
 from chalicelib.security.unsubscribe_tokens import UnsubscribeTokens, email_hash
 from chalicelib.services.config import ConfigService
 from chalicelib.services.consents import ConsentService

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.core.cursors import CursorCodec
 from chalicelib.domain.imports import ImportJob, ImportWarning
 from chalicelib.repositories.memory import (
     MemoryAddressRepository,
@@ -17,7 +18,6 @@ from chalicelib.repositories.memory import (
     MemoryImportRepository,
 )
 from chalicelib.schemas.customers import ListCustomersParams
-from chalicelib.security.cursors import CursorCodec
 from chalicelib.services.addresses import AddressService
 from chalicelib.services.config import ConfigService
 from chalicelib.services.customers import CustomerService

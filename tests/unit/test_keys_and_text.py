@@ -1,5 +1,5 @@
+from chalicelib.core.text import fold, normalise_email
 from chalicelib.models import keys
-from chalicelib.text import fold, normalise_email
 
 
 def test_fold_removes_case_and_accents_so_alvarez_sorts_before_berg() -> None:

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from chalicelib.core import passwords
+from chalicelib.core.errors import ServiceUnavailableError, UnauthenticatedError
+from chalicelib.core.jwt import TokenSigner
 from chalicelib.domain.imports import ImportOptions, PasswordPolicy
-from chalicelib.errors import ServiceUnavailableError, UnauthenticatedError
 from chalicelib.repositories.mail import MemoryMailer, MemorySentMailLog
 from chalicelib.repositories.memory import (
     MemoryCustomerRepository,
@@ -22,8 +24,6 @@ from chalicelib.repositories.memory import (
     MemoryResetRequestQueue,
     MemoryThrottleRepository,
 )
-from chalicelib.security import passwords
-from chalicelib.security.tokens import TokenSigner
 from chalicelib.services import import_passwords
 from chalicelib.services.accounts import AccountService
 from chalicelib.services.imports import ImportService
@@ -409,8 +409,8 @@ def test_the_generated_placeholder_of_the_cookie_key_secret_reads_as_not_set(
     settings must not say it is set, and the import must still warn."""
     from aws_lambda_powertools.utilities import parameters
 
-    from chalicelib.repositories.secrets import ParameterSecret
-    from chalicelib.settings import Settings
+    from chalicelib.core.secrets import ParameterSecret
+    from chalicelib.core.settings import Settings
 
     values = {"/ref/key": '{"unset": true, "placeholder": "Xy12"}'}
     monkeypatch.setattr(parameters, "get_parameter", lambda name, **_: values[name])

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from chalicelib.core.settings import Settings, get_settings
 from chalicelib.repositories.memory import MemoryConfigRepository
 from chalicelib.services.config import SEEDED_PUBLIC_API_URL, ConfigService
-from chalicelib.settings import Settings, get_settings
 
 LOCAL = "http://127.0.0.1:8123"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from chalicelib.clock import new_id
+from chalicelib.core.clock import new_id
 from chalicelib.domain.privacy import (
     Consent,
     consent_changes,

@@ -2,10 +2,10 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.errors import InvalidCursorError, UnauthenticatedError
-from chalicelib.security.cursors import CursorCodec
-from chalicelib.security.passwords import hash_password, verify_password
-from chalicelib.security.tokens import TokenSigner
+from chalicelib.core.cursors import CursorCodec
+from chalicelib.core.errors import InvalidCursorError, UnauthenticatedError
+from chalicelib.core.jwt import TokenSigner
+from chalicelib.core.passwords import hash_password, verify_password
 from tests.factories import FIXED_NOW
 
 SECRET = "s" * 40

@@ -6,13 +6,15 @@ from datetime import date, timedelta
 
 import pytest
 
-from chalicelib.errors import (
+from chalicelib.core.cursors import CursorCodec
+from chalicelib.core.errors import (
     InvalidInputError,
     NotFoundError,
     RuleViolationError,
     ThrottledError,
     UnauthenticatedError,
 )
+from chalicelib.core.jwt import TokenSigner
 from chalicelib.repositories.memory import (
     MemoryConfigRepository,
     MemoryCustomerRepository,
@@ -20,8 +22,6 @@ from chalicelib.repositories.memory import (
     MemoryThrottleRepository,
 )
 from chalicelib.schemas.customers import CreateCustomerRequest, ListCustomersParams, UpdateCustomerRequest
-from chalicelib.security.cursors import CursorCodec
-from chalicelib.security.tokens import TokenSigner
 from chalicelib.services.auth import AuthService
 from chalicelib.services.config import ConfigService
 from chalicelib.services.customers import CustomerService

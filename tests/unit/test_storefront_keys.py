@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.errors import InvalidStorefrontKeyError, StorefrontKeyRequiredError, StorefrontKeyRevokedError
+from chalicelib.core.errors import (
+    InvalidStorefrontKeyError,
+    StorefrontKeyRequiredError,
+    StorefrontKeyRevokedError,
+)
 from chalicelib.repositories.memory import MemoryStorefrontKeyRepository
 from chalicelib.services.storefront_keys import StorefrontKeyService
 from tests.factories import FixedClock, sequential_ids

@@ -8,7 +8,7 @@ import hmac
 import json
 from typing import Any
 
-from chalicelib.errors import InvalidCursorError
+from chalicelib.core.errors import InvalidCursorError
 
 _MAX_CURSOR_LENGTH = 2048
 

@@ -8,7 +8,7 @@ from typing import Literal
 
 import jwt
 
-from chalicelib.errors import UnauthenticatedError
+from chalicelib.core.errors import UnauthenticatedError
 
 Audience = Literal["clientele:admin", "clientele:store"]
 _ALGORITHM = "HS256"

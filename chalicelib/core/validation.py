@@ -6,7 +6,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from chalicelib.errors import InvalidInputError
+from chalicelib.core.errors import InvalidInputError
 
 M = TypeVar("M", bound=BaseModel)
 

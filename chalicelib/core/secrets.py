@@ -14,9 +14,9 @@ from typing import Any, Protocol
 
 import boto3
 
-from chalicelib.errors import ServiceUnavailableError
-from chalicelib.observability import logger
-from chalicelib.settings import Settings
+from chalicelib.core.errors import ServiceUnavailableError
+from chalicelib.core.observability import logger
+from chalicelib.core.settings import Settings
 
 SECRETS_MANAGER_REFERENCE = "/aws/reference/secretsmanager/"
 # What infra generates into a secret that only the merchant can fill (the PrestaShop cookie key):
