@@ -97,7 +97,7 @@ def seed(rng: random.Random) -> list[str]:
     from chalicelib.domain.customers import Connection, Customer
     from chalicelib.models import keys
     from chalicelib.models.base import TableRecord
-    from chalicelib.models.customer import EmailRecord
+    from chalicelib.models.customers import EmailRecord
     from chalicelib.repositories.config import DynamoConfigRepository
     from chalicelib.repositories.customer_mapping import to_record
     from chalicelib.repositories.customers import DynamoCustomerRepository, _membership

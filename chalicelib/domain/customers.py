@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Literal
 
 from chalicelib.domain.addresses import Address
 from chalicelib.domain.privacy import Consent, ImportRow
@@ -187,12 +187,3 @@ class CustomerQuery:
     sort_given: bool = True
     # Repository-specific position, already verified (the service checks the signature).
     position: dict[str, Any] | None = None
-
-
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    items: list[T]
-    next_position: dict[str, Any] | None

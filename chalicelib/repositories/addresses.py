@@ -9,12 +9,11 @@ from chalicelib.core.clock import iso, parse_iso
 from chalicelib.core.errors import ConflictError, NotFoundError
 from chalicelib.core.text import fold
 from chalicelib.domain.addresses import Address, AddressFilters, owner_of
-from chalicelib.domain.customers import Page
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord, index_by_number
-from chalicelib.models.customer import AddressRecord
-from chalicelib.repositories.dynamo_errors import conditional, dynamo_errors, to_low_level
-from chalicelib.repositories.paging import read_page
+from chalicelib.models.customers import AddressRecord
+from chalicelib.models.errors import conditional, dynamo_errors, to_low_level
+from chalicelib.models.paging import Page, read_page
 
 
 def postcode_key(postcode: str | None) -> str:

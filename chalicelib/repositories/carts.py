@@ -21,19 +21,14 @@ from chalicelib.domain.carts import (
     StatusChange,
     Voucher,
 )
-from chalicelib.domain.customers import Customer, Page
+from chalicelib.domain.customers import Customer
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord, index_by_number
 from chalicelib.models.carts import CartRecord, OrderRecord, VoucherRecord
-from chalicelib.models.customer import AddressRecord
+from chalicelib.models.customers import AddressRecord
+from chalicelib.models.errors import TransactionCancelledError, conditional, dynamo_errors, run_transaction
+from chalicelib.models.paging import MAX_ITEMS_READ_PER_PAGE, Page, index_page
 from chalicelib.repositories.customers import DynamoCustomerRepository
-from chalicelib.repositories.dynamo_errors import (
-    TransactionCancelledError,
-    conditional,
-    dynamo_errors,
-    run_transaction,
-)
-from chalicelib.repositories.paging import MAX_ITEMS_READ_PER_PAGE, index_page
 
 # Ids are ULIDs: anything longer is not one of ours (and could exceed DynamoDB's key size).
 MAX_ID_LENGTH = 64

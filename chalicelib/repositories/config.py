@@ -9,8 +9,8 @@ from pynamodb.expressions.update import Action
 from chalicelib.core.clock import Clock, iso, utc_now
 from chalicelib.domain.config import ConfigEntry, ConfigKind, DeleteOutcome, ShopConfig
 from chalicelib.models import keys
-from chalicelib.models.config import ConfigRecord
-from chalicelib.repositories.dynamo_errors import conditional, dynamo_errors
+from chalicelib.models.errors import conditional, dynamo_errors
+from chalicelib.models.shop import ConfigRecord
 
 SETTINGS = "SETTINGS"
 KINDS: tuple[ConfigKind, ...] = ("TITLE", "GROUP", "CONTACT", "ORDER_MESSAGE")

@@ -10,7 +10,7 @@ from chalicelib.core.text import normalise_email
 from chalicelib.domain.customers import Customer
 from chalicelib.domain.privacy import Consent, ImportRow
 from chalicelib.models import keys
-from chalicelib.models.customer import CustomerRecord
+from chalicelib.models.customers import CustomerRecord
 from chalicelib.repositories.customer_plan import index_partitions, index_sort_keys
 
 # What a membership item carries: everything a list row shows, nothing secret.

@@ -29,7 +29,6 @@ from chalicelib.domain.customers import (
     CustomerFilters,
     CustomerQuery,
     CustomerView,
-    Page,
     PendingRegistration,
     TokenScope,
 )
@@ -37,8 +36,7 @@ from chalicelib.domain.customers import Connection as SignIn
 from chalicelib.domain.privacy import Consent, consent_changes
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord, index_by_number
-from chalicelib.models.config import ConfigRecord
-from chalicelib.models.customer import (
+from chalicelib.models.customers import (
     AccountTokenRecord,
     AddressRecord,
     ConnectionRecord,
@@ -49,6 +47,9 @@ from chalicelib.models.customer import (
     GroupMembershipRecord,
     PendingRegistrationRecord,
 )
+from chalicelib.models.errors import dynamo_errors, from_low_level, run_transaction, to_low_level
+from chalicelib.models.paging import MAX_ITEMS_READ_PER_PAGE, Page, read_page
+from chalicelib.models.shop import ConfigRecord
 from chalicelib.repositories.addresses import from_address_record
 from chalicelib.repositories.config import DynamoConfigRepository
 from chalicelib.repositories.customer_mapping import (
@@ -59,8 +60,6 @@ from chalicelib.repositories.customer_mapping import (
     to_summary,
 )
 from chalicelib.repositories.customer_plan import Plan, matches, plan_customer_query
-from chalicelib.repositories.dynamo_errors import dynamo_errors, from_low_level, run_transaction, to_low_level
-from chalicelib.repositories.paging import MAX_ITEMS_READ_PER_PAGE, read_page
 from chalicelib.repositories.ports import CustomerRepository
 
 _CONNECTIONS_KEPT = 10

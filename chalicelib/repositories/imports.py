@@ -13,7 +13,6 @@ from chalicelib.core.clock import iso, parse_iso
 from chalicelib.core.errors import AlreadyExistsError, ConflictError, NotFoundError, ServiceUnavailableError
 from chalicelib.core.observability import logger
 from chalicelib.core.settings import Settings
-from chalicelib.domain.customers import Page
 from chalicelib.domain.imports import (
     ExportJob,
     ImportColumn,
@@ -26,6 +25,7 @@ from chalicelib.domain.imports import (
 )
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord
+from chalicelib.models.errors import conditional, dynamo_errors, from_low_level, to_low_level
 from chalicelib.models.imports import (
     ExportJobRecord,
     ImportErrorRecord,
@@ -33,7 +33,7 @@ from chalicelib.models.imports import (
     ImportMappingRecord,
     ImportPreviewRecord,
 )
-from chalicelib.repositories.dynamo_errors import conditional, dynamo_errors, from_low_level, to_low_level
+from chalicelib.models.paging import Page
 
 
 def _job_record(job: ImportJob) -> ImportJobRecord:

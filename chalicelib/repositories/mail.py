@@ -19,8 +19,8 @@ from chalicelib.core.observability import logger
 from chalicelib.core.settings import Settings
 from chalicelib.domain.mail import OutboundMail
 from chalicelib.models import keys
-from chalicelib.models.customer import SentMailRecord
-from chalicelib.repositories.dynamo_errors import conditional, dynamo_errors
+from chalicelib.models.customers import SentMailRecord
+from chalicelib.models.errors import conditional, dynamo_errors
 
 # Headers are folded at 998 characters (RFC 5322's limit), not 78: the default policy turns a long
 # header without spaces — a List-Unsubscribe URL — into RFC 2047 encoded words mail clients can't use.

@@ -6,13 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.core.clock import iso, parse_iso
-from chalicelib.domain.customers import Page
 from chalicelib.domain.threads import MailboxState, UnprocessedMail
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord, index_by_number
-from chalicelib.models.threads import MailboxStateRecord, UnprocessedMailRecord
-from chalicelib.repositories.dynamo_errors import conditional, dynamo_errors
-from chalicelib.repositories.paging import index_page
+from chalicelib.models.errors import conditional, dynamo_errors
+from chalicelib.models.paging import Page, index_page
+from chalicelib.models.support import MailboxStateRecord, UnprocessedMailRecord
 
 
 def _from_unprocessed(record: UnprocessedMailRecord) -> UnprocessedMail:

@@ -33,7 +33,6 @@ from chalicelib.domain.customers import (
     Customer,
     CustomerQuery,
     CustomerView,
-    Page,
     PendingRegistration,
     ResetRequest,
     TokenScope,
@@ -43,6 +42,7 @@ from chalicelib.domain.imports import ExportJob, ImportJob, ImportMapping, Previ
 from chalicelib.domain.privacy import Consent, consent_changes
 from chalicelib.domain.storefront_keys import StorefrontKey
 from chalicelib.models import keys
+from chalicelib.models.paging import Page
 from chalicelib.repositories.addresses import address_matches, plan_address_query
 from chalicelib.repositories.addresses import order_key as address_order_key
 from chalicelib.repositories.customer_plan import matches, order_key, plan_customer_query

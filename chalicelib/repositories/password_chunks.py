@@ -15,8 +15,8 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.core.clock import iso, parse_iso
 from chalicelib.core.errors import ConflictError
 from chalicelib.models import keys
+from chalicelib.models.errors import conditional, dynamo_errors, run_transaction
 from chalicelib.models.imports import ImportPasswordChunkRecord, ImportPasswordProgressRecord
-from chalicelib.repositories.dynamo_errors import conditional, dynamo_errors, run_transaction
 
 ChunkState = Literal["pending", "done", "failed"]
 

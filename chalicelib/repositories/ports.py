@@ -15,7 +15,6 @@ from chalicelib.domain.customers import (
     Customer,
     CustomerQuery,
     CustomerView,
-    Page,
     PendingRegistration,
     ResetRequest,
     TokenScope,
@@ -24,6 +23,7 @@ from chalicelib.domain.employees import Employee
 from chalicelib.domain.imports import ExportJob, ImportJob, ImportMapping, PreviewRow, RowError
 from chalicelib.domain.privacy import Consent
 from chalicelib.domain.storefront_keys import StorefrontKey
+from chalicelib.models.paging import Page
 
 
 class CustomerRepository(Protocol):

@@ -21,7 +21,7 @@ from chalicelib.domain.threads import Message
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord, index_by_number
 from chalicelib.models.carts import CartRecord, OrderRecord
-from chalicelib.models.customer import (
+from chalicelib.models.customers import (
     AccountTokenRecord,
     CustomerRecord,
     ErasureRecord,
@@ -29,9 +29,9 @@ from chalicelib.models.customer import (
     GuestConsentRecord,
     SuppressionRecord,
 )
-from chalicelib.models.threads import MessageRecord, ThreadEventRecord, ThreadRecord
+from chalicelib.models.errors import conditional, dynamo_errors
+from chalicelib.models.support import MessageRecord, ThreadEventRecord, ThreadRecord
 from chalicelib.repositories.carts import from_cart_record
-from chalicelib.repositories.dynamo_errors import conditional, dynamo_errors
 from chalicelib.repositories.threads import from_message_record, from_thread_record, to_thread_record
 
 # What erased personal data is replaced with.

@@ -8,8 +8,8 @@ from datetime import timedelta
 from chalicelib.core.clock import iso, parse_iso
 from chalicelib.domain.customers import ResetRequest
 from chalicelib.models import keys
-from chalicelib.models.customer import ResetRequestRecord
-from chalicelib.repositories.dynamo_errors import dynamo_errors
+from chalicelib.models.customers import ResetRequestRecord
+from chalicelib.models.errors import dynamo_errors
 
 # A request the worker never took is forgotten (TTL): the mail it owed would be stale anyway.
 KEPT = timedelta(days=1)

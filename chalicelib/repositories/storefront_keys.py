@@ -8,8 +8,8 @@ from chalicelib.core.clock import iso, parse_iso
 from chalicelib.core.errors import AlreadyExistsError, NotFoundError
 from chalicelib.domain.storefront_keys import StorefrontKey
 from chalicelib.models import keys
-from chalicelib.models.storefront_key import StorefrontKeyRecord
-from chalicelib.repositories.dynamo_errors import conditional, dynamo_errors
+from chalicelib.models.errors import conditional, dynamo_errors
+from chalicelib.models.storefront_keys import StorefrontKeyRecord
 
 
 def _from_record(record: StorefrontKeyRecord) -> StorefrontKey:

@@ -11,7 +11,6 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.clock import iso, parse_iso
 from chalicelib.core.text import normalise_email
-from chalicelib.domain.customers import Page
 from chalicelib.domain.threads import (
     Attachment,
     DayStats,
@@ -24,8 +23,10 @@ from chalicelib.domain.threads import (
 )
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord, index_by_number
-from chalicelib.models.config import ConfigRecord
-from chalicelib.models.threads import (
+from chalicelib.models.errors import dynamo_errors, run_transaction
+from chalicelib.models.paging import Page, index_page
+from chalicelib.models.shop import ConfigRecord
+from chalicelib.models.support import (
     MessageIdRecord,
     MessageRecord,
     StatsDayRecord,
@@ -33,8 +34,6 @@ from chalicelib.models.threads import (
     ThreadRecord,
     ThreadTagRecord,
 )
-from chalicelib.repositories.dynamo_errors import dynamo_errors, run_transaction
-from chalicelib.repositories.paging import index_page
 
 # Ids are ULIDs: anything longer is not one of ours (and could exceed DynamoDB's key size).
 MAX_ID_LENGTH = 64

@@ -33,8 +33,8 @@ from chalicelib.domain.carts import (
     price_lines,
 )
 from chalicelib.domain.customers import Customer
+from chalicelib.models.errors import TransactionCancelledError
 from chalicelib.repositories.carts import CheckoutWrite, DynamoCartRepository
-from chalicelib.repositories.dynamo_errors import TransactionCancelledError
 from chalicelib.repositories.ports import CustomerRepository
 from chalicelib.schemas.addresses import AddressRequest
 from chalicelib.schemas.carts import CartLineRequest, CheckoutRequest, CreateCartRequest, ListCartsParams

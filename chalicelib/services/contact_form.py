@@ -13,8 +13,8 @@ from chalicelib.core.observability import logger
 from chalicelib.core.text import normalise_email
 from chalicelib.domain.config import ConfigEntry
 from chalicelib.domain.threads import Attachment, Message, Thread
+from chalicelib.models.errors import TransactionCancelledError
 from chalicelib.repositories.carts import DynamoOrderRepository
-from chalicelib.repositories.dynamo_errors import TransactionCancelledError
 from chalicelib.repositories.imports import FileStore
 from chalicelib.repositories.ports import CustomerRepository
 from chalicelib.repositories.threads import DynamoThreadRepository

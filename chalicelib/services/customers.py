@@ -19,9 +19,9 @@ from chalicelib.domain.customers import (
     CustomerQuery,
     CustomerStatus,
     CustomerView,
-    Page,
 )
 from chalicelib.domain.privacy import ConsentSource, follow_flags
+from chalicelib.models.paging import Page
 from chalicelib.repositories.ports import CustomerRepository
 from chalicelib.schemas.config import ShopSettings
 from chalicelib.schemas.customers import (

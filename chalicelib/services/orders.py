@@ -11,8 +11,8 @@ from chalicelib.core.errors import ConflictError, DomainError, NotFoundError
 from chalicelib.core.observability import logger
 from chalicelib.domain.carts import NOT_SPENT, TRANSITIONS, Order, OrderFilters, StatusChange, money_text
 from chalicelib.domain.customers import Customer
+from chalicelib.models.errors import TransactionCancelledError
 from chalicelib.repositories.carts import DynamoOrderRepository
-from chalicelib.repositories.dynamo_errors import TransactionCancelledError
 from chalicelib.repositories.ports import CustomerRepository
 from chalicelib.schemas.carts import ListOrdersParams, OrderStatusRequest
 from chalicelib.services.config import ConfigService

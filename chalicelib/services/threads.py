@@ -27,7 +27,7 @@ from chalicelib.domain.threads import (
     ThreadStatus,
     ThreadView,
 )
-from chalicelib.repositories.dynamo_errors import TransactionCancelledError
+from chalicelib.models.errors import TransactionCancelledError
 from chalicelib.repositories.ports import CustomerRepository, EmployeeRepository
 from chalicelib.repositories.threads import DynamoThreadRepository, ThreadWrite
 from chalicelib.schemas.threads import ForwardRequest, ListThreadsParams, ReplyRequest

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
-from chalicelib.domain.customers import Page
-from chalicelib.repositories.dynamo_errors import dynamo_errors, from_low_level
+from chalicelib.models.errors import dynamo_errors, from_low_level
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of results and where the next one starts (None on the last page)."""
+
+    items: list[T]
+    next_position: dict[str, Any] | None
+
 
 # A page may need more reads than rows when filters are left to check row by row; past this many
 # items read, the page is returned short with a cursor rather than keep the caller waiting.
@@ -67,7 +76,7 @@ def index_page(
     """One page of index GSI<number>'s `partition` (sort keys starting with `prefix`), filtered
     row by row with `keep`; the position is the last row's table and index keys."""
     from chalicelib.models.base import TableRecord, index_by_number
-    from chalicelib.repositories.dynamo_errors import to_low_level
+    from chalicelib.models.errors import to_low_level
 
     def query(start: dict[str, Any] | None, size: int) -> Any:
         sort_attr = getattr(TableRecord, f"gsi{number}sk")
