@@ -16,10 +16,13 @@ from chalicelib.core.errors import ServiceUnavailableError
 from chalicelib.core.jwt import TokenSigner
 from chalicelib.core.secrets import SecretStore, imap_password_store, prestashop_cookie_key_store
 from chalicelib.core.settings import Settings, get_settings
+from chalicelib.customers.accounts import AccountService
+from chalicelib.customers.repository import DynamoCustomerRepository
+from chalicelib.customers.reset_requests import DynamoResetRequestQueue
+from chalicelib.customers.service import CustomerService
 from chalicelib.repositories.addresses import DynamoAddressRepository
 from chalicelib.repositories.carts import DynamoCartRepository, DynamoOrderRepository
 from chalicelib.repositories.config import DynamoConfigRepository
-from chalicelib.repositories.customers import DynamoCustomerRepository
 from chalicelib.repositories.employees import DynamoEmployeeRepository, DynamoThrottleRepository
 from chalicelib.repositories.imports import DynamoImportRepository, FileStore, S3FileStore
 from chalicelib.repositories.mail import (
@@ -41,7 +44,6 @@ from chalicelib.repositories.ports import (
     ThrottleRepository,
 )
 from chalicelib.repositories.privacy import DynamoPrivacyRepository
-from chalicelib.repositories.reset_requests import DynamoResetRequestQueue
 from chalicelib.repositories.storefront_keys import DynamoStorefrontKeyRepository
 from chalicelib.repositories.threads import DynamoThreadRepository
 from chalicelib.security.cart_tokens import CartTokens
@@ -49,14 +51,12 @@ from chalicelib.security.confirm_tokens import ConfirmTokens
 from chalicelib.security.reply_tokens import ReplyTokens
 from chalicelib.security.unsubscribe_tokens import UnsubscribeTokens
 from chalicelib.services.abandoned_carts import AbandonedCartSweep
-from chalicelib.services.accounts import AccountService
 from chalicelib.services.addresses import AddressService
 from chalicelib.services.auth import AuthService
 from chalicelib.services.carts import CartService
 from chalicelib.services.config import ConfigService
 from chalicelib.services.consents import ConsentService
 from chalicelib.services.contact_form import ContactFormService
-from chalicelib.services.customers import CustomerService
 from chalicelib.services.employees import EmployeeService
 from chalicelib.services.erasure import ErasureService
 from chalicelib.services.groups import GroupService

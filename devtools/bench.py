@@ -93,14 +93,14 @@ class Counter:
 
 def seed(rng: random.Random) -> list[str]:
     from chalicelib.core.text import normalise_email
+    from chalicelib.customers.domain import Connection, Customer
+    from chalicelib.customers.mapping import to_record
+    from chalicelib.customers.repository import DynamoCustomerRepository, _membership
     from chalicelib.domain.config import ConfigEntry
-    from chalicelib.domain.customers import Connection, Customer
     from chalicelib.models import keys
     from chalicelib.models.base import TableRecord
     from chalicelib.models.customers import EmailRecord
     from chalicelib.repositories.config import DynamoConfigRepository
-    from chalicelib.repositories.customer_mapping import to_record
-    from chalicelib.repositories.customers import DynamoCustomerRepository, _membership
 
     DynamoConfigRepository().put_entry(ConfigEntry("GROUP", "vip", {"name": "VIP"}))
     ids = []
@@ -191,8 +191,8 @@ def main() -> int:
     with mock_aws():
         from chalicelib import bootstrap
         from chalicelib.core.settings import get_settings
+        from chalicelib.customers.schemas import CreateCustomerRequest, ListCustomersParams
         from chalicelib.models.base import TableRecord
-        from chalicelib.schemas.customers import CreateCustomerRequest, ListCustomersParams
         from chalicelib.wiring import build_container, use_container
 
         bootstrap.ensure_table()

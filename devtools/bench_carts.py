@@ -98,6 +98,7 @@ def main() -> int:
     with mock_aws():
         from chalicelib import bootstrap
         from chalicelib.core.settings import get_settings
+        from chalicelib.customers.schemas import CreateCustomerRequest
         from chalicelib.models.base import TableRecord
         from chalicelib.repositories.mail import MemoryMailer
         from chalicelib.schemas.carts import (
@@ -107,7 +108,6 @@ def main() -> int:
             ListCartsParams,
             ListOrdersParams,
         )
-        from chalicelib.schemas.customers import CreateCustomerRequest
         from chalicelib.services.carts import Shopper
         from chalicelib.wiring import build_container, use_container
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 from chalice.app import Blueprint, Response
 
 from chalicelib.core.observability import logger
-from chalicelib.handlers.http import ADMIN, STAFF, Call, route
-from chalicelib.handlers.presenters import customer_response, customer_view_response, search_result
-from chalicelib.schemas.customers import (
+from chalicelib.customers.schemas import (
     CreateCustomerRequest,
     CustomerResponse,
     CustomerViewResponse,
@@ -17,6 +15,8 @@ from chalicelib.schemas.customers import (
     SearchParams,
     UpdateCustomerRequest,
 )
+from chalicelib.handlers.http import ADMIN, STAFF, Call, route
+from chalicelib.handlers.presenters import customer_response, customer_view_response, search_result
 from chalicelib.schemas.lists import CustomerListResponse, SearchResponse
 from chalicelib.wiring import container
 

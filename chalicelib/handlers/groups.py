@@ -6,6 +6,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.core.errors import ForbiddenError, UnauthenticatedError
 from chalicelib.core.schemas import PageParams
+from chalicelib.customers.schemas import CustomerResponse
 from chalicelib.domain.employees import Principal
 from chalicelib.handlers.http import ADMIN, PUBLIC, STAFF, Call, route
 from chalicelib.handlers.presenters import customer_response, group_response, pricing_response
@@ -17,7 +18,6 @@ from chalicelib.schemas.config import (
     PricingResponse,
     UpdateGroupRequest,
 )
-from chalicelib.schemas.customers import CustomerResponse
 from chalicelib.schemas.lists import GroupListResponse, MemberListResponse
 from chalicelib.wiring import container
 

@@ -4,15 +4,24 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from chalicelib.customers.account_schemas import MeResponse
+from chalicelib.customers.domain import Customer, CustomerView
+from chalicelib.customers.schemas import (
+    ConnectionResponse,
+    CustomerResponse,
+    CustomerStats,
+    CustomerViewResponse,
+    GroupSummary,
+    OrdersSection,
+    SearchResultResponse,
+)
 from chalicelib.domain.addresses import Address
 from chalicelib.domain.carts import Cart, Order, money_text
 from chalicelib.domain.config import ConfigEntry, Title
-from chalicelib.domain.customers import Customer, CustomerView
 from chalicelib.domain.employees import Employee
 from chalicelib.domain.threads import Thread
 from chalicelib.handlers.cart_presenters import cart_summary, order_summary
 from chalicelib.handlers.thread_presenters import thread_response
-from chalicelib.schemas.accounts import MeResponse
 from chalicelib.schemas.addresses import AddressResponse
 from chalicelib.schemas.config import (
     CategoryReductionResponse,
@@ -23,15 +32,6 @@ from chalicelib.schemas.config import (
     PublicContactResponse,
     PublicTitleResponse,
     TitleResponse,
-)
-from chalicelib.schemas.customers import (
-    ConnectionResponse,
-    CustomerResponse,
-    CustomerStats,
-    CustomerViewResponse,
-    GroupSummary,
-    OrdersSection,
-    SearchResultResponse,
 )
 from chalicelib.schemas.staff import EmployeeResponse
 from chalicelib.services.groups import Pricing

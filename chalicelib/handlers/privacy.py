@@ -12,11 +12,11 @@ from chalice.app import Blueprint, CloudWatchEvent, Response
 from chalicelib.core.errors import InvalidInputError, InvalidTokenError
 from chalicelib.core.observability import logger
 from chalicelib.core.validation import validate
+from chalicelib.customers.account_schemas import PersonalDataResponse
 from chalicelib.domain.privacy import ConsentChannel
 from chalicelib.handlers.events import event_time, remaining_time
 from chalicelib.handlers.http import ADMIN, CUSTOMER, PUBLIC, STAFF, Call, parse_json, route
 from chalicelib.handlers.privacy_presenters import consents_response, erasure_response, personal_data_response
-from chalicelib.schemas.accounts import PersonalDataResponse
 from chalicelib.schemas.privacy import (
     ConsentsResponse,
     EraseConfirmRequest,

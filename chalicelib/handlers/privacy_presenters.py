@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from chalicelib.customers.account_schemas import ConnectionRecordResponse, PersonalDataResponse
+from chalicelib.customers.domain import PendingRegistration
 from chalicelib.domain.carts import Voucher
-from chalicelib.domain.customers import PendingRegistration
 from chalicelib.domain.privacy import CONSENT_CHANNELS, Consent, ErasureJob, PersonalData
 from chalicelib.handlers.cart_presenters import cart_summary, order_response
 from chalicelib.handlers.presenters import address_response, customer_response
 from chalicelib.handlers.thread_presenters import _event, message_response, thread_response
 from chalicelib.repositories.imports import FileStore
-from chalicelib.schemas.accounts import ConnectionRecordResponse, PersonalDataResponse
 from chalicelib.schemas.privacy import ConsentResponse, ConsentsResponse, ErasureResponse, ImportRowResponse
 
 

@@ -7,11 +7,7 @@ from typing import Any
 from chalice.app import Blueprint, CloudWatchEvent, Response
 
 from chalicelib.core.observability import logger
-from chalicelib.handlers.events import remaining_time
-from chalicelib.handlers.http import CUSTOMER, PUBLIC, Call, route
-from chalicelib.handlers.idempotency import StoredResponse
-from chalicelib.handlers.presenters import me_response
-from chalicelib.schemas.accounts import (
+from chalicelib.customers.account_schemas import (
     ForgotPasswordRequest,
     MeResponse,
     RegisterRequest,
@@ -23,7 +19,11 @@ from chalicelib.schemas.accounts import (
     VerificationSentResponse,
     VerifyEmailRequest,
 )
-from chalicelib.services.accounts import Session, VerificationSent
+from chalicelib.customers.accounts import Session, VerificationSent
+from chalicelib.handlers.events import remaining_time
+from chalicelib.handlers.http import CUSTOMER, PUBLIC, Call, route
+from chalicelib.handlers.idempotency import StoredResponse
+from chalicelib.handlers.presenters import me_response
 from chalicelib.wiring import container
 
 store = Blueprint(__name__)

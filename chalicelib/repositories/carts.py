@@ -12,6 +12,8 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.clock import iso, parse_iso
 from chalicelib.core.text import normalise_email
+from chalicelib.customers.domain import Customer
+from chalicelib.customers.repository import DynamoCustomerRepository
 from chalicelib.domain.carts import (
     Cart,
     CartFilters,
@@ -21,14 +23,12 @@ from chalicelib.domain.carts import (
     StatusChange,
     Voucher,
 )
-from chalicelib.domain.customers import Customer
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord, index_by_number
 from chalicelib.models.carts import CartRecord, OrderRecord, VoucherRecord
 from chalicelib.models.customers import AddressRecord
 from chalicelib.models.errors import TransactionCancelledError, conditional, dynamo_errors, run_transaction
 from chalicelib.models.paging import MAX_ITEMS_READ_PER_PAGE, Page, index_page
-from chalicelib.repositories.customers import DynamoCustomerRepository
 
 # Ids are ULIDs: anything longer is not one of ours (and could exceed DynamoDB's key size).
 MAX_ID_LENGTH = 64

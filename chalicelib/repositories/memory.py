@@ -24,9 +24,7 @@ from chalicelib.core.errors import (
     NotFoundError,
 )
 from chalicelib.core.text import fold, normalise_email
-from chalicelib.domain.addresses import Address, AddressFilters
-from chalicelib.domain.config import ConfigEntry, ConfigKind, DeleteOutcome, ShopConfig
-from chalicelib.domain.customers import (
+from chalicelib.customers.domain import (
     TOKEN_SCOPES,
     AccountToken,
     Connection,
@@ -37,6 +35,10 @@ from chalicelib.domain.customers import (
     ResetRequest,
     TokenScope,
 )
+from chalicelib.customers.query_plan import matches, order_key, plan_customer_query
+from chalicelib.customers.repository import EmailBlockedError, EmailTakenError, apply_one_by_one
+from chalicelib.domain.addresses import Address, AddressFilters
+from chalicelib.domain.config import ConfigEntry, ConfigKind, DeleteOutcome, ShopConfig
 from chalicelib.domain.employees import Employee
 from chalicelib.domain.imports import ExportJob, ImportJob, ImportMapping, PreviewRow, RowError
 from chalicelib.domain.privacy import Consent, consent_changes
@@ -45,12 +47,6 @@ from chalicelib.models import keys
 from chalicelib.models.paging import Page
 from chalicelib.repositories.addresses import address_matches, plan_address_query
 from chalicelib.repositories.addresses import order_key as address_order_key
-from chalicelib.repositories.customer_plan import matches, order_key, plan_customer_query
-from chalicelib.repositories.customers import (
-    EmailBlockedError,
-    EmailTakenError,
-    apply_one_by_one,
-)
 
 
 class MemoryCustomerRepository:

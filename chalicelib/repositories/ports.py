@@ -7,9 +7,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, Protocol
 
-from chalicelib.domain.addresses import Address, AddressFilters
-from chalicelib.domain.config import ConfigEntry, ConfigKind, DeleteOutcome, ShopConfig
-from chalicelib.domain.customers import (
+from chalicelib.customers.domain import (
     AccountToken,
     Connection,
     Customer,
@@ -19,6 +17,8 @@ from chalicelib.domain.customers import (
     ResetRequest,
     TokenScope,
 )
+from chalicelib.domain.addresses import Address, AddressFilters
+from chalicelib.domain.config import ConfigEntry, ConfigKind, DeleteOutcome, ShopConfig
 from chalicelib.domain.employees import Employee
 from chalicelib.domain.imports import ExportJob, ImportJob, ImportMapping, PreviewRow, RowError
 from chalicelib.domain.privacy import Consent

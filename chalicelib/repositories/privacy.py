@@ -14,8 +14,8 @@ from typing import Any
 from chalicelib.core.clock import iso, parse_iso
 from chalicelib.core.errors import ConflictError
 from chalicelib.core.text import normalise_email
+from chalicelib.customers.domain import TokenScope
 from chalicelib.domain.carts import Cart
-from chalicelib.domain.customers import TokenScope
 from chalicelib.domain.privacy import OPEN_ORDER_STATUSES, ErasureJob
 from chalicelib.domain.threads import Message
 from chalicelib.models import keys

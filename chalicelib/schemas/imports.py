@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
 from chalicelib.core.schemas import Limit, PageParams, RequestModel, ResponseModel
+from chalicelib.customers.schemas import ListCustomersParams
 from chalicelib.domain.imports import (
     DateFormat,
     ExportStatus,
@@ -17,7 +18,6 @@ from chalicelib.domain.imports import (
     ImportStatus,
     PasswordPolicy,
 )
-from chalicelib.schemas.customers import ListCustomersParams
 from chalicelib.services.export_layouts import ExportFormat
 
 ImportKindField = Literal["customers", "addresses"]

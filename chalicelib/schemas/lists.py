@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from chalicelib.core.schemas import ListResponse, ResponseModel
+from chalicelib.customers.schemas import CustomerResponse, SearchResultResponse
 from chalicelib.schemas.config import (
     ContactResponse,
     GroupResponse,
@@ -11,7 +12,6 @@ from chalicelib.schemas.config import (
     PublicTitleResponse,
     TitleResponse,
 )
-from chalicelib.schemas.customers import CustomerResponse, SearchResultResponse
 from chalicelib.schemas.staff import EmployeeResponse
 
 

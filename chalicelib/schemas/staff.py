@@ -8,8 +8,8 @@ from typing import Annotated
 from pydantic import StringConstraints
 
 from chalicelib.core.schemas import Limit, Name, Password, RequestModel, ResponseModel
+from chalicelib.customers.schemas import Email, Language
 from chalicelib.domain.employees import Role
-from chalicelib.schemas.customers import Email, Language
 
 
 class LoginRequest(RequestModel):

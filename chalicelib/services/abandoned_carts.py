@@ -18,8 +18,8 @@ from itertools import islice
 from chalicelib.core.clock import iso
 from chalicelib.core.errors import DomainError
 from chalicelib.core.observability import logger
+from chalicelib.customers.domain import Customer
 from chalicelib.domain.carts import Cart, Voucher, money_text
-from chalicelib.domain.customers import Customer
 from chalicelib.models import keys
 from chalicelib.repositories.carts import DynamoCartRepository
 from chalicelib.repositories.ports import CustomerRepository

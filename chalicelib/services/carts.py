@@ -18,6 +18,9 @@ from chalicelib.core.errors import (
 )
 from chalicelib.core.observability import logger
 from chalicelib.core.text import normalise_email
+from chalicelib.customers.domain import Customer
+from chalicelib.customers.schemas import CreateCustomerRequest, Language
+from chalicelib.customers.service import CustomerService
 from chalicelib.domain.addresses import ADDRESS_FIELDS, Address
 from chalicelib.domain.carts import (
     MAX_CART_LINES,
@@ -32,17 +35,14 @@ from chalicelib.domain.carts import (
     money_text,
     price_lines,
 )
-from chalicelib.domain.customers import Customer
 from chalicelib.models.errors import TransactionCancelledError
 from chalicelib.repositories.carts import CheckoutWrite, DynamoCartRepository
 from chalicelib.repositories.ports import CustomerRepository
 from chalicelib.schemas.addresses import AddressRequest
 from chalicelib.schemas.carts import CartLineRequest, CheckoutRequest, CreateCartRequest, ListCartsParams
-from chalicelib.schemas.customers import CreateCustomerRequest, Language
 from chalicelib.security.cart_tokens import CartTokens
 from chalicelib.services.addresses import AddressService
 from chalicelib.services.config import ConfigService
-from chalicelib.services.customers import CustomerService
 from chalicelib.services.groups import GroupService
 from chalicelib.services.reminder_opt_in import ReminderOptInService
 from chalicelib.services.throttle import Throttle, client_network

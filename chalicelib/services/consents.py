@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from chalicelib.core.clock import Clock, iso, utc_now
 from chalicelib.core.errors import ConflictError, InvalidTokenError, NotFoundError
 from chalicelib.core.observability import logger
-from chalicelib.domain.customers import Customer
+from chalicelib.customers.domain import Customer
 from chalicelib.domain.privacy import (
     Consent,
     ConsentChannel,

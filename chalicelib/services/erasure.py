@@ -22,7 +22,8 @@ from chalicelib.core.clock import Clock, utc_now
 from chalicelib.core.errors import ConflictError, InvalidTokenError, NotFoundError
 from chalicelib.core.observability import logger
 from chalicelib.core.text import normalise_email
-from chalicelib.domain.customers import AccountToken, Customer
+from chalicelib.customers.accounts import token_hash
+from chalicelib.customers.domain import AccountToken, Customer
 from chalicelib.domain.imports import FINISHED
 from chalicelib.domain.privacy import ErasureJob, step_after
 from chalicelib.repositories.imports import FileStore
@@ -30,7 +31,6 @@ from chalicelib.repositories.mailboxes import DynamoMailboxRepository
 from chalicelib.repositories.ports import CustomerRepository, ImportRepository
 from chalicelib.repositories.privacy import DynamoPrivacyRepository
 from chalicelib.security.unsubscribe_tokens import email_hash
-from chalicelib.services.accounts import token_hash
 from chalicelib.services.config import ConfigService
 from chalicelib.services.contact_form import ATTACHMENT_PREFIX
 from chalicelib.services.imports import EXPORT_PREFIX

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Literal, get_args
 
-from chalicelib.domain.customers import Customer
+from chalicelib.customers.domain import Customer
 
 ExportFormat = Literal["clientele", "prestashop-import", "prestashop8", "shopify"]
 EXPORT_FORMATS: tuple[str, ...] = get_args(ExportFormat)

@@ -13,12 +13,12 @@ from chalicelib.core.errors import (
     NotFoundError,
     RuleViolationError,
 )
+from chalicelib.customers.domain import Customer
+from chalicelib.customers.schemas import ListCustomersParams, UpdateCustomerRequest
+from chalicelib.customers.service import CustomerService
 from chalicelib.domain.config import ConfigEntry
-from chalicelib.domain.customers import Customer
 from chalicelib.schemas.config import GroupRequest, UpdateGroupRequest
-from chalicelib.schemas.customers import ListCustomersParams, UpdateCustomerRequest
 from chalicelib.services.config import DEFAULT_GROUP_IDS, ConfigService
-from chalicelib.services.customers import CustomerService
 
 VISITOR_GROUP = "visitor"
 # Members moved per delete request: bounded so the request ends well inside the Lambda timeout;

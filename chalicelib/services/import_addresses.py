@@ -20,8 +20,8 @@ from pydantic import ValidationError
 from chalicelib.core.errors import DomainError, InvalidInputError
 from chalicelib.core.text import fold, normalise_email
 from chalicelib.core.validation import fields_of
+from chalicelib.customers.domain import Customer
 from chalicelib.domain.addresses import Address
-from chalicelib.domain.customers import Customer
 from chalicelib.domain.imports import ImportMode
 from chalicelib.schemas.addresses import AddressRequest, UpdateAddressRequest
 from chalicelib.services import import_values

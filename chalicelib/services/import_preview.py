@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from chalicelib.domain.customers import Customer
+from chalicelib.customers.domain import Customer
 from chalicelib.domain.imports import PREVIEW_ROWS, ImportWarning, PreviewRow, RowError
 from chalicelib.services import csv_format
 

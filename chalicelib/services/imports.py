@@ -37,8 +37,10 @@ from chalicelib.core.observability import logger, metrics
 from chalicelib.core.passwords import verify_password
 from chalicelib.core.text import fold, normalise_email
 from chalicelib.core.validation import fields_of
+from chalicelib.customers.domain import Customer
+from chalicelib.customers.schemas import CreateCustomerRequest, ListCustomersParams, UpdateCustomerRequest
+from chalicelib.customers.service import CustomerService
 from chalicelib.domain.addresses import ADDRESS_FIELDS
-from chalicelib.domain.customers import Customer
 from chalicelib.domain.imports import (
     FINISHED,
     IGNORE,
@@ -57,7 +59,6 @@ from chalicelib.domain.privacy import IMPORT_ROWS_KEPT, ImportRow
 from chalicelib.repositories.imports import FileStore
 from chalicelib.repositories.ports import CustomerRepository, ImportRepository
 from chalicelib.schemas.addresses import AddressRequest, UpdateAddressRequest
-from chalicelib.schemas.customers import CreateCustomerRequest, ListCustomersParams, UpdateCustomerRequest
 from chalicelib.services import (
     csv_format,
     export_layouts,
@@ -68,7 +69,6 @@ from chalicelib.services import (
 )
 from chalicelib.services.addresses import AddressService
 from chalicelib.services.config import ConfigService
-from chalicelib.services.customers import CustomerService
 from chalicelib.services.export_layouts import ExportFormat
 from chalicelib.services.import_password_workers import (
     ImportPasswordWorkers,

@@ -6,7 +6,7 @@ from typing import Any
 
 from chalicelib.core.errors import DomainError, ServiceUnavailableError
 from chalicelib.core.observability import logger
-from chalicelib.domain.customers import Customer
+from chalicelib.customers.domain import Customer
 from chalicelib.domain.mail import OutboundMail
 from chalicelib.repositories.mail import Mailer, SentMailLog
 from chalicelib.services.config import ConfigService

@@ -9,8 +9,8 @@ from chalicelib.core.clock import Clock, utc_now
 from chalicelib.core.cursors import CursorCodec
 from chalicelib.core.errors import ConflictError, DomainError, NotFoundError
 from chalicelib.core.observability import logger
+from chalicelib.customers.domain import Customer
 from chalicelib.domain.carts import NOT_SPENT, TRANSITIONS, Order, OrderFilters, StatusChange, money_text
-from chalicelib.domain.customers import Customer
 from chalicelib.models.errors import TransactionCancelledError
 from chalicelib.repositories.carts import DynamoOrderRepository
 from chalicelib.repositories.ports import CustomerRepository

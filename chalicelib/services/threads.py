@@ -16,8 +16,8 @@ from chalicelib.core.clock import Clock, IdFactory, new_id, utc_now
 from chalicelib.core.cursors import CursorCodec
 from chalicelib.core.errors import ConflictError, DomainError, NotFoundError, RuleViolationError
 from chalicelib.core.observability import logger
+from chalicelib.customers.domain import Customer
 from chalicelib.domain.config import ConfigEntry
-from chalicelib.domain.customers import Customer
 from chalicelib.domain.threads import (
     DayStats,
     Message,

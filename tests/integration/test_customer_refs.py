@@ -12,11 +12,11 @@ from moto import mock_aws
 
 from chalicelib import bootstrap
 from chalicelib.core.errors import MerchantRefTakenError
+from chalicelib.customers.domain import Customer
+from chalicelib.customers.mapping import to_record
+from chalicelib.customers.repository import DynamoCustomerRepository
 from chalicelib.domain.config import ConfigEntry
-from chalicelib.domain.customers import Customer
 from chalicelib.repositories.config import DynamoConfigRepository
-from chalicelib.repositories.customer_mapping import to_record
-from chalicelib.repositories.customers import DynamoCustomerRepository
 from chalicelib.repositories.ports import CustomerRepository
 from tests.integration.conftest import Api
 from tests.integration.test_customer_repository_contract import (  # noqa: F401 (fixtures)

@@ -12,14 +12,10 @@ from moto import mock_aws
 from chalicelib import bootstrap
 from chalicelib.core.errors import ConflictError, InvalidInputError
 from chalicelib.core.text import fold
+from chalicelib.customers.domain import Connection, Customer, CustomerFilters, CustomerQuery
+from chalicelib.customers.repository import DynamoCustomerRepository, EmailBlockedError, EmailTakenError
 from chalicelib.domain.config import ConfigEntry
-from chalicelib.domain.customers import Connection, Customer, CustomerFilters, CustomerQuery
 from chalicelib.repositories.config import DynamoConfigRepository
-from chalicelib.repositories.customers import (
-    DynamoCustomerRepository,
-    EmailBlockedError,
-    EmailTakenError,
-)
 from chalicelib.repositories.memory import MemoryConfigRepository, MemoryCustomerRepository
 from chalicelib.repositories.ports import ConfigRepository, CustomerRepository
 from tests.factories import FIXED_NOW
@@ -224,7 +220,7 @@ FILTERS = [
 def test_filters_return_exactly_the_matching_customers(
     repository: CustomerRepository, filters: CustomerFilters, sort_given: bool
 ) -> None:
-    from chalicelib.repositories.customer_plan import matches
+    from chalicelib.customers.query_plan import matches
 
     customers = seed(repository)
     expected = {c.id for c in customers if matches(c, filters)}

@@ -27,7 +27,7 @@ def cookie_key(aws: None, mailbox: MemoryMailer, tmp_path: Path) -> FileSecret:
 
 
 def stored_hash(email: str) -> str | None:
-    from chalicelib.repositories.customers import DynamoCustomerRepository
+    from chalicelib.customers.repository import DynamoCustomerRepository
 
     customer = DynamoCustomerRepository().get_by_email(email)  # the stored record
     assert customer is not None

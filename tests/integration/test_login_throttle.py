@@ -10,10 +10,10 @@ import pytest
 
 from chalicelib.core.errors import DomainError, ThrottledError, UnauthenticatedError
 from chalicelib.core.settings import get_settings
+from chalicelib.customers import accounts as accounts_module
+from chalicelib.customers.account_schemas import RegisterRequest
 from chalicelib.repositories.mail import MemoryMailer
-from chalicelib.schemas.accounts import RegisterRequest
 from chalicelib.schemas.staff import CreateEmployeeRequest
-from chalicelib.services import accounts as accounts_module
 from chalicelib.services import auth as auth_module
 from chalicelib.wiring import build_container, container, use_container
 from tests.factories import FixedClock

@@ -241,7 +241,7 @@ def test_a_redelivered_reset_request_mails_once(
 ) -> None:
     """At-least-once: a worker that crashed after mailing (before dropping the request), or two
     overlapping runs, handle the same queued request twice; it is mailed once."""
-    from chalicelib.repositories.reset_requests import DynamoResetRequestQueue
+    from chalicelib.customers.reset_requests import DynamoResetRequestQueue
 
     register(anonymous)
     anonymous.json("POST", "/store/password/forgot", {"email": "lea@example.com"})

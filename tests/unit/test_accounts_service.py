@@ -13,7 +13,11 @@ import pytest
 from chalicelib.core.cursors import CursorCodec
 from chalicelib.core.errors import InvalidTokenError, ServiceUnavailableError, UnauthenticatedError
 from chalicelib.core.jwt import TokenSigner
-from chalicelib.domain.customers import AccountToken
+from chalicelib.customers.account_schemas import RegisterRequest, UpdateMeRequest
+from chalicelib.customers.accounts import AccountService, Session, VerificationSent, token_hash
+from chalicelib.customers.domain import AccountToken
+from chalicelib.customers.schemas import CreateCustomerRequest
+from chalicelib.customers.service import CustomerService
 from chalicelib.domain.mail import OutboundMail
 from chalicelib.repositories.mail import MemoryMailer, MemorySentMailLog, OutboxMailer
 from chalicelib.repositories.memory import (
@@ -22,11 +26,7 @@ from chalicelib.repositories.memory import (
     MemoryResetRequestQueue,
     MemoryThrottleRepository,
 )
-from chalicelib.schemas.accounts import RegisterRequest, UpdateMeRequest
-from chalicelib.schemas.customers import CreateCustomerRequest
-from chalicelib.services.accounts import AccountService, Session, VerificationSent, token_hash
 from chalicelib.services.config import ConfigService
-from chalicelib.services.customers import CustomerService
 from chalicelib.services.mail_templates import render
 from chalicelib.services.notifications import Notifier
 from chalicelib.services.throttle import LoginThrottle, Throttle
@@ -226,7 +226,7 @@ def test_a_failed_send_releases_the_claim(clock: FixedClock) -> None:
     config = ConfigService(MemoryConfigRepository(), monotonic=lambda: 0.0)
     config.seed_defaults()
     log = MemorySentMailLog()
-    from chalicelib.domain.customers import Customer
+    from chalicelib.customers.domain import Customer
 
     customer = Customer(
         id="c1",

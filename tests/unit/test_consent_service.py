@@ -9,18 +9,18 @@ import pytest
 from chalicelib.core.clock import iso
 from chalicelib.core.cursors import CursorCodec
 from chalicelib.core.errors import InvalidTokenError, NotFoundError
+from chalicelib.customers.schemas import CreateCustomerRequest
+from chalicelib.customers.service import CustomerService
 from chalicelib.repositories.mail import MemoryMailer, MemorySentMailLog
 from chalicelib.repositories.memory import (
     MemoryConfigRepository,
     MemoryCustomerRepository,
     MemorySuppressionRepository,
 )
-from chalicelib.schemas.customers import CreateCustomerRequest
 from chalicelib.security.confirm_tokens import ConfirmTokens
 from chalicelib.security.unsubscribe_tokens import UnsubscribeTokens, email_hash
 from chalicelib.services.config import ConfigService
 from chalicelib.services.consents import ConsentService
-from chalicelib.services.customers import CustomerService
 from chalicelib.services.notifications import Notifier
 from chalicelib.services.reminder_opt_in import ReminderOptInService
 from tests.factories import FixedClock, sequential_ids

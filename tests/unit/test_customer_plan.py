@@ -1,7 +1,7 @@
 from datetime import UTC, date, datetime
 
-from chalicelib.domain.customers import CustomerFilters, CustomerQuery
-from chalicelib.repositories.customer_plan import plan_customer_query
+from chalicelib.customers.domain import CustomerFilters, CustomerQuery
+from chalicelib.customers.query_plan import plan_customer_query
 
 
 def plan(sort: str = "id", descending: bool = False, sort_given: bool = True, **filters: object):

@@ -8,8 +8,8 @@ import io
 
 import pytest
 
-from chalicelib.domain.customers import Customer
-from chalicelib.schemas.customers import ListCustomersParams, UpdateCustomerRequest
+from chalicelib.customers.domain import Customer
+from chalicelib.customers.schemas import ListCustomersParams, UpdateCustomerRequest
 from chalicelib.services.export_layouts import EXPORT_FORMATS, ExportFormat
 from tests.unit.test_import_service import PRESTASHOP, World, build, deliver, errors, upload
 

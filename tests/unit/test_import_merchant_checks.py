@@ -5,8 +5,8 @@ taking every customer out of all groups but the default one."""
 
 from __future__ import annotations
 
+from chalicelib.customers.schemas import ListCustomersParams, UpdateCustomerRequest
 from chalicelib.domain.imports import ImportOptions
-from chalicelib.schemas.customers import ListCustomersParams, UpdateCustomerRequest
 from tests.unit.test_import_service import PRESTASHOP, World, build, deliver, upload
 
 # PrestaShop's docs/csv_import/customers_import.csv header, with two of its rows.

@@ -10,6 +10,8 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 
+from chalicelib.customers.schemas import UpdateCustomerRequest
+from chalicelib.customers.service import CustomerService
 from chalicelib.domain.imports import ImportJob, ImportOptions
 from chalicelib.repositories.memory import (
     MemoryCustomerRepository,
@@ -17,8 +19,6 @@ from chalicelib.repositories.memory import (
     MemoryImportRepository,
 )
 from chalicelib.repositories.password_chunks import MemoryPasswordChunkRepository
-from chalicelib.schemas.customers import UpdateCustomerRequest
-from chalicelib.services.customers import CustomerService
 from chalicelib.services.import_password_workers import (
     MAX_CHUNK_ATTEMPTS,
     PASSWORD_CHUNK_PREFIX,

@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 
 from chalicelib.core.cursors import CursorCodec
+from chalicelib.customers.schemas import ListCustomersParams
+from chalicelib.customers.service import CustomerService
 from chalicelib.domain.imports import ImportJob, ImportWarning
 from chalicelib.repositories.memory import (
     MemoryAddressRepository,
@@ -17,10 +19,8 @@ from chalicelib.repositories.memory import (
     MemoryFileStore,
     MemoryImportRepository,
 )
-from chalicelib.schemas.customers import ListCustomersParams
 from chalicelib.services.addresses import AddressService
 from chalicelib.services.config import ConfigService
-from chalicelib.services.customers import CustomerService
 from chalicelib.services.imports import ImportService
 from tests.factories import FixedClock, sequential_ids
 
@@ -259,7 +259,7 @@ def test_export_then_import_changes_nothing() -> None:
     deliver(world, upload(world, PRESTASHOP))
     world.customer_service.update(
         world.customers.get_by_email("john@example.com").id,  # type: ignore[union-attr]
-        __import__("chalicelib.schemas.customers", fromlist=["x"]).UpdateCustomerRequest(
+        __import__("chalicelib.customers.schemas", fromlist=["x"]).UpdateCustomerRequest(
             birthday="1980-02-03",
             group_ids=["guest", "customer"],
             default_group_id="guest",

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from chalicelib.customers.domain import Customer
 from chalicelib.domain.config import ConfigEntry
-from chalicelib.domain.customers import Customer
 from chalicelib.domain.imports import IGNORE, ImportOptions, ImportWarning
 from chalicelib.schemas.config import GroupRequest
 from chalicelib.services import csv_format, import_values

@@ -15,6 +15,7 @@ import pytest
 from chalicelib.core import passwords
 from chalicelib.core.errors import ServiceUnavailableError, UnauthenticatedError
 from chalicelib.core.jwt import TokenSigner
+from chalicelib.customers.accounts import AccountService
 from chalicelib.domain.imports import ImportOptions, PasswordPolicy
 from chalicelib.repositories.mail import MemoryMailer, MemorySentMailLog
 from chalicelib.repositories.memory import (
@@ -25,7 +26,6 @@ from chalicelib.repositories.memory import (
     MemoryThrottleRepository,
 )
 from chalicelib.services import import_passwords
-from chalicelib.services.accounts import AccountService
 from chalicelib.services.imports import ImportService
 from chalicelib.services.notifications import Notifier
 from chalicelib.services.throttle import LoginThrottle, Throttle

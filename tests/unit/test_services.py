@@ -15,16 +15,16 @@ from chalicelib.core.errors import (
     UnauthenticatedError,
 )
 from chalicelib.core.jwt import TokenSigner
+from chalicelib.customers.schemas import CreateCustomerRequest, ListCustomersParams, UpdateCustomerRequest
+from chalicelib.customers.service import CustomerService
 from chalicelib.repositories.memory import (
     MemoryConfigRepository,
     MemoryCustomerRepository,
     MemoryEmployeeRepository,
     MemoryThrottleRepository,
 )
-from chalicelib.schemas.customers import CreateCustomerRequest, ListCustomersParams, UpdateCustomerRequest
 from chalicelib.services.auth import AuthService
 from chalicelib.services.config import ConfigService
-from chalicelib.services.customers import CustomerService
 from chalicelib.services.employees import EmployeeService
 from chalicelib.services.throttle import LoginThrottle, client_network
 from tests.factories import FixedClock, sequential_ids

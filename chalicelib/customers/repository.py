@@ -21,8 +21,7 @@ from chalicelib.core.errors import (
     NotFoundError,
 )
 from chalicelib.core.text import fold, normalise_email
-from chalicelib.domain.addresses import Address
-from chalicelib.domain.customers import (
+from chalicelib.customers.domain import (
     TOKEN_SCOPES,
     AccountToken,
     Customer,
@@ -32,7 +31,10 @@ from chalicelib.domain.customers import (
     PendingRegistration,
     TokenScope,
 )
-from chalicelib.domain.customers import Connection as SignIn
+from chalicelib.customers.domain import Connection as SignIn
+from chalicelib.customers.mapping import consent_from_json, from_record, from_summary, to_record, to_summary
+from chalicelib.customers.query_plan import Plan, matches, plan_customer_query
+from chalicelib.domain.addresses import Address
 from chalicelib.domain.privacy import Consent, consent_changes
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord, index_by_number
@@ -52,14 +54,6 @@ from chalicelib.models.paging import MAX_ITEMS_READ_PER_PAGE, Page, read_page
 from chalicelib.models.shop import ConfigRecord
 from chalicelib.repositories.addresses import from_address_record
 from chalicelib.repositories.config import DynamoConfigRepository
-from chalicelib.repositories.customer_mapping import (
-    consent_from_json,
-    from_record,
-    from_summary,
-    to_record,
-    to_summary,
-)
-from chalicelib.repositories.customer_plan import Plan, matches, plan_customer_query
 from chalicelib.repositories.ports import CustomerRepository
 
 _CONNECTIONS_KEPT = 10

@@ -12,7 +12,7 @@ from chalicelib.core.cursors import CursorCodec
 from chalicelib.core.errors import InvalidInputError, NotFoundError
 from chalicelib.core.passwords import hash_password
 from chalicelib.core.text import normalise_email
-from chalicelib.domain.customers import (
+from chalicelib.customers.domain import (
     B2B_FIELDS,
     Customer,
     CustomerFilters,
@@ -20,15 +20,11 @@ from chalicelib.domain.customers import (
     CustomerStatus,
     CustomerView,
 )
+from chalicelib.customers.schemas import CreateCustomerRequest, ListCustomersParams, UpdateCustomerRequest
 from chalicelib.domain.privacy import ConsentSource, follow_flags
 from chalicelib.models.paging import Page
 from chalicelib.repositories.ports import CustomerRepository
 from chalicelib.schemas.config import ShopSettings
-from chalicelib.schemas.customers import (
-    CreateCustomerRequest,
-    ListCustomersParams,
-    UpdateCustomerRequest,
-)
 from chalicelib.services.config import ConfigService
 from chalicelib.services.password_policy import check_password
 

@@ -12,7 +12,7 @@ from typing import Literal
 
 from chalicelib.core.clock import iso
 from chalicelib.core.text import fold, normalise_email
-from chalicelib.domain.customers import Customer, CustomerFilters, CustomerQuery, SortField
+from chalicelib.customers.domain import Customer, CustomerFilters, CustomerQuery, SortField
 from chalicelib.models import keys
 
 # Sort field → the profile index ordered by it.

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from chalicelib.core.clock import iso, parse_iso
-from chalicelib.domain.customers import ResetRequest
+from chalicelib.customers.domain import ResetRequest
 from chalicelib.models import keys
 from chalicelib.models.customers import ResetRequestRecord
 from chalicelib.models.errors import dynamo_errors

@@ -27,7 +27,8 @@ from chalicelib.core.jwt import TokenSigner
 from chalicelib.core.observability import logger
 from chalicelib.core.passwords import CookieKey, hash_password, needs_rehash, verify_password
 from chalicelib.core.text import normalise_email
-from chalicelib.domain.customers import (
+from chalicelib.customers.account_schemas import RegisterRequest, UpdateMeRequest
+from chalicelib.customers.domain import (
     AccountToken,
     Connection,
     Customer,
@@ -36,12 +37,11 @@ from chalicelib.domain.customers import (
     ResetRequest,
     TokenPurpose,
 )
+from chalicelib.customers.schemas import CreateCustomerRequest, UpdateCustomerRequest
+from chalicelib.customers.service import CustomerService
 from chalicelib.domain.employees import Principal
 from chalicelib.repositories.ports import CustomerRepository, ResetRequestQueue
-from chalicelib.schemas.accounts import RegisterRequest, UpdateMeRequest
-from chalicelib.schemas.customers import CreateCustomerRequest, UpdateCustomerRequest
 from chalicelib.services.config import ConfigService
-from chalicelib.services.customers import CustomerService
 from chalicelib.services.notifications import Notifier
 from chalicelib.services.password_policy import check_password
 from chalicelib.services.throttle import LoginThrottle, Throttle

@@ -8,8 +8,8 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, field_validator
 
 from chalicelib.core.schemas import Identifier, Name, Password, RequestModel, ResponseModel, ShortText
-from chalicelib.domain.customers import CustomerStatus
-from chalicelib.schemas.customers import CustomerResponse, Email, Language, _not_in_future
+from chalicelib.customers.domain import CustomerStatus
+from chalicelib.customers.schemas import CustomerResponse, Email, Language, _not_in_future
 from chalicelib.schemas.privacy import ConsentResponse, ErasureResponse, ImportRowResponse
 
 

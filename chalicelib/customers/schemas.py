@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, EmailStr, Field, StringConstraints, field_validator
 
 from chalicelib.core.schemas import Identifier, Limit, Name, Password, RequestModel, ResponseModel, ShortText
-from chalicelib.domain.customers import SORT_FIELDS, CustomerStatus
+from chalicelib.customers.domain import SORT_FIELDS, CustomerStatus
 
 Language = Literal["en", "fr", "es"]
 RiskRating = Literal["none", "low", "medium", "high"]
