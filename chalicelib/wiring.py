@@ -10,6 +10,8 @@ from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
+from chalicelib.addresses.repository import DynamoAddressRepository
+from chalicelib.addresses.service import AddressService
 from chalicelib.core.clock import Clock, IdFactory, new_id, utc_now
 from chalicelib.core.cursors import CursorCodec
 from chalicelib.core.errors import ServiceUnavailableError
@@ -20,7 +22,6 @@ from chalicelib.customers.accounts import AccountService
 from chalicelib.customers.repository import DynamoCustomerRepository
 from chalicelib.customers.reset_requests import DynamoResetRequestQueue
 from chalicelib.customers.service import CustomerService
-from chalicelib.repositories.addresses import DynamoAddressRepository
 from chalicelib.repositories.carts import DynamoCartRepository, DynamoOrderRepository
 from chalicelib.repositories.config import DynamoConfigRepository
 from chalicelib.repositories.employees import DynamoEmployeeRepository, DynamoThrottleRepository
@@ -51,7 +52,6 @@ from chalicelib.security.confirm_tokens import ConfirmTokens
 from chalicelib.security.reply_tokens import ReplyTokens
 from chalicelib.security.unsubscribe_tokens import UnsubscribeTokens
 from chalicelib.services.abandoned_carts import AbandonedCartSweep
-from chalicelib.services.addresses import AddressService
 from chalicelib.services.auth import AuthService
 from chalicelib.services.carts import CartService
 from chalicelib.services.config import ConfigService

@@ -143,8 +143,8 @@ def seed(rng: random.Random) -> list[str]:
             for group_id in groups:
                 batch.save(_membership(customer, group_id))
             ids.append(customer.id)
-    from chalicelib.domain.addresses import Address, address_id
-    from chalicelib.repositories.addresses import _to_record as address_record
+    from chalicelib.addresses.domain import Address, address_id
+    from chalicelib.addresses.repository import _to_record as address_record
 
     countries = ["ES", "FR", "DE", "IT", "PT", "BE", "NL", "GB", "US", "MX"]
     with TableRecord.batch_write() as batch:
@@ -272,7 +272,7 @@ def main() -> int:
         }.items():
             measure(label, "#7", "1-2 Queries", lambda q=q, by=by: len(customers.search(q, by, 50)))
         addresses, groups = services.addresses, services.groups
-        from chalicelib.schemas.addresses import ListAddressesParams
+        from chalicelib.addresses.schemas import ListAddressesParams
 
         measure(
             "addresses of a customer",

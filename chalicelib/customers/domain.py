@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
-from chalicelib.domain.addresses import Address
+from chalicelib.addresses.domain import Address
 from chalicelib.domain.privacy import Consent, ImportRow
 
 CustomerStatus = Literal["active", "pending_approval", "disabled"]

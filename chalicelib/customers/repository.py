@@ -11,6 +11,8 @@ from pynamodb.connection import Connection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.addresses.domain import Address
+from chalicelib.addresses.repository import from_address_record
 from chalicelib.core.clock import iso, parse_iso
 from chalicelib.core.errors import (
     AlreadyExistsError,
@@ -34,7 +36,6 @@ from chalicelib.customers.domain import (
 from chalicelib.customers.domain import Connection as SignIn
 from chalicelib.customers.mapping import consent_from_json, from_record, from_summary, to_record, to_summary
 from chalicelib.customers.query_plan import Plan, matches, plan_customer_query
-from chalicelib.domain.addresses import Address
 from chalicelib.domain.privacy import Consent, consent_changes
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord, index_by_number
@@ -52,7 +53,6 @@ from chalicelib.models.customers import (
 from chalicelib.models.errors import dynamo_errors, from_low_level, run_transaction, to_low_level
 from chalicelib.models.paging import MAX_ITEMS_READ_PER_PAGE, Page, read_page
 from chalicelib.models.shop import ConfigRecord
-from chalicelib.repositories.addresses import from_address_record
 from chalicelib.repositories.config import DynamoConfigRepository
 from chalicelib.repositories.ports import CustomerRepository
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.core.schemas import PageParams
-from chalicelib.handlers.http import ADMIN, CUSTOMER, STAFF, Call, route
-from chalicelib.handlers.presenters import address_response
-from chalicelib.schemas.addresses import (
+from chalicelib.addresses.schemas import (
     AddressListResponse,
     AddressRequest,
     AddressResponse,
     ListAddressesParams,
     UpdateAddressRequest,
 )
+from chalicelib.core.schemas import PageParams
+from chalicelib.handlers.http import ADMIN, CUSTOMER, STAFF, Call, route
+from chalicelib.handlers.presenters import address_response
 from chalicelib.wiring import container
 
 addresses = Blueprint(__name__)

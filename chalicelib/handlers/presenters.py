@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from chalicelib.addresses.domain import Address
+from chalicelib.addresses.schemas import AddressResponse
 from chalicelib.customers.account_schemas import MeResponse
 from chalicelib.customers.domain import Customer, CustomerView
 from chalicelib.customers.schemas import (
@@ -15,14 +17,12 @@ from chalicelib.customers.schemas import (
     OrdersSection,
     SearchResultResponse,
 )
-from chalicelib.domain.addresses import Address
 from chalicelib.domain.carts import Cart, Order, money_text
 from chalicelib.domain.config import ConfigEntry, Title
 from chalicelib.domain.employees import Employee
 from chalicelib.domain.threads import Thread
 from chalicelib.handlers.cart_presenters import cart_summary, order_summary
 from chalicelib.handlers.thread_presenters import thread_response
-from chalicelib.schemas.addresses import AddressResponse
 from chalicelib.schemas.config import (
     CategoryReductionResponse,
     ContactResponse,

@@ -15,6 +15,9 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import IO, Any
 
+from chalicelib.addresses.domain import Address, AddressFilters
+from chalicelib.addresses.repository import address_matches, plan_address_query
+from chalicelib.addresses.repository import order_key as address_order_key
 from chalicelib.core.errors import (
     AlreadyExistsError,
     ConflictError,
@@ -37,7 +40,6 @@ from chalicelib.customers.domain import (
 )
 from chalicelib.customers.query_plan import matches, order_key, plan_customer_query
 from chalicelib.customers.repository import EmailBlockedError, EmailTakenError, apply_one_by_one
-from chalicelib.domain.addresses import Address, AddressFilters
 from chalicelib.domain.config import ConfigEntry, ConfigKind, DeleteOutcome, ShopConfig
 from chalicelib.domain.employees import Employee
 from chalicelib.domain.imports import ExportJob, ImportJob, ImportMapping, PreviewRow, RowError
@@ -45,8 +47,6 @@ from chalicelib.domain.privacy import Consent, consent_changes
 from chalicelib.domain.storefront_keys import StorefrontKey
 from chalicelib.models import keys
 from chalicelib.models.paging import Page
-from chalicelib.repositories.addresses import address_matches, plan_address_query
-from chalicelib.repositories.addresses import order_key as address_order_key
 
 
 class MemoryCustomerRepository:

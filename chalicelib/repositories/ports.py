@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, Protocol
 
+from chalicelib.addresses.domain import Address, AddressFilters
 from chalicelib.customers.domain import (
     AccountToken,
     Connection,
@@ -17,7 +18,6 @@ from chalicelib.customers.domain import (
     ResetRequest,
     TokenScope,
 )
-from chalicelib.domain.addresses import Address, AddressFilters
 from chalicelib.domain.config import ConfigEntry, ConfigKind, DeleteOutcome, ShopConfig
 from chalicelib.domain.employees import Employee
 from chalicelib.domain.imports import ExportJob, ImportJob, ImportMapping, PreviewRow, RowError

@@ -7,6 +7,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
+from chalicelib.addresses.domain import ADDRESS_FIELDS, Address
+from chalicelib.addresses.schemas import AddressRequest
+from chalicelib.addresses.service import AddressService
 from chalicelib.core.clock import Clock, IdFactory, new_id, range_end, range_start, utc_now
 from chalicelib.core.cursors import CursorCodec
 from chalicelib.core.errors import (
@@ -21,7 +24,6 @@ from chalicelib.core.text import normalise_email
 from chalicelib.customers.domain import Customer
 from chalicelib.customers.schemas import CreateCustomerRequest, Language
 from chalicelib.customers.service import CustomerService
-from chalicelib.domain.addresses import ADDRESS_FIELDS, Address
 from chalicelib.domain.carts import (
     MAX_CART_LINES,
     Cart,
@@ -38,10 +40,8 @@ from chalicelib.domain.carts import (
 from chalicelib.models.errors import TransactionCancelledError
 from chalicelib.repositories.carts import CheckoutWrite, DynamoCartRepository
 from chalicelib.repositories.ports import CustomerRepository
-from chalicelib.schemas.addresses import AddressRequest
 from chalicelib.schemas.carts import CartLineRequest, CheckoutRequest, CreateCartRequest, ListCartsParams
 from chalicelib.security.cart_tokens import CartTokens
-from chalicelib.services.addresses import AddressService
 from chalicelib.services.config import ConfigService
 from chalicelib.services.groups import GroupService
 from chalicelib.services.reminder_opt_in import ReminderOptInService

@@ -17,15 +17,15 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from chalicelib.addresses.domain import Address
+from chalicelib.addresses.schemas import AddressRequest, UpdateAddressRequest
+from chalicelib.addresses.service import AddressService
 from chalicelib.core.errors import DomainError, InvalidInputError
 from chalicelib.core.text import fold, normalise_email
 from chalicelib.core.validation import fields_of
 from chalicelib.customers.domain import Customer
-from chalicelib.domain.addresses import Address
 from chalicelib.domain.imports import ImportMode
-from chalicelib.schemas.addresses import AddressRequest, UpdateAddressRequest
 from chalicelib.services import import_values
-from chalicelib.services.addresses import AddressService
 
 PREFIX = "address."
 # Shopify calls it the customer's "Default Address"; one alias per customer, so a re-import of the

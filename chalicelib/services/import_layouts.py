@@ -30,8 +30,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
+from chalicelib.addresses.domain import ADDRESS_FIELDS
 from chalicelib.core.text import fold
-from chalicelib.domain.addresses import ADDRESS_FIELDS
 from chalicelib.domain.imports import IGNORE, ImportKind
 
 # A bracketed hint is dropped ("Newsletter (0/1)"), except a bare number, which is part of the

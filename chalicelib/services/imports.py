@@ -22,6 +22,9 @@ from typing import IO, Any, cast
 
 from pydantic import ValidationError
 
+from chalicelib.addresses.domain import ADDRESS_FIELDS
+from chalicelib.addresses.schemas import AddressRequest, UpdateAddressRequest
+from chalicelib.addresses.service import AddressService
 from chalicelib.core.clock import Clock, IdFactory, new_id, utc_now
 from chalicelib.core.cursors import CursorCodec
 from chalicelib.core.errors import (
@@ -40,7 +43,6 @@ from chalicelib.core.validation import fields_of
 from chalicelib.customers.domain import Customer
 from chalicelib.customers.schemas import CreateCustomerRequest, ListCustomersParams, UpdateCustomerRequest
 from chalicelib.customers.service import CustomerService
-from chalicelib.domain.addresses import ADDRESS_FIELDS
 from chalicelib.domain.imports import (
     FINISHED,
     IGNORE,
@@ -58,7 +60,6 @@ from chalicelib.domain.imports import (
 from chalicelib.domain.privacy import IMPORT_ROWS_KEPT, ImportRow
 from chalicelib.repositories.imports import FileStore
 from chalicelib.repositories.ports import CustomerRepository, ImportRepository
-from chalicelib.schemas.addresses import AddressRequest, UpdateAddressRequest
 from chalicelib.services import (
     csv_format,
     export_layouts,
@@ -67,7 +68,6 @@ from chalicelib.services import (
     import_preview,
     import_values,
 )
-from chalicelib.services.addresses import AddressService
 from chalicelib.services.config import ConfigService
 from chalicelib.services.export_layouts import ExportFormat
 from chalicelib.services.import_password_workers import (

@@ -9,8 +9,8 @@ import pytest
 from moto import mock_aws
 
 from chalicelib import bootstrap
-from chalicelib.domain.addresses import Address, AddressFilters, address_id
-from chalicelib.repositories.addresses import DynamoAddressRepository
+from chalicelib.addresses.domain import Address, AddressFilters, address_id
+from chalicelib.addresses.repository import DynamoAddressRepository
 from chalicelib.repositories.memory import MemoryAddressRepository
 from chalicelib.repositories.ports import AddressRepository
 from tests.factories import FIXED_NOW, customer_body

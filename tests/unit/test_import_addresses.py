@@ -4,7 +4,7 @@ customers import, idempotent on re-import, never written by a preview, never fai
 
 from __future__ import annotations
 
-from chalicelib.domain.addresses import Address
+from chalicelib.addresses.domain import Address
 from chalicelib.domain.imports import ImportOptions, ImportWarning
 from chalicelib.services.import_addresses import DEFAULT_ALIAS, PHONE_WITHOUT_ADDRESS
 from chalicelib.services.imports import SKIPPED_UNKNOWN

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.addresses.service import AddressService
 from chalicelib.core.cursors import CursorCodec
 from chalicelib.customers.schemas import ListCustomersParams
 from chalicelib.customers.service import CustomerService
@@ -19,7 +20,6 @@ from chalicelib.repositories.memory import (
     MemoryFileStore,
     MemoryImportRepository,
 )
-from chalicelib.services.addresses import AddressService
 from chalicelib.services.config import ConfigService
 from chalicelib.services.imports import ImportService
 from tests.factories import FixedClock, sequential_ids

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from chalicelib.addresses.domain import Address, AddressFilters, owner_of
 from chalicelib.core.clock import iso, parse_iso
 from chalicelib.core.errors import ConflictError, NotFoundError
 from chalicelib.core.text import fold
-from chalicelib.domain.addresses import Address, AddressFilters, owner_of
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord, index_by_number
 from chalicelib.models.customers import AddressRecord

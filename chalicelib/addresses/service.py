@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from chalicelib.addresses.domain import ADDRESS_FIELDS, Address, AddressFilters, address_id
+from chalicelib.addresses.schemas import AddressRequest, ListAddressesParams, UpdateAddressRequest
 from chalicelib.core.clock import Clock, IdFactory, new_id, utc_now
 from chalicelib.core.cursors import CursorCodec
 from chalicelib.core.errors import InvalidInputError, NotFoundError
 from chalicelib.core.validation import validate
-from chalicelib.domain.addresses import ADDRESS_FIELDS, Address, AddressFilters, address_id
 from chalicelib.repositories.ports import AddressRepository, CustomerRepository
-from chalicelib.schemas.addresses import AddressRequest, ListAddressesParams, UpdateAddressRequest
 from chalicelib.services.config import ConfigService
 
 
