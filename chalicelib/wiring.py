@@ -24,7 +24,6 @@ from chalicelib.customers.reset_requests import DynamoResetRequestQueue
 from chalicelib.customers.service import CustomerService
 from chalicelib.repositories.carts import DynamoCartRepository, DynamoOrderRepository
 from chalicelib.repositories.config import DynamoConfigRepository
-from chalicelib.repositories.employees import DynamoEmployeeRepository, DynamoThrottleRepository
 from chalicelib.repositories.imports import DynamoImportRepository, FileStore, S3FileStore
 from chalicelib.repositories.mail import (
     DynamoSentMailLog,
@@ -52,12 +51,10 @@ from chalicelib.security.confirm_tokens import ConfirmTokens
 from chalicelib.security.reply_tokens import ReplyTokens
 from chalicelib.security.unsubscribe_tokens import UnsubscribeTokens
 from chalicelib.services.abandoned_carts import AbandonedCartSweep
-from chalicelib.services.auth import AuthService
 from chalicelib.services.carts import CartService
 from chalicelib.services.config import ConfigService
 from chalicelib.services.consents import ConsentService
 from chalicelib.services.contact_form import ContactFormService
-from chalicelib.services.employees import EmployeeService
 from chalicelib.services.erasure import ErasureService
 from chalicelib.services.groups import GroupService
 from chalicelib.services.import_mappings import ImportMappingService
@@ -73,6 +70,9 @@ from chalicelib.services.retention import RetentionService
 from chalicelib.services.storefront_keys import StorefrontKeyService
 from chalicelib.services.threads import ThreadService
 from chalicelib.services.throttle import LoginThrottle, Throttle
+from chalicelib.staff.auth import AuthService
+from chalicelib.staff.repository import DynamoEmployeeRepository, DynamoThrottleRepository
+from chalicelib.staff.service import EmployeeService
 
 # The contact form is public: this many messages per IP address and per e-mail per window.
 CONTACT_MESSAGES_PER_WINDOW = 5

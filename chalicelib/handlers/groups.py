@@ -7,7 +7,6 @@ from chalice.app import Blueprint, Response
 from chalicelib.core.errors import ForbiddenError, UnauthenticatedError
 from chalicelib.core.schemas import PageParams
 from chalicelib.customers.schemas import CustomerResponse
-from chalicelib.domain.employees import Principal
 from chalicelib.handlers.http import ADMIN, PUBLIC, STAFF, Call, route
 from chalicelib.handlers.presenters import customer_response, group_response, pricing_response
 from chalicelib.schemas.config import (
@@ -19,6 +18,7 @@ from chalicelib.schemas.config import (
     UpdateGroupRequest,
 )
 from chalicelib.schemas.lists import GroupListResponse, MemberListResponse
+from chalicelib.staff.domain import Principal
 from chalicelib.wiring import container
 
 groups = Blueprint(__name__)

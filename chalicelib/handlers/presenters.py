@@ -19,7 +19,6 @@ from chalicelib.customers.schemas import (
 )
 from chalicelib.domain.carts import Cart, Order, money_text
 from chalicelib.domain.config import ConfigEntry, Title
-from chalicelib.domain.employees import Employee
 from chalicelib.domain.threads import Thread
 from chalicelib.handlers.cart_presenters import cart_summary, order_summary
 from chalicelib.handlers.thread_presenters import thread_response
@@ -33,8 +32,9 @@ from chalicelib.schemas.config import (
     PublicTitleResponse,
     TitleResponse,
 )
-from chalicelib.schemas.staff import EmployeeResponse
 from chalicelib.services.groups import Pricing
+from chalicelib.staff.domain import Employee
+from chalicelib.staff.schemas import EmployeeResponse
 
 
 def customer_response(customer: Customer) -> CustomerResponse:

@@ -8,7 +8,7 @@ from chalicelib.core.observability import logger
 from chalicelib.handlers.http import ADMIN, PUBLIC, Call, route
 from chalicelib.handlers.presenters import employee_response
 from chalicelib.schemas.lists import EmployeeListResponse
-from chalicelib.schemas.staff import (
+from chalicelib.staff.schemas import (
     CreateEmployeeRequest,
     EmployeeResponse,
     ListEmployeesParams,

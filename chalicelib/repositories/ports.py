@@ -19,11 +19,11 @@ from chalicelib.customers.domain import (
     TokenScope,
 )
 from chalicelib.domain.config import ConfigEntry, ConfigKind, DeleteOutcome, ShopConfig
-from chalicelib.domain.employees import Employee
 from chalicelib.domain.imports import ExportJob, ImportJob, ImportMapping, PreviewRow, RowError
 from chalicelib.domain.privacy import Consent
 from chalicelib.domain.storefront_keys import StorefrontKey
 from chalicelib.models.paging import Page
+from chalicelib.staff.domain import Employee
 
 
 class CustomerRepository(Protocol):

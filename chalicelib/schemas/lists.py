@@ -12,7 +12,7 @@ from chalicelib.schemas.config import (
     PublicTitleResponse,
     TitleResponse,
 )
-from chalicelib.schemas.staff import EmployeeResponse
+from chalicelib.staff.schemas import EmployeeResponse
 
 
 class CustomerListResponse(ListResponse[CustomerResponse]):

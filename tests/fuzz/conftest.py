@@ -84,7 +84,7 @@ def fuzz_callers() -> Iterator[Callers]:
     """The stack (moto, table, bucket, defaults), an admin and a storefront key, made through the
     API. One table for the whole run: a fresh one per operation would cost more than the
     operation's requests."""
-    from chalicelib.schemas.staff import CreateEmployeeRequest
+    from chalicelib.staff.schemas import CreateEmployeeRequest
     from chalicelib.wiring import container
 
     with mock_aws():

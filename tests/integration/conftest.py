@@ -94,7 +94,7 @@ def shop_server(client: Client) -> Api:
 
 
 def _staff(client: Client, email: str, role: str) -> str:
-    from chalicelib.schemas.staff import CreateEmployeeRequest
+    from chalicelib.staff.schemas import CreateEmployeeRequest
     from chalicelib.wiring import container
 
     container().employees.create(

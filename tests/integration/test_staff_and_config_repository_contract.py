@@ -13,14 +13,14 @@ from moto import mock_aws
 from chalicelib import bootstrap
 from chalicelib.core.errors import AlreadyExistsError, ConflictError, NotFoundError
 from chalicelib.domain.config import ConfigEntry, Title
-from chalicelib.domain.employees import Employee
 from chalicelib.repositories.config import DynamoConfigRepository
-from chalicelib.repositories.employees import DynamoEmployeeRepository, DynamoThrottleRepository
 from chalicelib.repositories.memory import (
     MemoryConfigRepository,
     MemoryEmployeeRepository,
     MemoryThrottleRepository,
 )
+from chalicelib.staff.domain import Employee
+from chalicelib.staff.repository import DynamoEmployeeRepository, DynamoThrottleRepository
 from tests.factories import FIXED_NOW, FixedClock
 
 

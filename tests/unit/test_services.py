@@ -23,10 +23,10 @@ from chalicelib.repositories.memory import (
     MemoryEmployeeRepository,
     MemoryThrottleRepository,
 )
-from chalicelib.services.auth import AuthService
 from chalicelib.services.config import ConfigService
-from chalicelib.services.employees import EmployeeService
 from chalicelib.services.throttle import LoginThrottle, client_network
+from chalicelib.staff.auth import AuthService
+from chalicelib.staff.service import EmployeeService
 from tests.factories import FixedClock, sequential_ids
 
 SECRET = "k" * 40

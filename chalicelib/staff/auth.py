@@ -10,9 +10,9 @@ from chalicelib.core.errors import UnauthenticatedError
 from chalicelib.core.jwt import TokenSigner
 from chalicelib.core.passwords import verify_password
 from chalicelib.core.text import normalise_email
-from chalicelib.domain.employees import Employee, Principal
 from chalicelib.repositories.ports import EmployeeRepository
 from chalicelib.services.throttle import LoginThrottle
+from chalicelib.staff.domain import Employee, Principal
 
 _BAD_CREDENTIALS = "The e-mail address or password is incorrect."
 

@@ -9,7 +9,7 @@ from pydantic import StringConstraints
 
 from chalicelib.core.schemas import Limit, Name, Password, RequestModel, ResponseModel
 from chalicelib.customers.schemas import Email, Language
-from chalicelib.domain.employees import Role
+from chalicelib.staff.domain import Role
 
 
 class LoginRequest(RequestModel):

@@ -11,11 +11,11 @@ from chalicelib.core.errors import NotFoundError, RuleViolationError
 from chalicelib.core.passwords import generate_password, hash_password
 from chalicelib.core.text import normalise_email
 from chalicelib.core.validation import validate
-from chalicelib.domain.employees import Employee
 from chalicelib.repositories.ports import EmployeeRepository
 from chalicelib.schemas.config import PasswordPolicy
-from chalicelib.schemas.staff import CreateEmployeeRequest, UpdateEmployeeRequest
 from chalicelib.services.password_policy import check_password
+from chalicelib.staff.domain import Employee
+from chalicelib.staff.schemas import CreateEmployeeRequest, UpdateEmployeeRequest
 
 # Staff accounts open the whole back-office: they get a stricter floor than the shop's policy.
 STAFF_POLICY = PasswordPolicy(min_length=12)

@@ -11,12 +11,12 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.core.clock import iso, parse_iso
 from chalicelib.core.errors import AlreadyExistsError, ConflictError, NotFoundError
 from chalicelib.core.text import normalise_email
-from chalicelib.domain.employees import Employee
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord
 from chalicelib.models.errors import dynamo_errors, from_low_level, to_low_level
 from chalicelib.models.paging import Page
 from chalicelib.models.staff import EmployeeEmailRecord, EmployeeRecord, ThrottleRecord
+from chalicelib.staff.domain import Employee
 
 _EMAIL_SK = "EMAIL"
 
