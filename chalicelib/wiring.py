@@ -22,8 +22,8 @@ from chalicelib.customers.accounts import AccountService
 from chalicelib.customers.repository import DynamoCustomerRepository
 from chalicelib.customers.reset_requests import DynamoResetRequestQueue
 from chalicelib.customers.service import CustomerService
+from chalicelib.groups.service import GroupService
 from chalicelib.repositories.carts import DynamoCartRepository, DynamoOrderRepository
-from chalicelib.repositories.config import DynamoConfigRepository
 from chalicelib.repositories.imports import DynamoImportRepository, FileStore, S3FileStore
 from chalicelib.repositories.mail import (
     DynamoSentMailLog,
@@ -44,7 +44,6 @@ from chalicelib.repositories.ports import (
     ThrottleRepository,
 )
 from chalicelib.repositories.privacy import DynamoPrivacyRepository
-from chalicelib.repositories.storefront_keys import DynamoStorefrontKeyRepository
 from chalicelib.repositories.threads import DynamoThreadRepository
 from chalicelib.security.cart_tokens import CartTokens
 from chalicelib.security.confirm_tokens import ConfirmTokens
@@ -52,11 +51,9 @@ from chalicelib.security.reply_tokens import ReplyTokens
 from chalicelib.security.unsubscribe_tokens import UnsubscribeTokens
 from chalicelib.services.abandoned_carts import AbandonedCartSweep
 from chalicelib.services.carts import CartService
-from chalicelib.services.config import ConfigService
 from chalicelib.services.consents import ConsentService
 from chalicelib.services.contact_form import ContactFormService
 from chalicelib.services.erasure import ErasureService
-from chalicelib.services.groups import GroupService
 from chalicelib.services.import_mappings import ImportMappingService
 from chalicelib.services.import_password_workers import ImportPasswordWorkers
 from chalicelib.services.imports import ImportService
@@ -67,12 +64,15 @@ from chalicelib.services.orders import OrderService
 from chalicelib.services.personal_data import PersonalDataService
 from chalicelib.services.reminder_opt_in import ReminderOptInService
 from chalicelib.services.retention import RetentionService
-from chalicelib.services.storefront_keys import StorefrontKeyService
 from chalicelib.services.threads import ThreadService
 from chalicelib.services.throttle import LoginThrottle, Throttle
+from chalicelib.shop.repository import DynamoConfigRepository
+from chalicelib.shop.service import ConfigService
 from chalicelib.staff.auth import AuthService
 from chalicelib.staff.repository import DynamoEmployeeRepository, DynamoThrottleRepository
 from chalicelib.staff.service import EmployeeService
+from chalicelib.storefront_keys.repository import DynamoStorefrontKeyRepository
+from chalicelib.storefront_keys.service import StorefrontKeyService
 
 # The contact form is public: this many messages per IP address and per e-mail per window.
 CONTACT_MESSAGES_PER_WINDOW = 5

@@ -96,11 +96,11 @@ def seed(rng: random.Random) -> list[str]:
     from chalicelib.customers.domain import Connection, Customer
     from chalicelib.customers.mapping import to_record
     from chalicelib.customers.repository import DynamoCustomerRepository, _membership
-    from chalicelib.domain.config import ConfigEntry
     from chalicelib.models import keys
     from chalicelib.models.base import TableRecord
     from chalicelib.models.customers import EmailRecord
-    from chalicelib.repositories.config import DynamoConfigRepository
+    from chalicelib.shop.domain import ConfigEntry
+    from chalicelib.shop.repository import DynamoConfigRepository
 
     DynamoConfigRepository().put_entry(ConfigEntry("GROUP", "vip", {"name": "VIP"}))
     ids = []

@@ -115,7 +115,7 @@ def create_admin(args: argparse.Namespace) -> int:
 def create_storefront_key(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
-    from chalicelib.schemas.storefront_keys import CreateStorefrontKeyRequest
+    from chalicelib.storefront_keys.schemas import CreateStorefrontKeyRequest
     from chalicelib.wiring import container
 
     try:

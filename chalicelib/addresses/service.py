@@ -12,7 +12,7 @@ from chalicelib.core.cursors import CursorCodec
 from chalicelib.core.errors import InvalidInputError, NotFoundError
 from chalicelib.core.validation import validate
 from chalicelib.repositories.ports import AddressRepository, CustomerRepository
-from chalicelib.services.config import ConfigService
+from chalicelib.shop.service import ConfigService
 
 
 class AddressService:

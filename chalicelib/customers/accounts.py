@@ -40,10 +40,10 @@ from chalicelib.customers.domain import (
 from chalicelib.customers.schemas import CreateCustomerRequest, UpdateCustomerRequest
 from chalicelib.customers.service import CustomerService
 from chalicelib.repositories.ports import CustomerRepository, ResetRequestQueue
-from chalicelib.services.config import ConfigService
 from chalicelib.services.notifications import Notifier
-from chalicelib.services.password_policy import check_password
 from chalicelib.services.throttle import LoginThrottle, Throttle
+from chalicelib.shop.password_policy import check_password
+from chalicelib.shop.service import ConfigService
 from chalicelib.staff.domain import Principal
 
 _BAD_CREDENTIALS = "The e-mail address or password is incorrect."

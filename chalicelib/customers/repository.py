@@ -53,8 +53,8 @@ from chalicelib.models.customers import (
 from chalicelib.models.errors import dynamo_errors, from_low_level, run_transaction, to_low_level
 from chalicelib.models.paging import MAX_ITEMS_READ_PER_PAGE, Page, read_page
 from chalicelib.models.shop import ConfigRecord
-from chalicelib.repositories.config import DynamoConfigRepository
 from chalicelib.repositories.ports import CustomerRepository
+from chalicelib.shop.repository import DynamoConfigRepository
 
 _CONNECTIONS_KEPT = 10
 _CONNECTION_TTL = timedelta(days=400)

@@ -24,9 +24,9 @@ from chalicelib.customers.schemas import CreateCustomerRequest, ListCustomersPar
 from chalicelib.domain.privacy import ConsentSource, follow_flags
 from chalicelib.models.paging import Page
 from chalicelib.repositories.ports import CustomerRepository
-from chalicelib.schemas.config import ShopSettings
-from chalicelib.services.config import ConfigService
-from chalicelib.services.password_policy import check_password
+from chalicelib.shop.password_policy import check_password
+from chalicelib.shop.schemas import ShopSettings
+from chalicelib.shop.service import ConfigService
 
 _TRUE = {"1", "true", "yes"}
 

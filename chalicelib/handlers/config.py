@@ -10,7 +10,8 @@ from chalicelib.core.errors import InvalidInputError
 from chalicelib.core.validation import validate
 from chalicelib.handlers.http import ADMIN, PUBLIC, STAFF, Call, route
 from chalicelib.handlers.presenters import public_title_response, title_response
-from chalicelib.schemas.config import (
+from chalicelib.schemas.lists import PublicTitleListResponse, TitleListResponse
+from chalicelib.shop.schemas import (
     ImportSecretsPatch,
     MailboxPasswordRequest,
     ShopSettings,
@@ -20,7 +21,6 @@ from chalicelib.schemas.config import (
     TitleResponse,
     UpdateTitleRequest,
 )
-from chalicelib.schemas.lists import PublicTitleListResponse, TitleListResponse
 from chalicelib.wiring import container
 
 config = Blueprint(__name__)

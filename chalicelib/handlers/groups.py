@@ -9,7 +9,8 @@ from chalicelib.core.schemas import PageParams
 from chalicelib.customers.schemas import CustomerResponse
 from chalicelib.handlers.http import ADMIN, PUBLIC, STAFF, Call, route
 from chalicelib.handlers.presenters import customer_response, group_response, pricing_response
-from chalicelib.schemas.config import (
+from chalicelib.schemas.lists import GroupListResponse, MemberListResponse
+from chalicelib.shop.schemas import (
     DeleteGroupParams,
     GroupRequest,
     GroupResponse,
@@ -17,7 +18,6 @@ from chalicelib.schemas.config import (
     PricingResponse,
     UpdateGroupRequest,
 )
-from chalicelib.schemas.lists import GroupListResponse, MemberListResponse
 from chalicelib.staff.domain import Principal
 from chalicelib.wiring import container
 

@@ -15,7 +15,7 @@ from chalicelib.core.schemas import ListResponse, PageParams, ResponseModel
 from chalicelib.handlers.events import remaining_time
 from chalicelib.handlers.http import ADMIN, STAFF, Call, route
 from chalicelib.handlers.imports import object_created
-from chalicelib.schemas.config import MailboxPasswordRequest
+from chalicelib.shop.schemas import MailboxPasswordRequest
 from chalicelib.wiring import container
 
 mail = Blueprint(__name__)

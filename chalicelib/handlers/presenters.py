@@ -18,11 +18,12 @@ from chalicelib.customers.schemas import (
     SearchResultResponse,
 )
 from chalicelib.domain.carts import Cart, Order, money_text
-from chalicelib.domain.config import ConfigEntry, Title
 from chalicelib.domain.threads import Thread
+from chalicelib.groups.service import Pricing
 from chalicelib.handlers.cart_presenters import cart_summary, order_summary
 from chalicelib.handlers.thread_presenters import thread_response
-from chalicelib.schemas.config import (
+from chalicelib.shop.domain import ConfigEntry, Title
+from chalicelib.shop.schemas import (
     CategoryReductionResponse,
     ContactResponse,
     GroupResponse,
@@ -32,7 +33,6 @@ from chalicelib.schemas.config import (
     PublicTitleResponse,
     TitleResponse,
 )
-from chalicelib.services.groups import Pricing
 from chalicelib.staff.domain import Employee
 from chalicelib.staff.schemas import EmployeeResponse
 

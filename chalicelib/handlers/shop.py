@@ -7,7 +7,8 @@ from chalice.app import Blueprint, Response
 from chalicelib.core.errors import ContactInUseError, RuleViolationError
 from chalicelib.handlers.http import ADMIN, PUBLIC, STAFF, Call, route
 from chalicelib.handlers.presenters import contact_response, order_message_response, public_contact_response
-from chalicelib.schemas.config import (
+from chalicelib.schemas.lists import ContactListResponse, OrderMessageListResponse, PublicContactListResponse
+from chalicelib.shop.schemas import (
     ContactRequest,
     ContactResponse,
     LanguageParams,
@@ -16,7 +17,6 @@ from chalicelib.schemas.config import (
     UpdateContactRequest,
     UpdateOrderMessageRequest,
 )
-from chalicelib.schemas.lists import ContactListResponse, OrderMessageListResponse, PublicContactListResponse
 from chalicelib.wiring import container
 
 shop = Blueprint(__name__)

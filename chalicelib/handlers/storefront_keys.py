@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from chalice.app import Blueprint
 
-from chalicelib.domain.storefront_keys import StorefrontKey
 from chalicelib.handlers.http import ADMIN, Call, route
-from chalicelib.schemas.storefront_keys import (
+from chalicelib.storefront_keys.domain import StorefrontKey
+from chalicelib.storefront_keys.schemas import (
     CreatedStorefrontKeyResponse,
     CreateStorefrontKeyRequest,
     StorefrontKeyListResponse,

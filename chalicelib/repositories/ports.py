@@ -18,12 +18,12 @@ from chalicelib.customers.domain import (
     ResetRequest,
     TokenScope,
 )
-from chalicelib.domain.config import ConfigEntry, ConfigKind, DeleteOutcome, ShopConfig
 from chalicelib.domain.imports import ExportJob, ImportJob, ImportMapping, PreviewRow, RowError
 from chalicelib.domain.privacy import Consent
-from chalicelib.domain.storefront_keys import StorefrontKey
 from chalicelib.models.paging import Page
+from chalicelib.shop.domain import ConfigEntry, ConfigKind, DeleteOutcome, ShopConfig
 from chalicelib.staff.domain import Employee
+from chalicelib.storefront_keys.domain import StorefrontKey
 
 
 class CustomerRepository(Protocol):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalicelib.core.schemas import ListResponse, ResponseModel
 from chalicelib.customers.schemas import CustomerResponse, SearchResultResponse
-from chalicelib.schemas.config import (
+from chalicelib.shop.schemas import (
     ContactResponse,
     GroupResponse,
     OrderMessageResponse,

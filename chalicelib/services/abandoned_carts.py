@@ -23,13 +23,13 @@ from chalicelib.domain.carts import Cart, Voucher, money_text
 from chalicelib.models import keys
 from chalicelib.repositories.carts import DynamoCartRepository
 from chalicelib.repositories.ports import CustomerRepository
-from chalicelib.schemas.config import AbandonedCartSettings
 from chalicelib.security.cart_tokens import CartTokens
 from chalicelib.security.unsubscribe_tokens import email_hash
 from chalicelib.services.carts import CartService
-from chalicelib.services.config import ConfigService
 from chalicelib.services.consents import ConsentService
 from chalicelib.services.notifications import Notifier
+from chalicelib.shop.schemas import AbandonedCartSettings
+from chalicelib.shop.service import ConfigService
 
 # Stop taking new work when less than this is left before the Lambda deadline.
 SAFETY_MARGIN_MS = 15_000

@@ -37,15 +37,15 @@ from chalicelib.domain.carts import (
     money_text,
     price_lines,
 )
+from chalicelib.groups.service import GroupService
 from chalicelib.models.errors import TransactionCancelledError
 from chalicelib.repositories.carts import CheckoutWrite, DynamoCartRepository
 from chalicelib.repositories.ports import CustomerRepository
 from chalicelib.schemas.carts import CartLineRequest, CheckoutRequest, CreateCartRequest, ListCartsParams
 from chalicelib.security.cart_tokens import CartTokens
-from chalicelib.services.config import ConfigService
-from chalicelib.services.groups import GroupService
 from chalicelib.services.reminder_opt_in import ReminderOptInService
 from chalicelib.services.throttle import Throttle, client_network
+from chalicelib.shop.service import ConfigService
 
 # A checkout loses a race on the customer's profile (another checkout, a login) at most this
 # many times before it gives up with a 409.

@@ -20,7 +20,7 @@ from chalicelib.domain.privacy import (
 )
 from chalicelib.repositories.ports import CustomerRepository, SuppressionRepository
 from chalicelib.security.unsubscribe_tokens import UnsubscribeTokens, email_hash
-from chalicelib.services.config import ConfigService
+from chalicelib.shop.service import ConfigService
 
 UNSUBSCRIBE_PATH = "/store/unsubscribe"
 _BAD_LINK = "This unsubscribe link is not valid."

@@ -31,10 +31,10 @@ from chalicelib.repositories.mailboxes import DynamoMailboxRepository
 from chalicelib.repositories.ports import CustomerRepository, ImportRepository
 from chalicelib.repositories.privacy import DynamoPrivacyRepository
 from chalicelib.security.unsubscribe_tokens import email_hash
-from chalicelib.services.config import ConfigService
 from chalicelib.services.contact_form import ATTACHMENT_PREFIX
 from chalicelib.services.imports import EXPORT_PREFIX
 from chalicelib.services.notifications import Notifier
+from chalicelib.shop.service import ConfigService
 
 # Items (or threads) one step handles: small enough for one Lambda second or two.
 STEP_SIZE = 25

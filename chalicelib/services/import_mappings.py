@@ -17,7 +17,7 @@ from chalicelib.core.errors import ConflictError, InvalidInputError, NotFoundErr
 from chalicelib.domain.imports import IGNORE, ImportKind, ImportMapping, ImportOptions
 from chalicelib.repositories.ports import ImportRepository
 from chalicelib.services import import_layouts
-from chalicelib.services.config import ConfigService
+from chalicelib.shop.service import ConfigService
 
 _OPTION_NAMES = frozenset(f.name for f in fields(ImportOptions))
 # What saved mappings never hold: a preview is chosen per import, the name is the mapping's own.

@@ -18,9 +18,9 @@ from typing import Literal
 
 from chalicelib.core.countries import COUNTRY_CODES
 from chalicelib.core.text import fold
-from chalicelib.domain.config import ConfigEntry, Title
 from chalicelib.domain.imports import DateFormat, ImportOptions
 from chalicelib.services.csv_format import CsvFormatError, parse_date, parse_datetime
+from chalicelib.shop.domain import ConfigEntry, Title
 
 # -- countries -------------------------------------------------------------------------------------
 # Names merchants write that are neither ISO's English name nor its French/Spanish translation.

@@ -68,7 +68,6 @@ from chalicelib.services import (
     import_preview,
     import_values,
 )
-from chalicelib.services.config import ConfigService
 from chalicelib.services.export_layouts import ExportFormat
 from chalicelib.services.import_password_workers import (
     ImportPasswordWorkers,
@@ -78,7 +77,8 @@ from chalicelib.services.import_password_workers import (
 )
 from chalicelib.services.import_passwords import EMPTY as EMPTY_PASSWORD
 from chalicelib.services.import_passwords import MD5_NEEDS_COOKIE_KEY, PasswordCell, RowPasswords
-from chalicelib.services.password_policy import check_password
+from chalicelib.shop.password_policy import check_password
+from chalicelib.shop.service import ConfigService
 
 IMPORT_PREFIX = "imports/"
 EXPORT_PREFIX = "exports/"

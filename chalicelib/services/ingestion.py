@@ -22,14 +22,12 @@ from chalicelib.core.cursors import CursorCodec
 from chalicelib.core.errors import NotFoundError
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.text import normalise_email
-from chalicelib.domain.config import ConfigEntry
 from chalicelib.domain.threads import Attachment, Message, UnprocessedMail
 from chalicelib.repositories.imports import FileStore
 from chalicelib.repositories.mailboxes import DynamoMailboxRepository
 from chalicelib.repositories.ports import CustomerRepository
 from chalicelib.repositories.threads import DynamoThreadRepository
 from chalicelib.security.reply_tokens import ReplyTokens
-from chalicelib.services.config import ConfigService
 from chalicelib.services.contact_form import ATTACHMENT_PREFIX, safe_name, sniff
 from chalicelib.services.mail_parsing import (
     MAX_ATTACHMENT_BYTES,
@@ -40,6 +38,8 @@ from chalicelib.services.mail_parsing import (
     trim_quoted,
 )
 from chalicelib.services.threads import DuplicateMessageError, ThreadService
+from chalicelib.shop.domain import ConfigEntry
+from chalicelib.shop.service import ConfigService
 
 UNPROCESSED_PREFIX = "unprocessed/"
 MAX_TEXT_CHARS = 100_000

@@ -32,9 +32,9 @@ from chalicelib.core.observability import logger, metrics
 from chalicelib.core.secrets import SecretStore
 from chalicelib.domain.threads import MailboxState
 from chalicelib.repositories.mailboxes import DynamoMailboxRepository
-from chalicelib.schemas.config import ImapSettings
-from chalicelib.services.config import ConfigService
 from chalicelib.services.ingestion import IngestResult, MailIngestion
+from chalicelib.shop.schemas import ImapSettings
+from chalicelib.shop.service import ConfigService
 
 MAX_MESSAGES_PER_RUN = 200
 SAFETY_MARGIN_MS = 20_000

@@ -9,8 +9,8 @@ from chalicelib.core.observability import logger
 from chalicelib.customers.domain import Customer
 from chalicelib.domain.mail import OutboundMail
 from chalicelib.repositories.mail import Mailer, SentMailLog
-from chalicelib.services.config import ConfigService
 from chalicelib.services.mail_templates import render
+from chalicelib.shop.service import ConfigService
 
 DEFAULT_SENDER = "no-reply@clientele.invalid"
 

@@ -15,8 +15,8 @@ from chalicelib.models.errors import TransactionCancelledError
 from chalicelib.repositories.carts import DynamoOrderRepository
 from chalicelib.repositories.ports import CustomerRepository
 from chalicelib.schemas.carts import ListOrdersParams, OrderStatusRequest
-from chalicelib.services.config import ConfigService
 from chalicelib.services.notifications import Notifier
+from chalicelib.shop.service import ConfigService
 
 _ATTEMPTS = 3
 STATUS_LABELS = {

@@ -18,8 +18,8 @@ from chalicelib.core.observability import logger
 from chalicelib.repositories.ports import SuppressionRepository
 from chalicelib.security.confirm_tokens import ConfirmTokens
 from chalicelib.security.unsubscribe_tokens import email_hash
-from chalicelib.services.config import ConfigService
 from chalicelib.services.notifications import Notifier
+from chalicelib.shop.service import ConfigService
 
 CONFIRM_PATH = "/store/reminders/confirm"
 CONFIRM_LINK_TTL = timedelta(days=2)

@@ -20,8 +20,8 @@ from chalicelib.core.observability import logger
 from chalicelib.models import keys
 from chalicelib.repositories.carts import DynamoCartRepository
 from chalicelib.repositories.privacy import DynamoPrivacyRepository
-from chalicelib.services.config import ConfigService
 from chalicelib.services.erasure import ErasureService
+from chalicelib.shop.service import ConfigService
 
 _PAGE = 50
 # Old guests who ordered stay in the guest partition: read at most this many pages of them a run.

@@ -17,7 +17,6 @@ from chalicelib.core.cursors import CursorCodec
 from chalicelib.core.errors import ConflictError, DomainError, NotFoundError, RuleViolationError
 from chalicelib.core.observability import logger
 from chalicelib.customers.domain import Customer
-from chalicelib.domain.config import ConfigEntry
 from chalicelib.domain.threads import (
     DayStats,
     Message,
@@ -32,8 +31,9 @@ from chalicelib.repositories.ports import CustomerRepository, EmployeeRepository
 from chalicelib.repositories.threads import DynamoThreadRepository, ThreadWrite
 from chalicelib.schemas.threads import ForwardRequest, ListThreadsParams, ReplyRequest
 from chalicelib.security.reply_tokens import ReplyTokens
-from chalicelib.services.config import ConfigService
 from chalicelib.services.notifications import DEFAULT_SENDER, Notifier
+from chalicelib.shop.domain import ConfigEntry
+from chalicelib.shop.service import ConfigService
 
 # A thread write that loses a race (a second message, a status change) is redone this many times.
 _ATTEMPTS = 4

@@ -12,8 +12,8 @@ from chalicelib.core.passwords import generate_password, hash_password
 from chalicelib.core.text import normalise_email
 from chalicelib.core.validation import validate
 from chalicelib.repositories.ports import EmployeeRepository
-from chalicelib.schemas.config import PasswordPolicy
-from chalicelib.services.password_policy import check_password
+from chalicelib.shop.password_policy import check_password
+from chalicelib.shop.schemas import PasswordPolicy
 from chalicelib.staff.domain import Employee
 from chalicelib.staff.schemas import CreateEmployeeRequest, UpdateEmployeeRequest
 

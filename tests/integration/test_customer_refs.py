@@ -15,9 +15,9 @@ from chalicelib.core.errors import MerchantRefTakenError
 from chalicelib.customers.domain import Customer
 from chalicelib.customers.mapping import to_record
 from chalicelib.customers.repository import DynamoCustomerRepository
-from chalicelib.domain.config import ConfigEntry
-from chalicelib.repositories.config import DynamoConfigRepository
 from chalicelib.repositories.ports import CustomerRepository
+from chalicelib.shop.domain import ConfigEntry
+from chalicelib.shop.repository import DynamoConfigRepository
 from tests.integration.conftest import Api
 from tests.integration.test_customer_repository_contract import (  # noqa: F401 (fixtures)
     configuration,

@@ -14,10 +14,10 @@ from chalicelib.core.errors import ConflictError, InvalidInputError
 from chalicelib.core.text import fold
 from chalicelib.customers.domain import Connection, Customer, CustomerFilters, CustomerQuery
 from chalicelib.customers.repository import DynamoCustomerRepository, EmailBlockedError, EmailTakenError
-from chalicelib.domain.config import ConfigEntry
-from chalicelib.repositories.config import DynamoConfigRepository
 from chalicelib.repositories.memory import MemoryConfigRepository, MemoryCustomerRepository
 from chalicelib.repositories.ports import ConfigRepository, CustomerRepository
+from chalicelib.shop.domain import ConfigEntry
+from chalicelib.shop.repository import DynamoConfigRepository
 from tests.factories import FIXED_NOW
 
 GROUPS = ("customer", "guest", "vip")

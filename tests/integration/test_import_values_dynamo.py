@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from chalicelib.domain.imports import ImportJob
-from chalicelib.repositories.config import DynamoConfigRepository
 from chalicelib.repositories.imports import DynamoImportRepository
-from chalicelib.services.config import ConfigService
 from chalicelib.services.import_values import imported_group_id
+from chalicelib.shop.repository import DynamoConfigRepository
+from chalicelib.shop.service import ConfigService
 from tests.factories import FIXED_NOW
 
 

@@ -37,7 +37,7 @@ def stored_hash(email: str) -> str | None:
 def test_the_cookie_key_is_write_only(
     cookie_key: FileSecret, admin: Api, support: Api, app_logs: io.StringIO
 ) -> None:
-    from chalicelib.repositories.config import DynamoConfigRepository
+    from chalicelib.shop.repository import DynamoConfigRepository
 
     status, settings = admin.json("GET", "/admin/settings")
     assert status == 200 and settings["import"] == {"prestashop_cookie_key_set": False}

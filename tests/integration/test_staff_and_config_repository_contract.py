@@ -12,13 +12,13 @@ from moto import mock_aws
 
 from chalicelib import bootstrap
 from chalicelib.core.errors import AlreadyExistsError, ConflictError, NotFoundError
-from chalicelib.domain.config import ConfigEntry, Title
-from chalicelib.repositories.config import DynamoConfigRepository
 from chalicelib.repositories.memory import (
     MemoryConfigRepository,
     MemoryEmployeeRepository,
     MemoryThrottleRepository,
 )
+from chalicelib.shop.domain import ConfigEntry, Title
+from chalicelib.shop.repository import DynamoConfigRepository
 from chalicelib.staff.domain import Employee
 from chalicelib.staff.repository import DynamoEmployeeRepository, DynamoThrottleRepository
 from tests.factories import FIXED_NOW, FixedClock

@@ -202,7 +202,7 @@ def test_settings_patch_takes_the_mailbox_password(admin: Api, support: Api, tmp
     the secret store PUT .../mailbox/password uses, never stored in the settings or returned."""
     from chalicelib.core.secrets import FileSecret
     from chalicelib.core.settings import get_settings
-    from chalicelib.repositories.config import DynamoConfigRepository
+    from chalicelib.shop.repository import DynamoConfigRepository
     from chalicelib.wiring import build_container, use_container
 
     secret = FileSecret(tmp_path / "imap-password")

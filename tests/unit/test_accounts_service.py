@@ -26,10 +26,10 @@ from chalicelib.repositories.memory import (
     MemoryResetRequestQueue,
     MemoryThrottleRepository,
 )
-from chalicelib.services.config import ConfigService
 from chalicelib.services.mail_templates import render
 from chalicelib.services.notifications import Notifier
 from chalicelib.services.throttle import LoginThrottle, Throttle
+from chalicelib.shop.service import ConfigService
 from tests.factories import FixedClock, sequential_ids
 
 SECRET = "k" * 40

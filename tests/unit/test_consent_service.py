@@ -19,10 +19,10 @@ from chalicelib.repositories.memory import (
 )
 from chalicelib.security.confirm_tokens import ConfirmTokens
 from chalicelib.security.unsubscribe_tokens import UnsubscribeTokens, email_hash
-from chalicelib.services.config import ConfigService
 from chalicelib.services.consents import ConsentService
 from chalicelib.services.notifications import Notifier
 from chalicelib.services.reminder_opt_in import ReminderOptInService
+from chalicelib.shop.service import ConfigService
 from tests.factories import FixedClock, sequential_ids
 
 SECRET = "k" * 40

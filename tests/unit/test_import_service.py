@@ -20,8 +20,8 @@ from chalicelib.repositories.memory import (
     MemoryFileStore,
     MemoryImportRepository,
 )
-from chalicelib.services.config import ConfigService
 from chalicelib.services.imports import ImportService
+from chalicelib.shop.service import ConfigService
 from tests.factories import FixedClock, sequential_ids
 
 SECRET = "k" * 40

@@ -13,11 +13,8 @@ from typing import Any
 import pytest
 
 from chalicelib.customers.domain import Customer
-from chalicelib.domain.config import ConfigEntry
 from chalicelib.domain.imports import IGNORE, ImportOptions, ImportWarning
-from chalicelib.schemas.config import GroupRequest
 from chalicelib.services import csv_format, import_values
-from chalicelib.services.config import DEFAULT_GROUPS, DEFAULT_TITLES
 from chalicelib.services.import_values import (
     AmbiguousDatesError,
     DateReader,
@@ -26,6 +23,9 @@ from chalicelib.services.import_values import (
     imported_group_id,
     title_id,
 )
+from chalicelib.shop.domain import ConfigEntry
+from chalicelib.shop.schemas import GroupRequest
+from chalicelib.shop.service import DEFAULT_GROUPS, DEFAULT_TITLES
 from tests.unit.test_import_service import World, build, deliver, errors, upload
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "imports"

@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib.core.settings import Settings, get_settings
 from chalicelib.repositories.memory import MemoryConfigRepository
-from chalicelib.services.config import SEEDED_PUBLIC_API_URL, ConfigService
+from chalicelib.shop.service import SEEDED_PUBLIC_API_URL, ConfigService
 
 LOCAL = "http://127.0.0.1:8123"
 

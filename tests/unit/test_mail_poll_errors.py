@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from chalicelib.domain.threads import MailboxState
-from chalicelib.schemas.config import ShopSettings
 from chalicelib.services.mail_poll import MailPoller, describe
+from chalicelib.shop.schemas import ShopSettings
 
 BANNER = "* OK [ALERT] Visit http://phish.example/login <b>now</b> mail.victim.example ready"
 

@@ -23,8 +23,8 @@ from chalicelib.repositories.memory import (
     MemoryEmployeeRepository,
     MemoryThrottleRepository,
 )
-from chalicelib.services.config import ConfigService
 from chalicelib.services.throttle import LoginThrottle, client_network
+from chalicelib.shop.service import ConfigService
 from chalicelib.staff.auth import AuthService
 from chalicelib.staff.service import EmployeeService
 from tests.factories import FixedClock, sequential_ids

@@ -10,7 +10,7 @@ from chalicelib.core.errors import (
     StorefrontKeyRevokedError,
 )
 from chalicelib.repositories.memory import MemoryStorefrontKeyRepository
-from chalicelib.services.storefront_keys import StorefrontKeyService
+from chalicelib.storefront_keys.service import StorefrontKeyService
 from tests.factories import FixedClock, sequential_ids
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import EmailStr, Field, StringConstraints, field_validator
 
 from chalicelib.core.schemas import Name, RequestModel, ResponseModel
-from chalicelib.domain.config import Gender
+from chalicelib.shop.domain import Gender
 
 # Fields a merchant may make mandatory (seed: "Set required fields for this section").
 CUSTOMER_REQUIRABLE = (

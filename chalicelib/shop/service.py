@@ -11,9 +11,9 @@ from pydantic import BaseModel
 from chalicelib.core.clock import IdFactory, new_id
 from chalicelib.core.errors import InvalidInputError, NotFoundError, RuleViolationError
 from chalicelib.core.validation import validate
-from chalicelib.domain.config import ConfigEntry, ConfigKind, ShopConfig, Title
 from chalicelib.repositories.ports import ConfigRepository
-from chalicelib.schemas.config import (
+from chalicelib.shop.domain import ConfigEntry, ConfigKind, ShopConfig, Title
+from chalicelib.shop.schemas import (
     ContactRequest,
     GroupRequest,
     OrderMessageRequest,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import string
 
 from chalicelib.core.errors import InvalidInputError
-from chalicelib.schemas.config import PasswordPolicy
+from chalicelib.shop.schemas import PasswordPolicy
 
 
 def unmet_rule(password: str, policy: PasswordPolicy) -> str | None:

@@ -23,8 +23,8 @@ from chalicelib.core.errors import (
     StorefrontKeyRevokedError,
 )
 from chalicelib.core.observability import logger
-from chalicelib.domain.storefront_keys import StorefrontKey
 from chalicelib.repositories.ports import StorefrontKeyRepository
+from chalicelib.storefront_keys.domain import StorefrontKey
 
 PREFIX = "csk_"
 _SHAPE = re.compile(r"^csk_([0-9A-Z]{26})_([A-Za-z0-9_-]{43})$")

@@ -7,10 +7,10 @@ from typing import Any
 from pynamodb.expressions.update import Action
 
 from chalicelib.core.clock import Clock, iso, utc_now
-from chalicelib.domain.config import ConfigEntry, ConfigKind, DeleteOutcome, ShopConfig
 from chalicelib.models import keys
 from chalicelib.models.errors import conditional, dynamo_errors
 from chalicelib.models.shop import ConfigRecord
+from chalicelib.shop.domain import ConfigEntry, ConfigKind, DeleteOutcome, ShopConfig
 
 SETTINGS = "SETTINGS"
 KINDS: tuple[ConfigKind, ...] = ("TITLE", "GROUP", "CONTACT", "ORDER_MESSAGE")

@@ -6,10 +6,10 @@ from datetime import datetime
 
 from chalicelib.core.clock import iso, parse_iso
 from chalicelib.core.errors import AlreadyExistsError, NotFoundError
-from chalicelib.domain.storefront_keys import StorefrontKey
 from chalicelib.models import keys
 from chalicelib.models.errors import conditional, dynamo_errors
 from chalicelib.models.storefront_keys import StorefrontKeyRecord
+from chalicelib.storefront_keys.domain import StorefrontKey
 
 
 def _from_record(record: StorefrontKeyRecord) -> StorefrontKey:

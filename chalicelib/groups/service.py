@@ -16,9 +16,9 @@ from chalicelib.core.errors import (
 from chalicelib.customers.domain import Customer
 from chalicelib.customers.schemas import ListCustomersParams, UpdateCustomerRequest
 from chalicelib.customers.service import CustomerService
-from chalicelib.domain.config import ConfigEntry
-from chalicelib.schemas.config import GroupRequest, UpdateGroupRequest
-from chalicelib.services.config import DEFAULT_GROUP_IDS, ConfigService
+from chalicelib.shop.domain import ConfigEntry
+from chalicelib.shop.schemas import GroupRequest, UpdateGroupRequest
+from chalicelib.shop.service import DEFAULT_GROUP_IDS, ConfigService
 
 VISITOR_GROUP = "visitor"
 # Members moved per delete request: bounded so the request ends well inside the Lambda timeout;
