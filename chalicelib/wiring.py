@@ -12,6 +12,13 @@ from pathlib import Path
 
 from chalicelib.addresses.repository import DynamoAddressRepository
 from chalicelib.addresses.service import AddressService
+from chalicelib.carts.confirm_tokens import ConfirmTokens
+from chalicelib.carts.orders import OrderService
+from chalicelib.carts.reminder_opt_in import ReminderOptInService
+from chalicelib.carts.repository import DynamoCartRepository, DynamoOrderRepository
+from chalicelib.carts.service import CartService
+from chalicelib.carts.sweep import AbandonedCartSweep
+from chalicelib.carts.tokens import CartTokens
 from chalicelib.core.clock import Clock, IdFactory, new_id, utc_now
 from chalicelib.core.cursors import CursorCodec
 from chalicelib.core.errors import ServiceUnavailableError
@@ -23,7 +30,6 @@ from chalicelib.customers.repository import DynamoCustomerRepository
 from chalicelib.customers.reset_requests import DynamoResetRequestQueue
 from chalicelib.customers.service import CustomerService
 from chalicelib.groups.service import GroupService
-from chalicelib.repositories.carts import DynamoCartRepository, DynamoOrderRepository
 from chalicelib.repositories.imports import DynamoImportRepository, FileStore, S3FileStore
 from chalicelib.repositories.mail import (
     DynamoSentMailLog,
@@ -45,12 +51,8 @@ from chalicelib.repositories.ports import (
 )
 from chalicelib.repositories.privacy import DynamoPrivacyRepository
 from chalicelib.repositories.threads import DynamoThreadRepository
-from chalicelib.security.cart_tokens import CartTokens
-from chalicelib.security.confirm_tokens import ConfirmTokens
 from chalicelib.security.reply_tokens import ReplyTokens
 from chalicelib.security.unsubscribe_tokens import UnsubscribeTokens
-from chalicelib.services.abandoned_carts import AbandonedCartSweep
-from chalicelib.services.carts import CartService
 from chalicelib.services.consents import ConsentService
 from chalicelib.services.contact_form import ContactFormService
 from chalicelib.services.erasure import ErasureService
@@ -60,9 +62,7 @@ from chalicelib.services.imports import ImportService
 from chalicelib.services.ingestion import MailIngestion
 from chalicelib.services.mail_poll import MailPoller
 from chalicelib.services.notifications import Notifier
-from chalicelib.services.orders import OrderService
 from chalicelib.services.personal_data import PersonalDataService
-from chalicelib.services.reminder_opt_in import ReminderOptInService
 from chalicelib.services.retention import RetentionService
 from chalicelib.services.threads import ThreadService
 from chalicelib.services.throttle import LoginThrottle, Throttle

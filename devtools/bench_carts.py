@@ -54,9 +54,9 @@ class Row:
 def seed_carts(active: int, idle: int) -> None:
     """Open carts straight into the table: `idle` last touched two hours ago, the rest now, plus
     some ordered and abandoned ones the sweep must not read."""
-    from chalicelib.domain.carts import Cart, CartLine
+    from chalicelib.carts.domain import Cart, CartLine
+    from chalicelib.carts.repository import to_cart_record
     from chalicelib.models.base import TableRecord
-    from chalicelib.repositories.carts import to_cart_record
 
     line = CartLine("sku-1", "Mug", 2, Decimal("9.90"))
     with TableRecord.batch_write() as batch:
@@ -80,9 +80,9 @@ def seed_carts(active: int, idle: int) -> None:
             batch.save(to_cart_record(cart))
     # Guests are reminded only once their address confirmed the double opt-in (issue 16 §2.2):
     # the idle guests who ticked the reminder box have, so the sweep's reminder path is measured.
+    from chalicelib.carts.reminder_opt_in import CHANNEL, SOURCE
     from chalicelib.repositories.privacy import DynamoPrivacyRepository
     from chalicelib.security.unsubscribe_tokens import email_hash
-    from chalicelib.services.reminder_opt_in import CHANNEL, SOURCE
 
     privacy = DynamoPrivacyRepository()
     for number in range(0, idle, 2):
@@ -97,18 +97,18 @@ def main() -> int:
     moto_transactions.install()
     with mock_aws():
         from chalicelib import bootstrap
-        from chalicelib.core.settings import get_settings
-        from chalicelib.customers.schemas import CreateCustomerRequest
-        from chalicelib.models.base import TableRecord
-        from chalicelib.repositories.mail import MemoryMailer
-        from chalicelib.schemas.carts import (
+        from chalicelib.carts.schemas import (
             CartLineRequest,
             CheckoutRequest,
             CreateCartRequest,
             ListCartsParams,
             ListOrdersParams,
         )
-        from chalicelib.services.carts import Shopper
+        from chalicelib.carts.service import Shopper
+        from chalicelib.core.settings import get_settings
+        from chalicelib.customers.schemas import CreateCustomerRequest
+        from chalicelib.models.base import TableRecord
+        from chalicelib.repositories.mail import MemoryMailer
         from chalicelib.wiring import build_container, use_container
 
         bootstrap.ensure_table()

@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
+    from chalicelib.carts.domain import Cart, Order, Voucher
     from chalicelib.customers.domain import CustomerView, PendingRegistration
-    from chalicelib.domain.carts import Cart, Order, Voucher
     from chalicelib.domain.threads import ThreadView
 
 ConsentChannel = Literal["email_marketing", "partner_offers", "cart_reminders"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from chalicelib.domain.carts import Cart, Order, money_text
-from chalicelib.schemas.carts import (
+from chalicelib.carts.domain import Cart, Order, money_text
+from chalicelib.carts.schemas import (
     CartLineResponse,
     CartResponse,
     CartSummaryResponse,
@@ -14,7 +14,7 @@ from chalicelib.schemas.carts import (
     OrderSummaryResponse,
     StatusChangeResponse,
 )
-from chalicelib.services.carts import PricedCart
+from chalicelib.carts.service import PricedCart
 
 
 def cart_response(priced: PricedCart, *, staff: bool = False) -> CartResponse:

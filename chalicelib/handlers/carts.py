@@ -9,12 +9,7 @@ from typing import Annotated, Any
 from chalice.app import Blueprint, CloudWatchEvent, Response
 from pydantic import StringConstraints, TypeAdapter, ValidationError
 
-from chalicelib.core.errors import NotFoundError
-from chalicelib.core.observability import logger
-from chalicelib.handlers.cart_presenters import cart_response, cart_summary, order_response, order_summary
-from chalicelib.handlers.events import event_time, remaining_time
-from chalicelib.handlers.http import ADMIN, CUSTOMER, SHOPPER, STAFF, Call, route
-from chalicelib.schemas.carts import (
+from chalicelib.carts.schemas import (
     CartLineRequest,
     CartListResponse,
     CartResponse,
@@ -28,7 +23,12 @@ from chalicelib.schemas.carts import (
     OrderResponse,
     OrderStatusRequest,
 )
-from chalicelib.services.carts import Shopper
+from chalicelib.carts.service import Shopper
+from chalicelib.core.errors import NotFoundError
+from chalicelib.core.observability import logger
+from chalicelib.handlers.cart_presenters import cart_response, cart_summary, order_response, order_summary
+from chalicelib.handlers.events import event_time, remaining_time
+from chalicelib.handlers.http import ADMIN, CUSTOMER, SHOPPER, STAFF, Call, route
 from chalicelib.wiring import container
 
 carts = Blueprint(__name__)

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from chalicelib.addresses.domain import Address
 from chalicelib.addresses.schemas import AddressResponse
+from chalicelib.carts.domain import Cart, Order, money_text
 from chalicelib.customers.account_schemas import MeResponse
 from chalicelib.customers.domain import Customer, CustomerView
 from chalicelib.customers.schemas import (
@@ -17,7 +18,6 @@ from chalicelib.customers.schemas import (
     OrdersSection,
     SearchResultResponse,
 )
-from chalicelib.domain.carts import Cart, Order, money_text
 from chalicelib.domain.threads import Thread
 from chalicelib.groups.service import Pricing
 from chalicelib.handlers.cart_presenters import cart_summary, order_summary

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from chalicelib.carts.domain import Voucher
 from chalicelib.customers.account_schemas import ConnectionRecordResponse, PersonalDataResponse
 from chalicelib.customers.domain import PendingRegistration
-from chalicelib.domain.carts import Voucher
 from chalicelib.domain.privacy import CONSENT_CHANNELS, Consent, ErasureJob, PersonalData
 from chalicelib.handlers.cart_presenters import cart_summary, order_response
 from chalicelib.handlers.presenters import address_response, customer_response

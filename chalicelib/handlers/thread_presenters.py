@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from chalicelib.carts.domain import Order
 from chalicelib.customers.domain import Customer
-from chalicelib.domain.carts import Order
 from chalicelib.domain.threads import Message, Thread, ThreadEvent, ThreadView
 from chalicelib.repositories.imports import FileStore
 from chalicelib.schemas.threads import (

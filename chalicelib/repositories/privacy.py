@@ -11,11 +11,12 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
+from chalicelib.carts.domain import Cart
+from chalicelib.carts.repository import from_cart_record
 from chalicelib.core.clock import iso, parse_iso
 from chalicelib.core.errors import ConflictError
 from chalicelib.core.text import normalise_email
 from chalicelib.customers.domain import TokenScope
-from chalicelib.domain.carts import Cart
 from chalicelib.domain.privacy import OPEN_ORDER_STATUSES, ErasureJob
 from chalicelib.domain.threads import Message
 from chalicelib.models import keys
@@ -31,7 +32,6 @@ from chalicelib.models.customers import (
 )
 from chalicelib.models.errors import conditional, dynamo_errors
 from chalicelib.models.support import MessageRecord, ThreadEventRecord, ThreadRecord
-from chalicelib.repositories.carts import from_cart_record
 from chalicelib.repositories.threads import from_message_record, from_thread_record, to_thread_record
 
 # What erased personal data is replaced with.

@@ -7,13 +7,13 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
+from chalicelib.carts.repository import DynamoOrderRepository
 from chalicelib.core.clock import Clock, IdFactory, new_id, utc_now
 from chalicelib.core.errors import InvalidInputError, NotFoundError
 from chalicelib.core.observability import logger
 from chalicelib.core.text import normalise_email
 from chalicelib.domain.threads import Attachment, Message, Thread
 from chalicelib.models.errors import TransactionCancelledError
-from chalicelib.repositories.carts import DynamoOrderRepository
 from chalicelib.repositories.imports import FileStore
 from chalicelib.repositories.ports import CustomerRepository
 from chalicelib.repositories.threads import DynamoThreadRepository

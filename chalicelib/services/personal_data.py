@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+from chalicelib.carts.domain import Cart, Order, Voucher
+from chalicelib.carts.orders import OrderService
+from chalicelib.carts.repository import DynamoCartRepository
 from chalicelib.core.clock import Clock, parse_iso, utc_now
 from chalicelib.core.errors import NotFoundError
 from chalicelib.core.text import normalise_email
-from chalicelib.domain.carts import Cart, Order, Voucher
 from chalicelib.domain.imports import FINISHED
 from chalicelib.domain.privacy import ImportRow, PersonalData, StoredFile
 from chalicelib.domain.threads import ThreadView
-from chalicelib.repositories.carts import DynamoCartRepository
 from chalicelib.repositories.mailboxes import DynamoMailboxRepository
 from chalicelib.repositories.ports import CustomerRepository, ImportRepository
 from chalicelib.repositories.privacy import DynamoPrivacyRepository
 from chalicelib.repositories.threads import DynamoThreadRepository
 from chalicelib.security.unsubscribe_tokens import email_hash
-from chalicelib.services.orders import OrderService
 
 # A customer's carts and threads are read newest first up to these bounds (orders: all of them).
 CARTS_EXPORTED = 1000

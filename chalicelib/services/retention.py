@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from chalicelib.carts.repository import DynamoCartRepository
 from chalicelib.core.clock import iso
 from chalicelib.core.errors import DomainError
 from chalicelib.core.observability import logger
 from chalicelib.models import keys
-from chalicelib.repositories.carts import DynamoCartRepository
 from chalicelib.repositories.privacy import DynamoPrivacyRepository
 from chalicelib.services.erasure import ErasureService
 from chalicelib.shop.service import ConfigService

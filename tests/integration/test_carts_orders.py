@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from chalicelib.carts.repository import DynamoCartRepository
 from chalicelib.core.clock import iso
 from chalicelib.core.settings import get_settings
-from chalicelib.repositories.carts import DynamoCartRepository
 from chalicelib.repositories.mail import MemoryMailer
 from chalicelib.wiring import build_container, container, use_container
 from devtools.events import invoke_schedule
@@ -152,7 +152,7 @@ def test_at_most_100_lines(anonymous: Api) -> None:
     from dataclasses import replace
     from decimal import Decimal
 
-    from chalicelib.domain.carts import CartLine
+    from chalicelib.carts.domain import CartLine
 
     cart = repository.get(cart_id)
     assert cart is not None

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from chalicelib.domain.carts import NOT_SPENT, ORDER_STATUSES, TRANSITIONS, CartLine, money, price_lines
+from chalicelib.carts.domain import NOT_SPENT, ORDER_STATUSES, TRANSITIONS, CartLine, money, price_lines
+from chalicelib.carts.tokens import CartTokens
 from chalicelib.models import keys
-from chalicelib.security.cart_tokens import CartTokens
 
 
 def line(quantity: int, price: str, category: str | None = None) -> CartLine:

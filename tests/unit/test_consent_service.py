@@ -6,6 +6,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from chalicelib.carts.confirm_tokens import ConfirmTokens
+from chalicelib.carts.reminder_opt_in import ReminderOptInService
 from chalicelib.core.clock import iso
 from chalicelib.core.cursors import CursorCodec
 from chalicelib.core.errors import InvalidTokenError, NotFoundError
@@ -17,11 +19,9 @@ from chalicelib.repositories.memory import (
     MemoryCustomerRepository,
     MemorySuppressionRepository,
 )
-from chalicelib.security.confirm_tokens import ConfirmTokens
 from chalicelib.security.unsubscribe_tokens import UnsubscribeTokens, email_hash
 from chalicelib.services.consents import ConsentService
 from chalicelib.services.notifications import Notifier
-from chalicelib.services.reminder_opt_in import ReminderOptInService
 from chalicelib.shop.service import ConfigService
 from tests.factories import FixedClock, sequential_ids
 

@@ -10,6 +10,23 @@ from typing import Any, cast
 from chalicelib.addresses.domain import ADDRESS_FIELDS, Address
 from chalicelib.addresses.schemas import AddressRequest
 from chalicelib.addresses.service import AddressService
+from chalicelib.carts.domain import (
+    MAX_CART_LINES,
+    Cart,
+    CartFilters,
+    CartLine,
+    Order,
+    StatusChange,
+    Totals,
+    Voucher,
+    money,
+    money_text,
+    price_lines,
+)
+from chalicelib.carts.reminder_opt_in import ReminderOptInService
+from chalicelib.carts.repository import CheckoutWrite, DynamoCartRepository
+from chalicelib.carts.schemas import CartLineRequest, CheckoutRequest, CreateCartRequest, ListCartsParams
+from chalicelib.carts.tokens import CartTokens
 from chalicelib.core.clock import Clock, IdFactory, new_id, range_end, range_start, utc_now
 from chalicelib.core.cursors import CursorCodec
 from chalicelib.core.errors import (
@@ -24,26 +41,9 @@ from chalicelib.core.text import normalise_email
 from chalicelib.customers.domain import Customer
 from chalicelib.customers.schemas import CreateCustomerRequest, Language
 from chalicelib.customers.service import CustomerService
-from chalicelib.domain.carts import (
-    MAX_CART_LINES,
-    Cart,
-    CartFilters,
-    CartLine,
-    Order,
-    StatusChange,
-    Totals,
-    Voucher,
-    money,
-    money_text,
-    price_lines,
-)
 from chalicelib.groups.service import GroupService
 from chalicelib.models.errors import TransactionCancelledError
-from chalicelib.repositories.carts import CheckoutWrite, DynamoCartRepository
 from chalicelib.repositories.ports import CustomerRepository
-from chalicelib.schemas.carts import CartLineRequest, CheckoutRequest, CreateCartRequest, ListCartsParams
-from chalicelib.security.cart_tokens import CartTokens
-from chalicelib.services.reminder_opt_in import ReminderOptInService
 from chalicelib.services.throttle import Throttle, client_network
 from chalicelib.shop.service import ConfigService
 

@@ -15,17 +15,17 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from itertools import islice
 
+from chalicelib.carts.domain import Cart, Voucher, money_text
+from chalicelib.carts.repository import DynamoCartRepository
+from chalicelib.carts.service import CartService
+from chalicelib.carts.tokens import CartTokens
 from chalicelib.core.clock import iso
 from chalicelib.core.errors import DomainError
 from chalicelib.core.observability import logger
 from chalicelib.customers.domain import Customer
-from chalicelib.domain.carts import Cart, Voucher, money_text
 from chalicelib.models import keys
-from chalicelib.repositories.carts import DynamoCartRepository
 from chalicelib.repositories.ports import CustomerRepository
-from chalicelib.security.cart_tokens import CartTokens
 from chalicelib.security.unsubscribe_tokens import email_hash
-from chalicelib.services.carts import CartService
 from chalicelib.services.consents import ConsentService
 from chalicelib.services.notifications import Notifier
 from chalicelib.shop.schemas import AbandonedCartSettings

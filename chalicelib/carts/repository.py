@@ -10,19 +10,11 @@ from typing import Any
 
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.carts.domain import Cart, CartFilters, CartLine, Order, OrderFilters, StatusChange, Voucher
 from chalicelib.core.clock import iso, parse_iso
 from chalicelib.core.text import normalise_email
 from chalicelib.customers.domain import Customer
 from chalicelib.customers.repository import DynamoCustomerRepository
-from chalicelib.domain.carts import (
-    Cart,
-    CartFilters,
-    CartLine,
-    Order,
-    OrderFilters,
-    StatusChange,
-    Voucher,
-)
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord, index_by_number
 from chalicelib.models.carts import CartRecord, OrderRecord, VoucherRecord

@@ -9,9 +9,9 @@ from typing import Annotated, Any
 from pydantic import AwareDatetime, Field, StringConstraints, field_validator
 
 from chalicelib.addresses.schemas import AddressRequest
+from chalicelib.carts.domain import CartStatus, OrderStatus
 from chalicelib.core.schemas import Identifier, ListResponse, PageParams, RequestModel, ResponseModel
 from chalicelib.customers.schemas import Email, Language
-from chalicelib.domain.carts import CartStatus, OrderStatus
 
 UnitPrice = Annotated[Decimal, Field(ge=0, le=Decimal("10000000"), max_digits=14, decimal_places=6)]
 AttributeText = Annotated[str, StringConstraints(min_length=1, max_length=64)]

@@ -5,16 +5,16 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
+from chalicelib.carts.domain import NOT_SPENT, TRANSITIONS, Order, OrderFilters, StatusChange, money_text
+from chalicelib.carts.repository import DynamoOrderRepository
+from chalicelib.carts.schemas import ListOrdersParams, OrderStatusRequest
 from chalicelib.core.clock import Clock, utc_now
 from chalicelib.core.cursors import CursorCodec
 from chalicelib.core.errors import ConflictError, DomainError, NotFoundError
 from chalicelib.core.observability import logger
 from chalicelib.customers.domain import Customer
-from chalicelib.domain.carts import NOT_SPENT, TRANSITIONS, Order, OrderFilters, StatusChange, money_text
 from chalicelib.models.errors import TransactionCancelledError
-from chalicelib.repositories.carts import DynamoOrderRepository
 from chalicelib.repositories.ports import CustomerRepository
-from chalicelib.schemas.carts import ListOrdersParams, OrderStatusRequest
 from chalicelib.services.notifications import Notifier
 from chalicelib.shop.service import ConfigService
 
