@@ -38,7 +38,6 @@ from chalicelib.repositories.mail import (
     SentMailLog,
     SesMailer,
 )
-from chalicelib.repositories.mailboxes import DynamoMailboxRepository
 from chalicelib.repositories.password_chunks import DynamoPasswordChunkRepository, PasswordChunkRepository
 from chalicelib.repositories.ports import (
     AddressRepository,
@@ -50,21 +49,15 @@ from chalicelib.repositories.ports import (
     ThrottleRepository,
 )
 from chalicelib.repositories.privacy import DynamoPrivacyRepository
-from chalicelib.repositories.threads import DynamoThreadRepository
-from chalicelib.security.reply_tokens import ReplyTokens
 from chalicelib.security.unsubscribe_tokens import UnsubscribeTokens
 from chalicelib.services.consents import ConsentService
-from chalicelib.services.contact_form import ContactFormService
 from chalicelib.services.erasure import ErasureService
 from chalicelib.services.import_mappings import ImportMappingService
 from chalicelib.services.import_password_workers import ImportPasswordWorkers
 from chalicelib.services.imports import ImportService
-from chalicelib.services.ingestion import MailIngestion
-from chalicelib.services.mail_poll import MailPoller
 from chalicelib.services.notifications import Notifier
 from chalicelib.services.personal_data import PersonalDataService
 from chalicelib.services.retention import RetentionService
-from chalicelib.services.threads import ThreadService
 from chalicelib.services.throttle import LoginThrottle, Throttle
 from chalicelib.shop.repository import DynamoConfigRepository
 from chalicelib.shop.service import ConfigService
@@ -73,6 +66,13 @@ from chalicelib.staff.repository import DynamoEmployeeRepository, DynamoThrottle
 from chalicelib.staff.service import EmployeeService
 from chalicelib.storefront_keys.repository import DynamoStorefrontKeyRepository
 from chalicelib.storefront_keys.service import StorefrontKeyService
+from chalicelib.support.contact_form import ContactFormService
+from chalicelib.support.ingestion import MailIngestion
+from chalicelib.support.mail_poll import MailPoller
+from chalicelib.support.mailboxes import DynamoMailboxRepository
+from chalicelib.support.reply_tokens import ReplyTokens
+from chalicelib.support.repository import DynamoThreadRepository
+from chalicelib.support.threads import ThreadService
 
 # The contact form is public: this many messages per IP address and per e-mail per window.
 CONTACT_MESSAGES_PER_WINDOW = 5

@@ -41,7 +41,7 @@ def main() -> int:
         from chalicelib.core.settings import get_settings
         from chalicelib.models.base import TableRecord
         from chalicelib.repositories.mail import MemoryMailer
-        from chalicelib.schemas.threads import ListThreadsParams, ReplyRequest
+        from chalicelib.support.schemas import ListThreadsParams, ReplyRequest
         from chalicelib.wiring import build_container, use_container
 
         bootstrap.ensure_table()

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chalicelib.services.contact_form import ATTACHMENT_PREFIX
 from chalicelib.services.import_password_workers import PASSWORD_CHUNK_PREFIX, WORKER_FUNCTION
 from chalicelib.services.imports import EXPORT_PREFIX, IMPORT_PREFIX, REPORT_PREFIX
-from chalicelib.services.ingestion import UNPROCESSED_PREFIX
+from chalicelib.support.contact_form import ATTACHMENT_PREFIX
+from chalicelib.support.ingestion import UNPROCESSED_PREFIX
 
 # Where SES writes received mail (the receipt rule's S3 action); the inbound-mail handler reads it.
 INBOUND_PREFIX = "inbound/"

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     from chalicelib.carts.domain import Cart, Order, Voucher
     from chalicelib.customers.domain import CustomerView, PendingRegistration
-    from chalicelib.domain.threads import ThreadView
+    from chalicelib.support.domain import ThreadView
 
 ConsentChannel = Literal["email_marketing", "partner_offers", "cart_reminders"]
 CONSENT_CHANNELS: tuple[ConsentChannel, ...] = ("email_marketing", "partner_offers", "cart_reminders")

@@ -18,7 +18,6 @@ from chalicelib.customers.schemas import (
     OrdersSection,
     SearchResultResponse,
 )
-from chalicelib.domain.threads import Thread
 from chalicelib.groups.service import Pricing
 from chalicelib.handlers.cart_presenters import cart_summary, order_summary
 from chalicelib.handlers.thread_presenters import thread_response
@@ -35,6 +34,7 @@ from chalicelib.shop.schemas import (
 )
 from chalicelib.staff.domain import Employee
 from chalicelib.staff.schemas import EmployeeResponse
+from chalicelib.support.domain import Thread
 
 
 def customer_response(customer: Customer) -> CustomerResponse:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from chalicelib.carts.domain import Order
 from chalicelib.customers.domain import Customer
-from chalicelib.domain.threads import Message, Thread, ThreadEvent, ThreadView
 from chalicelib.repositories.imports import FileStore
-from chalicelib.schemas.threads import (
+from chalicelib.support.contact_form import ATTACHMENT_URL_TTL
+from chalicelib.support.domain import Message, Thread, ThreadEvent, ThreadView
+from chalicelib.support.schemas import (
     AttachmentResponse,
     CustomerSummaryResponse,
     MessageResponse,
@@ -16,8 +17,7 @@ from chalicelib.schemas.threads import (
     ThreadViewResponse,
     TimelineEntry,
 )
-from chalicelib.services.contact_form import ATTACHMENT_URL_TTL
-from chalicelib.services.threads import read_state
+from chalicelib.support.threads import read_state
 
 
 def thread_response(thread: Thread) -> ThreadResponse:

@@ -17,7 +17,8 @@ from chalicelib.handlers.thread_presenters import (
     thread_response,
     thread_view_response,
 )
-from chalicelib.schemas.threads import (
+from chalicelib.support.contact_form import Upload
+from chalicelib.support.schemas import (
     MAX_ATTACHMENT_BYTES,
     ContactBox,
     ContactFormRequest,
@@ -35,8 +36,7 @@ from chalicelib.schemas.threads import (
     ThreadStatusRequest,
     ThreadViewResponse,
 )
-from chalicelib.services.contact_form import Upload
-from chalicelib.services.threads import STATUS_LEGEND
+from chalicelib.support.threads import STATUS_LEGEND
 from chalicelib.wiring import container
 
 threads = Blueprint(__name__)

@@ -27,14 +27,14 @@ from chalicelib.customers.domain import AccountToken, Customer
 from chalicelib.domain.imports import FINISHED
 from chalicelib.domain.privacy import ErasureJob, step_after
 from chalicelib.repositories.imports import FileStore
-from chalicelib.repositories.mailboxes import DynamoMailboxRepository
 from chalicelib.repositories.ports import CustomerRepository, ImportRepository
 from chalicelib.repositories.privacy import DynamoPrivacyRepository
 from chalicelib.security.unsubscribe_tokens import email_hash
-from chalicelib.services.contact_form import ATTACHMENT_PREFIX
 from chalicelib.services.imports import EXPORT_PREFIX
 from chalicelib.services.notifications import Notifier
 from chalicelib.shop.service import ConfigService
+from chalicelib.support.contact_form import ATTACHMENT_PREFIX
+from chalicelib.support.mailboxes import DynamoMailboxRepository
 
 # Items (or threads) one step handles: small enough for one Lambda second or two.
 STEP_SIZE = 25

@@ -10,12 +10,12 @@ from chalicelib.core.errors import NotFoundError
 from chalicelib.core.text import normalise_email
 from chalicelib.domain.imports import FINISHED
 from chalicelib.domain.privacy import ImportRow, PersonalData, StoredFile
-from chalicelib.domain.threads import ThreadView
-from chalicelib.repositories.mailboxes import DynamoMailboxRepository
 from chalicelib.repositories.ports import CustomerRepository, ImportRepository
 from chalicelib.repositories.privacy import DynamoPrivacyRepository
-from chalicelib.repositories.threads import DynamoThreadRepository
 from chalicelib.security.unsubscribe_tokens import email_hash
+from chalicelib.support.domain import ThreadView
+from chalicelib.support.mailboxes import DynamoMailboxRepository
+from chalicelib.support.repository import DynamoThreadRepository
 
 # A customer's carts and threads are read newest first up to these bounds (orders: all of them).
 CARTS_EXPORTED = 1000

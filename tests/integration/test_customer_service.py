@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from chalicelib.core.settings import get_settings
-from chalicelib.domain.threads import Message, counters_of
 from chalicelib.repositories.mail import MemoryMailer, to_mime
+from chalicelib.support.domain import Message, counters_of
 from chalicelib.wiring import build_container, container, use_container
 from tests.factories import FixedClock
 from tests.integration.conftest import Api

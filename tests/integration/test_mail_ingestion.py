@@ -508,7 +508,7 @@ def huge_references() -> bytes:
 
 def parsed_subjects(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
     """Every message handed to the parser (the raw bytes' first 4 KB), recorded."""
-    import chalicelib.services.ingestion as ingestion_module
+    import chalicelib.support.ingestion as ingestion_module
 
     seen: list[bytes] = []
     real = ingestion_module.parse_mail

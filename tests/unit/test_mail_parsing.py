@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.services.mail_parsing import (
-    MAX_HEADER_BYTES,
-    oversized_headers,
-    parse_mail,
-    trim_quoted,
-)
+from chalicelib.support.mail_parsing import MAX_HEADER_BYTES, oversized_headers, parse_mail, trim_quoted
 
 PLAIN = (
     b"From: Ana <Ana@Example.com>\r\nTo: support+tok@shop-example.com, other@example.com\r\n"

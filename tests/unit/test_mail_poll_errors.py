@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain.threads import MailboxState
-from chalicelib.services.mail_poll import MailPoller, describe
 from chalicelib.shop.schemas import ShopSettings
+from chalicelib.support.domain import MailboxState
+from chalicelib.support.mail_poll import MailPoller, describe
 
 BANNER = "* OK [ALERT] Visit http://phish.example/login <b>now</b> mail.victim.example ready"
 

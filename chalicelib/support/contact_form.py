@@ -12,18 +12,18 @@ from chalicelib.core.clock import Clock, IdFactory, new_id, utc_now
 from chalicelib.core.errors import InvalidInputError, NotFoundError
 from chalicelib.core.observability import logger
 from chalicelib.core.text import normalise_email
-from chalicelib.domain.threads import Attachment, Message, Thread
 from chalicelib.models.errors import TransactionCancelledError
 from chalicelib.repositories.imports import FileStore
 from chalicelib.repositories.ports import CustomerRepository
-from chalicelib.repositories.threads import DynamoThreadRepository
-from chalicelib.schemas.threads import MAX_ATTACHMENT_BYTES, ContactFormRequest
-from chalicelib.security.reply_tokens import ReplyTokens
 from chalicelib.services.notifications import Notifier
-from chalicelib.services.threads import ThreadService, text_to_html, thread_tag
 from chalicelib.services.throttle import Throttle, client_network
 from chalicelib.shop.domain import ConfigEntry
 from chalicelib.shop.service import ConfigService
+from chalicelib.support.domain import Attachment, Message, Thread
+from chalicelib.support.reply_tokens import ReplyTokens
+from chalicelib.support.repository import DynamoThreadRepository
+from chalicelib.support.schemas import MAX_ATTACHMENT_BYTES, ContactFormRequest
+from chalicelib.support.threads import ThreadService, text_to_html, thread_tag
 
 ATTACHMENT_PREFIX = "attachments/"
 # What the form accepts, recognised by content (magic bytes), never by the name or declared type.

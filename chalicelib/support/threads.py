@@ -17,7 +17,12 @@ from chalicelib.core.cursors import CursorCodec
 from chalicelib.core.errors import ConflictError, DomainError, NotFoundError, RuleViolationError
 from chalicelib.core.observability import logger
 from chalicelib.customers.domain import Customer
-from chalicelib.domain.threads import (
+from chalicelib.models.errors import TransactionCancelledError
+from chalicelib.repositories.ports import CustomerRepository, EmployeeRepository
+from chalicelib.services.notifications import DEFAULT_SENDER, Notifier
+from chalicelib.shop.domain import ConfigEntry
+from chalicelib.shop.service import ConfigService
+from chalicelib.support.domain import (
     DayStats,
     Message,
     Thread,
@@ -26,14 +31,9 @@ from chalicelib.domain.threads import (
     ThreadStatus,
     ThreadView,
 )
-from chalicelib.models.errors import TransactionCancelledError
-from chalicelib.repositories.ports import CustomerRepository, EmployeeRepository
-from chalicelib.repositories.threads import DynamoThreadRepository, ThreadWrite
-from chalicelib.schemas.threads import ForwardRequest, ListThreadsParams, ReplyRequest
-from chalicelib.security.reply_tokens import ReplyTokens
-from chalicelib.services.notifications import DEFAULT_SENDER, Notifier
-from chalicelib.shop.domain import ConfigEntry
-from chalicelib.shop.service import ConfigService
+from chalicelib.support.reply_tokens import ReplyTokens
+from chalicelib.support.repository import DynamoThreadRepository, ThreadWrite
+from chalicelib.support.schemas import ForwardRequest, ListThreadsParams, ReplyRequest
 
 # A thread write that loses a race (a second message, a status change) is redone this many times.
 _ATTEMPTS = 4

@@ -11,16 +11,6 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.clock import iso, parse_iso
 from chalicelib.core.text import normalise_email
-from chalicelib.domain.threads import (
-    Attachment,
-    DayStats,
-    Message,
-    Thread,
-    ThreadEvent,
-    ThreadFilters,
-    ThreadView,
-    counter_deltas,
-)
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord, index_by_number
 from chalicelib.models.errors import dynamo_errors, run_transaction
@@ -33,6 +23,16 @@ from chalicelib.models.support import (
     ThreadEventRecord,
     ThreadRecord,
     ThreadTagRecord,
+)
+from chalicelib.support.domain import (
+    Attachment,
+    DayStats,
+    Message,
+    Thread,
+    ThreadEvent,
+    ThreadFilters,
+    ThreadView,
+    counter_deltas,
 )
 
 # Ids are ULIDs: anything longer is not one of ours (and could exceed DynamoDB's key size).

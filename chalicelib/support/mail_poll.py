@@ -30,11 +30,11 @@ from chalicelib.core.clock import Clock, utc_now
 from chalicelib.core.errors import DomainError
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.secrets import SecretStore
-from chalicelib.domain.threads import MailboxState
-from chalicelib.repositories.mailboxes import DynamoMailboxRepository
-from chalicelib.services.ingestion import IngestResult, MailIngestion
 from chalicelib.shop.schemas import ImapSettings
 from chalicelib.shop.service import ConfigService
+from chalicelib.support.domain import MailboxState
+from chalicelib.support.ingestion import IngestResult, MailIngestion
+from chalicelib.support.mailboxes import DynamoMailboxRepository
 
 MAX_MESSAGES_PER_RUN = 200
 SAFETY_MARGIN_MS = 20_000

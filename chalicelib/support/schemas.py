@@ -10,7 +10,7 @@ from pydantic import ConfigDict, Field, StringConstraints, field_validator, mode
 from chalicelib.core.schemas import Identifier, ListResponse, PageParams, RequestModel, ResponseModel
 from chalicelib.core.text import one_line
 from chalicelib.customers.schemas import BoolParam, Email
-from chalicelib.domain.threads import EventKind, MessageSource, Sender, ThreadStatus
+from chalicelib.support.domain import EventKind, MessageSource, Sender, ThreadStatus
 
 MessageText = Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
 Ref = Annotated[str, StringConstraints(min_length=1, max_length=64)]

@@ -22,14 +22,13 @@ from chalicelib.core.cursors import CursorCodec
 from chalicelib.core.errors import NotFoundError
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.text import normalise_email
-from chalicelib.domain.threads import Attachment, Message, UnprocessedMail
 from chalicelib.repositories.imports import FileStore
-from chalicelib.repositories.mailboxes import DynamoMailboxRepository
 from chalicelib.repositories.ports import CustomerRepository
-from chalicelib.repositories.threads import DynamoThreadRepository
-from chalicelib.security.reply_tokens import ReplyTokens
-from chalicelib.services.contact_form import ATTACHMENT_PREFIX, safe_name, sniff
-from chalicelib.services.mail_parsing import (
+from chalicelib.shop.domain import ConfigEntry
+from chalicelib.shop.service import ConfigService
+from chalicelib.support.contact_form import ATTACHMENT_PREFIX, safe_name, sniff
+from chalicelib.support.domain import Attachment, Message, UnprocessedMail
+from chalicelib.support.mail_parsing import (
     MAX_ATTACHMENT_BYTES,
     MAX_ATTACHMENTS,
     ParsedMail,
@@ -37,9 +36,10 @@ from chalicelib.services.mail_parsing import (
     parse_mail,
     trim_quoted,
 )
-from chalicelib.services.threads import DuplicateMessageError, ThreadService
-from chalicelib.shop.domain import ConfigEntry
-from chalicelib.shop.service import ConfigService
+from chalicelib.support.mailboxes import DynamoMailboxRepository
+from chalicelib.support.reply_tokens import ReplyTokens
+from chalicelib.support.repository import DynamoThreadRepository
+from chalicelib.support.threads import DuplicateMessageError, ThreadService
 
 UNPROCESSED_PREFIX = "unprocessed/"
 MAX_TEXT_CHARS = 100_000

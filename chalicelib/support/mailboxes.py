@@ -6,12 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.core.clock import iso, parse_iso
-from chalicelib.domain.threads import MailboxState, UnprocessedMail
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord, index_by_number
 from chalicelib.models.errors import conditional, dynamo_errors
 from chalicelib.models.paging import Page, index_page
 from chalicelib.models.support import MailboxStateRecord, UnprocessedMailRecord
+from chalicelib.support.domain import MailboxState, UnprocessedMail
 
 
 def _from_unprocessed(record: UnprocessedMailRecord) -> UnprocessedMail:
