@@ -30,7 +30,11 @@ from chalicelib.customers.repository import DynamoCustomerRepository
 from chalicelib.customers.reset_requests import DynamoResetRequestQueue
 from chalicelib.customers.service import CustomerService
 from chalicelib.groups.service import GroupService
-from chalicelib.repositories.imports import DynamoImportRepository, FileStore, S3FileStore
+from chalicelib.imports.mappings import ImportMappingService
+from chalicelib.imports.password_chunks import DynamoPasswordChunkRepository, PasswordChunkRepository
+from chalicelib.imports.password_workers import ImportPasswordWorkers
+from chalicelib.imports.repository import DynamoImportRepository, FileStore, S3FileStore
+from chalicelib.imports.service import ImportService
 from chalicelib.repositories.mail import (
     DynamoSentMailLog,
     Mailer,
@@ -38,7 +42,6 @@ from chalicelib.repositories.mail import (
     SentMailLog,
     SesMailer,
 )
-from chalicelib.repositories.password_chunks import DynamoPasswordChunkRepository, PasswordChunkRepository
 from chalicelib.repositories.ports import (
     AddressRepository,
     ConfigRepository,
@@ -52,9 +55,6 @@ from chalicelib.repositories.privacy import DynamoPrivacyRepository
 from chalicelib.security.unsubscribe_tokens import UnsubscribeTokens
 from chalicelib.services.consents import ConsentService
 from chalicelib.services.erasure import ErasureService
-from chalicelib.services.import_mappings import ImportMappingService
-from chalicelib.services.import_password_workers import ImportPasswordWorkers
-from chalicelib.services.imports import ImportService
 from chalicelib.services.notifications import Notifier
 from chalicelib.services.personal_data import PersonalDataService
 from chalicelib.services.retention import RetentionService

@@ -174,8 +174,8 @@ def run_passwords(rows: int) -> dict[str, Any]:
     with mock_aws(), tempfile.TemporaryDirectory() as folder:
         from chalicelib import bootstrap
         from chalicelib.core.settings import get_settings
+        from chalicelib.imports.password_workers import PASSWORD_CHUNK_PREFIX
         from chalicelib.models.base import TableRecord
-        from chalicelib.services.import_password_workers import PASSWORD_CHUNK_PREFIX
         from chalicelib.wiring import build_container
 
         bootstrap.ensure_table()
@@ -222,11 +222,7 @@ def run_passwords(rows: int) -> dict[str, Any]:
 
 
 def fan_out_arithmetic(sample: dict[str, Any]) -> list[str]:
-    from chalicelib.services.import_password_workers import (
-        CHUNK_SIZE,
-        WORKER_CONCURRENCY,
-        WORKER_TIMEOUT_SECONDS,
-    )
+    from chalicelib.imports.password_workers import CHUNK_SIZE, WORKER_CONCURRENCY, WORKER_TIMEOUT_SECONDS
 
     # A worker at 1,769 MB has one vCPU: its wall time per hash is the CPU time measured here.
     per_hash = sample["hash_cpu_s"]

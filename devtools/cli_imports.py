@@ -85,7 +85,7 @@ def quiet_app_logs() -> None:
 def given_options(args: argparse.Namespace) -> dict[str, Any]:
     """--option KEY=VALUE as typed values, by ImportOptions field name (only the ones given, so
     that they override a saved mapping's). Raises: CliUsageError."""
-    from chalicelib.domain.imports import ImportOptions
+    from chalicelib.imports.domain import ImportOptions
 
     known = {f.name for f in dataclasses.fields(ImportOptions)} - {"mapping_name", "preview"}
     defaults = ImportOptions()
@@ -258,7 +258,7 @@ def _wait_for_invitations(import_id: str, timeout: float = 120.0) -> None:
     import boto3
 
     from chalicelib.core.settings import get_settings
-    from chalicelib.services.imports import IMPORT_PREFIX, INVITE_MARKER
+    from chalicelib.imports.service import IMPORT_PREFIX, INVITE_MARKER
 
     settings = get_settings()
     s3 = boto3.client("s3", region_name=settings.region, endpoint_url=settings.endpoint_url)
@@ -290,7 +290,7 @@ def _resolve_options(args: argparse.Namespace) -> Any:
 
 
 def _done(job: Any) -> bool:
-    from chalicelib.domain.imports import FINISHED
+    from chalicelib.imports.domain import FINISHED
 
     return job.status in FINISHED or job.status == "previewed"
 
@@ -421,7 +421,7 @@ def _import_summary(services: Any, job: Any) -> int:
 def run_export(args: argparse.Namespace) -> int:
     import requests
 
-    from chalicelib.schemas.imports import ExportParams
+    from chalicelib.imports.schemas import ExportParams
     from chalicelib.wiring import container
     from devtools.environment import resolve_data_dir
 

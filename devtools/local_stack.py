@@ -132,7 +132,7 @@ class LocalStack:
         import boto3
 
         from chalicelib.core.settings import get_settings
-        from chalicelib.services.import_password_workers import WORKER_CONCURRENCY, WORKER_FUNCTION
+        from chalicelib.imports.password_workers import WORKER_CONCURRENCY, WORKER_FUNCTION
         from devtools.events import EventRunner
 
         settings = get_settings()

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chalicelib.services.import_password_workers import PASSWORD_CHUNK_PREFIX, WORKER_FUNCTION
-from chalicelib.services.imports import EXPORT_PREFIX, IMPORT_PREFIX, REPORT_PREFIX
+from chalicelib.imports.password_workers import PASSWORD_CHUNK_PREFIX, WORKER_FUNCTION
+from chalicelib.imports.service import EXPORT_PREFIX, IMPORT_PREFIX, REPORT_PREFIX
 from chalicelib.support.contact_form import ATTACHMENT_PREFIX
 from chalicelib.support.ingestion import UNPROCESSED_PREFIX
 

@@ -32,13 +32,9 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from chalicelib.bootstrap import table_definition
+from chalicelib.imports.password_workers import PASSWORD_CHUNK_PREFIX, WORKER_CONCURRENCY, WORKER_FUNCTION
+from chalicelib.imports.service import EXPORT_PREFIX, IMPORT_PREFIX, REPORT_PREFIX
 from chalicelib.models.base import TableRecord
-from chalicelib.services.import_password_workers import (
-    PASSWORD_CHUNK_PREFIX,
-    WORKER_CONCURRENCY,
-    WORKER_FUNCTION,
-)
-from chalicelib.services.imports import EXPORT_PREFIX, IMPORT_PREFIX, REPORT_PREFIX
 from devtools.web_static import API_PATHS, content_security_policy
 from infra.chalice_app import AppFunction, ClienteleChalice
 from infra.edge import (

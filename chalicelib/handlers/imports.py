@@ -13,10 +13,12 @@ from chalicelib.core.errors import InvalidInputError, NotFoundError, RuleViolati
 from chalicelib.core.observability import logger
 from chalicelib.core.schemas import PageParams
 from chalicelib.core.settings import get_settings
-from chalicelib.domain.imports import ExportJob, ImportJob, ImportMapping, ImportOptions
 from chalicelib.handlers.events import remaining_time
 from chalicelib.handlers.http import ADMIN, Call, parse_json, raw_body, route
-from chalicelib.schemas.imports import (
+from chalicelib.imports.domain import ExportJob, ImportJob, ImportMapping, ImportOptions
+from chalicelib.imports.export_layouts import LAYOUTS
+from chalicelib.imports.password_workers import PASSWORD_CHUNK_PREFIX, WORKER_FUNCTION
+from chalicelib.imports.schemas import (
     MAPPING_NAME,
     CreateImportMappingRequest,
     CreateImportRequest,
@@ -39,9 +41,7 @@ from chalicelib.schemas.imports import (
     RowErrorResponse,
     UpdateImportMappingRequest,
 )
-from chalicelib.services.export_layouts import LAYOUTS
-from chalicelib.services.import_password_workers import PASSWORD_CHUNK_PREFIX, WORKER_FUNCTION
-from chalicelib.services.imports import EXPORT_PREFIX, IMPORT_PREFIX
+from chalicelib.imports.service import EXPORT_PREFIX, IMPORT_PREFIX
 from chalicelib.wiring import container
 
 imports = Blueprint(__name__)

@@ -9,7 +9,7 @@ from chalicelib.domain.privacy import CONSENT_CHANNELS, Consent, ErasureJob, Per
 from chalicelib.handlers.cart_presenters import cart_summary, order_response
 from chalicelib.handlers.presenters import address_response, customer_response
 from chalicelib.handlers.thread_presenters import _event, message_response, thread_response
-from chalicelib.repositories.imports import FileStore
+from chalicelib.imports.repository import FileStore
 from chalicelib.schemas.privacy import ConsentResponse, ConsentsResponse, ErasureResponse, ImportRowResponse
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalicelib.carts.domain import Order
 from chalicelib.customers.domain import Customer
-from chalicelib.repositories.imports import FileStore
+from chalicelib.imports.repository import FileStore
 from chalicelib.support.contact_form import ATTACHMENT_URL_TTL
 from chalicelib.support.domain import Message, Thread, ThreadEvent, ThreadView
 from chalicelib.support.schemas import (

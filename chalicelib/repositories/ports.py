@@ -18,8 +18,8 @@ from chalicelib.customers.domain import (
     ResetRequest,
     TokenScope,
 )
-from chalicelib.domain.imports import ExportJob, ImportJob, ImportMapping, PreviewRow, RowError
 from chalicelib.domain.privacy import Consent
+from chalicelib.imports.domain import ExportJob, ImportJob, ImportMapping, PreviewRow, RowError
 from chalicelib.models.paging import Page
 from chalicelib.shop.domain import ConfigEntry, ConfigKind, DeleteOutcome, ShopConfig
 from chalicelib.staff.domain import Employee

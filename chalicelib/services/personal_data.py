@@ -8,8 +8,8 @@ from chalicelib.carts.repository import DynamoCartRepository
 from chalicelib.core.clock import Clock, parse_iso, utc_now
 from chalicelib.core.errors import NotFoundError
 from chalicelib.core.text import normalise_email
-from chalicelib.domain.imports import FINISHED
 from chalicelib.domain.privacy import ImportRow, PersonalData, StoredFile
+from chalicelib.imports.domain import FINISHED
 from chalicelib.repositories.ports import CustomerRepository, ImportRepository
 from chalicelib.repositories.privacy import DynamoPrivacyRepository
 from chalicelib.security.unsubscribe_tokens import email_hash

@@ -12,8 +12,8 @@ from chalicelib.core.clock import Clock, IdFactory, new_id, utc_now
 from chalicelib.core.errors import InvalidInputError, NotFoundError
 from chalicelib.core.observability import logger
 from chalicelib.core.text import normalise_email
+from chalicelib.imports.repository import FileStore
 from chalicelib.models.errors import TransactionCancelledError
-from chalicelib.repositories.imports import FileStore
 from chalicelib.repositories.ports import CustomerRepository
 from chalicelib.services.notifications import Notifier
 from chalicelib.services.throttle import Throttle, client_network

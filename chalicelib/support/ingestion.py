@@ -22,7 +22,7 @@ from chalicelib.core.cursors import CursorCodec
 from chalicelib.core.errors import NotFoundError
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.text import normalise_email
-from chalicelib.repositories.imports import FileStore
+from chalicelib.imports.repository import FileStore
 from chalicelib.repositories.ports import CustomerRepository
 from chalicelib.shop.domain import ConfigEntry
 from chalicelib.shop.service import ConfigService

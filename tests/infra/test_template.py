@@ -15,7 +15,7 @@ from chalice.utils import to_cfn_resource_name
 
 from chalicelib.bootstrap import table_definition
 from chalicelib.core.settings import ENVIRONMENT_VARIABLES
-from chalicelib.services.import_password_workers import (
+from chalicelib.imports.password_workers import (
     CHUNK_SIZE,
     PASSWORD_CHUNK_PREFIX,
     WORKER_CONCURRENCY,

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from chalicelib.domain.imports import ImportJob
-from chalicelib.repositories.imports import DynamoImportRepository
-from chalicelib.services.import_values import imported_group_id
+from chalicelib.imports.domain import ImportJob
+from chalicelib.imports.repository import DynamoImportRepository
+from chalicelib.imports.values import imported_group_id
 from chalicelib.shop.repository import DynamoConfigRepository
 from chalicelib.shop.service import ConfigService
 from tests.factories import FIXED_NOW

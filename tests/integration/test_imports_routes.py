@@ -160,7 +160,7 @@ def test_a_huge_field_or_an_open_quote_never_answers_500_nor_sticks_the_job(admi
 def test_the_watchdog_gives_up_on_a_job_whose_runs_keep_dying_in_dynamodb(admin: Api) -> None:
     from datetime import timedelta
 
-    from chalicelib.domain.imports import ImportJob
+    from chalicelib.imports.domain import ImportJob
     from chalicelib.wiring import container
 
     jobs = container().imports._jobs  # type: ignore[attr-defined]

@@ -10,7 +10,7 @@ from moto import mock_aws
 
 from chalicelib import bootstrap
 from chalicelib.core.errors import ConflictError
-from chalicelib.repositories.password_chunks import (
+from chalicelib.imports.password_chunks import (
     DynamoPasswordChunkRepository,
     MemoryPasswordChunkRepository,
     PasswordChunk,

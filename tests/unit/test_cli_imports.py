@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from chalicelib.domain.imports import ImportOptions
+from chalicelib.imports.domain import ImportOptions
 from devtools.cli_imports import CliUsageError, given_options
 
 

@@ -3,7 +3,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.services import csv_format
+from chalicelib.imports import csv_format
 
 PRESTASHOP = (
     "ID;Title;Last name;First Name;Email address;Age;Enabled;News.;Opt.;Registration;Last visit;\n"

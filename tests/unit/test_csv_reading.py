@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain.imports import ImportOptions
-from chalicelib.services import csv_format
+from chalicelib.imports import csv_format
+from chalicelib.imports.domain import ImportOptions
 
 HEADER = "Email address;First Name;Last name"
 FILLER = "".join(f"p{n:05d}@example.com;Paul;Martin\r\n" for n in range(2500))  # ~80 KiB of ASCII

@@ -10,7 +10,7 @@ import pytest
 
 from chalicelib.customers.domain import Customer
 from chalicelib.customers.schemas import ListCustomersParams, UpdateCustomerRequest
-from chalicelib.services.export_layouts import EXPORT_FORMATS, ExportFormat
+from chalicelib.imports.export_layouts import EXPORT_FORMATS, ExportFormat
 from tests.unit.test_import_service import PRESTASHOP, World, build, deliver, errors, upload
 
 HEADERS = {

@@ -5,9 +5,9 @@ customers import, idempotent on re-import, never written by a preview, never fai
 from __future__ import annotations
 
 from chalicelib.addresses.domain import Address
-from chalicelib.domain.imports import ImportOptions, ImportWarning
-from chalicelib.services.import_addresses import DEFAULT_ALIAS, PHONE_WITHOUT_ADDRESS
-from chalicelib.services.imports import SKIPPED_UNKNOWN
+from chalicelib.imports.address_rows import DEFAULT_ALIAS, PHONE_WITHOUT_ADDRESS
+from chalicelib.imports.domain import ImportOptions, ImportWarning
+from chalicelib.imports.service import SKIPPED_UNKNOWN
 from tests.unit.test_import_layouts import FIXTURES, import_fixture
 from tests.unit.test_import_preview import run_marker, upload
 from tests.unit.test_import_service import World, build, deliver

@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 from dataclasses import replace
 
-from chalicelib.domain.imports import ImportOptions
+from chalicelib.imports.domain import ImportOptions
 from tests.unit.test_import_service import World, build, deliver, errors
 
 HEADER = "Email address;First Name;Last name\r\n"

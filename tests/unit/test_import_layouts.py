@@ -11,14 +11,10 @@ from typing import cast
 
 import pytest
 
-from chalicelib.domain.imports import IGNORE, ImportOptions, ImportWarning
-from chalicelib.services import csv_format, import_values
-from chalicelib.services.import_layouts import (
-    detect_layout,
-    field_for,
-    normalise_label,
-    split_name,
-)
+from chalicelib.imports import csv_format
+from chalicelib.imports import values as import_values
+from chalicelib.imports.domain import IGNORE, ImportOptions, ImportWarning
+from chalicelib.imports.layouts import detect_layout, field_for, normalise_label, split_name
 from tests.unit.test_import_service import World, build
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "imports"

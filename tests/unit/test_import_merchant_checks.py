@@ -6,7 +6,7 @@ taking every customer out of all groups but the default one."""
 from __future__ import annotations
 
 from chalicelib.customers.schemas import ListCustomersParams, UpdateCustomerRequest
-from chalicelib.domain.imports import ImportOptions
+from chalicelib.imports.domain import ImportOptions
 from tests.unit.test_import_service import PRESTASHOP, World, build, deliver, upload
 
 # PrestaShop's docs/csv_import/customers_import.csv header, with two of its rows.

@@ -12,20 +12,20 @@ from dataclasses import dataclass
 
 from chalicelib.customers.schemas import UpdateCustomerRequest
 from chalicelib.customers.service import CustomerService
-from chalicelib.domain.imports import ImportJob, ImportOptions
-from chalicelib.repositories.memory import (
-    MemoryCustomerRepository,
-    MemoryFileStore,
-    MemoryImportRepository,
-)
-from chalicelib.repositories.password_chunks import MemoryPasswordChunkRepository
-from chalicelib.services.import_password_workers import (
+from chalicelib.imports.domain import ImportJob, ImportOptions
+from chalicelib.imports.password_chunks import MemoryPasswordChunkRepository
+from chalicelib.imports.password_workers import (
     MAX_CHUNK_ATTEMPTS,
     PASSWORD_CHUNK_PREFIX,
     ImportPasswordWorkers,
     run_tag,
 )
-from chalicelib.services.imports import ImportService
+from chalicelib.imports.service import ImportService
+from chalicelib.repositories.memory import (
+    MemoryCustomerRepository,
+    MemoryFileStore,
+    MemoryImportRepository,
+)
 from tests.factories import FixedClock
 from tests.unit.test_import_service import import_parts
 

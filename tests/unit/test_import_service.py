@@ -12,7 +12,8 @@ from chalicelib.addresses.service import AddressService
 from chalicelib.core.cursors import CursorCodec
 from chalicelib.customers.schemas import ListCustomersParams
 from chalicelib.customers.service import CustomerService
-from chalicelib.domain.imports import ImportJob, ImportWarning
+from chalicelib.imports.domain import ImportJob, ImportWarning
+from chalicelib.imports.service import ImportService
 from chalicelib.repositories.memory import (
     MemoryAddressRepository,
     MemoryConfigRepository,
@@ -20,7 +21,6 @@ from chalicelib.repositories.memory import (
     MemoryFileStore,
     MemoryImportRepository,
 )
-from chalicelib.services.imports import ImportService
 from chalicelib.shop.service import ConfigService
 from tests.factories import FixedClock, sequential_ids
 

@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 
 from chalicelib.customers.domain import Customer
-from chalicelib.domain.imports import IGNORE, ImportOptions, ImportWarning
-from chalicelib.services import csv_format, import_values
-from chalicelib.services.import_values import (
+from chalicelib.imports import csv_format
+from chalicelib.imports import values as import_values
+from chalicelib.imports.domain import IGNORE, ImportOptions, ImportWarning
+from chalicelib.imports.values import (
     AmbiguousDatesError,
     DateReader,
     GroupResolver,

@@ -16,7 +16,9 @@ from chalicelib.core import passwords
 from chalicelib.core.errors import ServiceUnavailableError, UnauthenticatedError
 from chalicelib.core.jwt import TokenSigner
 from chalicelib.customers.accounts import AccountService
-from chalicelib.domain.imports import ImportOptions, PasswordPolicy
+from chalicelib.imports import passwords as import_passwords
+from chalicelib.imports.domain import ImportOptions, PasswordPolicy
+from chalicelib.imports.service import ImportService
 from chalicelib.repositories.mail import MemoryMailer, MemorySentMailLog
 from chalicelib.repositories.memory import (
     MemoryCustomerRepository,
@@ -25,8 +27,6 @@ from chalicelib.repositories.memory import (
     MemoryResetRequestQueue,
     MemoryThrottleRepository,
 )
-from chalicelib.services import import_passwords
-from chalicelib.services.imports import ImportService
 from chalicelib.services.notifications import Notifier
 from chalicelib.services.throttle import LoginThrottle, Throttle
 from tests.factories import sequential_ids

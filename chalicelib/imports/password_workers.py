@@ -35,9 +35,9 @@ from chalicelib.core.clock import Clock, utc_now
 from chalicelib.core.errors import ConflictError, NotFoundError, ServiceUnavailableError
 from chalicelib.core.observability import logger
 from chalicelib.core.passwords import hash_password, verify_password
-from chalicelib.domain.imports import ImportJob, ImportStatus, ImportWarning
-from chalicelib.repositories.imports import FileStore
-from chalicelib.repositories.password_chunks import PasswordChunk, PasswordChunkRepository
+from chalicelib.imports.domain import ImportJob, ImportStatus, ImportWarning
+from chalicelib.imports.password_chunks import PasswordChunk, PasswordChunkRepository
+from chalicelib.imports.repository import FileStore
 from chalicelib.repositories.ports import CustomerRepository, ImportRepository
 
 PASSWORD_CHUNK_PREFIX = "import-passwords/"  # noqa: S105 - a key prefix, not a password

@@ -10,7 +10,7 @@ from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
 from chalicelib.core.schemas import Limit, PageParams, RequestModel, ResponseModel
 from chalicelib.customers.schemas import ListCustomersParams
-from chalicelib.domain.imports import (
+from chalicelib.imports.domain import (
     DateFormat,
     ExportStatus,
     ImportEncoding,
@@ -18,7 +18,7 @@ from chalicelib.domain.imports import (
     ImportStatus,
     PasswordPolicy,
 )
-from chalicelib.services.export_layouts import ExportFormat
+from chalicelib.imports.export_layouts import ExportFormat
 
 ImportKindField = Literal["customers", "addresses"]
 

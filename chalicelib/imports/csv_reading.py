@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import IO, Any
 
-from chalicelib.domain.imports import ImportOptions
+from chalicelib.imports.domain import ImportOptions
 
 DELIMITERS = (";", ",", "\t", "|")
 # How much of the file the delimiter (and UTF-16 without BOM) is decided from. The encoding is

@@ -14,14 +14,14 @@ from datetime import UTC, date, datetime
 from typing import IO
 
 from chalicelib.core.text import fold
-from chalicelib.services import import_layouts
-from chalicelib.services.csv_reading import DELIMITERS as DELIMITERS
-from chalicelib.services.csv_reading import ByteCounter as ByteCounter
-from chalicelib.services.csv_reading import CsvFormatError as CsvFormatError
-from chalicelib.services.csv_reading import DecodingError as DecodingError
-from chalicelib.services.csv_reading import detect_delimiter as detect_delimiter
-from chalicelib.services.csv_reading import detect_encoding as detect_encoding
-from chalicelib.services.csv_reading import open_text as open_text
+from chalicelib.imports import layouts as import_layouts
+from chalicelib.imports.csv_reading import DELIMITERS as DELIMITERS
+from chalicelib.imports.csv_reading import ByteCounter as ByteCounter
+from chalicelib.imports.csv_reading import CsvFormatError as CsvFormatError
+from chalicelib.imports.csv_reading import DecodingError as DecodingError
+from chalicelib.imports.csv_reading import detect_delimiter as detect_delimiter
+from chalicelib.imports.csv_reading import detect_encoding as detect_encoding
+from chalicelib.imports.csv_reading import open_text as open_text
 
 EMPTY = {"", "-", "0000-00-00", "0000-00-00 00:00:00"}
 TRUE = {"1", "yes", "y", "oui", "si", "true", "vrai", "verdadero", "x"}

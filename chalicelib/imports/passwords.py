@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from chalicelib.core.passwords import is_bcrypt, prestashop_md5
-from chalicelib.domain.imports import PasswordPolicy
+from chalicelib.imports.domain import PasswordPolicy
 
 CellKind = Literal["empty", "plaintext", "bcrypt", "prestashop-md5"]
 

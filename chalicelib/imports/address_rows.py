@@ -24,8 +24,8 @@ from chalicelib.core.errors import DomainError, InvalidInputError
 from chalicelib.core.text import fold, normalise_email
 from chalicelib.core.validation import fields_of
 from chalicelib.customers.domain import Customer
-from chalicelib.domain.imports import ImportMode
-from chalicelib.services import import_values
+from chalicelib.imports import values as import_values
+from chalicelib.imports.domain import ImportMode
 
 PREFIX = "address."
 # Shopify calls it the customer's "Default Address"; one alias per customer, so a re-import of the

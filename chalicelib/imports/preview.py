@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from chalicelib.customers.domain import Customer
-from chalicelib.domain.imports import PREVIEW_ROWS, ImportWarning, PreviewRow, RowError
-from chalicelib.services import csv_format
+from chalicelib.imports import csv_format
+from chalicelib.imports.domain import PREVIEW_ROWS, ImportWarning, PreviewRow, RowError
 
 
 def customer_values(customer: Customer) -> dict[str, Any]:

@@ -43,7 +43,13 @@ from chalicelib.core.validation import fields_of
 from chalicelib.customers.domain import Customer
 from chalicelib.customers.schemas import CreateCustomerRequest, ListCustomersParams, UpdateCustomerRequest
 from chalicelib.customers.service import CustomerService
-from chalicelib.domain.imports import (
+from chalicelib.domain.privacy import IMPORT_ROWS_KEPT, ImportRow
+from chalicelib.imports import address_rows as import_addresses
+from chalicelib.imports import csv_format, export_layouts
+from chalicelib.imports import layouts as import_layouts
+from chalicelib.imports import preview as import_preview
+from chalicelib.imports import values as import_values
+from chalicelib.imports.domain import (
     FINISHED,
     IGNORE,
     ExportJob,
@@ -57,26 +63,12 @@ from chalicelib.domain.imports import (
     PreviewRow,
     RowError,
 )
-from chalicelib.domain.privacy import IMPORT_ROWS_KEPT, ImportRow
-from chalicelib.repositories.imports import FileStore
+from chalicelib.imports.export_layouts import ExportFormat
+from chalicelib.imports.password_workers import ImportPasswordWorkers, PasswordEntry, pending_marker, run_tag
+from chalicelib.imports.passwords import EMPTY as EMPTY_PASSWORD
+from chalicelib.imports.passwords import MD5_NEEDS_COOKIE_KEY, PasswordCell, RowPasswords
+from chalicelib.imports.repository import FileStore
 from chalicelib.repositories.ports import CustomerRepository, ImportRepository
-from chalicelib.services import (
-    csv_format,
-    export_layouts,
-    import_addresses,
-    import_layouts,
-    import_preview,
-    import_values,
-)
-from chalicelib.services.export_layouts import ExportFormat
-from chalicelib.services.import_password_workers import (
-    ImportPasswordWorkers,
-    PasswordEntry,
-    pending_marker,
-    run_tag,
-)
-from chalicelib.services.import_passwords import EMPTY as EMPTY_PASSWORD
-from chalicelib.services.import_passwords import MD5_NEEDS_COOKIE_KEY, PasswordCell, RowPasswords
 from chalicelib.shop.password_policy import check_password
 from chalicelib.shop.service import ConfigService
 

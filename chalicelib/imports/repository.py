@@ -13,7 +13,7 @@ from chalicelib.core.clock import iso, parse_iso
 from chalicelib.core.errors import AlreadyExistsError, ConflictError, NotFoundError, ServiceUnavailableError
 from chalicelib.core.observability import logger
 from chalicelib.core.settings import Settings
-from chalicelib.domain.imports import (
+from chalicelib.imports.domain import (
     ExportJob,
     ImportColumn,
     ImportJob,

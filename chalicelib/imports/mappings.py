@@ -14,9 +14,9 @@ from typing import Any
 from chalicelib.core.clock import Clock, utc_now
 from chalicelib.core.cursors import CursorCodec
 from chalicelib.core.errors import ConflictError, InvalidInputError, NotFoundError
-from chalicelib.domain.imports import IGNORE, ImportKind, ImportMapping, ImportOptions
+from chalicelib.imports import layouts as import_layouts
+from chalicelib.imports.domain import IGNORE, ImportKind, ImportMapping, ImportOptions
 from chalicelib.repositories.ports import ImportRepository
-from chalicelib.services import import_layouts
 from chalicelib.shop.service import ConfigService
 
 _OPTION_NAMES = frozenset(f.name for f in fields(ImportOptions))

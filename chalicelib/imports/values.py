@@ -18,8 +18,8 @@ from typing import Literal
 
 from chalicelib.core.countries import COUNTRY_CODES
 from chalicelib.core.text import fold
-from chalicelib.domain.imports import DateFormat, ImportOptions
-from chalicelib.services.csv_format import CsvFormatError, parse_date, parse_datetime
+from chalicelib.imports.csv_format import CsvFormatError, parse_date, parse_datetime
+from chalicelib.imports.domain import DateFormat, ImportOptions
 from chalicelib.shop.domain import ConfigEntry, Title
 
 # -- countries -------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from collections.abc import Iterable, Mapping
 
 from chalicelib.addresses.domain import ADDRESS_FIELDS
 from chalicelib.core.text import fold
-from chalicelib.domain.imports import IGNORE, ImportKind
+from chalicelib.imports.domain import IGNORE, ImportKind
 
 # A bracketed hint is dropped ("Newsletter (0/1)"), except a bare number, which is part of the
 # name ("Address (2)" is PrestaShop 8's second address line, not its first).
