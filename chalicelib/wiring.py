@@ -35,6 +35,12 @@ from chalicelib.imports.password_chunks import DynamoPasswordChunkRepository, Pa
 from chalicelib.imports.password_workers import ImportPasswordWorkers
 from chalicelib.imports.repository import DynamoImportRepository, FileStore, S3FileStore
 from chalicelib.imports.service import ImportService
+from chalicelib.privacy.consents import ConsentService
+from chalicelib.privacy.erasure import ErasureService
+from chalicelib.privacy.personal_data import PersonalDataService
+from chalicelib.privacy.repository import DynamoPrivacyRepository
+from chalicelib.privacy.retention import RetentionService
+from chalicelib.privacy.unsubscribe_tokens import UnsubscribeTokens
 from chalicelib.repositories.mail import (
     DynamoSentMailLog,
     Mailer,
@@ -51,13 +57,7 @@ from chalicelib.repositories.ports import (
     StorefrontKeyRepository,
     ThrottleRepository,
 )
-from chalicelib.repositories.privacy import DynamoPrivacyRepository
-from chalicelib.security.unsubscribe_tokens import UnsubscribeTokens
-from chalicelib.services.consents import ConsentService
-from chalicelib.services.erasure import ErasureService
 from chalicelib.services.notifications import Notifier
-from chalicelib.services.personal_data import PersonalDataService
-from chalicelib.services.retention import RetentionService
 from chalicelib.services.throttle import LoginThrottle, Throttle
 from chalicelib.shop.repository import DynamoConfigRepository
 from chalicelib.shop.service import ConfigService

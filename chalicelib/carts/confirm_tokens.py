@@ -12,7 +12,7 @@ import hashlib
 import hmac
 from datetime import datetime
 
-from chalicelib.security.unsubscribe_tokens import email_hash
+from chalicelib.privacy.unsubscribe_tokens import email_hash
 
 _MAX_TOKEN_LENGTH = 200
 

@@ -16,8 +16,8 @@ from chalicelib.carts.confirm_tokens import ConfirmTokens
 from chalicelib.core.clock import Clock, iso, utc_now
 from chalicelib.core.errors import InvalidTokenError
 from chalicelib.core.observability import logger
+from chalicelib.privacy.unsubscribe_tokens import email_hash
 from chalicelib.repositories.ports import SuppressionRepository
-from chalicelib.security.unsubscribe_tokens import email_hash
 from chalicelib.services.notifications import Notifier
 from chalicelib.shop.service import ConfigService
 

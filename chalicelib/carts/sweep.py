@@ -24,9 +24,9 @@ from chalicelib.core.errors import DomainError
 from chalicelib.core.observability import logger
 from chalicelib.customers.domain import Customer
 from chalicelib.models import keys
+from chalicelib.privacy.consents import ConsentService
+from chalicelib.privacy.unsubscribe_tokens import email_hash
 from chalicelib.repositories.ports import CustomerRepository
-from chalicelib.security.unsubscribe_tokens import email_hash
-from chalicelib.services.consents import ConsentService
 from chalicelib.services.notifications import Notifier
 from chalicelib.shop.schemas import AbandonedCartSettings
 from chalicelib.shop.service import ConfigService

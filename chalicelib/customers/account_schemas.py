@@ -10,7 +10,7 @@ from pydantic import Field, StringConstraints, field_validator
 from chalicelib.core.schemas import Identifier, Name, Password, RequestModel, ResponseModel, ShortText
 from chalicelib.customers.domain import CustomerStatus
 from chalicelib.customers.schemas import CustomerResponse, Email, Language, _not_in_future
-from chalicelib.schemas.privacy import ConsentResponse, ErasureResponse, ImportRowResponse
+from chalicelib.privacy.schemas import ConsentResponse, ErasureResponse, ImportRowResponse
 
 
 class RegisterRequest(RequestModel):

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from chalicelib.addresses.domain import Address
-from chalicelib.domain.privacy import Consent, ImportRow
+from chalicelib.privacy.domain import Consent, ImportRow
 
 CustomerStatus = Literal["active", "pending_approval", "disabled"]
 CUSTOMER_STATUSES: tuple[CustomerStatus, ...] = ("active", "pending_approval", "disabled")

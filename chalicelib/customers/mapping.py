@@ -9,9 +9,9 @@ from chalicelib.core.clock import iso, parse_iso
 from chalicelib.core.text import normalise_email
 from chalicelib.customers.domain import Customer
 from chalicelib.customers.query_plan import index_partitions, index_sort_keys
-from chalicelib.domain.privacy import Consent, ImportRow
 from chalicelib.models import keys
 from chalicelib.models.customers import CustomerRecord
+from chalicelib.privacy.domain import Consent, ImportRow
 
 # What a membership item carries: everything a list row shows, nothing secret.
 SUMMARY_FIELDS = (

@@ -36,7 +36,6 @@ from chalicelib.customers.domain import (
 from chalicelib.customers.domain import Connection as SignIn
 from chalicelib.customers.mapping import consent_from_json, from_record, from_summary, to_record, to_summary
 from chalicelib.customers.query_plan import Plan, matches, plan_customer_query
-from chalicelib.domain.privacy import Consent, consent_changes
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord, index_by_number
 from chalicelib.models.customers import (
@@ -53,6 +52,7 @@ from chalicelib.models.customers import (
 from chalicelib.models.errors import dynamo_errors, from_low_level, run_transaction, to_low_level
 from chalicelib.models.paging import MAX_ITEMS_READ_PER_PAGE, Page, read_page
 from chalicelib.models.shop import ConfigRecord
+from chalicelib.privacy.domain import Consent, consent_changes
 from chalicelib.repositories.ports import CustomerRepository
 from chalicelib.shop.repository import DynamoConfigRepository
 

@@ -21,8 +21,8 @@ from chalicelib.customers.domain import (
     CustomerView,
 )
 from chalicelib.customers.schemas import CreateCustomerRequest, ListCustomersParams, UpdateCustomerRequest
-from chalicelib.domain.privacy import ConsentSource, follow_flags
 from chalicelib.models.paging import Page
+from chalicelib.privacy.domain import ConsentSource, follow_flags
 from chalicelib.repositories.ports import CustomerRepository
 from chalicelib.shop.password_policy import check_password
 from chalicelib.shop.schemas import ShopSettings

@@ -13,11 +13,11 @@ from chalicelib.core.errors import InvalidInputError, InvalidTokenError
 from chalicelib.core.observability import logger
 from chalicelib.core.validation import validate
 from chalicelib.customers.account_schemas import PersonalDataResponse
-from chalicelib.domain.privacy import ConsentChannel
 from chalicelib.handlers.events import event_time, remaining_time
 from chalicelib.handlers.http import ADMIN, CUSTOMER, PUBLIC, STAFF, Call, parse_json, route
 from chalicelib.handlers.privacy_presenters import consents_response, erasure_response, personal_data_response
-from chalicelib.schemas.privacy import (
+from chalicelib.privacy.domain import ConsentChannel
+from chalicelib.privacy.schemas import (
     ConsentsResponse,
     EraseConfirmRequest,
     ErasureListResponse,

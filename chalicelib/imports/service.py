@@ -43,7 +43,6 @@ from chalicelib.core.validation import fields_of
 from chalicelib.customers.domain import Customer
 from chalicelib.customers.schemas import CreateCustomerRequest, ListCustomersParams, UpdateCustomerRequest
 from chalicelib.customers.service import CustomerService
-from chalicelib.domain.privacy import IMPORT_ROWS_KEPT, ImportRow
 from chalicelib.imports import address_rows as import_addresses
 from chalicelib.imports import csv_format, export_layouts
 from chalicelib.imports import layouts as import_layouts
@@ -68,6 +67,7 @@ from chalicelib.imports.password_workers import ImportPasswordWorkers, PasswordE
 from chalicelib.imports.passwords import EMPTY as EMPTY_PASSWORD
 from chalicelib.imports.passwords import MD5_NEEDS_COOKIE_KEY, PasswordCell, RowPasswords
 from chalicelib.imports.repository import FileStore
+from chalicelib.privacy.domain import IMPORT_ROWS_KEPT, ImportRow
 from chalicelib.repositories.ports import CustomerRepository, ImportRepository
 from chalicelib.shop.password_policy import check_password
 from chalicelib.shop.service import ConfigService

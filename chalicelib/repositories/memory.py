@@ -40,10 +40,10 @@ from chalicelib.customers.domain import (
 )
 from chalicelib.customers.query_plan import matches, order_key, plan_customer_query
 from chalicelib.customers.repository import EmailBlockedError, EmailTakenError, apply_one_by_one
-from chalicelib.domain.privacy import Consent, consent_changes
 from chalicelib.imports.domain import ExportJob, ImportJob, ImportMapping, PreviewRow, RowError
 from chalicelib.models import keys
 from chalicelib.models.paging import Page
+from chalicelib.privacy.domain import Consent, consent_changes
 from chalicelib.shop.domain import ConfigEntry, ConfigKind, DeleteOutcome, ShopConfig
 from chalicelib.staff.domain import Employee
 from chalicelib.storefront_keys.domain import StorefrontKey

@@ -18,9 +18,9 @@ from chalicelib.customers.domain import (
     ResetRequest,
     TokenScope,
 )
-from chalicelib.domain.privacy import Consent
 from chalicelib.imports.domain import ExportJob, ImportJob, ImportMapping, PreviewRow, RowError
 from chalicelib.models.paging import Page
+from chalicelib.privacy.domain import Consent
 from chalicelib.shop.domain import ConfigEntry, ConfigKind, DeleteOutcome, ShopConfig
 from chalicelib.staff.domain import Employee
 from chalicelib.storefront_keys.domain import StorefrontKey

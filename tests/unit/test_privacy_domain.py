@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from chalicelib.core.clock import new_id
-from chalicelib.domain.privacy import (
+from chalicelib.models import keys
+from chalicelib.privacy.domain import (
     Consent,
     consent_changes,
     flag_values,
@@ -14,8 +15,7 @@ from chalicelib.domain.privacy import (
     step_after,
     with_consent,
 )
-from chalicelib.models import keys
-from chalicelib.security.unsubscribe_tokens import UnsubscribeTokens, email_hash
+from chalicelib.privacy.unsubscribe_tokens import UnsubscribeTokens, email_hash
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 SECRET = "s" * 40

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Literal, cast
 
 from chalicelib.core.text import normalise_email
-from chalicelib.domain.privacy import CONSENT_CHANNELS, ConsentChannel
+from chalicelib.privacy.domain import CONSENT_CHANNELS, ConsentChannel
 
 _MAX_TOKEN_LENGTH = 200
 _CHANNEL_CODES: dict[ConsentChannel, str] = {

@@ -19,8 +19,8 @@ from chalicelib.core.clock import iso
 from chalicelib.core.errors import DomainError
 from chalicelib.core.observability import logger
 from chalicelib.models import keys
-from chalicelib.repositories.privacy import DynamoPrivacyRepository
-from chalicelib.services.erasure import ErasureService
+from chalicelib.privacy.erasure import ErasureService
+from chalicelib.privacy.repository import DynamoPrivacyRepository
 from chalicelib.shop.service import ConfigService
 
 _PAGE = 50

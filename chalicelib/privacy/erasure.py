@@ -24,13 +24,13 @@ from chalicelib.core.observability import logger
 from chalicelib.core.text import normalise_email
 from chalicelib.customers.accounts import token_hash
 from chalicelib.customers.domain import AccountToken, Customer
-from chalicelib.domain.privacy import ErasureJob, step_after
 from chalicelib.imports.domain import FINISHED
 from chalicelib.imports.repository import FileStore
 from chalicelib.imports.service import EXPORT_PREFIX
+from chalicelib.privacy.domain import ErasureJob, step_after
+from chalicelib.privacy.repository import DynamoPrivacyRepository
+from chalicelib.privacy.unsubscribe_tokens import email_hash
 from chalicelib.repositories.ports import CustomerRepository, ImportRepository
-from chalicelib.repositories.privacy import DynamoPrivacyRepository
-from chalicelib.security.unsubscribe_tokens import email_hash
 from chalicelib.services.notifications import Notifier
 from chalicelib.shop.service import ConfigService
 from chalicelib.support.contact_form import ATTACHMENT_PREFIX

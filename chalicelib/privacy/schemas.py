@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import StringConstraints
 
 from chalicelib.core.schemas import RequestModel, ResponseModel
-from chalicelib.domain.privacy import ConsentChannel, ConsentSource, ConsentState, OptInLevel
+from chalicelib.privacy.domain import ConsentChannel, ConsentSource, ConsentState, OptInLevel
 
 
 class ConsentResponse(ResponseModel):

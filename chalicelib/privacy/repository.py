@@ -17,7 +17,6 @@ from chalicelib.core.clock import iso, parse_iso
 from chalicelib.core.errors import ConflictError
 from chalicelib.core.text import normalise_email
 from chalicelib.customers.domain import TokenScope
-from chalicelib.domain.privacy import OPEN_ORDER_STATUSES, ErasureJob
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord, index_by_number
 from chalicelib.models.carts import CartRecord, OrderRecord
@@ -31,6 +30,7 @@ from chalicelib.models.customers import (
 )
 from chalicelib.models.errors import conditional, dynamo_errors
 from chalicelib.models.support import MessageRecord, ThreadEventRecord, ThreadRecord
+from chalicelib.privacy.domain import OPEN_ORDER_STATUSES, ErasureJob
 from chalicelib.support.domain import Message
 from chalicelib.support.repository import from_message_record, from_thread_record, to_thread_record
 
