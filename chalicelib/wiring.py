@@ -35,19 +35,14 @@ from chalicelib.imports.password_chunks import DynamoPasswordChunkRepository, Pa
 from chalicelib.imports.password_workers import ImportPasswordWorkers
 from chalicelib.imports.repository import DynamoImportRepository, FileStore, S3FileStore
 from chalicelib.imports.service import ImportService
+from chalicelib.mail.notifications import Notifier
+from chalicelib.mail.repository import DynamoSentMailLog, Mailer, OutboxMailer, SentMailLog, SesMailer
 from chalicelib.privacy.consents import ConsentService
 from chalicelib.privacy.erasure import ErasureService
 from chalicelib.privacy.personal_data import PersonalDataService
 from chalicelib.privacy.repository import DynamoPrivacyRepository
 from chalicelib.privacy.retention import RetentionService
 from chalicelib.privacy.unsubscribe_tokens import UnsubscribeTokens
-from chalicelib.repositories.mail import (
-    DynamoSentMailLog,
-    Mailer,
-    OutboxMailer,
-    SentMailLog,
-    SesMailer,
-)
 from chalicelib.repositories.ports import (
     AddressRepository,
     ConfigRepository,
@@ -57,8 +52,6 @@ from chalicelib.repositories.ports import (
     StorefrontKeyRepository,
     ThrottleRepository,
 )
-from chalicelib.services.notifications import Notifier
-from chalicelib.services.throttle import LoginThrottle, Throttle
 from chalicelib.shop.repository import DynamoConfigRepository
 from chalicelib.shop.service import ConfigService
 from chalicelib.staff.auth import AuthService
@@ -73,6 +66,7 @@ from chalicelib.support.mailboxes import DynamoMailboxRepository
 from chalicelib.support.reply_tokens import ReplyTokens
 from chalicelib.support.repository import DynamoThreadRepository
 from chalicelib.support.threads import ThreadService
+from chalicelib.throttle.service import LoginThrottle, Throttle
 
 # The contact form is public: this many messages per IP address and per e-mail per window.
 CONTACT_MESSAGES_PER_WINDOW = 5

@@ -107,8 +107,8 @@ def main() -> int:
         from chalicelib.carts.service import Shopper
         from chalicelib.core.settings import get_settings
         from chalicelib.customers.schemas import CreateCustomerRequest
+        from chalicelib.mail.repository import MemoryMailer
         from chalicelib.models.base import TableRecord
-        from chalicelib.repositories.mail import MemoryMailer
         from chalicelib.wiring import build_container, use_container
 
         bootstrap.ensure_table()

@@ -39,8 +39,8 @@ def main() -> int:
     with mock_aws():
         from chalicelib import bootstrap
         from chalicelib.core.settings import get_settings
+        from chalicelib.mail.repository import MemoryMailer
         from chalicelib.models.base import TableRecord
-        from chalicelib.repositories.mail import MemoryMailer
         from chalicelib.support.schemas import ListThreadsParams, ReplyRequest
         from chalicelib.wiring import build_container, use_container
 

@@ -16,9 +16,9 @@ from chalicelib.carts.confirm_tokens import ConfirmTokens
 from chalicelib.core.clock import Clock, iso, utc_now
 from chalicelib.core.errors import InvalidTokenError
 from chalicelib.core.observability import logger
+from chalicelib.mail.notifications import Notifier
 from chalicelib.privacy.unsubscribe_tokens import email_hash
 from chalicelib.repositories.ports import SuppressionRepository
-from chalicelib.services.notifications import Notifier
 from chalicelib.shop.service import ConfigService
 
 CONFIRM_PATH = "/store/reminders/confirm"

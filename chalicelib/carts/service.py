@@ -44,8 +44,8 @@ from chalicelib.customers.service import CustomerService
 from chalicelib.groups.service import GroupService
 from chalicelib.models.errors import TransactionCancelledError
 from chalicelib.repositories.ports import CustomerRepository
-from chalicelib.services.throttle import Throttle, client_network
 from chalicelib.shop.service import ConfigService
+from chalicelib.throttle.service import Throttle, client_network
 
 # A checkout loses a race on the customer's profile (another checkout, a login) at most this
 # many times before it gives up with a 409.

@@ -39,12 +39,12 @@ from chalicelib.customers.domain import (
 )
 from chalicelib.customers.schemas import CreateCustomerRequest, UpdateCustomerRequest
 from chalicelib.customers.service import CustomerService
+from chalicelib.mail.notifications import Notifier
 from chalicelib.repositories.ports import CustomerRepository, ResetRequestQueue
-from chalicelib.services.notifications import Notifier
-from chalicelib.services.throttle import LoginThrottle, Throttle
 from chalicelib.shop.password_policy import check_password
 from chalicelib.shop.service import ConfigService
 from chalicelib.staff.domain import Principal
+from chalicelib.throttle.service import LoginThrottle, Throttle
 
 _BAD_CREDENTIALS = "The e-mail address or password is incorrect."
 _BAD_LINK = "The link is invalid, expired or already used."

@@ -25,7 +25,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from chalice.app import Response
 
 from chalicelib.core.errors import ConflictError, InvalidInputError, NotFoundError
-from chalicelib.repositories.idempotency import persistence_layer
+from chalicelib.handlers.idempotency_store import persistence_layer
 
 if TYPE_CHECKING:
     from chalicelib.handlers.http import Call

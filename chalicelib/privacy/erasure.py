@@ -27,11 +27,11 @@ from chalicelib.customers.domain import AccountToken, Customer
 from chalicelib.imports.domain import FINISHED
 from chalicelib.imports.repository import FileStore
 from chalicelib.imports.service import EXPORT_PREFIX
+from chalicelib.mail.notifications import Notifier
 from chalicelib.privacy.domain import ErasureJob, step_after
 from chalicelib.privacy.repository import DynamoPrivacyRepository
 from chalicelib.privacy.unsubscribe_tokens import email_hash
 from chalicelib.repositories.ports import CustomerRepository, ImportRepository
-from chalicelib.services.notifications import Notifier
 from chalicelib.shop.service import ConfigService
 from chalicelib.support.contact_form import ATTACHMENT_PREFIX
 from chalicelib.support.mailboxes import DynamoMailboxRepository

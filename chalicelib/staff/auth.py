@@ -11,8 +11,8 @@ from chalicelib.core.jwt import TokenSigner
 from chalicelib.core.passwords import verify_password
 from chalicelib.core.text import normalise_email
 from chalicelib.repositories.ports import EmployeeRepository
-from chalicelib.services.throttle import LoginThrottle
 from chalicelib.staff.domain import Employee, Principal
+from chalicelib.throttle.service import LoginThrottle
 
 _BAD_CREDENTIALS = "The e-mail address or password is incorrect."
 

@@ -13,10 +13,9 @@ from chalicelib.core.errors import InvalidInputError, NotFoundError
 from chalicelib.core.observability import logger
 from chalicelib.core.text import normalise_email
 from chalicelib.imports.repository import FileStore
+from chalicelib.mail.notifications import Notifier
 from chalicelib.models.errors import TransactionCancelledError
 from chalicelib.repositories.ports import CustomerRepository
-from chalicelib.services.notifications import Notifier
-from chalicelib.services.throttle import Throttle, client_network
 from chalicelib.shop.domain import ConfigEntry
 from chalicelib.shop.service import ConfigService
 from chalicelib.support.domain import Attachment, Message, Thread
@@ -24,6 +23,7 @@ from chalicelib.support.reply_tokens import ReplyTokens
 from chalicelib.support.repository import DynamoThreadRepository
 from chalicelib.support.schemas import MAX_ATTACHMENT_BYTES, ContactFormRequest
 from chalicelib.support.threads import ThreadService, text_to_html, thread_tag
+from chalicelib.throttle.service import Throttle, client_network
 
 ATTACHMENT_PREFIX = "attachments/"
 # What the form accepts, recognised by content (magic bytes), never by the name or declared type.

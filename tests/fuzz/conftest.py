@@ -21,7 +21,7 @@ from werkzeug.test import Client
 
 from chalicelib import bootstrap
 from chalicelib.core.settings import get_settings
-from chalicelib.repositories.mail import MemoryMailer
+from chalicelib.mail.repository import MemoryMailer
 from chalicelib.wiring import build_container, use_container
 
 ADMIN_EMAIL = "fuzz-owner@example.com"

@@ -14,7 +14,7 @@ from moto import mock_aws
 
 from chalicelib import bootstrap
 from chalicelib.core.settings import get_settings
-from chalicelib.repositories.mail import MemoryMailer
+from chalicelib.mail.repository import MemoryMailer
 from chalicelib.wiring import build_container, use_container
 
 

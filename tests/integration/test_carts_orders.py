@@ -11,7 +11,7 @@ import pytest
 from chalicelib.carts.repository import DynamoCartRepository
 from chalicelib.core.clock import iso
 from chalicelib.core.settings import get_settings
-from chalicelib.repositories.mail import MemoryMailer
+from chalicelib.mail.repository import MemoryMailer
 from chalicelib.wiring import build_container, container, use_container
 from devtools.events import invoke_schedule
 from tests.factories import FixedClock

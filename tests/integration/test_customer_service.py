@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from chalicelib.core.settings import get_settings
-from chalicelib.repositories.mail import MemoryMailer, to_mime
+from chalicelib.mail.repository import MemoryMailer, to_mime
 from chalicelib.support.domain import Message, counters_of
 from chalicelib.wiring import build_container, container, use_container
 from tests.factories import FixedClock

@@ -11,7 +11,7 @@ import pytest
 
 from chalicelib.core.secrets import FileSecret
 from chalicelib.core.settings import get_settings
-from chalicelib.repositories.mail import MemoryMailer
+from chalicelib.mail.repository import MemoryMailer
 from chalicelib.wiring import build_container, use_container
 from tests.integration.conftest import Api
 

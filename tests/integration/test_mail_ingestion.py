@@ -17,7 +17,7 @@ import requests
 from chalicelib.core.errors import NotFoundError
 from chalicelib.core.secrets import FileSecret
 from chalicelib.core.settings import get_settings
-from chalicelib.repositories.mail import MemoryMailer, to_mime
+from chalicelib.mail.repository import MemoryMailer, to_mime
 from chalicelib.wiring import build_container, container, use_container
 from tests.factories import FixedClock
 from tests.integration.conftest import Api

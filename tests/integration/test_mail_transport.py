@@ -8,8 +8,8 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses import ses_backends
 
 from chalicelib.core.settings import get_settings
-from chalicelib.domain.mail import OutboundMail
-from chalicelib.repositories.mail import SesMailer
+from chalicelib.mail.domain import OutboundMail
+from chalicelib.mail.repository import SesMailer
 
 
 def test_ses_mailer_sends_raw_mime_with_our_message_id() -> None:

@@ -15,9 +15,9 @@ import pytest
 
 from chalicelib.core.errors import ServiceUnavailableError
 from chalicelib.core.settings import get_settings
+from chalicelib.mail.repository import MemoryMailer, to_mime
 from chalicelib.privacy.repository import DynamoPrivacyRepository
 from chalicelib.privacy.unsubscribe_tokens import email_hash
-from chalicelib.repositories.mail import MemoryMailer, to_mime
 from chalicelib.wiring import build_container, container, use_container
 from devtools.events import invoke_schedule
 from tests.factories import FixedClock

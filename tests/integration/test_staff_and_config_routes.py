@@ -173,7 +173,7 @@ def test_every_item_written_carries_an_entity_type(admin: Api, anonymous: Api) -
     import boto3
 
     from chalicelib.core.settings import get_settings
-    from chalicelib.repositories.idempotency import IDEMPOTENCY_PARTITION
+    from chalicelib.handlers.idempotency_store import IDEMPOTENCY_PARTITION
 
     anonymous.json("POST", "/admin/login", {"email": ADMIN_EMAIL, "password": "wrong"})
     admin.call("POST", "/admin/customers", {"first_name": "A", "last_name": "B", "email": "ab@example.com"})

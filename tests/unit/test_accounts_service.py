@@ -18,18 +18,18 @@ from chalicelib.customers.accounts import AccountService, Session, VerificationS
 from chalicelib.customers.domain import AccountToken
 from chalicelib.customers.schemas import CreateCustomerRequest
 from chalicelib.customers.service import CustomerService
-from chalicelib.domain.mail import OutboundMail
-from chalicelib.repositories.mail import MemoryMailer, MemorySentMailLog, OutboxMailer
+from chalicelib.mail.domain import OutboundMail
+from chalicelib.mail.notifications import Notifier
+from chalicelib.mail.rendering import render
+from chalicelib.mail.repository import MemoryMailer, MemorySentMailLog, OutboxMailer
 from chalicelib.repositories.memory import (
     MemoryConfigRepository,
     MemoryCustomerRepository,
     MemoryResetRequestQueue,
     MemoryThrottleRepository,
 )
-from chalicelib.services.mail_templates import render
-from chalicelib.services.notifications import Notifier
-from chalicelib.services.throttle import LoginThrottle, Throttle
 from chalicelib.shop.service import ConfigService
+from chalicelib.throttle.service import LoginThrottle, Throttle
 from tests.factories import FixedClock, sequential_ids
 
 SECRET = "k" * 40

@@ -13,15 +13,15 @@ from chalicelib.core.cursors import CursorCodec
 from chalicelib.core.errors import InvalidTokenError, NotFoundError
 from chalicelib.customers.schemas import CreateCustomerRequest
 from chalicelib.customers.service import CustomerService
+from chalicelib.mail.notifications import Notifier
+from chalicelib.mail.repository import MemoryMailer, MemorySentMailLog
 from chalicelib.privacy.consents import ConsentService
 from chalicelib.privacy.unsubscribe_tokens import UnsubscribeTokens, email_hash
-from chalicelib.repositories.mail import MemoryMailer, MemorySentMailLog
 from chalicelib.repositories.memory import (
     MemoryConfigRepository,
     MemoryCustomerRepository,
     MemorySuppressionRepository,
 )
-from chalicelib.services.notifications import Notifier
 from chalicelib.shop.service import ConfigService
 from tests.factories import FixedClock, sequential_ids
 

@@ -19,7 +19,8 @@ from chalicelib.customers.accounts import AccountService
 from chalicelib.imports import passwords as import_passwords
 from chalicelib.imports.domain import ImportOptions, PasswordPolicy
 from chalicelib.imports.service import ImportService
-from chalicelib.repositories.mail import MemoryMailer, MemorySentMailLog
+from chalicelib.mail.notifications import Notifier
+from chalicelib.mail.repository import MemoryMailer, MemorySentMailLog
 from chalicelib.repositories.memory import (
     MemoryCustomerRepository,
     MemoryFileStore,
@@ -27,8 +28,7 @@ from chalicelib.repositories.memory import (
     MemoryResetRequestQueue,
     MemoryThrottleRepository,
 )
-from chalicelib.services.notifications import Notifier
-from chalicelib.services.throttle import LoginThrottle, Throttle
+from chalicelib.throttle.service import LoginThrottle, Throttle
 from tests.factories import sequential_ids
 from tests.unit.test_import_service import import_parts
 

@@ -23,10 +23,10 @@ from chalicelib.repositories.memory import (
     MemoryEmployeeRepository,
     MemoryThrottleRepository,
 )
-from chalicelib.services.throttle import LoginThrottle, client_network
 from chalicelib.shop.service import ConfigService
 from chalicelib.staff.auth import AuthService
 from chalicelib.staff.service import EmployeeService
+from chalicelib.throttle.service import LoginThrottle, client_network
 from tests.factories import FixedClock, sequential_ids
 
 SECRET = "k" * 40

@@ -7,9 +7,9 @@ from typing import Any
 from chalicelib.core.errors import DomainError, ServiceUnavailableError
 from chalicelib.core.observability import logger
 from chalicelib.customers.domain import Customer
-from chalicelib.domain.mail import OutboundMail
-from chalicelib.repositories.mail import Mailer, SentMailLog
-from chalicelib.services.mail_templates import render
+from chalicelib.mail.domain import OutboundMail
+from chalicelib.mail.rendering import render
+from chalicelib.mail.repository import Mailer, SentMailLog
 from chalicelib.shop.service import ConfigService
 
 DEFAULT_SENDER = "no-reply@clientele.invalid"

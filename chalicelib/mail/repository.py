@@ -17,7 +17,7 @@ from chalicelib.core.clock import Clock, iso, utc_now
 from chalicelib.core.errors import ServiceUnavailableError
 from chalicelib.core.observability import logger
 from chalicelib.core.settings import Settings
-from chalicelib.domain.mail import OutboundMail
+from chalicelib.mail.domain import OutboundMail
 from chalicelib.models import keys
 from chalicelib.models.customers import SentMailRecord
 from chalicelib.models.errors import conditional, dynamo_errors
