@@ -7,7 +7,7 @@ export const IGNORE = "ignore";
 
 export type ImportKind = "customers" | "addresses";
 
-// Labels are English keys translated at render time (messages.test.ts finds these `label` literals).
+// Labels are English keys translated at render time (i18n/translations.test.ts finds these `label` literals).
 export const CUSTOMER_FIELDS: { value: string; label: string }[] = [
   { value: "id", label: "Source ID (kept as external reference)" },
   { value: "title", label: "Social title" },

@@ -1,9 +1,12 @@
-// Every t("...") literal in the sources has a French and a Spanish translation.
+// Every t("...") literal in the sources has an English, a French and a Spanish text, and the three
+// translation files have exactly the same keys.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { es, fr } from "./messages";
-import { formatDate, formatMoney, translate } from "./i18n";
+import { formatDate, formatMoney, translate } from "../lib/i18n";
+import { en } from "./en";
+import { es } from "./es";
+import { fr } from "./fr";
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -25,9 +28,15 @@ function keys(): Set<string> {
 }
 
 describe("translations", () => {
-  it("cover every UI text in French and Spanish", () => {
-    const missing = [...keys()].filter((key) => !(key in fr) || !(key in es));
+  it("cover every UI text in English, French and Spanish", () => {
+    const missing = [...keys()].filter((key) => !(key in en) || !(key in fr) || !(key in es));
     expect(missing).toEqual([]);
+  });
+
+  it("have exactly the same keys in every language", () => {
+    const english = Object.keys(en).sort();
+    expect(Object.keys(fr).sort()).toEqual(english);
+    expect(Object.keys(es).sort()).toEqual(english);
   });
 
   it("format dates and money for the locale", () => {
