@@ -13,10 +13,14 @@ CDK_CLI_VERSION := 2.1148.1
 
 WEB := web
 WEB_DEPS := $(WEB)/node_modules/.package-lock.json
+# The UI's API types (web/src/lib/api-types.ts), generated from the golden OpenAPI document. Fields with
+# a default stay optional (--default-non-nullable false): right for request bodies; web/src/lib/types.ts
+# says how answers are read.
+OPENAPI_TS := npx --no-install openapi-typescript ../tests/snapshots/openapi.json --default-non-nullable false -o src/lib/api-types.ts
 WEB_SOURCES := $(shell find $(WEB)/src -type f 2>/dev/null) $(WEB)/index.html $(WEB)/vite.config.ts $(WEB)/tsconfig.json
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint typecheck unit cli bench install clean synth deploy web web-test chromium lock audit
+.PHONY: run test lint typecheck unit cli bench install clean synth deploy web web-test web-types chromium lock audit
 
 ## Dependencies are locked with hashes (see README "Dependencies"). Inputs, edited by hand:
 ## requirements.in (runtime), requirements-dev.txt (+ requirements-infra.txt), requirements-tools.in.
@@ -81,8 +85,18 @@ $(WEB)/dist/index.html: $(WEB_DEPS) $(WEB_SOURCES)
 
 web: $(WEB)/dist/index.html
 
-## web-test — TypeScript typecheck and the Vitest component/form-logic tests.
+## make web-types — regenerates web/src/lib/api-types.ts (openapi-typescript) from the API's OpenAPI
+## document, tests/snapshots/openapi.json (the golden copy of GET /openapi.json, which
+## tests/integration/test_contract_snapshot.py keeps equal to what the app serves). Run it after
+## changing that document.
+web-types: $(WEB_DEPS)
+	cd $(WEB) && $(OPENAPI_TS)
+
+## web-test — the generated API types match the OpenAPI document (else: run `make web-types`), then the
+## TypeScript typecheck and the Vitest component/form-logic tests.
 web-test: $(WEB_DEPS)
+	@cd $(WEB) && $(OPENAPI_TS) --check || \
+		{ echo "web/src/lib/api-types.ts differs from tests/snapshots/openapi.json: run \`make web-types\` and commit it" >&2; exit 1; }
 	cd $(WEB) && npx --no-install tsc --noEmit -p tsconfig.json
 	cd $(WEB) && npx --no-install vitest run
 

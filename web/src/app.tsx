@@ -1,10 +1,10 @@
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { Link, Route, Router, Switch, useLocation } from "wouter";
 import { useHashLocation } from "wouter/use-hash-location";
-import { ApiError, get, loadSession, onUnauthorized, patch, saveSession, type Employee, type Session } from "./lib/api";
+import { ApiError, get, loadSession, onUnauthorized, patch, saveSession } from "./lib/api";
 import { browserLang, I18nContext, isLang, LANG_NAMES, LANGS, makeI18n, useI18n, type Lang } from "./lib/i18n";
 import { AuthContext, useAuth, type Auth } from "./lib/session";
-import type { ShopSettings } from "./lib/types";
+import type { Employee, Session, ShopSettings } from "./lib/types";
 import { LoginPage } from "./pages/Login";
 import { CustomersPage } from "./pages/Customers";
 import { CustomerFormPage } from "./pages/CustomerForm";

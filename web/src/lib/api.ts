@@ -1,33 +1,7 @@
 // The one HTTP client of the UI: bearer token from the session, JSON in and out, the API's error
 // body {Code, Message, Fields?} turned into ApiError, and a 401 sends the person back to login.
 
-export type Role = "admin" | "support";
-
-export interface Employee {
-  id: string;
-  email: string;
-  first_name: string;
-  last_name: string;
-  role: Role;
-  active: boolean;
-  language: string;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface StorefrontKey {
-  id: string;
-  name: string;
-  created_at: string;
-  revoked_at: string | null;
-  status: "active" | "revoked";
-}
-
-export interface Session {
-  token: string;
-  expires_at: string;
-  employee: Employee;
-}
+import type { Session } from "./types";
 
 export interface Page<T> {
   items: T[];

@@ -94,7 +94,7 @@ export interface ImapForm {
   options: Record<ImapOption, boolean>;
 }
 
-export function imapFormFrom(imap: ShopSettings["customer_service"]["imap"] | undefined): ImapForm {
+export function imapFormFrom(imap: Partial<ShopSettings["customer_service"]["imap"]> | undefined): ImapForm {
   const source = imap ?? {};
   const options = Object.fromEntries(IMAP_OPTIONS.map((name) => [name, Boolean(source[name])])) as Record<ImapOption, boolean>;
   const port = Number(source.port ?? 0);

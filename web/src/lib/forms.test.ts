@@ -10,6 +10,7 @@ import {
   nextOrderStatuses,
   nextSort,
   requiredCustomerFields,
+  type Requirements,
   sortState,
   updateCustomerPayload,
   validateAddressForm,
@@ -20,13 +21,13 @@ const plain = { b2b_mode: false, required_fields: { customer: [], address: [] } 
 
 describe("customer form", () => {
   it("requires names and e-mail, plus the shop's required fields", () => {
-    const settings = { b2b_mode: false, required_fields: { customer: ["birthday", "newsletter"], address: [] } };
+    const settings: Requirements = { b2b_mode: false, required_fields: { customer: ["birthday", "newsletter"], address: [] } };
     const errors = validateCustomerForm(emptyCustomerForm(), settings);
     expect(Object.keys(errors).sort()).toEqual(["birthday", "email", "first_name", "last_name", "newsletter"]);
   });
 
   it("ignores required B2B fields while B2B mode is off, and enforces them when on", () => {
-    const required = { customer: ["company"], address: [] };
+    const required: Requirements["required_fields"] = { customer: ["company"], address: [] };
     expect(requiredCustomerFields({ b2b_mode: false, required_fields: required })).not.toContain("company");
     expect(requiredCustomerFields({ b2b_mode: true, required_fields: required })).toContain("company");
   });

@@ -1,10 +1,16 @@
 // Form logic, free of React so Vitest can check it: customer form ⇄ API payload with the shop's
 // required-field and B2B settings, list filters → query strings, API field errors → form fields.
 import type { QueryValue } from "./api";
-import type { Address, Customer, ShopSettings } from "./types";
+import type { Address, Customer, Exactly, ShopSettings } from "./types";
 
-export const CUSTOMER_REQUIRABLE = ["title_id", "birthday", "newsletter", "optin", "company", "siret", "ape", "website"] as const;
-export const ADDRESS_REQUIRABLE = [
+type RequirableField = ShopSettings["required_fields"]["customer"][number];
+type RequirableAddressField = ShopSettings["required_fields"]["address"][number];
+
+// The fields a shop may require, in the order the settings page lists them (tsc fails when the API's
+// lists change and these are not updated with them).
+const customerRequirable = ["title_id", "birthday", "newsletter", "optin", "company", "siret", "ape", "website"] as const;
+export const CUSTOMER_REQUIRABLE: Exactly<typeof customerRequirable, RequirableField> = customerRequirable;
+const addressRequirable = [
   "company",
   "vat_number",
   "dni",
@@ -15,6 +21,7 @@ export const ADDRESS_REQUIRABLE = [
   "phone_mobile",
   "other",
 ] as const;
+export const ADDRESS_REQUIRABLE: Exactly<typeof addressRequirable, RequirableAddressField> = addressRequirable;
 export const B2B_FIELDS = ["company", "siret", "ape", "website", "outstanding_allowed", "max_payment_days", "risk_rating"] as const;
 
 export interface CustomerForm {

@@ -1,7 +1,7 @@
 // The import's "match columns" step without React: the fields a column can go to, the layouts'
 // names, the options as the API takes them (API.md "Additions", POST /admin/imports) and how a
 // previewed value is shown. Kept here so the screen stays a screen and these rules are unit-tested.
-import type { ImportColumn, ImportJob, ImportOptions, PreviewRow } from "./types";
+import type { ImportColumn, ImportJob, ImportOptions, ImportOptionsAnswer, PreviewRow } from "./types";
 
 export const IGNORE = "ignore";
 
@@ -114,8 +114,9 @@ export function columnsOf(job: ImportJob): ImportColumn[] {
 }
 
 /** Only ImportOptions' own keys, defaults for the missing ones: a job's or a saved mapping's
- * `preview` and `mapping_name` are chosen per request, never carried over. */
-export function pickOptions(given: Partial<ImportOptions> | null | undefined): ImportOptions {
+ * `preview` and `mapping_name` are chosen per request, never carried over. The API echoes options it
+ * validated, so its plain strings are values of the request's lists (the document types them loosely). */
+export function pickOptions(given: Partial<ImportOptionsAnswer> | null | undefined): ImportOptions {
   const defaults = defaultOptions();
   const options = Object.fromEntries(
     (Object.keys(defaults) as (keyof ImportOptions)[]).map((key) => [key, given?.[key] ?? defaults[key]]),

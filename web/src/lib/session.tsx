@@ -1,6 +1,6 @@
 // The signed-in employee, their role and the shop settings every screen reads.
 import { createContext, useContext } from "react";
-import type { Session } from "./api";
+import type { Session } from "./types";
 import type { ShopSettings } from "./types";
 
 export interface Auth {

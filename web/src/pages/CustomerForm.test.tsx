@@ -1,7 +1,7 @@
 import { render, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { emptyCustomerForm } from "../lib/forms";
+import { emptyCustomerForm, type Requirements } from "../lib/forms";
 import type { Group, Title } from "../lib/types";
 import { CustomerFormView } from "./CustomerForm";
 
@@ -10,7 +10,7 @@ const groups: Group[] = [
 ];
 const titles: Title[] = [{ id: "mr", name: "Mr", gender: "male", is_default: true }];
 
-function renderForm(settings = { b2b_mode: false, required_fields: { customer: ["birthday"], address: [] } }) {
+function renderForm(settings: Requirements = { b2b_mode: false, required_fields: { customer: ["birthday"], address: [] } }) {
   const onSaved = vi.fn();
   render(<CustomerFormView original={emptyCustomerForm()} settings={settings} titles={titles} groups={groups} onSaved={onSaved} />);
   return onSaved;

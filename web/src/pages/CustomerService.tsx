@@ -3,7 +3,7 @@
 // IMAP/POP3 settings; the mail kept unprocessed. Message HTML only ever goes into SafeHtmlFrame.
 import { useRef, useState, type FormEvent } from "react";
 import { Link, useLocation } from "wouter";
-import { api, ApiError, get, patch, post, put, type Employee, type Page } from "../lib/api";
+import { api, ApiError, get, patch, post, put, type Page } from "../lib/api";
 import {
   CheckboxField,
   Empty,
@@ -44,6 +44,7 @@ import {
   THREAD_STATUS_LABELS,
   THREAD_STATUSES,
   type CsSummary,
+  type Employee,
   type Mailbox,
   type RetryOutcome,
   type Thread,

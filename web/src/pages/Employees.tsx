@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from "react";
-import { del, get, patch, post, type Employee, type Page } from "../lib/api";
+import { del, get, patch, post, type Page } from "../lib/api";
+import type { Employee } from "../lib/types";
 import { CheckboxField, ConfirmDialog, Empty, ErrorBox, fieldErrors, Loading, Pager, SelectField, TextField, useCursorPager, useLoad, YesNo } from "../lib/components";
 import { LANG_NAMES, LANGS, useI18n } from "../lib/i18n";
 import { useAuth } from "../lib/session";

@@ -1,8 +1,14 @@
 import { render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { ImportJob, ImportOptions } from "../lib/types";
+import { defaultOptions } from "../lib/imports";
+import type { ImportJob, ImportMapping, ImportOptions, ImportOptionsAnswer } from "../lib/types";
 import { JobView, MappingStep, inMappingStep } from "./Imports";
+
+/** A job's or a saved mapping's options as the API sends them: every option, defaults for the rest. */
+function answered(overrides: Partial<ImportOptionsAnswer> = {}): ImportOptionsAnswer {
+  return { ...defaultOptions(), mapping_name: null, preview: false, ...overrides };
+}
 
 // A previewed PrestaShop 1.6 customers file (header of docs/csv_import/customers_import.csv).
 function previewed(overrides: Partial<ImportJob> = {}): ImportJob {
@@ -24,6 +30,10 @@ function previewed(overrides: Partial<ImportJob> = {}): ImportJob {
     report_url: null,
     errors: [],
     errors_next_cursor: null,
+    applied_at: null,
+    options: null,
+    passwords_total: 0,
+    passwords_hashed: 0,
     layout: "prestashop-1.6-import",
     columns: [
       { column: "Customer ID", field: "id" },
@@ -122,7 +132,13 @@ describe("MappingStep", () => {
       if (url === "/admin/import-mappings" && init?.method === "POST") return json({ name: "Presta", kind: "customers", options: {} }, 201);
       return json({ Code: "NotFound", Message: "no such route" }, 404);
     });
-    const saved = { name: "Old shop", kind: "customers" as const, options: { mapping: { Website: "company" }, date_format: "dd/mm/yyyy" as const, preview: false } };
+    const saved: ImportMapping = {
+      name: "Old shop",
+      kind: "customers",
+      options: answered({ mapping: { Website: "company" }, date_format: "dd/mm/yyyy" }),
+      created_at: "2026-12-01T00:00:00Z",
+      updated_at: "2026-12-01T00:00:00Z",
+    };
     const { onPreview } = (() => {
       const onPreview = vi.fn<(options: ImportOptions) => void>();
       render(<MappingStep job={previewed()} mappings={{ items: [saved], reload: () => undefined }} busy={false} canPreview onPreview={onPreview} onApplied={() => undefined} onCancel={() => undefined} />);
@@ -157,13 +173,13 @@ describe("a preview that failed", () => {
     columns: [],
     preview_rows: null,
     warnings: [],
-    options: { preview: true },
+    options: answered({ preview: true }),
   });
 
   it("stays in the mapping step with its reason, offering only a new preview", async () => {
     stubApi();
     expect(inMappingStep(failed)).toBe(true);
-    expect(inMappingStep({ ...failed, options: { preview: false } })).toBe(false);
+    expect(inMappingStep({ ...failed, options: answered({ preview: false }) })).toBe(false);
     expect(inMappingStep({ ...failed, applied_at: "2026-12-02T00:00:00Z" })).toBe(false);
     const { onPreview } = renderStep(failed);
     expect(screen.getByRole("alert").textContent).toContain("set encoding");

@@ -384,13 +384,13 @@ export function MappingStep(props: {
       <details open={changed || undefined}>
         <summary>{t("How the file is read")}</summary>
         <div className="grid">
-          <SelectField label={t("Delimiter")} name="delimiter" value={options.delimiter ?? ""} options={DELIMITERS.map((d) => ({ value: d.value, label: t(d.label) }))} onChange={(v) => set("delimiter", v || null)} />
+          <SelectField label={t("Delimiter")} name="delimiter" value={options.delimiter ?? ""} options={DELIMITERS.map((d) => ({ value: d.value, label: t(d.label) }))} onChange={(v) => set("delimiter", (v || null) as ImportOptions["delimiter"])} />
           <SelectField
             label={t("Several values in one cell (groups) separated by")}
             name="multi_value_separator"
             value={options.multi_value_separator}
             options={[{ value: ",", label: t("Comma (,)") }, { value: "|", label: t("Vertical bar (|)") }]}
-            onChange={(v) => set("multi_value_separator", v)}
+            onChange={(v) => set("multi_value_separator", v as ImportOptions["multi_value_separator"])}
           />
           <SelectField
             label={t("Encoding")}

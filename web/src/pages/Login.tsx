@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from "react";
-import { ApiError, post, type Session } from "../lib/api";
+import { ApiError, post } from "../lib/api";
+import type { Session } from "../lib/types";
 import { ErrorBox, fieldErrors, TextField } from "../lib/components";
 import { isLang, LANG_NAMES, LANGS, useI18n } from "../lib/i18n";
 

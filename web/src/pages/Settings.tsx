@@ -6,7 +6,7 @@ import { useI18n } from "../lib/i18n";
 import { useAuth } from "../lib/session";
 import type { ShopSettings } from "../lib/types";
 
-const IMAP_FLAGS = ["delete_messages", "create_new_threads", "pop3", "norsh", "ssl", "validate_cert", "novalidate_cert", "tls", "notls"];
+const IMAP_FLAGS = ["delete_messages", "create_new_threads", "pop3", "norsh", "ssl", "validate_cert", "novalidate_cert", "tls", "notls"] as const;
 
 export function SettingsPage() {
   const { t } = useI18n();
@@ -50,7 +50,7 @@ export function SettingsPage() {
     }
   }
 
-  const toggle = (list: string[], name: string, on: boolean) => (on ? [...new Set([...list, name])] : list.filter((x) => x !== name));
+  const toggle = <T extends string>(list: T[], name: T, on: boolean): T[] => (on ? [...new Set([...list, name])] : list.filter((x) => x !== name));
   const imap = form.customer_service.imap;
 
   return (

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from "react";
-import { del, get, post, type StorefrontKey } from "../lib/api";
+import { del, get, post } from "../lib/api";
+import type { StorefrontKey } from "../lib/types";
 import { ConfirmDialog, Empty, ErrorBox, fieldErrors, Loading, TextField, useLoad } from "../lib/components";
 import { useI18n } from "../lib/i18n";
 
