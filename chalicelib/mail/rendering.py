@@ -15,7 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from chalicelib.core.text import one_line
 
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "mail"
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 LANGUAGES = ("en", "fr", "es")
 
 
