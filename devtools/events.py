@@ -1,7 +1,8 @@
 """Local event runner: what EventBridge would do for the app, on one machine.
 
 `chalice local` serves routes only. This runner, driven from the local stack's main thread,
-- fires every `@app.schedule` handler on its rate or cron expression, and
+- fires every `@app.schedule` handler on its rate expression (the app has no cron schedules;
+  the runner refuses one at start rather than never firing it), and
 - turns each new object in the bucket (presigned-URL uploads included) into the EventBridge
   "Object Created" event S3 would emit, and invokes every `@app.on_cw_event` handler whose
   event pattern matches: one at a time in the polling thread, except for the handlers given a
@@ -25,11 +26,14 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, cast
 
 from devtools.environment import atomic_write
+
+if TYPE_CHECKING:
+    from moto.events.utils import EventMessageType
 
 log = logging.getLogger("devtools.events")
 
@@ -43,6 +47,8 @@ STATE_FORMAT = 1
 
 Clock = Callable[[], datetime]
 IdFactory = Callable[[], str]
+# Whether an event matches a handler's EventBridge pattern.
+Matcher = Callable[[Mapping[str, Any]], bool]
 
 
 def utc_now() -> datetime:
@@ -61,229 +67,63 @@ def iso_z(moment: datetime) -> str:
 # Schedule expressions
 
 
-class Schedule(Protocol):
-    def next_after(self, moment: datetime) -> datetime | None:
-        """The first fire time strictly after `moment`, or None if there is none."""
-        ...
-
-
 @dataclass(frozen=True)
 class RateSchedule:
     interval: timedelta
 
-    def next_after(self, moment: datetime) -> datetime | None:
+    def next_after(self, moment: datetime) -> datetime:
+        """The first fire time strictly after `moment`."""
         return moment + self.interval
 
 
 _RATE = re.compile(r"rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)", re.IGNORECASE)
-_CRON = re.compile(r"cron\((.*)\)", re.IGNORECASE)
 _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
-_MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
-# AWS numbers days of the week 1-7 starting on Sunday.
-_WEEKDAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]
-# Far enough for any real expression (29 February every 4 years, with slack).
-_CRON_SEARCH_DAYS = 366 * 9
 
 
-def parse_schedule(expression: Any) -> Schedule:
-    """A schedule from "rate(...)", "cron(...)" or a chalice Rate/Cron object.
+def parse_schedule(expression: Any) -> RateSchedule:
+    """A schedule from "rate(...)" or a chalice Rate object.
 
-    Raises: ValueError for anything else (including cron features L, W and #).
+    Every schedule the app registers is a rate; cron (and anything else) is refused rather than
+    half-supported, so a new kind of schedule fails at start-up instead of never firing locally.
+
+    Raises: ValueError for anything but a positive rate in minutes, hours or days.
     """
     text = expression.to_string() if hasattr(expression, "to_string") else str(expression)
     text = text.strip()
     rate = _RATE.fullmatch(text)
-    if rate:
-        value = int(rate.group(1))
-        if value <= 0:
-            raise ValueError(f"rate must be positive: {text}")
-        unit = rate.group(2).lower().rstrip("s")
-        return RateSchedule(timedelta(seconds=value * _UNIT_SECONDS[unit]))
-    cron = _CRON.fullmatch(text)
-    if cron:
-        return CronSchedule.parse(cron.group(1))
-    raise ValueError(f"unsupported schedule expression: {text}")
-
-
-def _parse_value(token: str, low: int, high: int, names: list[str] | None) -> int:
-    upper = token.upper()
-    if names and upper in names:
-        return names.index(upper) + low
-    if not token.isdigit():
-        raise ValueError(f"unsupported cron value {token!r}")
-    value = int(token)
-    if not low <= value <= high:
-        raise ValueError(f"cron value {value} outside {low}-{high}")
-    return value
-
-
-def _parse_field(text: str, low: int, high: int, names: list[str] | None = None) -> frozenset[int] | None:
-    """One cron field → the set of allowed values; None for `?` (no constraint)."""
-    if text == "?":
-        return None
-    values: set[int] = set()
-    for part in text.split(","):
-        base, _, step_text = part.partition("/")
-        step = int(step_text) if step_text else 1
-        if step_text and (not step_text.isdigit() or step <= 0):
-            raise ValueError(f"bad cron step in {part!r}")
-        if base == "*":
-            start, end = low, high
-        elif "-" in base:
-            first, _, last = base.partition("-")
-            start = _parse_value(first, low, high, names)
-            end = _parse_value(last, low, high, names)
-            if start > end:
-                raise ValueError(f"descending cron range {base!r}")
-        else:
-            start = _parse_value(base, low, high, names)
-            # "5/15" means from 5 to the end of the field in steps of 15.
-            end = high if step_text else start
-        values.update(range(start, end + 1, step))
-    return frozenset(values)
-
-
-@dataclass(frozen=True)
-class CronSchedule:
-    """The 6-field AWS cron subset: `*`, `?`, numbers, names, lists, ranges and steps, in UTC."""
-
-    minutes: frozenset[int]
-    hours: frozenset[int]
-    days_of_month: frozenset[int] | None
-    months: frozenset[int]
-    days_of_week: frozenset[int] | None
-    years: frozenset[int]
-
-    @classmethod
-    def parse(cls, text: str) -> CronSchedule:
-        fields = text.split()
-        if len(fields) != 6:
-            raise ValueError(f"cron needs 6 fields (min hour dom month dow year): {text}")
-        minute, hour, dom, month, dow, year = fields
-        if (dom == "?") == (dow == "?"):
-            # EventBridge rejects both or neither: exactly one day field must be '?'.
-            raise ValueError(f"exactly one of day-of-month and day-of-week must be '?': {text}")
-        if "?" in (minute, hour, month, year):
-            raise ValueError(f"'?' is only allowed in a day field: {text}")
-        return cls(
-            minutes=_required(_parse_field(minute, 0, 59)),
-            hours=_required(_parse_field(hour, 0, 23)),
-            days_of_month=_parse_field(dom, 1, 31),
-            months=_required(_parse_field(month, 1, 12, _MONTHS)),
-            days_of_week=_parse_field(dow, 1, 7, _WEEKDAYS),
-            years=_required(_parse_field(year, 1970, 2199)),
+    if rate is None:
+        raise ValueError(
+            f"unsupported schedule expression {text!r}: the local event runner runs only "
+            "rate(N minutes|hours|days) schedules"
         )
-
-    def _day_matches(self, day: date) -> bool:
-        if day.year not in self.years or day.month not in self.months:
-            return False
-        if self.days_of_month is not None:
-            return day.day in self.days_of_month
-        aws_weekday = (day.weekday() + 1) % 7 + 1
-        return self.days_of_week is not None and aws_weekday in self.days_of_week
-
-    def next_after(self, moment: datetime) -> datetime | None:
-        start = moment.astimezone(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1)
-        last_year = max(self.years)
-        day = start.date()
-        for _ in range(_CRON_SEARCH_DAYS):
-            if day.year > last_year:
-                return None
-            if self._day_matches(day):
-                found = self._first_time_on(day, start)
-                if found is not None:
-                    return found
-            day += timedelta(days=1)
-        return None
-
-    def _first_time_on(self, day: date, not_before: datetime) -> datetime | None:
-        for hour in sorted(self.hours):
-            for minute in sorted(self.minutes):
-                candidate = datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
-                if candidate >= not_before:
-                    return candidate
-        return None
-
-
-def _required(values: frozenset[int] | None) -> frozenset[int]:
-    assert values is not None  # '?' is rejected for these fields before parsing
-    return values
+    value = int(rate.group(1))
+    if value <= 0:
+        raise ValueError(f"rate must be positive: {text}")
+    unit = rate.group(2).lower().rstrip("s")
+    return RateSchedule(timedelta(seconds=value * _UNIT_SECONDS[unit]))
 
 
 # --------------------------------------------------------------------------------------------
-# Event patterns (the subset of EventBridge matching the app uses)
-
-_SUPPORTED_MATCHERS = {"prefix", "suffix", "exists", "anything-but", "equals-ignore-case"}
+# Event patterns
 
 
-def validate_pattern(pattern: Mapping[str, Any]) -> None:
-    """Raises: ValueError when the pattern uses a matcher this runner can't evaluate.
+def compile_pattern(pattern: Mapping[str, Any]) -> Matcher:
+    """The matcher for `pattern`: moto's (`EventPattern`, the one moto's own EventBridge uses).
 
-    Failing at start-up beats a handler that silently never fires locally.
+    Raises: ValueError when EventBridge would reject the pattern (a value that is neither a list
+    nor an object, an empty list): failing at start-up beats a handler that never fires locally.
     """
-    for key, expected in pattern.items():
-        if isinstance(expected, Mapping):
-            validate_pattern(expected)
-        elif isinstance(expected, list):
-            for matcher in expected:
-                if isinstance(matcher, Mapping) and (
-                    len(matcher) != 1 or next(iter(matcher)) not in _SUPPORTED_MATCHERS
-                ):
-                    raise ValueError(f"unsupported matcher under {key!r}: {sorted(matcher)}")
-        else:
-            raise ValueError(f"pattern values must be lists or objects (under {key!r})")
+    # Imported here: moto reads its settings from the environment when first imported, and the
+    # local stack prepares that environment before it creates the runner.
+    from moto.events.exceptions import InvalidEventPatternException
+    from moto.events.models import EventPattern
 
-
-def matches_pattern(pattern: Mapping[str, Any], event: Mapping[str, Any]) -> bool:
-    """EventBridge semantics: every pattern key must match; a list matches if any entry does."""
-    for key, expected in pattern.items():
-        present = key in event
-        actual = event.get(key)
-        if isinstance(expected, Mapping):
-            if not (present and isinstance(actual, Mapping) and matches_pattern(expected, actual)):
-                return False
-        elif not _matches_any(expected, present, actual):
-            return False
-    return True
-
-
-def _matches_any(matchers: list[Any], present: bool, actual: Any) -> bool:
-    values = actual if isinstance(actual, list) else [actual]
-    for matcher in matchers:
-        if isinstance(matcher, Mapping) and "exists" in matcher:
-            if bool(matcher["exists"]) == present:
-                return True
-            continue
-        if present and any(_matches_one(matcher, value) for value in values):
-            return True
-    return False
-
-
-def _equal(expected: Any, value: Any) -> bool:
-    # JSON semantics, not Python's: True is not 1, but 5 and 5.0 are the same number.
-    if isinstance(expected, bool) or isinstance(value, bool) or expected is None or value is None:
-        return expected is value
-    if isinstance(expected, int | float) and isinstance(value, int | float):
-        return expected == value
-    return type(expected) is type(value) and bool(expected == value)
-
-
-def _matches_one(matcher: Any, value: Any) -> bool:
-    if not isinstance(matcher, Mapping):
-        return _equal(matcher, value)
-    (kind, operand), *_ = matcher.items()
-    if kind == "prefix":
-        return isinstance(value, str) and value.startswith(operand)
-    if kind == "suffix":
-        return isinstance(value, str) and value.endswith(operand)
-    if kind == "equals-ignore-case":
-        return isinstance(value, str) and value.casefold() == str(operand).casefold()
-    if kind == "anything-but":
-        if isinstance(operand, Mapping):
-            return not _matches_one(operand, value)
-        excluded = operand if isinstance(operand, list) else [operand]
-        return not any(_equal(item, value) for item in excluded)
-    raise ValueError(f"unsupported matcher {kind!r}")
+    try:
+        compiled = EventPattern.load(json.dumps(pattern))
+    except InvalidEventPatternException as error:
+        raise ValueError(error.message) from None
+    # moto types an event as its EventMessageType TypedDict; ours are plain dicts of that shape.
+    return lambda event: compiled.matches_event(cast("EventMessageType", event))
 
 
 # --------------------------------------------------------------------------------------------
@@ -390,7 +230,7 @@ class UnknownScheduleError(LookupError):
 @dataclass
 class _ScheduledHandler:
     name: str
-    schedule: Schedule
+    schedule: RateSchedule
     handler: Callable[..., Any]
     next_fire: datetime | None = None
 
@@ -398,7 +238,7 @@ class _ScheduledHandler:
 @dataclass
 class _EventHandler:
     name: str
-    pattern: Mapping[str, Any]
+    matches: Matcher
     handler: Callable[..., Any]
 
 
@@ -582,7 +422,7 @@ class EventRunner:
             if due is None or now < due:
                 continue
             following = scheduled.schedule.next_after(due)
-            if following is not None and following <= now:
+            if following <= now:
                 # Several runs missed (laptop asleep): fire once, like a late rule, not a burst.
                 following = scheduled.schedule.next_after(now)
             scheduled.next_fire = following
@@ -655,7 +495,7 @@ class EventRunner:
 
     def _start_delivery(self, ident: tuple[str, str], obj: StoredObject, now: datetime) -> None:
         event = object_created_event(self._bucket, obj, now, self._ids(), self._region, self._account)
-        matching = [h.name for h in self.event_handlers.values() if matches_pattern(h.pattern, event)]
+        matching = [h.name for h in self.event_handlers.values() if h.matches(event)]
         self._pending[ident] = _PendingDelivery(event=event, attempts=dict.fromkeys(matching, 0))
         self._count(objects=1)
         self._deliver(ident)
@@ -801,10 +641,10 @@ def _discover(
             schedules[source.name] = _ScheduledHandler(source.name, schedule, function)
         elif hasattr(source, "event_pattern"):
             try:
-                validate_pattern(source.event_pattern)
+                pattern = compile_pattern(source.event_pattern)
             except ValueError as error:
                 raise ValueError(f"event handler {source.name}: {error}") from None
-            handlers[source.name] = _EventHandler(source.name, source.event_pattern, function)
+            handlers[source.name] = _EventHandler(source.name, pattern, function)
         else:
             ignored.append(f"{source.name} ({type(source).__name__})")
     return schedules, handlers, ignored
