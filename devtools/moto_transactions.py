@@ -6,6 +6,11 @@ moto 5.2.5 backs up a transaction by deep-copying the *whole table once per tran
 import benchmark can't reach 100,000 rows. This patch keeps moto's behaviour — all or nothing —
 but backs up only the items the transaction names, and restores those on failure.
 
+It reaches into moto's internals (the module's `copy`, the backend's method), so it is pinned to
+the one moto it was read against: `install()` refuses any other version rather than patch code it
+has not seen, and tests/integration/test_moto_transactions.py keeps the pin equal to
+requirements-dev.txt's and proves both the speed-up and the all-or-nothing behaviour.
+
 Used by the local stack, the tests and the benchmarks; never by the app.
 """
 
@@ -14,6 +19,9 @@ from __future__ import annotations
 import copy
 import threading
 from typing import Any
+
+# The moto whose transact_write_items this patch was written against (requirements-dev.txt).
+PINNED_MOTO_VERSION = "5.2.5"
 
 _INSTALLED = False
 _LOCK = threading.Lock()
@@ -34,18 +42,29 @@ class _TablesByReference:
         return getattr(copy, name)
 
 
-def install() -> bool:
-    """Patch moto (once per process). Returns False when moto is not the version this targets."""
+def install() -> None:
+    """Patch moto (once per process).
+
+    Raises: RuntimeError when the installed moto is not PINNED_MOTO_VERSION.
+    """
     global _INSTALLED
     with _LOCK:
         if _INSTALLED:
-            return True
+            return
         import moto
+
+        if moto.__version__ != PINNED_MOTO_VERSION:
+            # Loud on purpose: silently skipping left tests and the local stack slow (or wrong, if
+            # moto's internals moved) with nothing saying why.
+            raise RuntimeError(
+                f"devtools/moto_transactions.py patches moto {PINNED_MOTO_VERSION}, but moto "
+                f"{moto.__version__} is installed: re-check the patch against the new "
+                "moto/dynamodb/models/__init__.py (transact_write_items: does it still deep-copy "
+                "whole tables and roll back by putting them back?), then set PINNED_MOTO_VERSION"
+            )
         import moto.dynamodb.models as models
         from moto.dynamodb.models.table import Table
 
-        if moto.__version__ != "5.2.5":
-            return False
         backend_type = models.DynamoDBBackend
         original = backend_type.transact_write_items
 
@@ -57,10 +76,9 @@ def install() -> bool:
                 _restore(self, saved)
                 raise
 
-        models.copy = _TablesByReference(Table)  # type: ignore[attr-defined]
-        backend_type.transact_write_items = transact_write_items
+        models.copy = _TablesByReference(Table)  # type: ignore[assignment,attr-defined]
+        backend_type.transact_write_items = transact_write_items  # type: ignore[method-assign]
         _INSTALLED = True
-        return True
 
 
 def _touched_items(
