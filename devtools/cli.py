@@ -7,7 +7,7 @@
     python -m devtools.cli import customers|addresses FILE [--mapping NAME] [--preview] [--option K=V ...]
     python -m devtools.cli export customers FILE [--format F]
 
-Works whether `make run` is up or not (see devtools.persistence.use_local_aws): with a running
+Works whether `make run` is up or not (see devtools.local_aws.use_local_aws): with a running
 stack it talks to that stack's moto; without one it starts its own on a free port over the same
 data directory, so what it writes is there at the next `make run`.
 """
@@ -185,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         return handler(args)
     try:
         # Imported late: it imports moto, which reads the recorder path when first imported.
-        from devtools.persistence import use_local_aws
+        from devtools.local_aws import use_local_aws
 
         with use_local_aws(resolve_data_dir()):
             return handler(args)

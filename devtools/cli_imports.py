@@ -122,7 +122,7 @@ def _option_value(key: str, raw: str, default: Any) -> Any:
 # -- who delivers the S3 events ---------------------------------------------------------------------
 def _stack_delivers(data_dir: Path) -> bool:
     """True when a `make run` stack (another process, with its event runner) serves this data."""
-    from devtools.persistence import read_stack_file
+    from devtools.stack_lock import read_stack_file
 
     info = read_stack_file(data_dir)
     return info is not None and info.pid != os.getpid() and info.api_url is not None

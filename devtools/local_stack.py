@@ -2,7 +2,7 @@
 
 One process, so Ctrl-C leaves nothing behind:
 - moto's server on 127.0.0.1:$MOTO_PORT (DynamoDB, S3, SES), persisted in $CLIENTELE_DATA_DIR
-  (see devtools.persistence);
+  (see devtools.local_aws);
 - the table, the bucket, the default data and (when configured) the first admin;
 - the API served by `chalice local` in a thread on 127.0.0.1:$PORT, with the back-office web UI
   (web/dist) on the same origin (see devtools.web_static);
@@ -70,9 +70,10 @@ class LocalStack:
         self._stopped = False
 
     def start(self) -> None:
-        # Imported here: devtools.persistence imports moto, which must see the prepared
+        # Imported here: devtools.local_aws imports moto, which must see the prepared
         # environment (MOTO_RECORDER_FILEPATH) when it is first imported.
-        from devtools.persistence import LocalAws, check_port_free
+        from devtools.local_aws import LocalAws
+        from devtools.moto_server import check_port_free
 
         # Check the API port first so a busy port doesn't cost a moto start-up and a snapshot.
         check_port_free(self.api_port, "API (chalice local)", "PORT")

@@ -16,7 +16,7 @@ by its body: S3's PUT body is the object); and moto's request never parses a PUT
 The Content-Type header itself is left as sent, so S3 stores it as the object's type, as AWS does.
 Because the recorder reads that same copy, a replay (after a kill -9) restores the same bytes.
 
-Used by the local stack and the CLI (devtools.persistence); never by the app.
+Used by the local stack and the CLI (devtools.moto_server); never by the app.
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ import pytest
 import requests
 from botocore.config import Config
 
-from devtools.persistence import RecordingMark, pending_recording
+from devtools.recording import RecordingMark, pending_recording
 
 REPO = Path(__file__).resolve().parents[2]
 TABLE = "clientele"

@@ -25,7 +25,8 @@ DRIVER = textwrap.dedent(
 
     import boto3
 
-    from devtools.persistence import LocalAws, MotoAdmin
+    from devtools.local_aws import LocalAws
+    from devtools.recording import MotoAdmin
 
     aws = LocalAws(Path(sys.argv[1]), 0).start()
     from chalicelib.core.settings import get_settings
