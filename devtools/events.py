@@ -310,7 +310,6 @@ class EventRunner:
         budget_ms: int = DEFAULT_BUDGET_MS,
         concurrency: Mapping[str, int] | None = None,
     ) -> None:
-        self._app = app
         self._bucket = bucket
         self._list_objects = list_objects
         self._state_path = state_path
