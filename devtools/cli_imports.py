@@ -298,7 +298,7 @@ def _done(job: Any) -> bool:
 def _follow_import(services: Any, import_id: str, size: int, stalled: _Stall) -> Any:
     if _interactive():
         return _follow_with_bar(services, import_id, size, stalled)
-    return _follow_plain(services, import_id, size, stalled)
+    return _follow_plain(services, import_id, stalled)
 
 
 def _interactive() -> bool:
@@ -315,7 +315,7 @@ def _rates(job: Any, started: float) -> tuple[float, str]:
     return rate, f"{left:.0f}s"
 
 
-def _follow_plain(services: Any, import_id: str, size: int, stalled: _Stall) -> Any:
+def _follow_plain(services: Any, import_id: str, stalled: _Stall) -> Any:
     started = time.monotonic()
     deadline = started + FOLLOW_TIMEOUT_SECONDS
     last_line, last_time = "", 0.0
