@@ -18,7 +18,7 @@ import { ImportsPage } from "./pages/Imports";
 import { SettingsPage } from "./pages/Settings";
 import { EmployeesPage } from "./pages/Employees";
 import { StorefrontKeysPage } from "./pages/StorefrontKeys";
-import { CustomerServicePage, MailboxPage, ThreadListPage, ThreadViewPage, UnprocessedPage } from "./pages/CustomerService";
+import { CustomerServicePage, MailboxPage, ThreadListPage, ThreadViewPage, UnprocessedPage } from "./pages/customer-service";
 
 const LANG_KEY = "clientele.lang";
 let languageSaves: Promise<void> = Promise.resolve();

@@ -1,8 +1,9 @@
 import { render, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { Thread, ThreadView } from "../lib/types";
-import { ReplyForm, UnverifiedSender } from "./CustomerService";
+import type { Thread, ThreadView } from "../../lib/types";
+import { UnverifiedSender } from "./shared";
+import { ReplyForm } from "./ThreadForms";
 
 const thread: Thread = {
   id: "T1", contact_id: "customer-service", customer_id: null, email: "ana@example.com", order_id: null, product_id: null,
