@@ -210,8 +210,17 @@ export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: unkn
   return { ...state, reload, setData: (data: T) => setState({ data, loading: false }) };
 }
 
+/** A list screen's loaded page, as useLoad gives it. */
+export interface Loaded<T> {
+  data?: T;
+  error?: unknown;
+  loading: boolean;
+}
+
 /** Cursor paging: the API gives next_cursor; the pager keeps the cursors of earlier pages.
  * Call reset() whenever the filters or the sort change. */
+export type CursorPager = ReturnType<typeof useCursorPager>;
+
 export function useCursorPager() {
   const [stack, setStack] = useState<(string | null)[]>([null]);
   return {

@@ -1,7 +1,8 @@
 import { useState, type FormEvent } from "react";
 import { Link, useLocation } from "wouter";
 import { del, get, type Page } from "../lib/api";
-import { ConfirmDialog, Empty, ErrorBox, Loading, Pager, StatusBadge, useCursorPager, useLoad } from "../lib/components";
+import { ConfirmDialog, Empty, ErrorBox, Loading, StatusBadge, useCursorPager, useLoad } from "../lib/components";
+import { DataList } from "../lib/DataList";
 import { useI18n } from "../lib/i18n";
 import { useAuth } from "../lib/session";
 import type { Cart, CartSummary } from "../lib/types";
@@ -73,47 +74,29 @@ export function CartsPage() {
         <button type="submit">{t("Filter")}</button>
       </form>
       <ErrorBox error={error} />
-      {list.loading && !list.data && <Loading />}
-      <ErrorBox error={list.error} />
-      {list.data?.items.length === 0 && <Empty>{t("No cart found.")}</Empty>}
-      {list.data && list.data.items.length > 0 && (
-        <div className="overflow-auto">
-          <table className="striped" aria-busy={list.loading || undefined}>
-            <thead>
-              <tr>
-                <th scope="col">{t("ID")}</th>
-                <th scope="col">{t("Customer")}</th>
-                <th scope="col">{t("Status")}</th>
-                <th scope="col">{t("Products")}</th>
-                <th scope="col">{t("Total")}</th>
-                <th scope="col">{t("Updated")}</th>
-                <th scope="col">{t("Order")}</th>
-                <th scope="col">{t("Actions")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.items.map((c) => (
-                <tr key={c.id}>
-                  <td><Link href={`/carts/${c.id}`}>{c.id.slice(-8)}</Link></td>
-                  <td>{c.customer_id ? <Link href={`/customers/${c.customer_id}`}>{c.customer_id.slice(-8)}</Link> : t("Guest")}</td>
-                  <td><StatusBadge value={c.status} label={t(c.status)} /></td>
-                  <td>{c.quantity}</td>
-                  <td>{money(c.total)}</td>
-                  <td>{dateTime(c.updated_at)}</td>
-                  <td>{c.order_id ? <Link href={`/orders/${c.order_id}`}>{c.order_id.slice(-8)}</Link> : "—"}</td>
-                  <td className="actions">
-                    <Link href={`/carts/${c.id}`}>{t("View")}</Link>
-                    {auth.isAdmin && c.status === "abandoned" && (
-                      <button type="button" className="small secondary outline danger" onClick={() => setDeleting(c)}>{t("Delete")}</button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      <Pager page={pager.page} nextCursor={list.data?.next_cursor} onNext={pager.next} onPrev={pager.prev} />
+      <DataList
+        list={list}
+        columns={[t("ID"), t("Customer"), t("Status"), t("Products"), t("Total"), t("Updated"), t("Order"), t("Actions")]}
+        row={(c) => (
+          <tr key={c.id}>
+            <td><Link href={`/carts/${c.id}`}>{c.id.slice(-8)}</Link></td>
+            <td>{c.customer_id ? <Link href={`/customers/${c.customer_id}`}>{c.customer_id.slice(-8)}</Link> : t("Guest")}</td>
+            <td><StatusBadge value={c.status} label={t(c.status)} /></td>
+            <td>{c.quantity}</td>
+            <td>{money(c.total)}</td>
+            <td>{dateTime(c.updated_at)}</td>
+            <td>{c.order_id ? <Link href={`/orders/${c.order_id}`}>{c.order_id.slice(-8)}</Link> : "—"}</td>
+            <td className="actions">
+              <Link href={`/carts/${c.id}`}>{t("View")}</Link>
+              {auth.isAdmin && c.status === "abandoned" && (
+                <button type="button" className="small secondary outline danger" onClick={() => setDeleting(c)}>{t("Delete")}</button>
+              )}
+            </td>
+          </tr>
+        )}
+        empty={t("No cart found.")}
+        pager={pager}
+      />
       <ConfirmDialog open={deleting !== null} title={t("Delete this abandoned cart?")} confirmLabel={t("Delete")} busy={busy} onConfirm={remove} onCancel={() => setDeleting(null)} />
     </section>
   );

@@ -1,7 +1,8 @@
 import { useState, type FormEvent } from "react";
 import { del, get, patch, post, type Page } from "../lib/api";
 import type { Employee } from "../lib/types";
-import { CheckboxField, ConfirmDialog, Empty, ErrorBox, fieldErrors, Loading, Pager, SelectField, TextField, useCursorPager, useLoad, YesNo } from "../lib/components";
+import { CheckboxField, ConfirmDialog, ErrorBox, fieldErrors, SelectField, TextField, useCursorPager, useLoad, YesNo } from "../lib/components";
+import { DataList } from "../lib/DataList";
 import { LANG_NAMES, LANGS, useI18n } from "../lib/i18n";
 import { useAuth } from "../lib/session";
 
@@ -110,45 +111,28 @@ export function EmployeesPage() {
           </form>
         </article>
       )}
-      {list.loading && !list.data && <Loading />}
-      <ErrorBox error={list.error} />
-      {list.data?.items.length === 0 && <Empty>{t("No employee.")}</Empty>}
-      {list.data && list.data.items.length > 0 && (
-        <div className="overflow-auto">
-          <table className="striped">
-            <thead>
-              <tr>
-                <th scope="col">{t("Name")}</th>
-                <th scope="col">{t("E-mail")}</th>
-                <th scope="col">{t("Role")}</th>
-                <th scope="col">{t("Language")}</th>
-                <th scope="col">{t("Active")}</th>
-                <th scope="col">{t("Created")}</th>
-                <th scope="col">{t("Actions")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.items.map((e) => (
-                <tr key={e.id}>
-                  <td>{e.first_name} {e.last_name}</td>
-                  <td>{e.email}</td>
-                  <td>{e.role === "admin" ? t("Administrator") : t("Support")}</td>
-                  <td>{e.language}</td>
-                  <td><YesNo value={e.active} /></td>
-                  <td>{dateTime(e.created_at)}</td>
-                  <td className="actions">
-                    <button type="button" className="small secondary outline" onClick={() => open(e)}>{t("Edit")}</button>
-                    {e.id !== auth.session.employee.id && (
-                      <button type="button" className="small secondary outline danger" onClick={() => setDeleting(e)}>{t("Delete")}</button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      <Pager page={pager.page} nextCursor={list.data?.next_cursor} onNext={pager.next} onPrev={pager.prev} />
+      <DataList
+        list={list}
+        columns={[t("Name"), t("E-mail"), t("Role"), t("Language"), t("Active"), t("Created"), t("Actions")]}
+        row={(e) => (
+          <tr key={e.id}>
+            <td>{e.first_name} {e.last_name}</td>
+            <td>{e.email}</td>
+            <td>{e.role === "admin" ? t("Administrator") : t("Support")}</td>
+            <td>{e.language}</td>
+            <td><YesNo value={e.active} /></td>
+            <td>{dateTime(e.created_at)}</td>
+            <td className="actions">
+              <button type="button" className="small secondary outline" onClick={() => open(e)}>{t("Edit")}</button>
+              {e.id !== auth.session.employee.id && (
+                <button type="button" className="small secondary outline danger" onClick={() => setDeleting(e)}>{t("Delete")}</button>
+              )}
+            </td>
+          </tr>
+        )}
+        empty={t("No employee.")}
+        pager={pager}
+      />
       <ConfirmDialog open={deleting !== null} title={t("Delete this employee?")} confirmLabel={t("Delete")} busy={busy} onConfirm={remove} onCancel={() => setDeleting(null)} />
     </section>
   );

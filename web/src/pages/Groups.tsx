@@ -1,7 +1,8 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { Link, useLocation } from "wouter";
 import { del, get, patch, post, put, type Page } from "../lib/api";
-import { CheckboxField, ConfirmDialog, Empty, ErrorBox, fieldErrors, Loading, Pager, SelectField, TextField, useCursorPager, useLoad, YesNo } from "../lib/components";
+import { CheckboxField, ConfirmDialog, ErrorBox, fieldErrors, Loading, SelectField, TextField, useCursorPager, useLoad, YesNo } from "../lib/components";
+import { DataList } from "../lib/DataList";
 import { useI18n } from "../lib/i18n";
 import type { Customer, Group } from "../lib/types";
 
@@ -17,39 +18,22 @@ export function GroupsPage() {
       <div className="toolbar">
         <Link href="/groups/new" role="button">{t("Add new group")}</Link>
       </div>
-      {list.loading && <Loading />}
-      <ErrorBox error={list.error} />
-      {list.data?.items.length === 0 && <Empty>{t("No group.")}</Empty>}
-      {list.data && list.data.items.length > 0 && (
-        <div className="overflow-auto">
-          <table className="striped">
-            <thead>
-              <tr>
-                <th scope="col">{t("Name")}</th>
-                <th scope="col">{t("Discount (%)")}</th>
-                <th scope="col">{t("Members")}</th>
-                <th scope="col">{t("Price display")}</th>
-                <th scope="col">{t("Show prices")}</th>
-                <th scope="col">{t("Category reductions")}</th>
-                <th scope="col">{t("Actions")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.items.map((g) => (
-                <tr key={g.id}>
-                  <td>{g.name}{g.is_default ? ` (${t("default")})` : ""}</td>
-                  <td>{g.reduction_percent}</td>
-                  <td>{g.member_count}</td>
-                  <td>{g.price_display === "tax_incl" ? t("Tax included") : t("Tax excluded")}</td>
-                  <td><YesNo value={g.show_prices} /></td>
-                  <td>{g.category_reductions.length}</td>
-                  <td><Link href={`/groups/${g.id}`}>{t("Edit")}</Link></td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <DataList
+        list={list}
+        columns={[t("Name"), t("Discount (%)"), t("Members"), t("Price display"), t("Show prices"), t("Category reductions"), t("Actions")]}
+        row={(g) => (
+          <tr key={g.id}>
+            <td>{g.name}{g.is_default ? ` (${t("default")})` : ""}</td>
+            <td>{g.reduction_percent}</td>
+            <td>{g.member_count}</td>
+            <td>{g.price_display === "tax_incl" ? t("Tax included") : t("Tax excluded")}</td>
+            <td><YesNo value={g.show_prices} /></td>
+            <td>{g.category_reductions.length}</td>
+            <td><Link href={`/groups/${g.id}`}>{t("Edit")}</Link></td>
+          </tr>
+        )}
+        empty={t("No group.")}
+      />
     </section>
   );
 }
@@ -208,28 +192,23 @@ function Members({ group }: { group: Group }) {
         </fieldset>
       </form>
       <ErrorBox error={error} />
-      {members.loading && !members.data && <Loading />}
-      <ErrorBox error={members.error} />
-      {members.data?.items.length === 0 && <Empty>{t("No member.")}</Empty>}
-      {members.data && members.data.items.length > 0 && (
-        <table className="striped">
-          <thead><tr><th scope="col">{t("Name")}</th><th scope="col">{t("E-mail")}</th><th scope="col">{t("Actions")}</th></tr></thead>
-          <tbody>
-            {members.data.items.map((c) => (
-              <tr key={c.id}>
-                <td><Link href={`/customers/${c.id}`}>{c.first_name} {c.last_name}</Link></td>
-                <td>{c.email}</td>
-                <td>
-                  <button type="button" className="small secondary outline" onClick={() => void change(del(`/admin/groups/${encodeURIComponent(group.id)}/members/${encodeURIComponent(c.id)}`))}>
-                    {t("Remove")}
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      <Pager page={pager.page} nextCursor={members.data?.next_cursor} onNext={pager.next} onPrev={pager.prev} />
+      <DataList
+        list={members}
+        columns={[t("Name"), t("E-mail"), t("Actions")]}
+        row={(c) => (
+          <tr key={c.id}>
+            <td><Link href={`/customers/${c.id}`}>{c.first_name} {c.last_name}</Link></td>
+            <td>{c.email}</td>
+            <td>
+              <button type="button" className="small secondary outline" onClick={() => void change(del(`/admin/groups/${encodeURIComponent(group.id)}/members/${encodeURIComponent(c.id)}`))}>
+                {t("Remove")}
+              </button>
+            </td>
+          </tr>
+        )}
+        empty={t("No member.")}
+        pager={pager}
+      />
     </article>
   );
 }

@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { ApiError, apiBlob, downloadBlob, get, post, uploadWithProgress, type Page, type QueryValue } from "../lib/api";
-import { CheckboxField, Empty, ErrorBox, Loading, Pager, SelectField, StatusBadge, TextField, useCursorPager, useLoad } from "../lib/components";
+import { CheckboxField, Empty, ErrorBox, SelectField, StatusBadge, TextField, useCursorPager, useLoad } from "../lib/components";
+import { DataList } from "../lib/DataList";
 import { useI18n } from "../lib/i18n";
 import {
   IGNORE,
@@ -186,44 +187,27 @@ export function ImportsPage() {
       )}
       <article>
         <h2>{t("Earlier imports")}</h2>
-        {history.loading && !history.data && <Loading />}
-        <ErrorBox error={history.error} />
-        {history.data?.items.length === 0 && <Empty>{t("No import yet.")}</Empty>}
-        {history.data && history.data.items.length > 0 && (
-          <div className="overflow-auto">
-            <table className="striped">
-              <thead>
-                <tr>
-                  <th scope="col">{t("File")}</th>
-                  <th scope="col">{t("Kind")}</th>
-                  <th scope="col">{t("Status")}</th>
-                  <th scope="col">{t("Rows read")}</th>
-                  <th scope="col">{t("Failed")}</th>
-                  <th scope="col">{t("Date")}</th>
-                  <th scope="col">{t("Actions")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {history.data.items.map((j) => (
-                  <tr key={j.id}>
-                    <td>{j.filename}</td>
-                    <td>{t(j.kind === "customers" ? "Customers" : "Addresses")}</td>
-                    <td><StatusBadge value={j.status} label={t(j.status)} /></td>
-                    <td>{j.rows_read}</td>
-                    <td>{j.failed}</td>
-                    <td>{dateTime(j.created_at)}</td>
-                    <td>
-                      <button type="button" className="small secondary outline" onClick={() => get<ImportJob>(`/admin/imports/${encodeURIComponent(j.id)}`).then(setJob, setError)}>
-                        {t("Open")}
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-        <Pager page={pager.page} nextCursor={history.data?.next_cursor} onNext={pager.next} onPrev={pager.prev} />
+        <DataList
+          list={history}
+          columns={[t("File"), t("Kind"), t("Status"), t("Rows read"), t("Failed"), t("Date"), t("Actions")]}
+          row={(j) => (
+            <tr key={j.id}>
+              <td>{j.filename}</td>
+              <td>{t(j.kind === "customers" ? "Customers" : "Addresses")}</td>
+              <td><StatusBadge value={j.status} label={t(j.status)} /></td>
+              <td>{j.rows_read}</td>
+              <td>{j.failed}</td>
+              <td>{dateTime(j.created_at)}</td>
+              <td>
+                <button type="button" className="small secondary outline" onClick={() => get<ImportJob>(`/admin/imports/${encodeURIComponent(j.id)}`).then(setJob, setError)}>
+                  {t("Open")}
+                </button>
+              </td>
+            </tr>
+          )}
+          empty={t("No import yet.")}
+          pager={pager}
+        />
       </article>
       <ExportBox />
     </section>

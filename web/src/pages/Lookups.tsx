@@ -1,7 +1,8 @@
 // Titles, contacts and predefined order messages: small lists edited in place.
 import { useState, type FormEvent, type ReactNode } from "react";
 import { del, get, patch, post, type Page } from "../lib/api";
-import { CheckboxField, ConfirmDialog, Empty, ErrorBox, fieldErrors, Loading, SelectField, TextArea, TextField, useLoad, YesNo } from "../lib/components";
+import { CheckboxField, ConfirmDialog, ErrorBox, fieldErrors, SelectField, TextArea, TextField, useLoad, YesNo } from "../lib/components";
+import { DataList } from "../lib/DataList";
 import { useI18n } from "../lib/i18n";
 import type { Contact, OrderMessage, Title } from "../lib/types";
 
@@ -115,34 +116,22 @@ function CrudPage<T extends { id: string }>(props: CrudProps<T>) {
           </form>
         </article>
       )}
-      {list.loading && !list.data && <Loading />}
-      <ErrorBox error={list.error} />
-      {list.data?.items.length === 0 && <Empty>{t("Nothing here yet.")}</Empty>}
-      {list.data && list.data.items.length > 0 && (
-        <div className="overflow-auto">
-          <table className="striped">
-            <thead>
-              <tr>
-                {props.columns.map((c) => <th scope="col" key={c.label}>{t(c.label)}</th>)}
-                <th scope="col">{t("Actions")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.items.map((item) => (
-                <tr key={item.id}>
-                  {props.columns.map((c) => <td key={c.label}>{c.cell(item)}</td>)}
-                  <td className="actions">
-                    <button type="button" className="small secondary outline" onClick={() => open(item)}>{t("Edit")}</button>
-                    {(props.canDelete?.(item) ?? true) && (
-                      <button type="button" className="small secondary outline danger" onClick={() => setDeleting(item)}>{t("Delete")}</button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <DataList
+        list={list}
+        columns={[...props.columns.map((c) => t(c.label)), t("Actions")]}
+        row={(item) => (
+          <tr key={item.id}>
+            {props.columns.map((c) => <td key={c.label}>{c.cell(item)}</td>)}
+            <td className="actions">
+              <button type="button" className="small secondary outline" onClick={() => open(item)}>{t("Edit")}</button>
+              {(props.canDelete?.(item) ?? true) && (
+                <button type="button" className="small secondary outline danger" onClick={() => setDeleting(item)}>{t("Delete")}</button>
+              )}
+            </td>
+          </tr>
+        )}
+        empty={t("Nothing here yet.")}
+      />
       <ConfirmDialog open={deleting !== null} title={t("Delete this item?")} confirmLabel={t("Delete")} busy={busy} onConfirm={remove} onCancel={() => setDeleting(null)} />
     </section>
   );

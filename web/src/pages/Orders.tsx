@@ -1,7 +1,8 @@
 import { useState, type FormEvent } from "react";
 import { Link } from "wouter";
 import { get, post, type Page } from "../lib/api";
-import { CheckboxField, Empty, ErrorBox, fieldErrors, Loading, Pager, SelectField, StatusBadge, TextArea, useCursorPager, useLoad } from "../lib/components";
+import { CheckboxField, Empty, ErrorBox, fieldErrors, Loading, SelectField, StatusBadge, TextArea, useCursorPager, useLoad } from "../lib/components";
+import { DataList } from "../lib/DataList";
 import { nextOrderStatuses } from "../lib/forms";
 import { useI18n } from "../lib/i18n";
 import { useAuth } from "../lib/session";
@@ -36,40 +37,23 @@ export function OrdersPage() {
         </div>
         <button type="submit">{t("Filter")}</button>
       </form>
-      {list.loading && !list.data && <Loading />}
-      <ErrorBox error={list.error} />
-      {list.data?.items.length === 0 && <Empty>{t("No order found.")}</Empty>}
-      {list.data && list.data.items.length > 0 && (
-        <div className="overflow-auto">
-          <table className="striped" aria-busy={list.loading || undefined}>
-            <thead>
-              <tr>
-                <th scope="col">{t("ID")}</th>
-                <th scope="col">{t("Customer")}</th>
-                <th scope="col">{t("Total")}</th>
-                <th scope="col">{t("Payment")}</th>
-                <th scope="col">{t("Status")}</th>
-                <th scope="col">{t("Date")}</th>
-                <th scope="col">{t("Actions")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.items.map((o) => (
-                <tr key={o.id}>
-                  <td><Link href={`/orders/${o.id}`}>{o.id.slice(-8)}</Link></td>
-                  <td><Link href={`/customers/${o.customer_id}`}>{o.customer_id.slice(-8)}</Link></td>
-                  <td>{money(o.total, o.currency)}</td>
-                  <td>{o.payment_method}</td>
-                  <td><StatusBadge value={o.status} label={t(o.status)} /></td>
-                  <td>{dateTime(o.created_at)}</td>
-                  <td><Link href={`/orders/${o.id}`}>{t("View")}</Link></td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      <Pager page={pager.page} nextCursor={list.data?.next_cursor} onNext={pager.next} onPrev={pager.prev} />
+      <DataList
+        list={list}
+        columns={[t("ID"), t("Customer"), t("Total"), t("Payment"), t("Status"), t("Date"), t("Actions")]}
+        row={(o) => (
+          <tr key={o.id}>
+            <td><Link href={`/orders/${o.id}`}>{o.id.slice(-8)}</Link></td>
+            <td><Link href={`/customers/${o.customer_id}`}>{o.customer_id.slice(-8)}</Link></td>
+            <td>{money(o.total, o.currency)}</td>
+            <td>{o.payment_method}</td>
+            <td><StatusBadge value={o.status} label={t(o.status)} /></td>
+            <td>{dateTime(o.created_at)}</td>
+            <td><Link href={`/orders/${o.id}`}>{t("View")}</Link></td>
+          </tr>
+        )}
+        empty={t("No order found.")}
+        pager={pager}
+      />
     </section>
   );
 }

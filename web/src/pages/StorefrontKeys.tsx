@@ -1,7 +1,8 @@
 import { useState, type FormEvent } from "react";
 import { del, get, post } from "../lib/api";
 import type { StorefrontKey } from "../lib/types";
-import { ConfirmDialog, Empty, ErrorBox, fieldErrors, Loading, TextField, useLoad } from "../lib/components";
+import { ConfirmDialog, ErrorBox, fieldErrors, TextField, useLoad } from "../lib/components";
+import { DataList } from "../lib/DataList";
 import { useI18n } from "../lib/i18n";
 
 // The keys of the shop's own servers. A new key is shown once (only its hash is stored), so the
@@ -67,37 +68,23 @@ export function StorefrontKeysPage() {
           </div>
         )}
       </article>
-      {list.loading && !list.data && <Loading />}
-      <ErrorBox error={list.error} />
-      {list.data?.items.length === 0 && <Empty>{t("No storefront key.")}</Empty>}
-      {list.data && list.data.items.length > 0 && (
-        <div className="overflow-auto">
-          <table className="striped">
-            <thead>
-              <tr>
-                <th scope="col">{t("Name")}</th>
-                <th scope="col">{t("Created")}</th>
-                <th scope="col">{t("Status")}</th>
-                <th scope="col">{t("Actions")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.items.map((key) => (
-                <tr key={key.id}>
-                  <td>{key.name}</td>
-                  <td>{dateTime(key.created_at)}</td>
-                  <td>{key.revoked_at ? `${t("Revoked")} ${dateTime(key.revoked_at)}` : t("Active")}</td>
-                  <td className="actions">
-                    {!key.revoked_at && (
-                      <button type="button" className="small secondary outline danger" onClick={() => setRevoking(key)}>{t("Revoke")}</button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <DataList
+        list={list}
+        columns={[t("Name"), t("Created"), t("Status"), t("Actions")]}
+        row={(key) => (
+          <tr key={key.id}>
+            <td>{key.name}</td>
+            <td>{dateTime(key.created_at)}</td>
+            <td>{key.revoked_at ? `${t("Revoked")} ${dateTime(key.revoked_at)}` : t("Active")}</td>
+            <td className="actions">
+              {!key.revoked_at && (
+                <button type="button" className="small secondary outline danger" onClick={() => setRevoking(key)}>{t("Revoke")}</button>
+              )}
+            </td>
+          </tr>
+        )}
+        empty={t("No storefront key.")}
+      />
       <ConfirmDialog open={revoking !== null} title={t("Revoke this key? The server using it can no longer write carts (within a minute).")} confirmLabel={t("Revoke")} busy={busy} onConfirm={revoke} onCancel={() => setRevoking(null)} />
     </section>
   );

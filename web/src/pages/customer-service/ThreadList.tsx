@@ -4,16 +4,13 @@ import { Link } from "wouter";
 import { get, type Page } from "../../lib/api";
 import {
   CheckboxField,
-  Empty,
-  ErrorBox,
   fieldErrors,
-  Loading,
-  Pager,
   SelectField,
   TextField,
   useCursorPager,
   useLoad,
 } from "../../lib/components";
+import { DataList } from "../../lib/DataList";
 import { EMPTY_THREAD_FILTERS, threadQuery, type ThreadFilters } from "../../lib/cs";
 import { useI18n } from "../../lib/i18n";
 import { useAuth } from "../../lib/session";
@@ -99,47 +96,32 @@ export function ThreadListPage({ contactId }: { contactId?: string }) {
           <NextUnanswered />
         </div>
       </form>
-      {list.loading && !list.data && <Loading />}
-      <ErrorBox error={list.error} shownFields={["contact_id", "status", "unread", "email", "customer_id"]} />
-      {list.data?.items.length === 0 && <Empty>{t("No thread found.")}</Empty>}
-      {list.data && list.data.items.length > 0 && (
-        <div className="overflow-auto">
-          <table className="striped list threads" aria-busy={list.loading || undefined}>
-            <thead>
-              <tr>
-                <th scope="col">{t("Subject")}</th>
-                <th scope="col">{t("Customer")}</th>
-                <th scope="col">{t("Contact")}</th>
-                <th scope="col">{t("Status")}</th>
-                <th scope="col">{t("Last message")}</th>
-                <th scope="col">{t("Messages")}</th>
-                <th scope="col">{t("Assigned to")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.items.map((thread) => (
-                <tr key={thread.id} className={thread.unread ? "unread" : undefined} data-unread={thread.unread ? "1" : "0"}>
-                  <td>
-                    {thread.unread && <span className="unread-dot" aria-hidden="true">● </span>}
-                    <Link href={`/customer-service/threads/${thread.id}`}>{thread.subject || t("(no subject)")}</Link>
-                    {thread.unread && <span className="visually-hidden"> ({t("Unread")})</span>}
-                  </td>
-                  <td>
-                    {thread.email}
-                    {!thread.sender_verified && <> <UnverifiedSender /></>}
-                  </td>
-                  <td>{contactName(thread.contact_id)}</td>
-                  <td><StatusLabel status={thread.status} /></td>
-                  <td>{dateTime(thread.last_message_at)} · {t(`from:${thread.last_message_from}`)}</td>
-                  <td>{thread.message_count}</td>
-                  <td>{thread.assigned_employee_id ? (thread.assigned_employee_id === me ? t("Me") : thread.assigned_employee_id.slice(-8)) : "—"}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      <Pager page={pager.page} nextCursor={list.data?.next_cursor} onNext={pager.next} onPrev={pager.prev} />
+      <DataList
+        list={list}
+        columns={[t("Subject"), t("Customer"), t("Contact"), t("Status"), t("Last message"), t("Messages"), t("Assigned to")]}
+        row={(thread) => (
+          <tr key={thread.id} className={thread.unread ? "unread" : undefined} data-unread={thread.unread ? "1" : "0"}>
+            <td>
+              {thread.unread && <span className="unread-dot" aria-hidden="true">● </span>}
+              <Link href={`/customer-service/threads/${thread.id}`}>{thread.subject || t("(no subject)")}</Link>
+              {thread.unread && <span className="visually-hidden"> ({t("Unread")})</span>}
+            </td>
+            <td>
+              {thread.email}
+              {!thread.sender_verified && <> <UnverifiedSender /></>}
+            </td>
+            <td>{contactName(thread.contact_id)}</td>
+            <td><StatusLabel status={thread.status} /></td>
+            <td>{dateTime(thread.last_message_at)} · {t(`from:${thread.last_message_from}`)}</td>
+            <td>{thread.message_count}</td>
+            <td>{thread.assigned_employee_id ? (thread.assigned_employee_id === me ? t("Me") : thread.assigned_employee_id.slice(-8)) : "—"}</td>
+          </tr>
+        )}
+        empty={t("No thread found.")}
+        shownFields={["contact_id", "status", "unread", "email", "customer_id"]}
+        className="striped list threads"
+        pager={pager}
+      />
     </section>
   );
 }

@@ -2,7 +2,8 @@
 import { useState } from "react";
 import { Link } from "wouter";
 import { get, post, type Page } from "../../lib/api";
-import { Empty, ErrorBox, Loading, Pager, useCursorPager, useLoad } from "../../lib/components";
+import { ErrorBox, useCursorPager, useLoad } from "../../lib/components";
+import { DataList } from "../../lib/DataList";
 import { formatBytes } from "../../lib/cs";
 import { useI18n } from "../../lib/i18n";
 import type { RetryOutcome, UnprocessedMail } from "../../lib/types";
@@ -22,32 +23,14 @@ export function UnprocessedPage() {
         <p>{t("Messages received but not put in a thread, with the reason; retry once the cause is fixed.")}</p>
       </hgroup>
       <CsNav />
-      {list.loading && !list.data && <Loading />}
-      <ErrorBox error={list.error} />
-      {list.data?.items.length === 0 && <Empty>{t("No unprocessed mail.")}</Empty>}
-      {list.data && list.data.items.length > 0 && (
-        <div className="overflow-auto">
-          <table className="striped list" aria-busy={list.loading || undefined}>
-            <thead>
-              <tr>
-                <th scope="col">{t("Received")}</th>
-                <th scope="col">{t("Reason")}</th>
-                <th scope="col">{t("Size")}</th>
-                <th scope="col">{t("Source")}</th>
-                <th scope="col">{t("Attempts")}</th>
-                <th scope="col">{t("Raw copy")}</th>
-                <th scope="col">{t("Actions")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.items.map((item) => (
-                <UnprocessedRow key={item.id} item={item} dateTime={dateTime} onRetried={() => list.reload()} />
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      <Pager page={pager.page} nextCursor={list.data?.next_cursor} onNext={pager.next} onPrev={pager.prev} />
+      <DataList
+        list={list}
+        columns={[t("Received"), t("Reason"), t("Size"), t("Source"), t("Attempts"), t("Raw copy"), t("Actions")]}
+        row={(item) => <UnprocessedRow key={item.id} item={item} dateTime={dateTime} onRetried={() => list.reload()} />}
+        empty={t("No unprocessed mail.")}
+        className="striped list"
+        pager={pager}
+      />
     </section>
   );
 }
