@@ -2,7 +2,7 @@
 // list's query, the reply form (default message, inserting a predefined order message), the
 // forward form, and the IMAP/POP3 settings form to and from the settings document.
 import type { QueryValue } from "./api";
-import type { ReplyDefaults, ShopSettings } from "./types";
+import type { ReplyDefaults, RequestBody, ShopSettings } from "./types";
 
 // -- thread list --------------------------------------------------------------------------------
 
@@ -73,9 +73,9 @@ export function forwardErrors(form: ForwardForm): Record<string, string> {
   return errors;
 }
 
-export function forwardPayload(form: ForwardForm): Record<string, string> {
+export function forwardPayload(form: ForwardForm): RequestBody<"ForwardRequest"> {
   if (form.to === "employee") return { employee_id: form.employee_id };
-  const payload: Record<string, string> = { email: form.email.trim() };
+  const payload: RequestBody<"ForwardRequest"> = { email: form.email.trim() };
   if (form.comment.trim()) payload.comment = form.comment.trim();
   return payload;
 }

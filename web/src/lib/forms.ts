@@ -1,7 +1,7 @@
 // Form logic, free of React so Vitest can check it: customer form ⇄ API payload with the shop's
 // required-field and B2B settings, list filters → query strings, API field errors → form fields.
 import type { QueryValue } from "./api";
-import type { Address, Customer, Exactly, ShopSettings } from "./types";
+import type { Address, Customer, Exactly, RequestBody, ShopSettings } from "./types";
 
 type RequirableField = ShopSettings["required_fields"]["customer"][number];
 type RequirableAddressField = ShopSettings["required_fields"]["address"][number];
@@ -130,8 +130,11 @@ export function validateCustomerForm(form: CustomerForm, settings: Requirements)
 
 type Payload = Record<string, unknown>;
 
-function formValues(form: CustomerForm, settings: Requirements): Payload {
-  const values: Payload = {
+/** Every field the form edits, as the API's customer body types it (tsc checks the names and values). */
+type CustomerValues = Omit<RequestBody<"CreateCustomerRequest"> & RequestBody<"UpdateCustomerRequest">, "password">;
+
+function formValues(form: CustomerForm, settings: Requirements): CustomerValues {
+  const values: CustomerValues = {
     title_id: form.title_id || null,
     first_name: form.first_name.trim(),
     last_name: form.last_name.trim(),
@@ -140,8 +143,9 @@ function formValues(form: CustomerForm, settings: Requirements): Payload {
     enabled: form.enabled,
     newsletter: form.newsletter,
     optin: form.optin,
-    status: form.status,
-    language: form.language,
+    // The form keeps select values as strings; its selects offer only the API's values.
+    status: form.status as CustomerValues["status"],
+    language: form.language as CustomerValues["language"],
     group_ids: form.group_ids,
     default_group_id: form.default_group_id || null,
   };
@@ -152,7 +156,7 @@ function formValues(form: CustomerForm, settings: Requirements): Payload {
     values.website = form.website.trim() || null;
     values.outstanding_allowed = form.outstanding_allowed || null;
     values.max_payment_days = form.max_payment_days === "" ? null : Number(form.max_payment_days);
-    values.risk_rating = form.risk_rating || null;
+    values.risk_rating = (form.risk_rating || null) as CustomerValues["risk_rating"];
   }
   return values;
 }
@@ -170,7 +174,7 @@ export function createCustomerPayload(form: CustomerForm, settings: Requirements
 /** PATCH body: only what changed since the customer was loaded (null clears an optional field). */
 export function updateCustomerPayload(form: CustomerForm, original: CustomerForm, settings: Requirements): Payload {
   const now = formValues(form, settings);
-  const before = formValues(original, settings);
+  const before: Payload = formValues(original, settings);
   const payload: Payload = {};
   for (const [key, value] of Object.entries(now)) {
     if (JSON.stringify(value) !== JSON.stringify(before[key])) payload[key] = value;

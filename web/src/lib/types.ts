@@ -45,6 +45,7 @@ export type Employee = Response<"EmployeeResponse">;
 export type Role = Employee["role"];
 export type Session = Response<"LoginResponse">;
 export type StorefrontKey = Response<"StorefrontKeyResponse">;
+export type StorefrontKeyList = Response<"StorefrontKeyListResponse">;
 export type CreatedStorefrontKey = Response<"CreatedStorefrontKeyResponse">;
 
 // -- customers, addresses, groups, titles -----------------------------------------------------------

@@ -17,7 +17,7 @@ import {
   sameOptions,
   type ImportKind,
 } from "../lib/imports";
-import type { ExportJob, Group, ImportJob, ImportMapping, ImportOptions, ImportWarning, RowError } from "../lib/types";
+import type { ExportJob, Group, ImportCreated, ImportJob, ImportMapping, ImportOptions, ImportWarning, RowError } from "../lib/types";
 
 const FINISHED = ["completed", "completed_with_warnings", "completed_with_errors", "failed"];
 // The job stops moving at these: a previewed job waits for the merchant's "Import".
@@ -47,6 +47,8 @@ export async function exportCustomers(
   } catch (error) {
     if (!(error instanceof ApiError && error.status === 422)) throw error;
   }
+  // The document describes only this route's CSV answer; the 202 of ?async=true (the API's
+  // ExportStartedResponse) is not in it, so its one field the UI reads is typed here.
   const started = await get<{ export_id: string }>("/admin/customers/export", { ...query, async: "true" });
   for (;;) {
     const job = await get<ExportJob>(`/admin/exports/${encodeURIComponent(started.export_id)}`);
@@ -57,7 +59,6 @@ export async function exportCustomers(
   }
 }
 
-type Created = { import_id: string; upload_url: string; job: ImportJob };
 
 export function ImportsPage() {
   const { t, dateTime } = useI18n();
@@ -102,7 +103,7 @@ export function ImportsPage() {
     setUploaded(0);
     try {
       const body = importRequest(importKind, file.name, options, preview, options ? undefined : mappingName || undefined);
-      const created = await post<Created>("/admin/imports", body);
+      const created = await post<ImportCreated>("/admin/imports", body);
       setJob(created.job);
       await uploadWithProgress(created.upload_url, file, setUploaded);
       setJob(await get<ImportJob>(`/admin/imports/${encodeURIComponent(created.import_id)}`));

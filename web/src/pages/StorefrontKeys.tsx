@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { del, get, post } from "../lib/api";
-import type { StorefrontKey } from "../lib/types";
+import type { CreatedStorefrontKey, StorefrontKey, StorefrontKeyList } from "../lib/types";
 import { ConfirmDialog, ErrorBox, fieldErrors, TextField, useLoad } from "../lib/components";
 import { DataList } from "../lib/DataList";
 import { useI18n } from "../lib/i18n";
@@ -9,9 +9,9 @@ import { useI18n } from "../lib/i18n";
 // screen says so next to it; revoked keys stay listed with their revocation time.
 export function StorefrontKeysPage() {
   const { t, dateTime } = useI18n();
-  const list = useLoad((signal) => get<{ items: StorefrontKey[] }>("/admin/storefront-keys", {}, signal), []);
+  const list = useLoad((signal) => get<StorefrontKeyList>("/admin/storefront-keys", {}, signal), []);
   const [name, setName] = useState("");
-  const [created, setCreated] = useState<(StorefrontKey & { key: string }) | null>(null);
+  const [created, setCreated] = useState<CreatedStorefrontKey | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [revoking, setRevoking] = useState<StorefrontKey | null>(null);
@@ -22,7 +22,7 @@ export function StorefrontKeysPage() {
     setBusy(true);
     setError(null);
     try {
-      setCreated(await post<StorefrontKey & { key: string }>("/admin/storefront-keys", { name }));
+      setCreated(await post<CreatedStorefrontKey>("/admin/storefront-keys", { name }));
       setName("");
       list.reload();
     } catch (caught) {
