@@ -10,6 +10,7 @@ from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
+from chalicelib.addresses.ports import AddressRepository
 from chalicelib.addresses.repository import DynamoAddressRepository
 from chalicelib.addresses.service import AddressService
 from chalicelib.carts.confirm_tokens import ConfirmTokens
@@ -22,10 +23,12 @@ from chalicelib.carts.tokens import CartTokens
 from chalicelib.core.clock import Clock, IdFactory, new_id, utc_now
 from chalicelib.core.cursors import CursorCodec
 from chalicelib.core.errors import ServiceUnavailableError
+from chalicelib.core.files import FileStore, S3FileStore
 from chalicelib.core.jwt import TokenSigner
 from chalicelib.core.secrets import SecretStore, imap_password_store, prestashop_cookie_key_store
 from chalicelib.core.settings import Settings, get_settings
 from chalicelib.customers.accounts import AccountService
+from chalicelib.customers.ports import CustomerRepository
 from chalicelib.customers.repository import DynamoCustomerRepository
 from chalicelib.customers.reset_requests import DynamoResetRequestQueue
 from chalicelib.customers.service import CustomerService
@@ -33,7 +36,8 @@ from chalicelib.groups.service import GroupService
 from chalicelib.imports.mappings import ImportMappingService
 from chalicelib.imports.password_chunks import DynamoPasswordChunkRepository, PasswordChunkRepository
 from chalicelib.imports.password_workers import ImportPasswordWorkers
-from chalicelib.imports.repository import DynamoImportRepository, FileStore, S3FileStore
+from chalicelib.imports.ports import ImportRepository
+from chalicelib.imports.repository import DynamoImportRepository
 from chalicelib.imports.service import ImportService
 from chalicelib.mail.notifications import Notifier
 from chalicelib.mail.repository import DynamoSentMailLog, Mailer, OutboxMailer, SentMailLog, SesMailer
@@ -43,20 +47,14 @@ from chalicelib.privacy.personal_data import PersonalDataService
 from chalicelib.privacy.repository import DynamoPrivacyRepository
 from chalicelib.privacy.retention import RetentionService
 from chalicelib.privacy.unsubscribe_tokens import UnsubscribeTokens
-from chalicelib.repositories.ports import (
-    AddressRepository,
-    ConfigRepository,
-    CustomerRepository,
-    EmployeeRepository,
-    ImportRepository,
-    StorefrontKeyRepository,
-    ThrottleRepository,
-)
+from chalicelib.shop.ports import ConfigRepository
 from chalicelib.shop.repository import DynamoConfigRepository
 from chalicelib.shop.service import ConfigService
 from chalicelib.staff.auth import AuthService
-from chalicelib.staff.repository import DynamoEmployeeRepository, DynamoThrottleRepository
+from chalicelib.staff.ports import EmployeeRepository
+from chalicelib.staff.repository import DynamoEmployeeRepository
 from chalicelib.staff.service import EmployeeService
+from chalicelib.storefront_keys.ports import StorefrontKeyRepository
 from chalicelib.storefront_keys.repository import DynamoStorefrontKeyRepository
 from chalicelib.storefront_keys.service import StorefrontKeyService
 from chalicelib.support.contact_form import ContactFormService
@@ -66,6 +64,8 @@ from chalicelib.support.mailboxes import DynamoMailboxRepository
 from chalicelib.support.reply_tokens import ReplyTokens
 from chalicelib.support.repository import DynamoThreadRepository
 from chalicelib.support.threads import ThreadService
+from chalicelib.throttle.ports import ThrottleRepository
+from chalicelib.throttle.repository import DynamoThrottleRepository
 from chalicelib.throttle.service import LoginThrottle, Throttle
 
 # The contact form is public: this many messages per IP address and per e-mail per window.

@@ -107,9 +107,9 @@ def main() -> int:
         from chalicelib.carts.service import Shopper
         from chalicelib.core.settings import get_settings
         from chalicelib.customers.schemas import CreateCustomerRequest
-        from chalicelib.mail.repository import MemoryMailer
         from chalicelib.models.base import TableRecord
         from chalicelib.wiring import build_container, use_container
+        from tests.fakes.mail import MemoryMailer
 
         bootstrap.ensure_table()
         mailbox = MemoryMailer()

@@ -121,8 +121,9 @@ def run(rows: int, *, storage: str) -> dict[str, Any]:
         from chalicelib import bootstrap
         from chalicelib.core.settings import get_settings
         from chalicelib.models.base import TableRecord
-        from chalicelib.repositories.memory import MemoryConfigRepository, MemoryImportRepository
         from chalicelib.wiring import build_container
+        from tests.fakes.imports import MemoryImportRepository
+        from tests.fakes.shop import MemoryConfigRepository
 
         bootstrap.ensure_table()
         files = DiskFileStore(Path(folder))

@@ -39,10 +39,10 @@ def main() -> int:
     with mock_aws():
         from chalicelib import bootstrap
         from chalicelib.core.settings import get_settings
-        from chalicelib.mail.repository import MemoryMailer
         from chalicelib.models.base import TableRecord
         from chalicelib.support.schemas import ListThreadsParams, ReplyRequest
         from chalicelib.wiring import build_container, use_container
+        from tests.fakes.mail import MemoryMailer
 
         bootstrap.ensure_table()
         bootstrap.ensure_bucket()

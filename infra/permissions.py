@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from chalicelib.imports.password_workers import PASSWORD_CHUNK_PREFIX, WORKER_FUNCTION
 from chalicelib.imports.service import EXPORT_PREFIX, IMPORT_PREFIX, REPORT_PREFIX
-from chalicelib.support.contact_form import ATTACHMENT_PREFIX
+from chalicelib.support.attachments import ATTACHMENT_PREFIX
 from chalicelib.support.ingestion import UNPROCESSED_PREFIX
 
 # Where SES writes received mail (the receipt rule's S3 action); the inbound-mail handler reads it.

@@ -6,12 +6,13 @@ from dataclasses import replace
 from typing import Any
 
 from chalicelib.addresses.domain import ADDRESS_FIELDS, Address, AddressFilters, address_id
+from chalicelib.addresses.ports import AddressRepository
 from chalicelib.addresses.schemas import AddressRequest, ListAddressesParams, UpdateAddressRequest
 from chalicelib.core.clock import Clock, IdFactory, new_id, utc_now
 from chalicelib.core.cursors import CursorCodec
 from chalicelib.core.errors import InvalidInputError, NotFoundError
 from chalicelib.core.validation import validate
-from chalicelib.repositories.ports import AddressRepository, CustomerRepository
+from chalicelib.customers.ports import CustomerRepository
 from chalicelib.shop.service import ConfigService
 
 

@@ -13,9 +13,9 @@ from chalicelib.core.cursors import CursorCodec
 from chalicelib.core.errors import ConflictError, DomainError, NotFoundError
 from chalicelib.core.observability import logger
 from chalicelib.customers.domain import Customer
+from chalicelib.customers.ports import CustomerRepository
 from chalicelib.mail.notifications import Notifier
 from chalicelib.models.errors import TransactionCancelledError
-from chalicelib.repositories.ports import CustomerRepository
 from chalicelib.shop.service import ConfigService
 
 _ATTEMPTS = 3

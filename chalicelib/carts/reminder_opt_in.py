@@ -17,8 +17,8 @@ from chalicelib.core.clock import Clock, iso, utc_now
 from chalicelib.core.errors import InvalidTokenError
 from chalicelib.core.observability import logger
 from chalicelib.mail.notifications import Notifier
+from chalicelib.privacy.ports import SuppressionRepository
 from chalicelib.privacy.unsubscribe_tokens import email_hash
-from chalicelib.repositories.ports import SuppressionRepository
 from chalicelib.shop.service import ConfigService
 
 CONFIRM_PATH = "/store/reminders/confirm"

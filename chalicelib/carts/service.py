@@ -39,11 +39,11 @@ from chalicelib.core.errors import (
 from chalicelib.core.observability import logger
 from chalicelib.core.text import normalise_email
 from chalicelib.customers.domain import Customer
+from chalicelib.customers.ports import CustomerRepository
 from chalicelib.customers.schemas import CreateCustomerRequest, Language
 from chalicelib.customers.service import CustomerService
 from chalicelib.groups.service import GroupService
 from chalicelib.models.errors import TransactionCancelledError
-from chalicelib.repositories.ports import CustomerRepository
 from chalicelib.shop.service import ConfigService
 from chalicelib.throttle.service import Throttle, client_network
 

@@ -23,11 +23,11 @@ from chalicelib.core.clock import iso
 from chalicelib.core.errors import DomainError
 from chalicelib.core.observability import logger
 from chalicelib.customers.domain import Customer
+from chalicelib.customers.ports import CustomerRepository
 from chalicelib.mail.notifications import Notifier
 from chalicelib.models import keys
 from chalicelib.privacy.consents import ConsentService
 from chalicelib.privacy.unsubscribe_tokens import email_hash
-from chalicelib.repositories.ports import CustomerRepository
 from chalicelib.shop.schemas import AbandonedCartSettings
 from chalicelib.shop.service import ConfigService
 

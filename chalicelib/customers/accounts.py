@@ -37,10 +37,10 @@ from chalicelib.customers.domain import (
     ResetRequest,
     TokenPurpose,
 )
+from chalicelib.customers.ports import CustomerRepository, ResetRequestQueue
 from chalicelib.customers.schemas import CreateCustomerRequest, UpdateCustomerRequest
 from chalicelib.customers.service import CustomerService
 from chalicelib.mail.notifications import Notifier
-from chalicelib.repositories.ports import CustomerRepository, ResetRequestQueue
 from chalicelib.shop.password_policy import check_password
 from chalicelib.shop.service import ConfigService
 from chalicelib.staff.domain import Principal

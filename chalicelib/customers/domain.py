@@ -7,6 +7,9 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from chalicelib.addresses.domain import Address
+from chalicelib.core.errors import (
+    AlreadyExistsError,
+)
 from chalicelib.privacy.domain import Consent, ImportRow
 
 CustomerStatus = Literal["active", "pending_approval", "disabled"]
@@ -187,3 +190,11 @@ class CustomerQuery:
     sort_given: bool = True
     # Repository-specific position, already verified (the service checks the signature).
     position: dict[str, Any] | None = None
+
+
+class EmailTakenError(AlreadyExistsError):
+    code = "EmailTaken"
+
+
+class EmailBlockedError(AlreadyExistsError):
+    code = "EmailBlocked"

@@ -30,11 +30,14 @@ from chalicelib.customers.domain import (
     CustomerFilters,
     CustomerQuery,
     CustomerView,
+    EmailBlockedError,
+    EmailTakenError,
     PendingRegistration,
     TokenScope,
 )
 from chalicelib.customers.domain import Connection as SignIn
 from chalicelib.customers.mapping import consent_from_json, from_record, from_summary, to_record, to_summary
+from chalicelib.customers.ports import CustomerRepository
 from chalicelib.customers.query_plan import Plan, matches, plan_customer_query
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord, index_by_number
@@ -53,7 +56,6 @@ from chalicelib.models.errors import dynamo_errors, from_low_level, run_transact
 from chalicelib.models.paging import MAX_ITEMS_READ_PER_PAGE, Page, read_page
 from chalicelib.models.shop import ConfigRecord
 from chalicelib.privacy.domain import Consent, consent_changes
-from chalicelib.repositories.ports import CustomerRepository
 from chalicelib.shop.repository import DynamoConfigRepository
 
 _CONNECTIONS_KEPT = 10
@@ -64,14 +66,6 @@ _TRANSACTION_ITEMS = 100
 
 class _QuietPeriodError(Exception):
     """The address got a verification mail less than the quiet period ago."""
-
-
-class EmailTakenError(AlreadyExistsError):
-    code = "EmailTaken"
-
-
-class EmailBlockedError(AlreadyExistsError):
-    code = "EmailBlocked"
 
 
 def _connection() -> Connection:

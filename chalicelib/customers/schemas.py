@@ -8,7 +8,16 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, EmailStr, Field, StringConstraints, field_validator
 
-from chalicelib.core.schemas import Identifier, Limit, Name, Password, RequestModel, ResponseModel, ShortText
+from chalicelib.core.schemas import (
+    Identifier,
+    Limit,
+    ListResponse,
+    Name,
+    Password,
+    RequestModel,
+    ResponseModel,
+    ShortText,
+)
 from chalicelib.customers.domain import SORT_FIELDS, CustomerStatus
 
 Language = Literal["en", "fr", "es"]
@@ -203,3 +212,11 @@ class SearchResultResponse(ResponseModel):
 
 class DeleteCustomerParams(RequestModel):
     allow_reregistration: BoolParam = "true"
+
+
+class CustomerListResponse(ListResponse[CustomerResponse]):
+    pass
+
+
+class SearchResponse(ResponseModel):
+    items: list[SearchResultResponse]

@@ -20,10 +20,10 @@ from chalicelib.customers.domain import (
     CustomerStatus,
     CustomerView,
 )
+from chalicelib.customers.ports import CustomerRepository
 from chalicelib.customers.schemas import CreateCustomerRequest, ListCustomersParams, UpdateCustomerRequest
 from chalicelib.models.paging import Page
 from chalicelib.privacy.domain import ConsentSource, follow_flags
-from chalicelib.repositories.ports import CustomerRepository
 from chalicelib.shop.password_policy import check_password
 from chalicelib.shop.schemas import ShopSettings
 from chalicelib.shop.service import ConfigService

@@ -10,13 +10,14 @@ from chalicelib.core.errors import InvalidInputError
 from chalicelib.core.validation import validate
 from chalicelib.handlers.http import ADMIN, PUBLIC, STAFF, Call, route
 from chalicelib.handlers.presenters import public_title_response, title_response
-from chalicelib.schemas.lists import PublicTitleListResponse, TitleListResponse
 from chalicelib.shop.schemas import (
     ImportSecretsPatch,
     MailboxPasswordRequest,
+    PublicTitleListResponse,
     ShopSettings,
     ShopSettingsPatch,
     ShopSettingsResponse,
+    TitleListResponse,
     TitleRequest,
     TitleResponse,
     UpdateTitleRequest,

@@ -7,17 +7,18 @@ from chalice.app import Blueprint, Response
 from chalicelib.core.observability import logger
 from chalicelib.customers.schemas import (
     CreateCustomerRequest,
+    CustomerListResponse,
     CustomerResponse,
     CustomerViewResponse,
     DeleteCustomerParams,
     ListCustomersParams,
     NoteRequest,
     SearchParams,
+    SearchResponse,
     UpdateCustomerRequest,
 )
 from chalicelib.handlers.http import ADMIN, STAFF, Call, route
 from chalicelib.handlers.presenters import customer_response, customer_view_response, search_result
-from chalicelib.schemas.lists import CustomerListResponse, SearchResponse
 from chalicelib.wiring import container
 
 customers = Blueprint(__name__)

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.core.clock import parse_iso, utc_now
+from chalicelib.core.settings import get_settings
 
 
 def event_time(event: Any) -> datetime:
@@ -22,3 +23,12 @@ def remaining_time(event: Any) -> Callable[[], int] | None:
         getattr(event, "context", None), "get_remaining_time_in_millis", None
     )
     return remaining
+
+
+# -- events ------------------------------------------------------------------------------------------
+def object_created(prefix: str) -> dict[str, Any]:
+    return {
+        "source": ["aws.s3"],
+        "detail-type": ["Object Created"],
+        "detail": {"bucket": {"name": [get_settings().bucket_name]}, "object": {"key": [{"prefix": prefix}]}},
+    }

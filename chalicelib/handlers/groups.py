@@ -7,11 +7,12 @@ from chalice.app import Blueprint, Response
 from chalicelib.core.errors import ForbiddenError, UnauthenticatedError
 from chalicelib.core.schemas import PageParams
 from chalicelib.customers.schemas import CustomerResponse
+from chalicelib.groups.schemas import MemberListResponse
 from chalicelib.handlers.http import ADMIN, PUBLIC, STAFF, Call, route
 from chalicelib.handlers.presenters import customer_response, group_response, pricing_response
-from chalicelib.schemas.lists import GroupListResponse, MemberListResponse
 from chalicelib.shop.schemas import (
     DeleteGroupParams,
+    GroupListResponse,
     GroupRequest,
     GroupResponse,
     PricingParams,

@@ -12,8 +12,7 @@ from chalice.app import Blueprint, CloudWatchEvent, Response
 from chalicelib.core.errors import InvalidInputError, NotFoundError, RuleViolationError
 from chalicelib.core.observability import logger
 from chalicelib.core.schemas import PageParams
-from chalicelib.core.settings import get_settings
-from chalicelib.handlers.events import remaining_time
+from chalicelib.handlers.events import object_created, remaining_time
 from chalicelib.handlers.http import ADMIN, Call, parse_json, raw_body, route
 from chalicelib.imports.domain import ExportJob, ImportJob, ImportMapping, ImportOptions
 from chalicelib.imports.export_layouts import LAYOUTS
@@ -390,15 +389,6 @@ def update_import_mapping(call: Call, name: str) -> ImportMappingResponse:
 def delete_import_mapping(call: Call, name: str) -> Response:
     container().import_mappings.delete(_name(name))
     return Response(body="", status_code=204)
-
-
-# -- events ------------------------------------------------------------------------------------------
-def object_created(prefix: str) -> dict[str, Any]:
-    return {
-        "source": ["aws.s3"],
-        "detail-type": ["Object Created"],
-        "detail": {"bucket": {"name": [get_settings().bucket_name]}, "object": {"key": [{"prefix": prefix}]}},
-    }
 
 
 @imports.on_cw_event(object_created(IMPORT_PREFIX), name="import_uploaded")

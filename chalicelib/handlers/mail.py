@@ -12,9 +12,8 @@ from chalice.app import Blueprint, CloudWatchEvent, Response
 from chalicelib.core.errors import NotFoundError
 from chalicelib.core.observability import logger
 from chalicelib.core.schemas import ListResponse, PageParams, ResponseModel
-from chalicelib.handlers.events import remaining_time
+from chalicelib.handlers.events import object_created, remaining_time
 from chalicelib.handlers.http import ADMIN, STAFF, Call, route
-from chalicelib.handlers.imports import object_created
 from chalicelib.shop.schemas import MailboxPasswordRequest
 from chalicelib.wiring import container
 

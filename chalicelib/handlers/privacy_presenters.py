@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from chalicelib.carts.domain import Voucher
+from chalicelib.core.files import FileStore
 from chalicelib.customers.account_schemas import ConnectionRecordResponse, PersonalDataResponse
 from chalicelib.customers.domain import PendingRegistration
 from chalicelib.handlers.cart_presenters import cart_summary, order_response
 from chalicelib.handlers.presenters import address_response, customer_response
 from chalicelib.handlers.thread_presenters import _event, message_response, thread_response
-from chalicelib.imports.repository import FileStore
 from chalicelib.privacy.domain import CONSENT_CHANNELS, Consent, ErasureJob, PersonalData
 from chalicelib.privacy.schemas import ConsentResponse, ConsentsResponse, ErasureResponse, ImportRowResponse
 

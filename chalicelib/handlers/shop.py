@@ -7,13 +7,15 @@ from chalice.app import Blueprint, Response
 from chalicelib.core.errors import ContactInUseError, RuleViolationError
 from chalicelib.handlers.http import ADMIN, PUBLIC, STAFF, Call, route
 from chalicelib.handlers.presenters import contact_response, order_message_response, public_contact_response
-from chalicelib.schemas.lists import ContactListResponse, OrderMessageListResponse, PublicContactListResponse
 from chalicelib.shop.schemas import (
+    ContactListResponse,
     ContactRequest,
     ContactResponse,
     LanguageParams,
+    OrderMessageListResponse,
     OrderMessageRequest,
     OrderMessageResponse,
+    PublicContactListResponse,
     UpdateContactRequest,
     UpdateOrderMessageRequest,
 )

@@ -7,9 +7,9 @@ from chalice.app import Blueprint, Response
 from chalicelib.core.observability import logger
 from chalicelib.handlers.http import ADMIN, PUBLIC, Call, route
 from chalicelib.handlers.presenters import employee_response
-from chalicelib.schemas.lists import EmployeeListResponse
 from chalicelib.staff.schemas import (
     CreateEmployeeRequest,
+    EmployeeListResponse,
     EmployeeResponse,
     ListEmployeesParams,
     LoginRequest,

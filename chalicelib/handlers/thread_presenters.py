@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from chalicelib.carts.domain import Order
+from chalicelib.core.files import FileStore
 from chalicelib.customers.domain import Customer
-from chalicelib.imports.repository import FileStore
-from chalicelib.support.contact_form import ATTACHMENT_URL_TTL
+from chalicelib.support.attachments import ATTACHMENT_URL_TTL
 from chalicelib.support.domain import Message, Thread, ThreadEvent, ThreadView
 from chalicelib.support.schemas import (
     AttachmentResponse,

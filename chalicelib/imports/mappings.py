@@ -16,7 +16,7 @@ from chalicelib.core.cursors import CursorCodec
 from chalicelib.core.errors import ConflictError, InvalidInputError, NotFoundError
 from chalicelib.imports import layouts as import_layouts
 from chalicelib.imports.domain import IGNORE, ImportKind, ImportMapping, ImportOptions
-from chalicelib.repositories.ports import ImportRepository
+from chalicelib.imports.ports import ImportRepository
 from chalicelib.shop.service import ConfigService
 
 _OPTION_NAMES = frozenset(f.name for f in fields(ImportOptions))

@@ -33,12 +33,13 @@ from datetime import timedelta
 
 from chalicelib.core.clock import Clock, utc_now
 from chalicelib.core.errors import ConflictError, NotFoundError, ServiceUnavailableError
+from chalicelib.core.files import FileStore
 from chalicelib.core.observability import logger
 from chalicelib.core.passwords import hash_password, verify_password
+from chalicelib.customers.ports import CustomerRepository
 from chalicelib.imports.domain import ImportJob, ImportStatus, ImportWarning
 from chalicelib.imports.password_chunks import PasswordChunk, PasswordChunkRepository
-from chalicelib.imports.repository import FileStore
-from chalicelib.repositories.ports import CustomerRepository, ImportRepository
+from chalicelib.imports.ports import ImportRepository
 
 PASSWORD_CHUNK_PREFIX = "import-passwords/"  # noqa: S105 - a key prefix, not a password
 WORKER_FUNCTION = "import_password_chunk"

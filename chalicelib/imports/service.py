@@ -36,11 +36,13 @@ from chalicelib.core.errors import (
     NotFoundError,
     ServiceUnavailableError,
 )
+from chalicelib.core.files import FileStore
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.passwords import verify_password
 from chalicelib.core.text import fold, normalise_email
 from chalicelib.core.validation import fields_of
 from chalicelib.customers.domain import Customer
+from chalicelib.customers.ports import CustomerRepository
 from chalicelib.customers.schemas import CreateCustomerRequest, ListCustomersParams, UpdateCustomerRequest
 from chalicelib.customers.service import CustomerService
 from chalicelib.imports import address_rows as import_addresses
@@ -66,9 +68,8 @@ from chalicelib.imports.export_layouts import ExportFormat
 from chalicelib.imports.password_workers import ImportPasswordWorkers, PasswordEntry, pending_marker, run_tag
 from chalicelib.imports.passwords import EMPTY as EMPTY_PASSWORD
 from chalicelib.imports.passwords import MD5_NEEDS_COOKIE_KEY, PasswordCell, RowPasswords
-from chalicelib.imports.repository import FileStore
+from chalicelib.imports.ports import ImportRepository
 from chalicelib.privacy.domain import IMPORT_ROWS_KEPT, ImportRow
-from chalicelib.repositories.ports import CustomerRepository, ImportRepository
 from chalicelib.shop.password_policy import check_password
 from chalicelib.shop.service import ConfigService
 

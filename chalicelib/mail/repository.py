@@ -92,15 +92,6 @@ class OutboxMailer:
         return str(message["Message-ID"])
 
 
-class MemoryMailer:
-    def __init__(self) -> None:
-        self.sent: list[OutboundMail] = []
-
-    def send(self, mail: OutboundMail) -> str:
-        self.sent.append(mail)
-        return f"<{len(self.sent)}@memory>"
-
-
 class SentMailLog(Protocol):
     def claim(self, event_key: str) -> bool:
         """Reserve the right to send the mail of one event; False if it was already taken."""

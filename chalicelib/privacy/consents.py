@@ -8,6 +8,7 @@ from chalicelib.core.clock import Clock, iso, utc_now
 from chalicelib.core.errors import ConflictError, InvalidTokenError, NotFoundError
 from chalicelib.core.observability import logger
 from chalicelib.customers.domain import Customer
+from chalicelib.customers.ports import CustomerRepository
 from chalicelib.privacy.domain import (
     Consent,
     ConsentChannel,
@@ -18,8 +19,8 @@ from chalicelib.privacy.domain import (
     state_of,
     with_consent,
 )
+from chalicelib.privacy.ports import SuppressionRepository
 from chalicelib.privacy.unsubscribe_tokens import UnsubscribeTokens, email_hash
-from chalicelib.repositories.ports import CustomerRepository, SuppressionRepository
 from chalicelib.shop.service import ConfigService
 
 UNSUBSCRIBE_PATH = "/store/unsubscribe"

@@ -20,20 +20,21 @@ from datetime import timedelta
 
 from chalicelib.core.clock import Clock, utc_now
 from chalicelib.core.errors import ConflictError, InvalidTokenError, NotFoundError
+from chalicelib.core.files import FileStore
 from chalicelib.core.observability import logger
 from chalicelib.core.text import normalise_email
 from chalicelib.customers.accounts import token_hash
 from chalicelib.customers.domain import AccountToken, Customer
+from chalicelib.customers.ports import CustomerRepository
 from chalicelib.imports.domain import FINISHED
-from chalicelib.imports.repository import FileStore
+from chalicelib.imports.ports import ImportRepository
 from chalicelib.imports.service import EXPORT_PREFIX
 from chalicelib.mail.notifications import Notifier
 from chalicelib.privacy.domain import ErasureJob, step_after
 from chalicelib.privacy.repository import DynamoPrivacyRepository
 from chalicelib.privacy.unsubscribe_tokens import email_hash
-from chalicelib.repositories.ports import CustomerRepository, ImportRepository
 from chalicelib.shop.service import ConfigService
-from chalicelib.support.contact_form import ATTACHMENT_PREFIX
+from chalicelib.support.attachments import ATTACHMENT_PREFIX
 from chalicelib.support.mailboxes import DynamoMailboxRepository
 
 # Items (or threads) one step handles: small enough for one Lambda second or two.

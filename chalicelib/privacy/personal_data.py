@@ -8,11 +8,12 @@ from chalicelib.carts.repository import DynamoCartRepository
 from chalicelib.core.clock import Clock, parse_iso, utc_now
 from chalicelib.core.errors import NotFoundError
 from chalicelib.core.text import normalise_email
+from chalicelib.customers.ports import CustomerRepository
 from chalicelib.imports.domain import FINISHED
+from chalicelib.imports.ports import ImportRepository
 from chalicelib.privacy.domain import ImportRow, PersonalData, StoredFile
 from chalicelib.privacy.repository import DynamoPrivacyRepository
 from chalicelib.privacy.unsubscribe_tokens import email_hash
-from chalicelib.repositories.ports import CustomerRepository, ImportRepository
 from chalicelib.support.domain import ThreadView
 from chalicelib.support.mailboxes import DynamoMailboxRepository
 from chalicelib.support.repository import DynamoThreadRepository

@@ -352,3 +352,27 @@ class OrderMessageResponse(ResponseModel):
     name: str
     message: str
     messages: dict[str, str]
+
+
+class TitleListResponse(ResponseModel):
+    items: list[TitleResponse]
+
+
+class PublicTitleListResponse(ResponseModel):
+    items: list[PublicTitleResponse]
+
+
+class GroupListResponse(ResponseModel):
+    items: list[GroupResponse]
+
+
+class ContactListResponse(ResponseModel):
+    items: list[ContactResponse]
+
+
+class PublicContactListResponse(ResponseModel):
+    items: list[PublicContactResponse]
+
+
+class OrderMessageListResponse(ResponseModel):
+    items: list[OrderMessageResponse]

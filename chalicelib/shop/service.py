@@ -11,8 +11,8 @@ from pydantic import BaseModel
 from chalicelib.core.clock import IdFactory, new_id
 from chalicelib.core.errors import InvalidInputError, NotFoundError, RuleViolationError
 from chalicelib.core.validation import validate
-from chalicelib.repositories.ports import ConfigRepository
 from chalicelib.shop.domain import ConfigEntry, ConfigKind, ShopConfig, Title
+from chalicelib.shop.ports import ConfigRepository
 from chalicelib.shop.schemas import (
     ContactRequest,
     GroupRequest,

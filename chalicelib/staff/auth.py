@@ -10,8 +10,8 @@ from chalicelib.core.errors import UnauthenticatedError
 from chalicelib.core.jwt import TokenSigner
 from chalicelib.core.passwords import verify_password
 from chalicelib.core.text import normalise_email
-from chalicelib.repositories.ports import EmployeeRepository
 from chalicelib.staff.domain import Employee, Principal
+from chalicelib.staff.ports import EmployeeRepository
 from chalicelib.throttle.service import LoginThrottle
 
 _BAD_CREDENTIALS = "The e-mail address or password is incorrect."

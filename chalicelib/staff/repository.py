@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-from datetime import datetime
 from typing import Any
 
 from pynamodb.transactions import TransactWrite
@@ -15,7 +13,7 @@ from chalicelib.models import keys
 from chalicelib.models.base import TableRecord
 from chalicelib.models.errors import dynamo_errors, from_low_level, to_low_level
 from chalicelib.models.paging import Page
-from chalicelib.models.staff import EmployeeEmailRecord, EmployeeRecord, ThrottleRecord
+from chalicelib.models.staff import EmployeeEmailRecord, EmployeeRecord
 from chalicelib.staff.domain import Employee
 
 _EMAIL_SK = "EMAIL"
@@ -145,39 +143,3 @@ class DynamoEmployeeRepository:
         with dynamo_errors():
             result = EmployeeRecord.gsi1.count(keys.EMPLOYEES, limit=1000)
         return int(result)
-
-
-def _subject_hash(subject: str) -> str:
-    # Throttle keys never hold the e-mail or IP itself (no PII in keys or logs).
-    return hashlib.sha256(subject.encode()).hexdigest()[:32]
-
-
-class DynamoThrottleRepository:
-    """Failed-login counters per subject and time window, expiring through TTL."""
-
-    def failures(self, scope: str, subject: str, window_start: datetime) -> int:
-        with dynamo_errors():
-            try:
-                record = ThrottleRecord.get(
-                    keys.throttle_pk(scope, _subject_hash(subject)), iso(window_start)
-                )
-            except ThrottleRecord.DoesNotExist:
-                return 0
-        return int(record.failures)
-
-    def add_failure(
-        self, scope: str, subject: str, window_start: datetime, expires_at: datetime, amount: int = 1
-    ) -> int:
-        """Atomic `ADD`; PynamoDB's update returns the item as written (ALL_NEW), so the count
-        is this call's own, not a separate read that parallel requests could all pass."""
-        record = ThrottleRecord(keys.throttle_pk(scope, _subject_hash(subject)), iso(window_start))
-        with dynamo_errors():
-            record.update(
-                actions=[
-                    ThrottleRecord.failures.add(amount),
-                    ThrottleRecord.expires_at.set(expires_at),
-                    # An update creates the item without the discriminator; every item carries one.
-                    ThrottleRecord.entity_type.set(ThrottleRecord),
-                ]
-            )
-        return int(record.failures)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import StringConstraints
 
-from chalicelib.core.schemas import Limit, Name, Password, RequestModel, ResponseModel
+from chalicelib.core.schemas import Limit, ListResponse, Name, Password, RequestModel, ResponseModel
 from chalicelib.customers.schemas import Email, Language
 from chalicelib.staff.domain import Role
 
@@ -57,3 +57,7 @@ class UpdateEmployeeRequest(RequestModel):
 class ListEmployeesParams(RequestModel):
     limit: Limit = 50
     cursor: Annotated[str, StringConstraints(max_length=2048)] | None = None
+
+
+class EmployeeListResponse(ListResponse[EmployeeResponse]):
+    pass

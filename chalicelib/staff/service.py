@@ -11,10 +11,10 @@ from chalicelib.core.errors import NotFoundError, RuleViolationError
 from chalicelib.core.passwords import generate_password, hash_password
 from chalicelib.core.text import normalise_email
 from chalicelib.core.validation import validate
-from chalicelib.repositories.ports import EmployeeRepository
 from chalicelib.shop.password_policy import check_password
 from chalicelib.shop.schemas import PasswordPolicy
 from chalicelib.staff.domain import Employee
+from chalicelib.staff.ports import EmployeeRepository
 from chalicelib.staff.schemas import CreateEmployeeRequest, UpdateEmployeeRequest
 
 # Staff accounts open the whole back-office: they get a stricter floor than the shop's policy.

@@ -23,8 +23,8 @@ from chalicelib.core.errors import (
     StorefrontKeyRevokedError,
 )
 from chalicelib.core.observability import logger
-from chalicelib.repositories.ports import StorefrontKeyRepository
 from chalicelib.storefront_keys.domain import StorefrontKey
+from chalicelib.storefront_keys.ports import StorefrontKeyRepository
 
 PREFIX = "csk_"
 _SHAPE = re.compile(r"^csk_([0-9A-Z]{26})_([A-Za-z0-9_-]{43})$")

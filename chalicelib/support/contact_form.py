@@ -3,38 +3,30 @@ messages (else only mailed to the contact), with an acknowledgement mail that th
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import timedelta
 
 from chalicelib.carts.repository import DynamoOrderRepository
 from chalicelib.core.clock import Clock, IdFactory, new_id, utc_now
 from chalicelib.core.errors import InvalidInputError, NotFoundError
+from chalicelib.core.files import FileStore
 from chalicelib.core.observability import logger
 from chalicelib.core.text import normalise_email
-from chalicelib.imports.repository import FileStore
+from chalicelib.customers.ports import CustomerRepository
 from chalicelib.mail.notifications import Notifier
 from chalicelib.models.errors import TransactionCancelledError
-from chalicelib.repositories.ports import CustomerRepository
 from chalicelib.shop.domain import ConfigEntry
 from chalicelib.shop.service import ConfigService
+from chalicelib.support.attachments import (
+    ATTACHMENT_PREFIX,
+    safe_name,
+    sniff,
+)
 from chalicelib.support.domain import Attachment, Message, Thread
 from chalicelib.support.reply_tokens import ReplyTokens
 from chalicelib.support.repository import DynamoThreadRepository
 from chalicelib.support.schemas import MAX_ATTACHMENT_BYTES, ContactFormRequest
 from chalicelib.support.threads import ThreadService, text_to_html, thread_tag
 from chalicelib.throttle.service import Throttle, client_network
-
-ATTACHMENT_PREFIX = "attachments/"
-# What the form accepts, recognised by content (magic bytes), never by the name or declared type.
-_SIGNATURES = (
-    (b"%PDF-", "application/pdf"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"),
-)
-ATTACHMENT_URL_TTL = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -48,25 +40,6 @@ class ContactOutcome:
     stored: bool
     thread_id: str | None = None
     message_id: str | None = None
-
-
-def sniff(data: bytes) -> str | None:
-    """The content type of an allowed file, or None (text: UTF-8 without control bytes)."""
-    for signature, content_type in _SIGNATURES:
-        if data.startswith(signature):
-            return content_type
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    if any(ord(char) < 32 and char not in "\t\r\n\f" for char in text):
-        return None
-    return "text/plain"
-
-
-def safe_name(name: str) -> str:
-    base = re.sub(r"[^A-Za-z0-9._-]+", "_", name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]).strip("._")
-    return (base or "attachment")[:100]
 
 
 class ContactFormService:

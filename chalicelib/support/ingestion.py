@@ -20,13 +20,13 @@ from typing import Literal
 from chalicelib.core.clock import Clock, IdFactory, new_id, utc_now
 from chalicelib.core.cursors import CursorCodec
 from chalicelib.core.errors import NotFoundError
+from chalicelib.core.files import FileStore
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.text import normalise_email
-from chalicelib.imports.repository import FileStore
-from chalicelib.repositories.ports import CustomerRepository
+from chalicelib.customers.ports import CustomerRepository
 from chalicelib.shop.domain import ConfigEntry
 from chalicelib.shop.service import ConfigService
-from chalicelib.support.contact_form import ATTACHMENT_PREFIX, safe_name, sniff
+from chalicelib.support.attachments import ATTACHMENT_PREFIX, safe_name, sniff
 from chalicelib.support.domain import Attachment, Message, UnprocessedMail
 from chalicelib.support.mail_parsing import (
     MAX_ATTACHMENT_BYTES,

@@ -17,11 +17,12 @@ from chalicelib.core.cursors import CursorCodec
 from chalicelib.core.errors import ConflictError, DomainError, NotFoundError, RuleViolationError
 from chalicelib.core.observability import logger
 from chalicelib.customers.domain import Customer
+from chalicelib.customers.ports import CustomerRepository
 from chalicelib.mail.notifications import DEFAULT_SENDER, Notifier
 from chalicelib.models.errors import TransactionCancelledError
-from chalicelib.repositories.ports import CustomerRepository, EmployeeRepository
 from chalicelib.shop.domain import ConfigEntry
 from chalicelib.shop.service import ConfigService
+from chalicelib.staff.ports import EmployeeRepository
 from chalicelib.support.domain import (
     DayStats,
     Message,

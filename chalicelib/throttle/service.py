@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from chalicelib.core.clock import Clock, utc_now
 from chalicelib.core.errors import ThrottledError
-from chalicelib.repositories.ports import ThrottleRepository
+from chalicelib.throttle.ports import ThrottleRepository
 
 Subject = tuple[str, str]  # (scope, subject) e.g. ("store-login-ip", "203.0.113.9")
 

@@ -21,8 +21,8 @@ from werkzeug.test import Client
 
 from chalicelib import bootstrap
 from chalicelib.core.settings import get_settings
-from chalicelib.mail.repository import MemoryMailer
 from chalicelib.wiring import build_container, use_container
+from tests.fakes.mail import MemoryMailer
 
 ADMIN_EMAIL = "fuzz-owner@example.com"
 ADMIN_PASSWORD = "correct horse battery staple"

@@ -14,8 +14,8 @@ from moto import mock_aws
 
 from chalicelib import bootstrap
 from chalicelib.core.settings import get_settings
-from chalicelib.mail.repository import MemoryMailer
 from chalicelib.wiring import build_container, use_container
+from tests.fakes.mail import MemoryMailer
 
 
 @pytest.fixture

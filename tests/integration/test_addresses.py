@@ -10,10 +10,10 @@ from moto import mock_aws
 
 from chalicelib import bootstrap
 from chalicelib.addresses.domain import Address, AddressFilters, address_id
+from chalicelib.addresses.ports import AddressRepository
 from chalicelib.addresses.repository import DynamoAddressRepository
-from chalicelib.repositories.memory import MemoryAddressRepository
-from chalicelib.repositories.ports import AddressRepository
 from tests.factories import FIXED_NOW, customer_body
+from tests.fakes.addresses import MemoryAddressRepository
 from tests.integration.conftest import Api
 
 HOME = {

@@ -11,10 +11,10 @@ import pytest
 from chalicelib.carts.repository import DynamoCartRepository
 from chalicelib.core.clock import iso
 from chalicelib.core.settings import get_settings
-from chalicelib.mail.repository import MemoryMailer
 from chalicelib.wiring import build_container, container, use_container
 from devtools.events import invoke_schedule
 from tests.factories import FixedClock
+from tests.fakes.mail import MemoryMailer
 from tests.integration.conftest import Api
 
 PASSWORD = "Correct-horse-42"

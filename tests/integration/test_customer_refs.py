@@ -14,8 +14,8 @@ from chalicelib import bootstrap
 from chalicelib.core.errors import MerchantRefTakenError
 from chalicelib.customers.domain import Customer
 from chalicelib.customers.mapping import to_record
+from chalicelib.customers.ports import CustomerRepository
 from chalicelib.customers.repository import DynamoCustomerRepository
-from chalicelib.repositories.ports import CustomerRepository
 from chalicelib.shop.domain import ConfigEntry
 from chalicelib.shop.repository import DynamoConfigRepository
 from tests.integration.conftest import Api

@@ -12,13 +12,22 @@ from moto import mock_aws
 from chalicelib import bootstrap
 from chalicelib.core.errors import ConflictError, InvalidInputError
 from chalicelib.core.text import fold
-from chalicelib.customers.domain import Connection, Customer, CustomerFilters, CustomerQuery
-from chalicelib.customers.repository import DynamoCustomerRepository, EmailBlockedError, EmailTakenError
-from chalicelib.repositories.memory import MemoryConfigRepository, MemoryCustomerRepository
-from chalicelib.repositories.ports import ConfigRepository, CustomerRepository
+from chalicelib.customers.domain import (
+    Connection,
+    Customer,
+    CustomerFilters,
+    CustomerQuery,
+    EmailBlockedError,
+    EmailTakenError,
+)
+from chalicelib.customers.ports import CustomerRepository
+from chalicelib.customers.repository import DynamoCustomerRepository
 from chalicelib.shop.domain import ConfigEntry
+from chalicelib.shop.ports import ConfigRepository
 from chalicelib.shop.repository import DynamoConfigRepository
 from tests.factories import FIXED_NOW
+from tests.fakes.customers import MemoryCustomerRepository
+from tests.fakes.shop import MemoryConfigRepository
 
 GROUPS = ("customer", "guest", "vip")
 

@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 
 from chalicelib.core.settings import get_settings
-from chalicelib.mail.repository import MemoryMailer, to_mime
+from chalicelib.mail.repository import to_mime
 from chalicelib.support.domain import Message, counters_of
 from chalicelib.wiring import build_container, container, use_container
 from tests.factories import FixedClock
+from tests.fakes.mail import MemoryMailer
 from tests.integration.conftest import Api
 
 PASSWORD = "Correct-horse-42"

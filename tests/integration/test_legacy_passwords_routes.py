@@ -11,8 +11,8 @@ import pytest
 
 from chalicelib.core.secrets import FileSecret
 from chalicelib.core.settings import get_settings
-from chalicelib.mail.repository import MemoryMailer
 from chalicelib.wiring import build_container, use_container
+from tests.fakes.mail import MemoryMailer
 from tests.integration.conftest import Api
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "imports" / "prestashop-customer-table-passwd.csv"

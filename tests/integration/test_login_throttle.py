@@ -12,11 +12,11 @@ from chalicelib.core.errors import DomainError, ThrottledError, UnauthenticatedE
 from chalicelib.core.settings import get_settings
 from chalicelib.customers import accounts as accounts_module
 from chalicelib.customers.account_schemas import RegisterRequest
-from chalicelib.mail.repository import MemoryMailer
 from chalicelib.staff import auth as auth_module
 from chalicelib.staff.schemas import CreateEmployeeRequest
 from chalicelib.wiring import build_container, container, use_container
 from tests.factories import FixedClock
+from tests.fakes.mail import MemoryMailer
 
 PASSWORD = "correct horse battery staple"
 

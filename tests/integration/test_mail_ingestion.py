@@ -17,9 +17,10 @@ import requests
 from chalicelib.core.errors import NotFoundError
 from chalicelib.core.secrets import FileSecret
 from chalicelib.core.settings import get_settings
-from chalicelib.mail.repository import MemoryMailer, to_mime
+from chalicelib.mail.repository import to_mime
 from chalicelib.wiring import build_container, container, use_container
 from tests.factories import FixedClock
+from tests.fakes.mail import MemoryMailer
 from tests.integration.conftest import Api
 from tests.integration.mailserver import MailServer, start_mail_server
 

@@ -15,12 +15,13 @@ import pytest
 
 from chalicelib.core.errors import ServiceUnavailableError
 from chalicelib.core.settings import get_settings
-from chalicelib.mail.repository import MemoryMailer, to_mime
+from chalicelib.mail.repository import to_mime
 from chalicelib.privacy.repository import DynamoPrivacyRepository
 from chalicelib.privacy.unsubscribe_tokens import email_hash
 from chalicelib.wiring import build_container, container, use_container
 from devtools.events import invoke_schedule
 from tests.factories import FixedClock
+from tests.fakes.mail import MemoryMailer
 from tests.integration.conftest import Api
 from tests.integration.test_carts_orders import confirm_reminders
 from tests.integration.test_customer_service import PNG, multipart

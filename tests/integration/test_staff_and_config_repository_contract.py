@@ -12,16 +12,15 @@ from moto import mock_aws
 
 from chalicelib import bootstrap
 from chalicelib.core.errors import AlreadyExistsError, ConflictError, NotFoundError
-from chalicelib.repositories.memory import (
-    MemoryConfigRepository,
-    MemoryEmployeeRepository,
-    MemoryThrottleRepository,
-)
 from chalicelib.shop.domain import ConfigEntry, Title
 from chalicelib.shop.repository import DynamoConfigRepository
 from chalicelib.staff.domain import Employee
-from chalicelib.staff.repository import DynamoEmployeeRepository, DynamoThrottleRepository
+from chalicelib.staff.repository import DynamoEmployeeRepository
+from chalicelib.throttle.repository import DynamoThrottleRepository
 from tests.factories import FIXED_NOW, FixedClock
+from tests.fakes.shop import MemoryConfigRepository
+from tests.fakes.staff import MemoryEmployeeRepository
+from tests.fakes.throttle import MemoryThrottleRepository
 
 
 @pytest.fixture(params=["memory", "dynamodb"])

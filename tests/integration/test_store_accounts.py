@@ -13,8 +13,8 @@ import pytest
 from chalicelib.core.clock import utc_now
 from chalicelib.core.settings import get_settings
 from chalicelib.handlers.idempotency_store import IDEMPOTENCY_PARTITION
-from chalicelib.mail.repository import MemoryMailer
 from devtools.events import invoke_schedule
+from tests.fakes.mail import MemoryMailer
 from tests.integration.conftest import Api
 
 PASSWORD = "Correct-horse-42"

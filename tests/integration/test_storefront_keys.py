@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.core.settings import get_settings
-from chalicelib.mail.repository import MemoryMailer
 from chalicelib.wiring import build_container, container, use_container
 from tests.factories import FixedClock
+from tests.fakes.mail import MemoryMailer
 from tests.integration.conftest import Api, storefront_key
 
 PASSWORD = "Correct-horse-42"

@@ -21,12 +21,10 @@ from chalicelib.imports.password_workers import (
     run_tag,
 )
 from chalicelib.imports.service import ImportService
-from chalicelib.repositories.memory import (
-    MemoryCustomerRepository,
-    MemoryFileStore,
-    MemoryImportRepository,
-)
 from tests.factories import FixedClock
+from tests.fakes.customers import MemoryCustomerRepository
+from tests.fakes.files import MemoryFileStore
+from tests.fakes.imports import MemoryImportRepository
 from tests.unit.test_import_service import import_parts
 
 HEADER = "Email address;First Name;Last name;Password\n"

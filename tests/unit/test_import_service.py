@@ -14,15 +14,13 @@ from chalicelib.customers.schemas import ListCustomersParams
 from chalicelib.customers.service import CustomerService
 from chalicelib.imports.domain import ImportJob, ImportWarning
 from chalicelib.imports.service import ImportService
-from chalicelib.repositories.memory import (
-    MemoryAddressRepository,
-    MemoryConfigRepository,
-    MemoryCustomerRepository,
-    MemoryFileStore,
-    MemoryImportRepository,
-)
 from chalicelib.shop.service import ConfigService
 from tests.factories import FixedClock, sequential_ids
+from tests.fakes.addresses import MemoryAddressRepository
+from tests.fakes.customers import MemoryCustomerRepository
+from tests.fakes.files import MemoryFileStore
+from tests.fakes.imports import MemoryImportRepository
+from tests.fakes.shop import MemoryConfigRepository
 
 SECRET = "k" * 40
 PRESTASHOP = (

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.core.settings import Settings, get_settings
-from chalicelib.repositories.memory import MemoryConfigRepository
 from chalicelib.shop.service import SEEDED_PUBLIC_API_URL, ConfigService
+from tests.fakes.shop import MemoryConfigRepository
 
 LOCAL = "http://127.0.0.1:8123"
 

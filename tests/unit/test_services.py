@@ -17,17 +17,15 @@ from chalicelib.core.errors import (
 from chalicelib.core.jwt import TokenSigner
 from chalicelib.customers.schemas import CreateCustomerRequest, ListCustomersParams, UpdateCustomerRequest
 from chalicelib.customers.service import CustomerService
-from chalicelib.repositories.memory import (
-    MemoryConfigRepository,
-    MemoryCustomerRepository,
-    MemoryEmployeeRepository,
-    MemoryThrottleRepository,
-)
 from chalicelib.shop.service import ConfigService
 from chalicelib.staff.auth import AuthService
 from chalicelib.staff.service import EmployeeService
 from chalicelib.throttle.service import LoginThrottle, client_network
 from tests.factories import FixedClock, sequential_ids
+from tests.fakes.customers import MemoryCustomerRepository
+from tests.fakes.shop import MemoryConfigRepository
+from tests.fakes.staff import MemoryEmployeeRepository
+from tests.fakes.throttle import MemoryThrottleRepository
 
 SECRET = "k" * 40
 PASSWORD = "twelve chars or more"

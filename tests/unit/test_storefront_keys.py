@@ -9,9 +9,9 @@ from chalicelib.core.errors import (
     StorefrontKeyRequiredError,
     StorefrontKeyRevokedError,
 )
-from chalicelib.repositories.memory import MemoryStorefrontKeyRepository
 from chalicelib.storefront_keys.service import StorefrontKeyService
 from tests.factories import FixedClock, sequential_ids
+from tests.fakes.storefront_keys import MemoryStorefrontKeyRepository
 
 
 class Ticks:

@@ -1,0 +1,105 @@
+"""In-memory import repository, for unit tests (same contract as DynamoImportRepository)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from chalicelib.core.errors import (
+    AlreadyExistsError,
+    ConflictError,
+)
+from chalicelib.imports.domain import ExportJob, ImportJob, ImportMapping, PreviewRow, RowError
+from chalicelib.models.paging import Page
+
+
+class MemoryImportRepository:
+    def __init__(self) -> None:
+        self.jobs: dict[str, ImportJob] = {}
+        self.errors: dict[str, dict[tuple[int, str], RowError]] = {}
+        self.exports: dict[str, ExportJob] = {}
+        self.previews: dict[str, tuple[list[PreviewRow], datetime]] = {}
+        self.mappings: dict[str, ImportMapping] = {}
+
+    def create(self, job: ImportJob) -> None:
+        if job.id in self.jobs:
+            raise AlreadyExistsError("Import already exists.")
+        self.jobs[job.id] = replace(job, version=1)
+
+    def get(self, import_id: str) -> ImportJob | None:
+        return self.jobs.get(import_id)
+
+    def save(self, before: ImportJob, after: ImportJob) -> ImportJob:
+        current = self.jobs.get(before.id)
+        if current is None or current.version != before.version:
+            raise ConflictError("The import job was changed by another run.")
+        saved = replace(after, version=before.version + 1)
+        self.jobs[after.id] = saved
+        return saved
+
+    def list_page(self, limit: int, position: dict[str, Any] | None) -> Page[ImportJob]:
+        rows = sorted(self.jobs.values(), key=lambda j: (j.created_at, j.id), reverse=True)
+        if position:
+            rows = [j for j in rows if (j.created_at.isoformat(), j.id) < tuple(position["after"])]
+        page = rows[:limit]
+        more = len(rows) > limit
+        return Page(page, {"after": [page[-1].created_at.isoformat(), page[-1].id]} if more else None)
+
+    def put_errors(self, import_id: str, errors: list[RowError]) -> None:
+        book = self.errors.setdefault(import_id, {})
+        for error in errors:
+            book[(error.line, error.column)] = error
+
+    def errors_page(self, import_id: str, limit: int, position: dict[str, Any] | None) -> Page[RowError]:
+        rows = [self.errors.get(import_id, {})[k] for k in sorted(self.errors.get(import_id, {}))]
+        start = int(position["offset"]) if position else 0
+        page = rows[start : start + limit]
+        return Page(page, {"offset": start + limit} if start + limit < len(rows) else None)
+
+    def all_errors(self, import_id: str) -> Iterator[RowError]:
+        book = self.errors.get(import_id, {})
+        return iter([book[k] for k in sorted(book)])
+
+    def clear_errors(self, import_id: str) -> None:
+        self.errors.pop(import_id, None)
+
+    def put_preview(self, import_id: str, rows: list[PreviewRow], at: datetime, expires: datetime) -> None:
+        self.previews[import_id] = (list(rows), expires)
+
+    def get_preview(self, import_id: str) -> list[PreviewRow]:
+        return list(self.previews.get(import_id, ([], None))[0])
+
+    def delete_preview(self, import_id: str) -> None:
+        self.previews.pop(import_id, None)
+
+    def create_mapping(self, mapping: ImportMapping) -> ImportMapping:
+        if mapping.name.casefold() in self.mappings:
+            raise AlreadyExistsError("A mapping with this name already exists.")
+        self.mappings[mapping.name.casefold()] = saved = replace(mapping, version=1)
+        return saved
+
+    def get_mapping(self, name: str) -> ImportMapping | None:
+        return self.mappings.get(name.casefold())
+
+    def list_mappings(self, limit: int, position: dict[str, Any] | None) -> Page[ImportMapping]:
+        names = sorted(n for n in self.mappings if not position or n > position["after"])
+        page = [self.mappings[n] for n in names[:limit]]
+        return Page(page, {"after": names[limit - 1]} if len(names) > limit else None)
+
+    def save_mapping(self, before: ImportMapping, after: ImportMapping) -> ImportMapping:
+        current = self.mappings.get(before.name.casefold())
+        if current is None or current.version != before.version:
+            raise ConflictError("The mapping was changed at the same time; try again.")
+        self.mappings[after.name.casefold()] = saved = replace(after, version=before.version + 1)
+        return saved
+
+    def delete_mapping(self, name: str) -> bool:
+        return self.mappings.pop(name.casefold(), None) is not None
+
+    def save_export(self, job: ExportJob) -> None:
+        self.exports[job.id] = job
+
+    def get_export(self, export_id: str) -> ExportJob | None:
+        return self.exports.get(export_id)
