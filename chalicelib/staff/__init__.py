@@ -1,0 +1,1 @@
+"""Back-office employees: accounts, roles, and staff sign-in (throttled, enumeration-resistant)."""
