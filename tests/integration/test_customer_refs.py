@@ -18,12 +18,12 @@ from chalicelib.customers.ports import CustomerRepository
 from chalicelib.customers.repository import DynamoCustomerRepository
 from chalicelib.shop.domain import ConfigEntry
 from chalicelib.shop.repository import DynamoConfigRepository
-from tests.integration.conftest import Api
-from tests.integration.test_customer_repository_contract import (  # noqa: F401 (fixtures)
+from tests.contract.test_customer_repository_contract import (  # noqa: F401 (fixtures)
     configuration,
     make,
     repository,
 )
+from tests.integration.conftest import Api
 from tests.integration.test_privacy import scan_table
 
 CSV_TYPE = {"Content-Type": "text/csv"}
