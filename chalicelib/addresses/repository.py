@@ -6,13 +6,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from chalicelib.addresses.domain import Address, AddressFilters, owner_of
-from chalicelib.core.clock import iso, parse_iso
 from chalicelib.core.errors import ConflictError, NotFoundError
 from chalicelib.core.text import fold
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord, index_by_number
 from chalicelib.models.customers import AddressRecord
 from chalicelib.models.errors import conditional, dynamo_errors, to_low_level
+from chalicelib.models.mapping import RecordMapping
 from chalicelib.models.paging import Page, read_page
 
 
@@ -84,67 +84,20 @@ def order_key(address: Address, plan: AddressPlan) -> str:
     return address_index_keys(address)[plan.index][1]
 
 
+# Every field is copied by name (models/mapping.py); the id is stored as address_id.
+_ADDRESS = RecordMapping(Address, AddressRecord, renames={"id": "address_id"})
+
+
 def _to_record(address: Address) -> AddressRecord:
-    record = AddressRecord(
-        keys.customer_pk(address.customer_id),
-        keys.address_sk(address.id),
-        address_id=address.id,
-        customer_id=address.customer_id,
-        alias=address.alias,
-        company=address.company,
-        first_name=address.first_name,
-        last_name=address.last_name,
-        vat_number=address.vat_number,
-        dni=address.dni,
-        address1=address.address1,
-        address2=address.address2,
-        postcode=address.postcode,
-        city=address.city,
-        state=address.state,
-        country=address.country,
-        phone=address.phone,
-        phone_mobile=address.phone_mobile,
-        other=address.other,
-        merchant_ref=address.merchant_ref,
-        order_count=address.order_count,
-        deleted=address.deleted,
-        created_at=iso(address.created_at),
-        updated_at=iso(address.updated_at),
-    )
+    record = _ADDRESS.to_record(address, keys.customer_pk(address.customer_id), keys.address_sk(address.id))
     for number, (partition, sort) in address_index_keys(address).items():
         setattr(record, f"gsi{number}pk", partition)
         setattr(record, f"gsi{number}sk", sort)
-    if address.version:
-        record.version = address.version
     return record
 
 
 def from_address_record(record: AddressRecord) -> Address:
-    return Address(
-        id=record.address_id,
-        customer_id=record.customer_id,
-        alias=record.alias,
-        company=record.company,
-        first_name=record.first_name,
-        last_name=record.last_name,
-        vat_number=record.vat_number,
-        dni=record.dni,
-        address1=record.address1,
-        address2=record.address2,
-        postcode=record.postcode,
-        city=record.city,
-        state=record.state,
-        country=record.country,
-        phone=record.phone,
-        phone_mobile=record.phone_mobile,
-        other=record.other,
-        merchant_ref=record.merchant_ref,
-        order_count=int(record.order_count or 0),
-        deleted=bool(record.deleted),
-        created_at=parse_iso(record.created_at),
-        updated_at=parse_iso(record.updated_at),
-        version=int(record.version or 0),
-    )
+    return _ADDRESS.from_record(record)
 
 
 class DynamoAddressRepository:

@@ -6,58 +6,37 @@ from typing import Any
 
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.core.clock import iso, parse_iso
 from chalicelib.core.errors import AlreadyExistsError, ConflictError, NotFoundError
 from chalicelib.core.text import normalise_email
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord
 from chalicelib.models.errors import dynamo_errors, from_low_level, to_low_level
+from chalicelib.models.mapping import RecordMapping
 from chalicelib.models.paging import Page
 from chalicelib.models.staff import EmployeeEmailRecord, EmployeeRecord
-from chalicelib.staff.domain import Employee
+from chalicelib.staff.domain import ROLES, Employee
 
 _EMAIL_SK = "EMAIL"
 
 
+# Every field is copied by name (models/mapping.py); the id is stored as employee_id.
+_EMPLOYEE = RecordMapping(Employee, EmployeeRecord, renames={"id": "employee_id"}, exclude=("role",))
+
+
 def _to_record(employee: Employee) -> EmployeeRecord:
-    record = EmployeeRecord(
+    return _EMPLOYEE.to_record(
+        employee,
         keys.employee_pk(employee.id),
         keys.PROFILE,
-        employee_id=employee.id,
-        email=employee.email,
-        first_name=employee.first_name,
-        last_name=employee.last_name,
         role=employee.role,
-        password_hash=employee.password_hash,
-        active=employee.active,
-        language=employee.language,
-        session_generation=employee.session_generation,
-        created_at=iso(employee.created_at),
-        updated_at=iso(employee.updated_at),
         gsi1pk=keys.EMPLOYEES,
         gsi1sk=employee.id,
     )
-    if employee.version:
-        record.version = employee.version
-    return record
 
 
 def _from_record(record: EmployeeRecord) -> Employee:
-    role = record.role if record.role in ("admin", "support") else "support"
-    return Employee(
-        id=record.employee_id,
-        email=record.email,
-        first_name=record.first_name,
-        last_name=record.last_name,
-        role=role,  # type: ignore[arg-type]
-        password_hash=record.password_hash,
-        active=record.active,
-        language=record.language,
-        session_generation=int(record.session_generation or 0),
-        created_at=parse_iso(record.created_at),
-        updated_at=parse_iso(record.updated_at),
-        version=int(record.version or 0),
-    )
+    # An unknown stored role reads as the least privileged one.
+    return _EMPLOYEE.from_record(record, role=record.role if record.role in ROLES else "support")
 
 
 def _email_item(email: str, employee_id: str = "") -> EmployeeEmailRecord:

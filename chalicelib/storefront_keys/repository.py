@@ -4,34 +4,29 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from chalicelib.core.clock import iso, parse_iso
+from chalicelib.core.clock import iso
 from chalicelib.core.errors import AlreadyExistsError, NotFoundError
 from chalicelib.models import keys
 from chalicelib.models.errors import conditional, dynamo_errors
+from chalicelib.models.mapping import RecordMapping
 from chalicelib.models.storefront_keys import StorefrontKeyRecord
 from chalicelib.storefront_keys.domain import StorefrontKey
 
+# Every field is copied by name (models/mapping.py); the id is stored as key_id.
+_KEY = RecordMapping(StorefrontKey, StorefrontKeyRecord, renames={"id": "key_id"})
+
 
 def _from_record(record: StorefrontKeyRecord) -> StorefrontKey:
-    return StorefrontKey(
-        id=record.key_id,
-        name=record.name,
-        secret_hash=record.secret_hash,
-        created_at=parse_iso(record.created_at),
-        revoked_at=parse_iso(record.revoked_at) if record.revoked_at else None,
-    )
+    return _KEY.from_record(record)
 
 
 class DynamoStorefrontKeyRepository:
     def create(self, key: StorefrontKey) -> None:
         """Raises: AlreadyExistsError (the id is taken)."""
-        record = StorefrontKeyRecord(
+        record = _KEY.to_record(
+            key,
             keys.storefront_key_pk(key.id),
             keys.STOREFRONT_KEY_SK,
-            key_id=key.id,
-            name=key.name,
-            secret_hash=key.secret_hash,
-            created_at=iso(key.created_at),
             gsi1pk=keys.STOREFRONT_KEYS,
             gsi1sk=f"{iso(key.created_at)}#{key.id}",
         )
