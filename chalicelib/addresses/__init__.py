@@ -1,1 +1,2 @@
-"""Customer addresses: the service, its repository (port + DynamoDB), the address list's filters and schemas."""
+"""Customer addresses: the service, its repository (port + DynamoDB), the address list's filters
+and schemas."""
