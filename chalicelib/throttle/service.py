@@ -30,6 +30,25 @@ def client_network(ip: str) -> str:
     return str(address)
 
 
+@dataclass(frozen=True)
+class FixedWindow:
+    """The fixed window both throttles count in: windows are aligned to the epoch, so every
+    Lambda agrees on where one starts, and a counter is kept a minute past its window's end."""
+
+    length: timedelta
+
+    def start(self, now: datetime) -> datetime:
+        seconds = int(self.length.total_seconds())
+        return datetime.fromtimestamp(int(now.timestamp()) // seconds * seconds, tz=now.tzinfo)
+
+    def expires(self, start: datetime) -> datetime:
+        return start + self.length + timedelta(minutes=1)
+
+    def retry_after(self, start: datetime, now: datetime) -> int:
+        """Whole seconds until the window that began at `start` ends (at least one)."""
+        return int((start + self.length - now).total_seconds()) + 1
+
+
 class Throttle:
     def __init__(
         self,
@@ -41,25 +60,22 @@ class Throttle:
     ) -> None:
         self._repository = repository
         self._max = max_failures
-        self._window = window
+        self._window = FixedWindow(window)
         self._clock = clock
-
-    def _window_start(self, now: datetime) -> datetime:
-        seconds = int(self._window.total_seconds())
-        return datetime.fromtimestamp(int(now.timestamp()) // seconds * seconds, tz=now.tzinfo)
 
     def check(self, subjects: Sequence[Subject]) -> None:
         """Raises: ThrottledError when any subject used up its failures in this window."""
         now = self._clock()
-        start = self._window_start(now)
+        start = self._window.start(now)
         for scope, subject in subjects:
             if self._repository.failures(scope, subject, start) >= self._max:
-                retry = int((start + self._window - now).total_seconds()) + 1
-                raise ThrottledError("Too many attempts; try again later.", retry)
+                raise ThrottledError(
+                    "Too many attempts; try again later.", self._window.retry_after(start, now)
+                )
 
     def fail(self, subjects: Sequence[Subject]) -> None:
-        start = self._window_start(self._clock())
-        expires = start + self._window + timedelta(minutes=1)
+        start = self._window.start(self._clock())
+        expires = self._window.expires(start)
         for scope, subject in subjects:
             self._repository.add_failure(scope, subject, start, expires)
 
@@ -99,21 +115,17 @@ class LoginThrottle:
         self._scope = scope
         self._pair_max = pair_max
         self._ip_max = ip_max
-        self._window = window
+        self._window = FixedWindow(window)
         self._clock = clock
-
-    def _window_start(self, now: datetime) -> datetime:
-        seconds = int(self._window.total_seconds())
-        return datetime.fromtimestamp(int(now.timestamp()) // seconds * seconds, tz=now.tzinfo)
 
     def reserve(self, account: str, ip: str) -> LoginAttempt:
         """Count this attempt; raises ThrottledError when the pair or the IP is over its limit.
 
         `account` is the normalised e-mail (or the customer id); keys hold only its hash."""
         now = self._clock()
-        start = self._window_start(now)
-        expires = start + self._window + timedelta(minutes=1)
-        retry = int((start + self._window - now).total_seconds()) + 1
+        start = self._window.start(now)
+        expires = self._window.expires(start)
+        retry = self._window.retry_after(start, now)
         ip = client_network(ip)
         # A NUL cannot occur in an e-mail or an IP, so (a, b) pairs never collide.
         pair: Subject = (f"{self._scope}-pair", f"{account}\x00{ip}")
@@ -126,6 +138,6 @@ class LoginThrottle:
 
     def succeeded(self, attempt: LoginAttempt) -> None:
         """The password was right: the attempt was not a failure, give the reservation back."""
-        expires = attempt.window_start + self._window + timedelta(minutes=1)
+        expires = self._window.expires(attempt.window_start)
         for scope, subject in attempt.subjects:
             self._repository.add_failure(scope, subject, attempt.window_start, expires, amount=-1)
