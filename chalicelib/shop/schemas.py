@@ -11,27 +11,6 @@ from chalicelib.core.schemas import Name, RequestModel, ResponseModel
 from chalicelib.shop.domain import Gender
 
 # Fields a merchant may make mandatory (seed: "Set required fields for this section").
-CUSTOMER_REQUIRABLE = (
-    "title_id",
-    "birthday",
-    "newsletter",
-    "optin",
-    "company",
-    "siret",
-    "ape",
-    "website",
-)
-ADDRESS_REQUIRABLE = (
-    "company",
-    "vat_number",
-    "dni",
-    "address2",
-    "postcode",
-    "state",
-    "phone",
-    "phone_mobile",
-    "other",
-)
 CustomerRequirable = Literal[
     "title_id", "birthday", "newsletter", "optin", "company", "siret", "ape", "website"
 ]
