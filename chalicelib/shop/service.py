@@ -40,36 +40,34 @@ DEFAULT_GROUPS: tuple[ConfigEntry, ...] = tuple(
         ("customer", {"en": "Customer", "fr": "Client", "es": "Cliente"}),
     )
 )
+
+
+def _default_contact(contact_id: str, names: dict[str, str], descriptions: dict[str, str]) -> ConfigEntry:
+    """A seeded contact; its `name` and `description` are the English ones, as for groups."""
+    request = ContactRequest(
+        name=names["en"], names=names, description=descriptions["en"], descriptions=descriptions
+    )
+    return ConfigEntry("CONTACT", contact_id, request.model_dump(mode="json"), True)
+
+
 DEFAULT_CONTACTS: tuple[ConfigEntry, ...] = (
-    ConfigEntry(
-        "CONTACT",
+    _default_contact(
         "customer-service",
-        ContactRequest(
-            name="Customer service",
-            names={"en": "Customer service", "fr": "Service client", "es": "Servicio al cliente"},
-            description="For any question about a product or an order",
-            descriptions={
-                "en": "For any question about a product or an order",
-                "fr": "Pour toute question sur un produit ou une commande",
-                "es": "Para cualquier pregunta sobre un producto o un pedido",
-            },
-        ).model_dump(mode="json"),
-        True,
+        {"en": "Customer service", "fr": "Service client", "es": "Servicio al cliente"},
+        {
+            "en": "For any question about a product or an order",
+            "fr": "Pour toute question sur un produit ou une commande",
+            "es": "Para cualquier pregunta sobre un producto o un pedido",
+        },
     ),
-    ConfigEntry(
-        "CONTACT",
+    _default_contact(
         "webmaster",
-        ContactRequest(
-            name="Webmaster",
-            names={"en": "Webmaster", "fr": "Webmaster", "es": "Webmaster"},
-            description="If a technical problem occurs on this website",
-            descriptions={
-                "en": "If a technical problem occurs on this website",
-                "fr": "En cas de problème technique sur ce site",
-                "es": "Si se produce un problema técnico en este sitio web",
-            },
-        ).model_dump(mode="json"),
-        True,
+        {"en": "Webmaster", "fr": "Webmaster", "es": "Webmaster"},
+        {
+            "en": "If a technical problem occurs on this website",
+            "fr": "En cas de problème technique sur ce site",
+            "es": "Si se produce un problema técnico en este sitio web",
+        },
     ),
 )
 # Configuration is read on most requests and changes a few times a day: keep it briefly per process.
