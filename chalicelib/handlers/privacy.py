@@ -230,6 +230,20 @@ def _page(title: str, body: str, status: int = 200) -> Response:
     return Response(body=document, status_code=status, headers=dict(_PAGE_HEADERS))
 
 
+def _confirm_page(
+    title: str, question: str, token: str, *, action: str, button: str, after: str = ""
+) -> Response:
+    """The page a mailed link opens: it asks, and only its form's POST (the token sent back)
+    acts, so mail scanners that follow links change nothing. `question` and `after` are trusted
+    HTML; the token is escaped."""
+    return _page(
+        title,
+        f'{question}<form method="post" action="{action}">'
+        f'<input type="hidden" name="token" value="{html.escape(token, quote=True)}">'
+        f'<button type="submit">{button}</button></form>{after}',
+    )
+
+
 _CHANNEL_NAMES = {
     "email_marketing": "newsletters and offers",
     "partner_offers": "partner offers",
@@ -253,12 +267,12 @@ def unsubscribe_page(call: Call) -> Response:
     except InvalidTokenError:
         return _page("Unsubscribe", "<h1>This link is not valid</h1><p>It may be incomplete.</p>", 400)
     assert token is not None
-    return _page(
+    return _confirm_page(
         "Unsubscribe",
-        f"<h1>Unsubscribe</h1><p>Stop receiving {_CHANNEL_NAMES[channel]} from this shop?</p>"
-        '<form method="post" action="unsubscribe">'
-        f'<input type="hidden" name="token" value="{html.escape(token, quote=True)}">'
-        '<button type="submit">Unsubscribe</button></form>',
+        f"<h1>Unsubscribe</h1><p>Stop receiving {_CHANNEL_NAMES[channel]} from this shop?</p>",
+        token,
+        action="unsubscribe",
+        button="Unsubscribe",
     )
 
 
@@ -329,13 +343,13 @@ def reminder_confirm_page(call: Call) -> Response:
             "Cart reminders", "<h1>This link is not valid</h1><p>It may be incomplete or expired.</p>", 400
         )
     assert token is not None
-    return _page(
+    return _confirm_page(
         "Cart reminders",
-        "<h1>Cart reminders</h1><p>Receive e-mail reminders about the carts you leave at this shop?</p>"
-        '<form method="post" action="confirm">'
-        f'<input type="hidden" name="token" value="{html.escape(token, quote=True)}">'
-        '<button type="submit">Yes, remind me</button></form>'
-        "<p>If you did not ask for this, close this page: nothing changes.</p>",
+        "<h1>Cart reminders</h1><p>Receive e-mail reminders about the carts you leave at this shop?</p>",
+        token,
+        action="confirm",
+        button="Yes, remind me",
+        after="<p>If you did not ask for this, close this page: nothing changes.</p>",
     )
 
 
