@@ -1090,10 +1090,8 @@ class ImportService:
                 plaintext = {"password": password.value} if hashed_here else {}
                 request = CreateCustomerRequest.model_validate(data | plaintext)
                 created = self._customer_service.build_new(request, source="import")
-            except ValidationError as error:
-                raise RowRejectedError(problems | fields_of(error)) from None
-            except InvalidInputError as error:
-                raise RowRejectedError(problems | (error.fields or {"row": error.message})) from None
+            except (ValidationError, InvalidInputError) as error:
+                raise RowRejectedError(problems | _row_problems(error)) from None
             if problems:
                 raise RowRejectedError(problems)
             created = replace(
@@ -1116,10 +1114,8 @@ class ImportService:
         try:
             changes = UpdateCustomerRequest.model_validate(data)
             after = self._customer_service.build_update(current, changes, source="import")
-        except ValidationError as error:
-            raise RowRejectedError(problems | fields_of(error)) from None
-        except InvalidInputError as error:
-            raise RowRejectedError(problems | (error.fields or {"row": error.message})) from None
+        except (ValidationError, InvalidInputError) as error:
+            raise RowRejectedError(problems | _row_problems(error)) from None
         if problems:
             raise RowRejectedError(problems)
         if deferred_password is not None and deferred is not None:
@@ -1429,6 +1425,14 @@ def _password_cell(
     except ValueError as error:
         problems["password_hash"] = str(error)
         return EMPTY_PASSWORD
+
+
+def _row_problems(error: ValidationError | InvalidInputError) -> dict[str, str]:
+    """Why the request model or the customer service refused a row, per field (the whole row
+    when the service names no field)."""
+    if isinstance(error, ValidationError):
+        return fields_of(error)
+    return error.fields or {"row": error.message}
 
 
 def _stalled_reason(job: ImportJob) -> str:
