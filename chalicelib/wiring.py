@@ -40,10 +40,12 @@ from chalicelib.imports.ports import ImportRepository
 from chalicelib.imports.repository import DynamoImportRepository
 from chalicelib.imports.service import ImportService
 from chalicelib.mail.notifications import Notifier
-from chalicelib.mail.repository import DynamoSentMailLog, Mailer, OutboxMailer, SentMailLog, SesMailer
+from chalicelib.mail.ports import Mailer, SentMailLog
+from chalicelib.mail.repository import DynamoSentMailLog, OutboxMailer, SesMailer
 from chalicelib.privacy.consents import ConsentService
 from chalicelib.privacy.erasure import ErasureService
 from chalicelib.privacy.personal_data import PersonalDataService
+from chalicelib.privacy.ports import PrivacyRepository
 from chalicelib.privacy.repository import DynamoPrivacyRepository
 from chalicelib.privacy.retention import RetentionService
 from chalicelib.privacy.unsubscribe_tokens import UnsubscribeTokens
@@ -61,6 +63,7 @@ from chalicelib.support.contact_form import ContactFormService
 from chalicelib.support.ingestion import MailIngestion
 from chalicelib.support.mail_poll import MailPoller
 from chalicelib.support.mailboxes import DynamoMailboxRepository
+from chalicelib.support.ports import MailboxRepository, ThreadRepository
 from chalicelib.support.reply_tokens import ReplyTokens
 from chalicelib.support.repository import DynamoThreadRepository
 from chalicelib.support.threads import ThreadService
@@ -99,7 +102,7 @@ class Container:
     files: FileStore
     ingestion: MailIngestion
     mail_poll: MailPoller
-    mailboxes: DynamoMailboxRepository
+    mailboxes: MailboxRepository
     imap_password: SecretStore
     prestashop_cookie_key: SecretStore
     consents: ConsentService
@@ -152,6 +155,9 @@ def build_container(
     files: FileStore | None = None,
     mailer: Mailer | None = None,
     sent_mail: SentMailLog | None = None,
+    thread_store: ThreadRepository | None = None,
+    mailbox_store: MailboxRepository | None = None,
+    privacy_store: PrivacyRepository | None = None,
     clock: Clock = utc_now,
     ids: IdFactory = new_id,
     secret: str | None = None,
@@ -196,7 +202,7 @@ def build_container(
     groups = GroupService(config_service, customer_service)
     file_store = files or S3FileStore(settings)
     order_repository = DynamoOrderRepository()
-    thread_repository = DynamoThreadRepository()
+    thread_repository = thread_store or DynamoThreadRepository()
     reply_tokens = ReplyTokens(secret)
     threads = ThreadService(
         thread_repository,
@@ -230,7 +236,7 @@ def build_container(
     )
     cart_repository = DynamoCartRepository()
     tokens = CartTokens(secret)
-    privacy_repository = DynamoPrivacyRepository()
+    privacy_repository = privacy_store or DynamoPrivacyRepository()
     consents = ConsentService(
         customer_repository, privacy_repository, config_service, UnsubscribeTokens(secret), clock
     )
@@ -262,7 +268,7 @@ def build_container(
         ),
         opt_in=reminder_opt_in,
     )
-    mailboxes = DynamoMailboxRepository()
+    mailboxes = mailbox_store or DynamoMailboxRepository()
     ingestion = MailIngestion(
         threads,
         thread_repository,

@@ -8,8 +8,8 @@ from chalicelib.core.errors import DomainError, ServiceUnavailableError
 from chalicelib.core.observability import logger
 from chalicelib.customers.domain import Customer
 from chalicelib.mail.domain import OutboundMail
+from chalicelib.mail.ports import Mailer, SentMailLog
 from chalicelib.mail.rendering import render
-from chalicelib.mail.repository import Mailer, SentMailLog
 from chalicelib.shop.service import ConfigService
 
 DEFAULT_SENDER = "no-reply@clientele.invalid"

@@ -1,5 +1,5 @@
-"""Mail transports (SES in AWS, .eml files in the local outbox, a list in tests) and the sent-mail
-log that makes each event mail at most once."""
+"""Mail transports (SES in AWS, .eml files in the local outbox) and the sent-mail log that makes each
+event mail at most once (the ports are in mail.ports; the in-memory fakes in tests/fakes/mail.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import boto3
 
@@ -42,11 +42,6 @@ def to_mime(mail: OutboundMail, now: datetime) -> EmailMessage:
     if mail.html is not None:
         message.add_alternative(mail.html, subtype="html")
     return message
-
-
-class Mailer(Protocol):
-    def send(self, mail: OutboundMail) -> str:
-        """Send one mail; returns its Message-ID. Raises: ServiceUnavailableError."""
 
 
 class SesMailer:
@@ -92,14 +87,6 @@ class OutboxMailer:
         return str(message["Message-ID"])
 
 
-class SentMailLog(Protocol):
-    def claim(self, event_key: str) -> bool:
-        """Reserve the right to send the mail of one event; False if it was already taken."""
-
-    def release(self, event_key: str) -> None:
-        """Give the claim back after a failed send, so a retry can send."""
-
-
 def _event_hash(event_key: str) -> str:
     return hashlib.sha256(event_key.encode()).hexdigest()
 
@@ -119,17 +106,3 @@ class DynamoSentMailLog:
     def release(self, event_key: str) -> None:
         with dynamo_errors():
             SentMailRecord(keys.sent_mail_pk(_event_hash(event_key)), "MAIL").delete()
-
-
-class MemorySentMailLog:
-    def __init__(self) -> None:
-        self.keys: set[str] = set()
-
-    def claim(self, event_key: str) -> bool:
-        if event_key in self.keys:
-            return False
-        self.keys.add(event_key)
-        return True
-
-    def release(self, event_key: str) -> None:
-        self.keys.discard(event_key)

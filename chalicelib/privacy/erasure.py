@@ -31,11 +31,11 @@ from chalicelib.imports.ports import ImportRepository
 from chalicelib.imports.service import EXPORT_PREFIX
 from chalicelib.mail.notifications import Notifier
 from chalicelib.privacy.domain import ErasureJob, step_after
-from chalicelib.privacy.repository import DynamoPrivacyRepository
+from chalicelib.privacy.ports import PrivacyRepository
 from chalicelib.privacy.unsubscribe_tokens import email_hash
 from chalicelib.shop.service import ConfigService
 from chalicelib.support.attachments import ATTACHMENT_PREFIX
-from chalicelib.support.mailboxes import DynamoMailboxRepository
+from chalicelib.support.ports import MailboxRepository
 
 # Items (or threads) one step handles: small enough for one Lambda second or two.
 STEP_SIZE = 25
@@ -48,7 +48,7 @@ _BAD_LINK = "The link is invalid, expired or already used."
 class ErasureService:
     def __init__(
         self,
-        privacy: DynamoPrivacyRepository,
+        privacy: PrivacyRepository,
         customers: CustomerRepository,
         files: FileStore,
         config: ConfigService,
@@ -56,7 +56,7 @@ class ErasureService:
         clock: Clock = utc_now,
         new_secret: Callable[[], str] = lambda: secrets.token_urlsafe(32),
         *,
-        mailboxes: DynamoMailboxRepository | None = None,
+        mailboxes: MailboxRepository | None = None,
         imports: ImportRepository | None = None,
     ) -> None:
         self._mailboxes = mailboxes

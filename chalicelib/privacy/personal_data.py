@@ -12,11 +12,10 @@ from chalicelib.customers.ports import CustomerRepository
 from chalicelib.imports.domain import FINISHED
 from chalicelib.imports.ports import ImportRepository
 from chalicelib.privacy.domain import ImportRow, PersonalData, StoredFile
-from chalicelib.privacy.repository import DynamoPrivacyRepository
+from chalicelib.privacy.ports import PrivacyRepository
 from chalicelib.privacy.unsubscribe_tokens import email_hash
 from chalicelib.support.domain import ThreadView
-from chalicelib.support.mailboxes import DynamoMailboxRepository
-from chalicelib.support.repository import DynamoThreadRepository
+from chalicelib.support.ports import MailboxRepository, ThreadRepository
 
 # A customer's carts and threads are read newest first up to these bounds (orders: all of them).
 CARTS_EXPORTED = 1000
@@ -30,11 +29,11 @@ class PersonalDataService:
         customers: CustomerRepository,
         carts: DynamoCartRepository,
         orders: OrderService,
-        threads: DynamoThreadRepository,
-        privacy: DynamoPrivacyRepository,
+        threads: ThreadRepository,
+        privacy: PrivacyRepository,
         clock: Clock = utc_now,
         *,
-        mailboxes: DynamoMailboxRepository | None = None,
+        mailboxes: MailboxRepository | None = None,
         imports: ImportRepository | None = None,
     ) -> None:
         self._mailboxes = mailboxes

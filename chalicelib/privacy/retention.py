@@ -20,7 +20,7 @@ from chalicelib.core.errors import DomainError
 from chalicelib.core.observability import logger
 from chalicelib.models import keys
 from chalicelib.privacy.erasure import ErasureService
-from chalicelib.privacy.repository import DynamoPrivacyRepository
+from chalicelib.privacy.ports import PrivacyRepository
 from chalicelib.shop.service import ConfigService
 
 _PAGE = 50
@@ -48,7 +48,7 @@ class RetentionResult:
 class RetentionService:
     def __init__(
         self,
-        privacy: DynamoPrivacyRepository,
+        privacy: PrivacyRepository,
         carts: DynamoCartRepository,
         erasure: ErasureService,
         config: ConfigService,

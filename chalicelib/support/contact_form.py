@@ -22,8 +22,8 @@ from chalicelib.support.attachments import (
     sniff,
 )
 from chalicelib.support.domain import Attachment, Message, Thread
+from chalicelib.support.ports import ThreadRepository
 from chalicelib.support.reply_tokens import ReplyTokens
-from chalicelib.support.repository import DynamoThreadRepository
 from chalicelib.support.schemas import MAX_ATTACHMENT_BYTES, ContactFormRequest
 from chalicelib.support.threads import ThreadService, text_to_html, thread_tag
 from chalicelib.throttle.service import Throttle, client_network
@@ -46,7 +46,7 @@ class ContactFormService:
     def __init__(
         self,
         threads: ThreadService,
-        thread_repository: DynamoThreadRepository,
+        thread_repository: ThreadRepository,
         customers: CustomerRepository,
         orders: DynamoOrderRepository,
         config: ConfigService,

@@ -36,9 +36,8 @@ from chalicelib.support.mail_parsing import (
     parse_mail,
     trim_quoted,
 )
-from chalicelib.support.mailboxes import DynamoMailboxRepository
+from chalicelib.support.ports import MailboxRepository, ThreadRepository
 from chalicelib.support.reply_tokens import ReplyTokens
-from chalicelib.support.repository import DynamoThreadRepository
 from chalicelib.support.threads import DuplicateMessageError, ThreadService
 
 UNPROCESSED_PREFIX = "unprocessed/"
@@ -82,9 +81,9 @@ class MailIngestion:
     def __init__(
         self,
         threads: ThreadService,
-        thread_repository: DynamoThreadRepository,
+        thread_repository: ThreadRepository,
         customers: CustomerRepository,
-        mailboxes: DynamoMailboxRepository,
+        mailboxes: MailboxRepository,
         config: ConfigService,
         files: FileStore,
         reply_tokens: ReplyTokens,

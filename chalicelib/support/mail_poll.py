@@ -34,7 +34,7 @@ from chalicelib.shop.schemas import ImapSettings
 from chalicelib.shop.service import ConfigService
 from chalicelib.support.domain import MailboxState
 from chalicelib.support.ingestion import IngestResult, MailIngestion
-from chalicelib.support.mailboxes import DynamoMailboxRepository
+from chalicelib.support.ports import MailboxRepository
 
 MAX_MESSAGES_PER_RUN = 200
 SAFETY_MARGIN_MS = 20_000
@@ -116,7 +116,7 @@ class MailPoller:
     def __init__(
         self,
         ingestion: MailIngestion,
-        mailboxes: DynamoMailboxRepository,
+        mailboxes: MailboxRepository,
         config: ConfigService,
         secret: SecretStore,
         clock: Clock = utc_now,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -34,6 +33,7 @@ from chalicelib.support.domain import (
     ThreadView,
     counter_deltas,
 )
+from chalicelib.support.ports import ThreadWrite
 
 # Ids are ULIDs: anything longer is not one of ours (and could exceed DynamoDB's key size).
 MAX_ID_LENGTH = 64
@@ -221,24 +221,6 @@ def _label(pk: str, sk: str) -> str:
         if pk.startswith(prefix):
             return name
     return "contact" if pk == keys.CONFIG else "other"
-
-
-# -- writes ------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ThreadWrite:
-    """One change to a thread, all in one TransactWriteItems: the thread (created, or version-
-    checked), new messages and events, Message-IDs registered to it (conditional: a Message-ID
-    already known cancels the write — that is the dedupe), the subject tag of a new thread, the
-    contact's counters and the day's statistics."""
-
-    before: Thread | None
-    after: Thread
-    messages: tuple[Message, ...] = ()
-    events: tuple[ThreadEvent, ...] = ()
-    message_ids: tuple[str, ...] = ()
-    stats_day: date | None = None
-    stats: DayStats = field(default_factory=DayStats)
-    new_thread_for_contact: bool = False
 
 
 class DynamoThreadRepository:

@@ -32,8 +32,8 @@ from chalicelib.support.domain import (
     ThreadStatus,
     ThreadView,
 )
+from chalicelib.support.ports import ThreadRepository, ThreadWrite
 from chalicelib.support.reply_tokens import ReplyTokens
-from chalicelib.support.repository import DynamoThreadRepository, ThreadWrite
 from chalicelib.support.schemas import ForwardRequest, ListThreadsParams, ReplyRequest
 
 # A thread write that loses a race (a second message, a status change) is redone this many times.
@@ -78,7 +78,7 @@ class Statistics:
 class ThreadService:
     def __init__(
         self,
-        threads: DynamoThreadRepository,
+        threads: ThreadRepository,
         customers: CustomerRepository,
         employees: EmployeeRepository,
         config: ConfigService,

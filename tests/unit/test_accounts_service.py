@@ -21,12 +21,12 @@ from chalicelib.customers.service import CustomerService
 from chalicelib.mail.domain import OutboundMail
 from chalicelib.mail.notifications import Notifier
 from chalicelib.mail.rendering import render
-from chalicelib.mail.repository import MemorySentMailLog, OutboxMailer
+from chalicelib.mail.repository import OutboxMailer
 from chalicelib.shop.service import ConfigService
 from chalicelib.throttle.service import LoginThrottle, Throttle
 from tests.factories import FixedClock, sequential_ids
 from tests.fakes.customers import MemoryCustomerRepository, MemoryResetRequestQueue
-from tests.fakes.mail import MemoryMailer
+from tests.fakes.mail import MemoryMailer, MemorySentMailLog
 from tests.fakes.shop import MemoryConfigRepository
 from tests.fakes.throttle import MemoryThrottleRepository
 

@@ -14,13 +14,12 @@ from chalicelib.core.errors import InvalidTokenError, NotFoundError
 from chalicelib.customers.schemas import CreateCustomerRequest
 from chalicelib.customers.service import CustomerService
 from chalicelib.mail.notifications import Notifier
-from chalicelib.mail.repository import MemorySentMailLog
 from chalicelib.privacy.consents import ConsentService
 from chalicelib.privacy.unsubscribe_tokens import UnsubscribeTokens, email_hash
 from chalicelib.shop.service import ConfigService
 from tests.factories import FixedClock, sequential_ids
 from tests.fakes.customers import MemoryCustomerRepository
-from tests.fakes.mail import MemoryMailer
+from tests.fakes.mail import MemoryMailer, MemorySentMailLog
 from tests.fakes.privacy import MemorySuppressionRepository
 from tests.fakes.shop import MemoryConfigRepository
 

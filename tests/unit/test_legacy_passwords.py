@@ -20,13 +20,12 @@ from chalicelib.imports import passwords as import_passwords
 from chalicelib.imports.domain import ImportOptions, PasswordPolicy
 from chalicelib.imports.service import ImportService
 from chalicelib.mail.notifications import Notifier
-from chalicelib.mail.repository import MemorySentMailLog
 from chalicelib.throttle.service import LoginThrottle, Throttle
 from tests.factories import sequential_ids
 from tests.fakes.customers import MemoryCustomerRepository, MemoryResetRequestQueue
 from tests.fakes.files import MemoryFileStore
 from tests.fakes.imports import MemoryImportRepository
-from tests.fakes.mail import MemoryMailer
+from tests.fakes.mail import MemoryMailer, MemorySentMailLog
 from tests.fakes.throttle import MemoryThrottleRepository
 from tests.unit.test_import_service import import_parts
 
