@@ -17,6 +17,7 @@ from chalicelib.models import keys
 from chalicelib.models.errors import TransactionCancelledError
 from chalicelib.models.paging import Page
 from chalicelib.support.domain import (
+    COUNTERS,
     DayStats,
     MailboxState,
     Message,
@@ -103,8 +104,8 @@ class MemoryThreadRepository:
                 failed.add("thread")
         elif current is None or current.version != change.before.version:
             failed.add("thread")
-        sort_keys = [keys.message_sk(iso(m.received_at), m.id) for m in change.messages]
-        if any(sk in self.messages.get(m.thread_id, {}) for sk, m in zip(sort_keys, change.messages)):
+        new_messages = [(keys.message_sk(iso(m.received_at), m.id), m) for m in change.messages]
+        if any(sk in self.messages.get(m.thread_id, {}) for sk, m in new_messages):
             failed.add("message")
         hashes = [message_id_hash(m) for m in dict.fromkeys(change.message_ids)]
         if any(h in self.message_ids for h in hashes):
@@ -122,17 +123,19 @@ class MemoryThreadRepository:
 
         version = (change.before.version if change.before else 0) + 1
         self.threads[after.id] = stored(dataclasses.replace(after, version=version))
-        for sk, message in zip(sort_keys, change.messages):
+        for sk, message in new_messages:
             self.messages.setdefault(message.thread_id, {})[sk] = stored(message)
         for event in change.events:
-            self.events.setdefault(event.thread_id, {})[keys.event_sk(iso(event.at), event.id)] = stored(event)
+            self.events.setdefault(event.thread_id, {})[keys.event_sk(iso(event.at), event.id)] = stored(
+                event
+            )
         for digest in hashes:
             self.message_ids[digest] = after.id
         if new_tag:
             self.tags[after.tag] = after.id
         if touches_contact and self.config is not None:
             entry = self.config.entries[contact_key]
-            counters = dict(entry.counters)
+            counters = {name: entry.counters.get(name, 0) for name in COUNTERS}
             for name, delta in deltas.items():
                 counters[name] = counters.get(name, 0) + delta
             count = entry.count + int(change.new_thread_for_contact)
