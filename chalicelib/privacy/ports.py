@@ -75,7 +75,8 @@ class PrivacyRepository(SuppressionRepository, Protocol):
 
     def anonymise_thread(self, thread_id: str) -> int:
         """Replace the thread's e-mail, subject, message bodies, senders and attachment lists with
-        placeholders; returns items written (0 the second time). Raises: ConflictError."""
+        placeholders; returns items written (a second run rewrites only the version-checked thread
+        item). Raises: ConflictError (the thread changed meanwhile; run the step again)."""
 
     def thread_raw_keys(self, thread_id: str) -> list[str]:
         """The raw-mail objects the thread's messages were received as."""
