@@ -110,8 +110,9 @@ chromium:
 run: $(STAMP) web
 	$(BIN)/python -m devtools.local_stack
 
-## make test — ruff (lint + format check), mypy strict on chalicelib/, the web UI's typecheck and
-## Vitest tests, the whole pytest suite (including the end-to-end UI tests in headless Chromium).
+## make test — ruff (lint + format check), mypy strict (chalicelib/, app.py, devtools/, tests/fakes/),
+## the web UI's typecheck and Vitest tests, the whole pytest suite (including the end-to-end UI tests
+## in headless Chromium).
 test: $(STAMP) lint typecheck web-test unit
 
 lint: $(STAMP)

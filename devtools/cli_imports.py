@@ -350,9 +350,18 @@ def _follow_with_bar(services: Any, import_id: str, size: int, stalled: _Stall) 
     )
     started = time.monotonic()
     deadline = started + FOLLOW_TIMEOUT_SECONDS
-    fields = {"status": "pending", "rows": 0, "created": 0, "updated": 0, "warnings": 0, "errors": 0}
     with Progress(*columns, transient=False) as progress:
-        task = progress.add_task("import", total=max(size, 1), rate="0", **fields)
+        task = progress.add_task(
+            "import",
+            total=max(size, 1),
+            status="pending",
+            rows=0,
+            created=0,
+            updated=0,
+            warnings=0,
+            errors=0,
+            rate="0",
+        )
         while True:
             job = services.get(import_id)
             rate, _ = _rates(job, started)
