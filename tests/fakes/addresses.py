@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 from chalicelib.addresses.domain import Address, AddressFilters
+from chalicelib.addresses.ports import AddressRepository
 from chalicelib.addresses.repository import address_matches, plan_address_query
 from chalicelib.addresses.repository import order_key as address_order_key
 from chalicelib.core.errors import (
@@ -61,3 +62,9 @@ class MemoryAddressRepository:
         page = rows[:limit]
         more = len(rows) > limit
         return Page(page, {"after": address_order_key(page[-1], plan)} if more and page else None)
+
+
+# mypy checks the fake against its port: a method the port gains fails here until the fake has it
+# (tests/unit/test_fakes_conform.py makes sure every fake in tests/fakes/ has such a check).
+def _port_check(fake: MemoryAddressRepository) -> AddressRepository:
+    return fake

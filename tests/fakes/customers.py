@@ -31,6 +31,7 @@ from chalicelib.customers.domain import (
     ResetRequest,
     TokenScope,
 )
+from chalicelib.customers.ports import CustomerRepository, ResetRequestQueue
 from chalicelib.customers.query_plan import matches, order_key, plan_customer_query
 from chalicelib.customers.repository import apply_one_by_one
 from chalicelib.models import keys
@@ -298,3 +299,13 @@ class MemoryResetRequestQueue:
 
     def delete(self, request: ResetRequest) -> None:
         self.items.pop(request.id, None)
+
+
+# mypy checks the fake against its port: a method the port gains fails here until the fake has it
+# (tests/unit/test_fakes_conform.py makes sure every fake in tests/fakes/ has such a check).
+def _port_check_customers(fake: MemoryCustomerRepository) -> CustomerRepository:
+    return fake
+
+
+def _port_check_reset_requests(fake: MemoryResetRequestQueue) -> ResetRequestQueue:
+    return fake

@@ -4,6 +4,7 @@ no table). The log runs the same contract tests as mail.repository's DynamoSentM
 from __future__ import annotations
 
 from chalicelib.mail.domain import OutboundMail
+from chalicelib.mail.ports import Mailer, SentMailLog
 
 
 class MemoryMailer:
@@ -27,3 +28,13 @@ class MemorySentMailLog:
 
     def release(self, event_key: str) -> None:
         self.keys.discard(event_key)
+
+
+# mypy checks each fake against its port: a method the port gains fails here until the fake has it
+# (tests/unit/test_fakes_conform.py makes sure every fake in tests/fakes/ has such a check).
+def _port_check_mailer(fake: MemoryMailer) -> Mailer:
+    return fake
+
+
+def _port_check_sent_log(fake: MemorySentMailLog) -> SentMailLog:
+    return fake

@@ -14,6 +14,7 @@ from chalicelib.core.text import normalise_email
 from chalicelib.customers.domain import TOKEN_SCOPES, TokenScope
 from chalicelib.models import keys
 from chalicelib.privacy.domain import OPEN_ORDER_STATUSES, ErasureJob
+from chalicelib.privacy.ports import PrivacyRepository, SuppressionRepository
 from chalicelib.privacy.repository import ERASED, ERASED_EMAIL, anonymous_address
 from tests.fakes.customers import MemoryCustomerRepository
 from tests.fakes.support import MemoryThreadRepository, listed_key, stored
@@ -276,3 +277,13 @@ class MemoryPrivacyRepository(MemorySuppressionRepository):
                 del book.addresses[address_id]
                 deleted += 1
         return deleted
+
+
+# mypy checks each fake against its port: a method the port gains fails here until the fake has it
+# (tests/unit/test_fakes_conform.py makes sure every fake in tests/fakes/ has such a check).
+def _port_check_suppressions(fake: MemorySuppressionRepository) -> SuppressionRepository:
+    return fake
+
+
+def _port_check_privacy(fake: MemoryPrivacyRepository) -> PrivacyRepository:
+    return fake

@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 from chalicelib.shop.domain import ConfigEntry, ConfigKind, DeleteOutcome, ShopConfig
+from chalicelib.shop.ports import ConfigRepository
 
 
 class MemoryConfigRepository:
@@ -43,3 +44,9 @@ class MemoryConfigRepository:
     def adjust_count(self, kind: ConfigKind, entry_id: str, delta: int) -> None:
         entry = self.entries[(kind, entry_id)]
         self.entries[(kind, entry_id)] = replace(entry, count=entry.count + delta)
+
+
+# mypy checks the fake against its port: a method the port gains fails here until the fake has it
+# (tests/unit/test_fakes_conform.py makes sure every fake in tests/fakes/ has such a check).
+def _port_check(fake: MemoryConfigRepository) -> ConfigRepository:
+    return fake

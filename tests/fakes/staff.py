@@ -13,6 +13,7 @@ from chalicelib.core.errors import (
 from chalicelib.core.text import normalise_email
 from chalicelib.models.paging import Page
 from chalicelib.staff.domain import Employee
+from chalicelib.staff.ports import EmployeeRepository
 
 
 class MemoryEmployeeRepository:
@@ -60,3 +61,9 @@ class MemoryEmployeeRepository:
 
     def count(self) -> int:
         return len(self.employees)
+
+
+# mypy checks the fake against its port: a method the port gains fails here until the fake has it
+# (tests/unit/test_fakes_conform.py makes sure every fake in tests/fakes/ has such a check).
+def _port_check(fake: MemoryEmployeeRepository) -> EmployeeRepository:
+    return fake

@@ -6,6 +6,8 @@ import itertools
 import threading
 from datetime import datetime
 
+from chalicelib.throttle.ports import ThrottleRepository
+
 
 class MemoryThrottleRepository:
     def __init__(self) -> None:
@@ -23,3 +25,9 @@ class MemoryThrottleRepository:
         with self._lock:
             self.counts[key] = self.counts.get(key, 0) + amount
             return self.counts[key]
+
+
+# mypy checks the fake against its port: a method the port gains fails here until the fake has it
+# (tests/unit/test_fakes_conform.py makes sure every fake in tests/fakes/ has such a check).
+def _port_check(fake: MemoryThrottleRepository) -> ThrottleRepository:
+    return fake
