@@ -210,16 +210,13 @@ def plan_customer_query(query: CustomerQuery) -> Plan:
                     residual=_without(filters, name),
                 )
             if not sort_given:
-                key_range, covered = _key_condition(filters, index)
-                return Plan(
-                    source="index",
-                    index=index,
-                    partition=keys.CUSTOMERS,
-                    key_range=key_range,
-                    descending=query.descending,
-                    residual=_without(filters, *covered),
-                )
-    index = SORT_INDEX[query.sort]
+                return _customers_partition(filters, index, query.descending)
+    return _customers_partition(filters, SORT_INDEX[query.sort], descending)
+
+
+def _customers_partition(filters: CustomerFilters, index: int, descending: bool) -> Plan:
+    """Every profile in the CUSTOMERS partition of a sort index, narrowed by the filter that is
+    a key condition on that index; the other filters are checked row by row."""
     key_range, covered = _key_condition(filters, index)
     return Plan(
         source="index",
