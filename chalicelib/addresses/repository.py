@@ -9,7 +9,7 @@ from chalicelib.addresses.domain import Address, AddressFilters, owner_of
 from chalicelib.core.errors import ConflictError, NotFoundError
 from chalicelib.core.text import fold
 from chalicelib.models import keys
-from chalicelib.models.base import TableRecord, index_by_number
+from chalicelib.models.base import TableRecord, index_by_number, set_index_keys
 from chalicelib.models.customers import AddressRecord
 from chalicelib.models.errors import conditional, dynamo_errors, to_low_level
 from chalicelib.models.mapping import RecordMapping
@@ -90,9 +90,7 @@ _ADDRESS = RecordMapping(Address, AddressRecord, renames={"id": "address_id"})
 
 def _to_record(address: Address) -> AddressRecord:
     record = _ADDRESS.to_record(address, keys.customer_pk(address.customer_id), keys.address_sk(address.id))
-    for number, (partition, sort) in address_index_keys(address).items():
-        setattr(record, f"gsi{number}pk", partition)
-        setattr(record, f"gsi{number}sk", sort)
+    set_index_keys(record, address_index_keys(address))
     return record
 
 

@@ -9,6 +9,7 @@ from chalicelib.core.text import normalise_email
 from chalicelib.customers.domain import Customer
 from chalicelib.customers.query_plan import index_partitions, index_sort_keys
 from chalicelib.models import keys
+from chalicelib.models.base import set_index_keys
 from chalicelib.models.customers import CustomerRecord
 from chalicelib.models.mapping import RecordMapping, from_document, to_document
 from chalicelib.privacy.domain import Consent, ImportRow
@@ -74,9 +75,7 @@ def to_record(customer: Customer) -> CustomerRecord:
         import_rows=[import_row_to_json(r) for r in customer.import_rows] or None,
     )
     partitions, sort_keys = index_partitions(customer), index_sort_keys(customer)
-    for number in partitions:
-        setattr(record, f"gsi{number}pk", partitions[number])
-        setattr(record, f"gsi{number}sk", sort_keys[number])
+    set_index_keys(record, {number: (partitions[number], sort_keys[number]) for number in partitions})
     return record
 
 

@@ -6,6 +6,7 @@ Index roles are documented in docs/keys.md and in each entity's `Key design:` do
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pynamodb.attributes import (
@@ -93,3 +94,12 @@ class TableRecord(Model):
 def index_by_number(number: int) -> GlobalSecondaryIndex[Any]:
     index: GlobalSecondaryIndex[Any] = getattr(TableRecord, f"gsi{number}")
     return index
+
+
+def set_index_keys(record: TableRecord, pairs: Mapping[int, tuple[str, str] | None]) -> None:
+    """Write an item's GSI<n>PK/GSI<n>SK from `{n: (partition, sort)}`; an index whose pair is
+    None is left unset, so the item stays out of that (sparse) index."""
+    for number, pair in pairs.items():
+        if pair is not None:
+            setattr(record, f"gsi{number}pk", pair[0])
+            setattr(record, f"gsi{number}sk", pair[1])
