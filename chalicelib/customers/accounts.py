@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import TypeGuard
 
 from chalicelib.core.clock import Clock, IdFactory, new_id, utc_now
 from chalicelib.core.errors import (
@@ -88,6 +89,12 @@ class Session:
     customer: Customer
     token: str | None
     expires_at: datetime | None
+
+
+def _has_open_account(customer: Customer | None) -> TypeGuard[Customer]:
+    """Password mail (reset links, import invitations) goes only to an account that can sign
+    in: not to a guest, nor to a disabled account."""
+    return customer is not None and not customer.is_guest and customer.status != "disabled"
 
 
 class AccountService:
@@ -345,6 +352,19 @@ class AccountService:
         base = self._config.settings().storefront_url.rstrip("/")
         return f"{base}/password/reset?token={secret}", hashed
 
+    def _mail_set_password_link(
+        self, customer: Customer, template: str, event_key: str | None = None
+    ) -> None:
+        """Mail a new set-password link once per `event_key` (by default the link's own token:
+        every link a mail of its own)."""
+        link, hashed = self._issue_link(customer, "set_password", self._set_password_ttl)
+        self._notifier.send_to_customer(
+            event_key or f"set-password:{hashed}",
+            customer,
+            template,
+            {"link": link, "valid_days": self._set_password_ttl.days},
+        )
+
     def forgot_password(self, email: str) -> None:
         """Always succeeds (no account enumeration): queues the request for `send_queued_resets`.
 
@@ -386,7 +406,7 @@ class AccountService:
 
     def _send_reset(self, request: ResetRequest) -> None:
         customer = self._repository.get_by_email(request.email)
-        if customer is None or customer.is_guest or customer.status == "disabled":
+        if not _has_open_account(customer):
             return
         link, _ = self._issue_link(customer, "reset", self._reset_ttl)
         self._notifier.send_to_customer(
@@ -443,13 +463,7 @@ class AccountService:
         customer = self._customers.get(customer_id)
         if not customer.is_guest:
             raise ConflictError("This customer already has an account.")
-        link, hashed = self._issue_link(customer, "set_password", self._set_password_ttl)
-        self._notifier.send_to_customer(
-            f"set-password:{hashed}",
-            customer,
-            "set_password",
-            {"link": link, "valid_days": self._set_password_ttl.days},
-        )
+        self._mail_set_password_link(customer, "set_password")
         logger.info("set-password link mailed to a guest", customer_id=customer_id)
         return customer
 
@@ -466,17 +480,11 @@ class AccountService:
             if remaining_ms() < _RESET_SAFETY_MS:
                 return customer_ids[position:]
             customer = self._repository.get(customer_id)
-            if customer is None or customer.is_guest or customer.status == "disabled":
+            if not _has_open_account(customer):
                 continue
             if customer.password_hash is not None:
                 continue
-            link, _ = self._issue_link(customer, "set_password", self._set_password_ttl)
-            self._notifier.send_to_customer(
-                f"import-invite:{customer.id}",
-                customer,
-                "import_invitation",
-                {"link": link, "valid_days": self._set_password_ttl.days},
-            )
+            self._mail_set_password_link(customer, "import_invitation", f"import-invite:{customer.id}")
         return []
 
     # -- own profile ---------------------------------------------------------------------------
