@@ -11,7 +11,7 @@ from chalicelib.core.text import fold
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord, index_by_number, set_index_keys
 from chalicelib.models.customers import AddressRecord
-from chalicelib.models.errors import conditional, dynamo_errors, to_low_level
+from chalicelib.models.errors import conditional, dynamo_errors, save_at_version, to_low_level
 from chalicelib.models.mapping import RecordMapping
 from chalicelib.models.paging import Page, read_page
 
@@ -117,11 +117,7 @@ class DynamoAddressRepository:
         return from_address_record(record)
 
     def update(self, before: Address, after: Address) -> None:
-        record = _to_record(after)
-        record.version = before.version
-        with dynamo_errors(), conditional() as outcome:
-            record.save(condition=AddressRecord.pk.exists())
-        if not outcome.passed:
+        if not save_at_version(_to_record(after), before.version, AddressRecord.pk.exists()):
             if self.get(before.id) is None:
                 raise NotFoundError("Address not found.")
             raise ConflictError("The address was changed by someone else; reload and try again.")

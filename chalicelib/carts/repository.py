@@ -19,7 +19,13 @@ from chalicelib.models import keys
 from chalicelib.models.base import TableRecord, index_by_number
 from chalicelib.models.carts import CartRecord, OrderRecord, VoucherRecord
 from chalicelib.models.customers import AddressRecord
-from chalicelib.models.errors import TransactionCancelledError, conditional, dynamo_errors, run_transaction
+from chalicelib.models.errors import (
+    TransactionCancelledError,
+    conditional,
+    dynamo_errors,
+    run_transaction,
+    save_at_version,
+)
 from chalicelib.models.paging import MAX_ITEMS_READ_PER_PAGE, Page, index_page
 
 # Ids are ULIDs: anything longer is not one of ours (and could exceed DynamoDB's key size).
@@ -353,11 +359,7 @@ class DynamoCartRepository:
 
     def save(self, before: Cart, after: Cart) -> bool:
         """Write `after` if the cart is still at `before`'s version. Returns False if it is not."""
-        record = to_cart_record(after)
-        record.version = before.version
-        with dynamo_errors(), conditional() as outcome:
-            record.save(condition=CartRecord.pk.exists())
-        return outcome.passed
+        return save_at_version(to_cart_record(after), before.version, CartRecord.pk.exists())
 
     def delete_abandoned(self, cart: Cart) -> bool:
         record = to_cart_record(cart)

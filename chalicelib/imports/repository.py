@@ -21,7 +21,7 @@ from chalicelib.imports.domain import (
 )
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord
-from chalicelib.models.errors import conditional, dynamo_errors, from_low_level, to_low_level
+from chalicelib.models.errors import conditional, dynamo_errors, from_low_level, save_at_version, to_low_level
 from chalicelib.models.imports import (
     ExportJobRecord,
     ImportErrorRecord,
@@ -202,11 +202,7 @@ class DynamoImportRepository:
 
     def save(self, before: ImportJob, after: ImportJob) -> ImportJob:
         """Version-checked: a job advanced by someone else raises ConflictError."""
-        record = _job_record(after)
-        record.version = before.version
-        with dynamo_errors(), conditional() as outcome:
-            record.save(condition=ImportJobRecord.pk.exists())
-        if not outcome.passed:
+        if not save_at_version(_job_record(after), before.version, ImportJobRecord.pk.exists()):
             raise ConflictError("The import job was changed by another run.")
         return replace(after, version=before.version + 1)
 
@@ -316,11 +312,7 @@ class DynamoImportRepository:
 
     def save_mapping(self, before: ImportMapping, after: ImportMapping) -> ImportMapping:
         """Version-checked. Raises: ConflictError (changed or deleted meanwhile)."""
-        record = _mapping_record(after)
-        record.version = before.version
-        with dynamo_errors(), conditional() as outcome:
-            record.save(condition=ImportMappingRecord.pk.exists())
-        if not outcome.passed:
+        if not save_at_version(_mapping_record(after), before.version, ImportMappingRecord.pk.exists()):
             raise ConflictError("The mapping was changed at the same time; try again.")
         return replace(after, version=before.version + 1)
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.errors import ConflictError, ServiceUnavailableError
@@ -133,6 +134,24 @@ def conditional() -> Iterator[ConditionOutcome]:
         if error.cause_response_code != "ConditionalCheckFailedException":
             raise
         outcome.passed = False
+
+
+class VersionedRecord(Protocol):
+    """A record that declares `version = VersionAttribute()`."""
+
+    version: int | None
+
+    def save(self, condition: Condition | None = None, *, add_version_condition: bool = True) -> Any: ...
+
+
+def save_at_version(record: VersionedRecord, version: int, condition: Condition | None = None) -> bool:
+    """Save `record` only if the stored item is still at `version` (and `condition` holds):
+    PynamoDB adds the version check to the write and bumps the stored version. Returns False
+    when another write got there first (or the condition failed)."""
+    record.version = version
+    with dynamo_errors(), conditional() as outcome:
+        record.save(condition=condition)
+    return outcome.passed
 
 
 def to_low_level(position: dict[str, Any]) -> dict[str, dict[str, str]]:

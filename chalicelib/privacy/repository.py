@@ -28,7 +28,7 @@ from chalicelib.models.customers import (
     GuestConsentRecord,
     SuppressionRecord,
 )
-from chalicelib.models.errors import conditional, dynamo_errors
+from chalicelib.models.errors import conditional, dynamo_errors, save_at_version
 from chalicelib.models.support import MessageRecord, ThreadEventRecord, ThreadRecord
 from chalicelib.privacy.domain import OPEN_ORDER_STATUSES, ErasureJob
 from chalicelib.support.domain import Message
@@ -169,11 +169,7 @@ class DynamoPrivacyRepository:
 
     def save_job(self, before: ErasureJob, after: ErasureJob) -> ErasureJob:
         """Version-checked checkpoint. Raises: ConflictError (another run moved the job on)."""
-        record = _job_record(after)
-        record.version = before.version
-        with dynamo_errors(), conditional() as outcome:
-            record.save()
-        if not outcome.passed:
+        if not save_at_version(_job_record(after), before.version):
             raise ConflictError("The erasure was moved on by another run.")
         return replace(after, version=before.version + 1)
 
