@@ -179,16 +179,16 @@ def build_container(
     )
     ttl = timedelta(minutes=settings.token_ttl_minutes)
     signer = TokenSigner(secret, ttl)
-    throttle = Throttle(
-        throttles or DynamoThrottleRepository(),
-        max_failures=settings.login_max_failures,
-        window=timedelta(seconds=settings.login_window_seconds),
-        clock=clock,
-    )
+    throttle_repository = throttles or DynamoThrottleRepository()
+
+    def failure_throttle(max_failures: int, window: timedelta) -> Throttle:
+        return Throttle(throttle_repository, max_failures=max_failures, window=window, clock=clock)
+
+    throttle = failure_throttle(settings.login_max_failures, timedelta(seconds=settings.login_window_seconds))
 
     def login_throttle(scope: str) -> LoginThrottle:
         return LoginThrottle(
-            throttles or DynamoThrottleRepository(),
+            throttle_repository,
             scope=scope,
             pair_max=settings.login_max_failures,
             ip_max=settings.login_max_failures_per_ip,
@@ -215,12 +215,7 @@ def build_container(
         clock,
         ids,
     )
-    contact_throttle = Throttle(
-        throttles or DynamoThrottleRepository(),
-        max_failures=CONTACT_MESSAGES_PER_WINDOW,
-        window=CONTACT_WINDOW,
-        clock=clock,
-    )
+    contact_throttle = failure_throttle(CONTACT_MESSAGES_PER_WINDOW, CONTACT_WINDOW)
     contact_form = ContactFormService(
         threads,
         thread_repository,
@@ -254,18 +249,8 @@ def build_container(
         cursors,
         clock,
         ids,
-        reminder_throttle=Throttle(
-            throttles or DynamoThrottleRepository(),
-            max_failures=REMINDER_CARTS_PER_ADDRESS,
-            window=REMINDER_CARTS_WINDOW,
-            clock=clock,
-        ),
-        reminder_ip_throttle=Throttle(
-            throttles or DynamoThrottleRepository(),
-            max_failures=REMINDER_CARTS_PER_IP,
-            window=REMINDER_CARTS_WINDOW,
-            clock=clock,
-        ),
+        reminder_throttle=failure_throttle(REMINDER_CARTS_PER_ADDRESS, REMINDER_CARTS_WINDOW),
+        reminder_ip_throttle=failure_throttle(REMINDER_CARTS_PER_IP, REMINDER_CARTS_WINDOW),
         opt_in=reminder_opt_in,
     )
     mailboxes = mailbox_store or DynamoMailboxRepository()
