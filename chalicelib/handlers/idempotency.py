@@ -15,20 +15,18 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyValidationError,
 )
-from chalice.app import Response
+from chalice.app import Request, Response
 
 from chalicelib.core.errors import ConflictError, InvalidInputError, NotFoundError
 from chalicelib.handlers.idempotency_store import persistence_layer
-
-if TYPE_CHECKING:
-    from chalicelib.handlers.http import Call
+from chalicelib.staff.domain import Principal
 
 _MAX_KEY_LENGTH = 255
 # The response fields a record may keep: ids only, never names, e-mails, texts or tokens.
@@ -86,6 +84,20 @@ def _config(lambda_context: Any) -> IdempotencyConfig:
         # Lets Powertools expire an in-progress record when the Lambda times out mid-request.
         config.register_lambda_context(lambda_context)
     return config
+
+
+class Call(Protocol):
+    """What a replay reads of the request: http.Call has it (naming http.Call here would make the two
+    modules import each other, and http.py runs every route through replay_or_run)."""
+
+    @property
+    def principal(self) -> Principal | None: ...
+    @property
+    def request(self) -> Request: ...
+    @property
+    def source_ip(self) -> str: ...
+    @property
+    def lambda_context(self) -> Any: ...
 
 
 def _caller(call: Call) -> str:

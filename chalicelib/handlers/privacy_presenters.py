@@ -9,7 +9,8 @@ from chalicelib.customers.domain import PendingRegistration
 from chalicelib.handlers.cart_presenters import cart_summary, order_response
 from chalicelib.handlers.presenters import address_response, customer_response
 from chalicelib.handlers.thread_presenters import _event, message_response, thread_response
-from chalicelib.privacy.domain import CONSENT_CHANNELS, Consent, ErasureJob, PersonalData
+from chalicelib.privacy.domain import CONSENT_CHANNELS, Consent, ErasureJob
+from chalicelib.privacy.export import PersonalData
 from chalicelib.privacy.schemas import ConsentResponse, ConsentsResponse, ErasureResponse, ImportRowResponse
 
 

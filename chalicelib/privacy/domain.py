@@ -1,15 +1,14 @@
-"""Privacy: consent per channel (with its history), import provenance, erasure jobs."""
+"""Privacy: consent per channel (with its history), import provenance, erasure jobs.
+
+The customers feature's types hold consents and import rows, so this module imports no other feature
+(the export's shape, which holds every feature's types, is in export.py).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
-
-if TYPE_CHECKING:
-    from chalicelib.carts.domain import Cart, Order, Voucher
-    from chalicelib.customers.domain import CustomerView, PendingRegistration
-    from chalicelib.support.domain import ThreadView
+from typing import Literal
 
 ConsentChannel = Literal["email_marketing", "partner_offers", "cart_reminders"]
 CONSENT_CHANNELS: tuple[ConsentChannel, ...] = ("email_marketing", "partner_offers", "cart_reminders")
@@ -127,34 +126,3 @@ class ErasureJob:
 
 def step_after(step: ErasureStep) -> ErasureStep:
     return ERASURE_STEPS[min(ERASURE_STEPS.index(step) + 1, len(ERASURE_STEPS) - 1)]
-
-
-StoredFileKind = Literal["raw_mail", "unprocessed_mail", "import_source", "import_report"]
-
-
-@dataclass(frozen=True)
-class StoredFile:
-    """A copy in the bucket that holds something about the customer (named by its record, never
-    by its content): the raw mail of a thread message, kept unprocessed mail from their address,
-    the file or error report of an import that touched them."""
-
-    kind: StoredFileKind
-    ref: str  # "<thread id>/<message id>", the unprocessed mail id, or the import id
-
-
-@dataclass(frozen=True)
-class PersonalData:
-    """Everything held about one customer (the personal-data export)."""
-
-    view: CustomerView
-    exported_at: datetime
-    consent_history: tuple[Consent, ...]
-    carts: tuple[Cart, ...]
-    orders: tuple[Order, ...]
-    vouchers: tuple[Voucher, ...]
-    threads: tuple[ThreadView, ...]
-    open_links: tuple[tuple[str, datetime], ...] = ()  # (purpose, valid until) of unused links
-    erasure: ErasureJob | None = None
-    guest_consents: tuple[tuple[str, str, str], ...] = ()  # (channel, source, at) by the e-mail
-    stored_files: tuple[StoredFile, ...] = ()
-    pending_registration: PendingRegistration | None = None  # waiting for its e-mail link

@@ -11,7 +11,8 @@ from chalicelib.core.text import normalise_email
 from chalicelib.customers.ports import CustomerRepository
 from chalicelib.imports.domain import FINISHED
 from chalicelib.imports.ports import ImportRepository
-from chalicelib.privacy.domain import ImportRow, PersonalData, StoredFile
+from chalicelib.privacy.domain import ImportRow
+from chalicelib.privacy.export import PersonalData, StoredFile
 from chalicelib.privacy.ports import PrivacyRepository
 from chalicelib.privacy.unsubscribe_tokens import email_hash
 from chalicelib.support.domain import ThreadView
