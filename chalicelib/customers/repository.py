@@ -56,7 +56,6 @@ from chalicelib.models.errors import dynamo_errors, from_low_level, run_transact
 from chalicelib.models.paging import MAX_ITEMS_READ_PER_PAGE, Page, read_page
 from chalicelib.models.shop import ConfigRecord
 from chalicelib.privacy.domain import Consent, consent_changes
-from chalicelib.shop.repository import DynamoConfigRepository
 
 _CONNECTIONS_KEPT = 10
 _CONNECTION_TTL = timedelta(days=400)
@@ -298,7 +297,12 @@ class DynamoCustomerRepository:
                 )
 
     def _missing_group(self, group_ids: tuple[str, ...]) -> Exception | None:
-        known = {e.id for e in DynamoConfigRepository().load().of("GROUP")}
+        # The group items whose counters _counter_writes moves, read by key: the shop's configuration
+        # is the shop feature's, so this reads only the items the failed transaction conditioned on.
+        by_key = {keys.config_sk("GROUP", g): g for g in group_ids}
+        with dynamo_errors():
+            found = ConfigRecord.batch_get([(keys.CONFIG, sk) for sk in sorted(by_key)])
+            known = {by_key[record.sk] for record in found}
         missing = [g for g in group_ids if g not in known]
         if missing:
             return InvalidInputError("The customer is not valid.", {"group_ids": "unknown group"})

@@ -293,6 +293,10 @@ def test_member_counters_follow_every_change(
         repository.create(make(3, group_ids=("nope",)))
     assert repository.get(make(3).id) is None
     assert member_counts(configuration) == {"customer": 0, "guest": 0, "vip": 1}
+    current = replace(stored, group_ids=("vip",), default_group_id="vip", version=2)
+    with pytest.raises(InvalidInputError):  # the update's transaction fails on the missing group too
+        repository.update(current, replace(current, group_ids=("vip", "nope")))
+    assert member_counts(configuration) == {"customer": 0, "guest": 0, "vip": 1}
 
 
 def test_interleaved_membership_changes_keep_counters_exact(
