@@ -95,7 +95,8 @@ def seed(rng: random.Random) -> list[str]:
     from chalicelib.core.text import normalise_email
     from chalicelib.customers.domain import Connection, Customer
     from chalicelib.customers.mapping import to_record
-    from chalicelib.customers.repository import DynamoCustomerRepository, _membership
+    from chalicelib.customers.repository import DynamoCustomerRepository
+    from chalicelib.customers.write_items import membership_record
     from chalicelib.models import keys
     from chalicelib.models.base import TableRecord
     from chalicelib.models.customers import EmailRecord
@@ -141,7 +142,7 @@ def seed(rng: random.Random) -> list[str]:
                 )
             )
             for group_id in groups:
-                batch.save(_membership(customer, group_id))
+                batch.save(membership_record(customer, group_id))
             ids.append(customer.id)
     from chalicelib.addresses.domain import Address, address_id
     from chalicelib.addresses.repository import _to_record as address_record

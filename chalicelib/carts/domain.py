@@ -13,6 +13,8 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
+from chalicelib.customers.domain import Customer
+
 CartStatus = Literal["open", "abandoned", "ordered"]
 CART_STATUSES: tuple[CartStatus, ...] = ("open", "abandoned", "ordered")
 OrderStatus = Literal["pending", "processing", "shipped", "delivered", "cancelled", "refunded"]
@@ -195,3 +197,17 @@ class CartFilters:
 class OrderFilters:
     customer_id: str | None = None
     status: OrderStatus | None = None
+
+
+@dataclass(frozen=True)
+class CheckoutWrite:
+    """Everything one checkout changes, written in one TransactWriteItems."""
+
+    cart_before: Cart
+    cart_after: Cart
+    order: Order
+    customer_before: Customer | None  # None: a guest customer created by this checkout
+    customer_after: Customer
+    address_ids: tuple[str, ...] = ()
+    voucher_code: str | None = None
+    now: datetime | None = None

@@ -6,7 +6,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from chalicelib.carts.domain import NOT_SPENT, TRANSITIONS, Order, OrderFilters, StatusChange, money_text
-from chalicelib.carts.repository import DynamoOrderRepository
+from chalicelib.carts.ports import OrderRepository
 from chalicelib.carts.schemas import ListOrdersParams, OrderStatusRequest
 from chalicelib.core.clock import Clock, utc_now
 from chalicelib.core.cursors import CursorCodec
@@ -58,7 +58,7 @@ def spent_delta(before: Order, after: Order) -> Decimal:
 class OrderService:
     def __init__(
         self,
-        orders: DynamoOrderRepository,
+        orders: OrderRepository,
         customers: CustomerRepository,
         config: ConfigService,
         notifier: Notifier,

@@ -10,15 +10,24 @@ from typing import Any
 
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.carts.domain import Cart, CartFilters, CartLine, Order, OrderFilters, StatusChange, Voucher
+from chalicelib.addresses import write_items as address_items
+from chalicelib.carts.domain import (
+    Cart,
+    CartFilters,
+    CartLine,
+    CheckoutWrite,
+    Order,
+    OrderFilters,
+    StatusChange,
+    Voucher,
+)
 from chalicelib.core.clock import iso, parse_iso
 from chalicelib.core.text import normalise_email
+from chalicelib.customers import write_items as customer_items
 from chalicelib.customers.domain import Customer
-from chalicelib.customers.repository import DynamoCustomerRepository
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord, index_by_number
 from chalicelib.models.carts import CartRecord, OrderRecord, VoucherRecord
-from chalicelib.models.customers import AddressRecord
 from chalicelib.models.errors import (
     TransactionCancelledError,
     conditional,
@@ -241,20 +250,6 @@ def _from_voucher_record(record: VoucherRecord) -> Voucher:
 
 
 # -- checkout ----------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class CheckoutWrite:
-    """Everything one checkout changes, written in one TransactWriteItems."""
-
-    cart_before: Cart
-    cart_after: Cart
-    order: Order
-    customer_before: Customer | None  # None: a guest customer created by this checkout
-    customer_after: Customer
-    address_ids: tuple[str, ...] = ()
-    voucher_code: str | None = None
-    now: datetime | None = None
-
-
 def transaction_label(pk: str, sk: str) -> str:
     """Names a cart / checkout / order transaction's item, for TransactionCancelledError."""
     for prefix, name in (
@@ -453,25 +448,13 @@ class DynamoCartRepository:
             cart.version = write.cart_before.version
             transaction.save(cart, condition=CartRecord.status != "ordered")
             transaction.save(to_order_record(write.order), condition=OrderRecord.pk.does_not_exist())
-            customers = DynamoCustomerRepository
             if write.customer_before is None:
-                deltas = customers._create_items(transaction, write.customer_after)
+                deltas = customer_items.create_items(transaction, write.customer_after)
             else:
-                deltas = customers._update_items(transaction, write.customer_before, write.customer_after)
-            customers._counter_writes(transaction, deltas)
+                deltas = customer_items.update_items(transaction, write.customer_before, write.customer_after)
+            customer_items.counter_writes(transaction, deltas)
             for address_id in write.address_ids:
-                address = AddressRecord(
-                    keys.customer_pk(write.customer_after.id), keys.address_sk(address_id)
-                )
-                # A known version makes PynamoDB add 1 to it (an admin's stale edit then fails
-                # instead of writing back an old order_count); its condition is left out.
-                address.version = 0
-                transaction.update(
-                    address,
-                    actions=[AddressRecord.order_count.add(1)],
-                    condition=AddressRecord.pk.exists() & (AddressRecord.deleted == False),  # noqa: E712
-                    add_version_condition=False,
-                )
+                address_items.order_count_item(transaction, write.customer_after.id, address_id)
             if write.voucher_code is not None and write.now is not None:
                 voucher = VoucherRecord(keys.voucher_pk(write.voucher_code), keys.VOUCHER)
                 transaction.update(
@@ -529,8 +512,7 @@ class DynamoOrderRepository:
             record.version = before.version
             transaction.save(record, condition=OrderRecord.pk.exists())
             if customer_before is not None and customer_after is not None:
-                customers = DynamoCustomerRepository
-                deltas = customers._update_items(transaction, customer_before, customer_after)
-                customers._counter_writes(transaction, deltas)
+                deltas = customer_items.update_items(transaction, customer_before, customer_after)
+                customer_items.counter_writes(transaction, deltas)
 
         run_transaction(build, label=transaction_label)

@@ -15,6 +15,7 @@ from chalicelib.carts.domain import (
     Cart,
     CartFilters,
     CartLine,
+    CheckoutWrite,
     Order,
     StatusChange,
     Totals,
@@ -23,8 +24,8 @@ from chalicelib.carts.domain import (
     money_text,
     price_lines,
 )
+from chalicelib.carts.ports import CartRepository
 from chalicelib.carts.reminder_opt_in import ReminderOptInService
-from chalicelib.carts.repository import CheckoutWrite, DynamoCartRepository
 from chalicelib.carts.schemas import CartLineRequest, CheckoutRequest, CreateCartRequest, ListCartsParams
 from chalicelib.carts.tokens import CartTokens
 from chalicelib.core.clock import Clock, IdFactory, new_id, range_end, range_start, utc_now
@@ -88,7 +89,7 @@ def snapshot_of(address: Address | AddressRequest) -> dict[str, Any]:
 class CartService:
     def __init__(
         self,
-        carts: DynamoCartRepository,
+        carts: CartRepository,
         customers: CustomerRepository,
         customer_service: CustomerService,
         addresses: AddressService,

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from itertools import islice
 
 from chalicelib.carts.domain import Cart, Voucher, money_text
-from chalicelib.carts.repository import DynamoCartRepository
+from chalicelib.carts.ports import CartRepository
 from chalicelib.carts.service import CartService
 from chalicelib.carts.tokens import CartTokens
 from chalicelib.core.clock import iso
@@ -64,7 +64,7 @@ def _pages(carts: Iterator[Cart], size: int) -> Iterator[list[Cart]]:
 class AbandonedCartSweep:
     def __init__(
         self,
-        carts: DynamoCartRepository,
+        carts: CartRepository,
         customers: CustomerRepository,
         cart_service: CartService,
         config: ConfigService,

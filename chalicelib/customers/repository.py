@@ -36,9 +36,10 @@ from chalicelib.customers.domain import (
     TokenScope,
 )
 from chalicelib.customers.domain import Connection as SignIn
-from chalicelib.customers.mapping import consent_from_json, from_record, from_summary, to_record, to_summary
+from chalicelib.customers.mapping import consent_from_json, from_record, from_summary, to_record
 from chalicelib.customers.ports import CustomerRepository
 from chalicelib.customers.query_plan import Plan, matches, plan_customer_query
+from chalicelib.customers.write_items import counter_writes, create_items, membership_items, update_items
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord, index_by_number
 from chalicelib.models.customers import (
@@ -54,7 +55,6 @@ from chalicelib.models.customers import (
 )
 from chalicelib.models.errors import dynamo_errors, from_low_level, run_transaction, to_low_level
 from chalicelib.models.paging import MAX_ITEMS_READ_PER_PAGE, Page, read_page
-from chalicelib.models.shop import ConfigRecord
 from chalicelib.privacy.domain import Consent, consent_changes
 
 _CONNECTIONS_KEPT = 10
@@ -70,38 +70,6 @@ class _QuietPeriodError(Exception):
 def _connection() -> Connection:
     connection: Connection = TableRecord._get_connection().connection
     return connection
-
-
-def _membership(customer: Customer, group_id: str) -> GroupMembershipRecord:
-    return GroupMembershipRecord(
-        keys.customer_pk(customer.id),
-        keys.membership_sk(group_id),
-        customer_id=customer.id,
-        group_id=group_id,
-        summary=to_summary(customer),
-        gsi1pk=keys.group_members_pk(group_id),
-        gsi1sk=customer.id,
-    )
-
-
-def _consent_items(
-    transaction: TransactWrite, customer_id: str, before: tuple[Consent, ...], after: Customer, version: int
-) -> None:
-    """History items for the channels this write moves (same transaction as the profile)."""
-    for consent in consent_changes(before, after.consents):
-        at = iso(consent.at)
-        transaction.save(
-            ConsentRecord(
-                keys.customer_pk(customer_id),
-                keys.consent_sk(at, consent.channel, version),
-                customer_id=customer_id,
-                channel=consent.channel,
-                state=consent.state,
-                level=consent.level,
-                source=consent.source,
-                at=at,
-            )
-        )
 
 
 def apply_one_by_one(
@@ -188,39 +156,8 @@ class DynamoCustomerRepository:
         return CustomerView(customer=profile, connections=tuple(newest), addresses=tuple(addresses))
 
     # -- writes --------------------------------------------------------------------------------
-    # Item builders shared by the single writes and the import's batches. Each returns how it moves
-    # the groups' member counters; `_counter_writes` applies the sum, once per group and transaction
-    # (a transaction may name an item only once).
-    @staticmethod
-    def _membership_items(
-        transaction: TransactWrite, customer_id: str, before: tuple[str, ...], after: Customer | None
-    ) -> dict[str, int]:
-        """Memberships follow the profile in the same transaction (their summary included):
-        +1 for each group joined, -1 for each left."""
-        now = set(after.group_ids) if after else set()
-        for group_id in after.group_ids if after else ():
-            transaction.save(_membership(after, group_id))  # type: ignore[arg-type]
-        for group_id in set(before) - now:
-            transaction.delete(
-                GroupMembershipRecord(keys.customer_pk(customer_id), keys.membership_sk(group_id))
-            )
-        return dict.fromkeys(now - set(before), 1) | dict.fromkeys(set(before) - now, -1)
-
-    @staticmethod
-    def _create_items(transaction: TransactWrite, customer: Customer) -> dict[str, int]:
-        transaction.save(to_record(customer), condition=CustomerRecord.pk.does_not_exist())
-        email = EmailRecord(
-            keys.email_pk(normalise_email(customer.email)), keys.email_sk(), customer_id=customer.id
-        )
-        transaction.save(email, condition=EmailRecord.pk.does_not_exist())
-        if customer.merchant_ref:
-            reference = CustomerRefRecord(
-                keys.customer_ref_pk(customer.merchant_ref), keys.CUSTOMER_REF_SK, customer_id=customer.id
-            )
-            transaction.save(reference, condition=CustomerRefRecord.pk.does_not_exist())
-        _consent_items(transaction, customer.id, (), customer, 1)
-        return DynamoCustomerRepository._membership_items(transaction, customer.id, (), customer)
-
+    # The items themselves are built by customers.write_items (shared with the features whose
+    # transactions write a customer's items: checkout, an order's status change).
     def _drops_ref(self, before: Customer, after: Customer) -> bool:
         """An update that changes the reference deletes the old item if it is the customer's own."""
         return (
@@ -232,69 +169,6 @@ class DynamoCustomerRepository:
         existed may share a reference with no item, or with another's: such a customer's update or
         erasure leaves that item alone instead of failing on it for good."""
         return customer.merchant_ref is not None and self._ref_holder(customer) == customer.id
-
-    @staticmethod
-    def _ref_items(
-        transaction: TransactWrite, before: Customer, after: Customer, *, backfill: bool, drop_old: bool
-    ) -> None:
-        """The reference lookup follows the profile: a new reference's item is put (conditional:
-        unique), the old one deleted. `backfill` (an import's batch) also puts the item of a
-        reference that did not change: customers imported before the lookup existed get theirs on
-        their next import; if another customer holds it, the batch is replayed row by row without.
-        `drop_old`: the old reference's item is the customer's own (`_owns_ref`), so it goes."""
-        changed = before.merchant_ref != after.merchant_ref
-        if changed and before.merchant_ref and drop_old:
-            old = CustomerRefRecord(keys.customer_ref_pk(before.merchant_ref), keys.CUSTOMER_REF_SK)
-            transaction.delete(old, condition=CustomerRefRecord.customer_id == before.id)
-        if after.merchant_ref and (changed or backfill):
-            new = CustomerRefRecord(
-                keys.customer_ref_pk(after.merchant_ref), keys.CUSTOMER_REF_SK, customer_id=after.id
-            )
-            transaction.save(
-                new,
-                condition=CustomerRefRecord.pk.does_not_exist() | (CustomerRefRecord.customer_id == after.id),
-            )
-
-    @staticmethod
-    def _update_items(
-        transaction: TransactWrite,
-        before: Customer,
-        after: Customer,
-        *,
-        backfill_ref: bool = False,
-        drop_old_ref: bool = False,
-    ) -> dict[str, int]:
-        record = to_record(after)
-        record.version = before.version
-        transaction.save(record, condition=CustomerRecord.pk.exists())
-        if normalise_email(before.email) != normalise_email(after.email):
-            old = EmailRecord(keys.email_pk(normalise_email(before.email)), keys.email_sk())
-            transaction.delete(old, condition=EmailRecord.customer_id == before.id)
-            new = EmailRecord(
-                keys.email_pk(normalise_email(after.email)), keys.email_sk(), customer_id=after.id
-            )
-            transaction.save(new, condition=EmailRecord.pk.does_not_exist())
-        DynamoCustomerRepository._ref_items(
-            transaction, before, after, backfill=backfill_ref, drop_old=drop_old_ref
-        )
-        _consent_items(transaction, after.id, before.consents, after, before.version + 1)
-        return DynamoCustomerRepository._membership_items(transaction, after.id, before.group_ids, after)
-
-    @staticmethod
-    def _counter_writes(transaction: TransactWrite, *deltas: dict[str, int]) -> None:
-        """Move each group's member counter by the summed delta (the group must still exist)."""
-        total: dict[str, int] = {}
-        for delta in deltas:
-            for group_id, change in delta.items():
-                total[group_id] = total.get(group_id, 0) + change
-        for group_id, change in sorted(total.items()):
-            if change:
-                counter = ConfigRecord(keys.CONFIG, keys.config_sk("GROUP", group_id))
-                transaction.update(
-                    counter,
-                    actions=[ConfigRecord.usage_count.add(change)],
-                    condition=ConfigRecord.pk.exists(),
-                )
 
     def _missing_group(self, group_ids: tuple[str, ...]) -> Exception | None:
         # The group items whose counters _counter_writes moves, read by key: the shop's configuration
@@ -321,7 +195,7 @@ class DynamoCustomerRepository:
             if token is not None and scope is not None:
                 record = AccountTokenRecord(keys.account_token_pk(scope, token.token_hash), "TOKEN")
                 transaction.delete(record, condition=AccountTokenRecord.customer_id == customer.id)
-            self._counter_writes(transaction, self._create_items(transaction, customer))
+            counter_writes(transaction, create_items(transaction, customer))
 
         def on_cancel(_codes: list[str]) -> Exception:
             if (
@@ -430,12 +304,12 @@ class DynamoCustomerRepository:
     def _batch_writes(
         self, transaction: TransactWrite, creates: list[Customer], updates: list[tuple[Customer, Customer]]
     ) -> None:
-        deltas = [self._create_items(transaction, customer) for customer in creates]
+        deltas = [create_items(transaction, customer) for customer in creates]
         deltas += [
-            self._update_items(transaction, b, a, backfill_ref=True, drop_old_ref=self._drops_ref(b, a))
+            update_items(transaction, b, a, backfill_ref=True, drop_old_ref=self._drops_ref(b, a))
             for b, a in updates
         ]
-        self._counter_writes(transaction, *deltas)
+        counter_writes(transaction, *deltas)
 
     def _ref_taken(self, customer: Customer) -> bool:
         holder = self._ref_holder(customer)
@@ -475,8 +349,8 @@ class DynamoCustomerRepository:
             if token is not None and scope is not None:
                 record = AccountTokenRecord(keys.account_token_pk(scope, token.token_hash), "TOKEN")
                 transaction.delete(record, condition=AccountTokenRecord.customer_id == after.id)
-            updated = self._update_items(transaction, before, after, drop_old_ref=drop_old_ref)
-            self._counter_writes(transaction, updated)
+            updated = update_items(transaction, before, after, drop_old_ref=drop_old_ref)
+            counter_writes(transaction, updated)
 
         def on_cancel(_codes: list[str]) -> Exception:
             if (
@@ -514,8 +388,8 @@ class DynamoCustomerRepository:
                     keys.customer_ref_pk(customer.merchant_ref), keys.CUSTOMER_REF_SK
                 )
                 transaction.delete(reference, condition=CustomerRefRecord.customer_id == customer.id)
-            left = self._membership_items(transaction, customer.id, customer.group_ids, None)
-            self._counter_writes(transaction, left)
+            left = membership_items(transaction, customer.id, customer.group_ids, None)
+            counter_writes(transaction, left)
 
         def on_cancel(_codes: list[str]) -> Exception:
             if self.get(customer.id) is None:

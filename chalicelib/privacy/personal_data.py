@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalicelib.carts.domain import Cart, Order, Voucher
 from chalicelib.carts.orders import OrderService
-from chalicelib.carts.repository import DynamoCartRepository
+from chalicelib.carts.ports import CartRepository
 from chalicelib.core.clock import Clock, parse_iso, utc_now
 from chalicelib.core.errors import NotFoundError
 from chalicelib.core.text import normalise_email
@@ -28,7 +28,7 @@ class PersonalDataService:
     def __init__(
         self,
         customers: CustomerRepository,
-        carts: DynamoCartRepository,
+        carts: CartRepository,
         orders: OrderService,
         threads: ThreadRepository,
         privacy: PrivacyRepository,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from chalicelib.carts.repository import DynamoCartRepository
+from chalicelib.carts.ports import CartRepository
 from chalicelib.core.clock import iso
 from chalicelib.core.errors import DomainError
 from chalicelib.core.observability import logger
@@ -49,7 +49,7 @@ class RetentionService:
     def __init__(
         self,
         privacy: PrivacyRepository,
-        carts: DynamoCartRepository,
+        carts: CartRepository,
         erasure: ErasureService,
         config: ConfigService,
         unprocessed: UnprocessedMailPurger | None = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chalicelib.carts.repository import DynamoOrderRepository
+from chalicelib.carts.ports import OrderRepository
 from chalicelib.core.clock import Clock, IdFactory, new_id, utc_now
 from chalicelib.core.errors import InvalidInputError, NotFoundError
 from chalicelib.core.files import FileStore
@@ -48,7 +48,7 @@ class ContactFormService:
         threads: ThreadService,
         thread_repository: ThreadRepository,
         customers: CustomerRepository,
-        orders: DynamoOrderRepository,
+        orders: OrderRepository,
         config: ConfigService,
         notifier: Notifier,
         files: FileStore,
