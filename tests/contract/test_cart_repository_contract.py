@@ -394,7 +394,9 @@ def test_an_expired_voucher_or_a_missing_address_cancels_the_checkout(store: Sto
     with pytest.raises(TransactionCancelledError) as raised:
         store.carts.checkout(late)
     assert raised.value.reasons == {"voucher"}
-    nowhere = replace(checkout_write(store, first, customer), address_ids=(address_id(customer.id, "01ADDRNONE"),))
+    nowhere = replace(
+        checkout_write(store, first, customer), address_ids=(address_id(customer.id, "01ADDRNONE"),)
+    )
     with pytest.raises(TransactionCancelledError) as raised:
         store.carts.checkout(nowhere)
     assert raised.value.reasons == {"address"}
