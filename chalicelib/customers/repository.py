@@ -55,6 +55,7 @@ from chalicelib.models.customers import (
 )
 from chalicelib.models.errors import dynamo_errors, from_low_level, run_transaction, to_low_level
 from chalicelib.models.paging import MAX_ITEMS_READ_PER_PAGE, Page, read_page
+from chalicelib.models.shop import ConfigRecord
 from chalicelib.privacy.domain import Consent, consent_changes
 
 _CONNECTIONS_KEPT = 10
@@ -171,8 +172,9 @@ class DynamoCustomerRepository:
         return customer.merchant_ref is not None and self._ref_holder(customer) == customer.id
 
     def _missing_group(self, group_ids: tuple[str, ...]) -> Exception | None:
-        # The group items whose counters _counter_writes moves, read by key: the shop's configuration
-        # is the shop feature's, so this reads only the items the failed transaction conditioned on.
+        # The group items whose counters write_items.counter_writes moves, read by key: the shop's
+        # configuration is the shop feature's, so this reads only the items the failed transaction
+        # conditioned on.
         by_key = {keys.config_sk("GROUP", g): g for g in group_ids}
         with dynamo_errors():
             found = ConfigRecord.batch_get([(keys.CONFIG, sk) for sk in sorted(by_key)])

@@ -227,9 +227,12 @@ class MemoryCartRepository:
             if address is None or address.deleted or address.customer_id != write.customer_after.id:
                 reasons.add("address")
         voucher = self.vouchers.get(write.voucher_code) if write.voucher_code else None
-        redeems = write.voucher_code is not None and write.now is not None
-        if redeems and (
-            voucher is None or voucher.used_by_order is not None or voucher.valid_until <= write.now
+        now = write.now
+        redeems = write.voucher_code is not None and now is not None
+        if (
+            redeems
+            and now is not None
+            and (voucher is None or voucher.used_by_order is not None or voucher.valid_until <= now)
         ):
             reasons.add("voucher")
         if reasons:
