@@ -20,7 +20,14 @@ class RequestModel(BaseModel):
 
 
 class ResponseModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Responses validate from the domain objects (`XResponse.model_validate(customer)`): one
+    mapping per entity instead of a presenter copying it field by field. A field stored under
+    another name says so with `validation_alias` (which the OpenAPI document, built in
+    serialization mode, does not show); keyword construction by field name keeps working."""
+
+    model_config = ConfigDict(
+        extra="forbid", from_attributes=True, validate_by_name=True, validate_by_alias=True
+    )
 
 
 class ListResponse(ResponseModel, Generic[T]):

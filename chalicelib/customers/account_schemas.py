@@ -9,7 +9,7 @@ from pydantic import Field, StringConstraints, field_validator
 
 from chalicelib.core.schemas import Identifier, Name, Password, RequestModel, ResponseModel, ShortText
 from chalicelib.customers.domain import CustomerStatus
-from chalicelib.customers.schemas import CustomerResponse, Email, Language, _not_in_future
+from chalicelib.customers.schemas import CustomerResponse, Email, Language, _not_in_future, b2b
 from chalicelib.privacy.schemas import ConsentResponse, ErasureResponse, ImportRowResponse
 
 
@@ -85,10 +85,10 @@ class MeResponse(ResponseModel):
     is_guest: bool
     registered_at: datetime
     last_visit_at: datetime | None
-    company: str | None = None
-    siret: str | None = None
-    ape: str | None = None
-    website: str | None = None
+    company: str | None = b2b("company")
+    siret: str | None = b2b("siret")
+    ape: str | None = b2b("ape")
+    website: str | None = b2b("website")
 
 
 class VerificationSentResponse(ResponseModel):

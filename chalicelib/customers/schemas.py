@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, EmailStr, Field, StringConstraints, field_validator
+from pydantic import (
+    AliasPath,
+    AwareDatetime,
+    EmailStr,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 from chalicelib.core.schemas import (
     Identifier,
@@ -26,6 +34,11 @@ Email = Annotated[EmailStr, StringConstraints(max_length=254)]
 Note = Annotated[str, StringConstraints(max_length=10_000)]
 Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
 GroupIds = Annotated[list[Identifier], Field(max_length=50)]
+
+
+def b2b(name: str) -> Any:
+    """A B2B response field: the domain keeps the B2B fields in `Customer.b2b` (absent → None)."""
+    return Field(default=None, validation_alias=AliasPath("b2b", name))
 
 
 def _not_in_future(value: date | None) -> date | None:
@@ -98,13 +111,13 @@ class CustomerResponse(ResponseModel):
     registered_at: datetime
     last_visit_at: datetime | None
     note: str | None
-    company: str | None = None
-    siret: str | None = None
-    ape: str | None = None
-    website: str | None = None
-    outstanding_allowed: str | None = None
-    max_payment_days: int | None = None
-    risk_rating: str | None = None
+    company: str | None = b2b("company")
+    siret: str | None = b2b("siret")
+    ape: str | None = b2b("ape")
+    website: str | None = b2b("website")
+    outstanding_allowed: str | None = b2b("outstanding_allowed")
+    max_payment_days: int | None = b2b("max_payment_days")
+    risk_rating: str | None = b2b("risk_rating")
     orders_count: int
     total_spent: str
     last_order_at: datetime | None
@@ -198,9 +211,11 @@ class SearchParams(RequestModel):
     limit: Limit = 50
 
 
+# Validated from a Customer with `context={"titles": {title id: name}}` (no docstring: it would
+# become the schema's description in the OpenAPI document).
 class SearchResultResponse(ResponseModel):
     id: str
-    title: str | None
+    title: str | None = Field(validation_alias="title_id")
     first_name: str
     last_name: str
     email: str
@@ -208,6 +223,13 @@ class SearchResultResponse(ResponseModel):
     registered_at: datetime
     orders_count: int
     enabled: bool
+
+    @field_validator("title", mode="after")
+    @classmethod
+    def _title_name(cls, title_id: str | None, info: ValidationInfo) -> str | None:
+        # The row shows the title's name; the customer holds its id. No context is a bug (KeyError).
+        titles: dict[str, str] = (info.context or {})["titles"]
+        return titles.get(title_id) if title_id else None
 
 
 class DeleteCustomerParams(RequestModel):

@@ -13,7 +13,6 @@ from chalicelib.addresses.schemas import (
 )
 from chalicelib.core.schemas import PageParams
 from chalicelib.handlers.http import ADMIN, CUSTOMER, STAFF, Call, route
-from chalicelib.handlers.presenters import address_response
 from chalicelib.wiring import container
 
 addresses = Blueprint(__name__)
@@ -35,7 +34,7 @@ def _own(call: Call) -> str:
 )
 def list_addresses(call: Call) -> AddressListResponse:
     rows, cursor = container().addresses.list_page(call.query)
-    return AddressListResponse(items=[address_response(a) for a in rows], next_cursor=cursor)
+    return AddressListResponse(items=[AddressResponse.model_validate(a) for a in rows], next_cursor=cursor)
 
 
 @route(
@@ -49,7 +48,7 @@ def list_addresses(call: Call) -> AddressListResponse:
 )
 def list_customer_addresses(call: Call, customer_id: str) -> AddressListResponse:
     rows, cursor = container().addresses.for_customer(customer_id, call.query.limit, call.query.cursor)
-    return AddressListResponse(items=[address_response(a) for a in rows], next_cursor=cursor)
+    return AddressListResponse(items=[AddressResponse.model_validate(a) for a in rows], next_cursor=cursor)
 
 
 @route(
@@ -65,7 +64,7 @@ def list_customer_addresses(call: Call, customer_id: str) -> AddressListResponse
     replay=lambda call, stored, customer_id: get_address(call, stored.id()),
 )
 def create_customer_address(call: Call, customer_id: str) -> AddressResponse:
-    return address_response(container().addresses.create(customer_id, call.body))
+    return AddressResponse.model_validate(container().addresses.create(customer_id, call.body))
 
 
 @route(
@@ -77,7 +76,7 @@ def create_customer_address(call: Call, customer_id: str) -> AddressResponse:
     response=AddressResponse,
 )
 def get_address(call: Call, address_id: str) -> AddressResponse:
-    return address_response(container().addresses.get(address_id))
+    return AddressResponse.model_validate(container().addresses.get(address_id))
 
 
 @route(
@@ -90,7 +89,7 @@ def get_address(call: Call, address_id: str) -> AddressResponse:
     response=AddressResponse,
 )
 def update_address(call: Call, address_id: str) -> AddressResponse:
-    return address_response(container().addresses.update(address_id, call.body))
+    return AddressResponse.model_validate(container().addresses.update(address_id, call.body))
 
 
 @route(
@@ -119,7 +118,7 @@ def list_my_addresses(call: Call) -> AddressListResponse:
     rows, cursor = container().addresses.for_customer(
         _own(call), call.query.limit, call.query.cursor, include_deleted=False
     )
-    return AddressListResponse(items=[address_response(a) for a in rows], next_cursor=cursor)
+    return AddressListResponse(items=[AddressResponse.model_validate(a) for a in rows], next_cursor=cursor)
 
 
 @route(
@@ -135,7 +134,7 @@ def list_my_addresses(call: Call) -> AddressListResponse:
     replay=lambda call, stored: get_my_address(call, stored.id()),
 )
 def create_my_address(call: Call) -> AddressResponse:
-    return address_response(container().addresses.create(_own(call), call.body))
+    return AddressResponse.model_validate(container().addresses.create(_own(call), call.body))
 
 
 @route(
@@ -147,7 +146,7 @@ def create_my_address(call: Call) -> AddressResponse:
     response=AddressResponse,
 )
 def get_my_address(call: Call, address_id: str) -> AddressResponse:
-    return address_response(container().addresses.get(address_id, owner=_own(call)))
+    return AddressResponse.model_validate(container().addresses.get(address_id, owner=_own(call)))
 
 
 @route(
@@ -160,7 +159,9 @@ def get_my_address(call: Call, address_id: str) -> AddressResponse:
     response=AddressResponse,
 )
 def update_my_address(call: Call, address_id: str) -> AddressResponse:
-    return address_response(container().addresses.update(address_id, call.body, owner=_own(call)))
+    return AddressResponse.model_validate(
+        container().addresses.update(address_id, call.body, owner=_own(call))
+    )
 
 
 @route(

@@ -9,11 +9,11 @@ from chalice.app import Blueprint, Response
 from chalicelib.core.errors import InvalidInputError
 from chalicelib.core.validation import validate
 from chalicelib.handlers.http import ADMIN, PUBLIC, STAFF, Call, route
-from chalicelib.handlers.presenters import public_title_response, title_response
 from chalicelib.shop.schemas import (
     ImportSecretsPatch,
     MailboxPasswordRequest,
     PublicTitleListResponse,
+    PublicTitleResponse,
     ShopSettings,
     ShopSettingsPatch,
     ShopSettingsResponse,
@@ -111,7 +111,7 @@ def _mailbox_password(patch: dict[str, Any]) -> tuple[dict[str, Any], str | None
     response=TitleListResponse,
 )
 def list_titles(call: Call) -> TitleListResponse:
-    return TitleListResponse(items=[title_response(t) for t in container().config.titles()])
+    return TitleListResponse(items=[TitleResponse.model_validate(t) for t in container().config.titles()])
 
 
 @route(
@@ -127,7 +127,7 @@ def list_titles(call: Call) -> TitleListResponse:
     replay=lambda call, stored: get_title(call, stored.id()),
 )
 def create_title(call: Call) -> TitleResponse:
-    return title_response(container().config.create_title(call.body))
+    return TitleResponse.model_validate(container().config.create_title(call.body))
 
 
 @route(
@@ -139,7 +139,7 @@ def create_title(call: Call) -> TitleResponse:
     response=TitleResponse,
 )
 def get_title(call: Call, title_id: str) -> TitleResponse:
-    return title_response(container().config.title(title_id))
+    return TitleResponse.model_validate(container().config.title(title_id))
 
 
 @route(
@@ -152,7 +152,7 @@ def get_title(call: Call, title_id: str) -> TitleResponse:
     response=TitleResponse,
 )
 def update_title(call: Call, title_id: str) -> TitleResponse:
-    return title_response(container().config.update_title(title_id, call.body))
+    return TitleResponse.model_validate(container().config.update_title(title_id, call.body))
 
 
 @route(
@@ -178,4 +178,4 @@ def delete_title(call: Call, title_id: str) -> Response:
 )
 def store_titles(call: Call) -> PublicTitleListResponse:
     titles = container().config.titles()
-    return PublicTitleListResponse(items=[public_title_response(t) for t in titles])
+    return PublicTitleListResponse(items=[PublicTitleResponse.model_validate(t) for t in titles])

@@ -2,23 +2,35 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from chalice.app import Blueprint, Response
 
+from chalicelib.addresses.schemas import AddressResponse
+from chalicelib.carts.domain import Cart, Order, money_text
 from chalicelib.core.observability import logger
+from chalicelib.customers.domain import CustomerView
 from chalicelib.customers.schemas import (
+    ConnectionResponse,
     CreateCustomerRequest,
     CustomerListResponse,
     CustomerResponse,
+    CustomerStats,
     CustomerViewResponse,
     DeleteCustomerParams,
+    GroupSummary,
     ListCustomersParams,
     NoteRequest,
+    OrdersSection,
     SearchParams,
     SearchResponse,
+    SearchResultResponse,
     UpdateCustomerRequest,
 )
+from chalicelib.handlers.cart_presenters import cart_summary, order_summary
 from chalicelib.handlers.http import ADMIN, STAFF, Call, route
-from chalicelib.handlers.presenters import customer_response, customer_view_response, search_result
+from chalicelib.handlers.thread_presenters import thread_response
+from chalicelib.support.domain import Thread
 from chalicelib.wiring import container
 
 customers = Blueprint(__name__)
@@ -35,7 +47,7 @@ customers = Blueprint(__name__)
 )
 def list_customers(call: Call) -> CustomerListResponse:
     rows, cursor = container().customers.list_page(call.query)
-    return CustomerListResponse(items=[customer_response(c) for c in rows], next_cursor=cursor)
+    return CustomerListResponse(items=[CustomerResponse.model_validate(c) for c in rows], next_cursor=cursor)
 
 
 @route(
@@ -48,12 +60,12 @@ def list_customers(call: Call) -> CustomerListResponse:
     response=CustomerResponse,
     status=201,
     idempotent=True,
-    replay=lambda call, stored: customer_response(container().customers.get(stored.id())),
+    replay=lambda call, stored: CustomerResponse.model_validate(container().customers.get(stored.id())),
 )
 def create_customer(call: Call) -> CustomerResponse:
     customer = container().customers.create(call.body)
     logger.info("customer created", customer_id=customer.id)
-    return customer_response(customer)
+    return CustomerResponse.model_validate(customer)
 
 
 @route(
@@ -86,7 +98,7 @@ def view_customer(call: Call, customer_id: str) -> CustomerViewResponse:
 def update_customer(call: Call, customer_id: str) -> CustomerResponse:
     customer = container().customers.update(customer_id, call.body)
     logger.info("customer updated", customer_id=customer.id)
-    return customer_response(customer)
+    return CustomerResponse.model_validate(customer)
 
 
 @route(
@@ -115,7 +127,7 @@ def delete_customer(call: Call, customer_id: str) -> Response:
     response=CustomerResponse,
 )
 def put_note(call: Call, customer_id: str) -> CustomerResponse:
-    return customer_response(container().customers.set_note(customer_id, call.body.note))
+    return CustomerResponse.model_validate(container().customers.set_note(customer_id, call.body.note))
 
 
 @route(
@@ -130,8 +142,8 @@ def put_note(call: Call, customer_id: str) -> CustomerResponse:
 def search_customers(call: Call) -> SearchResponse:
     services = container()
     found = services.customers.search(call.query.q, call.query.by, call.query.limit)
-    titles = {t.id: t.name for t in services.config.titles()}
-    return SearchResponse(items=[search_result(c, titles) for c in found])
+    context = {"titles": {t.id: t.name for t in services.config.titles()}}
+    return SearchResponse(items=[SearchResultResponse.model_validate(c, context=context) for c in found])
 
 
 @route(
@@ -143,7 +155,7 @@ def search_customers(call: Call) -> SearchResponse:
     response=CustomerResponse,
 )
 def approve_customer(call: Call, customer_id: str) -> CustomerResponse:
-    return customer_response(container().accounts.approve(customer_id))
+    return CustomerResponse.model_validate(container().accounts.approve(customer_id))
 
 
 @route(
@@ -155,4 +167,42 @@ def approve_customer(call: Call, customer_id: str) -> CustomerResponse:
     response=CustomerResponse,
 )
 def convert_guest(call: Call, customer_id: str) -> CustomerResponse:
-    return customer_response(container().accounts.convert_guest(customer_id))
+    return CustomerResponse.model_validate(container().accounts.convert_guest(customer_id))
+
+
+def customer_view_response(
+    view: CustomerView,
+    group_names: dict[str, str],
+    carts: list[Cart],
+    orders: list[Order],
+    threads: list[Thread],
+) -> CustomerViewResponse:
+    """The view page: the customer and what the view Query and the other features return for it."""
+    customer = view.customer
+    return CustomerViewResponse(
+        profile=CustomerResponse.model_validate(customer),
+        addresses=[AddressResponse.model_validate(a).model_dump(mode="json") for a in view.addresses],
+        groups=[GroupSummary(id=g, name=group_names.get(g, g)) for g in customer.group_ids],
+        carts=[cart_summary(cart).model_dump(mode="json") for cart in carts],
+        orders=orders_section(orders),
+        threads=[thread_response(t).model_dump(mode="json") for t in threads],
+        note=customer.note,
+        last_connections=[ConnectionResponse.model_validate(c) for c in view.connections],
+        stats=CustomerStats.model_validate(customer),
+    )
+
+
+def orders_section(orders: list[Order]) -> OrdersSection:
+    """PrestaShop's split: valid (paid, not undone) and other orders, each with its total."""
+    valid = [order for order in orders if order.valid]
+    invalid = [order for order in orders if not order.valid]
+
+    def total(items: list[Order]) -> str:
+        return money_text(sum((Decimal(order.total) for order in items), start=Decimal("0")))
+
+    return OrdersSection(
+        valid=[order_summary(order).model_dump(mode="json") for order in valid],
+        invalid=[order_summary(order).model_dump(mode="json") for order in invalid],
+        valid_total=total(valid),
+        invalid_total=total(invalid),
+    )

@@ -9,7 +9,7 @@ from chalicelib.core.schemas import PageParams
 from chalicelib.customers.schemas import CustomerResponse
 from chalicelib.groups.schemas import MemberListResponse
 from chalicelib.handlers.http import ADMIN, PUBLIC, STAFF, Call, route
-from chalicelib.handlers.presenters import customer_response, group_response, pricing_response
+from chalicelib.handlers.presenters import group_response, pricing_response
 from chalicelib.shop.schemas import (
     DeleteGroupParams,
     GroupListResponse,
@@ -91,7 +91,7 @@ def delete_group(call: Call, group_id: str) -> Response:
 )
 def list_members(call: Call, group_id: str) -> MemberListResponse:
     rows, cursor = container().groups.members(group_id, call.query.limit, call.query.cursor)
-    return MemberListResponse(items=[customer_response(c) for c in rows], next_cursor=cursor)
+    return MemberListResponse(items=[CustomerResponse.model_validate(c) for c in rows], next_cursor=cursor)
 
 
 @route(
@@ -103,7 +103,7 @@ def list_members(call: Call, group_id: str) -> MemberListResponse:
     response=CustomerResponse,
 )
 def add_member(call: Call, group_id: str, customer_id: str) -> CustomerResponse:
-    return customer_response(container().groups.add_member(group_id, customer_id))
+    return CustomerResponse.model_validate(container().groups.add_member(group_id, customer_id))
 
 
 @route(

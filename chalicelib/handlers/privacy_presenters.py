@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from chalicelib.addresses.schemas import AddressResponse
 from chalicelib.carts.domain import Voucher
 from chalicelib.core.files import FileStore
 from chalicelib.customers.account_schemas import ConnectionRecordResponse, PersonalDataResponse
 from chalicelib.customers.domain import PendingRegistration
+from chalicelib.customers.schemas import CustomerResponse
 from chalicelib.handlers.cart_presenters import cart_summary, order_response
-from chalicelib.handlers.presenters import address_response, customer_response
 from chalicelib.handlers.thread_presenters import _event, message_response, thread_response
 from chalicelib.privacy.domain import CONSENT_CHANNELS, Consent, ErasureJob
 from chalicelib.privacy.export import PersonalData
@@ -78,12 +79,12 @@ def personal_data_response(data: PersonalData, files: FileStore) -> PersonalData
         )
     return PersonalDataResponse(
         exported_at=data.exported_at,
-        profile=customer_response(customer),
+        profile=CustomerResponse.model_validate(customer),
         groups=list(customer.group_ids),
         last_connections=[
             ConnectionRecordResponse(at=c.at, ip=c.ip, user_agent=c.user_agent) for c in data.view.connections
         ],
-        addresses=[address_response(a).model_dump(mode="json") for a in data.view.addresses],
+        addresses=[AddressResponse.model_validate(a).model_dump(mode="json") for a in data.view.addresses],
         consents=current_consents(customer.consents),
         consent_history=[consent_response(c) for c in data.consent_history],
         import_rows=[

@@ -6,7 +6,6 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.core.observability import logger
 from chalicelib.handlers.http import ADMIN, PUBLIC, Call, route
-from chalicelib.handlers.presenters import employee_response
 from chalicelib.staff.schemas import (
     CreateEmployeeRequest,
     EmployeeListResponse,
@@ -36,7 +35,7 @@ def login(call: Call) -> LoginResponse:
     return LoginResponse(
         token=result.token,
         expires_at=result.expires_at,
-        employee=employee_response(result.employee),
+        employee=EmployeeResponse.model_validate(result.employee),
     )
 
 
@@ -51,7 +50,7 @@ def login(call: Call) -> LoginResponse:
 )
 def list_employees(call: Call) -> EmployeeListResponse:
     rows, cursor = container().employees.list_page(call.query.limit, call.query.cursor)
-    return EmployeeListResponse(items=[employee_response(e) for e in rows], next_cursor=cursor)
+    return EmployeeListResponse(items=[EmployeeResponse.model_validate(e) for e in rows], next_cursor=cursor)
 
 
 @route(
@@ -69,7 +68,7 @@ def list_employees(call: Call) -> EmployeeListResponse:
 def create_employee(call: Call) -> EmployeeResponse:
     employee = container().employees.create(call.body)
     logger.info("employee created", employee_id=employee.id, role=employee.role)
-    return employee_response(employee)
+    return EmployeeResponse.model_validate(employee)
 
 
 @route(
@@ -81,7 +80,7 @@ def create_employee(call: Call) -> EmployeeResponse:
     response=EmployeeResponse,
 )
 def get_employee(call: Call, employee_id: str) -> EmployeeResponse:
-    return employee_response(container().employees.get(employee_id))
+    return EmployeeResponse.model_validate(container().employees.get(employee_id))
 
 
 @route(
@@ -94,7 +93,7 @@ def get_employee(call: Call, employee_id: str) -> EmployeeResponse:
     response=EmployeeResponse,
 )
 def update_employee(call: Call, employee_id: str) -> EmployeeResponse:
-    return employee_response(container().employees.update(employee_id, call.body))
+    return EmployeeResponse.model_validate(container().employees.update(employee_id, call.body))
 
 
 @route(

@@ -23,7 +23,6 @@ from chalicelib.customers.accounts import Session, VerificationSent
 from chalicelib.handlers.events import remaining_time
 from chalicelib.handlers.http import CUSTOMER, PUBLIC, Call, route
 from chalicelib.handlers.idempotency import StoredResponse
-from chalicelib.handlers.presenters import me_response
 from chalicelib.wiring import container
 
 store = Blueprint(__name__)
@@ -31,7 +30,9 @@ store = Blueprint(__name__)
 
 def _session(session: Session) -> StoreSessionResponse:
     return StoreSessionResponse(
-        token=session.token, expires_at=session.expires_at, customer=me_response(session.customer)
+        token=session.token,
+        expires_at=session.expires_at,
+        customer=MeResponse.model_validate(session.customer),
     )
 
 
@@ -148,7 +149,7 @@ def reset_password(call: Call) -> Response:
 @route(store, "/store/me", "GET", summary="Own profile", roles=CUSTOMER, response=MeResponse)
 def get_me(call: Call) -> MeResponse:
     assert call.principal is not None
-    return me_response(container().accounts.me(call.principal.subject_id))
+    return MeResponse.model_validate(container().accounts.me(call.principal.subject_id))
 
 
 @route(
@@ -163,7 +164,7 @@ def get_me(call: Call) -> MeResponse:
 def update_me(call: Call) -> UpdateMeResponse:
     assert call.principal is not None
     session = container().accounts.update_me(call.principal.subject_id, call.body, call.source_ip)
-    me = me_response(session.customer)
+    me = MeResponse.model_validate(session.customer)
     # A new password or e-mail ended every session, this one too: its replacement rides along.
     return UpdateMeResponse(**me.model_dump(), token=session.token, expires_at=session.expires_at)
 
