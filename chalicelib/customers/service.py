@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Iterable
+from dataclasses import fields, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -29,6 +30,17 @@ from chalicelib.shop.schemas import ShopSettings
 from chalicelib.shop.service import ConfigService
 
 _TRUE = {"1", "true", "yes"}
+
+# Request fields with a rule of their own below; every other request field that names a Customer
+# field is copied as it is (so a new plain field needs no line here).
+_RULED = frozenset(
+    {"enabled", "status", "language", "group_ids", "default_group_id", "registered_at", "last_visit_at"}
+)
+
+
+def _plain(request: CreateCustomerRequest | UpdateCustomerRequest, names: Iterable[str]) -> dict[str, Any]:
+    customer_fields = {f.name for f in fields(Customer)}
+    return {n: getattr(request, n) for n in names if n in customer_fields and n not in _RULED}
 
 
 def _flag(value: str | None) -> bool | None:
@@ -128,27 +140,23 @@ class CustomerService:
             request.enabled if request.enabled is not None else True, True, request.status
         )
         customer = Customer(
-            id=self._ids(),
-            email=request.email,
-            first_name=request.first_name,
-            last_name=request.last_name,
-            title_id=request.title_id,
-            birthday=request.birthday,
-            enabled=enabled,
-            approved=approved,
-            newsletter=bool(request.newsletter),
-            optin=bool(request.optin),
-            is_guest=request.is_guest,
-            language=request.language or "en",
-            group_ids=group_ids,
-            default_group_id=default_group,
-            registered_at=to_second(request.registered_at) or now,
-            last_visit_at=to_second(request.last_visit_at),
-            note=request.note,
-            b2b=self._b2b(request, {}),
-            password_hash=hash_password(request.password) if request.password else None,
-            created_at=now,
-            updated_at=now,
+            **_plain(request, type(request).model_fields)
+            | {
+                "id": self._ids(),
+                "enabled": enabled,
+                "approved": approved,
+                "newsletter": bool(request.newsletter),
+                "optin": bool(request.optin),
+                "language": request.language or "en",
+                "group_ids": group_ids,
+                "default_group_id": default_group,
+                "registered_at": to_second(request.registered_at) or now,
+                "last_visit_at": to_second(request.last_visit_at),
+                "b2b": self._b2b(request, {}),
+                "password_hash": hash_password(request.password) if request.password else None,
+                "created_at": now,
+                "updated_at": now,
+            }
         )
         fields = self._check_rules(customer, request.model_fields_set, settings)
         if fields:
@@ -201,20 +209,7 @@ class CustomerService:
         nulls = {n: "must not be null" for n in not_null if n in given and getattr(request, n) is None}
         if nulls:
             raise InvalidInputError("The customer is not valid.", nulls)
-        changes: dict[str, Any] = {}
-        for name in (
-            "first_name",
-            "last_name",
-            "email",
-            "title_id",
-            "birthday",
-            "newsletter",
-            "optin",
-            "is_guest",
-            "note",
-        ):
-            if name in given:
-                changes[name] = getattr(request, name)
+        changes: dict[str, Any] = _plain(request, given)
         if "language" in given and request.language is not None:
             changes["language"] = request.language
         if "password" in given and request.password is not None:
