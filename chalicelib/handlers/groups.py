@@ -8,8 +8,8 @@ from chalicelib.core.errors import ForbiddenError, UnauthenticatedError
 from chalicelib.core.schemas import PageParams
 from chalicelib.customers.schemas import CustomerResponse
 from chalicelib.groups.schemas import MemberListResponse
+from chalicelib.groups.service import Pricing
 from chalicelib.handlers.http import ADMIN, PUBLIC, STAFF, Call, route
-from chalicelib.handlers.presenters import group_response, pricing_response
 from chalicelib.shop.schemas import (
     DeleteGroupParams,
     GroupListResponse,
@@ -29,7 +29,9 @@ groups = Blueprint(__name__)
     groups, "/admin/groups", "GET", summary="List customer groups", roles=STAFF, response=GroupListResponse
 )
 def list_groups(call: Call) -> GroupListResponse:
-    return GroupListResponse(items=[group_response(g) for g in container().groups.list_groups()])
+    return GroupListResponse(
+        items=[GroupResponse.model_validate(g) for g in container().groups.list_groups()]
+    )
 
 
 @route(
@@ -45,12 +47,12 @@ def list_groups(call: Call) -> GroupListResponse:
     replay=lambda call, stored: get_group(call, stored.id()),
 )
 def create_group(call: Call) -> GroupResponse:
-    return group_response(container().groups.create(call.body))
+    return GroupResponse.model_validate(container().groups.create(call.body))
 
 
 @route(groups, "/admin/groups/{group_id}", "GET", summary="Get a group", roles=STAFF, response=GroupResponse)
 def get_group(call: Call, group_id: str) -> GroupResponse:
-    return group_response(container().groups.get(group_id))
+    return GroupResponse.model_validate(container().groups.get(group_id))
 
 
 @route(
@@ -63,7 +65,7 @@ def get_group(call: Call, group_id: str) -> GroupResponse:
     response=GroupResponse,
 )
 def update_group(call: Call, group_id: str) -> GroupResponse:
-    return group_response(container().groups.update(group_id, call.body))
+    return GroupResponse.model_validate(container().groups.update(group_id, call.body))
 
 
 @route(
@@ -151,3 +153,17 @@ def store_pricing(call: Call) -> PricingResponse:
     elif customer_id is not None and caller is None:
         raise UnauthenticatedError("A staff token is needed to price for a given customer.")
     return pricing_response(container().groups.pricing(customer_id, call.query.category_id))
+
+
+def pricing_response(pricing: Pricing) -> PricingResponse:
+    """What the storefront prices with: the reduction that applies and the group's display rules."""
+    data = pricing.group.data
+    return PricingResponse(
+        customer_id=pricing.customer_id,
+        group_id=pricing.group.id,
+        category_id=pricing.category_id,
+        reduction_percent=f"{pricing.reduction_percent:.2f}",
+        reduction_source="category" if pricing.source == "category" else "group",
+        price_display=data.get("price_display", "tax_incl"),
+        show_prices=bool(data.get("show_prices", True)),
+    )

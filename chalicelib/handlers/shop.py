@@ -6,7 +6,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.core.errors import ContactInUseError, RuleViolationError
 from chalicelib.handlers.http import ADMIN, PUBLIC, STAFF, Call, route
-from chalicelib.handlers.presenters import contact_response, order_message_response, public_contact_response
+from chalicelib.shop.domain import ConfigEntry
 from chalicelib.shop.schemas import (
     ContactListResponse,
     ContactRequest,
@@ -16,6 +16,7 @@ from chalicelib.shop.schemas import (
     OrderMessageRequest,
     OrderMessageResponse,
     PublicContactListResponse,
+    PublicContactResponse,
     UpdateContactRequest,
     UpdateOrderMessageRequest,
 )
@@ -26,7 +27,9 @@ shop = Blueprint(__name__)
 
 @route(shop, "/admin/contacts", "GET", summary="List contacts", roles=STAFF, response=ContactListResponse)
 def list_contacts(call: Call) -> ContactListResponse:
-    return ContactListResponse(items=[contact_response(c) for c in container().config.entries("CONTACT")])
+    return ContactListResponse(
+        items=[ContactResponse.model_validate(c) for c in container().config.entries("CONTACT")]
+    )
 
 
 @route(
@@ -42,7 +45,7 @@ def list_contacts(call: Call) -> ContactListResponse:
     replay=lambda call, stored: get_contact(call, stored.id()),
 )
 def create_contact(call: Call) -> ContactResponse:
-    return contact_response(container().config.create_contact(call.body))
+    return ContactResponse.model_validate(container().config.create_contact(call.body))
 
 
 @route(
@@ -54,7 +57,7 @@ def create_contact(call: Call) -> ContactResponse:
     response=ContactResponse,
 )
 def get_contact(call: Call, contact_id: str) -> ContactResponse:
-    return contact_response(container().config.entry("CONTACT", contact_id))
+    return ContactResponse.model_validate(container().config.entry("CONTACT", contact_id))
 
 
 @route(
@@ -67,7 +70,9 @@ def get_contact(call: Call, contact_id: str) -> ContactResponse:
     response=ContactResponse,
 )
 def update_contact(call: Call, contact_id: str) -> ContactResponse:
-    return contact_response(container().config.update_entry("CONTACT", contact_id, call.body, ContactRequest))
+    return ContactResponse.model_validate(
+        container().config.update_entry("CONTACT", contact_id, call.body, ContactRequest)
+    )
 
 
 @route(
@@ -112,7 +117,7 @@ def store_contacts(call: Call) -> PublicContactListResponse:
 )
 def list_order_messages(call: Call) -> OrderMessageListResponse:
     entries = container().config.entries("ORDER_MESSAGE")
-    return OrderMessageListResponse(items=[order_message_response(e) for e in entries])
+    return OrderMessageListResponse(items=[OrderMessageResponse.model_validate(e) for e in entries])
 
 
 @route(
@@ -128,7 +133,7 @@ def list_order_messages(call: Call) -> OrderMessageListResponse:
     replay=lambda call, stored: get_order_message(call, stored.id()),
 )
 def create_order_message(call: Call) -> OrderMessageResponse:
-    return order_message_response(container().config.create_order_message(call.body))
+    return OrderMessageResponse.model_validate(container().config.create_order_message(call.body))
 
 
 @route(
@@ -140,7 +145,7 @@ def create_order_message(call: Call) -> OrderMessageResponse:
     response=OrderMessageResponse,
 )
 def get_order_message(call: Call, message_id: str) -> OrderMessageResponse:
-    return order_message_response(container().config.entry("ORDER_MESSAGE", message_id))
+    return OrderMessageResponse.model_validate(container().config.entry("ORDER_MESSAGE", message_id))
 
 
 @route(
@@ -154,7 +159,7 @@ def get_order_message(call: Call, message_id: str) -> OrderMessageResponse:
 )
 def update_order_message(call: Call, message_id: str) -> OrderMessageResponse:
     entry = container().config.update_entry("ORDER_MESSAGE", message_id, call.body, OrderMessageRequest)
-    return order_message_response(entry)
+    return OrderMessageResponse.model_validate(entry)
 
 
 @route(
@@ -168,3 +173,13 @@ def update_order_message(call: Call, message_id: str) -> OrderMessageResponse:
 def delete_order_message(call: Call, message_id: str) -> Response:
     container().config.delete_entry("ORDER_MESSAGE", message_id)
     return Response(body="", status_code=204)
+
+
+def public_contact_response(entry: ConfigEntry, language: str) -> PublicContactResponse:
+    """A contact as the storefront shows it: its name and description in the shopper's language."""
+    data = entry.data
+    return PublicContactResponse(
+        id=entry.id,
+        name=str((data.get("names") or {}).get(language) or data["name"]),
+        description=str((data.get("descriptions") or {}).get(language) or data.get("description", "")),
+    )

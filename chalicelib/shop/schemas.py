@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import EmailStr, Field, StringConstraints, field_validator
+from pydantic import BeforeValidator, EmailStr, Field, StringConstraints, field_validator, model_validator
 
 from chalicelib.core.schemas import Name, RequestModel, ResponseModel
-from chalicelib.shop.domain import Gender
+from chalicelib.shop.domain import ConfigEntry, Gender
 
 # Fields a merchant may make mandatory (seed: "Set required fields for this section").
 CustomerRequirable = Literal[
@@ -230,16 +230,48 @@ class UpdateGroupRequest(RequestModel):
         return None if value is None else _unique_categories(value)
 
 
+class EntryResponse(ResponseModel):
+    """A configuration entry's response, validated from the ConfigEntry: its document, read with
+    the defaults of the request model that writes it (entries stored before a key existed lack
+    it), plus its id, default flag and usage counter (named `counter`)."""
+
+    document_model: ClassVar[type[RequestModel]]
+    counter: ClassVar[str | None] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_entry(cls, value: Any) -> Any:
+        if not isinstance(value, ConfigEntry):
+            return value
+        defaults = {
+            name: field.get_default(call_default_factory=True)
+            for name, field in cls.document_model.model_fields.items()
+            if not field.is_required()
+        }
+        document = defaults | value.data | {"id": value.id, "is_default": value.is_default}
+        if cls.counter is not None:
+            document[cls.counter] = value.count
+        # Only the response's own fields: a key an older document kept is not an error.
+        return {name: item for name, item in document.items() if name in cls.model_fields}
+
+
+# Stored as a number or text; shown with two decimals.
+PercentText = Annotated[str, BeforeValidator(lambda value: f"{Decimal(str(value)):.2f}")]
+
+
 class CategoryReductionResponse(ResponseModel):
     category_id: str
-    reduction_percent: str
+    reduction_percent: PercentText
 
 
-class GroupResponse(ResponseModel):
+class GroupResponse(EntryResponse):
+    document_model = GroupRequest
+    counter = "member_count"
+
     id: str
     name: str
     names: dict[str, str]
-    reduction_percent: str
+    reduction_percent: PercentText
     price_display: Literal["tax_incl", "tax_excl"]
     show_prices: bool
     category_reductions: list[CategoryReductionResponse]
@@ -287,7 +319,10 @@ class UpdateContactRequest(RequestModel):
     hidden: bool | None = None
 
 
-class ContactResponse(ResponseModel):
+class ContactResponse(EntryResponse):
+    document_model = ContactRequest
+    counter = "thread_count"
+
     id: str
     name: str
     names: dict[str, str]
@@ -326,7 +361,9 @@ class UpdateOrderMessageRequest(RequestModel):
     messages: dict[LanguageCode, MessageText] | None = None
 
 
-class OrderMessageResponse(ResponseModel):
+class OrderMessageResponse(EntryResponse):
+    document_model = OrderMessageRequest
+
     id: str
     name: str
     message: str
