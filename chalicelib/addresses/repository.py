@@ -11,7 +11,7 @@ from chalicelib.core.text import fold
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord, index_by_number, set_index_keys
 from chalicelib.models.customers import AddressRecord
-from chalicelib.models.errors import conditional, dynamo_errors, save_at_version, to_low_level
+from chalicelib.models.errors import conditional, dynamo_errors, get_item, save_at_version, to_low_level
 from chalicelib.models.mapping import RecordMapping
 from chalicelib.models.paging import Page, read_page
 
@@ -109,12 +109,8 @@ class DynamoAddressRepository:
         customer_id = owner_of(address_id)
         if customer_id is None:
             return None
-        with dynamo_errors():
-            try:
-                record = AddressRecord.get(keys.customer_pk(customer_id), keys.address_sk(address_id))
-            except AddressRecord.DoesNotExist:
-                return None
-        return from_address_record(record)
+        record = get_item(AddressRecord, keys.customer_pk(customer_id), keys.address_sk(address_id))
+        return from_address_record(record) if record is not None else None
 
     def update(self, before: Address, after: Address) -> None:
         if not save_at_version(_to_record(after), before.version, AddressRecord.pk.exists()):

@@ -15,7 +15,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.core.clock import iso, parse_iso
 from chalicelib.core.errors import ConflictError
 from chalicelib.models import keys
-from chalicelib.models.errors import conditional, dynamo_errors, run_transaction
+from chalicelib.models.errors import conditional, dynamo_errors, get_item, run_transaction
 from chalicelib.models.imports import ImportPasswordChunkRecord, ImportPasswordProgressRecord
 
 ChunkState = Literal["pending", "done", "failed"]
@@ -93,14 +93,10 @@ class DynamoPasswordChunkRepository:
         return self.get(chunk.import_id, chunk.run, chunk.chunk) or chunk
 
     def get(self, import_id: str, run: str, chunk: int) -> PasswordChunk | None:
-        with dynamo_errors():
-            try:
-                record = ImportPasswordChunkRecord.get(
-                    keys.import_pk(import_id), keys.import_password_chunk_sk(run, chunk)
-                )
-            except ImportPasswordChunkRecord.DoesNotExist:
-                return None
-        return _chunk(record, import_id)
+        record = get_item(
+            ImportPasswordChunkRecord, keys.import_pk(import_id), keys.import_password_chunk_sk(run, chunk)
+        )
+        return _chunk(record, import_id) if record is not None else None
 
     def pending(self, import_id: str) -> list[PasswordChunk]:
         with dynamo_errors():
@@ -157,11 +153,9 @@ class DynamoPasswordChunkRepository:
         return settled
 
     def progress(self, import_id: str) -> PasswordProgress:
-        with dynamo_errors():
-            try:
-                record = ImportPasswordProgressRecord.get(keys.import_pk(import_id), keys.IMPORT_PASSWORDS)
-            except ImportPasswordProgressRecord.DoesNotExist:
-                return PasswordProgress()
+        record = get_item(ImportPasswordProgressRecord, keys.import_pk(import_id), keys.IMPORT_PASSWORDS)
+        if record is None:
+            return PasswordProgress()
         return PasswordProgress(
             int(record.chunks_done or 0), int(record.passwords_hashed or 0), int(record.passwords_failed or 0)
         )

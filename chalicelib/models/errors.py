@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
@@ -15,6 +15,8 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.core.errors import ConflictError, ServiceUnavailableError
 from chalicelib.core.observability import logger
 from chalicelib.models.base import TableRecord
+
+R = TypeVar("R", bound=TableRecord)
 
 _RETRYABLE = {
     "ProvisionedThroughputExceededException",
@@ -134,6 +136,15 @@ def conditional() -> Iterator[ConditionOutcome]:
         if error.cause_response_code != "ConditionalCheckFailedException":
             raise
         outcome.passed = False
+
+
+def get_item(model: type[R], hash_key: str, range_key: str) -> R | None:
+    """The item stored at (hash_key, range_key), or None when there is none."""
+    with dynamo_errors():
+        try:
+            return model.get(hash_key, range_key)
+        except model.DoesNotExist:
+            return None
 
 
 class VersionedRecord(Protocol):

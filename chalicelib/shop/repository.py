@@ -8,7 +8,7 @@ from pynamodb.expressions.update import Action
 
 from chalicelib.core.clock import Clock, iso, utc_now
 from chalicelib.models import keys
-from chalicelib.models.errors import conditional, dynamo_errors
+from chalicelib.models.errors import conditional, dynamo_errors, get_item
 from chalicelib.models.shop import ConfigRecord
 from chalicelib.shop.domain import ConfigEntry, ConfigKind, DeleteOutcome, ShopConfig
 
@@ -86,9 +86,4 @@ class DynamoConfigRepository:
             record.delete(condition=condition)
         if outcome.passed:
             return "deleted"
-        with dynamo_errors():
-            try:
-                ConfigRecord.get(*entry_key(kind, entry_id))
-            except ConfigRecord.DoesNotExist:
-                return "missing"
-        return "in_use"
+        return "in_use" if get_item(ConfigRecord, *entry_key(kind, entry_id)) is not None else "missing"

@@ -10,7 +10,7 @@ from chalicelib.core.errors import AlreadyExistsError, ConflictError, NotFoundEr
 from chalicelib.core.text import normalise_email
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord
-from chalicelib.models.errors import dynamo_errors, from_low_level, to_low_level
+from chalicelib.models.errors import dynamo_errors, from_low_level, get_item, to_low_level
 from chalicelib.models.mapping import RecordMapping
 from chalicelib.models.paging import Page
 from chalicelib.models.staff import EmployeeEmailRecord, EmployeeRecord
@@ -62,19 +62,12 @@ class DynamoEmployeeRepository:
             )
 
     def get(self, employee_id: str) -> Employee | None:
-        with dynamo_errors():
-            try:
-                return _from_record(EmployeeRecord.get(keys.employee_pk(employee_id), keys.PROFILE))
-            except EmployeeRecord.DoesNotExist:
-                return None
+        record = get_item(EmployeeRecord, keys.employee_pk(employee_id), keys.PROFILE)
+        return _from_record(record) if record is not None else None
 
     def get_by_email(self, email: str) -> Employee | None:
-        with dynamo_errors():
-            try:
-                item = EmployeeEmailRecord.get(keys.employee_email_pk(normalise_email(email)), _EMAIL_SK)
-            except EmployeeEmailRecord.DoesNotExist:
-                return None
-        return self.get(item.employee_id)
+        item = get_item(EmployeeEmailRecord, keys.employee_email_pk(normalise_email(email)), _EMAIL_SK)
+        return self.get(item.employee_id) if item is not None else None
 
     def update(self, before: Employee, after: Employee) -> None:
         record = _to_record(after)

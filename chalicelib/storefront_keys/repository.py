@@ -7,7 +7,7 @@ from datetime import datetime
 from chalicelib.core.clock import iso
 from chalicelib.core.errors import AlreadyExistsError, NotFoundError
 from chalicelib.models import keys
-from chalicelib.models.errors import conditional, dynamo_errors
+from chalicelib.models.errors import conditional, dynamo_errors, get_item
 from chalicelib.models.mapping import RecordMapping
 from chalicelib.models.storefront_keys import StorefrontKeyRecord
 from chalicelib.storefront_keys.domain import StorefrontKey
@@ -36,12 +36,8 @@ class DynamoStorefrontKeyRepository:
             raise AlreadyExistsError("This storefront key already exists.")
 
     def get(self, key_id: str) -> StorefrontKey | None:
-        with dynamo_errors():
-            try:
-                record = StorefrontKeyRecord.get(keys.storefront_key_pk(key_id), keys.STOREFRONT_KEY_SK)
-            except StorefrontKeyRecord.DoesNotExist:
-                return None
-        return _from_record(record)
+        record = get_item(StorefrontKeyRecord, keys.storefront_key_pk(key_id), keys.STOREFRONT_KEY_SK)
+        return _from_record(record) if record is not None else None
 
     def list(self) -> list[StorefrontKey]:
         with dynamo_errors():

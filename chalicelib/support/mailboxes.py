@@ -8,7 +8,7 @@ from typing import Any
 from chalicelib.core.clock import iso, parse_iso
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord, index_by_number
-from chalicelib.models.errors import conditional, dynamo_errors
+from chalicelib.models.errors import conditional, dynamo_errors, get_item
 from chalicelib.models.paging import Page, index_page
 from chalicelib.models.support import MailboxStateRecord, UnprocessedMailRecord
 from chalicelib.support.domain import MailboxState, UnprocessedMail
@@ -87,12 +87,8 @@ class DynamoMailboxRepository:
     def get_unprocessed(self, unprocessed_id: str) -> UnprocessedMail | None:
         if len(unprocessed_id) > 64:
             return None
-        with dynamo_errors():
-            try:
-                record = UnprocessedMailRecord.get(keys.unprocessed_pk(unprocessed_id), keys.UNPROCESSED)
-            except UnprocessedMailRecord.DoesNotExist:
-                return None
-        return _from_unprocessed(record)
+        record = get_item(UnprocessedMailRecord, keys.unprocessed_pk(unprocessed_id), keys.UNPROCESSED)
+        return _from_unprocessed(record) if record is not None else None
 
     def resolve(self, unprocessed_id: str) -> None:
         with dynamo_errors():
@@ -135,11 +131,8 @@ class DynamoMailboxRepository:
             ]
 
     def state(self, source: str) -> MailboxState:
-        with dynamo_errors():
-            try:
-                return _state_of(MailboxStateRecord.get(keys.MAILBOX, source))
-            except MailboxStateRecord.DoesNotExist:
-                return MailboxState(source)
+        record = get_item(MailboxStateRecord, keys.MAILBOX, source)
+        return _state_of(record) if record is not None else MailboxState(source)
 
     def states(self) -> list[MailboxState]:
         with dynamo_errors():

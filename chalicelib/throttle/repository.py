@@ -7,7 +7,7 @@ from datetime import datetime
 
 from chalicelib.core.clock import iso
 from chalicelib.models import keys
-from chalicelib.models.errors import dynamo_errors
+from chalicelib.models.errors import dynamo_errors, get_item
 from chalicelib.models.staff import ThrottleRecord
 
 
@@ -20,14 +20,8 @@ class DynamoThrottleRepository:
     """Failed-login counters per subject and time window, expiring through TTL."""
 
     def failures(self, scope: str, subject: str, window_start: datetime) -> int:
-        with dynamo_errors():
-            try:
-                record = ThrottleRecord.get(
-                    keys.throttle_pk(scope, _subject_hash(subject)), iso(window_start)
-                )
-            except ThrottleRecord.DoesNotExist:
-                return 0
-        return int(record.failures)
+        record = get_item(ThrottleRecord, keys.throttle_pk(scope, _subject_hash(subject)), iso(window_start))
+        return int(record.failures) if record is not None else 0
 
     def add_failure(
         self, scope: str, subject: str, window_start: datetime, expires_at: datetime, amount: int = 1
