@@ -5,7 +5,6 @@ from __future__ import annotations
 from chalice.app import Blueprint
 
 from chalicelib.handlers.http import ADMIN, Call, route
-from chalicelib.storefront_keys.domain import StorefrontKey
 from chalicelib.storefront_keys.schemas import (
     CreatedStorefrontKeyResponse,
     CreateStorefrontKeyRequest,
@@ -15,16 +14,6 @@ from chalicelib.storefront_keys.schemas import (
 from chalicelib.wiring import container
 
 storefront_keys = Blueprint(__name__)
-
-
-def _fields(key: StorefrontKey) -> dict[str, object]:
-    return {
-        "id": key.id,
-        "name": key.name,
-        "created_at": key.created_at,
-        "revoked_at": key.revoked_at,
-        "status": "revoked" if key.revoked else "active",
-    }
 
 
 @route(
@@ -37,7 +26,7 @@ def _fields(key: StorefrontKey) -> dict[str, object]:
 )
 def list_keys(call: Call) -> StorefrontKeyListResponse:
     keys = container().storefront_keys.list()
-    return StorefrontKeyListResponse(items=[StorefrontKeyResponse(**_fields(k)) for k in keys])
+    return StorefrontKeyListResponse(items=[StorefrontKeyResponse.model_validate(k) for k in keys])
 
 
 @route(
@@ -52,7 +41,7 @@ def list_keys(call: Call) -> StorefrontKeyListResponse:
 )
 def create_key(call: Call) -> CreatedStorefrontKeyResponse:
     key, plain = container().storefront_keys.create(call.body.name)
-    return CreatedStorefrontKeyResponse(**_fields(key), key=plain)
+    return CreatedStorefrontKeyResponse(**StorefrontKeyResponse.model_validate(key).model_dump(), key=plain)
 
 
 @route(
@@ -64,4 +53,4 @@ def create_key(call: Call) -> CreatedStorefrontKeyResponse:
     response=StorefrontKeyResponse,
 )
 def revoke_key(call: Call, key_id: str) -> StorefrontKeyResponse:
-    return StorefrontKeyResponse(**_fields(container().storefront_keys.revoke(key_id)))
+    return StorefrontKeyResponse.model_validate(container().storefront_keys.revoke(key_id))

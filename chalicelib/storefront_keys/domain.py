@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -18,3 +19,7 @@ class StorefrontKey:
     @property
     def revoked(self) -> bool:
         return self.revoked_at is not None
+
+    @property
+    def status(self) -> Literal["active", "revoked"]:
+        return "revoked" if self.revoked else "active"
