@@ -145,7 +145,7 @@ def seed(rng: random.Random) -> list[str]:
                 batch.save(membership_record(customer, group_id))
             ids.append(customer.id)
     from chalicelib.addresses.domain import Address, address_id
-    from chalicelib.addresses.repository import _to_record as address_record
+    from chalicelib.addresses.records import to_address_record as address_record
 
     countries = ["ES", "FR", "DE", "IT", "PT", "BE", "NL", "GB", "US", "MX"]
     with TableRecord.batch_write() as batch:

@@ -6,29 +6,19 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from chalicelib.addresses.domain import Address, AddressFilters, owner_of
+from chalicelib.addresses.records import (
+    address_index_keys,
+    from_address_record,
+    postcode_key,
+    to_address_record,
+)
 from chalicelib.core.errors import ConflictError, NotFoundError
 from chalicelib.core.text import fold
 from chalicelib.models import keys
-from chalicelib.models.base import TableRecord, index_by_number, set_index_keys
+from chalicelib.models.base import TableRecord, index_by_number
 from chalicelib.models.customers import AddressRecord
 from chalicelib.models.errors import conditional, dynamo_errors, get_item, save_at_version, to_low_level
-from chalicelib.models.mapping import RecordMapping
 from chalicelib.models.paging import Page, read_page
-
-
-def postcode_key(postcode: str | None) -> str:
-    return "".join((postcode or "").split()).upper()
-
-
-def address_index_keys(address: Address) -> dict[int, tuple[str, str]]:
-    """(partition, sort key) per index number for an address."""
-    return {
-        2: (keys.ADDRESSES, address.id),
-        4: (keys.ADDRESSES, keys.sort_key(fold(address.last_name), fold(address.first_name), address.id)),
-        5: (keys.ADDRESSES, keys.sort_key(postcode_key(address.postcode), address.id)),
-        6: (keys.ADDRESSES, keys.sort_key(fold(address.city), address.id)),
-        7: (keys.address_country_pk(address.country), address.id),
-    }
 
 
 @dataclass(frozen=True)
@@ -85,25 +75,12 @@ def order_key(address: Address, plan: AddressPlan) -> str:
 
 
 # Every field is copied by name (models/mapping.py); the id is stored as address_id.
-_ADDRESS = RecordMapping(Address, AddressRecord, renames={"id": "address_id"})
-
-
-def _to_record(address: Address) -> AddressRecord:
-    record = _ADDRESS.to_record(address, keys.customer_pk(address.customer_id), keys.address_sk(address.id))
-    set_index_keys(record, address_index_keys(address))
-    return record
-
-
-def from_address_record(record: AddressRecord) -> Address:
-    return _ADDRESS.from_record(record)
-
-
 class DynamoAddressRepository:
     """Addresses live in their customer's item collection."""
 
     def create(self, address: Address) -> None:
         with dynamo_errors():
-            _to_record(address).save(condition=AddressRecord.pk.does_not_exist())
+            to_address_record(address).save(condition=AddressRecord.pk.does_not_exist())
 
     def get(self, address_id: str) -> Address | None:
         customer_id = owner_of(address_id)
@@ -113,14 +90,14 @@ class DynamoAddressRepository:
         return from_address_record(record) if record is not None else None
 
     def update(self, before: Address, after: Address) -> None:
-        if not save_at_version(_to_record(after), before.version, AddressRecord.pk.exists()):
+        if not save_at_version(to_address_record(after), before.version, AddressRecord.pk.exists()):
             if self.get(before.id) is None:
                 raise NotFoundError("Address not found.")
             raise ConflictError("The address was changed by someone else; reload and try again.")
 
     def delete(self, address: Address) -> bool:
         """Delete unless an order uses it; then hide it. Returns True when it was deleted."""
-        record = _to_record(address)
+        record = to_address_record(address)
         unused = AddressRecord.order_count.does_not_exist() | (AddressRecord.order_count == 0)
         with dynamo_errors(), conditional() as outcome:
             record.delete(condition=unused)

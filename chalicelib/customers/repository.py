@@ -12,7 +12,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.addresses.domain import Address
-from chalicelib.addresses.repository import from_address_record
+from chalicelib.addresses.records import from_address_record
 from chalicelib.core.clock import iso, parse_iso
 from chalicelib.core.errors import (
     AlreadyExistsError,
