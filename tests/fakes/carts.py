@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.carts.domain import Cart, CartFilters, CheckoutWrite, Order, OrderFilters, Voucher
+from chalicelib.carts.ports import CartRepository, OrderRepository
 from chalicelib.core.clock import iso
 from chalicelib.core.errors import ConflictError
 from chalicelib.core.text import normalise_email
@@ -248,3 +249,13 @@ class MemoryCartRepository:
             )
         if redeems and voucher is not None:
             self.vouchers[voucher.code] = replace(voucher, used_by_order=write.order.id)
+
+
+# mypy checks each fake against its port: a method the port gains fails here until the fake has it
+# (tests/unit/test_fakes_conform.py makes sure every fake in tests/fakes/ has such a check).
+def _port_check_carts(fake: MemoryCartRepository) -> CartRepository:
+    return fake
+
+
+def _port_check_orders(fake: MemoryOrderRepository) -> OrderRepository:
+    return fake
