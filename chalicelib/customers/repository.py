@@ -53,7 +53,7 @@ from chalicelib.models.customers import (
     GroupMembershipRecord,
     PendingRegistrationRecord,
 )
-from chalicelib.models.errors import dynamo_errors, from_low_level, run_transaction, to_low_level
+from chalicelib.models.errors import dynamo_errors, from_low_level, get_item, run_transaction, to_low_level
 from chalicelib.models.paging import MAX_ITEMS_READ_PER_PAGE, Page, read_page
 from chalicelib.models.shop import ConfigRecord
 from chalicelib.privacy.domain import Consent, consent_changes
@@ -107,24 +107,26 @@ def _account_token_record(token: AccountToken) -> AccountTokenRecord:
     )
 
 
+def _consume_token(transaction: TransactWrite, token: AccountToken | None, customer_id: str) -> None:
+    """Delete the link's token in the transaction of the write it allows, on the condition that
+    it is this customer's: a link works once, and only for whom it was mailed to."""
+    if token is not None:
+        record = AccountTokenRecord(
+            keys.account_token_pk(TOKEN_SCOPES[token.purpose], token.token_hash), "TOKEN"
+        )
+        transaction.delete(record, condition=AccountTokenRecord.customer_id == customer_id)
+
+
 class DynamoCustomerRepository:
     """Customers, their e-mail items, memberships and connections in the single table."""
 
     # -- reads ---------------------------------------------------------------------------------
     def get(self, customer_id: str) -> Customer | None:
-        with dynamo_errors():
-            try:
-                record = CustomerRecord.get(keys.customer_pk(customer_id), keys.PROFILE)
-            except CustomerRecord.DoesNotExist:
-                return None
-        return from_record(record)
+        record = get_item(CustomerRecord, keys.customer_pk(customer_id), keys.PROFILE)
+        return from_record(record) if record is not None else None
 
     def _email_item(self, email: str) -> EmailRecord | None:
-        with dynamo_errors():
-            try:
-                return EmailRecord.get(keys.email_pk(normalise_email(email)), keys.email_sk())
-            except EmailRecord.DoesNotExist:
-                return None
+        return get_item(EmailRecord, keys.email_pk(normalise_email(email)), keys.email_sk())
 
     def get_by_email(self, email: str) -> Customer | None:
         item = self._email_item(email)
@@ -191,20 +193,12 @@ class DynamoCustomerRepository:
         self._create(customer, token)
 
     def _create(self, customer: Customer, token: AccountToken | None) -> None:
-        scope = TOKEN_SCOPES[token.purpose] if token is not None else None
-
         def build(transaction: TransactWrite) -> None:
-            if token is not None and scope is not None:
-                record = AccountTokenRecord(keys.account_token_pk(scope, token.token_hash), "TOKEN")
-                transaction.delete(record, condition=AccountTokenRecord.customer_id == customer.id)
+            _consume_token(transaction, token, customer.id)
             counter_writes(transaction, create_items(transaction, customer))
 
         def on_cancel(_codes: list[str]) -> Exception:
-            if (
-                token is not None
-                and scope is not None
-                and self.get_account_token(token.token_hash, scope) is None
-            ):
+            if self._token_gone(token):
                 return InvalidTokenError("The link is invalid or has already been used.")
             item = self._email_item(customer.email)
             if item is not None:
@@ -322,14 +316,8 @@ class DynamoCustomerRepository:
         """The id of the customer whose reference item holds this customer's merchant_ref, if any."""
         if not customer.merchant_ref:
             return None
-        with dynamo_errors():
-            try:
-                item = CustomerRefRecord.get(
-                    keys.customer_ref_pk(customer.merchant_ref), keys.CUSTOMER_REF_SK
-                )
-            except CustomerRefRecord.DoesNotExist:
-                return None
-        return str(item.customer_id)
+        item = get_item(CustomerRefRecord, keys.customer_ref_pk(customer.merchant_ref), keys.CUSTOMER_REF_SK)
+        return str(item.customer_id) if item is not None else None
 
     def _email_error(self, email: str) -> Exception:
         if self.is_email_blocked(email):
@@ -344,22 +332,15 @@ class DynamoCustomerRepository:
 
     def _update(self, before: Customer, after: Customer, token: AccountToken | None) -> None:
         email_changed = normalise_email(before.email) != normalise_email(after.email)
-        scope = TOKEN_SCOPES[token.purpose] if token is not None else None
         drop_old_ref = self._drops_ref(before, after)
 
         def build(transaction: TransactWrite) -> None:
-            if token is not None and scope is not None:
-                record = AccountTokenRecord(keys.account_token_pk(scope, token.token_hash), "TOKEN")
-                transaction.delete(record, condition=AccountTokenRecord.customer_id == after.id)
+            _consume_token(transaction, token, after.id)
             updated = update_items(transaction, before, after, drop_old_ref=drop_old_ref)
             counter_writes(transaction, updated)
 
         def on_cancel(_codes: list[str]) -> Exception:
-            if (
-                token is not None
-                and scope is not None
-                and self.get_account_token(token.token_hash, scope) is None
-            ):
+            if self._token_gone(token):
                 return InvalidTokenError("The link is invalid or has already been used.")
             if email_changed:
                 item = self._email_item(after.email)
@@ -478,13 +459,13 @@ class DynamoCustomerRepository:
         return True
 
     def get_pending_registration(self, email: str) -> PendingRegistration | None:
-        with dynamo_errors():
-            try:
-                record = PendingRegistrationRecord.get(
-                    keys.pending_registration_pk(normalise_email(email)), keys.PENDING_REGISTRATION_SK
-                )
-            except PendingRegistrationRecord.DoesNotExist:
-                return None
+        record = get_item(
+            PendingRegistrationRecord,
+            keys.pending_registration_pk(normalise_email(email)),
+            keys.PENDING_REGISTRATION_SK,
+        )
+        if record is None:
+            return None
         return PendingRegistration(
             email=normalise_email(email),
             token_hash=record.token_hash,
@@ -503,12 +484,18 @@ class DynamoCustomerRepository:
         with dynamo_errors():
             record.delete()
 
+    def _token_gone(self, token: AccountToken | None) -> bool:
+        """Whether a write that consumes `token` failed because the token is no longer there
+        (used by another request, or never valid)."""
+        return (
+            token is not None
+            and self.get_account_token(token.token_hash, TOKEN_SCOPES[token.purpose]) is None
+        )
+
     def get_account_token(self, token_hash: str, scope: TokenScope) -> AccountToken | None:
-        with dynamo_errors():
-            try:
-                record = AccountTokenRecord.get(keys.account_token_pk(scope, token_hash), "TOKEN")
-            except AccountTokenRecord.DoesNotExist:
-                return None
+        record = get_item(AccountTokenRecord, keys.account_token_pk(scope, token_hash), "TOKEN")
+        if record is None:
+            return None
         purpose = next((p for p in TOKEN_SCOPES if p == record.purpose), None)
         if purpose is None or TOKEN_SCOPES[purpose] != scope:
             return None  # belt and braces: the key already holds the scope
