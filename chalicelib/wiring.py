@@ -15,6 +15,7 @@ from chalicelib.addresses.repository import DynamoAddressRepository
 from chalicelib.addresses.service import AddressService
 from chalicelib.carts.confirm_tokens import ConfirmTokens
 from chalicelib.carts.orders import OrderService
+from chalicelib.carts.ports import CartRepository, OrderRepository
 from chalicelib.carts.reminder_opt_in import ReminderOptInService
 from chalicelib.carts.repository import DynamoCartRepository, DynamoOrderRepository
 from chalicelib.carts.service import CartService
@@ -158,6 +159,8 @@ def build_container(
     thread_store: ThreadRepository | None = None,
     mailbox_store: MailboxRepository | None = None,
     privacy_store: PrivacyRepository | None = None,
+    cart_store: CartRepository | None = None,
+    order_store: OrderRepository | None = None,
     clock: Clock = utc_now,
     ids: IdFactory = new_id,
     secret: str | None = None,
@@ -201,7 +204,7 @@ def build_container(
     )
     groups = GroupService(config_service, customer_service)
     file_store = files or S3FileStore(settings)
-    order_repository = DynamoOrderRepository()
+    order_repository = order_store or DynamoOrderRepository()
     thread_repository = thread_store or DynamoThreadRepository()
     reply_tokens = ReplyTokens(secret)
     threads = ThreadService(
@@ -229,7 +232,7 @@ def build_container(
         clock,
         ids,
     )
-    cart_repository = DynamoCartRepository()
+    cart_repository = cart_store or DynamoCartRepository()
     tokens = CartTokens(secret)
     privacy_repository = privacy_store or DynamoPrivacyRepository()
     consents = ConsentService(

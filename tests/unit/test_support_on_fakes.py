@@ -1,6 +1,6 @@
 """Customer service and erasure on the in-memory fakes, wired by the real composition root: mail in,
-threads, kept mail and the erasure run with no table and no bucket. (The personal-data export still
-reads carts and orders from DynamoDB until the Container takes the carts fakes.)"""
+threads, kept mail and the erasure run with no table and no bucket (carts and orders on their fakes too,
+tests/fakes/carts.py)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from chalicelib.support.domain import ThreadFilters
 from chalicelib.wiring import Container, build_container
 from tests.factories import FIXED_NOW, FixedClock, sequential_ids
 from tests.fakes.addresses import MemoryAddressRepository
+from tests.fakes.carts import MemoryCartRepository, MemoryOrderRepository
 from tests.fakes.customers import MemoryCustomerRepository
 from tests.fakes.files import MemoryFileStore
 from tests.fakes.imports import MemoryImportRepository
@@ -52,6 +53,7 @@ def world(tmp_path: Path) -> World:
     mailboxes = MemoryMailboxRepository()
     files = MemoryFileStore()
     mailer = MemoryMailer()
+    orders = MemoryOrderRepository(customers)
     services = build_container(
         get_settings(),
         customers=customers,
@@ -66,6 +68,8 @@ def world(tmp_path: Path) -> World:
         thread_store=threads,
         mailbox_store=mailboxes,
         privacy_store=MemoryPrivacyRepository(customers, threads),
+        cart_store=MemoryCartRepository(customers, orders, addresses),
+        order_store=orders,
         clock=FixedClock(),
         ids=sequential_ids(),
         secret="s" * 32,

@@ -1,0 +1,122 @@
+"""Carts, checkout and orders on the in-memory fakes, wired by the real composition root: a guest's
+cart, its checkout (cart, order and the new guest customer in one all-or-nothing write), a retried
+checkout, and an order's refund moving the customer's total spent — with no table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from chalicelib.carts.schemas import CartLineRequest, CheckoutRequest, CreateCartRequest, OrderStatusRequest
+from chalicelib.carts.service import Shopper
+from chalicelib.core.errors import ConflictError
+from chalicelib.core.secrets import FileSecret
+from chalicelib.core.settings import get_settings
+from chalicelib.wiring import Container, build_container
+from tests.factories import FixedClock, sequential_ids
+from tests.fakes.addresses import MemoryAddressRepository
+from tests.fakes.carts import MemoryCartRepository, MemoryOrderRepository
+from tests.fakes.customers import MemoryCustomerRepository
+from tests.fakes.files import MemoryFileStore
+from tests.fakes.imports import MemoryImportRepository
+from tests.fakes.mail import MemoryMailer, MemorySentMailLog
+from tests.fakes.privacy import MemoryPrivacyRepository
+from tests.fakes.shop import MemoryConfigRepository
+from tests.fakes.staff import MemoryEmployeeRepository
+from tests.fakes.storefront_keys import MemoryStorefrontKeyRepository
+from tests.fakes.support import MemoryMailboxRepository, MemoryThreadRepository
+from tests.fakes.throttle import MemoryThrottleRepository
+
+
+@dataclass
+class World:
+    services: Container
+    customers: MemoryCustomerRepository
+    carts: MemoryCartRepository
+    orders: MemoryOrderRepository
+    config: MemoryConfigRepository
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> World:
+    config = MemoryConfigRepository()
+    addresses = MemoryAddressRepository()
+    customers = MemoryCustomerRepository(config, addresses)
+    orders = MemoryOrderRepository(customers)
+    carts = MemoryCartRepository(customers, orders, addresses)
+    threads = MemoryThreadRepository(config)
+    services = build_container(
+        get_settings(),
+        customers=customers,
+        employees=MemoryEmployeeRepository(),
+        config=config,
+        throttles=MemoryThrottleRepository(),
+        addresses=addresses,
+        imports=MemoryImportRepository(),
+        files=MemoryFileStore(),
+        mailer=MemoryMailer(),
+        sent_mail=MemorySentMailLog(),
+        thread_store=threads,
+        mailbox_store=MemoryMailboxRepository(),
+        privacy_store=MemoryPrivacyRepository(customers, threads),
+        cart_store=carts,
+        order_store=orders,
+        clock=FixedClock(),
+        ids=sequential_ids(),
+        secret="s" * 32,
+        imap_password=FileSecret(tmp_path / "imap-password"),
+        prestashop_cookie_key=FileSecret(tmp_path / "cookie-key"),
+        storefront_keys=MemoryStorefrontKeyRepository(),
+    )
+    services.config.seed_defaults()
+    return World(services, customers, carts, orders, config)
+
+
+GUEST = CheckoutRequest.model_validate(
+    {
+        "payment_method": "card",
+        "email": "Lea@Example.com",
+        "first_name": "Léa",
+        "last_name": "Martin",
+        "delivery_address": {
+            "first_name": "Léa",
+            "last_name": "Martin",
+            "address1": "1 rue de la Paix",
+            "city": "Lyon",
+            "postcode": "69001",
+            "country": "FR",
+        },
+    }
+)
+
+
+def test_a_guest_checkout_writes_cart_order_and_guest_once(world: World) -> None:
+    created = world.services.carts.create(CreateCartRequest(), Shopper(ip="192.0.2.1"))
+    shopper = Shopper(cart_token=created.cart_token, ip="192.0.2.1")
+    line = CartLineRequest(quantity=2, unit_price=Decimal("4.50"), product_name="Tea")
+    world.services.carts.set_line(created.cart.id, "P1", line, shopper)
+
+    order = world.services.carts.checkout(created.cart.id, GUEST, shopper)
+
+    guest = world.customers.get_by_email("lea@example.com")
+    assert guest is not None and guest.is_guest and guest.orders_count == 1
+    assert world.orders.orders[order.id].total == "9.00"
+    cart = world.carts.carts[created.cart.id]
+    assert (cart.status, cart.order_id, cart.customer_id) == ("ordered", order.id, guest.id)
+    guests = world.config.entries[("GROUP", "guest")]
+    assert guests.count == 1
+    # A retried checkout finds the cart ordered: no second order, no second guest.
+    with pytest.raises(ConflictError, match="already been checked out"):
+        world.services.carts.checkout(created.cart.id, GUEST, shopper)
+    assert list(world.orders.orders) == [order.id]
+    assert len(world.customers.customers) == 1
+
+    refunded = world.services.orders.change_status(
+        order.id, OrderStatusRequest(status="cancelled"), "01EMPLOYEE"
+    )
+    assert refunded.status == "cancelled" and refunded.version == 2
+    after = world.customers.get(guest.id)
+    assert after is not None and after.total_spent == "0.00"
