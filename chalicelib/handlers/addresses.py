@@ -12,14 +12,23 @@ from chalicelib.addresses.schemas import (
     UpdateAddressRequest,
 )
 from chalicelib.core.schemas import PageParams
-from chalicelib.handlers.http import ADMIN, CUSTOMER, STAFF, Call, route
+from chalicelib.handlers.http import (
+    ADMIN,
+    CUSTOMER,
+    STAFF,
+    AuthenticatedCall,
+    Call,
+    NoBody,
+    NoQuery,
+    RouteSpec,
+    route,
+)
 from chalicelib.wiring import container
 
 addresses = Blueprint(__name__)
 
 
-def _own(call: Call) -> str:
-    assert call.principal is not None
+def _own(call: AuthenticatedCall[object, object]) -> str:
     return call.principal.subject_id
 
 
@@ -27,12 +36,14 @@ def _own(call: Call) -> str:
     addresses,
     "/admin/addresses",
     "GET",
-    summary="List addresses (filters customer_id, last_name, postcode, city, country)",
-    roles=STAFF,
-    query=ListAddressesParams,
-    response=AddressListResponse,
+    RouteSpec(
+        summary="List addresses (filters customer_id, last_name, postcode, city, country)",
+        roles=STAFF,
+        query=ListAddressesParams,
+        response=AddressListResponse,
+    ),
 )
-def list_addresses(call: Call) -> AddressListResponse:
+def list_addresses(call: Call[NoBody, ListAddressesParams]) -> AddressListResponse:
     rows, cursor = container().addresses.list_page(call.query)
     return AddressListResponse(items=[AddressResponse.model_validate(a) for a in rows], next_cursor=cursor)
 
@@ -41,12 +52,14 @@ def list_addresses(call: Call) -> AddressListResponse:
     addresses,
     "/admin/customers/{customer_id}/addresses",
     "GET",
-    summary="A customer's addresses",
-    roles=STAFF,
-    query=PageParams,
-    response=AddressListResponse,
+    RouteSpec(
+        summary="A customer's addresses",
+        roles=STAFF,
+        query=PageParams,
+        response=AddressListResponse,
+    ),
 )
-def list_customer_addresses(call: Call, customer_id: str) -> AddressListResponse:
+def list_customer_addresses(call: Call[NoBody, PageParams], customer_id: str) -> AddressListResponse:
     rows, cursor = container().addresses.for_customer(customer_id, call.query.limit, call.query.cursor)
     return AddressListResponse(items=[AddressResponse.model_validate(a) for a in rows], next_cursor=cursor)
 
@@ -55,15 +68,19 @@ def list_customer_addresses(call: Call, customer_id: str) -> AddressListResponse
     addresses,
     "/admin/customers/{customer_id}/addresses",
     "POST",
-    summary="Add an address to a customer",
-    roles=ADMIN,
-    body=AddressRequest,
-    response=AddressResponse,
-    status=201,
-    idempotent=True,
-    replay=lambda call, stored, customer_id: get_address(call, stored.id()),
+    RouteSpec(
+        summary="Add an address to a customer",
+        roles=ADMIN,
+        body=AddressRequest,
+        response=AddressResponse,
+        status=201,
+        idempotent=True,
+        replay=lambda call, stored, customer_id: AddressResponse.model_validate(
+            container().addresses.get(stored.id())
+        ),
+    ),
 )
-def create_customer_address(call: Call, customer_id: str) -> AddressResponse:
+def create_customer_address(call: Call[AddressRequest, NoQuery], customer_id: str) -> AddressResponse:
     return AddressResponse.model_validate(container().addresses.create(customer_id, call.body))
 
 
@@ -71,9 +88,11 @@ def create_customer_address(call: Call, customer_id: str) -> AddressResponse:
     addresses,
     "/admin/addresses/{address_id}",
     "GET",
-    summary="Get an address",
-    roles=STAFF,
-    response=AddressResponse,
+    RouteSpec(
+        summary="Get an address",
+        roles=STAFF,
+        response=AddressResponse,
+    ),
 )
 def get_address(call: Call, address_id: str) -> AddressResponse:
     return AddressResponse.model_validate(container().addresses.get(address_id))
@@ -83,12 +102,14 @@ def get_address(call: Call, address_id: str) -> AddressResponse:
     addresses,
     "/admin/addresses/{address_id}",
     "PATCH",
-    summary="Update an address",
-    roles=ADMIN,
-    body=UpdateAddressRequest,
-    response=AddressResponse,
+    RouteSpec(
+        summary="Update an address",
+        roles=ADMIN,
+        body=UpdateAddressRequest,
+        response=AddressResponse,
+    ),
 )
-def update_address(call: Call, address_id: str) -> AddressResponse:
+def update_address(call: Call[UpdateAddressRequest, NoQuery], address_id: str) -> AddressResponse:
     return AddressResponse.model_validate(container().addresses.update(address_id, call.body))
 
 
@@ -96,9 +117,11 @@ def update_address(call: Call, address_id: str) -> AddressResponse:
     addresses,
     "/admin/addresses/{address_id}",
     "DELETE",
-    summary="Delete an address (hidden and kept when an order uses it)",
-    roles=ADMIN,
-    status=204,
+    RouteSpec(
+        summary="Delete an address (hidden and kept when an order uses it)",
+        roles=ADMIN,
+        status=204,
+    ),
 )
 def delete_address(call: Call, address_id: str) -> Response:
     container().addresses.delete(address_id)
@@ -109,12 +132,14 @@ def delete_address(call: Call, address_id: str) -> Response:
     addresses,
     "/store/me/addresses",
     "GET",
-    summary="My addresses",
-    roles=CUSTOMER,
-    query=PageParams,
-    response=AddressListResponse,
+    RouteSpec(
+        summary="My addresses",
+        roles=CUSTOMER,
+        query=PageParams,
+        response=AddressListResponse,
+    ),
 )
-def list_my_addresses(call: Call) -> AddressListResponse:
+def list_my_addresses(call: AuthenticatedCall[NoBody, PageParams]) -> AddressListResponse:
     rows, cursor = container().addresses.for_customer(
         _own(call), call.query.limit, call.query.cursor, include_deleted=False
     )
@@ -125,15 +150,19 @@ def list_my_addresses(call: Call) -> AddressListResponse:
     addresses,
     "/store/me/addresses",
     "POST",
-    summary="Add one of my addresses",
-    roles=CUSTOMER,
-    body=AddressRequest,
-    response=AddressResponse,
-    status=201,
-    idempotent=True,
-    replay=lambda call, stored: get_my_address(call, stored.id()),
+    RouteSpec(
+        summary="Add one of my addresses",
+        roles=CUSTOMER,
+        body=AddressRequest,
+        response=AddressResponse,
+        status=201,
+        idempotent=True,
+        replay=lambda call, stored: AddressResponse.model_validate(
+            container().addresses.get(stored.id(), owner=_own(call))
+        ),
+    ),
 )
-def create_my_address(call: Call) -> AddressResponse:
+def create_my_address(call: AuthenticatedCall[AddressRequest, NoQuery]) -> AddressResponse:
     return AddressResponse.model_validate(container().addresses.create(_own(call), call.body))
 
 
@@ -141,11 +170,13 @@ def create_my_address(call: Call) -> AddressResponse:
     addresses,
     "/store/me/addresses/{address_id}",
     "GET",
-    summary="One of my addresses",
-    roles=CUSTOMER,
-    response=AddressResponse,
+    RouteSpec(
+        summary="One of my addresses",
+        roles=CUSTOMER,
+        response=AddressResponse,
+    ),
 )
-def get_my_address(call: Call, address_id: str) -> AddressResponse:
+def get_my_address(call: AuthenticatedCall, address_id: str) -> AddressResponse:
     return AddressResponse.model_validate(container().addresses.get(address_id, owner=_own(call)))
 
 
@@ -153,12 +184,16 @@ def get_my_address(call: Call, address_id: str) -> AddressResponse:
     addresses,
     "/store/me/addresses/{address_id}",
     "PATCH",
-    summary="Change one of my addresses",
-    roles=CUSTOMER,
-    body=UpdateAddressRequest,
-    response=AddressResponse,
+    RouteSpec(
+        summary="Change one of my addresses",
+        roles=CUSTOMER,
+        body=UpdateAddressRequest,
+        response=AddressResponse,
+    ),
 )
-def update_my_address(call: Call, address_id: str) -> AddressResponse:
+def update_my_address(
+    call: AuthenticatedCall[UpdateAddressRequest, NoQuery], address_id: str
+) -> AddressResponse:
     return AddressResponse.model_validate(
         container().addresses.update(address_id, call.body, owner=_own(call))
     )
@@ -168,10 +203,12 @@ def update_my_address(call: Call, address_id: str) -> AddressResponse:
     addresses,
     "/store/me/addresses/{address_id}",
     "DELETE",
-    summary="Delete one of my addresses",
-    roles=CUSTOMER,
-    status=204,
+    RouteSpec(
+        summary="Delete one of my addresses",
+        roles=CUSTOMER,
+        status=204,
+    ),
 )
-def delete_my_address(call: Call, address_id: str) -> Response:
+def delete_my_address(call: AuthenticatedCall, address_id: str) -> Response:
     container().addresses.delete(address_id, owner=_own(call))
     return Response(body="", status_code=204)

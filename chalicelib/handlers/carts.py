@@ -28,7 +28,19 @@ from chalicelib.core.errors import NotFoundError
 from chalicelib.core.observability import logger
 from chalicelib.handlers.cart_presenters import cart_response, cart_summary, order_response, order_summary
 from chalicelib.handlers.events import event_time, remaining_time
-from chalicelib.handlers.http import ADMIN, CUSTOMER, SHOPPER, STAFF, Call, route
+from chalicelib.handlers.http import (
+    ADMIN,
+    CUSTOMER,
+    SHOPPER,
+    STAFF,
+    AnyCall,
+    AuthenticatedCall,
+    Call,
+    NoBody,
+    NoQuery,
+    RouteSpec,
+    route,
+)
 from chalicelib.wiring import container
 
 carts = Blueprint(__name__)
@@ -37,7 +49,7 @@ ProductId = Annotated[str, StringConstraints(min_length=1, max_length=64, patter
 _PRODUCT_ID: TypeAdapter[str] = TypeAdapter(ProductId)
 
 
-def _shopper(call: Call) -> Shopper:
+def _shopper(call: AnyCall) -> Shopper:
     return Shopper(
         customer_id=call.principal.subject_id if call.principal else None,
         cart_token=call.request.headers.get("x-cart-token"),
@@ -58,16 +70,20 @@ def _product_id(value: str) -> str:
     carts,
     "/store/carts",
     "POST",
-    summary="Start a cart (guest: keep the returned cart_token and send it as X-Cart-Token)",
-    roles=SHOPPER,
-    body=CreateCartRequest,
-    optional_body=True,
-    response=CartResponse,
-    status=201,
-    idempotent=True,
-    replay=lambda call, stored: cart_response(container().carts.replay_created(stored.id(), _shopper(call))),
+    RouteSpec(
+        summary="Start a cart (guest: keep the returned cart_token and send it as X-Cart-Token)",
+        roles=SHOPPER,
+        body=CreateCartRequest,
+        optional_body=True,
+        response=CartResponse,
+        status=201,
+        idempotent=True,
+        replay=lambda call, stored: cart_response(
+            container().carts.replay_created(stored.id(), _shopper(call))
+        ),
+    ),
 )
-def create_cart(call: Call) -> CartResponse:
+def create_cart(call: Call[CreateCartRequest, NoQuery]) -> CartResponse:
     return cart_response(container().carts.create(call.body, _shopper(call)))
 
 
@@ -75,9 +91,11 @@ def create_cart(call: Call) -> CartResponse:
     carts,
     "/store/carts/{cart_id}",
     "GET",
-    summary="A cart with its totals",
-    roles=SHOPPER,
-    response=CartResponse,
+    RouteSpec(
+        summary="A cart with its totals",
+        roles=SHOPPER,
+        response=CartResponse,
+    ),
 )
 def get_cart(call: Call, cart_id: str) -> CartResponse:
     return cart_response(container().carts.get(cart_id, _shopper(call)))
@@ -87,14 +105,16 @@ def get_cart(call: Call, cart_id: str) -> CartResponse:
     carts,
     "/store/carts/{cart_id}/lines/{product_id}",
     "PUT",
-    summary="Set a line's quantity (0 removes it); the shop's server only (X-Storefront-Key)",
-    roles=SHOPPER,
-    body=CartLineRequest,
-    response=CartResponse,
-    # Prices and names come from the caller: only the shop's server may write them.
-    storefront_key=True,
+    RouteSpec(
+        summary="Set a line's quantity (0 removes it); the shop's server only (X-Storefront-Key)",
+        roles=SHOPPER,
+        body=CartLineRequest,
+        response=CartResponse,
+        # Prices and names come from the caller: only the shop's server may write them.
+        storefront_key=True,
+    ),
 )
-def set_cart_line(call: Call, cart_id: str, product_id: str) -> CartResponse:
+def set_cart_line(call: Call[CartLineRequest, NoQuery], cart_id: str, product_id: str) -> CartResponse:
     priced = container().carts.set_line(cart_id, _product_id(product_id), call.body, _shopper(call))
     return cart_response(priced)
 
@@ -103,16 +123,18 @@ def set_cart_line(call: Call, cart_id: str, product_id: str) -> CartResponse:
     carts,
     "/store/carts/{cart_id}/checkout",
     "POST",
-    summary="Check the cart out into an order (once, retry-safe with Idempotency-Key); shop server only",
-    roles=SHOPPER,
-    body=CheckoutRequest,
-    response=OrderResponse,
-    status=201,
-    idempotent=True,
-    storefront_key=True,
-    replay=lambda call, stored, cart_id: order_response(container().orders.get(stored.id())),
+    RouteSpec(
+        summary="Check the cart out into an order (once, retry-safe with Idempotency-Key); shop server only",
+        roles=SHOPPER,
+        body=CheckoutRequest,
+        response=OrderResponse,
+        status=201,
+        idempotent=True,
+        storefront_key=True,
+        replay=lambda call, stored, cart_id: order_response(container().orders.get(stored.id())),
+    ),
 )
-def checkout(call: Call, cart_id: str) -> OrderResponse:
+def checkout(call: Call[CheckoutRequest, NoQuery], cart_id: str) -> OrderResponse:
     return order_response(container().carts.checkout(cart_id, call.body, _shopper(call)))
 
 
@@ -120,13 +142,14 @@ def checkout(call: Call, cart_id: str) -> OrderResponse:
     carts,
     "/store/me/orders",
     "GET",
-    summary="My orders, newest first, with their status history",
-    roles=CUSTOMER,
-    query=MyOrdersParams,
-    response=MyOrderListResponse,
+    RouteSpec(
+        summary="My orders, newest first, with their status history",
+        roles=CUSTOMER,
+        query=MyOrdersParams,
+        response=MyOrderListResponse,
+    ),
 )
-def my_orders(call: Call) -> MyOrderListResponse:
-    assert call.principal is not None
+def my_orders(call: AuthenticatedCall[NoBody, MyOrdersParams]) -> MyOrderListResponse:
     items, cursor = container().orders.mine(call.principal.subject_id, call.query.limit, call.query.cursor)
     return MyOrderListResponse(items=[order_response(order) for order in items], next_cursor=cursor)
 
@@ -135,12 +158,13 @@ def my_orders(call: Call) -> MyOrderListResponse:
     carts,
     "/store/me/orders/{order_id}",
     "GET",
-    summary="One of my orders",
-    roles=CUSTOMER,
-    response=OrderResponse,
+    RouteSpec(
+        summary="One of my orders",
+        roles=CUSTOMER,
+        response=OrderResponse,
+    ),
 )
-def my_order(call: Call, order_id: str) -> OrderResponse:
-    assert call.principal is not None
+def my_order(call: AuthenticatedCall, order_id: str) -> OrderResponse:
     return order_response(container().orders.get(order_id, owner=call.principal.subject_id))
 
 
@@ -149,12 +173,14 @@ def my_order(call: Call, order_id: str) -> OrderResponse:
     carts,
     "/admin/carts",
     "GET",
-    summary="Carts, newest activity first (filters: customer_id, status, updated_from, updated_to)",
-    roles=STAFF,
-    query=ListCartsParams,
-    response=CartListResponse,
+    RouteSpec(
+        summary="Carts, newest activity first (filters: customer_id, status, updated_from, updated_to)",
+        roles=STAFF,
+        query=ListCartsParams,
+        response=CartListResponse,
+    ),
 )
-def list_carts(call: Call) -> CartListResponse:
+def list_carts(call: Call[NoBody, ListCartsParams]) -> CartListResponse:
     items, cursor = container().carts.list_page(call.query)
     return CartListResponse(items=[cart_summary(cart) for cart in items], next_cursor=cursor)
 
@@ -163,15 +189,26 @@ def list_carts(call: Call) -> CartListResponse:
     carts,
     "/admin/carts/{cart_id}",
     "GET",
-    summary="A cart with lines and totals",
-    roles=STAFF,
-    response=CartResponse,
+    RouteSpec(
+        summary="A cart with lines and totals",
+        roles=STAFF,
+        response=CartResponse,
+    ),
 )
 def admin_get_cart(call: Call, cart_id: str) -> CartResponse:
     return cart_response(container().carts.admin_get(cart_id), staff=True)
 
 
-@route(carts, "/admin/carts/{cart_id}", "DELETE", summary="Delete an abandoned cart", roles=ADMIN, status=204)
+@route(
+    carts,
+    "/admin/carts/{cart_id}",
+    "DELETE",
+    RouteSpec(
+        summary="Delete an abandoned cart",
+        roles=ADMIN,
+        status=204,
+    ),
+)
 def delete_cart(call: Call, cart_id: str) -> Response:
     container().carts.delete(cart_id)
     return Response(body="", status_code=204)
@@ -181,12 +218,14 @@ def delete_cart(call: Call, cart_id: str) -> Response:
     carts,
     "/admin/orders",
     "GET",
-    summary="Orders, newest first (filters: customer_id, status)",
-    roles=STAFF,
-    query=ListOrdersParams,
-    response=OrderListResponse,
+    RouteSpec(
+        summary="Orders, newest first (filters: customer_id, status)",
+        roles=STAFF,
+        query=ListOrdersParams,
+        response=OrderListResponse,
+    ),
 )
-def list_orders(call: Call) -> OrderListResponse:
+def list_orders(call: Call[NoBody, ListOrdersParams]) -> OrderListResponse:
     items, cursor = container().orders.list_page(call.query)
     return OrderListResponse(items=[order_summary(order) for order in items], next_cursor=cursor)
 
@@ -195,9 +234,11 @@ def list_orders(call: Call) -> OrderListResponse:
     carts,
     "/admin/orders/{order_id}",
     "GET",
-    summary="An order with its status history",
-    roles=STAFF,
-    response=OrderResponse,
+    RouteSpec(
+        summary="An order with its status history",
+        roles=STAFF,
+        response=OrderResponse,
+    ),
 )
 def admin_get_order(call: Call, order_id: str) -> OrderResponse:
     return order_response(container().orders.get(order_id))
@@ -207,15 +248,16 @@ def admin_get_order(call: Call, order_id: str) -> OrderResponse:
     carts,
     "/admin/orders/{order_id}/status",
     "POST",
-    summary="Change an order's status (history kept; notify mails the customer once)",
-    roles=ADMIN,
-    body=OrderStatusRequest,
-    response=OrderResponse,
-    idempotent=True,
-    replay=lambda call, stored, order_id: order_response(container().orders.get(order_id)),
+    RouteSpec(
+        summary="Change an order's status (history kept; notify mails the customer once)",
+        roles=ADMIN,
+        body=OrderStatusRequest,
+        response=OrderResponse,
+        idempotent=True,
+        replay=lambda call, stored, order_id: order_response(container().orders.get(order_id)),
+    ),
 )
-def change_order_status(call: Call, order_id: str) -> OrderResponse:
-    assert call.principal is not None
+def change_order_status(call: AuthenticatedCall[OrderStatusRequest, NoQuery], order_id: str) -> OrderResponse:
     return order_response(container().orders.change_status(order_id, call.body, call.principal.subject_id))
 
 

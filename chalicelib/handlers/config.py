@@ -8,7 +8,17 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.core.errors import InvalidInputError
 from chalicelib.core.validation import validate
-from chalicelib.handlers.http import ADMIN, PUBLIC, STAFF, Call, route
+from chalicelib.handlers.http import (
+    ADMIN,
+    PUBLIC,
+    STAFF,
+    Call,
+    JsonObject,
+    MergePatch,
+    NoQuery,
+    RouteSpec,
+    route,
+)
 from chalicelib.shop.schemas import (
     ImportSecretsPatch,
     MailboxPasswordRequest,
@@ -27,7 +37,16 @@ from chalicelib.wiring import container
 config = Blueprint(__name__)
 
 
-@route(config, "/admin/settings", "GET", summary="Shop settings", roles=STAFF, response=ShopSettingsResponse)
+@route(
+    config,
+    "/admin/settings",
+    "GET",
+    RouteSpec(
+        summary="Shop settings",
+        roles=STAFF,
+        response=ShopSettingsResponse,
+    ),
+)
 def get_settings_view(call: Call) -> ShopSettingsResponse:
     return _with_secrets(container().config.settings())
 
@@ -43,12 +62,14 @@ def _with_secrets(settings: ShopSettings) -> ShopSettingsResponse:
     config,
     "/admin/settings",
     "PATCH",
-    summary="Change shop settings (deep merge)",
-    roles=ADMIN,
-    partial_of=ShopSettingsPatch,
-    response=ShopSettingsResponse,
+    RouteSpec(
+        summary="Change shop settings (deep merge)",
+        roles=ADMIN,
+        body=MergePatch(ShopSettingsPatch),
+        response=ShopSettingsResponse,
+    ),
 )
-def patch_settings(call: Call) -> ShopSettingsResponse:
+def patch_settings(call: Call[JsonObject, NoQuery]) -> ShopSettingsResponse:
     patch, password = _mailbox_password(call.body)
     patch, cookie_key = _cookie_key(patch)
     settings = container().config.patch_settings(patch)
@@ -106,9 +127,11 @@ def _mailbox_password(patch: dict[str, Any]) -> tuple[dict[str, Any], str | None
     config,
     "/admin/titles",
     "GET",
-    summary="List social titles",
-    roles=STAFF,
-    response=TitleListResponse,
+    RouteSpec(
+        summary="List social titles",
+        roles=STAFF,
+        response=TitleListResponse,
+    ),
 )
 def list_titles(call: Call) -> TitleListResponse:
     return TitleListResponse(items=[TitleResponse.model_validate(t) for t in container().config.titles()])
@@ -118,15 +141,17 @@ def list_titles(call: Call) -> TitleListResponse:
     config,
     "/admin/titles",
     "POST",
-    summary="Create a social title",
-    roles=ADMIN,
-    body=TitleRequest,
-    response=TitleResponse,
-    status=201,
-    idempotent=True,
-    replay=lambda call, stored: get_title(call, stored.id()),
+    RouteSpec(
+        summary="Create a social title",
+        roles=ADMIN,
+        body=TitleRequest,
+        response=TitleResponse,
+        status=201,
+        idempotent=True,
+        replay=lambda call, stored: TitleResponse.model_validate(container().config.title(stored.id())),
+    ),
 )
-def create_title(call: Call) -> TitleResponse:
+def create_title(call: Call[TitleRequest, NoQuery]) -> TitleResponse:
     return TitleResponse.model_validate(container().config.create_title(call.body))
 
 
@@ -134,9 +159,11 @@ def create_title(call: Call) -> TitleResponse:
     config,
     "/admin/titles/{title_id}",
     "GET",
-    summary="Get a social title",
-    roles=STAFF,
-    response=TitleResponse,
+    RouteSpec(
+        summary="Get a social title",
+        roles=STAFF,
+        response=TitleResponse,
+    ),
 )
 def get_title(call: Call, title_id: str) -> TitleResponse:
     return TitleResponse.model_validate(container().config.title(title_id))
@@ -146,12 +173,14 @@ def get_title(call: Call, title_id: str) -> TitleResponse:
     config,
     "/admin/titles/{title_id}",
     "PATCH",
-    summary="Update a social title",
-    roles=ADMIN,
-    body=UpdateTitleRequest,
-    response=TitleResponse,
+    RouteSpec(
+        summary="Update a social title",
+        roles=ADMIN,
+        body=UpdateTitleRequest,
+        response=TitleResponse,
+    ),
 )
-def update_title(call: Call, title_id: str) -> TitleResponse:
+def update_title(call: Call[UpdateTitleRequest, NoQuery], title_id: str) -> TitleResponse:
     return TitleResponse.model_validate(container().config.update_title(title_id, call.body))
 
 
@@ -159,9 +188,11 @@ def update_title(call: Call, title_id: str) -> TitleResponse:
     config,
     "/admin/titles/{title_id}",
     "DELETE",
-    summary="Delete a social title",
-    roles=ADMIN,
-    status=204,
+    RouteSpec(
+        summary="Delete a social title",
+        roles=ADMIN,
+        status=204,
+    ),
 )
 def delete_title(call: Call, title_id: str) -> Response:
     container().config.delete_title(title_id)
@@ -172,9 +203,11 @@ def delete_title(call: Call, title_id: str) -> Response:
     config,
     "/store/titles",
     "GET",
-    summary="Social titles for the storefront forms",
-    roles=PUBLIC,
-    response=PublicTitleListResponse,
+    RouteSpec(
+        summary="Social titles for the storefront forms",
+        roles=PUBLIC,
+        response=PublicTitleListResponse,
+    ),
 )
 def store_titles(call: Call) -> PublicTitleListResponse:
     titles = container().config.titles()

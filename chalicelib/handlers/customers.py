@@ -28,7 +28,7 @@ from chalicelib.customers.schemas import (
     UpdateCustomerRequest,
 )
 from chalicelib.handlers.cart_presenters import cart_summary, order_summary
-from chalicelib.handlers.http import ADMIN, STAFF, Call, route
+from chalicelib.handlers.http import ADMIN, STAFF, Call, NoBody, NoQuery, RouteSpec, route
 from chalicelib.handlers.thread_presenters import thread_response
 from chalicelib.support.domain import Thread
 from chalicelib.wiring import container
@@ -40,12 +40,14 @@ customers = Blueprint(__name__)
     customers,
     "/admin/customers",
     "GET",
-    summary="List customers",
-    roles=STAFF,
-    query=ListCustomersParams,
-    response=CustomerListResponse,
+    RouteSpec(
+        summary="List customers",
+        roles=STAFF,
+        query=ListCustomersParams,
+        response=CustomerListResponse,
+    ),
 )
-def list_customers(call: Call) -> CustomerListResponse:
+def list_customers(call: Call[NoBody, ListCustomersParams]) -> CustomerListResponse:
     rows, cursor = container().customers.list_page(call.query)
     return CustomerListResponse(items=[CustomerResponse.model_validate(c) for c in rows], next_cursor=cursor)
 
@@ -54,15 +56,17 @@ def list_customers(call: Call) -> CustomerListResponse:
     customers,
     "/admin/customers",
     "POST",
-    summary="Create a customer",
-    roles=ADMIN,
-    body=CreateCustomerRequest,
-    response=CustomerResponse,
-    status=201,
-    idempotent=True,
-    replay=lambda call, stored: CustomerResponse.model_validate(container().customers.get(stored.id())),
+    RouteSpec(
+        summary="Create a customer",
+        roles=ADMIN,
+        body=CreateCustomerRequest,
+        response=CustomerResponse,
+        status=201,
+        idempotent=True,
+        replay=lambda call, stored: CustomerResponse.model_validate(container().customers.get(stored.id())),
+    ),
 )
-def create_customer(call: Call) -> CustomerResponse:
+def create_customer(call: Call[CreateCustomerRequest, NoQuery]) -> CustomerResponse:
     customer = container().customers.create(call.body)
     logger.info("customer created", customer_id=customer.id)
     return CustomerResponse.model_validate(customer)
@@ -72,9 +76,11 @@ def create_customer(call: Call) -> CustomerResponse:
     customers,
     "/admin/customers/{customer_id}",
     "GET",
-    summary="Customer view",
-    roles=STAFF,
-    response=CustomerViewResponse,
+    RouteSpec(
+        summary="Customer view",
+        roles=STAFF,
+        response=CustomerViewResponse,
+    ),
 )
 def view_customer(call: Call, customer_id: str) -> CustomerViewResponse:
     services = container()
@@ -90,12 +96,14 @@ def view_customer(call: Call, customer_id: str) -> CustomerViewResponse:
     customers,
     "/admin/customers/{customer_id}",
     "PATCH",
-    summary="Update a customer",
-    roles=ADMIN,
-    body=UpdateCustomerRequest,
-    response=CustomerResponse,
+    RouteSpec(
+        summary="Update a customer",
+        roles=ADMIN,
+        body=UpdateCustomerRequest,
+        response=CustomerResponse,
+    ),
 )
-def update_customer(call: Call, customer_id: str) -> CustomerResponse:
+def update_customer(call: Call[UpdateCustomerRequest, NoQuery], customer_id: str) -> CustomerResponse:
     customer = container().customers.update(customer_id, call.body)
     logger.info("customer updated", customer_id=customer.id)
     return CustomerResponse.model_validate(customer)
@@ -105,12 +113,14 @@ def update_customer(call: Call, customer_id: str) -> CustomerResponse:
     customers,
     "/admin/customers/{customer_id}",
     "DELETE",
-    summary="Delete a customer",
-    roles=ADMIN,
-    query=DeleteCustomerParams,
-    status=204,
+    RouteSpec(
+        summary="Delete a customer",
+        roles=ADMIN,
+        query=DeleteCustomerParams,
+        status=204,
+    ),
 )
-def delete_customer(call: Call, customer_id: str) -> Response:
+def delete_customer(call: Call[NoBody, DeleteCustomerParams], customer_id: str) -> Response:
     allow = call.query.allow_reregistration in ("1", "true", "yes")
     container().customers.delete(customer_id, allow_reregistration=allow)
     logger.info("customer deleted", customer_id=customer_id, email_blocked=not allow)
@@ -121,12 +131,14 @@ def delete_customer(call: Call, customer_id: str) -> Response:
     customers,
     "/admin/customers/{customer_id}/note",
     "PUT",
-    summary="Set the private note",
-    roles=ADMIN,
-    body=NoteRequest,
-    response=CustomerResponse,
+    RouteSpec(
+        summary="Set the private note",
+        roles=ADMIN,
+        body=NoteRequest,
+        response=CustomerResponse,
+    ),
 )
-def put_note(call: Call, customer_id: str) -> CustomerResponse:
+def put_note(call: Call[NoteRequest, NoQuery], customer_id: str) -> CustomerResponse:
     return CustomerResponse.model_validate(container().customers.set_note(customer_id, call.body.note))
 
 
@@ -134,12 +146,14 @@ def put_note(call: Call, customer_id: str) -> CustomerResponse:
     customers,
     "/admin/search",
     "GET",
-    summary="Search customers by name, e-mail or IP",
-    roles=STAFF,
-    query=SearchParams,
-    response=SearchResponse,
+    RouteSpec(
+        summary="Search customers by name, e-mail or IP",
+        roles=STAFF,
+        query=SearchParams,
+        response=SearchResponse,
+    ),
 )
-def search_customers(call: Call) -> SearchResponse:
+def search_customers(call: Call[NoBody, SearchParams]) -> SearchResponse:
     services = container()
     found = services.customers.search(call.query.q, call.query.by, call.query.limit)
     context = {"titles": {t.id: t.name for t in services.config.titles()}}
@@ -150,9 +164,11 @@ def search_customers(call: Call) -> SearchResponse:
     customers,
     "/admin/customers/{customer_id}/approve",
     "POST",
-    summary="Approve a pending account (registration mode `required`); mails the customer",
-    roles=ADMIN,
-    response=CustomerResponse,
+    RouteSpec(
+        summary="Approve a pending account (registration mode `required`); mails the customer",
+        roles=ADMIN,
+        response=CustomerResponse,
+    ),
 )
 def approve_customer(call: Call, customer_id: str) -> CustomerResponse:
     return CustomerResponse.model_validate(container().accounts.approve(customer_id))
@@ -162,9 +178,11 @@ def approve_customer(call: Call, customer_id: str) -> CustomerResponse:
     customers,
     "/admin/customers/{customer_id}/convert-guest",
     "POST",
-    summary="Turn a guest into an account; mails a set-password link",
-    roles=ADMIN,
-    response=CustomerResponse,
+    RouteSpec(
+        summary="Turn a guest into an account; mails a set-password link",
+        roles=ADMIN,
+        response=CustomerResponse,
+    ),
 )
 def convert_guest(call: Call, customer_id: str) -> CustomerResponse:
     return CustomerResponse.model_validate(container().accounts.convert_guest(customer_id))

@@ -9,7 +9,7 @@ from chalicelib.core.schemas import PageParams
 from chalicelib.customers.schemas import CustomerResponse
 from chalicelib.groups.schemas import MemberListResponse
 from chalicelib.groups.service import Pricing
-from chalicelib.handlers.http import ADMIN, PUBLIC, STAFF, Call, route
+from chalicelib.handlers.http import ADMIN, PUBLIC, STAFF, AnyCall, Call, NoBody, NoQuery, RouteSpec, route
 from chalicelib.shop.schemas import (
     DeleteGroupParams,
     GroupListResponse,
@@ -26,7 +26,14 @@ groups = Blueprint(__name__)
 
 
 @route(
-    groups, "/admin/groups", "GET", summary="List customer groups", roles=STAFF, response=GroupListResponse
+    groups,
+    "/admin/groups",
+    "GET",
+    RouteSpec(
+        summary="List customer groups",
+        roles=STAFF,
+        response=GroupListResponse,
+    ),
 )
 def list_groups(call: Call) -> GroupListResponse:
     return GroupListResponse(
@@ -38,19 +45,30 @@ def list_groups(call: Call) -> GroupListResponse:
     groups,
     "/admin/groups",
     "POST",
-    summary="Create a customer group",
-    roles=ADMIN,
-    body=GroupRequest,
-    response=GroupResponse,
-    status=201,
-    idempotent=True,
-    replay=lambda call, stored: get_group(call, stored.id()),
+    RouteSpec(
+        summary="Create a customer group",
+        roles=ADMIN,
+        body=GroupRequest,
+        response=GroupResponse,
+        status=201,
+        idempotent=True,
+        replay=lambda call, stored: GroupResponse.model_validate(container().groups.get(stored.id())),
+    ),
 )
-def create_group(call: Call) -> GroupResponse:
+def create_group(call: Call[GroupRequest, NoQuery]) -> GroupResponse:
     return GroupResponse.model_validate(container().groups.create(call.body))
 
 
-@route(groups, "/admin/groups/{group_id}", "GET", summary="Get a group", roles=STAFF, response=GroupResponse)
+@route(
+    groups,
+    "/admin/groups/{group_id}",
+    "GET",
+    RouteSpec(
+        summary="Get a group",
+        roles=STAFF,
+        response=GroupResponse,
+    ),
+)
 def get_group(call: Call, group_id: str) -> GroupResponse:
     return GroupResponse.model_validate(container().groups.get(group_id))
 
@@ -59,12 +77,14 @@ def get_group(call: Call, group_id: str) -> GroupResponse:
     groups,
     "/admin/groups/{group_id}",
     "PATCH",
-    summary="Update a group",
-    roles=ADMIN,
-    body=UpdateGroupRequest,
-    response=GroupResponse,
+    RouteSpec(
+        summary="Update a group",
+        roles=ADMIN,
+        body=UpdateGroupRequest,
+        response=GroupResponse,
+    ),
 )
-def update_group(call: Call, group_id: str) -> GroupResponse:
+def update_group(call: Call[UpdateGroupRequest, NoQuery], group_id: str) -> GroupResponse:
     return GroupResponse.model_validate(container().groups.update(group_id, call.body))
 
 
@@ -72,12 +92,14 @@ def update_group(call: Call, group_id: str) -> GroupResponse:
     groups,
     "/admin/groups/{group_id}",
     "DELETE",
-    summary="Delete a group (422 for defaults and groups with members unless ?reassign_to=)",
-    roles=ADMIN,
-    query=DeleteGroupParams,
-    status=204,
+    RouteSpec(
+        summary="Delete a group (422 for defaults and groups with members unless ?reassign_to=)",
+        roles=ADMIN,
+        query=DeleteGroupParams,
+        status=204,
+    ),
 )
-def delete_group(call: Call, group_id: str) -> Response:
+def delete_group(call: Call[NoBody, DeleteGroupParams], group_id: str) -> Response:
     container().groups.delete(group_id, call.query.reassign_to)
     return Response(body="", status_code=204)
 
@@ -86,12 +108,14 @@ def delete_group(call: Call, group_id: str) -> Response:
     groups,
     "/admin/groups/{group_id}/members",
     "GET",
-    summary="Members of a group, paginated",
-    roles=STAFF,
-    query=PageParams,
-    response=MemberListResponse,
+    RouteSpec(
+        summary="Members of a group, paginated",
+        roles=STAFF,
+        query=PageParams,
+        response=MemberListResponse,
+    ),
 )
-def list_members(call: Call, group_id: str) -> MemberListResponse:
+def list_members(call: Call[NoBody, PageParams], group_id: str) -> MemberListResponse:
     rows, cursor = container().groups.members(group_id, call.query.limit, call.query.cursor)
     return MemberListResponse(items=[CustomerResponse.model_validate(c) for c in rows], next_cursor=cursor)
 
@@ -100,9 +124,11 @@ def list_members(call: Call, group_id: str) -> MemberListResponse:
     groups,
     "/admin/groups/{group_id}/members/{customer_id}",
     "PUT",
-    summary="Add a customer to a group (idempotent)",
-    roles=ADMIN,
-    response=CustomerResponse,
+    RouteSpec(
+        summary="Add a customer to a group (idempotent)",
+        roles=ADMIN,
+        response=CustomerResponse,
+    ),
 )
 def add_member(call: Call, group_id: str, customer_id: str) -> CustomerResponse:
     return CustomerResponse.model_validate(container().groups.add_member(group_id, customer_id))
@@ -112,16 +138,18 @@ def add_member(call: Call, group_id: str, customer_id: str) -> CustomerResponse:
     groups,
     "/admin/groups/{group_id}/members/{customer_id}",
     "DELETE",
-    summary="Remove a customer from a group (idempotent)",
-    roles=ADMIN,
-    status=204,
+    RouteSpec(
+        summary="Remove a customer from a group (idempotent)",
+        roles=ADMIN,
+        status=204,
+    ),
 )
 def remove_member(call: Call, group_id: str, customer_id: str) -> Response:
     container().groups.remove_member(group_id, customer_id)
     return Response(body="", status_code=204)
 
 
-def _pricing_caller(call: Call) -> Principal | None:
+def _pricing_caller(call: AnyCall) -> Principal | None:
     header = call.request.headers.get("authorization")
     if not header:
         return None
@@ -137,13 +165,15 @@ def _pricing_caller(call: Call) -> Principal | None:
     groups,
     "/store/pricing",
     "GET",
-    summary="The reduction and price display that apply (customer token, staff token + customer_id, "
-    "or none for visitors)",
-    roles=PUBLIC,
-    query=PricingParams,
-    response=PricingResponse,
+    RouteSpec(
+        summary="The reduction and price display that apply (customer token, staff token + customer_id, "
+        "or none for visitors)",
+        roles=PUBLIC,
+        query=PricingParams,
+        response=PricingResponse,
+    ),
 )
-def store_pricing(call: Call) -> PricingResponse:
+def store_pricing(call: Call[NoBody, PricingParams]) -> PricingResponse:
     caller = _pricing_caller(call)
     customer_id = call.query.customer_id
     if caller is not None and caller.role == "customer":

@@ -2,6 +2,11 @@
 request, checks the caller's role, maps domain errors to responses (the one mapping table) and
 records the route for the OpenAPI document.
 
+A route is declared with a typed `RouteSpec[Body, Query, Principal]` and its view takes the
+matching `Call[Body, Query]` (or `AuthenticatedCall[Body, Query]` where a principal is
+guaranteed): mypy checks that the view's body, query and principal types are the ones the spec
+validates, so a view never re-checks what the decorator already did.
+
 Chalice turns a view's exception into a response before middleware sees it, so errors are mapped
 here, on the views, not in middleware.
 """
@@ -16,10 +21,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Concatenate, Generic, Literal, ParamSpec, TypeAlias, cast
+from typing import TypeVar as PlainTypeVar
 
 from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel
+from typing_extensions import TypeVar
 
 from chalicelib.core.errors import (
     AlreadyExistsError,
@@ -59,12 +66,37 @@ STATUS_OF: tuple[tuple[type[DomainError], int], ...] = (
 )
 
 Caller = Role | Literal["customer", "shopper"]
-ADMIN: tuple[Caller, ...] = ("admin",)
-STAFF: tuple[Caller, ...] = ("admin", "support")
-CUSTOMER: tuple[Caller, ...] = ("customer",)
-PUBLIC: tuple[Caller, ...] = ()
+
+# The three type parameters of a route: its parsed body, its parsed query and its caller. The
+# defaults are what a route without a body / query / sign-in gets, so `Call` alone means "no body,
+# no query, maybe a principal". Covariant: a view that takes `Call[object, object]` accepts any.
+B = TypeVar("B", default=None, covariant=True)
+Q = TypeVar("Q", default=None, covariant=True)
+P = TypeVar("P", bound=Principal | None, default=Principal | None, covariant=True)
+PathParams = ParamSpec("PathParams")
+R = PlainTypeVar("R")
+
+# For readability in view signatures: `Call[CreateCustomerRequest, NoQuery]`.
+NoBody: TypeAlias = None
+NoQuery: TypeAlias = None
+# What a merge-patch view receives: the JSON object as sent (see MergePatch).
+JsonObject: TypeAlias = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Roles(Generic[P]):
+    """Who may call a route. `P` is the principal the view is then guaranteed: `Principal` when
+    a token is required, `None` on public routes, `Principal | None` for storefront shoppers."""
+
+    callers: tuple[Caller, ...]
+
+
+ADMIN: Roles[Principal] = Roles(("admin",))
+STAFF: Roles[Principal] = Roles(("admin", "support"))
+CUSTOMER: Roles[Principal] = Roles(("customer",))
+PUBLIC: Roles[None] = Roles(())
 # Storefront carts: a guest (no Authorization, the cart token decides) or a signed-in customer.
-SHOPPER: tuple[Caller, ...] = ("shopper",)
+SHOPPER: Roles[Principal | None] = Roles(("shopper",))
 
 
 class HttpError(DomainError):
@@ -77,7 +109,75 @@ class HttpError(DomainError):
 
 
 @dataclass(frozen=True)
-class RouteSpec:
+class BodyShape(Generic[B]):
+    """A body the decorator reads in a way of its own (not validated into one model); `B` is what
+    the view then gets as `call.body`, `model` what the OpenAPI document shows."""
+
+    model: type[BaseModel]
+
+
+class MergePatch(BodyShape[JsonObject]):
+    """A PATCH body merged into a document: the view gets the JSON object as is (the service
+    validates the merged result) and the OpenAPI document shows `model`."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RouteSpec(Generic[B, Q, P]):
+    """How a route is called and answered; `route()` enforces it before the view runs.
+
+    `body` is validated into `call.body` (400 with `Fields` when not valid); `optional_body`
+    routes treat an empty body as `{}` (every field of `body` has a default). `query` is
+    validated into `call.query`. `doc_body` documents a body the view reads itself (e.g. JSON or
+    multipart, with `accepts` listing the media types). `idempotent` routes honour an
+    `Idempotency-Key` header: a retry with the same key and body gets the first answer again
+    instead of doing the write twice. They need a `replay`, `(call, StoredResponse,
+    **path_params) -> body`, that rebuilds that answer from the status and ids the record keeps
+    (records never hold response bodies: see handlers/idempotency.py). `storefront_key` routes
+    are for the shop's own server: they need a valid X-Storefront-Key, checked before anything
+    else (before the caller's token, the body and the view). `response`, `status` and
+    `content_type` document the success answer; `also` documents other success answers the view
+    returns itself, e.g. `((202, Model),)`.
+    """
+
+    summary: str
+    roles: Roles[P]
+    body: type[B] | BodyShape[B] | None = None
+    query: type[Q] | None = None
+    response: type[BaseModel] | None = None
+    status: int = 200
+    content_type: str = "application/json"
+    optional_body: bool = False
+    doc_body: type[BaseModel] | None = None
+    accepts: tuple[str, ...] = ("application/json",)
+    idempotent: bool = False
+    replay: Replay | None = None
+    storefront_key: bool = False
+    also: tuple[tuple[int, type[BaseModel]], ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.idempotent and self.replay is None:
+            raise TypeError(f"{self.summary!r}: an idempotent route needs a replay function")
+
+    def documented_body(self) -> type[BaseModel] | None:
+        """The body model the OpenAPI document shows."""
+        if isinstance(self.body, BodyShape):
+            return self.body.model
+        return _model(self.body) or self.doc_body
+
+    def query_model(self) -> type[BaseModel] | None:
+        return _model(self.query)
+
+
+def _model(declared: type[Any] | None) -> type[BaseModel] | None:
+    if declared is None or issubclass(declared, BaseModel):
+        return declared
+    raise TypeError(f"{declared.__name__} is not a Pydantic model")
+
+
+@dataclass(frozen=True)
+class RouteDoc:
+    """A registered route as the OpenAPI document sees it."""
+
     path: str
     method: str
     summary: str
@@ -87,7 +187,6 @@ class RouteSpec:
     response: type[BaseModel] | None
     status: int
     content_type: str = "application/json"
-    errors: tuple[int, ...] = ()
     storefront_key: bool = False
     # Other success answers the view may give (status, body model), for the OpenAPI document.
     also: tuple[tuple[int, type[BaseModel]], ...] = ()
@@ -95,22 +194,29 @@ class RouteSpec:
 
 @dataclass
 class RouteRegistry:
-    routes: list[RouteSpec] = field(default_factory=list)
+    routes: list[RouteDoc] = field(default_factory=list)
 
 
 REGISTRY = RouteRegistry()
 
 
-@dataclass(frozen=True)
-class Call:
-    """What a view receives: validated body/query, path params, the caller and the raw request."""
+@dataclass(frozen=True, kw_only=True)
+class Call(Generic[B, Q, P]):
+    """What a view receives: the validated body and query, the caller and the raw request (path
+    parameters are the view's keyword arguments)."""
 
-    body: Any
-    query: Any
-    principal: Principal | None
+    body: B
+    query: Q
+    principal: P
     request: Request
     source_ip: str
     lambda_context: Any = None
+
+
+# A call on a route whose roles require a token (ADMIN, STAFF, CUSTOMER): the principal is there.
+AuthenticatedCall: TypeAlias = Call[B, Q, Principal]
+# What helpers that serve any route take (they read no body or query, or check it themselves).
+AnyCall: TypeAlias = Call[object, object, Principal | None]
 
 
 def error_response(status: int, code: str, message: str, **extra: Any) -> Response:
@@ -147,11 +253,12 @@ def _bearer(request: Request) -> str:
 
 
 def _principal(request: Request, roles: tuple[Caller, ...]) -> Principal | None:
+    """The caller, never None when `roles` names anyone but the shopper (a token is required)."""
     if not roles:
         return None
-    if roles == SHOPPER and not request.headers.get("authorization"):
+    if roles == SHOPPER.callers and not request.headers.get("authorization"):
         return None
-    if roles in (CUSTOMER, SHOPPER):
+    if roles in (CUSTOMER.callers, SHOPPER.callers):
         # Customer tokens carry another audience: an employee token is refused here, and a
         # customer token is refused on /admin.
         return container().accounts.authenticate(_bearer(request))
@@ -224,22 +331,24 @@ def parse_json(raw: bytes | str) -> Any:
     return document
 
 
-def _parse_body(
-    request: Request, model: type[BaseModel] | None, partial_of: type[BaseModel] | None, optional: bool
-) -> Any:
-    if model is not None and optional and not (request.raw_body or b"").strip():
-        return validate(model, {})
-    if model is not None:
-        return validate(model, _json_body(request))
-    if partial_of is not None:
+def _parse_body(request: Request, body: type[Any] | BodyShape[Any] | None, optional: bool) -> Any:
+    if isinstance(body, MergePatch):
         document = _json_body(request)
         if not isinstance(document, dict):
             raise InvalidInputError("The body must be a JSON object.", {"body": "must be an object"})
         return document
+    if isinstance(body, BodyShape):
+        raise TypeError(f"no parser for {type(body).__name__}")
+    if body is not None and optional and not (request.raw_body or b"").strip():
+        return validate(body, {})
+    if body is not None:
+        return validate(body, _json_body(request))
     return None
 
 
-def _query(request: Request, model: type[BaseModel]) -> BaseModel:
+def _query(request: Request, model: type[Any] | None) -> Any:
+    if model is None:
+        return None
     params = dict(request.query_params or {})
     return validate(model, params, message="The query parameters are not valid.")
 
@@ -320,89 +429,65 @@ def _to_response(result: Any, status: int) -> Response:
 
 
 def route(
-    blueprint: Blueprint,
-    path: str,
-    method: str,
-    *,
-    summary: str,
-    roles: tuple[Caller, ...],
-    body: type[BaseModel] | None = None,
-    query: type[BaseModel] | None = None,
-    response: type[BaseModel] | None = None,
-    status: int = 200,
-    content_type: str = "application/json",
-    partial_of: type[BaseModel] | None = None,
-    idempotent: bool = False,
-    replay: Replay | None = None,
-    accepts: tuple[str, ...] = ("application/json",),
-    optional_body: bool = False,
-    doc_body: type[BaseModel] | None = None,
-    storefront_key: bool = False,
-    also: tuple[tuple[int, type[BaseModel]], ...] = (),
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register a view: `def view(call: Call, **path_params) -> BaseModel | dict | Response`.
+    blueprint: Blueprint, path: str, method: str, spec: RouteSpec[B, Q, P]
+) -> Callable[
+    [Callable[Concatenate[Call[B, Q, P], PathParams], R]],
+    Callable[Concatenate[Call[B, Q, P], PathParams], R],
+]:
+    """Register a view: `def view(call: Call[Body, Query], **path_params) -> BaseModel | dict |
+    Response`, called once `spec`'s storefront key, roles, body and query have been checked."""
 
-    `partial_of` is for PATCH bodies merged into a document: the view gets the JSON object as is
-    (the service validates the merged result) and the OpenAPI document shows that model.
-    `idempotent` routes honour an `Idempotency-Key` header: a retry with the same key and body
-    gets the first answer again instead of doing the write twice. They need a `replay`,
-    `(call, StoredResponse, **path_params) -> body`, that rebuilds that answer from the status and
-    ids the record keeps (records never hold response bodies: see handlers/idempotency.py).
-    `optional_body` routes treat an empty body as `{}` (every field of `body` has a default).
-    `doc_body` documents a body the view reads itself (e.g. JSON or multipart).
-    `storefront_key` routes are for the shop's own server: they need a valid X-Storefront-Key,
-    checked before anything else (before the caller's token, the body and the view).
-    `also` documents other success answers the view returns itself, e.g. `((202, Model),)`.
-    """
-
-    if idempotent and replay is None:
-        raise TypeError(f"{method} {path}: an idempotent route needs a replay function")
-
-    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
-        REGISTRY.routes.append(
-            RouteSpec(
-                path,
-                method,
-                summary,
-                roles,
-                body or partial_of or doc_body,
-                query,
-                response,
-                status,
-                content_type,
-                storefront_key=storefront_key,
-                also=also,
-            )
+    REGISTRY.routes.append(
+        RouteDoc(
+            path,
+            method,
+            spec.summary,
+            spec.roles.callers,
+            spec.documented_body(),
+            spec.query_model(),
+            spec.response,
+            spec.status,
+            spec.content_type,
+            storefront_key=spec.storefront_key,
+            also=spec.also,
         )
+    )
+    roles = spec.roles.callers
+    status = spec.status
+
+    def decorator(
+        view: Callable[Concatenate[Call[B, Q, P], PathParams], R],
+    ) -> Callable[Concatenate[Call[B, Q, P], PathParams], R]:
+        # Path parameters reach the view as keyword arguments, which a ParamSpec cannot express.
+        run: Callable[..., Any] = view
 
         @wraps(view)
         def handler(**path_params: str) -> Response:
             request: Request = blueprint.current_request
             try:
-                source_ip = _source_ip(request, path, storefront_key)
-                principal = _principal(request, roles)
-                parsed_body = _parse_body(request, body, partial_of, optional_body)
-                parsed_query = _query(request, query) if query else None
-                call = Call(
-                    parsed_body,
-                    parsed_query,
-                    principal,
-                    request,
-                    source_ip,
-                    blueprint.lambda_context,
+                source_ip = _source_ip(request, path, spec.storefront_key)
+                call: Call[B, Q, P] = Call(
+                    # `_principal` returns None only for PUBLIC, or SHOPPER without a token, the
+                    # two Roles typed with a None principal: the cast states what it enforced.
+                    principal=cast(P, _principal(request, roles)),
+                    body=_parse_body(request, spec.body, spec.optional_body),
+                    query=_query(request, spec.query),
+                    request=request,
+                    source_ip=source_ip,
+                    lambda_context=blueprint.lambda_context,
                 )
-                key = request.headers.get("idempotency-key") if idempotent else None
-                if key and replay is not None:
-                    rebuild = replay
+                key = request.headers.get("idempotency-key") if spec.idempotent else None
+                if key and spec.replay is not None:
+                    rebuild = spec.replay
                     return replay_or_run(
                         key,
                         call,
-                        lambda: _to_response(view(call, **path_params), status),
+                        lambda: _to_response(run(call, **path_params), status),
                         method,
                         path,
                         lambda stored: _to_response(rebuild(call, stored, **path_params), stored.status),
                     )
-                return _to_response(view(call, **path_params), status)
+                return _to_response(run(call, **path_params), status)
             except DomainError as error:
                 if isinstance(error, ServiceUnavailableError):
                     logger.warning("dependency unavailable", route=path, method=method)
@@ -420,7 +505,7 @@ def route(
                 )
                 return error_response(500, "InternalError", "An unexpected error occurred.")
 
-        blueprint.route(path, methods=[method], cors=False, content_types=list(accepts))(handler)
+        blueprint.route(path, methods=[method], cors=False, content_types=list(spec.accepts))(handler)
         return view
 
     return decorator

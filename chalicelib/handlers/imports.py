@@ -13,7 +13,17 @@ from chalicelib.core.errors import InvalidInputError, NotFoundError, RuleViolati
 from chalicelib.core.observability import logger
 from chalicelib.core.schemas import PageParams
 from chalicelib.handlers.events import object_created, remaining_time
-from chalicelib.handlers.http import ADMIN, Call, parse_json, raw_body, route
+from chalicelib.handlers.http import (
+    ADMIN,
+    AuthenticatedCall,
+    Call,
+    NoBody,
+    NoQuery,
+    RouteSpec,
+    parse_json,
+    raw_body,
+    route,
+)
 from chalicelib.imports.domain import ExportJob, ImportJob, ImportMapping, ImportOptions
 from chalicelib.imports.export_layouts import LAYOUTS
 from chalicelib.imports.password_workers import PASSWORD_CHUNK_PREFIX, WORKER_FUNCTION
@@ -119,20 +129,21 @@ def job_response(job: ImportJob, *, with_errors: bool = True) -> ImportJobRespon
     imports,
     "/admin/imports",
     "POST",
-    summary=(
-        "Start an import: returns a presigned URL to PUT the CSV to (the upload starts it). Options "
-        "(mapping or mapping_name, delimiter, encoding, ...) are stored on the job; preview=true "
-        "reads the file without writing anything (then POST .../apply)"
+    RouteSpec(
+        summary=(
+            "Start an import: returns a presigned URL to PUT the CSV to (the upload starts it). Options "
+            "(mapping or mapping_name, delimiter, encoding, ...) are stored on the job; preview=true "
+            "reads the file without writing anything (then POST .../apply)"
+        ),
+        roles=ADMIN,
+        body=CreateImportRequest,
+        response=ImportCreatedResponse,
+        status=201,
+        idempotent=True,
+        replay=lambda call, stored: _created(container().imports.get(stored.id("import_id"))),
     ),
-    roles=ADMIN,
-    body=CreateImportRequest,
-    response=ImportCreatedResponse,
-    status=201,
-    idempotent=True,
-    replay=lambda call, stored: _created(container().imports.get(stored.id("import_id"))),
 )
-def create_import(call: Call) -> ImportCreatedResponse:
-    assert call.principal is not None
+def create_import(call: AuthenticatedCall[CreateImportRequest, NoQuery]) -> ImportCreatedResponse:
     body: CreateImportRequest = call.body
     options = container().import_mappings.resolve(body.kind, body.given(), body.mapping_name, body.preview)
     job, url = container().imports.create_job(body.kind, body.filename, call.principal.subject_id, options)
@@ -149,12 +160,14 @@ def _created(job: ImportJob) -> ImportCreatedResponse:
     imports,
     "/admin/imports",
     "GET",
-    summary="Import jobs, newest first",
-    roles=ADMIN,
-    query=PageParams,
-    response=ImportListResponse,
+    RouteSpec(
+        summary="Import jobs, newest first",
+        roles=ADMIN,
+        query=PageParams,
+        response=ImportListResponse,
+    ),
 )
-def list_imports(call: Call) -> ImportListResponse:
+def list_imports(call: Call[NoBody, PageParams]) -> ImportListResponse:
     jobs, cursor = container().imports.list_page(call.query.limit, call.query.cursor)
     return ImportListResponse(items=[job_response(j, with_errors=False) for j in jobs], next_cursor=cursor)
 
@@ -163,9 +176,11 @@ def list_imports(call: Call) -> ImportListResponse:
     imports,
     "/admin/imports/{import_id}",
     "GET",
-    summary="An import job with its first row errors",
-    roles=ADMIN,
-    response=ImportJobResponse,
+    RouteSpec(
+        summary="An import job with its first row errors",
+        roles=ADMIN,
+        response=ImportJobResponse,
+    ),
 )
 def get_import(call: Call, import_id: str) -> ImportJobResponse:
     return job_response(container().imports.get(import_id))
@@ -175,13 +190,15 @@ def get_import(call: Call, import_id: str) -> ImportJobResponse:
     imports,
     "/admin/imports/{import_id}/apply",
     "POST",
-    summary=(
-        "Run a previewed import with the options it was previewed with (in the import worker); "
-        "409 unless previewed; applying twice returns the job as it is"
+    RouteSpec(
+        summary=(
+            "Run a previewed import with the options it was previewed with (in the import worker); "
+            "409 unless previewed; applying twice returns the job as it is"
+        ),
+        roles=ADMIN,
+        optional_body=True,
+        response=ImportJobResponse,
     ),
-    roles=ADMIN,
-    optional_body=True,
-    response=ImportJobResponse,
 )
 def apply_import(call: Call, import_id: str) -> ImportJobResponse:
     return job_response(container().imports.apply(import_id))
@@ -191,12 +208,14 @@ def apply_import(call: Call, import_id: str) -> ImportJobResponse:
     imports,
     "/admin/imports/{import_id}/errors",
     "GET",
-    summary="An import's row errors in line order",
-    roles=ADMIN,
-    query=ImportPageParams,
-    response=ImportErrorsResponse,
+    RouteSpec(
+        summary="An import's row errors in line order",
+        roles=ADMIN,
+        query=ImportPageParams,
+        response=ImportErrorsResponse,
+    ),
 )
-def import_errors(call: Call, import_id: str) -> ImportErrorsResponse:
+def import_errors(call: Call[NoBody, ImportPageParams], import_id: str) -> ImportErrorsResponse:
     rows, cursor = container().imports.errors_page(import_id, call.query.limit, call.query.cursor)
     items = [RowErrorResponse(line=e.line, column=e.column, reason=e.reason) for e in rows]
     return ImportErrorsResponse(items=items, next_cursor=cursor)
@@ -225,16 +244,17 @@ def _rows_to_csv(document: Any) -> bytes:
     imports,
     "/admin/customers/import",
     "POST",
-    summary='Import a small CSV (text/csv body) or JSON rows ({"rows": [...]}) through the same pipeline',
-    roles=ADMIN,
-    query=InlineImportParams,
-    response=ImportJobResponse,
-    idempotent=True,
-    replay=lambda call, stored: get_import(call, stored.id()),
-    accepts=_INLINE_TYPES,
+    RouteSpec(
+        summary='Import a small CSV (text/csv body) or JSON rows ({"rows": [...]}) through the same pipeline',
+        roles=ADMIN,
+        query=InlineImportParams,
+        response=ImportJobResponse,
+        idempotent=True,
+        replay=lambda call, stored: job_response(container().imports.get(stored.id())),
+        accepts=_INLINE_TYPES,
+    ),
 )
-def import_inline(call: Call) -> ImportJobResponse:
-    assert call.principal is not None
+def import_inline(call: AuthenticatedCall[NoBody, InlineImportParams]) -> ImportJobResponse:
     params: InlineImportParams = call.query
     options = container().import_mappings.resolve(params.kind, params.given(), params.mapping_name)
     body, media = raw_body(call.request, _INLINE_TYPES)
@@ -248,12 +268,16 @@ def import_inline(call: Call) -> ImportJobResponse:
     imports,
     "/admin/customers/export",
     "GET",
-    summary="Customers as CSV in the import format (same filters as the list; ?async=true for large ones)",
-    roles=ADMIN,
-    query=ExportParams,
-    content_type="text/csv",
+    RouteSpec(
+        summary=(
+            "Customers as CSV in the import format (same filters as the list; ?async=true for large ones)"
+        ),
+        roles=ADMIN,
+        query=ExportParams,
+        content_type="text/csv",
+    ),
 )
-def export_customers(call: Call) -> Response:
+def export_customers(call: Call[NoBody, ExportParams]) -> Response:
     params: ExportParams = call.query
     services = container().imports
     if params.async_ in ("1", "true"):
@@ -289,9 +313,11 @@ def _export_response(job: ExportJob, url: str | None) -> ExportJobResponse:
     imports,
     "/admin/exports/{export_id}",
     "GET",
-    summary="An asynchronous export: status and download URL",
-    roles=ADMIN,
-    response=ExportJobResponse,
+    RouteSpec(
+        summary="An asynchronous export: status and download URL",
+        roles=ADMIN,
+        response=ExportJobResponse,
+    ),
 )
 def get_export(call: Call, export_id: str) -> ExportJobResponse:
     job, url = container().imports.export_job(export_id)
@@ -323,12 +349,14 @@ def _mapping_response(mapping: ImportMapping) -> ImportMappingResponse:
     imports,
     "/admin/import-mappings",
     "GET",
-    summary="Saved import mappings, by name",
-    roles=ADMIN,
-    query=ImportPageParams,
-    response=ImportMappingListResponse,
+    RouteSpec(
+        summary="Saved import mappings, by name",
+        roles=ADMIN,
+        query=ImportPageParams,
+        response=ImportMappingListResponse,
+    ),
 )
-def list_import_mappings(call: Call) -> ImportMappingListResponse:
+def list_import_mappings(call: Call[NoBody, ImportPageParams]) -> ImportMappingListResponse:
     mappings, cursor = container().import_mappings.list_page(call.query.limit, call.query.cursor)
     return ImportMappingListResponse(items=[_mapping_response(m) for m in mappings], next_cursor=cursor)
 
@@ -337,14 +365,17 @@ def list_import_mappings(call: Call) -> ImportMappingListResponse:
     imports,
     "/admin/import-mappings",
     "POST",
-    summary="Save import options under a name (reused by mapping_name); 409 if the name is taken",
-    roles=ADMIN,
-    body=CreateImportMappingRequest,
-    response=ImportMappingResponse,
-    status=201,
+    RouteSpec(
+        summary="Save import options under a name (reused by mapping_name); 409 if the name is taken",
+        roles=ADMIN,
+        body=CreateImportMappingRequest,
+        response=ImportMappingResponse,
+        status=201,
+    ),
 )
-def create_import_mapping(call: Call) -> ImportMappingResponse:
-    assert call.principal is not None
+def create_import_mapping(
+    call: AuthenticatedCall[CreateImportMappingRequest, NoQuery],
+) -> ImportMappingResponse:
     body: CreateImportMappingRequest = call.body
     mapping = container().import_mappings.create(
         body.name, body.kind, body.given(), call.principal.subject_id
@@ -356,9 +387,11 @@ def create_import_mapping(call: Call) -> ImportMappingResponse:
     imports,
     "/admin/import-mappings/{name}",
     "GET",
-    summary="A saved import mapping",
-    roles=ADMIN,
-    response=ImportMappingResponse,
+    RouteSpec(
+        summary="A saved import mapping",
+        roles=ADMIN,
+        response=ImportMappingResponse,
+    ),
 )
 def get_import_mapping(call: Call, name: str) -> ImportMappingResponse:
     return _mapping_response(container().import_mappings.get(_name(name)))
@@ -368,12 +401,16 @@ def get_import_mapping(call: Call, name: str) -> ImportMappingResponse:
     imports,
     "/admin/import-mappings/{name}",
     "PATCH",
-    summary="Change a saved mapping: the fields sent replace the saved ones (null: back to the default)",
-    roles=ADMIN,
-    body=UpdateImportMappingRequest,
-    response=ImportMappingResponse,
+    RouteSpec(
+        summary="Change a saved mapping: the fields sent replace the saved ones (null: back to the default)",
+        roles=ADMIN,
+        body=UpdateImportMappingRequest,
+        response=ImportMappingResponse,
+    ),
 )
-def update_import_mapping(call: Call, name: str) -> ImportMappingResponse:
+def update_import_mapping(
+    call: Call[UpdateImportMappingRequest, NoQuery], name: str
+) -> ImportMappingResponse:
     body: UpdateImportMappingRequest = call.body
     return _mapping_response(container().import_mappings.update(_name(name), body.changes()))
 
@@ -382,9 +419,11 @@ def update_import_mapping(call: Call, name: str) -> ImportMappingResponse:
     imports,
     "/admin/import-mappings/{name}",
     "DELETE",
-    summary="Delete a saved mapping (jobs created with it keep their options)",
-    roles=ADMIN,
-    status=204,
+    RouteSpec(
+        summary="Delete a saved mapping (jobs created with it keep their options)",
+        roles=ADMIN,
+        status=204,
+    ),
 )
 def delete_import_mapping(call: Call, name: str) -> Response:
     container().import_mappings.delete(_name(name))

@@ -13,7 +13,7 @@ from chalicelib.core.errors import NotFoundError
 from chalicelib.core.observability import logger
 from chalicelib.core.schemas import ListResponse, PageParams, ResponseModel
 from chalicelib.handlers.events import object_created, remaining_time
-from chalicelib.handlers.http import ADMIN, STAFF, Call, route
+from chalicelib.handlers.http import ADMIN, STAFF, Call, NoBody, NoQuery, RouteSpec, route
 from chalicelib.shop.schemas import MailboxPasswordRequest
 from chalicelib.wiring import container
 
@@ -92,9 +92,11 @@ def mail_poll(event: CloudWatchEvent) -> dict[str, Any]:
     mail,
     "/admin/customer-service/mailbox",
     "GET",
-    summary="The mail sources' state: last poll, result, messages fetched, last error (no password)",
-    roles=STAFF,
-    response=MailboxResponse,
+    RouteSpec(
+        summary="The mail sources' state: last poll, result, messages fetched, last error (no password)",
+        roles=STAFF,
+        response=MailboxResponse,
+    ),
 )
 def mailbox(call: Call) -> MailboxResponse:
     services = container()
@@ -139,12 +141,14 @@ def mailbox(call: Call) -> MailboxResponse:
     mail,
     "/admin/customer-service/mailbox/password",
     "PUT",
-    summary="Set the mailbox password (write-only: stored as a secret, never returned or logged)",
-    roles=ADMIN,
-    body=MailboxPasswordRequest,
-    status=204,
+    RouteSpec(
+        summary="Set the mailbox password (write-only: stored as a secret, never returned or logged)",
+        roles=ADMIN,
+        body=MailboxPasswordRequest,
+        status=204,
+    ),
 )
-def set_mailbox_password(call: Call) -> Response:
+def set_mailbox_password(call: Call[MailboxPasswordRequest, NoQuery]) -> Response:
     container().imap_password.put(call.body.password)
     return Response(body="", status_code=204)
 
@@ -153,12 +157,14 @@ def set_mailbox_password(call: Call) -> Response:
     mail,
     "/admin/customer-service/unprocessed",
     "GET",
-    summary="Inbound messages kept but not threaded, with their reason and raw copy",
-    roles=STAFF,
-    query=PageParams,
-    response=UnprocessedListResponse,
+    RouteSpec(
+        summary="Inbound messages kept but not threaded, with their reason and raw copy",
+        roles=STAFF,
+        query=PageParams,
+        response=UnprocessedListResponse,
+    ),
 )
-def unprocessed(call: Call) -> UnprocessedListResponse:
+def unprocessed(call: Call[NoBody, PageParams]) -> UnprocessedListResponse:
     services = container()
     items, cursor = services.ingestion.unprocessed_page(call.query.limit, call.query.cursor)
     return UnprocessedListResponse(
@@ -182,9 +188,11 @@ def unprocessed(call: Call) -> UnprocessedListResponse:
     mail,
     "/admin/customer-service/unprocessed/{unprocessed_id}/retry",
     "POST",
-    summary="Run ingestion again on a kept message",
-    roles=STAFF,
-    response=RetryResponse,
+    RouteSpec(
+        summary="Run ingestion again on a kept message",
+        roles=STAFF,
+        response=RetryResponse,
+    ),
 )
 def retry_unprocessed(call: Call, unprocessed_id: str) -> RetryResponse:
     result = container().ingestion.retry(unprocessed_id)

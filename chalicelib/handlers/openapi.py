@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from chalicelib.core.schemas import ErrorResponse
-from chalicelib.handlers.http import PUBLIC, REGISTRY, Call, RouteSpec, route
+from chalicelib.handlers.http import PUBLIC, REGISTRY, Call, RouteDoc, RouteSpec, route
 
 openapi = Blueprint(__name__)
 
@@ -38,7 +38,7 @@ def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
     ]
 
 
-def _operation(spec: RouteSpec) -> dict[str, Any]:
+def _operation(spec: RouteDoc) -> dict[str, Any]:
     parameters = [
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
         for name in re.findall(r"{(\w+)}", spec.path)
@@ -74,7 +74,7 @@ def _operation(spec: RouteSpec) -> dict[str, Any]:
         }
     error_body = {"content": {"application/json": {"schema": _ref(ErrorResponse)}}}
     for code, text in _ERRORS.items():
-        if code in ("401", "403") and spec.roles == PUBLIC:
+        if code in ("401", "403") and spec.roles == PUBLIC.callers:
             continue
         responses[code] = {"description": text} | error_body
     operation: dict[str, Any] = {
@@ -117,6 +117,14 @@ def build_openapi() -> dict[str, Any]:
     }
 
 
-@route(openapi, "/openapi.json", "GET", summary="This document", roles=PUBLIC)
+@route(
+    openapi,
+    "/openapi.json",
+    "GET",
+    RouteSpec(
+        summary="This document",
+        roles=PUBLIC,
+    ),
+)
 def openapi_document(call: Call) -> Response:
     return Response(body=build_openapi(), status_code=200, headers={"Content-Type": "application/json"})

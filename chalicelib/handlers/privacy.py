@@ -14,7 +14,19 @@ from chalicelib.core.observability import logger
 from chalicelib.core.validation import validate
 from chalicelib.customers.account_schemas import PersonalDataResponse
 from chalicelib.handlers.events import event_time, remaining_time
-from chalicelib.handlers.http import ADMIN, CUSTOMER, PUBLIC, STAFF, Call, parse_json, route
+from chalicelib.handlers.http import (
+    ADMIN,
+    CUSTOMER,
+    PUBLIC,
+    STAFF,
+    AnyCall,
+    AuthenticatedCall,
+    Call,
+    NoQuery,
+    RouteSpec,
+    parse_json,
+    route,
+)
 from chalicelib.handlers.privacy_presenters import consents_response, erasure_response, personal_data_response
 from chalicelib.privacy.domain import ConsentChannel
 from chalicelib.privacy.schemas import (
@@ -52,8 +64,7 @@ def _channel(channel: str) -> ConsentChannel:
     raise InvalidInputError("Unknown consent channel.", {"channel": f"one of {', '.join(_CHANNELS)}"})
 
 
-def _me(call: Call) -> str:
-    assert call.principal is not None
+def _me(call: AuthenticatedCall[object, object]) -> str:
     return call.principal.subject_id
 
 
@@ -68,9 +79,11 @@ def _export(customer_id: str, *, by_address: bool = True) -> PersonalDataRespons
     privacy,
     "/admin/customers/{customer_id}/personal-data",
     "GET",
-    summary="Everything held about a customer (JSON)",
-    roles=ADMIN,
-    response=PersonalDataResponse,
+    RouteSpec(
+        summary="Everything held about a customer (JSON)",
+        roles=ADMIN,
+        response=PersonalDataResponse,
+    ),
 )
 def customer_personal_data(call: Call, customer_id: str) -> PersonalDataResponse:
     return _export(customer_id)
@@ -80,11 +93,13 @@ def customer_personal_data(call: Call, customer_id: str) -> PersonalDataResponse
     privacy,
     "/store/me/personal-data",
     "GET",
-    summary="Everything the shop holds about me",
-    roles=CUSTOMER,
-    response=PersonalDataResponse,
+    RouteSpec(
+        summary="Everything the shop holds about me",
+        roles=CUSTOMER,
+        response=PersonalDataResponse,
+    ),
 )
-def my_personal_data(call: Call) -> PersonalDataResponse:
+def my_personal_data(call: AuthenticatedCall) -> PersonalDataResponse:
     # Only what is linked to the account by id: see PersonalDataService.export.
     return _export(_me(call), by_address=False)
 
@@ -102,13 +117,14 @@ def _job_response(job_response: ErasureResponse) -> Response:
     privacy,
     "/admin/customers/{customer_id}/erase",
     "POST",
-    summary="Erase a customer's personal data (orders kept, anonymised); 202 while unfinished, "
-    "call again to resume; 409 while an order is pending, processing or shipped",
-    roles=ADMIN,
-    response=ErasureResponse,
+    RouteSpec(
+        summary="Erase a customer's personal data (orders kept, anonymised); 202 while unfinished, "
+        "call again to resume; 409 while an order is pending, processing or shipped",
+        roles=ADMIN,
+        response=ErasureResponse,
+    ),
 )
-def erase_customer(call: Call, customer_id: str) -> Response:
-    assert call.principal is not None
+def erase_customer(call: AuthenticatedCall, customer_id: str) -> Response:
     job = container().erasure.erase(customer_id, f"employee:{call.principal.subject_id}")
     return _job_response(erasure_response(job))
 
@@ -117,9 +133,11 @@ def erase_customer(call: Call, customer_id: str) -> Response:
     privacy,
     "/admin/customers/{customer_id}/erasure",
     "GET",
-    summary="The customer's erasure job (audit record)",
-    roles=ADMIN,
-    response=ErasureResponse,
+    RouteSpec(
+        summary="The customer's erasure job (audit record)",
+        roles=ADMIN,
+        response=ErasureResponse,
+    ),
 )
 def erasure_status(call: Call, customer_id: str) -> ErasureResponse:
     return erasure_response(container().erasure.status(customer_id))
@@ -129,9 +147,11 @@ def erasure_status(call: Call, customer_id: str) -> ErasureResponse:
     privacy,
     "/admin/erasures",
     "GET",
-    summary="Erasures, newest first (who, when, which customer id)",
-    roles=ADMIN,
-    response=ErasureListResponse,
+    RouteSpec(
+        summary="Erasures, newest first (who, when, which customer id)",
+        roles=ADMIN,
+        response=ErasureListResponse,
+    ),
 )
 def list_erasures(call: Call) -> ErasureListResponse:
     return ErasureListResponse(items=[erasure_response(job) for job in container().erasure.audit(200)])
@@ -141,11 +161,13 @@ def list_erasures(call: Call) -> ErasureListResponse:
     privacy,
     "/store/me/erase-request",
     "POST",
-    summary="Ask for the erasure of my data: mails a single-use confirmation link (202)",
-    roles=CUSTOMER,
-    status=202,
+    RouteSpec(
+        summary="Ask for the erasure of my data: mails a single-use confirmation link (202)",
+        roles=CUSTOMER,
+        status=202,
+    ),
 )
-def request_erasure(call: Call) -> Response:
+def request_erasure(call: AuthenticatedCall) -> Response:
     container().erasure.request(_me(call))
     return Response(
         body={"Message": "A confirmation link is on its way to your e-mail address."},
@@ -158,12 +180,14 @@ def request_erasure(call: Call) -> Response:
     privacy,
     "/store/erase/confirm",
     "POST",
-    summary="Confirm an erasure with the mailed link's token (works once)",
-    roles=PUBLIC,
-    body=EraseConfirmRequest,
-    response=ErasureResponse,
+    RouteSpec(
+        summary="Confirm an erasure with the mailed link's token (works once)",
+        roles=PUBLIC,
+        body=EraseConfirmRequest,
+        response=ErasureResponse,
+    ),
 )
-def confirm_erasure(call: Call) -> Response:
+def confirm_erasure(call: Call[EraseConfirmRequest, NoQuery]) -> Response:
     return _job_response(erasure_response(container().erasure.confirm(call.body.token)))
 
 
@@ -172,9 +196,11 @@ def confirm_erasure(call: Call) -> Response:
     privacy,
     "/admin/customers/{customer_id}/consents",
     "GET",
-    summary="A customer's consent per channel and its history",
-    roles=STAFF,
-    response=ConsentsResponse,
+    RouteSpec(
+        summary="A customer's consent per channel and its history",
+        roles=STAFF,
+        response=ConsentsResponse,
+    ),
 )
 def customer_consents(call: Call, customer_id: str) -> ConsentsResponse:
     overview = container().consents.overview(customer_id)
@@ -185,20 +211,33 @@ def customer_consents(call: Call, customer_id: str) -> ConsentsResponse:
     privacy,
     "/admin/customers/{customer_id}/consents/{channel}",
     "PUT",
-    summary="Record a customer's consent to a channel (source admin)",
-    roles=ADMIN,
-    body=SetConsentRequest,
-    response=ConsentsResponse,
+    RouteSpec(
+        summary="Record a customer's consent to a channel (source admin)",
+        roles=ADMIN,
+        body=SetConsentRequest,
+        response=ConsentsResponse,
+    ),
 )
-def set_customer_consent(call: Call, customer_id: str, channel: str) -> ConsentsResponse:
+def set_customer_consent(
+    call: Call[SetConsentRequest, NoQuery], customer_id: str, channel: str
+) -> ConsentsResponse:
     services = container()
     services.consents.set(customer_id, _channel(channel), call.body.state, call.body.level, "admin")
     overview = services.consents.overview(customer_id)
     return consents_response(overview.current, overview.history)
 
 
-@route(privacy, "/store/me/consents", "GET", summary="My consents", roles=CUSTOMER, response=ConsentsResponse)
-def my_consents(call: Call) -> ConsentsResponse:
+@route(
+    privacy,
+    "/store/me/consents",
+    "GET",
+    RouteSpec(
+        summary="My consents",
+        roles=CUSTOMER,
+        response=ConsentsResponse,
+    ),
+)
+def my_consents(call: AuthenticatedCall) -> ConsentsResponse:
     overview = container().consents.overview(_me(call))
     return consents_response(overview.current, overview.history)
 
@@ -207,12 +246,14 @@ def my_consents(call: Call) -> ConsentsResponse:
     privacy,
     "/store/me/consents/{channel}",
     "PUT",
-    summary="Subscribe to or unsubscribe from a channel (source storefront)",
-    roles=CUSTOMER,
-    body=SetConsentRequest,
-    response=ConsentsResponse,
+    RouteSpec(
+        summary="Subscribe to or unsubscribe from a channel (source storefront)",
+        roles=CUSTOMER,
+        body=SetConsentRequest,
+        response=ConsentsResponse,
+    ),
 )
-def set_my_consent(call: Call, channel: str) -> ConsentsResponse:
+def set_my_consent(call: AuthenticatedCall[SetConsentRequest, NoQuery], channel: str) -> ConsentsResponse:
     services, customer_id = container(), _me(call)
     services.consents.set(customer_id, _channel(channel), call.body.state, call.body.level, "storefront")
     overview = services.consents.overview(customer_id)
@@ -255,10 +296,12 @@ _CHANNEL_NAMES = {
     privacy,
     "/store/unsubscribe",
     "GET",
-    summary="The unsubscribe link's page: asks for confirmation (changes nothing, so mail scanners "
-    "following links unsubscribe nobody)",
-    roles=PUBLIC,
-    content_type="text/html",
+    RouteSpec(
+        summary="The unsubscribe link's page: asks for confirmation (changes nothing, so mail scanners "
+        "following links unsubscribe nobody)",
+        roles=PUBLIC,
+        content_type="text/html",
+    ),
 )
 def unsubscribe_page(call: Call) -> Response:
     token = _query_token(call)
@@ -276,12 +319,12 @@ def unsubscribe_page(call: Call) -> Response:
     )
 
 
-def _query_token(call: Call) -> str | None:
+def _query_token(call: AnyCall) -> str | None:
     params: dict[str, str] = dict(call.request.query_params or {})
     return params.get("token")
 
 
-def _unsubscribe_token(call: Call) -> tuple[str | None, bool]:
+def _unsubscribe_token(call: AnyCall) -> tuple[str | None, bool]:
     """The token from the query string (RFC 8058 one-click posts to the header's URL), a JSON body
     or a form field; and whether the caller posted a form (then it gets a page back)."""
     request = call.request
@@ -303,11 +346,13 @@ def _unsubscribe_token(call: Call) -> tuple[str | None, bool]:
     privacy,
     "/store/unsubscribe",
     "POST",
-    summary="Unsubscribe with a link's token (query string, JSON {token} or form; RFC 8058 one-click)",
-    roles=PUBLIC,
-    doc_body=UnsubscribeRequest,
-    response=UnsubscribeResponse,
-    accepts=("application/json", _FORM, "multipart/form-data"),
+    RouteSpec(
+        summary="Unsubscribe with a link's token (query string, JSON {token} or form; RFC 8058 one-click)",
+        roles=PUBLIC,
+        doc_body=UnsubscribeRequest,
+        response=UnsubscribeResponse,
+        accepts=("application/json", _FORM, "multipart/form-data"),
+    ),
 )
 def unsubscribe(call: Call) -> Response | UnsubscribeResponse:
     token, form = _unsubscribe_token(call)
@@ -329,10 +374,12 @@ def unsubscribe(call: Call) -> Response | UnsubscribeResponse:
     privacy,
     "/store/reminders/confirm",
     "GET",
-    summary="The cart-reminder confirmation link's page: asks for confirmation (changes nothing, "
-    "so mail scanners following links confirm nobody)",
-    roles=PUBLIC,
-    content_type="text/html",
+    RouteSpec(
+        summary="The cart-reminder confirmation link's page: asks for confirmation (changes nothing, "
+        "so mail scanners following links confirm nobody)",
+        roles=PUBLIC,
+        content_type="text/html",
+    ),
 )
 def reminder_confirm_page(call: Call) -> Response:
     token = _query_token(call)
@@ -357,12 +404,14 @@ def reminder_confirm_page(call: Call) -> Response:
     privacy,
     "/store/reminders/confirm",
     "POST",
-    summary="Confirm a guest's address for cart reminders with the link's token (JSON {token} or "
-    "form); using a link again changes nothing",
-    roles=PUBLIC,
-    doc_body=ReminderConfirmRequest,
-    response=ReminderConfirmResponse,
-    accepts=("application/json", _FORM, "multipart/form-data"),
+    RouteSpec(
+        summary="Confirm a guest's address for cart reminders with the link's token (JSON {token} or "
+        "form); using a link again changes nothing",
+        roles=PUBLIC,
+        doc_body=ReminderConfirmRequest,
+        response=ReminderConfirmResponse,
+        accepts=("application/json", _FORM, "multipart/form-data"),
+    ),
 )
 def reminder_confirm(call: Call) -> Response | ReminderConfirmResponse:
     token, form = _unsubscribe_token(call)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalice.app import Blueprint, Response
 
 from chalicelib.core.errors import ContactInUseError, RuleViolationError
-from chalicelib.handlers.http import ADMIN, PUBLIC, STAFF, Call, route
+from chalicelib.handlers.http import ADMIN, PUBLIC, STAFF, Call, NoBody, NoQuery, RouteSpec, route
 from chalicelib.shop.domain import ConfigEntry
 from chalicelib.shop.schemas import (
     ContactListResponse,
@@ -25,7 +25,16 @@ from chalicelib.wiring import container
 shop = Blueprint(__name__)
 
 
-@route(shop, "/admin/contacts", "GET", summary="List contacts", roles=STAFF, response=ContactListResponse)
+@route(
+    shop,
+    "/admin/contacts",
+    "GET",
+    RouteSpec(
+        summary="List contacts",
+        roles=STAFF,
+        response=ContactListResponse,
+    ),
+)
 def list_contacts(call: Call) -> ContactListResponse:
     return ContactListResponse(
         items=[ContactResponse.model_validate(c) for c in container().config.entries("CONTACT")]
@@ -36,15 +45,19 @@ def list_contacts(call: Call) -> ContactListResponse:
     shop,
     "/admin/contacts",
     "POST",
-    summary="Create a contact",
-    roles=ADMIN,
-    body=ContactRequest,
-    response=ContactResponse,
-    status=201,
-    idempotent=True,
-    replay=lambda call, stored: get_contact(call, stored.id()),
+    RouteSpec(
+        summary="Create a contact",
+        roles=ADMIN,
+        body=ContactRequest,
+        response=ContactResponse,
+        status=201,
+        idempotent=True,
+        replay=lambda call, stored: ContactResponse.model_validate(
+            container().config.entry("CONTACT", stored.id())
+        ),
+    ),
 )
-def create_contact(call: Call) -> ContactResponse:
+def create_contact(call: Call[ContactRequest, NoQuery]) -> ContactResponse:
     return ContactResponse.model_validate(container().config.create_contact(call.body))
 
 
@@ -52,9 +65,11 @@ def create_contact(call: Call) -> ContactResponse:
     shop,
     "/admin/contacts/{contact_id}",
     "GET",
-    summary="Get a contact",
-    roles=STAFF,
-    response=ContactResponse,
+    RouteSpec(
+        summary="Get a contact",
+        roles=STAFF,
+        response=ContactResponse,
+    ),
 )
 def get_contact(call: Call, contact_id: str) -> ContactResponse:
     return ContactResponse.model_validate(container().config.entry("CONTACT", contact_id))
@@ -64,12 +79,14 @@ def get_contact(call: Call, contact_id: str) -> ContactResponse:
     shop,
     "/admin/contacts/{contact_id}",
     "PATCH",
-    summary="Update a contact (hide it instead of deleting one with threads)",
-    roles=ADMIN,
-    body=UpdateContactRequest,
-    response=ContactResponse,
+    RouteSpec(
+        summary="Update a contact (hide it instead of deleting one with threads)",
+        roles=ADMIN,
+        body=UpdateContactRequest,
+        response=ContactResponse,
+    ),
 )
-def update_contact(call: Call, contact_id: str) -> ContactResponse:
+def update_contact(call: Call[UpdateContactRequest, NoQuery], contact_id: str) -> ContactResponse:
     return ContactResponse.model_validate(
         container().config.update_entry("CONTACT", contact_id, call.body, ContactRequest)
     )
@@ -79,9 +96,11 @@ def update_contact(call: Call, contact_id: str) -> ContactResponse:
     shop,
     "/admin/contacts/{contact_id}",
     "DELETE",
-    summary="Delete a contact without threads (422 otherwise: hide it)",
-    roles=ADMIN,
-    status=204,
+    RouteSpec(
+        summary="Delete a contact without threads (422 otherwise: hide it)",
+        roles=ADMIN,
+        status=204,
+    ),
 )
 def delete_contact(call: Call, contact_id: str) -> Response:
     try:
@@ -97,12 +116,14 @@ def delete_contact(call: Call, contact_id: str) -> Response:
     shop,
     "/store/contacts",
     "GET",
-    summary="Contacts for the storefront's contact form (name and description only)",
-    roles=PUBLIC,
-    query=LanguageParams,
-    response=PublicContactListResponse,
+    RouteSpec(
+        summary="Contacts for the storefront's contact form (name and description only)",
+        roles=PUBLIC,
+        query=LanguageParams,
+        response=PublicContactListResponse,
+    ),
 )
-def store_contacts(call: Call) -> PublicContactListResponse:
+def store_contacts(call: Call[NoBody, LanguageParams]) -> PublicContactListResponse:
     visible = [c for c in container().config.entries("CONTACT") if not c.data.get("hidden")]
     return PublicContactListResponse(items=[public_contact_response(c, call.query.language) for c in visible])
 
@@ -111,9 +132,11 @@ def store_contacts(call: Call) -> PublicContactListResponse:
     shop,
     "/admin/order-messages",
     "GET",
-    summary="List predefined order messages",
-    roles=STAFF,
-    response=OrderMessageListResponse,
+    RouteSpec(
+        summary="List predefined order messages",
+        roles=STAFF,
+        response=OrderMessageListResponse,
+    ),
 )
 def list_order_messages(call: Call) -> OrderMessageListResponse:
     entries = container().config.entries("ORDER_MESSAGE")
@@ -124,15 +147,19 @@ def list_order_messages(call: Call) -> OrderMessageListResponse:
     shop,
     "/admin/order-messages",
     "POST",
-    summary="Create a predefined order message",
-    roles=ADMIN,
-    body=OrderMessageRequest,
-    response=OrderMessageResponse,
-    status=201,
-    idempotent=True,
-    replay=lambda call, stored: get_order_message(call, stored.id()),
+    RouteSpec(
+        summary="Create a predefined order message",
+        roles=ADMIN,
+        body=OrderMessageRequest,
+        response=OrderMessageResponse,
+        status=201,
+        idempotent=True,
+        replay=lambda call, stored: OrderMessageResponse.model_validate(
+            container().config.entry("ORDER_MESSAGE", stored.id())
+        ),
+    ),
 )
-def create_order_message(call: Call) -> OrderMessageResponse:
+def create_order_message(call: Call[OrderMessageRequest, NoQuery]) -> OrderMessageResponse:
     return OrderMessageResponse.model_validate(container().config.create_order_message(call.body))
 
 
@@ -140,9 +167,11 @@ def create_order_message(call: Call) -> OrderMessageResponse:
     shop,
     "/admin/order-messages/{message_id}",
     "GET",
-    summary="Get a predefined order message",
-    roles=STAFF,
-    response=OrderMessageResponse,
+    RouteSpec(
+        summary="Get a predefined order message",
+        roles=STAFF,
+        response=OrderMessageResponse,
+    ),
 )
 def get_order_message(call: Call, message_id: str) -> OrderMessageResponse:
     return OrderMessageResponse.model_validate(container().config.entry("ORDER_MESSAGE", message_id))
@@ -152,12 +181,16 @@ def get_order_message(call: Call, message_id: str) -> OrderMessageResponse:
     shop,
     "/admin/order-messages/{message_id}",
     "PATCH",
-    summary="Update a predefined order message",
-    roles=ADMIN,
-    body=UpdateOrderMessageRequest,
-    response=OrderMessageResponse,
+    RouteSpec(
+        summary="Update a predefined order message",
+        roles=ADMIN,
+        body=UpdateOrderMessageRequest,
+        response=OrderMessageResponse,
+    ),
 )
-def update_order_message(call: Call, message_id: str) -> OrderMessageResponse:
+def update_order_message(
+    call: Call[UpdateOrderMessageRequest, NoQuery], message_id: str
+) -> OrderMessageResponse:
     entry = container().config.update_entry("ORDER_MESSAGE", message_id, call.body, OrderMessageRequest)
     return OrderMessageResponse.model_validate(entry)
 
@@ -166,9 +199,11 @@ def update_order_message(call: Call, message_id: str) -> OrderMessageResponse:
     shop,
     "/admin/order-messages/{message_id}",
     "DELETE",
-    summary="Delete a predefined order message",
-    roles=ADMIN,
-    status=204,
+    RouteSpec(
+        summary="Delete a predefined order message",
+        roles=ADMIN,
+        status=204,
+    ),
 )
 def delete_order_message(call: Call, message_id: str) -> Response:
     container().config.delete_entry("ORDER_MESSAGE", message_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalice.app import Blueprint, Response
 
 from chalicelib.core.observability import logger
-from chalicelib.handlers.http import ADMIN, PUBLIC, Call, route
+from chalicelib.handlers.http import ADMIN, PUBLIC, Call, NoBody, NoQuery, RouteSpec, route
 from chalicelib.staff.schemas import (
     CreateEmployeeRequest,
     EmployeeListResponse,
@@ -24,12 +24,14 @@ staff = Blueprint(__name__)
     staff,
     "/admin/login",
     "POST",
-    summary="Employee sign-in",
-    roles=PUBLIC,
-    body=LoginRequest,
-    response=LoginResponse,
+    RouteSpec(
+        summary="Employee sign-in",
+        roles=PUBLIC,
+        body=LoginRequest,
+        response=LoginResponse,
+    ),
 )
-def login(call: Call) -> LoginResponse:
+def login(call: Call[LoginRequest, NoQuery]) -> LoginResponse:
     result = container().auth.login(call.body.email, call.body.password, call.source_ip)
     logger.info("employee signed in", employee_id=result.employee.id)
     return LoginResponse(
@@ -43,12 +45,14 @@ def login(call: Call) -> LoginResponse:
     staff,
     "/admin/employees",
     "GET",
-    summary="List employees",
-    roles=ADMIN,
-    query=ListEmployeesParams,
-    response=EmployeeListResponse,
+    RouteSpec(
+        summary="List employees",
+        roles=ADMIN,
+        query=ListEmployeesParams,
+        response=EmployeeListResponse,
+    ),
 )
-def list_employees(call: Call) -> EmployeeListResponse:
+def list_employees(call: Call[NoBody, ListEmployeesParams]) -> EmployeeListResponse:
     rows, cursor = container().employees.list_page(call.query.limit, call.query.cursor)
     return EmployeeListResponse(items=[EmployeeResponse.model_validate(e) for e in rows], next_cursor=cursor)
 
@@ -57,15 +61,17 @@ def list_employees(call: Call) -> EmployeeListResponse:
     staff,
     "/admin/employees",
     "POST",
-    summary="Create an employee",
-    roles=ADMIN,
-    body=CreateEmployeeRequest,
-    response=EmployeeResponse,
-    status=201,
-    idempotent=True,
-    replay=lambda call, stored: get_employee(call, stored.id()),
+    RouteSpec(
+        summary="Create an employee",
+        roles=ADMIN,
+        body=CreateEmployeeRequest,
+        response=EmployeeResponse,
+        status=201,
+        idempotent=True,
+        replay=lambda call, stored: EmployeeResponse.model_validate(container().employees.get(stored.id())),
+    ),
 )
-def create_employee(call: Call) -> EmployeeResponse:
+def create_employee(call: Call[CreateEmployeeRequest, NoQuery]) -> EmployeeResponse:
     employee = container().employees.create(call.body)
     logger.info("employee created", employee_id=employee.id, role=employee.role)
     return EmployeeResponse.model_validate(employee)
@@ -75,9 +81,11 @@ def create_employee(call: Call) -> EmployeeResponse:
     staff,
     "/admin/employees/{employee_id}",
     "GET",
-    summary="Get an employee",
-    roles=ADMIN,
-    response=EmployeeResponse,
+    RouteSpec(
+        summary="Get an employee",
+        roles=ADMIN,
+        response=EmployeeResponse,
+    ),
 )
 def get_employee(call: Call, employee_id: str) -> EmployeeResponse:
     return EmployeeResponse.model_validate(container().employees.get(employee_id))
@@ -87,12 +95,14 @@ def get_employee(call: Call, employee_id: str) -> EmployeeResponse:
     staff,
     "/admin/employees/{employee_id}",
     "PATCH",
-    summary="Update an employee",
-    roles=ADMIN,
-    body=UpdateEmployeeRequest,
-    response=EmployeeResponse,
+    RouteSpec(
+        summary="Update an employee",
+        roles=ADMIN,
+        body=UpdateEmployeeRequest,
+        response=EmployeeResponse,
+    ),
 )
-def update_employee(call: Call, employee_id: str) -> EmployeeResponse:
+def update_employee(call: Call[UpdateEmployeeRequest, NoQuery], employee_id: str) -> EmployeeResponse:
     return EmployeeResponse.model_validate(container().employees.update(employee_id, call.body))
 
 
@@ -100,9 +110,11 @@ def update_employee(call: Call, employee_id: str) -> EmployeeResponse:
     staff,
     "/admin/employees/{employee_id}",
     "DELETE",
-    summary="Delete an employee",
-    roles=ADMIN,
-    status=204,
+    RouteSpec(
+        summary="Delete an employee",
+        roles=ADMIN,
+        status=204,
+    ),
 )
 def delete_employee(call: Call, employee_id: str) -> Response:
     container().employees.delete(employee_id)

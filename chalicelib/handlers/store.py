@@ -21,7 +21,7 @@ from chalicelib.customers.account_schemas import (
 )
 from chalicelib.customers.accounts import Session, VerificationSent
 from chalicelib.handlers.events import remaining_time
-from chalicelib.handlers.http import CUSTOMER, PUBLIC, Call, route
+from chalicelib.handlers.http import CUSTOMER, PUBLIC, AuthenticatedCall, Call, NoQuery, RouteSpec, route
 from chalicelib.handlers.idempotency import StoredResponse
 from chalicelib.wiring import container
 
@@ -40,16 +40,18 @@ def _session(session: Session) -> StoreSessionResponse:
     store,
     "/store/register",
     "POST",
-    summary="Create a customer account (honours the registration mode)",
-    roles=PUBLIC,
-    body=RegisterRequest,
-    response=StoreSessionResponse,
-    status=201,
-    idempotent=True,
-    replay=lambda call, stored: _register_replayed(call, stored),
-    also=((202, VerificationSentResponse),),
+    RouteSpec(
+        summary="Create a customer account (honours the registration mode)",
+        roles=PUBLIC,
+        body=RegisterRequest,
+        response=StoreSessionResponse,
+        status=201,
+        idempotent=True,
+        replay=lambda call, stored: _register_replayed(call, stored),
+        also=((202, VerificationSentResponse),),
+    ),
 )
-def register(call: Call) -> StoreSessionResponse | Response:
+def register(call: Call[RegisterRequest, NoQuery]) -> StoreSessionResponse | Response:
     outcome = container().accounts.register(call.body)
     if isinstance(outcome, VerificationSent):
         # A guest's address, or the shop verifies every address: nothing is signed in until the
@@ -66,12 +68,14 @@ def register(call: Call) -> StoreSessionResponse | Response:
     store,
     "/store/verify",
     "POST",
-    summary="Confirm the e-mail address of a registration (the mailed link's token); signs in",
-    roles=PUBLIC,
-    body=VerifyEmailRequest,
-    response=StoreSessionResponse,
+    RouteSpec(
+        summary="Confirm the e-mail address of a registration (the mailed link's token); signs in",
+        roles=PUBLIC,
+        body=VerifyEmailRequest,
+        response=StoreSessionResponse,
+    ),
 )
-def verify_email(call: Call) -> StoreSessionResponse:
+def verify_email(call: Call[VerifyEmailRequest, NoQuery]) -> StoreSessionResponse:
     return _session(container().accounts.verify_email(call.body.token))
 
 
@@ -79,12 +83,14 @@ def verify_email(call: Call) -> StoreSessionResponse:
     store,
     "/store/login",
     "POST",
-    summary="Customer sign-in",
-    roles=PUBLIC,
-    body=StoreLoginRequest,
-    response=StoreSessionResponse,
+    RouteSpec(
+        summary="Customer sign-in",
+        roles=PUBLIC,
+        body=StoreLoginRequest,
+        response=StoreSessionResponse,
+    ),
 )
-def login(call: Call) -> StoreSessionResponse:
+def login(call: Call[StoreLoginRequest, NoQuery]) -> StoreSessionResponse:
     agent = call.request.headers.get("user-agent")
     services = container()
     session = services.accounts.login(call.body.email, call.body.password, call.source_ip, agent)
@@ -98,14 +104,16 @@ def login(call: Call) -> StoreSessionResponse:
     store,
     "/store/password/forgot",
     "POST",
-    summary="Mail a password-reset link (always 202)",
-    roles=PUBLIC,
-    body=ForgotPasswordRequest,
-    status=202,
-    idempotent=True,
-    replay=lambda call, stored: _forgot_answer(),
+    RouteSpec(
+        summary="Mail a password-reset link (always 202)",
+        roles=PUBLIC,
+        body=ForgotPasswordRequest,
+        status=202,
+        idempotent=True,
+        replay=lambda call, stored: _forgot_answer(),
+    ),
 )
-def forgot_password(call: Call) -> Response:
+def forgot_password(call: Call[ForgotPasswordRequest, NoQuery]) -> Response:
     container().accounts.forgot_password(call.body.email)
     return _forgot_answer()
 
@@ -118,7 +126,7 @@ def _forgot_answer() -> Response:
     )
 
 
-def _register_replayed(call: Call, stored: StoredResponse) -> Any:
+def _register_replayed(call: Call[RegisterRequest, NoQuery], stored: StoredResponse) -> Any:
     """A retried registration. The first answer's session token is not kept anywhere: a retry
     that carries the same body (so the same password) is signed in afresh, as a login would."""
     if stored.status != 201:
@@ -136,19 +144,29 @@ def _register_replayed(call: Call, stored: StoredResponse) -> Any:
     store,
     "/store/password/reset",
     "POST",
-    summary="Set a new password with a reset link's token",
-    roles=PUBLIC,
-    body=ResetPasswordRequest,
-    status=204,
+    RouteSpec(
+        summary="Set a new password with a reset link's token",
+        roles=PUBLIC,
+        body=ResetPasswordRequest,
+        status=204,
+    ),
 )
-def reset_password(call: Call) -> Response:
+def reset_password(call: Call[ResetPasswordRequest, NoQuery]) -> Response:
     container().accounts.reset_password(call.body.token, call.body.password)
     return Response(body="", status_code=204)
 
 
-@route(store, "/store/me", "GET", summary="Own profile", roles=CUSTOMER, response=MeResponse)
-def get_me(call: Call) -> MeResponse:
-    assert call.principal is not None
+@route(
+    store,
+    "/store/me",
+    "GET",
+    RouteSpec(
+        summary="Own profile",
+        roles=CUSTOMER,
+        response=MeResponse,
+    ),
+)
+def get_me(call: AuthenticatedCall) -> MeResponse:
     return MeResponse.model_validate(container().accounts.me(call.principal.subject_id))
 
 
@@ -156,13 +174,14 @@ def get_me(call: Call) -> MeResponse:
     store,
     "/store/me",
     "PATCH",
-    summary="Change own profile (e-mail and password need current_password)",
-    roles=CUSTOMER,
-    body=UpdateMeRequest,
-    response=UpdateMeResponse,
+    RouteSpec(
+        summary="Change own profile (e-mail and password need current_password)",
+        roles=CUSTOMER,
+        body=UpdateMeRequest,
+        response=UpdateMeResponse,
+    ),
 )
-def update_me(call: Call) -> UpdateMeResponse:
-    assert call.principal is not None
+def update_me(call: AuthenticatedCall[UpdateMeRequest, NoQuery]) -> UpdateMeResponse:
     session = container().accounts.update_me(call.principal.subject_id, call.body, call.source_ip)
     me = MeResponse.model_validate(session.customer)
     # A new password or e-mail ended every session, this one too: its replacement rides along.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice.app import Blueprint
 
-from chalicelib.handlers.http import ADMIN, Call, route
+from chalicelib.handlers.http import ADMIN, Call, NoQuery, RouteSpec, route
 from chalicelib.storefront_keys.schemas import (
     CreatedStorefrontKeyResponse,
     CreateStorefrontKeyRequest,
@@ -20,9 +20,11 @@ storefront_keys = Blueprint(__name__)
     storefront_keys,
     "/admin/storefront-keys",
     "GET",
-    summary="Storefront keys (without their values)",
-    roles=ADMIN,
-    response=StorefrontKeyListResponse,
+    RouteSpec(
+        summary="Storefront keys (without their values)",
+        roles=ADMIN,
+        response=StorefrontKeyListResponse,
+    ),
 )
 def list_keys(call: Call) -> StorefrontKeyListResponse:
     keys = container().storefront_keys.list()
@@ -33,13 +35,15 @@ def list_keys(call: Call) -> StorefrontKeyListResponse:
     storefront_keys,
     "/admin/storefront-keys",
     "POST",
-    summary="Create a storefront key for the shop's server (the key is shown this once)",
-    roles=ADMIN,
-    body=CreateStorefrontKeyRequest,
-    response=CreatedStorefrontKeyResponse,
-    status=201,
+    RouteSpec(
+        summary="Create a storefront key for the shop's server (the key is shown this once)",
+        roles=ADMIN,
+        body=CreateStorefrontKeyRequest,
+        response=CreatedStorefrontKeyResponse,
+        status=201,
+    ),
 )
-def create_key(call: Call) -> CreatedStorefrontKeyResponse:
+def create_key(call: Call[CreateStorefrontKeyRequest, NoQuery]) -> CreatedStorefrontKeyResponse:
     key, plain = container().storefront_keys.create(call.body.name)
     return CreatedStorefrontKeyResponse(**StorefrontKeyResponse.model_validate(key).model_dump(), key=plain)
 
@@ -48,9 +52,11 @@ def create_key(call: Call) -> CreatedStorefrontKeyResponse:
     storefront_keys,
     "/admin/storefront-keys/{key_id}",
     "DELETE",
-    summary="Revoke a storefront key (it stays listed as revoked)",
-    roles=ADMIN,
-    response=StorefrontKeyResponse,
+    RouteSpec(
+        summary="Revoke a storefront key (it stays listed as revoked)",
+        roles=ADMIN,
+        response=StorefrontKeyResponse,
+    ),
 )
 def revoke_key(call: Call, key_id: str) -> StorefrontKeyResponse:
     return StorefrontKeyResponse.model_validate(container().storefront_keys.revoke(key_id))

@@ -10,7 +10,19 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.core.errors import InvalidInputError, NotFoundError
 from chalicelib.core.validation import validate
-from chalicelib.handlers.http import SHOPPER, STAFF, Call, HttpError, parse_json, raw_body, route
+from chalicelib.handlers.http import (
+    SHOPPER,
+    STAFF,
+    AuthenticatedCall,
+    Call,
+    HttpError,
+    NoBody,
+    NoQuery,
+    RouteSpec,
+    parse_json,
+    raw_body,
+    route,
+)
 from chalicelib.handlers.idempotency import StoredResponse
 from chalicelib.handlers.thread_presenters import (
     message_response,
@@ -76,14 +88,16 @@ def _form(raw: bytes, content_type: str) -> tuple[dict[str, Any], Upload | None]
     threads,
     "/store/contact",
     "POST",
-    summary="Contact form (JSON, or multipart/form-data with one `attachment` when uploads are on)",
-    roles=SHOPPER,
-    response=ContactFormResponse,
-    status=201,
-    doc_body=ContactFormRequest,
-    accepts=("application/json", "multipart/form-data"),
-    idempotent=True,
-    replay=lambda call, stored: _contact_replayed(stored),
+    RouteSpec(
+        summary="Contact form (JSON, or multipart/form-data with one `attachment` when uploads are on)",
+        roles=SHOPPER,
+        response=ContactFormResponse,
+        status=201,
+        doc_body=ContactFormRequest,
+        accepts=("application/json", "multipart/form-data"),
+        idempotent=True,
+        replay=lambda call, stored: _contact_replayed(stored),
+    ),
 )
 def contact(call: Call) -> Response | ContactFormResponse:
     # The body limit is raised to fit a 5 MB file plus the form's text.
@@ -126,12 +140,16 @@ def _contact_replayed(stored: StoredResponse) -> Response:
     threads,
     "/admin/threads",
     "GET",
-    summary="Threads, newest activity first (filters: contact, status, customer, e-mail, unread, assigned)",
-    roles=STAFF,
-    query=ListThreadsParams,
-    response=ThreadListResponse,
+    RouteSpec(
+        summary=(
+            "Threads, newest activity first (filters: contact, status, customer, e-mail, unread, assigned)"
+        ),
+        roles=STAFF,
+        query=ListThreadsParams,
+        response=ThreadListResponse,
+    ),
 )
-def list_threads(call: Call) -> ThreadListResponse:
+def list_threads(call: Call[NoBody, ListThreadsParams]) -> ThreadListResponse:
     items, cursor = container().threads.list_page(call.query)
     return ThreadListResponse(items=[thread_response(t) for t in items], next_cursor=cursor)
 
@@ -140,9 +158,11 @@ def list_threads(call: Call) -> ThreadListResponse:
     threads,
     "/admin/threads/next-unanswered",
     "GET",
-    summary="The oldest open or pending thread whose last message is the customer's",
-    roles=STAFF,
-    response=ThreadResponse,
+    RouteSpec(
+        summary="The oldest open or pending thread whose last message is the customer's",
+        roles=STAFF,
+        response=ThreadResponse,
+    ),
 )
 def next_unanswered(call: Call) -> ThreadResponse:
     return thread_response(container().threads.next_unanswered())
@@ -152,9 +172,11 @@ def next_unanswered(call: Call) -> ThreadResponse:
     threads,
     "/admin/threads/{thread_id}",
     "GET",
-    summary="A thread: messages, customer summary, orders-and-messages timeline (marks it read)",
-    roles=STAFF,
-    response=ThreadViewResponse,
+    RouteSpec(
+        summary="A thread: messages, customer summary, orders-and-messages timeline (marks it read)",
+        roles=STAFF,
+        response=ThreadViewResponse,
+    ),
 )
 def view_thread(call: Call, thread_id: str) -> ThreadViewResponse:
     services = container()
@@ -170,16 +192,17 @@ def view_thread(call: Call, thread_id: str) -> ThreadViewResponse:
     threads,
     "/admin/threads/{thread_id}/reply",
     "POST",
-    summary="Reply by e-mail (threading headers, reply token); Idempotency-Key sends once",
-    roles=STAFF,
-    body=ReplyRequest,
-    response=MessageResponse,
-    status=201,
-    idempotent=True,
-    replay=lambda call, stored, thread_id: _reply_replayed(thread_id, stored),
+    RouteSpec(
+        summary="Reply by e-mail (threading headers, reply token); Idempotency-Key sends once",
+        roles=STAFF,
+        body=ReplyRequest,
+        response=MessageResponse,
+        status=201,
+        idempotent=True,
+        replay=lambda call, stored, thread_id: _reply_replayed(thread_id, stored),
+    ),
 )
-def reply(call: Call, thread_id: str) -> MessageResponse:
-    assert call.principal is not None
+def reply(call: AuthenticatedCall[ReplyRequest, NoQuery], thread_id: str) -> MessageResponse:
     services = container()
     message = services.threads.reply(thread_id, call.body, call.principal.subject_id)
     return message_response(message, services.threads.get(thread_id), services.files)
@@ -198,13 +221,14 @@ def _reply_replayed(thread_id: str, stored: StoredResponse) -> MessageResponse:
     threads,
     "/admin/threads/{thread_id}/status",
     "POST",
-    summary="Set a thread's status (open, closed, pending1, pending2)",
-    roles=STAFF,
-    body=ThreadStatusRequest,
-    response=ThreadResponse,
+    RouteSpec(
+        summary="Set a thread's status (open, closed, pending1, pending2)",
+        roles=STAFF,
+        body=ThreadStatusRequest,
+        response=ThreadResponse,
+    ),
 )
-def set_status(call: Call, thread_id: str) -> ThreadResponse:
-    assert call.principal is not None
+def set_status(call: AuthenticatedCall[ThreadStatusRequest, NoQuery], thread_id: str) -> ThreadResponse:
     thread = container().threads.set_status(thread_id, call.body.status, call.principal.subject_id)
     return thread_response(thread)
 
@@ -213,15 +237,16 @@ def set_status(call: Call, thread_id: str) -> ThreadResponse:
     threads,
     "/admin/threads/{thread_id}/forward",
     "POST",
-    summary="Forward to an employee (assigns the thread) or to an e-mail address with a comment",
-    roles=STAFF,
-    body=ForwardRequest,
-    response=ThreadResponse,
-    idempotent=True,
-    replay=lambda call, stored, thread_id: thread_response(container().threads.get(thread_id)),
+    RouteSpec(
+        summary="Forward to an employee (assigns the thread) or to an e-mail address with a comment",
+        roles=STAFF,
+        body=ForwardRequest,
+        response=ThreadResponse,
+        idempotent=True,
+        replay=lambda call, stored, thread_id: thread_response(container().threads.get(thread_id)),
+    ),
 )
-def forward(call: Call, thread_id: str) -> ThreadResponse:
-    assert call.principal is not None
+def forward(call: AuthenticatedCall[ForwardRequest, NoQuery], thread_id: str) -> ThreadResponse:
     return thread_response(container().threads.forward(thread_id, call.body, call.principal.subject_id))
 
 
@@ -229,12 +254,14 @@ def forward(call: Call, thread_id: str) -> ThreadResponse:
     threads,
     "/admin/customer-service/summary",
     "GET",
-    summary="Per contact open / pending / unread counts; a period's statistics",
-    roles=STAFF,
-    query=SummaryParams,
-    response=SummaryResponse,
+    RouteSpec(
+        summary="Per contact open / pending / unread counts; a period's statistics",
+        roles=STAFF,
+        query=SummaryParams,
+        response=SummaryResponse,
+    ),
 )
-def summary(call: Call) -> SummaryResponse:
+def summary(call: Call[NoBody, SummaryParams]) -> SummaryResponse:
     service = container().threads
     stats = service.statistics(call.query.date_from, call.query.date_to)
     boxes = [
