@@ -90,6 +90,19 @@ class Cart:
     def is_guest(self) -> bool:
         return self.customer_id is None
 
+    @property
+    def lines_count(self) -> int:
+        return len(self.lines)
+
+    @property
+    def quantity(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+    @property
+    def total_before_reductions(self) -> Decimal:
+        """What lists show without pricing the cart (no group read)."""
+        return sum((line.unit_price * line.quantity for line in self.lines), start=Decimal("0"))
+
 
 @dataclass(frozen=True)
 class PricedLine:

@@ -6,16 +6,30 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, Field, StringConstraints, field_validator
+from pydantic import AwareDatetime, BeforeValidator, Field, StringConstraints, field_validator
 
 from chalicelib.addresses.schemas import AddressRequest
-from chalicelib.carts.domain import CartStatus, OrderStatus
+from chalicelib.carts.domain import CartStatus, OrderStatus, money_text
 from chalicelib.core.schemas import Identifier, ListResponse, PageParams, RequestModel, ResponseModel
 from chalicelib.customers.schemas import Email, Language
 
 UnitPrice = Annotated[Decimal, Field(ge=0, le=Decimal("10000000"), max_digits=14, decimal_places=6)]
 AttributeText = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 CustomerRef = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+def _decimal_text(value: Any) -> Any:
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def _money_text(value: Any) -> Any:
+    return money_text(value) if isinstance(value, Decimal) else value
+
+
+# Money leaves as a string (responses validate from the domain's Decimals): prices and reductions
+# as given, amounts with two decimals. A before-validator keeps the documented schema a string.
+DecimalText = Annotated[str, BeforeValidator(_decimal_text)]
+MoneyText = Annotated[str, BeforeValidator(_money_text)]
 
 
 class CreateCartRequest(RequestModel):
@@ -75,24 +89,27 @@ class OrderStatusRequest(RequestModel):
     notify: bool = False
 
 
+# Validates from a priced line read together with its cart line (a comment: a docstring would
+# change the published schema).
 class CartLineResponse(ResponseModel):
     product_id: str
     product_name: str
     quantity: int
-    unit_price: str
+    unit_price: DecimalText
     category_id: str | None
     attributes: dict[str, str]
-    reduction_percent: str
-    subtotal: str
-    discount: str
-    total: str
+    reduction_percent: DecimalText
+    subtotal: MoneyText
+    discount: MoneyText
+    total: MoneyText
 
 
+# Validates from the totals read together with the priced cart (currency, group).
 class CartTotalsResponse(ResponseModel):
     quantity: int
-    subtotal: str
-    discount: str
-    total: str
+    subtotal: MoneyText
+    discount: MoneyText
+    total: MoneyText
     currency: str
     group_id: str
 
@@ -124,7 +141,7 @@ class CartSummaryResponse(ResponseModel):
     customer_id: str | None
     lines_count: int
     quantity: int
-    total: str
+    total: MoneyText = Field(validation_alias="total_before_reductions")
     created_at: datetime
     updated_at: datetime
     abandoned_at: datetime | None

@@ -1,8 +1,9 @@
-"""Shared Pydantic pieces: strict request base, list envelope, error bodies."""
+"""Shared Pydantic pieces: strict request base, list envelope, error bodies, the response base that
+validates from domain objects."""
 
 from __future__ import annotations
 
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -28,6 +29,26 @@ class ResponseModel(BaseModel):
     model_config = ConfigDict(
         extra="forbid", from_attributes=True, validate_by_name=True, validate_by_alias=True
     )
+
+
+class Attributes:
+    """Several objects read as one, for a response whose fields come from more than one domain
+    object or are derived at the edge (a presigned URL, a field only staff see): `values` first,
+    then each source in order; the first that has the attribute answers."""
+
+    __slots__ = ("_sources", "_values")
+
+    def __init__(self, *sources: object, **values: Any) -> None:
+        self._sources = sources
+        self._values = values
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self._values:
+            return self._values[name]
+        for source in self._sources:
+            if hasattr(source, name):
+                return getattr(source, name)
+        raise AttributeError(name)
 
 
 class ListResponse(ResponseModel, Generic[T]):

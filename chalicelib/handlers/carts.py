@@ -13,6 +13,7 @@ from chalicelib.carts.schemas import (
     CartLineRequest,
     CartListResponse,
     CartResponse,
+    CartSummaryResponse,
     CheckoutRequest,
     CreateCartRequest,
     ListCartsParams,
@@ -22,11 +23,12 @@ from chalicelib.carts.schemas import (
     OrderListResponse,
     OrderResponse,
     OrderStatusRequest,
+    OrderSummaryResponse,
 )
-from chalicelib.carts.service import Shopper
+from chalicelib.carts.service import PricedCart, Shopper
 from chalicelib.core.errors import NotFoundError
 from chalicelib.core.observability import logger
-from chalicelib.handlers.cart_presenters import cart_response, cart_summary, order_response, order_summary
+from chalicelib.core.schemas import Attributes
 from chalicelib.handlers.events import event_time, remaining_time
 from chalicelib.handlers.http import (
     ADMIN,
@@ -54,6 +56,20 @@ def _shopper(call: AnyCall) -> Shopper:
         customer_id=call.principal.subject_id if call.principal else None,
         cart_token=call.request.headers.get("x-cart-token"),
         ip=call.source_ip,
+    )
+
+
+def cart_response(priced: PricedCart, *, staff: bool = False) -> CartResponse:
+    """The cart with its priced lines and totals; the reminder and its voucher only for staff."""
+    hidden = {} if staff else {"reminded_at": None, "voucher_code": None}
+    return CartResponse.model_validate(
+        Attributes(
+            priced,
+            priced.cart,
+            lines=[Attributes(line, line.line) for line in priced.totals.lines],
+            totals=Attributes(priced.totals, priced),
+            **hidden,
+        )
     )
 
 
@@ -131,11 +147,13 @@ def set_cart_line(call: Call[CartLineRequest, NoQuery], cart_id: str, product_id
         status=201,
         idempotent=True,
         storefront_key=True,
-        replay=lambda call, stored, cart_id: order_response(container().orders.get(stored.id())),
+        replay=lambda call, stored, cart_id: OrderResponse.model_validate(
+            container().orders.get(stored.id())
+        ),
     ),
 )
 def checkout(call: Call[CheckoutRequest, NoQuery], cart_id: str) -> OrderResponse:
-    return order_response(container().carts.checkout(cart_id, call.body, _shopper(call)))
+    return OrderResponse.model_validate(container().carts.checkout(cart_id, call.body, _shopper(call)))
 
 
 @route(
@@ -151,7 +169,9 @@ def checkout(call: Call[CheckoutRequest, NoQuery], cart_id: str) -> OrderRespons
 )
 def my_orders(call: AuthenticatedCall[NoBody, MyOrdersParams]) -> MyOrderListResponse:
     items, cursor = container().orders.mine(call.principal.subject_id, call.query.limit, call.query.cursor)
-    return MyOrderListResponse(items=[order_response(order) for order in items], next_cursor=cursor)
+    return MyOrderListResponse(
+        items=[OrderResponse.model_validate(order) for order in items], next_cursor=cursor
+    )
 
 
 @route(
@@ -165,7 +185,7 @@ def my_orders(call: AuthenticatedCall[NoBody, MyOrdersParams]) -> MyOrderListRes
     ),
 )
 def my_order(call: AuthenticatedCall, order_id: str) -> OrderResponse:
-    return order_response(container().orders.get(order_id, owner=call.principal.subject_id))
+    return OrderResponse.model_validate(container().orders.get(order_id, owner=call.principal.subject_id))
 
 
 # -- back-office -----------------------------------------------------------------------------
@@ -182,7 +202,9 @@ def my_order(call: AuthenticatedCall, order_id: str) -> OrderResponse:
 )
 def list_carts(call: Call[NoBody, ListCartsParams]) -> CartListResponse:
     items, cursor = container().carts.list_page(call.query)
-    return CartListResponse(items=[cart_summary(cart) for cart in items], next_cursor=cursor)
+    return CartListResponse(
+        items=[CartSummaryResponse.model_validate(cart) for cart in items], next_cursor=cursor
+    )
 
 
 @route(
@@ -227,7 +249,9 @@ def delete_cart(call: Call, cart_id: str) -> Response:
 )
 def list_orders(call: Call[NoBody, ListOrdersParams]) -> OrderListResponse:
     items, cursor = container().orders.list_page(call.query)
-    return OrderListResponse(items=[order_summary(order) for order in items], next_cursor=cursor)
+    return OrderListResponse(
+        items=[OrderSummaryResponse.model_validate(order) for order in items], next_cursor=cursor
+    )
 
 
 @route(
@@ -241,7 +265,7 @@ def list_orders(call: Call[NoBody, ListOrdersParams]) -> OrderListResponse:
     ),
 )
 def admin_get_order(call: Call, order_id: str) -> OrderResponse:
-    return order_response(container().orders.get(order_id))
+    return OrderResponse.model_validate(container().orders.get(order_id))
 
 
 @route(
@@ -254,11 +278,13 @@ def admin_get_order(call: Call, order_id: str) -> OrderResponse:
         body=OrderStatusRequest,
         response=OrderResponse,
         idempotent=True,
-        replay=lambda call, stored, order_id: order_response(container().orders.get(order_id)),
+        replay=lambda call, stored, order_id: OrderResponse.model_validate(container().orders.get(order_id)),
     ),
 )
 def change_order_status(call: AuthenticatedCall[OrderStatusRequest, NoQuery], order_id: str) -> OrderResponse:
-    return order_response(container().orders.change_status(order_id, call.body, call.principal.subject_id))
+    return OrderResponse.model_validate(
+        container().orders.change_status(order_id, call.body, call.principal.subject_id)
+    )
 
 
 # -- schedule --------------------------------------------------------------------------------

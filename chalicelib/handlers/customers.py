@@ -8,6 +8,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.addresses.schemas import AddressResponse
 from chalicelib.carts.domain import Cart, Order, money_text
+from chalicelib.carts.schemas import CartSummaryResponse, OrderSummaryResponse
 from chalicelib.core.observability import logger
 from chalicelib.customers.domain import CustomerView
 from chalicelib.customers.schemas import (
@@ -27,10 +28,9 @@ from chalicelib.customers.schemas import (
     SearchResultResponse,
     UpdateCustomerRequest,
 )
-from chalicelib.handlers.cart_presenters import cart_summary, order_summary
 from chalicelib.handlers.http import ADMIN, STAFF, Call, NoBody, NoQuery, RouteSpec, route
-from chalicelib.handlers.thread_presenters import thread_response
 from chalicelib.support.domain import Thread
+from chalicelib.support.schemas import ThreadResponse
 from chalicelib.wiring import container
 
 customers = Blueprint(__name__)
@@ -201,9 +201,9 @@ def customer_view_response(
         profile=CustomerResponse.model_validate(customer),
         addresses=[AddressResponse.model_validate(a).model_dump(mode="json") for a in view.addresses],
         groups=[GroupSummary(id=g, name=group_names.get(g, g)) for g in customer.group_ids],
-        carts=[cart_summary(cart).model_dump(mode="json") for cart in carts],
+        carts=[CartSummaryResponse.model_validate(cart).model_dump(mode="json") for cart in carts],
         orders=orders_section(orders),
-        threads=[thread_response(t).model_dump(mode="json") for t in threads],
+        threads=[ThreadResponse.model_validate(t).model_dump(mode="json") for t in threads],
         note=customer.note,
         last_connections=[ConnectionResponse.model_validate(c) for c in view.connections],
         stats=CustomerStats.model_validate(customer),
@@ -219,8 +219,8 @@ def orders_section(orders: list[Order]) -> OrdersSection:
         return money_text(sum((Decimal(order.total) for order in items), start=Decimal("0")))
 
     return OrdersSection(
-        valid=[order_summary(order).model_dump(mode="json") for order in valid],
-        invalid=[order_summary(order).model_dump(mode="json") for order in invalid],
+        valid=[OrderSummaryResponse.model_validate(order).model_dump(mode="json") for order in valid],
+        invalid=[OrderSummaryResponse.model_validate(order).model_dump(mode="json") for order in invalid],
         valid_total=total(valid),
         invalid_total=total(invalid),
     )

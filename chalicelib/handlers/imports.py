@@ -11,7 +11,7 @@ from chalice.app import Blueprint, CloudWatchEvent, Response
 
 from chalicelib.core.errors import InvalidInputError, NotFoundError, RuleViolationError
 from chalicelib.core.observability import logger
-from chalicelib.core.schemas import PageParams
+from chalicelib.core.schemas import Attributes, PageParams
 from chalicelib.handlers.events import object_created, remaining_time
 from chalicelib.handlers.http import (
     ADMIN,
@@ -24,7 +24,7 @@ from chalicelib.handlers.http import (
     raw_body,
     route,
 )
-from chalicelib.imports.domain import ExportJob, ImportJob, ImportMapping, ImportOptions
+from chalicelib.imports.domain import ImportJob
 from chalicelib.imports.export_layouts import LAYOUTS
 from chalicelib.imports.password_workers import PASSWORD_CHUNK_PREFIX, WORKER_FUNCTION
 from chalicelib.imports.schemas import (
@@ -34,20 +34,14 @@ from chalicelib.imports.schemas import (
     ExportJobResponse,
     ExportParams,
     ExportStartedResponse,
-    ImportColumnResponse,
     ImportCreatedResponse,
     ImportErrorsResponse,
     ImportJobResponse,
     ImportListResponse,
     ImportMappingListResponse,
     ImportMappingResponse,
-    ImportOptionsResponse,
     ImportPageParams,
-    ImportWarningResponse,
     InlineImportParams,
-    PreviewRowErrorResponse,
-    PreviewRowResponse,
-    RowErrorResponse,
     UpdateImportMappingRequest,
 )
 from chalicelib.imports.service import EXPORT_PREFIX, IMPORT_PREFIX
@@ -61,67 +55,21 @@ _MAX_INLINE_ROWS = 5_000
 _INLINE_TYPES = ("text/csv", "application/json", "text/plain")
 
 
-def options_response(options: ImportOptions) -> ImportOptionsResponse:
-    return ImportOptionsResponse(
-        mapping=dict(options.mapping),
-        mapping_name=options.mapping_name,
-        delimiter=options.delimiter,
-        multi_value_separator=options.multi_value_separator,
-        encoding=options.encoding,
-        date_format=options.date_format,
-        skip_lines=options.skip_lines,
-        mode=options.mode,
-        passwords=options.passwords,
-        create_missing_groups=options.create_missing_groups,
-        group_map=dict(options.group_map),
-        preview=options.preview,
-    )
-
-
 def job_response(job: ImportJob, *, with_errors: bool = True) -> ImportJobResponse:
-    """`with_errors` (a single job): its first errors and, when previewed, its preview rows."""
+    """`with_errors` (a single job): its first errors and, when previewed, its preview rows; the
+    rest validates from the job (with the hashing workers' progress)."""
     services = container().imports
     job = container().import_passwords.with_progress(job)
     errors, cursor = services.errors_page(job.id, 100, None) if with_errors else ([], None)
     preview = services.preview(job) if with_errors else None
-    return ImportJobResponse(
-        id=job.id,
-        kind=job.kind,
-        filename=job.filename,
-        status=job.status,
-        rows_read=job.rows_read,
-        created=job.created,
-        updated=job.updated,
-        unchanged=job.unchanged,
-        failed=job.failed,
-        progress=job.progress,
-        created_at=job.created_at,
-        started_at=job.started_at,
-        finished_at=job.finished_at,
-        failure=job.failure,
-        report_url=services.report_url(job),
-        passwords_total=job.passwords_total,
-        passwords_hashed=job.passwords_hashed,
-        errors=[RowErrorResponse(line=e.line, column=e.column, reason=e.reason) for e in errors],
-        errors_next_cursor=cursor,
-        warnings=[
-            ImportWarningResponse(column=w.column, reason=w.reason, count=w.count) for w in job.warnings
-        ],
-        layout=job.layout,
-        options=options_response(job.options),
-        preview_rows=None
-        if preview is None
-        else [
-            PreviewRowResponse(
-                line=row.line,
-                action=row.action,
-                values=row.values,
-                errors=[PreviewRowErrorResponse(column=e.column, reason=e.reason) for e in row.errors],
-            )
-            for row in preview
-        ],
-        applied_at=job.applied_at,
-        columns=[ImportColumnResponse(column=c.column, field=c.field) for c in job.columns],
+    return ImportJobResponse.model_validate(
+        Attributes(
+            job,
+            report_url=services.report_url(job),
+            errors=errors,
+            errors_next_cursor=cursor,
+            preview_rows=preview,
+        )
     )
 
 
@@ -217,8 +165,7 @@ def apply_import(call: Call, import_id: str) -> ImportJobResponse:
 )
 def import_errors(call: Call[NoBody, ImportPageParams], import_id: str) -> ImportErrorsResponse:
     rows, cursor = container().imports.errors_page(import_id, call.query.limit, call.query.cursor)
-    items = [RowErrorResponse(line=e.line, column=e.column, reason=e.reason) for e in rows]
-    return ImportErrorsResponse(items=items, next_cursor=cursor)
+    return ImportErrorsResponse.model_validate(Attributes(items=rows, next_cursor=cursor))
 
 
 def _rows_to_csv(document: Any) -> bytes:
@@ -298,17 +245,6 @@ def export_customers(call: Call[NoBody, ExportParams]) -> Response:
     )
 
 
-def _export_response(job: ExportJob, url: str | None) -> ExportJobResponse:
-    return ExportJobResponse(
-        id=job.id,
-        status=job.status,
-        rows=job.rows,
-        created_at=job.created_at,
-        finished_at=job.finished_at,
-        url=url,
-    )
-
-
 @route(
     imports,
     "/admin/exports/{export_id}",
@@ -321,7 +257,7 @@ def _export_response(job: ExportJob, url: str | None) -> ExportJobResponse:
 )
 def get_export(call: Call, export_id: str) -> ExportJobResponse:
     job, url = container().imports.export_job(export_id)
-    return _export_response(job, url)
+    return ExportJobResponse.model_validate(Attributes(job, url=url))
 
 
 # -- saved mappings ------------------------------------------------------------------------------
@@ -333,16 +269,6 @@ def _name(raw: str) -> str:
     if not MAPPING_NAME.fullmatch(name):
         raise NotFoundError("Import mapping not found.")
     return name
-
-
-def _mapping_response(mapping: ImportMapping) -> ImportMappingResponse:
-    return ImportMappingResponse(
-        name=mapping.name,
-        kind=mapping.kind,
-        options=options_response(mapping.options),
-        created_at=mapping.created_at,
-        updated_at=mapping.updated_at,
-    )
 
 
 @route(
@@ -358,7 +284,7 @@ def _mapping_response(mapping: ImportMapping) -> ImportMappingResponse:
 )
 def list_import_mappings(call: Call[NoBody, ImportPageParams]) -> ImportMappingListResponse:
     mappings, cursor = container().import_mappings.list_page(call.query.limit, call.query.cursor)
-    return ImportMappingListResponse(items=[_mapping_response(m) for m in mappings], next_cursor=cursor)
+    return ImportMappingListResponse.model_validate(Attributes(items=mappings, next_cursor=cursor))
 
 
 @route(
@@ -380,7 +306,7 @@ def create_import_mapping(
     mapping = container().import_mappings.create(
         body.name, body.kind, body.given(), call.principal.subject_id
     )
-    return _mapping_response(mapping)
+    return ImportMappingResponse.model_validate(mapping)
 
 
 @route(
@@ -394,7 +320,7 @@ def create_import_mapping(
     ),
 )
 def get_import_mapping(call: Call, name: str) -> ImportMappingResponse:
-    return _mapping_response(container().import_mappings.get(_name(name)))
+    return ImportMappingResponse.model_validate(container().import_mappings.get(_name(name)))
 
 
 @route(
@@ -412,7 +338,9 @@ def update_import_mapping(
     call: Call[UpdateImportMappingRequest, NoQuery], name: str
 ) -> ImportMappingResponse:
     body: UpdateImportMappingRequest = call.body
-    return _mapping_response(container().import_mappings.update(_name(name), body.changes()))
+    return ImportMappingResponse.model_validate(
+        container().import_mappings.update(_name(name), body.changes())
+    )
 
 
 @route(

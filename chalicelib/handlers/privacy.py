@@ -9,10 +9,17 @@ from urllib.parse import parse_qs
 
 from chalice.app import Blueprint, CloudWatchEvent, Response
 
+from chalicelib.addresses.schemas import AddressResponse
+from chalicelib.carts.domain import Voucher
+from chalicelib.carts.schemas import CartSummaryResponse, OrderResponse
 from chalicelib.core.errors import InvalidInputError, InvalidTokenError
+from chalicelib.core.files import FileStore
 from chalicelib.core.observability import logger
+from chalicelib.core.schemas import Attributes
 from chalicelib.core.validation import validate
 from chalicelib.customers.account_schemas import PersonalDataResponse
+from chalicelib.customers.domain import PendingRegistration
+from chalicelib.customers.schemas import CustomerResponse
 from chalicelib.handlers.events import event_time, remaining_time
 from chalicelib.handlers.http import (
     ADMIN,
@@ -27,9 +34,12 @@ from chalicelib.handlers.http import (
     parse_json,
     route,
 )
-from chalicelib.handlers.privacy_presenters import consents_response, erasure_response, personal_data_response
-from chalicelib.privacy.domain import ConsentChannel
+from chalicelib.handlers.thread_presenters import message_response
+from chalicelib.privacy.consents import ConsentOverview
+from chalicelib.privacy.domain import CONSENT_CHANNELS, Consent, ConsentChannel
+from chalicelib.privacy.export import PersonalData
 from chalicelib.privacy.schemas import (
+    ConsentResponse,
     ConsentsResponse,
     EraseConfirmRequest,
     ErasureListResponse,
@@ -40,6 +50,7 @@ from chalicelib.privacy.schemas import (
     UnsubscribeRequest,
     UnsubscribeResponse,
 )
+from chalicelib.support.schemas import ThreadEventResponse, ThreadResponse
 from chalicelib.wiring import container
 
 privacy = Blueprint(__name__)
@@ -66,6 +77,83 @@ def _channel(channel: str) -> ConsentChannel:
 
 def _me(call: AuthenticatedCall[object, object]) -> str:
     return call.principal.subject_id
+
+
+# -- answers -----------------------------------------------------------------------------------
+def current_consents(consents: tuple[Consent, ...]) -> list[ConsentResponse]:
+    """Every channel, those never set as `not_subscribed`."""
+    by_channel = {c.channel: c for c in consents}
+    return [
+        ConsentResponse.model_validate(by_channel[channel])
+        if channel in by_channel
+        else ConsentResponse(channel=channel, state="not_subscribed", level=None, source=None, at=None)
+        for channel in CONSENT_CHANNELS
+    ]
+
+
+def consents_response(overview: ConsentOverview) -> ConsentsResponse:
+    return ConsentsResponse.model_validate(Attributes(overview, current=current_consents(overview.current)))
+
+
+def _voucher(voucher: Voucher) -> dict[str, object]:
+    return {
+        "code": voucher.code,
+        "cart_id": voucher.cart_id,
+        "percent": format(voucher.percent.normalize(), "f"),
+        "valid_until": voucher.valid_until.isoformat(),
+        "created_at": voucher.created_at.isoformat(),
+        "used_by_order": voucher.used_by_order,
+    }
+
+
+def _pending(registration: PendingRegistration | None) -> dict[str, object] | None:
+    if registration is None:
+        return None
+    return {
+        "requested_at": registration.requested_at.isoformat(),
+        "valid_until": registration.valid_until.isoformat(),
+        "details": dict(registration.profile),
+    }
+
+
+def personal_data_response(data: PersonalData, files: FileStore) -> PersonalDataResponse:
+    customer = data.view.customer
+    addresses = [AddressResponse.model_validate(a).model_dump(mode="json") for a in data.view.addresses]
+    threads = [
+        ThreadResponse.model_validate(view.thread).model_dump(mode="json")
+        | {
+            "messages": [
+                message_response(m, view.thread, files).model_dump(mode="json", by_alias=True)
+                for m in view.messages
+            ],
+            "events": [ThreadEventResponse.model_validate(e).model_dump(mode="json") for e in view.events],
+        }
+        for view in data.threads
+    ]
+    return PersonalDataResponse.model_validate(
+        Attributes(
+            data,
+            profile=CustomerResponse.model_validate(customer),
+            groups=list(customer.group_ids),
+            last_connections=data.view.connections,
+            addresses=addresses,
+            consents=current_consents(customer.consents),
+            import_rows=customer.import_rows,
+            carts=[CartSummaryResponse.model_validate(cart).model_dump(mode="json") for cart in data.carts],
+            orders=[OrderResponse.model_validate(order).model_dump(mode="json") for order in data.orders],
+            vouchers=[_voucher(v) for v in data.vouchers],
+            threads=threads,
+            open_links=[
+                {"purpose": purpose, "valid_until": until.isoformat()} for purpose, until in data.open_links
+            ],
+            guest_consents=[
+                {"channel": channel, "source": source, "at": at}
+                for channel, source, at in data.guest_consents
+            ],
+            stored_files=[{"kind": f.kind, "ref": f.ref} for f in data.stored_files],
+            pending_registration=_pending(data.pending_registration),
+        )
+    )
 
 
 # -- export ------------------------------------------------------------------------------------
@@ -126,7 +214,7 @@ def _job_response(job_response: ErasureResponse) -> Response:
 )
 def erase_customer(call: AuthenticatedCall, customer_id: str) -> Response:
     job = container().erasure.erase(customer_id, f"employee:{call.principal.subject_id}")
-    return _job_response(erasure_response(job))
+    return _job_response(ErasureResponse.model_validate(job))
 
 
 @route(
@@ -140,7 +228,7 @@ def erase_customer(call: AuthenticatedCall, customer_id: str) -> Response:
     ),
 )
 def erasure_status(call: Call, customer_id: str) -> ErasureResponse:
-    return erasure_response(container().erasure.status(customer_id))
+    return ErasureResponse.model_validate(container().erasure.status(customer_id))
 
 
 @route(
@@ -154,7 +242,9 @@ def erasure_status(call: Call, customer_id: str) -> ErasureResponse:
     ),
 )
 def list_erasures(call: Call) -> ErasureListResponse:
-    return ErasureListResponse(items=[erasure_response(job) for job in container().erasure.audit(200)])
+    return ErasureListResponse(
+        items=[ErasureResponse.model_validate(job) for job in container().erasure.audit(200)]
+    )
 
 
 @route(
@@ -188,7 +278,7 @@ def request_erasure(call: AuthenticatedCall) -> Response:
     ),
 )
 def confirm_erasure(call: Call[EraseConfirmRequest, NoQuery]) -> Response:
-    return _job_response(erasure_response(container().erasure.confirm(call.body.token)))
+    return _job_response(ErasureResponse.model_validate(container().erasure.confirm(call.body.token)))
 
 
 # -- consents ----------------------------------------------------------------------------------
@@ -204,7 +294,7 @@ def confirm_erasure(call: Call[EraseConfirmRequest, NoQuery]) -> Response:
 )
 def customer_consents(call: Call, customer_id: str) -> ConsentsResponse:
     overview = container().consents.overview(customer_id)
-    return consents_response(overview.current, overview.history)
+    return consents_response(overview)
 
 
 @route(
@@ -224,7 +314,7 @@ def set_customer_consent(
     services = container()
     services.consents.set(customer_id, _channel(channel), call.body.state, call.body.level, "admin")
     overview = services.consents.overview(customer_id)
-    return consents_response(overview.current, overview.history)
+    return consents_response(overview)
 
 
 @route(
@@ -239,7 +329,7 @@ def set_customer_consent(
 )
 def my_consents(call: AuthenticatedCall) -> ConsentsResponse:
     overview = container().consents.overview(_me(call))
-    return consents_response(overview.current, overview.history)
+    return consents_response(overview)
 
 
 @route(
@@ -257,7 +347,7 @@ def set_my_consent(call: AuthenticatedCall[SetConsentRequest, NoQuery], channel:
     services, customer_id = container(), _me(call)
     services.consents.set(customer_id, _channel(channel), call.body.state, call.body.level, "storefront")
     overview = services.consents.overview(customer_id)
-    return consents_response(overview.current, overview.history)
+    return consents_response(overview)
 
 
 # -- one-click unsubscribe ---------------------------------------------------------------------

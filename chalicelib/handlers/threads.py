@@ -24,11 +24,7 @@ from chalicelib.handlers.http import (
     route,
 )
 from chalicelib.handlers.idempotency import StoredResponse
-from chalicelib.handlers.thread_presenters import (
-    message_response,
-    thread_response,
-    thread_view_response,
-)
+from chalicelib.handlers.thread_presenters import message_response, thread_view_response
 from chalicelib.support.contact_form import Upload
 from chalicelib.support.schemas import (
     MAX_ATTACHMENT_BYTES,
@@ -151,7 +147,7 @@ def _contact_replayed(stored: StoredResponse) -> Response:
 )
 def list_threads(call: Call[NoBody, ListThreadsParams]) -> ThreadListResponse:
     items, cursor = container().threads.list_page(call.query)
-    return ThreadListResponse(items=[thread_response(t) for t in items], next_cursor=cursor)
+    return ThreadListResponse(items=[ThreadResponse.model_validate(t) for t in items], next_cursor=cursor)
 
 
 @route(
@@ -165,7 +161,7 @@ def list_threads(call: Call[NoBody, ListThreadsParams]) -> ThreadListResponse:
     ),
 )
 def next_unanswered(call: Call) -> ThreadResponse:
-    return thread_response(container().threads.next_unanswered())
+    return ThreadResponse.model_validate(container().threads.next_unanswered())
 
 
 @route(
@@ -230,7 +226,7 @@ def _reply_replayed(thread_id: str, stored: StoredResponse) -> MessageResponse:
 )
 def set_status(call: AuthenticatedCall[ThreadStatusRequest, NoQuery], thread_id: str) -> ThreadResponse:
     thread = container().threads.set_status(thread_id, call.body.status, call.principal.subject_id)
-    return thread_response(thread)
+    return ThreadResponse.model_validate(thread)
 
 
 @route(
@@ -243,11 +239,15 @@ def set_status(call: AuthenticatedCall[ThreadStatusRequest, NoQuery], thread_id:
         body=ForwardRequest,
         response=ThreadResponse,
         idempotent=True,
-        replay=lambda call, stored, thread_id: thread_response(container().threads.get(thread_id)),
+        replay=lambda call, stored, thread_id: ThreadResponse.model_validate(
+            container().threads.get(thread_id)
+        ),
     ),
 )
 def forward(call: AuthenticatedCall[ForwardRequest, NoQuery], thread_id: str) -> ThreadResponse:
-    return thread_response(container().threads.forward(thread_id, call.body, call.principal.subject_id))
+    return ThreadResponse.model_validate(
+        container().threads.forward(thread_id, call.body, call.principal.subject_id)
+    )
 
 
 @route(

@@ -94,7 +94,8 @@ class MessageResponse(ResponseModel):
 
     id: str
     thread_id: str
-    from_: Sender = Field(alias="from")
+    # "from" on the wire (a Python keyword), `sender` on the domain object it validates from.
+    from_: Sender = Field(alias="from", validation_alias="sender")
     employee_id: str | None
     email: str | None
     subject: str | None
