@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from pynamodb.transactions import TransactWrite
@@ -21,12 +20,12 @@ from chalicelib.carts.domain import (
     StatusChange,
     Voucher,
 )
-from chalicelib.core.clock import iso, parse_iso
+from chalicelib.core.clock import iso
 from chalicelib.core.text import normalise_email
 from chalicelib.customers import write_items as customer_items
 from chalicelib.customers.domain import Customer
 from chalicelib.models import keys
-from chalicelib.models.base import TableRecord, index_by_number
+from chalicelib.models.base import TableRecord, index_by_number, set_index_keys
 from chalicelib.models.carts import CartRecord, OrderRecord, VoucherRecord
 from chalicelib.models.errors import (
     TransactionCancelledError,
@@ -35,6 +34,7 @@ from chalicelib.models.errors import (
     run_transaction,
     save_at_version,
 )
+from chalicelib.models.mapping import RecordMapping, from_document, to_document
 from chalicelib.models.paging import MAX_ITEMS_READ_PER_PAGE, Page, index_page
 
 # Ids are ULIDs: anything longer is not one of ours (and could exceed DynamoDB's key size).
@@ -44,34 +44,12 @@ _HIGH = "\uffff"
 
 
 # -- mapping -----------------------------------------------------------------------------------
-def _line_to_json(line: CartLine) -> dict[str, Any]:
-    return {
-        "product_id": line.product_id,
-        "product_name": line.product_name,
-        "quantity": line.quantity,
-        "unit_price": str(line.unit_price),
-        "category_id": line.category_id,
-        "attributes": dict(line.attributes),
-    }
-
-
-def _line_from_json(data: dict[str, Any]) -> CartLine:
-    return CartLine(
-        product_id=str(data["product_id"]),
-        product_name=str(data["product_name"]),
-        quantity=int(data["quantity"]),
-        unit_price=Decimal(str(data["unit_price"])),
-        category_id=data.get("category_id"),
-        attributes=dict(data.get("attributes") or {}),
-    )
-
-
-def _when(value: datetime | None) -> str | None:
-    return iso(value) if value else None
-
-
-def _parsed(value: str | None) -> datetime | None:
-    return parse_iso(value) if value else None
+# The fields a dataclass and its record share are copied by name (chalicelib/models/mapping.py);
+# what follows states only the exceptions: ids stored as <entity>_id, keys, the nested documents
+# (cart lines, status history) and the TTL, which PynamoDB keeps as a datetime.
+_CART = RecordMapping(Cart, CartRecord, renames={"id": "cart_id"}, exclude=("lines", "expires_at"))
+_ORDER = RecordMapping(Order, OrderRecord, renames={"id": "order_id"}, exclude=("history",))
+_VOUCHER = RecordMapping(Voucher, VoucherRecord)
 
 
 def cart_index_keys(cart: Cart) -> dict[int, tuple[str, str] | None]:
@@ -94,99 +72,32 @@ def cart_index_keys(cart: Cart) -> dict[int, tuple[str, str] | None]:
 
 
 def to_cart_record(cart: Cart) -> CartRecord:
-    record = CartRecord(
+    record = _CART.to_record(
+        cart,
         keys.cart_pk(cart.id),
         keys.CART,
-        cart_id=cart.id,
-        status=cart.status,
-        customer_id=cart.customer_id,
-        email=cart.email,
-        language=cart.language,
-        cart_reminders=cart.cart_reminders,
-        lines=[_line_to_json(line) for line in cart.lines],
-        created_at=iso(cart.created_at),
-        updated_at=iso(cart.updated_at),
-        abandoned_at=_when(cart.abandoned_at),
-        ordered_at=_when(cart.ordered_at),
-        order_id=cart.order_id,
-        reminder_due=cart.reminder_due,
-        reminded_at=_when(cart.reminded_at),
-        voucher_code=cart.voucher_code,
+        lines=[to_document(line, keep_none=True) for line in cart.lines],
         expires_at=cart.expires_at,
     )
-    for number, pair in cart_index_keys(cart).items():
-        if pair is not None:
-            setattr(record, f"gsi{number}pk", pair[0])
-            setattr(record, f"gsi{number}sk", pair[1])
-    if cart.version:
-        record.version = cart.version
+    set_index_keys(record, cart_index_keys(cart))
     return record
 
 
 def from_cart_record(record: CartRecord) -> Cart:
-    return Cart(
-        id=record.cart_id,
-        status=record.status,  # type: ignore[arg-type]
-        customer_id=record.customer_id,
-        email=record.email,
-        language=record.language,
-        cart_reminders=bool(record.cart_reminders),
-        lines=tuple(_line_from_json(line) for line in record.lines or []),
-        created_at=parse_iso(record.created_at),
-        updated_at=parse_iso(record.updated_at),
-        abandoned_at=_parsed(record.abandoned_at),
-        ordered_at=_parsed(record.ordered_at),
-        order_id=record.order_id,
-        reminder_due=bool(record.reminder_due),
-        reminded_at=_parsed(record.reminded_at),
-        voucher_code=record.voucher_code,
+    return _CART.from_record(
+        record,
+        lines=tuple(from_document(CartLine, line) for line in record.lines or []),
         expires_at=record.expires_at,
-        version=int(record.version or 0),
-    )
-
-
-def _change_to_json(change: StatusChange) -> dict[str, Any]:
-    return {
-        "status": change.status,
-        "at": iso(change.at),
-        "employee_id": change.employee_id,
-        "note": change.note,
-        "notified": change.notified,
-    }
-
-
-def _change_from_json(data: dict[str, Any]) -> StatusChange:
-    return StatusChange(
-        status=data["status"],
-        at=parse_iso(data["at"]),
-        employee_id=data.get("employee_id"),
-        note=data.get("note"),
-        notified=bool(data.get("notified")),
     )
 
 
 def to_order_record(order: Order) -> OrderRecord:
     created = iso(order.created_at)
-    record = OrderRecord(
+    return _ORDER.to_record(
+        order,
         keys.order_pk(order.id),
         keys.ORDER,
-        order_id=order.id,
-        customer_id=order.customer_id,
-        cart_id=order.cart_id,
-        status=order.status,
-        currency=order.currency,
-        payment_method=order.payment_method,
-        lines=list(order.lines),
-        subtotal=order.subtotal,
-        discount=order.discount,
-        voucher_discount=order.voucher_discount,
-        total=order.total,
-        history=[_change_to_json(change) for change in order.history],
-        delivery_address=order.delivery_address,
-        invoice_address=order.invoice_address,
-        voucher_code=order.voucher_code,
-        created_at=created,
-        updated_at=iso(order.updated_at),
+        history=[to_document(change, keep_none=True) for change in order.history],
         gsi1pk=keys.customer_pk(order.customer_id),
         gsi1sk=keys.activity_sk(keys.ORDER, created, order.id),
         gsi2pk=keys.orders_status_pk(order.status),
@@ -194,59 +105,19 @@ def to_order_record(order: Order) -> OrderRecord:
         gsi3pk=keys.ORDERS,
         gsi3sk=keys.time_sk(created, order.id),
     )
-    if order.version:
-        record.version = order.version
-    return record
 
 
 def from_order_record(record: OrderRecord) -> Order:
-    return Order(
-        id=record.order_id,
-        customer_id=record.customer_id,
-        cart_id=record.cart_id,
-        status=record.status,  # type: ignore[arg-type]
-        currency=record.currency,
-        payment_method=record.payment_method,
-        lines=tuple(record.lines or []),
-        subtotal=record.subtotal,
-        discount=record.discount,
-        voucher_discount=record.voucher_discount,
-        total=record.total,
-        history=tuple(_change_from_json(change) for change in record.history or []),
-        delivery_address=record.delivery_address,
-        invoice_address=record.invoice_address,
-        voucher_code=record.voucher_code,
-        created_at=parse_iso(record.created_at),
-        updated_at=parse_iso(record.updated_at),
-        version=int(record.version or 0),
-    )
+    history = tuple(from_document(StatusChange, change) for change in record.history or [])
+    return _ORDER.from_record(record, history=history)
 
 
 def _voucher_record(voucher: Voucher, expires_at: datetime) -> VoucherRecord:
-    return VoucherRecord(
-        keys.voucher_pk(voucher.code),
-        keys.VOUCHER,
-        code=voucher.code,
-        cart_id=voucher.cart_id,
-        customer_id=voucher.customer_id,
-        percent=str(voucher.percent),
-        valid_until=iso(voucher.valid_until),
-        created_at=iso(voucher.created_at),
-        used_by_order=voucher.used_by_order,
-        expires_at=expires_at,
-    )
+    return _VOUCHER.to_record(voucher, keys.voucher_pk(voucher.code), keys.VOUCHER, expires_at=expires_at)
 
 
 def _from_voucher_record(record: VoucherRecord) -> Voucher:
-    return Voucher(
-        code=record.code,
-        cart_id=record.cart_id,
-        customer_id=record.customer_id,
-        percent=Decimal(record.percent),
-        valid_until=parse_iso(record.valid_until),
-        created_at=parse_iso(record.created_at),
-        used_by_order=record.used_by_order,
-    )
+    return _VOUCHER.from_record(record)
 
 
 # -- checkout ----------------------------------------------------------------------------------

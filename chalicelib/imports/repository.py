@@ -13,6 +13,7 @@ from chalicelib.imports.domain import (
     ExportJob,
     ImportColumn,
     ImportJob,
+    ImportKind,
     ImportMapping,
     ImportOptions,
     ImportWarning,
@@ -29,98 +30,47 @@ from chalicelib.models.imports import (
     ImportMappingRecord,
     ImportPreviewRecord,
 )
+from chalicelib.models.mapping import RecordMapping, from_document, to_document
 from chalicelib.models.paging import Page
+
+# The fields a dataclass and its record share are copied by name (chalicelib/models/mapping.py);
+# the exceptions: the id stored as import_id, keys, the options (only what differs from the
+# defaults is stored), the warnings and columns (nested documents), the kind (anything unknown
+# reads as customers). `passwords_hashed` is not on the job's item: the workers count it apart.
+_JOB = RecordMapping(
+    ImportJob,
+    ImportJobRecord,
+    renames={"id": "import_id"},
+    exclude=("kind", "options", "warnings", "columns"),
+)
+_MAPPING = RecordMapping(ImportMapping, ImportMappingRecord, exclude=("kind", "options"))
+
+
+def _kind(stored: str) -> ImportKind:
+    return "addresses" if stored == "addresses" else "customers"
 
 
 def _job_record(job: ImportJob) -> ImportJobRecord:
-    record = ImportJobRecord(
+    return _JOB.to_record(
+        job,
         keys.import_pk(job.id),
         keys.JOB,
-        import_id=job.id,
         kind=job.kind,
-        filename=job.filename,
-        created_by=job.created_by,
-        status=job.status,
-        source_key=job.source_key,
-        source_etag=job.source_etag,
-        bytes_total=job.bytes_total,
-        bytes_read=job.bytes_read,
-        rows_read=job.rows_read,
-        created=job.created,
-        updated=job.updated,
-        unchanged=job.unchanged,
-        failed=job.failed,
-        checkpoint_rows=job.checkpoint_rows,
-        continuation=job.continuation,
-        checkpoint_line=job.checkpoint_line,
-        claimed_rows=job.claimed_rows,
-        stalls=job.stalls,
-        lease_until=iso(job.lease_until) if job.lease_until else None,
-        created_at=iso(job.created_at),
-        started_at=iso(job.started_at) if job.started_at else None,
-        finished_at=iso(job.finished_at) if job.finished_at else None,
-        report_key=job.report_key,
-        failure=job.failure,
         options=options_document(job.options),
-        layout=job.layout,
-        warnings=[asdict(warning) for warning in job.warnings] or None,
-        detected_date_format=job.detected_date_format,
-        applied_at=iso(job.applied_at) if job.applied_at else None,
-        columns=[asdict(column) for column in job.columns] or None,
-        passwords_total=job.passwords_total,
-        password_chunks=job.password_chunks,
-        awaiting=job.awaiting,
+        warnings=[to_document(warning) for warning in job.warnings] or None,
+        columns=[to_document(column) for column in job.columns] or None,
         gsi1pk=keys.IMPORTS,
         gsi1sk=keys.sort_key(iso(job.created_at), job.id),
     )
-    if job.version:
-        record.version = job.version
-    return record
 
 
 def _job(record: ImportJobRecord) -> ImportJob:
-    def when(value: str | None) -> Any:
-        return parse_iso(value) if value else None
-
-    return ImportJob(
-        id=record.import_id,
-        kind="addresses" if record.kind == "addresses" else "customers",
-        filename=record.filename,
-        created_by=record.created_by,
-        status=record.status,  # type: ignore[arg-type]
-        source_key=record.source_key,
-        source_etag=record.source_etag,
-        bytes_total=int(record.bytes_total or 0),
-        bytes_read=int(record.bytes_read or 0),
-        rows_read=int(record.rows_read or 0),
-        created=int(record.created or 0),
-        updated=int(record.updated or 0),
-        unchanged=int(record.unchanged or 0),
-        failed=int(record.failed or 0),
-        checkpoint_rows=int(record.checkpoint_rows or 0),
-        continuation=int(record.continuation or 0),
-        checkpoint_line=int(record.checkpoint_line or 0),
-        claimed_rows=int(record.claimed_rows or 0),
-        stalls=int(record.stalls or 0),
-        lease_until=when(record.lease_until),
-        created_at=parse_iso(record.created_at),
-        started_at=when(record.started_at),
-        finished_at=when(record.finished_at),
-        report_key=record.report_key,
-        failure=record.failure,
+    return _JOB.from_record(
+        record,
+        kind=_kind(record.kind),
         options=options_from_document(record.options),
-        layout=record.layout,
-        warnings=tuple(
-            ImportWarning(str(w["column"]), str(w["reason"]), int(w.get("count", 1)))
-            for w in record.warnings or []
-        ),
-        detected_date_format=record.detected_date_format,
-        applied_at=when(record.applied_at),
-        columns=tuple(ImportColumn(str(c["column"]), str(c["field"])) for c in record.columns or []),
-        passwords_total=int(record.passwords_total or 0),
-        password_chunks=int(record.password_chunks or 0),
-        awaiting=record.awaiting,  # type: ignore[arg-type]
-        version=int(record.version or 0),
+        warnings=tuple(from_document(ImportWarning, w) for w in record.warnings or []),
+        columns=tuple(from_document(ImportColumn, c) for c in record.columns or []),
     )
 
 
@@ -159,32 +109,20 @@ def _preview_row(document: dict[str, Any]) -> PreviewRow:
 
 
 def _mapping_record(mapping: ImportMapping) -> ImportMappingRecord:
-    record = ImportMappingRecord(
+    return _MAPPING.to_record(
+        mapping,
         keys.import_mapping_pk(mapping.name),
         keys.MAPPING,
-        name=mapping.name,
         kind=mapping.kind,
         options=options_document(replace(mapping.options, preview=False, mapping_name=None)),
-        created_by=mapping.created_by,
-        created_at=iso(mapping.created_at),
-        updated_at=iso(mapping.updated_at),
         gsi1pk=keys.IMPORT_MAPPINGS,
         gsi1sk=mapping.name.casefold(),
     )
-    if mapping.version:
-        record.version = mapping.version
-    return record
 
 
 def _mapping(record: ImportMappingRecord) -> ImportMapping:
-    return ImportMapping(
-        name=record.name,
-        kind="addresses" if record.kind == "addresses" else "customers",
-        options=options_from_document(record.options),
-        created_at=parse_iso(record.created_at),
-        updated_at=parse_iso(record.updated_at),
-        created_by=record.created_by,
-        version=int(record.version or 0),
+    return _MAPPING.from_record(
+        record, kind=_kind(record.kind), options=options_from_document(record.options)
     )
 
 

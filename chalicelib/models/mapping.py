@@ -7,7 +7,8 @@ type hints; a mapping states only its exceptions (the id's attribute name, the k
 encoded attributes) explicitly.
 
 Stored shapes are the ones the hand-written mappers wrote:
-  datetime → ISO 8601 text (`clock.iso`), date → YYYY-MM-DD, tuple → list, dict → dict;
+  datetime → ISO 8601 text (`clock.iso`), date → YYYY-MM-DD, Decimal → its text (as given, no
+  rounding), tuple → list, dict → dict;
   an empty collection on a nullable attribute is not stored (None), and read back as empty;
   a version of 0 is left unset (PynamoDB then writes the first version under "does not exist").
 """
@@ -20,6 +21,7 @@ import types
 import typing
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 from pynamodb.attributes import Attribute, VersionAttribute
@@ -34,7 +36,7 @@ R = TypeVar("R", bound=TableRecord)
 @dataclasses.dataclass(frozen=True)
 class _Field:
     name: str
-    kind: type  # datetime, date, int, bool, tuple, dict, or object (copied as is)
+    kind: type  # datetime, date, Decimal, int, bool, tuple, dict, or object (copied as is)
     optional: bool
     has_default: bool
 
@@ -49,7 +51,7 @@ def _kind(hint: Any) -> tuple[type, bool]:
         hint = args[0] if len(args) == 1 else object
         origin = typing.get_origin(hint)
     base = origin or hint
-    for kind in (datetime, date, bool, int, tuple, dict):  # datetime before its base class date
+    for kind in (datetime, date, Decimal, bool, int, tuple, dict):  # datetime before its base class date
         if isinstance(base, type) and issubclass(base, kind):
             return kind, optional
     return object, optional
@@ -78,6 +80,8 @@ def stored(value: Any) -> Any:
         return iso(value)
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
     if isinstance(value, tuple):
         return list(value)
     if isinstance(value, dict):
@@ -93,6 +97,8 @@ def loaded(raw: Any, field: _Field) -> Any:
         return parse_iso(raw) if raw else None
     if field.kind is date:
         return date.fromisoformat(raw) if raw else None
+    if field.kind is Decimal:
+        return Decimal(str(raw))
     if field.kind is bool:
         return bool(raw)
     if field.kind is int:
@@ -104,13 +110,14 @@ def loaded(raw: Any, field: _Field) -> Any:
     return raw
 
 
-def to_document(obj: object, *, exclude: Iterable[str] = ()) -> dict[str, Any]:
-    """A JSON-safe copy of a dataclass's fields, None values left out."""
+def to_document(obj: object, *, exclude: Iterable[str] = (), keep_none: bool = False) -> dict[str, Any]:
+    """A JSON-safe copy of a dataclass's fields, None values left out (`keep_none`: written as
+    null, the shape of documents that always wrote every key)."""
     skipped = set(exclude)
     document: dict[str, Any] = {}
     for field in _fields(type(obj)):
         value = getattr(obj, field.name)
-        if field.name not in skipped and value is not None:
+        if field.name not in skipped and (keep_none or value is not None):
             document[field.name] = stored(value)
     return document
 

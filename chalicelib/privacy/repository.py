@@ -13,7 +13,7 @@ from typing import Any
 
 from chalicelib.carts.domain import Cart
 from chalicelib.carts.repository import from_cart_record
-from chalicelib.core.clock import iso, parse_iso
+from chalicelib.core.clock import iso
 from chalicelib.core.errors import ConflictError
 from chalicelib.core.text import normalise_email
 from chalicelib.customers.domain import TokenScope
@@ -29,6 +29,7 @@ from chalicelib.models.customers import (
     SuppressionRecord,
 )
 from chalicelib.models.errors import conditional, dynamo_errors, save_at_version
+from chalicelib.models.mapping import RecordMapping
 from chalicelib.models.support import MessageRecord, ThreadEventRecord, ThreadRecord
 from chalicelib.privacy.domain import OPEN_ORDER_STATUSES, ErasureJob
 from chalicelib.support.domain import Message
@@ -53,39 +54,26 @@ def anonymous_address(snapshot: dict[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
+# Every field of the job is an attribute of the same name (chalicelib/models/mapping.py); only
+# the keys are stated here.
+_JOB = RecordMapping(ErasureJob, ErasureRecord)
+
+
 def _job_from(record: ErasureRecord) -> ErasureJob:
-    return ErasureJob(
-        customer_id=record.customer_id,
-        requested_by=record.requested_by,
-        started_at=parse_iso(record.started_at),
-        step=record.step,  # type: ignore[arg-type]
-        position=record.position,
-        finished_at=parse_iso(record.finished_at) if record.finished_at else None,
-        items_changed=int(record.items_changed or 0),
-        version=int(record.version or 0),
-    )
+    return _JOB.from_record(record)
 
 
 def _job_record(job: ErasureJob) -> ErasureRecord:
     listed = keys.time_sk(iso(job.started_at), job.customer_id)
-    record = ErasureRecord(
+    return _JOB.to_record(
+        job,
         keys.erasure_pk(job.customer_id),
         keys.JOB,
-        customer_id=job.customer_id,
-        requested_by=job.requested_by,
-        started_at=iso(job.started_at),
-        step=job.step,
-        position=job.position,
-        finished_at=iso(job.finished_at) if job.finished_at else None,
-        items_changed=job.items_changed,
         gsi1pk=keys.ERASURES,
         gsi1sk=listed,
         gsi2pk=keys.erasures_status_pk("done" if job.done else "running"),
         gsi2sk=listed,
     )
-    if job.version:
-        record.version = job.version
-    return record
 
 
 class DynamoPrivacyRepository:

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.core.clock import iso, parse_iso
+from chalicelib.core.clock import iso
 from chalicelib.core.text import normalise_email
 from chalicelib.models import keys
-from chalicelib.models.base import TableRecord, index_by_number
+from chalicelib.models.base import TableRecord, index_by_number, set_index_keys
 from chalicelib.models.errors import dynamo_errors, run_transaction
+from chalicelib.models.mapping import RecordMapping, from_document, to_document
 from chalicelib.models.paging import Page, index_page
 from chalicelib.models.shop import ConfigRecord
 from chalicelib.models.support import (
@@ -68,149 +69,50 @@ def thread_index_keys(thread: Thread) -> dict[int, tuple[str, str] | None]:
     }
 
 
-def _when(value: datetime | None) -> str | None:
-    return iso(value) if value else None
+# The fields a dataclass and its record share are copied by name (chalicelib/models/mapping.py);
+# the exceptions: ids stored as <entity>_id (a message's RFC Message-ID as rfc_message_id), keys,
+# and the attachments (a nested document).
+_THREAD = RecordMapping(Thread, ThreadRecord, renames={"id": "thread_id"})
+_MESSAGE = RecordMapping(
+    Message,
+    MessageRecord,
+    renames={"id": "message_id", "message_id": "rfc_message_id"},
+    exclude=("attachments",),
+)
+_EVENT = RecordMapping(ThreadEvent, ThreadEventRecord, renames={"id": "event_id"})
 
 
 def to_thread_record(thread: Thread) -> ThreadRecord:
-    record = ThreadRecord(
-        keys.thread_pk(thread.id),
-        keys.THREAD,
-        thread_id=thread.id,
-        contact_id=thread.contact_id,
-        email=thread.email,
-        status=thread.status,
-        subject=thread.subject,
-        customer_id=thread.customer_id,
-        order_id=thread.order_id,
-        product_id=thread.product_id,
-        language=thread.language,
-        unread=thread.unread,
-        read_at=_when(thread.read_at),
-        assigned_employee_id=thread.assigned_employee_id,
-        message_count=thread.message_count,
-        first_response_at=_when(thread.first_response_at),
-        tag=thread.tag,
-        last_customer_message_id=thread.last_customer_message_id,
-        references=list(thread.references),
-        sender_verified=thread.sender_verified,
-        created_at=iso(thread.created_at),
-        updated_at=iso(thread.updated_at),
-        last_message_at=iso(thread.last_message_at),
-        last_message_from=thread.last_message_from,
-    )
-    for number, pair in thread_index_keys(thread).items():
-        if pair is not None:
-            setattr(record, f"gsi{number}pk", pair[0])
-            setattr(record, f"gsi{number}sk", pair[1])
-    if thread.version:
-        record.version = thread.version
+    record = _THREAD.to_record(thread, keys.thread_pk(thread.id), keys.THREAD)
+    set_index_keys(record, thread_index_keys(thread))
     return record
 
 
 def from_thread_record(record: ThreadRecord) -> Thread:
-    return Thread(
-        id=record.thread_id,
-        contact_id=record.contact_id,
-        email=record.email,
-        status=record.status,  # type: ignore[arg-type]
-        subject=record.subject or "",
-        customer_id=record.customer_id,
-        order_id=record.order_id,
-        product_id=record.product_id,
-        language=record.language,
-        unread=bool(record.unread),
-        read_at=parse_iso(record.read_at) if record.read_at else None,
-        assigned_employee_id=record.assigned_employee_id,
-        message_count=int(record.message_count or 0),
-        first_response_at=parse_iso(record.first_response_at) if record.first_response_at else None,
-        tag=record.tag or "",
-        last_customer_message_id=record.last_customer_message_id,
-        references=tuple(record.references or ()),
-        # Threads stored before this field existed read as verified (as they were shown until now).
-        sender_verified=record.sender_verified is not False,
-        created_at=parse_iso(record.created_at),
-        updated_at=parse_iso(record.updated_at),
-        last_message_at=parse_iso(record.last_message_at),
-        last_message_from=record.last_message_from,  # type: ignore[arg-type]
-        version=int(record.version or 0),
-    )
+    # Threads stored before sender_verified existed read as verified (the record's default).
+    return _THREAD.from_record(record)
 
 
 def to_message_record(message: Message) -> MessageRecord:
-    return MessageRecord(
+    return _MESSAGE.to_record(
+        message,
         keys.thread_pk(message.thread_id),
         keys.message_sk(iso(message.received_at), message.id),
-        message_id=message.id,
-        thread_id=message.thread_id,
-        sender=message.sender,
-        received_at=iso(message.received_at),
-        text=message.text,
-        html=message.html,
-        email=message.email,
-        employee_id=message.employee_id,
-        subject=message.subject,
-        attachments=[
-            {"name": a.name, "size": a.size, "content_type": a.content_type, "key": a.key}
-            for a in message.attachments
-        ],
-        rfc_message_id=message.message_id,
-        in_reply_to=message.in_reply_to,
-        references=list(message.references),
-        auto_submitted=message.auto_submitted,
-        source=message.source,
-        notes=list(message.notes),
-        raw_key=message.raw_key,
+        attachments=[to_document(a) for a in message.attachments],
     )
 
 
 def from_message_record(record: MessageRecord) -> Message:
-    return Message(
-        id=record.message_id,
-        thread_id=record.thread_id,
-        sender=record.sender,  # type: ignore[arg-type]
-        received_at=parse_iso(record.received_at),
-        text=record.text or "",
-        html=record.html,
-        email=record.email,
-        employee_id=record.employee_id,
-        subject=record.subject,
-        attachments=tuple(
-            Attachment(str(a["name"]), int(a["size"]), str(a["content_type"]), str(a["key"]))
-            for a in record.attachments or []
-        ),
-        message_id=record.rfc_message_id,
-        in_reply_to=record.in_reply_to,
-        references=tuple(record.references or ()),
-        auto_submitted=bool(record.auto_submitted),
-        source=record.source,  # type: ignore[arg-type]
-        notes=tuple(record.notes or ()),
-        raw_key=record.raw_key,
-    )
+    attachments = tuple(from_document(Attachment, a) for a in record.attachments or [])
+    return _MESSAGE.from_record(record, attachments=attachments, text=record.text or "")
 
 
 def _event_record(event: ThreadEvent) -> ThreadEventRecord:
-    return ThreadEventRecord(
-        keys.thread_pk(event.thread_id),
-        keys.event_sk(iso(event.at), event.id),
-        event_id=event.id,
-        thread_id=event.thread_id,
-        kind=event.kind,
-        at=iso(event.at),
-        employee_id=event.employee_id,
-        data=dict(event.data),
-    )
+    return _EVENT.to_record(event, keys.thread_pk(event.thread_id), keys.event_sk(iso(event.at), event.id))
 
 
 def _from_event_record(record: ThreadEventRecord) -> ThreadEvent:
-    return ThreadEvent(
-        id=record.event_id,
-        thread_id=record.thread_id,
-        kind=record.kind,  # type: ignore[arg-type]
-        at=parse_iso(record.at),
-        employee_id=record.employee_id,
-        data=dict(record.data or {}),
-    )
+    return _EVENT.from_record(record)
 
 
 def _label(pk: str, sk: str) -> str:
