@@ -31,6 +31,7 @@ from chalicelib.models.errors import (
     TransactionCancelledError,
     conditional,
     dynamo_errors,
+    get_item,
     run_transaction,
     save_at_version,
 )
@@ -213,11 +214,8 @@ class DynamoCartRepository:
     def get(self, cart_id: str) -> Cart | None:
         if len(cart_id) > MAX_ID_LENGTH:
             return None
-        with dynamo_errors():
-            try:
-                return from_cart_record(CartRecord.get(keys.cart_pk(cart_id), keys.CART))
-            except CartRecord.DoesNotExist:
-                return None
+        record = get_item(CartRecord, keys.cart_pk(cart_id), keys.CART)
+        return from_cart_record(record) if record is not None else None
 
     def create(self, cart: Cart) -> None:
         with dynamo_errors():
@@ -302,11 +300,8 @@ class DynamoCartRepository:
     def get_voucher(self, code: str) -> Voucher | None:
         if len(code) > MAX_ID_LENGTH:
             return None
-        with dynamo_errors():
-            try:
-                return _from_voucher_record(VoucherRecord.get(keys.voucher_pk(code), keys.VOUCHER))
-            except VoucherRecord.DoesNotExist:
-                return None
+        record = get_item(VoucherRecord, keys.voucher_pk(code), keys.VOUCHER)
+        return _from_voucher_record(record) if record is not None else None
 
     def checkout(self, write: CheckoutWrite) -> None:
         """Cart → ordered, the order, the customer's stats (or the new guest), the addresses'
@@ -343,11 +338,8 @@ class DynamoOrderRepository:
     def get(self, order_id: str) -> Order | None:
         if len(order_id) > MAX_ID_LENGTH:
             return None
-        with dynamo_errors():
-            try:
-                return from_order_record(OrderRecord.get(keys.order_pk(order_id), keys.ORDER))
-            except OrderRecord.DoesNotExist:
-                return None
+        record = get_item(OrderRecord, keys.order_pk(order_id), keys.ORDER)
+        return from_order_record(record) if record is not None else None
 
     def list_page(self, filters: OrderFilters, limit: int, position: dict[str, Any] | None) -> Page[Order]:
         if filters.customer_id:

@@ -22,7 +22,14 @@ from chalicelib.imports.domain import (
 )
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord
-from chalicelib.models.errors import conditional, dynamo_errors, from_low_level, save_at_version, to_low_level
+from chalicelib.models.errors import (
+    conditional,
+    dynamo_errors,
+    from_low_level,
+    get_item,
+    save_at_version,
+    to_low_level,
+)
 from chalicelib.models.imports import (
     ExportJobRecord,
     ImportErrorRecord,
@@ -132,11 +139,8 @@ class DynamoImportRepository:
             _job_record(job).save(condition=ImportJobRecord.pk.does_not_exist())
 
     def get(self, import_id: str) -> ImportJob | None:
-        with dynamo_errors():
-            try:
-                return _job(ImportJobRecord.get(keys.import_pk(import_id), keys.JOB))
-            except ImportJobRecord.DoesNotExist:
-                return None
+        record = get_item(ImportJobRecord, keys.import_pk(import_id), keys.JOB)
+        return _job(record) if record is not None else None
 
     def save(self, before: ImportJob, after: ImportJob) -> ImportJob:
         """Version-checked: a job advanced by someone else raises ConflictError."""
@@ -210,11 +214,9 @@ class DynamoImportRepository:
             record.save()
 
     def get_preview(self, import_id: str) -> list[PreviewRow]:
-        with dynamo_errors():
-            try:
-                record = ImportPreviewRecord.get(keys.import_pk(import_id), keys.PREVIEW)
-            except ImportPreviewRecord.DoesNotExist:
-                return []
+        record = get_item(ImportPreviewRecord, keys.import_pk(import_id), keys.PREVIEW)
+        if record is None:
+            return []
         return [_preview_row(document) for document in record.rows or []]
 
     def delete_preview(self, import_id: str) -> None:
@@ -231,11 +233,8 @@ class DynamoImportRepository:
         return replace(mapping, version=1)
 
     def get_mapping(self, name: str) -> ImportMapping | None:
-        with dynamo_errors():
-            try:
-                return _mapping(ImportMappingRecord.get(keys.import_mapping_pk(name), keys.MAPPING))
-            except ImportMappingRecord.DoesNotExist:
-                return None
+        record = get_item(ImportMappingRecord, keys.import_mapping_pk(name), keys.MAPPING)
+        return _mapping(record) if record is not None else None
 
     def list_mappings(self, limit: int, position: dict[str, Any] | None) -> Page[ImportMapping]:
         with dynamo_errors():
@@ -279,11 +278,9 @@ class DynamoImportRepository:
             record.save()
 
     def get_export(self, export_id: str) -> ExportJob | None:
-        with dynamo_errors():
-            try:
-                record = ExportJobRecord.get(keys.export_pk(export_id), keys.JOB)
-            except ExportJobRecord.DoesNotExist:
-                return None
+        record = get_item(ExportJobRecord, keys.export_pk(export_id), keys.JOB)
+        if record is None:
+            return None
         return ExportJob(
             id=record.export_id,
             created_at=parse_iso(record.created_at),

@@ -28,7 +28,7 @@ from chalicelib.models.customers import (
     GuestConsentRecord,
     SuppressionRecord,
 )
-from chalicelib.models.errors import conditional, dynamo_errors, save_at_version
+from chalicelib.models.errors import conditional, dynamo_errors, get_item, save_at_version
 from chalicelib.models.mapping import RecordMapping
 from chalicelib.models.support import MessageRecord, ThreadEventRecord, ThreadRecord
 from chalicelib.privacy.domain import OPEN_ORDER_STATUSES, ErasureJob
@@ -87,12 +87,10 @@ class DynamoPrivacyRepository:
             record.save(condition=SuppressionRecord.pk.does_not_exist())
 
     def is_suppressed(self, email_hash: str, channel: str) -> bool:
-        with dynamo_errors():
-            try:
-                SuppressionRecord.get(keys.suppression_pk(email_hash), keys.suppression_sk(channel))
-            except SuppressionRecord.DoesNotExist:
-                return False
-        return True
+        suppression = get_item(
+            SuppressionRecord, keys.suppression_pk(email_hash), keys.suppression_sk(channel)
+        )
+        return suppression is not None
 
     # -- guest opt-ins (double opt-in confirmations) ------------------------------------------------
     def confirm_opt_in(self, email_hash: str, channel: str, source: str, at: str) -> bool:
@@ -110,13 +108,9 @@ class DynamoPrivacyRepository:
 
     def opt_in(self, email_hash: str, channel: str) -> tuple[str, str] | None:
         """(source, at) of a guest's confirmed consent to `channel`, or None."""
-        with dynamo_errors():
-            try:
-                record = GuestConsentRecord.get(
-                    keys.guest_consent_pk(email_hash), keys.suppression_sk(channel)
-                )
-            except GuestConsentRecord.DoesNotExist:
-                return None
+        record = get_item(GuestConsentRecord, keys.guest_consent_pk(email_hash), keys.suppression_sk(channel))
+        if record is None:
+            return None
         return record.source, record.at
 
     def opt_ins(self, email_hash: str) -> list[tuple[str, str, str]]:
@@ -139,11 +133,8 @@ class DynamoPrivacyRepository:
 
     # -- erasure jobs ----------------------------------------------------------------------------
     def get_job(self, customer_id: str) -> ErasureJob | None:
-        with dynamo_errors():
-            try:
-                return _job_from(ErasureRecord.get(keys.erasure_pk(customer_id), keys.JOB))
-            except ErasureRecord.DoesNotExist:
-                return None
+        record = get_item(ErasureRecord, keys.erasure_pk(customer_id), keys.JOB)
+        return _job_from(record) if record is not None else None
 
     def start_job(self, job: ErasureJob) -> ErasureJob:
         """Create the job, or return the one already there (a second request joins the first)."""

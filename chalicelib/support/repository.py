@@ -12,7 +12,7 @@ from chalicelib.core.clock import iso
 from chalicelib.core.text import normalise_email
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord, index_by_number, set_index_keys
-from chalicelib.models.errors import dynamo_errors, run_transaction
+from chalicelib.models.errors import dynamo_errors, get_item, run_transaction
 from chalicelib.models.mapping import RecordMapping, from_document, to_document
 from chalicelib.models.paging import Page, index_page
 from chalicelib.models.shop import ConfigRecord
@@ -129,11 +129,8 @@ class DynamoThreadRepository:
     def get(self, thread_id: str) -> Thread | None:
         if len(thread_id) > MAX_ID_LENGTH:
             return None
-        with dynamo_errors():
-            try:
-                return from_thread_record(ThreadRecord.get(keys.thread_pk(thread_id), keys.THREAD))
-            except ThreadRecord.DoesNotExist:
-                return None
+        record = get_item(ThreadRecord, keys.thread_pk(thread_id), keys.THREAD)
+        return from_thread_record(record) if record is not None else None
 
     def view(self, thread_id: str) -> ThreadView | None:
         thread: Thread | None = None
@@ -263,19 +260,14 @@ class DynamoThreadRepository:
         return self.list_page(ThreadFilters(email=email), limit, None).items
 
     def thread_for_message_id(self, message_id: str) -> str | None:
-        with dynamo_errors():
-            try:
-                record = MessageIdRecord.get(keys.message_id_pk(message_id_hash(message_id)), "MSGID")
-            except MessageIdRecord.DoesNotExist:
-                return None
+        record = get_item(MessageIdRecord, keys.message_id_pk(message_id_hash(message_id)), "MSGID")
+        if record is None:
+            return None
         return record.thread_id
 
     def thread_for_tag(self, tag: str) -> str | None:
-        with dynamo_errors():
-            try:
-                return ThreadTagRecord.get(keys.thread_tag_pk(tag), "TAG").thread_id
-            except ThreadTagRecord.DoesNotExist:
-                return None
+        record = get_item(ThreadTagRecord, keys.thread_tag_pk(tag), "TAG")
+        return record.thread_id if record is not None else None
 
     def stats(self, first: date, last: date) -> list[tuple[date, DayStats]]:
         days: list[tuple[date, DayStats]] = []
