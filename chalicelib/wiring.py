@@ -35,9 +35,9 @@ from chalicelib.customers.reset_requests import DynamoResetRequestQueue
 from chalicelib.customers.service import CustomerService
 from chalicelib.groups.service import GroupService
 from chalicelib.imports.mappings import ImportMappingService
-from chalicelib.imports.password_chunks import DynamoPasswordChunkRepository, PasswordChunkRepository
+from chalicelib.imports.password_chunks import DynamoPasswordChunkRepository
 from chalicelib.imports.password_workers import ImportPasswordWorkers
-from chalicelib.imports.ports import ImportRepository
+from chalicelib.imports.ports import ImportRepository, PasswordChunkRepository
 from chalicelib.imports.repository import DynamoImportRepository
 from chalicelib.imports.service import ImportService
 from chalicelib.mail.notifications import Notifier

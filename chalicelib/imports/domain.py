@@ -190,3 +190,28 @@ class ExportJob:
     key: str | None = None
     finished_at: datetime | None = None
     failure: str | None = None
+
+
+# The state of an import's password chunks (issue 17 §4): a chunk's passwords are never stored,
+# only its state, its size and when it was last handed out.
+ChunkState = Literal["pending", "done", "failed"]
+
+
+@dataclass(frozen=True)
+class PasswordChunk:
+    import_id: str
+    # The uploaded file's version (a hash of its ETag): a new file on the same job is a new run,
+    # whose chunks never collide with the settled chunks of the file it replaced.
+    run: str
+    chunk: int  # the file line of its first password: the same when a run redoes a batch
+    state: ChunkState
+    entries: int
+    attempts: int
+    dispatched_at: datetime
+
+
+@dataclass(frozen=True)
+class PasswordProgress:
+    chunks_done: int = 0  # done or failed: no longer out
+    passwords_hashed: int = 0
+    passwords_failed: int = 0

@@ -1,63 +1,21 @@
-"""The state of an import's password chunks (issue 17 §4) in DynamoDB, and an in-memory fake.
+"""The state of an import's password chunks (issue 17 §4) in DynamoDB (the fake is in tests/fakes/imports.py).
 
 A chunk's passwords are never here: only its state, its size and when it was last handed out.
 """
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
-from typing import Literal, Protocol
 
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.clock import iso, parse_iso
 from chalicelib.core.errors import ConflictError
+from chalicelib.imports.domain import ChunkState, PasswordChunk, PasswordProgress
 from chalicelib.models import keys
 from chalicelib.models.errors import conditional, dynamo_errors, get_item, run_transaction
 from chalicelib.models.imports import ImportPasswordChunkRecord, ImportPasswordProgressRecord
-
-ChunkState = Literal["pending", "done", "failed"]
-
-
-@dataclass(frozen=True)
-class PasswordChunk:
-    import_id: str
-    # The uploaded file's version (a hash of its ETag): a new file on the same job is a new run,
-    # whose chunks never collide with the settled chunks of the file it replaced.
-    run: str
-    chunk: int  # the file line of its first password: the same when a run redoes a batch
-    state: ChunkState
-    entries: int
-    attempts: int
-    dispatched_at: datetime
-
-
-@dataclass(frozen=True)
-class PasswordProgress:
-    chunks_done: int = 0  # done or failed: no longer out
-    passwords_hashed: int = 0
-    passwords_failed: int = 0
-
-
-class PasswordChunkRepository(Protocol):
-    def create(self, chunk: PasswordChunk) -> PasswordChunk:
-        """Store a new pending chunk; returns the stored one (the first run's, if it exists)."""
-
-    def get(self, import_id: str, run: str, chunk: int) -> PasswordChunk | None: ...
-
-    def pending(self, import_id: str) -> list[PasswordChunk]:
-        """The job's chunks still out (one partition Query, never a Scan)."""
-
-    def redispatched(self, chunk: PasswordChunk, at: datetime) -> PasswordChunk:
-        """One more attempt handed out. Raises: ConflictError (no longer pending/that attempt)."""
-
-    def settle(self, chunk: PasswordChunk, state: ChunkState, hashed: int, failed: int) -> bool:
-        """Move a pending chunk to done/failed and add its counts to the job's progress, at once.
-        Returns False (and counts nothing) when it was settled before: a repeated delivery."""
-
-    def progress(self, import_id: str) -> PasswordProgress: ...
 
 
 def _chunk(record: ImportPasswordChunkRecord, import_id: str) -> PasswordChunk:
@@ -159,49 +117,3 @@ class DynamoPasswordChunkRepository:
         return PasswordProgress(
             int(record.chunks_done or 0), int(record.passwords_hashed or 0), int(record.passwords_failed or 0)
         )
-
-
-class MemoryPasswordChunkRepository:
-    """The same contract in memory (unit tests, benchmarks); thread-safe like the table."""
-
-    def __init__(self) -> None:
-        self.chunks: dict[tuple[str, str, int], PasswordChunk] = {}
-        self.progresses: dict[str, PasswordProgress] = {}
-        self._lock = threading.Lock()
-
-    def create(self, chunk: PasswordChunk) -> PasswordChunk:
-        with self._lock:
-            return self.chunks.setdefault((chunk.import_id, chunk.run, chunk.chunk), chunk)
-
-    def get(self, import_id: str, run: str, chunk: int) -> PasswordChunk | None:
-        return self.chunks.get((import_id, run, chunk))
-
-    def pending(self, import_id: str) -> list[PasswordChunk]:
-        return sorted(
-            (c for (i, _, _), c in self.chunks.items() if i == import_id and c.state == "pending"),
-            key=lambda c: (c.run, c.chunk),
-        )
-
-    def redispatched(self, chunk: PasswordChunk, at: datetime) -> PasswordChunk:
-        with self._lock:
-            current = self.chunks.get((chunk.import_id, chunk.run, chunk.chunk))
-            if current is None or current.state != "pending" or current.attempts != chunk.attempts:
-                raise ConflictError("The password chunk was handed out or settled by another run.")
-            after = replace(current, attempts=current.attempts + 1, dispatched_at=at)
-            self.chunks[(chunk.import_id, chunk.run, chunk.chunk)] = after
-            return after
-
-    def settle(self, chunk: PasswordChunk, state: ChunkState, hashed: int, failed: int) -> bool:
-        with self._lock:
-            current = self.chunks.get((chunk.import_id, chunk.run, chunk.chunk))
-            if current is None or current.state != "pending":
-                return False
-            self.chunks[(chunk.import_id, chunk.run, chunk.chunk)] = replace(current, state=state)
-            before = self.progresses.get(chunk.import_id, PasswordProgress())
-            self.progresses[chunk.import_id] = PasswordProgress(
-                before.chunks_done + 1, before.passwords_hashed + hashed, before.passwords_failed + failed
-            )
-            return True
-
-    def progress(self, import_id: str) -> PasswordProgress:
-        return self.progresses.get(import_id, PasswordProgress())

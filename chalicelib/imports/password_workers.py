@@ -37,9 +37,8 @@ from chalicelib.core.files import FileStore
 from chalicelib.core.observability import logger
 from chalicelib.core.passwords import hash_password, verify_password
 from chalicelib.customers.ports import CustomerRepository
-from chalicelib.imports.domain import ImportJob, ImportStatus, ImportWarning
-from chalicelib.imports.password_chunks import PasswordChunk, PasswordChunkRepository
-from chalicelib.imports.ports import ImportRepository
+from chalicelib.imports.domain import ImportJob, ImportStatus, ImportWarning, PasswordChunk
+from chalicelib.imports.ports import ImportRepository, PasswordChunkRepository
 
 PASSWORD_CHUNK_PREFIX = "import-passwords/"  # noqa: S105 - a key prefix, not a password
 WORKER_FUNCTION = "import_password_chunk"

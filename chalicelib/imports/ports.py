@@ -1,4 +1,5 @@
-"""What the import and export services need from storage: jobs, row errors, previews and saved mappings."""
+"""What the import and export services need from storage: jobs, row errors, previews, saved mappings and
+the password chunks' state."""
 
 from __future__ import annotations
 
@@ -6,7 +7,16 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, Protocol
 
-from chalicelib.imports.domain import ExportJob, ImportJob, ImportMapping, PreviewRow, RowError
+from chalicelib.imports.domain import (
+    ChunkState,
+    ExportJob,
+    ImportJob,
+    ImportMapping,
+    PasswordChunk,
+    PasswordProgress,
+    PreviewRow,
+    RowError,
+)
 from chalicelib.models.paging import Page
 
 
@@ -53,3 +63,22 @@ class ImportRepository(Protocol):
     def save_export(self, job: ExportJob) -> None: ...
 
     def get_export(self, export_id: str) -> ExportJob | None: ...
+
+
+class PasswordChunkRepository(Protocol):
+    def create(self, chunk: PasswordChunk) -> PasswordChunk:
+        """Store a new pending chunk; returns the stored one (the first run's, if it exists)."""
+
+    def get(self, import_id: str, run: str, chunk: int) -> PasswordChunk | None: ...
+
+    def pending(self, import_id: str) -> list[PasswordChunk]:
+        """The job's chunks still out (one partition Query, never a Scan)."""
+
+    def redispatched(self, chunk: PasswordChunk, at: datetime) -> PasswordChunk:
+        """One more attempt handed out. Raises: ConflictError (no longer pending/that attempt)."""
+
+    def settle(self, chunk: PasswordChunk, state: ChunkState, hashed: int, failed: int) -> bool:
+        """Move a pending chunk to done/failed and add its counts to the job's progress, at once.
+        Returns False (and counts nothing) when it was settled before: a repeated delivery."""
+
+    def progress(self, import_id: str) -> PasswordProgress: ...

@@ -1,7 +1,9 @@
-"""In-memory import repository, for unit tests (same contract as DynamoImportRepository)."""
+"""In-memory import and password-chunk repositories, for unit tests (same contracts as
+DynamoImportRepository and DynamoPasswordChunkRepository)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
@@ -11,8 +13,17 @@ from chalicelib.core.errors import (
     AlreadyExistsError,
     ConflictError,
 )
-from chalicelib.imports.domain import ExportJob, ImportJob, ImportMapping, PreviewRow, RowError
-from chalicelib.imports.ports import ImportRepository
+from chalicelib.imports.domain import (
+    ChunkState,
+    ExportJob,
+    ImportJob,
+    ImportMapping,
+    PasswordChunk,
+    PasswordProgress,
+    PreviewRow,
+    RowError,
+)
+from chalicelib.imports.ports import ImportRepository, PasswordChunkRepository
 from chalicelib.models.paging import Page
 
 
@@ -108,5 +119,55 @@ class MemoryImportRepository:
 
 # mypy checks the fake against its port: a method the port gains fails here until the fake has it
 # (tests/unit/test_fakes_conform.py makes sure every fake in tests/fakes/ has such a check).
-def _port_check(fake: MemoryImportRepository) -> ImportRepository:
+def _port_check_imports(fake: MemoryImportRepository) -> ImportRepository:
+    return fake
+
+
+class MemoryPasswordChunkRepository:
+    """The same contract in memory (unit tests, benchmarks); thread-safe like the table."""
+
+    def __init__(self) -> None:
+        self.chunks: dict[tuple[str, str, int], PasswordChunk] = {}
+        self.progresses: dict[str, PasswordProgress] = {}
+        self._lock = threading.Lock()
+
+    def create(self, chunk: PasswordChunk) -> PasswordChunk:
+        with self._lock:
+            return self.chunks.setdefault((chunk.import_id, chunk.run, chunk.chunk), chunk)
+
+    def get(self, import_id: str, run: str, chunk: int) -> PasswordChunk | None:
+        return self.chunks.get((import_id, run, chunk))
+
+    def pending(self, import_id: str) -> list[PasswordChunk]:
+        return sorted(
+            (c for (i, _, _), c in self.chunks.items() if i == import_id and c.state == "pending"),
+            key=lambda c: (c.run, c.chunk),
+        )
+
+    def redispatched(self, chunk: PasswordChunk, at: datetime) -> PasswordChunk:
+        with self._lock:
+            current = self.chunks.get((chunk.import_id, chunk.run, chunk.chunk))
+            if current is None or current.state != "pending" or current.attempts != chunk.attempts:
+                raise ConflictError("The password chunk was handed out or settled by another run.")
+            after = replace(current, attempts=current.attempts + 1, dispatched_at=at)
+            self.chunks[(chunk.import_id, chunk.run, chunk.chunk)] = after
+            return after
+
+    def settle(self, chunk: PasswordChunk, state: ChunkState, hashed: int, failed: int) -> bool:
+        with self._lock:
+            current = self.chunks.get((chunk.import_id, chunk.run, chunk.chunk))
+            if current is None or current.state != "pending":
+                return False
+            self.chunks[(chunk.import_id, chunk.run, chunk.chunk)] = replace(current, state=state)
+            before = self.progresses.get(chunk.import_id, PasswordProgress())
+            self.progresses[chunk.import_id] = PasswordProgress(
+                before.chunks_done + 1, before.passwords_hashed + hashed, before.passwords_failed + failed
+            )
+            return True
+
+    def progress(self, import_id: str) -> PasswordProgress:
+        return self.progresses.get(import_id, PasswordProgress())
+
+
+def _port_check_password_chunks(fake: MemoryPasswordChunkRepository) -> PasswordChunkRepository:
     return fake

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from chalicelib.customers.schemas import UpdateCustomerRequest
 from chalicelib.customers.service import CustomerService
 from chalicelib.imports.domain import ImportJob, ImportOptions
-from chalicelib.imports.password_chunks import MemoryPasswordChunkRepository
 from chalicelib.imports.password_workers import (
     MAX_CHUNK_ATTEMPTS,
     PASSWORD_CHUNK_PREFIX,
@@ -24,7 +23,7 @@ from chalicelib.imports.service import ImportService
 from tests.factories import FixedClock
 from tests.fakes.customers import MemoryCustomerRepository
 from tests.fakes.files import MemoryFileStore
-from tests.fakes.imports import MemoryImportRepository
+from tests.fakes.imports import MemoryImportRepository, MemoryPasswordChunkRepository
 from tests.unit.test_import_service import import_parts
 
 HEADER = "Email address;First Name;Last name;Password\n"
