@@ -41,13 +41,15 @@ class MemoryAddressRepository:
         current = self.addresses.get(address.id)
         if current is None:
             raise NotFoundError("Address not found.")
-        if current.version != address.version:
+        if current.version == address.version and current.order_count == 0:
+            del self.addresses[address.id]
+            return True
+        # Like DynamoAddressRepository: an address in use is hidden at its current version, even
+        # when the caller's read is stale (hiding loses none of the other writer's changes).
+        if current.order_count == 0:
             raise ConflictError("The address was changed by someone else; reload and try again.")
-        if current.order_count > 0:
-            self.update(current, replace(current, deleted=True))
-            return False
-        del self.addresses[address.id]
-        return True
+        self.update(current, replace(current, deleted=True))
+        return False
 
     def list_page(
         self, filters: AddressFilters, limit: int, position: dict[str, Any] | None
