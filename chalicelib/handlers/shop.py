@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from chalice.app import Blueprint, Response
+from dataclasses import dataclass
 
-from chalicelib.core.errors import ContactInUseError, RuleViolationError
-from chalicelib.handlers.http import ADMIN, PUBLIC, STAFF, Call, NoBody, NoQuery, RouteSpec, route
-from chalicelib.shop.domain import ConfigEntry
+from chalice.app import Blueprint, Response
+from pydantic import BaseModel
+
+from chalicelib.core.errors import ContactInUseError, DomainError, RuleViolationError
+from chalicelib.handlers.http import ADMIN, PUBLIC, STAFF, Call, NoBody, RouteSpec, route
+from chalicelib.shop.domain import ConfigEntry, ConfigKind
 from chalicelib.shop.schemas import (
     ContactListResponse,
     ContactRequest,
@@ -25,91 +28,107 @@ from chalicelib.wiring import container
 shop = Blueprint(__name__)
 
 
-@route(
-    shop,
-    "/admin/contacts",
-    "GET",
-    RouteSpec(
-        summary="List contacts",
-        roles=STAFF,
-        response=ContactListResponse,
-    ),
-)
-def list_contacts(call: Call) -> ContactListResponse:
-    return ContactListResponse(
-        items=[ContactResponse.model_validate(c) for c in container().config.entries("CONTACT")]
-    )
+@dataclass(frozen=True, kw_only=True)
+class EntryCollection:
+    """A kind of configuration entry the back office manages as one collection. Contacts and
+    predefined order messages are the same five routes over `container().config`'s entries;
+    only their names, models and what a delete refuses differ."""
+
+    kind: ConfigKind
+    path: str  # "/admin/contacts"; an entry is at "{path}/{{id_param}}"
+    id_param: str
+    one: str  # "a contact": the summaries name the entry with it
+    many: str  # "contacts"
+    request: type[BaseModel]
+    update_request: type[BaseModel]
+    response: type[BaseModel]
+    list_response: type[BaseModel]
+    update_note: str = ""
+    delete_summary: str | None = None
+    # A delete of an entry still in use is refused with this message, raised as this error.
+    in_use: tuple[str, type[DomainError]] | None = None
 
 
-@route(
-    shop,
-    "/admin/contacts",
-    "POST",
-    RouteSpec(
-        summary="Create a contact",
-        roles=ADMIN,
-        body=ContactRequest,
-        response=ContactResponse,
-        status=201,
-        idempotent=True,
-        replay=lambda call, stored: ContactResponse.model_validate(
-            container().config.entry("CONTACT", stored.id())
-        ),
-    ),
-)
-def create_contact(call: Call[ContactRequest, NoQuery]) -> ContactResponse:
-    return ContactResponse.model_validate(container().config.create_contact(call.body))
+def entry_routes(c: EntryCollection) -> None:
+    """Register list, create, get, update and delete for `c`, in that order (the OpenAPI
+    document lists operations in registration order)."""
+    item_path = f"{c.path}/{{{c.id_param}}}"
 
-
-@route(
-    shop,
-    "/admin/contacts/{contact_id}",
-    "GET",
-    RouteSpec(
-        summary="Get a contact",
-        roles=STAFF,
-        response=ContactResponse,
-    ),
-)
-def get_contact(call: Call, contact_id: str) -> ContactResponse:
-    return ContactResponse.model_validate(container().config.entry("CONTACT", contact_id))
-
-
-@route(
-    shop,
-    "/admin/contacts/{contact_id}",
-    "PATCH",
-    RouteSpec(
-        summary="Update a contact (hide it instead of deleting one with threads)",
-        roles=ADMIN,
-        body=UpdateContactRequest,
-        response=ContactResponse,
-    ),
-)
-def update_contact(call: Call[UpdateContactRequest, NoQuery], contact_id: str) -> ContactResponse:
-    return ContactResponse.model_validate(
-        container().config.update_entry("CONTACT", contact_id, call.body, ContactRequest)
-    )
-
-
-@route(
-    shop,
-    "/admin/contacts/{contact_id}",
-    "DELETE",
-    RouteSpec(
-        summary="Delete a contact without threads (422 otherwise: hide it)",
-        roles=ADMIN,
-        status=204,
-    ),
-)
-def delete_contact(call: Call, contact_id: str) -> Response:
-    try:
-        container().config.delete_entry(
-            "CONTACT", contact_id, in_use_message="This contact has threads: hide it instead (hidden: true)."
+    @route(shop, c.path, "GET", RouteSpec(summary=f"List {c.many}", roles=STAFF, response=c.list_response))
+    def list_entries(call: Call) -> BaseModel:
+        return c.list_response(
+            items=[c.response.model_validate(e) for e in container().config.entries(c.kind)]
         )
-    except RuleViolationError as error:
-        raise ContactInUseError(error.message) from None
-    return Response(body="", status_code=204)
+
+    @route(
+        shop,
+        c.path,
+        "POST",
+        RouteSpec(
+            summary=f"Create {c.one}",
+            roles=ADMIN,
+            body=c.request,
+            response=c.response,
+            status=201,
+            idempotent=True,
+            replay=lambda call, stored: c.response.model_validate(
+                container().config.entry(c.kind, stored.id())
+            ),
+        ),
+    )
+    def create_entry(call: Call[BaseModel, None]) -> BaseModel:
+        return c.response.model_validate(container().config.create_entry(c.kind, call.body))
+
+    @route(shop, item_path, "GET", RouteSpec(summary=f"Get {c.one}", roles=STAFF, response=c.response))
+    def get_entry(call: Call, /, **ids: str) -> BaseModel:
+        return c.response.model_validate(container().config.entry(c.kind, ids[c.id_param]))
+
+    @route(
+        shop,
+        item_path,
+        "PATCH",
+        RouteSpec(
+            summary=f"Update {c.one}{c.update_note}", roles=ADMIN, body=c.update_request, response=c.response
+        ),
+    )
+    def update_entry(call: Call[BaseModel, None], /, **ids: str) -> BaseModel:
+        entry = container().config.update_entry(c.kind, ids[c.id_param], call.body, c.request)
+        return c.response.model_validate(entry)
+
+    @route(
+        shop,
+        item_path,
+        "DELETE",
+        RouteSpec(summary=c.delete_summary or f"Delete {c.one}", roles=ADMIN, status=204),
+    )
+    def delete_entry(call: Call, /, **ids: str) -> Response:
+        if c.in_use is None:
+            container().config.delete_entry(c.kind, ids[c.id_param])
+            return Response(body="", status_code=204)
+        message, error_type = c.in_use
+        try:
+            container().config.delete_entry(c.kind, ids[c.id_param], in_use_message=message)
+        except RuleViolationError as error:
+            raise error_type(error.message) from None
+        return Response(body="", status_code=204)
+
+
+entry_routes(
+    EntryCollection(
+        kind="CONTACT",
+        path="/admin/contacts",
+        id_param="contact_id",
+        one="a contact",
+        many="contacts",
+        request=ContactRequest,
+        update_request=UpdateContactRequest,
+        response=ContactResponse,
+        list_response=ContactListResponse,
+        update_note=" (hide it instead of deleting one with threads)",
+        delete_summary="Delete a contact without threads (422 otherwise: hide it)",
+        in_use=("This contact has threads: hide it instead (hidden: true).", ContactInUseError),
+    )
+)
 
 
 @route(
@@ -128,86 +147,19 @@ def store_contacts(call: Call[NoBody, LanguageParams]) -> PublicContactListRespo
     return PublicContactListResponse(items=[public_contact_response(c, call.query.language) for c in visible])
 
 
-@route(
-    shop,
-    "/admin/order-messages",
-    "GET",
-    RouteSpec(
-        summary="List predefined order messages",
-        roles=STAFF,
-        response=OrderMessageListResponse,
-    ),
-)
-def list_order_messages(call: Call) -> OrderMessageListResponse:
-    entries = container().config.entries("ORDER_MESSAGE")
-    return OrderMessageListResponse(items=[OrderMessageResponse.model_validate(e) for e in entries])
-
-
-@route(
-    shop,
-    "/admin/order-messages",
-    "POST",
-    RouteSpec(
-        summary="Create a predefined order message",
-        roles=ADMIN,
-        body=OrderMessageRequest,
+entry_routes(
+    EntryCollection(
+        kind="ORDER_MESSAGE",
+        path="/admin/order-messages",
+        id_param="message_id",
+        one="a predefined order message",
+        many="predefined order messages",
+        request=OrderMessageRequest,
+        update_request=UpdateOrderMessageRequest,
         response=OrderMessageResponse,
-        status=201,
-        idempotent=True,
-        replay=lambda call, stored: OrderMessageResponse.model_validate(
-            container().config.entry("ORDER_MESSAGE", stored.id())
-        ),
-    ),
+        list_response=OrderMessageListResponse,
+    )
 )
-def create_order_message(call: Call[OrderMessageRequest, NoQuery]) -> OrderMessageResponse:
-    return OrderMessageResponse.model_validate(container().config.create_order_message(call.body))
-
-
-@route(
-    shop,
-    "/admin/order-messages/{message_id}",
-    "GET",
-    RouteSpec(
-        summary="Get a predefined order message",
-        roles=STAFF,
-        response=OrderMessageResponse,
-    ),
-)
-def get_order_message(call: Call, message_id: str) -> OrderMessageResponse:
-    return OrderMessageResponse.model_validate(container().config.entry("ORDER_MESSAGE", message_id))
-
-
-@route(
-    shop,
-    "/admin/order-messages/{message_id}",
-    "PATCH",
-    RouteSpec(
-        summary="Update a predefined order message",
-        roles=ADMIN,
-        body=UpdateOrderMessageRequest,
-        response=OrderMessageResponse,
-    ),
-)
-def update_order_message(
-    call: Call[UpdateOrderMessageRequest, NoQuery], message_id: str
-) -> OrderMessageResponse:
-    entry = container().config.update_entry("ORDER_MESSAGE", message_id, call.body, OrderMessageRequest)
-    return OrderMessageResponse.model_validate(entry)
-
-
-@route(
-    shop,
-    "/admin/order-messages/{message_id}",
-    "DELETE",
-    RouteSpec(
-        summary="Delete a predefined order message",
-        roles=ADMIN,
-        status=204,
-    ),
-)
-def delete_order_message(call: Call, message_id: str) -> Response:
-    container().config.delete_entry("ORDER_MESSAGE", message_id)
-    return Response(body="", status_code=204)
 
 
 def public_contact_response(entry: ConfigEntry, language: str) -> PublicContactResponse:
