@@ -25,10 +25,8 @@ from chalicelib.models.base import TableRecord
 from chalicelib.models.errors import (
     conditional,
     dynamo_errors,
-    from_low_level,
     get_item,
     save_at_version,
-    to_low_level,
 )
 from chalicelib.models.imports import (
     ExportJobRecord,
@@ -38,7 +36,7 @@ from chalicelib.models.imports import (
     ImportPreviewRecord,
 )
 from chalicelib.models.mapping import RecordMapping, from_document, to_document
-from chalicelib.models.paging import Page
+from chalicelib.models.paging import Page, query_page
 
 # The fields a dataclass and its record share are copied by name (chalicelib/models/mapping.py);
 # the exceptions: the id stored as import_id, keys, the options (only what differs from the
@@ -149,16 +147,15 @@ class DynamoImportRepository:
         return replace(after, version=before.version + 1)
 
     def list_page(self, limit: int, position: dict[str, Any] | None) -> Page[ImportJob]:
-        with dynamo_errors():
-            iterator = ImportJobRecord.gsi1.query(
-                keys.IMPORTS,
-                scan_index_forward=False,
-                limit=limit,
-                page_size=limit,
-                last_evaluated_key=to_low_level(position) if position else None,
-            )
-            rows = [_job(r) for r in iterator if isinstance(r, ImportJobRecord)]
-            return Page(rows, from_low_level(iterator.last_evaluated_key))
+        return query_page(
+            ImportJobRecord.gsi1.query,
+            keys.IMPORTS,
+            ImportJobRecord,
+            _job,
+            limit,
+            position,
+            newest_first=True,
+        )
 
     def put_errors(self, import_id: str, errors: list[RowError]) -> None:
         with dynamo_errors(), TableRecord.batch_write() as batch:
@@ -174,16 +171,15 @@ class DynamoImportRepository:
                 )
 
     def errors_page(self, import_id: str, limit: int, position: dict[str, Any] | None) -> Page[RowError]:
-        with dynamo_errors():
-            iterator = ImportErrorRecord.query(
-                keys.import_pk(import_id),
-                ImportErrorRecord.sk.startswith(keys.import_error_prefix()),
-                limit=limit,
-                page_size=limit,
-                last_evaluated_key=to_low_level(position) if position else None,
-            )
-            rows = [RowError(int(r.line), r.column, r.reason) for r in iterator]
-            return Page(rows, from_low_level(iterator.last_evaluated_key))
+        return query_page(
+            ImportErrorRecord.query,
+            keys.import_pk(import_id),
+            ImportErrorRecord,
+            lambda r: RowError(int(r.line), r.column, r.reason),
+            limit,
+            position,
+            sort_condition=ImportErrorRecord.sk.startswith(keys.import_error_prefix()),
+        )
 
     def all_errors(self, import_id: str) -> Iterator[RowError]:
         position: dict[str, Any] | None = None
@@ -237,15 +233,14 @@ class DynamoImportRepository:
         return _mapping(record) if record is not None else None
 
     def list_mappings(self, limit: int, position: dict[str, Any] | None) -> Page[ImportMapping]:
-        with dynamo_errors():
-            iterator = ImportMappingRecord.gsi1.query(
-                keys.IMPORT_MAPPINGS,
-                limit=limit,
-                page_size=limit,
-                last_evaluated_key=to_low_level(position) if position else None,
-            )
-            rows = [_mapping(r) for r in iterator if isinstance(r, ImportMappingRecord)]
-            return Page(rows, from_low_level(iterator.last_evaluated_key))
+        return query_page(
+            ImportMappingRecord.gsi1.query,
+            keys.IMPORT_MAPPINGS,
+            ImportMappingRecord,
+            _mapping,
+            limit,
+            position,
+        )
 
     def save_mapping(self, before: ImportMapping, after: ImportMapping) -> ImportMapping:
         """Version-checked. Raises: ConflictError (changed or deleted meanwhile)."""

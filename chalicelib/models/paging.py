@@ -9,6 +9,7 @@ from typing import Any, Generic, TypeVar
 from chalicelib.models.errors import dynamo_errors, from_low_level
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,37 @@ class Page(Generic[T]):
 
     items: list[T]
     next_position: dict[str, Any] | None
+
+
+def query_page(
+    query: Callable[..., Any],
+    partition: str,
+    record_type: type[R],
+    convert: Callable[[R], T],
+    limit: int,
+    position: dict[str, Any] | None,
+    *,
+    sort_condition: Any = None,
+    newest_first: bool = False,
+) -> Page[T]:
+    """One page of a Query with no row-by-row filter: `query` is a record's or an index's `query`,
+    run on `partition` (and `sort_condition`) from `position` for at most `limit` items; the rows
+    are its `record_type` items, converted. The next position is DynamoDB's own LastEvaluatedKey
+    (so a full last page is followed by an empty one: the callers' contract)."""
+    from chalicelib.models.errors import to_low_level
+
+    with dynamo_errors():
+        iterator = query(
+            partition,
+            sort_condition,
+            # None, not True: the request leaves ScanIndexForward out, as it always did.
+            scan_index_forward=False if newest_first else None,
+            limit=limit,
+            page_size=limit,
+            last_evaluated_key=to_low_level(position) if position else None,
+        )
+        rows = [convert(record) for record in iterator if isinstance(record, record_type)]
+        return Page(rows, from_low_level(iterator.last_evaluated_key))
 
 
 # A page may need more reads than rows when filters are left to check row by row; past this many

@@ -10,9 +10,9 @@ from chalicelib.core.errors import AlreadyExistsError, ConflictError, NotFoundEr
 from chalicelib.core.text import normalise_email
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord
-from chalicelib.models.errors import dynamo_errors, from_low_level, get_item, to_low_level
+from chalicelib.models.errors import dynamo_errors, get_item
 from chalicelib.models.mapping import RecordMapping
-from chalicelib.models.paging import Page
+from chalicelib.models.paging import Page, query_page
 from chalicelib.models.staff import EmployeeEmailRecord, EmployeeRecord
 from chalicelib.staff.domain import ROLES, Employee
 
@@ -101,15 +101,9 @@ class DynamoEmployeeRepository:
                 transaction.delete(_email_item(employee.email))
 
     def list_page(self, limit: int, position: dict[str, Any] | None) -> Page[Employee]:
-        with dynamo_errors():
-            iterator = EmployeeRecord.gsi1.query(
-                keys.EMPLOYEES,
-                limit=limit,
-                page_size=limit,
-                last_evaluated_key=to_low_level(position) if position else None,
-            )
-            rows = [_from_record(r) for r in iterator if isinstance(r, EmployeeRecord)]
-            return Page(rows, from_low_level(iterator.last_evaluated_key))
+        return query_page(
+            EmployeeRecord.gsi1.query, keys.EMPLOYEES, EmployeeRecord, _from_record, limit, position
+        )
 
     def count(self) -> int:
         with dynamo_errors():
