@@ -27,6 +27,13 @@ from chalicelib.imports.ports import ImportRepository, PasswordChunkRepository
 from chalicelib.models.paging import Page
 
 
+def _stored(mapping: ImportMapping, version: int) -> ImportMapping:
+    """What DynamoImportRepository stores of a mapping: never a preview or a mapping name (those are
+    chosen per import), which a later read therefore does not get back."""
+    options = replace(mapping.options, preview=False, mapping_name=None)
+    return replace(mapping, options=options, version=version)
+
+
 class MemoryImportRepository:
     def __init__(self) -> None:
         self.jobs: dict[str, ImportJob] = {}
@@ -89,8 +96,8 @@ class MemoryImportRepository:
     def create_mapping(self, mapping: ImportMapping) -> ImportMapping:
         if mapping.name.casefold() in self.mappings:
             raise AlreadyExistsError("A mapping with this name already exists.")
-        self.mappings[mapping.name.casefold()] = saved = replace(mapping, version=1)
-        return saved
+        self.mappings[mapping.name.casefold()] = _stored(mapping, 1)
+        return replace(mapping, version=1)
 
     def get_mapping(self, name: str) -> ImportMapping | None:
         return self.mappings.get(name.casefold())
@@ -104,8 +111,8 @@ class MemoryImportRepository:
         current = self.mappings.get(before.name.casefold())
         if current is None or current.version != before.version:
             raise ConflictError("The mapping was changed at the same time; try again.")
-        self.mappings[after.name.casefold()] = saved = replace(after, version=before.version + 1)
-        return saved
+        self.mappings[after.name.casefold()] = _stored(after, before.version + 1)
+        return replace(after, version=before.version + 1)
 
     def delete_mapping(self, name: str) -> bool:
         return self.mappings.pop(name.casefold(), None) is not None
