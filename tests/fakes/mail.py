@@ -13,7 +13,8 @@ class MemoryMailer:
 
     def send(self, mail: OutboundMail) -> str:
         self.sent.append(mail)
-        return f"<{len(self.sent)}@memory>"
+        # Like SES and the outbox (mail.repository.to_mime): a mail that names its Message-ID keeps it.
+        return mail.headers.get("Message-ID") or f"<{len(self.sent)}@memory>"
 
 
 class MemorySentMailLog:
