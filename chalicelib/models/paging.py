@@ -20,6 +20,44 @@ class Page(Generic[T]):
     next_position: dict[str, Any] | None
 
 
+def _query(
+    query: Callable[..., Any],
+    partition: str,
+    sort_condition: Any,
+    scan_index_forward: bool | None,
+    limit: int,
+    position: dict[str, Any] | None,
+) -> Any:
+    from chalicelib.models.errors import to_low_level
+
+    return query(
+        partition,
+        sort_condition,
+        scan_index_forward=scan_index_forward,
+        limit=limit,
+        page_size=limit,
+        last_evaluated_key=to_low_level(position) if position else None,
+    )
+
+
+def query_rows(
+    query: Callable[..., Any],
+    partition: str,
+    record_type: type[R],
+    convert: Callable[[R], T],
+    limit: int,
+    *,
+    sort_condition: Any = None,
+    scan_index_forward: bool | None = None,
+) -> list[T]:
+    """The first `limit` items of a Query (`query`: a record's or an index's `query`) on
+    `partition` (and `sort_condition`) that are `record_type` items, converted. None for
+    `scan_index_forward` leaves ScanIndexForward out of the request (DynamoDB's ascending)."""
+    with dynamo_errors():
+        iterator = _query(query, partition, sort_condition, scan_index_forward, limit, None)
+        return [convert(record) for record in iterator if isinstance(record, record_type)]
+
+
 def query_page(
     query: Callable[..., Any],
     partition: str,
@@ -31,22 +69,13 @@ def query_page(
     sort_condition: Any = None,
     newest_first: bool = False,
 ) -> Page[T]:
-    """One page of a Query with no row-by-row filter: `query` is a record's or an index's `query`,
-    run on `partition` (and `sort_condition`) from `position` for at most `limit` items; the rows
-    are its `record_type` items, converted. The next position is DynamoDB's own LastEvaluatedKey
-    (so a full last page is followed by an empty one: the callers' contract)."""
-    from chalicelib.models.errors import to_low_level
-
+    """As query_rows, one page from `position` on, with no row-by-row filter. The next position
+    is DynamoDB's own LastEvaluatedKey (so a full last page is followed by an empty one: the
+    callers' contract)."""
+    # None, not True: the request leaves ScanIndexForward out, as it always did.
+    scan_index_forward = False if newest_first else None
     with dynamo_errors():
-        iterator = query(
-            partition,
-            sort_condition,
-            # None, not True: the request leaves ScanIndexForward out, as it always did.
-            scan_index_forward=False if newest_first else None,
-            limit=limit,
-            page_size=limit,
-            last_evaluated_key=to_low_level(position) if position else None,
-        )
+        iterator = _query(query, partition, sort_condition, scan_index_forward, limit, position)
         rows = [convert(record) for record in iterator if isinstance(record, record_type)]
         return Page(rows, from_low_level(iterator.last_evaluated_key))
 

@@ -7,9 +7,9 @@ step cut short by a failure is simply run again.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from chalicelib.carts.domain import Cart
 from chalicelib.carts.repository import from_cart_record
@@ -30,10 +30,13 @@ from chalicelib.models.customers import (
 )
 from chalicelib.models.errors import conditional, dynamo_errors, get_item, save_at_version
 from chalicelib.models.mapping import RecordMapping
+from chalicelib.models.paging import query_rows
 from chalicelib.models.support import MessageRecord, ThreadEventRecord, ThreadRecord
 from chalicelib.privacy.domain import OPEN_ORDER_STATUSES, ErasureJob
 from chalicelib.support.domain import Message
 from chalicelib.support.repository import from_message_record, from_thread_record, to_thread_record
+
+T = TypeVar("T")
 
 # What erased personal data is replaced with.
 ERASED = "[erased]"
@@ -191,31 +194,25 @@ class DynamoPrivacyRepository:
         (and after id `after`), oldest first (GSI12 CUSTOMERS#GUEST#1 is sorted by id, and ids are
         time-ordered)."""
         low = after + "\x00" if after else "0"
-        with dynamo_errors():
-            return [
-                (r.customer_id, int(r.orders_count or 0))
-                for r in index_by_number(12).query(
-                    keys.customer_filter_pk("guest", keys.flag(True)),
-                    TableRecord.gsi12sk.between(low, created_before_id),
-                    limit=limit,
-                    page_size=limit,
-                )
-                if isinstance(r, CustomerRecord)
-            ]
+        return query_rows(
+            index_by_number(12).query,
+            keys.customer_filter_pk("guest", keys.flag(True)),
+            CustomerRecord,
+            lambda r: (r.customer_id, int(r.orders_count or 0)),
+            limit,
+            sort_condition=TableRecord.gsi12sk.between(low, created_before_id),
+        )
 
     def abandoned_carts_before(self, before_iso: str, limit: int) -> list[Cart]:
         """Abandoned carts last touched before `before_iso`, oldest first (GSI2 CARTS#abandoned)."""
-        with dynamo_errors():
-            return [
-                from_cart_record(r)
-                for r in index_by_number(2).query(
-                    keys.carts_status_pk("abandoned"),
-                    TableRecord.gsi2sk < before_iso,
-                    limit=limit,
-                    page_size=limit,
-                )
-                if isinstance(r, CartRecord)
-            ]
+        return query_rows(
+            index_by_number(2).query,
+            keys.carts_status_pk("abandoned"),
+            CartRecord,
+            from_cart_record,
+            limit,
+            sort_condition=TableRecord.gsi2sk < before_iso,
+        )
 
     # -- steps -----------------------------------------------------------------------------------
     def _activity(self, customer_id: str, kind: str, after: str | None, limit: int | None) -> Iterator[Any]:
@@ -334,25 +331,17 @@ class DynamoPrivacyRepository:
 
     def guest_carts(self, email: str, limit: int) -> list[Cart]:
         """Carts opened by a guest with this e-mail and never attached to an account."""
-        with dynamo_errors():
-            return [
-                from_cart_record(r)
-                for r in index_by_number(4).query(
-                    keys.cart_email_pk(normalise_email(email)), limit=limit, page_size=limit
-                )
-                if isinstance(r, CartRecord)
-            ]
+        return self._guest_cart_items(email, from_cart_record, limit)
 
     def delete_guest_carts(self, email: str, limit: int) -> int:
-        with dynamo_errors():
-            records = [
-                r
-                for r in index_by_number(4).query(
-                    keys.cart_email_pk(normalise_email(email)), limit=limit, page_size=limit
-                )
-                if isinstance(r, CartRecord)
-            ]
-        return self._delete_all(iter(records))
+        return self._delete_all(iter(self._guest_cart_items(email, lambda r: r, limit)))
+
+    @staticmethod
+    def _guest_cart_items(email: str, convert: Callable[[CartRecord], T], limit: int) -> list[T]:
+        """GSI4 `CART_EMAIL#<e-mail>`: the carts opened by a guest with this e-mail."""
+        return query_rows(
+            index_by_number(4).query, keys.cart_email_pk(normalise_email(email)), CartRecord, convert, limit
+        )
 
     def delete_tokens(self, customer_id: str, limit: int) -> int:
         return self._delete_all(

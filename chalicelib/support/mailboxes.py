@@ -9,7 +9,7 @@ from chalicelib.core.clock import iso, parse_iso
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord, index_by_number
 from chalicelib.models.errors import conditional, dynamo_errors, get_item
-from chalicelib.models.paging import Page, index_page
+from chalicelib.models.paging import Page, index_page, query_rows
 from chalicelib.models.support import MailboxStateRecord, UnprocessedMailRecord
 from chalicelib.support.domain import MailboxState, UnprocessedMail
 
@@ -106,29 +106,25 @@ class DynamoMailboxRepository:
 
     def unprocessed_from(self, normalised_email: str, limit: int) -> list[UnprocessedMail]:
         """Kept messages from one address (GSI3 `UNPROCESSED_FROM#<sha256>`): erasure's lookup."""
-        with dynamo_errors():
-            return [
-                _from_unprocessed(record)
-                for record in index_by_number(3).query(
-                    keys.unprocessed_from_pk(normalised_email), limit=limit, page_size=limit
-                )
-                if isinstance(record, UnprocessedMailRecord)
-            ]
+        return query_rows(
+            index_by_number(3).query,
+            keys.unprocessed_from_pk(normalised_email),
+            UnprocessedMailRecord,
+            _from_unprocessed,
+            limit,
+        )
 
     def unprocessed_before(self, before: datetime, limit: int) -> list[UnprocessedMail]:
         """The oldest kept messages received before `before` (GSI1, ascending)."""
-        with dynamo_errors():
-            return [
-                _from_unprocessed(record)
-                for record in index_by_number(1).query(
-                    keys.UNPROCESSED,
-                    TableRecord.gsi1sk < iso(before),
-                    scan_index_forward=True,
-                    limit=limit,
-                    page_size=limit,
-                )
-                if isinstance(record, UnprocessedMailRecord)
-            ]
+        return query_rows(
+            index_by_number(1).query,
+            keys.UNPROCESSED,
+            UnprocessedMailRecord,
+            _from_unprocessed,
+            limit,
+            sort_condition=TableRecord.gsi1sk < iso(before),
+            scan_index_forward=True,
+        )
 
     def state(self, source: str) -> MailboxState:
         record = get_item(MailboxStateRecord, keys.MAILBOX, source)
