@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalice.app import Blueprint, Response
+from chalice.app import Blueprint
 
 from chalicelib.addresses.schemas import (
     AddressListResponse,
@@ -123,9 +123,8 @@ def update_address(call: Call[UpdateAddressRequest, NoQuery], address_id: str) -
         status=204,
     ),
 )
-def delete_address(call: Call, address_id: str) -> Response:
+def delete_address(call: Call, address_id: str) -> None:
     container().addresses.delete(address_id)
-    return Response(body="", status_code=204)
 
 
 @route(
@@ -209,6 +208,5 @@ def update_my_address(
         status=204,
     ),
 )
-def delete_my_address(call: AuthenticatedCall, address_id: str) -> Response:
+def delete_my_address(call: AuthenticatedCall, address_id: str) -> None:
     container().addresses.delete(address_id, owner=_own(call))
-    return Response(body="", status_code=204)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from chalice.app import Blueprint, CloudWatchEvent, Response
+from chalice.app import Blueprint, CloudWatchEvent
 from pydantic import StringConstraints, TypeAdapter, ValidationError
 
 from chalicelib.carts.schemas import (
@@ -231,9 +231,8 @@ def admin_get_cart(call: Call, cart_id: str) -> CartResponse:
         status=204,
     ),
 )
-def delete_cart(call: Call, cart_id: str) -> Response:
+def delete_cart(call: Call, cart_id: str) -> None:
     container().carts.delete(cart_id)
-    return Response(body="", status_code=204)
 
 
 @route(

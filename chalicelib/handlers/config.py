@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Blueprint, Response
+from chalice.app import Blueprint
 
 from chalicelib.core.errors import InvalidInputError
 from chalicelib.core.validation import validate
@@ -194,9 +194,8 @@ def update_title(call: Call[UpdateTitleRequest, NoQuery], title_id: str) -> Titl
         status=204,
     ),
 )
-def delete_title(call: Call, title_id: str) -> Response:
+def delete_title(call: Call, title_id: str) -> None:
     container().config.delete_title(title_id)
-    return Response(body="", status_code=204)
 
 
 @route(

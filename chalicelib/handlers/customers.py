@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from chalice.app import Blueprint, Response
+from chalice.app import Blueprint
 
 from chalicelib.addresses.schemas import AddressResponse
 from chalicelib.carts.domain import Cart, Order, money_text
@@ -120,11 +120,10 @@ def update_customer(call: Call[UpdateCustomerRequest, NoQuery], customer_id: str
         status=204,
     ),
 )
-def delete_customer(call: Call[NoBody, DeleteCustomerParams], customer_id: str) -> Response:
+def delete_customer(call: Call[NoBody, DeleteCustomerParams], customer_id: str) -> None:
     allow = call.query.allow_reregistration in ("1", "true", "yes")
     container().customers.delete(customer_id, allow_reregistration=allow)
     logger.info("customer deleted", customer_id=customer_id, email_blocked=not allow)
-    return Response(body="", status_code=204)
 
 
 @route(

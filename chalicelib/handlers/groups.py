@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalice.app import Blueprint, Response
+from chalice.app import Blueprint
 
 from chalicelib.core.errors import ForbiddenError, UnauthenticatedError
 from chalicelib.core.schemas import PageParams
@@ -99,9 +99,8 @@ def update_group(call: Call[UpdateGroupRequest, NoQuery], group_id: str) -> Grou
         status=204,
     ),
 )
-def delete_group(call: Call[NoBody, DeleteGroupParams], group_id: str) -> Response:
+def delete_group(call: Call[NoBody, DeleteGroupParams], group_id: str) -> None:
     container().groups.delete(group_id, call.query.reassign_to)
-    return Response(body="", status_code=204)
 
 
 @route(
@@ -144,9 +143,8 @@ def add_member(call: Call, group_id: str, customer_id: str) -> CustomerResponse:
         status=204,
     ),
 )
-def remove_member(call: Call, group_id: str, customer_id: str) -> Response:
+def remove_member(call: Call, group_id: str, customer_id: str) -> None:
     container().groups.remove_member(group_id, customer_id)
-    return Response(body="", status_code=204)
 
 
 def _pricing_caller(call: AnyCall) -> Principal | None:

@@ -422,6 +422,9 @@ def _raised_at(error: BaseException) -> str:
 def _to_response(result: Any, status: int) -> Response:
     if isinstance(result, Response):
         return result
+    if result is None and status == 204:
+        # A 204 view returns nothing: the empty answer is written here, once, not in every view.
+        return Response(body="", status_code=204)
     if isinstance(result, BaseModel):
         result = result.model_dump(mode="json", by_alias=True)
     headers: dict[str, str | list[str]] = {"Content-Type": "application/json"}
@@ -435,7 +438,8 @@ def route(
     Callable[Concatenate[Call[B, Q, P], PathParams], R],
 ]:
     """Register a view: `def view(call: Call[Body, Query], **path_params) -> BaseModel | dict |
-    Response`, called once `spec`'s storefront key, roles, body and query have been checked."""
+    Response` (or `-> None` on a `status=204` route), called once `spec`'s storefront key, roles,
+    body and query have been checked."""
 
     REGISTRY.routes.append(
         RouteDoc(

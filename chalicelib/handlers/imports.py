@@ -353,9 +353,8 @@ def update_import_mapping(
         status=204,
     ),
 )
-def delete_import_mapping(call: Call, name: str) -> Response:
+def delete_import_mapping(call: Call, name: str) -> None:
     container().import_mappings.delete(_name(name))
-    return Response(body="", status_code=204)
 
 
 @imports.on_cw_event(object_created(IMPORT_PREFIX), name="import_uploaded")

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
-from chalice.app import Blueprint, CloudWatchEvent, Response
+from chalice.app import Blueprint, CloudWatchEvent
 
 from chalicelib.core.errors import NotFoundError
 from chalicelib.core.observability import logger
@@ -148,9 +148,8 @@ def mailbox(call: Call) -> MailboxResponse:
         status=204,
     ),
 )
-def set_mailbox_password(call: Call[MailboxPasswordRequest, NoQuery]) -> Response:
+def set_mailbox_password(call: Call[MailboxPasswordRequest, NoQuery]) -> None:
     container().imap_password.put(call.body.password)
-    return Response(body="", status_code=204)
 
 
 @route(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chalice.app import Blueprint, Response
+from chalice.app import Blueprint
 from pydantic import BaseModel
 
 from chalicelib.core.errors import ContactInUseError, DomainError, RuleViolationError
@@ -101,16 +101,15 @@ def entry_routes(c: EntryCollection) -> None:
         "DELETE",
         RouteSpec(summary=c.delete_summary or f"Delete {c.one}", roles=ADMIN, status=204),
     )
-    def delete_entry(call: Call, /, **ids: str) -> Response:
+    def delete_entry(call: Call, /, **ids: str) -> None:
         if c.in_use is None:
             container().config.delete_entry(c.kind, ids[c.id_param])
-            return Response(body="", status_code=204)
+            return
         message, error_type = c.in_use
         try:
             container().config.delete_entry(c.kind, ids[c.id_param], in_use_message=message)
         except RuleViolationError as error:
             raise error_type(error.message) from None
-        return Response(body="", status_code=204)
 
 
 entry_routes(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalice.app import Blueprint, Response
+from chalice.app import Blueprint
 
 from chalicelib.core.observability import logger
 from chalicelib.handlers.http import ADMIN, PUBLIC, Call, NoBody, NoQuery, RouteSpec, route
@@ -116,6 +116,5 @@ def update_employee(call: Call[UpdateEmployeeRequest, NoQuery], employee_id: str
         status=204,
     ),
 )
-def delete_employee(call: Call, employee_id: str) -> Response:
+def delete_employee(call: Call, employee_id: str) -> None:
     container().employees.delete(employee_id)
-    return Response(body="", status_code=204)

@@ -151,9 +151,8 @@ def _register_replayed(call: Call[RegisterRequest, NoQuery], stored: StoredRespo
         status=204,
     ),
 )
-def reset_password(call: Call[ResetPasswordRequest, NoQuery]) -> Response:
+def reset_password(call: Call[ResetPasswordRequest, NoQuery]) -> None:
     container().accounts.reset_password(call.body.token, call.body.password)
-    return Response(body="", status_code=204)
 
 
 @route(

@@ -11,7 +11,16 @@ import pytest
 from mypy import api as mypy_api
 
 from chalicelib.customers.schemas import NoteRequest
-from chalicelib.handlers.http import ADMIN, CUSTOMER, PUBLIC, SHOPPER, STAFF, MergePatch, RouteSpec
+from chalicelib.handlers.http import (
+    ADMIN,
+    CUSTOMER,
+    PUBLIC,
+    SHOPPER,
+    STAFF,
+    MergePatch,
+    RouteSpec,
+    _to_response,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 VIEWS = ROOT / "tests" / "fixtures" / "typing" / "route_views.py"
@@ -54,6 +63,15 @@ def test_no_view_checks_what_the_decorator_already_did() -> None:
         if re.search(r"^\s+(summary|roles)=", path.read_text(), re.M) and "RouteSpec(" not in path.read_text()
     ]
     assert untyped == []
+
+
+def test_a_204_view_returns_nothing_and_route_writes_the_empty_answer() -> None:
+    # Every DELETE (and the two password resets) used to build `Response(body="", status_code=204)`
+    # itself; the views now return None and the answer is exactly the one they built.
+    answer = _to_response(None, 204)
+    assert (answer.status_code, answer.body, answer.headers) == (204, "", {})
+    # None on any other status is still the JSON the view asked for, not a silent 204.
+    assert (_to_response(None, 200).status_code, _to_response(None, 200).body) == (200, "null")
 
 
 @pytest.mark.slow
