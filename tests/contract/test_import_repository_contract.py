@@ -86,8 +86,9 @@ def test_jobs_list_newest_first_page_by_page(imports: ImportRepository) -> None:
     for number in (2, 5, 1, 4, 3):
         imports.create(job(number))
     pages = every(imports.list_page, 2)
-    assert [[j.id[-1] for j in page] for page in pages if page] == [["5", "4"], ["3", "2"], ["1"]]
+    assert [[j.id[-1] for j in page] for page in pages] == [["5", "4"], ["3", "2"], ["1"]]
     assert every(imports.list_page, 10)[0][0] == imports.get(job(5).id)
+    assert len(every(imports.list_page, 5)) == 1  # a full last page says there is no next one
 
 
 def test_row_errors_are_kept_per_line_and_column_in_order(imports: ImportRepository) -> None:
@@ -106,6 +107,7 @@ def test_row_errors_are_kept_per_line_and_column_in_order(imports: ImportReposit
     assert list(imports.all_errors(job(1).id)) == expected
     pages = every(lambda limit, position: imports.errors_page(job(1).id, limit, position), 3)
     assert [e for page in pages for e in page] == expected and pages[0] == expected[:3]
+    assert len(every(lambda limit, position: imports.errors_page(job(1).id, limit, position), 4)) == 1
     assert list(imports.all_errors("01NONE")) == []
 
     imports.clear_errors(job(1).id)
@@ -175,7 +177,7 @@ def test_mappings_list_by_name_in_any_case_page_by_page(imports: ImportRepositor
     for name in ("delta", "Alpha", "charlie", "Bravo", "echo"):
         imports.create_mapping(mapping(name))
     pages = every(imports.list_mappings, 2)
-    names = [[m.name for m in page] for page in pages if page]
+    names = [[m.name for m in page] for page in pages]
     assert names == [["Alpha", "Bravo"], ["charlie", "delta"], ["echo"]]
 
 
