@@ -90,7 +90,8 @@ def verify_password(password_hash: str | None, password: str, cookie_key: Cookie
     if not key:
         return False
     digest = hashlib.md5((key + password).encode(), usedforsecurity=False).hexdigest()
-    return hmac.compare_digest(digest, password_hash[len(PRESTASHOP_MD5) :])
+    # Bytes, not str: compare_digest raises TypeError on a non-ASCII str (a stored value came from a file).
+    return hmac.compare_digest(digest.encode(), password_hash[len(PRESTASHOP_MD5) :].encode())
 
 
 def needs_rehash(password_hash: str) -> bool:

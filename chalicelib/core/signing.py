@@ -28,6 +28,7 @@ class DottedTokenSigner:
         if not token or len(token) > _MAX_TOKEN_LENGTH or token.count(".") != fields:
             return None
         body, signature = token.rsplit(".", 1)
-        if not hmac.compare_digest(self._signature(body), signature):
+        # Bytes, not str: compare_digest raises TypeError on a non-ASCII str, and a link is caller input.
+        if not hmac.compare_digest(self._signature(body).encode(), signature.encode()):
             return None
         return body.split(".")

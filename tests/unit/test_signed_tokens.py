@@ -37,3 +37,12 @@ def test_unsubscribe_tokens_keep_their_text_and_checks() -> None:
     assert tokens.read(ConfirmTokens("s3cret").issue("ann@example.com", NOW)) is None
     assert tokens.read(by_customer[:-1] + "A") is None
     assert tokens.read("x" * 201) is None
+
+
+def test_a_token_with_non_ascii_characters_is_refused_not_an_error() -> None:
+    # hmac.compare_digest raises TypeError on a non-ASCII str: a link is caller input, so it must read as
+    # "not a token of ours" (None), never reach the error table as a 500.
+    tokens = UnsubscribeTokens("s" * 32)
+    assert tokens.read("c.X.m.é") is None
+    assert tokens.read("c.X.m.\u00e9\u00e9\u00e9") is None
+    assert ConfirmTokens("s" * 32).read("é.1.é", datetime(2026, 12, 1, tzinfo=UTC)) is None
