@@ -122,18 +122,7 @@ def mailbox(call: Call) -> MailboxResponse:
                 "create_new_threads",
             )
         },
-        sources=[
-            MailSourceResponse(
-                source=state.source,
-                last_poll_at=state.last_poll_at,
-                last_result=state.last_result,
-                last_error=state.last_error,
-                last_fetched=state.last_fetched,
-                fetched_total=state.fetched_total,
-                duration_ms=state.duration_ms,
-            )
-            for state in services.mailboxes.states()
-        ],
+        sources=[MailSourceResponse.model_validate(state) for state in services.mailboxes.states()],
     )
 
 

@@ -276,14 +276,6 @@ def summary(call: Call[NoBody, SummaryParams]) -> SummaryResponse:
     ]
     return SummaryResponse(
         contacts=boxes,
-        statistics=StatisticsResponse(
-            date_from=stats.date_from,
-            date_to=stats.date_to,
-            threads=stats.threads,
-            messages=stats.messages,
-            pending=stats.pending,
-            responses=stats.responses,
-            average_first_response_seconds=stats.average_first_response_seconds,
-        ),
+        statistics=StatisticsResponse.model_validate(stats),
         statuses=STATUS_LEGEND,
     )
