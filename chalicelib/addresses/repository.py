@@ -12,7 +12,7 @@ from chalicelib.addresses.records import (
     postcode_key,
     to_address_record,
 )
-from chalicelib.core.errors import ConflictError, NotFoundError
+from chalicelib.core.errors import AlreadyExistsError, ConflictError, NotFoundError
 from chalicelib.core.text import fold
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord, index_by_number
@@ -79,8 +79,11 @@ class DynamoAddressRepository:
     """Addresses live in their customer's item collection."""
 
     def create(self, address: Address) -> None:
-        with dynamo_errors():
+        """Raises: AlreadyExistsError (an address with this id exists), as the fake does."""
+        with dynamo_errors(), conditional() as outcome:
             to_address_record(address).save(condition=AddressRecord.pk.does_not_exist())
+        if not outcome.passed:
+            raise AlreadyExistsError("An address with this id already exists.")
 
     def get(self, address_id: str) -> Address | None:
         customer_id = owner_of(address_id)

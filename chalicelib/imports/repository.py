@@ -133,8 +133,11 @@ def _mapping(record: ImportMappingRecord) -> ImportMapping:
 
 class DynamoImportRepository:
     def create(self, job: ImportJob) -> None:
-        with dynamo_errors():
+        """Raises: AlreadyExistsError (a job with this id exists: a redelivered upload event created it)."""
+        with dynamo_errors(), conditional() as outcome:
             _job_record(job).save(condition=ImportJobRecord.pk.does_not_exist())
+        if not outcome.passed:
+            raise AlreadyExistsError("An import job with this id already exists.")
 
     def get(self, import_id: str) -> ImportJob | None:
         record = get_item(ImportJobRecord, keys.import_pk(import_id), keys.JOB)

@@ -14,7 +14,7 @@ from chalicelib import bootstrap
 from chalicelib.addresses.domain import Address, AddressFilters, address_id
 from chalicelib.addresses.ports import AddressRepository
 from chalicelib.addresses.repository import DynamoAddressRepository
-from chalicelib.core.errors import ConflictError, NotFoundError
+from chalicelib.core.errors import AlreadyExistsError, ConflictError, NotFoundError
 from tests.factories import FIXED_NOW
 from tests.fakes.addresses import MemoryAddressRepository
 
@@ -54,6 +54,9 @@ def test_a_created_address_reads_back_at_version_one(addresses: AddressRepositor
     assert stored == address(1, company="ACME", phone="+33 1 23 45 67 89", version=1)
     assert addresses.get(address_id(OWNER, "NOPE")) is None
     assert addresses.get("not-an-address-id") is None
+    with pytest.raises(AlreadyExistsError):  # the same id again (a retried create): refused on both twins
+        addresses.create(address(1))
+    assert addresses.get(address(1).id) == stored
 
 
 def test_an_update_is_version_checked(addresses: AddressRepository) -> None:

@@ -69,9 +69,11 @@ def test_a_job_is_created_once_and_saved_at_its_version(imports: ImportRepositor
     stored = imports.get(job(1).id)
     assert stored == job(1, options=options, warnings=(warning,), status="running", version=1)
     assert imports.get("01NOPE") is None
-    # Not pinned here: a second create of the same id (the fake raises AlreadyExistsError, which
-    # ImportService relies on; DynamoImportRepository.create lets the failed condition surface as
-    # ServiceUnavailableError) — a DynamoDB-side difference reported on issue 18, not a fake's.
+    # A redelivered upload event creates the same job again: AlreadyExistsError on both twins (ImportService
+    # relies on it; DynamoDB used to surface the failed condition as a 503 storage error).
+    with pytest.raises(AlreadyExistsError):
+        imports.create(job(1))
+    assert imports.get(job(1).id) == stored
 
     saved = imports.save(stored, replace(stored, rows_read=10, created=9, failed=1))
     assert saved.version == 2 and imports.get(job(1).id) == saved
