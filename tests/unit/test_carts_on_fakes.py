@@ -4,7 +4,6 @@ checkout, and an order's refund moving the customer's total spent — with no ta
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,66 +12,14 @@ import pytest
 from chalicelib.carts.schemas import CartLineRequest, CheckoutRequest, CreateCartRequest, OrderStatusRequest
 from chalicelib.carts.service import Shopper
 from chalicelib.core.errors import ConflictError
-from chalicelib.core.secrets import FileSecret
-from chalicelib.core.settings import get_settings
-from chalicelib.wiring import Container, build_container
-from tests.factories import FixedClock, sequential_ids
-from tests.fakes.addresses import MemoryAddressRepository
-from tests.fakes.carts import MemoryCartRepository, MemoryOrderRepository
-from tests.fakes.customers import MemoryCustomerRepository
-from tests.fakes.files import MemoryFileStore
-from tests.fakes.imports import MemoryImportRepository
-from tests.fakes.mail import MemoryMailer, MemorySentMailLog
-from tests.fakes.privacy import MemoryPrivacyRepository
-from tests.fakes.shop import MemoryConfigRepository
-from tests.fakes.staff import MemoryEmployeeRepository
-from tests.fakes.storefront_keys import MemoryStorefrontKeyRepository
-from tests.fakes.support import MemoryMailboxRepository, MemoryThreadRepository
-from tests.fakes.throttle import MemoryThrottleRepository
+from tests.fake_world import FakeWorld, fake_world
 
-
-@dataclass
-class World:
-    services: Container
-    customers: MemoryCustomerRepository
-    carts: MemoryCartRepository
-    orders: MemoryOrderRepository
-    config: MemoryConfigRepository
+World = FakeWorld
 
 
 @pytest.fixture
 def world(tmp_path: Path) -> World:
-    config = MemoryConfigRepository()
-    addresses = MemoryAddressRepository()
-    customers = MemoryCustomerRepository(config, addresses)
-    orders = MemoryOrderRepository(customers)
-    carts = MemoryCartRepository(customers, orders, addresses)
-    threads = MemoryThreadRepository(config)
-    services = build_container(
-        get_settings(),
-        customers=customers,
-        employees=MemoryEmployeeRepository(),
-        config=config,
-        throttles=MemoryThrottleRepository(),
-        addresses=addresses,
-        imports=MemoryImportRepository(),
-        files=MemoryFileStore(),
-        mailer=MemoryMailer(),
-        sent_mail=MemorySentMailLog(),
-        thread_store=threads,
-        mailbox_store=MemoryMailboxRepository(),
-        privacy_store=MemoryPrivacyRepository(customers, threads),
-        cart_store=carts,
-        order_store=orders,
-        clock=FixedClock(),
-        ids=sequential_ids(),
-        secret="s" * 32,
-        imap_password=FileSecret(tmp_path / "imap-password"),
-        prestashop_cookie_key=FileSecret(tmp_path / "cookie-key"),
-        storefront_keys=MemoryStorefrontKeyRepository(),
-    )
-    services.config.seed_defaults()
-    return World(services, customers, carts, orders, config)
+    return fake_world(tmp_path)
 
 
 GUEST = CheckoutRequest.model_validate(

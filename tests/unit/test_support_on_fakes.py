@@ -4,84 +4,32 @@ tests/fakes/carts.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 
-from chalicelib.core.secrets import FileSecret
-from chalicelib.core.settings import get_settings
 from chalicelib.customers.domain import Customer
 from chalicelib.privacy.repository import ERASED, ERASED_EMAIL
 from chalicelib.support.domain import ThreadFilters
-from chalicelib.wiring import Container, build_container
-from tests.factories import FIXED_NOW, FixedClock, sequential_ids
-from tests.fakes.addresses import MemoryAddressRepository
-from tests.fakes.carts import MemoryCartRepository, MemoryOrderRepository
-from tests.fakes.customers import MemoryCustomerRepository
-from tests.fakes.files import MemoryFileStore
-from tests.fakes.imports import MemoryImportRepository
-from tests.fakes.mail import MemoryMailer, MemorySentMailLog
-from tests.fakes.privacy import MemoryPrivacyRepository
-from tests.fakes.shop import MemoryConfigRepository
-from tests.fakes.staff import MemoryEmployeeRepository
-from tests.fakes.storefront_keys import MemoryStorefrontKeyRepository
-from tests.fakes.support import MemoryMailboxRepository, MemoryThreadRepository
-from tests.fakes.throttle import MemoryThrottleRepository
+from tests.factories import FIXED_NOW
+from tests.fake_world import FakeWorld, fake_world
 
 SUPPORT_BOX = "support@shop-example.com"
 CONTACT = "customer-service"
 
 
-@dataclass
-class World:
-    services: Container
-    customers: MemoryCustomerRepository
-    threads: MemoryThreadRepository
-    mailboxes: MemoryMailboxRepository
-    files: MemoryFileStore
-    mailer: MemoryMailer
+World = FakeWorld
 
 
 @pytest.fixture
 def world(tmp_path: Path) -> World:
-    config = MemoryConfigRepository()
-    addresses = MemoryAddressRepository()
-    customers = MemoryCustomerRepository(config, addresses)
-    threads = MemoryThreadRepository(config)
-    mailboxes = MemoryMailboxRepository()
-    files = MemoryFileStore()
-    mailer = MemoryMailer()
-    orders = MemoryOrderRepository(customers)
-    services = build_container(
-        get_settings(),
-        customers=customers,
-        employees=MemoryEmployeeRepository(),
-        config=config,
-        throttles=MemoryThrottleRepository(),
-        addresses=addresses,
-        imports=MemoryImportRepository(),
-        files=files,
-        mailer=mailer,
-        sent_mail=MemorySentMailLog(),
-        thread_store=threads,
-        mailbox_store=mailboxes,
-        privacy_store=MemoryPrivacyRepository(customers, threads),
-        cart_store=MemoryCartRepository(customers, orders, addresses),
-        order_store=orders,
-        clock=FixedClock(),
-        ids=sequential_ids(),
-        secret="s" * 32,
-        imap_password=FileSecret(tmp_path / "imap-password"),
-        prestashop_cookie_key=FileSecret(tmp_path / "cookie-key"),
-        storefront_keys=MemoryStorefrontKeyRepository(),
-    )
-    services.config.seed_defaults()
-    contact = config.entries[("CONTACT", CONTACT)]
-    config.entries[("CONTACT", CONTACT)] = replace(contact, data={**contact.data, "email": SUPPORT_BOX})
-    services.config.invalidate()
-    return World(services, customers, threads, mailboxes, files, mailer)
+    built = fake_world(tmp_path)
+    contact = built.config.entries[("CONTACT", CONTACT)]
+    built.config.entries[("CONTACT", CONTACT)] = replace(contact, data={**contact.data, "email": SUPPORT_BOX})
+    built.services.config.invalidate()
+    return built
 
 
 def mail(body: str = "Where is my parcel?", message_id: str = "<m1@example.com>") -> bytes:
