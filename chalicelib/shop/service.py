@@ -105,9 +105,12 @@ class ConfigService:
         self._cached: tuple[float, ShopConfig] | None = None
 
     def _config(self) -> ShopConfig:
-        now = self._monotonic()
-        if self._cached is None or now - self._cached[0] > _CACHE_SECONDS:
-            self._cached = (now, self._repository.load())
+        if self._cached is None or self._monotonic() - self._cached[0] > _CACHE_SECONDS:
+            loaded = self._repository.load()
+            # Stamped when the load returns, not when it began: a load slower than the TTL (a
+            # large local table, a throttled one) would otherwise be stale on arrival, and every
+            # call would load again.
+            self._cached = (self._monotonic(), loaded)
         return self._cached[1]
 
     def invalidate(self) -> None:
