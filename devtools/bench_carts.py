@@ -55,7 +55,7 @@ def seed_carts(active: int, idle: int) -> None:
     """Open carts straight into the table: `idle` last touched two hours ago, the rest now, plus
     some ordered and abandoned ones the sweep must not read."""
     from chalicelib.carts.domain import Cart, CartLine
-    from chalicelib.carts.repository import to_cart_record
+    from chalicelib.carts.records import to_cart_record
     from chalicelib.models.base import TableRecord
 
     line = CartLine("sku-1", "Mug", 2, Decimal("9.90"))

@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any, TypeVar
 
 from chalicelib.carts.domain import Cart
-from chalicelib.carts.repository import from_cart_record
+from chalicelib.carts.records import from_cart_record
 from chalicelib.core.clock import iso
 from chalicelib.core.errors import ConflictError
 from chalicelib.core.text import normalise_email
@@ -34,7 +34,7 @@ from chalicelib.models.paging import query_rows
 from chalicelib.models.support import MessageRecord, ThreadEventRecord, ThreadRecord
 from chalicelib.privacy.domain import OPEN_ORDER_STATUSES, ErasureJob
 from chalicelib.support.domain import Message
-from chalicelib.support.repository import from_message_record, from_thread_record, to_thread_record
+from chalicelib.support.records import from_message_record, from_thread_record, to_thread_record
 
 T = TypeVar("T")
 

@@ -14,12 +14,8 @@ from moto import mock_aws
 
 from chalicelib import bootstrap
 from chalicelib.carts.domain import Cart, Order
-from chalicelib.carts.repository import (
-    DynamoCartRepository,
-    DynamoOrderRepository,
-    to_cart_record,
-    to_order_record,
-)
+from chalicelib.carts.records import to_cart_record, to_order_record
+from chalicelib.carts.repository import DynamoCartRepository, DynamoOrderRepository
 from chalicelib.core.clock import iso
 from chalicelib.core.errors import ConflictError
 from chalicelib.customers.domain import AccountToken, Connection, Customer

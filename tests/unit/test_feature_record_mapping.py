@@ -16,14 +16,14 @@ from typing import Any
 
 import pytest
 
-from chalicelib.carts import repository as carts
+from chalicelib.carts import records as carts
 from chalicelib.carts.domain import Cart, CartLine, Order, StatusChange, Voucher
 from chalicelib.imports import repository as imports
 from chalicelib.imports.domain import ImportColumn, ImportJob, ImportMapping, ImportOptions, ImportWarning
 from chalicelib.models.base import TableRecord
 from chalicelib.privacy import repository as privacy
 from chalicelib.privacy.domain import ErasureJob
-from chalicelib.support import repository as support
+from chalicelib.support import records as support
 from chalicelib.support.domain import Attachment, Message, Thread, ThreadEvent
 from tests.factories import FIXED_NOW
 
@@ -217,17 +217,17 @@ VOUCHER_EXPIRES = LATER + timedelta(days=7)
 
 
 def _voucher_record(voucher: Voucher) -> TableRecord:
-    return carts._voucher_record(voucher, VOUCHER_EXPIRES)
+    return carts.to_voucher_record(voucher, VOUCHER_EXPIRES)
 
 
 # name in the fixture, to record, from record, (full, bare)
 ENTITIES: list[tuple[str, Callable[[Any], TableRecord], Callable[[Any], Any], tuple[Any, Any]]] = [
     ("cart", carts.to_cart_record, carts.from_cart_record, (FULL_CART, BARE_CART)),
     ("order", carts.to_order_record, carts.from_order_record, (FULL_ORDER, BARE_ORDER)),
-    ("voucher", _voucher_record, carts._from_voucher_record, (FULL_VOUCHER, BARE_VOUCHER)),
+    ("voucher", _voucher_record, carts.from_voucher_record, (FULL_VOUCHER, BARE_VOUCHER)),
     ("thread", support.to_thread_record, support.from_thread_record, (FULL_THREAD, BARE_THREAD)),
     ("message", support.to_message_record, support.from_message_record, (FULL_MESSAGE, BARE_MESSAGE)),
-    ("event", support._event_record, support._from_event_record, (FULL_EVENT, BARE_EVENT)),
+    ("event", support.to_event_record, support.from_event_record, (FULL_EVENT, BARE_EVENT)),
     ("erasure", privacy._job_record, privacy._job_from, (FULL_ERASURE, BARE_ERASURE)),
     ("import", imports._job_record, imports._job, (FULL_IMPORT, BARE_IMPORT)),
     ("mapping", imports._mapping_record, imports._mapping, (FULL_MAPPING, BARE_MAPPING)),
