@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice.app import Chalice, ConvertToMiddleware
 
-from chalicelib.core.observability import logger, metrics, tracer
+from chalicelib.core.observability import logger, metrics, tracer, tracing_enabled
 from chalicelib.handlers.addresses import addresses
 from chalicelib.handlers.carts import carts
 from chalicelib.handlers.config import config
@@ -22,15 +22,21 @@ from chalicelib.handlers.threads import threads
 
 app = Chalice(app_name="clientele")
 
-# Powertools wired through Chalice middleware: structured logs with the Lambda context,
-# X-Ray tracing of every handler, metrics flushed at the end of each invocation.
+
+def tracing_middleware() -> ConvertToMiddleware:
+    """X-Ray tracing of every handler. The tracer's defaults copy each handler's response and
+    exception text into X-Ray metadata: responses carry session, cart and reset tokens and personal
+    data, exception text can quote the caller's input. Traces keep timings and annotations only
+    (issue 16 §4)."""
+    return ConvertToMiddleware(tracer().capture_lambda_handler(capture_response=False, capture_error=False))
+
+
+# Powertools wired through Chalice middleware: structured logs with the Lambda context, traces
+# where tracing is on (elsewhere the X-Ray SDK is not even imported: a cold start pays ~100 ms
+# for it), metrics flushed at the end of each invocation.
 app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context(clear_state=True)))
-# The tracer's defaults copy each handler's response and exception text into X-Ray metadata:
-# responses carry session, cart and reset tokens and personal data, exception text can quote the
-# caller's input. Traces keep timings and annotations only (issue 16 §4).
-app.register_middleware(
-    ConvertToMiddleware(tracer.capture_lambda_handler(capture_response=False, capture_error=False))
-)
+if tracing_enabled():
+    app.register_middleware(tracing_middleware())
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
 
 for blueprint in (

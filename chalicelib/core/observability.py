@@ -6,6 +6,7 @@ Logs are structured and never carry PII: log ids and counts, not e-mails, names 
 from __future__ import annotations
 
 import warnings
+from functools import cache
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 
@@ -14,5 +15,19 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 
 logger = Logger(service="clientele")
-tracer = Tracer(service="clientele")
 metrics = Metrics(namespace="Clientele", service="clientele")
+
+
+def tracing_enabled() -> bool:
+    """Whether this process traces to X-Ray, by Powertools' own rule: off when
+    POWERTOOLS_TRACE_DISABLED says so, outside Lambda, and under SAM or `chalice local`.
+
+    Asked before any Tracer exists because constructing one imports the X-Ray SDK (~100 ms of
+    every cold start, issue 19) even when it then disables itself."""
+    return not Tracer._is_tracer_disabled()
+
+
+@cache
+def tracer() -> Tracer:
+    """The one Tracer, built on first use: only where `tracing_enabled()`."""
+    return Tracer(service="clientele")

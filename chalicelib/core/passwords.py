@@ -20,16 +20,11 @@ import hmac
 import re
 import secrets
 from collections.abc import Callable
-from typing import Literal
+from functools import cache
+from typing import TYPE_CHECKING, Literal
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-
-_hasher = PasswordHasher()  # argon2id with the library's RFC 9106 "low memory" profile
-
-# A real hash to verify against when the account does not exist, so unknown e-mails cost the same
-# time as wrong passwords (no account enumeration by timing).
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 PRESTASHOP_MD5 = "prestashop-md5$"
 # PHP's crypt alphabet: `$2y$10$` + 22 salt + 31 hash characters.
@@ -39,12 +34,30 @@ _MD5_HEX = re.compile(r"^[0-9a-f]{32}$")
 # refuses longer ones, so they are cut the way PHP cuts them (or a long password would never match).
 _BCRYPT_MAX_BYTES = 72
 
+
+@cache
+def _hasher() -> PasswordHasher:
+    """argon2id with the library's RFC 9106 "low memory" profile. Imported on first use: most
+    functions (the sweep, the poll, the imports) never hash, and none should pay for it at import."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
+
+
+@cache
+def _dummy_hash() -> str:
+    """A real hash to verify against when the account does not exist, so unknown e-mails cost the
+    same time as wrong passwords (no account enumeration by timing). Computed on the first sign-in,
+    not at import: hashing takes ~150 ms of every cold start otherwise (issue 19)."""
+    return _hasher().hash(secrets.token_urlsafe(16))
+
+
 Scheme = Literal["argon2", "bcrypt", "prestashop-md5", "unknown"]
 CookieKey = Callable[[], str | None]
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def is_bcrypt(value: str) -> bool:
@@ -72,10 +85,12 @@ def verify_password(password_hash: str | None, password: str, cookie_key: Cookie
 
     `cookie_key` is asked for only when the hash is a PrestaShop 1.6 one; without a key such a
     hash never verifies."""
+    from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
     kind = scheme(password_hash) if password_hash else "unknown"
     if kind in ("argon2", "unknown") or password_hash is None:
         try:
-            return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+            return _hasher().verify(password_hash or _dummy_hash(), password) and password_hash is not None
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
     _dummy_verification(password)
@@ -101,8 +116,10 @@ def needs_rehash(password_hash: str) -> bool:
 
 
 def _dummy_verification(password: str) -> None:
+    from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
     with contextlib.suppress(VerifyMismatchError, VerificationError, InvalidHashError):
-        _hasher.verify(_DUMMY_HASH, password)
+        _hasher().verify(_dummy_hash(), password)
 
 
 def generate_password() -> str:

@@ -1,5 +1,8 @@
 """What the X-Ray tracer records (issue 16 §4): never a response (tokens, personal data) and
-never an exception's text (it can quote the caller's input)."""
+never an exception's text (it can quote the caller's input).
+
+Tests run with tracing off, where app.py does not register the tracing middleware (nor import the
+X-Ray SDK); the fixture puts app.py's own middleware in place, as a traced stage has it."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from typing import Any
 
 import pytest
 
+import app
 from chalicelib.core.observability import tracer
 from tests.integration.conftest import Api
 
@@ -32,16 +36,21 @@ class _Provider:
 
     def __init__(self) -> None:
         self.recorded: list[tuple[str, Any]] = []
+        self.subsegments: list[str] = []
 
     @contextmanager
     def in_subsegment(self, name: str, **_kw: Any) -> Iterator[_Subsegment]:
+        self.subsegments.append(name)
         yield _Subsegment(self.recorded)
 
 
 @pytest.fixture
 def recorder(monkeypatch: pytest.MonkeyPatch) -> _Provider:
     provider = _Provider()
-    monkeypatch.setattr(tracer, "provider", provider)
+    monkeypatch.setattr(tracer(), "provider", provider)
+    monkeypatch.setattr(
+        app.app, "middleware_handlers", [*app.app.middleware_handlers, (app.tracing_middleware(), "all")]
+    )
     return provider
 
 
@@ -58,6 +67,7 @@ def test_traces_hold_no_response_and_no_error_text(anonymous: Api, recorder: _Pr
         "POST", "/store/login", {"email": "lea@example.com", "password": "Correct-horse-42"}
     )
     assert status == 200
+    assert recorder.subsegments, "the tracing middleware did not run"
     recorded = repr(recorder.recorded)
     for secret in (session["token"], login["token"], "lea@example.com", "Martin"):
         assert secret not in recorded
