@@ -10,8 +10,15 @@ from pydantic import AwareDatetime, BeforeValidator, Field, StringConstraints, f
 
 from chalicelib.addresses.schemas import AddressRequest
 from chalicelib.carts.domain import CartStatus, OrderStatus, money_text
-from chalicelib.core.schemas import Identifier, ListResponse, PageParams, RequestModel, ResponseModel
-from chalicelib.customers.schemas import Email, Language
+from chalicelib.core.schemas import (
+    Email,
+    Identifier,
+    Language,
+    ListResponse,
+    PageParams,
+    RequestModel,
+    ResponseModel,
+)
 
 UnitPrice = Annotated[Decimal, Field(ge=0, le=Decimal("10000000"), max_digits=14, decimal_places=6)]
 AttributeText = Annotated[str, StringConstraints(min_length=1, max_length=64)]

@@ -38,10 +38,11 @@ from chalicelib.core.errors import (
     RuleViolationError,
 )
 from chalicelib.core.observability import logger
+from chalicelib.core.schemas import Language
 from chalicelib.core.text import normalise_email
 from chalicelib.customers.domain import Customer
 from chalicelib.customers.ports import CustomerRepository
-from chalicelib.customers.schemas import CreateCustomerRequest, Language
+from chalicelib.customers.schemas import CreateCustomerRequest
 from chalicelib.customers.service import CustomerService
 from chalicelib.groups.service import GroupService
 from chalicelib.models.errors import TransactionCancelledError

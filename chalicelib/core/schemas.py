@@ -3,9 +3,9 @@ validates from domain objects."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 T = TypeVar("T")
 
@@ -84,3 +84,6 @@ ShortText = Annotated[str, StringConstraints(max_length=255)]
 Identifier = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=128, strip_whitespace=False)]
 Limit = Annotated[int, Field(ge=1, le=200)]
+Email = Annotated[EmailStr, StringConstraints(max_length=254)]
+# The languages the shop, its mails and the back-office speak.
+Language = Literal["en", "fr", "es"]

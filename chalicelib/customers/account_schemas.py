@@ -7,9 +7,18 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
-from chalicelib.core.schemas import Identifier, Name, Password, RequestModel, ResponseModel, ShortText
+from chalicelib.core.schemas import (
+    Email,
+    Identifier,
+    Language,
+    Name,
+    Password,
+    RequestModel,
+    ResponseModel,
+    ShortText,
+)
 from chalicelib.customers.domain import CustomerStatus
-from chalicelib.customers.schemas import CustomerResponse, Email, Language, _not_in_future, b2b
+from chalicelib.customers.schemas import CustomerResponse, _not_in_future, b2b
 from chalicelib.privacy.schemas import ConsentResponse, ErasureResponse, ImportRowResponse
 
 

@@ -27,6 +27,7 @@ from chalicelib.core.errors import (
 from chalicelib.core.jwt import TokenSigner
 from chalicelib.core.observability import logger
 from chalicelib.core.passwords import CookieKey, hash_password, needs_rehash, verify_password
+from chalicelib.core.principal import Principal
 from chalicelib.core.text import normalise_email
 from chalicelib.customers.account_schemas import RegisterRequest, UpdateMeRequest
 from chalicelib.customers.domain import (
@@ -44,7 +45,6 @@ from chalicelib.customers.service import CustomerService
 from chalicelib.mail.notifications import Notifier
 from chalicelib.shop.password_policy import check_password
 from chalicelib.shop.service import ConfigService
-from chalicelib.staff.domain import Principal
 from chalicelib.throttle.service import LoginThrottle, Throttle
 
 _BAD_CREDENTIALS = "The e-mail address or password is incorrect."

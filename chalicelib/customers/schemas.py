@@ -9,7 +9,6 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AliasPath,
     AwareDatetime,
-    EmailStr,
     Field,
     StringConstraints,
     ValidationInfo,
@@ -17,7 +16,9 @@ from pydantic import (
 )
 
 from chalicelib.core.schemas import (
+    Email,
     Identifier,
+    Language,
     Limit,
     ListResponse,
     Name,
@@ -28,9 +29,7 @@ from chalicelib.core.schemas import (
 )
 from chalicelib.customers.domain import SORT_FIELDS, CustomerStatus
 
-Language = Literal["en", "fr", "es"]
 RiskRating = Literal["none", "low", "medium", "high"]
-Email = Annotated[EmailStr, StringConstraints(max_length=254)]
 Note = Annotated[str, StringConstraints(max_length=10_000)]
 Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
 GroupIds = Annotated[list[Identifier], Field(max_length=50)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from chalice.app import Blueprint
 
 from chalicelib.core.errors import ForbiddenError, UnauthenticatedError
+from chalicelib.core.principal import Principal
 from chalicelib.core.schemas import PageParams
 from chalicelib.customers.schemas import CustomerResponse
 from chalicelib.groups.schemas import MemberListResponse
@@ -19,7 +20,6 @@ from chalicelib.shop.schemas import (
     PricingResponse,
     UpdateGroupRequest,
 )
-from chalicelib.staff.domain import Principal
 from chalicelib.wiring import container
 
 groups = Blueprint(__name__)

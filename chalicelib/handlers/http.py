@@ -44,10 +44,10 @@ from chalicelib.core.errors import (
     UnauthenticatedError,
 )
 from chalicelib.core.observability import logger
+from chalicelib.core.principal import Principal, Role
 from chalicelib.core.settings import get_settings
 from chalicelib.core.validation import validate
 from chalicelib.handlers.idempotency import Replay, replay_or_run
-from chalicelib.staff.domain import Principal, Role
 from chalicelib.wiring import container, origin_secret
 
 # Domain error → HTTP status: the one mapping table.

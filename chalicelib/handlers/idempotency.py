@@ -25,8 +25,8 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from chalice.app import Request, Response
 
 from chalicelib.core.errors import ConflictError, InvalidInputError, NotFoundError
+from chalicelib.core.principal import Principal
 from chalicelib.handlers.idempotency_store import persistence_layer
-from chalicelib.staff.domain import Principal
 
 _MAX_KEY_LENGTH = 255
 # The response fields a record may keep: ids only, never names, e-mails, texts or tokens.

@@ -9,8 +9,9 @@ from chalicelib.core.clock import Clock, utc_now
 from chalicelib.core.errors import UnauthenticatedError
 from chalicelib.core.jwt import TokenSigner
 from chalicelib.core.passwords import verify_password
+from chalicelib.core.principal import Principal
 from chalicelib.core.text import normalise_email
-from chalicelib.staff.domain import Employee, Principal
+from chalicelib.staff.domain import Employee
 from chalicelib.staff.ports import EmployeeRepository
 from chalicelib.throttle.service import LoginThrottle
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
 
-Role = Literal["admin", "support"]
-ROLES: tuple[Role, ...] = ("admin", "support")
+from chalicelib.core.principal import Role
 
 
 @dataclass(frozen=True)
@@ -26,11 +24,3 @@ class Employee:
     # generation they were issued for, so every earlier session ends at once.
     session_generation: int = 0
     version: int = 0
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling: decoded from a verified bearer token."""
-
-    subject_id: str
-    role: Role | Literal["customer"]

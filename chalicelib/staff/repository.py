@@ -7,6 +7,7 @@ from typing import Any
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.errors import AlreadyExistsError, ConflictError, NotFoundError
+from chalicelib.core.principal import ROLES
 from chalicelib.core.text import normalise_email
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord
@@ -14,7 +15,7 @@ from chalicelib.models.errors import dynamo_errors, get_item
 from chalicelib.models.mapping import RecordMapping
 from chalicelib.models.paging import Page, query_page
 from chalicelib.models.staff import EmployeeEmailRecord, EmployeeRecord
-from chalicelib.staff.domain import ROLES, Employee
+from chalicelib.staff.domain import Employee
 
 _EMAIL_SK = "EMAIL"
 

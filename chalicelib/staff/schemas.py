@@ -7,9 +7,17 @@ from typing import Annotated
 
 from pydantic import StringConstraints
 
-from chalicelib.core.schemas import Limit, ListResponse, Name, Password, RequestModel, ResponseModel
-from chalicelib.customers.schemas import Email, Language
-from chalicelib.staff.domain import Role
+from chalicelib.core.principal import Role
+from chalicelib.core.schemas import (
+    Email,
+    Language,
+    Limit,
+    ListResponse,
+    Name,
+    Password,
+    RequestModel,
+    ResponseModel,
+)
 
 
 class LoginRequest(RequestModel):

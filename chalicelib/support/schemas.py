@@ -7,9 +7,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints, field_validator, model_validator
 
-from chalicelib.core.schemas import Identifier, ListResponse, PageParams, RequestModel, ResponseModel
+from chalicelib.core.schemas import Email, Identifier, ListResponse, PageParams, RequestModel, ResponseModel
 from chalicelib.core.text import one_line
-from chalicelib.customers.schemas import BoolParam, Email
+from chalicelib.customers.schemas import BoolParam
 from chalicelib.support.domain import EventKind, MessageSource, Sender, ThreadStatus
 
 MessageText = Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
