@@ -81,8 +81,8 @@ def seed_carts(active: int, idle: int) -> None:
     # Guests are reminded only once their address confirmed the double opt-in (issue 16 §2.2):
     # the idle guests who ticked the reminder box have, so the sweep's reminder path is measured.
     from chalicelib.carts.reminder_opt_in import CHANNEL, SOURCE
+    from chalicelib.core.text import email_hash
     from chalicelib.privacy.repository import DynamoPrivacyRepository
-    from chalicelib.privacy.unsubscribe_tokens import email_hash
 
     privacy = DynamoPrivacyRepository()
     for number in range(0, idle, 2):

@@ -6,10 +6,9 @@
   until someone remembers to list it; here a module is private unless an `exports` expression names
   it. (A package's `__init__.py` stays a docstring: re-exporting from it would make every importer
   load the whole feature at cold start.)
-- `acyclic`: no import cycle between any two modules. The built-in `acyclic_siblings` looks at
-  packages (customers <-> privacy through different modules is not a module cycle), and the
-  features of one product do lean on each other; what must never happen is a module that cannot be
-  imported first.
+- `acyclic`: no import cycle between any two modules (TYPE_CHECKING imports included). The
+  built-in `acyclic_siblings`, also in pyproject.toml, does the same for the feature packages as
+  wholes; this one also catches a loop inside one package.
 """
 
 from __future__ import annotations

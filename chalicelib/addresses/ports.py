@@ -8,6 +8,13 @@ from chalicelib.addresses.domain import Address, AddressFilters
 from chalicelib.models.paging import Page
 
 
+class CustomerLookup(Protocol):
+    """Whether a customer exists, before an address is added to them (the customers repository is
+    one): addresses sit below customers, whose view reads them, so they name no customer type."""
+
+    def get(self, customer_id: str) -> object | None: ...
+
+
 class AddressRepository(Protocol):
     def create(self, address: Address) -> None: ...
 

@@ -6,13 +6,12 @@ from dataclasses import replace
 from typing import Any
 
 from chalicelib.addresses.domain import ADDRESS_FIELDS, Address, AddressFilters, address_id
-from chalicelib.addresses.ports import AddressRepository
+from chalicelib.addresses.ports import AddressRepository, CustomerLookup
 from chalicelib.addresses.schemas import AddressRequest, ListAddressesParams, UpdateAddressRequest
 from chalicelib.core.clock import Clock, IdFactory, new_id, utc_now
 from chalicelib.core.cursors import CursorCodec
 from chalicelib.core.errors import InvalidInputError, NotFoundError
 from chalicelib.core.validation import validate
-from chalicelib.customers.ports import CustomerRepository
 from chalicelib.shop.service import ConfigService
 
 
@@ -20,7 +19,7 @@ class AddressService:
     def __init__(
         self,
         repository: AddressRepository,
-        customers: CustomerRepository,
+        customers: CustomerLookup,
         config: ConfigService,
         cursors: CursorCodec,
         clock: Clock = utc_now,

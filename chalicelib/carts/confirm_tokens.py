@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from chalicelib.core.signing import DottedTokenSigner
-from chalicelib.privacy.unsubscribe_tokens import email_hash
+from chalicelib.core.text import email_hash
 
 
 class ConfirmTokens:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from chalicelib.carts.domain import Cart, CartFilters, CheckoutWrite, Order, OrderFilters, Voucher
 from chalicelib.customers.domain import Customer
@@ -67,3 +67,35 @@ class OrderRepository(Protocol):
     ) -> None:
         """The order (version-checked against `before`) and, when both are given, the customer's
         new stats, in one transaction. Raises: TransactionCancelledError ("order", "customer")."""
+
+
+# -- what carts need from consent (the privacy feature implements both; wiring.py passes them) ----
+class GuestReminderOptIns(Protocol):
+    """The suppression list, as far as a guest's cart-reminder opt-in needs it (privacy's
+    SuppressionRepository is one). Keys are core.text.email_hash of the guest's address."""
+
+    def is_suppressed(self, email_hash: str, channel: str) -> bool: ...
+
+    def opt_in(self, email_hash: str, channel: str) -> tuple[str, str] | None: ...
+
+    def confirm_opt_in(self, email_hash: str, channel: str, source: str, at: str) -> bool: ...
+
+
+class UnsubscribeLink(Protocol):
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def headers(self) -> dict[str, str]: ...
+
+
+class ReminderConsents(Protocol):
+    """Whether a cart reminder may go, and its one-click unsubscribe link (privacy's
+    ConsentService is one)."""
+
+    def reminder_consent(self, customer: Customer | None, email: str, cart_box: bool) -> str | None:
+        """ "marketing", "service", or None when no reminder may be sent."""
+
+    def link(
+        self, channel: Literal["cart_reminders"], *, customer_id: str | None, email: str | None
+    ) -> UnsubscribeLink: ...

@@ -13,12 +13,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from chalicelib.carts.confirm_tokens import ConfirmTokens
+from chalicelib.carts.ports import GuestReminderOptIns
 from chalicelib.core.clock import Clock, iso, utc_now
 from chalicelib.core.errors import InvalidTokenError
 from chalicelib.core.observability import logger
+from chalicelib.core.text import email_hash
 from chalicelib.mail.notifications import Notifier
-from chalicelib.privacy.ports import SuppressionRepository
-from chalicelib.privacy.unsubscribe_tokens import email_hash
 from chalicelib.shop.service import ConfigService
 
 CONFIRM_PATH = "/store/reminders/confirm"
@@ -31,7 +31,7 @@ _BAD_LINK = "The link is invalid or expired."
 class ReminderOptInService:
     def __init__(
         self,
-        privacy: SuppressionRepository,
+        privacy: GuestReminderOptIns,
         config: ConfigService,
         notifier: Notifier,
         tokens: ConfirmTokens,

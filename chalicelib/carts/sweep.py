@@ -16,18 +16,17 @@ from datetime import datetime, timedelta
 from itertools import islice
 
 from chalicelib.carts.domain import Cart, Voucher, money_text
-from chalicelib.carts.ports import CartRepository
+from chalicelib.carts.ports import CartRepository, ReminderConsents
 from chalicelib.carts.service import CartService
 from chalicelib.carts.tokens import CartTokens
 from chalicelib.core.clock import iso
 from chalicelib.core.errors import DomainError
 from chalicelib.core.observability import logger
+from chalicelib.core.text import email_hash
 from chalicelib.customers.domain import Customer
 from chalicelib.customers.ports import CustomerRepository
 from chalicelib.mail.notifications import Notifier
 from chalicelib.models import keys
-from chalicelib.privacy.consents import ConsentService
-from chalicelib.privacy.unsubscribe_tokens import email_hash
 from chalicelib.shop.schemas import AbandonedCartSettings
 from chalicelib.shop.service import ConfigService
 
@@ -70,7 +69,7 @@ class AbandonedCartSweep:
         config: ConfigService,
         notifier: Notifier,
         tokens: CartTokens,
-        consents: ConsentService,
+        consents: ReminderConsents,
     ) -> None:
         self._consents = consents
         self._carts = carts

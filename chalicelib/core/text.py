@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 
 
@@ -15,6 +16,12 @@ def fold(value: str) -> str:
 def normalise_email(email: str) -> str:
     """E-mail identity: trimmed and case-folded (uniqueness is case-insensitive)."""
     return email.strip().casefold()
+
+
+def email_hash(email: str) -> str:
+    """The key of what is kept about an address that is not (or no longer) a customer — guest
+    suppressions and opt-ins, service-reminder claims: a hash, so the table holds no address."""
+    return hashlib.sha256(normalise_email(email).encode()).hexdigest()
 
 
 def one_line(value: str, limit: int = 998) -> str:

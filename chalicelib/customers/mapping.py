@@ -6,13 +6,12 @@ from typing import Any
 
 from chalicelib.core.clock import iso, parse_iso
 from chalicelib.core.text import normalise_email
-from chalicelib.customers.domain import Customer
+from chalicelib.customers.domain import Consent, Customer, ImportRow
 from chalicelib.customers.query_plan import index_partitions, index_sort_keys
 from chalicelib.models import keys
 from chalicelib.models.base import set_index_keys
 from chalicelib.models.customers import CustomerRecord
 from chalicelib.models.mapping import RecordMapping, from_document, to_document
-from chalicelib.privacy.domain import Consent, ImportRow
 
 # What a membership item does NOT carry: a list row shows every other field of the profile (so a new
 # field reaches the group members list by itself), never a secret or the private note.

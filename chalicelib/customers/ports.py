@@ -11,6 +11,7 @@ from typing import Protocol
 from chalicelib.customers.domain import (
     AccountToken,
     Connection,
+    Consent,
     Customer,
     CustomerQuery,
     CustomerView,
@@ -19,7 +20,6 @@ from chalicelib.customers.domain import (
     TokenScope,
 )
 from chalicelib.models.paging import Page
-from chalicelib.privacy.domain import Consent
 
 
 class CustomerRepository(Protocol):

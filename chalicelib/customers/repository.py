@@ -26,6 +26,7 @@ from chalicelib.core.text import fold, normalise_email
 from chalicelib.customers.domain import (
     TOKEN_SCOPES,
     AccountToken,
+    Consent,
     Customer,
     CustomerFilters,
     CustomerQuery,
@@ -34,6 +35,7 @@ from chalicelib.customers.domain import (
     EmailTakenError,
     PendingRegistration,
     TokenScope,
+    consent_changes,
 )
 from chalicelib.customers.domain import Connection as SignIn
 from chalicelib.customers.mapping import consent_from_json, from_record, from_summary, to_record
@@ -56,7 +58,6 @@ from chalicelib.models.customers import (
 from chalicelib.models.errors import dynamo_errors, from_low_level, get_item, run_transaction, to_low_level
 from chalicelib.models.paging import MAX_ITEMS_READ_PER_PAGE, Page, read_page
 from chalicelib.models.shop import ConfigRecord
-from chalicelib.privacy.domain import Consent, consent_changes
 
 _CONNECTIONS_KEPT = 10
 _CONNECTION_TTL = timedelta(days=400)

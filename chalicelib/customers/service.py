@@ -15,16 +15,17 @@ from chalicelib.core.passwords import hash_password
 from chalicelib.core.text import normalise_email
 from chalicelib.customers.domain import (
     B2B_FIELDS,
+    ConsentSource,
     Customer,
     CustomerFilters,
     CustomerQuery,
     CustomerStatus,
     CustomerView,
+    follow_flags,
 )
 from chalicelib.customers.ports import CustomerRepository
 from chalicelib.customers.schemas import CreateCustomerRequest, ListCustomersParams, UpdateCustomerRequest
 from chalicelib.models.paging import Page
-from chalicelib.privacy.domain import ConsentSource, follow_flags
 from chalicelib.shop.password_policy import check_password
 from chalicelib.shop.schemas import ShopSettings
 from chalicelib.shop.service import ConfigService

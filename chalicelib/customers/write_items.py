@@ -18,7 +18,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.clock import iso
 from chalicelib.core.text import normalise_email
-from chalicelib.customers.domain import Customer
+from chalicelib.customers.domain import Consent, Customer, consent_changes
 from chalicelib.customers.mapping import to_record, to_summary
 from chalicelib.models import keys
 from chalicelib.models.customers import (
@@ -29,7 +29,6 @@ from chalicelib.models.customers import (
     GroupMembershipRecord,
 )
 from chalicelib.models.shop import ConfigRecord
-from chalicelib.privacy.domain import Consent, consent_changes
 
 __all__ = [
     "consent_items",

@@ -17,8 +17,7 @@ from chalicelib.core.files import FileStore
 from chalicelib.core.observability import logger
 from chalicelib.core.schemas import Attributes
 from chalicelib.core.validation import validate
-from chalicelib.customers.account_schemas import PersonalDataResponse
-from chalicelib.customers.domain import PendingRegistration
+from chalicelib.customers.domain import CONSENT_CHANNELS, Consent, ConsentChannel, PendingRegistration
 from chalicelib.customers.schemas import CustomerResponse
 from chalicelib.handlers.events import event_time, remaining_time
 from chalicelib.handlers.http import (
@@ -36,7 +35,6 @@ from chalicelib.handlers.http import (
 )
 from chalicelib.handlers.thread_presenters import message_response
 from chalicelib.privacy.consents import ConsentOverview
-from chalicelib.privacy.domain import CONSENT_CHANNELS, Consent, ConsentChannel
 from chalicelib.privacy.export import PersonalData
 from chalicelib.privacy.schemas import (
     ConsentResponse,
@@ -44,6 +42,7 @@ from chalicelib.privacy.schemas import (
     EraseConfirmRequest,
     ErasureListResponse,
     ErasureResponse,
+    PersonalDataResponse,
     ReminderConfirmRequest,
     ReminderConfirmResponse,
     SetConsentRequest,

@@ -41,7 +41,7 @@ from chalicelib.core.observability import logger, metrics
 from chalicelib.core.passwords import verify_password
 from chalicelib.core.text import fold, normalise_email
 from chalicelib.core.validation import fields_of
-from chalicelib.customers.domain import Customer
+from chalicelib.customers.domain import IMPORT_ROWS_KEPT, Customer, ImportRow
 from chalicelib.customers.ports import CustomerRepository
 from chalicelib.customers.schemas import CreateCustomerRequest, ListCustomersParams, UpdateCustomerRequest
 from chalicelib.customers.service import CustomerService
@@ -69,7 +69,6 @@ from chalicelib.imports.password_workers import ImportPasswordWorkers, PasswordE
 from chalicelib.imports.passwords import EMPTY as EMPTY_PASSWORD
 from chalicelib.imports.passwords import MD5_NEEDS_COOKIE_KEY, PasswordCell, RowPasswords
 from chalicelib.imports.ports import ImportRepository
-from chalicelib.privacy.domain import IMPORT_ROWS_KEPT, ImportRow
 from chalicelib.shop.password_policy import check_password
 from chalicelib.shop.service import ConfigService
 

@@ -6,8 +6,7 @@ from typing import Any
 
 from chalicelib.core.errors import DomainError, ServiceUnavailableError
 from chalicelib.core.observability import logger
-from chalicelib.customers.domain import Customer
-from chalicelib.mail.domain import OutboundMail
+from chalicelib.mail.domain import OutboundMail, Recipient
 from chalicelib.mail.ports import Mailer, SentMailLog
 from chalicelib.mail.rendering import render
 from chalicelib.shop.service import ConfigService
@@ -22,7 +21,7 @@ class Notifier:
         self._config = config
 
     def send_to_customer(
-        self, event_key: str, customer: Customer, template: str, context: dict[str, Any]
+        self, event_key: str, customer: Recipient, template: str, context: dict[str, Any]
     ) -> bool:
         """Mail `template` to the customer once for `event_key`. Returns False if already sent.
 

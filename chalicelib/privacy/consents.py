@@ -7,20 +7,21 @@ from dataclasses import dataclass, replace
 from chalicelib.core.clock import Clock, iso, utc_now
 from chalicelib.core.errors import ConflictError, InvalidTokenError, NotFoundError
 from chalicelib.core.observability import logger
-from chalicelib.customers.domain import Customer
-from chalicelib.customers.ports import CustomerRepository
-from chalicelib.privacy.domain import (
+from chalicelib.core.text import email_hash
+from chalicelib.customers.domain import (
     Consent,
     ConsentChannel,
     ConsentSource,
     ConsentState,
+    Customer,
     OptInLevel,
     flag_values,
     state_of,
     with_consent,
 )
+from chalicelib.customers.ports import CustomerRepository
 from chalicelib.privacy.ports import SuppressionRepository
-from chalicelib.privacy.unsubscribe_tokens import UnsubscribeTokens, email_hash
+from chalicelib.privacy.unsubscribe_tokens import UnsubscribeTokens
 from chalicelib.shop.service import ConfigService
 
 UNSUBSCRIBE_PATH = "/store/unsubscribe"

@@ -22,7 +22,7 @@ from chalicelib.core.clock import Clock, utc_now
 from chalicelib.core.errors import ConflictError, InvalidTokenError, NotFoundError
 from chalicelib.core.files import FileStore
 from chalicelib.core.observability import logger
-from chalicelib.core.text import normalise_email
+from chalicelib.core.text import email_hash, normalise_email
 from chalicelib.customers.accounts import token_hash
 from chalicelib.customers.domain import AccountToken, Customer
 from chalicelib.customers.ports import CustomerRepository
@@ -32,7 +32,6 @@ from chalicelib.imports.service import EXPORT_PREFIX
 from chalicelib.mail.notifications import Notifier
 from chalicelib.privacy.domain import ErasureJob, step_after
 from chalicelib.privacy.ports import PrivacyRepository
-from chalicelib.privacy.unsubscribe_tokens import email_hash
 from chalicelib.shop.service import ConfigService
 from chalicelib.support.attachments import ATTACHMENT_PREFIX
 from chalicelib.support.ports import MailboxRepository

@@ -9,8 +9,8 @@ from datetime import datetime
 from typing import Literal
 
 from chalicelib.carts.domain import Cart, Order, Voucher
-from chalicelib.customers.domain import CustomerView, PendingRegistration
-from chalicelib.privacy.domain import Consent, ErasureJob
+from chalicelib.customers.domain import Consent, CustomerView, PendingRegistration
+from chalicelib.privacy.domain import ErasureJob
 from chalicelib.support.domain import ThreadView
 
 StoredFileKind = Literal["raw_mail", "unprocessed_mail", "import_source", "import_report"]

@@ -7,14 +7,13 @@ from chalicelib.carts.orders import OrderService
 from chalicelib.carts.ports import CartRepository
 from chalicelib.core.clock import Clock, parse_iso, utc_now
 from chalicelib.core.errors import NotFoundError
-from chalicelib.core.text import normalise_email
+from chalicelib.core.text import email_hash, normalise_email
+from chalicelib.customers.domain import ImportRow
 from chalicelib.customers.ports import CustomerRepository
 from chalicelib.imports.domain import FINISHED
 from chalicelib.imports.ports import ImportRepository
-from chalicelib.privacy.domain import ImportRow
 from chalicelib.privacy.export import PersonalData, StoredFile
 from chalicelib.privacy.ports import PrivacyRepository
-from chalicelib.privacy.unsubscribe_tokens import email_hash
 from chalicelib.support.domain import ThreadView
 from chalicelib.support.ports import MailboxRepository, ThreadRepository
 

@@ -7,23 +7,18 @@ expire: an unsubscribe link must keep working as long as the mail it came in.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Literal, cast
 
 from chalicelib.core.signing import DottedTokenSigner
-from chalicelib.core.text import normalise_email
-from chalicelib.privacy.domain import CONSENT_CHANNELS, ConsentChannel
+from chalicelib.core.text import email_hash
+from chalicelib.customers.domain import CONSENT_CHANNELS, ConsentChannel
 
 _CHANNEL_CODES: dict[ConsentChannel, str] = {
     "email_marketing": "m",
     "partner_offers": "p",
     "cart_reminders": "r",
 }
-
-
-def email_hash(email: str) -> str:
-    return hashlib.sha256(normalise_email(email).encode()).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from chalicelib.customers.domain import (
     TOKEN_SCOPES,
     AccountToken,
     Connection,
+    Consent,
     Customer,
     CustomerQuery,
     CustomerView,
@@ -30,13 +31,13 @@ from chalicelib.customers.domain import (
     PendingRegistration,
     ResetRequest,
     TokenScope,
+    consent_changes,
 )
 from chalicelib.customers.ports import CustomerRepository, ResetRequestQueue
 from chalicelib.customers.query_plan import matches, order_key, plan_customer_query
 from chalicelib.customers.repository import apply_one_by_one
 from chalicelib.models import keys
 from chalicelib.models.paging import Page
-from chalicelib.privacy.domain import Consent, consent_changes
 from tests.fakes.addresses import MemoryAddressRepository
 from tests.fakes.shop import MemoryConfigRepository
 

@@ -15,9 +15,9 @@ import pytest
 
 from chalicelib.core.errors import ServiceUnavailableError
 from chalicelib.core.settings import get_settings
+from chalicelib.core.text import email_hash
 from chalicelib.mail.repository import to_mime
 from chalicelib.privacy.repository import DynamoPrivacyRepository
-from chalicelib.privacy.unsubscribe_tokens import email_hash
 from chalicelib.wiring import build_container, container, use_container
 from devtools.events import invoke_schedule
 from tests.factories import FixedClock

@@ -11,11 +11,12 @@ from chalicelib.carts.reminder_opt_in import ReminderOptInService
 from chalicelib.core.clock import iso
 from chalicelib.core.cursors import CursorCodec
 from chalicelib.core.errors import InvalidTokenError, NotFoundError
+from chalicelib.core.text import email_hash
 from chalicelib.customers.schemas import CreateCustomerRequest
 from chalicelib.customers.service import CustomerService
 from chalicelib.mail.notifications import Notifier
 from chalicelib.privacy.consents import ConsentService
-from chalicelib.privacy.unsubscribe_tokens import UnsubscribeTokens, email_hash
+from chalicelib.privacy.unsubscribe_tokens import UnsubscribeTokens
 from chalicelib.shop.service import ConfigService
 from tests.factories import FixedClock, sequential_ids
 from tests.fakes.customers import MemoryCustomerRepository

@@ -5,17 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from chalicelib.core.clock import new_id
-from chalicelib.models import keys
-from chalicelib.privacy.domain import (
+from chalicelib.core.text import email_hash
+from chalicelib.customers.domain import (
     Consent,
     consent_changes,
     flag_values,
     follow_flags,
     state_of,
-    step_after,
     with_consent,
 )
-from chalicelib.privacy.unsubscribe_tokens import UnsubscribeTokens, email_hash
+from chalicelib.models import keys
+from chalicelib.privacy.domain import step_after
+from chalicelib.privacy.unsubscribe_tokens import UnsubscribeTokens
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 SECRET = "s" * 40

@@ -7,10 +7,9 @@ import dataclasses
 import json
 from datetime import date
 
-from chalicelib.customers.domain import Customer
+from chalicelib.customers.domain import Consent, Customer, ImportRow
 from chalicelib.customers.mapping import SUMMARY_EXCLUDED, from_record, from_summary, to_record, to_summary
 from chalicelib.models.customers import CustomerRecord
-from chalicelib.privacy.domain import Consent, ImportRow
 from tests.factories import FIXED_NOW
 
 FULL = Customer(

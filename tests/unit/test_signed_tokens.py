@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from chalicelib.carts.confirm_tokens import ConfirmTokens
-from chalicelib.privacy.unsubscribe_tokens import UnsubscribeSubject, UnsubscribeTokens, email_hash
+from chalicelib.core.text import email_hash
+from chalicelib.privacy.unsubscribe_tokens import UnsubscribeSubject, UnsubscribeTokens
 
 ANN_HASH = "71d4f55f72fa128dfb468a1a3901507c804b74316488744d769d7f4b16696476"
 NOW = datetime(2029, 6, 1, tzinfo=UTC)
