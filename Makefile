@@ -1,9 +1,18 @@
 # Clientele — the two commands a newcomer needs are `make run` and `make test`.
 SHELL := /bin/bash
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# The project's Python: 3.13, the Lambda runtime chalice packages for (it packages for the interpreter
+# it runs on). The first candidate that really is 3.13 wins: pyenv's shim answers `command -v python3.13`
+# even where 3.13 is not its active version, so each one is asked.
+PYTHON_VERSION := 3.13
+IS_PYTHON_VERSION := -c 'import sys; sys.exit(sys.version_info[:2] != tuple(map(int, "$(PYTHON_VERSION)".split("."))))'
+ifndef PYTHON
+PYTHON := $(shell for candidate in python$(PYTHON_VERSION) $(wildcard $(HOME)/.pyenv/versions/$(PYTHON_VERSION).*/bin/python$(PYTHON_VERSION)); do \
+	$$candidate $(IS_PYTHON_VERSION) 2>/dev/null && { command -v $$candidate; break; }; done)
+endif
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# Named after the version, so a virtualenv installed for another Python is rebuilt, not reused.
+STAMP := $(VENV)/.installed-$(PYTHON_VERSION)
 export CLIENTELE_DATA_DIR ?= $(CURDIR)/.clientele
 export PORT ?= 8000
 # jsii (under aws-cdk-lib) runs on the machine's Node.js 20 and would warn on every synthesis.
@@ -20,7 +29,7 @@ OPENAPI_TS := npx --no-install openapi-typescript ../tests/snapshots/openapi.jso
 WEB_SOURCES := $(shell find $(WEB)/src -type f 2>/dev/null) $(WEB)/index.html $(WEB)/vite.config.ts $(WEB)/tsconfig.json
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint typecheck unit cli bench install clean synth deploy web web-test web-types chromium lock audit
+.PHONY: python run test lint typecheck unit cli bench install clean synth deploy web web-test web-types chromium lock audit
 
 ## Dependencies are locked with hashes (see README "Dependencies"). Inputs, edited by hand:
 ## requirements.in (runtime), requirements-dev.txt (+ requirements-infra.txt), requirements-tools.in.
@@ -30,21 +39,22 @@ DEV_LOCK := requirements-dev.lock
 TOOLS_LOCK := requirements-tools.lock
 TOOLS := .venv-tools
 TOOLS_STAMP := $(TOOLS)/.installed
-# One resolution for every platform a developer may use, for the project's Python (3.11).
-UV_COMPILE = $(TOOLS)/bin/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+# One resolution for every platform a developer may use, for the project's Python.
+UV_COMPILE = $(TOOLS)/bin/uv pip compile --quiet --universal --python-version $(PYTHON_VERSION) --generate-hashes \
 	--custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
 
 # The virtualenv is brought up to date whenever the dev lock changes; every file is checked
 # against its hash (a tampered or substituted download fails the install).
-# The lock pins pip itself (chalice needs pip<26.3).
-$(STAMP): $(DEV_LOCK)
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+# The lock pins pip itself (chalice needs pip<26.3). A virtualenv of another Python (a 3.11 one from
+# before the move to 3.13) is replaced.
+$(STAMP): $(DEV_LOCK) | python
+	$(BIN)/python $(IS_PYTHON_VERSION) 2>/dev/null || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r $(DEV_LOCK)
 	touch $(STAMP)
 
 # uv and pip-audit, for `make lock` and `make audit`, in a virtualenv of their own (never in .venv).
-$(TOOLS_STAMP): $(TOOLS_LOCK)
-	test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
+$(TOOLS_STAMP): $(TOOLS_LOCK) | python
+	$(TOOLS)/bin/python $(IS_PYTHON_VERSION) 2>/dev/null || { rm -rf $(TOOLS) && $(PYTHON) -m venv $(TOOLS); }
 	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r $(TOOLS_LOCK)
 	touch $(TOOLS_STAMP)
 
@@ -66,6 +76,10 @@ audit: $(TOOLS_STAMP)
 		--lock requirements.txt --lock $(DEV_LOCK) --lock $(TOOLS_LOCK) --web $(WEB)
 
 install: $(STAMP) $(WEB_DEPS)
+
+# Says which Python is missing, instead of a venv error from an empty $(PYTHON).
+python:
+	@test -n "$(PYTHON)" || { echo "Python $(PYTHON_VERSION) not found: install it (e.g. pyenv install $(PYTHON_VERSION)) or pass PYTHON=/path/to/python$(PYTHON_VERSION)" >&2; exit 1; }
 
 # The mail-ingestion tests run a real IMAP/POP3 server (Debian's dovecot) on 127.0.0.1.
 DOVECOT := /usr/sbin/dovecot

@@ -13,6 +13,12 @@ from constructs import Construct
 
 from infra.permissions import API_HANDLER
 
+# The Lambda runtime of every function of the app: the project's Python (pyproject.toml, Makefile).
+# Chalice derives it from the interpreter it runs on; the stack states it, so the template does not
+# change with whoever synthesises it, and `make deploy` runs in the project's 3.13 virtualenv, so the
+# wheels chalice packages are the ones this runtime loads.
+LAMBDA_RUNTIME = "python3.13"
+
 
 @dataclass(frozen=True)
 class AppFunction:

@@ -36,7 +36,7 @@ from chalicelib.imports.password_workers import PASSWORD_CHUNK_PREFIX, WORKER_CO
 from chalicelib.imports.service import EXPORT_PREFIX, IMPORT_PREFIX, REPORT_PREFIX
 from chalicelib.models.base import TableRecord
 from devtools.web_static import API_PATHS, content_security_policy
-from infra.chalice_app import AppFunction, ClienteleChalice
+from infra.chalice_app import LAMBDA_RUNTIME, AppFunction, ClienteleChalice
 from infra.edge import (
     ACCESS_LOG_FORMAT,
     CLOUDFRONT_LOG_FIELDS,
@@ -701,6 +701,7 @@ class ClienteleStack(cdk.Stack):
     # -- functions -----------------------------------------------------------------------------------
     def _wire_function(self, function: AppFunction) -> None:
         resource = self.app.get_resource(function.logical_id)
+        resource.add_property_override("Runtime", LAMBDA_RUNTIME)
         log_group = logs.LogGroup(
             self,
             f"{function.logical_id}Logs",

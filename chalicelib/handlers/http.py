@@ -26,7 +26,7 @@ from typing import TypeVar as PlainTypeVar
 
 from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel
-from typing_extensions import TypeVar
+from typing_extensions import TypeVar  # noqa: UP035 (its `default=` is 3.13-only in typing; the 3.11 venvs, see pyproject)
 
 from chalicelib.core.errors import (
     AlreadyExistsError,
