@@ -14,6 +14,7 @@ from chalicelib.core.clock import iso
 from chalicelib.core.text import fold, normalise_email
 from chalicelib.customers.domain import Customer, CustomerFilters, CustomerQuery, SortField
 from chalicelib.models import keys
+from chalicelib.models.customers import CUSTOMER_FLAGS_INDEX
 
 # Sort field → the profile index ordered by it.
 SORT_INDEX: dict[SortField, int] = {
@@ -25,15 +26,10 @@ SORT_INDEX: dict[SortField, int] = {
     "email": 6,
     "age": 7,
 }
-# Flag filters → the profile index partitioned by their value (sorted by id).
-FLAG_INDEX: dict[str, int] = {
-    "status": 8,
-    "enabled": 9,
-    "newsletter": 10,
-    "optin": 11,
-    "is_guest": 12,
-}
-_FLAG_KEY = {"is_guest": "guest"}
+# The flag filters, all served by one index: GSI10, partitioned by the combination of the
+# profile's five booleans (keys.customer_flags_pk), sorted by id.
+FLAGS_INDEX = CUSTOMER_FLAGS_INDEX
+FLAG_FILTERS = ("status", "enabled", "newsletter", "optin", "is_guest")
 # Selectivity order when the caller leaves the order to us: the narrowest index first.
 _PREFERENCE = (
     "email",
@@ -62,9 +58,12 @@ class KeyRange:
 
 @dataclass(frozen=True)
 class Plan:
-    source: Literal["get", "index", "members"]
+    source: Literal["get", "index", "members", "flags"]
     index: int = 0
     partition: str = ""
+    # source "flags": the flags-index partitions whose combination passes the flag filters,
+    # the likeliest-largest first (see flag_partitions), merged in id order.
+    partitions: tuple[str, ...] = ()
     key_range: KeyRange | None = None
     descending: bool = False
     # Filters the key condition does not cover, checked on each row read.
@@ -82,23 +81,26 @@ def index_sort_keys(customer: Customer) -> dict[int, str]:
         5: keys.sort_key(first, last, customer.id),
         6: keys.sort_key(normalise_email(customer.email), customer.id),
         7: keys.sort_key(customer.birthday.isoformat() if customer.birthday else None, customer.id),
-        8: customer.id,
-        9: customer.id,
-        10: customer.id,
-        11: customer.id,
-        12: customer.id,
+        FLAGS_INDEX: customer.id,
     }
 
 
 def index_partitions(customer: Customer) -> dict[int, str]:
-    flags = {
-        8: keys.customer_filter_pk("status", customer.status),
-        9: keys.customer_filter_pk("enabled", keys.flag(customer.enabled)),
-        10: keys.customer_filter_pk("newsletter", keys.flag(customer.newsletter)),
-        11: keys.customer_filter_pk("optin", keys.flag(customer.optin)),
-        12: keys.customer_filter_pk("guest", keys.flag(customer.is_guest)),
-    }
-    return dict.fromkeys(range(1, 8), keys.CUSTOMERS) | flags
+    flags = keys.customer_flags_pk(
+        customer.approved, customer.enabled, customer.newsletter, customer.optin, customer.is_guest
+    )
+    return dict.fromkeys(range(1, 8), keys.CUSTOMERS) | {FLAGS_INDEX: flags}
+
+
+def flag_partitions(filters: CustomerFilters) -> tuple[str, ...]:
+    """The flags-index partitions that pass the flag filters (keys.customer_flag_partitions)."""
+    return keys.customer_flag_partitions(
+        status=filters.status,
+        enabled=filters.enabled,
+        newsletter=filters.newsletter,
+        optin=filters.optin,
+        guest=filters.is_guest,
+    )
 
 
 def _time_range(start: datetime | None, end: datetime | None) -> KeyRange:
@@ -168,7 +170,7 @@ def _preferred_index(filters: CustomerFilters) -> tuple[str, int] | None:
         "birthday": 7,
         "registered": 2,
         "last_visit": 3,
-    } | FLAG_INDEX
+    } | dict.fromkeys(FLAG_FILTERS, FLAGS_INDEX)
     for name in _PREFERENCE:
         if present[name]:
             return name, index_of[name]
@@ -199,15 +201,15 @@ def plan_customer_query(query: CustomerQuery) -> Plan:
                     descending=query.descending,
                     residual=_without(filters, "group_id"),
                 )
-            if name in FLAG_INDEX:
-                value = getattr(filters, name)
-                raw = value if isinstance(value, str) else keys.flag(bool(value))
+            if name in FLAG_FILTERS:
+                # Every flag filter given is a key condition here: the partitions are the
+                # combinations that pass them all, so no flag is left to check row by row.
                 return Plan(
-                    source="index",
+                    source="flags",
                     index=index,
-                    partition=keys.customer_filter_pk(_FLAG_KEY.get(name, name), raw),
+                    partitions=flag_partitions(filters),
                     descending=query.descending,
-                    residual=_without(filters, name),
+                    residual=_without(filters, *FLAG_FILTERS),
                 )
             if not sort_given:
                 return _customers_partition(filters, index, query.descending)
@@ -280,6 +282,6 @@ def _in_time_range(value: datetime, start: datetime | None, end: datetime | None
 
 def order_key(customer: Customer, plan: Plan) -> str:
     """The value the plan's index orders rows by (the fake sorts with it)."""
-    if plan.source in ("members", "get"):
+    if plan.source in ("members", "get", "flags"):
         return customer.id
     return index_sort_keys(customer)[plan.index]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -56,7 +57,7 @@ from chalicelib.models.customers import (
     PendingRegistrationRecord,
 )
 from chalicelib.models.errors import dynamo_errors, from_low_level, get_item, run_transaction, to_low_level
-from chalicelib.models.paging import MAX_ITEMS_READ_PER_PAGE, Page, read_page
+from chalicelib.models.paging import MAX_ITEMS_READ_PER_PAGE, Page, merged_index_page, read_page
 from chalicelib.models.shop import ConfigRecord
 
 _CONNECTIONS_KEPT = 10
@@ -511,6 +512,16 @@ class DynamoCustomerRepository:
             customer = self.get(query.filters.id or "")
             rows = [customer] if customer and matches(customer, plan.residual) else []
             return Page(items=rows, next_position=None)
+        if plan.source == "flags":
+            return merged_index_page(
+                plan.index,
+                plan.partitions,
+                self._customer_of,
+                lambda customer: matches(customer, plan.residual),
+                query.limit,
+                query.position,
+                descending=plan.descending,
+            )
         return self._page(plan, query)
 
     def _page(self, plan: Plan, query: CustomerQuery) -> Page[Customer]:
@@ -533,6 +544,19 @@ class DynamoCustomerRepository:
         plan = plan_customer_query(query)
         if plan.source == "get":
             return len(self.list_page(query).items)
+        if plan.source == "flags":
+            # Order does not matter to a count: each partition is counted in turn.
+            counted = 0
+            for partition in plan.partitions:
+                counted += self._count_at_most(
+                    replace(plan, source="index", partition=partition), at_most - counted
+                )
+                if counted > at_most:
+                    break
+            return counted
+        return self._count_at_most(plan, at_most)
+
+    def _count_at_most(self, plan: Plan, at_most: int) -> int:
         counted = 0
         start: dict[str, Any] | None = None
         with dynamo_errors():

@@ -13,6 +13,9 @@ from pynamodb.attributes import (
 
 from chalicelib.models.base import TableRecord
 
+# The profile's flags index (see CustomerRecord's key design).
+CUSTOMER_FLAGS_INDEX = 10
+
 
 class CustomerRecord(TableRecord, discriminator="CUSTOMER"):
     """A customer's profile, the head of the customer's item collection.

@@ -6,6 +6,7 @@ Sortable parts are ISO-8601 UTC timestamps, zero-padded numbers and time-ordered
 from __future__ import annotations
 
 import hashlib
+import itertools
 
 SEP = "#"
 # Joins the parts of an index sort key. It sorts before every printable character (space
@@ -64,13 +65,50 @@ def ip_search_sk(ip: str, at_iso: str, customer_id: str) -> str:
     return FIELD_SEP.join((ip, at_iso, customer_id))
 
 
-def customer_filter_pk(name: str, value: str) -> str:
-    """Partition of one filter value, e.g. CUSTOMERS#NEWSLETTER#1 or CUSTOMERS#STATUS#active."""
-    return f"{CUSTOMERS}#{name.upper()}#{value}"
+def customer_flags_pk(approved: bool, enabled: bool, newsletter: bool, optin: bool, guest: bool) -> str:
+    """The profile's partition of the flags index: one per combination of its five booleans,
+    e.g. CUSTOMERS#FLAGS#11100 (approved, enabled, newsletter, no opt-in, not a guest). Any mix
+    of flag filters is a set of these partitions, each read by key (docs/keys.md)."""
+    bits = "".join(flag(value) for value in (approved, enabled, newsletter, optin, guest))
+    return f"{CUSTOMERS}#FLAGS#{bits}"
 
 
 def flag(value: bool) -> str:
     return "1" if value else "0"
+
+
+# What most profiles are (approved, enabled, no newsletter, no opt-in, not a guest): the partition
+# nearest to it is likely the largest, so it is read first and bounds the reads of the others.
+_USUAL_FLAGS = (True, True, False, False, False)
+# A status filter as the (approved, enabled) pairs it accepts.
+_STATUS_ACCESS = {
+    "active": ((True, True),),
+    "disabled": ((True, False),),
+    "pending_approval": ((False, True), (False, False)),
+}
+
+
+def customer_flag_partitions(
+    *,
+    status: str | None = None,
+    enabled: bool | None = None,
+    newsletter: bool | None = None,
+    optin: bool | None = None,
+    guest: bool | None = None,
+) -> tuple[str, ...]:
+    """Every flags partition whose combination passes the given filters (None: either value; no
+    partition when they contradict each other), ordered by how far the combination is from the
+    usual profile, so the likeliest-largest partition comes first."""
+    wanted = (None, enabled, newsletter, optin, guest)
+    found = []
+    for combination in itertools.product((True, False), repeat=5):
+        if status is not None and combination[:2] not in _STATUS_ACCESS.get(status, ()):
+            continue
+        if any(w is not None and w != value for w, value in zip(wanted, combination, strict=True)):
+            continue
+        distance = sum(a != b for a, b in zip(combination, _USUAL_FLAGS, strict=True))
+        found.append((distance, customer_flags_pk(*combination)))
+    return tuple(partition for _, partition in sorted(found, key=lambda entry: entry[0]))
 
 
 def sort_key(*parts: str | None) -> str:

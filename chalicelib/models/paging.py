@@ -159,3 +159,84 @@ def index_page(
         }
 
     return read_page(query, convert, keep, position_of, limit, position)
+
+
+def _sort_range(sort_attr: Any, after: str | None, frontier: str | None, descending: bool) -> Any:
+    """The sort-key condition of one partition's read: past the cursor (`after`, exclusive) and
+    no further than the frontier (inclusive). `between` includes the cursor's own row, which
+    only the one partition holding it reads again (and skips)."""
+    low, high = (frontier, after) if descending else (after, frontier)
+    if low is not None and high is not None:
+        return sort_attr.between(low, high)
+    if descending:
+        return sort_attr < high if high is not None else (sort_attr >= low if low is not None else None)
+    return sort_attr > low if low is not None else (sort_attr <= high if high is not None else None)
+
+
+def merged_index_page(
+    number: int,
+    partitions: tuple[str, ...],
+    convert: Callable[[Any], T | None],
+    keep: Callable[[T], bool],
+    limit: int,
+    position: dict[str, Any] | None,
+    *,
+    descending: bool = False,
+    bound: str | None = None,
+) -> Page[T]:
+    """One page across several partitions of GSI<number> that share a sort key (the flags
+    index: one partition per combination of flags, all sorted by id), merged in sort-key order.
+
+    The position is the last row's sort key, so each partition is read from just past it. The
+    first partition (the caller puts the likeliest-largest first) is read for limit + 1 kept
+    rows; from then on the (limit + 1)-th smallest sort key kept so far is a frontier: no row
+    beyond it can be on this page, so every later partition is read only up to it. Items read
+    are about (limit + 1) / (the first partition's share of the matches), plus one Query per
+    partition (an empty one reads nothing). `bound` is a frontier from the start (an inclusive
+    limit of the sort key); `keep` is the row-by-row filter, each partition reading on until
+    limit + 1 rows are kept or MAX_ITEMS_READ_PER_PAGE items were read (then the page ends
+    there, short, with its cursor)."""
+    from chalicelib.models.base import TableRecord, index_by_number
+
+    after = str(position["after"]) if position else None
+    sort_attr = getattr(TableRecord, f"gsi{number}sk")
+    index = index_by_number(number)
+
+    def beyond(key: str, frontier: str) -> bool:
+        return key < frontier if descending else key > frontier
+
+    kept: list[tuple[str, T]] = []
+    frontier, capped = bound, False
+    with dynamo_errors():
+        for partition in partitions:
+            read = kept_here = 0
+            for record in index.query(
+                partition,
+                _sort_range(sort_attr, after, frontier, descending),
+                scan_index_forward=not descending,
+                page_size=limit + 1,
+            ):
+                key = str(getattr(record, f"gsi{number}sk"))
+                if key == after:
+                    continue
+                read += 1
+                row = convert(record)
+                if row is not None and keep(row):
+                    kept.append((key, row))
+                    kept_here += 1
+                    if kept_here > limit:
+                        break
+                if read >= MAX_ITEMS_READ_PER_PAGE:
+                    frontier, capped = key, True
+                    break
+            kept.sort(key=lambda entry: entry[0], reverse=descending)
+            kept = [entry for entry in kept if frontier is None or not beyond(entry[0], frontier)]
+            del kept[limit + 1 :]
+            if len(kept) > limit:
+                frontier = kept[-1][0]
+    rows = [row for _, row in kept[:limit]]
+    if len(kept) > limit:
+        return Page(rows, {"after": kept[limit - 1][0]})
+    if capped and frontier is not None:
+        return Page(rows, {"after": frontier})
+    return Page(rows, None)

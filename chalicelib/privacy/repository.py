@@ -21,6 +21,7 @@ from chalicelib.models import keys
 from chalicelib.models.base import TableRecord, index_by_number
 from chalicelib.models.carts import CartRecord, OrderRecord
 from chalicelib.models.customers import (
+    CUSTOMER_FLAGS_INDEX,
     AccountTokenRecord,
     CustomerRecord,
     ErasureRecord,
@@ -30,7 +31,7 @@ from chalicelib.models.customers import (
 )
 from chalicelib.models.errors import conditional, dynamo_errors, get_item, save_at_version
 from chalicelib.models.mapping import RecordMapping
-from chalicelib.models.paging import query_rows
+from chalicelib.models.paging import merged_index_page, query_rows
 from chalicelib.models.support import MessageRecord, ThreadEventRecord, ThreadRecord
 from chalicelib.privacy.domain import OPEN_ORDER_STATUSES, ErasureJob
 from chalicelib.support.domain import Message
@@ -191,17 +192,18 @@ class DynamoPrivacyRepository:
     # -- retention -------------------------------------------------------------------------------
     def old_guest_ids(self, created_before_id: str, after: str | None, limit: int) -> list[tuple[str, int]]:
         """(id, orders_count) of guest customers created before the ULID `created_before_id`
-        (and after id `after`), oldest first (GSI12 CUSTOMERS#GUEST#1 is sorted by id, and ids are
-        time-ordered)."""
-        low = after + "\x00" if after else "0"
-        return query_rows(
-            index_by_number(12).query,
-            keys.customer_filter_pk("guest", keys.flag(True)),
-            CustomerRecord,
-            lambda r: (r.customer_id, int(r.orders_count or 0)),
+        (and after id `after`), oldest first: the guest partitions of the flags index (GSI10,
+        sorted by id, and ids are time-ordered), merged."""
+        page = merged_index_page(
+            CUSTOMER_FLAGS_INDEX,
+            keys.customer_flag_partitions(guest=True),
+            lambda r: (r.customer_id, int(r.orders_count or 0)) if isinstance(r, CustomerRecord) else None,
+            lambda _row: True,
             limit,
-            sort_condition=TableRecord.gsi12sk.between(low, created_before_id),
+            {"after": after} if after else None,
+            bound=created_before_id,
         )
+        return page.items
 
     def abandoned_carts_before(self, before_iso: str, limit: int) -> list[Cart]:
         """Abandoned carts last touched before `before_iso`, oldest first (GSI2 CARTS#abandoned)."""

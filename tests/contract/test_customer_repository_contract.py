@@ -216,6 +216,9 @@ FILTERS = [
     CustomerFilters(registered_from=FIXED_NOW - timedelta(days=5)),
     CustomerFilters(last_visit_to=FIXED_NOW - timedelta(hours=30)),
     CustomerFilters(newsletter=True, optin=True),
+    CustomerFilters(status="active", is_guest=False),
+    CustomerFilters(enabled=True, optin=False, registered_from=FIXED_NOW - timedelta(days=9)),
+    CustomerFilters(status="disabled", enabled=True),
     CustomerFilters(group_id="vip", newsletter=False),
     CustomerFilters(id="01CUST00000000000000000003"),
     CustomerFilters(id="01CUST00000000000000000003", newsletter=True),
@@ -240,6 +243,19 @@ def test_filters_return_exactly_the_matching_customers(
     assert set(ids) == expected
     if sort_given:
         assert ids == sorted(ids)
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_flag_filters_merge_their_partitions_in_id_order(
+    repository: CustomerRepository, descending: bool
+) -> None:
+    from chalicelib.customers.query_plan import matches
+
+    customers = seed(repository)
+    for filters in (CustomerFilters(newsletter=False), CustomerFilters(enabled=True, is_guest=False)):
+        expected = sorted((c.id for c in customers if matches(c, filters)), reverse=descending)
+        query = CustomerQuery(filters, sort="id", descending=descending, limit=2)
+        assert all_pages(repository, query) == expected
 
 
 def test_search_by_name_is_a_folded_prefix_of_first_or_last_name(repository: CustomerRepository) -> None:

@@ -34,14 +34,34 @@ def test_age_ascending_reads_birthdays_descending() -> None:
     assert plan("age", descending=True).descending is False
 
 
-def test_single_flag_filter_uses_its_partition_in_id_order() -> None:
+def flags_of(partition: str) -> str:
+    return partition.removeprefix("CUSTOMERS#FLAGS#")
+
+
+def test_flag_filters_read_the_matching_combinations_of_the_flags_index() -> None:
     chosen = plan(newsletter=True)
-    assert (chosen.index, chosen.partition) == (10, "CUSTOMERS#NEWSLETTER#1")
+    assert (chosen.source, chosen.index) == ("flags", 10)
     assert chosen.residual == CustomerFilters()
-    assert plan(status="pending_approval").partition == "CUSTOMERS#STATUS#pending_approval"
-    assert plan(is_guest=False).partition == "CUSTOMERS#GUEST#0"
-    assert plan(enabled=False).partition == "CUSTOMERS#ENABLED#0"
-    assert plan(optin=True).partition == "CUSTOMERS#OPTIN#1"
+    # Bits: approved, enabled, newsletter, optin, guest. The usual profile's combination first.
+    assert len(chosen.partitions) == 16 and all(flags_of(p)[2] == "1" for p in chosen.partitions)
+    assert flags_of(chosen.partitions[0]) == "11100"
+    assert sorted(map(flags_of, plan(status="active", optin=True).partitions)) == [
+        "11010",
+        "11011",
+        "11110",
+        "11111",
+    ]
+    assert all(flags_of(p)[0] == "0" for p in plan(status="pending_approval").partitions)
+    assert len(plan(status="pending_approval").partitions) == 16
+
+
+def test_two_flags_are_both_key_conditions_and_contradictions_read_nothing() -> None:
+    chosen = plan(newsletter=True, optin=True)
+    assert len(chosen.partitions) == 8 and chosen.residual == CustomerFilters()
+    assert all(flags_of(p)[2:4] == "11" for p in chosen.partitions)
+    assert plan(status="disabled", enabled=True).partitions == ()
+    # A flag with a more selective filter: the other index leads, the flag is checked row by row.
+    assert plan(sort_given=False, last_name="gar", is_guest=True).index == 4
 
 
 def test_group_filter_reads_memberships() -> None:

@@ -27,7 +27,7 @@ def test_sort_key_puts_missing_values_first_and_keeps_ids_unique() -> None:
 def test_key_builders() -> None:
     assert keys.customer_pk("01A") == "CUSTOMER#01A"
     assert keys.email_pk("a@b.c") == "EMAIL#a@b.c"
-    assert keys.customer_filter_pk("newsletter", keys.flag(True)) == "CUSTOMERS#NEWSLETTER#1"
+    assert keys.customer_flags_pk(True, True, True, False, False) == "CUSTOMERS#FLAGS#11100"
     assert keys.membership_sk("customer") == "GROUP#customer"
     assert keys.group_members_pk("vip") == "GROUP#vip"
     assert keys.employee_email_pk("x@y.z") == "EMPLOYEE_EMAIL#x@y.z"
