@@ -152,6 +152,7 @@ bench: $(STAMP)
 	$(BIN)/python -m devtools.bench_imports
 	$(BIN)/python -m devtools.bench_carts
 	$(BIN)/python -m devtools.bench_mail
+	$(BIN)/python -m devtools.bench_writes
 
 ## make synth — builds the web UI, then the CloudFormation templates (one stack per stage in cdk.json) under cdk.out/, checked
 ## with cdk-nag; no AWS credentials needed.

@@ -31,11 +31,13 @@ class CustomerRecord(TableRecord, discriminator="CUSTOMER"):
       GSI5  CUSTOMERS / <fold(first)>·<fold(last)>·<id>     → sort first name; #7 name search (prefix)
       GSI6  CUSTOMERS / <email>#<id>                        → #5 sort e-mail; #7 e-mail search (prefix)
       GSI7  CUSTOMERS / <birthday|!>#<id>                   → sort age; age_min/age_max
-      GSI8  CUSTOMERS#STATUS#<status> / <id>                → #6 filter status (pending approval)
-      GSI9  CUSTOMERS#ENABLED#<0|1> / <id>                  → #6 filter enabled
-      GSI10 CUSTOMERS#NEWSLETTER#<0|1> / <id>               → #6 filter newsletter
-      GSI11 CUSTOMERS#OPTIN#<0|1> / <id>                    → #6 filter optin
-      GSI12 CUSTOMERS#GUEST#<0|1> / <id>                    → #6 filter guest
+      GSI10 CUSTOMERS#FLAGS#<approved><enabled><newsletter><optin><guest> / <id>
+                                                            → #6 every flag filter (status, enabled,
+                                                            newsletter, optin, guest) and any mix of
+                                                            them: the matching combinations' partitions,
+                                                            merged in id order; retention (guests)
+    Not in GSI8, GSI9, GSI11, GSI12: one flags index instead of one per flag is four index items
+    fewer on every profile write (docs/keys.md, "Projections and the flags index").
 
     Write-rate argument for the constant CUSTOMERS partitions: one index partition absorbs about
     1,000 writes/s. Profile writes come from registrations, back-office edits, logins (last visit)

@@ -1,0 +1,116 @@
+"""The flags index on moto: profiles leave the per-flag indexes, a deployed table's older profiles
+are re-keyed by the backfill, and the write pricing of `make bench` follows DynamoDB's rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from chalicelib import bootstrap
+from chalicelib.core.settings import get_settings
+from chalicelib.customers.domain import Customer, CustomerFilters, CustomerQuery
+from chalicelib.customers.repository import DynamoCustomerRepository
+from chalicelib.shop.domain import ConfigEntry
+from chalicelib.shop.repository import DynamoConfigRepository
+from devtools import backfill_flags, bench_writes
+from tests.factories import FIXED_NOW
+
+
+@pytest.fixture
+def client() -> Iterator[Any]:
+    with mock_aws():
+        bootstrap.ensure_table()
+        DynamoConfigRepository().put_entry(ConfigEntry("GROUP", "customer", {"name": "Customer"}))
+        yield boto3.client("dynamodb", region_name=get_settings().region)
+
+
+def customer(number: int, **overrides: Any) -> Customer:
+    base = Customer(
+        id=f"01FLAG{number:020d}",
+        email=f"flag{number}@example.com",
+        first_name="Ana",
+        last_name=f"Flag{number}",
+        registered_at=FIXED_NOW,
+        created_at=FIXED_NOW,
+        updated_at=FIXED_NOW,
+        group_ids=("customer",),
+        default_group_id="customer",
+    )
+    return replace(base, **overrides)
+
+
+def profile(client: Any, customer_id: str) -> dict[str, Any]:
+    table = get_settings().table_name
+    item: dict[str, Any] = client.get_item(
+        TableName=table, Key={"PK": {"S": f"CUSTOMER#{customer_id}"}, "SK": {"S": "PROFILE"}}
+    )["Item"]
+    return item
+
+
+def newsletter_ids(repository: DynamoCustomerRepository) -> list[str]:
+    page = repository.list_page(CustomerQuery(CustomerFilters(newsletter=True, optin=False), limit=10))
+    return [c.id for c in page.items]
+
+
+def test_a_profile_sits_in_the_flags_index_only(client: Any) -> None:
+    DynamoCustomerRepository().create(customer(1, newsletter=True, is_guest=True))
+    item = profile(client, "01FLAG00000000000000000001")
+    assert item["GSI10PK"] == {"S": "CUSTOMERS#FLAGS#11101"}
+    assert not {"GSI8PK", "GSI9PK", "GSI11PK", "GSI12PK"} & set(item)
+
+
+def test_the_backfill_rekeys_older_profiles_and_skips_changed_ones(client: Any) -> None:
+    repository = DynamoCustomerRepository()
+    for number in (1, 2):
+        repository.create(customer(number, newsletter=True))
+    table = get_settings().table_name
+    for number in (1, 2):
+        legacy = bench_writes.legacy_layout(profile(client, f"01FLAG{number:020d}"))
+        client.put_item(TableName=table, Item=legacy)
+    assert newsletter_ids(repository) == []  # not in the flags partitions until re-keyed
+
+    def changed_meanwhile(**request: Any) -> Any:
+        # The profile is written between the backfill's read and its update: the condition holds it.
+        if request["Key"]["PK"]["S"].endswith("2"):
+            client.update_item(
+                TableName=table,
+                Key=request["Key"],
+                UpdateExpression="SET version = version + :one",
+                ExpressionAttributeValues={":one": {"N": "1"}},
+            )
+        return client.update_item(**request)
+
+    class Racing:
+        exceptions = client.exceptions
+        scan = staticmethod(client.scan)
+        update_item = staticmethod(changed_meanwhile)
+
+    assert backfill_flags.backfill(Racing(), table) == (1, 1)
+    assert newsletter_ids(repository) == ["01FLAG00000000000000000001"]
+    assert "GSI8PK" not in profile(client, "01FLAG00000000000000000001")
+    assert backfill_flags.backfill(client, table) == (1, 0)  # the skipped one, on the next run
+    assert backfill_flags.backfill(client, table) == (0, 0)
+    assert newsletter_ids(repository) == ["01FLAG00000000000000000001", "01FLAG00000000000000000002"]
+
+
+def test_write_units_follow_dynamodb_rules() -> None:
+    small = {"PK": {"S": "A"}, "SK": {"S": "B"}, "GSI1PK": {"S": "P"}, "GSI1SK": {"S": "S"}}
+    large = small | {"note": {"S": "x" * 2000}}
+    every_index_all: bench_writes.Projections = {1: None}
+    keys_only: bench_writes.Projections = {1: ()}
+    assert bench_writes.item_size(small) == len("PKSKGSI1PKGSI1SK") + 4  # names + one byte each
+    assert bench_writes.value_size({"N": "12345"}) == 4
+    assert bench_writes.value_size({"L": [{"BOOL": True}]}) == 5
+    # A put: the base item and its index item, each rounded up to whole KB.
+    assert bench_writes.write_units(None, large, every_index_all) == 2 + 2
+    assert bench_writes.write_units(None, large, keys_only) == 2 + 1
+    # An update that leaves the index keys and projected attributes alone writes no index item.
+    assert bench_writes.write_units(large, large | {"note": {"S": "y"}}, keys_only) == 2
+    # Moving an index key is a delete and a put of the index item.
+    moved = large | {"GSI1SK": {"S": "T"}}
+    assert bench_writes.write_units(large, moved, keys_only) == 2 + 1 + 1
