@@ -221,7 +221,7 @@ def main() -> int:
         measure(f"sweep {CARTS:,} carts, {IDLE:,} idle, reminders off", "#9", run_sweep)
         off = result_holder["result"]
         # Again, with reminders on: the carts are made idle again (open, two hours old).
-        repository = services.sweep._carts
+        repository = services.sweep.carts
         for number in range(IDLE):
             cart = repository.get(f"01CART{number:020d}")
             if cart is not None:

@@ -72,7 +72,7 @@ def main() -> int:
             lambda: ingestion.ingest(_mail(1, **{"In-Reply-To": "<bench-0@example.com>"}), "ses"),
         )
         reply = services.threads.reply(first.thread_id, ReplyRequest(message="Answer"), "EMPLOYEE")
-        token_address = services.threads._tokens.address("support@shop-example.com", first.thread_id)
+        token_address = services.threads.reply_tokens.address("support@shop-example.com", first.thread_id)
         measure(
             "reply to an existing thread (reply token)",
             lambda: ingestion.ingest(_mail(2, To=token_address), "ses"),

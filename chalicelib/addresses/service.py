@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from chalicelib.addresses.domain import ADDRESS_FIELDS, Address, AddressFilters, address_id
@@ -15,27 +15,19 @@ from chalicelib.core.validation import validate
 from chalicelib.shop.service import ConfigService
 
 
+@dataclass(frozen=True, slots=True)
 class AddressService:
-    def __init__(
-        self,
-        repository: AddressRepository,
-        customers: CustomerLookup,
-        config: ConfigService,
-        cursors: CursorCodec,
-        clock: Clock = utc_now,
-        ids: IdFactory = new_id,
-    ) -> None:
-        self._repository = repository
-        self._customers = customers
-        self._config = config
-        self._cursors = cursors
-        self._clock = clock
-        self._ids = ids
+    repository: AddressRepository
+    customers: CustomerLookup
+    config: ConfigService
+    cursors: CursorCodec
+    clock: Clock = utc_now
+    ids: IdFactory = new_id
 
     def _check_required(self, address: Address) -> None:
         missing: dict[str, str] = {
             name: "required by the shop's settings"
-            for name in self._config.settings().required_fields.address
+            for name in self.config.settings().required_fields.address
             if getattr(address, name) in (None, "")
         }
         if missing:
@@ -46,11 +38,11 @@ class AddressService:
     ) -> Address:
         """`merchant_ref`: the address's id in the shop's previous system (imports only).
         Raises: NotFoundError (customer), InvalidInputError."""
-        if self._customers.get(customer_id) is None:
+        if self.customers.get(customer_id) is None:
             raise NotFoundError("Customer not found.")
-        now = self._clock()
+        now = self.clock()
         address = Address(
-            id=address_id(customer_id, self._ids()),
+            id=address_id(customer_id, self.ids()),
             customer_id=customer_id,
             created_at=now,
             updated_at=now,
@@ -58,12 +50,12 @@ class AddressService:
             **request.model_dump(),
         )
         self._check_required(address)
-        self._repository.create(address)
+        self.repository.create(address)
         return replace(address, version=1)
 
     def get(self, address_id_value: str, *, owner: str | None = None) -> Address:
         """An address; with `owner`, only that customer's visible ones. Raises: NotFoundError."""
-        address = self._repository.get(address_id_value)
+        address = self.repository.get(address_id_value)
         if address is None or (owner is not None and (address.customer_id != owner or address.deleted)):
             raise NotFoundError("Address not found.")
         return address
@@ -86,22 +78,22 @@ class AddressService:
             before,
             **checked.model_dump(),
             merchant_ref=merchant_ref or before.merchant_ref,
-            updated_at=self._clock(),
+            updated_at=self.clock(),
         )
         self._check_required(after)
-        self._repository.update(before, after)
+        self.repository.update(before, after)
         return replace(after, version=before.version + 1)
 
     def delete(self, address_id_value: str, *, owner: str | None = None) -> bool:
         """Delete, or hide when an order uses it. Raises: NotFoundError, ConflictError."""
-        return self._repository.delete(self.get(address_id_value, owner=owner))
+        return self.repository.delete(self.get(address_id_value, owner=owner))
 
     def list_page(
         self, params: ListAddressesParams, *, include_deleted: bool = True
     ) -> tuple[list[Address], str | None]:
         """Raises: InvalidCursorError."""
         scope = "addresses:" + params.model_dump_json(exclude={"cursor", "limit"})
-        position = self._cursors.decode(params.cursor, scope)
+        position = self.cursors.decode(params.cursor, scope)
         filters = AddressFilters(
             customer_id=params.customer_id,
             last_name=params.last_name,
@@ -109,15 +101,15 @@ class AddressService:
             city=params.city,
             country=params.country,
         )
-        page = self._repository.list_page(filters, params.limit, position)
+        page = self.repository.list_page(filters, params.limit, position)
         rows = [a for a in page.items if include_deleted or not a.deleted]
-        return rows, self._cursors.encode(page.next_position, scope)
+        return rows, self.cursors.encode(page.next_position, scope)
 
     def for_customer(
         self, customer_id: str, limit: int, cursor: str | None, *, include_deleted: bool = True
     ) -> tuple[list[Address], str | None]:
         """Raises: NotFoundError (customer), InvalidCursorError."""
-        if self._customers.get(customer_id) is None:
+        if self.customers.get(customer_id) is None:
             raise NotFoundError("Customer not found.")
         params = ListAddressesParams(customer_id=customer_id, limit=limit, cursor=cursor)
         return self.list_page(params, include_deleted=include_deleted)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from chalicelib.carts.domain import NOT_SPENT, TRANSITIONS, Order, OrderFilters, StatusChange, money_text
@@ -55,25 +55,17 @@ def spent_delta(before: Order, after: Order) -> Decimal:
     return Decimal("0")
 
 
+@dataclass(frozen=True, slots=True)
 class OrderService:
-    def __init__(
-        self,
-        orders: OrderRepository,
-        customers: CustomerRepository,
-        config: ConfigService,
-        notifier: Notifier,
-        cursors: CursorCodec,
-        clock: Clock = utc_now,
-    ) -> None:
-        self._orders = orders
-        self._customers = customers
-        self._config = config
-        self._notifier = notifier
-        self._cursors = cursors
-        self._clock = clock
+    orders: OrderRepository
+    customers: CustomerRepository
+    config: ConfigService
+    notifier: Notifier
+    cursors: CursorCodec
+    clock: Clock = utc_now
 
     def get(self, order_id: str, *, owner: str | None = None) -> Order:
-        order = self._orders.get(order_id)
+        order = self.orders.get(order_id)
         if order is None or (owner is not None and order.customer_id != owner):
             raise NotFoundError("Order not found.")
         return order
@@ -81,17 +73,17 @@ class OrderService:
     def list_page(self, params: ListOrdersParams) -> tuple[list[Order], str | None]:
         filters = OrderFilters(customer_id=params.customer_id, status=params.status)
         scope = f"orders|{filters.customer_id}|{filters.status}"
-        page = self._orders.list_page(filters, params.limit, self._cursors.decode(params.cursor, scope))
-        return page.items, self._cursors.encode(page.next_position, scope)
+        page = self.orders.list_page(filters, params.limit, self.cursors.decode(params.cursor, scope))
+        return page.items, self.cursors.encode(page.next_position, scope)
 
     def mine(self, customer_id: str, limit: int, cursor: str | None) -> tuple[list[Order], str | None]:
         scope = f"my-orders|{customer_id}"
         filters = OrderFilters(customer_id=customer_id)
-        page = self._orders.list_page(filters, limit, self._cursors.decode(cursor, scope))
-        return page.items, self._cursors.encode(page.next_position, scope)
+        page = self.orders.list_page(filters, limit, self.cursors.decode(cursor, scope))
+        return page.items, self.cursors.encode(page.next_position, scope)
 
     def for_customer(self, customer_id: str, limit: int = 20) -> list[Order]:
-        return self._orders.list_page(OrderFilters(customer_id=customer_id), limit, None).items
+        return self.orders.list_page(OrderFilters(customer_id=customer_id), limit, None).items
 
     def change_status(self, order_id: str, request: OrderStatusRequest, employee_id: str) -> Order:
         """Move an order along the status flow, with its history entry and, for cancellations and
@@ -102,13 +94,13 @@ class OrderService:
             before = self.get(order_id)
             if request.status not in TRANSITIONS[before.status]:
                 raise ConflictError(f"An order can't go from {before.status} to {request.status}.")
-            now = self._clock()
+            now = self.clock()
             change = StatusChange(request.status, now, employee_id, request.note, request.notify)
             after = replace(before, status=request.status, history=(*before.history, change), updated_at=now)
-            customer = self._customers.get(before.customer_id)
+            customer = self.customers.get(before.customer_id)
             customer_after = self._with_spent(customer, spent_delta(before, after))
             try:
-                self._orders.change_status(before, after, customer, customer_after)
+                self.orders.change_status(before, after, customer, customer_after)
             except TransactionCancelledError as conflict:
                 if conflict.reasons == {"customer"} and attempt < _ATTEMPTS:
                     continue
@@ -133,7 +125,7 @@ class OrderService:
         """One mail per status change (the history entry's position is the event). The change is
         already stored: a mail that can't go out is logged, not turned into a failed request."""
         labels = STATUS_LABELS.get(customer.language, STATUS_LABELS["en"])
-        settings = self._config.settings()
+        settings = self.config.settings()
         context = {
             "order_ref": order.id[-8:],
             "status_label": labels[order.status],
@@ -143,7 +135,7 @@ class OrderService:
             "link": f"{settings.storefront_url.rstrip('/')}/account/orders/{order.id}",
         }
         try:
-            self._notifier.send_to_customer(
+            self.notifier.send_to_customer(
                 f"order-status:{order.id}:{len(order.history)}", customer, "order_status", context
             )
         except DomainError:

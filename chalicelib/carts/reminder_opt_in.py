@@ -10,6 +10,7 @@ scanners open links); its form posts back to confirm.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from chalicelib.carts.confirm_tokens import ConfirmTokens
@@ -28,36 +29,29 @@ SOURCE = "double_opt_in"
 _BAD_LINK = "The link is invalid or expired."
 
 
+@dataclass(frozen=True, slots=True)
 class ReminderOptInService:
-    def __init__(
-        self,
-        privacy: GuestReminderOptIns,
-        config: ConfigService,
-        notifier: Notifier,
-        tokens: ConfirmTokens,
-        clock: Clock = utc_now,
-    ) -> None:
-        self._privacy = privacy
-        self._config = config
-        self._notifier = notifier
-        self._tokens = tokens
-        self._clock = clock
+    privacy: GuestReminderOptIns
+    config: ConfigService
+    notifier: Notifier
+    tokens: ConfirmTokens
+    clock: Clock = utc_now
 
     def is_confirmed(self, email: str) -> bool:
-        return self._privacy.opt_in(email_hash(email), CHANNEL) is not None
+        return self.privacy.opt_in(email_hash(email), CHANNEL) is not None
 
     def request(self, email: str, language: str) -> bool:
         """Mail the confirmation link unless the address is confirmed or unsubscribed; at most
         once per address per day (the mail is claimed per address and day). Returns True when
         a mail went out. Never fails the caller: a send failure is logged, the next cart retries."""
         hashed = email_hash(email)
-        if self._privacy.opt_in(hashed, CHANNEL) is not None or self._privacy.is_suppressed(hashed, CHANNEL):
+        if self.privacy.opt_in(hashed, CHANNEL) is not None or self.privacy.is_suppressed(hashed, CHANNEL):
             return False
-        now = self._clock()
-        token = self._tokens.issue(email, now + CONFIRM_LINK_TTL)
-        base = self._config.settings().public_api_url.rstrip("/")
+        now = self.clock()
+        token = self.tokens.issue(email, now + CONFIRM_LINK_TTL)
+        base = self.config.settings().public_api_url.rstrip("/")
         try:
-            sent = self._notifier.send(
+            sent = self.notifier.send(
                 f"reminder-confirm:{hashed}:{now.date().isoformat()}",
                 email,
                 language,
@@ -76,16 +70,16 @@ class ReminderOptInService:
 
     def check(self, token: str | None) -> None:
         """Raises: InvalidTokenError. Changes nothing (the GET page)."""
-        if self._tokens.read(token, self._clock()) is None:
+        if self.tokens.read(token, self.clock()) is None:
             raise InvalidTokenError(_BAD_LINK)
 
     def confirm(self, token: str | None) -> bool:
         """Record the double opt-in. Returns False when the address was already confirmed (the
         first confirmation is kept: using a link again changes nothing). Raises: InvalidTokenError."""
-        now = self._clock()
-        hashed = self._tokens.read(token, now)
+        now = self.clock()
+        hashed = self.tokens.read(token, now)
         if hashed is None:
             raise InvalidTokenError(_BAD_LINK)
-        recorded = self._privacy.confirm_opt_in(hashed, CHANNEL, SOURCE, iso(now))
+        recorded = self.privacy.confirm_opt_in(hashed, CHANNEL, SOURCE, iso(now))
         logger.info("guest confirmed cart reminders", first_time=recorded)
         return recorded

@@ -87,59 +87,44 @@ def snapshot_of(address: Address | AddressRequest) -> dict[str, Any]:
     return snapshot
 
 
+@dataclass(frozen=True, slots=True)
 class CartService:
-    def __init__(
-        self,
-        carts: CartRepository,
-        customers: CustomerRepository,
-        customer_service: CustomerService,
-        addresses: AddressService,
-        groups: GroupService,
-        config: ConfigService,
-        tokens: CartTokens,
-        cursors: CursorCodec,
-        clock: Clock = utc_now,
-        ids: IdFactory = new_id,
-        reminder_throttle: Throttle | None = None,
-        reminder_ip_throttle: Throttle | None = None,
-        opt_in: ReminderOptInService | None = None,
-    ) -> None:
-        self._reminder_throttle = reminder_throttle
-        self._reminder_ip_throttle = reminder_ip_throttle
-        self._opt_in = opt_in
-        self._carts = carts
-        self._customers = customers
-        self._customer_service = customer_service
-        self._addresses = addresses
-        self._groups = groups
-        self._config = config
-        self._tokens = tokens
-        self._cursors = cursors
-        self._clock = clock
-        self._ids = ids
+    carts: CartRepository
+    customers: CustomerRepository
+    customer_service: CustomerService
+    addresses: AddressService
+    groups: GroupService
+    config: ConfigService
+    tokens: CartTokens
+    cursors: CursorCodec
+    clock: Clock = utc_now
+    ids: IdFactory = new_id
+    reminder_throttle: Throttle | None = None
+    reminder_ip_throttle: Throttle | None = None
+    opt_in: ReminderOptInService | None = None
 
     # -- pricing -------------------------------------------------------------------------------
     def price(self, cart: Cart, voucher_percent: Decimal = Decimal("0")) -> PricedCart:
         group_id: str | None = None
         if cart.customer_id is not None:
-            customer = self._customers.get(cart.customer_id)
+            customer = self.customers.get(cart.customer_id)
             group_id = customer.default_group_id if customer else None
         return self.price_with_group(cart, group_id, voucher_percent)
 
     def price_with_group(
         self, cart: Cart, group_id: str | None, voucher_percent: Decimal = Decimal("0")
     ) -> PricedCart:
-        group, reduction_for = self._groups.reductions(group_id)
+        group, reduction_for = self.groups.reductions(group_id)
         totals = price_lines(cart.lines, reduction_for, voucher_percent)
-        return PricedCart(cart, totals, group, self._config.settings().currency)
+        return PricedCart(cart, totals, group, self.config.settings().currency)
 
     # -- storefront ----------------------------------------------------------------------------
     def _cart_for(self, cart_id: str, shopper: Shopper) -> Cart:
         """The cart if this shopper may use it; anything else is "not found" (no probing)."""
-        cart = self._carts.get(cart_id)
+        cart = self.carts.get(cart_id)
         if cart is None:
             raise NotFoundError("Cart not found.")
-        token_opens = self._tokens.cart_id_of(shopper.cart_token) == cart.id
+        token_opens = self.tokens.cart_id_of(shopper.cart_token) == cart.id
         if cart.customer_id is None:
             allowed = token_opens
         else:
@@ -151,11 +136,11 @@ class CartService:
         return cart
 
     def create(self, request: CreateCartRequest, shopper: Shopper) -> PricedCart:
-        now = self._clock()
+        now = self.clock()
         language: str = request.language or "en"
         customer = None
         if shopper.customer_id is not None:
-            customer = self._customers.get(shopper.customer_id)
+            customer = self.customers.get(shopper.customer_id)
             if customer is None:
                 raise NotFoundError("Customer not found.")
             language = request.language or customer.language
@@ -167,12 +152,12 @@ class CartService:
             # can be flooded with confirmation mails they never asked for.
             reminded_address = [("guest-cart-email", normalise_email(str(request.email)))]
             reminding_ip = [("guest-cart-ip", client_network(shopper.ip or "unknown"))]
-            if self._reminder_throttle is not None:
-                self._reminder_throttle.check(reminded_address)
-            if self._reminder_ip_throttle is not None:
-                self._reminder_ip_throttle.check(reminding_ip)
+            if self.reminder_throttle is not None:
+                self.reminder_throttle.check(reminded_address)
+            if self.reminder_ip_throttle is not None:
+                self.reminder_ip_throttle.check(reminding_ip)
         cart = Cart(
-            id=self._ids(),
+            id=self.ids(),
             status="open",
             created_at=now,
             updated_at=now,
@@ -181,18 +166,18 @@ class CartService:
             language=language,
             cart_reminders=request.cart_reminders,
         )
-        self._carts.create(cart)
-        if reminded_address is not None and self._reminder_throttle is not None:
-            self._reminder_throttle.fail(reminded_address)
-        if reminding_ip is not None and self._reminder_ip_throttle is not None:
-            self._reminder_ip_throttle.fail(reminding_ip)
-        if reminded_address is not None and cart.email and self._opt_in is not None:
+        self.carts.create(cart)
+        if reminded_address is not None and self.reminder_throttle is not None:
+            self.reminder_throttle.fail(reminded_address)
+        if reminding_ip is not None and self.reminder_ip_throttle is not None:
+            self.reminder_ip_throttle.fail(reminding_ip)
+        if reminded_address is not None and cart.email and self.opt_in is not None:
             # Double opt-in: the address's owner confirms before any reminder goes to it.
-            self._opt_in.request(cart.email, language)
+            self.opt_in.request(cart.email, language)
         priced = self.price_with_group(
             replace(cart, version=1), customer.default_group_id if customer else None
         )
-        token = None if customer else self._tokens.issue(cart.id)
+        token = None if customer else self.tokens.issue(cart.id)
         return replace(priced, cart_token=token)
 
     def get(self, cart_id: str, shopper: Shopper) -> PricedCart:
@@ -203,7 +188,7 @@ class CartService:
         token derived again (tokens are HMACs of the id; none is stored). Raises: NotFoundError."""
         if shopper.customer_id is not None:
             return self.get(cart_id, shopper)
-        token = self._tokens.issue(cart_id)
+        token = self.tokens.issue(cart_id)
         return replace(self.get(cart_id, Shopper(customer_id=None, cart_token=token)), cart_token=token)
 
     def set_line(
@@ -232,30 +217,30 @@ class CartService:
         after = replace(
             before,
             lines=tuple(lines),
-            updated_at=self._clock(),
+            updated_at=self.clock(),
             status="open",
             abandoned_at=None,
             reminder_due=False,
             expires_at=None,
         )
-        if not self._carts.save(before, after):
+        if not self.carts.save(before, after):
             raise ConflictError("The cart was changed at the same time; reload it and try again.")
         return self.price(replace(after, version=before.version + 1))
 
     def attach(self, cart_token: str | None, customer: Customer) -> str | None:
         """A guest cart becomes the customer's when they sign in with its token. Never fails the
         sign-in: a bad token or a cart that can't move is ignored (and logged)."""
-        cart_id = self._tokens.cart_id_of(cart_token)
+        cart_id = self.tokens.cart_id_of(cart_token)
         if cart_id is None:
             return None
-        cart = self._carts.get(cart_id)
+        cart = self.carts.get(cart_id)
         if cart is None or cart.customer_id not in (None, customer.id) or cart.status == "ordered":
             logger.info("guest cart not attached")
             return None
         if cart.customer_id == customer.id:
             return cart.id
-        after = replace(cart, customer_id=customer.id, email=None, updated_at=self._clock())
-        if not self._carts.save(cart, after):
+        after = replace(cart, customer_id=customer.id, email=None, updated_at=self.clock())
+        if not self.carts.save(cart, after):
             logger.info("guest cart changed while attaching")
             return None
         return cart.id
@@ -269,7 +254,7 @@ class CartService:
             cart = self._cart_for(cart_id, shopper)
             write = self._checkout_write(cart, request)
             try:
-                self._carts.checkout(write)
+                self.carts.checkout(write)
             except TransactionCancelledError as conflict:
                 raced_on_customer = conflict.reasons and conflict.reasons <= {
                     "customer",
@@ -288,7 +273,7 @@ class CartService:
             return RuleViolationError("The voucher code is not valid.")
         if "address" in reasons:
             return NotFoundError("Address not found.")
-        current = self._carts.get(cart_id)
+        current = self.carts.get(cart_id)
         if "cart" in reasons and current is not None and current.status == "ordered":
             return ConflictError("This cart has already been checked out.")
         if "email" in reasons:
@@ -300,7 +285,7 @@ class CartService:
             raise ConflictError("This cart has already been checked out.")
         if not cart.lines:
             raise RuleViolationError("The cart is empty.")
-        now = self._clock()
+        now = self.clock()
         customer_before, customer, unproven = self._buyer(cart, request)
         delivery, invoice, address_ids = self._addresses_for(customer, request, guest=customer.is_guest)
         # An anonymous checkout with an existing guest's address proves nothing about who is
@@ -315,7 +300,7 @@ class CartService:
         )
         totals = priced.totals
         order = Order(
-            id=self._ids(),
+            id=self.ids(),
             customer_id=customer.id,
             cart_id=cart.id,
             status="pending",
@@ -382,11 +367,11 @@ class CartService:
         """(before, customer, unproven): before is None when this checkout creates a guest
         customer; unproven when it reuses an existing guest nobody signed in as."""
         if cart.customer_id is not None:
-            customer = self._customers.get(cart.customer_id)
+            customer = self.customers.get(cart.customer_id)
             if customer is None:
                 raise NotFoundError("Customer not found.")
             return customer, customer, False
-        if not self._config.settings().guest_checkout:
+        if not self.config.settings().guest_checkout:
             raise ForbiddenError("Guest checkout is disabled: sign in or create an account to order.")
         email = str(request.email) if request.email else cart.email
         missing = {
@@ -403,12 +388,12 @@ class CartService:
         assert email is not None
         assert request.first_name is not None
         assert request.last_name is not None
-        existing = self._customers.get_by_email(email)
+        existing = self.customers.get_by_email(email)
         if existing is not None:
             if not existing.is_guest:
                 raise ConflictError("An account exists for this e-mail address: sign in to check out.")
             return existing, existing, True
-        guest = self._customer_service.build_new(
+        guest = self.customer_service.build_new(
             CreateCustomerRequest(
                 first_name=request.first_name,
                 last_name=request.last_name,
@@ -429,7 +414,7 @@ class CartService:
             if address_id is not None:
                 if guest:
                     raise NotFoundError("Address not found.")
-                address = self._addresses.get(address_id, owner=customer.id)
+                address = self.addresses.get(address_id, owner=customer.id)
                 if address.id not in used:
                     used.append(address.id)
                 return snapshot_of(address)
@@ -445,7 +430,7 @@ class CartService:
         """The voucher if it is the cart's own or issued to `customer` (None: cart vouchers only)."""
         if code is None:
             return None
-        voucher = self._carts.get_voucher(code.strip().upper())
+        voucher = self.carts.get_voucher(code.strip().upper())
         valid = (
             voucher is not None
             and voucher.used_by_order is None
@@ -476,11 +461,11 @@ class CartService:
                 "The query parameters are not valid.", {"updated_from": "must not be after updated_to"}
             )
         scope = f"carts|{filters.customer_id}|{filters.status}|{filters.updated_from}|{filters.updated_to}"
-        page = self._carts.list_page(filters, params.limit, self._cursors.decode(params.cursor, scope))
-        return page.items, self._cursors.encode(page.next_position, scope)
+        page = self.carts.list_page(filters, params.limit, self.cursors.decode(params.cursor, scope))
+        return page.items, self.cursors.encode(page.next_position, scope)
 
     def admin_get(self, cart_id: str) -> PricedCart:
-        cart = self._carts.get(cart_id)
+        cart = self.carts.get(cart_id)
         if cart is None:
             raise NotFoundError("Cart not found.")
         return self.price(cart)
@@ -489,11 +474,11 @@ class CartService:
         """Only abandoned carts can be deleted (open ones are in use, ordered ones are history).
 
         Raises: NotFoundError, RuleViolationError."""
-        cart = self._carts.get(cart_id)
+        cart = self.carts.get(cart_id)
         if cart is None:
             raise NotFoundError("Cart not found.")
-        if cart.status != "abandoned" or not self._carts.delete_abandoned(cart):
+        if cart.status != "abandoned" or not self.carts.delete_abandoned(cart):
             raise RuleViolationError("Only abandoned carts can be deleted.")
 
     def for_customer(self, customer_id: str, limit: int = 20) -> list[Cart]:
-        return self._carts.for_customer(customer_id, limit)
+        return self.carts.for_customer(customer_id, limit)

@@ -60,29 +60,20 @@ def _pages(carts: Iterator[Cart], size: int) -> Iterator[list[Cart]]:
         yield page
 
 
+@dataclass(frozen=True, slots=True)
 class AbandonedCartSweep:
-    def __init__(
-        self,
-        carts: CartRepository,
-        customers: CustomerRepository,
-        cart_service: CartService,
-        config: ConfigService,
-        notifier: Notifier,
-        tokens: CartTokens,
-        consents: ReminderConsents,
-    ) -> None:
-        self._consents = consents
-        self._carts = carts
-        self._customers = customers
-        self._cart_service = cart_service
-        self._config = config
-        self._notifier = notifier
-        self._tokens = tokens
+    carts: CartRepository
+    customers: CustomerRepository
+    cart_service: CartService
+    config: ConfigService
+    notifier: Notifier
+    tokens: CartTokens
+    consents: ReminderConsents
 
     def run(self, now: datetime, remaining_ms: Callable[[], int] | None = None) -> SweepResult:
         """One sweep with `now` as the schedule's event time. `remaining_ms` is the Lambda's
         time left; the sweep returns early (the next run goes on) when it runs short."""
-        settings = self._config.settings().abandoned_cart
+        settings = self.config.settings().abandoned_cart
         result = SweepResult()
 
         def out_of_time() -> bool:
@@ -90,7 +81,7 @@ class AbandonedCartSweep:
                 result.stopped_early = True
             return result.stopped_early
 
-        for page in _pages(self._carts.reminders_due(_PAGE), _PAGE):
+        for page in _pages(self.carts.reminders_due(_PAGE), _PAGE):
             customers = self._customers_of(page)
             for cart in page:
                 if out_of_time():
@@ -102,7 +93,7 @@ class AbandonedCartSweep:
                     result.reminded += 1
         idle_before = now - timedelta(minutes=settings.idle_minutes)
         for shard in range(keys.OPEN_CART_SHARDS):
-            for page in _pages(self._carts.idle_open(shard, idle_before, _PAGE), _PAGE):
+            for page in _pages(self.carts.idle_open(shard, idle_before, _PAGE), _PAGE):
                 customers = self._customers_of(page) if settings.remind else {}
                 for cart in page:
                     if out_of_time():
@@ -120,7 +111,7 @@ class AbandonedCartSweep:
 
     def _customers_of(self, page: list[Cart]) -> dict[str, Customer]:
         ids = sorted({cart.customer_id for cart in page if cart.customer_id})
-        return self._customers.get_many(ids) if ids else {}
+        return self.customers.get_many(ids) if ids else {}
 
     def _recipient(self, cart: Cart, customer: Customer | None) -> Recipient | None:
         """Who may get this cart's reminder, or None: an e-mail, and consent — the customer's
@@ -130,18 +121,18 @@ class AbandonedCartSweep:
         if cart.customer_id is None:
             if not cart.email:
                 return None
-            kind = self._consents.reminder_consent(None, cart.email, cart.cart_reminders)
+            kind = self.consents.reminder_consent(None, cart.email, cart.cart_reminders)
             recipient = Recipient(cart.email, cart.language, "", None, kind or "")
         else:
             if customer is None or customer.status != "active":
                 return None
-            kind = self._consents.reminder_consent(customer, customer.email, cart.cart_reminders)
+            kind = self.consents.reminder_consent(customer, customer.email, cart.cart_reminders)
             recipient = Recipient(
                 customer.email, customer.language, customer.first_name, customer.id, kind or ""
             )
         if kind is None:
             return None
-        if kind == "service" and not self._config.settings().abandoned_cart.service_reminder:
+        if kind == "service" and not self.config.settings().abandoned_cart.service_reminder:
             return None
         return recipient
 
@@ -162,7 +153,7 @@ class AbandonedCartSweep:
         # Vouchers are marketing: a service reminder comes without one.
         if recipient is not None and recipient.kind == "marketing" and settings.voucher_percent > 0:
             voucher = Voucher(
-                code=self._tokens.voucher_code(cart.id, iso(now)),
+                code=self.tokens.voucher_code(cart.id, iso(now)),
                 cart_id=cart.id,
                 customer_id=cart.customer_id,
                 percent=settings.voucher_percent,
@@ -178,7 +169,7 @@ class AbandonedCartSweep:
             expires_at=now + timedelta(days=settings.delete_after_days),
         )
         voucher_expires = now + timedelta(days=settings.voucher_days) + _VOUCHER_KEPT
-        if not self._carts.abandon(cart, after, voucher, voucher_expires):
+        if not self.carts.abandon(cart, after, voucher, voucher_expires):
             result.skipped_changed += 1
             return
         result.abandoned += 1
@@ -196,14 +187,14 @@ class AbandonedCartSweep:
             event = f"cart-reminder:{cart.id}"
             if recipient.kind == "service":
                 event = f"service-reminder:{recipient.customer_id or email_hash(recipient.address)}"
-            unsubscribe = self._consents.link(
+            unsubscribe = self.consents.link(
                 "cart_reminders", customer_id=recipient.customer_id, email=recipient.address
             )
             context = self._context(cart, customer, recipient.first_name, settings)
             if recipient.kind == "service":
                 context["voucher_code"] = ""
             try:
-                sent = self._notifier.send(
+                sent = self.notifier.send(
                     event,
                     recipient.address,
                     recipient.language,
@@ -215,7 +206,7 @@ class AbandonedCartSweep:
                 # The claim was released: the flag stays set and the next run tries again.
                 logger.warning("cart reminder not sent", cart_id=cart.id)
                 return False
-        self._carts.save(
+        self.carts.save(
             cart, replace(cart, reminder_due=False, reminded_at=now if sent else cart.reminded_at)
         )
         return sent
@@ -223,11 +214,11 @@ class AbandonedCartSweep:
     def _context(
         self, cart: Cart, customer: Customer | None, first_name: str, settings: AbandonedCartSettings
     ) -> dict[str, object]:
-        shop = self._config.settings()
-        priced = self._cart_service.price_with_group(cart, customer.default_group_id if customer else None)
+        shop = self.config.settings()
+        priced = self.cart_service.price_with_group(cart, customer.default_group_id if customer else None)
         link = f"{shop.storefront_url.rstrip('/')}/cart/{cart.id}"
         if cart.customer_id is None:
-            link += f"?cart_token={self._tokens.issue(cart.id)}"
+            link += f"?cart_token={self.tokens.issue(cart.id)}"
         valid_until = ""
         if cart.voucher_code and cart.abandoned_at is not None:
             valid_until = (cart.abandoned_at + timedelta(days=settings.voucher_days)).date().isoformat()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import KW_ONLY, dataclass, replace
 from datetime import datetime, timedelta
 from typing import TypeGuard
 
@@ -97,87 +97,69 @@ def _has_open_account(customer: Customer | None) -> TypeGuard[Customer]:
     return customer is not None and not customer.is_guest and customer.status != "disabled"
 
 
+@dataclass(frozen=True, slots=True)
 class AccountService:
-    def __init__(
-        self,
-        repository: CustomerRepository,
-        customers: CustomerService,
-        config: ConfigService,
-        notifier: Notifier,
-        throttle: Throttle,
-        signer: TokenSigner,
-        *,
-        reset_queue: ResetRequestQueue,
-        token_ttl: timedelta,
-        login_throttle: LoginThrottle,
-        reset_ttl: timedelta = timedelta(hours=1),
-        set_password_ttl: timedelta = timedelta(days=7),
-        verify_ttl: timedelta = timedelta(hours=24),
-        clock: Clock = utc_now,
-        new_secret: Callable[[], str] = lambda: secrets.token_urlsafe(32),
-        ids: IdFactory = new_id,
-        cookie_key: CookieKey | None = None,
-    ) -> None:
-        # PrestaShop 1.6's _COOKIE_KEY_ (secret setting import.prestashop_cookie_key): read only
-        # when a sign-in meets an imported MD5 hash.
-        self._cookie_key = cookie_key
-        self._reset_queue = reset_queue
-        self._new_id = ids
-        self._repository = repository
-        self._customers = customers
-        self._config = config
-        self._notifier = notifier
-        self._throttle = throttle  # forgot-password mails per address
-        self._login_throttle = login_throttle  # sign-in and current-password checks
-        self._signer = signer
-        self._token_ttl = token_ttl
-        self._reset_ttl = reset_ttl
-        self._set_password_ttl = set_password_ttl
-        self._verify_ttl = verify_ttl
-        self._clock = clock
-        self._new_secret = new_secret
+    repository: CustomerRepository
+    customers: CustomerService
+    config: ConfigService
+    notifier: Notifier
+    throttle: Throttle  # forgot-password mails per address
+    signer: TokenSigner
+    _: KW_ONLY
+    reset_queue: ResetRequestQueue
+    token_ttl: timedelta
+    login_throttle: LoginThrottle  # sign-in and current-password checks
+    reset_ttl: timedelta = timedelta(hours=1)
+    set_password_ttl: timedelta = timedelta(days=7)
+    verify_ttl: timedelta = timedelta(hours=24)
+    clock: Clock = utc_now
+    new_secret: Callable[[], str] = lambda: secrets.token_urlsafe(32)
+    ids: IdFactory = new_id
+    # PrestaShop 1.6's _COOKIE_KEY_ (secret setting import.prestashop_cookie_key): read only
+    # when a sign-in meets an imported MD5 hash.
+    cookie_key: CookieKey | None = None
 
     # -- sessions ------------------------------------------------------------------------------
     def _session(self, customer: Customer) -> Session:
         if customer.status != "active":
             return Session(customer, None, None)
-        now = self._clock()
-        token = self._signer.issue(
+        now = self.clock()
+        token = self.signer.issue(
             customer.id, "customer", "clientele:store", now, generation=customer.session_generation
         )
-        return Session(customer, token, now + self._token_ttl)
+        return Session(customer, token, now + self.token_ttl)
 
     def register(self, request: RegisterRequest) -> Session | VerificationSent:
         """A signed-in session, or VerificationSent when the address must be proven first (it
         belongs to a guest, or the shop requires verification).
 
         Raises: RegistrationDisabledError, InvalidInputError, AlreadyExistsError."""
-        settings = self._config.settings()
+        settings = self.config.settings()
         if settings.registration_mode == "disabled":
             raise RegistrationDisabledError("This shop does not offer customer accounts.")
         pending = settings.registration_mode == "required"
         fields = request.model_dump(exclude_unset=True)
-        existing = self._repository.get_by_email(request.email)
+        existing = self.repository.get_by_email(request.email)
         create = CreateCustomerRequest.model_validate(
             fields | {"status": "pending_approval" if pending else "active"}
         )
         guest = existing if existing is not None and existing.is_guest else None
         if guest is None and (existing is not None or settings.email_verification == "off"):
-            customer = self._customers.create(create, source="storefront")  # 409 when taken
+            customer = self.customers.create(create, source="storefront")  # 409 when taken
             logger.info("customer registered", customer_id=customer.id, pending=pending)
             return self._session(customer)
         # Nobody proves an address by typing it: a guest's orders and addresses (and, in
         # verification mode, a new account) wait for the link mailed to the address.
-        customer = self._customers.build_new(create, source="storefront")  # every rule checked now
+        customer = self.customers.build_new(create, source="storefront")  # every rule checked now
         self._start_verification(request, customer.id if guest is None else guest.id, guest is not None)
         return VerificationSent()
 
     def _start_verification(self, request: RegisterRequest, customer_id: str, guest: bool) -> None:
-        now = self._clock()
-        secret = self._new_secret()
+        now = self.clock()
+        secret = self.new_secret()
         hashed = token_hash(secret)
         email = normalise_email(request.email)
-        valid_until = now + self._verify_ttl
+        valid_until = now + self.verify_ttl
         profile = request.model_dump(mode="json", exclude_unset=True, exclude={"password"})
         registration = PendingRegistration(
             email=email,
@@ -190,12 +172,12 @@ class AccountService:
             valid_until=valid_until,
         )
         token = AccountToken(hashed, customer_id, "verify_email", valid_until, email=email)
-        if not self._repository.put_pending_registration(registration, token, now - VERIFY_QUIET_PERIOD):
+        if not self.repository.put_pending_registration(registration, token, now - VERIFY_QUIET_PERIOD):
             # Still 202: the answer never depends on how often the address was tried.
             logger.info("verification mail held back (quiet period)", customer_id=customer_id)
             return
-        base = self._config.settings().storefront_url.rstrip("/")
-        self._notifier.send(
+        base = self.config.settings().storefront_url.rstrip("/")
+        self.notifier.send(
             f"verify-email:{hashed}",
             request.email,
             request.language,
@@ -204,7 +186,7 @@ class AccountService:
                 # No name: whoever registers types it, and an anonymous caller's text never goes
                 # into a mail to someone else's address.
                 "link": f"{base}/verify?token={secret}",
-                "valid_hours": int(self._verify_ttl.total_seconds() // 3600),
+                "valid_hours": int(self.verify_ttl.total_seconds() // 3600),
             },
         )
         logger.info("verification mailed", customer_id=customer_id, guest=guest)
@@ -215,8 +197,8 @@ class AccountService:
 
         Raises: InvalidTokenError, RegistrationDisabledError, InvalidInputError."""
         hashed = token_hash(token)
-        stored = self._repository.get_account_token(hashed, "verify_email")
-        now = self._clock()
+        stored = self.repository.get_account_token(hashed, "verify_email")
+        now = self.clock()
         if (
             stored is None
             or stored.purpose != "verify_email"
@@ -224,10 +206,10 @@ class AccountService:
             or not stored.email
         ):
             raise InvalidTokenError(_BAD_LINK)
-        registration = self._repository.get_pending_registration(stored.email)
+        registration = self.repository.get_pending_registration(stored.email)
         if registration is None or registration.token_hash != hashed:
             raise InvalidTokenError(_BAD_LINK)  # superseded by a newer registration
-        settings = self._config.settings()
+        settings = self.config.settings()
         if settings.registration_mode == "disabled":
             raise RegistrationDisabledError("This shop does not offer customer accounts.")
         status = "pending_approval" if settings.registration_mode == "required" else "active"
@@ -236,23 +218,23 @@ class AccountService:
         else:
             create = CreateCustomerRequest.model_validate(registration.profile | {"status": status})
             built = replace(
-                self._customers.build_new(create, source="storefront"),
+                self.customers.build_new(create, source="storefront"),
                 id=registration.customer_id,
                 password_hash=registration.password_hash,
             )
             try:
-                self._repository.create_consuming_token(built, stored)
+                self.repository.create_consuming_token(built, stored)
             except AlreadyExistsError:
                 raise InvalidTokenError(_BAD_LINK) from None  # someone registered it meanwhile
             customer = replace(built, version=1)
-        self._repository.delete_pending_registration(registration.email)
+        self.repository.delete_pending_registration(registration.email)
         logger.info("e-mail verified", customer_id=customer.id, guest=registration.guest)
         return self._session(customer)
 
     def _convert_verified_guest(
         self, registration: PendingRegistration, stored: AccountToken, status: str
     ) -> Customer:
-        guest = self._repository.get(registration.customer_id)
+        guest = self.repository.get(registration.customer_id)
         if guest is None or not guest.is_guest:
             raise InvalidTokenError(_BAD_LINK)
         groups = [g for g in guest.group_ids if g != "guest"] or ["customer"]
@@ -265,30 +247,30 @@ class AccountService:
                 "status": status,
             }
         )
-        after = self._customers.build_update(guest, changes, source="storefront")
+        after = self.customers.build_update(guest, changes, source="storefront")
         after = replace(
             after,
             password_hash=registration.password_hash,
             password_pending=None,  # a password chosen since an import wins over its pending one
             session_generation=guest.session_generation + 1,
         )
-        self._repository.update_consuming_token(guest, after, stored)
+        self.repository.update_consuming_token(guest, after, stored)
         return replace(after, version=guest.version + 1)
 
     def login(self, email: str, password: str, ip: str, user_agent: str | None = None) -> Session:
         """Raises: ThrottledError, UnauthenticatedError, PendingApprovalError, AccountDisabledError."""
         # Reserved before argon2 (per e-mail and client IP, and per IP): see LoginThrottle.
-        attempt = self._login_throttle.reserve(normalise_email(email), ip)
-        customer = self._repository.get_by_email(email)
+        attempt = self.login_throttle.reserve(normalise_email(email), ip)
+        customer = self.repository.get_by_email(email)
         known_hash = customer.password_hash if customer else None
         waiting = None if known_hash else self._waiting_registration(email)
         # verify_password always does the argon2 work: unknown e-mails cost what wrong passwords do.
         valid = verify_password(
-            known_hash or (waiting.password_hash if waiting else None), password, self._cookie_key
+            known_hash or (waiting.password_hash if waiting else None), password, self.cookie_key
         )
         if not valid or (customer is None and waiting is None):
             raise UnauthenticatedError(_BAD_CREDENTIALS)
-        self._login_throttle.succeeded(attempt)
+        self.login_throttle.succeeded(attempt)
         if waiting is not None or customer is None:
             # Only the right password learns that the address still waits for its link.
             raise EmailNotVerifiedError("Confirm your e-mail address with the link we sent first.")
@@ -297,8 +279,8 @@ class AccountService:
             raise PendingApprovalError("This account is waiting for the shop's approval.")
         if customer.status == "disabled":
             raise AccountDisabledError("This account is disabled.")
-        now = self._clock()
-        self._repository.add_connection(customer.id, Connection(at=now, ip=ip, user_agent=user_agent))
+        now = self.clock()
+        self.repository.add_connection(customer.id, Connection(at=now, ip=ip, user_agent=user_agent))
         visited = replace(customer, last_visit_at=now)
         rehash = known_hash is not None and needs_rehash(known_hash)
         if rehash:
@@ -308,7 +290,7 @@ class AccountService:
             # the other's write is refused, and a password changed meanwhile is never replaced.
             visited = replace(visited, password_hash=hash_password(password))
         try:
-            self._repository.update(customer, visited)
+            self.repository.update(customer, visited)
             customer = replace(visited, version=customer.version + 1)
         except (ConflictError, ServiceUnavailableError) as error:
             # The last-visit stamp and the rehash are best effort: a concurrent edit wins (the
@@ -323,15 +305,15 @@ class AccountService:
         return self._session(customer)
 
     def _waiting_registration(self, email: str) -> PendingRegistration | None:
-        registration = self._repository.get_pending_registration(email)
-        if registration is None or registration.valid_until <= self._clock():
+        registration = self.repository.get_pending_registration(email)
+        if registration is None or registration.valid_until <= self.clock():
             return None
         return registration
 
     def authenticate(self, token: str) -> Principal:
         """Raises: UnauthenticatedError (bad, expired or revoked token; account not active)."""
-        claims = self._signer.verify(token, "clientele:store", self._clock())
-        customer = self._repository.get(claims.subject)
+        claims = self.signer.verify(token, "clientele:store", self.clock())
+        customer = self.repository.get(claims.subject)
         if customer is None or customer.status != "active":
             raise UnauthenticatedError("The token is no longer valid.")
         if claims.generation != customer.session_generation:
@@ -340,16 +322,16 @@ class AccountService:
 
     # -- password links ------------------------------------------------------------------------
     def _issue_link(self, customer: Customer, purpose: TokenPurpose, ttl: timedelta) -> tuple[str, str]:
-        secret = self._new_secret()
+        secret = self.new_secret()
         hashed = token_hash(secret)
-        valid_until = self._clock() + ttl
+        valid_until = self.clock() + ttl
         # The link is bound to the address it was mailed to: after an e-mail change (say a typo
         # corrected by the merchant) whoever reads the old mailbox can no longer use it.
         email = normalise_email(customer.email)
-        self._repository.put_account_token(
+        self.repository.put_account_token(
             AccountToken(hashed, customer.id, purpose, valid_until, email=email)
         )
-        base = self._config.settings().storefront_url.rstrip("/")
+        base = self.config.settings().storefront_url.rstrip("/")
         return f"{base}/password/reset?token={secret}", hashed
 
     def _mail_set_password_link(
@@ -357,12 +339,12 @@ class AccountService:
     ) -> None:
         """Mail a new set-password link once per `event_key` (by default the link's own token:
         every link a mail of its own)."""
-        link, hashed = self._issue_link(customer, "set_password", self._set_password_ttl)
-        self._notifier.send_to_customer(
+        link, hashed = self._issue_link(customer, "set_password", self.set_password_ttl)
+        self.notifier.send_to_customer(
             event_key or f"set-password:{hashed}",
             customer,
             template,
-            {"link": link, "valid_days": self._set_password_ttl.days},
+            {"link": link, "valid_days": self.set_password_ttl.days},
         )
 
     def forgot_password(self, email: str) -> None:
@@ -374,13 +356,13 @@ class AccountService:
         normalised = normalise_email(email)
         subjects = (("forgot-email", normalised),)
         try:
-            self._throttle.check(subjects)
+            self.throttle.check(subjects)
         except ThrottledError:
             # Still a 202: the answer must not depend on the account or on the throttle.
             logger.info("password reset throttled")
             return
-        self._throttle.fail(subjects)  # counts requests: at most N reset mails per window
-        self._reset_queue.put(ResetRequest(self._new_id(), normalised, self._clock()))
+        self.throttle.fail(subjects)  # counts requests: at most N reset mails per window
+        self.reset_queue.put(ResetRequest(self.ids(), normalised, self.clock()))
 
     def send_queued_resets(self, remaining_ms: Callable[[], int] | None = None) -> int:
         """The worker: mail a reset link for each queued request whose account exists (oldest
@@ -391,29 +373,29 @@ class AccountService:
         for the next run."""
         handled = 0
         while remaining_ms is None or remaining_ms() >= _RESET_SAFETY_MS:
-            page = self._reset_queue.oldest(_RESET_PAGE)
+            page = self.reset_queue.oldest(_RESET_PAGE)
             for request in page:
                 try:
                     self._send_reset(request)
                 except ServiceUnavailableError:
                     logger.warning("password reset mail not sent; kept for the next run")
                     return handled
-                self._reset_queue.delete(request)
+                self.reset_queue.delete(request)
                 handled += 1
             if len(page) < _RESET_PAGE:
                 break
         return handled
 
     def _send_reset(self, request: ResetRequest) -> None:
-        customer = self._repository.get_by_email(request.email)
+        customer = self.repository.get_by_email(request.email)
         if not _has_open_account(customer):
             return
-        link, _ = self._issue_link(customer, "reset", self._reset_ttl)
-        self._notifier.send_to_customer(
+        link, _ = self._issue_link(customer, "reset", self.reset_ttl)
+        self.notifier.send_to_customer(
             f"password-reset:{request.id}",
             customer,
             "password_reset",
-            {"link": link, "valid_minutes": int(self._reset_ttl.total_seconds() // 60)},
+            {"link": link, "valid_minutes": int(self.reset_ttl.total_seconds() // 60)},
         )
 
     def reset_password(self, token: str, password: str) -> None:
@@ -421,19 +403,19 @@ class AccountService:
         hashed = token_hash(token)
         # Only "reset" and "set_password" links live in the password scope; an erase or a
         # verification link is not found here.
-        stored = self._repository.get_account_token(hashed, "password")
-        now = self._clock()
+        stored = self.repository.get_account_token(hashed, "password")
+        now = self.clock()
         if stored is None or stored.purpose not in ("reset", "set_password") or stored.valid_until <= now:
             raise InvalidTokenError(_BAD_LINK)
-        customer = self._repository.get(stored.customer_id)
+        customer = self.repository.get(stored.customer_id)
         if customer is None or (stored.email is not None and stored.email != normalise_email(customer.email)):
             raise InvalidTokenError(_BAD_LINK)
-        check_password(password, self._config.settings().password_policy)
+        check_password(password, self.config.settings().password_policy)
         after = customer
         if stored.purpose == "set_password" and customer.is_guest:
             # convert-guest: the guest becomes an account only now that its link was used.
             groups = [g for g in customer.group_ids if g != "guest"] or ["customer"]
-            after = self._customers.build_update(
+            after = self.customers.build_update(
                 customer, UpdateCustomerRequest(is_guest=False, group_ids=groups, default_group_id=groups[0])
             )
         after = replace(
@@ -444,23 +426,23 @@ class AccountService:
             session_generation=customer.session_generation + 1,
             updated_at=now,
         )
-        self._repository.update_consuming_token(customer, after, stored)
+        self.repository.update_consuming_token(customer, after, stored)
         logger.info("password reset", customer_id=customer.id, purpose=stored.purpose)
 
     # -- back-office actions -------------------------------------------------------------------
     def approve(self, customer_id: str) -> Customer:
         """Approve a pending account and mail the customer once. Raises: NotFoundError."""
-        customer = self._customers.get(customer_id)
+        customer = self.customers.get(customer_id)
         if customer.approved:
             return customer
-        approved = self._customers.update(customer_id, UpdateCustomerRequest(status="active"))
-        self._notifier.send_to_customer(f"approved:{customer_id}", approved, "account_approved", {})
+        approved = self.customers.update(customer_id, UpdateCustomerRequest(status="active"))
+        self.notifier.send_to_customer(f"approved:{customer_id}", approved, "account_approved", {})
         return approved
 
     def convert_guest(self, customer_id: str) -> Customer:
         """Mail the guest a set-password link; the guest becomes an account when the link is used
         (the address proves itself), not before. Raises: NotFoundError, ConflictError."""
-        customer = self._customers.get(customer_id)
+        customer = self.customers.get(customer_id)
         if not customer.is_guest:
             raise ConflictError("This customer already has an account.")
         self._mail_set_password_link(customer, "set_password")
@@ -479,7 +461,7 @@ class AccountService:
         for position, customer_id in enumerate(customer_ids):
             if remaining_ms() < _RESET_SAFETY_MS:
                 return customer_ids[position:]
-            customer = self._repository.get(customer_id)
+            customer = self.repository.get(customer_id)
             if not _has_open_account(customer):
                 continue
             if customer.password_hash is not None:
@@ -489,14 +471,14 @@ class AccountService:
 
     # -- own profile ---------------------------------------------------------------------------
     def me(self, customer_id: str) -> Customer:
-        return self._customers.get(customer_id)
+        return self.customers.get(customer_id)
 
     def update_me(self, customer_id: str, request: UpdateMeRequest, ip: str) -> Session:
         """The changed profile, with a fresh token when the change ended the other sessions (a new
         password or e-mail bumps the session generation; the caller stays signed in).
 
         Raises: InvalidInputError (incl. wrong current password), ThrottledError, AlreadyExistsError."""
-        customer = self._customers.get(customer_id)
+        customer = self.customers.get(customer_id)
         given = request.model_fields_set
         email_changes = "email" in given and normalise_email(request.email or "") != normalise_email(
             customer.email
@@ -506,7 +488,7 @@ class AccountService:
         changes = {name: getattr(request, name) for name in _SELF_SERVICE_FIELDS if name in given}
         if not changes:
             return Session(customer, None, None)
-        updated = self._customers.update(
+        updated = self.customers.update(
             customer_id, UpdateCustomerRequest.model_validate(changes), source="storefront"
         )
         if updated.session_generation == customer.session_generation:
@@ -516,17 +498,17 @@ class AccountService:
 
     def _check_current_password(self, customer: Customer, current: str | None, ip: str) -> None:
         # The same pair/IP model as sign-in, keyed by the account id (the e-mail may be changing).
-        attempt = self._login_throttle.reserve(f"customer:{customer.id}", ip)
-        if current is None or not verify_password(customer.password_hash, current, self._cookie_key):
+        attempt = self.login_throttle.reserve(f"customer:{customer.id}", ip)
+        if current is None or not verify_password(customer.password_hash, current, self.cookie_key):
             raise InvalidInputError(
                 "Changing the e-mail or password needs the current password.",
                 {"current_password": "missing or incorrect"},
             )
-        self._login_throttle.succeeded(attempt)
+        self.login_throttle.succeeded(attempt)
 
     def personal_data(self, customer_id: str) -> CustomerView:
         """Raises: NotFoundError."""
-        view = self._repository.view(customer_id)
+        view = self.repository.view(customer_id)
         if view is None:
             raise NotFoundError("Customer not found.")
         return view

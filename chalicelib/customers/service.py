@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -65,20 +65,13 @@ def _apply_status(enabled: bool, approved: bool, status: CustomerStatus | None) 
     return enabled, approved
 
 
+@dataclass(frozen=True, slots=True)
 class CustomerService:
-    def __init__(
-        self,
-        repository: CustomerRepository,
-        config: ConfigService,
-        cursors: CursorCodec,
-        clock: Clock = utc_now,
-        ids: IdFactory = new_id,
-    ) -> None:
-        self._repository = repository
-        self._config = config
-        self._cursors = cursors
-        self._clock = clock
-        self._ids = ids
+    repository: CustomerRepository
+    config: ConfigService
+    cursors: CursorCodec
+    clock: Clock = utc_now
+    ids: IdFactory = new_id
 
     # -- rules shared by create and update -----------------------------------------------------
     def _check_rules(self, customer: Customer, given: set[str], settings: ShopSettings) -> dict[str, str]:
@@ -91,9 +84,9 @@ class CustomerService:
             value = customer.b2b.get(name) if name in B2B_FIELDS else getattr(customer, name)
             if value in (None, "", False):
                 fields[name] = "required by the shop's settings"
-        if customer.title_id is not None and not self._config.title_exists(customer.title_id):
+        if customer.title_id is not None and not self.config.title_exists(customer.title_id):
             fields["title_id"] = "unknown title"
-        known_groups = self._config.group_ids()
+        known_groups = self.config.group_ids()
         for position, group_id in enumerate(customer.group_ids):
             if group_id not in known_groups:
                 fields[f"group_ids.{position}"] = "unknown group"
@@ -126,14 +119,14 @@ class CustomerService:
     def create(self, request: CreateCustomerRequest, source: ConsentSource = "admin") -> Customer:
         """Raises: InvalidInputError, AlreadyExistsError (EmailTaken / EmailBlocked)."""
         customer = self.build_new(request, source)
-        self._repository.create(customer)
+        self.repository.create(customer)
         return replace(customer, version=1)
 
     def build_new(self, request: CreateCustomerRequest, source: ConsentSource = "admin") -> Customer:
         """A new customer from a request, with every shop rule checked; newsletter / optin become
         consent records from `source`. Raises: InvalidInputError."""
-        settings = self._config.settings()
-        now = self._clock()
+        settings = self.config.settings()
+        now = self.clock()
         if request.password is not None:
             check_password(request.password, settings.password_policy)
         group_ids, default_group = self._groups(request.group_ids, request.default_group_id, request.is_guest)
@@ -143,7 +136,7 @@ class CustomerService:
         customer = Customer(
             **_plain(request, type(request).model_fields)
             | {
-                "id": self._ids(),
+                "id": self.ids(),
                 "enabled": enabled,
                 "approved": approved,
                 "newsletter": bool(request.newsletter),
@@ -167,14 +160,14 @@ class CustomerService:
 
     def get(self, customer_id: str) -> Customer:
         """Raises: NotFoundError."""
-        customer = self._repository.get(customer_id)
+        customer = self.repository.get(customer_id)
         if customer is None:
             raise NotFoundError("Customer not found.")
         return customer
 
     def view(self, customer_id: str) -> CustomerView:
         """Raises: NotFoundError."""
-        view = self._repository.view(customer_id)
+        view = self.repository.view(customer_id)
         if view is None:
             raise NotFoundError("Customer not found.")
         return view
@@ -185,7 +178,7 @@ class CustomerService:
         """Raises: NotFoundError, InvalidInputError, ConflictError, AlreadyExistsError."""
         before = self.get(customer_id)
         after = self.build_update(before, request, source)
-        self._repository.update(before, after)
+        self.repository.update(before, after)
         return replace(after, version=before.version + 1)
 
     def build_update(
@@ -196,7 +189,7 @@ class CustomerService:
 
         Raises: InvalidInputError.
         """
-        settings = self._config.settings()
+        settings = self.config.settings()
         given = request.model_fields_set
         not_null = (
             "first_name",
@@ -229,7 +222,7 @@ class CustomerService:
                 group_ids, default, bool(changes.get("is_guest", before.is_guest))
             )
         changes["b2b"] = self._b2b(request, before.b2b)
-        now = self._clock()
+        now = self.clock()
         after = replace(before, **changes, updated_at=now)
         if (
             "password_hash" in changes
@@ -248,18 +241,18 @@ class CustomerService:
     def set_note(self, customer_id: str, note: str) -> Customer:
         """Raises: NotFoundError, ConflictError."""
         before = self.get(customer_id)
-        after = replace(before, note=note or None, updated_at=self._clock())
-        self._repository.update(before, after)
+        after = replace(before, note=note or None, updated_at=self.clock())
+        self.repository.update(before, after)
         return replace(after, version=before.version + 1)
 
     def delete(self, customer_id: str, *, allow_reregistration: bool) -> None:
         """Raises: NotFoundError, ConflictError."""
         customer = self.get(customer_id)
-        self._repository.delete(customer, keep_email_blocked=not allow_reregistration)
+        self.repository.delete(customer, keep_email_blocked=not allow_reregistration)
 
     # -- queries -------------------------------------------------------------------------------
     def _filters(self, params: ListCustomersParams) -> CustomerFilters:
-        today = self._clock().date()
+        today = self.clock().date()
         # age >= N: born on or before today - N years; age <= N: born after today - (N + 1) years.
         birthday_to = _years_before(today, params.age_min) if params.age_min is not None else None
         birthday_from = None
@@ -292,7 +285,7 @@ class CustomerService:
             raise InvalidInputError("The filters are not valid.", {"age_min": "must not exceed age_max"})
         sort_given = "sort" in params.model_fields_set
         scope = "customers:" + params.model_dump_json(exclude={"cursor", "limit"})
-        position = self._cursors.decode(params.cursor, scope)
+        position = self.cursors.decode(params.cursor, scope)
         query = CustomerQuery(
             filters=self._filters(params),
             sort=params.sort.lstrip("-"),  # type: ignore[arg-type]
@@ -301,8 +294,8 @@ class CustomerService:
             sort_given=sort_given,
             position=position,
         )
-        page: Page[Customer] = self._repository.list_page(query)
-        return page.items, self._cursors.encode(page.next_position, scope)
+        page: Page[Customer] = self.repository.list_page(query)
+        return page.items, self.cursors.encode(page.next_position, scope)
 
     def count_at_most(self, params: ListCustomersParams, at_most: int) -> int:
         """How many customers the list filters match, counting no further than at_most + 1."""
@@ -315,7 +308,7 @@ class CustomerService:
             limit=1,
             sort_given="sort" in params.model_fields_set,
         )
-        return self._repository.count_at_most(query, at_most)
+        return self.repository.count_at_most(query, at_most)
 
     def search(self, text: str, by: str, limit: int) -> list[Customer]:
-        return self._repository.search(text, by, limit)
+        return self.repository.search(text, by, limit)

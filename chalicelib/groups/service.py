@@ -35,60 +35,60 @@ class Pricing:
     source: str
 
 
+@dataclass(frozen=True, slots=True)
 class GroupService:
-    def __init__(self, config: ConfigService, customers: CustomerService) -> None:
-        self._config = config
-        self._customers = customers
+    config: ConfigService
+    customers: CustomerService
 
     # Member counters change with every membership write, which the configuration cache doesn't
     # see: the back-office views read them fresh (one Query).
     def list_groups(self) -> list[ConfigEntry]:
-        self._config.invalidate()
-        return self._config.entries("GROUP")
+        self.config.invalidate()
+        return self.config.entries("GROUP")
 
     def get(self, group_id: str) -> ConfigEntry:
         """Raises: NotFoundError."""
-        return self._config.fresh_entry("GROUP", group_id)
+        return self.config.fresh_entry("GROUP", group_id)
 
     def create(self, request: GroupRequest) -> ConfigEntry:
-        return self._config.create_group(request)
+        return self.config.create_group(request)
 
     def update(self, group_id: str, request: UpdateGroupRequest) -> ConfigEntry:
         """Raises: NotFoundError, InvalidInputError."""
-        return self._config.update_entry("GROUP", group_id, request, GroupRequest)
+        return self.config.update_entry("GROUP", group_id, request, GroupRequest)
 
     def delete(self, group_id: str, reassign_to: str | None = None) -> None:
         """Raises: NotFoundError, DefaultGroupError, GroupHasMembersError, InvalidInputError."""
-        group = self._config.entry("GROUP", group_id)
+        group = self.config.entry("GROUP", group_id)
         if group.is_default or group_id in DEFAULT_GROUP_IDS:
             raise DefaultGroupError("The default groups visitor, guest and customer can't be deleted.")
         if reassign_to is not None:
-            if reassign_to == group_id or not self._config.exists("GROUP", reassign_to):
+            if reassign_to == group_id or not self.config.exists("GROUP", reassign_to):
                 raise InvalidInputError("The target group is not valid.", {"reassign_to": "unknown group"})
             self._move_members(group_id, reassign_to)
-        count = self._config.fresh_entry("GROUP", group_id).count
+        count = self.config.fresh_entry("GROUP", group_id).count
         message = (
             f"The group still has {count} member(s): move them first, or delete with ?reassign_to=<group id>."
         )
         try:
-            self._config.delete_entry("GROUP", group_id, in_use_message=message)
+            self.config.delete_entry("GROUP", group_id, in_use_message=message)
         except RuleViolationError as error:
             raise GroupHasMembersError(error.message) from None
 
     def _move_members(self, group_id: str, target: str) -> None:
         moved = 0
         while moved < _MAX_MOVED_PER_REQUEST:
-            members, _ = self._customers.list_page(ListCustomersParams(group_id=group_id, limit=100))
+            members, _ = self.customers.list_page(ListCustomersParams(group_id=group_id, limit=100))
             if not members:
                 return
             for listed in members:
                 # The members index is eventually consistent: decide from the profile itself.
-                member = self._customers.get(listed.id)
+                member = self.customers.get(listed.id)
                 if group_id not in member.group_ids:
                     continue
                 groups = [target if g == group_id else g for g in member.group_ids]
                 default = target if member.default_group_id == group_id else member.default_group_id
-                self._customers.update(
+                self.customers.update(
                     member.id,
                     UpdateCustomerRequest(group_ids=list(dict.fromkeys(groups)), default_group_id=default),
                 )
@@ -97,30 +97,30 @@ class GroupService:
     # -- membership ----------------------------------------------------------------------------
     def members(self, group_id: str, limit: int, cursor: str | None) -> tuple[list[Customer], str | None]:
         """Raises: NotFoundError, InvalidCursorError."""
-        self._config.entry("GROUP", group_id)
+        self.config.entry("GROUP", group_id)
         params = ListCustomersParams(group_id=group_id, limit=limit, cursor=cursor)
-        return self._customers.list_page(params)
+        return self.customers.list_page(params)
 
     def add_member(self, group_id: str, customer_id: str) -> Customer:
         """Idempotent. Raises: NotFoundError (group or customer)."""
-        self._config.entry("GROUP", group_id)
-        customer = self._customers.get(customer_id)
+        self.config.entry("GROUP", group_id)
+        customer = self.customers.get(customer_id)
         if group_id in customer.group_ids:
             return customer
         groups = [*customer.group_ids, group_id]
-        return self._customers.update(customer_id, UpdateCustomerRequest(group_ids=groups))
+        return self.customers.update(customer_id, UpdateCustomerRequest(group_ids=groups))
 
     def remove_member(self, group_id: str, customer_id: str) -> Customer:
         """Idempotent. Raises: NotFoundError, RuleViolationError (a customer keeps one group)."""
-        self._config.entry("GROUP", group_id)
-        customer = self._customers.get(customer_id)
+        self.config.entry("GROUP", group_id)
+        customer = self.customers.get(customer_id)
         if group_id not in customer.group_ids:
             return customer
         remaining = [g for g in customer.group_ids if g != group_id]
         if not remaining:
             raise RuleViolationError("A customer belongs to at least one group.")
         default = customer.default_group_id if customer.default_group_id in remaining else remaining[0]
-        return self._customers.update(
+        return self.customers.update(
             customer_id, UpdateCustomerRequest(group_ids=remaining, default_group_id=default)
         )
 
@@ -133,8 +133,8 @@ class GroupService:
         """
         group_id = VISITOR_GROUP
         if customer_id is not None:
-            group_id = self._customers.get(customer_id).default_group_id or VISITOR_GROUP
-        group = self._config.entry("GROUP", group_id)
+            group_id = self.customers.get(customer_id).default_group_id or VISITOR_GROUP
+        group = self.config.entry("GROUP", group_id)
         reduction, source = _reduction(group, category_id)
         return Pricing(customer_id, group, category_id, reduction, source)
 
@@ -143,7 +143,7 @@ class GroupService:
         pass the customer's default group). A group deleted meanwhile prices like no reduction."""
         group_id = group_id or VISITOR_GROUP
         try:
-            group = self._config.entry("GROUP", group_id)
+            group = self.config.entry("GROUP", group_id)
         except NotFoundError:
             return group_id, lambda _category: Decimal("0")
         return group_id, lambda category: _reduction(group, category)[0]

@@ -8,7 +8,7 @@ same way even if the saved mapping changes later.
 
 from __future__ import annotations
 
-from dataclasses import fields, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from chalicelib.core.clock import Clock, utc_now
@@ -38,14 +38,12 @@ def _normalised(given: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+@dataclass(frozen=True, slots=True)
 class ImportMappingService:
-    def __init__(
-        self, jobs: ImportRepository, config: ConfigService, cursors: CursorCodec, clock: Clock = utc_now
-    ) -> None:
-        self._jobs = jobs
-        self._config = config
-        self._cursors = cursors
-        self._clock = clock
+    jobs: ImportRepository
+    config: ConfigService
+    cursors: CursorCodec
+    clock: Clock = utc_now
 
     # -- options ------------------------------------------------------------------------------
     def resolve(
@@ -55,7 +53,7 @@ class ImportMappingService:
         mapping of the other kind, a column mapped to an unknown field, an unknown group id)."""
         base = ImportOptions()
         if mapping_name is not None:
-            saved = self._jobs.get_mapping(mapping_name)
+            saved = self.jobs.get_mapping(mapping_name)
             if saved is None:
                 raise InvalidInputError(
                     "The import options are not valid.", {"mapping_name": "no saved mapping has this name"}
@@ -78,7 +76,7 @@ class ImportMappingService:
                 problems["mapping"] = f"entry {position}: not a field of {kind} (or {IGNORE!r})"
                 break
         if options.group_map:
-            groups = {entry.id for entry in self._config.entries("GROUP")}
+            groups = {entry.id for entry in self.config.entries("GROUP")}
             for position, group_id in enumerate(options.group_map.values(), start=1):
                 if group_id not in groups:
                     problems["group_map"] = f"entry {position}: no group has this id"
@@ -93,20 +91,20 @@ class ImportMappingService:
         """Raises: InvalidInputError, AlreadyExistsError (the name, in any case, is taken)."""
         options = replace(ImportOptions(), **_normalised(given))
         self.check(kind, options)
-        now = self._clock()
+        now = self.clock()
         mapping = ImportMapping(name, kind, options, now, now, created_by=employee_id)
-        return self._jobs.create_mapping(mapping)
+        return self.jobs.create_mapping(mapping)
 
     def get(self, name: str) -> ImportMapping:
         """Raises: NotFoundError."""
-        mapping = self._jobs.get_mapping(name)
+        mapping = self.jobs.get_mapping(name)
         if mapping is None:
             raise NotFoundError("Import mapping not found.")
         return mapping
 
     def list_page(self, limit: int, cursor: str | None) -> tuple[list[ImportMapping], str | None]:
-        page = self._jobs.list_mappings(limit, self._cursors.decode(cursor, "import-mappings"))
-        return page.items, self._cursors.encode(page.next_position, "import-mappings")
+        page = self.jobs.list_mappings(limit, self.cursors.decode(cursor, "import-mappings"))
+        return page.items, self.cursors.encode(page.next_position, "import-mappings")
 
     def update(self, name: str, changes: dict[str, Any]) -> ImportMapping:
         """The fields given replace the saved ones; None resets one to its default.
@@ -121,13 +119,13 @@ class ImportMappingService:
         options = replace(before.options, **_normalised(values))
         self.check(before.kind, options)
         try:
-            return self._jobs.save_mapping(before, replace(before, options=options, updated_at=self._clock()))
+            return self.jobs.save_mapping(before, replace(before, options=options, updated_at=self.clock()))
         except ConflictError:
-            if self._jobs.get_mapping(name) is None:
+            if self.jobs.get_mapping(name) is None:
                 raise NotFoundError("Import mapping not found.") from None
             raise
 
     def delete(self, name: str) -> None:
         """Raises: NotFoundError. Jobs created with it keep their options (they hold a copy)."""
-        if not self._jobs.delete_mapping(name):
+        if not self.jobs.delete_mapping(name):
             raise NotFoundError("Import mapping not found.")

@@ -28,7 +28,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import KW_ONLY, dataclass, replace
 from datetime import timedelta
 
 from chalicelib.core.clock import Clock, utc_now
@@ -83,27 +83,17 @@ def chunk_key(import_id: str, run: str, chunk: int) -> str:
     return f"{PASSWORD_CHUNK_PREFIX}{import_id}/{run}-{chunk:010d}.json"
 
 
+@dataclass(frozen=True, slots=True)
 class ImportPasswordWorkers:
-    def __init__(
-        self,
-        chunks: PasswordChunkRepository,
-        files: FileStore,
-        customers: CustomerRepository,
-        jobs: ImportRepository,
-        clock: Clock = utc_now,
-        *,
-        hasher: Hasher = hash_password,
-        verifier: Verifier = verify_password,
-        chunk_size: int = CHUNK_SIZE,
-    ) -> None:
-        self._chunks = chunks
-        self._files = files
-        self._customers = customers
-        self._jobs = jobs
-        self._clock = clock
-        self._hasher = hasher
-        self._verifier = verifier
-        self._chunk_size = chunk_size
+    chunks: PasswordChunkRepository
+    files: FileStore
+    customers: CustomerRepository
+    jobs: ImportRepository
+    clock: Clock = utc_now
+    _: KW_ONLY
+    hasher: Hasher = hash_password
+    verifier: Verifier = verify_password
+    chunk_size: int = CHUNK_SIZE
 
     # -- the run that reads the file ------------------------------------------------------------
     def dispatch(self, import_id: str, run: str, entries: list[PasswordEntry]) -> int:
@@ -114,10 +104,10 @@ class ImportPasswordWorkers:
         line, same key) are not created twice. Raises: ServiceUnavailableError (S3 down)."""
         ordered = sorted(entries, key=lambda e: e.line)
         count = 0
-        for start in range(0, len(ordered), self._chunk_size):
-            part = ordered[start : start + self._chunk_size]
-            stored = self._chunks.create(
-                PasswordChunk(import_id, run, part[0].line, "pending", len(part), 1, self._clock())
+        for start in range(0, len(ordered), self.chunk_size):
+            part = ordered[start : start + self.chunk_size]
+            stored = self.chunks.create(
+                PasswordChunk(import_id, run, part[0].line, "pending", len(part), 1, self.clock())
             )
             count += 1
             if stored.state == "pending":
@@ -137,12 +127,12 @@ class ImportPasswordWorkers:
             ],
         }
         key = chunk_key(chunk.import_id, chunk.run, chunk.chunk)
-        self._files.put(key, json.dumps(body).encode(), "application/json")
+        self.files.put(key, json.dumps(body).encode(), "application/json")
 
     def finish_or_wait(self, job: ImportJob, status: ImportStatus) -> ImportJob:
         """The run applied every row: finished now, or `running` until the last chunk is done.
         `job` carries everything the finished job keeps (report, counters)."""
-        waiting = self._jobs.save(job, replace(job, status="running", awaiting=status, lease_until=None))
+        waiting = self.jobs.save(job, replace(job, status="running", awaiting=status, lease_until=None))
         # A worker may have settled the last chunk before `awaiting` was saved: look again.
         return self.settle_job(job.id) or waiting
 
@@ -150,7 +140,7 @@ class ImportPasswordWorkers:
         """The job with what the workers handled so far (one GetItem, only for jobs with passwords)."""
         if not job.passwords_total:
             return job
-        progress = self._chunks.progress(job.id)
+        progress = self.chunks.progress(job.id)
         return replace(job, passwords_hashed=progress.passwords_hashed + progress.passwords_failed)
 
     # -- workers -------------------------------------------------------------------------------
@@ -161,12 +151,12 @@ class ImportPasswordWorkers:
             logger.warning("object outside a password chunk ignored")
             return None
         import_id, run, number = match.group(1), match.group(2), int(match.group(3))
-        chunk = self._chunks.get(import_id, run, number)
+        chunk = self.chunks.get(import_id, run, number)
         if chunk is None or chunk.state != "pending":
             self._drop(key)  # settled (a repeated delivery) or a stray object: nothing to hash
             return chunk
         try:
-            stream, _size, _etag = self._files.open(key)
+            stream, _size, _etag = self.files.open(key)
         except NotFoundError:
             return chunk  # deleted by a delivery that just settled it; the watchdog checks
         document = json.loads(stream.read())
@@ -177,7 +167,7 @@ class ImportPasswordWorkers:
             marker = pending_marker(import_id, run, int(entry["line"]))
             self._apply(marker, str(entry["customer_id"]), str(entry["password"]))
             handled += 1
-        if self._chunks.settle(chunk, "done", handled, 0):
+        if self.chunks.settle(chunk, "done", handled, 0):
             logger.info("password chunk hashed", import_id=import_id, chunk=number, passwords=handled)
         self._drop(key)
         self.settle_job(import_id)
@@ -188,25 +178,25 @@ class ImportPasswordWorkers:
         (`marker`). Returns False for a stale entry (password changed since, a later row, erased)."""
         new_hash: str | None = None
         for _ in range(3):
-            customer = self._customers.get(customer_id)
+            customer = self.customers.get(customer_id)
             if customer is None or customer.password_pending != marker:
                 return False
             if new_hash is None:
                 # Re-importing the same file must not change a password that already is this one.
                 old = customer.password_hash
-                new_hash = old if old and self._verifier(old, password) else self._hasher(password)
+                new_hash = old if old and self.verifier(old, password) else self.hasher(password)
             changed = new_hash != customer.password_hash
             after = replace(
                 customer,
                 password_hash=new_hash,
                 password_pending=None,
-                updated_at=self._clock(),
+                updated_at=self.clock(),
                 # A replaced password ends the sessions opened with the old one, as any change does.
                 session_generation=customer.session_generation
                 + (1 if changed and customer.password_hash else 0),
             )
             try:
-                self._customers.update(customer, after)
+                self.customers.update(customer, after)
                 return True
             except ConflictError:
                 continue  # the customer changed meanwhile (a login, an edit): read again
@@ -214,17 +204,17 @@ class ImportPasswordWorkers:
 
     def _drop(self, key: str) -> None:
         try:
-            self._files.delete_keys([key])
+            self.files.delete_keys([key])
         except ServiceUnavailableError:
             logger.warning("password chunk not deleted; the lifecycle rule expires it")
 
     def settle_job(self, import_id: str) -> ImportJob | None:
         """Finish a job that only waited for its chunks once none is out. Any caller may try."""
         for _ in range(5):
-            job = self._jobs.get(import_id)
+            job = self.jobs.get(import_id)
             if job is None or job.status != "running" or job.awaiting is None:
                 return job
-            progress = self._chunks.progress(import_id)
+            progress = self.chunks.progress(import_id)
             if progress.chunks_done < job.password_chunks:
                 return job
             status: ImportStatus = job.awaiting
@@ -233,27 +223,27 @@ class ImportPasswordWorkers:
                 status = "completed_with_warnings" if status == "completed" else status
                 warnings = (*warnings, ImportWarning("password", _GAVE_UP, progress.passwords_failed))
             try:
-                return self._jobs.save(
+                return self.jobs.save(
                     job,
                     replace(
                         job,
                         status=status,
                         awaiting=None,
                         warnings=warnings,
-                        finished_at=self._clock(),
+                        finished_at=self.clock(),
                         lease_until=None,
                     ),
                 )
             except ConflictError:
                 continue
-        return self._jobs.get(import_id)
+        return self.jobs.get(import_id)
 
     # -- the watchdog --------------------------------------------------------------------------
     def retry_stalled(self, job: ImportJob) -> ImportJob | None:
         """Hand out again the chunks of a waiting job that were out too long; give up on a chunk
         after MAX_CHUNK_ATTEMPTS (its customers keep no imported password and are told how)."""
-        now = self._clock()
-        for chunk in self._chunks.pending(job.id):
+        now = self.clock()
+        for chunk in self.chunks.pending(job.id):
             if chunk.dispatched_at + REDISPATCH_AFTER > now:
                 continue
             key = chunk_key(job.id, chunk.run, chunk.chunk)
@@ -261,7 +251,7 @@ class ImportPasswordWorkers:
                 self._give_up(chunk, key)
                 continue
             try:
-                stream, _size, _etag = self._files.open(key)
+                stream, _size, _etag = self.files.open(key)
                 entries = [
                     PasswordEntry(int(e["line"]), str(e["customer_id"]), str(e["password"]))
                     for e in json.loads(stream.read()).get("entries", [])
@@ -270,7 +260,7 @@ class ImportPasswordWorkers:
                 self._give_up(chunk, key)  # expired or lost: the plaintexts are gone
                 continue
             try:
-                again = self._chunks.redispatched(chunk, now)
+                again = self.chunks.redispatched(chunk, now)
             except ConflictError:
                 continue  # another watchdog run, or a worker that settled it just now
             self._put(again, entries)
@@ -278,6 +268,6 @@ class ImportPasswordWorkers:
         return self.settle_job(job.id)
 
     def _give_up(self, chunk: PasswordChunk, key: str) -> None:
-        if self._chunks.settle(chunk, "failed", 0, chunk.entries):
+        if self.chunks.settle(chunk, "failed", 0, chunk.entries):
             logger.warning("password chunk given up", import_id=chunk.import_id, chunk=chunk.chunk)
         self._drop(key)

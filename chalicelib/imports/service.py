@@ -16,7 +16,7 @@ import io
 import json
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import KW_ONLY, dataclass, field, replace
 from datetime import timedelta
 from typing import IO, Any, cast
 
@@ -213,41 +213,25 @@ def safe_filename(name: str) -> str:
     return (cleaned or "upload.csv")[:100]
 
 
+@dataclass(frozen=True, slots=True)
 class ImportService:
-    def __init__(
-        self,
-        jobs: ImportRepository,
-        files: FileStore,
-        customers: CustomerRepository,
-        customer_service: CustomerService,
-        addresses: AddressService,
-        config: ConfigService,
-        cursors: CursorCodec,
-        clock: Clock = utc_now,
-        ids: IdFactory = new_id,
-        *,
-        rows_per_batch: int = 600,
-        continue_below_ms: int = 60_000,
-        cookie_key: Callable[[], str | None] = lambda: None,
-        invitations: Invitations | None = None,
-        passwords: ImportPasswordWorkers | None = None,
-    ) -> None:
-        self._cookie_key = cookie_key  # only "is it set?": the value stays with the sign-in
-        self._invitations = invitations
-        self._jobs = jobs
-        self._files = files
-        self._customers = customers
-        self._customer_service = customer_service
-        self._addresses = addresses
-        self._config = config
-        self._cursors = cursors
-        self._clock = clock
-        self._ids = ids
-        self._rows_per_batch = rows_per_batch
-        self._continue_below_ms = continue_below_ms
-        # Plaintext passwords go to parallel workers (issue 17 §4); without them (some tests,
-        # tools) they are hashed in the run, row by row, as before.
-        self._passwords = passwords
+    jobs: ImportRepository
+    files: FileStore
+    customers: CustomerRepository
+    customer_service: CustomerService
+    addresses: AddressService
+    config: ConfigService
+    cursors: CursorCodec
+    clock: Clock = utc_now
+    ids: IdFactory = new_id
+    _: KW_ONLY
+    rows_per_batch: int = 600
+    continue_below_ms: int = 60_000
+    cookie_key: Callable[[], str | None] = lambda: None  # only "is it set?": the value stays with the sign-in
+    invitations: Invitations | None = None
+    # Plaintext passwords go to parallel workers (issue 17 §4); without them (some tests,
+    # tools) they are hashed in the run, row by row, as before.
+    passwords: ImportPasswordWorkers | None = None
 
     # -- jobs ----------------------------------------------------------------------------------
     def create_job(
@@ -260,30 +244,30 @@ class ImportService:
         """A pending job and the presigned URL to PUT the file to (the upload starts the import).
         The options (already resolved and checked: ImportMappingService.resolve) are stored on
         the job, so every run and continuation reads the file the same way."""
-        import_id = self._ids()
+        import_id = self.ids()
         name = safe_filename(filename)
         key = f"{IMPORT_PREFIX}{import_id}/{name}"
         job = ImportJob(
             id=import_id,
             kind=kind,
             filename=name,
-            created_at=self._clock(),
+            created_at=self.clock(),
             created_by=employee_id,
             source_key=key,
             options=options or ImportOptions(),
         )
-        self._jobs.create(job)
-        return replace(job, version=1), self._files.upload_url(key, _URL_LIFETIME)
+        self.jobs.create(job)
+        return replace(job, version=1), self.files.upload_url(key, _URL_LIFETIME)
 
     def upload_url(self, job: ImportJob) -> str:
         """A fresh presigned URL to PUT the job's file to. Raises: NotFoundError (not an upload)."""
         if job.source_key is None or job.status != "pending":
             raise NotFoundError("This import no longer takes an upload.")
-        return self._files.upload_url(job.source_key, _URL_LIFETIME)
+        return self.files.upload_url(job.source_key, _URL_LIFETIME)
 
     def get(self, import_id: str) -> ImportJob:
         """Raises: NotFoundError."""
-        job = self._jobs.get(import_id)
+        job = self.jobs.get(import_id)
         if job is None:
             raise NotFoundError("Import not found.")
         return job
@@ -292,17 +276,17 @@ class ImportService:
         """Hand over running jobs whose run died (lease expired) to a fresh invocation.
 
         Reads the newest jobs only (IMPORTS index, newest first): no Scan."""
-        now = self._clock()
+        now = self.clock()
         resumed = []
-        for job in self._jobs.list_page(50, None).items:
+        for job in self.jobs.list_page(50, None).items:
             if job.status == "previewed" and job.finished_at and job.finished_at + PREVIEW_TTL < now:
                 # Never applied: the file and its preview (personal data) go, the job says why.
                 with contextlib.suppress(ConflictError):
                     self._fail(job, "The preview expired before it was applied; upload the file again.")
                 continue
-            if job.status == "running" and job.awaiting is not None and self._passwords is not None:
+            if job.status == "running" and job.awaiting is not None and self.passwords is not None:
                 # Rows all applied, password chunks still out: hand out again the ones lost.
-                self._passwords.retry_stalled(job)
+                self.passwords.retry_stalled(job)
                 continue
             if job.status == "running" and job.lease_until is not None and job.lease_until < now:
                 try:
@@ -321,22 +305,22 @@ class ImportService:
         return resumed
 
     def list_page(self, limit: int, cursor: str | None) -> tuple[list[ImportJob], str | None]:
-        position = self._cursors.decode(cursor, "imports")
-        page = self._jobs.list_page(limit, position)
-        return page.items, self._cursors.encode(page.next_position, "imports")
+        position = self.cursors.decode(cursor, "imports")
+        page = self.jobs.list_page(limit, position)
+        return page.items, self.cursors.encode(page.next_position, "imports")
 
     def errors_page(
         self, import_id: str, limit: int, cursor: str | None
     ) -> tuple[list[RowError], str | None]:
         self.get(import_id)
         scope = f"import-errors:{import_id}"
-        page = self._jobs.errors_page(import_id, limit, self._cursors.decode(cursor, scope))
-        return page.items, self._cursors.encode(page.next_position, scope)
+        page = self.jobs.errors_page(import_id, limit, self.cursors.decode(cursor, scope))
+        return page.items, self.cursors.encode(page.next_position, scope)
 
     def report_url(self, job: ImportJob) -> str | None:
         if job.report_key is None:
             return None
-        return self._files.download_url(job.report_key, _URL_LIFETIME, f"import-{job.id}-errors.csv")
+        return self.files.download_url(job.report_key, _URL_LIFETIME, f"import-{job.id}-errors.csv")
 
     # -- event entry points --------------------------------------------------------------------
     def handle_upload(
@@ -350,29 +334,29 @@ class ImportService:
         import_id, rest = match.groups()
         if rest.startswith(INVITE_MARKER):
             self._send_invitations(key, remaining_ms)
-            return self._jobs.get(import_id)
+            return self.jobs.get(import_id)
         if rest.startswith(CONTINUE_MARKER):
             sequence = rest.removeprefix(CONTINUE_MARKER)
             return self._continue(import_id, int(sequence) if sequence.isdigit() else -1, remaining_ms)
-        job = self._jobs.get(import_id)
+        job = self.jobs.get(import_id)
         if job is None:
             # A file dropped straight into the bucket (aws s3 cp): it gets a job of its own.
             job = ImportJob(
                 id=import_id,
                 kind="addresses" if "address" in rest.lower() else "customers",
                 filename=safe_filename(rest),
-                created_at=self._clock(),
+                created_at=self.clock(),
                 source_key=key,
             )
             with contextlib.suppress(AlreadyExistsError):  # another delivery created it first
-                self._jobs.create(job)
+                self.jobs.create(job)
             job = self.get(import_id)
         return self._start(job, key, etag, size, remaining_ms)
 
     def _start(
         self, job: ImportJob, key: str, etag: str, size: int, remaining_ms: Callable[[], int]
     ) -> ImportJob:
-        now = self._clock()
+        now = self.clock()
         same_object = job.source_etag == etag and job.source_key == key
         # A previewed job waits for `apply` (which runs it through a continuation marker): the
         # upload's event delivered again must not preview it again. A job whose rows are all
@@ -383,7 +367,7 @@ class ImportService:
             return job
         fresh = not same_object
         if fresh and job.source_etag is not None:
-            self._jobs.clear_errors(job.id)  # the same key got new content: a new run
+            self.jobs.clear_errors(job.id)  # the same key got new content: a new run
         claimed = replace(
             job,
             status="running",
@@ -414,19 +398,19 @@ class ImportService:
                 detected_date_format=None,  # new content: its dates are read afresh
             )
         try:
-            claimed = self._jobs.save(job, claimed)
+            claimed = self.jobs.save(job, claimed)
         except ConflictError:
             logger.info("import claimed by another run", import_id=job.id)
             return self.get(job.id)
         return self._run(claimed, remaining_ms)
 
     def _continue(self, import_id: str, sequence: int, remaining_ms: Callable[[], int]) -> ImportJob | None:
-        job = self._jobs.get(import_id)
+        job = self.jobs.get(import_id)
         if job is None or job.status != "running" or job.continuation != sequence:
             return job  # a stale or repeated marker
         try:
-            claimed = self._jobs.save(
-                job, replace(job, lease_until=self._clock() + _LEASE, claimed_rows=job.checkpoint_rows)
+            claimed = self.jobs.save(
+                job, replace(job, lease_until=self.clock() + _LEASE, claimed_rows=job.checkpoint_rows)
             )
         except ConflictError:
             return self.get(import_id)
@@ -436,7 +420,7 @@ class ImportService:
         if job.source_key is None:
             return self._fail(job, "The import stopped before it finished; send the rows again.")
         try:
-            stream, _size, _etag = self._files.open(job.source_key)
+            stream, _size, _etag = self.files.open(job.source_key)
         except NotFoundError:
             return self._fail(job, "The uploaded file is no longer in the bucket.")
         return self._process(job, stream, remaining_ms)
@@ -446,9 +430,9 @@ class ImportService:
     ) -> ImportJob:
         """The same pipeline for a small CSV posted in the request; returns the finished job (an
         inline import is never a preview: its rows are gone with the request)."""
-        now = self._clock()
+        now = self.clock()
         job = ImportJob(
-            id=self._ids(),
+            id=self.ids(),
             kind=kind,
             filename="inline.csv",
             created_at=now,
@@ -459,7 +443,7 @@ class ImportService:
             lease_until=now + _LEASE,
             options=replace(options or ImportOptions(), preview=False),
         )
-        self._jobs.create(job)
+        self.jobs.create(job)
         return self._process(replace(job, version=1), io.BytesIO(body), lambda: 10**9)
 
     # -- the pipeline --------------------------------------------------------------------------
@@ -528,10 +512,10 @@ class ImportService:
                         )
                 else:
                     streak, streak_line = 0, 0
-                if len(batch) >= self._rows_per_batch:
+                if len(batch) >= self.rows_per_batch:
                     self._flush(run, batch, consumed.count)
                     batch = []
-                    if remaining_ms() < self._continue_below_ms:
+                    if remaining_ms() < self.continue_below_ms:
                         return self._hand_over(run.job)
             if batch:
                 self._flush(run, batch, consumed.count)
@@ -632,7 +616,7 @@ class ImportService:
                 outcome.stored.setdefault(line, (action, import_preview.row_values(values)))
             return outcome
         if outcome.errors:
-            self._jobs.put_errors(job.id, outcome.errors)
+            self.jobs.put_errors(job.id, outcome.errors)
         last = batch[-1]
         advanced = replace(
             job,
@@ -648,10 +632,10 @@ class ImportService:
             warnings=merge_warnings(job.warnings, outcome.warnings),
             detected_date_format=reader.dates.decided,
             bytes_read=max(job.bytes_read, bytes_read),
-            lease_until=self._clock() + _LEASE,
+            lease_until=self.clock() + _LEASE,
             stalls=0,
         )
-        run.job = self._jobs.save(job, advanced)
+        run.job = self.jobs.save(job, advanced)
         return outcome
 
     def _preview(
@@ -669,10 +653,10 @@ class ImportService:
                 break
         job = run.job
         outcome = self._flush(run, batch, 0, dry_run=True) if batch else _Batch()
-        now = self._clock()
+        now = self.clock()
         shown = import_preview.preview_rows(outcome.stored, outcome.errors)
         # The rows first: a job seen as `previewed` always has them.
-        self._jobs.put_preview(job.id, shown, now, now + PREVIEW_TTL)
+        self.jobs.put_preview(job.id, shown, now, now + PREVIEW_TTL)
         previewed = replace(
             job,
             status="previewed",
@@ -686,13 +670,13 @@ class ImportService:
             finished_at=now,
         )
         logger.info("import previewed", import_id=job.id, rows=len(batch))
-        return self._jobs.save(job, previewed)
+        return self.jobs.save(job, previewed)
 
     def preview(self, job: ImportJob) -> list[PreviewRow] | None:
         """A previewed job's first rows as they would be stored (None: not a previewed job)."""
         if job.status != "previewed":
             return None
-        return self._jobs.get_preview(job.id)
+        return self.jobs.get_preview(job.id)
 
     def apply(self, import_id: str) -> ImportJob:
         """Run a previewed job for real, with the options it was previewed with. The run happens
@@ -703,7 +687,7 @@ class ImportService:
             return job
         if job.status != "previewed":
             raise ConflictError("Only a previewed import can be applied.")
-        now = self._clock()
+        now = self.clock()
         sequence = job.continuation + 1
         applied = replace(
             job,
@@ -726,12 +710,12 @@ class ImportService:
             continuation=sequence,
         )
         try:
-            applied = self._jobs.save(job, applied)
+            applied = self.jobs.save(job, applied)
         except ConflictError:
             return self.get(import_id)  # applied at the same time by another request
-        self._jobs.clear_errors(job.id)
+        self.jobs.clear_errors(job.id)
         with contextlib.suppress(ServiceUnavailableError):  # the watchdog hands it over then
-            self._files.put(
+            self.files.put(
                 f"{IMPORT_PREFIX}{job.id}/{CONTINUE_MARKER}{sequence:06d}", b"", "application/octet-stream"
             )
         logger.info("import applied", import_id=job.id)
@@ -743,21 +727,21 @@ class ImportService:
         if run.values is None:
             job = run.job
             # A preview creates no group; the run after `apply` does (create_missing_groups).
-            create = self._config.ensure_group if not job.previewing else (lambda _id, _name: False)
+            create = self.config.ensure_group if not job.previewing else (lambda _id, _name: False)
             run.values = import_values.ValueReader(
                 import_values.DateReader(
                     job.options.date_format,
                     cast(import_values.SlashOrder | None, job.detected_date_format),
                 ),
-                import_values.GroupResolver(lambda: self._config.entries("GROUP"), job.options, create),
+                import_values.GroupResolver(lambda: self.config.entries("GROUP"), job.options, create),
             )
         return run.values
 
     def _hand_over(self, job: ImportJob) -> ImportJob:
         """Checkpointed: continue in a fresh invocation, triggered by a marker object."""
         sequence = job.continuation + 1
-        job = self._jobs.save(job, replace(job, continuation=sequence))
-        self._files.put(
+        job = self.jobs.save(job, replace(job, continuation=sequence))
+        self.files.put(
             f"{IMPORT_PREFIX}{job.id}/{CONTINUE_MARKER}{sequence:06d}", b"", "application/octet-stream"
         )
         logger.info("import continues in a new invocation", import_id=job.id, rows=job.checkpoint_rows)
@@ -765,21 +749,21 @@ class ImportService:
 
     def _finish(self, job: ImportJob) -> ImportJob:
         report_key = None
-        errors = list(self._jobs.all_errors(job.id))
+        errors = list(self.jobs.all_errors(job.id))
         if errors or job.warnings:
             report_key = f"{REPORT_PREFIX}{job.id}.csv"
-            self._files.put(
+            self.files.put(
                 report_key, import_preview.report_csv(errors, job.warnings), "text/csv; charset=utf-8"
             )
         status = finished_status(job)
         finished = replace(
-            job, status=status, finished_at=self._clock(), lease_until=None, report_key=report_key
+            job, status=status, finished_at=self.clock(), lease_until=None, report_key=report_key
         )
-        if job.password_chunks and self._passwords is not None:
+        if job.password_chunks and self.passwords is not None:
             # Not finished while password chunks are out: `running` until the last one is done.
-            saved = self._passwords.finish_or_wait(replace(finished, finished_at=None), status)
+            saved = self.passwords.finish_or_wait(replace(finished, finished_at=None), status)
         else:
-            saved = self._jobs.save(job, finished)
+            saved = self.jobs.save(job, finished)
         self._drop_source(saved)
         metrics.add_metric(name="ImportRows", unit="Count", value=job.rows_read)
         metrics.add_metric(name="ImportRowsFailed", unit="Count", value=job.failed)
@@ -797,8 +781,8 @@ class ImportService:
 
     def _fail(self, job: ImportJob, reason: str) -> ImportJob:
         logger.warning("import failed", import_id=job.id, reason=reason)
-        failed = self._jobs.save(
-            job, replace(job, status="failed", failure=reason, finished_at=self._clock(), lease_until=None)
+        failed = self.jobs.save(
+            job, replace(job, status="failed", failure=reason, finished_at=self.clock(), lease_until=None)
         )
         self._drop_source(failed)
         return failed
@@ -812,11 +796,11 @@ class ImportService:
             # The preview's rows are personal data of people who are not customers (yet): they go
             # with the file (the TTL is the backstop).
             with contextlib.suppress(ServiceUnavailableError):
-                self._jobs.delete_preview(job.id)
+                self.jobs.delete_preview(job.id)
         if job.source_key is None:
             return
         try:
-            self._files.delete_keys([job.source_key])
+            self.files.delete_keys([job.source_key])
         except ServiceUnavailableError:
             logger.warning("import source not deleted", import_id=job.id)
 
@@ -832,21 +816,19 @@ class ImportService:
     ) -> _Batch:
         outcome = _Batch()
         emails = [normalise_email(email) for _, f in rows if (email := f.get("email"))]
-        by_email, blocked = self._customers.get_many_by_email(emails)
-        by_id = self._customers.get_many(
-            [ref for _, f in rows if (ref := f.get("id")) and _OUR_ID.match(ref)]
-        )
+        by_email, blocked = self.customers.get_many_by_email(emails)
+        by_id = self.customers.get_many([ref for _, f in rows if (ref := f.get("id")) and _OUR_ID.match(ref)])
         # Any other id is the source system's (PrestaShop's "force ID"): found through the
         # CUSTOMER_REF# lookup, before the e-mail, so a changed e-mail updates instead of duplicating.
-        by_ref = self._customers.get_many_by_ref(
+        by_ref = self.customers.get_many_by_ref(
             [ref for _, f in rows if (ref := f.get("id")) and ref not in by_id]
         )
         originals: dict[str, Customer] = {}  # customer id → as stored before this batch
         latest: dict[str, Customer] = {}  # customer id → after this batch's rows so far
         new_ids: set[str] = set()
         lines_of: dict[str, list[int]] = {}
-        passwords = RowPasswords(job.options.passwords, lambda: bool(self._cookie_key()))
-        fan_out = self._passwords is not None and job.options.passwords == "keep"
+        passwords = RowPasswords(job.options.passwords, lambda: bool(self.cookie_key()))
+        fan_out = self.passwords is not None and job.options.passwords == "keep"
         entries: dict[str, PasswordEntry] = {}  # customer id → the last row's password
         applied: list[tuple[int, dict[str, str | None]]] = []  # rows taken, changed or not
         for line, values in rows:
@@ -891,7 +873,7 @@ class ImportService:
                 continue
             lines_of.setdefault(customer_id, []).append(line)
             # Provenance for the personal-data export: which import and line touched the customer.
-            row = ImportRow(job.id, line, "created" if customer_id in new_ids else "updated", self._clock())
+            row = ImportRow(job.id, line, "created" if customer_id in new_ids else "updated", self.clock())
             current = latest[customer_id]
             if any(r.import_id == job.id and r.line != line for r in current.import_rows):
                 # An earlier row of this file (this batch or one before) set this customer and
@@ -908,7 +890,7 @@ class ImportService:
             ).encode()
         ).hexdigest()
         # A preview writes nothing: every row "succeeds" as far as the batch's own checks go.
-        failures = {} if dry_run else self._customers.write_batch(creates, updates, token)
+        failures = {} if dry_run else self.customers.write_batch(creates, updates, token)
         if job.options.passwords == "invite" and not dry_run:
             self._queue_invitations(job, creates, failures, by_email)
         if passwords.md5_without_key:
@@ -916,9 +898,9 @@ class ImportService:
                 headers.get("password_hash", "password_hash"), MD5_NEEDS_COOKIE_KEY, passwords.md5_without_key
             )
         handed = [entry for customer_id, entry in entries.items() if customer_id not in failures]
-        if handed and self._passwords is not None and not dry_run:
+        if handed and self.passwords is not None and not dry_run:
             outcome.passwords = len(handed)
-            outcome.password_chunks = self._passwords.dispatch(job.id, run_tag(job.source_etag), handed)
+            outcome.password_chunks = self.passwords.dispatch(job.id, run_tag(job.source_etag), handed)
         for customer_id, lines in lines_of.items():
             if dry_run:
                 shown = import_preview.customer_values(latest[customer_id])
@@ -960,7 +942,7 @@ class ImportService:
         """A customers row's address (import_addresses): its warnings by the file's column, a
         changed address counted as an updated row, a preview row showing the address fields."""
         result = import_addresses.upsert(
-            self._addresses,
+            self.addresses,
             owner,
             values,
             new_owner=new_owner,
@@ -1004,17 +986,17 @@ class ImportService:
         body = json.dumps({"customer_ids": customer_ids}).encode()
         digest = hashlib.sha256(body).hexdigest()[:16]
         key = f"{IMPORT_PREFIX}{job.id}/{INVITE_MARKER}{job.checkpoint_rows:09d}-{digest}"
-        self._files.put(key, body, "application/json")
+        self.files.put(key, body, "application/json")
 
     def _send_invitations(self, key: str, remaining_ms: Callable[[], int]) -> None:
         """An invitation marker's event: mail each listed customer once (the mail claim is per
         customer, so a redelivered marker or a re-run batch's second marker mails nobody twice),
         then delete the marker. Out of time, the rest goes to a new marker, i.e. a new event."""
-        if self._invitations is None:
+        if self.invitations is None:
             logger.warning("import invitations not configured")
             return
         try:
-            stream, _size, _etag = self._files.open(key)
+            stream, _size, _etag = self.files.open(key)
         except NotFoundError:
             return  # already done
         try:
@@ -1024,14 +1006,14 @@ class ImportService:
         except (ValueError, AttributeError, TypeError):
             logger.warning("unreadable invitation marker dropped")
             ids, handed_on = [], 0
-        left = self._invitations(ids, remaining_ms) if ids else []
+        left = self.invitations(ids, remaining_ms) if ids else []
         if left:
             # The count makes the new marker's name differ from this one's even when nothing
             # was sent (an invocation that started out of time), so deleting this one keeps it.
             body = json.dumps({"customer_ids": left, "handed_on": handed_on + 1}).encode()
             base = key.rsplit("-", 1)[0]
-            self._files.put(f"{base}-{hashlib.sha256(body).hexdigest()[:16]}", body, "application/json")
-        self._files.delete_keys([key])
+            self.files.put(f"{base}-{hashlib.sha256(body).hexdigest()[:16]}", body, "application/json")
+        self.files.delete_keys([key])
 
     def _customer_row(
         self,
@@ -1088,7 +1070,7 @@ class ImportService:
                 hashed_here = password.kind == "plaintext" and deferred_password is None
                 plaintext = {"password": password.value} if hashed_here else {}
                 request = CreateCustomerRequest.model_validate(data | plaintext)
-                created = self._customer_service.build_new(request, source="import")
+                created = self.customer_service.build_new(request, source="import")
             except (ValidationError, InvalidInputError) as error:
                 raise RowRejectedError(problems | _row_problems(error)) from None
             if problems:
@@ -1112,7 +1094,7 @@ class ImportService:
             data["group_ids"] = list(dict.fromkeys([*current.group_ids, data["default_group_id"]]))
         try:
             changes = UpdateCustomerRequest.model_validate(data)
-            after = self._customer_service.build_update(current, changes, source="import")
+            after = self.customer_service.build_update(current, changes, source="import")
         except (ValidationError, InvalidInputError) as error:
             raise RowRejectedError(problems | _row_problems(error)) from None
         if problems:
@@ -1124,7 +1106,7 @@ class ImportService:
         elif password.kind == "plaintext" and not verify_password(
             current.password_hash, password.value or ""
         ):
-            after = self._customer_service.build_update(
+            after = self.customer_service.build_update(
                 after, UpdateCustomerRequest(password=password.value), source="import"
             )
         elif password.is_hash and password.value != current.password_hash:
@@ -1150,7 +1132,7 @@ class ImportService:
         if password.kind != "plaintext" or not password.value:
             return None
         try:
-            check_password(password.value, self._config.settings().password_policy)
+            check_password(password.value, self.config.settings().password_policy)
         except InvalidInputError as error:
             problems.update(error.fields or {"password": error.message})
             return None
@@ -1201,7 +1183,7 @@ class ImportService:
 
     def _title(self, raw: str) -> str | None:
         """Our title id (None: PrestaShop's 0, no title). Raises: ValueError."""
-        return import_values.title_id(raw, self._config.titles(), self._config.title_exists)
+        return import_values.title_id(raw, self.config.titles(), self.config.title_exists)
 
     def _groups(
         self, raw: str | None, default: str | None, reader: import_values.ValueReader
@@ -1252,12 +1234,12 @@ class ImportService:
         create leaves existing addresses alone, update adds none; `dry_run` writes nothing."""
         outcome = _Batch()
         emails = [normalise_email(email) for _, f in rows if (email := f.get("email"))]
-        owners, _blocked = self._customers.get_many_by_email(emails)
+        owners, _blocked = self.customers.get_many_by_email(emails)
         # Rows without an e-mail find their owner by Customer ID: ours, or the source system's
         # through the same CUSTOMER_REF# lookup the customers import writes (one BatchGet each).
         owner_ids = [ref for _, f in rows if not f.get("email") and (ref := f.get("customer_id"))]
-        owners_by_id = self._customers.get_many([r for r in owner_ids if _OUR_ID.match(r)])
-        owners_by_id |= self._customers.get_many_by_ref([r for r in owner_ids if r not in owners_by_id])
+        owners_by_id = self.customers.get_many([r for r in owner_ids if _OUR_ID.match(r)])
+        owners_by_id |= self.customers.get_many_by_ref([r for r in owner_ids if r not in owners_by_id])
         for line, values in rows:
             skipped = import_values.skipped_address(values)
             if skipped is not None:
@@ -1294,7 +1276,7 @@ class ImportService:
                     outcome.fail(line, headers.get("country", "country"), str(error))
                     continue
             try:
-                book = self._addresses.for_customer(owner.id, 200, None, include_deleted=False)[0]
+                book = self.addresses.for_customer(owner.id, 200, None, include_deleted=False)[0]
                 # The source's Address ID first (a renamed alias is still the same address), then
                 # the alias.
                 existing = next((a for a in book if reference and a.merchant_ref == reference), None) or next(
@@ -1307,7 +1289,7 @@ class ImportService:
                 elif existing is None:
                     request = AddressRequest.model_validate(document)
                     if not dry_run:
-                        self._addresses.create(owner.id, request, merchant_ref=reference)
+                        self.addresses.create(owner.id, request, merchant_ref=reference)
                     outcome.created += 1
                     outcome.stored[line] = ("create", request.model_dump(mode="json", exclude_none=True))
                 elif all(getattr(existing, k) == v for k, v in document.items()) and (
@@ -1318,7 +1300,7 @@ class ImportService:
                 else:
                     changes = UpdateAddressRequest.model_validate(document)
                     if not dry_run:
-                        self._addresses.update(existing.id, changes, merchant_ref=reference)
+                        self.addresses.update(existing.id, changes, merchant_ref=reference)
                     outcome.updated += 1
                     outcome.stored[line] = ("update", changes.model_dump(mode="json", exclude_unset=True))
             except ValidationError as error:
@@ -1336,22 +1318,22 @@ class ImportService:
     def export_size(self, params: ListCustomersParams, at_most: int) -> int:
         """How many customers an export would hold, counted no further than at_most + 1: a direct
         export over its limit is refused before a line is built."""
-        return self._customer_service.count_at_most(params, at_most)
+        return self.customer_service.count_at_most(params, at_most)
 
     def export_lines(self, params: ListCustomersParams, layout: ExportFormat = "clientele") -> Iterator[str]:
         """The customers matching the list filters in one of the export layouts (UTF-8, with BOM)."""
         chosen = export_layouts.LAYOUTS[layout]
         context = export_layouts.ExportContext(
-            titles={t.id: t.name for t in self._config.titles()},
-            groups=self._config.group_names(),
-            b2b=self._config.settings().b2b_mode,
-            today=self._clock().date(),
+            titles={t.id: t.name for t in self.config.titles()},
+            groups=self.config.group_names(),
+            b2b=self.config.settings().b2b_mode,
+            today=self.clock().date(),
         )
         yield "\ufeff"
         yield from csv_format.csv_lines([chosen.header], chosen.delimiter, trailing=chosen.trailing)
         cursor: str | None = None
         while True:
-            page, cursor = self._customer_service.list_page(
+            page, cursor = self.customer_service.list_page(
                 params.model_copy(update={"limit": 200, "cursor": cursor})
             )
             yield from csv_format.csv_lines(
@@ -1366,9 +1348,9 @@ class ImportService:
         )
         # The layout travels with the filters (the job's one free-form field) and is taken out
         # again before they are read back as list filters.
-        job = ExportJob(id=self._ids(), created_at=self._clock(), filters=filters | {"format": layout})
-        self._jobs.save_export(job)
-        self._files.put(
+        job = ExportJob(id=self.ids(), created_at=self.clock(), filters=filters | {"format": layout})
+        self.jobs.save_export(job)
+        self.files.put(
             f"{EXPORT_PREFIX}{job.id}/{EXPORT_REQUEST}", json.dumps(job.filters).encode(), "application/json"
         )
         return job
@@ -1377,7 +1359,7 @@ class ImportService:
         match = re.fullmatch(r"exports/([A-Za-z0-9_-]{1,64})/request\.json", key)
         if match is None:
             return None  # the export files themselves land under exports/ too
-        job = self._jobs.get_export(match.group(1))
+        job = self.jobs.get_export(match.group(1))
         if job is None or job.status == "completed":
             return job
         filters = dict(job.filters)
@@ -1393,21 +1375,21 @@ class ImportService:
         except (ValidationError, DomainError) as error:
             logger.warning("export failed", export_id=job.id, error=type(error).__name__)
             failed = replace(
-                job, status="failed", failure="The export could not be produced.", finished_at=self._clock()
+                job, status="failed", failure="The export could not be produced.", finished_at=self.clock()
             )
-            self._jobs.save_export(failed)
+            self.jobs.save_export(failed)
             return failed
         key_out = f"{EXPORT_PREFIX}{job.id}/customers.csv"
-        self._files.put(key_out, data, "text/csv; charset=utf-8")
-        done = replace(job, status="completed", rows=len(pieces) - 2, key=key_out, finished_at=self._clock())
-        self._jobs.save_export(done)
+        self.files.put(key_out, data, "text/csv; charset=utf-8")
+        done = replace(job, status="completed", rows=len(pieces) - 2, key=key_out, finished_at=self.clock())
+        self.jobs.save_export(done)
         return done
 
     def export_job(self, export_id: str) -> tuple[ExportJob, str | None]:
-        job = self._jobs.get_export(export_id)
+        job = self.jobs.get_export(export_id)
         if job is None:
             raise NotFoundError("Export not found.")
-        url = self._files.download_url(job.key, _URL_LIFETIME, f"customers-{job.id}.csv") if job.key else None
+        url = self.files.download_url(job.key, _URL_LIFETIME, f"customers-{job.id}.csv") if job.key else None
         return job, url
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.core.errors import DomainError, ServiceUnavailableError
@@ -14,11 +15,11 @@ from chalicelib.shop.service import ConfigService
 DEFAULT_SENDER = "no-reply@clientele.invalid"
 
 
+@dataclass(frozen=True, slots=True)
 class Notifier:
-    def __init__(self, mailer: Mailer, log: SentMailLog, config: ConfigService) -> None:
-        self._mailer = mailer
-        self._log = log
-        self._config = config
+    mailer: Mailer
+    log: SentMailLog
+    config: ConfigService
 
     def send_to_customer(
         self, event_key: str, customer: Recipient, template: str, context: dict[str, Any]
@@ -46,10 +47,10 @@ class Notifier:
 
         `headers` go on the message as given (Message-ID, In-Reply-To, Reply-To ...); `automatic`
         mails say so (Auto-Submitted), an employee's reply doesn't."""
-        if not self._log.claim(event_key):
+        if not self.log.claim(event_key):
             logger.info("mail already sent for this event", template=template)
             return False
-        settings = self._config.settings()
+        settings = self.config.settings()
         shop = {"shop_name": settings.shop_name, "shop_email": settings.shop_email or ""}
         names = {"first_name": "", "last_name": ""}
         rendered = render(template, language, shop | names | context)
@@ -63,13 +64,13 @@ class Notifier:
             headers=extra | (headers or {}),
         )
         try:
-            self._mailer.send(mail)
+            self.mailer.send(mail)
         except DomainError:
-            self._log.release(event_key)
+            self.log.release(event_key)
             raise
         except Exception as error:
             # E.g. a header the mail library refuses: never a 500, and the claim goes back.
-            self._log.release(event_key)
+            self.log.release(event_key)
             logger.error("mail not built", template=template, error=type(error).__name__)
             raise ServiceUnavailableError("Mail could not be sent; try again.") from None
         logger.info("mail sent", template=template)

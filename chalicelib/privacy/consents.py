@@ -40,27 +40,20 @@ class UnsubscribeLink:
     headers: dict[str, str]
 
 
+@dataclass(frozen=True, slots=True)
 class ConsentService:
-    def __init__(
-        self,
-        customers: CustomerRepository,
-        privacy: SuppressionRepository,
-        config: ConfigService,
-        tokens: UnsubscribeTokens,
-        clock: Clock = utc_now,
-    ) -> None:
-        self._customers = customers
-        self._privacy = privacy
-        self._config = config
-        self._tokens = tokens
-        self._clock = clock
+    customers: CustomerRepository
+    privacy: SuppressionRepository
+    config: ConfigService
+    tokens: UnsubscribeTokens
+    clock: Clock = utc_now
 
     def overview(self, customer_id: str) -> ConsentOverview:
         """Raises: NotFoundError."""
-        customer = self._customers.get(customer_id)
+        customer = self.customers.get(customer_id)
         if customer is None:
             raise NotFoundError("Customer not found.")
-        return ConsentOverview(self.current(customer), self._customers.consent_history(customer_id))
+        return ConsentOverview(self.current(customer), self.customers.consent_history(customer_id))
 
     @staticmethod
     def current(customer: Customer) -> tuple[Consent, ...]:
@@ -78,7 +71,7 @@ class ConsentService:
         """Record a consent change (a no-op when the channel already has that state and level);
         newsletter / optin follow their channels. Raises: NotFoundError, ConflictError."""
         for attempt in range(3):
-            customer = self._customers.get(customer_id)
+            customer = self.customers.get(customer_id)
             if customer is None:
                 raise NotFoundError("Customer not found.")
             current = next((c for c in customer.consents if c.channel == channel), None)
@@ -86,7 +79,7 @@ class ConsentService:
                 return customer
             if current is None and state == "not_subscribed":
                 return customer
-            now = self._clock()
+            now = self.clock()
             consents = with_consent(customer.consents, Consent(channel, state, level, source, now))
             flags = flag_values(consents)
             after = replace(
@@ -97,7 +90,7 @@ class ConsentService:
                 optin=flags["optin"],
             )
             try:
-                self._customers.update(customer, after)
+                self.customers.update(customer, after)
             except ConflictError:
                 if attempt == 2:
                     raise
@@ -112,11 +105,11 @@ class ConsentService:
     def link(self, channel: ConsentChannel, *, customer_id: str | None, email: str | None) -> UnsubscribeLink:
         """The one-click link for a customer (or, for a guest, an e-mail) and its RFC 8058 headers."""
         if customer_id is not None:
-            token = self._tokens.for_customer(customer_id, channel)
+            token = self.tokens.for_customer(customer_id, channel)
         else:
             assert email is not None
-            token = self._tokens.for_email(email, channel)
-        base = self._config.settings().public_api_url.rstrip("/")
+            token = self.tokens.for_email(email, channel)
+        base = self.config.settings().public_api_url.rstrip("/")
         url = f"{base}{UNSUBSCRIBE_PATH}?token={token}"
         return UnsubscribeLink(
             url, {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
@@ -124,7 +117,7 @@ class ConsentService:
 
     def check(self, token: str | None) -> ConsentChannel:
         """The channel a link unsubscribes from (nothing changes). Raises: InvalidTokenError."""
-        subject = self._tokens.read(token)
+        subject = self.tokens.read(token)
         if subject is None:
             raise InvalidTokenError(_BAD_LINK)
         return subject.channel
@@ -132,11 +125,11 @@ class ConsentService:
     def unsubscribe(self, token: str | None) -> ConsentChannel:
         """Record `unsubscribed` from `unsubscribe_link` (idempotent; an erased customer's link
         does nothing). Raises: InvalidTokenError."""
-        subject = self._tokens.read(token)
+        subject = self.tokens.read(token)
         if subject is None:
             raise InvalidTokenError(_BAD_LINK)
         if subject.kind == "e":
-            self._privacy.suppress(subject.subject, subject.channel, "unsubscribe_link", iso(self._clock()))
+            self.privacy.suppress(subject.subject, subject.channel, "unsubscribe_link", iso(self.clock()))
             logger.info("guest unsubscribed", channel=subject.channel)
             return subject.channel
         try:
@@ -157,10 +150,10 @@ class ConsentService:
             marketing = state_of(customer.consents, "email_marketing") == "subscribed"
             return "marketing" if reminders == "subscribed" or marketing or cart_box else "service"
         hashed = email_hash(email)
-        if self._privacy.is_suppressed(hashed, "cart_reminders"):
+        if self.privacy.is_suppressed(hashed, "cart_reminders"):
             return None
         # A guest's address is only a claim until its owner used the double opt-in link: no
         # reminder of any kind goes to an unconfirmed address (issue 16 §2.2).
-        if self._privacy.opt_in(hashed, "cart_reminders") is None:
+        if self.privacy.opt_in(hashed, "cart_reminders") is None:
             return None
         return "marketing" if cart_box else "service"

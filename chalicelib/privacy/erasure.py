@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import KW_ONLY, dataclass, replace
 from datetime import timedelta
 
 from chalicelib.core.clock import Clock, utc_now
@@ -44,29 +44,18 @@ ERASE_LINK_TTL = timedelta(hours=24)
 _BAD_LINK = "The link is invalid, expired or already used."
 
 
+@dataclass(frozen=True, slots=True)
 class ErasureService:
-    def __init__(
-        self,
-        privacy: PrivacyRepository,
-        customers: CustomerRepository,
-        files: FileStore,
-        config: ConfigService,
-        notifier: Notifier,
-        clock: Clock = utc_now,
-        new_secret: Callable[[], str] = lambda: secrets.token_urlsafe(32),
-        *,
-        mailboxes: MailboxRepository | None = None,
-        imports: ImportRepository | None = None,
-    ) -> None:
-        self._mailboxes = mailboxes
-        self._imports = imports
-        self._privacy = privacy
-        self._customers = customers
-        self._files = files
-        self._config = config
-        self._notifier = notifier
-        self._clock = clock
-        self._new_secret = new_secret
+    privacy: PrivacyRepository
+    customers: CustomerRepository
+    files: FileStore
+    config: ConfigService
+    notifier: Notifier
+    clock: Clock = utc_now
+    new_secret: Callable[[], str] = lambda: secrets.token_urlsafe(32)
+    _: KW_ONLY
+    mailboxes: MailboxRepository | None = None
+    imports: ImportRepository | None = None
 
     # -- the job ---------------------------------------------------------------------------------
     def erase(self, customer_id: str, requested_by: str, max_steps: int = STEPS_PER_CALL) -> ErasureJob:
@@ -74,12 +63,12 @@ class ErasureService:
 
         Raises: NotFoundError (no such customer and no erasure), ConflictError (an order is still
         pending, processing or shipped; or another run moved the job on)."""
-        job = self._privacy.get_job(customer_id)
+        job = self.privacy.get_job(customer_id)
         if job is None:
-            if self._customers.get(customer_id) is None:
+            if self.customers.get(customer_id) is None:
                 raise NotFoundError("Customer not found.")
             self._refuse_open_orders(customer_id)
-            job = self._privacy.start_job(ErasureJob(customer_id, requested_by, self._clock()))
+            job = self.privacy.start_job(ErasureJob(customer_id, requested_by, self.clock()))
             logger.info("erasure started", customer_id=customer_id, requested_by=requested_by)
         for _ in range(max_steps):
             if job.done:
@@ -89,23 +78,23 @@ class ErasureService:
 
     def status(self, customer_id: str) -> ErasureJob:
         """Raises: NotFoundError."""
-        job = self._privacy.get_job(customer_id)
+        job = self.privacy.get_job(customer_id)
         if job is None:
             raise NotFoundError("No erasure for this customer.")
         return job
 
     def audit(self, limit: int) -> list[ErasureJob]:
-        return self._privacy.audit(limit)
+        return self.privacy.audit(limit)
 
     def resume_unfinished(self, limit: int = 20) -> int:
         """Run the erasures a failure left unfinished (the cleanup schedule calls this)."""
-        jobs = self._privacy.jobs("running", limit)
+        jobs = self.privacy.jobs("running", limit)
         for job in jobs:
             self.erase(job.customer_id, job.requested_by)
         return len(jobs)
 
     def _refuse_open_orders(self, customer_id: str) -> None:
-        if self._privacy.open_orders(customer_id):
+        if self.privacy.open_orders(customer_id):
             raise ConflictError("The customer has orders still pending, processing or shipped.")
 
     def _step(self, job: ErasureJob) -> ErasureJob:
@@ -117,114 +106,114 @@ class ErasureService:
             items_changed=job.items_changed + changed,
         )
         if after.step == "done":
-            after = replace(after, finished_at=self._clock())
+            after = replace(after, finished_at=self.clock())
             logger.info("erasure finished", customer_id=job.customer_id, items_changed=after.items_changed)
-        return self._privacy.save_job(job, after)
+        return self.privacy.save_job(job, after)
 
     def _run_step(self, job: ErasureJob) -> tuple[int, str | None, bool]:
         """(items changed, checkpoint, step finished) for one bounded page of the job's step."""
         customer_id = job.customer_id
         if job.step == "threads":
-            customer = self._customers.get(customer_id)
+            customer = self.customers.get(customer_id)
             if customer is not None:
                 # Threads under the customer's e-mail but not linked to the account first: each
                 # anonymised thread leaves that partition, so the page shrinks to nothing.
-                by_email = self._privacy.thread_ids_by_email(customer.email, STEP_SIZE)
+                by_email = self.privacy.thread_ids_by_email(customer.email, STEP_SIZE)
                 if by_email:
                     return sum(self._erase_thread(t) for t in by_email), job.position, False
-            page = self._privacy.thread_ids_of(customer_id, job.position, STEP_SIZE)
+            page = self.privacy.thread_ids_of(customer_id, job.position, STEP_SIZE)
             changed = sum(self._erase_thread(thread_id) for thread_id, _ in page)
             return changed, page[-1][1] if page else None, len(page) < STEP_SIZE
         if job.step == "files":
-            return self._erase_files(job.position or "unprocessed", self._customers.get(customer_id))
+            return self._erase_files(job.position or "unprocessed", self.customers.get(customer_id))
         if job.step == "orders":
-            changed, last = self._privacy.anonymise_orders(customer_id, job.position, STEP_SIZE)
+            changed, last = self.privacy.anonymise_orders(customer_id, job.position, STEP_SIZE)
             return changed, last, last is None
         if job.step == "carts":
-            deleted = self._privacy.delete_carts(customer_id, STEP_SIZE)
-            customer = self._customers.get(customer_id)
+            deleted = self.privacy.delete_carts(customer_id, STEP_SIZE)
+            customer = self.customers.get(customer_id)
             if customer is not None and deleted < STEP_SIZE:
                 # Guest carts opened with the customer's e-mail before (or without) signing in.
-                deleted += self._privacy.delete_guest_carts(customer.email, STEP_SIZE)
+                deleted += self.privacy.delete_guest_carts(customer.email, STEP_SIZE)
                 return deleted, None, deleted < STEP_SIZE
             return deleted, None, deleted < STEP_SIZE
         if job.step == "tokens":
-            deleted = self._privacy.delete_tokens(customer_id, STEP_SIZE)
-            customer = self._customers.get(customer_id)
+            deleted = self.privacy.delete_tokens(customer_id, STEP_SIZE)
+            customer = self.customers.get(customer_id)
             # A registration with the address waiting for its link (names, the password hash).
             if (
                 customer is not None
                 and deleted < STEP_SIZE
-                and self._customers.get_pending_registration(customer.email) is not None
+                and self.customers.get_pending_registration(customer.email) is not None
             ):
-                self._customers.delete_pending_registration(customer.email)
+                self.customers.delete_pending_registration(customer.email)
                 deleted += 1
             return deleted, None, deleted < STEP_SIZE
         if job.step == "collection":
-            deleted = self._privacy.delete_collection_items(customer_id, STEP_SIZE)
-            customer = self._customers.get(customer_id)
+            deleted = self.privacy.delete_collection_items(customer_id, STEP_SIZE)
+            customer = self.customers.get(customer_id)
             if customer is not None and deleted < STEP_SIZE:
                 # Cart-reminder confirmations given as a guest with the customer's e-mail.
-                deleted += self._privacy.delete_opt_ins(email_hash(customer.email))
+                deleted += self.privacy.delete_opt_ins(email_hash(customer.email))
             return deleted, None, deleted < STEP_SIZE
         if job.step == "profile":
-            customer = self._customers.get(customer_id)
+            customer = self.customers.get(customer_id)
             if customer is None:
                 return 0, None, True
             # Profile, e-mail item (freed, not blocked), memberships and group counters together.
-            self._customers.delete(customer, keep_email_blocked=False)
+            self.customers.delete(customer, keep_email_blocked=False)
             return 1, None, True
         return 0, None, True
 
     def _erase_thread(self, thread_id: str) -> int:
         # Objects first: if the items' rewrite fails, the step runs again and finds no objects
         # (the raw-mail keys are read again from the messages, which still name them).
-        removed = self._files.delete_prefix(f"{ATTACHMENT_PREFIX}{thread_id}/")
-        removed += self._files.delete_keys(self._privacy.thread_raw_keys(thread_id))
-        return removed + self._privacy.anonymise_thread(thread_id)
+        removed = self.files.delete_prefix(f"{ATTACHMENT_PREFIX}{thread_id}/")
+        removed += self.files.delete_keys(self.privacy.thread_raw_keys(thread_id))
+        return removed + self.privacy.anonymise_thread(thread_id)
 
     def _erase_files(self, phase: str, customer: Customer | None) -> tuple[int, str | None, bool]:
         """One page of the `files` step; its checkpoint is the phase it is in."""
         if phase == "unprocessed":
             kept = []
-            if customer is not None and self._mailboxes is not None:
-                kept = self._mailboxes.unprocessed_from(normalise_email(customer.email), STEP_SIZE)
+            if customer is not None and self.mailboxes is not None:
+                kept = self.mailboxes.unprocessed_from(normalise_email(customer.email), STEP_SIZE)
             if not kept:
                 return 0, "imports", False
             # Objects first, then the records (which are the lookup): the page shrinks to nothing.
-            self._files.delete_keys([mail.raw_key for mail in kept])
+            self.files.delete_keys([mail.raw_key for mail in kept])
             for mail in kept:
-                self._mailboxes.resolve(mail.id)  # type: ignore[union-attr]
+                self.mailboxes.resolve(mail.id)  # type: ignore[union-attr]
             return 2 * len(kept), "unprocessed", False
         if phase == "imports":
             # The profile names the imports whose rows created or changed the customer (newest 20);
             # a finished import's file and error report are no longer needed, so they go. Sources
             # of imports that finish later are deleted when they finish (ImportService).
             doomed: list[str] = []
-            if customer is not None and self._imports is not None:
+            if customer is not None and self.imports is not None:
                 for import_id in dict.fromkeys(row.import_id for row in customer.import_rows):
-                    job = self._imports.get(import_id)
+                    job = self.imports.get(import_id)
                     if job is not None and job.status in FINISHED:
                         doomed += [key for key in (job.source_key, job.report_key) if key]
-            return self._files.delete_keys(doomed), "exports", False
+            return self.files.delete_keys(doomed), "exports", False
         # Export files list every customer a filter matched: any of them may hold this one, and
         # they are snapshots the back-office can produce again, so they all go.
-        removed = self._files.delete_prefix(EXPORT_PREFIX, limit=STEP_SIZE * 4)
+        removed = self.files.delete_prefix(EXPORT_PREFIX, limit=STEP_SIZE * 4)
         return removed, "exports", removed < STEP_SIZE * 4
 
     # -- self-service ----------------------------------------------------------------------------
     def request(self, customer_id: str) -> None:
         """Mail the customer a single-use confirmation link. Raises: NotFoundError, ConflictError."""
-        customer = self._customers.get(customer_id)
+        customer = self.customers.get(customer_id)
         if customer is None:
             raise NotFoundError("Customer not found.")
         self._refuse_open_orders(customer_id)
-        secret = self._new_secret()
+        secret = self.new_secret()
         hashed = token_hash(secret)
-        valid_until = self._clock() + ERASE_LINK_TTL
-        self._customers.put_account_token(AccountToken(hashed, customer.id, "erase", valid_until))
-        base = self._config.settings().storefront_url.rstrip("/")
-        self._notifier.send_to_customer(
+        valid_until = self.clock() + ERASE_LINK_TTL
+        self.customers.put_account_token(AccountToken(hashed, customer.id, "erase", valid_until))
+        base = self.config.settings().storefront_url.rstrip("/")
+        self.notifier.send_to_customer(
             f"erase-request:{hashed}",
             customer,
             "erase_confirm",
@@ -240,11 +229,11 @@ class ErasureService:
 
         Raises: InvalidTokenError, ConflictError (open orders)."""
         hashed = token_hash(token)
-        stored = self._customers.get_account_token(hashed, "erase")
-        if stored is None or stored.purpose != "erase" or stored.valid_until <= self._clock():
+        stored = self.customers.get_account_token(hashed, "erase")
+        if stored is None or stored.purpose != "erase" or stored.valid_until <= self.clock():
             raise InvalidTokenError(_BAD_LINK)
-        if self._privacy.get_job(stored.customer_id) is None:
+        if self.privacy.get_job(stored.customer_id) is None:
             self.erase(stored.customer_id, "customer", max_steps=0)
-        if not self._privacy.consume_token(hashed, "erase", stored.customer_id):
+        if not self.privacy.consume_token(hashed, "erase", stored.customer_id):
             raise InvalidTokenError(_BAD_LINK)
         return self.erase(stored.customer_id, "customer")

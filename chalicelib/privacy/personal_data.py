@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import KW_ONLY, dataclass
+
 from chalicelib.carts.domain import Cart, Order, Voucher
 from chalicelib.carts.orders import OrderService
 from chalicelib.carts.ports import CartRepository
@@ -23,27 +25,17 @@ THREADS_EXPORTED = 1000
 UNPROCESSED_EXPORTED = 100
 
 
+@dataclass(frozen=True, slots=True)
 class PersonalDataService:
-    def __init__(
-        self,
-        customers: CustomerRepository,
-        carts: CartRepository,
-        orders: OrderService,
-        threads: ThreadRepository,
-        privacy: PrivacyRepository,
-        clock: Clock = utc_now,
-        *,
-        mailboxes: MailboxRepository | None = None,
-        imports: ImportRepository | None = None,
-    ) -> None:
-        self._mailboxes = mailboxes
-        self._imports = imports
-        self._clock = clock
-        self._customers = customers
-        self._carts = carts
-        self._orders = orders
-        self._threads = threads
-        self._privacy = privacy
+    customers: CustomerRepository
+    carts: CartRepository
+    orders: OrderService
+    threads: ThreadRepository
+    privacy: PrivacyRepository
+    clock: Clock = utc_now
+    _: KW_ONLY
+    mailboxes: MailboxRepository | None = None
+    imports: ImportRepository | None = None
 
     def export(self, customer_id: str, *, by_address: bool = True) -> PersonalData:
         """Profile (with consents and import rows), addresses, groups, connections, consent
@@ -56,44 +48,44 @@ class PersonalDataService:
         support conversations and carts of its real owner. The admin's export keeps them.
 
         Raises: NotFoundError."""
-        view = self._customers.view(customer_id)
+        view = self.customers.view(customer_id)
         if view is None:
             raise NotFoundError("Customer not found.")
         orders: list[Order] = []
         cursor: str | None = None
         while True:
-            page, cursor = self._orders.mine(customer_id, 200, cursor)
+            page, cursor = self.orders.mine(customer_id, 200, cursor)
             orders += page
             if cursor is None:
                 break
-        carts: list[Cart] = self._carts.for_customer(customer_id, CARTS_EXPORTED)
+        carts: list[Cart] = self.carts.for_customer(customer_id, CARTS_EXPORTED)
         email = view.customer.email
         if by_address:
-            carts += self._privacy.guest_carts(email, CARTS_EXPORTED)
+            carts += self.privacy.guest_carts(email, CARTS_EXPORTED)
         codes = dict.fromkeys(
             c for c in (*(x.voucher_code for x in carts), *(o.voucher_code for o in orders)) if c
         )
-        vouchers: list[Voucher] = [v for code in codes if (v := self._carts.get_voucher(code)) is not None]
+        vouchers: list[Voucher] = [v for code in codes if (v := self.carts.get_voucher(code)) is not None]
         # Threads linked to the account, and threads written from its e-mail before it existed.
-        found = {t.id: t for t in self._threads.for_customer(customer_id, THREADS_EXPORTED)}
-        for thread in self._threads.latest_for_email(email, THREADS_EXPORTED) if by_address else ():
+        found = {t.id: t for t in self.threads.for_customer(customer_id, THREADS_EXPORTED)}
+        for thread in self.threads.latest_for_email(email, THREADS_EXPORTED) if by_address else ():
             found.setdefault(thread.id, thread)
-        threads: list[ThreadView] = [tv for i in found if (tv := self._threads.view(i)) is not None]
+        threads: list[ThreadView] = [tv for i in found if (tv := self.threads.view(i)) is not None]
         return PersonalData(
             view=view,
-            exported_at=self._clock(),
-            consent_history=tuple(self._customers.consent_history(customer_id)),
+            exported_at=self.clock(),
+            consent_history=tuple(self.customers.consent_history(customer_id)),
             carts=tuple(carts),
             orders=tuple(orders),
             vouchers=tuple(vouchers),
             threads=tuple(threads),
-            open_links=tuple((p, parse_iso(v)) for p, v in self._privacy.open_links(customer_id)),
-            erasure=self._privacy.get_job(customer_id),
-            guest_consents=tuple(self._privacy.opt_ins(email_hash(email))) if by_address else (),
+            open_links=tuple((p, parse_iso(v)) for p, v in self.privacy.open_links(customer_id)),
+            erasure=self.privacy.get_job(customer_id),
+            guest_consents=tuple(self.privacy.opt_ins(email_hash(email))) if by_address else (),
             stored_files=self._stored_files(
                 email if by_address else None, view.customer.import_rows, threads
             ),
-            pending_registration=self._customers.get_pending_registration(email) if by_address else None,
+            pending_registration=self.customers.get_pending_registration(email) if by_address else None,
         )
 
     def _stored_files(
@@ -107,12 +99,12 @@ class PersonalDataService:
             for m in tv.messages
             if m.raw_key
         ]
-        if self._mailboxes is not None and email is not None:
-            kept = self._mailboxes.unprocessed_from(normalise_email(email), UNPROCESSED_EXPORTED)
+        if self.mailboxes is not None and email is not None:
+            kept = self.mailboxes.unprocessed_from(normalise_email(email), UNPROCESSED_EXPORTED)
             found += [StoredFile("unprocessed_mail", mail.id) for mail in kept]
-        if self._imports is not None:
+        if self.imports is not None:
             for import_id in dict.fromkeys(row.import_id for row in import_rows):
-                job = self._imports.get(import_id)
+                job = self.imports.get(import_id)
                 if job is None:
                     continue
                 if job.source_key and job.status not in FINISHED:  # finished imports' files are deleted

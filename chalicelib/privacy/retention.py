@@ -45,23 +45,16 @@ class RetentionResult:
     stopped_early: bool = False
 
 
+@dataclass(frozen=True, slots=True)
 class RetentionService:
-    def __init__(
-        self,
-        privacy: PrivacyRepository,
-        carts: CartRepository,
-        erasure: ErasureService,
-        config: ConfigService,
-        unprocessed: UnprocessedMailPurger | None = None,
-    ) -> None:
-        self._privacy = privacy
-        self._carts = carts
-        self._erasure = erasure
-        self._config = config
-        self._unprocessed = unprocessed
+    privacy: PrivacyRepository
+    carts: CartRepository
+    erasure: ErasureService
+    config: ConfigService
+    unprocessed: UnprocessedMailPurger | None = None
 
     def run(self, now: datetime, remaining_ms: Callable[[], int] | None = None) -> RetentionResult:
-        settings = self._config.settings()
+        settings = self.config.settings()
         result = RetentionResult()
 
         def out_of_time() -> bool:
@@ -69,12 +62,12 @@ class RetentionService:
                 result.stopped_early = True
             return result.stopped_early
 
-        result.erasures_resumed = self._erasure.resume_unfinished()
+        result.erasures_resumed = self.erasure.resume_unfinished()
         guest_cutoff = now - timedelta(days=settings.retention.guest_customers_days)
         floor = keys.ulid_floor(int(guest_cutoff.timestamp() * 1000))
         after: str | None = None
         for _ in range(_GUEST_PAGES):
-            page = self._privacy.old_guest_ids(floor, after, _PAGE)
+            page = self.privacy.old_guest_ids(floor, after, _PAGE)
             for customer_id, orders_count in page:
                 if out_of_time():
                     return result
@@ -82,21 +75,21 @@ class RetentionService:
                 if orders_count:
                     continue  # guests who ordered are kept (accounting); they can be erased on request
                 try:
-                    self._erasure.erase(customer_id, "retention")
+                    self.erasure.erase(customer_id, "retention")
                     result.guests_erased += 1
                 except DomainError:
                     logger.warning("retention erasure not finished", customer_id=customer_id)
             if len(page) < _PAGE:
                 break
         cart_cutoff = now - timedelta(days=settings.abandoned_cart.delete_after_days)
-        for cart in self._privacy.abandoned_carts_before(iso(cart_cutoff), _PAGE):
+        for cart in self.privacy.abandoned_carts_before(iso(cart_cutoff), _PAGE):
             if out_of_time():
                 return result
-            if self._carts.delete_abandoned(cart):
+            if self.carts.delete_abandoned(cart):
                 result.carts_deleted += 1
-        if self._unprocessed is not None and not out_of_time():
+        if self.unprocessed is not None and not out_of_time():
             mail_cutoff = now - timedelta(days=settings.retention.unprocessed_mail_days)
-            result.unprocessed_deleted = self._unprocessed.purge_before(mail_cutoff, _PAGE)
+            result.unprocessed_deleted = self.unprocessed.purge_before(mail_cutoff, _PAGE)
         logger.info(
             "retention cleanup",
             erasures_resumed=result.erasures_resumed,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from datetime import datetime, timedelta
 
 from chalicelib.core.clock import Clock, utc_now
@@ -25,46 +25,39 @@ class LoginResult:
     employee: Employee
 
 
+@dataclass(frozen=True, slots=True)
 class AuthService:
-    def __init__(
-        self,
-        employees: EmployeeRepository,
-        throttle: LoginThrottle,
-        signer: TokenSigner,
-        *,
-        token_ttl: timedelta,
-        clock: Clock = utc_now,
-    ) -> None:
-        self._employees = employees
-        self._throttle = throttle
-        self._signer = signer
-        self._ttl = token_ttl
-        self._clock = clock
+    employees: EmployeeRepository
+    throttle: LoginThrottle
+    signer: TokenSigner
+    _: KW_ONLY
+    token_ttl: timedelta
+    clock: Clock = utc_now
 
     def login(self, email: str, password: str, ip: str) -> LoginResult:
         """Raises: ThrottledError (too many failures for this e-mail from this IP, or from this IP
         across e-mails), UnauthenticatedError."""
-        now = self._clock()
+        now = self.clock()
         # Reserved before argon2, so parallel guesses cannot all get past the limit.
-        attempt = self._throttle.reserve(normalise_email(email), ip)
-        employee = self._employees.get_by_email(email)
+        attempt = self.throttle.reserve(normalise_email(email), ip)
+        employee = self.employees.get_by_email(email)
         # verify_password always runs argon2, so unknown e-mails take as long as wrong passwords.
         valid = verify_password(employee.password_hash if employee else None, password)
         if employee is None or not valid or not employee.active:
             raise UnauthenticatedError(_BAD_CREDENTIALS)
-        self._throttle.succeeded(attempt)
-        token = self._signer.issue(
+        self.throttle.succeeded(attempt)
+        token = self.signer.issue(
             employee.id, employee.role, "clientele:admin", now, generation=employee.session_generation
         )
-        return LoginResult(token=token, expires_at=now + self._ttl, employee=employee)
+        return LoginResult(token=token, expires_at=now + self.token_ttl, employee=employee)
 
     def authenticate(self, token: str) -> Principal:
         """The employee behind a bearer token, re-read so role changes apply at once.
 
         Raises: UnauthenticatedError.
         """
-        claims = self._signer.verify(token, "clientele:admin", self._clock())
-        employee = self._employees.get(claims.subject)
+        claims = self.signer.verify(token, "clientele:admin", self.clock())
+        employee = self.employees.get(claims.subject)
         if employee is None or not employee.active:
             raise UnauthenticatedError("The token is no longer valid.")
         if claims.generation != employee.session_generation:

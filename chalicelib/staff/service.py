@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from chalicelib.core.clock import Clock, IdFactory, new_id, utc_now
@@ -21,25 +21,19 @@ from chalicelib.staff.schemas import CreateEmployeeRequest, UpdateEmployeeReques
 STAFF_POLICY = PasswordPolicy(min_length=12)
 
 
+@dataclass(frozen=True, slots=True)
 class EmployeeService:
-    def __init__(
-        self,
-        repository: EmployeeRepository,
-        cursors: CursorCodec,
-        clock: Clock = utc_now,
-        ids: IdFactory = new_id,
-    ) -> None:
-        self._repository = repository
-        self._cursors = cursors
-        self._clock = clock
-        self._ids = ids
+    repository: EmployeeRepository
+    cursors: CursorCodec
+    clock: Clock = utc_now
+    ids: IdFactory = new_id
 
     def create(self, request: CreateEmployeeRequest) -> Employee:
         """Raises: InvalidInputError (password), AlreadyExistsError (e-mail)."""
         check_password(request.password, STAFF_POLICY)
-        now = self._clock()
+        now = self.clock()
         employee = Employee(
-            id=self._ids(),
+            id=self.ids(),
             email=request.email,
             first_name=request.first_name,
             last_name=request.last_name,
@@ -49,27 +43,27 @@ class EmployeeService:
             created_at=now,
             updated_at=now,
         )
-        self._repository.create(employee)
+        self.repository.create(employee)
         return replace(employee, version=1)
 
     def get(self, employee_id: str) -> Employee:
         """Raises: NotFoundError."""
-        employee = self._repository.get(employee_id)
+        employee = self.repository.get(employee_id)
         if employee is None:
             raise NotFoundError("Employee not found.")
         return employee
 
     def list_page(self, limit: int, cursor: str | None) -> tuple[list[Employee], str | None]:
         """Raises: InvalidCursorError."""
-        position = self._cursors.decode(cursor, "employees")
-        page = self._repository.list_page(limit, position)
-        return page.items, self._cursors.encode(page.next_position, "employees")
+        position = self.cursors.decode(cursor, "employees")
+        page = self.repository.list_page(limit, position)
+        return page.items, self.cursors.encode(page.next_position, "employees")
 
     def _active_admins(self) -> list[Employee]:
         admins: list[Employee] = []
         position: dict[str, Any] | None = None
         while True:
-            page = self._repository.list_page(200, position)
+            page = self.repository.list_page(200, position)
             admins.extend(e for e in page.items if e.role == "admin" and e.active)
             position = page.next_position
             if position is None:
@@ -88,7 +82,7 @@ class EmployeeService:
         if request.password is not None:
             check_password(request.password, STAFF_POLICY)
             changes["password_hash"] = hash_password(request.password)
-        after = replace(before, **changes, updated_at=self._clock())
+        after = replace(before, **changes, updated_at=self.clock())
         if (
             "password_hash" in changes
             or normalise_email(after.email) != normalise_email(before.email)
@@ -101,7 +95,7 @@ class EmployeeService:
         )
         if losing_admin and len(self._active_admins()) <= 1:
             raise RuleViolationError("The last active administrator cannot be demoted or disabled.")
-        self._repository.update(before, after)
+        self.repository.update(before, after)
         return replace(after, version=before.version + 1)
 
     def delete(self, employee_id: str) -> None:
@@ -109,7 +103,7 @@ class EmployeeService:
         employee = self.get(employee_id)
         if employee.role == "admin" and employee.active and len(self._active_admins()) <= 1:
             raise RuleViolationError("The last active administrator cannot be deleted.")
-        self._repository.delete(employee)
+        self.repository.delete(employee)
 
     def create_admin(self, email: str, password: str | None = None) -> tuple[Employee, str]:
         """An administrator with the given or a generated password. Raises: AlreadyExistsError."""
@@ -128,11 +122,11 @@ class EmployeeService:
         return self.create(request), password
 
     def any_exist(self) -> bool:
-        return self._repository.count() > 0
+        return self.repository.count() > 0
 
     def ensure_first_admin(self, email: str, password: str) -> bool:
         """Create the first admin only when no employee exists yet. Returns True when created."""
-        if self._repository.count() > 0:
+        if self.repository.count() > 0:
             return False
         self.create_admin(email, password)
         return True

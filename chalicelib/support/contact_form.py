@@ -42,32 +42,19 @@ class ContactOutcome:
     message_id: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
 class ContactFormService:
-    def __init__(
-        self,
-        threads: ThreadService,
-        thread_repository: ThreadRepository,
-        customers: CustomerRepository,
-        orders: OrderRepository,
-        config: ConfigService,
-        notifier: Notifier,
-        files: FileStore,
-        throttle: Throttle,
-        reply_tokens: ReplyTokens,
-        clock: Clock = utc_now,
-        ids: IdFactory = new_id,
-    ) -> None:
-        self._threads = threads
-        self._repository = thread_repository
-        self._customers = customers
-        self._orders = orders
-        self._config = config
-        self._notifier = notifier
-        self._files = files
-        self._throttle = throttle
-        self._tokens = reply_tokens
-        self._clock = clock
-        self._ids = ids
+    threads: ThreadService
+    thread_repository: ThreadRepository
+    customers: CustomerRepository
+    orders: OrderRepository
+    config: ConfigService
+    notifier: Notifier
+    files: FileStore
+    throttle: Throttle
+    reply_tokens: ReplyTokens
+    clock: Clock = utc_now
+    ids: IdFactory = new_id
 
     def submit(
         self, request: ContactFormRequest, customer_id: str | None, ip: str, upload: Upload | None = None
@@ -75,17 +62,17 @@ class ContactFormService:
         """Raises: ThrottledError, NotFoundError (contact, order), InvalidInputError (attachment)."""
         email = normalise_email(str(request.email))
         subjects = [("contact-ip", client_network(ip)), ("contact-email", email)]
-        self._throttle.check(subjects)
+        self.throttle.check(subjects)
         contact = self._contact(request.contact_id)
         content_type = self._check_upload(upload)
         self._check_order(request.order_id, customer_id, email)
-        self._throttle.fail(subjects)  # counts this message in the window
+        self.throttle.fail(subjects)  # counts this message in the window
         # An anonymous caller's e-mail is only a claim: the message is never linked to the account
         # that address belongs to, nor added to its threads (issue 16 §2.3).
         language: str = request.language or "en"
         verified = False
         if customer_id is not None:
-            customer = self._customers.get(customer_id)
+            customer = self.customers.get(customer_id)
             language = request.language or (customer.language if customer else "en")
             # Signed in, the sender is proven only when they write from the account's own address.
             verified = customer is not None and normalise_email(customer.email) == email
@@ -96,7 +83,7 @@ class ContactFormService:
     # -- checks --------------------------------------------------------------------------------
     def _contact(self, contact_id: str) -> ConfigEntry:
         try:
-            contact = self._config.entry("CONTACT", contact_id)
+            contact = self.config.entry("CONTACT", contact_id)
         except NotFoundError:
             raise NotFoundError("Contact not found.") from None
         if contact.data.get("hidden"):
@@ -106,7 +93,7 @@ class ContactFormService:
     def _check_upload(self, upload: Upload | None) -> str | None:
         if upload is None:
             return None
-        if not self._config.settings().customer_service.allow_uploads:
+        if not self.config.settings().customer_service.allow_uploads:
             raise InvalidInputError(
                 "The message is not valid.", {"attachment": "file uploads are turned off"}
             )
@@ -125,14 +112,14 @@ class ContactFormService:
         """The order must be the signed-in customer's, or a guest's with the same e-mail."""
         if order_id is None:
             return
-        order = self._orders.get(order_id)
+        order = self.orders.get(order_id)
         if order is None:
             raise NotFoundError("Order not found.")
         if customer_id is not None:
             if order.customer_id != customer_id:
                 raise NotFoundError("Order not found.")
             return
-        owner = self._customers.get(order.customer_id)
+        owner = self.customers.get(order.customer_id)
         if owner is None or normalise_email(owner.email) != email:
             raise NotFoundError("Order not found.")
 
@@ -146,7 +133,7 @@ class ContactFormService:
         into its owner's conversation. (Mail replies continue threads through the reply token.)"""
         if customer_id is None:
             return None
-        for thread in self._repository.latest_for_email(email):
+        for thread in self.thread_repository.latest_for_email(email):
             if (
                 thread.customer_id == customer_id
                 and thread.contact_id == contact_id
@@ -166,16 +153,16 @@ class ContactFormService:
         content_type: str | None,
         verified: bool,
     ) -> ContactOutcome:
-        now = self._clock()
-        message_id = self._ids()
+        now = self.clock()
+        message_id = self.ids()
         existing = self._open_thread(contact.id, customer_id, str(request.email), request.order_id)
-        thread_id = existing.id if existing else self._ids()
+        thread_id = existing.id if existing else self.ids()
         attachments: tuple[Attachment, ...] = ()
         if upload is not None and content_type is not None:
             key = f"{ATTACHMENT_PREFIX}{thread_id}/{message_id}/{safe_name(upload.name)}"
-            self._files.put(key, upload.data, content_type)
+            self.files.put(key, upload.data, content_type)
             attachments = (Attachment(safe_name(upload.name), len(upload.data), content_type, key),)
-        mailbox = self._threads.mailbox(contact)
+        mailbox = self.threads.mailbox(contact)
         domain = mailbox.rpartition("@")[2] or "clientele.invalid"
         ack_id = f"<{message_id.lower()}.ack@{domain}>"
         message = Message(
@@ -195,7 +182,7 @@ class ContactFormService:
         )
         try:
             if existing is None:
-                thread = self._threads.new_thread(
+                thread = self.threads.new_thread(
                     contact.id,
                     str(request.email),
                     message,
@@ -208,7 +195,7 @@ class ContactFormService:
                     sender_verified=verified,
                 )
             else:
-                thread = self._threads.add_customer_message(existing.id, message, (ack_id,))
+                thread = self.threads.add_customer_message(existing.id, message, (ack_id,))
         except TransactionCancelledError:
             raise NotFoundError("Contact not found.") from None
         self._acknowledge(thread, message, ack_id, mailbox, language)
@@ -218,9 +205,9 @@ class ContactFormService:
         self, thread: Thread, message: Message, ack_id: str, mailbox: str, language: str
     ) -> None:
         """The customer's copy, carrying the reply token and a Message-ID their answer refers to."""
-        headers = {"Message-ID": ack_id, "Reply-To": self._tokens.address(mailbox, thread.id)}
+        headers = {"Message-ID": ack_id, "Reply-To": self.reply_tokens.address(mailbox, thread.id)}
         try:
-            self._notifier.send(
+            self.notifier.send(
                 f"contact-ack:{message.id}",
                 str(message.email),
                 language,
@@ -236,9 +223,9 @@ class ContactFormService:
 
     def _mail_only(self, contact: ConfigEntry, request: ContactFormRequest) -> ContactOutcome:
         """A contact that doesn't save messages: the message goes to its address, nothing is kept."""
-        message_id = self._ids()
-        to = self._threads.mailbox(contact)
-        self._notifier.send(
+        message_id = self.ids()
+        to = self.threads.mailbox(contact)
+        self.notifier.send(
             f"contact-mail:{message_id}",
             to,
             "en",

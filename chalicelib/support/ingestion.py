@@ -77,35 +77,23 @@ class IngestResult:
     auto_submitted: bool = False
 
 
+@dataclass(frozen=True, slots=True)
 class MailIngestion:
-    def __init__(
-        self,
-        threads: ThreadService,
-        thread_repository: ThreadRepository,
-        customers: CustomerRepository,
-        mailboxes: MailboxRepository,
-        config: ConfigService,
-        files: FileStore,
-        reply_tokens: ReplyTokens,
-        cursors: CursorCodec,
-        clock: Clock = utc_now,
-        ids: IdFactory = new_id,
-    ) -> None:
-        self._cursors = cursors
-        self._threads = threads
-        self._repository = thread_repository
-        self._customers = customers
-        self._mailboxes = mailboxes
-        self._config = config
-        self._files = files
-        self._tokens = reply_tokens
-        self._clock = clock
-        self._ids = ids
+    threads: ThreadService
+    thread_repository: ThreadRepository
+    customers: CustomerRepository
+    mailboxes: MailboxRepository
+    config: ConfigService
+    files: FileStore
+    reply_tokens: ReplyTokens
+    cursors: CursorCodec
+    clock: Clock = utc_now
+    ids: IdFactory = new_id
 
     def ingest(self, raw: bytes, source: str, raw_key: str | None = None) -> IngestResult:
         """Store one message. Never raises for the message's content; storage outages propagate
         (the caller retries). `raw_key` is where the bytes already are in S3 (SES inbound)."""
-        now = self._clock()
+        now = self.clock()
         # Before any parsing: header parsing is superlinear, and no message may hold up the poll.
         oversized = oversized_headers(raw)
         if oversized is not None:
@@ -124,7 +112,7 @@ class MailIngestion:
                     return self._keep(
                         raw, source, raw_key, now, "auto-reply or bounce with no thread to join", sender
                     )
-                settings = self._config.settings().customer_service.imap
+                settings = self.config.settings().customer_service.imap
                 if not settings.create_new_threads:
                     return self._keep(
                         raw, source, raw_key, now, "no thread to join (new threads are off)", sender
@@ -146,41 +134,41 @@ class MailIngestion:
     def keep_unparsed(self, raw: bytes, source: str, reason: str) -> IngestResult:
         """Keep a message as unprocessed without parsing it (raw copy and listing): for one that
         could not be ingested however often it was tried."""
-        return self._keep(raw, source, None, self._clock(), reason, sender_hint(raw))
+        return self._keep(raw, source, None, self.clock(), reason, sender_hint(raw))
 
     def _drop_duplicate_copy(self, message_id: str, raw_key: str) -> None:
         """A second SES copy of a stored mail (another inbound/ object, same Message-ID) is deleted:
         no message names it, so erasure could never find it. A redelivered event for the stored
         copy itself finds its key on the message and keeps it."""
-        thread_id = self._repository.thread_for_message_id(message_id)
+        thread_id = self.thread_repository.thread_for_message_id(message_id)
         if thread_id is None:
             return
-        messages = self._threads.messages_of(thread_id)
+        messages = self.threads.messages_of(thread_id)
         if any(m.raw_key == raw_key for m in messages):
             return
-        self._files.delete_keys([raw_key])
+        self.files.delete_keys([raw_key])
         logger.info("duplicate raw copy deleted", thread_id=thread_id)
 
     # -- threading -----------------------------------------------------------------------------
     def _find_thread(self, parsed: ParsedMail) -> str | None:
         for address in parsed.recipients:
-            thread_id = self._tokens.thread_of(self._tokens.token_in(address))
-            if thread_id is not None and self._repository.get(thread_id) is not None:
+            thread_id = self.reply_tokens.thread_of(self.reply_tokens.token_in(address))
+            if thread_id is not None and self.thread_repository.get(thread_id) is not None:
                 return thread_id
         candidates = [parsed.in_reply_to] if parsed.in_reply_to else []
         candidates += list(reversed(parsed.references))[:_REFERENCES_TRIED]
         for message_id in dict.fromkeys(candidates):
-            thread_id = self._repository.thread_for_message_id(message_id)
+            thread_id = self.thread_repository.thread_for_message_id(message_id)
             if thread_id is not None:
                 return thread_id
         tag = parsed.thread_tag
         if tag is not None:
-            return self._repository.thread_for_tag(tag)
+            return self.thread_repository.thread_for_tag(tag)
         return None
 
     def _contact_for(self, parsed: ParsedMail) -> ConfigEntry:
         """The contact whose address received the mail; else the default customer-service one."""
-        contacts = [c for c in self._config.entries("CONTACT") if c.data.get("save_messages", True)]
+        contacts = [c for c in self.config.entries("CONTACT") if c.data.get("save_messages", True)]
         for address in parsed.recipients:
             local, _, domain = address.partition("@")
             plain = f"{local.split('+', 1)[0]}@{domain}"
@@ -198,11 +186,11 @@ class MailIngestion:
     def _store(
         self, parsed: ParsedMail, thread_id: str | None, now: datetime, raw_key: str | None
     ) -> IngestResult:
-        if parsed.attachments and self._repository.thread_for_message_id(parsed.message_id):
+        if parsed.attachments and self.thread_repository.thread_for_message_id(parsed.message_id):
             # Known already: don't upload its attachments again only to drop them.
             return IngestResult("duplicate", reason="Message-ID already stored")
-        message_id = self._ids()
-        target = thread_id or self._ids()
+        message_id = self.ids()
+        target = thread_id or self.ids()
         attachments, notes = self._attachments(parsed, target, message_id)
         message = Message(
             id=message_id,
@@ -227,12 +215,12 @@ class MailIngestion:
         )
         try:
             if thread_id is not None:
-                thread = self._threads.add_customer_message(thread_id, message, (parsed.message_id,))
+                thread = self.threads.add_customer_message(thread_id, message, (parsed.message_id,))
                 outcome: Outcome = "threaded"
             else:
                 contact = self._contact_for(parsed)
-                customer = self._customers.get_by_email(parsed.sender) if parsed.sender else None
-                thread = self._threads.new_thread(
+                customer = self.customers.get_by_email(parsed.sender) if parsed.sender else None
+                thread = self.threads.new_thread(
                     contact.id,
                     parsed.sender or "unknown@invalid",
                     message,
@@ -273,7 +261,7 @@ class MailIngestion:
             # a type a browser would render; anything else is stored as a download.
             content_type = sniff(part.data) or "application/octet-stream"
             key = f"{ATTACHMENT_PREFIX}{thread_id}/{message_id}/{index}-{name}"
-            self._files.put(key, part.data, content_type)
+            self.files.put(key, part.data, content_type)
             kept.append(Attachment(name, len(part.data), content_type, key))
         return tuple(kept), tuple(notes)
 
@@ -285,8 +273,8 @@ class MailIngestion:
         unprocessed_id = hashlib.sha256(raw).hexdigest()[:32]
         key = raw_key or f"{UNPROCESSED_PREFIX}{unprocessed_id}.eml"
         if raw_key is None:
-            self._files.put(key, raw, "message/rfc822")
-        self._mailboxes.keep(
+            self.files.put(key, raw, "message/rfc822")
+        self.mailboxes.keep(
             UnprocessedMail(unprocessed_id, now, reason, len(raw), key, source, sender=sender)
         )
         logger.warning("mail kept unprocessed", unprocessed_id=unprocessed_id, reason=reason.split(":")[0])
@@ -302,27 +290,27 @@ class MailIngestion:
 
     # -- back-office ---------------------------------------------------------------------------
     def unprocessed_page(self, limit: int, cursor: str | None) -> tuple[list[UnprocessedMail], str | None]:
-        page = self._mailboxes.unprocessed_page(limit, self._cursors.decode(cursor, "unprocessed"))
-        return page.items, self._cursors.encode(page.next_position, "unprocessed")
+        page = self.mailboxes.unprocessed_page(limit, self.cursors.decode(cursor, "unprocessed"))
+        return page.items, self.cursors.encode(page.next_position, "unprocessed")
 
     def purge_before(self, before: datetime, limit: int) -> int:
         """Retention: forget kept messages received before `before`, raw copies included."""
         purged = 0
-        for kept in self._mailboxes.unprocessed_before(before, limit):
-            self._files.delete_prefix(kept.raw_key, limit=1)
-            self._mailboxes.resolve(kept.id)
+        for kept in self.mailboxes.unprocessed_before(before, limit):
+            self.files.delete_prefix(kept.raw_key, limit=1)
+            self.mailboxes.resolve(kept.id)
             purged += 1
         return purged
 
     def retry(self, unprocessed_id: str) -> IngestResult:
         """Run ingestion again on a kept message; it leaves the list once it is stored."""
-        kept = self._mailboxes.get_unprocessed(unprocessed_id)
+        kept = self.mailboxes.get_unprocessed(unprocessed_id)
         if kept is None:
             raise NotFoundError("Unprocessed message not found.")
-        stream, _size, _type = self._files.open(kept.raw_key)
+        stream, _size, _type = self.files.open(kept.raw_key)
         with stream:
             raw = stream.read()
         result = self.ingest(raw, kept.source, raw_key=kept.raw_key)
         if result.outcome != "unprocessed":
-            self._mailboxes.resolve(unprocessed_id)
+            self.mailboxes.resolve(unprocessed_id)
         return result

@@ -112,31 +112,24 @@ def describe(error: BaseException, stage: str = "connect") -> str:
     return f"{name}: {reason}"
 
 
+@dataclass(frozen=True, slots=True)
 class MailPoller:
-    def __init__(
-        self,
-        ingestion: MailIngestion,
-        mailboxes: MailboxRepository,
-        config: ConfigService,
-        secret: SecretStore,
-        clock: Clock = utc_now,
-    ) -> None:
-        self._ingestion = ingestion
-        self._mailboxes = mailboxes
-        self._config = config
-        self._secret = secret
-        self._clock = clock
+    ingestion: MailIngestion
+    mailboxes: MailboxRepository
+    config: ConfigService
+    secret: SecretStore
+    clock: Clock = utc_now
 
     def run(self, now: datetime | None = None, remaining_ms: Callable[[], int] | None = None) -> PollResult:
-        settings = self._config.settings().customer_service.imap
+        settings = self.config.settings().customer_service.imap
         source = "pop3" if settings.pop3 else "imap"
-        state = self._mailboxes.state(source)
+        state = self.mailboxes.state(source)
         result = PollResult(source)
         started = time.monotonic()
         if not settings.url or not settings.user:
             result.error = "not configured (customer_service.imap url and user)"
         else:
-            password = self._secret.get()
+            password = self.secret.get()
             if password is None:
                 result.error = "no password set (PUT /admin/customer-service/mailbox/password)"
             else:
@@ -155,10 +148,10 @@ class MailPoller:
                     result.error = f"StorageFailed: a message could not be stored ({type(error).__name__})"
                 state = progress[0]
         duration = int((time.monotonic() - started) * 1000)
-        self._mailboxes.save_state(
+        self.mailboxes.save_state(
             replace(
                 state,
-                last_poll_at=now or self._clock(),
+                last_poll_at=now or self.clock(),
                 last_result="error" if result.error else ("partial" if result.stopped_early else "ok"),
                 last_error=result.error,
                 last_fetched=result.fetched,
@@ -190,13 +183,13 @@ class MailPoller:
         # Saved before ingesting, and left in progress[0] if ingesting raises (run() saves it):
         # a run that ends on this message, however it ends, counts as an attempt.
         marked = progress[0] = replace(state, attempting=key, attempts=attempts)
-        self._mailboxes.save_state(marked)
+        self.mailboxes.save_state(marked)
         if attempts > MAX_ATTEMPTS:
             logger.warning("mail kept unparsed after repeated failures", source=source, attempts=attempts)
             reason = f"could not be ingested in {MAX_ATTEMPTS} runs: kept unparsed"
-            outcome = self._ingestion.keep_unparsed(raw, source, reason)
+            outcome = self.ingestion.keep_unparsed(raw, source, reason)
         else:
-            outcome = self._ingestion.ingest(raw, source)
+            outcome = self.ingestion.ingest(raw, source)
         return outcome, replace(marked, attempting=None, attempts=0)
 
     def _record(self, outcome: IngestResult, result: PollResult) -> None:

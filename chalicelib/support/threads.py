@@ -75,33 +75,22 @@ class Statistics:
     average_first_response_seconds: int | None
 
 
+@dataclass(frozen=True, slots=True)
 class ThreadService:
-    def __init__(
-        self,
-        threads: ThreadRepository,
-        customers: CustomerRepository,
-        employees: EmployeeRepository,
-        config: ConfigService,
-        notifier: Notifier,
-        reply_tokens: ReplyTokens,
-        cursors: CursorCodec,
-        clock: Clock = utc_now,
-        ids: IdFactory = new_id,
-    ) -> None:
-        self._threads = threads
-        self._customers = customers
-        self._employees = employees
-        self._config = config
-        self._notifier = notifier
-        self._tokens = reply_tokens
-        self._cursors = cursors
-        self._clock = clock
-        self._ids = ids
+    threads: ThreadRepository
+    customers: CustomerRepository
+    employees: EmployeeRepository
+    config: ConfigService
+    notifier: Notifier
+    reply_tokens: ReplyTokens
+    cursors: CursorCodec
+    clock: Clock = utc_now
+    ids: IdFactory = new_id
 
     # -- writing -------------------------------------------------------------------------------
     def _write(self, change: ThreadWrite) -> None:
         try:
-            self._threads.write(change)
+            self.threads.write(change)
         except TransactionCancelledError as cancelled:
             if "message_id" in cancelled.reasons:
                 raise DuplicateMessageError("This message is already stored.") from None
@@ -212,7 +201,7 @@ class ThreadService:
 
     # -- reading -------------------------------------------------------------------------------
     def get(self, thread_id: str) -> Thread:
-        thread = self._threads.get(thread_id)
+        thread = self.threads.get(thread_id)
         if thread is None:
             raise NotFoundError("Thread not found.")
         return thread
@@ -228,16 +217,16 @@ class ThreadService:
             assigned_employee_id=params.assigned_employee_id,
         )
         scope = "threads|" + "|".join(str(v) for v in vars(filters).values())
-        page = self._threads.list_page(filters, params.limit, self._cursors.decode(params.cursor, scope))
-        return page.items, self._cursors.encode(page.next_position, scope)
+        page = self.threads.list_page(filters, params.limit, self.cursors.decode(params.cursor, scope))
+        return page.items, self.cursors.encode(page.next_position, scope)
 
     def view(self, thread_id: str) -> ThreadView:
         """The thread with its messages and events; reading it marks its messages read."""
-        view = self._threads.view(thread_id)
+        view = self.threads.view(thread_id)
         if view is None:
             raise NotFoundError("Thread not found.")
         if view.thread.unread:
-            now = self._clock()
+            now = self.clock()
             try:
                 thread = self._changed(
                     thread_id,
@@ -250,30 +239,30 @@ class ThreadService:
 
     def messages_of(self, thread_id: str) -> tuple[Message, ...]:
         """A thread's messages without marking anything read (exports)."""
-        view = self._threads.view(thread_id)
+        view = self.threads.view(thread_id)
         return view.messages if view else ()
 
     def for_customer(self, customer_id: str, limit: int = 20) -> list[Thread]:
-        return self._threads.for_customer(customer_id, limit)
+        return self.threads.for_customer(customer_id, limit)
 
     def next_unanswered(self) -> Thread:
-        thread = self._threads.oldest_unanswered()
+        thread = self.threads.oldest_unanswered()
         if thread is None:
             raise NotFoundError("No thread is waiting for an answer.")
         return thread
 
     def customer_of(self, thread: Thread) -> Customer | None:
-        return self._customers.get(thread.customer_id) if thread.customer_id else None
+        return self.customers.get(thread.customer_id) if thread.customer_id else None
 
     # -- acting --------------------------------------------------------------------------------
     def set_status(self, thread_id: str, status: ThreadStatus, employee_id: str) -> Thread:
-        now = self._clock()
+        now = self.clock()
 
         def change(thread: Thread) -> ThreadWrite | None:
             if thread.status == status:
                 return None
             event = ThreadEvent(
-                self._ids(), thread.id, "status", now, employee_id, {"from": thread.status, "to": status}
+                self.ids(), thread.id, "status", now, employee_id, {"from": thread.status, "to": status}
             )
             return ThreadWrite(thread, replace(thread, status=status, updated_at=now), events=(event,))
 
@@ -281,20 +270,20 @@ class ThreadService:
 
     def _contact(self, thread: Thread) -> ConfigEntry:
         try:
-            return self._config.entry("CONTACT", thread.contact_id)
+            return self.config.entry("CONTACT", thread.contact_id)
         except NotFoundError:
             return ConfigEntry("CONTACT", thread.contact_id, {"name": thread.contact_id})
 
     def mailbox(self, contact: ConfigEntry) -> str:
         """The address customer-service mail comes from and goes back to."""
-        return str(contact.data.get("email") or self._config.settings().shop_email or DEFAULT_SENDER)
+        return str(contact.data.get("email") or self.config.settings().shop_email or DEFAULT_SENDER)
 
     def reply(self, thread_id: str, request: ReplyRequest, employee_id: str) -> Message:
         """Store the employee's reply and mail it with threading headers and a reply token.
 
         Raises: NotFoundError, ConflictError, ServiceUnavailableError (the mail didn't go out; the
         reply is stored and shown in the thread)."""
-        now = self._clock()
+        now = self.clock()
         text = request.message
         if request.order_message_id:
             thread = self.get(thread_id)
@@ -303,7 +292,7 @@ class ThreadService:
                 for part in (text, self._order_message(request.order_message_id, thread.language))
                 if part
             )
-        message_id = self._ids()
+        message_id = self.ids()
         holder: dict[str, Any] = {}
 
         def change(thread: Thread) -> ThreadWrite:
@@ -368,13 +357,13 @@ class ThreadService:
         mailbox = self.mailbox(contact)
         headers = {
             "Message-ID": message.message_id or "",
-            "Reply-To": self._tokens.address(mailbox, thread.id),
+            "Reply-To": self.reply_tokens.address(mailbox, thread.id),
         }
         if message.in_reply_to:
             headers["In-Reply-To"] = message.in_reply_to
         if message.references:
             headers["References"] = " ".join(message.references)
-        self._notifier.send(
+        self.notifier.send(
             f"thread-reply:{message.id}",
             thread.email,
             thread.language,
@@ -386,29 +375,29 @@ class ThreadService:
         )
 
     def _order_message(self, order_message_id: str, language: str) -> str:
-        return order_message_text(self._config.entry("ORDER_MESSAGE", order_message_id), language)
+        return order_message_text(self.config.entry("ORDER_MESSAGE", order_message_id), language)
 
     def reply_defaults(self, thread: Thread) -> tuple[str, list[dict[str, str]]]:
         """The reply form's default text and the predefined messages in the thread's language."""
-        return self._config.settings().customer_service.default_message, [
+        return self.config.settings().customer_service.default_message, [
             {
                 "id": entry.id,
                 "name": str(entry.data.get("name", entry.id)),
                 "message": order_message_text(entry, thread.language),
             }
-            for entry in self._config.entries("ORDER_MESSAGE")
+            for entry in self.config.entries("ORDER_MESSAGE")
         ]
 
     def forward(self, thread_id: str, request: ForwardRequest, employee_id: str) -> Thread:
         """To an employee (the thread is assigned to them, and they're mailed) or to any address
         with a comment and the thread's last messages. Raises: NotFoundError, RuleViolationError."""
-        now = self._clock()
+        now = self.clock()
         target = None
         if request.employee_id is not None:
-            target = self._employees.get(request.employee_id)
+            target = self.employees.get(request.employee_id)
             if target is None or not target.active:
                 raise NotFoundError("Employee not found.")
-        event_id = self._ids()
+        event_id = self.ids()
 
         def change(thread: Thread) -> ThreadWrite:
             data: dict[str, Any] = {"comment": request.comment or ""}
@@ -423,10 +412,10 @@ class ThreadService:
 
         thread = self._changed(thread_id, change)
         to = target.email if target is not None else str(request.email)
-        view = self._threads.view(thread_id)
+        view = self.threads.view(thread_id)
         recent = view.messages[-3:] if view else ()
         try:
-            self._notifier.send(
+            self.notifier.send(
                 f"thread-forward:{event_id}",
                 to,
                 target.language if target is not None else thread.language,
@@ -439,7 +428,9 @@ class ThreadService:
                         {"from": m.sender, "at": m.received_at.isoformat(), "text": m.text} for m in recent
                     ],
                 },
-                headers={"Reply-To": self._tokens.address(self.mailbox(self._contact(thread)), thread.id)},
+                headers={
+                    "Reply-To": self.reply_tokens.address(self.mailbox(self._contact(thread)), thread.id)
+                },
             )
         except DomainError:
             logger.warning("forward mail not sent", thread_id=thread_id)
@@ -447,18 +438,18 @@ class ThreadService:
 
     # -- summary -------------------------------------------------------------------------------
     def boxes(self) -> list[ConfigEntry]:
-        self._config.invalidate()  # the counters move with every thread write
-        return self._config.entries("CONTACT")
+        self.config.invalidate()  # the counters move with every thread write
+        return self.config.entries("CONTACT")
 
     def statistics(self, date_from: date | None, date_to: date | None) -> Statistics:
-        today = self._clock().date()
+        today = self.clock().date()
         last = date_to or today
         first = date_from or (last - timedelta(days=29))
         if first > last:
             raise RuleViolationError("date_from must not be after date_to.")
         if (last - first).days > 366:
             raise RuleViolationError("The period can't be longer than a year.")
-        days = self._threads.stats(first, last)
+        days = self.threads.stats(first, last)
         threads = sum(d.threads for _, d in days)
         messages = sum(d.messages for _, d in days)
         responses = sum(d.responses for _, d in days)

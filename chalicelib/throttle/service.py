@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from datetime import datetime, timedelta
 
 from chalicelib.core.clock import Clock, utc_now
@@ -49,35 +49,33 @@ class FixedWindow:
         return int((start + self.length - now).total_seconds()) + 1
 
 
+@dataclass(frozen=True, slots=True)
 class Throttle:
-    def __init__(
-        self,
-        repository: ThrottleRepository,
-        *,
-        max_failures: int,
-        window: timedelta,
-        clock: Clock = utc_now,
-    ) -> None:
-        self._repository = repository
-        self._max = max_failures
-        self._window = FixedWindow(window)
-        self._clock = clock
+    repository: ThrottleRepository
+    _: KW_ONLY
+    max_failures: int
+    window: timedelta
+    clock: Clock = utc_now
+
+    @property
+    def _fixed_window(self) -> FixedWindow:
+        return FixedWindow(self.window)
 
     def check(self, subjects: Sequence[Subject]) -> None:
         """Raises: ThrottledError when any subject used up its failures in this window."""
-        now = self._clock()
-        start = self._window.start(now)
+        now = self.clock()
+        start = self._fixed_window.start(now)
         for scope, subject in subjects:
-            if self._repository.failures(scope, subject, start) >= self._max:
+            if self.repository.failures(scope, subject, start) >= self.max_failures:
                 raise ThrottledError(
-                    "Too many attempts; try again later.", self._window.retry_after(start, now)
+                    "Too many attempts; try again later.", self._fixed_window.retry_after(start, now)
                 )
 
     def fail(self, subjects: Sequence[Subject]) -> None:
-        start = self._window.start(self._clock())
-        expires = self._window.expires(start)
+        start = self._fixed_window.start(self.clock())
+        expires = self._fixed_window.expires(start)
         for scope, subject in subjects:
-            self._repository.add_failure(scope, subject, start, expires)
+            self.repository.add_failure(scope, subject, start, expires)
 
 
 @dataclass(frozen=True)
@@ -88,6 +86,7 @@ class LoginAttempt:
     window_start: datetime
 
 
+@dataclass(frozen=True, slots=True)
 class LoginThrottle:
     """Sign-in throttling after OWASP's authentication guidance.
 
@@ -101,43 +100,38 @@ class LoginThrottle:
     limit reach argon2. A successful sign-in gives its reservation back (only failures count).
     """
 
-    def __init__(
-        self,
-        repository: ThrottleRepository,
-        *,
-        scope: str,
-        pair_max: int,
-        ip_max: int,
-        window: timedelta,
-        clock: Clock = utc_now,
-    ) -> None:
-        self._repository = repository
-        self._scope = scope
-        self._pair_max = pair_max
-        self._ip_max = ip_max
-        self._window = FixedWindow(window)
-        self._clock = clock
+    repository: ThrottleRepository
+    _: KW_ONLY
+    scope: str
+    pair_max: int
+    ip_max: int
+    window: timedelta
+    clock: Clock = utc_now
+
+    @property
+    def _fixed_window(self) -> FixedWindow:
+        return FixedWindow(self.window)
 
     def reserve(self, account: str, ip: str) -> LoginAttempt:
         """Count this attempt; raises ThrottledError when the pair or the IP is over its limit.
 
         `account` is the normalised e-mail (or the customer id); keys hold only its hash."""
-        now = self._clock()
-        start = self._window.start(now)
-        expires = self._window.expires(start)
-        retry = self._window.retry_after(start, now)
+        now = self.clock()
+        start = self._fixed_window.start(now)
+        expires = self._fixed_window.expires(start)
+        retry = self._fixed_window.retry_after(start, now)
         ip = client_network(ip)
         # A NUL cannot occur in an e-mail or an IP, so (a, b) pairs never collide.
-        pair: Subject = (f"{self._scope}-pair", f"{account}\x00{ip}")
-        if self._repository.add_failure(*pair, start, expires) > self._pair_max:
+        pair: Subject = (f"{self.scope}-pair", f"{account}\x00{ip}")
+        if self.repository.add_failure(*pair, start, expires) > self.pair_max:
             raise ThrottledError("Too many attempts; try again later.", retry)
-        per_ip: Subject = (f"{self._scope}-ip", ip)
-        if self._repository.add_failure(*per_ip, start, expires) > self._ip_max:
+        per_ip: Subject = (f"{self.scope}-ip", ip)
+        if self.repository.add_failure(*per_ip, start, expires) > self.ip_max:
             raise ThrottledError("Too many attempts; try again later.", retry)
         return LoginAttempt((pair, per_ip), start)
 
     def succeeded(self, attempt: LoginAttempt) -> None:
         """The password was right: the attempt was not a failure, give the reservation back."""
-        expires = self._window.expires(attempt.window_start)
+        expires = self._fixed_window.expires(attempt.window_start)
         for scope, subject in attempt.subjects:
-            self._repository.add_failure(scope, subject, attempt.window_start, expires, amount=-1)
+            self.repository.add_failure(scope, subject, attempt.window_start, expires, amount=-1)

@@ -167,7 +167,7 @@ def test_concurrent_line_updates_one_409_no_lost_line(
     anonymous: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cart_id, token = guest_cart(anonymous)
-    repository = container().carts._carts
+    repository = container().carts.carts
     stale = repository.get(cart_id)
     assert put_line(anonymous, cart_id, "first", token)[0] == 200
     # The second writer read the cart before the first one wrote.
@@ -574,7 +574,7 @@ def test_sweep_skips_a_cart_touched_between_read_and_write(
     cart_id, token = reminded_guest_cart(anonymous, mailbox, "guest@example.com")
     put_line(anonymous, cart_id, headers=token)
     clock.advance(hours=2)
-    repository = container().sweep._carts
+    repository = container().sweep.carts
     read = list(repository.idle_open(0, clock.now, 10)) + [
         c for shard in range(1, 4) for c in repository.idle_open(shard, clock.now, 10)
     ]
@@ -632,7 +632,7 @@ def test_reminder_owed_by_a_crashed_run_is_sent_by_the_next(
     def crash(*_args: Any) -> bool:
         raise RuntimeError("Lambda died")
 
-    monkeypatch.setattr(sweeper, "_remind", crash)
+    monkeypatch.setattr(type(sweeper), "_remind", crash)  # services are frozen
     with pytest.raises(RuntimeError):
         sweeper.run(clock.now)
     monkeypatch.undo()

@@ -67,7 +67,7 @@ def test_contact_form_opens_a_thread_and_acknowledges(
     assert (thread["sender_verified"], thread["customer_id"]) == (False, None)
     assert boxes(shop)["customer-service"].items() >= {"open": 1, "unread": 1, "pending": 0}.items()
     [ack] = mailbox.sent
-    mime = to_mime(ack, container().threads._clock())
+    mime = to_mime(ack, container().threads.clock())
     assert ack.to == "ana@example.com" and f"[#{thread['tag']}]" in ack.subject
     assert "Nous avons bien reçu" in ack.subject
     # The acknowledgement never quotes the message: it would let anyone mail any text to any address.
@@ -76,7 +76,7 @@ def test_contact_form_opens_a_thread_and_acknowledges(
     token = reply_to.split("@")[0].split("+", 1)[1]
     assert (
         reply_to.endswith("@shop-example.com")
-        and container().threads._tokens.thread_of(token) == sent["thread_id"]
+        and container().threads.reply_tokens.thread_of(token) == sent["thread_id"]
     )
     assert mime["Message-ID"]
 
@@ -136,7 +136,7 @@ def test_contact_without_saving_only_mails(shop: Api, anonymous: Api, mailbox: M
     assert shop.json("GET", "/admin/threads")[1]["items"] == []
     [mail] = mailbox.sent
     assert mail.to == "web@shop-example.com" and "Where is my parcel?" in mail.text
-    assert to_mime(mail, container().threads._clock())["Reply-To"] == "ana@example.com"
+    assert to_mime(mail, container().threads.clock())["Reply-To"] == "ana@example.com"
 
 
 @pytest.mark.parametrize(
@@ -266,7 +266,7 @@ def test_reading_marks_read_and_reply_sets_threading_headers(
     shop: Api, support: Api, anonymous: Api, mailbox: MemoryMailer
 ) -> None:
     thread_id = send(anonymous, subject="Parcel")[1]["thread_id"]
-    ack = to_mime(mailbox.sent[0], container().threads._clock())
+    ack = to_mime(mailbox.sent[0], container().threads.clock())
     _, view = support.json("GET", f"/admin/threads/{thread_id}")
     assert view["messages"][0]["read"] is True and view["thread"]["unread"] is False
     assert boxes(shop)["customer-service"]["unread"] == 0
@@ -281,14 +281,14 @@ def test_reading_marks_read_and_reply_sets_threading_headers(
     assert again[1]["id"] == reply["id"]
     replies = [m for m in mailbox.sent if m.to == "ana@example.com" and "It ships today." in m.text]
     assert len(replies) == 1
-    mime = to_mime(replies[0], container().threads._clock())
+    mime = to_mime(replies[0], container().threads.clock())
     assert mime["Message-ID"] == reply["message_id"]
     assert mime["In-Reply-To"] == ack["Message-ID"]
     assert ack["Message-ID"] in mime["References"]
     assert mime["Subject"].startswith(f"[#{view['thread']['tag']}] Re: Parcel")
     assert mime["From"] == SUPPORT_BOX and "Auto-Submitted" not in mime
     token = mime["Reply-To"].split("@")[0].split("+", 1)[1]
-    assert container().threads._tokens.thread_of(token) == thread_id
+    assert container().threads.reply_tokens.thread_of(token) == thread_id
     _, view = support.json("GET", f"/admin/threads/{thread_id}")
     assert [m["from"] for m in view["messages"]] == ["customer", "employee"]
     assert view["thread"]["last_message_from"] == "employee"
@@ -467,7 +467,7 @@ def test_subjects_with_line_breaks_are_folded(shop: Api, anonymous: Api, mailbox
     shop.json("PATCH", "/admin/contacts/webmaster", {"save_messages": False, "email": "web@shop-example.com"})
     status, _ = send(anonymous, contact_id="webmaster", subject="Broken\r\nBcc: victim@example.com")
     assert status == 202
-    mime = to_mime(mailbox.sent[-1], container().threads._clock())
+    mime = to_mime(mailbox.sent[-1], container().threads.clock())
     assert "Bcc" not in mime and mime["Subject"].endswith("Broken Bcc: victim@example.com")
     thread_id = send(anonymous, subject="Parcel\u2028late\x85again")[1]["thread_id"]
     status, reply = shop.json("POST", f"/admin/threads/{thread_id}/reply", {"message": "On its way"})

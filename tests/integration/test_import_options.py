@@ -97,7 +97,7 @@ def test_a_preview_writes_nothing_and_apply_runs_it_once_with_the_options_previe
     assert _bucket_keys(f"imports/{import_id}/shop.csv") == []
     from chalicelib.wiring import container
 
-    assert container().imports._jobs.get_preview(import_id) == []  # type: ignore[attr-defined]
+    assert container().imports.jobs.get_preview(import_id) == []
     # The report lists the errors and the warnings
     report = requests.get(job["report_url"], timeout=5).content.decode("utf-8-sig").splitlines()
     assert report[0] == "Line;Column;Reason;Kind;Rows;"

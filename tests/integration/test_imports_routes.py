@@ -163,8 +163,8 @@ def test_the_watchdog_gives_up_on_a_job_whose_runs_keep_dying_in_dynamodb(admin:
     from chalicelib.imports.domain import ImportJob
     from chalicelib.wiring import container
 
-    jobs = container().imports._jobs  # type: ignore[attr-defined]
-    now = container().imports._clock()  # type: ignore[attr-defined]
+    jobs = container().imports.jobs
+    now = container().imports.clock()
     running = ImportJob(
         id="01STALLEDJOB",
         kind="customers",

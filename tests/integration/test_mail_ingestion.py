@@ -86,7 +86,7 @@ def form_thread(anonymous: Api, shop: Api, mailbox: MemoryMailer) -> tuple[str, 
     )
     assert status == 201, sent
     shop.json("POST", f"/admin/threads/{sent['thread_id']}/reply", {"message": "Tomorrow."})
-    now = container().threads._clock()
+    now = container().threads.clock()
     ack, reply = (to_mime(m, now) for m in mailbox.sent[-2:])
     return sent["thread_id"], ack, reply
 
@@ -319,7 +319,7 @@ def poll(shop: Api) -> dict[str, Any]:
     from app import app
     from devtools.events import invoke_schedule
 
-    result: dict[str, Any] = invoke_schedule(app, "mail-poll", container().threads._clock())
+    result: dict[str, Any] = invoke_schedule(app, "mail-poll", container().threads.clock())
     return result
 
 
@@ -563,12 +563,12 @@ def test_a_message_that_ends_every_run_is_kept_unparsed_and_the_poll_moves_on(
     ingestion = container().ingestion
     real = ingestion.ingest
 
-    def dies_on_poison(raw: bytes, source: str, raw_key: str | None = None) -> Any:
+    def dies_on_poison(_self: object, raw: bytes, source: str, raw_key: str | None = None) -> Any:
         if b"Subject: Poison" in raw:
             raise RuntimeError("the invocation died")  # as a timeout or a crash would end it
         return real(raw, source, raw_key)
 
-    monkeypatch.setattr(ingestion, "ingest", dies_on_poison)
+    monkeypatch.setattr(type(ingestion), "ingest", dies_on_poison)  # services are frozen
     for _ in range(3):
         with pytest.raises(RuntimeError):
             poll(shop)

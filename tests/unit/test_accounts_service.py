@@ -251,9 +251,9 @@ def test_only_password_links_reset_a_password(
     # Issue 16 §1.3: a link minted for another flow (here stored straight into the repository)
     # must not be accepted by the reset route.
     register(accounts)
-    customer = accounts._repository.get_by_email("ana@example.com")
+    customer = accounts.repository.get_by_email("ana@example.com")
     assert customer is not None
-    accounts._repository.put_account_token(
+    accounts.repository.put_account_token(
         AccountToken(token_hash("other-flow"), customer.id, purpose, clock.now + timedelta(hours=1))  # type: ignore[arg-type]
     )
     with pytest.raises(InvalidTokenError):
@@ -261,7 +261,7 @@ def test_only_password_links_reset_a_password(
 
 
 def _guest(accounts: AccountService) -> str:
-    guest = accounts._customers.create(
+    guest = accounts.customers.create(
         CreateCustomerRequest(first_name="G", last_name="U", email="ana@example.com", is_guest=True)
     )
     return guest.id

@@ -18,7 +18,7 @@ SHOPIFY_HEADER = (FIXTURES / "shopify-customer_template.csv").read_text().splitl
 def book(world: World, email: str) -> list[Address]:
     customer = world.customers.get_by_email(email)
     assert customer is not None
-    return world.service._addresses.for_customer(customer.id, 200, None)[0]
+    return world.service.addresses.for_customer(customer.id, 200, None)[0]
 
 
 def columns(job: object) -> set[str]:

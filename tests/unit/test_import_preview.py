@@ -122,7 +122,7 @@ def test_an_address_preview_writes_nothing_and_mode_create_keeps_existing_addres
     job = deliver(world, upload(world, content, ImportOptions(preview=True), kind="addresses"))
     assert job.status == "previewed" and job.created == 1
     owner = world.customers.get_by_email("john@example.com")
-    assert owner is not None and world.service._addresses.for_customer(owner.id, 10, None)[0] == []  # type: ignore[attr-defined]
+    assert owner is not None and world.service.addresses.for_customer(owner.id, 10, None)[0] == []
     rows = world.service.preview(job)
     assert rows is not None and rows[0].action == "create" and rows[0].values["country"] == "US"
 
@@ -131,7 +131,7 @@ def test_an_address_preview_writes_nothing_and_mode_create_keeps_existing_addres
     job = deliver(world, upload(world, changed, ImportOptions(mode="create"), kind="addresses"))
     assert (job.status, job.created, job.updated) == ("completed_with_warnings", 0, 0)
     assert job.warnings[0].reason == "already exists, skipped (mode create)"
-    (address,), _ = world.service._addresses.for_customer(owner.id, 10, None)  # type: ignore[attr-defined]
+    (address,), _ = world.service.addresses.for_customer(owner.id, 10, None)
     assert address.address1 == "1 Main St"
 
 
@@ -139,7 +139,7 @@ def test_a_preview_never_applied_expires_with_its_file_and_rows() -> None:
     world = build()
     import_id = upload(world, GROUPS, ImportOptions(preview=True))
     assert deliver(world, import_id).status == "previewed"
-    clock = world.service._clock  # type: ignore[attr-defined]
+    clock = world.service.clock  # type: ignore[attr-defined]
     clock.advance(days=PREVIEW_TTL.days - 1)
     world.service.resume_stalled()
     assert world.service.get(import_id).status == "previewed"

@@ -88,7 +88,7 @@ def test_an_address_without_email_finds_its_owner_by_the_source_customer_id() ->
     job = deliver(world, upload(world, content, kind="addresses"))
     assert (job.created, job.failed) == (1, 1), errors(world, job.id)
     assert errors(world, job.id) == [(3, "Customer ID", "no customer has this ID")]
-    (home,) = world.service._addresses.for_customer(john.id, 10, None)[0]  # type: ignore[attr-defined]
+    (home,) = world.service.addresses.for_customer(john.id, 10, None)[0]
     assert (home.alias, home.country, home.merchant_ref) == ("Home", "US", "3")
     # Our own id names the owner too.
     job = deliver(
@@ -113,6 +113,6 @@ def test_reimported_address_matches_by_its_source_address_id_before_the_alias() 
     again = ADDRESSES + address_row("3", "Main home", "john@example.com", "", "1 Main Street")
     job = deliver(world, upload(world, again, kind="addresses"))
     assert (job.created, job.updated, job.failed) == (0, 1, 0), errors(world, job.id)
-    (home,) = world.service._addresses.for_customer(john.id, 10, None)[0]  # type: ignore[attr-defined]
+    (home,) = world.service.addresses.for_customer(john.id, 10, None)[0]
     assert (home.alias, home.address1, home.merchant_ref) == ("Main home", "1 Main Street", "3")
     assert deliver(world, upload(world, again, kind="addresses")).unchanged == 1

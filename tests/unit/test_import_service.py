@@ -248,7 +248,7 @@ def test_a_stalled_import_is_resumed_by_the_watchdog() -> None:
     deliver(world, import_id, remaining=0)
     job = world.jobs.get(import_id)
     assert job is not None and job.status == "running"
-    world.service._clock.advance(minutes=16)  # type: ignore[attr-defined]
+    world.service.clock.advance(minutes=16)  # type: ignore[attr-defined]
     assert world.service.resume_stalled() == [import_id]
 
 
@@ -345,7 +345,7 @@ def test_an_unreadable_header_fails_the_job_with_its_line() -> None:
 
 def test_a_stuck_inline_job_is_failed_by_the_watchdog_not_resumed() -> None:
     world = build()
-    clock = world.service._clock  # type: ignore[attr-defined]
+    clock = world.service.clock  # type: ignore[attr-defined]
     stuck = ImportJob(
         id="01INLINESTUCK",
         kind="customers",
@@ -389,7 +389,7 @@ def test_a_job_whose_runs_die_without_progress_twice_is_failed_with_its_line() -
             else opened(key)
         )
     )
-    clock = world.service._clock  # type: ignore[attr-defined]
+    clock = world.service.clock  # type: ignore[attr-defined]
     with pytest.raises(RuntimeError):
         deliver(world, import_id)
     resumed_runs = 0

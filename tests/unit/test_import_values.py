@@ -335,7 +335,7 @@ def test_addresses_resolve_country_names_and_an_unknown_country_names_its_column
     assert errors(world, job.id) == [(7, "Pays", import_values.UNKNOWN_COUNTRY)]
     john = world.customers.get_by_email("john@example.com")
     assert john is not None
-    stored = world.service._addresses.for_customer(john.id, 50, None, include_deleted=False)[0]
+    stored = world.service.addresses.for_customer(john.id, 50, None, include_deleted=False)[0]
     assert sorted(a.country for a in stored) == ["FR", "GB", "GB", "US", "US"]
     again = deliver(world, upload(world, content, kind="addresses"))  # country names compare as codes
     assert (again.created, again.updated, again.unchanged) == (0, 0, 5)
@@ -464,7 +464,7 @@ def test_prestashop_sample_addresses_import_with_countries_and_skip_brand_and_su
     assert warnings[(supplier, import_values.SKIPPED_SUPPLIER)] == 2  # U.P.S, FedEX
     countries = {}
     for customer in world.customers.customers.values():
-        for address in world.service._addresses.for_customer(customer.id, 50, None, include_deleted=False)[0]:
+        for address in world.service.addresses.for_customer(customer.id, 50, None, include_deleted=False)[0]:
             countries[address.alias] = address.country
     assert countries == {
         "Peter.Pan / New York": "US",

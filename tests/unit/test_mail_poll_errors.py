@@ -62,7 +62,7 @@ def test_a_login_refusal_stores_a_class_and_our_reason_not_the_servers_text(
 ) -> None:
     poller, mailboxes = _poller()
     failure = imaplib.IMAP4.error(f"b'[AUTHENTICATIONFAILED] {BANNER}'")
-    monkeypatch.setattr(poller, "_imap_connect", lambda settings: FailingImap(failure))
+    monkeypatch.setattr(MailPoller, "_imap_connect", lambda _self, settings: FailingImap(failure))
     result = poller.run()
     stored = mailboxes.saved[-1].last_error
     assert stored == result.error == "AuthenticationFailed: the server refused the user name or password"
@@ -72,10 +72,10 @@ def test_a_login_refusal_stores_a_class_and_our_reason_not_the_servers_text(
 def test_a_pop3_greeting_failure_is_described_without_the_banner(monkeypatch: pytest.MonkeyPatch) -> None:
     poller, mailboxes = _poller(pop3=True)
 
-    def refuse(settings: Any) -> Any:
+    def refuse(_self: MailPoller, settings: Any) -> Any:
         raise poplib.error_proto(f"-ERR {BANNER}".encode())
 
-    monkeypatch.setattr(poller, "_pop3_connect", refuse)
+    monkeypatch.setattr(MailPoller, "_pop3_connect", refuse)
     poller.run()
     stored = str(mailboxes.saved[-1].last_error)
     assert stored.startswith("ConnectionFailed: ") and "phish" not in stored
