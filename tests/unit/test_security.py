@@ -56,6 +56,32 @@ def test_forged_or_tampered_tokens_are_rejected() -> None:
             signer.verify(forged, "clientele:admin", FIXED_NOW)
 
 
+def test_a_token_is_verified_once_and_still_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    import jwt
+
+    decoded: list[str] = []
+    decode = jwt.decode
+
+    def counting_decode(token: str, *args: object, **kwargs: object) -> object:
+        decoded.append(token)
+        return decode(token, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(jwt, "decode", counting_decode)
+    signer = TokenSigner(SECRET, timedelta(minutes=30))
+    token = signer.issue("emp-1", "admin", "clientele:admin", FIXED_NOW)
+    for minutes in (0, 10, 29):
+        claims = signer.verify(token, "clientele:admin", FIXED_NOW + timedelta(minutes=minutes))
+        assert claims.subject == "emp-1"
+    assert decoded == [token]
+    with pytest.raises(UnauthenticatedError, match="expired"):
+        signer.verify(token, "clientele:admin", FIXED_NOW + timedelta(minutes=30))
+    # A token that failed is checked again on every call: nothing about it is remembered.
+    for _ in range(2):
+        with pytest.raises(UnauthenticatedError):
+            signer.verify(token[:-3] + "abc", "clientele:admin", FIXED_NOW)
+    assert len(decoded) == 3
+
+
 def test_passwords_are_hashed_with_argon2id() -> None:
     hashed = hash_password("a long passphrase")
     assert hashed.startswith("$argon2id$")
