@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalice.app import Chalice, ConvertToMiddleware
+from chalice.app import Chalice
 
 from chalicelib.core.observability import logger, metrics, tracer, tracing_enabled
 from chalicelib.handlers.addresses import addresses
@@ -12,6 +12,7 @@ from chalicelib.handlers.customers import customers
 from chalicelib.handlers.groups import groups
 from chalicelib.handlers.imports import imports
 from chalicelib.handlers.mail import mail
+from chalicelib.handlers.middleware import DecoratorMiddleware
 from chalicelib.handlers.openapi import openapi
 from chalicelib.handlers.privacy import privacy
 from chalicelib.handlers.shop import shop
@@ -23,21 +24,22 @@ from chalicelib.handlers.threads import threads
 app = Chalice(app_name="clientele")
 
 
-def tracing_middleware() -> ConvertToMiddleware:
+def tracing_middleware() -> DecoratorMiddleware:
     """X-Ray tracing of every handler. The tracer's defaults copy each handler's response and
     exception text into X-Ray metadata: responses carry session, cart and reset tokens and personal
     data, exception text can quote the caller's input. Traces keep timings and annotations only
     (issue 16 §4)."""
-    return ConvertToMiddleware(tracer().capture_lambda_handler(capture_response=False, capture_error=False))
+    return DecoratorMiddleware(tracer().capture_lambda_handler(capture_response=False, capture_error=False))
 
 
 # Powertools wired through Chalice middleware: structured logs with the Lambda context, traces
 # where tracing is on (elsewhere the X-Ray SDK is not even imported: a cold start pays ~100 ms
-# for it), metrics flushed at the end of each invocation.
-app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context(clear_state=True)))
+# for it), metrics flushed at the end of each invocation. Each decorator is applied once, not per
+# invocation (see handlers/middleware.py).
+app.register_middleware(DecoratorMiddleware(logger.inject_lambda_context(clear_state=True)))
 if tracing_enabled():
     app.register_middleware(tracing_middleware())
-app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
+app.register_middleware(DecoratorMiddleware(metrics.log_metrics))
 
 for blueprint in (
     staff,

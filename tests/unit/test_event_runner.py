@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 from aws_lambda_powertools import Logger
-from chalice.app import Chalice, ConvertToMiddleware, Cron, Rate
+from chalice.app import Chalice, Cron, Rate
 
+from chalicelib.handlers.middleware import DecoratorMiddleware
 from devtools.events import (
     EventRunner,
     LambdaContext,
@@ -557,7 +558,7 @@ def test_handlers_behind_powertools_middleware_get_a_usable_context() -> None:
     # app.py wraps every handler in logger.inject_lambda_context, which reads the context.
     app = Chalice(app_name="clientele")
     logger = Logger(service="clientele-test")
-    app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context(clear_state=True)))
+    app.register_middleware(DecoratorMiddleware(logger.inject_lambda_context(clear_state=True)))
 
     @app.schedule("rate(15 minutes)", name="sweep")
     def sweep(event: Any) -> int:
