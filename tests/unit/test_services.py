@@ -92,6 +92,22 @@ def test_seeding_twice_keeps_changes(config: ConfigService) -> None:
     assert config.group_ids() == {"visitor", "guest", "customer"}
 
 
+def test_settings_are_validated_once_per_load_and_follow_every_change() -> None:
+    repository = MemoryConfigRepository()
+    now = [0.0]
+    config = ConfigService(repository, ids=sequential_ids("T"), monotonic=lambda: now[0])
+    config.seed_defaults()
+    first = config.settings()
+    assert config.settings() is first  # the cached load, validated once
+    config.patch_settings({"shop_name": "Tienda"})  # this process's change: seen at once
+    assert config.settings().shop_name == "Tienda"
+    # Another instance's change: seen once the cache has expired and the configuration is reloaded.
+    repository.save_settings(config.settings().model_dump(mode="json") | {"shop_name": "Boutique"})
+    assert config.settings().shop_name == "Tienda"
+    now[0] = 60.0
+    assert config.settings().shop_name == "Boutique"
+
+
 def test_settings_patch_reports_each_bad_field(config: ConfigService) -> None:
     with pytest.raises(InvalidInputError) as error:
         config.patch_settings({"currency": "euro", "abandoned_cart": {"voucher_percent": 150}})
