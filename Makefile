@@ -153,6 +153,7 @@ bench: $(STAMP)
 	$(BIN)/python -m devtools.bench_carts
 	$(BIN)/python -m devtools.bench_mail
 	$(BIN)/python -m devtools.bench_writes
+	$(BIN)/python -m devtools.bench_overhead
 
 ## make synth — builds the web UI, then the CloudFormation templates (one stack per stage in cdk.json) under cdk.out/, checked
 ## with cdk-nag; no AWS credentials needed.
