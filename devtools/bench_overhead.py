@@ -201,8 +201,8 @@ def _before_this_change(app: Chalice, services: Any) -> Iterator[None]:
             raise TypeError(f"{middleware!r}: not a DecoratorMiddleware, no decorator to rebuild")
         rebuilt.append((ConvertToMiddleware(middleware.decorator), event_type))
     app.middleware_handlers[:] = rebuilt
-    services.auth._signer._verified.cache_clear()
-    services.accounts._signer._verified.cache_clear()
+    services.auth.signer._verified.cache_clear()
+    services.accounts.signer._verified.cache_clear()
     services.config._validated = None
     try:
         yield
