@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import StringConstraints, field_validator
 
 from chalicelib.core.countries import COUNTRY_CODES
-from chalicelib.core.schemas import Limit, RequestModel, ResponseModel
+from chalicelib.core.schemas import Limit, ListResponse, RequestModel, ResponseModel
 
 Text32 = Annotated[str, StringConstraints(min_length=1, max_length=32)]
 Text64 = Annotated[str, StringConstraints(min_length=1, max_length=64)]
@@ -103,6 +103,5 @@ class ListAddressesParams(RequestModel):
     cursor: Annotated[str, StringConstraints(max_length=2048)] | None = None
 
 
-class AddressListResponse(ResponseModel):
-    items: list[AddressResponse]
-    next_cursor: str | None
+class AddressListResponse(ListResponse[AddressResponse]):
+    pass

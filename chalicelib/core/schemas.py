@@ -3,7 +3,8 @@ validates from domain objects."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from collections.abc import Iterable
+from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
@@ -61,9 +62,27 @@ class Attributes:
         raise AttributeError(name)
 
 
-class ListResponse(ResponseModel, Generic[T]):
+class ItemsResponse(ResponseModel, Generic[T]):
+    """A whole list (no paging): `{"items": [...]}`."""
+
     items: list[T]
+
+    @classmethod
+    def of(cls, items: Iterable[object], **context: Any) -> Self:
+        """The list validated from its domain objects, each item as `T` (`context` reaches each
+        item's validators)."""
+        return cls.model_validate({"items": list(items)}, context=context or None)
+
+
+class ListResponse(ItemsResponse[T], Generic[T]):
+    """One page of a list and the cursor of the next (None on the last page)."""
+
     next_cursor: str | None
+
+    @classmethod
+    def page(cls, items: Iterable[object], cursor: str | None) -> Self:
+        """The page validated from its domain objects, each item as `T`."""
+        return cls.model_validate({"items": list(items), "next_cursor": cursor})
 
 
 class ErrorResponse(ResponseModel):

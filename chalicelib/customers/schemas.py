@@ -18,6 +18,7 @@ from pydantic import (
 from chalicelib.core.schemas import (
     Email,
     Identifier,
+    ItemsResponse,
     Language,
     Limit,
     ListResponse,
@@ -239,5 +240,5 @@ class CustomerListResponse(ListResponse[CustomerResponse]):
     pass
 
 
-class SearchResponse(ResponseModel):
-    items: list[SearchResultResponse]
+class SearchResponse(ItemsResponse[SearchResultResponse]):
+    pass

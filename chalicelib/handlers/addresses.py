@@ -20,57 +20,47 @@ from chalicelib.handlers.http import (
     Call,
     NoBody,
     NoQuery,
+    Routes,
     RouteSpec,
-    route,
 )
 from chalicelib.wiring import container
 
 addresses = Blueprint(__name__)
+api = Routes(addresses)
 
 
 def _own(call: AuthenticatedCall[object, object]) -> str:
     return call.principal.subject_id
 
 
-@route(
-    addresses,
+@api.get(
     "/admin/addresses",
-    "GET",
     RouteSpec(
-        summary="List addresses (filters customer_id, last_name, postcode, city, country)",
-        roles=STAFF,
+        "List addresses (filters customer_id, last_name, postcode, city, country)",
+        STAFF,
         query=ListAddressesParams,
         response=AddressListResponse,
     ),
 )
 def list_addresses(call: Call[NoBody, ListAddressesParams]) -> AddressListResponse:
     rows, cursor = container().addresses.list_page(call.query)
-    return AddressListResponse(items=[AddressResponse.model_validate(a) for a in rows], next_cursor=cursor)
+    return AddressListResponse.page(rows, cursor)
 
 
-@route(
-    addresses,
+@api.get(
     "/admin/customers/{customer_id}/addresses",
-    "GET",
-    RouteSpec(
-        summary="A customer's addresses",
-        roles=STAFF,
-        query=PageParams,
-        response=AddressListResponse,
-    ),
+    RouteSpec("A customer's addresses", STAFF, query=PageParams, response=AddressListResponse),
 )
 def list_customer_addresses(call: Call[NoBody, PageParams], customer_id: str) -> AddressListResponse:
     rows, cursor = container().addresses.for_customer(customer_id, call.query.limit, call.query.cursor)
-    return AddressListResponse(items=[AddressResponse.model_validate(a) for a in rows], next_cursor=cursor)
+    return AddressListResponse.page(rows, cursor)
 
 
-@route(
-    addresses,
+@api.post(
     "/admin/customers/{customer_id}/addresses",
-    "POST",
     RouteSpec(
-        summary="Add an address to a customer",
-        roles=ADMIN,
+        "Add an address to a customer",
+        ADMIN,
         body=AddressRequest,
         response=AddressResponse,
         status=201,
@@ -84,74 +74,42 @@ def create_customer_address(call: Call[AddressRequest, NoQuery], customer_id: st
     return AddressResponse.model_validate(container().addresses.create(customer_id, call.body))
 
 
-@route(
-    addresses,
-    "/admin/addresses/{address_id}",
-    "GET",
-    RouteSpec(
-        summary="Get an address",
-        roles=STAFF,
-        response=AddressResponse,
-    ),
-)
+@api.get("/admin/addresses/{address_id}", RouteSpec("Get an address", STAFF, response=AddressResponse))
 def get_address(call: Call, address_id: str) -> AddressResponse:
     return AddressResponse.model_validate(container().addresses.get(address_id))
 
 
-@route(
-    addresses,
+@api.patch(
     "/admin/addresses/{address_id}",
-    "PATCH",
-    RouteSpec(
-        summary="Update an address",
-        roles=ADMIN,
-        body=UpdateAddressRequest,
-        response=AddressResponse,
-    ),
+    RouteSpec("Update an address", ADMIN, body=UpdateAddressRequest, response=AddressResponse),
 )
 def update_address(call: Call[UpdateAddressRequest, NoQuery], address_id: str) -> AddressResponse:
     return AddressResponse.model_validate(container().addresses.update(address_id, call.body))
 
 
-@route(
-    addresses,
+@api.delete(
     "/admin/addresses/{address_id}",
-    "DELETE",
-    RouteSpec(
-        summary="Delete an address (hidden and kept when an order uses it)",
-        roles=ADMIN,
-        status=204,
-    ),
+    RouteSpec("Delete an address (hidden and kept when an order uses it)", ADMIN, status=204),
 )
 def delete_address(call: Call, address_id: str) -> None:
     container().addresses.delete(address_id)
 
 
-@route(
-    addresses,
-    "/store/me/addresses",
-    "GET",
-    RouteSpec(
-        summary="My addresses",
-        roles=CUSTOMER,
-        query=PageParams,
-        response=AddressListResponse,
-    ),
+@api.get(
+    "/store/me/addresses", RouteSpec("My addresses", CUSTOMER, query=PageParams, response=AddressListResponse)
 )
 def list_my_addresses(call: AuthenticatedCall[NoBody, PageParams]) -> AddressListResponse:
     rows, cursor = container().addresses.for_customer(
         _own(call), call.query.limit, call.query.cursor, include_deleted=False
     )
-    return AddressListResponse(items=[AddressResponse.model_validate(a) for a in rows], next_cursor=cursor)
+    return AddressListResponse.page(rows, cursor)
 
 
-@route(
-    addresses,
+@api.post(
     "/store/me/addresses",
-    "POST",
     RouteSpec(
-        summary="Add one of my addresses",
-        roles=CUSTOMER,
+        "Add one of my addresses",
+        CUSTOMER,
         body=AddressRequest,
         response=AddressResponse,
         status=201,
@@ -165,30 +123,16 @@ def create_my_address(call: AuthenticatedCall[AddressRequest, NoQuery]) -> Addre
     return AddressResponse.model_validate(container().addresses.create(_own(call), call.body))
 
 
-@route(
-    addresses,
-    "/store/me/addresses/{address_id}",
-    "GET",
-    RouteSpec(
-        summary="One of my addresses",
-        roles=CUSTOMER,
-        response=AddressResponse,
-    ),
+@api.get(
+    "/store/me/addresses/{address_id}", RouteSpec("One of my addresses", CUSTOMER, response=AddressResponse)
 )
 def get_my_address(call: AuthenticatedCall, address_id: str) -> AddressResponse:
     return AddressResponse.model_validate(container().addresses.get(address_id, owner=_own(call)))
 
 
-@route(
-    addresses,
+@api.patch(
     "/store/me/addresses/{address_id}",
-    "PATCH",
-    RouteSpec(
-        summary="Change one of my addresses",
-        roles=CUSTOMER,
-        body=UpdateAddressRequest,
-        response=AddressResponse,
-    ),
+    RouteSpec("Change one of my addresses", CUSTOMER, body=UpdateAddressRequest, response=AddressResponse),
 )
 def update_my_address(
     call: AuthenticatedCall[UpdateAddressRequest, NoQuery], address_id: str
@@ -198,15 +142,6 @@ def update_my_address(
     )
 
 
-@route(
-    addresses,
-    "/store/me/addresses/{address_id}",
-    "DELETE",
-    RouteSpec(
-        summary="Delete one of my addresses",
-        roles=CUSTOMER,
-        status=204,
-    ),
-)
+@api.delete("/store/me/addresses/{address_id}", RouteSpec("Delete one of my addresses", CUSTOMER, status=204))
 def delete_my_address(call: AuthenticatedCall, address_id: str) -> None:
     container().addresses.delete(address_id, owner=_own(call))

@@ -13,7 +13,6 @@ from chalicelib.carts.schemas import (
     CartLineRequest,
     CartListResponse,
     CartResponse,
-    CartSummaryResponse,
     CheckoutRequest,
     CreateCartRequest,
     ListCartsParams,
@@ -23,7 +22,6 @@ from chalicelib.carts.schemas import (
     OrderListResponse,
     OrderResponse,
     OrderStatusRequest,
-    OrderSummaryResponse,
 )
 from chalicelib.carts.service import PricedCart, Shopper
 from chalicelib.core.errors import NotFoundError
@@ -40,12 +38,13 @@ from chalicelib.handlers.http import (
     Call,
     NoBody,
     NoQuery,
+    Routes,
     RouteSpec,
-    route,
 )
 from chalicelib.wiring import container
 
 carts = Blueprint(__name__)
+api = Routes(carts)
 
 ProductId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 _PRODUCT_ID: TypeAdapter[str] = TypeAdapter(ProductId)
@@ -82,13 +81,11 @@ def _product_id(value: str) -> str:
 
 
 # -- storefront ------------------------------------------------------------------------------
-@route(
-    carts,
+@api.post(
     "/store/carts",
-    "POST",
     RouteSpec(
-        summary="Start a cart (guest: keep the returned cart_token and send it as X-Cart-Token)",
-        roles=SHOPPER,
+        "Start a cart (guest: keep the returned cart_token and send it as X-Cart-Token)",
+        SHOPPER,
         body=CreateCartRequest,
         optional_body=True,
         response=CartResponse,
@@ -103,27 +100,16 @@ def create_cart(call: Call[CreateCartRequest, NoQuery]) -> CartResponse:
     return cart_response(container().carts.create(call.body, _shopper(call)))
 
 
-@route(
-    carts,
-    "/store/carts/{cart_id}",
-    "GET",
-    RouteSpec(
-        summary="A cart with its totals",
-        roles=SHOPPER,
-        response=CartResponse,
-    ),
-)
+@api.get("/store/carts/{cart_id}", RouteSpec("A cart with its totals", SHOPPER, response=CartResponse))
 def get_cart(call: Call, cart_id: str) -> CartResponse:
     return cart_response(container().carts.get(cart_id, _shopper(call)))
 
 
-@route(
-    carts,
+@api.put(
     "/store/carts/{cart_id}/lines/{product_id}",
-    "PUT",
     RouteSpec(
-        summary="Set a line's quantity (0 removes it); the shop's server only (X-Storefront-Key)",
-        roles=SHOPPER,
+        "Set a line's quantity (0 removes it); the shop's server only (X-Storefront-Key)",
+        SHOPPER,
         body=CartLineRequest,
         response=CartResponse,
         # Prices and names come from the caller: only the shop's server may write them.
@@ -135,13 +121,11 @@ def set_cart_line(call: Call[CartLineRequest, NoQuery], cart_id: str, product_id
     return cart_response(priced)
 
 
-@route(
-    carts,
+@api.post(
     "/store/carts/{cart_id}/checkout",
-    "POST",
     RouteSpec(
-        summary="Check the cart out into an order (once, retry-safe with Idempotency-Key); shop server only",
-        roles=SHOPPER,
+        "Check the cart out into an order (once, retry-safe with Idempotency-Key); shop server only",
+        SHOPPER,
         body=CheckoutRequest,
         response=OrderResponse,
         status=201,
@@ -156,124 +140,76 @@ def checkout(call: Call[CheckoutRequest, NoQuery], cart_id: str) -> OrderRespons
     return OrderResponse.model_validate(container().carts.checkout(cart_id, call.body, _shopper(call)))
 
 
-@route(
-    carts,
+@api.get(
     "/store/me/orders",
-    "GET",
     RouteSpec(
-        summary="My orders, newest first, with their status history",
-        roles=CUSTOMER,
+        "My orders, newest first, with their status history",
+        CUSTOMER,
         query=MyOrdersParams,
         response=MyOrderListResponse,
     ),
 )
 def my_orders(call: AuthenticatedCall[NoBody, MyOrdersParams]) -> MyOrderListResponse:
     items, cursor = container().orders.mine(call.principal.subject_id, call.query.limit, call.query.cursor)
-    return MyOrderListResponse(
-        items=[OrderResponse.model_validate(order) for order in items], next_cursor=cursor
-    )
+    return MyOrderListResponse.page(items, cursor)
 
 
-@route(
-    carts,
-    "/store/me/orders/{order_id}",
-    "GET",
-    RouteSpec(
-        summary="One of my orders",
-        roles=CUSTOMER,
-        response=OrderResponse,
-    ),
-)
+@api.get("/store/me/orders/{order_id}", RouteSpec("One of my orders", CUSTOMER, response=OrderResponse))
 def my_order(call: AuthenticatedCall, order_id: str) -> OrderResponse:
     return OrderResponse.model_validate(container().orders.get(order_id, owner=call.principal.subject_id))
 
 
 # -- back-office -----------------------------------------------------------------------------
-@route(
-    carts,
+@api.get(
     "/admin/carts",
-    "GET",
     RouteSpec(
-        summary="Carts, newest activity first (filters: customer_id, status, updated_from, updated_to)",
-        roles=STAFF,
+        "Carts, newest activity first (filters: customer_id, status, updated_from, updated_to)",
+        STAFF,
         query=ListCartsParams,
         response=CartListResponse,
     ),
 )
 def list_carts(call: Call[NoBody, ListCartsParams]) -> CartListResponse:
     items, cursor = container().carts.list_page(call.query)
-    return CartListResponse(
-        items=[CartSummaryResponse.model_validate(cart) for cart in items], next_cursor=cursor
-    )
+    return CartListResponse.page(items, cursor)
 
 
-@route(
-    carts,
-    "/admin/carts/{cart_id}",
-    "GET",
-    RouteSpec(
-        summary="A cart with lines and totals",
-        roles=STAFF,
-        response=CartResponse,
-    ),
-)
+@api.get("/admin/carts/{cart_id}", RouteSpec("A cart with lines and totals", STAFF, response=CartResponse))
 def admin_get_cart(call: Call, cart_id: str) -> CartResponse:
     return cart_response(container().carts.admin_get(cart_id), staff=True)
 
 
-@route(
-    carts,
-    "/admin/carts/{cart_id}",
-    "DELETE",
-    RouteSpec(
-        summary="Delete an abandoned cart",
-        roles=ADMIN,
-        status=204,
-    ),
-)
+@api.delete("/admin/carts/{cart_id}", RouteSpec("Delete an abandoned cart", ADMIN, status=204))
 def delete_cart(call: Call, cart_id: str) -> None:
     container().carts.delete(cart_id)
 
 
-@route(
-    carts,
+@api.get(
     "/admin/orders",
-    "GET",
     RouteSpec(
-        summary="Orders, newest first (filters: customer_id, status)",
-        roles=STAFF,
+        "Orders, newest first (filters: customer_id, status)",
+        STAFF,
         query=ListOrdersParams,
         response=OrderListResponse,
     ),
 )
 def list_orders(call: Call[NoBody, ListOrdersParams]) -> OrderListResponse:
     items, cursor = container().orders.list_page(call.query)
-    return OrderListResponse(
-        items=[OrderSummaryResponse.model_validate(order) for order in items], next_cursor=cursor
-    )
+    return OrderListResponse.page(items, cursor)
 
 
-@route(
-    carts,
-    "/admin/orders/{order_id}",
-    "GET",
-    RouteSpec(
-        summary="An order with its status history",
-        roles=STAFF,
-        response=OrderResponse,
-    ),
+@api.get(
+    "/admin/orders/{order_id}", RouteSpec("An order with its status history", STAFF, response=OrderResponse)
 )
 def admin_get_order(call: Call, order_id: str) -> OrderResponse:
     return OrderResponse.model_validate(container().orders.get(order_id))
 
 
-@route(
-    carts,
+@api.post(
     "/admin/orders/{order_id}/status",
-    "POST",
     RouteSpec(
-        summary="Change an order's status (history kept; notify mails the customer once)",
-        roles=ADMIN,
+        "Change an order's status (history kept; notify mails the customer once)",
+        ADMIN,
         body=OrderStatusRequest,
         response=OrderResponse,
         idempotent=True,

@@ -16,14 +16,13 @@ from chalicelib.handlers.http import (
     JsonObject,
     MergePatch,
     NoQuery,
+    Routes,
     RouteSpec,
-    route,
 )
 from chalicelib.shop.schemas import (
     ImportSecretsPatch,
     MailboxPasswordRequest,
     PublicTitleListResponse,
-    PublicTitleResponse,
     ShopSettings,
     ShopSettingsPatch,
     ShopSettingsResponse,
@@ -35,18 +34,10 @@ from chalicelib.shop.schemas import (
 from chalicelib.wiring import container
 
 config = Blueprint(__name__)
+api = Routes(config)
 
 
-@route(
-    config,
-    "/admin/settings",
-    "GET",
-    RouteSpec(
-        summary="Shop settings",
-        roles=STAFF,
-        response=ShopSettingsResponse,
-    ),
-)
+@api.get("/admin/settings", RouteSpec("Shop settings", STAFF, response=ShopSettingsResponse))
 def get_settings_view(call: Call) -> ShopSettingsResponse:
     return _with_secrets(container().config.settings())
 
@@ -58,13 +49,11 @@ def _with_secrets(settings: ShopSettings) -> ShopSettingsResponse:
     )
 
 
-@route(
-    config,
+@api.patch(
     "/admin/settings",
-    "PATCH",
     RouteSpec(
-        summary="Change shop settings (deep merge)",
-        roles=ADMIN,
+        "Change shop settings (deep merge)",
+        ADMIN,
         body=MergePatch(ShopSettingsPatch),
         response=ShopSettingsResponse,
     ),
@@ -123,27 +112,16 @@ def _mailbox_password(patch: dict[str, Any]) -> tuple[dict[str, Any], str | None
     return patch | {"customer_service": service | {"imap": rest}}, password
 
 
-@route(
-    config,
-    "/admin/titles",
-    "GET",
-    RouteSpec(
-        summary="List social titles",
-        roles=STAFF,
-        response=TitleListResponse,
-    ),
-)
+@api.get("/admin/titles", RouteSpec("List social titles", STAFF, response=TitleListResponse))
 def list_titles(call: Call) -> TitleListResponse:
-    return TitleListResponse(items=[TitleResponse.model_validate(t) for t in container().config.titles()])
+    return TitleListResponse.of(container().config.titles())
 
 
-@route(
-    config,
+@api.post(
     "/admin/titles",
-    "POST",
     RouteSpec(
-        summary="Create a social title",
-        roles=ADMIN,
+        "Create a social title",
+        ADMIN,
         body=TitleRequest,
         response=TitleResponse,
         status=201,
@@ -155,59 +133,27 @@ def create_title(call: Call[TitleRequest, NoQuery]) -> TitleResponse:
     return TitleResponse.model_validate(container().config.create_title(call.body))
 
 
-@route(
-    config,
-    "/admin/titles/{title_id}",
-    "GET",
-    RouteSpec(
-        summary="Get a social title",
-        roles=STAFF,
-        response=TitleResponse,
-    ),
-)
+@api.get("/admin/titles/{title_id}", RouteSpec("Get a social title", STAFF, response=TitleResponse))
 def get_title(call: Call, title_id: str) -> TitleResponse:
     return TitleResponse.model_validate(container().config.title(title_id))
 
 
-@route(
-    config,
+@api.patch(
     "/admin/titles/{title_id}",
-    "PATCH",
-    RouteSpec(
-        summary="Update a social title",
-        roles=ADMIN,
-        body=UpdateTitleRequest,
-        response=TitleResponse,
-    ),
+    RouteSpec("Update a social title", ADMIN, body=UpdateTitleRequest, response=TitleResponse),
 )
 def update_title(call: Call[UpdateTitleRequest, NoQuery], title_id: str) -> TitleResponse:
     return TitleResponse.model_validate(container().config.update_title(title_id, call.body))
 
 
-@route(
-    config,
-    "/admin/titles/{title_id}",
-    "DELETE",
-    RouteSpec(
-        summary="Delete a social title",
-        roles=ADMIN,
-        status=204,
-    ),
-)
+@api.delete("/admin/titles/{title_id}", RouteSpec("Delete a social title", ADMIN, status=204))
 def delete_title(call: Call, title_id: str) -> None:
     container().config.delete_title(title_id)
 
 
-@route(
-    config,
+@api.get(
     "/store/titles",
-    "GET",
-    RouteSpec(
-        summary="Social titles for the storefront forms",
-        roles=PUBLIC,
-        response=PublicTitleListResponse,
-    ),
+    RouteSpec("Social titles for the storefront forms", PUBLIC, response=PublicTitleListResponse),
 )
 def store_titles(call: Call) -> PublicTitleListResponse:
-    titles = container().config.titles()
-    return PublicTitleListResponse(items=[PublicTitleResponse.model_validate(t) for t in titles])
+    return PublicTitleListResponse.of(container().config.titles())

@@ -25,40 +25,31 @@ from chalicelib.customers.schemas import (
     OrdersSection,
     SearchParams,
     SearchResponse,
-    SearchResultResponse,
     UpdateCustomerRequest,
 )
-from chalicelib.handlers.http import ADMIN, STAFF, Call, NoBody, NoQuery, RouteSpec, route
+from chalicelib.handlers.http import ADMIN, STAFF, Call, NoBody, NoQuery, Routes, RouteSpec
 from chalicelib.support.domain import Thread
 from chalicelib.support.schemas import ThreadResponse
 from chalicelib.wiring import container
 
 customers = Blueprint(__name__)
+api = Routes(customers)
 
 
-@route(
-    customers,
+@api.get(
     "/admin/customers",
-    "GET",
-    RouteSpec(
-        summary="List customers",
-        roles=STAFF,
-        query=ListCustomersParams,
-        response=CustomerListResponse,
-    ),
+    RouteSpec("List customers", STAFF, query=ListCustomersParams, response=CustomerListResponse),
 )
 def list_customers(call: Call[NoBody, ListCustomersParams]) -> CustomerListResponse:
     rows, cursor = container().customers.list_page(call.query)
-    return CustomerListResponse(items=[CustomerResponse.model_validate(c) for c in rows], next_cursor=cursor)
+    return CustomerListResponse.page(rows, cursor)
 
 
-@route(
-    customers,
+@api.post(
     "/admin/customers",
-    "POST",
     RouteSpec(
-        summary="Create a customer",
-        roles=ADMIN,
+        "Create a customer",
+        ADMIN,
         body=CreateCustomerRequest,
         response=CustomerResponse,
         status=201,
@@ -72,16 +63,7 @@ def create_customer(call: Call[CreateCustomerRequest, NoQuery]) -> CustomerRespo
     return CustomerResponse.model_validate(customer)
 
 
-@route(
-    customers,
-    "/admin/customers/{customer_id}",
-    "GET",
-    RouteSpec(
-        summary="Customer view",
-        roles=STAFF,
-        response=CustomerViewResponse,
-    ),
-)
+@api.get("/admin/customers/{customer_id}", RouteSpec("Customer view", STAFF, response=CustomerViewResponse))
 def view_customer(call: Call, customer_id: str) -> CustomerViewResponse:
     services = container()
     view = services.customers.view(customer_id)
@@ -92,16 +74,9 @@ def view_customer(call: Call, customer_id: str) -> CustomerViewResponse:
     return customer_view_response(view, names, carts, orders, threads)
 
 
-@route(
-    customers,
+@api.patch(
     "/admin/customers/{customer_id}",
-    "PATCH",
-    RouteSpec(
-        summary="Update a customer",
-        roles=ADMIN,
-        body=UpdateCustomerRequest,
-        response=CustomerResponse,
-    ),
+    RouteSpec("Update a customer", ADMIN, body=UpdateCustomerRequest, response=CustomerResponse),
 )
 def update_customer(call: Call[UpdateCustomerRequest, NoQuery], customer_id: str) -> CustomerResponse:
     customer = container().customers.update(customer_id, call.body)
@@ -109,16 +84,9 @@ def update_customer(call: Call[UpdateCustomerRequest, NoQuery], customer_id: str
     return CustomerResponse.model_validate(customer)
 
 
-@route(
-    customers,
+@api.delete(
     "/admin/customers/{customer_id}",
-    "DELETE",
-    RouteSpec(
-        summary="Delete a customer",
-        roles=ADMIN,
-        query=DeleteCustomerParams,
-        status=204,
-    ),
+    RouteSpec("Delete a customer", ADMIN, query=DeleteCustomerParams, status=204),
 )
 def delete_customer(call: Call[NoBody, DeleteCustomerParams], customer_id: str) -> None:
     allow = call.query.allow_reregistration in ("1", "true", "yes")
@@ -126,46 +94,29 @@ def delete_customer(call: Call[NoBody, DeleteCustomerParams], customer_id: str) 
     logger.info("customer deleted", customer_id=customer_id, email_blocked=not allow)
 
 
-@route(
-    customers,
+@api.put(
     "/admin/customers/{customer_id}/note",
-    "PUT",
-    RouteSpec(
-        summary="Set the private note",
-        roles=ADMIN,
-        body=NoteRequest,
-        response=CustomerResponse,
-    ),
+    RouteSpec("Set the private note", ADMIN, body=NoteRequest, response=CustomerResponse),
 )
 def put_note(call: Call[NoteRequest, NoQuery], customer_id: str) -> CustomerResponse:
     return CustomerResponse.model_validate(container().customers.set_note(customer_id, call.body.note))
 
 
-@route(
-    customers,
+@api.get(
     "/admin/search",
-    "GET",
-    RouteSpec(
-        summary="Search customers by name, e-mail or IP",
-        roles=STAFF,
-        query=SearchParams,
-        response=SearchResponse,
-    ),
+    RouteSpec("Search customers by name, e-mail or IP", STAFF, query=SearchParams, response=SearchResponse),
 )
 def search_customers(call: Call[NoBody, SearchParams]) -> SearchResponse:
     services = container()
     found = services.customers.search(call.query.q, call.query.by, call.query.limit)
-    context = {"titles": {t.id: t.name for t in services.config.titles()}}
-    return SearchResponse(items=[SearchResultResponse.model_validate(c, context=context) for c in found])
+    return SearchResponse.of(found, titles={t.id: t.name for t in services.config.titles()})
 
 
-@route(
-    customers,
+@api.post(
     "/admin/customers/{customer_id}/approve",
-    "POST",
     RouteSpec(
-        summary="Approve a pending account (registration mode `required`); mails the customer",
-        roles=ADMIN,
+        "Approve a pending account (registration mode `required`); mails the customer",
+        ADMIN,
         response=CustomerResponse,
     ),
 )
@@ -173,15 +124,9 @@ def approve_customer(call: Call, customer_id: str) -> CustomerResponse:
     return CustomerResponse.model_validate(container().accounts.approve(customer_id))
 
 
-@route(
-    customers,
+@api.post(
     "/admin/customers/{customer_id}/convert-guest",
-    "POST",
-    RouteSpec(
-        summary="Turn a guest into an account; mails a set-password link",
-        roles=ADMIN,
-        response=CustomerResponse,
-    ),
+    RouteSpec("Turn a guest into an account; mails a set-password link", ADMIN, response=CustomerResponse),
 )
 def convert_guest(call: Call, customer_id: str) -> CustomerResponse:
     return CustomerResponse.model_validate(container().accounts.convert_guest(customer_id))

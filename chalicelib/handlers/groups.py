@@ -10,7 +10,7 @@ from chalicelib.core.schemas import PageParams
 from chalicelib.customers.schemas import CustomerResponse
 from chalicelib.groups.schemas import MemberListResponse
 from chalicelib.groups.service import Pricing
-from chalicelib.handlers.http import ADMIN, PUBLIC, STAFF, AnyCall, Call, NoBody, NoQuery, RouteSpec, route
+from chalicelib.handlers.http import ADMIN, PUBLIC, STAFF, AnyCall, Call, NoBody, NoQuery, Routes, RouteSpec
 from chalicelib.shop.schemas import (
     DeleteGroupParams,
     GroupListResponse,
@@ -23,31 +23,19 @@ from chalicelib.shop.schemas import (
 from chalicelib.wiring import container
 
 groups = Blueprint(__name__)
+api = Routes(groups)
 
 
-@route(
-    groups,
-    "/admin/groups",
-    "GET",
-    RouteSpec(
-        summary="List customer groups",
-        roles=STAFF,
-        response=GroupListResponse,
-    ),
-)
+@api.get("/admin/groups", RouteSpec("List customer groups", STAFF, response=GroupListResponse))
 def list_groups(call: Call) -> GroupListResponse:
-    return GroupListResponse(
-        items=[GroupResponse.model_validate(g) for g in container().groups.list_groups()]
-    )
+    return GroupListResponse.of(container().groups.list_groups())
 
 
-@route(
-    groups,
+@api.post(
     "/admin/groups",
-    "POST",
     RouteSpec(
-        summary="Create a customer group",
-        roles=ADMIN,
+        "Create a customer group",
+        ADMIN,
         body=GroupRequest,
         response=GroupResponse,
         status=201,
@@ -59,42 +47,24 @@ def create_group(call: Call[GroupRequest, NoQuery]) -> GroupResponse:
     return GroupResponse.model_validate(container().groups.create(call.body))
 
 
-@route(
-    groups,
-    "/admin/groups/{group_id}",
-    "GET",
-    RouteSpec(
-        summary="Get a group",
-        roles=STAFF,
-        response=GroupResponse,
-    ),
-)
+@api.get("/admin/groups/{group_id}", RouteSpec("Get a group", STAFF, response=GroupResponse))
 def get_group(call: Call, group_id: str) -> GroupResponse:
     return GroupResponse.model_validate(container().groups.get(group_id))
 
 
-@route(
-    groups,
+@api.patch(
     "/admin/groups/{group_id}",
-    "PATCH",
-    RouteSpec(
-        summary="Update a group",
-        roles=ADMIN,
-        body=UpdateGroupRequest,
-        response=GroupResponse,
-    ),
+    RouteSpec("Update a group", ADMIN, body=UpdateGroupRequest, response=GroupResponse),
 )
 def update_group(call: Call[UpdateGroupRequest, NoQuery], group_id: str) -> GroupResponse:
     return GroupResponse.model_validate(container().groups.update(group_id, call.body))
 
 
-@route(
-    groups,
+@api.delete(
     "/admin/groups/{group_id}",
-    "DELETE",
     RouteSpec(
-        summary="Delete a group (422 for defaults and groups with members unless ?reassign_to=)",
-        roles=ADMIN,
+        "Delete a group (422 for defaults and groups with members unless ?reassign_to=)",
+        ADMIN,
         query=DeleteGroupParams,
         status=204,
     ),
@@ -103,45 +73,26 @@ def delete_group(call: Call[NoBody, DeleteGroupParams], group_id: str) -> None:
     container().groups.delete(group_id, call.query.reassign_to)
 
 
-@route(
-    groups,
+@api.get(
     "/admin/groups/{group_id}/members",
-    "GET",
-    RouteSpec(
-        summary="Members of a group, paginated",
-        roles=STAFF,
-        query=PageParams,
-        response=MemberListResponse,
-    ),
+    RouteSpec("Members of a group, paginated", STAFF, query=PageParams, response=MemberListResponse),
 )
 def list_members(call: Call[NoBody, PageParams], group_id: str) -> MemberListResponse:
     rows, cursor = container().groups.members(group_id, call.query.limit, call.query.cursor)
-    return MemberListResponse(items=[CustomerResponse.model_validate(c) for c in rows], next_cursor=cursor)
+    return MemberListResponse.page(rows, cursor)
 
 
-@route(
-    groups,
+@api.put(
     "/admin/groups/{group_id}/members/{customer_id}",
-    "PUT",
-    RouteSpec(
-        summary="Add a customer to a group (idempotent)",
-        roles=ADMIN,
-        response=CustomerResponse,
-    ),
+    RouteSpec("Add a customer to a group (idempotent)", ADMIN, response=CustomerResponse),
 )
 def add_member(call: Call, group_id: str, customer_id: str) -> CustomerResponse:
     return CustomerResponse.model_validate(container().groups.add_member(group_id, customer_id))
 
 
-@route(
-    groups,
+@api.delete(
     "/admin/groups/{group_id}/members/{customer_id}",
-    "DELETE",
-    RouteSpec(
-        summary="Remove a customer from a group (idempotent)",
-        roles=ADMIN,
-        status=204,
-    ),
+    RouteSpec("Remove a customer from a group (idempotent)", ADMIN, status=204),
 )
 def remove_member(call: Call, group_id: str, customer_id: str) -> None:
     container().groups.remove_member(group_id, customer_id)
@@ -159,14 +110,12 @@ def _pricing_caller(call: AnyCall) -> Principal | None:
         return services.auth.authenticate(token)
 
 
-@route(
-    groups,
+@api.get(
     "/store/pricing",
-    "GET",
     RouteSpec(
-        summary="The reduction and price display that apply (customer token, staff token + customer_id, "
+        "The reduction and price display that apply (customer token, staff token + customer_id, "
         "or none for visitors)",
-        roles=PUBLIC,
+        PUBLIC,
         query=PricingParams,
         response=PricingResponse,
     ),

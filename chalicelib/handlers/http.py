@@ -18,15 +18,14 @@ import ipaddress
 import json
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from functools import wraps
 from pathlib import Path
-from typing import Any, Concatenate, Generic, Literal, ParamSpec, TypeAlias, cast
-from typing import TypeVar as PlainTypeVar
+from typing import Any, Concatenate, Generic, Literal, TypeAlias, cast
 
 from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel
-from typing_extensions import TypeVar  # noqa: UP035 (its `default=` is 3.13-only in typing; the 3.11 venvs, see pyproject)
+from typing_extensions import ParamSpec, TypeVar  # noqa: UP035 (their `default=` is 3.13-only in typing; the 3.11 venvs, see pyproject)
 
 from chalicelib.core.errors import (
     AlreadyExistsError,
@@ -73,8 +72,11 @@ Caller = Role | Literal["customer", "shopper"]
 B = TypeVar("B", default=None, covariant=True)
 Q = TypeVar("Q", default=None, covariant=True)
 P = TypeVar("P", bound=Principal | None, default=Principal | None, covariant=True)
-PathParams = ParamSpec("PathParams")
-R = PlainTypeVar("R")
+# A view's path parameters and answer. Their defaults only let them follow B, Q and P in the
+# `View` alias below (a type parameter without a default cannot come after one with a default);
+# mypy infers both from each view.
+PathParams = ParamSpec("PathParams", default=...)
+R = TypeVar("R", default=Any)
 
 # For readability in view signatures: `Call[CreateCustomerRequest, NoQuery]`.
 NoBody: TypeAlias = None
@@ -121,7 +123,7 @@ class MergePatch(BodyShape[JsonObject]):
     validates the merged result) and the OpenAPI document shows `model`."""
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True)
 class RouteSpec(Generic[B, Q, P]):
     """How a route is called and answered; `route()` enforces it before the view runs.
 
@@ -141,6 +143,8 @@ class RouteSpec(Generic[B, Q, P]):
 
     summary: str
     roles: Roles[P]
+    # Every other option is named: `RouteSpec("Get an address", STAFF, response=AddressResponse)`.
+    _: KW_ONLY
     body: type[B] | BodyShape[B] | None = None
     query: type[Q] | None = None
     response: type[BaseModel] | None = None
@@ -431,12 +435,14 @@ def _to_response(result: Any, status: int) -> Response:
     return Response(body=json.dumps(result), status_code=status, headers=headers)
 
 
+# A view of a route whose spec is `RouteSpec[B, Q, P]`, and what registers it (unchanged).
+View: TypeAlias = Callable[Concatenate[Call[B, Q, P], PathParams], R]
+ViewDecorator: TypeAlias = Callable[[View[B, Q, P, PathParams, R]], View[B, Q, P, PathParams, R]]
+
+
 def route(
     blueprint: Blueprint, path: str, method: str, spec: RouteSpec[B, Q, P]
-) -> Callable[
-    [Callable[Concatenate[Call[B, Q, P], PathParams], R]],
-    Callable[Concatenate[Call[B, Q, P], PathParams], R],
-]:
+) -> ViewDecorator[B, Q, P, PathParams, R]:
     """Register a view: `def view(call: Call[Body, Query], **path_params) -> BaseModel | dict |
     Response` (or `-> None` on a `status=204` route), called once `spec`'s storefront key, roles,
     body and query have been checked."""
@@ -459,9 +465,7 @@ def route(
     roles = spec.roles.callers
     status = spec.status
 
-    def decorator(
-        view: Callable[Concatenate[Call[B, Q, P], PathParams], R],
-    ) -> Callable[Concatenate[Call[B, Q, P], PathParams], R]:
+    def decorator(view: View[B, Q, P, PathParams, R]) -> View[B, Q, P, PathParams, R]:
         # Path parameters reach the view as keyword arguments, which a ParamSpec cannot express.
         run: Callable[..., Any] = view
 
@@ -513,3 +517,26 @@ def route(
         return view
 
     return decorator
+
+
+@dataclass(frozen=True)
+class Routes:
+    """One Blueprint's routes, declared by method: `@api.get(path, RouteSpec(...))` is
+    `@route(blueprint, path, "GET", RouteSpec(...))`, with the same typed view checking."""
+
+    blueprint: Blueprint
+
+    def get(self, path: str, spec: RouteSpec[B, Q, P]) -> ViewDecorator[B, Q, P, PathParams, R]:
+        return route(self.blueprint, path, "GET", spec)
+
+    def post(self, path: str, spec: RouteSpec[B, Q, P]) -> ViewDecorator[B, Q, P, PathParams, R]:
+        return route(self.blueprint, path, "POST", spec)
+
+    def put(self, path: str, spec: RouteSpec[B, Q, P]) -> ViewDecorator[B, Q, P, PathParams, R]:
+        return route(self.blueprint, path, "PUT", spec)
+
+    def patch(self, path: str, spec: RouteSpec[B, Q, P]) -> ViewDecorator[B, Q, P, PathParams, R]:
+        return route(self.blueprint, path, "PATCH", spec)
+
+    def delete(self, path: str, spec: RouteSpec[B, Q, P]) -> ViewDecorator[B, Q, P, PathParams, R]:
+        return route(self.blueprint, path, "DELETE", spec)

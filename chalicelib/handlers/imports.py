@@ -19,10 +19,10 @@ from chalicelib.handlers.http import (
     Call,
     NoBody,
     NoQuery,
+    Routes,
     RouteSpec,
     parse_json,
     raw_body,
-    route,
 )
 from chalicelib.imports.domain import ImportJob
 from chalicelib.imports.export_layouts import LAYOUTS
@@ -48,6 +48,7 @@ from chalicelib.imports.service import EXPORT_PREFIX, IMPORT_PREFIX
 from chalicelib.wiring import container
 
 imports = Blueprint(__name__)
+api = Routes(imports)
 
 # A synchronous export answers within API Gateway's limits (29 s, 10 MB); beyond, use ?async=true.
 _MAX_SYNC_EXPORT_ROWS = 20_000
@@ -73,17 +74,13 @@ def job_response(job: ImportJob, *, with_errors: bool = True) -> ImportJobRespon
     )
 
 
-@route(
-    imports,
+@api.post(
     "/admin/imports",
-    "POST",
     RouteSpec(
-        summary=(
-            "Start an import: returns a presigned URL to PUT the CSV to (the upload starts it). Options "
-            "(mapping or mapping_name, delimiter, encoding, ...) are stored on the job; preview=true "
-            "reads the file without writing anything (then POST .../apply)"
-        ),
-        roles=ADMIN,
+        "Start an import: returns a presigned URL to PUT the CSV to (the upload starts it). Options "
+        "(mapping or mapping_name, delimiter, encoding, ...) are stored on the job; preview=true "
+        "reads the file without writing anything (then POST .../apply)",
+        ADMIN,
         body=CreateImportRequest,
         response=ImportCreatedResponse,
         status=201,
@@ -104,46 +101,29 @@ def _created(job: ImportJob) -> ImportCreatedResponse:
     return ImportCreatedResponse(import_id=job.id, upload_url=url, job=job_response(job, with_errors=False))
 
 
-@route(
-    imports,
+@api.get(
     "/admin/imports",
-    "GET",
-    RouteSpec(
-        summary="Import jobs, newest first",
-        roles=ADMIN,
-        query=PageParams,
-        response=ImportListResponse,
-    ),
+    RouteSpec("Import jobs, newest first", ADMIN, query=PageParams, response=ImportListResponse),
 )
 def list_imports(call: Call[NoBody, PageParams]) -> ImportListResponse:
     jobs, cursor = container().imports.list_page(call.query.limit, call.query.cursor)
     return ImportListResponse(items=[job_response(j, with_errors=False) for j in jobs], next_cursor=cursor)
 
 
-@route(
-    imports,
+@api.get(
     "/admin/imports/{import_id}",
-    "GET",
-    RouteSpec(
-        summary="An import job with its first row errors",
-        roles=ADMIN,
-        response=ImportJobResponse,
-    ),
+    RouteSpec("An import job with its first row errors", ADMIN, response=ImportJobResponse),
 )
 def get_import(call: Call, import_id: str) -> ImportJobResponse:
     return job_response(container().imports.get(import_id))
 
 
-@route(
-    imports,
+@api.post(
     "/admin/imports/{import_id}/apply",
-    "POST",
     RouteSpec(
-        summary=(
-            "Run a previewed import with the options it was previewed with (in the import worker); "
-            "409 unless previewed; applying twice returns the job as it is"
-        ),
-        roles=ADMIN,
+        "Run a previewed import with the options it was previewed with (in the import worker); "
+        "409 unless previewed; applying twice returns the job as it is",
+        ADMIN,
         optional_body=True,
         response=ImportJobResponse,
     ),
@@ -152,20 +132,15 @@ def apply_import(call: Call, import_id: str) -> ImportJobResponse:
     return job_response(container().imports.apply(import_id))
 
 
-@route(
-    imports,
+@api.get(
     "/admin/imports/{import_id}/errors",
-    "GET",
     RouteSpec(
-        summary="An import's row errors in line order",
-        roles=ADMIN,
-        query=ImportPageParams,
-        response=ImportErrorsResponse,
+        "An import's row errors in line order", ADMIN, query=ImportPageParams, response=ImportErrorsResponse
     ),
 )
 def import_errors(call: Call[NoBody, ImportPageParams], import_id: str) -> ImportErrorsResponse:
     rows, cursor = container().imports.errors_page(import_id, call.query.limit, call.query.cursor)
-    return ImportErrorsResponse.model_validate(Attributes(items=rows, next_cursor=cursor))
+    return ImportErrorsResponse.page(rows, cursor)
 
 
 def _rows_to_csv(document: Any) -> bytes:
@@ -187,13 +162,11 @@ def _rows_to_csv(document: Any) -> bytes:
     return buffer.getvalue().encode()
 
 
-@route(
-    imports,
+@api.post(
     "/admin/customers/import",
-    "POST",
     RouteSpec(
-        summary='Import a small CSV (text/csv body) or JSON rows ({"rows": [...]}) through the same pipeline',
-        roles=ADMIN,
+        'Import a small CSV (text/csv body) or JSON rows ({"rows": [...]}) through the same pipeline',
+        ADMIN,
         query=InlineImportParams,
         response=ImportJobResponse,
         idempotent=True,
@@ -211,15 +184,11 @@ def import_inline(call: AuthenticatedCall[NoBody, InlineImportParams]) -> Import
     return job_response(job)
 
 
-@route(
-    imports,
+@api.get(
     "/admin/customers/export",
-    "GET",
     RouteSpec(
-        summary=(
-            "Customers as CSV in the import format (same filters as the list; ?async=true for large ones)"
-        ),
-        roles=ADMIN,
+        "Customers as CSV in the import format (same filters as the list; ?async=true for large ones)",
+        ADMIN,
         query=ExportParams,
         content_type="text/csv",
     ),
@@ -245,15 +214,9 @@ def export_customers(call: Call[NoBody, ExportParams]) -> Response:
     )
 
 
-@route(
-    imports,
+@api.get(
     "/admin/exports/{export_id}",
-    "GET",
-    RouteSpec(
-        summary="An asynchronous export: status and download URL",
-        roles=ADMIN,
-        response=ExportJobResponse,
-    ),
+    RouteSpec("An asynchronous export: status and download URL", ADMIN, response=ExportJobResponse),
 )
 def get_export(call: Call, export_id: str) -> ExportJobResponse:
     job, url = container().imports.export_job(export_id)
@@ -271,29 +234,22 @@ def _name(raw: str) -> str:
     return name
 
 
-@route(
-    imports,
+@api.get(
     "/admin/import-mappings",
-    "GET",
     RouteSpec(
-        summary="Saved import mappings, by name",
-        roles=ADMIN,
-        query=ImportPageParams,
-        response=ImportMappingListResponse,
+        "Saved import mappings, by name", ADMIN, query=ImportPageParams, response=ImportMappingListResponse
     ),
 )
 def list_import_mappings(call: Call[NoBody, ImportPageParams]) -> ImportMappingListResponse:
     mappings, cursor = container().import_mappings.list_page(call.query.limit, call.query.cursor)
-    return ImportMappingListResponse.model_validate(Attributes(items=mappings, next_cursor=cursor))
+    return ImportMappingListResponse.page(mappings, cursor)
 
 
-@route(
-    imports,
+@api.post(
     "/admin/import-mappings",
-    "POST",
     RouteSpec(
-        summary="Save import options under a name (reused by mapping_name); 409 if the name is taken",
-        roles=ADMIN,
+        "Save import options under a name (reused by mapping_name); 409 if the name is taken",
+        ADMIN,
         body=CreateImportMappingRequest,
         response=ImportMappingResponse,
         status=201,
@@ -309,27 +265,19 @@ def create_import_mapping(
     return ImportMappingResponse.model_validate(mapping)
 
 
-@route(
-    imports,
+@api.get(
     "/admin/import-mappings/{name}",
-    "GET",
-    RouteSpec(
-        summary="A saved import mapping",
-        roles=ADMIN,
-        response=ImportMappingResponse,
-    ),
+    RouteSpec("A saved import mapping", ADMIN, response=ImportMappingResponse),
 )
 def get_import_mapping(call: Call, name: str) -> ImportMappingResponse:
     return ImportMappingResponse.model_validate(container().import_mappings.get(_name(name)))
 
 
-@route(
-    imports,
+@api.patch(
     "/admin/import-mappings/{name}",
-    "PATCH",
     RouteSpec(
-        summary="Change a saved mapping: the fields sent replace the saved ones (null: back to the default)",
-        roles=ADMIN,
+        "Change a saved mapping: the fields sent replace the saved ones (null: back to the default)",
+        ADMIN,
         body=UpdateImportMappingRequest,
         response=ImportMappingResponse,
     ),
@@ -343,15 +291,9 @@ def update_import_mapping(
     )
 
 
-@route(
-    imports,
+@api.delete(
     "/admin/import-mappings/{name}",
-    "DELETE",
-    RouteSpec(
-        summary="Delete a saved mapping (jobs created with it keep their options)",
-        roles=ADMIN,
-        status=204,
-    ),
+    RouteSpec("Delete a saved mapping (jobs created with it keep their options)", ADMIN, status=204),
 )
 def delete_import_mapping(call: Call, name: str) -> None:
     container().import_mappings.delete(_name(name))

@@ -13,11 +13,12 @@ from chalicelib.core.errors import NotFoundError
 from chalicelib.core.observability import logger
 from chalicelib.core.schemas import ListResponse, PageParams, ResponseModel
 from chalicelib.handlers.events import object_created, remaining_time
-from chalicelib.handlers.http import ADMIN, STAFF, Call, NoBody, NoQuery, RouteSpec, route
+from chalicelib.handlers.http import ADMIN, STAFF, Call, NoBody, NoQuery, Routes, RouteSpec
 from chalicelib.shop.schemas import MailboxPasswordRequest
 from chalicelib.wiring import container
 
 mail = Blueprint(__name__)
+api = Routes(mail)
 
 INBOUND_PREFIX = "inbound/"
 _RAW_URL_TTL = timedelta(minutes=15)
@@ -88,13 +89,11 @@ def mail_poll(event: CloudWatchEvent) -> dict[str, Any]:
 
 
 # -- routes ------------------------------------------------------------------------------------
-@route(
-    mail,
+@api.get(
     "/admin/customer-service/mailbox",
-    "GET",
     RouteSpec(
-        summary="The mail sources' state: last poll, result, messages fetched, last error (no password)",
-        roles=STAFF,
+        "The mail sources' state: last poll, result, messages fetched, last error (no password)",
+        STAFF,
         response=MailboxResponse,
     ),
 )
@@ -126,13 +125,11 @@ def mailbox(call: Call) -> MailboxResponse:
     )
 
 
-@route(
-    mail,
+@api.put(
     "/admin/customer-service/mailbox/password",
-    "PUT",
     RouteSpec(
-        summary="Set the mailbox password (write-only: stored as a secret, never returned or logged)",
-        roles=ADMIN,
+        "Set the mailbox password (write-only: stored as a secret, never returned or logged)",
+        ADMIN,
         body=MailboxPasswordRequest,
         status=204,
     ),
@@ -141,13 +138,11 @@ def set_mailbox_password(call: Call[MailboxPasswordRequest, NoQuery]) -> None:
     container().imap_password.put(call.body.password)
 
 
-@route(
-    mail,
+@api.get(
     "/admin/customer-service/unprocessed",
-    "GET",
     RouteSpec(
-        summary="Inbound messages kept but not threaded, with their reason and raw copy",
-        roles=STAFF,
+        "Inbound messages kept but not threaded, with their reason and raw copy",
+        STAFF,
         query=PageParams,
         response=UnprocessedListResponse,
     ),
@@ -172,15 +167,9 @@ def unprocessed(call: Call[NoBody, PageParams]) -> UnprocessedListResponse:
     )
 
 
-@route(
-    mail,
+@api.post(
     "/admin/customer-service/unprocessed/{unprocessed_id}/retry",
-    "POST",
-    RouteSpec(
-        summary="Run ingestion again on a kept message",
-        roles=STAFF,
-        response=RetryResponse,
-    ),
+    RouteSpec("Run ingestion again on a kept message", STAFF, response=RetryResponse),
 )
 def retry_unprocessed(call: Call, unprocessed_id: str) -> RetryResponse:
     result = container().ingestion.retry(unprocessed_id)

@@ -29,9 +29,9 @@ from chalicelib.handlers.http import (
     AuthenticatedCall,
     Call,
     NoQuery,
+    Routes,
     RouteSpec,
     parse_json,
-    route,
 )
 from chalicelib.handlers.thread_presenters import message_response
 from chalicelib.privacy.consents import ConsentOverview
@@ -53,6 +53,7 @@ from chalicelib.support.schemas import ThreadEventResponse, ThreadResponse
 from chalicelib.wiring import container
 
 privacy = Blueprint(__name__)
+api = Routes(privacy)
 
 _CHANNELS: tuple[ConsentChannel, ...] = ("email_marketing", "partner_offers", "cart_reminders")
 _FORM = "application/x-www-form-urlencoded"
@@ -162,29 +163,17 @@ def _export(customer_id: str, *, by_address: bool = True) -> PersonalDataRespons
     return personal_data_response(data, services.files)
 
 
-@route(
-    privacy,
+@api.get(
     "/admin/customers/{customer_id}/personal-data",
-    "GET",
-    RouteSpec(
-        summary="Everything held about a customer (JSON)",
-        roles=ADMIN,
-        response=PersonalDataResponse,
-    ),
+    RouteSpec("Everything held about a customer (JSON)", ADMIN, response=PersonalDataResponse),
 )
 def customer_personal_data(call: Call, customer_id: str) -> PersonalDataResponse:
     return _export(customer_id)
 
 
-@route(
-    privacy,
+@api.get(
     "/store/me/personal-data",
-    "GET",
-    RouteSpec(
-        summary="Everything the shop holds about me",
-        roles=CUSTOMER,
-        response=PersonalDataResponse,
-    ),
+    RouteSpec("Everything the shop holds about me", CUSTOMER, response=PersonalDataResponse),
 )
 def my_personal_data(call: AuthenticatedCall) -> PersonalDataResponse:
     # Only what is linked to the account by id: see PersonalDataService.export.
@@ -200,14 +189,12 @@ def _job_response(job_response: ErasureResponse) -> Response:
     )
 
 
-@route(
-    privacy,
+@api.post(
     "/admin/customers/{customer_id}/erase",
-    "POST",
     RouteSpec(
-        summary="Erase a customer's personal data (orders kept, anonymised); 202 while unfinished, "
+        "Erase a customer's personal data (orders kept, anonymised); 202 while unfinished, "
         "call again to resume; 409 while an order is pending, processing or shipped",
-        roles=ADMIN,
+        ADMIN,
         response=ErasureResponse,
     ),
 )
@@ -216,44 +203,26 @@ def erase_customer(call: AuthenticatedCall, customer_id: str) -> Response:
     return _job_response(ErasureResponse.model_validate(job))
 
 
-@route(
-    privacy,
+@api.get(
     "/admin/customers/{customer_id}/erasure",
-    "GET",
-    RouteSpec(
-        summary="The customer's erasure job (audit record)",
-        roles=ADMIN,
-        response=ErasureResponse,
-    ),
+    RouteSpec("The customer's erasure job (audit record)", ADMIN, response=ErasureResponse),
 )
 def erasure_status(call: Call, customer_id: str) -> ErasureResponse:
     return ErasureResponse.model_validate(container().erasure.status(customer_id))
 
 
-@route(
-    privacy,
+@api.get(
     "/admin/erasures",
-    "GET",
-    RouteSpec(
-        summary="Erasures, newest first (who, when, which customer id)",
-        roles=ADMIN,
-        response=ErasureListResponse,
-    ),
+    RouteSpec("Erasures, newest first (who, when, which customer id)", ADMIN, response=ErasureListResponse),
 )
 def list_erasures(call: Call) -> ErasureListResponse:
-    return ErasureListResponse(
-        items=[ErasureResponse.model_validate(job) for job in container().erasure.audit(200)]
-    )
+    return ErasureListResponse.of(container().erasure.audit(200))
 
 
-@route(
-    privacy,
+@api.post(
     "/store/me/erase-request",
-    "POST",
     RouteSpec(
-        summary="Ask for the erasure of my data: mails a single-use confirmation link (202)",
-        roles=CUSTOMER,
-        status=202,
+        "Ask for the erasure of my data: mails a single-use confirmation link (202)", CUSTOMER, status=202
     ),
 )
 def request_erasure(call: AuthenticatedCall) -> Response:
@@ -265,13 +234,11 @@ def request_erasure(call: AuthenticatedCall) -> Response:
     )
 
 
-@route(
-    privacy,
+@api.post(
     "/store/erase/confirm",
-    "POST",
     RouteSpec(
-        summary="Confirm an erasure with the mailed link's token (works once)",
-        roles=PUBLIC,
+        "Confirm an erasure with the mailed link's token (works once)",
+        PUBLIC,
         body=EraseConfirmRequest,
         response=ErasureResponse,
     ),
@@ -281,28 +248,20 @@ def confirm_erasure(call: Call[EraseConfirmRequest, NoQuery]) -> Response:
 
 
 # -- consents ----------------------------------------------------------------------------------
-@route(
-    privacy,
+@api.get(
     "/admin/customers/{customer_id}/consents",
-    "GET",
-    RouteSpec(
-        summary="A customer's consent per channel and its history",
-        roles=STAFF,
-        response=ConsentsResponse,
-    ),
+    RouteSpec("A customer's consent per channel and its history", STAFF, response=ConsentsResponse),
 )
 def customer_consents(call: Call, customer_id: str) -> ConsentsResponse:
     overview = container().consents.overview(customer_id)
     return consents_response(overview)
 
 
-@route(
-    privacy,
+@api.put(
     "/admin/customers/{customer_id}/consents/{channel}",
-    "PUT",
     RouteSpec(
-        summary="Record a customer's consent to a channel (source admin)",
-        roles=ADMIN,
+        "Record a customer's consent to a channel (source admin)",
+        ADMIN,
         body=SetConsentRequest,
         response=ConsentsResponse,
     ),
@@ -316,28 +275,17 @@ def set_customer_consent(
     return consents_response(overview)
 
 
-@route(
-    privacy,
-    "/store/me/consents",
-    "GET",
-    RouteSpec(
-        summary="My consents",
-        roles=CUSTOMER,
-        response=ConsentsResponse,
-    ),
-)
+@api.get("/store/me/consents", RouteSpec("My consents", CUSTOMER, response=ConsentsResponse))
 def my_consents(call: AuthenticatedCall) -> ConsentsResponse:
     overview = container().consents.overview(_me(call))
     return consents_response(overview)
 
 
-@route(
-    privacy,
+@api.put(
     "/store/me/consents/{channel}",
-    "PUT",
     RouteSpec(
-        summary="Subscribe to or unsubscribe from a channel (source storefront)",
-        roles=CUSTOMER,
+        "Subscribe to or unsubscribe from a channel (source storefront)",
+        CUSTOMER,
         body=SetConsentRequest,
         response=ConsentsResponse,
     ),
@@ -381,14 +329,12 @@ _CHANNEL_NAMES = {
 }
 
 
-@route(
-    privacy,
+@api.get(
     "/store/unsubscribe",
-    "GET",
     RouteSpec(
-        summary="The unsubscribe link's page: asks for confirmation (changes nothing, so mail scanners "
+        "The unsubscribe link's page: asks for confirmation (changes nothing, so mail scanners "
         "following links unsubscribe nobody)",
-        roles=PUBLIC,
+        PUBLIC,
         content_type="text/html",
     ),
 )
@@ -431,13 +377,11 @@ def _unsubscribe_token(call: AnyCall) -> tuple[str | None, bool]:
     return token, media != "application/json"
 
 
-@route(
-    privacy,
+@api.post(
     "/store/unsubscribe",
-    "POST",
     RouteSpec(
-        summary="Unsubscribe with a link's token (query string, JSON {token} or form; RFC 8058 one-click)",
-        roles=PUBLIC,
+        "Unsubscribe with a link's token (query string, JSON {token} or form; RFC 8058 one-click)",
+        PUBLIC,
         doc_body=UnsubscribeRequest,
         response=UnsubscribeResponse,
         accepts=("application/json", _FORM, "multipart/form-data"),
@@ -459,14 +403,12 @@ def unsubscribe(call: Call) -> Response | UnsubscribeResponse:
 
 
 # -- double opt-in for guest cart reminders (issue 16 §2.2) -------------------------------------
-@route(
-    privacy,
+@api.get(
     "/store/reminders/confirm",
-    "GET",
     RouteSpec(
-        summary="The cart-reminder confirmation link's page: asks for confirmation (changes nothing, "
+        "The cart-reminder confirmation link's page: asks for confirmation (changes nothing, "
         "so mail scanners following links confirm nobody)",
-        roles=PUBLIC,
+        PUBLIC,
         content_type="text/html",
     ),
 )
@@ -489,14 +431,12 @@ def reminder_confirm_page(call: Call) -> Response:
     )
 
 
-@route(
-    privacy,
+@api.post(
     "/store/reminders/confirm",
-    "POST",
     RouteSpec(
-        summary="Confirm a guest's address for cart reminders with the link's token (JSON {token} or "
+        "Confirm a guest's address for cart reminders with the link's token (JSON {token} or "
         "form); using a link again changes nothing",
-        roles=PUBLIC,
+        PUBLIC,
         doc_body=ReminderConfirmRequest,
         response=ReminderConfirmResponse,
         accepts=("application/json", _FORM, "multipart/form-data"),

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from chalice.app import Blueprint
 from pydantic import BaseModel
 
 from chalicelib.core.errors import ContactInUseError, DomainError, RuleViolationError
-from chalicelib.handlers.http import ADMIN, PUBLIC, STAFF, Call, NoBody, RouteSpec, route
+from chalicelib.core.schemas import ItemsResponse
+from chalicelib.handlers.http import ADMIN, PUBLIC, STAFF, Call, NoBody, Routes, RouteSpec
 from chalicelib.shop.domain import ConfigEntry, ConfigKind
 from chalicelib.shop.schemas import (
     ContactListResponse,
@@ -26,6 +28,7 @@ from chalicelib.shop.schemas import (
 from chalicelib.wiring import container
 
 shop = Blueprint(__name__)
+api = Routes(shop)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -42,7 +45,7 @@ class EntryCollection:
     request: type[BaseModel]
     update_request: type[BaseModel]
     response: type[BaseModel]
-    list_response: type[BaseModel]
+    list_response: type[ItemsResponse[Any]]
     update_note: str = ""
     delete_summary: str | None = None
     # A delete of an entry still in use is refused with this message, raised as this error.
@@ -54,19 +57,15 @@ def entry_routes(c: EntryCollection) -> None:
     document lists operations in registration order)."""
     item_path = f"{c.path}/{{{c.id_param}}}"
 
-    @route(shop, c.path, "GET", RouteSpec(summary=f"List {c.many}", roles=STAFF, response=c.list_response))
+    @api.get(c.path, RouteSpec(f"List {c.many}", STAFF, response=c.list_response))
     def list_entries(call: Call) -> BaseModel:
-        return c.list_response(
-            items=[c.response.model_validate(e) for e in container().config.entries(c.kind)]
-        )
+        return c.list_response.of(container().config.entries(c.kind))
 
-    @route(
-        shop,
+    @api.post(
         c.path,
-        "POST",
         RouteSpec(
-            summary=f"Create {c.one}",
-            roles=ADMIN,
+            f"Create {c.one}",
+            ADMIN,
             body=c.request,
             response=c.response,
             status=201,
@@ -79,28 +78,19 @@ def entry_routes(c: EntryCollection) -> None:
     def create_entry(call: Call[BaseModel, None]) -> BaseModel:
         return c.response.model_validate(container().config.create_entry(c.kind, call.body))
 
-    @route(shop, item_path, "GET", RouteSpec(summary=f"Get {c.one}", roles=STAFF, response=c.response))
+    @api.get(item_path, RouteSpec(f"Get {c.one}", STAFF, response=c.response))
     def get_entry(call: Call, /, **ids: str) -> BaseModel:
         return c.response.model_validate(container().config.entry(c.kind, ids[c.id_param]))
 
-    @route(
-        shop,
+    @api.patch(
         item_path,
-        "PATCH",
-        RouteSpec(
-            summary=f"Update {c.one}{c.update_note}", roles=ADMIN, body=c.update_request, response=c.response
-        ),
+        RouteSpec(f"Update {c.one}{c.update_note}", ADMIN, body=c.update_request, response=c.response),
     )
     def update_entry(call: Call[BaseModel, None], /, **ids: str) -> BaseModel:
         entry = container().config.update_entry(c.kind, ids[c.id_param], call.body, c.request)
         return c.response.model_validate(entry)
 
-    @route(
-        shop,
-        item_path,
-        "DELETE",
-        RouteSpec(summary=c.delete_summary or f"Delete {c.one}", roles=ADMIN, status=204),
-    )
+    @api.delete(item_path, RouteSpec(c.delete_summary or f"Delete {c.one}", ADMIN, status=204))
     def delete_entry(call: Call, /, **ids: str) -> None:
         if c.in_use is None:
             container().config.delete_entry(c.kind, ids[c.id_param])
@@ -130,13 +120,11 @@ entry_routes(
 )
 
 
-@route(
-    shop,
+@api.get(
     "/store/contacts",
-    "GET",
     RouteSpec(
-        summary="Contacts for the storefront's contact form (name and description only)",
-        roles=PUBLIC,
+        "Contacts for the storefront's contact form (name and description only)",
+        PUBLIC,
         query=LanguageParams,
         response=PublicContactListResponse,
     ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalice.app import Blueprint
 
 from chalicelib.core.observability import logger
-from chalicelib.handlers.http import ADMIN, PUBLIC, Call, NoBody, NoQuery, RouteSpec, route
+from chalicelib.handlers.http import ADMIN, PUBLIC, Call, NoBody, NoQuery, Routes, RouteSpec
 from chalicelib.staff.schemas import (
     CreateEmployeeRequest,
     EmployeeListResponse,
@@ -18,19 +18,10 @@ from chalicelib.staff.schemas import (
 from chalicelib.wiring import container
 
 staff = Blueprint(__name__)
+api = Routes(staff)
 
 
-@route(
-    staff,
-    "/admin/login",
-    "POST",
-    RouteSpec(
-        summary="Employee sign-in",
-        roles=PUBLIC,
-        body=LoginRequest,
-        response=LoginResponse,
-    ),
-)
+@api.post("/admin/login", RouteSpec("Employee sign-in", PUBLIC, body=LoginRequest, response=LoginResponse))
 def login(call: Call[LoginRequest, NoQuery]) -> LoginResponse:
     result = container().auth.login(call.body.email, call.body.password, call.source_ip)
     logger.info("employee signed in", employee_id=result.employee.id)
@@ -41,29 +32,20 @@ def login(call: Call[LoginRequest, NoQuery]) -> LoginResponse:
     )
 
 
-@route(
-    staff,
+@api.get(
     "/admin/employees",
-    "GET",
-    RouteSpec(
-        summary="List employees",
-        roles=ADMIN,
-        query=ListEmployeesParams,
-        response=EmployeeListResponse,
-    ),
+    RouteSpec("List employees", ADMIN, query=ListEmployeesParams, response=EmployeeListResponse),
 )
 def list_employees(call: Call[NoBody, ListEmployeesParams]) -> EmployeeListResponse:
     rows, cursor = container().employees.list_page(call.query.limit, call.query.cursor)
-    return EmployeeListResponse(items=[EmployeeResponse.model_validate(e) for e in rows], next_cursor=cursor)
+    return EmployeeListResponse.page(rows, cursor)
 
 
-@route(
-    staff,
+@api.post(
     "/admin/employees",
-    "POST",
     RouteSpec(
-        summary="Create an employee",
-        roles=ADMIN,
+        "Create an employee",
+        ADMIN,
         body=CreateEmployeeRequest,
         response=EmployeeResponse,
         status=201,
@@ -77,44 +59,19 @@ def create_employee(call: Call[CreateEmployeeRequest, NoQuery]) -> EmployeeRespo
     return EmployeeResponse.model_validate(employee)
 
 
-@route(
-    staff,
-    "/admin/employees/{employee_id}",
-    "GET",
-    RouteSpec(
-        summary="Get an employee",
-        roles=ADMIN,
-        response=EmployeeResponse,
-    ),
-)
+@api.get("/admin/employees/{employee_id}", RouteSpec("Get an employee", ADMIN, response=EmployeeResponse))
 def get_employee(call: Call, employee_id: str) -> EmployeeResponse:
     return EmployeeResponse.model_validate(container().employees.get(employee_id))
 
 
-@route(
-    staff,
+@api.patch(
     "/admin/employees/{employee_id}",
-    "PATCH",
-    RouteSpec(
-        summary="Update an employee",
-        roles=ADMIN,
-        body=UpdateEmployeeRequest,
-        response=EmployeeResponse,
-    ),
+    RouteSpec("Update an employee", ADMIN, body=UpdateEmployeeRequest, response=EmployeeResponse),
 )
 def update_employee(call: Call[UpdateEmployeeRequest, NoQuery], employee_id: str) -> EmployeeResponse:
     return EmployeeResponse.model_validate(container().employees.update(employee_id, call.body))
 
 
-@route(
-    staff,
-    "/admin/employees/{employee_id}",
-    "DELETE",
-    RouteSpec(
-        summary="Delete an employee",
-        roles=ADMIN,
-        status=204,
-    ),
-)
+@api.delete("/admin/employees/{employee_id}", RouteSpec("Delete an employee", ADMIN, status=204))
 def delete_employee(call: Call, employee_id: str) -> None:
     container().employees.delete(employee_id)

@@ -21,11 +21,12 @@ from chalicelib.customers.account_schemas import (
 )
 from chalicelib.customers.accounts import Session, VerificationSent
 from chalicelib.handlers.events import remaining_time
-from chalicelib.handlers.http import CUSTOMER, PUBLIC, AuthenticatedCall, Call, NoQuery, RouteSpec, route
+from chalicelib.handlers.http import CUSTOMER, PUBLIC, AuthenticatedCall, Call, NoQuery, Routes, RouteSpec
 from chalicelib.handlers.idempotency import StoredResponse
 from chalicelib.wiring import container
 
 store = Blueprint(__name__)
+api = Routes(store)
 
 
 def _session(session: Session) -> StoreSessionResponse:
@@ -36,13 +37,11 @@ def _session(session: Session) -> StoreSessionResponse:
     )
 
 
-@route(
-    store,
+@api.post(
     "/store/register",
-    "POST",
     RouteSpec(
-        summary="Create a customer account (honours the registration mode)",
-        roles=PUBLIC,
+        "Create a customer account (honours the registration mode)",
+        PUBLIC,
         body=RegisterRequest,
         response=StoreSessionResponse,
         status=201,
@@ -64,13 +63,11 @@ def register(call: Call[RegisterRequest, NoQuery]) -> StoreSessionResponse | Res
     return _session(outcome)
 
 
-@route(
-    store,
+@api.post(
     "/store/verify",
-    "POST",
     RouteSpec(
-        summary="Confirm the e-mail address of a registration (the mailed link's token); signs in",
-        roles=PUBLIC,
+        "Confirm the e-mail address of a registration (the mailed link's token); signs in",
+        PUBLIC,
         body=VerifyEmailRequest,
         response=StoreSessionResponse,
     ),
@@ -79,16 +76,9 @@ def verify_email(call: Call[VerifyEmailRequest, NoQuery]) -> StoreSessionRespons
     return _session(container().accounts.verify_email(call.body.token))
 
 
-@route(
-    store,
+@api.post(
     "/store/login",
-    "POST",
-    RouteSpec(
-        summary="Customer sign-in",
-        roles=PUBLIC,
-        body=StoreLoginRequest,
-        response=StoreSessionResponse,
-    ),
+    RouteSpec("Customer sign-in", PUBLIC, body=StoreLoginRequest, response=StoreSessionResponse),
 )
 def login(call: Call[StoreLoginRequest, NoQuery]) -> StoreSessionResponse:
     agent = call.request.headers.get("user-agent")
@@ -100,13 +90,11 @@ def login(call: Call[StoreLoginRequest, NoQuery]) -> StoreSessionResponse:
     return response
 
 
-@route(
-    store,
+@api.post(
     "/store/password/forgot",
-    "POST",
     RouteSpec(
-        summary="Mail a password-reset link (always 202)",
-        roles=PUBLIC,
+        "Mail a password-reset link (always 202)",
+        PUBLIC,
         body=ForgotPasswordRequest,
         status=202,
         idempotent=True,
@@ -140,42 +128,24 @@ def _register_replayed(call: Call[RegisterRequest, NoQuery], stored: StoredRespo
     return _session(container().accounts.login(call.body.email, call.body.password, call.source_ip, agent))
 
 
-@route(
-    store,
+@api.post(
     "/store/password/reset",
-    "POST",
-    RouteSpec(
-        summary="Set a new password with a reset link's token",
-        roles=PUBLIC,
-        body=ResetPasswordRequest,
-        status=204,
-    ),
+    RouteSpec("Set a new password with a reset link's token", PUBLIC, body=ResetPasswordRequest, status=204),
 )
 def reset_password(call: Call[ResetPasswordRequest, NoQuery]) -> None:
     container().accounts.reset_password(call.body.token, call.body.password)
 
 
-@route(
-    store,
-    "/store/me",
-    "GET",
-    RouteSpec(
-        summary="Own profile",
-        roles=CUSTOMER,
-        response=MeResponse,
-    ),
-)
+@api.get("/store/me", RouteSpec("Own profile", CUSTOMER, response=MeResponse))
 def get_me(call: AuthenticatedCall) -> MeResponse:
     return MeResponse.model_validate(container().accounts.me(call.principal.subject_id))
 
 
-@route(
-    store,
+@api.patch(
     "/store/me",
-    "PATCH",
     RouteSpec(
-        summary="Change own profile (e-mail and password need current_password)",
-        roles=CUSTOMER,
+        "Change own profile (e-mail and password need current_password)",
+        CUSTOMER,
         body=UpdateMeRequest,
         response=UpdateMeResponse,
     ),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice.app import Blueprint
 
-from chalicelib.handlers.http import ADMIN, Call, NoQuery, RouteSpec, route
+from chalicelib.handlers.http import ADMIN, Call, NoQuery, Routes, RouteSpec
 from chalicelib.storefront_keys.schemas import (
     CreatedStorefrontKeyResponse,
     CreateStorefrontKeyRequest,
@@ -14,30 +14,22 @@ from chalicelib.storefront_keys.schemas import (
 from chalicelib.wiring import container
 
 storefront_keys = Blueprint(__name__)
+api = Routes(storefront_keys)
 
 
-@route(
-    storefront_keys,
+@api.get(
     "/admin/storefront-keys",
-    "GET",
-    RouteSpec(
-        summary="Storefront keys (without their values)",
-        roles=ADMIN,
-        response=StorefrontKeyListResponse,
-    ),
+    RouteSpec("Storefront keys (without their values)", ADMIN, response=StorefrontKeyListResponse),
 )
 def list_keys(call: Call) -> StorefrontKeyListResponse:
-    keys = container().storefront_keys.list()
-    return StorefrontKeyListResponse(items=[StorefrontKeyResponse.model_validate(k) for k in keys])
+    return StorefrontKeyListResponse.of(container().storefront_keys.list())
 
 
-@route(
-    storefront_keys,
+@api.post(
     "/admin/storefront-keys",
-    "POST",
     RouteSpec(
-        summary="Create a storefront key for the shop's server (the key is shown this once)",
-        roles=ADMIN,
+        "Create a storefront key for the shop's server (the key is shown this once)",
+        ADMIN,
         body=CreateStorefrontKeyRequest,
         response=CreatedStorefrontKeyResponse,
         status=201,
@@ -48,15 +40,9 @@ def create_key(call: Call[CreateStorefrontKeyRequest, NoQuery]) -> CreatedStoref
     return CreatedStorefrontKeyResponse(**StorefrontKeyResponse.model_validate(key).model_dump(), key=plain)
 
 
-@route(
-    storefront_keys,
+@api.delete(
     "/admin/storefront-keys/{key_id}",
-    "DELETE",
-    RouteSpec(
-        summary="Revoke a storefront key (it stays listed as revoked)",
-        roles=ADMIN,
-        response=StorefrontKeyResponse,
-    ),
+    RouteSpec("Revoke a storefront key (it stays listed as revoked)", ADMIN, response=StorefrontKeyResponse),
 )
 def revoke_key(call: Call, key_id: str) -> StorefrontKeyResponse:
     return StorefrontKeyResponse.model_validate(container().storefront_keys.revoke(key_id))

@@ -18,10 +18,10 @@ from chalicelib.handlers.http import (
     HttpError,
     NoBody,
     NoQuery,
+    Routes,
     RouteSpec,
     parse_json,
     raw_body,
-    route,
 )
 from chalicelib.handlers.idempotency import StoredResponse
 from chalicelib.handlers.thread_presenters import message_response, thread_view_response
@@ -48,6 +48,7 @@ from chalicelib.support.threads import STATUS_LEGEND
 from chalicelib.wiring import container
 
 threads = Blueprint(__name__)
+api = Routes(threads)
 
 _FORM_FIELDS = set(ContactFormRequest.model_fields)
 
@@ -80,13 +81,11 @@ def _form(raw: bytes, content_type: str) -> tuple[dict[str, Any], Upload | None]
     return fields, upload
 
 
-@route(
-    threads,
+@api.post(
     "/store/contact",
-    "POST",
     RouteSpec(
-        summary="Contact form (JSON, or multipart/form-data with one `attachment` when uploads are on)",
-        roles=SHOPPER,
+        "Contact form (JSON, or multipart/form-data with one `attachment` when uploads are on)",
+        SHOPPER,
         response=ContactFormResponse,
         status=201,
         doc_body=ContactFormRequest,
@@ -132,31 +131,25 @@ def _contact_replayed(stored: StoredResponse) -> Response:
     )
 
 
-@route(
-    threads,
+@api.get(
     "/admin/threads",
-    "GET",
     RouteSpec(
-        summary=(
-            "Threads, newest activity first (filters: contact, status, customer, e-mail, unread, assigned)"
-        ),
-        roles=STAFF,
+        "Threads, newest activity first (filters: contact, status, customer, e-mail, unread, assigned)",
+        STAFF,
         query=ListThreadsParams,
         response=ThreadListResponse,
     ),
 )
 def list_threads(call: Call[NoBody, ListThreadsParams]) -> ThreadListResponse:
     items, cursor = container().threads.list_page(call.query)
-    return ThreadListResponse(items=[ThreadResponse.model_validate(t) for t in items], next_cursor=cursor)
+    return ThreadListResponse.page(items, cursor)
 
 
-@route(
-    threads,
+@api.get(
     "/admin/threads/next-unanswered",
-    "GET",
     RouteSpec(
-        summary="The oldest open or pending thread whose last message is the customer's",
-        roles=STAFF,
+        "The oldest open or pending thread whose last message is the customer's",
+        STAFF,
         response=ThreadResponse,
     ),
 )
@@ -164,13 +157,11 @@ def next_unanswered(call: Call) -> ThreadResponse:
     return ThreadResponse.model_validate(container().threads.next_unanswered())
 
 
-@route(
-    threads,
+@api.get(
     "/admin/threads/{thread_id}",
-    "GET",
     RouteSpec(
-        summary="A thread: messages, customer summary, orders-and-messages timeline (marks it read)",
-        roles=STAFF,
+        "A thread: messages, customer summary, orders-and-messages timeline (marks it read)",
+        STAFF,
         response=ThreadViewResponse,
     ),
 )
@@ -184,13 +175,11 @@ def view_thread(call: Call, thread_id: str) -> ThreadViewResponse:
     return thread_view_response(view, customer, orders, services.files, defaults)
 
 
-@route(
-    threads,
+@api.post(
     "/admin/threads/{thread_id}/reply",
-    "POST",
     RouteSpec(
-        summary="Reply by e-mail (threading headers, reply token); Idempotency-Key sends once",
-        roles=STAFF,
+        "Reply by e-mail (threading headers, reply token); Idempotency-Key sends once",
+        STAFF,
         body=ReplyRequest,
         response=MessageResponse,
         status=201,
@@ -213,13 +202,11 @@ def _reply_replayed(thread_id: str, stored: StoredResponse) -> MessageResponse:
     raise NotFoundError("Message not found.")
 
 
-@route(
-    threads,
+@api.post(
     "/admin/threads/{thread_id}/status",
-    "POST",
     RouteSpec(
-        summary="Set a thread's status (open, closed, pending1, pending2)",
-        roles=STAFF,
+        "Set a thread's status (open, closed, pending1, pending2)",
+        STAFF,
         body=ThreadStatusRequest,
         response=ThreadResponse,
     ),
@@ -229,13 +216,11 @@ def set_status(call: AuthenticatedCall[ThreadStatusRequest, NoQuery], thread_id:
     return ThreadResponse.model_validate(thread)
 
 
-@route(
-    threads,
+@api.post(
     "/admin/threads/{thread_id}/forward",
-    "POST",
     RouteSpec(
-        summary="Forward to an employee (assigns the thread) or to an e-mail address with a comment",
-        roles=STAFF,
+        "Forward to an employee (assigns the thread) or to an e-mail address with a comment",
+        STAFF,
         body=ForwardRequest,
         response=ThreadResponse,
         idempotent=True,
@@ -250,13 +235,11 @@ def forward(call: AuthenticatedCall[ForwardRequest, NoQuery], thread_id: str) ->
     )
 
 
-@route(
-    threads,
+@api.get(
     "/admin/customer-service/summary",
-    "GET",
     RouteSpec(
-        summary="Per contact open / pending / unread counts; a period's statistics",
-        roles=STAFF,
+        "Per contact open / pending / unread counts; a period's statistics",
+        STAFF,
         query=SummaryParams,
         response=SummaryResponse,
     ),

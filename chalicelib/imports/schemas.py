@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
-from chalicelib.core.schemas import Limit, PageParams, RequestModel, ResponseModel
+from chalicelib.core.schemas import Limit, ListResponse, PageParams, RequestModel, ResponseModel
 from chalicelib.customers.schemas import ListCustomersParams
 from chalicelib.imports.domain import (
     DateFormat,
@@ -187,14 +187,12 @@ class ImportCreatedResponse(ResponseModel):
     job: ImportJobResponse
 
 
-class ImportListResponse(ResponseModel):
-    items: list[ImportJobResponse]
-    next_cursor: str | None
+class ImportListResponse(ListResponse[ImportJobResponse]):
+    pass
 
 
-class ImportErrorsResponse(ResponseModel):
-    items: list[RowErrorResponse]
-    next_cursor: str | None
+class ImportErrorsResponse(ListResponse[RowErrorResponse]):
+    pass
 
 
 class ImportPageParams(PageParams):
@@ -247,9 +245,8 @@ class ImportMappingResponse(ResponseModel):
     updated_at: datetime
 
 
-class ImportMappingListResponse(ResponseModel):
-    items: list[ImportMappingResponse]
-    next_cursor: str | None
+class ImportMappingListResponse(ListResponse[ImportMappingResponse]):
+    pass
 
 
 class ExportParams(ListCustomersParams):

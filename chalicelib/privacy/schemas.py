@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from chalicelib.core.schemas import RequestModel, ResponseModel
+from chalicelib.core.schemas import ItemsResponse, RequestModel, ResponseModel
 from chalicelib.customers.domain import ConsentChannel, ConsentSource, ConsentState, OptInLevel
 from chalicelib.customers.schemas import CustomerResponse
 
@@ -49,8 +49,8 @@ class ErasureResponse(ResponseModel):
     items_changed: int
 
 
-class ErasureListResponse(ResponseModel):
-    items: list[ErasureResponse]
+class ErasureListResponse(ItemsResponse[ErasureResponse]):
+    pass
 
 
 class UnsubscribeRequest(RequestModel):

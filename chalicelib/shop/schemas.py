@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BeforeValidator, EmailStr, Field, StringConstraints, field_validator, model_validator
 
-from chalicelib.core.schemas import Name, RequestModel, ResponseModel
+from chalicelib.core.schemas import ItemsResponse, Name, RequestModel, ResponseModel
 from chalicelib.shop.domain import ConfigEntry, Gender
 
 # Fields a merchant may make mandatory (seed: "Set required fields for this section").
@@ -370,25 +370,25 @@ class OrderMessageResponse(EntryResponse):
     messages: dict[str, str]
 
 
-class TitleListResponse(ResponseModel):
-    items: list[TitleResponse]
+class TitleListResponse(ItemsResponse[TitleResponse]):
+    pass
 
 
-class PublicTitleListResponse(ResponseModel):
-    items: list[PublicTitleResponse]
+class PublicTitleListResponse(ItemsResponse[PublicTitleResponse]):
+    pass
 
 
-class GroupListResponse(ResponseModel):
-    items: list[GroupResponse]
+class GroupListResponse(ItemsResponse[GroupResponse]):
+    pass
 
 
-class ContactListResponse(ResponseModel):
-    items: list[ContactResponse]
+class ContactListResponse(ItemsResponse[ContactResponse]):
+    pass
 
 
-class PublicContactListResponse(ResponseModel):
-    items: list[PublicContactResponse]
+class PublicContactListResponse(ItemsResponse[PublicContactResponse]):
+    pass
 
 
-class OrderMessageListResponse(ResponseModel):
-    items: list[OrderMessageResponse]
+class OrderMessageListResponse(ItemsResponse[OrderMessageResponse]):
+    pass

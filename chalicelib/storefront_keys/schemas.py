@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import StringConstraints
 
-from chalicelib.core.schemas import RequestModel, ResponseModel
+from chalicelib.core.schemas import ItemsResponse, RequestModel, ResponseModel
 
 
 class CreateStorefrontKeyRequest(RequestModel):
@@ -26,5 +26,5 @@ class CreatedStorefrontKeyResponse(StorefrontKeyResponse):
     key: str  # shown once: only its hash is stored
 
 
-class StorefrontKeyListResponse(ResponseModel):
-    items: list[StorefrontKeyResponse]
+class StorefrontKeyListResponse(ItemsResponse[StorefrontKeyResponse]):
+    pass
