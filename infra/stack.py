@@ -50,6 +50,7 @@ from infra.edge import (
 from infra.environment import lambda_environment
 from infra.nag import suppress
 from infra.permissions import INBOUND_PREFIX, access_for
+from infra.snap_start import invoke_permissions_on_aliases, point_api_at_aliases, publish_live_alias
 from infra.stages import PROJECT_DIR, REGION, StageConfig
 
 # Asynchronous invocations (EventBridge → Lambda): two retries within six hours, then the DLQ.
@@ -231,6 +232,10 @@ class ClienteleStack(cdk.Stack):
         )
         for function in self.app.functions:
             self._wire_function(function)
+        if stage.snap_start:
+            function_ids = {function.logical_id for function in self.app.functions}
+            point_api_at_aliases(self.app, function_ids)
+            invoke_permissions_on_aliases(self.app, function_ids)
         self.api_stage_name = str(self.app.sam["Resources"]["RestAPI"]["Properties"]["StageName"])
         self._api_access_logs()
         self._api_web_acl()
@@ -702,6 +707,8 @@ class ClienteleStack(cdk.Stack):
     def _wire_function(self, function: AppFunction) -> None:
         resource = self.app.get_resource(function.logical_id)
         resource.add_property_override("Runtime", LAMBDA_RUNTIME)
+        if self.stage.snap_start:
+            publish_live_alias(resource)
         log_group = logs.LogGroup(
             self,
             f"{function.logical_id}Logs",
@@ -729,17 +736,7 @@ class ClienteleStack(cdk.Stack):
             self._alarm(function, "Throttles", function_name)
         if dlq is None:
             return
-        cdk.aws_lambda.CfnEventInvokeConfig(
-            self,
-            f"{function.logical_id}InvokeConfig",
-            function_name=function_name,
-            qualifier="$LATEST",
-            maximum_retry_attempts=ASYNC_RETRY_ATTEMPTS,
-            maximum_event_age_in_seconds=int(ASYNC_MAX_EVENT_AGE.to_seconds()),
-            destination_config=cdk.aws_lambda.CfnEventInvokeConfig.DestinationConfigProperty(
-                on_failure=cdk.aws_lambda.CfnEventInvokeConfig.OnFailureProperty(destination=dlq.queue_arn)
-            ),
-        )
+        self._async_invoke_config(function, resource, dlq)
         # EventBridge's own delivery to the function: retried, then the same DLQ.
         events = self.app.sam["Resources"][function.logical_id]["Properties"].get("Events", {})
         if any(event["Type"] == "Schedule" for event in events.values()):
@@ -774,6 +771,34 @@ class ClienteleStack(cdk.Stack):
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         ).add_alarm_action(cloudwatch_actions.SnsAction(self.alarm_topic))
+
+    def _async_invoke_config(self, function: AppFunction, resource: cdk.CfnResource, dlq: sqs.Queue) -> None:
+        """Lambda's retries of an asynchronous invocation, then its on-failure destination: the DLQ."""
+        if self.stage.snap_start:
+            # Lambda keeps this per qualifier and the events invoke the alias: SAM's own property
+            # qualifies it with the alias and creates it once the alias exists.
+            resource.add_property_override(
+                "EventInvokeConfig",
+                {
+                    "MaximumRetryAttempts": ASYNC_RETRY_ATTEMPTS,
+                    "MaximumEventAgeInSeconds": int(ASYNC_MAX_EVENT_AGE.to_seconds()),
+                    "DestinationConfig": {"OnFailure": {"Type": "SQS", "Destination": dlq.queue_arn}},
+                },
+            )
+            return
+        # Without an alias, on $LATEST. (A stage turning SnapStart on replaces it by SAM's, on the
+        # alias: a different qualifier, so the new one can be created before this one is deleted.)
+        cdk.aws_lambda.CfnEventInvokeConfig(
+            self,
+            f"{function.logical_id}InvokeConfig",
+            function_name=resource.ref,
+            qualifier="$LATEST",
+            maximum_retry_attempts=ASYNC_RETRY_ATTEMPTS,
+            maximum_event_age_in_seconds=int(ASYNC_MAX_EVENT_AGE.to_seconds()),
+            destination_config=cdk.aws_lambda.CfnEventInvokeConfig.DestinationConfigProperty(
+                on_failure=cdk.aws_lambda.CfnEventInvokeConfig.OnFailureProperty(destination=dlq.queue_arn)
+            ),
+        )
 
     def _dead_letter_queue(self, function: AppFunction) -> sqs.Queue:
         queue = sqs.Queue(

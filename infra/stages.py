@@ -29,6 +29,9 @@ class StageConfig:
     # Alarm notifications go to this address when set (SNS e-mail subscription, confirmed by mail).
     alarm_email: str
     log_retention_days: int
+    # Lambda SnapStart on the app's functions (infra/snap_start.py): a restore from a snapshot of the
+    # initialised function instead of a cold start, billed per GB cached and per GB restored.
+    snap_start: bool
 
     @property
     def stack_name(self) -> str:
@@ -46,6 +49,7 @@ class StageConfig:
             sending_identity=str(values["sendingIdentity"]),
             alarm_email=str(values.get("alarmEmail") or ""),
             log_retention_days=int(values["logRetentionDays"]),
+            snap_start=bool(values["snapStart"]),
         )
 
 

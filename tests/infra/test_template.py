@@ -64,6 +64,19 @@ def _functions(template: Template) -> dict[str, dict[str, Any]]:
     return {k: v["Properties"] for k, v in _of_type(template, "AWS::Serverless::Function").items()}
 
 
+def _invoke_configs(template: Template) -> dict[str, dict[str, Any]]:
+    """Function logical ID → its asynchronous invoke configuration: a resource on `$LATEST`, or, where
+    the function publishes an alias (SnapStart), SAM's `EventInvokeConfig`, which SAM puts on the alias."""
+    configs = {
+        c["Properties"]["FunctionName"]["Ref"]: c["Properties"]
+        for c in _of_type(template, "AWS::Lambda::EventInvokeConfig").values()
+    }
+    configs.update(
+        {k: f["EventInvokeConfig"] for k, f in _functions(template).items() if "EventInvokeConfig" in f}
+    )
+    return configs
+
+
 def _app_functions() -> dict[str, str]:
     """Chalice name → logical ID, for every Lambda function the app declares."""
     app = _app()
@@ -320,10 +333,7 @@ def test_asynchronous_handlers_retry_then_dead_letter_and_raise_alarms(
 ) -> None:
     template = synthesis.templates[stage_name]
     functions = _functions(template)
-    invoke_configs = {
-        c["Properties"]["FunctionName"]["Ref"]: c["Properties"]
-        for c in _of_type(template, "AWS::Lambda::EventInvokeConfig").values()
-    }
+    invoke_configs = _invoke_configs(template)
     alarms = [a["Properties"] for a in _of_type(template, "AWS::CloudWatch::Alarm").values()]
     queues = _of_type(template, "AWS::SQS::Queue")
 
