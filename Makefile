@@ -146,7 +146,8 @@ cli: $(STAMP)
 
 ## make bench — DynamoDB requests / items read per operation on 10,000 customers, then the CSV import
 ## benchmark (requests per 1,000 rows, rows/s, peak memory for 10k and 100k rows), then carts and
-## orders (checkout, order lists, the abandoned-cart sweep over 100,000 carts with 1,000 idle).
+## orders (checkout, order lists, the abandoned-cart sweep over 100,000 carts with 1,000 idle),
+## the hot routes' overhead against a bare Chalice route, and the reference shop's monthly AWS bill.
 bench: $(STAMP)
 	$(BIN)/python -m devtools.bench
 	$(BIN)/python -m devtools.bench_imports
@@ -154,6 +155,7 @@ bench: $(STAMP)
 	$(BIN)/python -m devtools.bench_mail
 	$(BIN)/python -m devtools.bench_writes
 	$(BIN)/python -m devtools.bench_overhead
+	$(BIN)/python -m devtools.bench_cost
 
 ## make synth — builds the web UI, then the CloudFormation templates (one stack per stage in cdk.json) under cdk.out/, checked
 ## with cdk-nag; no AWS credentials needed.
