@@ -187,7 +187,7 @@ def run_passwords(rows: int) -> dict[str, Any]:
     with mock_aws(), tempfile.TemporaryDirectory() as folder:
         from chalicelib import bootstrap
         from chalicelib.core.settings import get_settings
-        from chalicelib.imports.password_workers import PASSWORD_CHUNK_PREFIX
+        from chalicelib.imports.domain import PASSWORD_CHUNK_PREFIX
         from chalicelib.models.base import TableRecord
         from chalicelib.wiring import build_container
 

@@ -258,7 +258,8 @@ def _wait_for_invitations(import_id: str, timeout: float = 120.0) -> None:
     import boto3
 
     from chalicelib.core.settings import get_settings
-    from chalicelib.imports.service import IMPORT_PREFIX, INVITE_MARKER
+    from chalicelib.imports.domain import IMPORT_PREFIX
+    from chalicelib.imports.service import INVITE_MARKER
 
     settings = get_settings()
     s3 = boto3.client("s3", region_name=settings.region, endpoint_url=settings.endpoint_url)

@@ -133,7 +133,8 @@ class LocalStack:
         import boto3
 
         from chalicelib.core.settings import get_settings
-        from chalicelib.imports.password_workers import WORKER_CONCURRENCY, WORKER_FUNCTION
+        from chalicelib.imports.domain import WORKER_FUNCTION
+        from chalicelib.imports.password_workers import WORKER_CONCURRENCY
         from devtools.events import EventRunner
 
         settings = get_settings()

@@ -8,8 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chalicelib.imports.password_workers import PASSWORD_CHUNK_PREFIX, WORKER_FUNCTION
-from chalicelib.imports.service import EXPORT_PREFIX, IMPORT_PREFIX, REPORT_PREFIX
+from chalicelib.imports.domain import (
+    EXPORT_PREFIX,
+    IMPORT_PREFIX,
+    PASSWORD_CHUNK_PREFIX,
+    REPORT_PREFIX,
+    WORKER_FUNCTION,
+)
 from chalicelib.support.attachments import ATTACHMENT_PREFIX
 from chalicelib.support.ingestion import UNPROCESSED_PREFIX
 

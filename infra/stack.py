@@ -32,8 +32,14 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from chalicelib.bootstrap import table_definition
-from chalicelib.imports.password_workers import PASSWORD_CHUNK_PREFIX, WORKER_CONCURRENCY, WORKER_FUNCTION
-from chalicelib.imports.service import EXPORT_PREFIX, IMPORT_PREFIX, REPORT_PREFIX
+from chalicelib.imports.domain import (
+    EXPORT_PREFIX,
+    IMPORT_PREFIX,
+    PASSWORD_CHUNK_PREFIX,
+    REPORT_PREFIX,
+    WORKER_FUNCTION,
+)
+from chalicelib.imports.password_workers import WORKER_CONCURRENCY
 from chalicelib.models.base import TableRecord
 from devtools.web_static import API_PATHS, content_security_policy
 from infra.chalice_app import LAMBDA_RUNTIME, AppFunction, ClienteleChalice

@@ -4,7 +4,7 @@ the scheduled abandoned-cart sweep."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from chalice.app import Blueprint, CloudWatchEvent
 from pydantic import StringConstraints, TypeAdapter, ValidationError
@@ -23,7 +23,6 @@ from chalicelib.carts.schemas import (
     OrderResponse,
     OrderStatusRequest,
 )
-from chalicelib.carts.service import PricedCart, Shopper
 from chalicelib.core.errors import NotFoundError
 from chalicelib.core.observability import logger
 from chalicelib.core.schemas import Attributes
@@ -43,6 +42,9 @@ from chalicelib.handlers.http import (
 )
 from chalicelib.wiring import container
 
+if TYPE_CHECKING:
+    from chalicelib.carts.service import PricedCart, Shopper
+
 carts = Blueprint(__name__)
 api = Routes(carts)
 
@@ -51,6 +53,8 @@ _PRODUCT_ID: TypeAdapter[str] = TypeAdapter(ProductId)
 
 
 def _shopper(call: AnyCall) -> Shopper:
+    from chalicelib.carts.service import Shopper  # loads with the feature's first call, not at cold start
+
     return Shopper(
         customer_id=call.principal.subject_id if call.principal else None,
         cart_token=call.request.headers.get("x-cart-token"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice.app import Blueprint
 
 from chalicelib.core.errors import ForbiddenError, UnauthenticatedError
@@ -9,7 +11,6 @@ from chalicelib.core.principal import Principal
 from chalicelib.core.schemas import PageParams
 from chalicelib.customers.schemas import CustomerResponse
 from chalicelib.groups.schemas import MemberListResponse
-from chalicelib.groups.service import Pricing
 from chalicelib.handlers.http import ADMIN, PUBLIC, STAFF, AnyCall, Call, NoBody, NoQuery, Routes, RouteSpec
 from chalicelib.shop.schemas import (
     DeleteGroupParams,
@@ -21,6 +22,9 @@ from chalicelib.shop.schemas import (
     UpdateGroupRequest,
 )
 from chalicelib.wiring import container
+
+if TYPE_CHECKING:
+    from chalicelib.groups.service import Pricing
 
 groups = Blueprint(__name__)
 api = Routes(groups)

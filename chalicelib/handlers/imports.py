@@ -24,9 +24,13 @@ from chalicelib.handlers.http import (
     parse_json,
     raw_body,
 )
-from chalicelib.imports.domain import ImportJob
-from chalicelib.imports.export_layouts import LAYOUTS
-from chalicelib.imports.password_workers import PASSWORD_CHUNK_PREFIX, WORKER_FUNCTION
+from chalicelib.imports.domain import (
+    EXPORT_PREFIX,
+    IMPORT_PREFIX,
+    PASSWORD_CHUNK_PREFIX,
+    WORKER_FUNCTION,
+    ImportJob,
+)
 from chalicelib.imports.schemas import (
     MAPPING_NAME,
     CreateImportMappingRequest,
@@ -44,7 +48,6 @@ from chalicelib.imports.schemas import (
     InlineImportParams,
     UpdateImportMappingRequest,
 )
-from chalicelib.imports.service import EXPORT_PREFIX, IMPORT_PREFIX
 from chalicelib.wiring import container
 
 imports = Blueprint(__name__)
@@ -204,6 +207,8 @@ def export_customers(call: Call[NoBody, ExportParams]) -> Response:
     # of building the export it refuses.
     if services.export_size(params, _MAX_SYNC_EXPORT_ROWS) > _MAX_SYNC_EXPORT_ROWS:
         raise RuleViolationError("Too many customers for a direct export: use ?async=true.")
+    from chalicelib.imports.export_layouts import LAYOUTS  # with the export's code, not at cold start
+
     return Response(
         body="".join(services.export_lines(params, params.format)),
         status_code=200,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from chalice.app import Blueprint, CloudWatchEvent, Response
@@ -34,8 +34,6 @@ from chalicelib.handlers.http import (
     parse_json,
 )
 from chalicelib.handlers.thread_presenters import message_response
-from chalicelib.privacy.consents import ConsentOverview
-from chalicelib.privacy.export import PersonalData
 from chalicelib.privacy.schemas import (
     ConsentResponse,
     ConsentsResponse,
@@ -51,6 +49,10 @@ from chalicelib.privacy.schemas import (
 )
 from chalicelib.support.schemas import ThreadEventResponse, ThreadResponse
 from chalicelib.wiring import container
+
+if TYPE_CHECKING:
+    from chalicelib.privacy.consents import ConsentOverview
+    from chalicelib.privacy.export import PersonalData
 
 privacy = Blueprint(__name__)
 api = Routes(privacy)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, CloudWatchEvent, Response
 
@@ -19,11 +19,13 @@ from chalicelib.customers.account_schemas import (
     VerificationSentResponse,
     VerifyEmailRequest,
 )
-from chalicelib.customers.accounts import Session, VerificationSent
 from chalicelib.handlers.events import remaining_time
 from chalicelib.handlers.http import CUSTOMER, PUBLIC, AuthenticatedCall, Call, NoQuery, Routes, RouteSpec
 from chalicelib.handlers.idempotency import StoredResponse
 from chalicelib.wiring import container
+
+if TYPE_CHECKING:
+    from chalicelib.customers.accounts import Session
 
 store = Blueprint(__name__)
 api = Routes(store)
@@ -51,6 +53,10 @@ def _session(session: Session) -> StoreSessionResponse:
     ),
 )
 def register(call: Call[RegisterRequest, NoQuery]) -> StoreSessionResponse | Response:
+    from chalicelib.customers.accounts import (
+        VerificationSent,  # loads with the feature's first call, not at cold start
+    )
+
     outcome = container().accounts.register(call.body)
     if isinstance(outcome, VerificationSent):
         # A guest's address, or the shop verifies every address: nothing is signed in until the

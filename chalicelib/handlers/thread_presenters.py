@@ -19,10 +19,13 @@ from chalicelib.support.schemas import (
     ThreadViewResponse,
     TimelineEntry,
 )
-from chalicelib.support.threads import read_state
 
 
 def message_response(message: Message, thread: Thread, files: FileStore | None) -> MessageResponse:
+    from chalicelib.support.threads import (
+        read_state,  # loads with the feature's first call, not at cold start
+    )
+
     return MessageResponse.model_validate(
         Attributes(
             message,

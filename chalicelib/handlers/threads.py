@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from email import policy
 from email.parser import BytesParser
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Response
 
@@ -25,7 +25,6 @@ from chalicelib.handlers.http import (
 )
 from chalicelib.handlers.idempotency import StoredResponse
 from chalicelib.handlers.thread_presenters import message_response, thread_view_response
-from chalicelib.support.contact_form import Upload
 from chalicelib.support.schemas import (
     MAX_ATTACHMENT_BYTES,
     ContactBox,
@@ -44,8 +43,10 @@ from chalicelib.support.schemas import (
     ThreadStatusRequest,
     ThreadViewResponse,
 )
-from chalicelib.support.threads import STATUS_LEGEND
 from chalicelib.wiring import container
+
+if TYPE_CHECKING:
+    from chalicelib.support.contact_form import Upload
 
 threads = Blueprint(__name__)
 api = Routes(threads)
@@ -55,6 +56,10 @@ _FORM_FIELDS = set(ContactFormRequest.model_fields)
 
 def _form(raw: bytes, content_type: str) -> tuple[dict[str, Any], Upload | None]:
     """A multipart/form-data body: its text fields and at most one file (`attachment`)."""
+    from chalicelib.support.contact_form import (
+        Upload,  # loads with the feature's first call, not at cold start
+    )
+
     try:
         header = content_type.encode("ascii")
     except UnicodeEncodeError:
@@ -257,6 +262,10 @@ def summary(call: Call[NoBody, SummaryParams]) -> SummaryResponse:
         )
         for entry in service.boxes()
     ]
+    from chalicelib.support.threads import (
+        STATUS_LEGEND,  # loads with the feature's first call, not at cold start
+    )
+
     return SummaryResponse(
         contacts=boxes,
         statistics=StatisticsResponse.model_validate(stats),

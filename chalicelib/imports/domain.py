@@ -6,6 +6,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+# Where the bucket keeps the imports' and exports' files. Here, not beside the code that writes
+# them: the event handlers' rules name them at import, and a function must not load the import
+# runner to declare its routes (issue 19).
+IMPORT_PREFIX = "imports/"
+EXPORT_PREFIX = "exports/"
+REPORT_PREFIX = "reports/"
+PASSWORD_CHUNK_PREFIX = "import-passwords/"  # noqa: S105 - a key prefix, not a password
+# The password workers' function (its own Lambda, reserved concurrency: infra/stack.py).
+WORKER_FUNCTION = "import_password_chunk"
+
 ImportKind = Literal["customers", "addresses"]
 # previewed: the file was read, nothing written; `apply` runs it. completed_with_warnings: no row
 # failed, but a column was ignored, rows were skipped or a value could not be read as written.

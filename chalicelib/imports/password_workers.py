@@ -37,11 +37,15 @@ from chalicelib.core.files import FileStore
 from chalicelib.core.observability import logger
 from chalicelib.core.passwords import hash_password, verify_password
 from chalicelib.customers.ports import CustomerRepository
-from chalicelib.imports.domain import ImportJob, ImportStatus, ImportWarning, PasswordChunk
+from chalicelib.imports.domain import (
+    PASSWORD_CHUNK_PREFIX,
+    ImportJob,
+    ImportStatus,
+    ImportWarning,
+    PasswordChunk,
+)
 from chalicelib.imports.ports import ImportRepository, PasswordChunkRepository
 
-PASSWORD_CHUNK_PREFIX = "import-passwords/"  # noqa: S105 - a key prefix, not a password
-WORKER_FUNCTION = "import_password_chunk"
 # Reserved concurrency of the worker function (infra/stack.py): the fan-out's bound. Measured
 # (make bench: ~0.23 s of CPU per argon2id hash, one vCPU per worker at 1,769 MB), 32 workers hash
 # 50,000 passwords in ~6 minutes, well within 15 even on a CPU half as fast, and leave the

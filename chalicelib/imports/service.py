@@ -51,8 +51,11 @@ from chalicelib.imports import layouts as import_layouts
 from chalicelib.imports import preview as import_preview
 from chalicelib.imports import values as import_values
 from chalicelib.imports.domain import (
+    EXPORT_PREFIX,
     FINISHED,
     IGNORE,
+    IMPORT_PREFIX,
+    REPORT_PREFIX,
     ExportJob,
     ImportColumn,
     ImportJob,
@@ -72,9 +75,6 @@ from chalicelib.imports.ports import ImportRepository
 from chalicelib.shop.password_policy import check_password
 from chalicelib.shop.service import ConfigService
 
-IMPORT_PREFIX = "imports/"
-EXPORT_PREFIX = "exports/"
-REPORT_PREFIX = "reports/"
 CONTINUE_MARKER = "_continue/"
 # `passwords: invite`: one marker per batch, listing the customers it created, whose own event
 # mails their invitations (import_passwords.py explains why not inline).

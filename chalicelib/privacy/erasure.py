@@ -26,9 +26,8 @@ from chalicelib.core.text import email_hash, normalise_email
 from chalicelib.customers.accounts import token_hash
 from chalicelib.customers.domain import AccountToken, Customer
 from chalicelib.customers.ports import CustomerRepository
-from chalicelib.imports.domain import FINISHED
+from chalicelib.imports.domain import EXPORT_PREFIX, FINISHED
 from chalicelib.imports.ports import ImportRepository
-from chalicelib.imports.service import EXPORT_PREFIX
 from chalicelib.mail.notifications import Notifier
 from chalicelib.privacy.domain import ErasureJob, step_after
 from chalicelib.privacy.ports import PrivacyRepository

@@ -35,7 +35,6 @@ from chalicelib.models.paging import merged_index_page, query_rows
 from chalicelib.models.support import MessageRecord, ThreadEventRecord, ThreadRecord
 from chalicelib.privacy.domain import OPEN_ORDER_STATUSES, ErasureJob
 from chalicelib.support.domain import Message
-from chalicelib.support.records import from_message_record, from_thread_record, to_thread_record
 
 T = TypeVar("T")
 
@@ -246,6 +245,10 @@ class DynamoPrivacyRepository:
         """Replace the thread's e-mail, subject, message senders, bodies and attachment lists with
         placeholders (the thread leaves its THREAD_EMAIL# partition). Returns items written.
         Raises: ConflictError (the thread changed meanwhile; run the step again)."""
+        # The threads' mappers load with an erasure: this store also serves the consents of every
+        # cart sweep, which must not load customer service's storage (cold start, issue 19).
+        from chalicelib.support.records import from_thread_record, to_thread_record
+
         written = 0
         with dynamo_errors():
             for record in TableRecord.query(keys.thread_pk(thread_id)):
@@ -281,6 +284,8 @@ class DynamoPrivacyRepository:
 
     @staticmethod
     def _erase_message(record: MessageRecord) -> bool:
+        from chalicelib.support.records import from_message_record  # with an erasure (see above)
+
         message: Message = from_message_record(record)
         if (
             message.text == ERASED

@@ -12,10 +12,9 @@ from dataclasses import dataclass
 
 from chalicelib.customers.schemas import UpdateCustomerRequest
 from chalicelib.customers.service import CustomerService
-from chalicelib.imports.domain import ImportJob, ImportOptions
+from chalicelib.imports.domain import PASSWORD_CHUNK_PREFIX, ImportJob, ImportOptions
 from chalicelib.imports.password_workers import (
     MAX_CHUNK_ATTEMPTS,
-    PASSWORD_CHUNK_PREFIX,
     ImportPasswordWorkers,
     run_tag,
 )

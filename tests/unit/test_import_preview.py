@@ -3,8 +3,8 @@ options kept through the applied run and its continuations, previews that expire
 
 from __future__ import annotations
 
-from chalicelib.imports.domain import ImportOptions
-from chalicelib.imports.service import CONTINUE_MARKER, IMPORT_PREFIX, PREVIEW_TTL
+from chalicelib.imports.domain import IMPORT_PREFIX, ImportOptions
+from chalicelib.imports.service import CONTINUE_MARKER, PREVIEW_TTL
 from tests.unit.test_import_service import World, build, deliver, errors
 
 GROUPS = (
