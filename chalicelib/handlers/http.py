@@ -47,7 +47,8 @@ from chalicelib.core.principal import Principal, Role
 from chalicelib.core.settings import get_settings
 from chalicelib.core.validation import validate
 from chalicelib.handlers.idempotency import Replay, replay_or_run
-from chalicelib.wiring import container, origin_secret
+from chalicelib.wiring import container
+from chalicelib.wiring.base import origin_secret
 
 # Domain error → HTTP status: the one mapping table.
 STATUS_OF: tuple[tuple[type[DomainError], int], ...] = (
