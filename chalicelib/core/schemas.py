@@ -42,6 +42,9 @@ class ResponseModel(BaseModel):
     )
 
 
+_ABSENT = object()
+
+
 class Attributes:
     """Several objects read as one, for a response whose fields come from more than one domain
     object or are derived at the edge (a presigned URL, a field only staff see): `values` first,
@@ -56,9 +59,12 @@ class Attributes:
     def __getattr__(self, name: str) -> Any:
         if name in self._values:
             return self._values[name]
+        # One look-up per source (hasattr then getattr read each found attribute twice): a priced
+        # cart's response reads some forty attributes through here on every cart call.
         for source in self._sources:
-            if hasattr(source, name):
-                return getattr(source, name)
+            value = getattr(source, name, _ABSENT)
+            if value is not _ABSENT:
+                return value
         raise AttributeError(name)
 
 
