@@ -185,9 +185,10 @@ class Row:
 
 
 def main() -> int:
-    from devtools import moto_transactions
+    from devtools import moto_keyed_queries, moto_transactions
 
     moto_transactions.install()
+    moto_keyed_queries.install()
     rng = random.Random(20261125)
     with mock_aws():
         from chalicelib import bootstrap

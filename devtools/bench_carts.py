@@ -92,9 +92,10 @@ def seed_carts(active: int, idle: int) -> None:
 def main() -> int:
     from moto import mock_aws
 
-    from devtools import moto_transactions
+    from devtools import moto_keyed_queries, moto_transactions
 
     moto_transactions.install()
+    moto_keyed_queries.install()
     with mock_aws():
         from chalicelib import bootstrap
         from chalicelib.carts.schemas import (

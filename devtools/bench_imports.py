@@ -39,7 +39,7 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 from moto import mock_aws  # noqa: E402
 
 from chalicelib.customers.domain import Customer  # noqa: E402
-from devtools import moto_transactions  # noqa: E402
+from devtools import moto_keyed_queries, moto_transactions  # noqa: E402
 from devtools.bench import FIRST, LAST, Counter  # noqa: E402
 from tests.fakes.customers import MemoryCustomerRepository  # noqa: E402
 
@@ -129,6 +129,7 @@ def run(rows: int, *, storage: str) -> dict[str, Any]:
     """Import `rows` generated rows. storage="moto": DynamoDB requests counted; "discard": the
     pipeline alone, with tracemalloc's peak as its memory."""
     moto_transactions.install()
+    moto_keyed_queries.install()
     with mock_aws(), tempfile.TemporaryDirectory() as folder:
         from chalicelib import bootstrap
         from chalicelib.core.settings import get_settings
@@ -184,6 +185,7 @@ def run_passwords(rows: int) -> dict[str, Any]:
     every chunk, in turn: the cost of a hash per worker, measured, not assumed. CPU time is
     reported beside wall time: on a shared machine the wall clock measures the neighbours."""
     moto_transactions.install()
+    moto_keyed_queries.install()
     with mock_aws(), tempfile.TemporaryDirectory() as folder:
         from chalicelib import bootstrap
         from chalicelib.core.settings import get_settings

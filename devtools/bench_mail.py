@@ -33,9 +33,10 @@ def _mail(number: int, **headers: str) -> bytes:
 def main() -> int:
     from moto import mock_aws
 
-    from devtools import moto_transactions
+    from devtools import moto_keyed_queries, moto_transactions
 
     moto_transactions.install()
+    moto_keyed_queries.install()
     with mock_aws():
         from chalicelib import bootstrap
         from chalicelib.core.settings import get_settings

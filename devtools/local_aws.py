@@ -101,10 +101,12 @@ class LocalAws:
         return self
 
     def _start_server(self) -> None:
-        from devtools import moto_transactions
+        from devtools import moto_keyed_queries, moto_transactions
 
-        # Transactions would otherwise copy the whole table per item: slow as local data grows.
+        # Transactions would otherwise copy the whole table per item, and every Query sort the
+        # whole table: slow as local data grows.
         moto_transactions.install()
+        moto_keyed_queries.install()
         if self._requested_port:
             check_port_free(self._requested_port, "embedded AWS (moto)", "MOTO_PORT")
         # The recording location must be right before the first request reaches moto.

@@ -31,6 +31,8 @@ for name in (
 
 # moto deep-copies the whole table for every transaction item; this keeps its all-or-nothing
 # behaviour at the cost of the items touched (see devtools/moto_transactions.py).
-from devtools import moto_transactions  # noqa: E402
+# moto also sorts the whole table for every Query; the keyed patch reads the query's partition.
+from devtools import moto_keyed_queries, moto_transactions  # noqa: E402
 
 moto_transactions.install()
+moto_keyed_queries.install()
