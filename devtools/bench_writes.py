@@ -197,9 +197,10 @@ def price(changes: list[tuple[Item | None, Item | None]], projections: Projectio
 def main() -> int:
     from moto import mock_aws
 
-    from devtools import moto_transactions
+    from devtools import moto_keyed_queries, moto_transactions
 
     moto_transactions.install()
+    moto_keyed_queries.install()
     with mock_aws():
         import boto3
 
