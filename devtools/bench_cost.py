@@ -365,9 +365,10 @@ def measure(template: Template) -> tuple[list[Operation], Usage, set[str], int]:
     address items)."""
     from moto import mock_aws
 
-    from devtools import moto_transactions
+    from devtools import moto_keyed_queries, moto_transactions
 
     moto_transactions.install()
+    moto_keyed_queries.install()
     with mock_aws(), tempfile.TemporaryDirectory() as folder:
         import boto3
 
