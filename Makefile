@@ -148,7 +148,8 @@ cli: $(STAMP)
 ## benchmark (requests per 1,000 rows, rows/s, peak memory for 10k and 100k rows), then carts and
 ## orders (checkout, order lists, the abandoned-cart sweep over 100,000 carts with 1,000 idle),
 ## the hot routes' overhead against a bare Chalice route, the reference shop's monthly AWS bill, and
-## the local stack at a shop's size (hot routes and the import, before → after BENCH_LOCAL_CUSTOMERS).
+## the local stack at a shop's size (hot routes and the import, before → after BENCH_LOCAL_CUSTOMERS),
+## and each Lambda entry point's cold start against a bare Chalice + boto3 app (BENCH_COLDSTART_RUNS=7).
 bench: $(STAMP)
 	$(BIN)/python -m devtools.bench
 	$(BIN)/python -m devtools.bench_imports
@@ -158,6 +159,7 @@ bench: $(STAMP)
 	$(BIN)/python -m devtools.bench_overhead
 	$(BIN)/python -m devtools.bench_cost
 	$(BIN)/python -m devtools.bench_local
+	$(BIN)/python -m devtools.bench_coldstart
 
 ## make synth — builds the web UI, then the CloudFormation templates (one stack per stage in cdk.json) under cdk.out/, checked
 ## with cdk-nag; no AWS credentials needed.
