@@ -147,9 +147,9 @@ cli: $(STAMP)
 ## make bench — DynamoDB requests / items read per operation on 10,000 customers, then the CSV import
 ## benchmark (requests per 1,000 rows, rows/s, peak memory for 10k and 100k rows), then carts and
 ## orders (checkout, order lists, the abandoned-cart sweep over 100,000 carts with 1,000 idle),
-## the hot routes' overhead against a bare Chalice route, the reference shop's monthly AWS bill, and
-## the local stack at a shop's size (hot routes and the import, before → after BENCH_LOCAL_CUSTOMERS),
-## and each Lambda entry point's cold start against a bare Chalice + boto3 app (BENCH_COLDSTART_RUNS=7).
+## the hot routes' overhead against a bare Chalice route, the reference shop's monthly AWS bill, the
+## local stack at a shop's size (hot routes and the import, before → after BENCH_LOCAL_CUSTOMERS), and
+## each Lambda entry point's cold start against a bare Chalice + boto3 app (BENCH_COLDSTART_RUNS=7).
 bench: $(STAMP)
 	$(BIN)/python -m devtools.bench
 	$(BIN)/python -m devtools.bench_imports
