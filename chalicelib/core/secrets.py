@@ -9,6 +9,7 @@ only.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -17,6 +18,7 @@ import boto3
 from chalicelib.core.errors import ServiceUnavailableError
 from chalicelib.core.observability import logger
 from chalicelib.core.settings import Settings
+from chalicelib.core.snapshots import after_restore
 
 SECRETS_MANAGER_REFERENCE = "/aws/reference/secretsmanager/"
 # What infra generates into a secret that only the merchant can fill (the PrestaShop cookie key):
@@ -67,6 +69,19 @@ class ParameterSecret:
         from aws_lambda_powertools.utilities import parameters
 
         parameters.clear_caches()  # type: ignore[no-untyped-call]
+
+
+@after_restore
+def _drop_parameter_providers() -> None:
+    """Powertools Parameters keeps its providers (each a boto3 client) and the values they read: a
+    restored copy reads the signing key and secrets afresh, with its own client, on first use."""
+    if "aws_lambda_powertools.utilities.parameters" not in sys.modules:
+        return  # nothing was read before the snapshot
+    from aws_lambda_powertools.utilities import parameters
+    from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
+
+    parameters.clear_caches()  # type: ignore[no-untyped-call]
+    DEFAULT_PROVIDERS.clear()
 
 
 class FileSecret:

@@ -14,6 +14,7 @@ import boto3
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
 from chalicelib.core.settings import get_settings
+from chalicelib.core.snapshots import after_restore
 
 IDEMPOTENCY_PARTITION = "IDEMPOTENCY"
 
@@ -30,3 +31,7 @@ def persistence_layer() -> DynamoDBPersistenceLayer:
         expiry_attr="expires_at",
         boto3_client=client,
     )
+
+
+# Its boto3 client's connections and credentials are the snapshot's: a restored copy makes its own.
+after_restore(persistence_layer.cache_clear)

@@ -18,6 +18,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.core.settings import get_settings
+from chalicelib.core.snapshots import after_restore
 
 GSI_COUNT = 12
 
@@ -103,3 +104,14 @@ def set_index_keys(record: TableRecord, pairs: Mapping[int, tuple[str, str] | No
         if pair is not None:
             setattr(record, f"gsi{number}pk", pair[0])
             setattr(record, f"gsi{number}sk", pair[1])
+
+
+@after_restore
+def _drop_table_connections() -> None:
+    """PynamoDB keeps one connection (botocore session and client) per model class, made on first use;
+    one made before the snapshot has the snapshot's sockets and credentials."""
+    pending: list[type[TableRecord]] = [TableRecord]
+    while pending:
+        model = pending.pop()
+        model._connection = None
+        pending.extend(model.__subclasses__())

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from chalicelib.core.clock import Clock, IdFactory, new_id, utc_now
 from chalicelib.core.settings import Settings, get_settings
+from chalicelib.core.snapshots import after_restore
 from chalicelib.wiring.base import Given
 from chalicelib.wiring.privacy import PrivacyParts
 from chalicelib.wiring.storefront_keys import StorefrontKeyParts
@@ -95,6 +96,11 @@ _override: list[Container] = []
 @lru_cache(maxsize=1)
 def _default_container() -> Container:
     return build_container(get_settings())
+
+
+# Its stores hold boto3 clients (open connections, the credentials of the snapshot's init) and
+# ConfigService's cache: each restored copy builds its own on first use.
+after_restore(_default_container.cache_clear)
 
 
 def container() -> Container:
