@@ -38,6 +38,7 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 
 from moto import mock_aws  # noqa: E402
 
+from chalicelib.core.pacing import WritePace  # noqa: E402
 from chalicelib.customers.domain import Customer  # noqa: E402
 from devtools import moto_keyed_queries, moto_transactions  # noqa: E402
 from devtools.bench import FIRST, LAST, Counter  # noqa: E402
@@ -120,7 +121,11 @@ class DiscardingCustomers(MemoryCustomerRepository):
         return {}
 
     def write_batch(
-        self, creates: list[Customer], updates: list[tuple[Customer, Customer]], token: str
+        self,
+        creates: list[Customer],
+        updates: list[tuple[Customer, Customer]],
+        token: str,
+        pace: WritePace | None = None,
     ) -> dict[str, Exception]:
         return {}
 

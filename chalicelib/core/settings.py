@@ -36,6 +36,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "CLIENTELE_COOKIE_KEY_PARAMETER": "prestashop_cookie_key_parameter",
     "CLIENTELE_ORIGIN_SECRET_PARAMETER": "origin_secret_parameter",
     "CLIENTELE_ORIGIN_SECRET": "origin_secret",
+    "CLIENTELE_IMPORT_WRITE_UNITS_PER_SECOND": "import_write_units_per_second",
     "PORT": "api_port",
 }
 
@@ -81,6 +82,11 @@ class Settings(BaseModel):
     # around CloudFront to the API stage) and CloudFront-Viewer-Address is the client's IP.
     origin_secret: str | None = Field(default=None, min_length=32)
     origin_secret_parameter: str | None = None
+
+    # The CSV import's pace: write units per second it may put on one index partition (every
+    # profile sits in the constant CUSTOMERS partition of each sort index). A partition takes about
+    # 1,000; the default leaves half to the shop's own traffic (docs/keys.md, "Write-rate arguments").
+    import_write_units_per_second: int = Field(default=500, ge=10, le=1000)
 
     # The port the local stack serves the API on (`make run`, $PORT); unused in AWS.
     api_port: int = Field(default=8000, ge=1, le=65535)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
+from chalicelib.core.pacing import WritePace
 from chalicelib.customers.domain import (
     AccountToken,
     Connection,
@@ -68,9 +69,15 @@ class CustomerRepository(Protocol):
     def get_many(self, customer_ids: list[str]) -> dict[str, Customer]: ...
 
     def write_batch(
-        self, creates: list[Customer], updates: list[tuple[Customer, Customer]], token: str
+        self,
+        creates: list[Customer],
+        updates: list[tuple[Customer, Customer]],
+        token: str,
+        pace: WritePace | None = None,
     ) -> dict[str, Exception]:
-        """Bulk creates and updates; returns the rows that failed, by customer id."""
+        """Bulk creates and updates; returns the rows that failed, by customer id. With a `pace`,
+        writes DynamoDB throttles are sent again after its backoff, never failed.
+        Raises: ServiceUnavailableError (still throttled when the pace gave up)."""
 
     def put_account_token(self, token: AccountToken) -> None:
         """Store a single-use token (by hash)."""

@@ -23,6 +23,7 @@ from chalicelib.core.errors import (
     MerchantRefTakenError,
     NotFoundError,
 )
+from chalicelib.core.pacing import WritePace
 from chalicelib.core.text import fold, normalise_email
 from chalicelib.customers.domain import (
     TOKEN_SCOPES,
@@ -45,6 +46,7 @@ from chalicelib.customers.query_plan import Plan, matches, plan_customer_query
 from chalicelib.customers.write_items import counter_writes, create_items, membership_items, update_items
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord, index_by_number
+from chalicelib.models.capacity import write_units
 from chalicelib.models.customers import (
     AccountTokenRecord,
     AddressRecord,
@@ -91,6 +93,18 @@ def apply_one_by_one(
         except (AlreadyExistsError, ConflictError, InvalidInputError, NotFoundError) as error:
             failures[after.id] = error
     return failures
+
+
+def index_units(creates: list[Customer], updates: list[tuple[Customer, Customer]]) -> int:
+    """The write units these profile writes put on the busiest index partition (docs/keys.md,
+    "Write-rate arguments"): every profile sits in the constant `CUSTOMERS` partition of each sort
+    index, so that partition takes all of them — one index item per create, and per update two
+    (a moved sort key deletes the old index item and puts the new one), each costing the whole
+    profile's size (all attributes projected: an upper bound when an index projects fewer). A
+    membership (GSI1 `GROUP#<id>`) is smaller than its profile and one per profile per group,
+    so no other partition takes more."""
+    created = sum(write_units(to_record(c).serialize()) for c in creates)
+    return created + 2 * sum(write_units(to_record(after).serialize()) for _, after in updates)
 
 
 def _account_token_record(token: AccountToken) -> AccountTokenRecord:
@@ -254,11 +268,19 @@ class DynamoCustomerRepository:
             return {r.customer_id: from_record(r) for r in records}
 
     def write_batch(
-        self, creates: list[Customer], updates: list[tuple[Customer, Customer]], token: str
+        self,
+        creates: list[Customer],
+        updates: list[tuple[Customer, Customer]],
+        token: str,
+        pace: WritePace | None = None,
     ) -> dict[str, Exception]:
         """Apply many creates and updates, in transactions of at most 100 items (member counters
         summed per group). A transaction that fails is replayed row by row, so one bad row fails
-        alone. Returns the failures by customer id. `token` makes a retried batch idempotent."""
+        alone. Returns the failures by customer id. `token` makes a retried batch idempotent.
+
+        With a `pace`, each transaction waits for its index write units (`index_units`) and one
+        throttled by DynamoDB is sent again after a backoff; one still throttled when the pace gives
+        up raises ServiceUnavailableError (the rows are not failed: the batch is run again)."""
         chunks: list[tuple[list[Customer], list[tuple[Customer, Customer]]]] = [([], [])]
         items, counters = 0, set[str]()  # items in the current chunk; groups whose counter it moves
 
@@ -294,6 +316,8 @@ class DynamoCustomerRepository:
                     lambda t, c=chunk_creates, u=chunk_updates: self._batch_writes(t, c, u),  # type: ignore[misc]
                     lambda _codes: ConflictError("batch failed"),
                     token=hashlib.sha256(f"{token}:{number}".encode()).hexdigest()[:36],
+                    pace=pace,
+                    units=index_units(chunk_creates, chunk_updates) if pace is not None else 1,
                 )
             except (ConflictError, AlreadyExistsError, InvalidInputError):
                 failures |= apply_one_by_one(self, chunk_creates, chunk_updates)

@@ -138,6 +138,10 @@ class ImportJob:
     # Every row is applied but password chunks are still out: the status the job takes once the
     # last chunk is done. The job stays `running` meanwhile: it is not reported finished early.
     awaiting: ImportStatus | None = None
+    # Customer writes DynamoDB refused for throughput and that were sent again after a backoff, and
+    # the time waited for them (settings.import_write_units_per_second paces the rest).
+    throttled_writes: int = 0
+    throttle_wait_ms: int = 0
     version: int = 0
 
     @property

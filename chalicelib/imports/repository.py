@@ -41,12 +41,13 @@ from chalicelib.models.paging import Page, query_page
 # The fields a dataclass and its record share are copied by name (chalicelib/models/mapping.py);
 # the exceptions: the id stored as import_id, keys, the options (only what differs from the
 # defaults is stored), the warnings and columns (nested documents), the kind (anything unknown
-# reads as customers). `passwords_hashed` is not on the job's item: the workers count it apart.
+# reads as customers), the throttling counters (stored only once there is some).
+# `passwords_hashed` is not on the job's item: the workers count it apart.
 _JOB = RecordMapping(
     ImportJob,
     ImportJobRecord,
     renames={"id": "import_id"},
-    exclude=("kind", "options", "warnings", "columns"),
+    exclude=("kind", "options", "warnings", "columns", "throttled_writes", "throttle_wait_ms"),
 )
 _MAPPING = RecordMapping(ImportMapping, ImportMappingRecord, exclude=("kind", "options"))
 
@@ -64,6 +65,8 @@ def _job_record(job: ImportJob) -> ImportJobRecord:
         options=options_document(job.options),
         warnings=[to_document(warning) for warning in job.warnings] or None,
         columns=[to_document(column) for column in job.columns] or None,
+        throttled_writes=job.throttled_writes or None,
+        throttle_wait_ms=job.throttle_wait_ms or None,
         gsi1pk=keys.IMPORTS,
         gsi1sk=keys.sort_key(iso(job.created_at), job.id),
     )
@@ -76,6 +79,8 @@ def _job(record: ImportJobRecord) -> ImportJob:
         options=options_from_document(record.options),
         warnings=tuple(from_document(ImportWarning, w) for w in record.warnings or []),
         columns=tuple(from_document(ImportColumn, c) for c in record.columns or []),
+        throttled_writes=int(record.throttled_writes or 0),
+        throttle_wait_ms=int(record.throttle_wait_ms or 0),
     )
 
 

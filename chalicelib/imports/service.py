@@ -38,6 +38,7 @@ from chalicelib.core.errors import (
 )
 from chalicelib.core.files import FileStore
 from chalicelib.core.observability import logger, metrics
+from chalicelib.core.pacing import PaceReport, WritePace
 from chalicelib.core.passwords import verify_password
 from chalicelib.core.text import fold, normalise_email
 from chalicelib.core.validation import fields_of
@@ -128,6 +129,7 @@ class _Batch:
     stored: dict[int, tuple[str, dict[str, Any]]] = field(default_factory=dict)
     passwords: int = 0  # plaintext passwords handed to the password workers
     password_chunks: int = 0
+    throttling: PaceReport = field(default_factory=PaceReport)  # absorbed by its writes
 
     def fail(self, line: int, column: str, reason: str) -> None:
         self.failed_lines.add(line)
@@ -186,6 +188,8 @@ class _Run:
     ignored: dict[int, str] = field(default_factory=dict)
     # The run's value readers (date order, groups); built on its first batch.
     values: import_values.ValueReader | None = None
+    # The run's write pace (None: unpaced): one per run, so it learns the table's current room.
+    pace: WritePace | None = None
 
 
 # Mails the set-password invitations of these customers; returns the ids not done in time.
@@ -232,6 +236,9 @@ class ImportService:
     # Plaintext passwords go to parallel workers (issue 17 §4); without them (some tests,
     # tools) they are hashed in the run, row by row, as before.
     passwords: ImportPasswordWorkers | None = None
+    # The customer writes' pace, one per run (settings.import_write_units_per_second); without
+    # it (tests over fakes, tools) they are sent as fast as they go.
+    write_pace: Callable[[], WritePace] | None = None
 
     # -- jobs ----------------------------------------------------------------------------------
     def create_job(
@@ -481,6 +488,7 @@ class ImportService:
                 {field: names[position] for position, field in columns.items()},
                 names,
                 ignored,
+                pace=self.write_pace() if self.write_pace is not None else None,
             )
             # An address file may name its owners by Customer ID instead (the source's id or ours).
             owner_column = "email" in columns.values() or (
@@ -589,7 +597,7 @@ class ImportService:
             # The file's day/month order is decided before any row is read (and kept on the job).
             dates = (v.get(name) for _, v in parsed for name in import_values.DATE_FIELDS)
             reader.dates.settle((d for d in dates if d), first_batch=job.checkpoint_rows == 0)
-            outcome = self._customer_rows(job, parsed, run.headers, reader, dry_run=dry_run)
+            outcome = self._customer_rows(job, parsed, run.headers, reader, run.pace, dry_run=dry_run)
         else:
             outcome = self._address_rows(parsed, run.headers, mode=job.options.mode, dry_run=dry_run)
         for row in batch:
@@ -627,6 +635,8 @@ class ImportService:
             failed=job.failed + len(outcome.failed_lines),
             passwords_total=job.passwords_total + outcome.passwords,
             password_chunks=job.password_chunks + outcome.password_chunks,
+            throttled_writes=job.throttled_writes + outcome.throttling.throttled,
+            throttle_wait_ms=job.throttle_wait_ms + round(outcome.throttling.backoff_seconds * 1000),
             checkpoint_rows=job.checkpoint_rows + len(batch),
             checkpoint_line=last.line if isinstance(last, csv_format.Unreadable) else last[0],
             warnings=merge_warnings(job.warnings, outcome.warnings),
@@ -776,6 +786,8 @@ class ImportService:
             updated=job.updated,
             unchanged=job.unchanged,
             failed=job.failed,
+            throttled_writes=job.throttled_writes,
+            throttle_wait_ms=job.throttle_wait_ms,
         )
         return saved
 
@@ -811,6 +823,7 @@ class ImportService:
         rows: list[tuple[int, dict[str, str | None]]],
         headers: dict[str, str],
         reader: import_values.ValueReader,
+        pace: WritePace | None,
         *,
         dry_run: bool = False,
     ) -> _Batch:
@@ -890,7 +903,10 @@ class ImportService:
             ).encode()
         ).hexdigest()
         # A preview writes nothing: every row "succeeds" as far as the batch's own checks go.
-        failures = {} if dry_run else self.customers.write_batch(creates, updates, token)
+        paced_before = pace.report() if pace is not None else PaceReport()
+        failures = {} if dry_run else self.customers.write_batch(creates, updates, token, pace)
+        if pace is not None:
+            outcome.throttling = pace.report().since(paced_before)
         if job.options.passwords == "invite" and not dry_run:
             self._queue_invitations(job, creates, failures, by_email)
         if passwords.md5_without_key:

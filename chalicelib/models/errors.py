@@ -14,6 +14,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.errors import ConflictError, ServiceUnavailableError
 from chalicelib.core.observability import logger
+from chalicelib.core.pacing import WritePace
 from chalicelib.models.base import TableRecord
 
 R = TypeVar("R", bound=TableRecord)
@@ -27,6 +28,11 @@ _RETRYABLE = {
     "TransactionInProgressException",
 }
 
+# Refusals for throughput: of a request (its error code), or of one item of a cancelled transaction
+# (its cancellation reason). Nothing was written; the same write may be sent again, later.
+_THROTTLED = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
+_THROTTLED_ITEM = {"ThrottlingError", "ProvisionedThroughputExceeded"}
+
 
 def cancellation_codes(error: TransactWriteError) -> list[str]:
     """Per-item reasons of a cancelled transaction ("None" for items that were fine)."""
@@ -36,6 +42,17 @@ def cancellation_codes(error: TransactWriteError) -> list[str]:
 def error_code(error: PynamoDBException) -> str | None:
     code: str | None = error.cause_response_code
     return code
+
+
+def is_throttled(error: Exception) -> bool:
+    """DynamoDB refused the write for throughput (a hot partition, the table's limits)."""
+    if isinstance(error, TransactWriteError) and _THROTTLED_ITEM & set(cancellation_codes(error)):
+        return True
+    if isinstance(error, PynamoDBException):
+        return error_code(error) in _THROTTLED
+    if isinstance(error, ClientError):
+        return error.response.get("Error", {}).get("Code") in _THROTTLED
+    return False
 
 
 @contextmanager
@@ -95,22 +112,42 @@ def run_transaction(
     attempts: int = 3,
     token: str | None = None,
     label: Callable[[str, str], str] | None = None,
+    pace: WritePace | None = None,
+    units: int = 1,
 ) -> None:
     """Run one TransactWriteItems built by `build`, again when it only lost a race with another
     transaction on a shared item (a group's member counter), and translate failures.
 
     With `label(PK, SK) -> name`, a cancelled transaction raises TransactionCancelledError naming
-    the items whose condition failed (by their keys, so the order items were added in is free)."""
+    the items whose condition failed (by their keys, so the order items were added in is free).
+
+    With a `pace` (bulk writes), the transaction waits for `units` of its budget before it is
+    sent, and one DynamoDB refuses for throughput is sent again after the pace's backoff (a
+    cancelled transaction wrote nothing, so only it is sent again); when the pace gives up, it is
+    a ServiceUnavailableError, never a conflict: no row of it is to be failed for that."""
     for attempt in range(1, attempts + 1):
         keys_sent: list[tuple[str, str]] = []
-        try:
+
+        def send() -> None:
+            nonlocal keys_sent
             connection = TableRecord._get_connection().connection
             with TransactWrite(connection=connection, client_request_token=token) as transaction:
                 build(transaction)
                 keys_sent = item_keys(transaction)
+                if pace is not None:
+                    pace.admit(units)
+
+        try:
+            if pace is None:
+                send()
+            else:
+                pace.run(send, is_throttled)
             return
         except TransactWriteError as error:
             codes = cancellation_codes(error)
+            if pace is not None and is_throttled(error):
+                logger.warning("transaction still throttled after backoff", reasons=codes)
+                raise ServiceUnavailableError("Storage is busy; try again later.") from None
             conflict_only = "TransactionConflict" in codes and "ConditionalCheckFailed" not in codes
             if conflict_only and attempt < attempts:
                 continue

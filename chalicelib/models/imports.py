@@ -55,6 +55,9 @@ class ImportJobRecord(TableRecord, discriminator="IMPORT_JOB"):
     passwords_total = NumberAttribute(default=0)
     password_chunks = NumberAttribute(default=0)
     awaiting = UnicodeAttribute(null=True)
+    # Writes sent again after DynamoDB throttled them, and the time waited; absent while none was.
+    throttled_writes = NumberAttribute(null=True)
+    throttle_wait_ms = NumberAttribute(null=True)
     version = VersionAttribute()
 
 

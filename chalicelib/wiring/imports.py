@@ -37,7 +37,10 @@ class ImportParts(AddressParts):
 
     @part
     def imports(self) -> ImportService:
+        from chalicelib.core.pacing import WritePace
         from chalicelib.imports.service import ImportService
+
+        units_per_second = self.settings.import_write_units_per_second
 
         return ImportService(
             self.import_repository,
@@ -51,6 +54,7 @@ class ImportParts(AddressParts):
             cookie_key=self.prestashop_cookie_key.get,
             invitations=self._send_import_invitations,
             passwords=self.import_passwords,
+            write_pace=lambda: WritePace(units_per_second),
         )
 
     def _send_import_invitations(self, customer_ids: list[str], remaining_ms: Callable[[], int]) -> list[str]:

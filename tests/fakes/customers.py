@@ -17,6 +17,7 @@ from chalicelib.core.errors import (
     MerchantRefTakenError,
     NotFoundError,
 )
+from chalicelib.core.pacing import WritePace
 from chalicelib.core.text import fold, normalise_email
 from chalicelib.customers.domain import (
     TOKEN_SCOPES,
@@ -185,7 +186,11 @@ class MemoryCustomerRepository:
         return {i: self.customers[i] for i in customer_ids if i in self.customers}
 
     def write_batch(
-        self, creates: list[Customer], updates: list[tuple[Customer, Customer]], token: str
+        self,
+        creates: list[Customer],
+        updates: list[tuple[Customer, Customer]],
+        token: str,
+        pace: WritePace | None = None,
     ) -> dict[str, Exception]:
         return apply_one_by_one(self, creates, updates)
 
