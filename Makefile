@@ -153,6 +153,7 @@ cli: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m devtools.bench
 	$(BIN)/python -m devtools.bench_imports
+	$(BIN)/python -m devtools.bench_bulk
 	$(BIN)/python -m devtools.bench_carts
 	$(BIN)/python -m devtools.bench_mail
 	$(BIN)/python -m devtools.bench_writes

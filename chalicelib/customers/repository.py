@@ -58,12 +58,21 @@ from chalicelib.models.customers import (
     GroupMembershipRecord,
     PendingRegistrationRecord,
 )
-from chalicelib.models.errors import dynamo_errors, from_low_level, get_item, run_transaction, to_low_level
+from chalicelib.models.errors import (
+    dynamo_errors,
+    from_low_level,
+    get_item,
+    put_items,
+    run_transaction,
+    to_low_level,
+)
 from chalicelib.models.paging import MAX_ITEMS_READ_PER_PAGE, Page, merged_index_page, read_page
 from chalicelib.models.shop import ConfigRecord
 
 _CONNECTIONS_KEPT = 10
 _CONNECTION_TTL = timedelta(days=400)
+# The profile's discriminator ("CUSTOMER"), as its items carry it.
+_PROFILE_TYPE = TableRecord.entity_type.get_discriminator(CustomerRecord)
 # DynamoDB's TransactWriteItems limit.
 _TRANSACTION_ITEMS = 100
 
@@ -95,16 +104,19 @@ def apply_one_by_one(
     return failures
 
 
-def index_units(creates: list[Customer], updates: list[tuple[Customer, Customer]]) -> int:
-    """The write units these profile writes put on the busiest index partition (docs/keys.md,
-    "Write-rate arguments"): every profile sits in the constant `CUSTOMERS` partition of each sort
-    index, so that partition takes all of them — one index item per create, and per update two
-    (a moved sort key deletes the old index item and puts the new one), each costing the whole
-    profile's size (all attributes projected: an upper bound when an index projects fewer). A
-    membership (GSI1 `GROUP#<id>`) is smaller than its profile and one per profile per group,
-    so no other partition takes more."""
-    created = sum(write_units(to_record(c).serialize()) for c in creates)
-    return created + 2 * sum(write_units(to_record(after).serialize()) for _, after in updates)
+def index_units(transaction: TransactWrite, updated: set[str]) -> int:
+    """The write units a transaction's profile writes put on the busiest index partition
+    (docs/keys.md, "Write-rate arguments"): every profile sits in the constant `CUSTOMERS`
+    partition of each sort index, so that partition takes all of them — one index item per
+    created profile, and two per updated one (`updated`: their ids; a moved sort key deletes the
+    old index item and puts the new one), each costing the whole profile as sent (all attributes
+    projected: an upper bound when an index projects fewer). A membership (GSI1 `GROUP#<id>`) is
+    smaller than its profile and one per profile per group, so no other partition takes more."""
+    total = 0
+    for item in put_items(transaction):
+        if item["entity_type"]["S"] == _PROFILE_TYPE:
+            total += write_units(item) * (2 if item["customer_id"]["S"] in updated else 1)
+    return total
 
 
 def _account_token_record(token: AccountToken) -> AccountTokenRecord:
@@ -317,7 +329,7 @@ class DynamoCustomerRepository:
                     lambda _codes: ConflictError("batch failed"),
                     token=hashlib.sha256(f"{token}:{number}".encode()).hexdigest()[:36],
                     pace=pace,
-                    units=index_units(chunk_creates, chunk_updates) if pace is not None else 1,
+                    units=lambda t, u=chunk_updates: index_units(t, {after.id for _, after in u}),  # type: ignore[misc]
                 )
             except (ConflictError, AlreadyExistsError, InvalidInputError):
                 failures |= apply_one_by_one(self, chunk_creates, chunk_updates)

@@ -25,6 +25,7 @@ from chalicelib.core.text import fold, normalise_email
 from chalicelib.core.validation import fields_of
 from chalicelib.customers.domain import Customer
 from chalicelib.imports import values as import_values
+from chalicelib.imports.batch_customers import BatchCustomers
 from chalicelib.imports.domain import ImportMode
 
 PREFIX = "address."
@@ -75,7 +76,7 @@ def owner_of(
     values: Mapping[str, str | None],
     by_ref: Mapping[str, Customer],
     by_email: Mapping[str, Customer],
-    latest: Mapping[str, Customer],
+    latest: BatchCustomers,
 ) -> Customer | None:
     """The customer a row was applied to (the same order as the customers import's own match:
     id or source reference, then e-mail), as it stands after the batch's rows."""
@@ -83,8 +84,8 @@ def owner_of(
     key = normalise_email(values.get("email") or "")
     found = (
         by_ref.get(reference)
-        or next((c for c in latest.values() if reference and c.merchant_ref == reference), None)
-        or next((c for c in latest.values() if normalise_email(c.email) == key), None)
+        or latest.with_reference(reference)
+        or latest.with_email(key)
         or by_email.get(key)
     )
     if found is None:

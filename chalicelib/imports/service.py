@@ -51,6 +51,7 @@ from chalicelib.imports import csv_format, export_layouts
 from chalicelib.imports import layouts as import_layouts
 from chalicelib.imports import preview as import_preview
 from chalicelib.imports import values as import_values
+from chalicelib.imports.batch_customers import BatchCustomers
 from chalicelib.imports.domain import (
     EXPORT_PREFIX,
     FINISHED,
@@ -759,7 +760,9 @@ class ImportService:
 
     def _finish(self, job: ImportJob) -> ImportJob:
         report_key = None
-        errors = list(self.jobs.all_errors(job.id))
+        # Every row error names a failed row (a batch stores them with its failed count), so a
+        # job with none failed has none to read: no Query.
+        errors = list(self.jobs.all_errors(job.id)) if job.failed else []
         if errors or job.warnings:
             report_key = f"{REPORT_PREFIX}{job.id}.csv"
             self.files.put(
@@ -837,7 +840,7 @@ class ImportService:
             [ref for _, f in rows if (ref := f.get("id")) and ref not in by_id]
         )
         originals: dict[str, Customer] = {}  # customer id → as stored before this batch
-        latest: dict[str, Customer] = {}  # customer id → after this batch's rows so far
+        latest = BatchCustomers()  # customer id → after this batch's rows so far
         new_ids: set[str] = set()
         lines_of: dict[str, list[int]] = {}
         passwords = RowPasswords(job.options.passwords, lambda: bool(self.cookie_key()))
@@ -1038,7 +1041,7 @@ class ImportService:
         by_id: dict[str, Customer],
         blocked: set[str],
         originals: dict[str, Customer],
-        latest: dict[str, Customer],
+        latest: BatchCustomers,
         new_ids: set[str],
         reader: import_values.ValueReader,
         *,
@@ -1064,8 +1067,8 @@ class ImportService:
         # customer this batch created is found by its reference too), then by e-mail.
         current = (
             by_id.get(reference or "")
-            or next((c for c in latest.values() if reference and c.merchant_ref == reference), None)
-            or next((c for c in latest.values() if normalise_email(c.email) == key), None)
+            or latest.with_reference(reference)
+            or latest.with_email(key)
             or by_email.get(key)
         )
         stored = current  # as read before this batch (unless an earlier row of it changed it)

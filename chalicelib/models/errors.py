@@ -88,6 +88,11 @@ class TransactionCancelledError(ConflictError):
         self.reasons = reasons
 
 
+def put_items(transaction: TransactWrite) -> list[dict[str, dict[str, Any]]]:
+    """The items a transaction puts, as sent (low-level attribute maps)."""
+    return [put["Item"] for put in transaction._put_items]
+
+
 def item_keys(transaction: TransactWrite) -> list[tuple[str, str]]:
     """(PK, SK) of each item of a transaction in the order DynamoDB answers for them: PynamoDB
     sends condition checks, then deletes, then puts, then updates, whatever order they were
@@ -113,7 +118,7 @@ def run_transaction(
     token: str | None = None,
     label: Callable[[str, str], str] | None = None,
     pace: WritePace | None = None,
-    units: int = 1,
+    units: Callable[[TransactWrite], int] | None = None,
 ) -> None:
     """Run one TransactWriteItems built by `build`, again when it only lost a race with another
     transaction on a shared item (a group's member counter), and translate failures.
@@ -121,10 +126,11 @@ def run_transaction(
     With `label(PK, SK) -> name`, a cancelled transaction raises TransactionCancelledError naming
     the items whose condition failed (by their keys, so the order items were added in is free).
 
-    With a `pace` (bulk writes), the transaction waits for `units` of its budget before it is
-    sent, and one DynamoDB refuses for throughput is sent again after the pace's backoff (a
-    cancelled transaction wrote nothing, so only it is sent again); when the pace gives up, it is
-    a ServiceUnavailableError, never a conflict: no row of it is to be failed for that."""
+    With a `pace` (bulk writes), the transaction waits for `units(transaction)` of its budget (1
+    without) once built, before it is sent; one DynamoDB refuses for throughput is sent again
+    after the pace's backoff (a cancelled transaction wrote nothing, so only it is sent again).
+    When the pace gives up, it is a ServiceUnavailableError, never a conflict: no row of it is
+    to be failed for that."""
     for attempt in range(1, attempts + 1):
         keys_sent: list[tuple[str, str]] = []
 
@@ -135,7 +141,7 @@ def run_transaction(
                 build(transaction)
                 keys_sent = item_keys(transaction)
                 if pace is not None:
-                    pace.admit(units)
+                    pace.admit(units(transaction) if units is not None else 1)
 
         try:
             if pace is None:
