@@ -26,7 +26,7 @@ import pstats
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -109,15 +109,15 @@ def run_import(folder: Path, rows: int) -> tuple[Timing, Any, Recorder, list[Wri
     services = build_container(get_settings(), files=files)
     # The paces the import's runs use (the deployed setting's), kept to print what they waited.
     paces: list[WritePace] = []
-    deployed = services.imports._write_pace
+    deployed = services.imports.write_pace
     assert deployed is not None
 
     def kept_pace() -> WritePace:
         paces.append(deployed())
         return paces[-1]
 
-    services.imports._write_pace = kept_pace
-    job, _ = services.imports.create_job("customers", "bench.csv", None)
+    imports = replace(services.imports, write_pace=kept_pace)
+    job, _ = imports.create_job("customers", "bench.csv", None)
     key = f"imports/{job.id}/bench.csv"
     (folder / key).parent.mkdir(parents=True, exist_ok=True)
     (folder / key).write_bytes((folder / "bench.csv").read_bytes())
@@ -129,7 +129,7 @@ def run_import(folder: Path, rows: int) -> tuple[Timing, Any, Recorder, list[Wri
     started, started_cpu = time.perf_counter(), time.process_time()
     if profiler is not None:
         profiler.enable()
-    result = services.imports.handle_upload(key, etag, size, lambda: 10**9)
+    result = imports.handle_upload(key, etag, size, lambda: 10**9)
     if profiler is not None:
         profiler.disable()
     timing = Timing(time.perf_counter() - started, time.process_time() - started_cpu)

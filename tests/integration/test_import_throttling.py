@@ -9,15 +9,13 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Iterator
+from dataclasses import replace
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from chalicelib.core.cursors import CursorCodec
 from chalicelib.core.pacing import WritePace
-from chalicelib.customers.repository import DynamoCustomerRepository
-from chalicelib.imports.repository import DynamoImportRepository
 from chalicelib.imports.service import ImportService
 from chalicelib.models import keys
 from chalicelib.models.base import TableRecord
@@ -84,15 +82,9 @@ class Sleeps:
 
 
 def import_service(sleeps: Sleeps, attempts: int = 10) -> ImportService:
-    services = container()
-    return ImportService(
-        DynamoImportRepository(),
-        services.files,
-        DynamoCustomerRepository(),
-        services.customers,
-        services.addresses,
-        services.config,
-        CursorCodec("c" * 40),
+    """The app's import service over moto, in batches of 40 rows, on a pace that sleeps on `sleeps`."""
+    return replace(
+        container().imports,
         rows_per_batch=40,
         write_pace=lambda: WritePace(
             200, clock=sleeps.clock, sleep=sleeps.sleep, jitter=random.Random(19), attempts=attempts
