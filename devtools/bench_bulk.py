@@ -45,7 +45,7 @@ from moto import mock_aws  # noqa: E402
 
 from chalicelib.core.pacing import WritePace  # noqa: E402
 from chalicelib.core.settings import get_settings  # noqa: E402
-from devtools import moto_transactions  # noqa: E402
+from devtools import moto_keyed_queries, moto_transactions  # noqa: E402
 from devtools.bench_imports import DiskFileStore, write_file  # noqa: E402
 
 ROWS = int(os.environ.get("BENCH_BULK_ROWS", "10000"))
@@ -163,6 +163,7 @@ def run_loop(folder: Path, recorder: Recorder) -> Timing:
 
 def main() -> int:
     moto_transactions.install()
+    moto_keyed_queries.install()
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         write_file(folder / "bench.csv", ROWS, ROWS)
