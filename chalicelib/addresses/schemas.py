@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import StringConstraints, field_validator
 
 from chalicelib.core.countries import COUNTRY_CODES
-from chalicelib.core.schemas import Limit, ListResponse, RequestModel, ResponseModel
+from chalicelib.core.schemas import Cursor, Limit, ListResponse, RequestModel, ResponseModel
 
 Text32 = Annotated[str, StringConstraints(min_length=1, max_length=32)]
 Text64 = Annotated[str, StringConstraints(min_length=1, max_length=64)]
@@ -100,7 +100,7 @@ class ListAddressesParams(RequestModel):
     city: Text64 | None = None
     country: Annotated[str, StringConstraints(min_length=2, max_length=2)] | None = None
     limit: Limit = 50
-    cursor: Annotated[str, StringConstraints(max_length=2048)] | None = None
+    cursor: Cursor | None = None
 
 
 class AddressListResponse(ListResponse[AddressResponse]):

@@ -97,13 +97,6 @@ class ErrorResponse(ResponseModel):
     Fields: dict[str, str] | None = None
 
 
-class PageParams(RequestModel):
-    """?limit=&cursor= of a paginated list."""
-
-    limit: Annotated[int, Field(ge=1, le=200)] = 50
-    cursor: Annotated[str, StringConstraints(max_length=2048)] | None = None
-
-
 Name = Annotated[str, StringConstraints(min_length=1, max_length=255)]
 ShortText = Annotated[str, StringConstraints(max_length=255)]
 Identifier = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -112,3 +105,16 @@ Limit = Annotated[int, Field(ge=1, le=200)]
 Email = Annotated[EmailStr, StringConstraints(max_length=254)]
 # The languages the shop, its mails and the back-office speak.
 Language = Literal["en", "fr", "es"]
+# A list's `next_cursor`, sent back as ?cursor=.
+Cursor = Annotated[str, StringConstraints(max_length=2048)]
+# An e-mail address as typed (a sign-in, a filter): not checked as an address, only bounded.
+TypedEmail = Annotated[str, StringConstraints(min_length=1, max_length=254)]
+# A mailed link's token (reset, verification, erasure), sent back in a body.
+LinkToken = Annotated[str, StringConstraints(min_length=1, max_length=512)]
+
+
+class PageParams(RequestModel):
+    """?limit=&cursor= of a paginated list."""
+
+    limit: Limit = 50
+    cursor: Cursor | None = None

@@ -11,14 +11,16 @@ from chalicelib.core.schemas import (
     Email,
     Identifier,
     Language,
+    LinkToken,
     Name,
     Password,
     RequestModel,
     ResponseModel,
     ShortText,
+    TypedEmail,
 )
 from chalicelib.customers.domain import CustomerStatus
-from chalicelib.customers.schemas import _not_in_future, b2b
+from chalicelib.customers.schemas import Ape, Siret, Website, _not_in_future, b2b
 
 
 class RegisterRequest(RequestModel):
@@ -32,30 +34,30 @@ class RegisterRequest(RequestModel):
     optin: bool = False
     language: Language = "en"
     company: ShortText | None = None
-    siret: Annotated[str, StringConstraints(max_length=14)] | None = None
-    ape: Annotated[str, StringConstraints(max_length=6)] | None = None
-    website: Annotated[str, StringConstraints(max_length=255)] | None = None
+    siret: Siret | None = None
+    ape: Ape | None = None
+    website: Website | None = None
 
     _birthday = field_validator("birthday")(_not_in_future)
 
 
 class StoreLoginRequest(RequestModel):
-    email: Annotated[str, StringConstraints(min_length=1, max_length=254)]
+    email: TypedEmail
     password: Password
     cart_token: Annotated[str, StringConstraints(max_length=512)] | None = None
 
 
 class ForgotPasswordRequest(RequestModel):
-    email: Annotated[str, StringConstraints(min_length=1, max_length=254)]
+    email: TypedEmail
 
 
 class ResetPasswordRequest(RequestModel):
-    token: Annotated[str, StringConstraints(min_length=1, max_length=512)]
+    token: LinkToken
     password: Password
 
 
 class VerifyEmailRequest(RequestModel):
-    token: Annotated[str, StringConstraints(min_length=1, max_length=512)]
+    token: LinkToken
 
 
 class UpdateMeRequest(RequestModel):
@@ -72,9 +74,9 @@ class UpdateMeRequest(RequestModel):
     password: Password | None = None
     current_password: Password | None = None
     company: ShortText | None = None
-    siret: Annotated[str, StringConstraints(max_length=14)] | None = None
-    ape: Annotated[str, StringConstraints(max_length=6)] | None = None
-    website: Annotated[str, StringConstraints(max_length=255)] | None = None
+    siret: Siret | None = None
+    ape: Ape | None = None
+    website: Website | None = None
 
     _birthday = field_validator("birthday")(_not_in_future)
 

@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from chalicelib.core.schemas import (
+    Cursor,
     Email,
     Identifier,
     ItemsResponse,
@@ -27,6 +28,7 @@ from chalicelib.core.schemas import (
     RequestModel,
     ResponseModel,
     ShortText,
+    TypedEmail,
 )
 from chalicelib.customers.domain import SORT_FIELDS, CustomerStatus
 
@@ -49,6 +51,12 @@ def _not_in_future(value: date | None) -> date | None:
     return value
 
 
+# The B2B identity a customer gives (the account form and the back office take the same).
+Siret = Annotated[str, StringConstraints(max_length=14)]
+Ape = Annotated[str, StringConstraints(max_length=6)]
+Website = Annotated[str, StringConstraints(max_length=255)]
+
+
 class _CustomerFields(RequestModel):
     title_id: Identifier | None = None
     birthday: date | None = None
@@ -61,9 +69,9 @@ class _CustomerFields(RequestModel):
     default_group_id: Identifier | None = None
     note: Note | None = None
     company: ShortText | None = None
-    siret: Annotated[str, StringConstraints(max_length=14)] | None = None
-    ape: Annotated[str, StringConstraints(max_length=6)] | None = None
-    website: Annotated[str, StringConstraints(max_length=255)] | None = None
+    siret: Siret | None = None
+    ape: Ape | None = None
+    website: Website | None = None
     outstanding_allowed: Money | None = None
     max_payment_days: Annotated[int, Field(ge=0, le=3650)] | None = None
     risk_rating: RiskRating | None = None
@@ -186,7 +194,7 @@ class ListCustomersParams(RequestModel):
     title_id: Identifier | None = None
     first_name: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = None
     last_name: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = None
-    email: Annotated[str, StringConstraints(min_length=1, max_length=254)] | None = None
+    email: TypedEmail | None = None
     enabled: BoolParam | None = None
     newsletter: BoolParam | None = None
     optin: BoolParam | None = None
@@ -202,7 +210,7 @@ class ListCustomersParams(RequestModel):
     status: CustomerStatus | None = None
     sort: SortParam = "id"
     limit: Limit = 50
-    cursor: Annotated[str, StringConstraints(max_length=2048)] | None = None
+    cursor: Cursor | None = None
 
 
 class SearchParams(RequestModel):

@@ -11,7 +11,7 @@ from chalice.app import Blueprint, CloudWatchEvent
 
 from chalicelib.core.errors import NotFoundError
 from chalicelib.core.observability import logger
-from chalicelib.core.schemas import ListResponse, PageParams, ResponseModel
+from chalicelib.core.schemas import Attributes, ListResponse, PageParams, ResponseModel
 from chalicelib.handlers.events import object_created, remaining_time
 from chalicelib.handlers.http import ADMIN, STAFF, Call, NoBody, NoQuery, Routes, RouteSpec
 from chalicelib.shop.schemas import MailboxPasswordRequest
@@ -150,20 +150,14 @@ def set_mailbox_password(call: Call[MailboxPasswordRequest, NoQuery]) -> None:
 def unprocessed(call: Call[NoBody, PageParams]) -> UnprocessedListResponse:
     services = container()
     items, cursor = services.ingestion.unprocessed_page(call.query.limit, call.query.cursor)
-    return UnprocessedListResponse(
-        items=[
-            UnprocessedResponse(
-                id=kept.id,
-                received_at=kept.received_at,
-                reason=kept.reason,
-                size=kept.size,
-                source=kept.source,
-                attempts=kept.attempts,
-                raw_url=services.files.download_url(kept.raw_key, _RAW_URL_TTL, f"{kept.id}.eml"),
+    return UnprocessedListResponse.page(
+        [
+            Attributes(
+                kept, raw_url=services.files.download_url(kept.raw_key, _RAW_URL_TTL, f"{kept.id}.eml")
             )
             for kept in items
         ],
-        next_cursor=cursor,
+        cursor,
     )
 
 
@@ -173,4 +167,4 @@ def unprocessed(call: Call[NoBody, PageParams]) -> UnprocessedListResponse:
 )
 def retry_unprocessed(call: Call, unprocessed_id: str) -> RetryResponse:
     result = container().ingestion.retry(unprocessed_id)
-    return RetryResponse(outcome=result.outcome, thread_id=result.thread_id, reason=result.reason)
+    return RetryResponse.model_validate(result)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qs
 
 from chalice.app import Blueprint, CloudWatchEvent, Response
+from pydantic import BaseModel
 
 from chalicelib.addresses.schemas import AddressResponse
 from chalicelib.carts.domain import Voucher
@@ -17,7 +19,13 @@ from chalicelib.core.files import FileStore
 from chalicelib.core.observability import logger
 from chalicelib.core.schemas import Attributes
 from chalicelib.core.validation import validate
-from chalicelib.customers.domain import CONSENT_CHANNELS, Consent, ConsentChannel, PendingRegistration
+from chalicelib.customers.domain import (
+    CONSENT_CHANNELS,
+    Consent,
+    ConsentChannel,
+    ConsentSource,
+    PendingRegistration,
+)
 from chalicelib.customers.schemas import CustomerResponse
 from chalicelib.handlers.events import event_time, remaining_time
 from chalicelib.handlers.http import (
@@ -57,6 +65,9 @@ if TYPE_CHECKING:
 privacy = Blueprint(__name__)
 api = Routes(privacy)
 
+# What a mailed link's action answers a JSON caller with.
+Answer = TypeVar("Answer", bound=BaseModel)
+
 _CHANNELS: tuple[ConsentChannel, ...] = ("email_marketing", "partner_offers", "cart_reminders")
 _FORM = "application/x-www-form-urlencoded"
 # The unsubscribe pages: no script, no outside resources, the form may only post back here.
@@ -95,6 +106,18 @@ def current_consents(consents: tuple[Consent, ...]) -> list[ConsentResponse]:
 
 def consents_response(overview: ConsentOverview) -> ConsentsResponse:
     return ConsentsResponse.model_validate(Attributes(overview, current=current_consents(overview.current)))
+
+
+def _consents_of(customer_id: str) -> ConsentsResponse:
+    return consents_response(container().consents.overview(customer_id))
+
+
+def _set_consent(
+    customer_id: str, channel: str, request: SetConsentRequest, source: ConsentSource
+) -> ConsentsResponse:
+    """The back office's and the customer's own consent change: the same rule, another source."""
+    container().consents.set(customer_id, _channel(channel), request.state, request.level, source)
+    return _consents_of(customer_id)
 
 
 def _voucher(voucher: Voucher) -> dict[str, object]:
@@ -255,8 +278,7 @@ def confirm_erasure(call: Call[EraseConfirmRequest, NoQuery]) -> Response:
     RouteSpec("A customer's consent per channel and its history", STAFF, response=ConsentsResponse),
 )
 def customer_consents(call: Call, customer_id: str) -> ConsentsResponse:
-    overview = container().consents.overview(customer_id)
-    return consents_response(overview)
+    return _consents_of(customer_id)
 
 
 @api.put(
@@ -271,16 +293,12 @@ def customer_consents(call: Call, customer_id: str) -> ConsentsResponse:
 def set_customer_consent(
     call: Call[SetConsentRequest, NoQuery], customer_id: str, channel: str
 ) -> ConsentsResponse:
-    services = container()
-    services.consents.set(customer_id, _channel(channel), call.body.state, call.body.level, "admin")
-    overview = services.consents.overview(customer_id)
-    return consents_response(overview)
+    return _set_consent(customer_id, channel, call.body, "admin")
 
 
 @api.get("/store/me/consents", RouteSpec("My consents", CUSTOMER, response=ConsentsResponse))
 def my_consents(call: AuthenticatedCall) -> ConsentsResponse:
-    overview = container().consents.overview(_me(call))
-    return consents_response(overview)
+    return _consents_of(_me(call))
 
 
 @api.put(
@@ -293,10 +311,7 @@ def my_consents(call: AuthenticatedCall) -> ConsentsResponse:
     ),
 )
 def set_my_consent(call: AuthenticatedCall[SetConsentRequest, NoQuery], channel: str) -> ConsentsResponse:
-    services, customer_id = container(), _me(call)
-    services.consents.set(customer_id, _channel(channel), call.body.state, call.body.level, "storefront")
-    overview = services.consents.overview(customer_id)
-    return consents_response(overview)
+    return _set_consent(_me(call), channel, call.body, "storefront")
 
 
 # -- one-click unsubscribe ---------------------------------------------------------------------
@@ -390,18 +405,34 @@ def _unsubscribe_token(call: AnyCall) -> tuple[str | None, bool]:
     ),
 )
 def unsubscribe(call: Call) -> Response | UnsubscribeResponse:
+    return _follow_link(
+        call,
+        "Unsubscribe",
+        lambda token: UnsubscribeResponse(channel=container().consents.unsubscribe(token)),
+        lambda done: (
+            "Unsubscribed",
+            f"<h1>Done</h1><p>You will not receive {_CHANNEL_NAMES[done.channel]} any more.</p>",
+        ),
+    )
+
+
+def _follow_link(
+    call: AnyCall,
+    title: str,
+    act: Callable[[str | None], Answer],
+    done_page: Callable[[Answer], tuple[str, str]],
+) -> Answer | Response:
+    """Run a mailed link's action with the token the caller sent back. A JSON caller gets the
+    action's answer, or its InvalidTokenError (400); a form post (the link's own page) gets a page
+    either way: `done_page(answer)` is its title and trusted HTML body."""
     token, form = _unsubscribe_token(call)
     try:
-        channel = container().consents.unsubscribe(token)
+        answer = act(token)
     except InvalidTokenError:
         if form:
-            return _page("Unsubscribe", "<h1>This link is not valid</h1>", 400)
+            return _page(title, "<h1>This link is not valid</h1>", 400)
         raise
-    if form:
-        return _page(
-            "Unsubscribed", f"<h1>Done</h1><p>You will not receive {_CHANNEL_NAMES[channel]} any more.</p>"
-        )
-    return UnsubscribeResponse(channel=channel)
+    return _page(*done_page(answer)) if form else answer
 
 
 # -- double opt-in for guest cart reminders (issue 16 §2.2) -------------------------------------
@@ -445,15 +476,16 @@ def reminder_confirm_page(call: Call) -> Response:
     ),
 )
 def reminder_confirm(call: Call) -> Response | ReminderConfirmResponse:
-    token, form = _unsubscribe_token(call)
-    try:
-        container().reminder_opt_in.confirm(token)
-    except InvalidTokenError:
-        if form:
-            return _page("Cart reminders", "<h1>This link is not valid</h1>", 400)
-        raise
-    if form:
-        return _page("Cart reminders", "<h1>Thank you</h1><p>Your cart reminders are confirmed.</p>")
+    return _follow_link(
+        call,
+        "Cart reminders",
+        _confirm_reminders,
+        lambda done: ("Cart reminders", "<h1>Thank you</h1><p>Your cart reminders are confirmed.</p>"),
+    )
+
+
+def _confirm_reminders(token: str | None) -> ReminderConfirmResponse:
+    container().reminder_opt_in.confirm(token)
     return ReminderConfirmResponse()
 
 

@@ -25,11 +25,7 @@ api = Routes(staff)
 def login(call: Call[LoginRequest, NoQuery]) -> LoginResponse:
     result = container().auth.login(call.body.email, call.body.password, call.source_ip)
     logger.info("employee signed in", employee_id=result.employee.id)
-    return LoginResponse(
-        token=result.token,
-        expires_at=result.expires_at,
-        employee=EmployeeResponse.model_validate(result.employee),
-    )
+    return LoginResponse.model_validate(result)
 
 
 @api.get(

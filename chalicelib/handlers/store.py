@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from chalice.app import Blueprint, CloudWatchEvent, Response
 
 from chalicelib.core.observability import logger
+from chalicelib.core.schemas import Attributes
 from chalicelib.customers.account_schemas import (
     ForgotPasswordRequest,
     MeResponse,
@@ -24,19 +25,8 @@ from chalicelib.handlers.http import CUSTOMER, PUBLIC, AuthenticatedCall, Call, 
 from chalicelib.handlers.idempotency import StoredResponse
 from chalicelib.wiring import container
 
-if TYPE_CHECKING:
-    from chalicelib.customers.accounts import Session
-
 store = Blueprint(__name__)
 api = Routes(store)
-
-
-def _session(session: Session) -> StoreSessionResponse:
-    return StoreSessionResponse(
-        token=session.token,
-        expires_at=session.expires_at,
-        customer=MeResponse.model_validate(session.customer),
-    )
 
 
 @api.post(
@@ -66,7 +56,7 @@ def register(call: Call[RegisterRequest, NoQuery]) -> StoreSessionResponse | Res
             status_code=202,
             headers={"Content-Type": "application/json"},
         )
-    return _session(outcome)
+    return StoreSessionResponse.model_validate(outcome)
 
 
 @api.post(
@@ -79,7 +69,7 @@ def register(call: Call[RegisterRequest, NoQuery]) -> StoreSessionResponse | Res
     ),
 )
 def verify_email(call: Call[VerifyEmailRequest, NoQuery]) -> StoreSessionResponse:
-    return _session(container().accounts.verify_email(call.body.token))
+    return StoreSessionResponse.model_validate(container().accounts.verify_email(call.body.token))
 
 
 @api.post(
@@ -90,7 +80,7 @@ def login(call: Call[StoreLoginRequest, NoQuery]) -> StoreSessionResponse:
     agent = call.request.headers.get("user-agent")
     services = container()
     session = services.accounts.login(call.body.email, call.body.password, call.source_ip, agent)
-    response = _session(session)
+    response = StoreSessionResponse.model_validate(session)
     if call.body.cart_token:
         response.cart_id = services.carts.attach(call.body.cart_token, session.customer)
     return response
@@ -131,7 +121,9 @@ def _register_replayed(call: Call[RegisterRequest, NoQuery], stored: StoredRespo
             headers={"Content-Type": "application/json"},
         )
     agent = call.request.headers.get("user-agent")
-    return _session(container().accounts.login(call.body.email, call.body.password, call.source_ip, agent))
+    return StoreSessionResponse.model_validate(
+        container().accounts.login(call.body.email, call.body.password, call.source_ip, agent)
+    )
 
 
 @api.post(
@@ -158,9 +150,10 @@ def get_me(call: AuthenticatedCall) -> MeResponse:
 )
 def update_me(call: AuthenticatedCall[UpdateMeRequest, NoQuery]) -> UpdateMeResponse:
     session = container().accounts.update_me(call.principal.subject_id, call.body, call.source_ip)
-    me = MeResponse.model_validate(session.customer)
     # A new password or e-mail ended every session, this one too: its replacement rides along.
-    return UpdateMeResponse(**me.model_dump(), token=session.token, expires_at=session.expires_at)
+    return UpdateMeResponse.model_validate(
+        Attributes(session.customer, token=session.token, expires_at=session.expires_at)
+    )
 
 
 # -- schedule --------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chalice.app import Blueprint
 
+from chalicelib.core.schemas import Attributes
 from chalicelib.handlers.http import ADMIN, Call, NoQuery, Routes, RouteSpec
 from chalicelib.storefront_keys.schemas import (
     CreatedStorefrontKeyResponse,
@@ -37,7 +38,7 @@ def list_keys(call: Call) -> StorefrontKeyListResponse:
 )
 def create_key(call: Call[CreateStorefrontKeyRequest, NoQuery]) -> CreatedStorefrontKeyResponse:
     key, plain = container().storefront_keys.create(call.body.name)
-    return CreatedStorefrontKeyResponse(**StorefrontKeyResponse.model_validate(key).model_dump(), key=plain)
+    return CreatedStorefrontKeyResponse.model_validate(Attributes(key, key=plain))
 
 
 @api.delete(

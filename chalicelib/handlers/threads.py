@@ -112,9 +112,7 @@ def contact(call: Call) -> Response | ContactFormResponse:
     request = validate(ContactFormRequest, fields)
     customer_id = call.principal.subject_id if call.principal else None
     outcome = container().contact_form.submit(request, customer_id, call.source_ip, upload)
-    body = ContactFormResponse(
-        thread_id=outcome.thread_id, message_id=outcome.message_id, stored=outcome.stored
-    )
+    body = ContactFormResponse.model_validate(outcome)
     if not outcome.stored:
         return Response(
             body=body.model_dump(mode="json"), status_code=202, headers={"Content-Type": "application/json"}

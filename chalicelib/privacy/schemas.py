@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from chalicelib.core.schemas import ItemsResponse, RequestModel, ResponseModel
+from chalicelib.core.schemas import ItemsResponse, LinkToken, RequestModel, ResponseModel
 from chalicelib.customers.domain import ConsentChannel, ConsentSource, ConsentState, OptInLevel
 from chalicelib.customers.schemas import CustomerResponse
 
@@ -72,7 +72,7 @@ class ReminderConfirmResponse(ResponseModel):
 
 
 class EraseConfirmRequest(RequestModel):
-    token: Annotated[str, StringConstraints(min_length=1, max_length=512)]
+    token: LinkToken
 
 
 class ConnectionRecordResponse(ResponseModel):

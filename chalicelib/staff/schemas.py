@@ -3,25 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
-
-from pydantic import StringConstraints
 
 from chalicelib.core.principal import Role
 from chalicelib.core.schemas import (
     Email,
     Language,
-    Limit,
     ListResponse,
     Name,
+    PageParams,
     Password,
     RequestModel,
     ResponseModel,
+    TypedEmail,
 )
 
 
 class LoginRequest(RequestModel):
-    email: Annotated[str, StringConstraints(min_length=1, max_length=254)]
+    email: TypedEmail
     password: Password
 
 
@@ -62,9 +60,8 @@ class UpdateEmployeeRequest(RequestModel):
     language: Language | None = None
 
 
-class ListEmployeesParams(RequestModel):
-    limit: Limit = 50
-    cursor: Annotated[str, StringConstraints(max_length=2048)] | None = None
+class ListEmployeesParams(PageParams):
+    """?limit=&cursor= of the employees list (no filters: a shop has a handful)."""
 
 
 class EmployeeListResponse(ListResponse[EmployeeResponse]):
