@@ -10,9 +10,10 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from chalicelib.core.schemas import ErrorResponse
-from chalicelib.handlers.http import PUBLIC, REGISTRY, Call, RouteDoc, RouteSpec, route
+from chalicelib.handlers.http import PUBLIC, REGISTRY, Call, RouteDoc, Routes, RouteSpec
 
 openapi = Blueprint(__name__)
+api = Routes(openapi)
 
 _ERRORS = {
     "400": "Invalid request (validation errors list `Fields`)",
@@ -117,14 +118,6 @@ def build_openapi() -> dict[str, Any]:
     }
 
 
-@route(
-    openapi,
-    "/openapi.json",
-    "GET",
-    RouteSpec(
-        summary="This document",
-        roles=PUBLIC,
-    ),
-)
+@api.get("/openapi.json", RouteSpec("This document", PUBLIC))
 def openapi_document(call: Call) -> Response:
     return Response(body=build_openapi(), status_code=200, headers={"Content-Type": "application/json"})
