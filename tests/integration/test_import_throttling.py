@@ -33,24 +33,30 @@ def csv_file(last_name: str) -> bytes:
 
 class Throttler:
     """Refuses every `every`-th TransactWriteItems (all of them with every=1), alternating the two
-    ways DynamoDB says "throttled"; counts what it refused."""
+    ways DynamoDB says "throttled"; counts what it refused, and keeps each transaction's
+    ClientRequestToken (one per batch chunk) by what became of it."""
 
     def __init__(self, every: int) -> None:
         self.every = every
         self.calls = 0
         self.refused = 0
+        self.passed_tokens: list[str] = []
+        self.refused_tokens: list[str] = []
 
     def __call__(self, params: dict[str, Any], **_: Any) -> tuple[Any, dict[str, Any]] | None:
         self.calls += 1
+        body = json.loads(params["body"])
         if self.calls % self.every:
+            self.passed_tokens.append(body["ClientRequestToken"])
             return None
         self.refused += 1
+        self.refused_tokens.append(body["ClientRequestToken"])
         if self.refused % 2:
             return SimpleNamespace(status_code=400, headers={}), {
                 "Error": {"Code": "ThrottlingException", "Message": "Rate of requests exceeds the allowed"},
                 "ResponseMetadata": {"HTTPStatusCode": 400},
             }
-        items = len(json.loads(params["body"])["TransactItems"])
+        items = len(body["TransactItems"])
         return SimpleNamespace(status_code=400, headers={}), {
             "Error": {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"},
             "CancellationReasons": [{"Code": "ThrottlingError", "Message": "Throughput exceeds"}]
@@ -106,6 +112,9 @@ def test_a_throttled_import_loses_no_row_doubles_none_and_reports_it(throttle: T
     created = service.import_inline("customers", csv_file("Berg"), "emp-1")
 
     assert throttle.refused >= 3  # the 120 rows took several transactions, every other one refused
+    # Only the refused transactions were sent again, each once it went through, none twice.
+    assert len(set(throttle.passed_tokens)) == len(throttle.passed_tokens)
+    assert set(throttle.refused_tokens) <= set(throttle.passed_tokens)
     assert (created.status, created.created, created.updated, created.failed) == ("completed", ROWS, 0, 0)
     assert stored_profiles() == {f"person{n}@example.com": f"Berg{n}" for n in range(ROWS)}
     # Every refusal was absorbed and is on the stored job, with the time waited for it.
