@@ -38,7 +38,7 @@ CHROMIUM := /usr/bin/chromium
 DEV_LOCK := requirements-dev.lock
 TOOLS_LOCK := requirements-tools.lock
 TOOLS := .venv-tools
-TOOLS_STAMP := $(TOOLS)/.installed
+TOOLS_STAMP := $(TOOLS)/.installed-$(PYTHON_VERSION)
 # One resolution for every platform a developer may use, for the project's Python.
 UV_COMPILE = $(TOOLS)/bin/uv pip compile --quiet --universal --python-version $(PYTHON_VERSION) --generate-hashes \
 	--custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
@@ -149,7 +149,8 @@ cli: $(STAMP)
 ## orders (checkout, order lists, the abandoned-cart sweep over 100,000 carts with 1,000 idle),
 ## the hot routes' overhead against a bare Chalice route, the reference shop's monthly AWS bill, the
 ## local stack at a shop's size (hot routes and the import, before → after BENCH_LOCAL_CUSTOMERS), and
-## each Lambda entry point's cold start against a bare Chalice + boto3 app (BENCH_COLDSTART_RUNS=7).
+## each Lambda entry point's cold start against a bare Chalice + boto3 app (BENCH_COLDSTART_RUNS=7), and the
+## API's first request from a SnapStart-like restored copy against a cold start (BENCH_SNAPSTART_RUNS=7).
 bench: $(STAMP)
 	$(BIN)/python -m devtools.bench
 	$(BIN)/python -m devtools.bench_imports
@@ -161,6 +162,7 @@ bench: $(STAMP)
 	$(BIN)/python -m devtools.bench_cost
 	$(BIN)/python -m devtools.bench_local
 	$(BIN)/python -m devtools.bench_coldstart
+	$(BIN)/python -m devtools.bench_snapstart
 
 ## make synth — builds the web UI, then the CloudFormation templates (one stack per stage in cdk.json) under cdk.out/, checked
 ## with cdk-nag; no AWS credentials needed.
