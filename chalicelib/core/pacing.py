@@ -22,8 +22,8 @@ T = TypeVar("T")
 # ("full jitter": writers that were throttled together do not come back together).
 FIRST_BACKOFF_SECONDS = 0.05
 MAX_BACKOFF_SECONDS = 5.0
-# Sends of one write before its throttling is given back to the caller: with the waits above,
-# about 20 s of DynamoDB refusing it at a sixteenth of the budget.
+# Sends of one write before its throttling is given back to the caller: with the waits above, at
+# most 16 s of backoff (8 s on average) at a sixteenth of the budget.
 MAX_ATTEMPTS = 10
 # The budget never falls below this share of the target, and each write that goes through gives
 # back this share of it: after a throttle halves it, ten writes restore it.
