@@ -72,6 +72,7 @@ from devtools.cost_model import (  # noqa: E402
     billed_ms,
     group_total,
     monthly_bill,
+    read_units,
 )
 
 DAYS = 30
@@ -145,7 +146,7 @@ class Meter:
     def after_dynamodb(self, model: Any, parsed: dict[str, Any], **kwargs: Any) -> None:
         self.aws_ns += time.perf_counter_ns() - self._started
         self.requests += 1
-        self.read_units += _read_units(model.name, parsed, kwargs.get("context", {}))
+        self.read_units += _read_units(model.name, parsed)
         changes_before = len(self.recorder.changes)
         self.recorder.after_call(model, **kwargs)
         factor = 2 if model.name == "TransactWriteItems" else 1
@@ -178,30 +179,21 @@ def _stored(item: Item | None, projections: Projections) -> int:
     return item_size(item) + 100 + index_storage(item, projections)  # 100 B: DynamoDB's per-item overhead
 
 
-def _read_units(operation: str, parsed: dict[str, Any], context: dict[str, Any]) -> float:
-    """DynamoDB's read units for one response: 4 KB units of what was read, at least one unit,
-    halved when eventually consistent; a transaction's reads twice."""
-    eventual = 0.5
+def _read_units(operation: str, parsed: dict[str, Any]) -> float:
+    """The read units of one response, from the sizes of the items it carries."""
     if operation == "GetItem":
-        return eventual * max(1, units_4k(item_size(parsed.get("Item") or {})))
+        return read_units(operation, [item_size(parsed["Item"])] if parsed.get("Item") else [])
     if operation in ("Query", "Scan"):
         items = parsed.get("Items", [])
-        returned = sum(item_size(item) for item in items)
-        # Items a filter dropped were read too: scale the returned bytes to the scanned count.
-        scanned, count = int(parsed.get("ScannedCount", len(items))), max(1, len(items))
-        return eventual * max(1, units_4k(int(returned * scanned / count)))
+        sizes = [item_size(item) for item in items]
+        return read_units(operation, sizes, scanned=int(parsed.get("ScannedCount", len(items))))
     if operation == "BatchGetItem":
         responses = parsed.get("Responses", {}).values()
-        return sum(eventual * max(1, units_4k(item_size(item))) for items in responses for item in items)
+        return read_units(operation, [item_size(item) for items in responses for item in items])
     if operation == "TransactGetItems":
-        return sum(
-            2 * max(1, units_4k(item_size(entry.get("Item") or {}))) for entry in parsed.get("Responses", [])
-        )
+        entries = parsed.get("Responses", [])
+        return read_units(operation, [item_size(entry.get("Item") or {}) for entry in entries])
     return 0.0
-
-
-def units_4k(size: int) -> int:
-    return -(-size // 4096)
 
 
 class LogSink(io.TextIOBase):
@@ -269,13 +261,6 @@ class Template:
 
     def memory_of(self, handler: str) -> int:
         return self.memory_mb[self.logical(handler)]
-
-
-@dataclass
-class Measured:
-    label: str
-    handler: str
-    samples: list[Usage]
 
 
 class Bench:
@@ -373,10 +358,9 @@ def _mail(number: int, customer_email: str) -> bytes:
     return message.as_bytes()
 
 
-def measure(template: Template) -> tuple[list[Operation], Usage, set[str], int]:
-    """Runs every operation SAMPLES times; returns the month's operations, the per-row import usage,
-    the metric names seen and the table bytes of one customer (its profile, e-mail, group and
-    address items)."""
+def measure(template: Template) -> tuple[list[Operation], set[str], int]:
+    """Runs every operation SAMPLES times; returns the month's operations, the metric names seen
+    and the table bytes of one customer (its profile, e-mail, group and address items)."""
     from moto import mock_aws
 
     from devtools import moto_keyed_queries, moto_transactions
@@ -415,14 +399,14 @@ def measure(template: Template) -> tuple[list[Operation], Usage, set[str], int]:
         bench = Bench(app, services, meter, sink, mailer, template)
         try:
             with contextlib.redirect_stdout(sink):
-                operations, per_row, customer_bytes = _run_operations(bench, Path(folder))
+                operations, customer_bytes = _run_operations(bench, Path(folder))
         finally:
             logger.registered_handler.setStream(sys.stdout)  # type: ignore[attr-defined]
             use_container(None)
-    return operations, per_row, sink.metrics, customer_bytes
+    return operations, sink.metrics, customer_bytes
 
 
-def _run_operations(bench: Bench, folder: Path) -> tuple[list[Operation], Usage, int]:
+def _run_operations(bench: Bench, folder: Path) -> tuple[list[Operation], int]:
     from chalicelib.addresses.schemas import AddressRequest
     from chalicelib.customers.schemas import CreateCustomerRequest
     from chalicelib.staff.schemas import CreateEmployeeRequest
@@ -545,30 +529,20 @@ def _run_operations(bench: Bench, folder: Path) -> tuple[list[Operation], Usage,
                 runs,
                 bench.event(source.name, event),
             )
-    per_row = _measure_import(bench, folder)
     operations = [
         Operation(label, per_month, mean_usage(samples), Template.logical(handler))
         for label, (handler, per_month, samples) in measured.items()
     ]
-    rows = IMPORT_ROWS_PER_MONTH
-    scaled = replace(
-        per_row,
-        billed_ms=per_row.billed_ms * rows,
-        read_units=per_row.read_units * rows,
-        write_units=per_row.write_units * rows,
-        log_bytes=per_row.log_bytes * rows,
-        s3_gets=round(per_row.s3_gets * rows),
-        s3_bytes_stored=per_row.s3_bytes_stored * rows,
-        table_bytes_added=per_row.table_bytes_added * rows,
-        s3_puts=per_row.s3_puts,
+    label = f"customer import ({IMPORT_ROWS_PER_MONTH:,} rows, measured on {IMPORT_ROWS:,})"
+    operations.append(
+        Operation(label, 1, _measure_import(bench, folder), Template.logical("import_uploaded"))
     )
-    label = f"customer import ({rows:,} rows, measured on {IMPORT_ROWS:,})"
-    operations.append(Operation(label, 1, scaled, Template.logical("import_uploaded")))
-    return operations, per_row, round(statistics.fmean(customer_bytes))
+    return operations, round(statistics.fmean(customer_bytes))
 
 
 def _measure_import(bench: Bench, folder: Path) -> Usage:
-    """One import of IMPORT_ROWS new customers through the import_uploaded handler, per row."""
+    """One import of IMPORT_ROWS new customers through the import_uploaded handler, scaled to the
+    month's IMPORT_ROWS_PER_MONTH."""
     from devtools.bench_imports import write_file
     from devtools.events import StoredObject, object_created_event
 
@@ -587,23 +561,26 @@ def _measure_import(bench: Bench, folder: Path) -> Usage:
     done = services.imports.get(job.id)
     if done.status != "completed":
         raise SystemExit(f"import ended {done.status}")
+    # Scaled to the month's file: what grows with the rows (time, units, logs, reads of the file,
+    # bytes) by the ratio of rows; the upload and the import's own reports are once per file.
+    scale = IMPORT_ROWS_PER_MONTH / IMPORT_ROWS
     return replace(
         usage,
-        billed_ms=usage.billed_ms / IMPORT_ROWS,
-        read_units=usage.read_units / IMPORT_ROWS,
-        write_units=usage.write_units / IMPORT_ROWS,
-        log_bytes=usage.log_bytes / IMPORT_ROWS,
+        billed_ms=usage.billed_ms * scale,
+        read_units=usage.read_units * scale,
+        write_units=usage.write_units * scale,
+        log_bytes=usage.log_bytes * scale,
         s3_puts=usage.s3_puts + 1,
-        s3_gets=usage.s3_gets,
-        s3_bytes_stored=len(data) / IMPORT_ROWS,
-        table_bytes_added=usage.table_bytes_added / IMPORT_ROWS,
+        s3_gets=round(usage.s3_gets * scale),
+        s3_bytes_stored=len(data) * scale,
+        table_bytes_added=usage.table_bytes_added * scale,
     )
 
 
 def main() -> int:
     template = Template.read()
     print(f"measuring the reference shop's operations on moto ({SAMPLES} samples each) ...", file=sys.stderr)
-    operations, _, metrics, customer_bytes = measure(template)
+    operations, metrics, customer_bytes = measure(template)
     invocations: dict[str, float] = {}
     for operation in operations:
         invocations[operation.function] = (

@@ -8,7 +8,7 @@ arguments, so tests/unit/test_cost_model.py can pin it with hand-checked figures
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from devtools.aws_prices import PRICES, Price
@@ -299,6 +299,30 @@ def monthly_bill(
 
 def group_total(items: Iterable[LineItem], group: str) -> float:
     return sum(item.usd for item in items if item.group == group)
+
+
+def read_units(operation: str, sizes: Sequence[int], scanned: int | None = None) -> float:
+    """DynamoDB's read request units for one response carrying items of `sizes` bytes.
+
+    Every read here is eventually consistent (the app asks for no strongly consistent read): half a
+    unit per started 4 KB. GetItem and BatchGetItem round each item up; Query and Scan round the
+    total, including the items a filter dropped (`scanned` of them were read, scaled from the ones
+    returned); a request that finds nothing still costs half a unit. TransactGetItems bills each item
+    twice a strong read."""
+    if operation in ("GetItem", "BatchGetItem"):
+        if not sizes:
+            return 0.5 if operation == "GetItem" else 0.0
+        return sum(0.5 * max(1, _units_4k(size)) for size in sizes)
+    if operation in ("Query", "Scan"):
+        read = sum(sizes) * (scanned or len(sizes)) / max(1, len(sizes))
+        return 0.5 * max(1, _units_4k(math.ceil(read)))
+    if operation == "TransactGetItems":
+        return sum(2.0 * max(1, _units_4k(size)) for size in sizes)
+    return 0.0
+
+
+def _units_4k(size: int) -> int:
+    return math.ceil(size / 4096)
 
 
 def billed_ms(elapsed_ms: float) -> int:

@@ -13,6 +13,7 @@ from devtools.cost_model import (
     billed_ms,
     group_total,
     monthly_bill,
+    read_units,
 )
 
 # Round prices, so each figure below can be checked on paper.
@@ -88,3 +89,16 @@ def test_fixed_resources_waf_and_snapstart_are_their_own_groups() -> None:
 
 def test_lambda_rounds_each_invocation_up_to_the_millisecond() -> None:
     assert [billed_ms(0.2), billed_ms(1.0), billed_ms(41.01)] == [1, 1, 42]
+
+
+def test_read_units_follow_dynamodbs_rounding() -> None:
+    assert read_units("GetItem", [100]) == 0.5  # eventually consistent, up to 4 KB
+    assert read_units("GetItem", [5000]) == 1.0  # two started 4 KB
+    assert read_units("GetItem", []) == 0.5  # nothing found still costs a read
+    assert read_units("BatchGetItem", [100, 5000]) == 1.5  # each item rounded on its own
+    # A Query rounds its total: 50 items of 200 B = 10,000 B = 3 started 4 KB, halved.
+    assert read_units("Query", [200] * 50) == 1.5
+    # Filtered: 10 returned of 40 read, so four times the returned bytes were read.
+    assert read_units("Query", [1000] * 10, scanned=40) == 0.5 * 10
+    assert read_units("Query", []) == 0.5
+    assert read_units("TransactGetItems", [100, 100]) == 4.0
