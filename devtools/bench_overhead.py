@@ -12,7 +12,7 @@ Three variants are timed call by call in rotation, so that the machine's drift h
   before — what main did before this bench's changes, rebuilt in-process: Chalice's
            ConvertToMiddleware (each Powertools decorator re-applied per invocation), the bearer
            token's signature verified and the shop settings validated on every call (the
-           attribute look-ups of handlers' responses are not rebuilt: they are in both columns);
+           responses' attribute look-ups and JSON writing are not rebuilt: both columns have them);
   after  — the app as it is;
   bare   — the bare route.
 Medians of BENCH_OVERHEAD_CALLS calls (default 1,000) after BENCH_OVERHEAD_WARMUP (default 100).
