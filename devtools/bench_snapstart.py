@@ -40,9 +40,11 @@ RUNS = int(os.environ.get("BENCH_SNAPSTART_RUNS", "7"))
 _RESTORED = (
     _LAMBDA
     + r"""
-copies, token = int(sys.argv[1]), sys.argv[2]
+copies, token, prime = int(sys.argv[1]), sys.argv[2], sys.argv[3] == "prime"
 import app
-from chalicelib.core.snapshots import run_after_restore_hooks
+from chalicelib.core.snapshots import run_after_restore_hooks, run_before_snapshot_hooks
+if prime:
+    run_before_snapshot_hooks()
 
 def serve():
     response = app.app(api_event("/admin/customers", {"limit": "20"}, token), Context())
@@ -69,9 +71,11 @@ for _ in range(copies):
 )
 
 
-def _restored_copies(variant: Variant, environment: dict[str, str], runs: int) -> list[dict[str, float]]:
+def _restored_copies(
+    variant: Variant, environment: dict[str, str], runs: int, *, prime: bool
+) -> list[dict[str, float]]:
     done = subprocess.run(
-        [sys.executable, "-c", _RESTORED, str(runs), variant.token],
+        [sys.executable, "-c", _RESTORED, str(runs), variant.token, "prime" if prime else "-"],
         cwd=variant.root,
         env=environment | {"PYTHONPATH": str(variant.root)},
         capture_output=True,
@@ -102,19 +106,23 @@ def main() -> None:
                 _run(_CHILD, ROOT, environment, "api", "", variant.token, "0", "0" * 32)[0]
                 for _ in range(runs)
             ]
-            restored = _restored_copies(variant, environment, runs)
+            unprimed = _restored_copies(variant, environment, runs, prime=False)
+            restored = _restored_copies(variant, environment, runs, prime=True)
     finally:
         server.stop()
 
     median = statistics.median
     before, after = median(cold), median(c["first"] for c in restored)
     hooks, warm = median(c["hooks"] for c in restored), median(c["warm"] for c in restored)
+    unprimed_first = median(c["first"] for c in unprimed)
     print("\nSnapStart, modelled: the API's first request (GET /admin/customers, 20 rows), median of")
     print(f"{runs}; after = a copy forked from an initialised process (Lambda's restore not included)")
     print(f"{'':50} {'before':>8} {'after':>8} {'before->after':>14}")
     row = "cold start -> restored copy: first request, ms"
     print(f"{row:50} {before:8.0f} {after:8.0f} {before / after:13.1f}x")
     print(f"{'  of which the after-restore hooks, ms':50} {'':8} {hooks:8.2f}")
+    row = "  without the before-snapshot load, first request, ms"
+    print(f"{row:50} {'':8} {unprimed_first:8.0f}")
     print(f"{'  a second request in the same copy (warm), ms':50} {'':8} {warm:8.1f}")
 
 

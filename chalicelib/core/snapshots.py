@@ -8,6 +8,9 @@ it (it is then re-created on first use, in the copy). Lambda's Python runtime ru
 restore, through its own `snapshot_restore_py` library; outside Lambda nothing is ever restored, the
 library is absent and the hooks never run.
 
+The other way round, a `before_snapshot` hook runs once, in the init Lambda snapshots: what it loads
+is in every restored copy for free (a plain cold start never runs it).
+
 Ids and secret tokens need no hook: they are drawn from `os.urandom` (`clock.new_id`, `secrets`),
 which the kernel answers afresh in each copy.
 """
@@ -18,8 +21,22 @@ import random
 from collections.abc import Callable
 
 AfterRestore = Callable[[], None]
+BeforeSnapshot = Callable[[], None]
 
 _hooks: list[AfterRestore] = []
+_before_snapshot: list[BeforeSnapshot] = []
+
+
+def before_snapshot(hook: BeforeSnapshot) -> BeforeSnapshot:
+    """Run `hook` once in the init Lambda snapshots (SnapStart only); usable as a decorator."""
+    _before_snapshot.append(hook)
+    return hook
+
+
+def run_before_snapshot_hooks() -> None:
+    """What the Lambda runtime calls before it takes the snapshot (and the bench, before forking)."""
+    for hook in _before_snapshot:
+        hook()
 
 
 def after_restore(hook: AfterRestore) -> AfterRestore:
@@ -42,12 +59,13 @@ def _reseed_random() -> None:
 
 
 def register_with_runtime() -> bool:
-    """Hands `run_after_restore_hooks` to the Lambda runtime's restore hooks, when it has them."""
+    """Hands both runs of hooks to the Lambda runtime's snapshot hooks, when it has them."""
     try:
         # Provided by Lambda's managed Python runtimes (not a dependency of ours).
-        from snapshot_restore_py import register_after_restore
+        from snapshot_restore_py import register_after_restore, register_before_snapshot
     except ImportError:
         return False
+    register_before_snapshot(run_before_snapshot_hooks)
     register_after_restore(run_after_restore_hooks)
     return True
 

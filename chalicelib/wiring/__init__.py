@@ -11,13 +11,15 @@ imports, only what its first invocation reads.
 
 from __future__ import annotations
 
+import inspect
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from chalicelib.core.clock import Clock, IdFactory, new_id, utc_now
+from chalicelib.core.observability import logger
 from chalicelib.core.settings import Settings, get_settings
-from chalicelib.core.snapshots import after_restore
-from chalicelib.wiring.base import Given
+from chalicelib.core.snapshots import after_restore, before_snapshot
+from chalicelib.wiring.base import Given, part
 from chalicelib.wiring.privacy import PrivacyParts
 from chalicelib.wiring.storefront_keys import StorefrontKeyParts
 
@@ -101,6 +103,21 @@ def _default_container() -> Container:
 # Its stores hold boto3 clients (open connections, the credentials of the snapshot's init) and
 # ConfigService's cache: each restored copy builds its own on first use.
 after_restore(_default_container.cache_clear)
+
+
+@before_snapshot
+def _load_every_part() -> None:
+    """Under SnapStart the init is paid once, at publish time, so it loads what a plain cold start
+    leaves to first use: every part is built once (importing its feature's modules), then dropped
+    with its clients, so a restored copy's first request imports nothing. A part that cannot be
+    built before a request (a secret not readable yet) is left to its first use."""
+    primed = build_container(get_settings())
+    for name in dir(Container):
+        if isinstance(inspect.getattr_static(Container, name), part):
+            try:
+                getattr(primed, name)
+            except Exception:
+                logger.warning("part not loaded before the snapshot", part=name)
 
 
 def container() -> Container:

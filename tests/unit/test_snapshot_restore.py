@@ -55,14 +55,48 @@ def test_without_the_hooks_the_copies_share_the_init_state() -> None:
         assert not set(first[kind]) & set(second[kind]), kind
 
 
+def test_before_the_snapshot_every_part_is_loaded_and_none_kept() -> None:
+    probe = (
+        "import json, sys, app\n"
+        "from chalicelib import wiring\n"
+        "from chalicelib.core.snapshots import run_before_snapshot_hooks\n"
+        "run_before_snapshot_hooks()\n"
+        "print(json.dumps({'modules': sorted(sys.modules), "
+        "'cached': wiring._default_container.cache_info().currsize}))\n"
+    )
+    result = subprocess.run(  # noqa: S603 (this interpreter, the project's own probe)
+        [sys.executable, "-c", probe],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    loaded = json.loads(result.stdout.splitlines()[-1])
+
+    # What a plain `import app` leaves to first use (tests/integration/test_cold_start.py) is in the
+    # snapshot: each feature's services and repositories, PynamoDB.
+    for module in (
+        "chalicelib.customers.service",
+        "chalicelib.support.threads",
+        "chalicelib.carts.repository",
+    ):
+        assert module in loaded["modules"], module
+    assert "pynamodb" in loaded["modules"]
+    assert loaded["cached"] == 0  # built to load the modules, then dropped with its clients
+
+
 def test_the_lambda_runtime_is_handed_the_hooks(monkeypatch: pytest.MonkeyPatch) -> None:
-    registered: list[object] = []
+    after: list[object] = []
+    before: list[object] = []
     runtime = types.ModuleType("snapshot_restore_py")
-    runtime.register_after_restore = registered.append  # type: ignore[attr-defined]
+    runtime.register_after_restore = after.append  # type: ignore[attr-defined]
+    runtime.register_before_snapshot = before.append  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "snapshot_restore_py", runtime)
 
     assert snapshots.register_with_runtime()
-    assert registered == [snapshots.run_after_restore_hooks]
+    assert after == [snapshots.run_after_restore_hooks]
+    assert before == [snapshots.run_before_snapshot_hooks]
 
 
 def test_outside_lambda_there_is_no_runtime_to_hand_them_to(monkeypatch: pytest.MonkeyPatch) -> None:
