@@ -62,7 +62,7 @@ def transaction_label(pk: str, sk: str) -> str:
     if pk == keys.CONFIG:
         return "group"
     if pk.startswith("CUSTOMER#"):
-        if sk == keys.PROFILE:
+        if sk in (keys.PROFILE, keys.PROFILE_PRIVATE):
             return "customer"
         return "address" if sk.startswith(keys.address_prefix()) else "membership"
     return "other"

@@ -52,6 +52,7 @@ from chalicelib.models.customers import (
     AddressRecord,
     ConnectionRecord,
     ConsentRecord,
+    CustomerPrivateRecord,
     CustomerRecord,
     CustomerRefRecord,
     EmailRecord,
@@ -150,8 +151,18 @@ class DynamoCustomerRepository:
 
     # -- reads ---------------------------------------------------------------------------------
     def get(self, customer_id: str) -> Customer | None:
-        record = get_item(CustomerRecord, keys.customer_pk(customer_id), keys.PROFILE)
-        return from_record(record) if record is not None else None
+        """The profile and its private part: one Query (both sort keys start with PROFILE)."""
+        profile: CustomerRecord | None = None
+        private: CustomerPrivateRecord | None = None
+        with dynamo_errors():
+            for record in TableRecord.query(
+                keys.customer_pk(customer_id), TableRecord.sk.startswith(keys.PROFILE)
+            ):
+                if isinstance(record, CustomerRecord):
+                    profile = record
+                elif isinstance(record, CustomerPrivateRecord):
+                    private = record
+        return from_record(profile, private) if profile is not None else None
 
     def _email_item(self, email: str) -> EmailRecord | None:
         return get_item(EmailRecord, keys.email_pk(normalise_email(email)), keys.email_sk())
@@ -167,13 +178,16 @@ class DynamoCustomerRepository:
         return item is not None and item.blocked
 
     def view(self, customer_id: str) -> CustomerView | None:
-        profile: Customer | None = None
+        profile_record: CustomerRecord | None = None
+        private: CustomerPrivateRecord | None = None
         connections: list[SignIn] = []
         addresses: list[Address] = []
         with dynamo_errors():
             for record in TableRecord.query(keys.customer_pk(customer_id)):
                 if isinstance(record, CustomerRecord):
-                    profile = from_record(record)
+                    profile_record = record
+                elif isinstance(record, CustomerPrivateRecord):
+                    private = record
                 elif isinstance(record, AddressRecord):
                     if not record.deleted:
                         addresses.append(from_address_record(record))
@@ -181,8 +195,9 @@ class DynamoCustomerRepository:
                     connections.append(
                         SignIn(at=parse_iso(record.at), ip=record.ip, user_agent=record.user_agent)
                     )
-        if profile is None:
+        if profile_record is None:
             return None
+        profile = from_record(profile_record, private)
         newest = sorted(connections, key=lambda c: c.at, reverse=True)[:_CONNECTIONS_KEPT]
         return CustomerView(customer=profile, connections=tuple(newest), addresses=tuple(addresses))
 
@@ -239,7 +254,8 @@ class DynamoCustomerRepository:
 
     # -- bulk (imports) ------------------------------------------------------------------------
     def get_many_by_email(self, emails: list[str]) -> tuple[dict[str, Customer], set[str]]:
-        """Customers by normalised e-mail, and the e-mails that are blocked (2 BatchGets per 100)."""
+        """Customers by normalised e-mail, and the e-mails that are blocked (3 BatchGets per 100:
+        the e-mail items, then each profile with its private part)."""
         wanted = list(dict.fromkeys(normalise_email(e) for e in emails))
         owners: dict[str, str] = {}
         blocked: set[str] = set()
@@ -255,7 +271,7 @@ class DynamoCustomerRepository:
 
     def get_many_by_ref(self, refs: list[str]) -> dict[str, Customer]:
         """Customers by their reference in the shop's previous system (BatchGets of the lookup
-        items, then of the profiles: 2 BatchGets per 100)."""
+        items, then of the profiles with their private parts: 3 BatchGets per 100)."""
         wanted = list(dict.fromkeys(r for r in refs if r))
         if not wanted:
             return {}
@@ -273,11 +289,18 @@ class DynamoCustomerRepository:
     def get_many(self, customer_ids: list[str]) -> dict[str, Customer]:
         if not customer_ids:
             return {}
+        wanted = sorted(set(customer_ids))
+        profiles: dict[str, CustomerRecord] = {}
+        privates: dict[str, CustomerPrivateRecord] = {}
         with dynamo_errors():
-            records = CustomerRecord.batch_get(
-                [(keys.customer_pk(i), keys.PROFILE) for i in set(customer_ids)]
-            )
-            return {r.customer_id: from_record(r) for r in records}
+            for record in TableRecord.batch_get(
+                [(keys.customer_pk(i), sk) for i in wanted for sk in (keys.PROFILE, keys.PROFILE_PRIVATE)]
+            ):
+                if isinstance(record, CustomerRecord):
+                    profiles[record.customer_id] = record
+                elif isinstance(record, CustomerPrivateRecord):
+                    privates[record.customer_id] = record
+        return {i: from_record(r, privates.get(i)) for i, r in profiles.items()}
 
     def write_batch(
         self,
@@ -300,7 +323,7 @@ class DynamoCustomerRepository:
             return items + cost + len(counters | groups) <= _TRANSACTION_ITEMS
 
         for customer in creates:
-            cost = 2 + len(customer.group_ids) + len(customer.consents) + bool(customer.merchant_ref)
+            cost = 3 + len(customer.group_ids) + len(customer.consents) + bool(customer.merchant_ref)
             groups = set(customer.group_ids)
             if not fits(cost, groups):
                 chunks.append(([], []))
@@ -309,7 +332,7 @@ class DynamoCustomerRepository:
             items, counters = items + cost, counters | groups
         for before, after in updates:
             groups = set(before.group_ids) ^ set(after.group_ids)
-            cost = 3 + len(set(before.group_ids) | set(after.group_ids))
+            cost = 4 + len(set(before.group_ids) | set(after.group_ids))
             cost += bool(after.merchant_ref) + bool(
                 before.merchant_ref and before.merchant_ref != after.merchant_ref
             )

@@ -19,10 +19,11 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.core.clock import iso
 from chalicelib.core.text import normalise_email
 from chalicelib.customers.domain import Consent, Customer, consent_changes
-from chalicelib.customers.mapping import to_record, to_summary
+from chalicelib.customers.mapping import has_private_part, to_private_record, to_record, to_summary
 from chalicelib.models import keys
 from chalicelib.models.customers import (
     ConsentRecord,
+    CustomerPrivateRecord,
     CustomerRecord,
     CustomerRefRecord,
     EmailRecord,
@@ -36,6 +37,7 @@ __all__ = [
     "create_items",
     "membership_items",
     "membership_record",
+    "private_items",
     "ref_items",
     "update_items",
 ]
@@ -91,6 +93,8 @@ def create_items(transaction: TransactWrite, customer: Customer) -> dict[str, in
     """A new customer: the profile, its e-mail item and reference item (both conditional: unique),
     its consent history and memberships. Returns the member-counter moves."""
     transaction.save(to_record(customer), condition=CustomerRecord.pk.does_not_exist())
+    if has_private_part(customer):
+        transaction.save(to_private_record(customer))
     email = EmailRecord(
         keys.email_pk(normalise_email(customer.email)), keys.email_sk(), customer_id=customer.id
     )
@@ -141,6 +145,7 @@ def update_items(
     record = to_record(after)
     record.version = before.version
     transaction.save(record, condition=CustomerRecord.pk.exists())
+    private_items(transaction, before, after)
     if normalise_email(before.email) != normalise_email(after.email):
         old = EmailRecord(keys.email_pk(normalise_email(before.email)), keys.email_sk())
         transaction.delete(old, condition=EmailRecord.customer_id == before.id)
@@ -149,6 +154,16 @@ def update_items(
     ref_items(transaction, before, after, backfill=backfill_ref, drop_old=drop_old_ref)
     consent_items(transaction, after.id, before.consents, after, before.version + 1)
     return membership_items(transaction, after.id, before.group_ids, after)
+
+
+def private_items(transaction: TransactWrite, before: Customer, after: Customer) -> None:
+    """The private part follows the profile (whose version check guards both). It is written even
+    when unchanged: a profile written before the private item existed still holds that part, and
+    the profile's rewrite drops it there, so the write is what moves it."""
+    if has_private_part(after):
+        transaction.save(to_private_record(after))
+    elif has_private_part(before):
+        transaction.delete(CustomerPrivateRecord(keys.customer_pk(after.id), keys.PROFILE_PRIVATE))
 
 
 def counter_writes(transaction: TransactWrite, *deltas: dict[str, int]) -> None:

@@ -38,6 +38,9 @@ class CustomerRecord(TableRecord, discriminator="CUSTOMER"):
                                                             merged in id order; retention (guests)
     Not in GSI8, GSI9, GSI11, GSI12: one flags index instead of one per flag is four index items
     fewer on every profile write (docs/keys.md, "Projections and the flags index").
+    What no list shows (the private note, the password hash, consents, import provenance, the
+    session generation) is the CustomerPrivateRecord beside it: every index copies this item
+    whole (ALL), so the profile carries only what a list row shows.
 
     Write-rate argument for the constant CUSTOMERS partitions: one index partition absorbs about
     1,000 writes/s. Profile writes come from registrations, back-office edits, logins (last visit)
@@ -49,37 +52,59 @@ class CustomerRecord(TableRecord, discriminator="CUSTOMER"):
 
     customer_id = UnicodeAttribute()
     email = UnicodeAttribute()
-    email_normalised = UnicodeAttribute()
     first_name = UnicodeAttribute()
     last_name = UnicodeAttribute()
     title_id = UnicodeAttribute(null=True)
-    password_hash = UnicodeAttribute(null=True)
-    # An import's "<import id>:<line>" while its password waits for a password worker.
-    password_pending = UnicodeAttribute(null=True)
     birthday = UnicodeAttribute(null=True)
     enabled = BooleanAttribute(default=True)
     approved = BooleanAttribute(default=True)
     newsletter = BooleanAttribute(default=False)
     optin = BooleanAttribute(default=False)
     is_guest = BooleanAttribute(default=False)
-    status = UnicodeAttribute()
     language = UnicodeAttribute(default="en")
     group_ids = ListAttribute(of=UnicodeAttribute, default=list)
     default_group_id = UnicodeAttribute(null=True)
     registered_at = UnicodeAttribute()
     last_visit_at = UnicodeAttribute(null=True)
-    note = UnicodeAttribute(null=True)
     merchant_ref = UnicodeAttribute(null=True)
     b2b = JSONAttribute(null=True)
     orders_count = NumberAttribute(default=0)
     total_spent = UnicodeAttribute(default="0.00")
     last_order_at = UnicodeAttribute(null=True)
-    session_generation = NumberAttribute(default=0)
-    consents = JSONAttribute(null=True)
-    import_rows = JSONAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     version = VersionAttribute()
+    # A profile written before the private part had its own item still holds it here: read as
+    # the private part until the profile's next write moves it (docs/keys.md, migration). Such a
+    # profile also holds `email_normalised` and `status`, which nothing read (the index keys hold
+    # the normalised e-mail; the status derives from approved and enabled): no longer written.
+    note = UnicodeAttribute(null=True)
+    password_hash = UnicodeAttribute(null=True)
+    password_pending = UnicodeAttribute(null=True)
+    session_generation = NumberAttribute(null=True)
+    consents = JSONAttribute(null=True)
+    import_rows = JSONAttribute(null=True)
+
+
+class CustomerPrivateRecord(TableRecord, discriminator="CUSTOMER_PRIVATE"):
+    """The part of a customer's profile that no list shows.
+
+    Key design:
+      PK = CUSTOMER#<id>  SK = PROFILE#PRIVATE  → read with the profile: #1 is a Query of PK with
+        SK begins_with PROFILE (one request, both items), #3's view Query has it anyway. In no
+        index: the profile sits in eight ALL indexes, so a field kept here is written once instead
+        of nine times, and an index never holds the password hash or the note. Written in the
+        profile's transactions (the profile's version guards both), deleted with the collection.
+    """
+
+    customer_id = UnicodeAttribute()
+    note = UnicodeAttribute(null=True)
+    password_hash = UnicodeAttribute(null=True)
+    # An import's "<import id>:<line>" while its password waits for a password worker.
+    password_pending = UnicodeAttribute(null=True)
+    session_generation = NumberAttribute(default=0)
+    consents = JSONAttribute(null=True)
+    import_rows = JSONAttribute(null=True)
 
 
 class EmailRecord(TableRecord, discriminator="CUSTOMER_EMAIL"):

@@ -17,6 +17,8 @@ MISSING = "!"
 
 CUSTOMERS = "CUSTOMERS"
 PROFILE = "PROFILE"
+# The profile's private part: its sort key starts with PROFILE, so one Query reads both.
+PROFILE_PRIVATE = "PROFILE#PRIVATE"
 CONFIG = "CONFIG"
 EMPLOYEES = "EMPLOYEES"
 CONNECTIONS = "CONNECTIONS"

@@ -76,19 +76,20 @@ def test_the_backfill_rekeys_older_profiles_and_skips_changed_ones(client: Any) 
 
     def changed_meanwhile(**request: Any) -> Any:
         # The profile is written between the backfill's read and its update: the condition holds it.
-        if request["Key"]["PK"]["S"].endswith("2"):
+        key = request["TransactItems"][-1]["Update"]["Key"]
+        if key["PK"]["S"].endswith("2"):
             client.update_item(
                 TableName=table,
-                Key=request["Key"],
+                Key=key,
                 UpdateExpression="SET version = version + :one",
                 ExpressionAttributeValues={":one": {"N": "1"}},
             )
-        return client.update_item(**request)
+        return client.transact_write_items(**request)
 
     class Racing:
         exceptions = client.exceptions
         scan = staticmethod(client.scan)
-        update_item = staticmethod(changed_meanwhile)
+        transact_write_items = staticmethod(changed_meanwhile)
 
     assert backfill_flags.backfill(Racing(), table) == (1, 1)
     assert newsletter_ids(repository) == ["01FLAG00000000000000000001"]
@@ -98,14 +99,44 @@ def test_the_backfill_rekeys_older_profiles_and_skips_changed_ones(client: Any) 
     assert newsletter_ids(repository) == ["01FLAG00000000000000000001", "01FLAG00000000000000000002"]
 
 
+def store_private_part_on_profile(client: Any, customer_id: str) -> None:
+    """The layout before the private item: its attributes on the profile item itself."""
+    table = get_settings().table_name
+    key = {"PK": {"S": f"CUSTOMER#{customer_id}"}, "SK": {"S": "PROFILE#PRIVATE"}}
+    private = client.get_item(TableName=table, Key=key)["Item"]
+    moved = {name: value for name, value in private.items() if name not in ("PK", "SK", "entity_type")}
+    client.put_item(TableName=table, Item=profile(client, customer_id) | moved)
+    client.delete_item(TableName=table, Key=key)
+
+
+def test_a_profile_with_its_private_part_on_itself_is_read_whole_and_moved(client: Any) -> None:
+    repository = DynamoCustomerRepository()
+    customer_id = "01FLAG00000000000000000003"
+    repository.create(customer(3, note="Prefers phone", password_hash="argon2-hash", session_generation=2))
+    whole = repository.get(customer_id)
+    store_private_part_on_profile(client, customer_id)
+    before = repository.get(customer_id)
+    assert before == whole
+    assert before is not None
+    # A write that changes none of the private fields moves them all the same...
+    repository.update(before, replace(before, first_name="Anna"))
+    assert "password_hash" not in profile(client, customer_id)
+    after = repository.get(customer_id)
+    assert after is not None
+    assert (after.first_name, after.note, after.password_hash) == ("Anna", "Prefers phone", "argon2-hash")
+    # ... and so does the backfill, for a profile nothing writes.
+    store_private_part_on_profile(client, customer_id)
+    assert backfill_flags.backfill(client, get_settings().table_name) == (1, 0)
+    assert "note" not in profile(client, customer_id)
+    assert repository.get(customer_id) == after
+
+
 def test_write_units_follow_dynamodb_rules() -> None:
     small = {"PK": {"S": "A"}, "SK": {"S": "B"}, "GSI1PK": {"S": "P"}, "GSI1SK": {"S": "S"}}
     large = small | {"note": {"S": "x" * 2000}}
     every_index_all: bench_writes.Projections = {1: None}
     keys_only: bench_writes.Projections = {1: ()}
     assert bench_writes.item_size(small) == len("PKSKGSI1PKGSI1SK") + 4  # names + one byte each
-    assert bench_writes.value_size({"N": "12345"}) == 4
-    assert bench_writes.value_size({"L": [{"BOOL": True}]}) == 5
     # A put: the base item and its index item, each rounded up to whole KB.
     assert bench_writes.write_units(None, large, every_index_all) == 2 + 2
     assert bench_writes.write_units(None, large, keys_only) == 2 + 1

@@ -223,6 +223,7 @@ def rich_customer(admin: Api, anonymous: Api, mailbox: MemoryMailer, clock: Fixe
 # A new entity type that references a customer fails the walk below until it is exported.
 EXPORTED_AS = {
     "CUSTOMER": "profile",
+    "CUSTOMER_PRIVATE": "profile",  # the profile's private part (note, consents, provenance)
     "CUSTOMER_EMAIL": "profile",  # the uniqueness item holds the profile's e-mail
     "GROUP_MEMBER": "groups",
     "CONNECTION": "last_connections",

@@ -17,7 +17,8 @@ from tests.contract.test_customer_repository_contract import make
 
 
 def test_a_created_profile_costs_its_units_once_and_an_updated_one_twice() -> None:
-    ann, bob = make(1), make(2, note="n" * 3000)  # a bare profile and one over 3 KB
+    # A bare profile and one over 3 KB (in what the profile item holds: the note is in its private item).
+    ann, bob = make(1), make(2, b2b={"website": "w" * 3000})
     transaction = TransactWrite(connection=Connection())  # built, never sent
     create_items(transaction, ann)
     update_items(transaction, bob, replace(bob, last_name="Other"), backfill_ref=True, drop_old_ref=False)

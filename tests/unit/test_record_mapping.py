@@ -8,8 +8,17 @@ import json
 from datetime import date
 
 from chalicelib.customers.domain import Consent, Customer, ImportRow
-from chalicelib.customers.mapping import SUMMARY_EXCLUDED, from_record, from_summary, to_record, to_summary
-from chalicelib.models.customers import CustomerRecord
+from chalicelib.customers.mapping import (
+    PRIVATE_FIELDS,
+    SUMMARY_EXCLUDED,
+    from_record,
+    from_summary,
+    has_private_part,
+    to_private_record,
+    to_record,
+    to_summary,
+)
+from chalicelib.models.customers import CustomerPrivateRecord, CustomerRecord
 from tests.factories import FIXED_NOW
 
 FULL = Customer(
@@ -56,27 +65,46 @@ BARE = Customer(
 )
 
 
-def _stored(customer: Customer) -> CustomerRecord:
+def _stored(customer: Customer) -> tuple[CustomerRecord, CustomerPrivateRecord]:
     """Through the wire format, as a read from the table sees it."""
-    return CustomerRecord.from_raw_data(to_record(customer).serialize())
+    return (
+        CustomerRecord.from_raw_data(to_record(customer).serialize()),
+        CustomerPrivateRecord.from_raw_data(to_private_record(customer).serialize()),
+    )
 
 
-def test_every_customer_field_survives_the_record_both_ways() -> None:
+def test_every_customer_field_survives_the_records_both_ways() -> None:
     for customer in (FULL, BARE):
-        assert from_record(_stored(customer)) == customer
+        assert from_record(*_stored(customer)) == customer
+
+
+def test_the_profile_item_holds_no_private_field_and_a_list_row_reads_them_empty() -> None:
+    record = to_record(FULL)
+    assert all(getattr(record, name) is None for name in PRIVATE_FIELDS)
+    profile, _ = _stored(FULL)
+    assert from_record(profile) == from_summary(to_summary(FULL))
+    assert has_private_part(FULL) and not has_private_part(BARE)
+
+
+def test_a_profile_written_before_the_private_item_reads_its_private_part_from_itself() -> None:
+    profile, private = _stored(FULL)
+    # The private attributes on the profile item itself (its keys and discriminator kept).
+    legacy = CustomerRecord.from_raw_data(profile.serialize() | private.serialize() | profile.serialize())
+    assert from_record(legacy) == FULL
 
 
 def test_the_record_keeps_the_stored_shapes_of_the_hand_written_mapper() -> None:
-    record = to_record(FULL)
+    record, private = to_record(FULL), to_private_record(FULL)
     assert (record.pk, record.sk) == ("CUSTOMER#c1", "PROFILE")
+    assert (private.pk, private.sk) == ("CUSTOMER#c1", "PROFILE#PRIVATE")
     assert record.customer_id == "c1"
-    assert record.email_normalised == "ann.lee@example.com"
-    assert record.status == "pending_approval"
+    assert record.gsi6sk.startswith("ann.lee@example.com")
+    assert record.gsi10pk.startswith("CUSTOMERS#FLAGS#001")  # not approved, disabled, newsletter
     assert record.birthday == "1990-05-06"
     assert record.registered_at == record.last_visit_at == AT
     assert record.group_ids == ["g1", "g2"]
     assert record.b2b == {"company": "Acme", "max_payment_days": 30}
-    assert record.consents == [
+    assert private.consents == [
         {"channel": "newsletter", "state": "granted", "level": "double", "source": "admin", "at": AT}
     ]
     assert record.version == 4
@@ -84,8 +112,8 @@ def test_the_record_keeps_the_stored_shapes_of_the_hand_written_mapper() -> None
 
 
 def test_empty_and_unset_values_are_not_stored() -> None:
-    record = to_record(BARE)
-    assert record.b2b is None and record.consents is None and record.import_rows is None
+    record, private = to_record(BARE), to_private_record(BARE)
+    assert record.b2b is None and private.consents is None and private.import_rows is None
     assert record.birthday is None and record.last_visit_at is None
     # Version 0 stays unset, so PynamoDB writes the first version under "does not exist".
     assert record.version is None
