@@ -15,12 +15,8 @@ from chalice.utils import to_cfn_resource_name
 
 from chalicelib.bootstrap import table_definition
 from chalicelib.core.settings import ENVIRONMENT_VARIABLES
-from chalicelib.imports.password_workers import (
-    CHUNK_SIZE,
-    PASSWORD_CHUNK_PREFIX,
-    WORKER_CONCURRENCY,
-    WORKER_FUNCTION,
-)
+from chalicelib.imports.domain import PASSWORD_CHUNK_PREFIX, WORKER_FUNCTION
+from chalicelib.imports.password_workers import CHUNK_SIZE, WORKER_CONCURRENCY
 from infra.environment import LOCAL_ONLY, POWERTOOLS_VARIABLES, deployed_variables
 from infra.permissions import API_HANDLER, INBOUND_PREFIX, access_for
 from infra.stack import (

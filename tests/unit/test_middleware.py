@@ -50,8 +50,9 @@ def test_the_decorator_is_applied_once_and_sees_each_invocation() -> None:
 
 def test_powertools_logger_gets_each_invocations_context() -> None:
     stream = io.StringIO()
-    logger = Logger(service="middleware-test", logger_handler=logging.StreamHandler(stream))
-    app = Chalice(app_name="middleware-test")
+    # Chalice sets its app's logger (named after the app) to ERROR: the service must be another name.
+    logger = Logger(service="middleware-log", logger_handler=logging.StreamHandler(stream))
+    app = Chalice(app_name="middleware-log-test")
     app.register_middleware(DecoratorMiddleware(logger.inject_lambda_context(clear_state=True)))
 
     @app.route("/ping/{first}")
