@@ -106,6 +106,16 @@ class ServiceUnavailableError(DomainError):
     code = "ServiceUnavailable"
 
 
+class StorageThrottledError(ServiceUnavailableError):
+    """DynamoDB refused a request for throughput (after botocore's own retries): nothing was
+    written, and the same request succeeds once the partition's load drops, so the caller is told
+    when to come back rather than that the record changed under it."""
+
+    def __init__(self, message: str, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
 class StorefrontKeyRequiredError(UnauthenticatedError):
     """A storefront-server route called without `X-Storefront-Key`."""
 

@@ -39,6 +39,7 @@ from chalicelib.core.errors import (
     OriginRequiredError,
     RuleViolationError,
     ServiceUnavailableError,
+    StorageThrottledError,
     ThrottledError,
     UnauthenticatedError,
 )
@@ -241,7 +242,7 @@ def response_for(error: DomainError) -> Response:
         if isinstance(error, error_type):
             if isinstance(error, InvalidInputError):
                 return error_response(status, error.code, error.message, fields=error.fields)
-            if isinstance(error, ThrottledError):
+            if isinstance(error, ThrottledError | StorageThrottledError):
                 return error_response(
                     status, error.code, error.message, retry_after=error.retry_after_seconds
                 )

@@ -12,7 +12,7 @@ from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.core.errors import ConflictError, ServiceUnavailableError
+from chalicelib.core.errors import ConflictError, ServiceUnavailableError, StorageThrottledError
 from chalicelib.core.observability import logger
 from chalicelib.core.pacing import WritePace
 from chalicelib.models.base import TableRecord
@@ -32,6 +32,9 @@ _RETRYABLE = {
 # (its cancellation reason). Nothing was written; the same write may be sent again, later.
 _THROTTLED = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
 _THROTTLED_ITEM = {"ThrottlingError", "ProvisionedThroughputExceeded"}
+# What a throttled request path tells its caller (`Retry-After`): botocore has already retried with
+# backoff for a few seconds by then, and a partition's throughput budget refills every second.
+THROTTLED_RETRY_AFTER_SECONDS = 1
 
 
 def cancellation_codes(error: TransactWriteError) -> list[str]:
@@ -59,10 +62,16 @@ def is_throttled(error: Exception) -> bool:
 def dynamo_errors(
     on_cancel: Callable[[list[str]], Exception] | None = None,
 ) -> Iterator[None]:
-    """Translate storage failures. `on_cancel` maps a cancelled transaction's reasons to an error."""
+    """Translate storage failures. `on_cancel` maps a cancelled transaction's reasons to an error.
+
+    A refusal for throughput is checked first, whatever the exception: it is neither a conflict
+    (nothing changed under the caller, though its code is one of the retryable ones that
+    otherwise mean a lost race) nor an outage, but a 503 that says when to come back."""
     try:
         yield
     except TransactWriteError as error:
+        if is_throttled(error):
+            raise _throttled(error) from None
         codes = cancellation_codes(error)
         if on_cancel is not None and "ConditionalCheckFailed" in codes:
             raise on_cancel(codes) from None
@@ -71,12 +80,22 @@ def dynamo_errors(
         logger.exception("transaction failed", reasons=codes)
         raise ServiceUnavailableError("Storage is unavailable; try again.") from None
     except PynamoDBException as error:
+        if is_throttled(error):
+            raise _throttled(error) from None
         code = error_code(error)
         logger.exception("storage error", code=code)
         raise ServiceUnavailableError("Storage is unavailable; try again.") from None
-    except (BotoCoreError, ClientError):
+    except (BotoCoreError, ClientError) as error:
+        if is_throttled(error):
+            raise _throttled(error) from None
         logger.exception("storage error")
         raise ServiceUnavailableError("Storage is unavailable; try again.") from None
+
+
+def _throttled(error: Exception) -> StorageThrottledError:
+    # A warning, not an exception log: throttling is load, not a fault to trace.
+    logger.warning("storage throttled", error_type=type(error).__name__)
+    return StorageThrottledError("Storage is busy; try again shortly.", THROTTLED_RETRY_AFTER_SECONDS)
 
 
 class TransactionCancelledError(ConflictError):
@@ -153,7 +172,9 @@ def run_transaction(
             codes = cancellation_codes(error)
             if pace is not None and is_throttled(error):
                 logger.warning("transaction still throttled after backoff", reasons=codes)
-                raise ServiceUnavailableError("Storage is busy; try again later.") from None
+                raise StorageThrottledError(
+                    "Storage is busy; try again later.", THROTTLED_RETRY_AFTER_SECONDS
+                ) from None
             conflict_only = "TransactionConflict" in codes and "ConditionalCheckFailed" not in codes
             if conflict_only and attempt < attempts:
                 continue
