@@ -31,6 +31,7 @@ import io
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -65,9 +66,12 @@ from devtools.bench_writes import (  # noqa: E402
     write_units,
 )
 from devtools.cost_model import (  # noqa: E402
+    LAMBDA_TRACE_RATE,
+    LAMBDA_TRACE_RESERVOIR_PER_SECOND,
     FixedResources,
     LineItem,
     Operation,
+    TraceSampling,
     Usage,
     billed_ms,
     group_total,
@@ -92,6 +96,9 @@ SAMPLES = int(os.environ.get("BENCH_COST_SAMPLES", "10"))
 IMPORT_ROWS = int(os.environ.get("BENCH_COST_IMPORT_ROWS", "1000"))
 TARGET_USD = 10.0
 TEMPLATE = Path(__file__).resolve().parent.parent / "tests" / "snapshots" / "template-prod.json"
+# "before": the same measured month priced over the prod template of this revision (the stack before
+# the one-DLQ alarms and the API's sampled tracing); empty to leave the column out.
+BEFORE_REVISION = os.environ.get("BENCH_COST_BEFORE", "38dda6a")
 PASSWORD = "correct horse battery staple"  # noqa: S105 - the bench's throwaway accounts
 
 
@@ -225,16 +232,37 @@ class Template:
     web_acls: int
     waf_rules: int
     snapstart_functions: tuple[str, ...]
+    tracing: dict[str, str]  # function → its Tracing mode (Active, PassThrough)
+    # The API stage's X-Ray sampling rule (reservoir a second, rate) when API Gateway traces.
+    api_sampling: tuple[int, float] | None
 
     @classmethod
     def read(cls, path: Path = TEMPLATE) -> Template:
-        resources = json.loads(path.read_text())["Resources"]
+        return cls.parse(path.read_text())
+
+    @classmethod
+    def at_revision(cls, revision: str) -> Template | None:
+        """The prod template as committed at `revision` (git), or None when git cannot show it."""
+        found = subprocess.run(
+            ["git", "show", f"{revision}:{TEMPLATE.relative_to(TEMPLATE.parents[2])}"],
+            cwd=TEMPLATE.parents[2],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return cls.parse(found.stdout) if found.returncode == 0 else None
+
+    @classmethod
+    def parse(cls, text: str) -> Template:
+        resources = json.loads(text)["Resources"]
         memory: dict[str, int] = {}
         snapstart: list[str] = []
+        tracing: dict[str, str] = {}
         for name, resource in resources.items():
             if resource["Type"] == "AWS::Serverless::Function":
                 properties = resource["Properties"]
                 memory[name] = int(properties.get("MemorySize", 128))
+                tracing[name] = str(properties.get("Tracing", "PassThrough"))
                 if properties.get("SnapStart", {}).get("ApplyOn") == "PublishedVersions":
                     snapstart.append(name)
 
@@ -242,6 +270,19 @@ class Template:
             return sum(1 for resource in resources.values() if resource["Type"] == kind)
 
         acls = [r for r in resources.values() if r["Type"] == "AWS::WAFv2::WebACL"]
+        rules = [
+            r["Properties"]["SamplingRule"]
+            for r in resources.values()
+            if r["Type"] == "AWS::XRay::SamplingRule"
+            and r["Properties"]["SamplingRule"].get("ServiceType") == "AWS::ApiGateway::Stage"
+        ]
+        api_traced = bool(resources.get("RestAPI", {}).get("Properties", {}).get("TracingEnabled"))
+        api_sampling = None
+        if api_traced:
+            # Without a rule of its own the stage is sampled by X-Ray's default one (1 a second, 5 %).
+            default_rule = {"ReservoirSize": 1, "FixedRate": 0.05}
+            rule = min(rules, key=lambda r: int(r["Priority"])) if rules else default_rule
+            api_sampling = (int(rule["ReservoirSize"]), float(rule["FixedRate"]))
         return cls(
             memory_mb=memory,
             alarms=count("AWS::CloudWatch::Alarm"),
@@ -250,7 +291,25 @@ class Template:
             web_acls=len(acls),
             waf_rules=sum(len(acl["Properties"].get("Rules", [])) for acl in acls),
             snapstart_functions=tuple(snapstart),
+            tracing=tracing,
+            api_sampling=api_sampling,
         )
+
+    def samplers(self, invocations: dict[str, float], api_requests: float) -> tuple[TraceSampling, ...]:
+        """Who decides which requests are traced: the API stage's rule for the API's requests (the
+        API function follows it), Lambda's own sampling for a function traced Active with nobody
+        upstream; a PassThrough function with nobody upstream is never traced."""
+        found: list[TraceSampling] = []
+        for name, mode in sorted(self.tracing.items()):
+            if name == "APIHandler" and self.api_sampling is not None:
+                found.append(TraceSampling(api_requests, *self.api_sampling))
+            elif mode == "Active":
+                found.append(
+                    TraceSampling(
+                        invocations.get(name, 0.0), LAMBDA_TRACE_RESERVOIR_PER_SECOND, LAMBDA_TRACE_RATE
+                    )
+                )
+        return tuple(found)
 
     @staticmethod
     def logical(handler: str) -> str:
@@ -581,6 +640,22 @@ def main() -> int:
     template = Template.read()
     print(f"measuring the reference shop's operations on moto ({SAMPLES} samples each) ...", file=sys.stderr)
     operations, metrics, customer_bytes = measure(template)
+    items = monthly_bill(operations, fixed_resources(template, operations, len(metrics), customer_bytes))
+    before_template = Template.at_revision(BEFORE_REVISION) if BEFORE_REVISION else None
+    before = (
+        monthly_bill(operations, fixed_resources(before_template, operations, len(metrics), customer_bytes))
+        if before_template
+        else None
+    )
+    _print_operations(operations)
+    _print_bill(items, before, template, customer_bytes)
+    return 0
+
+
+def fixed_resources(
+    template: Template, operations: list[Operation], custom_metrics: int, customer_bytes: int
+) -> FixedResources:
+    """What `template` deploys whatever the traffic, and who samples the month's traces."""
     invocations: dict[str, float] = {}
     for operation in operations:
         invocations[operation.function] = (
@@ -595,23 +670,20 @@ def main() -> int:
         (template.memory_mb[name], 1, min(float(RESTORES_PER_FUNCTION_MONTH), invocations.get(name, 0.0)))
         for name in snapstart_functions
     )
-    fixed = FixedResources(
+    api_requests = sum(op.per_month * op.usage.api_requests for op in operations)
+    return FixedResources(
         alarms=template.alarms,
-        custom_metrics=len(metrics),
+        custom_metrics=custom_metrics,
         secrets=template.secrets,
         kms_keys=template.kms_keys,
         table_bytes=CUSTOMERS * customer_bytes,
         log_retention_days=90,
         point_in_time_recovery=True,
-        tracing=True,
+        tracing=template.samplers(invocations, api_requests),
         web_acls=template.web_acls,
         waf_rules=template.waf_rules,
         snapstart=snapstart,
     )
-    items = monthly_bill(operations, fixed)
-    _print_operations(operations)
-    _print_bill(items, template, customer_bytes)
-    return 0
 
 
 def _print_operations(operations: list[Operation]) -> None:
@@ -634,26 +706,39 @@ def _print_operations(operations: list[Operation]) -> None:
         )
 
 
-def _print_bill(items: list[LineItem], template: Template, customer_bytes: int) -> None:
+def _print_bill(
+    items: list[LineItem], before: list[LineItem] | None, template: Template, customer_bytes: int
+) -> None:
     application = sorted((i for i in items if i.group == "application"), key=lambda i: -i.usd)
     separate = [i for i in items if i.group != "application"]
+    was = {item.name: item.usd for item in before or []}
     table_mb = CUSTOMERS * customer_bytes / 1e6
     print(
         "\nMonthly AWS bill of the reference shop (us-east-1 list prices of devtools/aws_prices.py;"
-        f"\n{CUSTOMERS:,} customers at {customer_bytes:,} B each with their indexes = {table_mb:,.0f} MB)\n"
+        f"\n{CUSTOMERS:,} customers at {customer_bytes:,} B each with their indexes = {table_mb:,.0f} MB)"
     )
-    print(f"{'line item':<34} {'USD/month':>10}  quantity")
-    print("-" * 90)
+    if before is not None:
+        print(f"before: the same month over the prod template of {BEFORE_REVISION} (BENCH_COST_BEFORE=)")
+
+    def row(name: str, usd: float, quantity: str, before_usd: float | None) -> str:
+        if before is None or before_usd is None:
+            return f"{name:<34} {usd:>10.2f}  {quantity}"
+        return f"{name:<34} {before_usd:>8.2f} → {usd:>6.2f}  {quantity}"
+
+    print(f"\n{'line item':<34} {'USD/month before → after' if before else 'USD/month':>10}  quantity")
+    print("-" * 100)
     for item in application:
-        print(f"{item.name:<34} {item.usd:>10.2f}  {item.quantity}")
+        print(row(item.name, item.usd, item.quantity, was.get(item.name, 0.0)))
     app_total = group_total(items, "application")
+    app_before = group_total(before, "application") if before else None
     waf, snapstart = group_total(items, "waf"), group_total(items, "snapstart")
     verdict = "ok" if app_total <= TARGET_USD else "over"
-    print("-" * 90)
-    print(f"{'application':<34} {app_total:>10.2f}  target <= {TARGET_USD:.0f} USD: {verdict}")
+    print("-" * 100)
+    ratio = f" ({app_total / app_before:.2f}x)" if app_before else ""
+    print(row("application", app_total, f"target <= {TARGET_USD:.0f} USD: {verdict}{ratio}", app_before))
     for item in separate:
-        print(f"{item.name:<34} {item.usd:>10.2f}  {item.quantity}")
-    print(f"\n{'monthly total':<34} {'without':>10} {'with':>10}")
+        print(row(item.name, item.usd, item.quantity, was.get(item.name)))
+    print(f"\n{'monthly total (after)':<34} {'without':>10} {'with':>10}")
     print(f"{'application + WAF':<34} {app_total:>10.2f} {app_total + waf:>10.2f}")
     print(f"{'application + SnapStart':<34} {app_total:>10.2f} {app_total + snapstart:>10.2f}")
     print(f"{'application + WAF + SnapStart':<34} {app_total:>10.2f} {app_total + waf + snapstart:>10.2f}")

@@ -20,6 +20,10 @@ SECONDS_PER_MONTH = 30 * 24 * 3600
 LAMBDA_PLATFORM_LOG_BYTES = 330
 # One API Gateway access-log line (infra/edge.py ACCESS_LOG_FORMAT, about 20 `$context` fields).
 ACCESS_LOG_BYTES = 420
+# Lambda's own X-Ray sampling of a function traced `Active` with no sampled caller upstream (fixed by
+# Lambda: https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html): 1 a second, then 5 %.
+LAMBDA_TRACE_RESERVOIR_PER_SECOND = 1
+LAMBDA_TRACE_RATE = 0.05
 
 Prices = Mapping[str, Price]
 
@@ -54,6 +58,16 @@ class Operation:
 
 
 @dataclass(frozen=True)
+class TraceSampling:
+    """Requests a month that reach one X-Ray sampler, and its rule: `reservoir` a second traced,
+    then `rate` of the rest."""
+
+    requests: float
+    reservoir_per_second: int
+    rate: float
+
+
+@dataclass(frozen=True)
 class FixedResources:
     """What the stack keeps whatever the traffic (counted in its synthesised template)."""
 
@@ -64,7 +78,9 @@ class FixedResources:
     table_bytes: float = 0.0  # the table's size at the start of the month (the 50,000 customers)
     log_retention_days: int = 30
     point_in_time_recovery: bool = True
-    tracing: bool = True
+    # X-Ray: one entry per sampler that decides (the API stage's rule, Lambda's own for a function
+    # traced Active); none when nothing is traced.
+    tracing: tuple[TraceSampling, ...] = ()
     web_acls: int = 0
     waf_rules: int = 0
     # SnapStart: (memory MB, published versions kept, restores a month) per function with it on.
@@ -231,7 +247,9 @@ def monthly_bill(
             "CloudWatch alarms",
             cost("alarm_month", fixed.alarms),
             f"{fixed.alarms} alarms",
-            halve="one metric-math alarm over every function's errors instead of one alarm each",
+            halve="the API's Throttles alarm folded into its Errors one is no saving (a metric-math alarm"
+            " is billed per metric it reads): drop the API Throttles alarm, which WAF's rate limits"
+            " make rare",
         ),
         LineItem(
             "CloudWatch custom metrics",
@@ -245,15 +263,24 @@ def monthly_bill(
             f"{fixed.secrets} secrets",
             halve="one JSON secret holding the four values",
         ),
-        LineItem("KMS key", cost("kms_key_month", fixed.kms_keys), f"{fixed.kms_keys} keys", halve="-"),
+        LineItem(
+            "KMS key",
+            cost("kms_key_month", fixed.kms_keys),
+            f"{fixed.kms_keys} keys",
+            halve="one key, the alarm topic's: an unencrypted topic (alarm mails carry no personal data)"
+            " would drop it, against cdk-nag's SNS2",
+        ),
     ]
     if fixed.tracing:
+        traces = sum(traces_recorded(sampler) for sampler in fixed.tracing)
+        traced = sum(sampler.requests for sampler in fixed.tracing)
         items.append(
             LineItem(
                 "X-Ray traces",
-                cost("xray_trace", total.invocations),
-                f"{total.invocations:,.0f} traces",
-                halve="a sampling rule for the schedules (their empty runs are a sixth of the traces)",
+                cost("xray_trace", traces),
+                f"{traces:,.0f} traces of {traced:,.0f} requests",
+                halve="halve the prod stage's traceSampleRate (cdk.json; the rule changes without a deploy"
+                " of the code)",
             )
         )
     # WAF: both web ACLs see an API request that comes through CloudFront (edge and stage).
@@ -295,6 +322,24 @@ def monthly_bill(
         ),
     ]
     return items
+
+
+def traces_recorded(sampler: TraceSampling) -> float:
+    """Traces a month from one sampler, its requests spread evenly over the month (Poisson arrivals):
+    each second the first `reservoir` requests are traced, then `rate` of the others. Bursty traffic
+    fills the reservoir less often than even traffic, so this is the upper figure."""
+    per_second = sampler.requests / SECONDS_PER_MONTH
+    if per_second == 0:
+        return 0.0
+    # E[min(N, r)] for N ~ Poisson(per_second): the sum over k < r of P(N > k).
+    probability, below = math.exp(-per_second), 0.0
+    reserved = 0.0
+    for k in range(sampler.reservoir_per_second):
+        below += probability
+        reserved += 1 - below
+        probability *= per_second / (k + 1)
+    traced_per_second = reserved + sampler.rate * (per_second - reserved)
+    return traced_per_second * SECONDS_PER_MONTH
 
 
 def group_total(items: Iterable[LineItem], group: str) -> float:

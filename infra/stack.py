@@ -58,6 +58,7 @@ from infra.nag import suppress
 from infra.permissions import INBOUND_PREFIX, access_for
 from infra.snap_start import invoke_permissions_on_aliases, point_api_at_aliases, publish_live_alias
 from infra.stages import PROJECT_DIR, REGION, StageConfig
+from infra.tracing import function_tracing, sample_api_stage
 
 # Asynchronous invocations (EventBridge → Lambda): two retries within six hours, then the DLQ.
 ASYNC_RETRY_ATTEMPTS = 2
@@ -73,6 +74,8 @@ LIFECYCLE_DAYS: dict[str, int] = {
     INBOUND_PREFIX: 90,
     PASSWORD_CHUNK_PREFIX: 1,
 }
+# Alarms of a synchronous function (the API's), each over its own Lambda metric.
+SYNCHRONOUS_ALARM_METRICS = ("Errors", "Throttles")
 # Reserved concurrency by function: the bound of a fan-out (issue 17 §4: the password workers).
 RESERVED_CONCURRENCY: dict[str, int] = {WORKER_FUNCTION: WORKER_CONCURRENCY}
 SSM_SECRET_REFERENCE = "/aws/reference/secretsmanager/"  # noqa: S105 (a path, not a password)
@@ -127,6 +130,7 @@ class ClienteleStack(cdk.Stack):
         self.stage = stage
         keep = cdk.RemovalPolicy.RETAIN if stage.production else cdk.RemovalPolicy.DESTROY
         self.keep = keep
+        self._dead_letter_queue: sqs.Queue | None = None
 
         self.table = self._table()
         self.bucket = self._bucket()
@@ -243,6 +247,7 @@ class ClienteleStack(cdk.Stack):
             point_api_at_aliases(self.app, function_ids)
             invoke_permissions_on_aliases(self.app, function_ids)
         self.api_stage_name = str(self.app.sam["Resources"]["RestAPI"]["Properties"]["StageName"])
+        sample_api_stage(self, self.app, stage, self.api_stage_name)
         self._api_access_logs()
         self._api_web_acl()
         self.distribution = self._web()
@@ -713,6 +718,7 @@ class ClienteleStack(cdk.Stack):
     def _wire_function(self, function: AppFunction) -> None:
         resource = self.app.get_resource(function.logical_id)
         resource.add_property_override("Runtime", LAMBDA_RUNTIME)
+        resource.add_property_override("Tracing", function_tracing(function, self.stage))
         if self.stage.snap_start:
             publish_live_alias(resource)
         log_group = logs.LogGroup(
@@ -726,20 +732,21 @@ class ClienteleStack(cdk.Stack):
         resource.add_property_override(
             "LoggingConfig", {"LogGroup": log_group.log_group_name, "LogFormat": "Text"}
         )
-        dlq = self._dead_letter_queue(function) if function.asynchronous else None
+        dlq = self._dead_letters() if function.asynchronous else None
         role = self._role(function, log_group, dlq)
         resource.add_property_override("Role", role.role_arn)
         if function.name in RESERVED_CONCURRENCY:
             resource.add_property_override(
                 "ReservedConcurrentExecutions", RESERVED_CONCURRENCY[function.name]
             )
-        function_name = resource.ref
-        self._alarm(function, "Errors", function_name)
-        if function.name not in RESERVED_CONCURRENCY:
-            # A fan-out's bound throttles by design (Lambda queues and retries those events for
-            # up to 6 hours): an alarm there would page on every big import. Its lost events
-            # still reach the dead-letter queue, whose alarm stays.
-            self._alarm(function, "Throttles", function_name)
+        if not function.asynchronous:
+            # A synchronous caller (API Gateway) gets the error or the throttle at once: page on
+            # both. An asynchronous function's failures are paged by the one dead-letter queue's
+            # alarm instead: Lambda retries errors and throttles, and an event is lost (the failure
+            # that matters) only when it lands there. One alarm per function each would be 2.80 USD
+            # a month of alarms (issue 19 goal 7).
+            for metric_name in SYNCHRONOUS_ALARM_METRICS:
+                self._alarm(function, metric_name, resource.ref)
         if dlq is None:
             return
         self._async_invoke_config(function, resource, dlq)
@@ -765,18 +772,6 @@ class ClienteleStack(cdk.Stack):
                     "MaximumEventAgeInSeconds": int(ASYNC_MAX_EVENT_AGE.to_seconds()),
                 },
             )
-        cloudwatch.Alarm(
-            self,
-            f"{function.logical_id}DeadLettersAlarm",
-            alarm_description=f"{function.name}: events gave up after retries (see the dead-letter queue)",
-            metric=dlq.metric_approximate_number_of_messages_visible(
-                period=cdk.Duration.minutes(5), statistic="Maximum"
-            ),
-            threshold=1,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-        ).add_alarm_action(cloudwatch_actions.SnsAction(self.alarm_topic))
 
     def _async_invoke_config(self, function: AppFunction, resource: cdk.CfnResource, dlq: sqs.Queue) -> None:
         """Lambda's retries of an asynchronous invocation, then its on-failure destination: the DLQ."""
@@ -806,10 +801,16 @@ class ClienteleStack(cdk.Stack):
             ),
         )
 
-    def _dead_letter_queue(self, function: AppFunction) -> sqs.Queue:
+    def _dead_letters(self) -> sqs.Queue:
+        """The stack's one dead-letter queue, made on first use: every asynchronous function's
+        events that gave up after retries (Lambda's on-failure destination and EventBridge's target
+        DLQ), with one alarm on its depth. A message names its function (Lambda's record carries
+        `requestContext.functionArn`, EventBridge's the rule and target ARNs as attributes)."""
+        if self._dead_letter_queue is not None:
+            return self._dead_letter_queue
         queue = sqs.Queue(
             self,
-            f"{function.logical_id}DeadLetters",
+            "DeadLetters",
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
             retention_period=DLQ_RETENTION,
@@ -833,9 +834,23 @@ class ClienteleStack(cdk.Stack):
         suppress(
             queue,
             "AwsSolutions-SQS3",
-            f"This queue is the dead-letter queue of {function.name} "
+            "This queue is the dead-letter queue of every asynchronous function "
             "(Lambda on-failure destination and EventBridge target DLQ); it has no DLQ of its own.",
         )
+        cloudwatch.Alarm(
+            self,
+            "DeadLettersAlarm",
+            alarm_description="An asynchronous function's event gave up after retries (see the "
+            "dead-letter queue: each message names its function)",
+            metric=queue.metric_approximate_number_of_messages_visible(
+                period=cdk.Duration.minutes(5), statistic="Maximum"
+            ),
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        ).add_alarm_action(cloudwatch_actions.SnsAction(self.alarm_topic))
+        self._dead_letter_queue = queue
         return queue
 
     def _alarm(self, function: AppFunction, metric_name: str, function_name: str) -> None:

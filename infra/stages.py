@@ -32,6 +32,11 @@ class StageConfig:
     # Lambda SnapStart on the app's functions (infra/snap_start.py): a restore from a snapshot of the
     # initialised function instead of a cold start, billed per GB cached and per GB restored.
     snap_start: bool
+    # X-Ray: the share of API requests traced (the sampling rule of the API stage, infra/tracing.py)
+    # and how many a second are traced before that share applies. 0.05 and 0 in prod: at a shop's
+    # ~0.1 requests a second, a reservoir of even 1 a second would trace nearly every request.
+    trace_sample_rate: float
+    trace_reservoir_per_second: int
 
     @property
     def stack_name(self) -> str:
@@ -50,6 +55,8 @@ class StageConfig:
             alarm_email=str(values.get("alarmEmail") or ""),
             log_retention_days=int(values["logRetentionDays"]),
             snap_start=bool(values["snapStart"]),
+            trace_sample_rate=float(values["traceSampleRate"]),
+            trace_reservoir_per_second=int(values["traceReservoirPerSecond"]),
         )
 
 

@@ -23,6 +23,7 @@ from infra.stack import (
     API_BEHAVIOUR_PATHS,
     ASYNC_RETRY_ATTEMPTS,
     LIFECYCLE_DAYS,
+    SYNCHRONOUS_ALARM_METRICS,
     UPLOAD_CORS_ORIGIN,
     ttl_attribute,
 )
@@ -359,15 +360,22 @@ def test_asynchronous_handlers_retry_then_dead_letter_and_raise_alarms(
         assert depth and depth[0]["MetricName"] == "ApproximateNumberOfMessagesVisible"
     assert "APIHandler" not in invoke_configs  # synchronous: API Gateway answers the caller
 
+    # One dead-letter queue and one alarm on it speak for every asynchronous function (an event is
+    # lost only there); only the synchronous API pages on its own errors and throttles.
+    dead_letter_queues = {
+        config["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0]
+        for config in invoke_configs.values()
+    }
+    assert len(dead_letter_queues) == 1 and set(queues) == dead_letter_queues
     for logical_id in functions:
         metrics = {
             a["MetricName"]
             for a in alarms
             if a["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": logical_id}}]
         }
-        # The password workers throttle by design (their reserved concurrency is the fan-out's bound).
-        expected = {"Errors"} if logical_id == _app_functions()[WORKER_FUNCTION] else {"Errors", "Throttles"}
+        expected = set() if logical_id in asynchronous else set(SYNCHRONOUS_ALARM_METRICS)
         assert metrics == expected, logical_id
+    assert len(alarms) == len(SYNCHRONOUS_ALARM_METRICS) * (len(functions) - len(asynchronous)) + 1
     for alarm in alarms:
         assert alarm["AlarmActions"], "every alarm notifies the alarm topic"
 
@@ -391,7 +399,10 @@ def test_environment_is_exactly_what_settings_read(synthesis: Synthesis, stage_n
         )
         assert variables["POWERTOOLS_SERVICE_NAME"] == "clientele"
         assert variables["POWERTOOLS_METRICS_NAMESPACE"] and variables["POWERTOOLS_LOG_LEVEL"]
-        assert function["Tracing"] == "Active"
+        # The API follows API Gateway's sampling decision; event functions are traced in a stage
+        # that traces everything only (infra/tracing.py).
+        expected_tracing = "Active" if _stage(stage_name).trace_sample_rate >= 1 else "PassThrough"
+        assert function["Tracing"] == ("PassThrough" if logical_id == "APIHandler" else expected_tracing)
 
 
 def test_local_only_variables_are_read_by_settings_and_documented() -> None:
@@ -607,3 +618,21 @@ def test_synthesis_takes_less_than_two_minutes(synthesis: Synthesis) -> None:
     # CPU time, not the wall clock: on a busy machine (CI, several checkouts) the same synthesis
     # waits for a core well past two minutes (122 s at a load average of 25 on 2 cores, 21 s of CPU).
     assert synthesis.cpu_seconds < 120
+
+
+# -- tracing ---------------------------------------------------------------------------------------
+def test_api_stage_is_sampled_at_the_stages_rate(synthesis: Synthesis, stage_name: str) -> None:
+    template = synthesis.templates[stage_name]
+    stage = _stage(stage_name)
+    assert template["Resources"]["RestAPI"]["Properties"]["TracingEnabled"] is True
+    _, sampling = _one(template, "AWS::XRay::SamplingRule")
+    rule = sampling["Properties"]["SamplingRule"]
+    assert (rule["FixedRate"], rule["ReservoirSize"]) == (
+        stage.trace_sample_rate,
+        stage.trace_reservoir_per_second,
+    )
+    assert rule["ServiceType"] == "AWS::ApiGateway::Stage"
+    # Matched on this stage's API only (every stage's API has the app's name).
+    parts = rule["ResourceARN"]["Fn::Join"][1]
+    assert {"Ref": "RestAPI"} in parts and parts[-1] == "/stages/api"
+    assert len(rule["RuleName"]) <= 32

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from devtools.aws_prices import PRICES, Price
 from devtools.cost_model import (
     GB,
+    SECONDS_PER_MONTH,
     FixedResources,
     Operation,
+    TraceSampling,
     Usage,
     billed_ms,
     group_total,
     monthly_bill,
     read_units,
+    traces_recorded,
 )
 
 # Round prices, so each figure below can be checked on paper.
@@ -51,7 +56,7 @@ def test_requests_units_and_mail_are_counted_per_run() -> None:
     assert lines["DynamoDB writes"] == pytest.approx(40.0)
     assert lines["S3 requests"] == pytest.approx(40.0)  # 10 PUT + 30 GET
     assert lines["SES"] == pytest.approx(40.0)  # 20 sent + 10 received + 10 chunks
-    assert lines["X-Ray traces"] == pytest.approx(10.0)
+    assert "X-Ray traces" not in lines  # nothing traced
 
 
 def test_logs_add_lambdas_and_api_gateways_own_lines() -> None:
@@ -102,3 +107,23 @@ def test_read_units_follow_dynamodbs_rounding() -> None:
     assert read_units("Query", [1000] * 10, scanned=40) == 0.5 * 10
     assert read_units("Query", []) == 0.5
     assert read_units("TransactGetItems", [100, 100]) == 4.0
+
+
+def test_traces_follow_the_samplers_reservoir_then_rate() -> None:
+    # No reservoir: exactly the rate.
+    assert traces_recorded(TraceSampling(200_000, 0, 0.05)) == pytest.approx(10_000)
+    # One request a second on average, reservoir 1: P(N >= 1) = 1 - e^-1 of the seconds take one
+    # from the reservoir, and 5 % of the rest (1 - that) are traced too.
+    month = float(SECONDS_PER_MONTH)
+    reserved = 1 - math.exp(-1)
+    expected = (reserved + 0.05 * (1 - reserved)) * month
+    assert traces_recorded(TraceSampling(month, 1, 0.05)) == pytest.approx(expected)
+    # A quiet function (a run a minute) is traced nearly every time by Lambda's own 1 a second.
+    assert traces_recorded(TraceSampling(43_200, 1, 0.05)) == pytest.approx(43_200, rel=0.01)
+    assert traces_recorded(TraceSampling(0, 1, 0.05)) == 0.0
+
+
+def test_xray_line_sums_every_sampler_at_the_trace_price() -> None:
+    fixed = FixedResources(tracing=(TraceSampling(1000, 0, 0.5), TraceSampling(100, 0, 1.0)))
+    lines = bill([], fixed)
+    assert lines["X-Ray traces"] == pytest.approx(500 + 100)
