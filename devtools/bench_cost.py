@@ -20,7 +20,9 @@ composition root:
 - log bytes (the app's logs at the deployed INFO level, and the metrics' EMF lines), S3 requests,
   mails sent (the mailer), and the bytes each operation adds to the table.
 The import is measured on BENCH_COST_IMPORT_ROWS rows (default 1,000) and scaled to 10,000.
-Alarms, secrets, KMS keys, web ACLs and their rules are counted in the prod template; WAF and
+Alarms, secrets, KMS keys, web ACLs and their rules are counted in the prod template, and who
+samples the X-Ray traces is read there (the API stage's sampling rule, each function's Tracing); the
+"before" column prices the same measured month over the template of BENCH_COST_BEFORE. WAF and
 SnapStart are separate lines, added to the total with and without.
 """
 
