@@ -23,7 +23,8 @@ class CartRepository(Protocol):
         """Store a new cart (conditional: the id is not taken)."""
 
     def save(self, before: Cart, after: Cart) -> bool:
-        """Write `after` if the stored cart is still at `before`'s version; False if it is not."""
+        """Write `after` if the stored cart is still at `before`'s version; False if it is not.
+        The stored version becomes `before.version + 1`, whatever `after.version` says."""
 
     def delete_abandoned(self, cart: Cart) -> bool:
         """Delete the cart if it is (still) abandoned; False if it is not, or gone."""

@@ -214,6 +214,8 @@ class CartService:
             lines.insert(len(lines) if position is None else position, line)
         if len(lines) > MAX_CART_LINES:
             raise RuleViolationError(f"A cart holds at most {MAX_CART_LINES} lines.")
+        # Built at the version the save leaves it at (`save` checks `before`'s version and ignores
+        # `after`'s): one copy of the cart per call, not two.
         after = replace(
             before,
             lines=tuple(lines),
@@ -222,10 +224,11 @@ class CartService:
             abandoned_at=None,
             reminder_due=False,
             expires_at=None,
+            version=before.version + 1,
         )
         if not self.carts.save(before, after):
             raise ConflictError("The cart was changed at the same time; reload it and try again.")
-        return self.price(replace(after, version=before.version + 1))
+        return self.price(after)
 
     def attach(self, cart_token: str | None, customer: Customer) -> str | None:
         """A guest cart becomes the customer's when they sign in with its token. Never fails the

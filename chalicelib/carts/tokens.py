@@ -20,7 +20,8 @@ class CartTokens:
         self._key = hashlib.sha256(("cart:" + secret).encode()).digest()
 
     def _mac(self, purpose: str, value: str) -> bytes:
-        return hmac.new(self._key, f"{purpose}\x00{value}".encode(), hashlib.sha256).digest()
+        # The one-shot form: every cart call checks a token, and it skips building an HMAC object.
+        return hmac.digest(self._key, f"{purpose}\x00{value}".encode(), "sha256")
 
     def issue(self, cart_id: str) -> str:
         signature = base64.urlsafe_b64encode(self._mac("token", cart_id)[:18]).decode()

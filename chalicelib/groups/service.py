@@ -146,7 +146,14 @@ class GroupService:
             group = self.config.entry("GROUP", group_id)
         except NotFoundError:
             return group_id, lambda _category: Decimal("0")
-        return group_id, lambda category: _reduction(group, category)[0]
+        # Parsed once per cart, not once per line: a 100-line cart prices with one parse.
+        default = _reduction(group, None)[0]
+        by_category: dict[str, Decimal] = {
+            item["category_id"]: Decimal(str(item["reduction_percent"]))
+            for item in group.data.get("category_reductions", [])
+            if item.get("category_id") is not None
+        }
+        return group_id, lambda category: default if category is None else by_category.get(category, default)
 
 
 def _reduction(group: ConfigEntry, category_id: str | None) -> tuple[Decimal, str]:
