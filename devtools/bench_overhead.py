@@ -9,15 +9,30 @@ The bare app is a Chalice app with one route at the same path that returns the J
 route answered, with no middleware: what Chalice itself costs.
 
 Three variants are timed call by call in rotation, so that the machine's drift hits them alike:
-  before — what main did before this bench's changes, rebuilt in-process: Chalice's
-           ConvertToMiddleware (each Powertools decorator re-applied per invocation), the bearer
-           token's signature verified and the shop settings validated on every call (the
-           responses' attribute look-ups and JSON writing are not rebuilt: both columns have them);
+  before — the edge as main had it before this bench's first changes, rebuilt in-process:
+           Chalice's ConvertToMiddleware (each Powertools decorator re-applied per invocation),
+           the bearer token's signature verified and the shop settings validated on every call.
+           Only those are rebuilt: later changes to the services and the responses (e.g. the cart
+           line's single copy, responses written by pydantic-core) are in both columns;
   after  — the app as it is;
   bare   — the bare route.
 Medians of BENCH_OVERHEAD_CALLS calls (default 1,000) after BENCH_OVERHEAD_WARMUP (default 100).
 Tracing is off here, as in the local stack (no X-Ray daemon in-process); logs go, at the deployed
 level (INFO), to a counter: `log bytes` is what each call would send to CloudWatch Logs.
+
+What the clock counts, and what it does not:
+  - a column's time is `app(event, context)` alone: the event (and, for checkout, the new cart it
+    needs) is made before the clock starts, the bare route's copy of the event too;
+  - `fakes us` is the time inside the in-memory repositories (the public methods of the classes in
+    tests/fakes, a fake calling another counted once), median of a pass of its own with those
+    methods wrapped; it includes what a fake does besides storing (versioned copies, the e-mail
+    index, the transaction's condition checks), which the DynamoDB repositories do in another form;
+  - `x bare w/o fakes` = (median after - median fakes) / median bare: the edge (Chalice, the
+    middleware, parsing and validating, the response) and the services' own work. The fixed clock
+    and sequential ids of tests/fake_world.py stand for the real ones and are counted there;
+  - counted nowhere: the DynamoDB repositories' own CPU (PynamoDB records, botocore's request
+    writing and response parsing) and the round trips. A deployed call costs that on top; this
+    bench is about the in-process share the code controls, not a call's latency.
 """
 
 from __future__ import annotations
