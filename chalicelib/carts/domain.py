@@ -28,6 +28,7 @@ ORDER_STATUSES: tuple[OrderStatus, ...] = (
 )
 MAX_CART_LINES = 100
 CENT = Decimal("0.01")
+NO_MONEY = Decimal("0.00")
 
 # Which status may follow which (the back-office status form). Cancelling is for orders not yet
 # shipped; refunding for orders that were paid (processing onwards).
@@ -130,14 +131,21 @@ def price_lines(
 ) -> Totals:
     """Totals with the group / category reductions (`reduction_for(category_id)`) and an optional
     voucher percentage taken off what remains."""
+    # One pass, sums kept as it goes: every cart call prices the cart, most lines without a
+    # reduction (no rounding to do for those).
     priced = []
+    subtotal = discount = NO_MONEY
+    quantity = 0
     for line in lines:
-        subtotal = money(line.unit_price * line.quantity)
+        line_subtotal = money(line.unit_price * line.quantity)
         reduction = reduction_for(line.category_id)
-        discount = money(subtotal * reduction / 100)
-        priced.append(PricedLine(line, reduction, subtotal, discount, subtotal - discount))
-    subtotal = sum((p.subtotal for p in priced), Decimal("0.00"))
-    discount = sum((p.discount for p in priced), Decimal("0.00"))
+        line_discount = money(line_subtotal * reduction / 100) if reduction else NO_MONEY
+        priced.append(
+            PricedLine(line, reduction, line_subtotal, line_discount, line_subtotal - line_discount)
+        )
+        subtotal += line_subtotal
+        discount += line_discount
+        quantity += line.quantity
     after = subtotal - discount
     voucher_discount = money(after * voucher_percent / 100)
     return Totals(
@@ -146,7 +154,7 @@ def price_lines(
         money(discount),
         voucher_discount,
         money(after - voucher_discount),
-        sum(line.quantity for line in lines),
+        quantity,
     )
 
 
