@@ -4,11 +4,9 @@ validates from domain objects."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Annotated, Any, Generic, Literal, Self, TypeVar
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
-
-T = TypeVar("T")
 
 
 class RequestModel(BaseModel):
@@ -68,7 +66,7 @@ class Attributes:
         raise AttributeError(name)
 
 
-class ItemsResponse(ResponseModel, Generic[T]):
+class ItemsResponse[T](ResponseModel):
     """A whole list (no paging): `{"items": [...]}`."""
 
     items: list[T]
@@ -80,7 +78,7 @@ class ItemsResponse(ResponseModel, Generic[T]):
         return cls.model_validate({"items": list(items)}, context=context or None)
 
 
-class ListResponse(ItemsResponse[T], Generic[T]):
+class ListResponse[T](ItemsResponse[T]):
     """One page of a list and the cursor of the next (None on the last page)."""
 
     next_cursor: str | None

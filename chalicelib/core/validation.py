@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from chalicelib.core.errors import InvalidInputError
-
-M = TypeVar("M", bound=BaseModel)
 
 _REASONS = {
     "extra_forbidden": "unknown field",
@@ -26,7 +24,7 @@ def fields_of(error: ValidationError, prefix: str = "") -> dict[str, str]:
     return fields
 
 
-def validate(model: type[M], data: Any, *, message: str = "The request is not valid.") -> M:
+def validate[M: BaseModel](model: type[M], data: Any, *, message: str = "The request is not valid.") -> M:
     """Raises: InvalidInputError with a reason per field."""
     try:
         return model.model_validate(data)

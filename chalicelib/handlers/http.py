@@ -21,11 +21,10 @@ from collections.abc import Callable
 from dataclasses import KW_ONLY, dataclass, field
 from functools import wraps
 from pathlib import Path
-from typing import Any, Concatenate, Generic, Literal, TypeAlias, cast
+from typing import Any, Concatenate, Generic, Literal, ParamSpec, TypeAlias, TypeVar, cast
 
 from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel
-from typing_extensions import ParamSpec, TypeVar  # noqa: UP035 (their `default=` is 3.13-only in typing; the 3.11 venvs, see pyproject)
 
 from chalicelib.core.errors import (
     AlreadyExistsError,
@@ -81,10 +80,10 @@ PathParams = ParamSpec("PathParams", default=...)
 R = TypeVar("R", default=Any)
 
 # For readability in view signatures: `Call[CreateCustomerRequest, NoQuery]`.
-NoBody: TypeAlias = None
-NoQuery: TypeAlias = None
+type NoBody = None
+type NoQuery = None
 # What a merge-patch view receives: the JSON object as sent (see MergePatch).
-JsonObject: TypeAlias = dict[str, Any]
+type JsonObject = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -222,7 +221,7 @@ class Call(Generic[B, Q, P]):
 # A call on a route whose roles require a token (ADMIN, STAFF, CUSTOMER): the principal is there.
 AuthenticatedCall: TypeAlias = Call[B, Q, Principal]
 # What helpers that serve any route take (they read no body or query, or check it themselves).
-AnyCall: TypeAlias = Call[object, object, Principal | None]
+type AnyCall = Call[object, object, Principal | None]
 
 
 def error_response(status: int, code: str, message: str, **extra: Any) -> Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from chalice.app import Blueprint, CloudWatchEvent, Response
@@ -66,7 +66,6 @@ privacy = Blueprint(__name__)
 api = Routes(privacy)
 
 # What a mailed link's action answers a JSON caller with.
-Answer = TypeVar("Answer", bound=BaseModel)
 
 _CHANNELS: tuple[ConsentChannel, ...] = ("email_marketing", "partner_offers", "cart_reminders")
 _FORM = "application/x-www-form-urlencoded"
@@ -416,7 +415,7 @@ def unsubscribe(call: Call) -> Response | UnsubscribeResponse:
     )
 
 
-def _follow_link(
+def _follow_link[Answer: BaseModel](
     call: AnyCall,
     title: str,
     act: Callable[[str | None], Answer],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
@@ -16,8 +16,6 @@ from chalicelib.core.errors import ConflictError, ServiceUnavailableError, Stora
 from chalicelib.core.observability import logger
 from chalicelib.core.pacing import WritePace
 from chalicelib.models.base import TableRecord
-
-R = TypeVar("R", bound=TableRecord)
 
 _RETRYABLE = {
     "ProvisionedThroughputExceededException",
@@ -202,7 +200,7 @@ def conditional() -> Iterator[ConditionOutcome]:
         outcome.passed = False
 
 
-def get_item(model: type[R], hash_key: str, range_key: str) -> R | None:
+def get_item[R: TableRecord](model: type[R], hash_key: str, range_key: str) -> R | None:
     """The item stored at (hash_key, range_key), or None when there is none."""
     with dynamo_errors():
         try:

@@ -22,15 +22,12 @@ import typing
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from pynamodb.attributes import Attribute, VersionAttribute
 
 from chalicelib.core.clock import iso, parse_iso
 from chalicelib.models.base import TableRecord
-
-D = TypeVar("D")
-R = TypeVar("R", bound=TableRecord)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -122,7 +119,7 @@ def to_document(obj: object, *, exclude: Iterable[str] = (), keep_none: bool = F
     return document
 
 
-def from_document(cls: type[D], document: Mapping[str, Any], **explicit: Any) -> D:
+def from_document[D](cls: type[D], document: Mapping[str, Any], **explicit: Any) -> D:
     """The dataclass back from `to_document`: a missing key takes the field's default
     (None for a required field: documents written before the field existed)."""
     values: dict[str, Any] = {}
@@ -136,7 +133,7 @@ def from_document(cls: type[D], document: Mapping[str, Any], **explicit: Any) ->
     return cls(**values, **explicit)
 
 
-class RecordMapping(Generic[D, R]):
+class RecordMapping[D, R: TableRecord]:
     """One entity's domain dataclass ↔ PynamoDB record.
 
     `renames` maps a dataclass field to the record attribute holding it (`id` → `customer_id`);

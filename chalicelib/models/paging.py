@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from chalicelib.models.errors import dynamo_errors, from_low_level
 
-T = TypeVar("T")
-R = TypeVar("R")
-
 
 @dataclass(frozen=True)
-class Page(Generic[T]):
+class Page[T]:
     """One page of results and where the next one starts (None on the last page)."""
 
     items: list[T]
@@ -40,7 +37,7 @@ def _query(
     )
 
 
-def query_rows(
+def query_rows[R, T](
     query: Callable[..., Any],
     partition: str,
     record_type: type[R],
@@ -58,7 +55,7 @@ def query_rows(
         return [convert(record) for record in iterator if isinstance(record, record_type)]
 
 
-def query_page(
+def query_page[R, T](
     query: Callable[..., Any],
     partition: str,
     record_type: type[R],
@@ -85,7 +82,7 @@ def query_page(
 MAX_ITEMS_READ_PER_PAGE = 1000
 
 
-def read_page(
+def read_page[T](
     query: Callable[[dict[str, Any] | None, int], Any],
     convert: Callable[[Any], T | None],
     keep: Callable[[T], bool],
@@ -123,7 +120,7 @@ def read_page(
             size = min(size * 2, MAX_ITEMS_READ_PER_PAGE)
 
 
-def index_page(
+def index_page[T](
     number: int,
     partition: str,
     convert: Callable[[Any], T | None],
@@ -173,7 +170,7 @@ def _sort_range(sort_attr: Any, after: str | None, frontier: str | None, descend
     return sort_attr > low if low is not None else (sort_attr <= high if high is not None else None)
 
 
-def merged_index_page(
+def merged_index_page[T](
     number: int,
     partitions: tuple[str, ...],
     convert: Callable[[Any], T | None],

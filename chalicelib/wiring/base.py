@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, overload
 
 from chalicelib.core.clock import Clock, IdFactory
 from chalicelib.core.errors import ServiceUnavailableError
@@ -34,8 +34,6 @@ if TYPE_CHECKING:
     from chalicelib.storefront_keys.ports import StorefrontKeyRepository
     from chalicelib.support.ports import MailboxRepository, ThreadRepository
     from chalicelib.throttle.ports import ThrottleRepository
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -63,7 +61,7 @@ class Given:
     password_chunks: PasswordChunkRepository | None = None
 
 
-class part(cached_property[T], Generic[T]):  # noqa: N801 (a decorator, as cached_property is)
+class part[T](cached_property[T]):  # noqa: N801 (a decorator, as cached_property is)
     """A container attribute built on first read and kept: functools.cached_property, under the
     container's lock. Python 3.12 dropped cached_property's own lock, and the local stack serves
     requests on threads: two first reads at once must not build two ConfigServices (two caches).

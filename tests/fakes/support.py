@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from chalicelib.core.clock import iso, parse_iso
 from chalicelib.core.text import normalise_email
@@ -32,10 +32,8 @@ from chalicelib.support.ports import MailboxRepository, ThreadRepository, Thread
 from chalicelib.support.repository import MAX_ID_LENGTH, MAX_VIEW_ITEMS, message_id_hash
 from tests.fakes.shop import MemoryConfigRepository
 
-T = TypeVar("T")
 
-
-def stored(item: T) -> T:
+def stored[T](item: T) -> T:
     """What a DynamoDB round trip gives back: times at second precision (they are stored as ISO-8601
     strings without fractions)."""
     changes = {
@@ -46,7 +44,7 @@ def stored(item: T) -> T:
     return dataclasses.replace(item, **changes)  # type: ignore[type-var]
 
 
-def _page(rows: list[tuple[str, T]], limit: int, position: dict[str, Any] | None) -> Page[T]:
+def _page[T](rows: list[tuple[str, T]], limit: int, position: dict[str, Any] | None) -> Page[T]:
     """One page of rows sorted newest first by their sort key; the position is the last row's key."""
     rows = sorted(rows, key=lambda row: row[0], reverse=True)
     if position is not None:
