@@ -92,12 +92,16 @@ class ContactInUseError(RuleViolationError):
     code = "ContactInUse"
 
 
-class ThrottledError(DomainError):
-    code = "Throttled"
+class RetryLaterError(DomainError):
+    """An error whose answer tells the caller when to try again (`Retry-After`)."""
 
     def __init__(self, message: str, retry_after_seconds: int) -> None:
         super().__init__(message)
         self.retry_after_seconds = retry_after_seconds
+
+
+class ThrottledError(RetryLaterError):
+    code = "Throttled"
 
 
 class ServiceUnavailableError(DomainError):
@@ -106,14 +110,10 @@ class ServiceUnavailableError(DomainError):
     code = "ServiceUnavailable"
 
 
-class StorageThrottledError(ServiceUnavailableError):
+class StorageThrottledError(ServiceUnavailableError, RetryLaterError):
     """DynamoDB refused a request for throughput (after botocore's own retries): nothing was
     written, and the same request succeeds once the partition's load drops, so the caller is told
     when to come back rather than that the record changed under it."""
-
-    def __init__(self, message: str, retry_after_seconds: int) -> None:
-        super().__init__(message)
-        self.retry_after_seconds = retry_after_seconds
 
 
 class StorefrontKeyRequiredError(UnauthenticatedError):

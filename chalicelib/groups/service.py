@@ -147,18 +147,25 @@ class GroupService:
         except NotFoundError:
             return group_id, lambda _category: Decimal("0")
         # Parsed once per cart, not once per line: a 100-line cart prices with one parse.
-        default = _reduction(group, None)[0]
-        by_category: dict[str, Decimal] = {
-            item["category_id"]: Decimal(str(item["reduction_percent"]))
-            for item in group.data.get("category_reductions", [])
-            if item.get("category_id") is not None
-        }
+        default, by_category = _group_reduction(group), _category_reductions(group)
         return group_id, lambda category: default if category is None else by_category.get(category, default)
 
 
+def _group_reduction(group: ConfigEntry) -> Decimal:
+    return Decimal(str(group.data.get("reduction_percent", "0")))
+
+
+def _category_reductions(group: ConfigEntry) -> dict[str, Decimal]:
+    """The group's reduction per category id (a category listed twice: its last entry)."""
+    return {
+        item["category_id"]: Decimal(str(item["reduction_percent"]))
+        for item in group.data.get("category_reductions", [])
+        if item.get("category_id") is not None
+    }
+
+
 def _reduction(group: ConfigEntry, category_id: str | None) -> tuple[Decimal, str]:
-    reduction, source = Decimal(str(group.data.get("reduction_percent", "0"))), "group"
-    for item in group.data.get("category_reductions", []):
-        if category_id is not None and item.get("category_id") == category_id:
-            reduction, source = Decimal(str(item["reduction_percent"])), "category"
-    return reduction, source
+    by_category = _category_reductions(group)
+    if category_id is not None and category_id in by_category:
+        return by_category[category_id], "category"
+    return _group_reduction(group), "group"

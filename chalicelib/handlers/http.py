@@ -36,9 +36,9 @@ from chalicelib.core.errors import (
     InvalidTokenError,
     NotFoundError,
     OriginRequiredError,
+    RetryLaterError,
     RuleViolationError,
     ServiceUnavailableError,
-    StorageThrottledError,
     ThrottledError,
     UnauthenticatedError,
 )
@@ -241,7 +241,7 @@ def response_for(error: DomainError) -> Response:
         if isinstance(error, error_type):
             if isinstance(error, InvalidInputError):
                 return error_response(status, error.code, error.message, fields=error.fields)
-            if isinstance(error, ThrottledError | StorageThrottledError):
+            if isinstance(error, RetryLaterError):
                 return error_response(
                     status, error.code, error.message, retry_after=error.retry_after_seconds
                 )

@@ -65,8 +65,6 @@ if TYPE_CHECKING:
 privacy = Blueprint(__name__)
 api = Routes(privacy)
 
-# What a mailed link's action answers a JSON caller with.
-
 _CHANNELS: tuple[ConsentChannel, ...] = ("email_marketing", "partner_offers", "cart_reminders")
 _FORM = "application/x-www-form-urlencoded"
 # The unsubscribe pages: no script, no outside resources, the form may only post back here.
