@@ -58,6 +58,17 @@ def test_cart_tokens_open_only_their_cart() -> None:
         assert tokens.cart_id_of(junk) is None
 
 
+def test_a_cart_token_is_checked_once_and_forged_ones_are_not_remembered() -> None:
+    tokens = CartTokens("s" * 40)
+    token = tokens.issue("CART1")
+    forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+
+    assert [tokens.cart_id_of(token) for _ in range(3)] == ["CART1"] * 3
+    assert [tokens.cart_id_of(forged) for _ in range(2)] == [None, None]
+    opened = tokens._opened.cache_info()
+    assert (opened.misses, opened.hits, opened.currsize) == (3, 2, 1)  # the forged one each time
+
+
 def test_voucher_codes_are_stable_per_abandonment() -> None:
     tokens = CartTokens("s" * 40)
     code = tokens.voucher_code("CART1", "2026-11-23T10:00:00Z")
