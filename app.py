@@ -1,45 +1,42 @@
-"""Clientele: the Chalice application. Middleware and blueprint registration only."""
+"""Clientele: the Chalice application. Middleware and blueprint registration only.
+
+Only the API's function imports this file (its Handler is `app.app`). Each event function's Handler
+names its blueprint's module (`chalicelib.handlers.carts.abandoned_cart_sweep`, ...), which Lambda
+imports instead: the event handler modules import no route, and the route modules no event handler.
+Here every blueprint is registered, for the API, `chalice package`, the local stack and the tests."""
 
 from __future__ import annotations
 
 from chalice.app import Chalice
 
-from chalicelib.core.observability import logger, metrics, tracer, tracing_enabled
 from chalicelib.handlers.addresses import addresses
+from chalicelib.handlers.cart_routes import cart_routes
 from chalicelib.handlers.carts import carts
 from chalicelib.handlers.config import config
 from chalicelib.handlers.customers import customers
 from chalicelib.handlers.groups import groups
+from chalicelib.handlers.import_routes import import_routes
 from chalicelib.handlers.imports import imports
 from chalicelib.handlers.mail import mail
-from chalicelib.handlers.middleware import DecoratorMiddleware
+from chalicelib.handlers.mail_routes import mail_routes
+from chalicelib.handlers.middleware import lambda_middleware
 from chalicelib.handlers.openapi import openapi
 from chalicelib.handlers.privacy import privacy
+from chalicelib.handlers.privacy_routes import privacy_routes
 from chalicelib.handlers.shop import shop
 from chalicelib.handlers.staff import staff
 from chalicelib.handlers.store import store
+from chalicelib.handlers.store_routes import store_routes
 from chalicelib.handlers.storefront_keys import storefront_keys
 from chalicelib.handlers.threads import threads
 
 app = Chalice(app_name="clientele")
 
 
-def tracing_middleware() -> DecoratorMiddleware:
-    """X-Ray tracing of every handler. The tracer's defaults copy each handler's response and
-    exception text into X-Ray metadata: responses carry session, cart and reset tokens and personal
-    data, exception text can quote the caller's input. Traces keep timings and annotations only
-    (issue 16 §4)."""
-    return DecoratorMiddleware(tracer().capture_lambda_handler(capture_response=False, capture_error=False))
-
-
-# Powertools wired through Chalice middleware: structured logs with the Lambda context, traces
-# where tracing is on (elsewhere the X-Ray SDK is not even imported: a cold start pays ~100 ms
-# for it), metrics flushed at the end of each invocation. Each decorator is applied once, not per
-# invocation (see handlers/middleware.py).
-app.register_middleware(DecoratorMiddleware(logger.inject_lambda_context(clear_state=True)))
-if tracing_enabled():
-    app.register_middleware(tracing_middleware())
-app.register_middleware(DecoratorMiddleware(metrics.log_metrics))
+# Powertools around every handler the API serves (see lambda_middleware). The event handlers'
+# modules attach the same middleware themselves: their Lambda functions never import this file.
+for middleware in lambda_middleware():
+    app.register_middleware(middleware)
 
 for blueprint in (
     staff,
@@ -47,13 +44,18 @@ for blueprint in (
     addresses,
     config,
     groups,
+    import_routes,
     imports,
     shop,
+    store_routes,
     store,
     storefront_keys,
+    cart_routes,
     carts,
     threads,
+    mail_routes,
     mail,
+    privacy_routes,
     privacy,
     openapi,
 ):

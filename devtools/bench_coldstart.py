@@ -1,10 +1,15 @@
 """Cold starts of every Lambda entry point, before -> after, beside a bare Chalice + boto3 app
 (issue 19 goal 1).
 
-Each measurement is one fresh interpreter that does what a Lambda cold start does: import app.py
-(every function of the stack imports it) and serve one first invocation (the API's first request,
-each schedule, each S3 event) against DynamoDB and S3, here a moto server on 127.0.0.1 that this
-process runs. The parent times the child from spawn to exit (wall time); the child reports its
+Each measurement is one fresh interpreter that does what a Lambda cold start does: import the module
+of the function's Handler and serve one first invocation (the API's first request, each schedule,
+each S3 event) against DynamoDB and S3, here a moto server on 127.0.0.1 that this process runs.
+The API's Handler is `app.app`, so it imports app.py; an event function's Handler is its handler's
+own module (`chalicelib.handlers.carts.abandoned_cart_sweep`: Chalice names a blueprint's event
+handler by the blueprint's module), so it never imports app.py. Each tree's own Handlers are read
+from its app (`app.event_sources`, what `chalice package` writes into the template).
+
+The parent times the child from spawn to exit (wall time); the child reports its
 own peak RSS (VmHWM, see print_peak_rss: ru_maxrss would count the bench's memory too). "bare" is
 a Chalice app whose one route creates a boto3 client and reads one DynamoDB item: the floor any
 function of this stack starts from. "before" is the same measurement on another commit (default:
@@ -20,6 +25,7 @@ X-Ray on pays for the SDK on top (about 100 ms), as it pays for the traces.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import socket
 import statistics
@@ -41,9 +47,9 @@ TARGET_MS = 150.0
 TARGET_MB = 40.0
 MIB = 1024 * 1024
 
-# Every Lambda entry point of the stack: (row label, its name in app.handler_map or "api", the key
-# of the object its event names). The parent puts one fresh object per run where the handler has
-# work to do with it (a CSV to import, a mail to ingest); the other two find nothing to do.
+# Every Lambda entry point of the stack: (row label, its function's name in app.event_sources or
+# "api", the key of the object its event names). The parent puts one fresh object per run where the
+# handler has work to do with it (a CSV to import, a mail to ingest); the other two find nothing to do.
 ENTRY_POINTS: tuple[tuple[str, str, str], ...] = (
     ("API: GET /admin/customers (staff token)", "api", ""),
     ("schedule abandoned-cart-sweep", "abandoned-cart-sweep", ""),
@@ -113,18 +119,21 @@ def aws_event(detail_type, source, detail):
 _CHILD = (
     _LAMBDA
     + r"""
-entry, key, token = sys.argv[1], sys.argv[2], sys.argv[3]
-import app
-if entry == "api":
-    response = app.app(api_event("/admin/customers", {"limit": "20"}, token), Context())
+import importlib
+handler_string, key, token = sys.argv[1], sys.argv[2], sys.argv[3]
+# As Lambda's runtime: import the Handler's module, take its attribute.
+module_name, _, attribute = handler_string.rpartition(".")
+handler = getattr(importlib.import_module(module_name), attribute)
+if handler_string == "app.app":
+    response = handler(api_event("/admin/customers", {"limit": "20"}, token), Context())
     if response["statusCode"] != 200:
         sys.exit(f"the API answered {response['statusCode']}: {response.get('body')}")
 elif key:
     detail = {"bucket": {"name": os.environ["CLIENTELE_BUCKET_NAME"]},
               "object": {"key": key, "size": int(sys.argv[4]), "etag": sys.argv[5]}}
-    app.app.handler_map[entry](aws_event("Object Created", "aws.s3", detail), Context())
+    handler(aws_event("Object Created", "aws.s3", detail), Context())
 else:
-    app.app.handler_map[entry](aws_event("Scheduled Event", "aws.events", {}), Context())
+    handler(aws_event("Scheduled Event", "aws.events", {}), Context())
 print_peak_rss()
 """
 )
@@ -173,7 +182,9 @@ for n in range(20):
     response = app.app(event, Context())
     if response["statusCode"] != 201:
         sys.exit(f"seeding a customer: {response['statusCode']} {response.get('body')}")
-print(token)
+# The Handler of each function, as `chalice package` writes it: the API's is app.app.
+handlers = {source.name: source.handler_string for source in app.app.event_sources} | {"api": "app.app"}
+print(json.dumps({"token": token, "handlers": handlers}))
 """
 )
 
@@ -193,12 +204,14 @@ Objects = dict[str, tuple[str, int, str]]
 
 @dataclass
 class Variant:
-    """A tree measured: its root, its own table and bucket, its administrator's token."""
+    """A tree measured: its root, its own table and bucket, its administrator's token, the Handler
+    of each of its functions."""
 
     name: str
     root: Path
     table: str
     token: str = ""
+    handlers: dict[str, str] = field(default_factory=dict)
     times: dict[str, list[float]] = field(default_factory=dict)
     rss: dict[str, list[float]] = field(default_factory=dict)
 
@@ -294,7 +307,8 @@ def _measure(variant: Variant, environment: dict[str, str], run: int, objects: O
     for label, entry, key_pattern in ENTRY_POINTS:
         key = key_pattern.format(run=f"bench{variant.name}{run}") if key_pattern else ""
         _key, size, etag = objects.get(key, (key, 0, "0" * 32))
-        elapsed, rss = _run(_CHILD, variant.root, environment, entry, key, variant.token, str(size), etag)
+        handler = variant.handlers[entry]
+        elapsed, rss = _run(_CHILD, variant.root, environment, handler, key, variant.token, str(size), etag)
         variant.times.setdefault(label, []).append(elapsed)
         variant.rss.setdefault(label, []).append(rss)
 
@@ -315,7 +329,8 @@ def _table(title: str, unit: str, target: float, bare: float, rows: list[tuple[s
 
 
 def _provision(variant: Variant, environment: dict[str, str]) -> None:
-    """The variant's own code creates its table and bucket and seeds them; keeps its token."""
+    """The variant's own code creates its table and bucket and seeds them; keeps its token and its
+    functions' Handlers."""
     print(f"provisioning {variant.name} ({variant.root}) ...", file=sys.stderr)
     seeded = subprocess.run(
         [sys.executable, "-c", _SEED],
@@ -327,7 +342,9 @@ def _provision(variant: Variant, environment: dict[str, str]) -> None:
     )
     if seeded.returncode != 0:
         raise RuntimeError(f"provisioning {variant.name} failed:\n{seeded.stderr[-2000:]}")
-    variant.token = seeded.stdout.strip().splitlines()[-1]
+    provisioned = json.loads(seeded.stdout.strip().splitlines()[-1])
+    variant.token = provisioned["token"]
+    variant.handlers = provisioned["handlers"]
 
 
 def main() -> None:
@@ -367,8 +384,9 @@ def main() -> None:
     before, after = variants
     labels = [label for label, _entry, _key in ENTRY_POINTS]
     median = statistics.median
-    print("\nCold start per Lambda entry point: a fresh process imports app.py and serves its first")
-    print(f"invocation (median of {runs}; before = {options.before}; DynamoDB and S3: moto on 127.0.0.1)")
+    print("\nCold start per Lambda entry point: a fresh process imports its Handler's module (app.py for")
+    print("the API, the handler's own module for an event function) and serves its first invocation")
+    print(f"(median of {runs}; before = {options.before}; DynamoDB and S3: moto on 127.0.0.1)")
     _table(
         "wall time, ms",
         "ms",

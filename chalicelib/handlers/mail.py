@@ -1,72 +1,30 @@
-"""Mail into customer service: the SES inbound object handler, the scheduled IMAP/POP3 poll, and
-the back-office views of the mail sources and of the messages kept unprocessed."""
+"""Mail into customer service: the SES inbound object handler and the scheduled IMAP/POP3 poll, each
+a Lambda function of its own.
+
+Their Handlers in the template are `chalicelib.handlers.mail.inbound_mail` and `.mail_poll`: Lambda
+imports this module, not app.py (Chalice names a blueprint's event handler by the blueprint's
+module), so each function's cold start is what this module imports: no route, no schema, no
+service before the first event. The back-office mail routes are in mail_routes.py.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import timedelta
 from typing import Any
 
 from chalice.app import Blueprint, CloudWatchEvent
 
 from chalicelib.core.errors import NotFoundError
 from chalicelib.core.observability import logger
-from chalicelib.core.schemas import Attributes, ListResponse, PageParams, ResponseModel
 from chalicelib.handlers.events import object_created, remaining_time
-from chalicelib.handlers.http import ADMIN, STAFF, Call, NoBody, NoQuery, Routes, RouteSpec
-from chalicelib.shop.schemas import MailboxPasswordRequest
+from chalicelib.handlers.middleware import with_lambda_middleware
 from chalicelib.wiring import container
 
 mail = Blueprint(__name__)
-api = Routes(mail)
 
 INBOUND_PREFIX = "inbound/"
-_RAW_URL_TTL = timedelta(minutes=15)
 
 
-class MailSourceResponse(ResponseModel):
-    source: str
-    last_poll_at: Any = None
-    last_result: str | None = None
-    last_error: str | None = None
-    last_fetched: int = 0
-    fetched_total: int = 0
-    duration_ms: int = 0
-
-
-class MailboxResponse(ResponseModel):
-    configured: bool
-    protocol: str
-    host: str
-    port: int
-    user: str
-    mailbox: str
-    password_set: bool
-    options: dict[str, bool]
-    sources: list[MailSourceResponse]
-
-
-class UnprocessedResponse(ResponseModel):
-    id: str
-    received_at: Any
-    reason: str
-    size: int
-    source: str
-    attempts: int
-    raw_url: str
-
-
-class UnprocessedListResponse(ListResponse[UnprocessedResponse]):
-    pass
-
-
-class RetryResponse(ResponseModel):
-    outcome: str
-    thread_id: str | None
-    reason: str | None
-
-
-# -- events ------------------------------------------------------------------------------------
 @mail.on_cw_event(object_created(INBOUND_PREFIX), name="inbound_mail")
 def inbound_mail(event: CloudWatchEvent) -> None:
     """SES stored a received mail under inbound/. Safe to run twice (Message-ID dedupe)."""
@@ -88,83 +46,4 @@ def mail_poll(event: CloudWatchEvent) -> dict[str, Any]:
     return asdict(container().mail_poll.run(remaining_ms=remaining_time(event)))
 
 
-# -- routes ------------------------------------------------------------------------------------
-@api.get(
-    "/admin/customer-service/mailbox",
-    RouteSpec(
-        "The mail sources' state: last poll, result, messages fetched, last error (no password)",
-        STAFF,
-        response=MailboxResponse,
-    ),
-)
-def mailbox(call: Call) -> MailboxResponse:
-    services = container()
-    imap = services.config.settings().customer_service.imap
-    return MailboxResponse(
-        configured=bool(imap.url and imap.user),
-        protocol="pop3" if imap.pop3 else "imap",
-        host=imap.url,
-        port=imap.port,
-        user=imap.user,
-        mailbox=imap.mailbox,
-        password_set=services.imap_password.get() is not None,
-        options={
-            name: bool(getattr(imap, name))
-            for name in (
-                "ssl",
-                "tls",
-                "notls",
-                "validate_cert",
-                "novalidate_cert",
-                "norsh",
-                "delete_messages",
-                "create_new_threads",
-            )
-        },
-        sources=[MailSourceResponse.model_validate(state) for state in services.mailboxes.states()],
-    )
-
-
-@api.put(
-    "/admin/customer-service/mailbox/password",
-    RouteSpec(
-        "Set the mailbox password (write-only: stored as a secret, never returned or logged)",
-        ADMIN,
-        body=MailboxPasswordRequest,
-        status=204,
-    ),
-)
-def set_mailbox_password(call: Call[MailboxPasswordRequest, NoQuery]) -> None:
-    container().imap_password.put(call.body.password)
-
-
-@api.get(
-    "/admin/customer-service/unprocessed",
-    RouteSpec(
-        "Inbound messages kept but not threaded, with their reason and raw copy",
-        STAFF,
-        query=PageParams,
-        response=UnprocessedListResponse,
-    ),
-)
-def unprocessed(call: Call[NoBody, PageParams]) -> UnprocessedListResponse:
-    services = container()
-    items, cursor = services.ingestion.unprocessed_page(call.query.limit, call.query.cursor)
-    return UnprocessedListResponse.page(
-        [
-            Attributes(
-                kept, raw_url=services.files.download_url(kept.raw_key, _RAW_URL_TTL, f"{kept.id}.eml")
-            )
-            for kept in items
-        ],
-        cursor,
-    )
-
-
-@api.post(
-    "/admin/customer-service/unprocessed/{unprocessed_id}/retry",
-    RouteSpec("Run ingestion again on a kept message", STAFF, response=RetryResponse),
-)
-def retry_unprocessed(call: Call, unprocessed_id: str) -> RetryResponse:
-    result = container().ingestion.retry(unprocessed_id)
-    return RetryResponse.model_validate(result)
+with_lambda_middleware(inbound_mail, mail_poll)

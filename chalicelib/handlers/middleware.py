@@ -13,9 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextvars import ContextVar
+from functools import cache
 from typing import Any
 
-from chalice.app import Request
+from chalice.app import EventSourceHandler, Request
+
+from chalicelib.core.observability import logger, metrics, tracer, tracing_enabled
 
 LambdaHandler = Callable[[Any, Any], Any]
 
@@ -50,3 +53,37 @@ class DecoratorMiddleware:
             return self._decorated(original_event, context)
         finally:
             self._pending.reset(token)
+
+
+def tracing_middleware() -> DecoratorMiddleware:
+    """X-Ray tracing of every handler. The tracer's defaults copy each handler's response and
+    exception text into X-Ray metadata: responses carry session, cart and reset tokens and personal
+    data, exception text can quote the caller's input. Traces keep timings and annotations only
+    (issue 16 §4)."""
+    return DecoratorMiddleware(tracer().capture_lambda_handler(capture_response=False, capture_error=False))
+
+
+@cache
+def lambda_middleware() -> tuple[DecoratorMiddleware, ...]:
+    """Powertools around every Lambda handler: structured logs with the Lambda context, traces where
+    tracing is on (elsewhere the X-Ray SDK is not even imported: a cold start pays ~100 ms for it),
+    metrics flushed at the end of each invocation. Built once: app.py registers these for the API,
+    and each event handler module attaches the same ones to its handlers (with_lambda_middleware)."""
+    return (
+        DecoratorMiddleware(logger.inject_lambda_context(clear_state=True)),
+        *((tracing_middleware(),) if tracing_enabled() else ()),
+        DecoratorMiddleware(metrics.log_metrics),
+    )
+
+
+def with_lambda_middleware(*handlers: EventSourceHandler) -> None:
+    """Gives event handlers the app's middleware without app.py.
+
+    Lambda runs a blueprint's event handler by its module path (the template's Handler is
+    `chalicelib.handlers.<module>.<function>`, not `app.<function>`), so app.py is never imported
+    there and the middleware it registers never reaches the handler (aws/chalice#1566): no log
+    context, and no metric ever flushed. Each handler gets `lambda_middleware()` here, at its
+    module's import; where app.py does register the blueprint (tests, the local stack, `chalice
+    package`), Chalice replaces the list with the app's, which holds the same middleware."""
+    for handler in handlers:
+        handler.middleware_handlers = list(lambda_middleware())

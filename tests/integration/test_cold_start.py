@@ -1,7 +1,9 @@
 """The cold-start budget, asserted by structure, never by timing (issue 19 goal 1): what a fresh
-process imports and computes for `import app` and for each schedule's first invocation.
+process imports and computes for `import app` (the API's function) and, for each event function,
+for importing its Handler's module and serving its first invocation.
 
-Every Lambda function imports the same app.py, so what app.py imports every function pays for.
+Only the API's function imports app.py (Handler `app.app`); an event function's Handler names its
+blueprint's module (`chalicelib.handlers.carts.abandoned_cart_sweep`), which Lambda imports instead.
 Each case runs in its own interpreter (a module imported by an earlier test would hide one).
 """
 
@@ -15,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+import app
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,7 +43,6 @@ FEATURES = (
 
 _PROBE = """
 import json, sys
-from datetime import UTC, datetime
 
 def report(**extra):
     from chalicelib.core import passwords
@@ -49,20 +52,37 @@ def report(**extra):
         **extra,
     }))
 
-schedule = sys.argv[1] if len(sys.argv) > 1 else None
-if schedule is None:
+def handler_of(handler_string):
+    # As Lambda's runtime: import the Handler's module (only it), take its attribute.
+    import importlib
+    module_name, _, attribute = handler_string.rpartition(".")
+    return getattr(importlib.import_module(module_name), attribute)
+
+mode = sys.argv[1] if len(sys.argv) > 1 else "app"
+if mode == "app":
     import app
     report()
-else:
+elif mode == "import":
+    handler = handler_of(sys.argv[2])
+    loaded = sorted(sys.modules)
+    from chalicelib.handlers.middleware import lambda_middleware
+    attached = list(handler.middleware_handlers) == list(lambda_middleware())
+    report(at_import=loaded, has_lambda_middleware=attached)
+else:  # "invoke": a schedule's first run, as EventBridge and Lambda make it
+    handler = handler_of(sys.argv[2])
     from moto import mock_aws
     with mock_aws():
         from chalicelib import bootstrap
         bootstrap.ensure_table()
         bootstrap.ensure_bucket()
-        import app
-        from devtools.events import invoke_schedule
+        from devtools.events import LambdaContext
         loaded = sorted(sys.modules)
-        invoke_schedule(app.app, schedule, datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+        event = {"version": "0", "id": "probe", "detail-type": "Scheduled Event", "source": "aws.events",
+                 "account": "000000000000", "time": "2026-03-02T09:00:00Z", "region": "us-east-1",
+                 "resources": [], "detail": {}}
+        arn = "arn:aws:lambda:us-east-1:000000000000:function:probe"
+        context = LambdaContext("probe", "probe-request", arn)
+        handler(event, context)
         report(before_invocation=loaded)
 """
 
@@ -83,12 +103,16 @@ def _probe(*args: str) -> dict[str, Any]:
     return result
 
 
+def _declaration(module: str, feature: str) -> bool:
+    return module == f"chalicelib.{feature}" or module.rsplit(".", 1)[-1] in DECLARATIONS
+
+
 def _under(modules: list[str] | set[str], package: str) -> list[str]:
     return sorted(m for m in modules if m == package or m.startswith(package + "."))
 
 
 def test_importing_the_app_loads_only_the_declarations_of_each_feature() -> None:
-    loaded = _probe()
+    loaded = _probe("app")
     modules = set(loaded["modules"])
     assert not _under(modules, "argon2"), "argon2 loads with the first password hashed"
     assert not loaded["dummy_hash_computed"], "the dummy hash is computed on the first sign-in"
@@ -99,9 +123,37 @@ def test_importing_the_app_loads_only_the_declarations_of_each_feature() -> None
         module
         for feature in FEATURES
         for module in _under(modules, f"chalicelib.{feature}")
-        if module != f"chalicelib.{feature}" and module.rsplit(".", 1)[1] not in DECLARATIONS
+        if not _declaration(module, feature)
     ]
     assert beyond == [], "feature code loaded by `import app` (every function pays for it)"
+
+
+# Each event function's Handler, as `chalice package` writes it into the template.
+HANDLERS = {source.name: source.handler_string for source in app.app.event_sources}
+
+
+def test_no_event_function_is_served_from_app_py() -> None:
+    # The budget below holds only while Lambda imports the handler's own module: app.py would load
+    # every route and its models (`app.<name>` is what Chalice writes for an app's own handlers).
+    assert HANDLERS and all(h.startswith("chalicelib.handlers.") for h in HANDLERS.values()), HANDLERS
+
+
+@pytest.mark.parametrize("function", sorted(HANDLERS))
+def test_an_event_function_imports_no_route_and_no_schema(function: str) -> None:
+    loaded = _probe("import", HANDLERS[function])
+    modules = set(loaded["at_import"])
+    assert "app" not in modules
+    routes = [m for m in _under(modules, "chalicelib.handlers") if m.endswith("_routes")]
+    assert routes == [], "an event handler's module imports route modules (and all their models)"
+    assert _under(modules, "chalicelib.handlers.http") == [], "the HTTP plumbing is the API's"
+    assert _under(modules, "aws_lambda_powertools.utilities.idempotency") == [], "idempotency is HTTP's"
+    schemas = [m for m in _under(modules, "chalicelib") if m.rsplit(".", 1)[-1].endswith("schemas")]
+    assert schemas == [], "request/response models at an event function's import"
+    for package in ("argon2", "aws_xray_sdk", "jinja2", "chalicelib.models", "pynamodb"):
+        assert _under(modules, package) == [], f"{package} loads with the first event, if at all"
+    # Lambda never imports app.py here, so app.py's middleware never reaches the handler
+    # (aws/chalice#1566): the module attaches the same Powertools middleware itself.
+    assert loaded["has_lambda_middleware"], "log context and metric flushing missing in Lambda"
 
 
 # Per schedule: the features its first invocation must not load (beyond their declarations).
@@ -116,9 +168,10 @@ NOT_LOADED_BY = {
 
 @pytest.mark.parametrize("schedule", sorted(NOT_LOADED_BY))
 def test_a_schedule_loads_only_the_features_it_uses(schedule: str) -> None:
-    loaded = _probe(schedule)
+    loaded = _probe("invoke", HANDLERS[schedule])
     added = set(loaded["modules"]) - set(loaded["before_invocation"])
     assert not _under(added, "argon2") and not loaded["dummy_hash_computed"], "no schedule hashes a password"
     assert not _under(added, "aws_xray_sdk")
     for feature in NOT_LOADED_BY[schedule]:
-        assert _under(added, f"chalicelib.{feature}") == [], f"{schedule} loaded {feature}"
+        code = [m for m in _under(added, f"chalicelib.{feature}") if not _declaration(m, feature)]
+        assert code == [], f"{schedule} loaded {feature}"

@@ -9,7 +9,7 @@ import pytest
 import requests
 from pynamodb.connection.base import Connection
 
-from chalicelib.handlers import imports as import_routes
+from chalicelib.handlers import import_routes
 from tests.integration.conftest import Api
 from tests.integration.test_imports_routes import object_created
 

@@ -1,8 +1,8 @@
 """What the X-Ray tracer records (issue 16 §4): never a response (tokens, personal data) and
 never an exception's text (it can quote the caller's input).
 
-Tests run with tracing off, where app.py does not register the tracing middleware (nor import the
-X-Ray SDK); the fixture puts app.py's own middleware in place, as a traced stage has it."""
+Tests run with tracing off, where lambda_middleware() leaves the tracing middleware out (and the
+X-Ray SDK unimported); the fixture puts that same middleware in place, as a traced stage has it."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import pytest
 
 import app
 from chalicelib.core.observability import tracer
+from chalicelib.handlers.middleware import tracing_middleware
 from tests.integration.conftest import Api
 
 
@@ -49,7 +50,7 @@ def recorder(monkeypatch: pytest.MonkeyPatch) -> _Provider:
     provider = _Provider()
     monkeypatch.setattr(tracer(), "provider", provider)
     monkeypatch.setattr(
-        app.app, "middleware_handlers", [*app.app.middleware_handlers, (app.tracing_middleware(), "all")]
+        app.app, "middleware_handlers", [*app.app.middleware_handlers, (tracing_middleware(), "all")]
     )
     return provider
 
