@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import IO, Any, Protocol
 
-import boto3
-
 from chalicelib.core.errors import NotFoundError, ServiceUnavailableError
 from chalicelib.core.observability import logger
 from chalicelib.core.settings import Settings
@@ -32,6 +30,11 @@ class FileStore(Protocol):
 
 class S3FileStore:
     def __init__(self, settings: Settings) -> None:
+        # boto3 (with s3transfer, ~100 ms) loads with the first store built, not with every module
+        # that names FileStore: the API's cold start imports those, and its first request may
+        # never touch the bucket.
+        import boto3
+
         self._bucket = settings.bucket_name
         self._client: Any = boto3.client(
             "s3", region_name=settings.region, endpoint_url=settings.endpoint_url

@@ -15,18 +15,15 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
-)
 from chalice.app import Request, Response
 
 from chalicelib.core.errors import ConflictError, InvalidInputError, NotFoundError
 from chalicelib.core.principal import Principal
-from chalicelib.handlers.idempotency_store import persistence_layer
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 
 _MAX_KEY_LENGTH = 255
 # The response fields a record may keep: ids only, never names, e-mails, texts or tokens.
@@ -73,6 +70,8 @@ def ids_of(body: Any) -> dict[str, str]:
 
 
 def _config(lambda_context: Any) -> IdempotencyConfig:
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+
     # A retry within a day returns the first answer; after that the key may be reused.
     config = IdempotencyConfig(
         event_key_jmespath="key",
@@ -127,6 +126,16 @@ def replay_or_run(
     """
     if len(key) > _MAX_KEY_LENGTH or not key.isprintable():
         raise InvalidInputError("The Idempotency-Key header is not valid.", {"Idempotency-Key": "invalid"})
+    # Powertools' idempotency and its store (boto3 with s3transfer, ~130 ms) load with the first
+    # request that sends a key, not at the API's cold start: most first requests send none.
+    from aws_lambda_powertools.utilities.idempotency import idempotent_function
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyValidationError,
+    )
+
+    from chalicelib.handlers.idempotency_store import persistence_layer
+
     caller = _caller(call)
     body = call.request.raw_body or b""
     request = {

@@ -119,6 +119,9 @@ def test_importing_the_app_loads_only_the_declarations_of_each_feature() -> None
     assert not _under(modules, "aws_xray_sdk"), "tracing is off: the X-Ray SDK has no business here"
     assert not _under(modules, "jinja2"), "the mail templates load with the first mail"
     assert not _under(modules, "chalicelib.models"), "the table's records load with the first query"
+    assert not _under(modules, "boto3"), "PynamoDB needs botocore only; boto3 loads with the first S3 store"
+    idempotency = _under(modules, "aws_lambda_powertools.utilities.idempotency")
+    assert idempotency == [], "Powertools' idempotency loads with the first Idempotency-Key"
     beyond = [
         module
         for feature in FEATURES
