@@ -18,7 +18,7 @@ from typing import Any
 
 from chalice.app import EventSourceHandler, Request
 
-from chalicelib.core.observability import logger, metrics, tracer, tracing_enabled
+from chalicelib.core.observability import logger, publish_metrics, tracer, tracing_enabled
 
 LambdaHandler = Callable[[Any, Any], Any]
 
@@ -67,12 +67,13 @@ def tracing_middleware() -> DecoratorMiddleware:
 def lambda_middleware() -> tuple[DecoratorMiddleware, ...]:
     """Powertools around every Lambda handler: structured logs with the Lambda context, traces where
     tracing is on (elsewhere the X-Ray SDK is not even imported: a cold start pays ~100 ms for it),
-    metrics flushed at the end of each invocation. Built once: app.py registers these for the API,
-    and each event handler module attaches the same ones to its handlers (with_lambda_middleware)."""
+    metrics flushed at the end of each invocation that recorded any (publish_metrics). Built once:
+    app.py registers these for the API, and each event handler module attaches the same ones to its
+    handlers (with_lambda_middleware)."""
     return (
         DecoratorMiddleware(logger.inject_lambda_context(clear_state=True)),
         *((tracing_middleware(),) if tracing_enabled() else ()),
-        DecoratorMiddleware(metrics.log_metrics),
+        DecoratorMiddleware(publish_metrics),
     )
 
 

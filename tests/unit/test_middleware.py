@@ -8,10 +8,12 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from aws_lambda_powertools import Logger
 from chalice.app import Chalice
 from chalice.test import Client
 
+from chalicelib.core.observability import metrics, publish_metrics
 from chalicelib.handlers.middleware import DecoratorMiddleware
 
 Handler = Callable[[Any, Any], Any]
@@ -72,3 +74,30 @@ def test_powertools_logger_gets_each_invocations_context() -> None:
     # clear_state still applies per invocation: the second call starts without the first's keys.
     assert first["request_only"] == "set by the first call"
     assert "request_only" not in second
+
+
+def test_metrics_are_published_by_the_invocation_recording_them(capsys: pytest.CaptureFixture[str]) -> None:
+    metrics.clear_metrics()  # what other tests' services recorded outside any invocation
+    app = Chalice(app_name="middleware-metrics-test")
+    app.register_middleware(DecoratorMiddleware(publish_metrics))
+
+    @app.route("/count/{rows}")
+    def count(rows: str) -> dict[str, bool]:
+        if rows != "0":
+            metrics.add_metric(name="ImportRows", unit="Count", value=int(rows))
+        return {"ok": True}
+
+    with Client(app) as client:
+        client.http.get("/count/0")
+        quiet = capsys.readouterr().out
+        client.http.get("/count/3")
+        published = capsys.readouterr().out
+        client.http.get("/count/0")
+        after = capsys.readouterr().out
+
+    assert quiet == "" and after == ""  # nothing recorded, nothing flushed (and no leftovers)
+    [line] = published.splitlines()
+    emf = json.loads(line)
+    assert emf["ImportRows"] == [3.0]
+    assert emf["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "Clientele"
+    assert not metrics.metric_set
