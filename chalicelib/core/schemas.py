@@ -4,6 +4,7 @@ validates from domain objects."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
@@ -38,6 +39,39 @@ class ResponseModel(BaseModel):
         validate_by_alias=True,
         defer_build=True,
     )
+
+    @classmethod
+    def read_from(cls, *sources: object, **values: Any) -> dict[str, Any]:
+        """This response's fields as `model_validate(Attributes(*sources, **values))` reads them,
+        as a dict to validate (a list of them for a nested field): `values` first, then the first
+        source that has the attribute; a field none has is left out, so its default applies.
+
+        A cart's answer reads some forty attributes on every cart call: an `Attributes` answers
+        each in `__getattr__`, after the failed look-up that calls it; here each field is read by
+        name, once (devtools/bench_overhead.py, cart line update)."""
+        fields: dict[str, Any] = {}
+        for name in _input_names(cls):
+            if name in values:
+                fields[name] = values[name]
+                continue
+            for source in sources:
+                value = getattr(source, name, _ABSENT)
+                if value is not _ABSENT:
+                    fields[name] = value
+                    break
+        return fields
+
+
+@cache
+def _input_names(model: type[BaseModel]) -> tuple[str, ...]:
+    """The name each field validates from: its `validation_alias`, else its own."""
+    names = []
+    for name, info in model.model_fields.items():
+        alias = info.validation_alias
+        if alias is not None and not isinstance(alias, str):
+            raise TypeError(f"{model.__name__}.{name}: read_from reads plain string aliases only")
+        names.append(alias or name)
+    return tuple(names)
 
 
 _ABSENT = object()

@@ -10,8 +10,10 @@ from pydantic import StringConstraints, TypeAdapter, ValidationError
 
 from chalicelib.carts.schemas import (
     CartLineRequest,
+    CartLineResponse,
     CartListResponse,
     CartResponse,
+    CartTotalsResponse,
     CheckoutRequest,
     CreateCartRequest,
     ListCartsParams,
@@ -23,7 +25,6 @@ from chalicelib.carts.schemas import (
     OrderStatusRequest,
 )
 from chalicelib.core.errors import NotFoundError
-from chalicelib.core.schemas import Attributes
 from chalicelib.handlers.http import (
     ADMIN,
     CUSTOMER,
@@ -63,11 +64,11 @@ def cart_response(priced: PricedCart, *, staff: bool = False) -> CartResponse:
     """The cart with its priced lines and totals; the reminder and its voucher only for staff."""
     hidden = {} if staff else {"reminded_at": None, "voucher_code": None}
     return CartResponse.model_validate(
-        Attributes(
+        CartResponse.read_from(
             priced,
             priced.cart,
-            lines=[Attributes(line, line.line) for line in priced.totals.lines],
-            totals=Attributes(priced.totals, priced),
+            lines=[CartLineResponse.read_from(line, line.line) for line in priced.totals.lines],
+            totals=CartTotalsResponse.read_from(priced.totals, priced),
             **hidden,
         )
     )
