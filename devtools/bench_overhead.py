@@ -12,8 +12,10 @@ Three variants are timed call by call in rotation, so that the machine's drift h
   before — the edge as main had it before this bench's first changes, rebuilt in-process:
            Chalice's ConvertToMiddleware (each Powertools decorator re-applied per invocation),
            the bearer token's signature verified and the shop settings validated on every call.
-           Only those are rebuilt: later changes to the services and the responses (e.g. the cart
-           line's single copy, responses written by pydantic-core) are in both columns;
+           Only those are rebuilt: later changes to the services, the responses and the middleware
+           (e.g. the cart line's single copy, responses written by pydantic-core, the lean log
+           formatter, remembered cart tokens, the metrics flushed only when recorded, cart answers
+           read with read_from) are in both columns;
   after  — the app as it is;
   bare   — the bare route.
 Medians of BENCH_OVERHEAD_CALLS calls (default 1,000) after BENCH_OVERHEAD_WARMUP (default 100).
