@@ -304,6 +304,9 @@ def _put_objects(endpoint: str, variant: Variant, runs: int) -> Objects:
 
 
 def _measure(variant: Variant, environment: dict[str, str], run: int, objects: Objects) -> None:
+    # Lambda names the function it runs: app.py serves the API's routes lazily only there (the
+    # seeding and Handler discovery above run without it, as `chalice package` does).
+    environment = environment | {"AWS_LAMBDA_FUNCTION_NAME": "clientele-bench"}
     for label, entry, key_pattern in ENTRY_POINTS:
         key = key_pattern.format(run=f"bench{variant.name}{run}") if key_pattern else ""
         _key, size, etag = objects.get(key, (key, 0, "0" * 32))
@@ -372,7 +375,8 @@ def main() -> None:
                 objects |= _put_objects(endpoint, variant, runs)
             for run in range(runs):
                 print(f"run {run + 1}/{runs} ...", file=sys.stderr)
-                elapsed, rss = _run(_BARE, ROOT, environments["after"])
+                bare_environment = environments["after"] | {"AWS_LAMBDA_FUNCTION_NAME": "clientele-bench"}
+                elapsed, rss = _run(_BARE, ROOT, bare_environment)
                 bare_times.append(elapsed)
                 bare_rss.append(rss)
                 # Alternate which tree goes first, so a drift of the machine's load favours neither.

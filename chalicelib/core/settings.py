@@ -137,3 +137,10 @@ def get_settings() -> Settings:
     except ValidationError as error:
         fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in error.errors())
         raise SettingsError(f"invalid configuration: {fields}") from None
+
+
+def lambda_function_name() -> str | None:
+    """The Lambda function this process serves (Lambda sets AWS_LAMBDA_FUNCTION_NAME; so does SAM
+    local), None elsewhere: tests, the local stack, `chalice package`. Read apart from Settings:
+    app.py asks at import, where `chalice package` has no table or bucket configured."""
+    return os.environ.get("AWS_LAMBDA_FUNCTION_NAME") or None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 from typing import Any
 
@@ -11,6 +12,7 @@ from pydantic.json_schema import models_json_schema
 
 from chalicelib.core.schemas import ErrorResponse
 from chalicelib.handlers.http import PUBLIC, REGISTRY, Call, RouteDoc, Routes, RouteSpec
+from chalicelib.handlers.route_table import ROUTES
 
 openapi = Blueprint(__name__)
 api = Routes(openapi)
@@ -96,6 +98,10 @@ def _operation(spec: RouteDoc) -> dict[str, Any]:
 
 
 def build_openapi() -> dict[str, Any]:
+    # Every route module declared: where the API loads them on first use (lazy_routes.py), a
+    # module's declarations fill REGISTRY when it is imported.
+    for module_name in ROUTES:
+        importlib.import_module(module_name)
     models: set[type[BaseModel]] = {ErrorResponse}
     paths: dict[str, dict[str, Any]] = {}
     for spec in REGISTRY.routes:

@@ -41,7 +41,7 @@ FEATURES = (
     "throttle",
 )
 
-_PROBE = """
+_PROBE = r"""
 import json, sys
 
 def report(**extra):
@@ -58,10 +58,51 @@ def handler_of(handler_string):
     module_name, _, attribute = handler_string.rpartition(".")
     return getattr(importlib.import_module(module_name), attribute)
 
+class Context:
+    function_name = "probe"
+    memory_limit_in_mb = 128
+    invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:probe"
+    aws_request_id = "probe-request"
+    function_version = "$LATEST"
+
+def api_event(method, resource):
+    import re
+    path = re.sub(r"{\w+}", "x", resource)
+    return {
+        "resource": resource, "path": path, "httpMethod": method,
+        "headers": {"Host": "probe.local", "Content-Type": "application/json"},
+        "multiValueHeaders": {}, "queryStringParameters": None, "multiValueQueryStringParameters": None,
+        "pathParameters": {name: "x" for name in re.findall(r"{(\w+)}", resource)} or None,
+        "stageVariables": None, "body": None, "isBase64Encoded": False,
+        "requestContext": {"resourcePath": resource, "httpMethod": method, "path": "/api" + path,
+                           "stage": "api", "requestId": "probe", "identity": {"sourceIp": "127.0.0.1"}},
+    }
+
 mode = sys.argv[1] if len(sys.argv) > 1 else "app"
 if mode == "app":
     import app
     report()
+elif mode == "answers":  # every route, unauthenticated and without a body, in Lambda or not
+    import os
+    os.environ.setdefault("CLIENTELE_TOKEN_SECRET", "probe-secret-" + "x" * 40)  # 401s, not 503s
+    if sys.argv[2] == "lambda":
+        os.environ["AWS_LAMBDA_FUNCTION_NAME"] = "probe"
+    from moto import mock_aws
+    with mock_aws():
+        import app
+        at_import = sorted(sys.modules)
+        first = app.app(api_event("GET", "/admin/customers"), Context())
+        after_first = sorted(sys.modules)
+        from chalicelib.handlers.route_table import ROUTES
+        answers = [[method, resource, first["statusCode"], first["body"]]
+                   for method, resource, _types in ROUTES["chalicelib.handlers.customers"][:1]]
+        for routes in ROUTES.values():
+            for method, resource, _types in routes:
+                answer = app.app(api_event(method, resource), Context())
+                answers.append([method, resource, answer["statusCode"], answer["body"]])
+        stand_ins = [path for path, methods in app.app.routes.items() for entry in methods.values()
+                     if entry.view_function.__module__ == "chalicelib.handlers.lazy_routes"]
+        report(at_import=at_import, after_first=after_first, answers=answers, stand_ins=stand_ins)
 elif mode == "import":
     handler = handler_of(sys.argv[2])
     loaded = sorted(sys.modules)
@@ -129,6 +170,32 @@ def test_importing_the_app_loads_only_the_declarations_of_each_feature() -> None
         if not _declaration(module, feature)
     ]
     assert beyond == [], "feature code loaded by `import app` (every function pays for it)"
+
+
+def test_in_lambda_the_api_imports_a_route_module_with_its_first_request() -> None:
+    loaded = _probe("answers", "lambda")
+    at_import = set(loaded["at_import"])
+    handlers = _under(at_import, "chalicelib.handlers")
+    assert set(handlers) <= {
+        "chalicelib.handlers",
+        "chalicelib.handlers.lazy_routes",
+        "chalicelib.handlers.route_table",
+        "chalicelib.handlers.middleware",
+    }, "the API's Lambda function imports route modules before any request"
+    assert [m for m in _under(at_import, "chalicelib") if m.endswith("schemas")] == []
+    first = set(loaded["after_first"]) - at_import
+    routes = [m for m in _under(first, "chalicelib.handlers") if m not in ("chalicelib.handlers.http",)]
+    assert routes == ["chalicelib.handlers.customers", "chalicelib.handlers.idempotency"], routes
+    assert _under(first, "chalicelib.handlers.cart_routes") == []
+    # Serving every route loaded every module: no stand-in is left.
+    assert loaded["stand_ins"] == []
+
+
+def test_in_lambda_every_route_answers_as_the_fully_registered_app_does() -> None:
+    # The stand-ins carry each route's method, path and content types: a caller sees no change.
+    lazy, full = _probe("answers", "lambda"), _probe("answers", "local")
+    assert [answer[:2] for answer in lazy["answers"]] == [answer[:2] for answer in full["answers"]]
+    assert lazy["answers"] == full["answers"]
 
 
 # Each event function's Handler, as `chalice package` writes it into the template.
