@@ -9,10 +9,13 @@ own module (`chalicelib.handlers.carts.abandoned_cart_sweep`: Chalice names a bl
 handler by the blueprint's module), so it never imports app.py. Each tree's own Handlers are read
 from its app (`app.event_sources`, what `chalice package` writes into the template).
 
-The parent times the child from spawn to exit (wall time); the child reports its
-own peak RSS (VmHWM, see print_peak_rss: ru_maxrss would count the bench's memory too). "bare" is
-a Chalice app whose one route creates a boto3 client and reads one DynamoDB item: the floor any
-function of this stack starts from. "before" is the same measurement on another commit (default:
+The parent times the child from spawn to exit (wall time) and reads the CPU time it used
+(user + system, from the parent's RUSAGE_CHILDREN; moto runs in the parent, so its share is not
+counted): on a machine shared with other work, wall time also counts the child's waits for a core,
+CPU time does not, so the CPU table is the one to read when bare's wall time is far above its
+CPU time. The child reports its own peak RSS (VmHWM, see print_peak_rss: ru_maxrss would count
+the bench's memory too). "bare" is a Chalice app whose one route creates a boto3 client and reads
+one DynamoDB item: the floor any function of this stack starts from. "before" is the same measurement on another commit (default:
 BASELINE_REV, the tree before issue 19) checked out in a temporary `git worktree`, in the same
 pool of runs, each tree on a table its own code provisioned.
 
@@ -27,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import socket
 import statistics
 import subprocess
@@ -213,6 +217,7 @@ class Variant:
     token: str = ""
     handlers: dict[str, str] = field(default_factory=dict)
     times: dict[str, list[float]] = field(default_factory=dict)
+    cpu: dict[str, list[float]] = field(default_factory=dict)
     rss: dict[str, list[float]] = field(default_factory=dict)
 
 
@@ -243,8 +248,15 @@ def _environment(endpoint: str, table: str, data_dir: str) -> dict[str, str]:
     }
 
 
-def _run(script: str, root: Path, environment: dict[str, str], *args: str) -> tuple[float, float]:
-    """One fresh interpreter: (wall milliseconds, peak RSS in MiB). Raises when it failed."""
+def _children_cpu_ms() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (used.ru_utime + used.ru_stime) * 1000
+
+
+def _run(script: str, root: Path, environment: dict[str, str], *args: str) -> tuple[float, float, float]:
+    """One fresh interpreter: (wall milliseconds, CPU milliseconds, peak RSS in MiB). Raises when it
+    failed."""
+    cpu_before = _children_cpu_ms()
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-c", script, *args],
@@ -255,10 +267,11 @@ def _run(script: str, root: Path, environment: dict[str, str], *args: str) -> tu
         check=False,
     )
     elapsed_ms = (time.perf_counter() - started) * 1000
+    cpu_ms = _children_cpu_ms() - cpu_before  # this child only: the runs are one after another
     if done.returncode != 0:
         raise RuntimeError(f"{root} {args[:1]} failed:\n{done.stderr[-2000:]}")
     peak_kib = int(done.stdout.strip().splitlines()[-1])  # the child's last line (see _LAMBDA)
-    return elapsed_ms, peak_kib / 1024
+    return elapsed_ms, cpu_ms, peak_kib / 1024
 
 
 @contextmanager
@@ -311,8 +324,11 @@ def _measure(variant: Variant, environment: dict[str, str], run: int, objects: O
         key = key_pattern.format(run=f"bench{variant.name}{run}") if key_pattern else ""
         _key, size, etag = objects.get(key, (key, 0, "0" * 32))
         handler = variant.handlers[entry]
-        elapsed, rss = _run(_CHILD, variant.root, environment, handler, key, variant.token, str(size), etag)
+        elapsed, cpu, rss = _run(
+            _CHILD, variant.root, environment, handler, key, variant.token, str(size), etag
+        )
         variant.times.setdefault(label, []).append(elapsed)
+        variant.cpu.setdefault(label, []).append(cpu)
         variant.rss.setdefault(label, []).append(rss)
 
 
@@ -364,6 +380,7 @@ def main() -> None:
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
     bare_times: list[float] = []
+    bare_cpu: list[float] = []
     bare_rss: list[float] = []
     try:
         with _checkout(options.before) as before_root, tempfile.TemporaryDirectory() as data_dir:
@@ -376,8 +393,9 @@ def main() -> None:
             for run in range(runs):
                 print(f"run {run + 1}/{runs} ...", file=sys.stderr)
                 bare_environment = environments["after"] | {"AWS_LAMBDA_FUNCTION_NAME": "clientele-bench"}
-                elapsed, rss = _run(_BARE, ROOT, bare_environment)
+                elapsed, cpu, rss = _run(_BARE, ROOT, bare_environment)
                 bare_times.append(elapsed)
+                bare_cpu.append(cpu)
                 bare_rss.append(rss)
                 # Alternate which tree goes first, so a drift of the machine's load favours neither.
                 for variant in variants if run % 2 == 0 else variants[::-1]:
@@ -397,6 +415,13 @@ def main() -> None:
         TARGET_MS,
         median(bare_times),
         [(label, median(before.times[label]), median(after.times[label])) for label in labels],
+    )
+    _table(
+        "CPU time (user + system), ms: the same runs without the waits for a core",
+        "ms",
+        TARGET_MS,
+        median(bare_cpu),
+        [(label, median(before.cpu[label]), median(after.cpu[label])) for label in labels],
     )
     _table(
         "peak RSS, MiB",
