@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 import app
+from chalicelib.handlers.route_table import ROUTES
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -103,6 +104,20 @@ elif mode == "answers":  # every route, unauthenticated and without a body, in L
         stand_ins = [path for path, methods in app.app.routes.items() for entry in methods.values()
                      if entry.view_function.__module__ == "chalicelib.handlers.lazy_routes"]
         report(at_import=at_import, after_first=after_first, answers=answers, stand_ins=stand_ins)
+elif mode == "snapshot":  # SnapStart's init in the API's function: import app, then the hooks
+    import os
+    os.environ["AWS_LAMBDA_FUNCTION_NAME"] = "probe"
+    from moto import mock_aws
+    with mock_aws():
+        from chalicelib import bootstrap
+        bootstrap.ensure_table()
+        bootstrap.ensure_bucket()
+        import app
+        from chalicelib.core.snapshots import run_before_snapshot_hooks
+        run_before_snapshot_hooks()
+        stand_ins = [path for path, methods in app.app.routes.items() for entry in methods.values()
+                     if entry.view_function.__module__ == "chalicelib.handlers.lazy_routes"]
+        report(stand_ins=stand_ins, routes=sum(len(methods) for methods in app.app.routes.values()))
 elif mode == "import":
     handler = handler_of(sys.argv[2])
     loaded = sorted(sys.modules)
@@ -196,6 +211,14 @@ def test_in_lambda_every_route_answers_as_the_fully_registered_app_does() -> Non
     lazy, full = _probe("answers", "lambda"), _probe("answers", "local")
     assert [answer[:2] for answer in lazy["answers"]] == [answer[:2] for answer in full["answers"]]
     assert lazy["answers"] == full["answers"]
+
+
+def test_under_snapstart_the_api_loads_every_route_module_before_the_snapshot() -> None:
+    # A restored copy then serves any first request without importing its module.
+    loaded = _probe("snapshot")
+    assert loaded["stand_ins"] == []
+    assert loaded["routes"] == sum(len(routes) for routes in ROUTES.values())
+    assert _under(set(loaded["modules"]), "chalicelib.handlers.customers")
 
 
 # Each event function's Handler, as `chalice package` writes it into the template.
