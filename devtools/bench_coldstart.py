@@ -15,9 +15,9 @@ counted): on a machine shared with other work, wall time also counts the child's
 CPU time does not, so the CPU table is the one to read when bare's wall time is far above its
 CPU time. The child reports its own peak RSS (VmHWM, see print_peak_rss: ru_maxrss would count
 the bench's memory too). "bare" is a Chalice app whose one route creates a boto3 client and reads
-one DynamoDB item: the floor any function of this stack starts from. "before" is the same measurement on another commit (default:
-BASELINE_REV, the tree before issue 19) checked out in a temporary `git worktree`, in the same
-pool of runs, each tree on a table its own code provisioned.
+one DynamoDB item: the floor any function of this stack starts from. "before" is the same
+measurement on another commit (default: BASELINE_REV, the tree before issue 19) checked out in a
+temporary `git worktree`, in the same pool of runs, each tree on a table its own code provisioned.
 
 Tracing is off in the children, as everywhere outside Lambda (no LAMBDA_TASK_ROOT): a stage with
 X-Ray on pays for the SDK on top (about 100 ms), as it pays for the traces.
