@@ -93,6 +93,12 @@ class RetentionSettings(RequestModel):
     unprocessed_mail_days: Annotated[int, Field(ge=1, le=3650)] = 90
 
 
+# The seeded `public_api_url`, which the local stack reads as "this API" (ConfigService). A constant,
+# not ShopSettings.model_fields[...].default: reading model_fields at import builds the model (and
+# loads email_validator for shop_email) in every function that imports the shop's service.
+SEEDED_PUBLIC_API_URL = "http://127.0.0.1:8000"
+
+
 class ShopSettings(RequestModel):
     """The whole settings document (GET returns it; PATCH merges a partial one into it)."""
 
@@ -120,7 +126,7 @@ class ShopSettings(RequestModel):
     # The API's own public address (the stack's WebUrl output in AWS): one-click unsubscribe
     # links in mail point at <public_api_url>/store/unsubscribe.
     public_api_url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$", max_length=255)] = (
-        "http://127.0.0.1:8000"
+        SEEDED_PUBLIC_API_URL
     )
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
@@ -14,6 +15,7 @@ from chalicelib.core.validation import validate
 from chalicelib.shop.domain import ConfigEntry, ConfigKind, ShopConfig, Title
 from chalicelib.shop.ports import ConfigRepository
 from chalicelib.shop.schemas import (
+    SEEDED_PUBLIC_API_URL,
     ContactRequest,
     GroupRequest,
     OrderMessageRequest,
@@ -25,21 +27,26 @@ from chalicelib.shop.schemas import (
 # PrestaShop's default titles keep their numeric ids (1 = Mr, 2 = Mrs) so its CSV files import.
 DEFAULT_TITLES = (Title("1", "Mr", "male", True), Title("2", "Mrs", "female", True))
 DEFAULT_GROUP_IDS = ("visitor", "guest", "customer")
-# What seed_defaults stores as the API's public address (the schema's default).
-SEEDED_PUBLIC_API_URL: str = ShopSettings.model_fields["public_api_url"].default
-DEFAULT_GROUPS: tuple[ConfigEntry, ...] = tuple(
-    ConfigEntry(
-        "GROUP",
-        group_id,
-        GroupRequest(name=names["en"], names=names).model_dump(mode="json"),
-        True,
+
+
+# The seeded groups and contacts are built when seeded, not at import: building a request model
+# builds its validator (ContactRequest's loads email_validator), ~30 ms of the cold start of every
+# function that imports this service, which seeds nothing.
+@cache
+def default_groups() -> tuple[ConfigEntry, ...]:
+    return tuple(
+        ConfigEntry(
+            "GROUP",
+            group_id,
+            GroupRequest(name=names["en"], names=names).model_dump(mode="json"),
+            True,
+        )
+        for group_id, names in (
+            ("visitor", {"en": "Visitor", "fr": "Visiteur", "es": "Visitante"}),
+            ("guest", {"en": "Guest", "fr": "Invité", "es": "Invitado"}),
+            ("customer", {"en": "Customer", "fr": "Client", "es": "Cliente"}),
+        )
     )
-    for group_id, names in (
-        ("visitor", {"en": "Visitor", "fr": "Visiteur", "es": "Visitante"}),
-        ("guest", {"en": "Guest", "fr": "Invité", "es": "Invitado"}),
-        ("customer", {"en": "Customer", "fr": "Client", "es": "Cliente"}),
-    )
-)
 
 
 def _default_contact(contact_id: str, names: dict[str, str], descriptions: dict[str, str]) -> ConfigEntry:
@@ -50,26 +57,30 @@ def _default_contact(contact_id: str, names: dict[str, str], descriptions: dict[
     return ConfigEntry("CONTACT", contact_id, request.model_dump(mode="json"), True)
 
 
-DEFAULT_CONTACTS: tuple[ConfigEntry, ...] = (
-    _default_contact(
-        "customer-service",
-        {"en": "Customer service", "fr": "Service client", "es": "Servicio al cliente"},
-        {
-            "en": "For any question about a product or an order",
-            "fr": "Pour toute question sur un produit ou une commande",
-            "es": "Para cualquier pregunta sobre un producto o un pedido",
-        },
-    ),
-    _default_contact(
-        "webmaster",
-        {"en": "Webmaster", "fr": "Webmaster", "es": "Webmaster"},
-        {
-            "en": "If a technical problem occurs on this website",
-            "fr": "En cas de problème technique sur ce site",
-            "es": "Si se produce un problema técnico en este sitio web",
-        },
-    ),
-)
+@cache
+def default_contacts() -> tuple[ConfigEntry, ...]:
+    return (
+        _default_contact(
+            "customer-service",
+            {"en": "Customer service", "fr": "Service client", "es": "Servicio al cliente"},
+            {
+                "en": "For any question about a product or an order",
+                "fr": "Pour toute question sur un produit ou une commande",
+                "es": "Para cualquier pregunta sobre un producto o un pedido",
+            },
+        ),
+        _default_contact(
+            "webmaster",
+            {"en": "Webmaster", "fr": "Webmaster", "es": "Webmaster"},
+            {
+                "en": "If a technical problem occurs on this website",
+                "fr": "En cas de problème technique sur ce site",
+                "es": "Si se produce un problema técnico en este sitio web",
+            },
+        ),
+    )
+
+
 # Configuration is read on most requests and changes a few times a day: keep it briefly per process.
 _CACHE_SECONDS = 5.0
 _LABELS: dict[ConfigKind, str] = {
@@ -124,7 +135,7 @@ class ConfigService:
     def seed_defaults(self) -> None:
         """Create the default settings, titles, groups and contacts where missing (idempotent)."""
         self._repository.save_settings(ShopSettings().model_dump(mode="json"), only_if_absent=True)
-        for entry in (*(t.to_entry() for t in DEFAULT_TITLES), *DEFAULT_GROUPS, *DEFAULT_CONTACTS):
+        for entry in (*(t.to_entry() for t in DEFAULT_TITLES), *default_groups(), *default_contacts()):
             self._repository.put_entry(entry, only_if_absent=True)
         self.invalidate()
 

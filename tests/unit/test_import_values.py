@@ -26,7 +26,7 @@ from chalicelib.imports.values import (
 )
 from chalicelib.shop.domain import ConfigEntry
 from chalicelib.shop.schemas import GroupRequest
-from chalicelib.shop.service import DEFAULT_GROUPS, DEFAULT_TITLES
+from chalicelib.shop.service import DEFAULT_TITLES, default_groups
 from tests.unit.test_import_service import World, build, deliver, errors, upload
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "imports"
@@ -174,7 +174,7 @@ def resolver(options: ImportOptions, created: dict[str, str] | None = None) -> G
     store = created if created is not None else {}
 
     def entries() -> list[ConfigEntry]:
-        return [*DEFAULT_GROUPS, *(ConfigEntry("GROUP", i, {"name": n}) for i, n in store.items())]
+        return [*default_groups(), *(ConfigEntry("GROUP", i, {"name": n}) for i, n in store.items())]
 
     def create(group_id: str, name: str) -> bool:
         store.setdefault(group_id, name)
