@@ -5,10 +5,12 @@ Nothing here is hand-made: the scenario runs the real services on moto, and ever
 touches is read from the table just before and just after the request (so a TransactWriteItems'
 Updates and Deletes count as much as its Puts). Each (before, after) pair is then priced twice:
 
-- before: the layout of the table up to this change — the private part (note, password hash,
-  consents, import rows, session generation) on the profile item, five flag indexes on the
-  profile (GSI8 status, GSI9 enabled, GSI10 newsletter, GSI11 optin, GSI12 guest), every index ALL;
-- after: the items as the code now writes them, under the projections the models declare.
+- before: the layout of the table at the start of issue 19's round — the private part (note,
+  password hash, consents, import rows, session generation) on the profile item, its seven sort
+  keys on the overloaded GSI1-GSI7, five flag indexes on the profile (GSI8 status, GSI9 enabled,
+  GSI10 newsletter, GSI11 optin, GSI12 guest), every index ALL;
+- after: the items as the code now writes them, under the projections the models declare (the
+  profile in its own keys-only GSI11-GSI18, the private item in no index).
 
 Pricing follows DynamoDB's rules: an item's size is models/capacity.py's (attribute names plus
 values, by DynamoDB's size rules); a write costs one unit per started KB of the larger of the old
@@ -53,10 +55,10 @@ Projections = dict[int, tuple[str, ...] | None]
 
 def model_projections() -> Projections:
     """The projections the table is created with (models/base.py)."""
-    from chalicelib.models.base import GSI_COUNT, index_by_number
+    from chalicelib.models.base import INDEX_NUMBERS, index_by_number
 
     found: Projections = {}
-    for number in range(1, GSI_COUNT + 1):
+    for number in INDEX_NUMBERS:
         projection = index_by_number(number).Meta.projection
         kind = projection.projection_type
         found[number] = None if kind == "ALL" else tuple(projection.non_key_attributes or ())
@@ -98,8 +100,14 @@ def index_storage(item: Item | None, projections: Projections) -> int:
     )
 
 
+# The profile's sort keys as they were on the overloaded GSI1-GSI7 (ALL), by the index they
+# sit on now (models/customers.py: GSI11-GSI17, keys only).
+_LEGACY_SORT_INDEX = {11: 1, 12: 2, 13: 3, 14: 4, 15: 5, 16: 6, 17: 7}
+
+
 def legacy_layout(item: Item | None) -> Item | None:
-    """A profile as the table stored it before the flags index: one index per flag, sorted by id."""
+    """A profile as the table stored it at the round's start: its sort keys on GSI1-GSI7 and one
+    index per flag, sorted by id (GSI8-GSI12), every index ALL."""
     if item is None or item.get("entity_type", {}).get("S") != "CUSTOMER":
         return item
     customer_id = item["customer_id"]
@@ -109,7 +117,10 @@ def legacy_layout(item: Item | None) -> Item | None:
 
     approved, enabled = flag("approved") == "1", flag("enabled") == "1"
     status = ("active" if enabled else "disabled") if approved else "pending_approval"
-    legacy = dict(item)
+    legacy = {name: value for name, value in item.items() if not name.startswith("GSI")}
+    for now, then in _LEGACY_SORT_INDEX.items():
+        if f"GSI{now}PK" in item:
+            legacy[f"GSI{then}PK"], legacy[f"GSI{then}SK"] = item[f"GSI{now}PK"], item[f"GSI{now}SK"]
     legacy["email_normalised"] = {"S": item["email"]["S"].lower()}
     legacy["status"] = {"S": status}
     partitions = {
@@ -208,7 +219,7 @@ def legacy_changes(changes: list[Change]) -> list[Change]:
 
 
 def price(changes: list[Change], projections: Projections) -> tuple[int, int]:
-    legacy: Projections = dict.fromkeys(range(1, 13))
+    legacy: Projections = dict.fromkeys(range(1, 13))  # GSI1-GSI12, all ALL
     before = sum(write_units(old, new, legacy) for old, new in legacy_changes(changes))
     after = sum(write_units(old, new, projections) for old, new in changes)
     return before, after
@@ -318,8 +329,9 @@ def main() -> int:
         change = f"{before * scale:.1f} MB → {after * scale:.1f} MB"
         print(f"{label:<12} {change:>24} {after / before:>7.2f}")
     print(
-        "\nbefore: the private part on the profile, five flag indexes per profile, all indexes ALL;"
-        "\nafter: the private item, the flags index, the projections of models/base.py."
+        "\nbefore: the private part on the profile, its sort keys on GSI1-GSI7, five flag indexes,"
+        "\nall indexes ALL; after: the private item, the profile's keys-only GSI11-GSI18 (sort"
+        "\norders, flags), the overloaded GSI1-GSI9 ALL (models/base.py)."
         "\nTransactions bill each unit twice, on both sides."
     )
     return 0

@@ -185,8 +185,8 @@ def monthly_bill(
             "DynamoDB writes",
             cost("dynamodb_write_unit", total.write_units),
             f"{total.write_units:,.0f} WRU",
-            halve="narrower index projections: a checkout's transaction writes the order, the cart and a"
-            " guest's profile into their indexes, each unit twice",
+            halve="narrower projections of the overloaded indexes: a checkout's transaction writes the"
+            " order and the cart whole into their indexes (GSI1-GSI3), each unit twice",
         ),
         LineItem(
             "DynamoDB reads",
@@ -198,7 +198,8 @@ def monthly_bill(
             "DynamoDB storage",
             cost("dynamodb_storage_gb_month", table_gb),
             f"{table_gb:,.3f} GB",
-            halve="KEYS_ONLY/INCLUDE projections (index items are most of the bytes)",
+            halve="narrower projections of the overloaded indexes (orders, carts, addresses and threads"
+            " are copied whole into GSI1-GSI9; the profile's own indexes hold keys only)",
         ),
     ]
     if fixed.point_in_time_recovery:

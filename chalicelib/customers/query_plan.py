@@ -14,19 +14,28 @@ from chalicelib.core.clock import iso
 from chalicelib.core.text import fold, normalise_email
 from chalicelib.customers.domain import Customer, CustomerFilters, CustomerQuery, SortField
 from chalicelib.models import keys
-from chalicelib.models.customers import CUSTOMER_FLAGS_INDEX
+from chalicelib.models.customers import (
+    BY_BIRTHDAY,
+    BY_EMAIL,
+    BY_FIRST_NAME,
+    BY_ID,
+    BY_LAST_NAME,
+    BY_LAST_VISIT,
+    BY_REGISTRATION,
+    CUSTOMER_FLAGS_INDEX,
+)
 
 # Sort field → the profile index ordered by it.
 SORT_INDEX: dict[SortField, int] = {
-    "id": 1,
-    "registered_at": 2,
-    "last_visit_at": 3,
-    "last_name": 4,
-    "first_name": 5,
-    "email": 6,
-    "age": 7,
+    "id": BY_ID,
+    "registered_at": BY_REGISTRATION,
+    "last_visit_at": BY_LAST_VISIT,
+    "last_name": BY_LAST_NAME,
+    "first_name": BY_FIRST_NAME,
+    "email": BY_EMAIL,
+    "age": BY_BIRTHDAY,
 }
-# The flag filters, all served by one index: GSI10, partitioned by the combination of the
+# The flag filters, all served by one index: GSI18, partitioned by the combination of the
 # profile's five booleans (keys.customer_flags_pk), sorted by id.
 FLAGS_INDEX = CUSTOMER_FLAGS_INDEX
 FLAG_FILTERS = ("status", "enabled", "newsletter", "optin", "is_guest")
@@ -73,14 +82,15 @@ class Plan:
 def index_sort_keys(customer: Customer) -> dict[int, str]:
     """GSI sort-key values of a profile, per index number (also the fake's ordering)."""
     first, last = fold(customer.first_name), fold(customer.last_name)
+    last_visit = iso(customer.last_visit_at) if customer.last_visit_at else None
     return {
-        1: customer.id,
-        2: keys.sort_key(iso(customer.registered_at), customer.id),
-        3: keys.sort_key(iso(customer.last_visit_at) if customer.last_visit_at else None, customer.id),
-        4: keys.sort_key(last, first, customer.id),
-        5: keys.sort_key(first, last, customer.id),
-        6: keys.sort_key(normalise_email(customer.email), customer.id),
-        7: keys.sort_key(customer.birthday.isoformat() if customer.birthday else None, customer.id),
+        BY_ID: customer.id,
+        BY_REGISTRATION: keys.sort_key(iso(customer.registered_at), customer.id),
+        BY_LAST_VISIT: keys.sort_key(last_visit, customer.id),
+        BY_LAST_NAME: keys.sort_key(last, first, customer.id),
+        BY_FIRST_NAME: keys.sort_key(first, last, customer.id),
+        BY_EMAIL: keys.sort_key(normalise_email(customer.email), customer.id),
+        BY_BIRTHDAY: keys.sort_key(customer.birthday.isoformat() if customer.birthday else None, customer.id),
         FLAGS_INDEX: customer.id,
     }
 
@@ -89,7 +99,7 @@ def index_partitions(customer: Customer) -> dict[int, str]:
     flags = keys.customer_flags_pk(
         customer.approved, customer.enabled, customer.newsletter, customer.optin, customer.is_guest
     )
-    return dict.fromkeys(range(1, 8), keys.CUSTOMERS) | {FLAGS_INDEX: flags}
+    return dict.fromkeys(SORT_INDEX.values(), keys.CUSTOMERS) | {FLAGS_INDEX: flags}
 
 
 def flag_partitions(filters: CustomerFilters) -> tuple[str, ...]:
@@ -101,6 +111,12 @@ def flag_partitions(filters: CustomerFilters) -> tuple[str, ...]:
         optin=filters.optin,
         guest=filters.is_guest,
     )
+
+
+def without_flags(filters: CustomerFilters) -> CustomerFilters:
+    """The filters a profile sort index's row cannot answer: every one but the flags (the rows
+    carry their flags partition: models/base.PROFILE_FLAGS_ATTRIBUTE)."""
+    return _without(filters, *FLAG_FILTERS)
 
 
 def _time_range(start: datetime | None, end: datetime | None) -> KeyRange:
@@ -123,23 +139,23 @@ def _without(filters: CustomerFilters, *names: str) -> CustomerFilters:
 
 def _key_condition(filters: CustomerFilters, index: int) -> tuple[KeyRange | None, tuple[str, ...]]:
     """The key condition a filter gives on a sort index, and the filter names it covers."""
-    if index == 4 and filters.last_name:
+    if index == BY_LAST_NAME and filters.last_name:
         return KeyRange("prefix", fold(filters.last_name)), ("last_name",)
-    if index == 5 and filters.first_name:
+    if index == BY_FIRST_NAME and filters.first_name:
         return KeyRange("prefix", fold(filters.first_name)), ("first_name",)
-    if index == 6 and filters.email:
+    if index == BY_EMAIL and filters.email:
         return KeyRange("prefix", normalise_email(filters.email)), ("email",)
-    if index == 2 and (filters.registered_from or filters.registered_to):
+    if index == BY_REGISTRATION and (filters.registered_from or filters.registered_to):
         return _time_range(filters.registered_from, filters.registered_to), (
             "registered_from",
             "registered_to",
         )
-    if index == 3 and (filters.last_visit_from or filters.last_visit_to):
+    if index == BY_LAST_VISIT and (filters.last_visit_from or filters.last_visit_to):
         return _time_range(filters.last_visit_from, filters.last_visit_to), (
             "last_visit_from",
             "last_visit_to",
         )
-    if index == 7 and (filters.birthday_from or filters.birthday_to):
+    if index == BY_BIRTHDAY and (filters.birthday_from or filters.birthday_to):
         return _date_range(filters.birthday_from, filters.birthday_to), (
             "birthday_from",
             "birthday_to",
@@ -163,13 +179,13 @@ def _preferred_index(filters: CustomerFilters) -> tuple[str, int] | None:
         "enabled": filters.enabled is not None,
     }
     index_of = {
-        "email": 6,
-        "last_name": 4,
-        "first_name": 5,
+        "email": BY_EMAIL,
+        "last_name": BY_LAST_NAME,
+        "first_name": BY_FIRST_NAME,
         "group_id": 0,
-        "birthday": 7,
-        "registered": 2,
-        "last_visit": 3,
+        "birthday": BY_BIRTHDAY,
+        "registered": BY_REGISTRATION,
+        "last_visit": BY_LAST_VISIT,
     } | dict.fromkeys(FLAG_FILTERS, FLAGS_INDEX)
     for name in _PREFERENCE:
         if present[name]:

@@ -42,12 +42,16 @@ from chalicelib.customers.domain import (
 from chalicelib.customers.domain import Connection as SignIn
 from chalicelib.customers.mapping import consent_from_json, from_record, from_summary, to_record
 from chalicelib.customers.ports import CustomerRepository
-from chalicelib.customers.query_plan import Plan, matches, plan_customer_query
+from chalicelib.customers.query_plan import Plan, flag_partitions, matches, plan_customer_query, without_flags
 from chalicelib.customers.write_items import counter_writes, create_items, membership_items, update_items
 from chalicelib.models import keys
-from chalicelib.models.base import TableRecord, index_by_number
+from chalicelib.models.base import INDEX_NUMBERS, TableRecord, index_by_number, index_entry
 from chalicelib.models.capacity import write_units
 from chalicelib.models.customers import (
+    BY_EMAIL,
+    BY_FIRST_NAME,
+    BY_LAST_NAME,
+    CUSTOMER_FLAGS_INDEX,
     AccountTokenRecord,
     AddressRecord,
     ConnectionRecord,
@@ -74,6 +78,8 @@ _CONNECTIONS_KEPT = 10
 _CONNECTION_TTL = timedelta(days=400)
 # The profile's discriminator ("CUSTOMER"), as its items carry it.
 _PROFILE_TYPE = TableRecord.entity_type.get_discriminator(CustomerRecord)
+# The record attribute of the flags partition a profile sort index's rows carry.
+_FLAGS_ROW_ATTRIBUTE = f"gsi{CUSTOMER_FLAGS_INDEX}pk"
 # DynamoDB's TransactWriteItems limit.
 _TRANSACTION_ITEMS = 100
 
@@ -106,18 +112,23 @@ def apply_one_by_one(
 
 
 def index_units(transaction: TransactWrite, updated: set[str]) -> int:
-    """The write units a transaction's profile writes put on the busiest index partition
-    (docs/keys.md, "Write-rate arguments"): every profile sits in the constant `CUSTOMERS`
-    partition of each sort index, so that partition takes all of them — one index item per
-    created profile, and two per updated one (`updated`: their ids; a moved sort key deletes the
-    old index item and puts the new one), each costing the whole profile as sent (all attributes
-    projected: an upper bound when an index projects fewer). A membership (GSI1 `GROUP#<id>`) is
-    smaller than its profile and one per profile per group, so no other partition takes more."""
-    total = 0
+    """The write units a transaction puts on its busiest index partition (docs/keys.md,
+    "Write-rate arguments"): each item it puts is charged, in every index it lands in, the index
+    item its projection stores (the profile's indexes: keys only, so about one unit whatever
+    the profile's size), summed per partition: every profile sits in the constant `CUSTOMERS`
+    partition of each sort index, every membership of one group in its `GROUP#<id>` partition
+    (ALL: a membership carries the list summary). An updated profile (`updated`: their ids) is
+    charged twice, since a moved sort key deletes the old index item and puts the new one."""
+    load: dict[tuple[int, str], int] = {}
     for item in put_items(transaction):
-        if item["entity_type"]["S"] == _PROFILE_TYPE:
-            total += write_units(item) * (2 if item["customer_id"]["S"] in updated else 1)
-    return total
+        profile = item["entity_type"]["S"] == _PROFILE_TYPE
+        times = 2 if profile and item["customer_id"]["S"] in updated else 1
+        for number in INDEX_NUMBERS:
+            entry = index_entry(item, number)
+            if entry is not None:
+                partition = (number, str(entry[f"GSI{number}PK"]["S"]))
+                load[partition] = load.get(partition, 0) + write_units(entry) * times
+    return max(load.values(), default=0)
 
 
 def _account_token_record(token: AccountToken) -> AccountTokenRecord:
@@ -571,6 +582,19 @@ class DynamoCustomerRepository:
             customer = self.get(query.filters.id or "")
             rows = [customer] if customer and matches(customer, plan.residual) else []
             return Page(items=rows, next_position=None)
+        if plan.source == "flags" and plan.residual == CustomerFilters():
+            # Every filter is a key condition: the page is merged on the index rows' keys alone
+            # and its profiles read with one BatchGetItem.
+            keyed = merged_index_page(
+                plan.index,
+                plan.partitions,
+                lambda record: record,
+                lambda _record: True,
+                query.limit,
+                query.position,
+                descending=plan.descending,
+            )
+            return Page(_profiles_of(keyed.items), keyed.next_position)
         if plan.source == "flags":
             return merged_index_page(
                 plan.index,
@@ -580,18 +604,39 @@ class DynamoCustomerRepository:
                 query.limit,
                 query.position,
                 descending=plan.descending,
+                hydrate=_hydrated,
             )
         return self._page(plan, query)
 
     def _page(self, plan: Plan, query: CustomerQuery) -> Page[Customer]:
+        if plan.source == "index" and without_flags(plan.residual) == CustomerFilters():
+            # No row-by-row filter but flags, which the index rows carry (their flags partition):
+            # the page is the index rows' keys, then one BatchGetItem of their profiles (the index
+            # projects keys only: models/base.py).
+            allowed = frozenset(flag_partitions(plan.residual))
+            keyed = read_page(
+                lambda start, size: self._query(plan, start, size),
+                lambda record: record,
+                lambda record: getattr(record, _FLAGS_ROW_ATTRIBUTE) in allowed,
+                lambda record: self._position(record, plan),
+                query.limit,
+                query.position,
+            )
+            return Page(_profiles_of(keyed.items), keyed.next_position)
         return read_page(
-            lambda start, size: self._query(plan, start, size),
+            lambda start, size: self._rows(plan, start, size),
             self._customer_of,
             lambda customer: matches(customer, plan.residual),
             lambda record: self._position(record, plan),
             query.limit,
             query.position,
         )
+
+    def _rows(self, plan: Plan, position: dict[str, Any] | None, page_size: int) -> Any:
+        """One request of a plan's index, as items a row filter can read: a profile index's rows
+        BatchGot whole (membership items carry their summary already)."""
+        iterator = self._query(plan, position, page_size)
+        return iterator if plan.source == "members" else _HydratedRows(iterator)
 
     def count_at_most(self, query: CustomerQuery, at_most: int) -> int:
         """How many customers a list query matches, counted no further than `at_most` + 1 (the
@@ -624,7 +669,7 @@ class DynamoCustomerRepository:
                 while True:
                     # As many as the count still needs; doubling while the filter rejects rows.
                     size = min(MAX_ITEMS_READ_PER_PAGE, max(at_most + 1 - counted, size * 2))
-                    iterator = self._query(plan, start, size)
+                    iterator = self._rows(plan, start, size)
                     for record in iterator:
                         if matches(self._customer_of(record), plan.residual):
                             counted += 1
@@ -701,8 +746,8 @@ class DynamoCustomerRepository:
         }
 
     def search(self, text: str, by: str, limit: int) -> list[Customer]:
-        found: dict[str, Customer] = {}
         if by == "ip":
+            found: dict[str, Customer] = {}
             ids: list[str] = []
             with dynamo_errors():
                 for record in ConnectionRecord.gsi4.query(
@@ -717,22 +762,23 @@ class DynamoCustomerRepository:
                     found[profile.customer_id] = from_record(profile)
             return [found[i] for i in ids if i in found]
         folded = fold(text)
-        prefixes: list[tuple[int, str]] = [(4, folded), (5, folded)]
+        prefixes: list[tuple[int, str]] = [(BY_LAST_NAME, folded), (BY_FIRST_NAME, folded)]
         if " " in folded:
             first, rest = folded.split(" ", 1)
-            prefixes.append((5, f"{first}{keys.FIELD_SEP}{rest}"))
+            prefixes.append((BY_FIRST_NAME, f"{first}{keys.FIELD_SEP}{rest}"))
         if by == "all":
-            prefixes.append((6, normalise_email(text)))
+            prefixes.append((BY_EMAIL, normalise_email(text)))
         # Indexes are read one after the other, each for what is still missing, so items read stay
         # close to rows returned: last-name matches first, then first-name, then e-mail matches.
+        # The indexes hold keys only: the matches' profiles are one BatchGetItem at the end.
+        rows: dict[str, CustomerRecord] = {}
         for number, prefix in prefixes:
-            missing = limit - len(found)
+            missing = limit - len(rows)
             if missing <= 0:
                 break
             for record in self._prefix_rows(number, prefix, missing):
-                customer = from_record(record)
-                found.setdefault(customer.id, customer)
-        return list(found.values())[:limit]
+                rows.setdefault(_customer_id_of(record), record)
+        return _profiles_of(list(rows.values())[:limit])
 
     def _prefix_rows(self, number: int, prefix: str, limit: int) -> Iterator[CustomerRecord]:
         sort_attr = getattr(TableRecord, f"gsi{number}sk")
@@ -742,3 +788,43 @@ class DynamoCustomerRepository:
             ):
                 if isinstance(record, CustomerRecord):
                     yield record
+
+
+def _customer_id_of(record: Any) -> str:
+    """A profile index row's customer id: its table key (the row holds keys only)."""
+    return str(record.pk).removeprefix("CUSTOMER#")
+
+
+def _profile_records(rows: list[Any]) -> dict[str, CustomerRecord]:
+    """The profiles behind index rows, by customer id: BatchGetItem (one request per 100)."""
+    wanted = list(dict.fromkeys(_customer_id_of(row) for row in rows))
+    if not wanted:
+        return {}
+    with dynamo_errors():
+        return {
+            record.customer_id: record
+            for record in CustomerRecord.batch_get([(keys.customer_pk(i), keys.PROFILE) for i in wanted])
+        }
+
+
+def _profiles_of(rows: list[Any]) -> list[Customer]:
+    """The list rows of index rows, in their order (a profile deleted since is left out)."""
+    found = _profile_records(rows)
+    return [from_record(found[i]) for row in rows if (i := _customer_id_of(row)) in found]
+
+
+def _hydrated(rows: list[Any]) -> list[Any]:
+    """Index rows replaced by their whole profiles, in order (what a row filter reads)."""
+    found = _profile_records(rows)
+    return [found[i] for row in rows if (i := _customer_id_of(row)) in found]
+
+
+class _HydratedRows:
+    """One request's rows of a profile index, BatchGot whole, with the request's resume key."""
+
+    def __init__(self, iterator: Any) -> None:
+        self._rows = _hydrated(list(iterator))
+        self.last_evaluated_key = iterator.last_evaluated_key
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._rows)

@@ -18,18 +18,28 @@ from pynamodb.attributes import (
     UnicodeAttribute,
 )
 from pynamodb.exceptions import AttributeNullError
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, Projection
 from pynamodb.models import Model
 
 from chalicelib.core.settings import get_settings
 from chalicelib.core.snapshots import after_restore
 
-GSI_COUNT = 12
+# GSI1-GSI9 are overloaded (many entities, each read whole from them): ALL. GSI11-GSI18 hold the
+# customer profile alone (its seven sort orders and its flags) and project only the keys and the
+# entity type (PynamoDB's discriminator, so a query still yields CustomerRecords; it never changes,
+# so it costs no write), the sort orders also the flags key: a list page reads the keys and
+# BatchGets the profiles it shows
+# (docs/keys.md, "Projections"). There is
+# no GSI10 any more: it was the flags index when it projected ALL, and a projection cannot change
+# in place (a deployed stage drops it once GSI18 serves the flags: docs/keys.md, migration).
+OVERLOADED_INDEXES = tuple(range(1, 10))
+PROFILE_INDEXES = tuple(range(11, 19))
+INDEX_NUMBERS = OVERLOADED_INDEXES + PROFILE_INDEXES
 
 
-def _index(number: int) -> type[GlobalSecondaryIndex[Any]]:
-    """Build GSI<n> with attributes GSI<n>PK / GSI<n>SK, all attributes projected."""
-    meta = type("Meta", (), {"index_name": f"GSI{number}", "projection": AllProjection()})
+def _index(number: int, projection: Projection) -> type[GlobalSecondaryIndex[Any]]:
+    """Build GSI<n> with attributes GSI<n>PK / GSI<n>SK and the given projection."""
+    meta = type("Meta", (), {"index_name": f"GSI{number}", "projection": projection})
     attrs: dict[str, Any] = {
         "Meta": meta,
         "pk": UnicodeAttribute(hash_key=True, attr_name=f"GSI{number}PK"),
@@ -38,9 +48,16 @@ def _index(number: int) -> type[GlobalSecondaryIndex[Any]]:
     return type(f"GSI{number}", (GlobalSecondaryIndex,), attrs)
 
 
-GSI1, GSI2, GSI3, GSI4, GSI5, GSI6, GSI7, GSI8, GSI9, GSI10, GSI11, GSI12 = (
-    _index(n) for n in range(1, GSI_COUNT + 1)
+GSI1, GSI2, GSI3, GSI4, GSI5, GSI6, GSI7, GSI8, GSI9 = (
+    _index(n, AllProjection()) for n in OVERLOADED_INDEXES
 )
+# The profile's flags partition (GSI18's key, ~30 bytes) rides along on its sort indexes, so a flag
+# filter on a sorted or name-filtered page is checked on the index rows before the BatchGet.
+PROFILE_FLAGS_ATTRIBUTE = "GSI18PK"
+GSI11, GSI12, GSI13, GSI14, GSI15, GSI16, GSI17 = (
+    _index(n, IncludeProjection(["entity_type", PROFILE_FLAGS_ATTRIBUTE])) for n in PROFILE_INDEXES[:-1]
+)
+GSI18 = _index(PROFILE_INDEXES[-1], IncludeProjection(["entity_type"]))
 
 
 class TableRecord(Model):
@@ -75,12 +92,22 @@ class TableRecord(Model):
     gsi8sk = UnicodeAttribute(null=True, attr_name="GSI8SK")
     gsi9pk = UnicodeAttribute(null=True, attr_name="GSI9PK")
     gsi9sk = UnicodeAttribute(null=True, attr_name="GSI9SK")
-    gsi10pk = UnicodeAttribute(null=True, attr_name="GSI10PK")
-    gsi10sk = UnicodeAttribute(null=True, attr_name="GSI10SK")
     gsi11pk = UnicodeAttribute(null=True, attr_name="GSI11PK")
     gsi11sk = UnicodeAttribute(null=True, attr_name="GSI11SK")
     gsi12pk = UnicodeAttribute(null=True, attr_name="GSI12PK")
     gsi12sk = UnicodeAttribute(null=True, attr_name="GSI12SK")
+    gsi13pk = UnicodeAttribute(null=True, attr_name="GSI13PK")
+    gsi13sk = UnicodeAttribute(null=True, attr_name="GSI13SK")
+    gsi14pk = UnicodeAttribute(null=True, attr_name="GSI14PK")
+    gsi14sk = UnicodeAttribute(null=True, attr_name="GSI14SK")
+    gsi15pk = UnicodeAttribute(null=True, attr_name="GSI15PK")
+    gsi15sk = UnicodeAttribute(null=True, attr_name="GSI15SK")
+    gsi16pk = UnicodeAttribute(null=True, attr_name="GSI16PK")
+    gsi16sk = UnicodeAttribute(null=True, attr_name="GSI16SK")
+    gsi17pk = UnicodeAttribute(null=True, attr_name="GSI17PK")
+    gsi17sk = UnicodeAttribute(null=True, attr_name="GSI17SK")
+    gsi18pk = UnicodeAttribute(null=True, attr_name="GSI18PK")
+    gsi18sk = UnicodeAttribute(null=True, attr_name="GSI18SK")
 
     gsi1 = GSI1()
     gsi2 = GSI2()
@@ -91,13 +118,18 @@ class TableRecord(Model):
     gsi7 = GSI7()
     gsi8 = GSI8()
     gsi9 = GSI9()
-    gsi10 = GSI10()
     gsi11 = GSI11()
     gsi12 = GSI12()
+    gsi13 = GSI13()
+    gsi14 = GSI14()
+    gsi15 = GSI15()
+    gsi16 = GSI16()
+    gsi17 = GSI17()
+    gsi18 = GSI18()
 
     # PynamoDB walks every attribute a class declares on each new record (`_set_defaults`), sets
     # each given value through its descriptor (`_set_attributes`), and walks them all again on
-    # each write (`_container_serialize`). Every record here inherits the 24 index-key attributes
+    # each write (`_container_serialize`). Every record here inherits the 34 index-key attributes
     # and most entities set a handful of them at most, so the walk was most of what building an
     # item costs: a bulk import builds ~6 items a row (issue 19 goal 4). These three do the same work
     # over what the class can default, what the constructor is given and what the record holds;
@@ -207,6 +239,19 @@ def _required(cls: type[TableRecord]) -> tuple[tuple[str, Attribute[Any]], ...]:
 def index_by_number(number: int) -> GlobalSecondaryIndex[Any]:
     index: GlobalSecondaryIndex[Any] = getattr(TableRecord, f"gsi{number}")
     return index
+
+
+def index_entry(item: Mapping[str, Any], number: int) -> dict[str, Any] | None:
+    """The item GSI<number> stores for a low-level table item, by the index's projection (None
+    when the item is not in the index): what the index is billed for on a write."""
+    pk, sk = f"GSI{number}PK", f"GSI{number}SK"
+    if pk not in item or sk not in item:
+        return None
+    projection = index_by_number(number).Meta.projection
+    if projection.projection_type == "ALL":
+        return dict(item)
+    names = {"PK", "SK", pk, sk, *(projection.non_key_attributes or ())}
+    return {name: value for name, value in item.items() if name in names}
 
 
 def set_index_keys(record: TableRecord, pairs: Mapping[int, tuple[str, str] | None]) -> None:

@@ -13,8 +13,16 @@ from pynamodb.attributes import (
 
 from chalicelib.models.base import TableRecord
 
-# The profile's flags index (see CustomerRecord's key design).
-CUSTOMER_FLAGS_INDEX = 10
+# The profile's indexes (see CustomerRecord's key design): its seven sort orders and its flags,
+# each holding profiles only, keys only (models/base.py PROFILE_INDEXES).
+BY_ID = 11
+BY_REGISTRATION = 12
+BY_LAST_VISIT = 13
+BY_LAST_NAME = 14
+BY_FIRST_NAME = 15
+BY_EMAIL = 16
+BY_BIRTHDAY = 17
+CUSTOMER_FLAGS_INDEX = 18
 
 
 class CustomerRecord(TableRecord, discriminator="CUSTOMER"):
@@ -24,23 +32,27 @@ class CustomerRecord(TableRecord, discriminator="CUSTOMER"):
       PK = CUSTOMER#<id>  SK = PROFILE                      → #1 customer by id (GetItem);
                                                             #3 view: Query PK (profile, GROUP#, ADDRESS#,
                                                             CONNECTION# items) in one request.
-      GSI1  CUSTOMERS / <id>                                → #5 list sorted by id
-      GSI2  CUSTOMERS / <registered_at>#<id>                → #5 sort registration; registered_from/to
-      GSI3  CUSTOMERS / <last_visit_at|!>#<id>              → #5 sort last visit; last_visit_from/to
-      GSI4  CUSTOMERS / <fold(last)>·<fold(first)>·<id>     → #5 sort last name; #7 name search (prefix)
-      GSI5  CUSTOMERS / <fold(first)>·<fold(last)>·<id>     → sort first name; #7 name search (prefix)
-      GSI6  CUSTOMERS / <email>#<id>                        → #5 sort e-mail; #7 e-mail search (prefix)
-      GSI7  CUSTOMERS / <birthday|!>#<id>                   → sort age; age_min/age_max
-      GSI10 CUSTOMERS#FLAGS#<approved><enabled><newsletter><optin><guest> / <id>
+      GSI11 CUSTOMERS / <id>                                → #5 list sorted by id
+      GSI12 CUSTOMERS / <registered_at>#<id>                → #5 sort registration; registered_from/to
+      GSI13 CUSTOMERS / <last_visit_at|!>#<id>              → #5 sort last visit; last_visit_from/to
+      GSI14 CUSTOMERS / <fold(last)>·<fold(first)>·<id>     → #5 sort last name; #7 name search (prefix)
+      GSI15 CUSTOMERS / <fold(first)>·<fold(last)>·<id>     → sort first name; #7 name search (prefix)
+      GSI16 CUSTOMERS / <email>#<id>                        → #5 sort e-mail; #7 e-mail search (prefix)
+      GSI17 CUSTOMERS / <birthday|!>#<id>                   → sort age; age_min/age_max
+      GSI18 CUSTOMERS#FLAGS#<approved><enabled><newsletter><optin><guest> / <id>
                                                             → #6 every flag filter (status, enabled,
                                                             newsletter, optin, guest) and any mix of
                                                             them: the matching combinations' partitions,
                                                             merged in id order; retention (guests)
-    Not in GSI8, GSI9, GSI11, GSI12: one flags index instead of one per flag is four index items
-    fewer on every profile write (docs/keys.md, "Projections and the flags index").
+    These eight indexes hold profiles only and project their keys (+ entity_type, PynamoDB's
+    discriminator; the sort orders also GSI18PK, so a flag filter is checked on their rows): a list
+    or search page reads the keys of its rows and BatchGets the profiles (one BatchGetItem for a
+    page of up to 100), so a profile write puts a ~150-byte index item (1 unit) in each instead of a
+    copy of the whole profile, and an update that moves no key or flag writes no index item. The
+    overloaded GSI1-GSI9 (addresses, carts, orders, threads ... read whole from them) keep ALL and
+    hold no profile (docs/keys.md, "Projections").
     What no list shows (the private note, the password hash, consents, import provenance, the
-    session generation) is the CustomerPrivateRecord beside it: every index copies this item
-    whole (ALL), so the profile carries only what a list row shows.
+    session generation) is the CustomerPrivateRecord beside it, written only with the profile.
 
     Write-rate argument for the constant CUSTOMERS partitions: one index partition absorbs about
     1,000 writes/s. Profile writes come from registrations, back-office edits, logins (last visit)
@@ -92,8 +104,8 @@ class CustomerPrivateRecord(TableRecord, discriminator="CUSTOMER_PRIVATE"):
     Key design:
       PK = CUSTOMER#<id>  SK = PROFILE#PRIVATE  → read with the profile: #1 is a Query of PK with
         SK begins_with PROFILE (one request, both items), #3's view Query has it anyway. In no
-        index: the profile sits in eight ALL indexes, so a field kept here is written once instead
-        of nine times, and an index never holds the password hash or the note. Written in the
+        index: a field kept here is not on the item every list page BatchGets, and an index never
+        held the password hash or the note. Written in the
         profile's transactions (the profile's version guards both), deleted with the collection.
     """
 

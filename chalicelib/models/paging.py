@@ -180,6 +180,7 @@ def merged_index_page[T](
     *,
     descending: bool = False,
     bound: str | None = None,
+    hydrate: Callable[[list[Any]], list[Any]] | None = None,
 ) -> Page[T]:
     """One page across several partitions of GSI<number> that share a sort key (the flags
     index: one partition per combination of flags, all sorted by id), merged in sort-key order.
@@ -192,8 +193,11 @@ def merged_index_page[T](
     partition (an empty one reads nothing). `bound` is a frontier from the start (an inclusive
     limit of the sort key); `keep` is the row-by-row filter, each partition reading on until
     limit + 1 rows are kept or MAX_ITEMS_READ_PER_PAGE items were read (then the page ends
-    there, short, with its cursor)."""
+    there, short, with its cursor). `hydrate` turns each request's index rows into the items
+    `convert` needs (a keys-only index: one BatchGetItem of the rows read), before `keep` sees
+    them; the rows keep their order and a row it does not return is skipped."""
     from chalicelib.models.base import TableRecord, index_by_number
+    from chalicelib.models.errors import to_low_level
 
     after = str(position["after"]) if position else None
     sort_attr = getattr(TableRecord, f"gsi{number}sk")
@@ -207,25 +211,37 @@ def merged_index_page[T](
     with dynamo_errors():
         for partition in partitions:
             read = kept_here = 0
-            for record in index.query(
-                partition,
-                _sort_range(sort_attr, after, frontier, descending),
-                scan_index_forward=not descending,
-                page_size=limit + 1,
-            ):
-                key = str(getattr(record, f"gsi{number}sk"))
-                if key == after:
-                    continue
-                read += 1
-                row = convert(record)
-                if row is not None and keep(row):
-                    kept.append((key, row))
-                    kept_here += 1
-                    if kept_here > limit:
+            start: dict[str, Any] | None = None
+            done = False
+            # One request of limit + 1 items at a time (what iterating the query lazily sent), so
+            # `hydrate` sees each request's rows together.
+            while not done:
+                iterator = index.query(
+                    partition,
+                    _sort_range(sort_attr, after, frontier, descending),
+                    scan_index_forward=not descending,
+                    limit=limit + 1,
+                    page_size=limit + 1,
+                    last_evaluated_key=to_low_level(start) if start else None,
+                )
+                records = list(iterator)
+                start = from_low_level(iterator.last_evaluated_key)
+                done = start is None
+                for record in hydrate(records) if hydrate is not None and records else records:
+                    key = str(getattr(record, f"gsi{number}sk"))
+                    if key == after:
+                        continue
+                    read += 1
+                    row = convert(record)
+                    if row is not None and keep(row):
+                        kept.append((key, row))
+                        kept_here += 1
+                        if kept_here > limit:
+                            done = True
+                            break
+                    if read >= MAX_ITEMS_READ_PER_PAGE:
+                        frontier, capped, done = key, True, True
                         break
-                if read >= MAX_ITEMS_READ_PER_PAGE:
-                    frontier, capped = key, True
-                    break
             kept.sort(key=lambda entry: entry[0], reverse=descending)
             kept = [entry for entry in kept if frontier is None or not beyond(entry[0], frontier)]
             del kept[limit + 1 :]

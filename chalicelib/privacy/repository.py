@@ -191,18 +191,28 @@ class DynamoPrivacyRepository:
     # -- retention -------------------------------------------------------------------------------
     def old_guest_ids(self, created_before_id: str, after: str | None, limit: int) -> list[tuple[str, int]]:
         """(id, orders_count) of guest customers created before the ULID `created_before_id`
-        (and after id `after`), oldest first: the guest partitions of the flags index (GSI10,
-        sorted by id, and ids are time-ordered), merged."""
+        (and after id `after`), oldest first: the guest partitions of the flags index (GSI18,
+        sorted by id, and ids are time-ordered), merged on their keys (the index holds keys only),
+        then the page's profiles in one BatchGetItem for their order counts."""
         page = merged_index_page(
             CUSTOMER_FLAGS_INDEX,
             keys.customer_flag_partitions(guest=True),
-            lambda r: (r.customer_id, int(r.orders_count or 0)) if isinstance(r, CustomerRecord) else None,
+            lambda r: (
+                str(getattr(r, f"gsi{CUSTOMER_FLAGS_INDEX}sk")) if isinstance(r, CustomerRecord) else None
+            ),
             lambda _row: True,
             limit,
             {"after": after} if after else None,
             bound=created_before_id,
         )
-        return page.items
+        if not page.items:
+            return []
+        with dynamo_errors():
+            counts = {
+                r.customer_id: int(r.orders_count or 0)
+                for r in CustomerRecord.batch_get([(keys.customer_pk(i), keys.PROFILE) for i in page.items])
+            }
+        return [(i, counts[i]) for i in page.items if i in counts]
 
     def abandoned_carts_before(self, before_iso: str, limit: int) -> list[Cart]:
         """Abandoned carts last touched before `before_iso`, oldest first (GSI2 CARTS#abandoned)."""

@@ -114,6 +114,14 @@ def test_table_has_exactly_the_models_keys_indexes_and_ttl(synthesis: Synthesis,
         assert index["KeySchema"] == expected["key_schema"]
         assert index["Projection"] == expected["projection"]
     assert "LocalSecondaryIndexes" not in props and not model["local_secondary_indexes"]
+    # The overloaded indexes are read for whole items; the profile's own hold keys and the
+    # discriminator (the sort orders also the flags key: docs/keys.md, "Projections"), and GSI10 is
+    # gone (20 is DynamoDB's cap).
+    projections = {name: index["Projection"] for name, index in indexes.items()}
+    sort_orders = {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["entity_type", "GSI18PK"]}
+    assert projections == {f"GSI{n}": {"ProjectionType": "ALL"} for n in range(1, 10)} | {
+        f"GSI{n}": sort_orders for n in range(11, 18)
+    } | {"GSI18": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["entity_type"]}}
     assert props["TimeToLiveSpecification"] == {"AttributeName": ttl_attribute(), "Enabled": True}
     assert ttl_attribute() == "expires_at"
     assert props["BillingMode"] == "PAY_PER_REQUEST"

@@ -1,5 +1,6 @@
-"""The flags index on moto: profiles leave the per-flag indexes, a deployed table's older profiles
-are re-keyed by the backfill, and the write pricing of `make bench` follows DynamoDB's rules."""
+"""The profile's indexes on moto: profiles sit only in the keys-only profile indexes (GSI11-GSI18),
+a deployed table's older profiles are re-keyed by the backfill, and the write pricing of
+`make bench` follows DynamoDB's rules."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from chalicelib.customers.domain import Customer, CustomerFilters, CustomerQuery
 from chalicelib.customers.repository import DynamoCustomerRepository
 from chalicelib.shop.domain import ConfigEntry
 from chalicelib.shop.repository import DynamoConfigRepository
-from devtools import backfill_flags, bench_writes
+from devtools import backfill_profiles, bench_writes
 from tests.factories import FIXED_NOW
 
 
@@ -57,11 +58,42 @@ def newsletter_ids(repository: DynamoCustomerRepository) -> list[str]:
     return [c.id for c in page.items]
 
 
-def test_a_profile_sits_in_the_flags_index_only(client: Any) -> None:
+def test_a_profile_sits_in_the_profile_indexes_only(client: Any) -> None:
     DynamoCustomerRepository().create(customer(1, newsletter=True, is_guest=True))
     item = profile(client, "01FLAG00000000000000000001")
-    assert item["GSI10PK"] == {"S": "CUSTOMERS#FLAGS#11101"}
-    assert not {"GSI8PK", "GSI9PK", "GSI11PK", "GSI12PK"} & set(item)
+    assert item["GSI18PK"] == {"S": "CUSTOMERS#FLAGS#11101"}
+    assert {f"GSI{n}PK" for n in range(11, 19)} <= set(item)
+    assert not {f"GSI{n}PK" for n in range(1, 11)} & set(item)
+
+
+def deployed_layout(item: dict[str, Any]) -> dict[str, Any]:
+    """A profile as the table stored it before the profile indexes: its sort keys on the
+    overloaded GSI1-GSI7 and its flags on GSI10 (the private part already on its own item)."""
+    moved = {name: value for name, value in item.items() if not name.startswith("GSI")}
+    for now, then in {11: 1, 12: 2, 13: 3, 14: 4, 15: 5, 16: 6, 17: 7, 18: 10}.items():
+        moved[f"GSI{then}PK"], moved[f"GSI{then}SK"] = item[f"GSI{now}PK"], item[f"GSI{now}SK"]
+    return moved
+
+
+def test_the_backfill_moves_deployed_profiles_to_the_profile_indexes(client: Any) -> None:
+    repository = DynamoCustomerRepository()
+    for number in (4, 5):
+        repository.create(customer(number, newsletter=True))
+    table = get_settings().table_name
+    current = {n: profile(client, f"01FLAG{n:020d}") for n in (4, 5)}
+    for item in current.values():
+        client.put_item(TableName=table, Item=deployed_layout(item))
+    assert newsletter_ids(repository) == []  # not in the profile indexes until re-keyed
+    assert backfill_profiles.backfill(client, table) == (2, 0)
+    for number, item in current.items():
+        assert profile(client, f"01FLAG{number:020d}") == item  # the keys a write would give it
+    assert newsletter_ids(repository) == ["01FLAG00000000000000000004", "01FLAG00000000000000000005"]
+    sorted_by_name = repository.list_page(CustomerQuery(CustomerFilters(), sort="last_name", limit=10))
+    assert [c.id for c in sorted_by_name.items] == [
+        "01FLAG00000000000000000004",
+        "01FLAG00000000000000000005",
+    ]
+    assert backfill_profiles.backfill(client, table) == (0, 0)
 
 
 def test_the_backfill_rekeys_older_profiles_and_skips_changed_ones(client: Any) -> None:
@@ -91,11 +123,11 @@ def test_the_backfill_rekeys_older_profiles_and_skips_changed_ones(client: Any) 
         scan = staticmethod(client.scan)
         transact_write_items = staticmethod(changed_meanwhile)
 
-    assert backfill_flags.backfill(Racing(), table) == (1, 1)
+    assert backfill_profiles.backfill(Racing(), table) == (1, 1)
     assert newsletter_ids(repository) == ["01FLAG00000000000000000001"]
-    assert "GSI8PK" not in profile(client, "01FLAG00000000000000000001")
-    assert backfill_flags.backfill(client, table) == (1, 0)  # the skipped one, on the next run
-    assert backfill_flags.backfill(client, table) == (0, 0)
+    assert not {"GSI1PK", "GSI8PK", "GSI10PK"} & set(profile(client, "01FLAG00000000000000000001"))
+    assert backfill_profiles.backfill(client, table) == (1, 0)  # the skipped one, on the next run
+    assert backfill_profiles.backfill(client, table) == (0, 0)
     assert newsletter_ids(repository) == ["01FLAG00000000000000000001", "01FLAG00000000000000000002"]
 
 
@@ -126,7 +158,7 @@ def test_a_profile_with_its_private_part_on_itself_is_read_whole_and_moved(clien
     assert (after.first_name, after.note, after.password_hash) == ("Anna", "Prefers phone", "argon2-hash")
     # ... and so does the backfill, for a profile nothing writes.
     store_private_part_on_profile(client, customer_id)
-    assert backfill_flags.backfill(client, get_settings().table_name) == (1, 0)
+    assert backfill_profiles.backfill(client, get_settings().table_name) == (1, 0)
     assert "note" not in profile(client, customer_id)
     assert repository.get(customer_id) == after
 

@@ -100,8 +100,9 @@ def import_service(sleeps: Sleeps, attempts: int = 10) -> ImportService:
 
 def stored_profiles() -> dict[str, str]:
     """e-mail → last name of every profile in the CUSTOMERS partition (where a double would be)."""
-    profiles = list(CustomerRecord.gsi1.query(keys.CUSTOMERS))
-    assert len(profiles) == len({p.customer_id for p in profiles})
+    rows = list(CustomerRecord.gsi11.query(keys.CUSTOMERS))  # the id order's index: keys only
+    assert len(rows) == len({row.pk for row in rows})
+    profiles = CustomerRecord.batch_get([(row.pk, keys.PROFILE) for row in rows])
     return {p.email: p.last_name for p in profiles}
 
 
