@@ -54,6 +54,7 @@ from infra.edge import (
     web_acl_rules,
 )
 from infra.environment import lambda_environment
+from infra.index_migration import table_at_step
 from infra.nag import suppress
 from infra.permissions import INBOUND_PREFIX, access_for
 from infra.snap_start import invoke_permissions_on_aliases, point_api_at_aliases, publish_live_alias
@@ -264,6 +265,9 @@ class ClienteleStack(cdk.Stack):
     # -- data ----------------------------------------------------------------------------------------
     def _table(self) -> dynamodb.CfnTable:
         definition = table_definition()
+        step = self.node.try_get_context("table_index_step")
+        if step is not None:  # a deployed stage's migration, one GSI per update (infra/index_migration.py)
+            definition = table_at_step(definition, int(step))
         production = self.stage.production
         table = dynamodb.CfnTable(
             self,
