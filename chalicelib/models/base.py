@@ -7,6 +7,7 @@ Index roles are documented in docs/keys.md and in each entity's `Key design:` do
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.attributes import (
@@ -135,7 +136,7 @@ class TableRecord(Model):
     # over what the class can default, what the constructor is given and what the record holds;
     # the result is identical.
     def _set_defaults(self, _user_instantiated: bool = True) -> None:
-        for name, attr in _defaulted(type(self)):
+        for name, attr in _plan(type(self)).defaulted:
             for_new = _user_instantiated and attr.default_for_new is not None
             default = attr.default_for_new if for_new else attr.default
             value = default() if callable(default) else default
@@ -143,7 +144,7 @@ class TableRecord(Model):
                 setattr(self, name, value)
 
     def _set_attributes(self, **attributes: Any) -> None:
-        plain = _plainly_set(type(self))
+        plain = _plan(type(self)).plainly_set
         known = self.get_attributes()
         for name, value in attributes.items():
             if name in plain:
@@ -154,7 +155,7 @@ class TableRecord(Model):
                 raise ValueError(f"Attribute {name} specified does not exist")
 
     def _container_serialize(self, null_check: bool = True) -> dict[str, dict[str, Any]]:
-        plan = _serialization_plan(type(self))
+        plan = _plan(type(self)).serialization
         serialized: dict[str, dict[str, Any]] = {}
         for name, value in self.attribute_values.items():
             if value is None:
@@ -176,63 +177,50 @@ class TableRecord(Model):
             if attr_value is not None:
                 serialized[attr_name] = {attr_type: attr_value}
         if null_check:
-            for name, attr in _required(type(self)):
+            for name, attr in _plan(type(self)).required:
                 if attr.attr_name not in serialized:
                     raise AttributeNullError(name)
         return serialized
 
 
-type _Plan = dict[str, tuple[str, str, Attribute[Any] | None]]
+@dataclass(frozen=True, slots=True)
+class _AttributePlan:
+    """What TableRecord's three walks need to know of a record class, worked out once per class."""
+
+    # name -> (stored name, stored type, the attribute when its `serialize` does more than return
+    # the value; None: the value is stored as given)
+    serialization: dict[str, tuple[str, str, Attribute[Any] | None]]
+    defaulted: tuple[tuple[str, Attribute[Any]], ...]  # a default for new or for read records
+    # assignment only stores the value (Attribute.__set__ itself: not a version, TTL,
+    # discriminator or map attribute, which convert or check what they are given)
+    plainly_set: frozenset[str]
+    required: tuple[tuple[str, Attribute[Any]], ...]  # may not be null: a write without one fails
 
 
-def _serialization_plan(cls: type[TableRecord]) -> _Plan:
-    """Per attribute: its stored name and type, and the attribute when its `serialize` does more
-    than return the value (None: the value is stored as given)."""
-    found: _Plan | None = cls.__dict__.get("_serialization_plan")
+def _plan(cls: type[TableRecord]) -> _AttributePlan:
+    found: _AttributePlan | None = cls.__dict__.get("_attribute_plan")
     if found is None:
-        found = {
-            name: (
-                attr.attr_name,
-                attr.attr_type,
-                None if type(attr).serialize is Attribute.serialize else attr,
-            )
-            for name, attr in cls.get_attributes().items()
-        }
-        type.__setattr__(cls, "_serialization_plan", found)
-    return found
-
-
-def _defaulted(cls: type[TableRecord]) -> tuple[tuple[str, Attribute[Any]], ...]:
-    """The attributes of a record class that have a default (for new or for read records)."""
-    found: tuple[tuple[str, Attribute[Any]], ...] | None = cls.__dict__.get("_defaulted_attributes")
-    if found is None:
-        found = tuple(
-            (name, attr)
-            for name, attr in cls.get_attributes().items()
-            if attr.default is not None or attr.default_for_new is not None
+        attributes = cls.get_attributes().items()
+        found = _AttributePlan(
+            serialization={
+                name: (
+                    attr.attr_name,
+                    attr.attr_type,
+                    None if type(attr).serialize is Attribute.serialize else attr,
+                )
+                for name, attr in attributes
+            },
+            defaulted=tuple(
+                (name, attr)
+                for name, attr in attributes
+                if attr.default is not None or attr.default_for_new is not None
+            ),
+            plainly_set=frozenset(
+                name for name, attr in attributes if type(attr).__set__ is Attribute.__set__
+            ),
+            required=tuple((name, attr) for name, attr in attributes if not attr.null),
         )
-        type.__setattr__(cls, "_defaulted_attributes", found)
-    return found
-
-
-def _plainly_set(cls: type[TableRecord]) -> frozenset[str]:
-    """The attributes whose assignment only stores the value (Attribute.__set__ itself: not a
-    version, TTL, discriminator or map attribute, which convert or check what they are given)."""
-    found: frozenset[str] | None = cls.__dict__.get("_plainly_set_attributes")
-    if found is None:
-        found = frozenset(
-            name for name, attr in cls.get_attributes().items() if type(attr).__set__ is Attribute.__set__
-        )
-        type.__setattr__(cls, "_plainly_set_attributes", found)
-    return found
-
-
-def _required(cls: type[TableRecord]) -> tuple[tuple[str, Attribute[Any]], ...]:
-    """The attributes of a record class that may not be null (a write without one fails)."""
-    found: tuple[tuple[str, Attribute[Any]], ...] | None = cls.__dict__.get("_required_attributes")
-    if found is None:
-        found = tuple((name, attr) for name, attr in cls.get_attributes().items() if not attr.null)
-        type.__setattr__(cls, "_required_attributes", found)
+        type.__setattr__(cls, "_attribute_plan", found)  # per class: a subclass has its own
     return found
 
 
