@@ -253,7 +253,7 @@ def main() -> int:
     budget = sum(p.report().paced_seconds for p in last.paces)
     print(
         f"  the import's pace ({get_settings().import_write_units_per_second} write units/s on the "
-        f"CUSTOMERS partition): waited {budget:.1f} s of {last.imported.wall:.1f} s for its budget "
+        f"busiest index partition): waited {budget:.1f} s of {last.imported.wall:.1f} s for its budget "
         f"(last round); {last.job.throttled_writes} throttled writes absorbed (moto never throttles)"
     )
     in_requests = sum(last.recorder.cpu.values())
