@@ -33,6 +33,9 @@ class Pricing:
     category_id: str | None
     reduction_percent: Decimal
     source: str
+    # None: no restriction (every method / carrier the shop offers is allowed).
+    allowed_payment_methods: tuple[str, ...] | None = None
+    allowed_carriers: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,16 +130,36 @@ class GroupService:
     # -- pricing -------------------------------------------------------------------------------
     def pricing(self, customer_id: str | None, category_id: str | None) -> Pricing:
         """The reduction that applies: the default group's reduction for that category when it has
-        one, else the group's own; shoppers without an account get the visitor group.
+        one, else the group's own; shoppers without an account get the visitor group. The payment
+        methods and carriers allowed come from all the customer's groups (allowed_by_any).
 
         Raises: NotFoundError (unknown customer).
         """
         group_id = VISITOR_GROUP
+        member_of: tuple[str, ...] = (VISITOR_GROUP,)
         if customer_id is not None:
-            group_id = self.customers.get(customer_id).default_group_id or VISITOR_GROUP
+            customer = self.customers.get(customer_id)
+            group_id = customer.default_group_id or VISITOR_GROUP
+            member_of = customer.group_ids or (group_id,)
         group = self.config.entry("GROUP", group_id)
         reduction, source = _reduction(group, category_id)
-        return Pricing(customer_id, group, category_id, reduction, source)
+        # A group deleted since the customer joined it restricts nothing (nor allows anything).
+        groups = [found for gid in member_of if (found := self._cached_group(gid)) is not None]
+        return Pricing(
+            customer_id,
+            group,
+            category_id,
+            reduction,
+            source,
+            allowed_payment_methods=allowed_by_any(groups, "payment_methods"),
+            allowed_carriers=allowed_by_any(groups, "carriers"),
+        )
+
+    def _cached_group(self, group_id: str) -> ConfigEntry | None:
+        try:
+            return self.config.entry("GROUP", group_id)
+        except NotFoundError:
+            return None
 
     def reductions(self, group_id: str | None) -> tuple[str, Callable[[str | None], Decimal]]:
         """The group that prices a cart and its reduction per category (no customer read: carts
@@ -149,6 +172,20 @@ class GroupService:
         # Parsed once per cart, not once per line: a 100-line cart prices with one parse.
         default, by_category = _group_reduction(group), _category_reductions(group)
         return group_id, lambda category: default if category is None else by_category.get(category, default)
+
+
+def allowed_by_any(groups: list[ConfigEntry], restriction: str) -> tuple[str, ...] | None:
+    """What a customer of these groups may use, combined as PrestaShop combines module restrictions:
+    a method is allowed when any of the customer's groups allows it, so the answer is the union of
+    the groups' lists, and a group that sets no restriction (an empty list) allows everything (None).
+    """
+    allowed: dict[str, None] = {}
+    for group in groups:
+        listed = group.data.get(restriction) or []
+        if not listed:
+            return None
+        allowed.update(dict.fromkeys(listed))
+    return tuple(allowed) if groups else None
 
 
 def _group_reduction(group: ConfigEntry) -> Decimal:

@@ -147,4 +147,10 @@ def pricing_response(pricing: Pricing) -> PricingResponse:
         reduction_source="category" if pricing.source == "category" else "group",
         price_display=data.get("price_display", "tax_incl"),
         show_prices=bool(data.get("show_prices", True)),
+        allowed_payment_methods=_listed(pricing.allowed_payment_methods),
+        allowed_carriers=_listed(pricing.allowed_carriers),
     )
+
+
+def _listed(allowed: tuple[str, ...] | None) -> list[str] | None:
+    return None if allowed is None else list(allowed)

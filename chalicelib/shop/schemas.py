@@ -204,6 +204,18 @@ def _unique_categories(value: list[CategoryReduction]) -> list[CategoryReduction
 
 
 # -- groups ----------------------------------------------------------------------------------------
+# A payment method or carrier as the shop's own server names it (a module name, a carrier id): free
+# text, since the catalogue of modules lives in the shop, not here.
+RestrictionId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+# An empty list is "no restriction": every method (carrier) the shop offers is allowed to the group.
+RestrictionList = Annotated[list[RestrictionId], Field(max_length=100)]
+
+
+def _unique_ids(value: list[str] | None) -> list[str] | None:
+    """The ids in their first order, each once (a method ticked twice is one method)."""
+    return None if value is None else list(dict.fromkeys(value))
+
+
 class CategoryReduction(RequestModel):
     category_id: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
     reduction_percent: Percent
@@ -218,8 +230,11 @@ class GroupRequest(RequestModel):
     category_reductions: Annotated[list[CategoryReduction], Field(max_length=500)] = Field(
         default_factory=list
     )
+    payment_methods: RestrictionList = Field(default_factory=list)
+    carriers: RestrictionList = Field(default_factory=list)
 
     _categories = field_validator("category_reductions")(_unique_categories)
+    _restrictions = field_validator("payment_methods", "carriers")(_unique_ids)
 
 
 class UpdateGroupRequest(RequestModel):
@@ -229,6 +244,10 @@ class UpdateGroupRequest(RequestModel):
     price_display: Literal["tax_incl", "tax_excl"] | None = None
     show_prices: bool | None = None
     category_reductions: Annotated[list[CategoryReduction], Field(max_length=500)] | None = None
+    payment_methods: RestrictionList | None = None
+    carriers: RestrictionList | None = None
+
+    _restrictions = field_validator("payment_methods", "carriers")(_unique_ids)
 
     @field_validator("category_reductions")
     @classmethod
@@ -281,6 +300,8 @@ class GroupResponse(EntryResponse):
     price_display: Literal["tax_incl", "tax_excl"]
     show_prices: bool
     category_reductions: list[CategoryReductionResponse]
+    payment_methods: list[str]
+    carriers: list[str]
     is_default: bool
     member_count: int
 
@@ -302,6 +323,13 @@ class PricingResponse(ResponseModel):
     reduction_source: Literal["group", "category"]
     price_display: Literal["tax_incl", "tax_excl"]
     show_prices: bool
+    allowed_payment_methods: list[str] | None = Field(
+        description="Payment methods the customer's groups allow (any group allowing one is enough); "
+        "null when at least one of them sets no restriction: every method is allowed."
+    )
+    allowed_carriers: list[str] | None = Field(
+        description="Carriers the customer's groups allow, combined as allowed_payment_methods."
+    )
 
 
 # -- contacts --------------------------------------------------------------------------------------

@@ -363,6 +363,37 @@ def test_change_an_orders_status(page: Any, data: dict[str, Any]) -> None:
     assert saved["history"][-1]["notified"] is True
 
 
+def test_restrict_a_groups_payment_methods_and_carriers(page: Any, data: dict[str, Any]) -> None:
+    sign_in(page, ADMIN)
+    page.get_by_role("link", name="Groups", exact=True).click()
+    page.get_by_role("button", name="Add new group").click()
+    page.get_by_label("Name").fill("Wholesale")
+    page.get_by_label("Payment methods").fill("wire, cheque")
+    page.get_by_label("Carriers").fill("x" * 65)
+    page.get_by_role("button", name="Save").click()
+    # the API refuses a carrier id over 64 characters: the form says so next to the field
+    expect()(page.get_by_label("Carriers")).to_have_attribute("aria-invalid", "true")
+    page.get_by_label("Carriers").fill("ups")
+    page.get_by_role("button", name="Save").click()
+    row = page.get_by_role("row").filter(has_text="Wholesale")
+    expect()(row).to_contain_text("wire, cheque")
+    expect()(row).to_contain_text("ups")
+    shot(page, "30-group-restrictions")
+
+    api = data["api"]
+    group = next(g for g in api.call("GET", "/admin/groups")["items"] if g["name"] == "Wholesale")
+    customer = api.call(
+        "POST",
+        "/admin/customers",
+        201,
+        json={"first_name": "Wanda", "last_name": "Wholesale", "email": "wanda.wholesale@example.com"},
+    )
+    api.call("PUT", f"/admin/groups/{group['id']}/members/{customer['id']}")
+    api.call("DELETE", f"/admin/groups/customer/members/{customer['id']}", 204)
+    pricing = api.call("GET", f"/store/pricing?customer_id={customer['id']}")
+    assert (pricing["allowed_payment_methods"], pricing["allowed_carriers"]) == (["wire", "cheque"], ["ups"])
+
+
 def test_import_a_csv_and_see_its_error_rows(page: Any, stack: Stack, data: dict[str, Any]) -> None:
     sign_in(page, ADMIN)
     page.get_by_role("link", name="Import / export").click()

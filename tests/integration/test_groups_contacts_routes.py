@@ -132,6 +132,44 @@ def test_pricing_for_visitors_customers_and_staff(admin: Api, anonymous: Api) ->
     assert admin.json("GET", "/store/pricing?customer_id=nope")[0] == 404
 
 
+def test_group_restrictions_are_edited_on_the_group_and_returned_by_pricing(
+    admin: Api, support: Api, anonymous: Api
+) -> None:
+    body = {"name": "B2B", "payment_methods": ["wire", " cheque "], "carriers": ["ups"]}
+    status, b2b = admin.json("POST", "/admin/groups", body)
+    assert status == 201, b2b
+    assert (b2b["payment_methods"], b2b["carriers"]) == (["wire", "cheque"], ["ups"])
+    assert group(admin, "customer")["payment_methods"] == []
+    status, vip = admin.json("POST", "/admin/groups", {"name": "VIP", "payment_methods": ["card", "wire"]})
+    assert status == 201
+    customer = new_customer(admin)
+    admin.json("PUT", f"/admin/groups/{b2b['id']}/members/{customer['id']}")
+    admin.json("DELETE", f"/admin/groups/customer/members/{customer['id']}")
+    pricing_path = f"/store/pricing?customer_id={customer['id']}"
+    _, pricing = admin.json("GET", pricing_path)
+    assert (pricing["allowed_payment_methods"], pricing["allowed_carriers"]) == (["wire", "cheque"], ["ups"])
+    # Any group allowing a method is enough; a group without a carrier restriction allows every carrier.
+    admin.json("PUT", f"/admin/groups/{vip['id']}/members/{customer['id']}")
+    _, pricing = admin.json("GET", pricing_path)
+    assert pricing["allowed_payment_methods"] == ["wire", "cheque", "card"]
+    assert pricing["allowed_carriers"] is None
+    # An empty list lifts the restriction; a visitor gets the visitor group's (none by default).
+    status, cleared = admin.json("PATCH", f"/admin/groups/{b2b['id']}", {"payment_methods": []})
+    assert status == 200 and cleared["payment_methods"] == [] and cleared["carriers"] == ["ups"]
+    assert admin.json("GET", pricing_path)[1]["allowed_payment_methods"] is None
+    assert anonymous.json("GET", "/store/pricing")[1]["allowed_carriers"] is None
+    admin.json("PATCH", "/admin/groups/visitor", {"carriers": ["pickup"]})
+    assert anonymous.json("GET", "/store/pricing")[1]["allowed_carriers"] == ["pickup"]
+    too_many = [f"m{i}" for i in range(101)]
+    for bad in ({"carriers": [""]}, {"carriers": ["x" * 65]}, {"payment_methods": too_many}):
+        status, error = admin.json("PATCH", f"/admin/groups/{b2b['id']}", bad)
+        assert status == 400 and "Fields" in error, (bad, error)
+    assert admin.json("PATCH", f"/admin/groups/{b2b['id']}", {"carriers": None})[0] == 400
+    assert support.json("PATCH", f"/admin/groups/{b2b['id']}", {"carriers": ["dhl"]})[0] == 403
+    assert anonymous.json("PATCH", f"/admin/groups/{b2b['id']}", {"carriers": ["dhl"]})[0] == 401
+    assert admin.json("PATCH", "/admin/groups/nope", {"carriers": ["dhl"]})[0] == 404
+
+
 # -- contacts and order messages ------------------------------------------------------------------
 def test_contacts(admin: Api, anonymous: Api) -> None:
     status, public = anonymous.json("GET", "/store/contacts?language=es")

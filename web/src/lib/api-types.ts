@@ -2603,6 +2603,8 @@ export interface components {
         };
         /** GroupRequest */
         GroupRequest: {
+            /** Carriers */
+            carriers?: string[];
             /** Category Reductions */
             category_reductions?: components["schemas"]["CategoryReduction"][];
             /** Name */
@@ -2611,6 +2613,8 @@ export interface components {
             names?: {
                 [key: string]: string;
             };
+            /** Payment Methods */
+            payment_methods?: string[];
             /**
              * Price Display
              * @default tax_incl
@@ -2630,6 +2634,8 @@ export interface components {
         };
         /** GroupResponse */
         GroupResponse: {
+            /** Carriers */
+            carriers: string[];
             /** Category Reductions */
             category_reductions: components["schemas"]["CategoryReductionResponse"][];
             /** Id */
@@ -2644,6 +2650,8 @@ export interface components {
             names: {
                 [key: string]: string;
             };
+            /** Payment Methods */
+            payment_methods: string[];
             /**
              * Price Display
              * @enum {string}
@@ -3421,6 +3429,16 @@ export interface components {
         };
         /** PricingResponse */
         PricingResponse: {
+            /**
+             * Allowed Carriers
+             * @description Carriers the customer's groups allow, combined as allowed_payment_methods.
+             */
+            allowed_carriers: string[] | null;
+            /**
+             * Allowed Payment Methods
+             * @description Payment methods the customer's groups allow (any group allowing one is enough); null when at least one of them sets no restriction: every method is allowed.
+             */
+            allowed_payment_methods: string[] | null;
             /** Category Id */
             category_id: string | null;
             /** Customer Id */
@@ -4362,6 +4380,11 @@ export interface components {
         /** UpdateGroupRequest */
         UpdateGroupRequest: {
             /**
+             * Carriers
+             * @default null
+             */
+            carriers?: string[] | null;
+            /**
              * Category Reductions
              * @default null
              */
@@ -4378,6 +4401,11 @@ export interface components {
             names?: {
                 [key: string]: string;
             } | null;
+            /**
+             * Payment Methods
+             * @default null
+             */
+            payment_methods?: string[] | null;
             /**
              * Price Display
              * @default null

@@ -6,7 +6,7 @@ import type { Group, Title } from "../lib/types";
 import { CustomerFormView } from "./CustomerForm";
 
 const groups: Group[] = [
-  { id: "customer", name: "Customer", names: {}, reduction_percent: "0", price_display: "tax_incl", show_prices: true, category_reductions: [], is_default: true, member_count: 0 },
+  { id: "customer", name: "Customer", names: {}, reduction_percent: "0", price_display: "tax_incl", show_prices: true, category_reductions: [], payment_methods: [], carriers: [], is_default: true, member_count: 0 },
 ];
 const titles: Title[] = [{ id: "mr", name: "Mr", gender: "male", is_default: true }];
 

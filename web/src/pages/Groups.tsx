@@ -20,7 +20,7 @@ export function GroupsPage() {
       </div>
       <DataList
         list={list}
-        columns={[t("Name"), t("Discount (%)"), t("Members"), t("Price display"), t("Show prices"), t("Category reductions"), t("Actions")]}
+        columns={[t("Name"), t("Discount (%)"), t("Members"), t("Price display"), t("Show prices"), t("Category reductions"), t("Payment methods"), t("Carriers"), t("Actions")]}
         row={(g) => (
           <tr key={g.id}>
             <td>{g.name}{g.is_default ? ` (${t("default")})` : ""}</td>
@@ -29,6 +29,8 @@ export function GroupsPage() {
             <td>{g.price_display === "tax_incl" ? t("Tax included") : t("Tax excluded")}</td>
             <td><YesNo value={g.show_prices} /></td>
             <td>{g.category_reductions.length}</td>
+            <td>{g.payment_methods.length ? g.payment_methods.join(", ") : t("All")}</td>
+            <td>{g.carriers.length ? g.carriers.join(", ") : t("All")}</td>
             <td><Link href={`/groups/${g.id}`}>{t("Edit")}</Link></td>
           </tr>
         )}
@@ -44,13 +46,25 @@ interface GroupForm {
   price_display: "tax_incl" | "tax_excl";
   show_prices: boolean;
   category_reductions: { category_id: string; reduction_percent: string }[];
+  payment_methods: string;
+  carriers: string;
+}
+
+/** The ids typed in a restriction field, separated by commas or new lines ("" = no restriction). */
+export function restrictionIds(text: string): string[] {
+  return text.split(/[,\n]/).map((id) => id.trim()).filter(Boolean);
+}
+
+/** The first error the API gave for a list field or one of its items (`carriers.3`). */
+function listError(errors: Record<string, string>, name: string): string | undefined {
+  return errors[name] ?? Object.entries(errors).find(([key]) => key.startsWith(`${name}.`))?.[1];
 }
 
 export function GroupFormPage({ id }: { id?: string }) {
   const { t } = useI18n();
   const [, navigate] = useLocation();
   const [group, setGroup] = useState<Group | null>(null);
-  const [form, setForm] = useState<GroupForm>({ name: "", reduction_percent: "0", price_display: "tax_incl", show_prices: true, category_reductions: [] });
+  const [form, setForm] = useState<GroupForm>({ name: "", reduction_percent: "0", price_display: "tax_incl", show_prices: true, category_reductions: [], payment_methods: "", carriers: "" });
   const [loadError, setLoadError] = useState<unknown>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -66,6 +80,8 @@ export function GroupFormPage({ id }: { id?: string }) {
         price_display: found.price_display,
         show_prices: found.show_prices,
         category_reductions: found.category_reductions.map((c) => ({ ...c })),
+        payment_methods: found.payment_methods.join(", "),
+        carriers: found.carriers.join(", "),
       });
     }, setLoadError);
   }, [id]);
@@ -79,7 +95,12 @@ export function GroupFormPage({ id }: { id?: string }) {
     setBusy(true);
     setError(null);
     try {
-      const body = { ...form, category_reductions: form.category_reductions.filter((c) => c.category_id.trim()) };
+      const body = {
+        ...form,
+        category_reductions: form.category_reductions.filter((c) => c.category_id.trim()),
+        payment_methods: restrictionIds(form.payment_methods),
+        carriers: restrictionIds(form.carriers),
+      };
       if (id) await patch(`/admin/groups/${encodeURIComponent(id)}`, body);
       else await post("/admin/groups", body);
       navigate("/groups");
@@ -140,6 +161,14 @@ export function GroupFormPage({ id }: { id?: string }) {
           <button type="button" className="secondary" onClick={() => setForm((f) => ({ ...f, category_reductions: [...f.category_reductions, { category_id: "", reduction_percent: "0" }] }))}>
             {t("Add a category reduction")}
           </button>
+        </fieldset>
+        <fieldset>
+          <legend>{t("Restrictions")}</legend>
+          <p>{t("The payment methods and carriers this group may use, as the shop names them, separated by commas. Empty: all of them. A customer in several groups may use what any of them allows.")}</p>
+          <div className="grid">
+            <TextField label={t("Payment methods")} name="payment_methods" value={form.payment_methods} onChange={(v) => setForm((f) => ({ ...f, payment_methods: v }))} placeholder={t("All")} error={listError(errors, "payment_methods")} />
+            <TextField label={t("Carriers")} name="carriers" value={form.carriers} onChange={(v) => setForm((f) => ({ ...f, carriers: v }))} placeholder={t("All")} error={listError(errors, "carriers")} />
+          </div>
         </fieldset>
         <div className="form-actions">
           <button type="submit" aria-busy={busy || undefined} disabled={busy}>{t("Save")}</button>
